@@ -1,0 +1,9 @@
+export const INSERT_KEY = `
+INSERT INTO api_keys (id, name, prefix, key_hash, scopes, created_at)
+VALUES ($id, $name, $prefix, $key_hash, $scopes, $at)
+ON CONFLICT DO NOTHING`;
+
+export const FIND_BY_HASH = `
+SELECT id, name, prefix, scopes, created_at FROM api_keys WHERE key_hash = $key_hash AND revoked_at IS NULL`;
+
+export const COUNT_KEYS = 'SELECT count(*)::BIGINT AS n FROM api_keys';

@@ -1,0 +1,6 @@
+export const CUSTOMER_COLUMNS = `
+SELECT 'customer' AS object, t.id, t.school_id, t.name, t.email, t.phone, t.state_code, t.created_at FROM customers t`;
+export const CUSTOMER_BY_ID = `${CUSTOMER_COLUMNS} WHERE t.id = $id`;
+export const INSERT_CUSTOMER = `
+INSERT INTO customers (id, school_id, name, email, phone, state_code, created_at)
+VALUES ($id, $school_id, $name, $email, $phone, $state_code, $at)`;

@@ -1,0 +1,83 @@
+/**
+ * The one gateway port. Every write carries an idempotency key derived from the kosh record that
+ * caused it (the kosh id as Razorpay `receipt` or in `notes.kosh_id`), and the adapter looks that key
+ * up before it writes, so a retry after a crash or a timeout finds the first attempt instead of
+ * charging again.
+ */
+export type GatewayOrderStatus = 'created' | 'attempted' | 'paid';
+export type GatewayPaymentStatus = 'created' | 'authorized' | 'captured' | 'refunded' | 'failed';
+export type GatewayRefundStatus = 'pending' | 'processed' | 'failed';
+
+export interface GatewayOrder {
+  readonly id: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly receipt: string | null;
+  readonly status: GatewayOrderStatus;
+}
+
+export interface GatewayPayment {
+  readonly id: string;
+  readonly orderId: string | null;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: GatewayPaymentStatus;
+  readonly method: string;
+  readonly captured: boolean;
+  /** Gateway fee in paise, including `tax`; Razorpay reports it once the payment is captured. */
+  readonly fee: number | null;
+  /** GST on the fee, in paise. */
+  readonly tax: number | null;
+  readonly errorCode: string | null;
+  readonly errorReason: string | null;
+  readonly errorDescription: string | null;
+  readonly notes: Readonly<Record<string, string>>;
+}
+
+export interface GatewayRefund {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly receipt: string | null;
+  readonly status: GatewayRefundStatus;
+}
+
+export interface CreateOrderInput {
+  readonly amount: number;
+  readonly currency: string;
+  /** The kosh order id: the idempotency key of this write. */
+  readonly receipt: string;
+  readonly notes?: Readonly<Record<string, string>>;
+}
+
+export interface CreatePaymentInput {
+  readonly orderId: string;
+  readonly amount: number;
+  readonly currency: string;
+  /** The kosh payment id: stored in notes.kosh_id and looked up before a retry creates another. */
+  readonly idempotencyKey: string;
+  readonly email: string;
+  readonly contact: string;
+  /** A saved gateway token (card, netbanking, wallet) or a UPI VPA. */
+  readonly instrument: { readonly kind: 'token'; readonly token: string } | { readonly kind: 'vpa'; readonly vpa: string };
+  readonly capture: 'auto' | 'manual';
+}
+
+export interface CreateRefundInput {
+  readonly paymentId: string;
+  readonly amount: number;
+  /** The kosh refund id: sent as Razorpay `receipt` and looked up before a retry creates another. */
+  readonly receipt: string;
+  readonly notes?: Readonly<Record<string, string>>;
+}
+
+export interface PaymentGateway {
+  createOrder(input: CreateOrderInput): Promise<GatewayOrder>;
+  fetchOrder(orderId: string): Promise<GatewayOrder>;
+  createPayment(input: CreatePaymentInput): Promise<GatewayPayment>;
+  fetchPayment(paymentId: string): Promise<GatewayPayment>;
+  capturePayment(paymentId: string, amount: number, currency: string): Promise<GatewayPayment>;
+  createRefund(input: CreateRefundInput): Promise<GatewayRefund>;
+  fetchRefund(paymentId: string, refundId: string): Promise<GatewayRefund>;
+}

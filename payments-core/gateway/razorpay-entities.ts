@@ -1,0 +1,79 @@
+import type { GatewayOrder, GatewayPayment, GatewayRefund } from './port.js';
+
+/**
+ * Razorpay JSON entities → port types, tolerant of the documented quirks: `notes` is `[]` when empty and
+ * an object otherwise; `captured` may arrive as `true`, `1` or the string `"1"`; numbers may be strings.
+ */
+type Json = Record<string, unknown>;
+
+export function notesOf(value: unknown): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = String(v);
+  return out;
+}
+
+export function truthy(value: unknown): boolean {
+  return value === true || value === 1 || value === '1' || value === 'true';
+}
+
+function int(value: unknown): number {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : 0;
+}
+
+function intOrNull(value: unknown): number | null {
+  return value === null || value === undefined || value === '' ? null : int(value);
+}
+
+function strOrNull(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+const PAYMENT_STATUSES = ['created', 'authorized', 'captured', 'refunded', 'failed'] as const;
+
+export function toGatewayPayment(e: Json): GatewayPayment {
+  const raw = String(e['status'] ?? 'created');
+  const captured = truthy(e['captured']);
+  let status = (PAYMENT_STATUSES as readonly string[]).includes(raw) ? (raw as GatewayPayment['status']) : 'created';
+  // A payment Razorpay flags as captured is captured, whatever the status string says.
+  if (captured && (status === 'authorized' || status === 'created')) status = 'captured';
+  return {
+    id: String(e['id']),
+    orderId: strOrNull(e['order_id']),
+    amount: int(e['amount']),
+    currency: String(e['currency'] ?? 'INR'),
+    status,
+    method: String(e['method'] ?? 'card'),
+    captured,
+    fee: intOrNull(e['fee']),
+    tax: intOrNull(e['tax']),
+    errorCode: strOrNull(e['error_code']),
+    errorReason: strOrNull(e['error_reason']),
+    errorDescription: strOrNull(e['error_description']),
+    notes: notesOf(e['notes']),
+  };
+}
+
+export function toGatewayOrder(e: Json): GatewayOrder {
+  const raw = String(e['status'] ?? 'created');
+  return {
+    id: String(e['id']),
+    amount: int(e['amount']),
+    currency: String(e['currency'] ?? 'INR'),
+    receipt: strOrNull(e['receipt']),
+    status: raw === 'paid' || raw === 'attempted' ? raw : 'created',
+  };
+}
+
+export function toGatewayRefund(e: Json): GatewayRefund {
+  const raw = String(e['status'] ?? 'pending');
+  return {
+    id: String(e['id']),
+    paymentId: String(e['payment_id'] ?? ''),
+    amount: int(e['amount']),
+    currency: String(e['currency'] ?? 'INR'),
+    receipt: strOrNull(e['receipt']),
+    status: raw === 'processed' || raw === 'failed' ? raw : 'pending',
+  };
+}

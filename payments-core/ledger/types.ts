@@ -1,0 +1,40 @@
+import type { Paise } from '../../platform/money.js';
+
+/** The chart of accounts. Per-school accounts carry the school id on the line. */
+export const ACCOUNTS = {
+  /** What parents owe for meals they bought; cleared when the gateway captures their payment. */
+  customerReceivable: 'customer_receivable',
+  /** What the gateway holds for us: captured money net of its fee, less refunds, until settlement. */
+  gatewayClearing: 'gateway_clearing',
+  /** What we owe each school for the meals its parents paid for. */
+  schoolPayable: 'school_payable',
+  /** Gateway fees (expense), before GST. */
+  gatewayFees: 'gateway_fees',
+  /** GST charged on gateway fees (input tax credit). */
+  gatewayFeeGst: 'gateway_fee_gst',
+  /** Refunds asked of the gateway and not yet processed or failed. */
+  refundsInFlight: 'refunds_in_flight',
+  /** Manual corrections by finance. */
+  adjustments: 'adjustments',
+} as const;
+export type Account = (typeof ACCOUNTS)[keyof typeof ACCOUNTS];
+
+export type JournalKind = 'capture' | 'refund_initiated' | 'refund_processed' | 'refund_failed' | 'adjustment';
+
+/** A signed line: debit > 0, credit < 0. */
+export interface JournalLine {
+  readonly account: Account;
+  readonly schoolId: string | null;
+  readonly amount: Paise;
+}
+
+export interface JournalEntry {
+  readonly id: string;
+  readonly kind: JournalKind;
+  readonly refType: 'payment' | 'refund' | 'adjustment';
+  readonly refId: string;
+  readonly currency: string;
+  readonly memo: string | null;
+  readonly at: Date;
+  readonly lines: readonly JournalLine[];
+}

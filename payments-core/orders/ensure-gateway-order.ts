@@ -1,0 +1,26 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
+import { notFound } from '../../platform/errors.js';
+import type { PaymentGateway } from '../gateway/port.js';
+import { SET_GATEWAY_ORDER } from './repository.js';
+
+/** Returns the order's Razorpay order id, creating the gateway order (idempotent by receipt) if it has none yet. */
+export async function ensureGatewayOrder(
+  deps: { db: Db; clock: Clock; gateway: PaymentGateway },
+  orderId: string,
+): Promise<string> {
+  const row = await deps.db.one<{ gateway_order_id: string | null; amount_minor: number; currency: string; school_id: string; customer_id: string }>(
+    'SELECT gateway_order_id, amount_minor, currency, school_id, customer_id FROM orders WHERE id = $id',
+    { id: orderId },
+  );
+  if (row === undefined) throw notFound('order', orderId);
+  if (row.gateway_order_id !== null) return row.gateway_order_id;
+  const gatewayOrder = await deps.gateway.createOrder({
+    amount: row.amount_minor,
+    currency: row.currency,
+    receipt: orderId,
+    notes: { kosh_order_id: orderId, school_id: row.school_id, customer_id: row.customer_id },
+  });
+  await deps.db.run(SET_GATEWAY_ORDER, { id: orderId, gateway_order_id: gatewayOrder.id, at: deps.clock.now() });
+  return gatewayOrder.id;
+}

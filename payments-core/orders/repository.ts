@@ -1,0 +1,14 @@
+export const ORDER_COLUMNS = `
+SELECT 'order' AS object, t.id, t.customer_id, t.school_id, t.amount_minor AS amount, t.currency, t.status, t.description,
+       t.gateway_order_id,
+       coalesce((SELECT sum(p.captured_minor) FROM payments p WHERE p.order_id = t.id), 0)::BIGINT AS amount_paid,
+       t.created_at, t.updated_at
+FROM orders t`;
+export const ORDER_BY_ID = `${ORDER_COLUMNS} WHERE t.id = $id`;
+export const ORDER_BY_GATEWAY_ID = `${ORDER_COLUMNS} WHERE t.gateway_order_id = $gateway_order_id`;
+export const INSERT_ORDER = `
+INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, description, notes, created_at, updated_at)
+VALUES ($id, $customer_id, $school_id, $amount, $currency, 'created', $description, $notes, $at, $at)`;
+export const SET_GATEWAY_ORDER = `
+UPDATE orders SET gateway_order_id = $gateway_order_id, updated_at = $at WHERE id = $id AND gateway_order_id IS NULL`;
+export const SET_ORDER_STATUS = `UPDATE orders SET status = $status, updated_at = $at WHERE id = $id`;

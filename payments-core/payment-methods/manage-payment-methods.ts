@@ -1,0 +1,150 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db, Sql } from '../../platform/db.js';
+import { invalid, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import { CUSTOMER_BY_ID } from '../customers/repository.js';
+import {
+  CLEAR_DEFAULT,
+  INSERT_PAYMENT_METHOD,
+  LIVE_METHOD_COUNT,
+  NEWEST_LIVE_METHOD,
+  PAYMENT_METHOD_BY_ID,
+  PAYMENT_METHOD_COLUMNS,
+  SET_DEFAULT,
+  SOFT_DELETE,
+  UPDATE_EXPIRY,
+} from './repository.js';
+import type { PaymentMethod, PaymentMethodInput } from './types.js';
+
+type Deps = { db: Db; clock: Clock };
+
+/** `ravi.kumar@okicici` → `ra•••••••@okicici`: enough for a parent to recognise, not to reuse. */
+export function maskVpa(vpa: string): string {
+  const [user = '', handle = ''] = vpa.split('@');
+  return `${user.slice(0, 2)}${'•'.repeat(Math.max(user.length - 2, 3))}@${handle}`;
+}
+
+async function requireCustomer(db: Sql, customerId: string): Promise<void> {
+  if ((await db.one(CUSTOMER_BY_ID, { id: customerId })) === undefined) throw notFound('customer', customerId);
+}
+
+function checkDisplayData(input: PaymentMethodInput): void {
+  const fields: { field: string; code: string; message: string }[] = [];
+  if (input.type === 'card') {
+    if (input.card_last4 === undefined) fields.push({ field: '/card_last4', code: 'required', message: 'cards need last4' });
+    if (input.card_exp_month === undefined || input.card_exp_year === undefined) {
+      fields.push({ field: '/card_exp_month', code: 'required', message: 'cards need an expiry month and year' });
+    }
+  }
+  if (input.type === 'upi' && input.upi_vpa === undefined) {
+    fields.push({ field: '/upi_vpa', code: 'required', message: 'UPI methods need the VPA' });
+  }
+  if (input.type === 'netbanking' && input.bank === undefined) {
+    fields.push({ field: '/bank', code: 'required', message: 'netbanking methods need the bank' });
+  }
+  if (input.type === 'wallet' && input.wallet === undefined) {
+    fields.push({ field: '/wallet', code: 'required', message: 'wallet methods need the wallet' });
+  }
+  if (fields.length > 0) throw invalid('invalid_payment_method', 'payment method display data is incomplete', fields);
+}
+
+/** Saves a gateway token with its display data; the first method, or one marked default, becomes the default. */
+export async function createPaymentMethod(
+  deps: Deps,
+  customerId: string,
+  input: PaymentMethodInput,
+): Promise<PaymentMethod> {
+  checkDisplayData(input);
+  const id = newId('pm');
+  return deps.db.transaction(async (tx) => {
+    await requireCustomer(tx, customerId);
+    const at = deps.clock.now();
+    const count = (await tx.one<{ n: number }>(LIVE_METHOD_COUNT, { customer_id: customerId }))?.n ?? 0;
+    const isDefault = count === 0 || input.is_default === true;
+    // The UPI VPA is the instrument the gateway collects from, so it is the token; only a mask is shown.
+    const token = input.type === 'upi' && input.upi_vpa !== undefined ? input.upi_vpa : input.gateway_token;
+    await tx.run(INSERT_PAYMENT_METHOD, {
+      id,
+      customer_id: customerId,
+      type: input.type,
+      gateway_token: token,
+      card_network: input.card_network ?? null,
+      card_last4: input.card_last4 ?? null,
+      card_exp_month: input.card_exp_month ?? null,
+      card_exp_year: input.card_exp_year ?? null,
+      upi_vpa_masked: input.upi_vpa === undefined ? null : maskVpa(input.upi_vpa),
+      bank: input.bank ?? null,
+      wallet: input.wallet ?? null,
+      is_default: isDefault,
+      at,
+    });
+    if (isDefault) await tx.run(CLEAR_DEFAULT, { customer_id: customerId, id, at });
+    const method = await tx.one<PaymentMethod>(PAYMENT_METHOD_BY_ID, { id, customer_id: customerId });
+    if (method === undefined) throw new Error('payment method vanished after insert');
+    return method;
+  });
+}
+
+/** Makes a method the default, or updates a card's expiry. */
+export async function updatePaymentMethod(
+  deps: Deps,
+  customerId: string,
+  id: string,
+  input: { is_default?: boolean | undefined; card_exp_month?: number | undefined; card_exp_year?: number | undefined },
+): Promise<PaymentMethod> {
+  return deps.db.transaction(async (tx) => {
+    const method = await tx.one<PaymentMethod>(PAYMENT_METHOD_BY_ID, { id, customer_id: customerId });
+    if (method === undefined) throw notFound('payment_method', id);
+    if (input.is_default === false && method.is_default) {
+      throw invalid('default_required', 'make another method the default instead', [
+        { field: '/is_default', code: 'default_required', message: 'a customer with methods keeps one default' },
+      ]);
+    }
+    const expiryChange = input.card_exp_month !== undefined || input.card_exp_year !== undefined;
+    if (expiryChange && method.type !== 'card') {
+      throw invalid('not_a_card', 'only cards have an expiry', [
+        { field: '/card_exp_month', code: 'not_a_card', message: 'only cards have an expiry' },
+      ]);
+    }
+    const at = deps.clock.now();
+    if (expiryChange) {
+      await tx.run(UPDATE_EXPIRY, {
+        id,
+        month: input.card_exp_month ?? method.card_exp_month,
+        year: input.card_exp_year ?? method.card_exp_year,
+        at,
+      });
+    }
+    if (input.is_default === true) {
+      await tx.run(SET_DEFAULT, { id, at });
+      await tx.run(CLEAR_DEFAULT, { customer_id: customerId, id, at });
+    }
+    const updated = await tx.one<PaymentMethod>(PAYMENT_METHOD_BY_ID, { id, customer_id: customerId });
+    if (updated === undefined) throw notFound('payment_method', id);
+    return updated;
+  });
+}
+
+/** Removes a method; when it was the default, the newest remaining one takes over. */
+export async function deletePaymentMethod(deps: Deps, customerId: string, id: string): Promise<PaymentMethod> {
+  return deps.db.transaction(async (tx) => {
+    const method = await tx.one<PaymentMethod>(PAYMENT_METHOD_BY_ID, { id, customer_id: customerId });
+    if (method === undefined) throw notFound('payment_method', id);
+    const at = deps.clock.now();
+    await tx.run(SOFT_DELETE, { id, at });
+    if (method.is_default) {
+      const next = await tx.one<{ id: string }>(NEWEST_LIVE_METHOD, { customer_id: customerId });
+      if (next !== undefined) await tx.run(SET_DEFAULT, { id: next.id, at });
+    }
+    return { ...method, is_default: false, updated_at: at };
+  });
+}
+
+/** A customer's live methods, newest first, the default among them. */
+export async function listPaymentMethods(deps: { db: Sql }, customerId: string): Promise<PaymentMethod[]> {
+  await requireCustomer(deps.db, customerId);
+  return deps.db.all<PaymentMethod>(
+    `${PAYMENT_METHOD_COLUMNS} WHERE t.customer_id = $customer_id AND t.deleted_at IS NULL ORDER BY t.created_at DESC, t.id DESC`,
+    { customer_id: customerId },
+  );
+}

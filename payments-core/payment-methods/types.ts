@@ -1,0 +1,33 @@
+export const PAYMENT_METHOD_TYPES = ['card', 'upi', 'netbanking', 'wallet'] as const;
+export type PaymentMethodType = (typeof PAYMENT_METHOD_TYPES)[number];
+
+/** A saved instrument: the gateway's token plus display data. Never a card number or CVV. */
+export interface PaymentMethod {
+  readonly object: 'payment_method';
+  readonly id: string;
+  readonly customer_id: string;
+  readonly type: PaymentMethodType;
+  readonly card_network: string | null;
+  readonly card_last4: string | null;
+  readonly card_exp_month: number | null;
+  readonly card_exp_year: number | null;
+  readonly upi_vpa_masked: string | null;
+  readonly bank: string | null;
+  readonly wallet: string | null;
+  readonly is_default: boolean;
+  readonly created_at: Date;
+  readonly updated_at: Date;
+}
+
+export interface PaymentMethodInput {
+  readonly type: PaymentMethodType;
+  readonly gateway_token: string;
+  readonly card_network?: string | undefined;
+  readonly card_last4?: string | undefined;
+  readonly card_exp_month?: number | undefined;
+  readonly card_exp_year?: number | undefined;
+  readonly upi_vpa?: string | undefined;
+  readonly bank?: string | undefined;
+  readonly wallet?: string | undefined;
+  readonly is_default?: boolean | undefined;
+}

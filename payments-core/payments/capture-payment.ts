@@ -1,0 +1,32 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
+import { conflict, notFound } from '../../platform/errors.js';
+import type { PaymentGateway } from '../gateway/port.js';
+import { applyGatewayPayment } from './apply-gateway-payment.js';
+import { PAYMENT_BY_ID } from './repository.js';
+import type { Payment } from './types.js';
+
+/**
+ * Captures an authorised payment (manual capture). Capturing a captured payment returns it unchanged;
+ * never more than was authorised.
+ */
+export async function capturePayment(
+  deps: { db: Db; clock: Clock; gateway: PaymentGateway },
+  input: { payment_id: string; amount?: number | undefined },
+): Promise<Payment> {
+  const payment = await deps.db.one<Payment>(PAYMENT_BY_ID, { id: input.payment_id });
+  if (payment === undefined) throw notFound('payment', input.payment_id);
+  const amount = input.amount ?? payment.amount;
+  if (amount > payment.amount) {
+    throw conflict('capture_exceeds_authorized', `cannot capture ${amount}: only ${payment.amount} was authorised`);
+  }
+  if (payment.status === 'captured') return payment;
+  if (payment.status !== 'authorized' || payment.gateway_payment_id === null) {
+    throw conflict('payment_not_capturable', `payment ${payment.id} is ${payment.status}, not authorized`);
+  }
+  const gatewayPayment = await deps.gateway.capturePayment(payment.gateway_payment_id, amount, payment.currency);
+  const { payment: updated } = await deps.db.transaction((tx) =>
+    applyGatewayPayment(tx, payment.id, gatewayPayment, deps.clock.now()),
+  );
+  return updated;
+}

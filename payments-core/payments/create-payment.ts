@@ -1,0 +1,126 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
+import { AppError, conflict, invalid } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { PaymentGateway } from '../gateway/port.js';
+import type { Log } from '../../platform/log.js';
+import { advanceOrder } from '../orders/advance-order.js';
+import { ensureGatewayOrder } from '../orders/ensure-gateway-order.js';
+import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
+import { applyGatewayPayment } from './apply-gateway-payment.js';
+import { INSERT_PAYMENT, PAYMENT_IN_FLIGHT_FOR_ORDER } from './repository.js';
+import type { Payment } from './types.js';
+
+export interface CreatePaymentInput {
+  readonly order_id: string;
+  readonly payment_method_id?: string | undefined;
+  readonly vpa?: string | undefined;
+  readonly capture?: 'auto' | 'manual' | undefined;
+  readonly device_id?: string | undefined;
+  readonly ip?: string | undefined;
+}
+
+type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log };
+
+/**
+ * Charges an order with a saved method or a UPI VPA. One payment at a time per order: while one is in
+ * flight or captured, another is refused, so a client retry cannot charge twice. The local row is written
+ * before the gateway call, which is keyed by the payment id; a gateway timeout leaves the payment
+ * `created` for the webhook or a sync to settle.
+ */
+export async function createPayment(deps: Deps, input: CreatePaymentInput): Promise<Payment> {
+  if ((input.payment_method_id === undefined) === (input.vpa === undefined)) {
+    throw invalid('instrument_required', 'give exactly one of payment_method_id or vpa', [
+      { field: '/payment_method_id', code: 'instrument_required', message: 'give exactly one of payment_method_id or vpa' },
+    ]);
+  }
+  const id = newId('pay');
+  const prepared = await deps.db.transaction(async (tx) => {
+    const order = await tx.one<{ id: string; customer_id: string; school_id: string; amount_minor: number; currency: string; status: string }>(
+      'SELECT id, customer_id, school_id, amount_minor, currency, status FROM orders WHERE id = $id',
+      { id: input.order_id },
+    );
+    if (order === undefined) {
+      throw invalid('unknown_order', `no order with id ${input.order_id}`, [
+        { field: '/order_id', code: 'unknown_order', message: 'no order with this id' },
+      ]);
+    }
+    if (order.status === 'paid') throw conflict('order_already_paid', `order ${order.id} is already paid`);
+    const inFlight = await tx.one<{ id: string; status: string }>(PAYMENT_IN_FLIGHT_FOR_ORDER, { order_id: order.id });
+    if (inFlight !== undefined) {
+      throw conflict('payment_in_progress', `order ${order.id} already has payment ${inFlight.id} (${inFlight.status})`, {
+        payment_id: inFlight.id,
+      });
+    }
+    let instrument: { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string };
+    let method: string;
+    if (input.payment_method_id !== undefined) {
+      const pm = await tx.one<{ customer_id: string; type: string; gateway_token: string }>(INSTRUMENT_BY_ID, {
+        id: input.payment_method_id,
+      });
+      if (pm === undefined || pm.customer_id !== order.customer_id) {
+        throw invalid('unknown_payment_method', 'no such payment method for this customer', [
+          { field: '/payment_method_id', code: 'unknown_payment_method', message: "not one of this customer's methods" },
+        ]);
+      }
+      method = pm.type;
+      instrument = pm.type === 'upi' && pm.gateway_token.includes('@')
+        ? { kind: 'vpa', vpa: pm.gateway_token }
+        : { kind: 'token', token: pm.gateway_token };
+    } else {
+      method = 'upi';
+      instrument = { kind: 'vpa', vpa: input.vpa ?? '' };
+    }
+    const at = deps.clock.now();
+    await tx.run(INSERT_PAYMENT, {
+      id,
+      order_id: order.id,
+      customer_id: order.customer_id,
+      school_id: order.school_id,
+      payment_method_id: input.payment_method_id ?? null,
+      method,
+      amount: order.amount_minor,
+      currency: order.currency,
+      capture_mode: input.capture ?? 'auto',
+      gateway_payment_id: null,
+      device_id: input.device_id ?? null,
+      ip: input.ip ?? null,
+      at,
+    });
+    await advanceOrder(tx, order.id, 'attempted', at);
+    const customer = await tx.one<{ email: string; phone: string }>('SELECT email, phone FROM customers WHERE id = $id', {
+      id: order.customer_id,
+    });
+    return { order, instrument, customer };
+  });
+
+  const gatewayOrderId = await ensureGatewayOrder(deps, prepared.order.id);
+  let gatewayPayment;
+  try {
+    gatewayPayment = await deps.gateway.createPayment({
+      orderId: gatewayOrderId,
+      amount: prepared.order.amount_minor,
+      currency: prepared.order.currency,
+      idempotencyKey: id,
+      email: prepared.customer?.email ?? '',
+      contact: prepared.customer?.phone ?? '',
+      instrument: prepared.instrument,
+      capture: input.capture ?? 'auto',
+    });
+  } catch (err) {
+    if (err instanceof AppError && err.kind === 'provider') {
+      // The gateway refused the request outright: no money moved, so the attempt is recorded as failed.
+      await deps.db.transaction((tx) =>
+        tx.run(
+          `UPDATE payments SET status = 'failed', error_code = $code, error_description = $description, failed_at = $at, updated_at = $at
+           WHERE id = $id AND status = 'created'`,
+          { id, code: err.code, description: err.message, at: deps.clock.now() },
+        ),
+      );
+    }
+    deps.log.warn({ payment_id: id, err: err instanceof Error ? err.message : String(err) }, 'gateway payment call failed');
+    throw err;
+  }
+  const { payment } = await deps.db.transaction((tx) => applyGatewayPayment(tx, id, gatewayPayment, deps.clock.now()));
+  return payment;
+}

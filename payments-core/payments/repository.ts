@@ -1,0 +1,23 @@
+export const PAYMENT_COLUMNS = `
+SELECT 'payment' AS object, t.id, t.order_id, t.customer_id, t.school_id, t.payment_method_id, t.method,
+       t.amount_minor AS amount, t.currency, t.status, t.capture_mode, t.captured_minor AS amount_captured,
+       t.refunded_minor AS amount_refunded, t.fee_minor AS fee, t.tax_minor AS tax, t.gateway_payment_id,
+       t.error_code, t.error_reason, t.error_description, t.created_at, t.authorized_at, t.captured_at, t.failed_at
+FROM payments t`;
+export const PAYMENT_BY_ID = `${PAYMENT_COLUMNS} WHERE t.id = $id`;
+export const PAYMENT_BY_GATEWAY_ID = `${PAYMENT_COLUMNS} WHERE t.gateway_payment_id = $gateway_payment_id`;
+export const PAYMENT_IN_FLIGHT_FOR_ORDER = `
+SELECT id, status FROM payments WHERE order_id = $order_id AND status IN ('created', 'authorized', 'captured')
+ORDER BY created_at LIMIT 1`;
+export const INSERT_PAYMENT = `
+INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, method, amount_minor, currency, status,
+  capture_mode, gateway_payment_id, device_id, ip, created_at, updated_at)
+VALUES ($id, $order_id, $customer_id, $school_id, $payment_method_id, $method, $amount, $currency, 'created',
+  $capture_mode, $gateway_payment_id, $device_id, $ip, $at, $at)`;
+export const UPDATE_PAYMENT_STATE = `
+UPDATE payments SET status = $status, gateway_payment_id = coalesce(gateway_payment_id, $gateway_payment_id),
+  captured_minor = $captured, fee_minor = coalesce($fee, fee_minor), tax_minor = coalesce($tax, tax_minor),
+  error_code = $error_code, error_reason = $error_reason, error_description = $error_description,
+  authorized_at = coalesce(authorized_at, $authorized_at), captured_at = coalesce(captured_at, $captured_at),
+  failed_at = $failed_at, updated_at = $at
+WHERE id = $id`;

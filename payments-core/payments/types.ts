@@ -1,0 +1,48 @@
+export type PaymentStatus = 'created' | 'authorized' | 'captured' | 'failed';
+
+export interface Payment {
+  readonly object: 'payment';
+  readonly id: string;
+  readonly order_id: string;
+  readonly customer_id: string;
+  readonly school_id: string;
+  readonly payment_method_id: string | null;
+  readonly method: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: PaymentStatus;
+  readonly capture_mode: 'auto' | 'manual';
+  readonly amount_captured: number;
+  readonly amount_refunded: number;
+  readonly fee: number | null;
+  readonly tax: number | null;
+  readonly gateway_payment_id: string | null;
+  readonly error_code: string | null;
+  readonly error_reason: string | null;
+  readonly error_description: string | null;
+  readonly created_at: Date;
+  readonly authorized_at: Date | null;
+  readonly captured_at: Date | null;
+  readonly failed_at: Date | null;
+}
+
+export type Move = 'apply' | 'noop' | 'illegal';
+
+/**
+ * Payments move created → authorized → captured, or to failed. Razorpay's late authorisation
+ * (failed → authorized, and on to captured) is accepted. Repeats are no-ops; any other backward move is
+ * illegal: a 409 from the API, a no-op for a late webhook.
+ */
+export function paymentMove(from: PaymentStatus, to: PaymentStatus): Move {
+  if (from === to) return 'noop';
+  switch (from) {
+    case 'created':
+      return 'apply';
+    case 'authorized':
+      return to === 'captured' || to === 'failed' ? 'apply' : 'illegal';
+    case 'failed':
+      return to === 'authorized' || to === 'captured' ? 'apply' : 'illegal';
+    case 'captured':
+      return 'illegal';
+  }
+}

@@ -1,0 +1,143 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db, Sql } from '../../platform/db.js';
+import { newId } from '../../platform/ids.js';
+import type { Log } from '../../platform/log.js';
+import type { GatewayPayment, GatewayRefund } from '../gateway/port.js';
+import { toGatewayPayment, toGatewayRefund } from '../gateway/razorpay-entities.js';
+import { advanceOrder } from '../orders/advance-order.js';
+import { applyGatewayPayment } from '../payments/apply-gateway-payment.js';
+import { INSERT_PAYMENT } from '../payments/repository.js';
+import { applyGatewayRefund } from '../refunds/apply-gateway-refund.js';
+import { recordRefund } from '../refunds/record-refund.js';
+import { EVENT_FOR_APPLY, FINISH_EVENT } from './repository.js';
+import type { WebhookStatus } from './types.js';
+
+type Json = Record<string, unknown>;
+
+function entity(payload: Json, name: string): Json | null {
+  const inner = payload['payload'];
+  if (inner === null || typeof inner !== 'object') return null;
+  const wrapper = (inner as Json)[name];
+  if (wrapper === null || typeof wrapper !== 'object') return null;
+  const e = (wrapper as Json)['entity'];
+  return e !== null && typeof e === 'object' ? (e as Json) : null;
+}
+
+/**
+ * Finds the kosh payment a gateway payment belongs to: by gateway id, by the kosh id kosh put in its
+ * notes, or, for a payment made on Razorpay's hosted checkout against a kosh order, records it now.
+ */
+async function locatePayment(tx: Sql, gp: GatewayPayment, at: Date): Promise<string | null> {
+  const byGatewayId = await tx.one<{ id: string }>('SELECT id FROM payments WHERE gateway_payment_id = $g', { g: gp.id });
+  if (byGatewayId !== undefined) return byGatewayId.id;
+  const koshId = gp.notes['kosh_id'];
+  if (koshId !== undefined) {
+    const byKoshId = await tx.one<{ id: string }>('SELECT id FROM payments WHERE id = $id', { id: koshId });
+    if (byKoshId !== undefined) return byKoshId.id;
+  }
+  if (gp.orderId === null) return null;
+  const order = await tx.one<{ id: string; customer_id: string; school_id: string; currency: string }>(
+    'SELECT id, customer_id, school_id, currency FROM orders WHERE gateway_order_id = $g',
+    { g: gp.orderId },
+  );
+  if (order === undefined) return null;
+  const id = newId('pay');
+  await tx.run(INSERT_PAYMENT, {
+    id,
+    order_id: order.id,
+    customer_id: order.customer_id,
+    school_id: order.school_id,
+    payment_method_id: null,
+    method: gp.method,
+    amount: gp.amount,
+    currency: gp.currency,
+    capture_mode: 'auto',
+    gateway_payment_id: gp.id,
+    device_id: null,
+    ip: null,
+    at,
+  });
+  return id;
+}
+
+/** Finds the kosh refund for a gateway refund, recording refunds started outside kosh (the dashboard). */
+async function locateRefund(tx: Sql, gr: GatewayRefund, paymentEntity: Json | null, at: Date): Promise<string | null> {
+  const byGatewayId = await tx.one<{ id: string }>('SELECT id FROM refunds WHERE gateway_refund_id = $g', { g: gr.id });
+  if (byGatewayId !== undefined) return byGatewayId.id;
+  if (gr.receipt !== null) {
+    const byReceipt = await tx.one<{ id: string }>('SELECT id FROM refunds WHERE id = $id', { id: gr.receipt });
+    if (byReceipt !== undefined) return byReceipt.id;
+  }
+  let paymentId = (await tx.one<{ id: string }>('SELECT id FROM payments WHERE gateway_payment_id = $g', { g: gr.paymentId }))?.id;
+  if (paymentId === undefined && paymentEntity !== null) {
+    // The refund's payment may itself be news (webhooks arrive in any order): settle it first.
+    const gp = toGatewayPayment(paymentEntity);
+    const located = await locatePayment(tx, gp, at);
+    if (located !== null) {
+      await applyGatewayPayment(tx, located, gp.status === 'refunded' || gp.captured ? { ...gp, status: 'captured' } : gp, at);
+      paymentId = located;
+    }
+  }
+  if (paymentId === undefined) return null;
+  const id = newId('rfd');
+  await recordRefund(tx, { id, payment_id: paymentId, amount: gr.amount, reason: 'gateway', gateway_refund_id: gr.id, at });
+  return id;
+}
+
+async function applyPayload(tx: Sql, type: string, payload: Json, at: Date): Promise<WebhookStatus> {
+  if (type.startsWith('payment.') || type === 'order.paid') {
+    const paymentEntity = entity(payload, 'payment');
+    let matched = false;
+    if (paymentEntity !== null) {
+      const gp = toGatewayPayment(paymentEntity);
+      const paymentId = await locatePayment(tx, gp, at);
+      if (paymentId !== null) {
+        await applyGatewayPayment(tx, paymentId, gp, at);
+        matched = true;
+      }
+    }
+    const orderEntity = entity(payload, 'order');
+    if (type === 'order.paid' && orderEntity !== null) {
+      const order = await tx.one<{ id: string }>('SELECT id FROM orders WHERE gateway_order_id = $g', { g: String(orderEntity['id']) });
+      if (order !== undefined) {
+        await advanceOrder(tx, order.id, 'paid', at);
+        matched = true;
+      }
+    }
+    return matched ? 'applied' : 'unmatched';
+  }
+  if (type.startsWith('refund.')) {
+    const refundEntity = entity(payload, 'refund');
+    if (refundEntity === null) return 'unmatched';
+    const gr = toGatewayRefund(refundEntity);
+    const refundId = await locateRefund(tx, gr, entity(payload, 'payment'), at);
+    if (refundId === null) return 'unmatched';
+    await applyGatewayRefund(tx, refundId, { id: gr.id, status: gr.status }, at);
+    return 'applied';
+  }
+  return 'stored';
+}
+
+/**
+ * Applies one stored event from its stored copy, in one transaction with its new status, so a crash in
+ * between leaves it `received` for the next pass. Every effect is idempotent: a replay changes nothing.
+ */
+export async function applyWebhookEvent(deps: { db: Db; clock: Clock; log: Log }, eventRowId: string): Promise<WebhookStatus> {
+  const row = await deps.db.one<{ id: string; event_type: string; payload: string; status: WebhookStatus }>(EVENT_FOR_APPLY, {
+    id: eventRowId,
+  });
+  if (row === undefined || (row.status !== 'received' && row.status !== 'failed')) return row?.status ?? 'failed';
+  const at = deps.clock.now();
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const status = await applyPayload(tx, row.event_type, JSON.parse(row.payload) as Json, at);
+      await tx.run(FINISH_EVENT, { id: row.id, status, error: null, applied_at: status === 'applied' ? at : null });
+      return status;
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    deps.log.warn({ webhook_event: row.id, type: row.event_type, err: message }, 'webhook event failed to apply');
+    await deps.db.run(FINISH_EVENT, { id: row.id, status: 'failed', error: message.slice(0, 500), applied_at: null });
+    return 'failed';
+  }
+}

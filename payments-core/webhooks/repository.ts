@@ -1,0 +1,19 @@
+export const EVENT_COLUMNS = `
+SELECT 'webhook_event' AS object, t.id, t.provider, t.event_id, t.event_type, t.entity_id, t.status, t.attempts,
+       t.last_error, t.received_at, t.applied_at
+FROM webhook_events t`;
+export const CLAIM_EVENT_KEY = `
+INSERT INTO webhook_event_keys (provider, event_id, first_delivery, expires_at)
+VALUES ($provider, $event_id, $id, $expires_at)
+ON CONFLICT DO NOTHING`;
+export const INSERT_EVENT = `
+INSERT INTO webhook_events (id, provider, event_id, event_type, entity_id, payload, status, received_at)
+VALUES ($id, $provider, $event_id, $event_type, $entity_id, $payload, $status, $at)`;
+export const PENDING_EVENTS = `
+SELECT id FROM webhook_events WHERE status IN ('received', 'failed') AND attempts < $max_attempts
+ORDER BY received_at, id LIMIT 500`;
+export const EVENT_FOR_APPLY = `SELECT id, event_type, payload, status, attempts FROM webhook_events WHERE id = $id`;
+export const FINISH_EVENT = `
+UPDATE webhook_events SET status = $status, attempts = attempts + 1, last_error = $error, applied_at = $applied_at
+WHERE id = $id`;
+export const PURGE_EXPIRED_EVENT_KEYS = 'DELETE FROM webhook_event_keys WHERE expires_at < $now';

@@ -1,0 +1,30 @@
+export type WebhookStatus = 'received' | 'applied' | 'unmatched' | 'failed' | 'duplicate' | 'stored';
+
+export interface WebhookEvent {
+  readonly object: 'webhook_event';
+  readonly id: string;
+  readonly provider: string;
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly entity_id: string | null;
+  readonly status: WebhookStatus;
+  readonly attempts: number;
+  readonly last_error: string | null;
+  readonly received_at: Date;
+  readonly applied_at: Date | null;
+}
+
+/** Events kosh applies now; `subscription.*` and `invoice.*` are stored for the billing work. */
+export const APPLIED_EVENTS = [
+  'payment.authorized',
+  'payment.captured',
+  'payment.failed',
+  'order.paid',
+  'refund.created',
+  'refund.processed',
+  'refund.failed',
+] as const;
+
+/** Dedupe keys are kept at least this long (Razorpay retries for up to 24 h; we keep 30 days). */
+export const EVENT_KEY_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+export const MAX_APPLY_ATTEMPTS = 8;

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db.js';
+import { AppError } from '../platform/errors.js';
+import { createIdempotencyStore } from '../platform/idempotency.js';
+import { newId } from '../platform/ids.js';
+import type { Log } from '../platform/log.js';
+import type { PaymentGateway } from '../payments-core/gateway/port.js';
+import type { WebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
+import { registerAuth } from './plugins/auth.js';
+import { registerJsonWithCardGuard } from './plugins/card-guard.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { registerIdempotency } from './plugins/idempotency.js';
+import { ipFilter } from './plugins/ip-filter.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { customerRoutes } from './routes/customers.js';
+import { healthRoutes } from './routes/health.js';
+import { paymentRoutes } from './routes/payments.js';
+import { schoolRoutes } from './routes/schools.js';
+import { webhookEventRoutes, webhookRoutes } from './routes/webhooks.js';
+import { ProblemSchema } from './schemas.js';
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface AppDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly gateway: PaymentGateway;
+  readonly log: Log;
+  readonly inbox: WebhookInbox;
+  readonly config: {
+    readonly webhookSecrets: readonly string[];
+    readonly webhookAllowCidrs: readonly string[];
+    readonly denyCidrs: readonly string[];
+    readonly rateLimitPerMinute: number;
+  };
+}
+
+/** Dates leave as ISO-8601 strings, whatever schema branch the serializer picks. */
+function isoDates(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(isoDates);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = isoDates(v);
+    return out;
+  }
+  return value;
+}
+
+/** Builds the HTTP app from its dependencies; `serving/server.ts` listens, tests call `app.inject()`. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : newId('req');
+    },
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addSchema(ProblemSchema);
+  registerErrorHandling(app);
+  await app.register(helmet, { contentSecurityPolicy: false, global: true });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onRequest', ipFilter({ deny: deps.config.denyCidrs }));
+  // Request log lines carry the route pattern, never the raw URL or body, so nothing personal leaks.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: deps.config.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    keyGenerator: (request) => {
+      const auth = request.headers.authorization;
+      return auth === undefined ? `ip:${request.ip}` : `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new AppError('rate_limited', 'rate_limited', `rate limit of ${context.max} requests per ${context.after} exceeded`),
+  });
+  registerJsonWithCardGuard(app);
+  registerAuth(app, deps);
+  registerIdempotency(app, { store: createIdempotencyStore(deps) });
+  app.addHook('preSerialization', async (_request, _reply, payload) => isoDates(payload));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'kosh', version: '0.1.0', description: 'Payments, billing and risk intelligence for school meals' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  healthRoutes(app, deps);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  webhookRoutes(app, deps);
+  await app.register(
+    async (v1) => {
+      const scoped = v1.withTypeProvider<TypeBoxTypeProvider>();
+      apiKeyRoutes(scoped, deps);
+      schoolRoutes(scoped, deps);
+      customerRoutes(scoped, deps);
+      paymentRoutes(scoped, deps);
+      webhookEventRoutes(scoped, deps);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,109 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorKind, type FieldError } from '../../platform/errors.js';
+
+const STATUS: Record<ErrorKind, number> = {
+  not_found: 404,
+  invalid: 422,
+  conflict: 409,
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
+  provider: 502,
+  unavailable: 503,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance: string;
+  code: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+export function problem(request: FastifyRequest, status: number, code: string, detail?: string, fields?: readonly FieldError[]): Problem {
+  return {
+    type: `https://kosh.dev/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    ...(detail === undefined || status >= 500 ? {} : { detail }),
+    instance: request.id,
+    code,
+    ...(fields === undefined || fields.length === 0 ? {} : { errors: [...fields] }),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply.code(body.status).type('application/problem+json').send(body);
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+function validationFields(error: FastifyError): FieldError[] {
+  const context = error.validationContext ?? 'body';
+  const prefix = context === 'body' ? '' : `/${context === 'querystring' ? 'query' : context}`;
+  return ((error.validation ?? []) as unknown as AjvError[]).map((v) => {
+    const missing = typeof v.params['missingProperty'] === 'string' ? `/${v.params['missingProperty']}` : '';
+    const extra = typeof v.params['additionalProperty'] === 'string' ? `/${v.params['additionalProperty']}` : '';
+    return {
+      field: `${prefix}${v.instancePath}${missing}${extra}` || '/',
+      code: v.keyword === 'required' ? 'required' : v.keyword === 'additionalProperties' ? 'unknown_field' : `invalid_${v.keyword}`,
+      message: v.message ?? 'is invalid',
+    };
+  });
+}
+
+/** One mapping from errors to RFC 9457 problem documents; a 5xx never says more than its title. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (error instanceof AppError) {
+      const status = STATUS[error.kind];
+      if (status >= 500) request.log.warn({ code: error.code, err: error.message }, 'dependency failure');
+      return sendProblem(reply, { ...problem(request, status, error.code, error.message, error.fields), ...error.extra });
+    }
+    if (error.validation !== undefined) {
+      return sendProblem(reply, problem(request, 400, 'validation_failed', 'request failed validation', validationFields(error)));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'unhandled error');
+      return sendProblem(reply, problem(request, 500, 'internal_error'));
+    }
+    const code = FASTIFY_CODES[error.code] ?? (TITLES[status] ?? 'error').toLowerCase().replace(/\s+/g, '_');
+    return sendProblem(reply, problem(request, status, code, error.message));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem(request, 404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

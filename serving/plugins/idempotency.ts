@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError, conflict, invalid } from '../../platform/errors.js';
+import { type IdempotencyStore, requestHash } from '../../platform/idempotency.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency: { apiKeyId: string; key: string } | null;
+  }
+}
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Stripe's semantics on every authenticated POST carrying `Idempotency-Key`: the first response (status
+ * and body, errors included) is replayed for the same request; another body under the same key → 422
+ * `idempotency_key_reused`; while the first is running → 409 `idempotency_key_in_use`.
+ */
+export function registerIdempotency(app: FastifyInstance, deps: { store: IdempotencyStore }): void {
+  app.decorateRequest('idempotency', null);
+  app.addHook('preValidation', async (request, reply) => {
+    if (request.method !== 'POST' || request.apiKey === null) return;
+    const header = request.headers['idempotency-key'];
+    if (header === undefined) return;
+    const key = Array.isArray(header) ? header[0] : header;
+    if (key === undefined || !KEY.test(key)) {
+      throw invalid('invalid_idempotency_key', 'Idempotency-Key must be 1–255 printable ASCII characters', [
+        { field: '/headers/idempotency-key', code: 'invalid_idempotency_key', message: '1–255 printable ASCII characters' },
+      ]);
+    }
+    const apiKeyId = request.apiKey.id;
+    const claim = await deps.store.claim({
+      apiKeyId,
+      key,
+      method: request.method,
+      path: request.url,
+      hash: requestHash(request.method, request.url, request.rawBody ?? ''),
+    });
+    switch (claim.kind) {
+      case 'claimed':
+        request.idempotency = { apiKeyId, key };
+        return;
+      case 'reused':
+        throw new AppError('invalid', 'idempotency_key_reused', 'this Idempotency-Key was used with a different request', {
+          fields: [{ field: '/headers/idempotency-key', code: 'idempotency_key_reused', message: 'already used for another request' }],
+        });
+      case 'in_use':
+        throw conflict('idempotency_key_in_use', 'a request with this Idempotency-Key is still being processed');
+      case 'replay':
+        reply.header('idempotent-replayed', 'true');
+        return reply.code(claim.status).type(claim.contentType).serializer((p: unknown) => p as string).send(claim.body);
+    }
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const claimed = request.idempotency;
+    if (claimed === null) return payload;
+    request.idempotency = null;
+    if (reply.statusCode === 429) {
+      await deps.store.release(claimed);
+      return payload;
+    }
+    await deps.store.complete({
+      ...claimed,
+      status: reply.statusCode,
+      contentType: String(reply.getHeader('content-type') ?? 'application/json'),
+      body: typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload),
+    });
+    return payload;
+  });
+}

@@ -1,0 +1,120 @@
+import { Type } from '@sinclair/typebox';
+import { createCustomer } from '../../payments-core/customers/create-customer.js';
+import { getCustomer, listCustomers } from '../../payments-core/customers/find-customers.js';
+import {
+  createPaymentMethod,
+  deletePaymentMethod,
+  listPaymentMethods,
+  updatePaymentMethod,
+} from '../../payments-core/payment-methods/manage-payment-methods.js';
+import type { App, AppDeps } from '../app.js';
+import { CustomerSchema, Id, PageQuery, PaymentMethodSchema, pageOf, responses } from '../schemas.js';
+
+const CustomerParams = Type.Object({ id: Id('cus') });
+const MethodParams = Type.Object({ id: Id('cus'), method_id: Id('pm') });
+
+export function customerRoutes(app: App, deps: AppDeps): void {
+  app.post(
+    '/customers',
+    {
+      config: { scope: 'payments:write' },
+      schema: {
+        tags: ['customers'],
+        body: Type.Object(
+          {
+            school_id: Id('sch'),
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            email: Type.String({ format: 'email', maxLength: 254 }),
+            phone: Type.String({ pattern: '^\\+91[6-9][0-9]{9}$', description: 'Indian mobile number, +91XXXXXXXXXX' }),
+            state_code: Type.String({ pattern: '^[A-Z]{2}$' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 201: CustomerSchema }),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createCustomer(deps, request.body)),
+  );
+  app.get(
+    '/customers',
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['customers'],
+        querystring: Type.Object({ ...PageQuery, school_id: Type.Optional(Id('sch')) }),
+        response: responses({ 200: pageOf(CustomerSchema) }),
+      },
+    },
+    async (request) => listCustomers(deps, request.query),
+  );
+  app.get(
+    '/customers/:id',
+    { config: { scope: 'payments:read' }, schema: { tags: ['customers'], params: CustomerParams, response: responses({ 200: CustomerSchema }) } },
+    async (request) => getCustomer(deps, request.params.id),
+  );
+
+  app.post(
+    '/customers/:id/payment-methods',
+    {
+      config: { scope: 'payments:write' },
+      schema: {
+        tags: ['payment methods'],
+        params: CustomerParams,
+        body: Type.Object(
+          {
+            type: Type.Union([Type.Literal('card'), Type.Literal('upi'), Type.Literal('netbanking'), Type.Literal('wallet')]),
+            gateway_token: Type.String({ minLength: 3, maxLength: 100, description: "The gateway's token; never a card number" }),
+            card_network: Type.Optional(Type.String({ maxLength: 30 })),
+            card_last4: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
+            card_exp_month: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
+            card_exp_year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100 })),
+            upi_vpa: Type.Optional(Type.String({ pattern: '^[a-zA-Z0-9._-]{2,256}@[a-zA-Z]{2,64}$' })),
+            bank: Type.Optional(Type.String({ maxLength: 60 })),
+            wallet: Type.Optional(Type.String({ maxLength: 60 })),
+            is_default: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 201: PaymentMethodSchema }),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createPaymentMethod(deps, request.params.id, request.body)),
+  );
+  app.get(
+    '/customers/:id/payment-methods',
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['payment methods'],
+        params: CustomerParams,
+        response: responses({ 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(PaymentMethodSchema), has_more: Type.Boolean() }) }),
+      },
+    },
+    async (request) => ({ object: 'list' as const, data: await listPaymentMethods(deps, request.params.id), has_more: false }),
+  );
+  app.patch(
+    '/customers/:id/payment-methods/:method_id',
+    {
+      config: { scope: 'payments:write' },
+      schema: {
+        tags: ['payment methods'],
+        params: MethodParams,
+        body: Type.Object(
+          {
+            is_default: Type.Optional(Type.Boolean()),
+            card_exp_month: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
+            card_exp_year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100 })),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: responses({ 200: PaymentMethodSchema }),
+      },
+    },
+    async (request) => updatePaymentMethod(deps, request.params.id, request.params.method_id, request.body),
+  );
+  app.delete(
+    '/customers/:id/payment-methods/:method_id',
+    { config: { scope: 'payments:write' }, schema: { tags: ['payment methods'], params: MethodParams, response: responses({ 200: PaymentMethodSchema }) } },
+    async (request) => deletePaymentMethod(deps, request.params.id, request.params.method_id),
+  );
+}

@@ -1,0 +1,160 @@
+import { Type } from '@sinclair/typebox';
+import { getBalances } from '../../payments-core/ledger/get-balances.js';
+import { createOrder } from '../../payments-core/orders/create-order.js';
+import { getOrder, listOrders } from '../../payments-core/orders/find-orders.js';
+import { capturePayment } from '../../payments-core/payments/capture-payment.js';
+import { createPayment } from '../../payments-core/payments/create-payment.js';
+import { getPayment, listPayments } from '../../payments-core/payments/find-payments.js';
+import { createRefund } from '../../payments-core/refunds/create-refund.js';
+import { getRefund, listRefunds } from '../../payments-core/refunds/find-refunds.js';
+import type { App, AppDeps } from '../app.js';
+import {
+  Amount,
+  Id,
+  LedgerBalancesSchema,
+  OrderSchema,
+  PageQuery,
+  PaymentSchema,
+  PaymentStatusSchema,
+  pageOf,
+  RefundSchema,
+  responses,
+} from '../schemas.js';
+
+const Notes = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 256 }), { maxProperties: 15 });
+
+export function paymentRoutes(app: App, deps: AppDeps): void {
+  app.post(
+    '/orders',
+    {
+      config: { scope: 'payments:write' },
+      schema: {
+        tags: ['orders'],
+        body: Type.Object(
+          {
+            customer_id: Id('cus'),
+            amount: Amount,
+            currency: Type.Optional(Type.Literal('INR')),
+            description: Type.Optional(Type.String({ maxLength: 500 })),
+            notes: Type.Optional(Notes),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 201: OrderSchema }),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createOrder(deps, request.body)),
+  );
+  app.get(
+    '/orders',
+    {
+      config: { scope: 'payments:read' },
+      schema: { tags: ['orders'], querystring: Type.Object({ ...PageQuery, customer_id: Type.Optional(Id('cus')) }), response: responses({ 200: pageOf(OrderSchema) }) },
+    },
+    async (request) => listOrders(deps, request.query),
+  );
+  app.get(
+    '/orders/:id',
+    { config: { scope: 'payments:read' }, schema: { tags: ['orders'], params: Type.Object({ id: Id('ord') }), response: responses({ 200: OrderSchema }) } },
+    async (request) => getOrder(deps, request.params.id),
+  );
+
+  app.post(
+    '/payments',
+    {
+      config: { scope: 'payments:write' },
+      schema: {
+        tags: ['payments'],
+        body: Type.Object(
+          {
+            order_id: Id('ord'),
+            payment_method_id: Type.Optional(Id('pm')),
+            vpa: Type.Optional(Type.String({ pattern: '^[a-zA-Z0-9._-]{2,256}@[a-zA-Z]{2,64}$' })),
+            capture: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('manual')])),
+            device_id: Type.Optional(Type.String({ maxLength: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 201: PaymentSchema }),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createPayment(deps, { ...request.body, ip: request.ip })),
+  );
+  app.get(
+    '/payments',
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['payments'],
+        querystring: Type.Object({
+          ...PageQuery,
+          status: Type.Optional(PaymentStatusSchema),
+          order_id: Type.Optional(Id('ord')),
+          customer_id: Type.Optional(Id('cus')),
+        }),
+        response: responses({ 200: pageOf(PaymentSchema) }),
+      },
+    },
+    async (request) => listPayments(deps, request.query),
+  );
+  app.get(
+    '/payments/:id',
+    { config: { scope: 'payments:read' }, schema: { tags: ['payments'], params: Type.Object({ id: Id('pay') }), response: responses({ 200: PaymentSchema }) } },
+    async (request) => getPayment(deps, request.params.id),
+  );
+  app.post(
+    '/payments/:id/capture',
+    {
+      config: { scope: 'payments:write' },
+      schema: {
+        tags: ['payments'],
+        params: Type.Object({ id: Id('pay') }),
+        body: Type.Optional(Type.Object({ amount: Type.Optional(Amount) }, { additionalProperties: false })),
+        response: responses({ 200: PaymentSchema }),
+      },
+    },
+    async (request) => capturePayment(deps, { payment_id: request.params.id, amount: request.body?.amount }),
+  );
+
+  app.post(
+    '/refunds',
+    {
+      config: { scope: 'payments:write' },
+      schema: {
+        tags: ['refunds'],
+        body: Type.Object(
+          {
+            payment_id: Id('pay'),
+            amount: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000_00 })),
+            reason: Type.Optional(Type.String({ maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 201: RefundSchema }),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createRefund(deps, request.body)),
+  );
+  app.get(
+    '/refunds',
+    {
+      config: { scope: 'payments:read' },
+      schema: { tags: ['refunds'], querystring: Type.Object({ ...PageQuery, payment_id: Type.Optional(Id('pay')) }), response: responses({ 200: pageOf(RefundSchema) }) },
+    },
+    async (request) => listRefunds(deps, request.query),
+  );
+  app.get(
+    '/refunds/:id',
+    { config: { scope: 'payments:read' }, schema: { tags: ['refunds'], params: Type.Object({ id: Id('rfd') }), response: responses({ 200: RefundSchema }) } },
+    async (request) => getRefund(deps, request.params.id),
+  );
+
+  app.get(
+    '/ledger/balances',
+    { config: { scope: 'payments:read' }, schema: { tags: ['ledger'], response: responses({ 200: LedgerBalancesSchema }) } },
+    async () => {
+      const b = await getBalances(deps);
+      return { accounts: b.accounts, totals: b.totals, balanced: b.balanced, unbalanced_entries: b.unbalancedEntries };
+    },
+  );
+}

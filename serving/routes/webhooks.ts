@@ -1,0 +1,49 @@
+import { Type } from '@sinclair/typebox';
+import { listWebhookEvents } from '../../payments-core/webhooks/find-webhook-events.js';
+import { receiveRazorpayWebhook } from '../../payments-core/webhooks/receive-webhook.js';
+import type { App, AppDeps } from '../app.js';
+import { ipFilter } from '../plugins/ip-filter.js';
+import { PageQuery, pageOf, responses, WebhookEventSchema, WebhookStatusSchema } from '../schemas.js';
+
+/** Razorpay's webhook: verify, store, answer; the inbox applies the stored copy after the answer. */
+export function webhookRoutes(app: App, deps: AppDeps): void {
+  app.post(
+    '/webhooks/razorpay',
+    {
+      config: { cardGuard: false, rateLimit: false },
+      onRequest: ipFilter({ allow: deps.config.webhookAllowCidrs }),
+      schema: {
+        tags: ['webhooks'],
+        headers: Type.Object({ 'x-razorpay-signature': Type.Optional(Type.String()), 'x-razorpay-event-id': Type.Optional(Type.String()) }),
+        response: responses({ 200: Type.Object({ id: Type.String(), status: WebhookStatusSchema }) }),
+      },
+    },
+    async (request) => {
+      const received = await receiveRazorpayWebhook(
+        { db: deps.db, clock: deps.clock, secrets: deps.config.webhookSecrets },
+        {
+          rawBody: request.rawBody ?? '',
+          signature: request.headers['x-razorpay-signature'],
+          eventId: request.headers['x-razorpay-event-id'],
+        },
+      );
+      if (received.status === 'received') deps.inbox.kick();
+      return received;
+    },
+  );
+}
+
+export function webhookEventRoutes(app: App, deps: AppDeps): void {
+  app.get(
+    '/webhook-events',
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['webhooks'],
+        querystring: Type.Object({ ...PageQuery, status: Type.Optional(WebhookStatusSchema), type: Type.Optional(Type.String({ maxLength: 60 })) }),
+        response: responses({ 200: pageOf(WebhookEventSchema) }),
+      },
+    },
+    async (request) => listWebhookEvents(deps, request.query),
+  );
+}

@@ -1,0 +1,174 @@
+import { type TSchema, Type } from '@sinclair/typebox';
+
+/** TypeBox is the one schema language; these shapes are the API contract, published at /openapi.json. */
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/** Domain rows carry Dates; the preSerialization hook turns them into ISO-8601 strings. */
+const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
+const NullableTimestamp = Nullable(Timestamp);
+export const Id = (prefix: string) => Type.String({ minLength: 3, maxLength: 64, pattern: `^${prefix}_[A-Za-z0-9]+$` });
+export const Amount = Type.Integer({ minimum: 100, maximum: 100_000_000_00, description: 'Amount in paise (₹1 = 100)' });
+
+export const FieldErrorSchema = Type.Object({
+  field: Type.String(),
+  code: Type.String(),
+  message: Type.String(),
+});
+
+/** RFC 9457 problem details, with kosh's stable `code` and field-level `errors`. */
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.String(),
+    code: Type.String(),
+    errors: Type.Optional(Type.Array(FieldErrorSchema)),
+  },
+  { $id: 'Problem', additionalProperties: true },
+);
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  starting_after: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+};
+
+export const pageOf = <T extends TSchema>(item: T) =>
+  Type.Object({ object: Type.Literal('list'), data: Type.Array(item), has_more: Type.Boolean() });
+
+/** Every route declares its success schema; errors share the problem schema. */
+export function responses<T extends Record<number, TSchema>>(ok: T) {
+  return { ...ok, '4xx': Type.Ref(ProblemSchema), '5xx': Type.Ref(ProblemSchema) };
+}
+
+export const SchoolSchema = Type.Object({
+  object: Type.Literal('school'),
+  id: Type.String(),
+  name: Type.String(),
+  city: Type.String(),
+  state_code: Type.String(),
+  gstin: Nullable(Type.String()),
+  created_at: Timestamp,
+});
+
+export const CustomerSchema = Type.Object({
+  object: Type.Literal('customer'),
+  id: Type.String(),
+  school_id: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  phone: Type.String(),
+  state_code: Type.String(),
+  created_at: Timestamp,
+});
+
+export const PaymentMethodSchema = Type.Object({
+  object: Type.Literal('payment_method'),
+  id: Type.String(),
+  customer_id: Type.String(),
+  type: Type.Union([Type.Literal('card'), Type.Literal('upi'), Type.Literal('netbanking'), Type.Literal('wallet')]),
+  card_network: Nullable(Type.String()),
+  card_last4: Nullable(Type.String()),
+  card_exp_month: Nullable(Type.Integer()),
+  card_exp_year: Nullable(Type.Integer()),
+  upi_vpa_masked: Nullable(Type.String()),
+  bank: Nullable(Type.String()),
+  wallet: Nullable(Type.String()),
+  is_default: Type.Boolean(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const OrderSchema = Type.Object({
+  object: Type.Literal('order'),
+  id: Type.String(),
+  customer_id: Type.String(),
+  school_id: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  status: Type.Union([Type.Literal('created'), Type.Literal('attempted'), Type.Literal('paid')]),
+  description: Nullable(Type.String()),
+  gateway_order_id: Nullable(Type.String()),
+  amount_paid: Type.Integer(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const PaymentStatusSchema = Type.Union([
+  Type.Literal('created'),
+  Type.Literal('authorized'),
+  Type.Literal('captured'),
+  Type.Literal('failed'),
+]);
+
+export const PaymentSchema = Type.Object({
+  object: Type.Literal('payment'),
+  id: Type.String(),
+  order_id: Type.String(),
+  customer_id: Type.String(),
+  school_id: Type.String(),
+  payment_method_id: Nullable(Type.String()),
+  method: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  status: PaymentStatusSchema,
+  capture_mode: Type.Union([Type.Literal('auto'), Type.Literal('manual')]),
+  amount_captured: Type.Integer(),
+  amount_refunded: Type.Integer(),
+  fee: Nullable(Type.Integer()),
+  tax: Nullable(Type.Integer()),
+  gateway_payment_id: Nullable(Type.String()),
+  error_code: Nullable(Type.String()),
+  error_reason: Nullable(Type.String()),
+  error_description: Nullable(Type.String()),
+  created_at: Timestamp,
+  authorized_at: NullableTimestamp,
+  captured_at: NullableTimestamp,
+  failed_at: NullableTimestamp,
+});
+
+export const RefundSchema = Type.Object({
+  object: Type.Literal('refund'),
+  id: Type.String(),
+  payment_id: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('processed'), Type.Literal('failed')]),
+  reason: Nullable(Type.String()),
+  gateway_refund_id: Nullable(Type.String()),
+  created_at: Timestamp,
+  processed_at: NullableTimestamp,
+  failed_at: NullableTimestamp,
+});
+
+export const WebhookStatusSchema = Type.Union([
+  Type.Literal('received'),
+  Type.Literal('applied'),
+  Type.Literal('unmatched'),
+  Type.Literal('failed'),
+  Type.Literal('duplicate'),
+  Type.Literal('stored'),
+]);
+
+export const WebhookEventSchema = Type.Object({
+  object: Type.Literal('webhook_event'),
+  id: Type.String(),
+  provider: Type.String(),
+  event_id: Type.String(),
+  event_type: Type.String(),
+  entity_id: Nullable(Type.String()),
+  status: WebhookStatusSchema,
+  attempts: Type.Integer(),
+  last_error: Nullable(Type.String()),
+  received_at: Timestamp,
+  applied_at: NullableTimestamp,
+});
+
+export const LedgerBalancesSchema = Type.Object({
+  accounts: Type.Array(
+    Type.Object({ account: Type.String(), currency: Type.String(), balance: Type.Integer(), lines: Type.Integer() }),
+  ),
+  totals: Type.Array(Type.Object({ currency: Type.String(), total: Type.Integer() })),
+  balanced: Type.Boolean(),
+  unbalanced_entries: Type.Array(Type.String()),
+});

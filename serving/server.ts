@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import type { DestinationStream } from 'pino';
+import { type Clock, systemClock } from '../platform/clock.js';
+import type { Config } from '../platform/config.js';
+import { type Db, openDb } from '../platform/db.js';
+import { PURGE_EXPIRED_KEYS } from '../platform/idempotency.js';
+import { createLog, type Log } from '../platform/log.js';
+import { migrate } from '../platform/migrate.js';
+import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
+import { COUNT_KEYS } from '../payments-core/api-keys/repository.js';
+import type { PaymentGateway } from '../payments-core/gateway/port.js';
+import { createRazorpayGateway } from '../payments-core/gateway/razorpay-gateway.js';
+import { type RazorpaySimulator, startRazorpaySimulator } from '../payments-core/gateway/simulator/server.js';
+import { PURGE_EXPIRED_EVENT_KEYS } from '../payments-core/webhooks/repository.js';
+import { createWebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
+import { isDatabaseEmpty, seedDemoData } from '../data/seed.js';
+import { type App, buildApp } from './app.js';
+
+export interface RunningKosh {
+  readonly app: App;
+  readonly url: string;
+  readonly db: Db;
+  readonly simulator: RazorpaySimulator | null;
+  /** The admin key generated at this start, shown once; null when one was configured or already existed. */
+  readonly generatedAdminKey: string | null;
+  close(): Promise<void>;
+}
+
+/** The gateway for this configuration: Razorpay itself, or the built-in simulator driven through the same SDK adapter. */
+async function openGateway(
+  config: Config,
+  log: Log,
+): Promise<{ gateway: PaymentGateway; simulator: RazorpaySimulator | null; webhookSecrets: readonly string[] }> {
+  if (config.gateway === 'razorpay') {
+    return {
+      gateway: createRazorpayGateway({
+        keyId: config.razorpayKeyId ?? '',
+        keySecret: config.razorpayKeySecret ?? '',
+        apiUrl: config.razorpayApiUrl,
+      }),
+      simulator: null,
+      webhookSecrets: config.razorpayWebhookSecrets,
+    };
+  }
+  const keyId = config.razorpayKeyId ?? `rzp_test_${randomBytes(7).toString('hex')}`;
+  const keySecret = config.razorpayKeySecret ?? randomBytes(18).toString('base64url');
+  const webhookSecrets =
+    config.razorpayWebhookSecrets.length > 0 ? config.razorpayWebhookSecrets : [randomBytes(18).toString('base64url')];
+  const simulator = await startRazorpaySimulator({ keyId, keySecret, refundProcessingMs: 2000 });
+  log.info({ url: simulator.url }, 'Razorpay simulator listening on loopback');
+  return {
+    gateway: createRazorpayGateway({ keyId, keySecret, apiUrl: simulator.url }),
+    simulator,
+    webhookSecrets,
+  };
+}
+
+/** Opens storage, applies migrations, seeds demo data into an empty database, and serves. */
+export async function startKosh(
+  config: Config,
+  options: { clock?: Clock; logDestination?: DestinationStream } = {},
+): Promise<RunningKosh> {
+  const clock = options.clock ?? systemClock;
+  const log = createLog({ level: config.logLevel, ...(options.logDestination === undefined ? {} : { destination: options.logDestination }) });
+  const db = await openDb(config.databasePath);
+  const applied = await migrate(db, clock);
+  if (applied.length > 0) log.info({ migrations: applied.map((m) => m.version) }, 'migrations applied');
+
+  if (config.demo && (await isDatabaseEmpty(db))) {
+    const started = Date.now();
+    const summary = await seedDemoData({ db, clock, log }, { seed: config.demoSeed, payments: config.demoPayments });
+    log.info({ ...summary, ms: Date.now() - started }, 'demo data seeded');
+  }
+
+  let generatedAdminKey: string | null = null;
+  if (config.adminKey !== null) {
+    await createApiKey({ db, clock }, { name: 'bootstrap admin', scopes: ['admin'], secret: config.adminKey });
+  } else if (config.demo && ((await db.one<{ n: number }>(COUNT_KEYS))?.n ?? 0) === 0) {
+    generatedAdminKey = (await createApiKey({ db, clock }, { name: 'demo admin', scopes: ['admin'] })).secret;
+  }
+
+  const { gateway, simulator, webhookSecrets } = await openGateway(config, log);
+  const inbox = createWebhookInbox({ db, clock, log });
+  const app = await buildApp({
+    db,
+    clock,
+    gateway,
+    log,
+    inbox,
+    config: {
+      webhookSecrets,
+      webhookAllowCidrs: config.webhookAllowCidrs,
+      denyCidrs: config.denyCidrs,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+    },
+  });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const url = address.replace('[::1]', 'localhost');
+  simulator?.configure({ webhook: { url: `${url}/webhooks/razorpay`, secret: webhookSecrets[0] ?? '' } });
+
+  // Until the scheduler lands (issue 3): retry failed webhook events and purge expired keys.
+  inbox.kick();
+  const timers = [
+    setInterval(() => inbox.kick(), 30_000),
+    setInterval(() => {
+      const now = clock.now();
+      void db.run(PURGE_EXPIRED_KEYS, { now }).catch((err: unknown) => log.warn({ err }, 'purge failed'));
+      void db.run(PURGE_EXPIRED_EVENT_KEYS, { now }).catch((err: unknown) => log.warn({ err }, 'purge failed'));
+    }, 3_600_000),
+  ];
+  for (const t of timers) t.unref();
+
+  return {
+    app,
+    url,
+    db,
+    simulator,
+    generatedAdminKey,
+    close: async () => {
+      for (const t of timers) clearInterval(t);
+      await app.close();
+      await inbox.idle();
+      await simulator?.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../platform/config.js';
+
+describe('config', () => {
+  it('when nothing is set → the embedded defaults apply', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.gateway).toBe('simulator');
+    expect(c.demo).toBe(false);
+    expect(c.databasePath.endsWith('data/kosh.duckdb')).toBe(true);
+  });
+
+  it('when several variables are wrong → every problem is listed at once', () => {
+    try {
+      loadConfig({ PORT: 'abc', KOSH_GATEWAY: 'razorpay', KOSH_DEMO: 'maybe', KOSH_WEBHOOK_ALLOW_CIDRS: 'nope' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const name of ['PORT', 'KOSH_DEMO', 'RAZORPAY_KEY_ID', 'RAZORPAY_KEY_SECRET', 'KOSH_RAZORPAY_WEBHOOK_SECRETS', 'KOSH_WEBHOOK_ALLOW_CIDRS']) {
+        expect(problems).toContain(name);
+      }
+    }
+  });
+
+  it('when webhook secrets are comma-separated → each is kept for rotation', () => {
+    expect(loadConfig({ KOSH_RAZORPAY_WEBHOOK_SECRETS: 'new-secret, old-secret' }).razorpayWebhookSecrets).toEqual(['new-secret', 'old-secret']);
+  });
+});
