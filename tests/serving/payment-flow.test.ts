@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, seedParent, startHarness } from '../support/harness.js';
+
+describe('payment flow end to end (real DuckDB, real HTTP, razorpay SDK → simulator, signed webhooks)', () => {
+  let h: Harness;
+  let parent: Awaited<ReturnType<typeof seedParent>>;
+  beforeAll(async () => {
+    h = await startHarness();
+    parent = await seedParent(h);
+  });
+  afterAll(async () => h.close());
+
+  it('when an order is paid, captured, then twice partially refunded → every rupee is in a ledger that sums to zero', async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 250_000, description: 'March meals' });
+    expect(order.status).toBe(201);
+    expect(order.body).toMatchObject({ status: 'created', amount: 250_000, currency: 'INR' });
+    expect(order.body.gateway_order_id).toMatch(/^order_/);
+
+    const payment = await h.api('POST', '/v1/payments', { order_id: order.body.id, payment_method_id: parent.methodId, capture: 'manual' });
+    expect(payment.status).toBe(201);
+    expect(payment.body).toMatchObject({ status: 'authorized', amount: 250_000, method: 'card', amount_captured: 0 });
+    await h.settle();
+    const events = await h.api('GET', '/v1/webhook-events?type=payment.authorized');
+    expect(events.body.data.length).toBeGreaterThanOrEqual(1);
+    expect(events.body.data[0].status).toBe('applied');
+
+    const captured = await h.api('POST', `/v1/payments/${payment.body.id}/capture`, {});
+    expect(captured.status).toBe(200);
+    expect(captured.body).toMatchObject({ status: 'captured', amount_captured: 250_000 });
+    expect(captured.body.fee).toBe(5900); // 2% + 18% GST on the fee
+    expect(captured.body.tax).toBe(900);
+    await h.settle();
+    expect((await h.api('GET', `/v1/orders/${order.body.id}`)).body).toMatchObject({ status: 'paid', amount_paid: 250_000 });
+
+    const r1 = await h.api('POST', '/v1/refunds', { payment_id: payment.body.id, amount: 50_000, reason: 'absent 5 days' });
+    const r2 = await h.api('POST', '/v1/refunds', { payment_id: payment.body.id, amount: 30_000 });
+    expect(r1.status).toBe(201);
+    expect(r2.status).toBe(201);
+    await h.settle();
+    const refunds = await h.api('GET', `/v1/refunds?payment_id=${payment.body.id}`);
+    expect(refunds.body.data.map((r: { status: string }) => r.status)).toEqual(['processed', 'processed']);
+    const tooMuch = await h.api('POST', '/v1/refunds', { payment_id: payment.body.id, amount: 170_001 });
+    expect(tooMuch.status).toBe(409);
+    expect(tooMuch.body.code).toBe('refund_exceeds_captured');
+
+    const after = await h.api('GET', `/v1/payments/${payment.body.id}`);
+    expect(after.body).toMatchObject({ status: 'captured', amount_captured: 250_000, amount_refunded: 80_000 });
+    expect((await h.api('GET', `/v1/orders/${order.body.id}`)).body.status).toBe('paid');
+
+    const ledger = await h.api('GET', '/v1/ledger/balances');
+    expect(ledger.body.balanced).toBe(true);
+    expect(ledger.body.totals).toEqual([{ currency: 'INR', total: 0 }]);
+    const balance = (account: string) => ledger.body.accounts.find((a: { account: string }) => a.account === account)?.balance;
+    expect(balance('school_payable')).toBe(-170_000);
+    expect(balance('gateway_clearing')).toBe(250_000 - 5900 - 80_000);
+    expect(balance('gateway_fees')).toBe(5000);
+    expect(balance('gateway_fee_gst')).toBe(900);
+    expect(balance('refunds_in_flight')).toBe(0);
+    expect(balance('customer_receivable')).toBe(0);
+  });
+
+  it('when a parent pays on the hosted checkout → the signed webhook alone records the captured payment', async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 120_000 });
+    const res = await fetch(`${h.sim.url}/v1/sim/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('rzp_test_kosh0000000001:test_key_secret_0000000001').toString('base64')}` },
+      body: JSON.stringify({ order_id: order.body.gateway_order_id, vpa: 'success@razorpay' }),
+    });
+    expect(res.status).toBeLessThan(300);
+    await h.settle();
+    const payments = await h.api('GET', `/v1/payments?order_id=${order.body.id}`);
+    expect(payments.body.data).toHaveLength(1);
+    expect(payments.body.data[0]).toMatchObject({ status: 'captured', amount: 120_000, amount_captured: 120_000, method: 'upi' });
+    expect((await h.api('GET', `/v1/orders/${order.body.id}`)).body.status).toBe('paid');
+    expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
+  });
+
+  it('when the card is declined → the payment fails with the decline reason and the order can be paid again', async () => {
+    const declined = await seedParent(h, '4000000000000002');
+    const order = await h.api('POST', '/v1/orders', { customer_id: declined.customerId, amount: 80_000 });
+    const payment = await h.api('POST', '/v1/payments', { order_id: order.body.id, payment_method_id: declined.methodId });
+    expect(payment.status).toBe(201);
+    expect(payment.body.status).toBe('failed');
+    expect(payment.body.error_code).toBeTruthy();
+    expect(payment.body.error_reason).toBeTruthy();
+    const retry = await h.api('POST', '/v1/payments', { order_id: order.body.id, vpa: 'success@razorpay' });
+    expect(retry.body.status).toBe('captured');
+    const again = await h.api('POST', '/v1/payments', { order_id: order.body.id, vpa: 'success@razorpay' });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('order_already_paid');
+  });
+
+  it('when capture asks for more than was authorised → 409 and nothing changes', async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 10_000 });
+    const payment = await h.api('POST', '/v1/payments', { order_id: order.body.id, vpa: 'success@razorpay', capture: 'manual' });
+    expect(payment.body.status).toBe('authorized');
+    const over = await h.api('POST', `/v1/payments/${payment.body.id}/capture`, { amount: 10_001 });
+    expect(over.status).toBe(409);
+    expect(over.body.code).toBe('capture_exceeds_authorized');
+    expect((await h.api('GET', `/v1/payments/${payment.body.id}`)).body.status).toBe('authorized');
+    const refundBeforeCapture = await h.api('POST', '/v1/refunds', { payment_id: payment.body.id, amount: 100 });
+    expect(refundBeforeCapture.status).toBe(409);
+  });
+});

@@ -1,0 +1,180 @@
+import { Writable } from 'node:stream';
+import { type Clock, systemClock } from '../../platform/clock.js';
+import { type Db, openDb } from '../../platform/db.js';
+import { createLog } from '../../platform/log.js';
+import { migrate } from '../../platform/migrate.js';
+import { createApiKey } from '../../payments-core/api-keys/create-api-key.js';
+import type { Scope } from '../../payments-core/api-keys/types.js';
+import type { PaymentGateway } from '../../payments-core/gateway/port.js';
+import { createRazorpayGateway } from '../../payments-core/gateway/razorpay-gateway.js';
+import { type RazorpaySimulator, startRazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
+import { signRazorpayBody } from '../../payments-core/webhooks/verify-signature.js';
+import { createWebhookInbox, type WebhookInbox } from '../../payments-core/webhooks/webhook-inbox.js';
+import { type App, buildApp } from '../../serving/app.js';
+
+export const KEY_ID = 'rzp_test_kosh0000000001';
+export const KEY_SECRET = 'test_key_secret_0000000001';
+export const WEBHOOK_SECRET = 'whsec_test_0000000001';
+export const SUCCESS_CARD = '4111111111111111';
+
+export interface Harness {
+  readonly app: App;
+  readonly url: string;
+  readonly db: Db;
+  readonly sim: RazorpaySimulator;
+  readonly inbox: WebhookInbox;
+  readonly adminKey: string;
+  /** Every log line the app wrote. */
+  readonly logs: string[];
+  api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  keyWith(scopes: Scope[]): Promise<string>;
+  /** Waits until the simulator has delivered every webhook and kosh has applied every stored event. */
+  settle(): Promise<void>;
+  /** Tokenises a test card at the simulator, as the hosted checkout would; kosh only ever sees the token. */
+  tokenize(number?: string): Promise<{ id: string; last4: string; network: string; expiry_month: number; expiry_year: number }>;
+  /** A signed delivery straight to kosh's webhook endpoint over a socket. */
+  deliver(body: string, eventId: string, signature?: string): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  options: {
+    dbPath?: string;
+    clock?: Clock;
+    rateLimitPerMinute?: number;
+    /** Wraps the real SDK adapter, e.g. to crash after a gateway call has gone through. */
+    wrapGateway?: (gateway: PaymentGateway) => PaymentGateway;
+    simulator?: { latencyMs?: number; refundProcessingMs?: number } } = {},
+): Promise<Harness> {
+  const clock = options.clock ?? systemClock;
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const log = createLog({ level: 'debug', destination });
+  const db = await openDb(options.dbPath ?? ':memory:');
+  await migrate(db, clock);
+  const sim = await startRazorpaySimulator({
+    keyId: KEY_ID,
+    keySecret: KEY_SECRET,
+    refundProcessingMs: options.simulator?.refundProcessingMs ?? 0,
+    latencyMs: options.simulator?.latencyMs ?? 0,
+    seed: 7,
+  });
+  const real = createRazorpayGateway({ keyId: KEY_ID, keySecret: KEY_SECRET, apiUrl: sim.url });
+  const gateway = options.wrapGateway?.(real) ?? real;
+  const inbox = createWebhookInbox({ db, clock, log });
+  const app = await buildApp({
+    db,
+    clock,
+    gateway,
+    log,
+    inbox,
+    config: { webhookSecrets: [WEBHOOK_SECRET, 'whsec_old_rotated'], webhookAllowCidrs: [], denyCidrs: [], rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000 },
+  });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  sim.configure({ webhook: { url: `${url}/webhooks/razorpay`, secret: WEBHOOK_SECRET } });
+  const adminKey = (await createApiKey({ db, clock }, { name: 'test admin', scopes: ['admin'] })).secret;
+
+  const api: Harness['api'] = async (method, path, body, headers = {}) => {
+    const res = await app.inject({
+      method,
+      url: path,
+      headers: { authorization: `Bearer ${adminKey}`, ...headers },
+      ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body), headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...headers } }),
+    });
+    let parsed: unknown = res.body;
+    try {
+      parsed = JSON.parse(res.body);
+    } catch {
+      // not JSON
+    }
+    return { status: res.statusCode, body: parsed, headers: res.headers };
+  };
+
+  return {
+    app,
+    url,
+    db,
+    sim,
+    inbox,
+    adminKey,
+    logs,
+    api,
+    keyWith: async (scopes) => (await createApiKey({ db, clock }, { name: 'scoped', scopes })).secret,
+    settle: async () => {
+      for (let i = 0; i < 3; i++) {
+        await sim.idle();
+        inbox.kick();
+        await inbox.idle();
+      }
+    },
+    tokenize: async (number = SUCCESS_CARD) => {
+      const res = await fetch(`${sim.url}/v1/sim/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}` },
+        body: JSON.stringify({ number, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Test Parent' }),
+      });
+      const json = (await res.json()) as { id: string; card: { last4: string; network: string; expiry_month: number; expiry_year: number } };
+      return { id: json.id, last4: json.card.last4, network: json.card.network, expiry_month: Number(json.card.expiry_month), expiry_year: Number(json.card.expiry_year) };
+    },
+    deliver: async (body, eventId, signature) => {
+      const res = await fetch(`${url}/webhooks/razorpay`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-razorpay-event-id': eventId,
+          'x-razorpay-signature': signature ?? signRazorpayBody(body, WEBHOOK_SECRET),
+        },
+        body,
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    close: async () => {
+      await app.close();
+      await inbox.idle();
+      await sim.close();
+      await db.close();
+    },
+  };
+}
+
+/** A school, a parent at it, and a saved card token: what most payment tests start from. */
+export async function seedParent(h: Harness, card = SUCCESS_CARD): Promise<{ schoolId: string; customerId: string; methodId: string }> {
+  const school = await h.api('POST', '/v1/schools', { name: 'Greenwood High', city: 'Bengaluru', state_code: 'KA', gstin: '29ABCDE1234F1Z5' });
+  const customer = await h.api('POST', '/v1/customers', {
+    school_id: school.body.id,
+    name: 'Asha Rao',
+    email: 'asha@example.in',
+    phone: '+919876543210',
+    state_code: 'KA',
+  });
+  const token = await h.tokenize(card);
+  const method = await h.api('POST', `/v1/customers/${customer.body.id}/payment-methods`, {
+    type: 'card',
+    gateway_token: token.id,
+    card_network: token.network,
+    card_last4: token.last4,
+    card_exp_month: token.expiry_month,
+    card_exp_year: token.expiry_year,
+  });
+  if (method.status !== 201) throw new Error(`payment method: ${JSON.stringify(method.body)}`);
+  return { schoolId: school.body.id, customerId: customer.body.id, methodId: method.body.id };
+}
+
+/** A Razorpay-format event body, as Razorpay sends it. */
+export function razorpayEvent(event: string, entities: Record<string, Record<string, unknown>>): string {
+  const payload: Record<string, { entity: Record<string, unknown> }> = {};
+  for (const [name, entity] of Object.entries(entities)) payload[name] = { entity };
+  return JSON.stringify({
+    entity: 'event',
+    account_id: 'acc_TestAccount01',
+    event,
+    contains: Object.keys(entities),
+    payload,
+    created_at: Math.floor(Date.now() / 1000),
+  });
+}
