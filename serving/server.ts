@@ -118,9 +118,12 @@ export async function startKosh(
     generatedAdminKey,
     close: async () => {
       for (const t of timers) clearInterval(t);
-      await app.close();
-      await inbox.idle();
       await simulator?.close();
+      // Graceful: in-flight requests finish; keep-alive connections still open after 10 s are cut.
+      const cut = setTimeout(() => app.server.closeAllConnections(), 10_000);
+      await app.close();
+      clearTimeout(cut);
+      await inbox.idle();
       await db.close();
     },
   };

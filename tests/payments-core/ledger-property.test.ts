@@ -20,7 +20,7 @@ describe('ledger property', () => {
   let parent: Awaited<ReturnType<typeof seedParent>>;
   let run = 0;
   beforeAll(async () => {
-    h = await startHarness({ simulator: { refundProcessingMs: 60_000 } });
+    h = await startHarness({ simulator: { refundProcessingMs: null } });
     parent = await seedParent(h);
   });
   afterAll(async () => h.close());

@@ -44,7 +44,7 @@ export async function startHarness(
     rateLimitPerMinute?: number;
     /** Wraps the real SDK adapter, e.g. to crash after a gateway call has gone through. */
     wrapGateway?: (gateway: PaymentGateway) => PaymentGateway;
-    simulator?: { latencyMs?: number; refundProcessingMs?: number } } = {},
+    simulator?: { latencyMs?: number; refundProcessingMs?: number | null } } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? systemClock;
   const logs: string[] = [];
@@ -134,9 +134,9 @@ export async function startHarness(
       return { status: res.status, body: await res.json() };
     },
     close: async () => {
+      await sim.close();
       await app.close();
       await inbox.idle();
-      await sim.close();
       await db.close();
     },
   };

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchApiIngest } from './ingest-api.js';
+import { benchBulkIngest } from './ingest-bulk.js';
+
+/** `npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]` */
+async function ingest(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      payments: { type: 'string', default: '1000000' },
+      'api-payments': { type: 'string', default: '3000' },
+      clients: { type: 'string', default: '16' },
+      runs: { type: 'string', default: '3' },
+    },
+  });
+  const runs = Number(values.runs);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const appender: number[] = [];
+  const bulk: number[] = [];
+  const api: number[] = [];
+  const p50: number[] = [];
+  const p99: number[] = [];
+  for (let run = 1; run <= runs; run++) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kosh-bench-'));
+    try {
+      const b = await benchBulkIngest({ payments: Number(values.payments), dir });
+      appender.push(b.appenderRowsPerSec);
+      bulk.push(b.bulkPaymentsPerSec);
+      const a = await benchApiIngest({ payments: Number(values['api-payments']), clients: Number(values.clients), dbPath: path.join(dir, 'api.duckdb') });
+      api.push(a.paymentsPerSec);
+      p50.push(a.p50Ms);
+      p99.push(a.p99Ms);
+      console.log(
+        `run ${run}: appender ${Math.round(b.appenderRowsPerSec)} rows/s | bulk ${Math.round(b.bulkPaymentsPerSec)} payments/s | api ${a.paymentsPerSec.toFixed(0)} payments/s (p50 ${a.p50Ms.toFixed(1)} ms, p99 ${a.p99Ms.toFixed(1)} ms)`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const base = median(appender);
+  console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(`median of ${runs} runs (baseline = raw DuckDB Appender into a bare payments-shaped table, same run):`);
+  console.log(`| path | per second | ratio to appender |`);
+  console.log(`| --- | ---: | ---: |`);
+  console.log(`| raw DuckDB Appender (rows) | ${Math.round(base).toLocaleString('en')} | 1.000 |`);
+  console.log(`| kosh bulk import (payments, with orders + ledger) | ${Math.round(median(bulk)).toLocaleString('en')} | ${(median(bulk) / base).toFixed(3)} |`);
+  console.log(`| kosh HTTP API, ${values.clients} clients (order + payment + gateway + ledger) | ${Math.round(median(api)).toLocaleString('en')} | ${(median(api) / base).toFixed(5)} |`);
+  console.log(`API latency per order+payment: p50 ${median(p50).toFixed(1)} ms, p99 ${median(p99).toFixed(1)} ms`);
+}
+
+const [suite, ...rest] = process.argv.slice(2);
+switch (suite) {
+  case 'ingest':
+    await ingest(rest);
+    break;
+  default:
+    console.error('usage: npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]');
+    process.exitCode = 1;
+}

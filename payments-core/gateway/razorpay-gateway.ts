@@ -1,0 +1,150 @@
+import Razorpay from 'razorpay';
+import { AppError } from '../../platform/errors.js';
+import type {
+  CreateOrderInput,
+  CreatePaymentInput,
+  CreateRefundInput,
+  GatewayOrder,
+  GatewayPayment,
+  GatewayRefund,
+  PaymentGateway,
+} from './port.js';
+import { toGatewayOrder, toGatewayPayment, toGatewayRefund } from './razorpay-entities.js';
+
+type Json = Record<string, unknown>;
+
+/** What the SDK rejects with: a plain object, not an Error, or a TypeError when there was no response. */
+interface SdkRejection {
+  statusCode?: number;
+  error?: { code?: string; description?: string; reason?: string; field?: string; metadata?: Json };
+}
+
+function snake(code: string): string {
+  return code.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+}
+
+/** Turns an SDK rejection into kosh's error vocabulary. */
+export function gatewayError(rejection: unknown): AppError {
+  const r = rejection as SdkRejection;
+  if (r === null || typeof r !== 'object' || typeof r.statusCode !== 'number') {
+    return new AppError('unavailable', 'gateway_unavailable', 'the payment gateway did not answer', { cause: rejection });
+  }
+  if (r.statusCode >= 500) {
+    return new AppError('unavailable', 'gateway_unavailable', r.error?.description ?? 'the payment gateway failed', {
+      extra: { gateway_status: r.statusCode },
+    });
+  }
+  const code = r.error?.code ?? 'BAD_REQUEST_ERROR';
+  return new AppError('provider', `gateway_${snake(code)}`, r.error?.description ?? 'the payment gateway refused the request', {
+    extra: { gateway_code: code, gateway_reason: r.error?.reason ?? null, gateway_field: r.error?.field ?? null, gateway_status: r.statusCode },
+  });
+}
+
+function alreadyCaptured(rejection: unknown): boolean {
+  const r = rejection as SdkRejection;
+  return r?.statusCode === 400 && /already been captured/i.test(r.error?.description ?? '');
+}
+
+function failedPaymentId(rejection: unknown): string | null {
+  const r = rejection as SdkRejection;
+  const id = r?.error?.metadata?.['payment_id'];
+  return typeof id === 'string' ? id : null;
+}
+
+/**
+ * The production gateway: the official `razorpay` SDK, pointed at `apiUrl` through its axios instance
+ * (the SDK hard-codes api.razorpay.com). Writes look their idempotency key up first: orders by `receipt`,
+ * payments by `notes.kosh_id` on the order, refunds by `receipt` on the payment. A decline is not an
+ * exception: Razorpay answers 400 naming the failed payment, which is fetched and returned as `failed`.
+ * Auto-capture is done here, explicitly, so it does not depend on the account's capture setting.
+ */
+export function createRazorpayGateway(options: { keyId: string; keySecret: string; apiUrl: string; timeoutMs?: number }): PaymentGateway {
+  const sdk = new Razorpay({ key_id: options.keyId, key_secret: options.keySecret });
+  const api = (sdk as unknown as { api: { rq: { defaults: { baseURL: string; timeout: number } } } }).api;
+  api.rq.defaults.baseURL = options.apiUrl.replace(/\/+$/, '');
+  api.rq.defaults.timeout = options.timeoutMs ?? 10_000;
+
+  const call = async <T>(work: () => Promise<unknown>): Promise<T> => {
+    try {
+      return (await work()) as T;
+    } catch (err) {
+      throw gatewayError(err);
+    }
+  };
+
+  const fetchPayment = async (paymentId: string): Promise<GatewayPayment> =>
+    toGatewayPayment(await call<Json>(() => sdk.payments.fetch(paymentId)));
+
+  const capturePayment = async (paymentId: string, amount: number, currency: string): Promise<GatewayPayment> => {
+    try {
+      return toGatewayPayment((await sdk.payments.capture(paymentId, amount, currency)) as unknown as Json);
+    } catch (err) {
+      if (alreadyCaptured(err)) return fetchPayment(paymentId);
+      throw gatewayError(err);
+    }
+  };
+
+  return {
+    async createOrder(input: CreateOrderInput): Promise<GatewayOrder> {
+      const existing = await call<{ items: Json[] }>(() => sdk.orders.all({ receipt: input.receipt, count: 1 }));
+      const found = existing.items.find((o) => o['receipt'] === input.receipt);
+      if (found !== undefined) return toGatewayOrder(found);
+      return toGatewayOrder(
+        await call<Json>(() =>
+          sdk.orders.create({ amount: input.amount, currency: input.currency, receipt: input.receipt, notes: { ...input.notes } }),
+        ),
+      );
+    },
+
+    async fetchOrder(orderId: string): Promise<GatewayOrder> {
+      return toGatewayOrder(await call<Json>(() => sdk.orders.fetch(orderId)));
+    },
+
+    async createPayment(input: CreatePaymentInput): Promise<GatewayPayment> {
+      const previous = await call<{ items: Json[] }>(() => sdk.orders.fetchPayments(input.orderId));
+      let payment = previous.items.map(toGatewayPayment).find((p) => p.notes['kosh_id'] === input.idempotencyKey);
+      if (payment === undefined) {
+        const params = {
+          amount: input.amount,
+          currency: input.currency,
+          order_id: input.orderId,
+          email: input.email,
+          contact: input.contact,
+          notes: { kosh_id: input.idempotencyKey },
+        };
+        try {
+          const answer = (await (input.instrument.kind === 'token'
+            ? sdk.payments.createRecurringPayment({ ...params, token: input.instrument.token, recurring: '1' } as never)
+            : sdk.payments.createUpi({ ...params, method: 'upi', vpa: input.instrument.vpa } as never))) as unknown as Json;
+          payment = await fetchPayment(String(answer['razorpay_payment_id']));
+        } catch (err) {
+          const failedId = failedPaymentId(err);
+          if (failedId === null) throw err instanceof AppError ? err : gatewayError(err);
+          return fetchPayment(failedId);
+        }
+      }
+      if (input.capture === 'auto' && payment.status === 'authorized') {
+        return capturePayment(payment.id, payment.amount, payment.currency);
+      }
+      return payment;
+    },
+
+    fetchPayment,
+    capturePayment,
+
+    async createRefund(input: CreateRefundInput): Promise<GatewayRefund> {
+      const previous = await call<{ items: Json[] }>(() => sdk.payments.fetchMultipleRefund(input.paymentId, { count: 100 }));
+      const found = previous.items.find((r) => r['receipt'] === input.receipt);
+      if (found !== undefined) return toGatewayRefund(found);
+      return toGatewayRefund(
+        await call<Json>(() =>
+          sdk.payments.refund(input.paymentId, { amount: input.amount, receipt: input.receipt, notes: { ...input.notes } } as never),
+        ),
+      );
+    },
+
+    async fetchRefund(paymentId: string, refundId: string): Promise<GatewayRefund> {
+      return toGatewayRefund(await call<Json>(() => sdk.payments.fetchRefund(paymentId, refundId)));
+    },
+  };
+}

@@ -1,0 +1,636 @@
+/**
+ * A Razorpay-compatible HTTP API on loopback: the subset kosh uses, with Razorpay's JSON entity shapes,
+ * ids (`order_…`, `pay_…`, `rfnd_…`), Basic auth and error format, in test mode (see test-mode.ts for the
+ * cards and VPAs). It is kosh's embedded default gateway, the test fixture for the real `razorpay` SDK,
+ * and usable on its own (`kosh razorpay-sim`).
+ *
+ * Razorpay API subset:
+ *   POST /v1/orders · GET /v1/orders?receipt= · GET /v1/orders/:id · GET /v1/orders/:id/payments
+ *   POST /v1/payments/create/recurring (charge a saved token) · POST /v1/payments/create/upi (VPA)
+ *     Both answer `{razorpay_payment_id, razorpay_order_id, razorpay_signature}` like Razorpay; a decline is
+ *     a 400 whose `error.metadata` names the payment and order. Payments are authorised; capture is
+ *     explicit (`POST /v1/payments/:id/capture`), as with an account set to manual capture.
+ *   GET /v1/payments/:id · POST /v1/payments/:id/capture · POST /v1/payments/:id/refund
+ *   GET /v1/payments/:id/refunds · GET /v1/payments/:id/refunds/:refund_id · GET /v1/refunds/:id
+ * Simulator-only:
+ *   POST /v1/sim/tokens   {number, expiry_month, expiry_year, cvv, name} → a card token; the number stays here
+ *   POST /v1/sim/checkout {order_id, card_number | token | vpa} → pays an order as the hosted checkout
+ *     would, auto-captured (Razorpay's default account setting)
+ *   POST /v1/sim/refunds/:id/process {status: processed | failed} → settles a pending refund by hand
+ *   POST /v1/sim/webhooks/replay {event_id?} → delivers already-sent events again (all, or one)
+ *
+ * Webhooks: every state change emits a Razorpay-format event, signed (hex HMAC-SHA256 of the raw body),
+ * with `x-razorpay-event-id`, delivered at least once (retries on non-2xx), optionally duplicated
+ * (`duplicateRate`) and out of order (`shuffle`).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { cardNetwork, DECLINES, type Decline, feeFor, VPA_FAILURE } from './test-mode.js';
+
+export interface WebhookOptions {
+  readonly url: string;
+  readonly secret: string;
+  /** Probability (0..1) that an event is delivered one extra time, same id and body. */
+  readonly duplicateRate?: number;
+  /** Deliver queued events in random order instead of the order they happened. */
+  readonly shuffle?: boolean;
+  readonly maxAttempts?: number;
+  readonly retryDelayMs?: number;
+}
+
+export interface SimulatorOptions {
+  readonly keyId: string;
+  readonly keySecret: string;
+  readonly port?: number;
+  readonly host?: string;
+  /** Added before every API answer. */
+  readonly latencyMs?: number;
+  /** Probability (0..1) that a write answers 500 SERVER_ERROR without doing anything. */
+  readonly failureRate?: number;
+  readonly seed?: number;
+  readonly webhook?: WebhookOptions | null;
+  /** Delay before a pending refund is processed; null keeps refunds pending until /v1/sim/refunds/:id/process. */
+  readonly refundProcessingMs?: number | null;
+  readonly accountId?: string;
+}
+
+export interface Delivery {
+  readonly eventId: string;
+  readonly event: string;
+  readonly status: number;
+  readonly attempt: number;
+}
+
+export interface RazorpaySimulator {
+  readonly url: string;
+  readonly deliveries: readonly Delivery[];
+  configure(options: Partial<Omit<SimulatorOptions, 'keyId' | 'keySecret' | 'port' | 'host'>>): void;
+  /** Resolves once every queued webhook delivery and scheduled refund has finished. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+
+interface Order extends Json {
+  id: string;
+  amount: number;
+  amount_paid: number;
+  amount_due: number;
+  currency: string;
+  receipt: string | null;
+  status: 'created' | 'attempted' | 'paid';
+  attempts: number;
+  notes: Json | unknown[];
+  created_at: number;
+}
+
+interface Payment extends Json {
+  id: string;
+  amount: number;
+  currency: string;
+  status: 'created' | 'authorized' | 'captured' | 'refunded' | 'failed';
+  order_id: string;
+  method: string;
+  amount_refunded: number;
+  refund_status: null | 'partial' | 'full';
+  captured: boolean;
+  notes: Json | unknown[];
+  fee: number | null;
+  tax: number | null;
+  error_code: string | null;
+  error_description: string | null;
+  error_source: string | null;
+  error_step: string | null;
+  error_reason: string | null;
+}
+
+interface Refund extends Json {
+  id: string;
+  amount: number;
+  currency: string;
+  payment_id: string;
+  receipt: string | null;
+  status: 'pending' | 'processed' | 'failed';
+  notes: Json | unknown[];
+}
+
+interface Token {
+  id: string;
+  number: string;
+  card: Json;
+}
+
+class RazorpayError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    description: string,
+    readonly extra: { field?: string; reason?: string; source?: string; step?: string; metadata?: Json } = {},
+  ) {
+    super(description);
+  }
+  body(): Json {
+    return {
+      error: {
+        code: this.code,
+        description: this.message,
+        source: this.extra.source ?? 'business',
+        step: this.extra.step ?? 'payment_initiation',
+        reason: this.extra.reason ?? 'input_validation_failed',
+        ...(this.extra.field === undefined ? {} : { field: this.extra.field }),
+        metadata: this.extra.metadata ?? {},
+      },
+    };
+  }
+}
+
+const badRequest = (description: string, field?: string) =>
+  new RazorpayError(400, 'BAD_REQUEST_ERROR', description, field === undefined ? {} : { field });
+
+/** One webhook POST on its own connection (no keep-alive pool), as a separate sender would; resolves to the status. */
+function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(target, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }, agent: false, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('webhook delivery timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** mulberry32: deterministic ids and coin flips for a given seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const notesOut = (notes: unknown): Json | unknown[] =>
+  notes !== null && typeof notes === 'object' && !Array.isArray(notes) && Object.keys(notes).length > 0 ? (notes as Json) : [];
+const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+
+export async function startRazorpaySimulator(initial: SimulatorOptions): Promise<RazorpaySimulator> {
+  let options: SimulatorOptions = { refundProcessingMs: 0, ...initial };
+  const random = prng(initial.seed ?? Date.now() % 2 ** 31);
+  const id = (prefix: string) => {
+    let s = '';
+    for (let i = 0; i < 14; i++) s += ALPHABET[Math.floor(random() * 62)];
+    return `${prefix}_${s}`;
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+  const orders = new Map<string, Order>();
+  const payments = new Map<string, Payment>();
+  const refunds = new Map<string, Refund>();
+  const tokens = new Map<string, Token>();
+  const deliveries: Delivery[] = [];
+  const sent: { eventId: string; event: string; body: string }[] = [];
+  const queue: { eventId: string; event: string; body: string; attempt: number }[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let inFlight = 0;
+  let pumping = false;
+  let idleWaiters: (() => void)[] = [];
+  const accountId = initial.accountId ?? 'acc_SimulatorAcct01';
+
+  const busy = () => queue.length > 0 || inFlight > 0 || timers.size > 0 || pumping;
+  const checkIdle = () => {
+    if (busy()) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  };
+  const later = (ms: number, work: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      work();
+      checkIdle();
+    }, ms);
+    timers.add(t);
+  };
+
+  // ---- webhooks ---------------------------------------------------------------------------------------
+  async function pump(): Promise<void> {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (queue.length > 0) {
+        const hook = options.webhook;
+        if (hook === null || hook === undefined) {
+          queue.length = 0;
+          break;
+        }
+        const index = hook.shuffle === true ? Math.floor(random() * queue.length) : 0;
+        const [item] = queue.splice(index, 1);
+        if (item === undefined) break;
+        inFlight++;
+        let status = 0;
+        try {
+          status = await post(hook.url, item.body, {
+            'content-type': 'application/json',
+            'x-razorpay-signature': createHmac('sha256', hook.secret).update(item.body).digest('hex'),
+            'x-razorpay-event-id': item.eventId,
+            'user-agent': 'Razorpay-Webhook/v1',
+          });
+        } catch {
+          status = 0;
+        } finally {
+          inFlight--;
+        }
+        deliveries.push({ eventId: item.eventId, event: item.event, status, attempt: item.attempt });
+        if ((status < 200 || status >= 300) && item.attempt < (hook.maxAttempts ?? 5)) {
+          later(hook.retryDelayMs ?? 50 * item.attempt, () => {
+            queue.push({ ...item, attempt: item.attempt + 1 });
+            void pump();
+          });
+        }
+      }
+    } finally {
+      pumping = false;
+      checkIdle();
+    }
+  }
+
+  function emit(event: string, entities: Record<string, Json>): void {
+    const hook = options.webhook;
+    if (hook === null || hook === undefined) return;
+    const payload: Record<string, { entity: Json }> = {};
+    for (const [name, entity] of Object.entries(entities)) payload[name] = { entity: structuredClone(entity) };
+    const body = JSON.stringify({ entity: 'event', account_id: accountId, event, contains: Object.keys(entities), payload, created_at: now() });
+    const eventId = id('evt');
+    sent.push({ eventId, event, body });
+    queue.push({ eventId, event, body, attempt: 1 });
+    if (random() < (hook.duplicateRate ?? 0)) queue.push({ eventId, event, body, attempt: 1 });
+    // Deliver on the next turn, after the API answer that caused the event has been written.
+    setImmediate(() => void pump());
+  }
+
+  // ---- domain -----------------------------------------------------------------------------------------
+  const mustOrder = (orderId: string): Order => {
+    const o = orders.get(orderId);
+    if (o === undefined) throw badRequest('The id provided does not exist', 'order_id');
+    return o;
+  };
+  const mustPayment = (paymentId: string): Payment => {
+    const p = payments.get(paymentId);
+    if (p === undefined) throw badRequest('The id provided does not exist', 'payment_id');
+    return p;
+  };
+
+  function createOrder(body: Json): Order {
+    if (!positiveInt(body['amount']) || body['amount'] < 100) throw badRequest('The amount must be atleast INR 1.00', 'amount');
+    const currency = String(body['currency'] ?? 'INR');
+    if (currency !== 'INR') throw badRequest('Currency is not supported', 'currency');
+    const receipt = typeof body['receipt'] === 'string' ? body['receipt'] : null;
+    if (receipt !== null && receipt.length > 40) throw badRequest('receipt: maximum 40 characters', 'receipt');
+    const order: Order = {
+      id: id('order'),
+      entity: 'order',
+      amount: body['amount'],
+      amount_paid: 0,
+      amount_due: body['amount'],
+      currency,
+      receipt,
+      offer_id: null,
+      status: 'created',
+      attempts: 0,
+      notes: notesOut(body['notes']),
+      created_at: now(),
+    };
+    orders.set(order.id, order);
+    return order;
+  }
+
+  /** Authorises or fails a new payment against an order; returns it. */
+  function attempt(order: Order, body: Json, instrument: { method: string; card?: Token; vpa?: string }): Payment {
+    const amount = body['amount'] === undefined ? order.amount : body['amount'];
+    if (!positiveInt(amount) || amount !== order.amount - order.amount_paid) throw badRequest('Amount should be equal to the order amount', 'amount');
+    if (order.status === 'paid') throw badRequest('Order has already been paid', 'order_id');
+    order.attempts++;
+    order.status = 'attempted';
+    const decline: Decline | undefined =
+      instrument.card !== undefined ? DECLINES[instrument.card.number] : instrument.vpa === 'failure@razorpay' ? VPA_FAILURE : undefined;
+    const payment: Payment = {
+      id: id('pay'),
+      entity: 'payment',
+      amount,
+      currency: order.currency,
+      status: decline === undefined ? 'authorized' : 'failed',
+      order_id: order.id,
+      invoice_id: null,
+      international: false,
+      method: instrument.method,
+      amount_refunded: 0,
+      refund_status: null,
+      captured: false,
+      description: typeof body['description'] === 'string' ? body['description'] : null,
+      card_id: instrument.card === undefined ? null : `card_${instrument.card.id.slice(6)}`,
+      ...(instrument.card === undefined ? {} : { card: structuredClone(instrument.card.card) }),
+      bank: null,
+      wallet: null,
+      vpa: instrument.vpa ?? null,
+      email: String(body['email'] ?? ''),
+      contact: String(body['contact'] ?? ''),
+      token_id: instrument.card?.id ?? null,
+      notes: notesOut(body['notes']),
+      fee: null,
+      tax: null,
+      error_code: decline?.code ?? null,
+      error_description: decline?.description ?? null,
+      error_source: decline?.source ?? null,
+      error_step: decline?.step ?? null,
+      error_reason: decline?.reason ?? null,
+      acquirer_data: {},
+      created_at: now(),
+    };
+    payments.set(payment.id, payment);
+    emit(decline === undefined ? 'payment.authorized' : 'payment.failed', { payment });
+    return payment;
+  }
+
+  function capture(payment: Payment, amount: unknown): Payment {
+    if (payment.status === 'captured' || payment.status === 'refunded') throw badRequest('This payment has already been captured');
+    if (payment.status !== 'authorized') throw badRequest('Only payments which have been authorized and not yet captured can be captured');
+    if (!positiveInt(amount) || amount !== payment.amount) throw badRequest('Capture amount must be equal to the amount authorized', 'amount');
+    const { fee, tax } = feeFor(payment.amount);
+    Object.assign(payment, { status: 'captured', captured: true, fee, tax });
+    const order = orders.get(payment.order_id);
+    emit('payment.captured', { payment });
+    if (order !== undefined) {
+      order.amount_paid += payment.amount;
+      order.amount_due = order.amount - order.amount_paid;
+      order.status = 'paid';
+      emit('order.paid', { payment, order });
+    }
+    return payment;
+  }
+
+  function settleRefund(refund: Refund, status: 'processed' | 'failed'): void {
+    if (refund.status !== 'pending') return;
+    refund.status = status;
+    const payment = payments.get(refund.payment_id);
+    if (payment === undefined) return;
+    if (status === 'failed') {
+      payment.amount_refunded -= refund.amount;
+      payment.refund_status = payment.amount_refunded === 0 ? null : 'partial';
+      if (payment.status === 'refunded') payment.status = 'captured';
+    }
+    emit(`refund.${status}`, { refund, payment });
+  }
+
+  function refund(payment: Payment, body: Json): Refund {
+    if (payment.status !== 'captured' && payment.status !== 'refunded') throw badRequest('The payment has not been captured');
+    const amount = body['amount'] === undefined ? payment.amount - payment.amount_refunded : body['amount'];
+    if (!positiveInt(amount)) throw badRequest('The amount must be a positive integer', 'amount');
+    if (amount > payment.amount - payment.amount_refunded) {
+      throw badRequest('The refund amount provided is greater than amount captured', 'amount');
+    }
+    const r: Refund = {
+      id: id('rfnd'),
+      entity: 'refund',
+      amount,
+      currency: payment.currency,
+      payment_id: payment.id,
+      notes: notesOut(body['notes']),
+      receipt: typeof body['receipt'] === 'string' ? body['receipt'] : null,
+      acquirer_data: { arn: null },
+      created_at: now(),
+      batch_id: null,
+      status: 'pending',
+      speed_processed: 'normal',
+      speed_requested: String(body['speed'] ?? 'normal'),
+    };
+    refunds.set(r.id, r);
+    payment.amount_refunded += amount;
+    payment.refund_status = payment.amount_refunded === payment.amount ? 'full' : 'partial';
+    if (payment.amount_refunded === payment.amount) payment.status = 'refunded';
+    emit('refund.created', { refund: r, payment });
+    const delay = options.refundProcessingMs;
+    if (delay !== null && delay !== undefined) later(delay, () => settleRefund(r, 'processed'));
+    return r;
+  }
+
+  const collection = (items: Json[]) => ({ entity: 'collection', count: items.length, items });
+  const s2sAnswer = (p: Payment) => {
+    if (p.status === 'failed') {
+      throw new RazorpayError(400, p.error_code ?? 'BAD_REQUEST_ERROR', p.error_description ?? 'Payment failed', {
+        reason: p.error_reason ?? 'payment_failed',
+        source: p.error_source ?? 'customer',
+        step: p.error_step ?? 'payment_authorization',
+        metadata: { payment_id: p.id, order_id: p.order_id },
+      });
+    }
+    return { razorpay_payment_id: p.id, razorpay_order_id: p.order_id, razorpay_signature: createHmac('sha256', options.keySecret).update(`${p.order_id}|${p.id}`).digest('hex') };
+  };
+
+  function tokenize(body: Json): Json {
+    const number = String(body['number'] ?? '').replace(/[\s-]/g, '');
+    if (!/^\d{12,19}$/.test(number)) throw badRequest('Invalid card number', 'number');
+    const month = Number(body['expiry_month']);
+    const year = Number(body['expiry_year']);
+    if (!(month >= 1 && month <= 12) || !(year >= 2000)) throw badRequest('Invalid expiry', 'expiry_month');
+    const card = {
+      entity: 'card',
+      name: String(body['name'] ?? ''),
+      last4: number.slice(-4),
+      network: cardNetwork(number),
+      type: 'credit',
+      issuer: null,
+      international: false,
+      emi: false,
+      expiry_month: String(month).padStart(2, '0'),
+      expiry_year: String(year),
+    };
+    const token: Token = { id: id('token'), number, card };
+    tokens.set(token.id, token);
+    return { id: token.id, entity: 'token', method: 'card', card, created_at: now() };
+  }
+
+  // ---- HTTP -------------------------------------------------------------------------------------------
+  type Handler = (m: RegExpExecArray, body: Json, query: URLSearchParams) => unknown;
+  const routes: [string, RegExp, Handler, boolean][] = [
+    ['POST', /^\/v1\/orders$/, (_m, b) => createOrder(b), true],
+    [
+      'GET',
+      /^\/v1\/orders$/,
+      (_m, _b, q) => {
+        const receipt = q.get('receipt');
+        const count = Math.min(Number(q.get('count') ?? 10) || 10, 100);
+        const skip = Number(q.get('skip') ?? 0) || 0;
+        const all = [...orders.values()].filter((o) => receipt === null || o.receipt === receipt).reverse();
+        return collection(all.slice(skip, skip + count));
+      },
+      false,
+    ],
+    ['GET', /^\/v1\/orders\/([\w]+)$/, (m) => mustOrder(m[1] ?? ''), false],
+    ['GET', /^\/v1\/orders\/([\w]+)\/payments$/, (m) => collection([...payments.values()].filter((p) => p.order_id === mustOrder(m[1] ?? '').id)), false],
+    [
+      'POST',
+      /^\/v1\/payments\/create\/recurring$/,
+      (_m, b) => {
+        const token = tokens.get(String(b['token'] ?? ''));
+        if (token === undefined) throw badRequest('The token id provided does not exist', 'token');
+        return s2sAnswer(attempt(mustOrder(String(b['order_id'] ?? '')), b, { method: 'card', card: token }));
+      },
+      true,
+    ],
+    [
+      'POST',
+      /^\/v1\/payments\/create\/upi$/,
+      (_m, b) => {
+        const vpa = String(b['vpa'] ?? '');
+        if (!/^[\w.-]+@[a-zA-Z]+$/.test(vpa)) throw badRequest('Invalid VPA. Please enter a valid Virtual Payment Address', 'vpa');
+        return s2sAnswer(attempt(mustOrder(String(b['order_id'] ?? '')), b, { method: 'upi', vpa }));
+      },
+      true,
+    ],
+    ['GET', /^\/v1\/payments\/([\w]+)$/, (m) => mustPayment(m[1] ?? ''), false],
+    ['POST', /^\/v1\/payments\/([\w]+)\/capture$/, (m, b) => capture(mustPayment(m[1] ?? ''), b['amount']), true],
+    ['POST', /^\/v1\/payments\/([\w]+)\/refund$/, (m, b) => refund(mustPayment(m[1] ?? ''), b), true],
+    ['GET', /^\/v1\/payments\/([\w]+)\/refunds$/, (m) => collection([...refunds.values()].filter((r) => r.payment_id === mustPayment(m[1] ?? '').id)), false],
+    [
+      'GET',
+      /^\/v1\/payments\/([\w]+)\/refunds\/([\w]+)$/,
+      (m) => {
+        const r = refunds.get(m[2] ?? '');
+        if (r === undefined || r.payment_id !== m[1]) throw badRequest('The id provided does not exist', 'refund_id');
+        return r;
+      },
+      false,
+    ],
+    [
+      'GET',
+      /^\/v1\/refunds\/([\w]+)$/,
+      (m) => {
+        const r = refunds.get(m[1] ?? '');
+        if (r === undefined) throw badRequest('The id provided does not exist', 'refund_id');
+        return r;
+      },
+      false,
+    ],
+    ['POST', /^\/v1\/sim\/tokens$/, (_m, b) => tokenize(b), false],
+    [
+      'POST',
+      /^\/v1\/sim\/checkout$/,
+      (_m, b) => {
+        const order = mustOrder(String(b['order_id'] ?? ''));
+        let instrument: { method: string; card?: Token; vpa?: string };
+        if (typeof b['vpa'] === 'string') instrument = { method: 'upi', vpa: b['vpa'] };
+        else {
+          const token = typeof b['token'] === 'string' ? tokens.get(b['token']) : undefined;
+          const card = token ?? (tokens.get(String(tokenize({ number: b['card_number'], expiry_month: 12, expiry_year: 2030 })['id'])) as Token);
+          instrument = { method: 'card', card };
+        }
+        const p = attempt(order, { amount: order.amount - order.amount_paid, notes: b['notes'] ?? [] }, instrument);
+        return p.status === 'authorized' ? capture(p, p.amount) : p;
+      },
+      false,
+    ],
+    [
+      'POST',
+      /^\/v1\/sim\/refunds\/([\w]+)\/process$/,
+      (m, b) => {
+        const r = refunds.get(m[1] ?? '');
+        if (r === undefined) throw badRequest('The id provided does not exist', 'refund_id');
+        settleRefund(r, b['status'] === 'failed' ? 'failed' : 'processed');
+        return r;
+      },
+      false,
+    ],
+    [
+      'POST',
+      /^\/v1\/sim\/webhooks\/replay$/,
+      (_m, b) => {
+        const again = sent.filter((e) => b['event_id'] === undefined || e.eventId === b['event_id']);
+        for (const e of again) queue.push({ ...e, attempt: 1 });
+        setImmediate(() => void pump());
+        return { replayed: again.length };
+      },
+      false,
+    ],
+  ];
+
+  const authorized = (req: IncomingMessage): boolean => {
+    const header = req.headers.authorization ?? '';
+    if (!header.startsWith('Basic ')) return false;
+    const given = Buffer.from(header.slice(6), 'base64');
+    const expected = Buffer.from(`${options.keyId}:${options.keySecret}`);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? '/', 'http://sim');
+    try {
+      if (!authorized(req)) {
+        throw new RazorpayError(401, 'BAD_REQUEST_ERROR', 'Authentication failed', { source: 'NA', step: 'NA', reason: 'NA' });
+      }
+      const route = routes.find(([method, pattern]) => method === req.method && pattern.test(url.pathname));
+      if (route === undefined) throw badRequest('The requested URL was not found on the server.');
+      const [, pattern, handler, isWrite] = route;
+      if (!url.pathname.startsWith('/v1/sim/') && (options.latencyMs ?? 0) > 0) {
+        await new Promise((r) => setTimeout(r, options.latencyMs));
+      }
+      if (isWrite && random() < (options.failureRate ?? 0)) {
+        throw new RazorpayError(500, 'SERVER_ERROR', 'The server encountered an error. The incident has been reported to admins', {
+          source: 'NA',
+          step: 'NA',
+          reason: 'server_error',
+        });
+      }
+      let body: Json = {};
+      if (chunks.length > 0) {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const parsed: unknown = req.headers['content-type']?.includes('json') ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text));
+        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Json;
+      }
+      send(200, handler(pattern.exec(url.pathname) as RegExpExecArray, body, url.searchParams));
+    } catch (err) {
+      const e = err instanceof RazorpayError ? err : err instanceof SyntaxError ? badRequest('Invalid JSON body') : new RazorpayError(500, 'SERVER_ERROR', 'The server encountered an error.');
+      send(e.status, e.body());
+    }
+  }
+
+  const server: Server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(initial.port ?? 0, initial.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${initial.host ?? '127.0.0.1'}:${port}`,
+    deliveries,
+    configure: (partial) => {
+      options = { ...options, ...partial };
+      if (queue.length > 0) void pump();
+    },
+    idle: () =>
+      new Promise<void>((resolve) => {
+        if (!busy()) resolve();
+        else idleWaiters.push(resolve);
+      }),
+    close: async () => {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      queue.length = 0;
+      checkIdle();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
