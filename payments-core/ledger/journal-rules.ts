@@ -1,51 +1,75 @@
 import { type Paise, paise } from '../../platform/money.js';
-import { ACCOUNTS, type JournalLine } from './types.js';
+import { ACCOUNTS, type Account, type JournalKind, type JournalLine } from './types.js';
 
 /**
- * The posting rules, as pure functions so the API path and the bulk import post exactly the same lines.
- * Every function returns lines that sum to zero.
+ * The posting rules, declared once as data: each line's amount is a signed combination of the
+ * movement's amount, the gateway fee (including GST) and the GST on the fee. The API path evaluates them
+ * per event (`linesFor`); the bulk path turns the same templates into one INSERT … SELECT per batch
+ * (`templateValuesSql`). Every template sums to zero for any amount, fee and tax.
  */
-
-/** A captured payment: the sale to the parent, settled through the gateway, less its fee and GST on it. */
-export function captureLines(input: { schoolId: string; amount: Paise; fee: Paise; tax: Paise }): JournalLine[] {
-  const feeNet = paise(input.fee - input.tax);
-  return [
-    { account: ACCOUNTS.customerReceivable, schoolId: null, amount: input.amount },
-    { account: ACCOUNTS.schoolPayable, schoolId: input.schoolId, amount: paise(-input.amount) },
-    { account: ACCOUNTS.gatewayClearing, schoolId: null, amount: input.amount },
-    { account: ACCOUNTS.customerReceivable, schoolId: null, amount: paise(-input.amount) },
-    { account: ACCOUNTS.gatewayFees, schoolId: null, amount: feeNet },
-    { account: ACCOUNTS.gatewayFeeGst, schoolId: null, amount: input.tax },
-    { account: ACCOUNTS.gatewayClearing, schoolId: null, amount: paise(-input.fee) },
-  ];
+export interface LineTemplate {
+  readonly account: Account;
+  /** The line belongs to the school of the payment (school_payable). */
+  readonly perSchool: boolean;
+  readonly amount: -1 | 0 | 1;
+  readonly fee: -1 | 0 | 1;
+  readonly tax: -1 | 0 | 1;
 }
 
-/** A refund asked of the gateway: the school no longer earns it; the money is in flight back to the parent. */
-export function refundInitiatedLines(input: { schoolId: string; amount: Paise }): JournalLine[] {
-  return [
-    { account: ACCOUNTS.schoolPayable, schoolId: input.schoolId, amount: input.amount },
-    { account: ACCOUNTS.refundsInFlight, schoolId: null, amount: paise(-input.amount) },
-  ];
+const line = (account: Account, perSchool: boolean, amount: -1 | 0 | 1, fee: -1 | 0 | 1 = 0, tax: -1 | 0 | 1 = 0): LineTemplate => ({
+  account,
+  perSchool,
+  amount,
+  fee,
+  tax,
+});
+
+export const POSTING_RULES: Readonly<Record<Exclude<JournalKind, 'adjustment'>, readonly LineTemplate[]>> = {
+  /** A captured payment: the sale to the parent, settled through the gateway, less its fee and the GST on it. */
+  capture: [
+    line(ACCOUNTS.customerReceivable, false, 1),
+    line(ACCOUNTS.schoolPayable, true, -1),
+    line(ACCOUNTS.gatewayClearing, false, 1),
+    line(ACCOUNTS.customerReceivable, false, -1),
+    line(ACCOUNTS.gatewayFees, false, 0, 1, -1),
+    line(ACCOUNTS.gatewayFeeGst, false, 0, 0, 1),
+    line(ACCOUNTS.gatewayClearing, false, 0, -1),
+  ],
+  /** A refund asked of the gateway: the school no longer earns it; the money is in flight back to the parent. */
+  refund_initiated: [line(ACCOUNTS.schoolPayable, true, 1), line(ACCOUNTS.refundsInFlight, false, -1)],
+  /** The gateway paid the refund out of what it holds for us. */
+  refund_processed: [line(ACCOUNTS.refundsInFlight, false, 1), line(ACCOUNTS.gatewayClearing, false, -1)],
+  /** The refund failed: the school earns the money again. */
+  refund_failed: [line(ACCOUNTS.refundsInFlight, false, 1), line(ACCOUNTS.schoolPayable, true, -1)],
+};
+
+export function linesFor(
+  kind: keyof typeof POSTING_RULES,
+  input: { schoolId: string; amount: Paise; fee?: Paise; tax?: Paise },
+): JournalLine[] {
+  return POSTING_RULES[kind].map((t) => ({
+    account: t.account,
+    schoolId: t.perSchool ? input.schoolId : null,
+    amount: paise(t.amount * input.amount + t.fee * (input.fee ?? 0) + t.tax * (input.tax ?? 0)),
+  }));
 }
 
-/** The gateway paid the refund out of what it holds for us. */
-export function refundProcessedLines(input: { amount: Paise }): JournalLine[] {
-  return [
-    { account: ACCOUNTS.refundsInFlight, schoolId: null, amount: input.amount },
-    { account: ACCOUNTS.gatewayClearing, schoolId: null, amount: paise(-input.amount) },
-  ];
-}
+export const captureLines = (input: { schoolId: string; amount: Paise; fee: Paise; tax: Paise }): JournalLine[] =>
+  linesFor('capture', input);
+export const refundInitiatedLines = (input: { schoolId: string; amount: Paise }): JournalLine[] => linesFor('refund_initiated', input);
+export const refundProcessedLines = (input: { amount: Paise }): JournalLine[] => linesFor('refund_processed', { schoolId: '', ...input });
+export const refundFailedLines = (input: { schoolId: string; amount: Paise }): JournalLine[] => linesFor('refund_failed', input);
 
-/** The refund failed: the school earns the money again. */
-export function refundFailedLines(input: { schoolId: string; amount: Paise }): JournalLine[] {
-  return [
-    { account: ACCOUNTS.refundsInFlight, schoolId: null, amount: input.amount },
-    { account: ACCOUNTS.schoolPayable, schoolId: input.schoolId, amount: paise(-input.amount) },
-  ];
+/**
+ * The templates of one kind as a SQL `VALUES` list `(line_no, account, per_school, k_amount, k_fee, k_tax)`.
+ * Built only from the constants above, never from request values.
+ */
+export function templateValuesSql(kind: keyof typeof POSTING_RULES): string {
+  return POSTING_RULES[kind]
+    .map((t, i) => `(${i}, '${t.account}', ${t.perSchool}, ${t.amount}, ${t.fee}, ${t.tax})`)
+    .join(', ');
 }
 
 export function isBalanced(lines: readonly JournalLine[]): boolean {
   return lines.reduce((sum, l) => sum + l.amount, 0) === 0;
 }
-
-export type { Paise };

@@ -21,12 +21,11 @@ export async function postEntry(tx: Sql, entry: Omit<JournalEntry, 'id'>): Promi
     at: entry.at,
   });
   if (inserted === 0) return false;
-  let lineNo = 0;
-  for (const line of entry.lines) {
+  for (const [lineNo, line] of entry.lines.entries()) {
     if (line.amount === 0) continue;
     await tx.run(INSERT_LINE, {
       entry_id: id,
-      line_no: lineNo++,
+      line_no: lineNo,
       account: line.account,
       school_id: line.schoolId,
       amount: line.amount,

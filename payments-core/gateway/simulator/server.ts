@@ -27,7 +27,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { cardNetwork, DECLINES, type Decline, feeFor, VPA_FAILURE } from './test-mode.js';
+import { razorpayFee } from '../fees.js';
+import { cardNetwork, DECLINES, type Decline, VPA_FAILURE } from './test-mode.js';
 
 export interface WebhookOptions {
   readonly url: string;
@@ -364,7 +365,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     if (payment.status === 'captured' || payment.status === 'refunded') throw badRequest('This payment has already been captured');
     if (payment.status !== 'authorized') throw badRequest('Only payments which have been authorized and not yet captured can be captured');
     if (!positiveInt(amount) || amount !== payment.amount) throw badRequest('Capture amount must be equal to the amount authorized', 'amount');
-    const { fee, tax } = feeFor(payment.amount);
+    const { fee, tax } = razorpayFee(payment.amount);
     Object.assign(payment, { status: 'captured', captured: true, fee, tax });
     const order = orders.get(payment.order_id);
     emit('payment.captured', { payment });

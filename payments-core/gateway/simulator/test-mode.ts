@@ -67,10 +67,3 @@ export function cardNetwork(number: string): string {
   if (/^(60|65|81|82|508)/.test(number)) return 'RuPay';
   return 'Unknown';
 }
-
-/** Razorpay's commission in test mode: 2 % of the amount, with 18 % GST on it; `fee` includes the tax. */
-export function feeFor(amount: number): { fee: number; tax: number } {
-  const commission = Math.floor((amount * 2 + 50) / 100);
-  const tax = Math.floor((commission * 18 + 50) / 100);
-  return { fee: commission + tax, tax };
-}

@@ -1,0 +1,429 @@
+import { razorpayFee } from '../payments-core/gateway/fees.js';
+import type {
+  ImportBatch,
+  ImportCustomer,
+  ImportOrder,
+  ImportPayment,
+  ImportPaymentMethod,
+  ImportRefund,
+  ImportSchool,
+  ImportStudent,
+} from '../payments-core/payments/import-types.js';
+import { INDIAN_STATES } from '../payments-core/schools/state-codes.js';
+
+/**
+ * Deterministic demo data for a school-meal platform: the same seed gives the same rows. Schools in
+ * several states; parents paying per meal pack on school days or by monthly subscription; terms,
+ * holidays and weekends visible in revenue; a UPI-heavy method mix; 5–10 % first-attempt failures with
+ * Razorpay decline reasons and retries; 1–2 % refunds; and labelled fraud at about 0.3 % of payments.
+ */
+export interface DemoOptions {
+  readonly seed: number;
+  readonly payments: number;
+  readonly months: number;
+  readonly schools?: number | undefined;
+  /** The period ends here (the clock's now). */
+  readonly end: Date;
+  readonly batchSize?: number;
+}
+
+type Method = ImportPayment['method'];
+
+/** sfc32, seeded through splitmix32: fast, and every run with a seed is identical. */
+export function createRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  const split = () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let a = split();
+  let b = split();
+  let c = split();
+  let d = split();
+  return () => {
+    const t = (((a + b) >>> 0) + d) >>> 0;
+    d = (d + 1) >>> 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) >>> 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) >>> 0;
+    return t / 4294967296;
+  };
+}
+
+const CITIES: Record<string, string[]> = {
+  KA: ['Bengaluru', 'Mysuru', 'Mangaluru'],
+  MH: ['Mumbai', 'Pune', 'Nagpur'],
+  TN: ['Chennai', 'Coimbatore', 'Madurai'],
+  DL: ['New Delhi'],
+  TG: ['Hyderabad', 'Warangal'],
+  KL: ['Kochi', 'Thiruvananthapuram'],
+  GJ: ['Ahmedabad', 'Surat', 'Vadodara'],
+  WB: ['Kolkata'],
+  UP: ['Lucknow', 'Noida', 'Kanpur'],
+};
+const SCHOOL_WORDS = ['Greenwood', 'Vidya', 'Sunrise', 'Delhi Public', 'St. Xavier', 'Kendriya', 'Lotus Valley', 'Ryan', 'Bal Bharati', 'Podar', 'Narayana', 'Oakridge'];
+const SCHOOL_KINDS = ['School', 'High School', 'Public School', 'International School', 'Vidyalaya'];
+const FIRST = ['Aarav', 'Vivaan', 'Aditya', 'Ananya', 'Diya', 'Ishaan', 'Kavya', 'Meera', 'Rohan', 'Saanvi', 'Arjun', 'Priya', 'Rahul', 'Sneha', 'Vikram', 'Lakshmi', 'Karthik', 'Fatima', 'Imran', 'Neha', 'Suresh', 'Deepa', 'Anil', 'Pooja'];
+const LAST = ['Sharma', 'Iyer', 'Reddy', 'Nair', 'Patel', 'Gupta', 'Menon', 'Rao', 'Singh', 'Khan', 'Das', 'Mukherjee', 'Joshi', 'Kulkarni', 'Pillai', 'Chatterjee', 'Verma', 'Shah'];
+const BANKS = ['HDFC', 'ICICI', 'SBIN', 'UTIB', 'KKBK', 'PUNB'];
+const WALLETS = ['paytm', 'phonepe', 'amazonpay', 'mobikwik'];
+const UPI_HANDLES = ['okicici', 'okhdfcbank', 'oksbi', 'ybl', 'paytm', 'axl'];
+const NETWORKS = ['Visa', 'MasterCard', 'RuPay'];
+
+const DECLINES: Record<Method, [code: string, reason: string, description: string][]> = {
+  card: [
+    ['BAD_REQUEST_ERROR', 'card_declined', 'Your payment has been declined by your bank.'],
+    ['BAD_REQUEST_ERROR', 'insufficient_funds', 'Your payment could not be completed due to insufficient account balance.'],
+    ['BAD_REQUEST_ERROR', 'authentication_failed', 'Your payment could not be completed as the OTP was incorrect.'],
+    ['BAD_REQUEST_ERROR', 'payment_timed_out', 'Your payment could not be completed on time.'],
+    ['GATEWAY_ERROR', 'gateway_technical_error', 'Payment processing failed due to error at bank or wallet gateway.'],
+  ],
+  upi: [
+    ['BAD_REQUEST_ERROR', 'incorrect_pin', 'Your payment failed as the UPI PIN was incorrect.'],
+    ['BAD_REQUEST_ERROR', 'payment_timed_out', 'The UPI collect request expired before it was approved.'],
+    ['BAD_REQUEST_ERROR', 'insufficient_funds', 'Your payment could not be completed due to insufficient account balance.'],
+    ['BAD_REQUEST_ERROR', 'payment_cancelled', 'The payment was declined on the UPI app.'],
+    ['GATEWAY_ERROR', 'bank_technical_error', 'The bank was unable to process the payment.'],
+  ],
+  netbanking: [
+    ['BAD_REQUEST_ERROR', 'authentication_failed', 'The netbanking login or authorisation failed.'],
+    ['BAD_REQUEST_ERROR', 'payment_cancelled', 'The payment was cancelled on the bank page.'],
+    ['GATEWAY_ERROR', 'bank_technical_error', 'The bank was unable to process the payment.'],
+  ],
+  wallet: [
+    ['BAD_REQUEST_ERROR', 'insufficient_funds', 'The wallet balance is insufficient.'],
+    ['BAD_REQUEST_ERROR', 'payment_cancelled', 'The payment was cancelled in the wallet.'],
+  ],
+};
+const FAILURE_RATE: Record<Method, number> = { upi: 0.08, card: 0.07, netbanking: 0.09, wallet: 0.05 };
+
+const DAY = 86_400_000;
+const IST_OFFSET = 330 * 60_000;
+
+/** Fixed and lunar holidays that close schools, by IST date. */
+const HOLIDAYS = new Set([
+  '2024-01-26', '2024-03-25', '2024-08-15', '2024-10-02', '2024-10-31', '2024-11-01', '2024-12-25',
+  '2025-01-26', '2025-03-14', '2025-08-15', '2025-10-02', '2025-10-20', '2025-10-21', '2025-12-25',
+  '2026-01-26', '2026-03-04', '2026-08-15', '2026-10-02', '2026-11-08', '2026-11-09', '2026-12-25',
+  '2027-01-26', '2027-03-22', '2027-08-15', '2027-10-02', '2027-10-29', '2027-12-25',
+]);
+const DIWALI = ['2024-10-31', '2025-10-20', '2026-11-08', '2027-10-29'].map((d) => Date.parse(`${d}T00:00:00Z`));
+
+/** How busy a day is for meal payments: 1 on a school day, little on weekends, holidays and vacations. */
+export function dayWeight(istMidnight: number): number {
+  const d = new Date(istMidnight);
+  const iso = d.toISOString().slice(0, 10);
+  const month = d.getUTCMonth() + 1;
+  const day = d.getUTCDate();
+  const summer = month === 5 || (month === 6 && day <= 10);
+  const winter = (month === 12 && day >= 24) || (month === 1 && day <= 1);
+  const diwali = DIWALI.some((t) => istMidnight >= t - 2 * DAY && istMidnight <= t + 3 * DAY);
+  if (summer || winter || diwali || HOLIDAYS.has(iso)) return 0.08;
+  const weekday = d.getUTCDay();
+  if (weekday === 0) return 0.1;
+  if (weekday === 6) return 0.35;
+  return 1;
+}
+
+function gstin(stateCode: string, pick: <T>(xs: readonly T[]) => T, digit: () => number): string {
+  const L = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const letters = (n: number) => Array.from({ length: n }, () => pick([...L])).join('');
+  const code = INDIAN_STATES[stateCode]?.gstCode ?? '29';
+  return `${code}${letters(5)}${Array.from({ length: 4 }, digit).join('')}${letters(1)}${1 + (digit() % 9)}Z${pick([...L, ...'0123456789'])}`;
+}
+
+export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> {
+  const random = createRandom(options.seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const digit = () => Math.floor(random() * 10);
+  const tag = `D${options.seed.toString(36)}X`;
+  const id = (prefix: string, n: number) => `${prefix}_${tag}${n.toString(36).padStart(8, '0')}`;
+  const gatewayId = (prefix: string, n: number) => `${prefix}_Dm${options.seed.toString(36)}${n.toString(36).padStart(10, '0')}`;
+  const batchSize = options.batchSize ?? 200_000;
+
+  const endDay = Math.floor((options.end.getTime() + IST_OFFSET) / DAY) * DAY;
+  const startDay = endDay - Math.round(options.months * 30.44) * DAY;
+  const days: number[] = [];
+  const cumulative: number[] = [];
+  let totalWeight = 0;
+  for (let t = startDay; t < endDay; t += DAY) {
+    totalWeight += dayWeight(t);
+    days.push(t);
+    cumulative.push(totalWeight);
+  }
+  const sampleDay = (): number => {
+    const x = random() * totalWeight;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((cumulative[mid] ?? 0) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return days[lo] ?? startDay;
+  };
+  /** A UTC instant on an IST day, mostly in the evening when parents pay. */
+  const instantOn = (istMidnight: number): Date => {
+    const hour = random() < 0.6 ? int(18, 22) : int(7, 17);
+    return new Date(istMidnight - IST_OFFSET + hour * 3_600_000 + int(0, 3_599) * 1000);
+  };
+
+  // ---- parties -------------------------------------------------------------------------------------
+  const stateCodes = Object.keys(CITIES);
+  const schoolCount = options.schools ?? Math.min(200, Math.max(6, Math.round(options.payments / 5_000)));
+  const schools: ImportSchool[] = [];
+  for (let i = 0; i < schoolCount; i++) {
+    const stateCode = stateCodes[i % stateCodes.length] ?? 'KA';
+    const city = pick(CITIES[stateCode] ?? ['Bengaluru']);
+    schools.push({
+      id: id('sch', i),
+      name: `${pick(SCHOOL_WORDS)} ${pick(SCHOOL_KINDS)}, ${city}`,
+      city,
+      stateCode,
+      gstin: gstin(stateCode, pick, digit),
+      createdAt: new Date(startDay - 90 * DAY),
+    });
+  }
+  const customerCount = Math.max(10, Math.round(options.payments / 14));
+  const customers: ImportCustomer[] = [];
+  const students: ImportStudent[] = [];
+  const methods: ImportPaymentMethod[] = [];
+  interface Profile {
+    customer: ImportCustomer;
+    children: number;
+    subscription: boolean;
+    methods: ImportPaymentMethod[];
+    devices: string[];
+    ip: string;
+  }
+  const profiles: Profile[] = [];
+  let methodN = 0;
+  const newMethod = (customerId: string, type: Method, createdAt: Date, isDefault: boolean): ImportPaymentMethod => {
+    const n = methodN++;
+    const m: ImportPaymentMethod = {
+      id: id('pm', n),
+      customerId,
+      type,
+      gatewayToken: gatewayId('token', n),
+      cardNetwork: type === 'card' ? pick(NETWORKS) : null,
+      cardLast4: type === 'card' ? String(int(0, 9999)).padStart(4, '0') : null,
+      cardExpMonth: type === 'card' ? int(1, 12) : null,
+      cardExpYear: type === 'card' ? int(2027, 2032) : null,
+      upiVpaMasked: type === 'upi' ? `${String.fromCharCode(97 + int(0, 25))}${String.fromCharCode(97 + int(0, 25))}••••••@${pick(UPI_HANDLES)}` : null,
+      bank: type === 'netbanking' ? pick(BANKS) : null,
+      wallet: type === 'wallet' ? pick(WALLETS) : null,
+      isDefault,
+      createdAt,
+    };
+    methods.push(m);
+    return m;
+  };
+  const methodMix = (): Method => {
+    const x = random();
+    return x < 0.6 ? 'upi' : x < 0.85 ? 'card' : x < 0.95 ? 'netbanking' : 'wallet';
+  };
+  for (let i = 0; i < customerCount; i++) {
+    const school = schools[i % schools.length] as ImportSchool;
+    const first = pick(FIRST);
+    const last = pick(LAST);
+    const createdAt = new Date(startDay - int(0, 120) * DAY);
+    const customer: ImportCustomer = {
+      id: id('cus', i),
+      schoolId: school.id,
+      name: `${first} ${last}`,
+      email: `${first.toLowerCase()}.${last.toLowerCase()}${i}@example.in`,
+      phone: `+91${int(6, 9)}${String(int(0, 999_999_999)).padStart(9, '0')}`,
+      stateCode: school.stateCode,
+      createdAt,
+    };
+    customers.push(customer);
+    const children = random() < 0.7 ? 1 : random() < 0.85 ? 2 : 3;
+    for (let c = 0; c < children; c++) {
+      students.push({ id: id('stu', i * 4 + c), customerId: customer.id, schoolId: school.id, name: `${pick(FIRST)} ${last}`, grade: int(1, 12), createdAt });
+    }
+    const preferred = methodMix();
+    const own = [newMethod(customer.id, preferred, createdAt, true)];
+    if (random() < 0.3) own.push(newMethod(customer.id, methodMix(), createdAt, false));
+    profiles.push({
+      customer,
+      children,
+      subscription: random() < 0.3,
+      methods: own,
+      devices: [`dev_${tag}${i.toString(36)}a`, ...(random() < 0.4 ? [`dev_${tag}${i.toString(36)}b`] : [])],
+      ip: `${pick([49, 103, 106, 117, 122, 157, 182])}.${int(0, 255)}.${int(0, 255)}.${int(1, 254)}`,
+    });
+  }
+
+  // ---- payments ------------------------------------------------------------------------------------
+  let orders: ImportOrder[] = [];
+  let payments: ImportPayment[] = [];
+  let refunds: ImportRefund[] = [];
+  let orderN = 0;
+  let paymentN = 0;
+  let refundN = 0;
+  let made = 0;
+  let first = true;
+
+  const addOrder = (p: Profile, amount: number, at: Date, description: string): ImportOrder => {
+    const n = orderN++;
+    const order: ImportOrder = {
+      id: id('ord', n),
+      customerId: p.customer.id,
+      schoolId: p.customer.schoolId,
+      amount,
+      currency: 'INR',
+      status: 'attempted',
+      description,
+      gatewayOrderId: gatewayId('order', n),
+      createdAt: at,
+    };
+    orders.push(order);
+    return order;
+  };
+  const addPayment = (
+    p: Profile,
+    order: ImportOrder,
+    at: Date,
+    method: ImportPaymentMethod,
+    outcome: { fail: boolean; device?: string; label?: string | null },
+  ): ImportPayment => {
+    const n = paymentN++;
+    const decline = outcome.fail ? pick(DECLINES[method.type]) : null;
+    const { fee, tax } = razorpayFee(order.amount);
+    const payment: ImportPayment = {
+      id: id('pay', n),
+      orderId: order.id,
+      customerId: p.customer.id,
+      schoolId: p.customer.schoolId,
+      paymentMethodId: method.id,
+      method: method.type,
+      amount: order.amount,
+      currency: 'INR',
+      status: decline === null ? 'captured' : 'failed',
+      fee: decline === null ? fee : null,
+      tax: decline === null ? tax : null,
+      gatewayPaymentId: gatewayId('pay', n),
+      errorCode: decline?.[0] ?? null,
+      errorReason: decline?.[1] ?? null,
+      errorDescription: decline?.[2] ?? null,
+      deviceId: outcome.device ?? pick(p.devices),
+      ip: p.ip,
+      fraudLabel: outcome.label ?? null,
+      createdAt: at,
+    };
+    payments.push(payment);
+    if (decline === null) (order as { status: string }).status = 'paid';
+    made++;
+    return payment;
+  };
+  const addRefund = (payment: ImportPayment, amount: number, at: Date, reason: string): void => {
+    const n = refundN++;
+    const recent = options.end.getTime() - at.getTime() < 3 * DAY;
+    const status = recent ? 'pending' : random() < 0.02 ? 'failed' : 'processed';
+    refunds.push({
+      id: id('rfd', n),
+      paymentId: payment.id,
+      amount,
+      status,
+      reason,
+      gatewayRefundId: gatewayId('rfnd', n),
+      createdAt: at,
+      settledAt: status === 'pending' ? null : new Date(at.getTime() + int(1, 5) * DAY),
+    });
+  };
+  const later = (at: Date, ms: number) => new Date(Math.min(at.getTime() + ms, options.end.getTime() - 1000));
+
+  /** One ordinary purchase: a meal pack or a month's subscription, with a retry after a decline. */
+  const purchase = (): void => {
+    const p = pick(profiles);
+    let at: Date;
+    let amount: number;
+    let description: string;
+    if (p.subscription) {
+      const monthStart = startDay + Math.floor(random() * options.months) * 30.44 * DAY;
+      const d = new Date(monthStart);
+      const firstOfMonth = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) + int(0, 2) * DAY;
+      at = instantOn(Math.max(startDay, Math.min(firstOfMonth, endDay - DAY)));
+      amount = p.children * int(180, 260) * 1000; // ₹1,800–2,600 a child a month
+      description = 'Monthly meal subscription';
+    } else {
+      at = instantOn(sampleDay());
+      amount = p.children * int(5, 30) * 5000; // meal packs, ₹50 a meal
+      description = 'Meal pack';
+    }
+    const order = addOrder(p, amount, at, description);
+    const method = random() < 0.9 ? (p.methods[0] as ImportPaymentMethod) : pick(p.methods);
+    const payment = addPayment(p, order, at, method, { fail: random() < FAILURE_RATE[method.type] });
+    if (payment.status === 'failed' && random() < 0.65 && made < options.payments) {
+      const retryMethod = random() < 0.5 ? method : pick(p.methods);
+      const retry = addPayment(p, order, later(at, int(1, 30) * 60_000), retryMethod, { fail: random() < 0.1 });
+      if (retry.status === 'captured' && random() < 0.015) refundFor(retry);
+    } else if (payment.status === 'captured' && random() < 0.015) {
+      refundFor(payment);
+    }
+  };
+  const refundFor = (payment: ImportPayment): void => {
+    const full = random() < 0.65;
+    const amount = full ? payment.amount : Math.max(100, Math.floor((payment.amount * int(10, 60)) / 100 / 100) * 100);
+    addRefund(payment, amount, later(payment.createdAt, int(1, 20) * DAY), full ? 'order cancelled' : 'student absent');
+  };
+
+  /** Labelled fraud patterns, each a burst of a few payments. */
+  const fraud = (): void => {
+    const p = pick(profiles);
+    const kind = pick(['card_testing', 'account_takeover', 'refund_abuse', 'velocity_spike'] as const);
+    const at = instantOn(sampleDay());
+    if (kind === 'card_testing') {
+      const device = `dev_${tag}ct${paymentN.toString(36)}`;
+      const card = newMethod(p.customer.id, 'card', at, false);
+      const burst = int(5, 12);
+      for (let i = 0; i < burst && made < options.payments; i++) {
+        const order = addOrder(p, int(1, 20) * 100, later(at, i * int(5, 40) * 1000), 'Meal pack');
+        addPayment(p, order, order.createdAt, card, { fail: random() < 0.6, device, label: kind });
+      }
+    } else if (kind === 'account_takeover') {
+      const card = newMethod(p.customer.id, 'card', at, false);
+      const order = addOrder(p, int(80, 250) * 10_000, at, 'Meal pack');
+      addPayment(p, order, at, card, { fail: random() < 0.3, device: `dev_${tag}ato${paymentN.toString(36)}`, label: kind });
+    } else if (kind === 'refund_abuse') {
+      const n = int(4, 7);
+      for (let i = 0; i < n && made < options.payments; i++) {
+        const t = later(at, i * int(2, 6) * DAY);
+        const order = addOrder(p, p.children * int(10, 30) * 5000, t, 'Meal pack');
+        const payment = addPayment(p, order, t, p.methods[0] as ImportPaymentMethod, { fail: false, label: kind });
+        addRefund(payment, payment.amount, later(t, int(1, 2) * DAY), 'meal not delivered');
+      }
+    } else {
+      const n = int(6, 12);
+      for (let i = 0; i < n && made < options.payments; i++) {
+        const order = addOrder(p, int(20, 60) * 5000, later(at, i * int(2, 8) * 60_000), 'Meal pack');
+        addPayment(p, order, order.createdAt, p.methods[0] as ImportPaymentMethod, { fail: random() < 0.15, label: kind });
+      }
+    }
+  };
+
+  const flush = (): ImportBatch => {
+    const batch: ImportBatch = first
+      ? { schools, customers, students, paymentMethods: methods.splice(0), orders, payments, refunds }
+      : { paymentMethods: methods.splice(0), orders, payments, refunds };
+    first = false;
+    orders = [];
+    payments = [];
+    refunds = [];
+    return batch;
+  };
+
+  // About 0.3 % of payments are fraud; a pattern averages about 5.5 payments.
+  const fraudChance = 0.003 / 5.5;
+  while (made < options.payments) {
+    if (random() < fraudChance) fraud();
+    else purchase();
+    if (payments.length >= batchSize) yield flush();
+  }
+  if (payments.length > 0 || first) yield flush();
+}

@@ -1,0 +1,177 @@
+import { appendRows, type ColumnKind } from '../../platform/bulk.js';
+import type { Db } from '../../platform/db.js';
+import { type FieldError, invalid } from '../../platform/errors.js';
+import { DEFAULT_CURRENCY } from '../../platform/money.js';
+import { POSTING_RULES, templateValuesSql } from '../ledger/journal-rules.js';
+import type { ImportBatch, ImportPayment, ImportSummary } from './import-types.js';
+
+const V = 'varchar';
+const I = 'integer';
+const B = 'bigint';
+const T = 'timestamp';
+const BOOL = 'boolean';
+
+// Column kinds in table order (platform/migrations/001_init.sql).
+const SCHOOL_COLUMNS: ColumnKind[] = [V, V, V, V, V, T];
+const CUSTOMER_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, V, V, T];
+const STUDENT_COLUMNS: ColumnKind[] = [V, V, V, V, I, T];
+const METHOD_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, I, I, V, V, V, BOOL, T, T, T];
+const ORDER_COLUMNS: ColumnKind[] = [V, V, V, B, V, V, V, V, V, T, T];
+const PAYMENT_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, B, V, V, V, B, B, B, B, V, V, V, V, V, V, V, T, T, T, T, T];
+const REFUND_COLUMNS: ColumnKind[] = [V, V, B, V, V, V, V, T, T, T, T];
+
+/** The ids of the batch being imported, so the ledger is posted set-wise for exactly these records. */
+const CREATE_BATCH_IDS = 'CREATE TEMP TABLE IF NOT EXISTS import_batch_ids (id VARCHAR)';
+
+/**
+ * One INSERT … SELECT per journal kind and table, evaluating the same templates the API path uses
+ * (journal-rules.ts). Entry ids are `je_<kind>_<record id>`, unique with (kind, ref_id).
+ */
+function postingSql(kind: keyof typeof POSTING_RULES, source: string, amount: string, fee: string, tax: string, at: string, where: string) {
+  const refType = kind === 'capture' ? 'payment' : 'refund';
+  const from = `FROM ${source} JOIN import_batch_ids b ON b.id = s.id WHERE ${where}`;
+  return {
+    entries: `INSERT INTO journal_entries (id, kind, ref_type, ref_id, currency, memo, created_at)
+      SELECT 'je_${kind}_' || s.id, '${kind}', '${refType}', s.id, s.currency, NULL, ${at} ${from}`,
+    lines: `INSERT INTO journal_lines (entry_id, line_no, account, school_id, amount_minor, currency)
+      SELECT 'je_${kind}_' || s.id, r.line_no, r.account, CASE WHEN r.per_school THEN s.school_id END,
+             r.k_amount * ${amount} + r.k_fee * ${fee} + r.k_tax * ${tax}, s.currency
+      ${from.replace('WHERE', `CROSS JOIN (VALUES ${templateValuesSql(kind)}) r(line_no, account, per_school, k_amount, k_fee, k_tax) WHERE`)}
+        AND r.k_amount * ${amount} + r.k_fee * ${fee} + r.k_tax * ${tax} <> 0`,
+  };
+}
+
+const REFUNDS_WITH_SCHOOL = '(SELECT r.id, r.amount_minor, r.currency, r.status, r.created_at, r.updated_at, p.school_id FROM refunds r JOIN payments p ON p.id = r.payment_id) s';
+const POST_BATCH = [
+  postingSql('capture', 'payments s', 's.captured_minor', 's.fee_minor', 's.tax_minor', 's.captured_at', "s.status = 'captured'"),
+  postingSql('refund_initiated', REFUNDS_WITH_SCHOOL, 's.amount_minor', '0', '0', 's.created_at', 'true'),
+  postingSql('refund_processed', REFUNDS_WITH_SCHOOL, 's.amount_minor', '0', '0', 's.updated_at', "s.status = 'processed'"),
+  postingSql('refund_failed', REFUNDS_WITH_SCHOOL, 's.amount_minor', '0', '0', 's.updated_at', "s.status = 'failed'"),
+];
+
+const safeAmount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+
+/** Refuses a batch that would break a money rule, naming the first offending records. */
+function validate(batch: ImportBatch): Map<string, ImportPayment> {
+  const problems: FieldError[] = [];
+  const add = (field: string, code: string, message: string) => {
+    if (problems.length < 20) problems.push({ field, code, message });
+  };
+  const orders = new Set(batch.orders.map((o) => o.id));
+  batch.orders.forEach((o, i) => {
+    if (!safeAmount(o.amount)) add(`/orders/${i}/amount`, 'invalid_amount', 'must be a positive integer number of paise');
+    if (o.currency !== DEFAULT_CURRENCY) add(`/orders/${i}/currency`, 'unsupported_currency', 'must be INR');
+  });
+  const payments = new Map<string, ImportPayment>();
+  batch.payments.forEach((p, i) => {
+    payments.set(p.id, p);
+    if (!safeAmount(p.amount)) add(`/payments/${i}/amount`, 'invalid_amount', 'must be a positive integer number of paise');
+    if (p.currency !== DEFAULT_CURRENCY) add(`/payments/${i}/currency`, 'unsupported_currency', 'must be INR');
+    if (!orders.has(p.orderId)) add(`/payments/${i}/order_id`, 'unknown_order', 'order is not in the batch');
+    if (p.status === 'captured') {
+      if (!Number.isSafeInteger(p.fee) || !Number.isSafeInteger(p.tax) || (p.fee ?? 0) < (p.tax ?? 0) || (p.tax ?? 0) < 0 || (p.fee ?? 0) > p.amount) {
+        add(`/payments/${i}/fee`, 'invalid_fee', 'a captured payment needs fee ≥ tax ≥ 0, fee ≤ amount');
+      }
+    }
+  });
+  const refunded = new Map<string, number>();
+  batch.refunds.forEach((r, i) => {
+    const p = payments.get(r.paymentId);
+    if (!safeAmount(r.amount)) add(`/refunds/${i}/amount`, 'invalid_amount', 'must be a positive integer number of paise');
+    if (p === undefined || p.status !== 'captured') {
+      add(`/refunds/${i}/payment_id`, 'payment_not_refundable', 'refunds need a captured payment in the batch');
+      return;
+    }
+    if (r.status === 'failed') return;
+    const total = (refunded.get(p.id) ?? 0) + r.amount;
+    refunded.set(p.id, total);
+    if (total > p.amount) add(`/refunds/${i}/amount`, 'refund_exceeds_captured', `refunds of ${p.id} exceed its captured amount`);
+  });
+  if (problems.length > 0) throw invalid('invalid_import', 'the import batch breaks a money rule; nothing was written', problems);
+  return payments;
+}
+
+/**
+ * The bulk path: writes already-final orders, payments and refunds (and their parties) in one
+ * transaction through DuckDB's Appender, then posts the ledger set-wise from the same templates the API
+ * path evaluates per event (journal-rules.ts). An invalid batch writes nothing.
+ */
+export async function importPayments(deps: { db: Db }, batch: ImportBatch): Promise<ImportSummary> {
+  validate(batch);
+  const refundedByPayment = new Map<string, number>();
+  for (const r of batch.refunds) {
+    if (r.status !== 'failed') refundedByPayment.set(r.paymentId, (refundedByPayment.get(r.paymentId) ?? 0) + r.amount);
+  }
+
+  const ledger = { entries: 0, lines: 0 };
+  await deps.db.transaction(async (tx) => {
+    if (batch.schools !== undefined) {
+      await appendRows(tx, 'schools', SCHOOL_COLUMNS, batch.schools.map((s) => [s.id, s.name, s.city, s.stateCode, s.gstin, s.createdAt]));
+    }
+    if (batch.customers !== undefined) {
+      await appendRows(
+        tx,
+        'customers',
+        CUSTOMER_COLUMNS,
+        batch.customers.map((c) => [c.id, c.schoolId, c.name, c.email, c.phone, c.stateCode, null, null, c.createdAt]),
+      );
+    }
+    if (batch.students !== undefined) {
+      await appendRows(tx, 'students', STUDENT_COLUMNS, batch.students.map((s) => [s.id, s.customerId, s.schoolId, s.name, s.grade, s.createdAt]));
+    }
+    if (batch.paymentMethods !== undefined) {
+      await appendRows(
+        tx,
+        'payment_methods',
+        METHOD_COLUMNS,
+        batch.paymentMethods.map((m) => [
+          m.id, m.customerId, m.type, m.gatewayToken, m.cardNetwork, m.cardLast4, m.cardExpMonth, m.cardExpYear,
+          m.upiVpaMasked, m.bank, m.wallet, m.isDefault, m.createdAt, m.createdAt, null,
+        ]),
+      );
+    }
+    await appendRows(
+      tx,
+      'orders',
+      ORDER_COLUMNS,
+      batch.orders.map((o) => [o.id, o.customerId, o.schoolId, o.amount, o.currency, o.status, o.description, o.gatewayOrderId, null, o.createdAt, o.createdAt]),
+    );
+    await appendRows(
+      tx,
+      'payments',
+      PAYMENT_COLUMNS,
+      batch.payments.map((p) => {
+        const captured = p.status === 'captured';
+        const at = p.createdAt;
+        return [
+          p.id, p.orderId, p.customerId, p.schoolId, p.paymentMethodId, p.method, p.amount, p.currency, p.status, 'auto',
+          captured ? p.amount : 0, refundedByPayment.get(p.id) ?? 0, captured ? p.fee : null, captured ? p.tax : null,
+          p.gatewayPaymentId, p.errorCode, p.errorReason, p.errorDescription, p.deviceId, p.ip, p.fraudLabel,
+          at, p.status === 'failed' ? null : at, captured ? at : null, p.status === 'failed' ? at : null, at,
+        ];
+      }),
+    );
+    await appendRows(
+      tx,
+      'refunds',
+      REFUND_COLUMNS,
+      batch.refunds.map((r) => [
+        r.id, r.paymentId, r.amount, DEFAULT_CURRENCY, r.status, r.reason, r.gatewayRefundId, r.createdAt,
+        r.status === 'processed' ? r.settledAt : null, r.status === 'failed' ? r.settledAt : null, r.settledAt ?? r.createdAt,
+      ]),
+    );
+    await tx.run(CREATE_BATCH_IDS);
+    await tx.run('DELETE FROM import_batch_ids');
+    await appendRows(tx, 'import_batch_ids', [V], [...batch.payments.map((p) => [p.id]), ...batch.refunds.map((r) => [r.id])]);
+    for (const statement of POST_BATCH) ledger.entries += await tx.run(statement.entries);
+    for (const statement of POST_BATCH) ledger.lines += await tx.run(statement.lines);
+    await tx.run('DELETE FROM import_batch_ids');
+  });
+  return {
+    orders: batch.orders.length,
+    payments: batch.payments.length,
+    refunds: batch.refunds.length,
+    journalEntries: ledger.entries,
+    journalLines: ledger.lines,
+  };
+}
