@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containsPan } from '../../platform/card-data.js';
+import { fixedClock } from '../../platform/clock.js';
+import { type Db, openDb } from '../../platform/db.js';
+import { migrate } from '../../platform/migrate.js';
+import { dayWeight, generateDemoData } from '../../data/generate-demo-data.js';
+import { isDatabaseEmpty, seedDemoData } from '../../data/seed.js';
+
+const END = new Date('2026-11-28T00:00:00Z');
+
+function fingerprint(seed: number, payments: number): string {
+  const hash = createHash('sha256');
+  for (const batch of generateDemoData({ seed, payments, months: 12, end: END, batchSize: 1000 })) hash.update(JSON.stringify(batch));
+  return hash.digest('hex');
+}
+
+describe('demo data', () => {
+  let db: Db;
+  const clock = fixedClock(END);
+  beforeAll(async () => {
+    db = await openDb(':memory:');
+    await migrate(db, clock);
+    expect(await isDatabaseEmpty(db)).toBe(true);
+    await seedDemoData({ db, clock }, { seed: 7, payments: 20_000 });
+  });
+  afterAll(async () => db.close());
+
+  it('when the same seed is used twice → identical data; another seed → different data', () => {
+    expect(fingerprint(11, 3000)).toBe(fingerprint(11, 3000));
+    expect(fingerprint(11, 3000)).not.toBe(fingerprint(12, 3000));
+  });
+
+  it('when 20k payments are seeded → exactly 20k payments, several states, and the database is no longer empty', async () => {
+    expect((await db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM payments'))?.n).toBe(20_000);
+    const states = await db.all<{ state_code: string }>('SELECT DISTINCT state_code FROM schools');
+    expect(states.length).toBeGreaterThanOrEqual(5);
+    expect(await isDatabaseEmpty(db)).toBe(false);
+  });
+
+  it('when first attempts, refunds, fraud and methods are counted → each sits in its realistic band', async () => {
+    const r = await db.one<{ first_fail: number; refund_rate: number; fraud_rate: number; upi: number; card: number; netbanking: number; wallet: number }>(`
+      WITH first_attempt AS (
+        SELECT p.* FROM payments p QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY created_at, id) = 1)
+      SELECT
+        (SELECT avg(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) FROM first_attempt WHERE fraud_label IS NULL) AS first_fail,
+        (SELECT count(DISTINCT payment_id) FROM refunds)::DOUBLE / (SELECT count(*) FROM payments WHERE status = 'captured') AS refund_rate,
+        (SELECT avg(CASE WHEN fraud_label IS NOT NULL THEN 1 ELSE 0 END) FROM payments) AS fraud_rate,
+        (SELECT avg(CASE WHEN method = 'upi' THEN 1 ELSE 0 END) FROM payments) AS upi,
+        (SELECT avg(CASE WHEN method = 'card' THEN 1 ELSE 0 END) FROM payments) AS card,
+        (SELECT avg(CASE WHEN method = 'netbanking' THEN 1 ELSE 0 END) FROM payments) AS netbanking,
+        (SELECT avg(CASE WHEN method = 'wallet' THEN 1 ELSE 0 END) FROM payments) AS wallet`);
+    expect(r?.first_fail).toBeGreaterThanOrEqual(0.05);
+    expect(r?.first_fail).toBeLessThanOrEqual(0.1);
+    expect(r?.refund_rate).toBeGreaterThanOrEqual(0.01);
+    expect(r?.refund_rate).toBeLessThanOrEqual(0.02);
+    expect(r?.fraud_rate).toBeGreaterThanOrEqual(0.002);
+    expect(r?.fraud_rate).toBeLessThanOrEqual(0.005);
+    expect(r?.upi).toBeGreaterThan(0.5);
+    expect(r?.card).toBeGreaterThan(0.18);
+    expect(r?.netbanking).toBeGreaterThan(0.05);
+    expect(r?.wallet).toBeGreaterThan(0.02);
+    const labels = await db.all<{ fraud_label: string }>('SELECT DISTINCT fraud_label FROM payments WHERE fraud_label IS NOT NULL');
+    expect(labels.length).toBeGreaterThanOrEqual(3);
+    const reasons = await db.all<{ error_reason: string }>("SELECT DISTINCT error_reason FROM payments WHERE status = 'failed'");
+    expect(reasons.map((x) => x.error_reason)).toEqual(expect.arrayContaining(['card_declined', 'insufficient_funds', 'payment_timed_out']));
+  });
+
+  it('when revenue is compared by day → school days earn far more than Sundays and holidays', async () => {
+    expect(dayWeight(Date.UTC(2026, 6, 15))).toBe(1); // a Wednesday in July
+    expect(dayWeight(Date.UTC(2026, 4, 13))).toBeLessThan(0.2); // summer vacation
+    expect(dayWeight(Date.UTC(2026, 7, 15))).toBeLessThan(0.2); // Independence Day
+    const rows = await db.all<{ kind: string; per_day: number }>(`
+      WITH daily AS (
+        SELECT CAST(created_at + INTERVAL 330 MINUTE AS DATE) AS d, sum(amount_minor) AS revenue
+        FROM payments WHERE status = 'captured' AND day(created_at + INTERVAL 330 MINUTE) > 3 GROUP BY 1)
+      SELECT CASE WHEN dayofweek(d) = 0 THEN 'sunday' WHEN month(d) = 5 THEN 'vacation' WHEN dayofweek(d) BETWEEN 1 AND 5 THEN 'weekday' ELSE 'other' END AS kind,
+             avg(revenue) AS per_day
+      FROM daily GROUP BY 1`);
+    const perDay = Object.fromEntries(rows.map((r) => [r.kind, r.per_day]));
+    expect(perDay['weekday']).toBeGreaterThan(3 * (perDay['sunday'] ?? 0));
+    expect(perDay['weekday']).toBeGreaterThan(3 * (perDay['vacation'] ?? 0));
+  });
+
+  it('when the ledger is summed → every entry balances and the total is zero', async () => {
+    const total = await db.one<{ total: number; lines: number }>('SELECT sum(amount_minor)::BIGINT AS total, count(*)::BIGINT AS lines FROM journal_lines');
+    expect(total?.total).toBe(0);
+    expect(total?.lines).toBeGreaterThan(100_000);
+    const unbalanced = await db.all('SELECT entry_id FROM journal_lines GROUP BY entry_id HAVING sum(amount_minor) <> 0');
+    expect(unbalanced).toEqual([]);
+    const captured = await db.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM payments p
+      WHERE status = 'captured' AND NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 'capture' AND e.ref_id = p.id)`);
+    expect(captured?.n).toBe(0);
+    const refunded = await db.one<{ bad: number }>(`SELECT count(*)::BIGINT AS bad FROM payments WHERE refunded_minor > captured_minor`);
+    expect(refunded?.bad).toBe(0);
+  });
+
+  it('when every text column is scanned → no card number is stored anywhere', async () => {
+    const columns = await db.all<{ table_name: string; column_name: string }>(
+      "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR' AND table_schema = 'main'",
+    );
+    for (const c of columns) {
+      const values = await db.all<{ v: string }>(`SELECT DISTINCT "${c.column_name}" AS v FROM "${c.table_name}" WHERE regexp_matches("${c.column_name}", '\\d{13}')`);
+      for (const { v } of values) expect(containsPan(v), `${c.table_name}.${c.column_name}: ${v}`).toBe(false);
+    }
+  });
+});
