@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { systemClock } from '../platform/clock.js';
-import { openDb } from '../platform/db.js';
-import { createLog } from '../platform/log.js';
-import { migrate } from '../platform/migrate.js';
 import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
 import { createRazorpayGateway } from '../payments-core/gateway/razorpay-gateway.js';
 import { startRazorpaySimulator } from '../payments-core/gateway/simulator/server.js';
 import { createWebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
+import { systemClock } from '../platform/clock.js';
+import { openDb } from '../platform/db.js';
+import { createLog } from '../platform/log.js';
+import { migrate } from '../platform/migrate.js';
 import { buildApp } from '../serving/app.js';
 
 export interface ApiIngestResult {
@@ -23,7 +23,11 @@ export interface ApiIngestResult {
  * pays it (UPI, auto-capture), so every payment crosses kosh → razorpay SDK → simulator and writes its
  * order, payment, state changes and ledger lines. Webhooks are off, so only the API path is measured.
  */
-export async function benchApiIngest(options: { payments: number; clients: number; dbPath: string }): Promise<ApiIngestResult> {
+export async function benchApiIngest(options: {
+  payments: number;
+  clients: number;
+  dbPath: string;
+}): Promise<ApiIngestResult> {
   const log = createLog({ level: 'silent' });
   const db = await openDb(options.dbPath);
   await migrate(db, systemClock);

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { seedDemoData } from '../data/seed.js';
 import { appendRows, type ColumnKind } from '../platform/bulk.js';
 import { fixedClock } from '../platform/clock.js';
 import { openDb } from '../platform/db.js';
 import { migrate } from '../platform/migrate.js';
-import { seedDemoData } from '../data/seed.js';
 
 export interface BulkIngestResult {
   readonly payments: number;
@@ -16,9 +16,32 @@ export interface BulkIngestResult {
 }
 
 const PAYMENT_KINDS: ColumnKind[] = [
-  'varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'bigint', 'varchar', 'varchar', 'varchar',
-  'bigint', 'bigint', 'bigint', 'bigint', 'varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'varchar',
-  'timestamp', 'timestamp', 'timestamp', 'timestamp', 'timestamp',
+  'varchar',
+  'varchar',
+  'varchar',
+  'varchar',
+  'varchar',
+  'varchar',
+  'bigint',
+  'varchar',
+  'varchar',
+  'varchar',
+  'bigint',
+  'bigint',
+  'bigint',
+  'bigint',
+  'varchar',
+  'varchar',
+  'varchar',
+  'varchar',
+  'varchar',
+  'varchar',
+  'varchar',
+  'timestamp',
+  'timestamp',
+  'timestamp',
+  'timestamp',
+  'timestamp',
 ];
 
 /** Measures the raw Appender baseline and the kosh bulk path in the same run, on files in `dir`. */
@@ -35,8 +58,32 @@ export async function benchBulkIngest(options: { payments: number; dir: string }
     function* rows() {
       for (let i = 0; i < options.payments; i++) {
         yield [
-          `pay_${i}`, `ord_${i}`, 'cus_1', 'sch_1', 'pm_1', 'upi', 50_000 + (i % 100), 'INR', 'captured', 'auto',
-          50_000, 0, 1180, 180, `pay_g${i}`, null, null, null, 'dev_1', '49.1.2.3', null, at, at, at, null, at,
+          `pay_${i}`,
+          `ord_${i}`,
+          'cus_1',
+          'sch_1',
+          'pm_1',
+          'upi',
+          50_000 + (i % 100),
+          'INR',
+          'captured',
+          'auto',
+          50_000,
+          0,
+          1180,
+          180,
+          `pay_g${i}`,
+          null,
+          null,
+          null,
+          'dev_1',
+          '49.1.2.3',
+          null,
+          at,
+          at,
+          at,
+          null,
+          at,
         ];
       }
     }

@@ -1,6 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchApiIngest } from './ingest-api.js';
@@ -30,7 +29,11 @@ async function ingest(argv: string[]): Promise<void> {
       const b = await benchBulkIngest({ payments: Number(values.payments), dir });
       appender.push(b.appenderRowsPerSec);
       bulk.push(b.bulkPaymentsPerSec);
-      const a = await benchApiIngest({ payments: Number(values['api-payments']), clients: Number(values.clients), dbPath: path.join(dir, 'api.duckdb') });
+      const a = await benchApiIngest({
+        payments: Number(values['api-payments']),
+        clients: Number(values.clients),
+        dbPath: path.join(dir, 'api.duckdb'),
+      });
       api.push(a.paymentsPerSec);
       p50.push(a.p50Ms);
       p99.push(a.p99Ms);
@@ -42,13 +45,19 @@ async function ingest(argv: string[]): Promise<void> {
     }
   }
   const base = median(appender);
-  console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(
+    `\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+  );
   console.log(`median of ${runs} runs (baseline = raw DuckDB Appender into a bare payments-shaped table, same run):`);
   console.log(`| path | per second | ratio to appender |`);
   console.log(`| --- | ---: | ---: |`);
   console.log(`| raw DuckDB Appender (rows) | ${Math.round(base).toLocaleString('en')} | 1.000 |`);
-  console.log(`| kosh bulk import (payments, with orders + ledger) | ${Math.round(median(bulk)).toLocaleString('en')} | ${(median(bulk) / base).toFixed(3)} |`);
-  console.log(`| kosh HTTP API, ${values.clients} clients (order + payment + gateway + ledger) | ${Math.round(median(api)).toLocaleString('en')} | ${(median(api) / base).toFixed(5)} |`);
+  console.log(
+    `| kosh bulk import (payments, with orders + ledger) | ${Math.round(median(bulk)).toLocaleString('en')} | ${(median(bulk) / base).toFixed(3)} |`,
+  );
+  console.log(
+    `| kosh HTTP API, ${values.clients} clients (order + payment + gateway + ledger) | ${Math.round(median(api)).toLocaleString('en')} | ${(median(api) / base).toFixed(5)} |`,
+  );
   console.log(`API latency per order+payment: p50 ${median(p50).toFixed(1)} ms, p99 ${median(p99).toFixed(1)} ms`);
 }
 

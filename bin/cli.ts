@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
+import { runSeedCli } from '../data/seed.js';
+import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
+import { SCOPES } from '../payments-core/api-keys/types.js';
+import { runRazorpaySimulatorCli } from '../payments-core/gateway/simulator/cli.js';
 import { systemClock } from '../platform/clock.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
 import { openDb } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
-import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
-import { SCOPES } from '../payments-core/api-keys/types.js';
-import { runRazorpaySimulatorCli } from '../payments-core/gateway/simulator/cli.js';
-import { runSeedCli } from '../data/seed.js';
 import { startKosh } from '../serving/server.js';
 
 const USAGE = `usage: kosh <command> [options]
@@ -34,7 +34,11 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
         const config = loadConfig(env);
         const db = await openDb(config.databasePath);
         const applied = await migrate(db, systemClock);
-        console.log(applied.length === 0 ? 'no pending migrations' : `applied ${applied.map((m) => `${m.version}_${m.name}`).join(', ')}`);
+        console.log(
+          applied.length === 0
+            ? 'no pending migrations'
+            : `applied ${applied.map((m) => `${m.version}_${m.name}`).join(', ')}`,
+        );
         await db.close();
         return 0;
       }
@@ -76,7 +80,10 @@ async function keys(argv: string[], env: Readonly<Record<string, string | undefi
     return 1;
   }
   const { values } = parseArgs({ args: rest, options: { scopes: { type: 'string' }, name: { type: 'string' } } });
-  const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const scopes = (values.scopes ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const config = loadConfig(env);
   const db = await openDb(config.databasePath);
   await migrate(db, systemClock);

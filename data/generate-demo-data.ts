@@ -65,10 +65,67 @@ const CITIES: Record<string, string[]> = {
   WB: ['Kolkata'],
   UP: ['Lucknow', 'Noida', 'Kanpur'],
 };
-const SCHOOL_WORDS = ['Greenwood', 'Vidya', 'Sunrise', 'Delhi Public', 'St. Xavier', 'Kendriya', 'Lotus Valley', 'Ryan', 'Bal Bharati', 'Podar', 'Narayana', 'Oakridge'];
+const SCHOOL_WORDS = [
+  'Greenwood',
+  'Vidya',
+  'Sunrise',
+  'Delhi Public',
+  'St. Xavier',
+  'Kendriya',
+  'Lotus Valley',
+  'Ryan',
+  'Bal Bharati',
+  'Podar',
+  'Narayana',
+  'Oakridge',
+];
 const SCHOOL_KINDS = ['School', 'High School', 'Public School', 'International School', 'Vidyalaya'];
-const FIRST = ['Aarav', 'Vivaan', 'Aditya', 'Ananya', 'Diya', 'Ishaan', 'Kavya', 'Meera', 'Rohan', 'Saanvi', 'Arjun', 'Priya', 'Rahul', 'Sneha', 'Vikram', 'Lakshmi', 'Karthik', 'Fatima', 'Imran', 'Neha', 'Suresh', 'Deepa', 'Anil', 'Pooja'];
-const LAST = ['Sharma', 'Iyer', 'Reddy', 'Nair', 'Patel', 'Gupta', 'Menon', 'Rao', 'Singh', 'Khan', 'Das', 'Mukherjee', 'Joshi', 'Kulkarni', 'Pillai', 'Chatterjee', 'Verma', 'Shah'];
+const FIRST = [
+  'Aarav',
+  'Vivaan',
+  'Aditya',
+  'Ananya',
+  'Diya',
+  'Ishaan',
+  'Kavya',
+  'Meera',
+  'Rohan',
+  'Saanvi',
+  'Arjun',
+  'Priya',
+  'Rahul',
+  'Sneha',
+  'Vikram',
+  'Lakshmi',
+  'Karthik',
+  'Fatima',
+  'Imran',
+  'Neha',
+  'Suresh',
+  'Deepa',
+  'Anil',
+  'Pooja',
+];
+const LAST = [
+  'Sharma',
+  'Iyer',
+  'Reddy',
+  'Nair',
+  'Patel',
+  'Gupta',
+  'Menon',
+  'Rao',
+  'Singh',
+  'Khan',
+  'Das',
+  'Mukherjee',
+  'Joshi',
+  'Kulkarni',
+  'Pillai',
+  'Chatterjee',
+  'Verma',
+  'Shah',
+];
 const BANKS = ['HDFC', 'ICICI', 'SBIN', 'UTIB', 'KKBK', 'PUNB'];
 const WALLETS = ['paytm', 'phonepe', 'amazonpay', 'mobikwik'];
 const UPI_HANDLES = ['okicici', 'okhdfcbank', 'oksbi', 'ybl', 'paytm', 'axl'];
@@ -77,7 +134,11 @@ const NETWORKS = ['Visa', 'MasterCard', 'RuPay'];
 const DECLINES: Record<Method, [code: string, reason: string, description: string][]> = {
   card: [
     ['BAD_REQUEST_ERROR', 'card_declined', 'Your payment has been declined by your bank.'],
-    ['BAD_REQUEST_ERROR', 'insufficient_funds', 'Your payment could not be completed due to insufficient account balance.'],
+    [
+      'BAD_REQUEST_ERROR',
+      'insufficient_funds',
+      'Your payment could not be completed due to insufficient account balance.',
+    ],
     ['BAD_REQUEST_ERROR', 'authentication_failed', 'Your payment could not be completed as the OTP was incorrect.'],
     ['BAD_REQUEST_ERROR', 'payment_timed_out', 'Your payment could not be completed on time.'],
     ['GATEWAY_ERROR', 'gateway_technical_error', 'Payment processing failed due to error at bank or wallet gateway.'],
@@ -85,7 +146,11 @@ const DECLINES: Record<Method, [code: string, reason: string, description: strin
   upi: [
     ['BAD_REQUEST_ERROR', 'incorrect_pin', 'Your payment failed as the UPI PIN was incorrect.'],
     ['BAD_REQUEST_ERROR', 'payment_timed_out', 'The UPI collect request expired before it was approved.'],
-    ['BAD_REQUEST_ERROR', 'insufficient_funds', 'Your payment could not be completed due to insufficient account balance.'],
+    [
+      'BAD_REQUEST_ERROR',
+      'insufficient_funds',
+      'Your payment could not be completed due to insufficient account balance.',
+    ],
     ['BAD_REQUEST_ERROR', 'payment_cancelled', 'The payment was declined on the UPI app.'],
     ['GATEWAY_ERROR', 'bank_technical_error', 'The bank was unable to process the payment.'],
   ],
@@ -106,10 +171,33 @@ const IST_OFFSET = 330 * 60_000;
 
 /** Fixed and lunar holidays that close schools, by IST date. */
 const HOLIDAYS = new Set([
-  '2024-01-26', '2024-03-25', '2024-08-15', '2024-10-02', '2024-10-31', '2024-11-01', '2024-12-25',
-  '2025-01-26', '2025-03-14', '2025-08-15', '2025-10-02', '2025-10-20', '2025-10-21', '2025-12-25',
-  '2026-01-26', '2026-03-04', '2026-08-15', '2026-10-02', '2026-11-08', '2026-11-09', '2026-12-25',
-  '2027-01-26', '2027-03-22', '2027-08-15', '2027-10-02', '2027-10-29', '2027-12-25',
+  '2024-01-26',
+  '2024-03-25',
+  '2024-08-15',
+  '2024-10-02',
+  '2024-10-31',
+  '2024-11-01',
+  '2024-12-25',
+  '2025-01-26',
+  '2025-03-14',
+  '2025-08-15',
+  '2025-10-02',
+  '2025-10-20',
+  '2025-10-21',
+  '2025-12-25',
+  '2026-01-26',
+  '2026-03-04',
+  '2026-08-15',
+  '2026-10-02',
+  '2026-11-08',
+  '2026-11-09',
+  '2026-12-25',
+  '2027-01-26',
+  '2027-03-22',
+  '2027-08-15',
+  '2027-10-02',
+  '2027-10-29',
+  '2027-12-25',
 ]);
 const DIWALI = ['2024-10-31', '2025-10-20', '2026-11-08', '2027-10-29'].map((d) => Date.parse(`${d}T00:00:00Z`));
 
@@ -143,7 +231,8 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
   const digit = () => Math.floor(random() * 10);
   const tag = `D${options.seed.toString(36)}X`;
   const id = (prefix: string, n: number) => `${prefix}_${tag}${n.toString(36).padStart(8, '0')}`;
-  const gatewayId = (prefix: string, n: number) => `${prefix}_Dm${options.seed.toString(36)}${n.toString(36).padStart(10, '0')}`;
+  const gatewayId = (prefix: string, n: number) =>
+    `${prefix}_Dm${options.seed.toString(36)}${n.toString(36).padStart(10, '0')}`;
   const batchSize = options.batchSize ?? 200_000;
 
   const endDay = Math.floor((options.end.getTime() + IST_OFFSET) / DAY) * DAY;
@@ -214,7 +303,10 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
       cardLast4: type === 'card' ? String(int(0, 9999)).padStart(4, '0') : null,
       cardExpMonth: type === 'card' ? int(1, 12) : null,
       cardExpYear: type === 'card' ? int(2027, 2032) : null,
-      upiVpaMasked: type === 'upi' ? `${String.fromCharCode(97 + int(0, 25))}${String.fromCharCode(97 + int(0, 25))}••••••@${pick(UPI_HANDLES)}` : null,
+      upiVpaMasked:
+        type === 'upi'
+          ? `${String.fromCharCode(97 + int(0, 25))}${String.fromCharCode(97 + int(0, 25))}••••••@${pick(UPI_HANDLES)}`
+          : null,
       bank: type === 'netbanking' ? pick(BANKS) : null,
       wallet: type === 'wallet' ? pick(WALLETS) : null,
       isDefault,
@@ -244,7 +336,14 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
     customers.push(customer);
     const children = random() < 0.7 ? 1 : random() < 0.85 ? 2 : 3;
     for (let c = 0; c < children; c++) {
-      students.push({ id: id('stu', i * 4 + c), customerId: customer.id, schoolId: school.id, name: `${pick(FIRST)} ${last}`, grade: int(1, 12), createdAt });
+      students.push({
+        id: id('stu', i * 4 + c),
+        customerId: customer.id,
+        schoolId: school.id,
+        name: `${pick(FIRST)} ${last}`,
+        grade: int(1, 12),
+        createdAt,
+      });
     }
     const preferred = methodMix();
     const own = [newMethod(customer.id, preferred, createdAt, true)];
@@ -389,7 +488,11 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
     } else if (kind === 'account_takeover') {
       const card = newMethod(p.customer.id, 'card', at, false);
       const order = addOrder(p, int(80, 250) * 10_000, at, 'Meal pack');
-      addPayment(p, order, at, card, { fail: random() < 0.3, device: `dev_${tag}ato${paymentN.toString(36)}`, label: kind });
+      addPayment(p, order, at, card, {
+        fail: random() < 0.3,
+        device: `dev_${tag}ato${paymentN.toString(36)}`,
+        label: kind,
+      });
     } else if (kind === 'refund_abuse') {
       const n = int(4, 7);
       for (let i = 0; i < n && made < options.payments; i++) {
@@ -402,7 +505,10 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
       const n = int(6, 12);
       for (let i = 0; i < n && made < options.payments; i++) {
         const order = addOrder(p, int(20, 60) * 5000, later(at, i * int(2, 8) * 60_000), 'Meal pack');
-        addPayment(p, order, order.createdAt, p.methods[0] as ImportPaymentMethod, { fail: random() < 0.15, label: kind });
+        addPayment(p, order, order.createdAt, p.methods[0] as ImportPaymentMethod, {
+          fail: random() < 0.15,
+          label: kind,
+        });
       }
     }
   };

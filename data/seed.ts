@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
+import { importPayments } from '../payments-core/payments/import-payments.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { Log } from '../platform/log.js';
-import { importPayments } from '../payments-core/payments/import-payments.js';
 import { generateDemoData } from './generate-demo-data.js';
 
 export interface SeedSummary {
@@ -18,7 +18,9 @@ export interface SeedSummary {
 
 /** True when no payment has been recorded: the only state `serve` seeds into. */
 export async function isDatabaseEmpty(db: Db): Promise<boolean> {
-  const row = await db.one<{ n: number }>('SELECT (SELECT count(*) FROM payments) + (SELECT count(*) FROM schools) AS n');
+  const row = await db.one<{ n: number }>(
+    'SELECT (SELECT count(*) FROM payments) + (SELECT count(*) FROM schools) AS n',
+  );
   return (row?.n ?? 0) === 0;
 }
 
@@ -54,8 +56,17 @@ export async function seedDemoData(
     deps.log?.debug({ payments }, 'seeded batch');
   }
   await deps.db.run('CHECKPOINT');
-  await deps.db.run("RESET checkpoint_threshold");
-  return { seed: options.seed, schools, customers, orders, payments, refunds, journalLines, seconds: (performance.now() - started) / 1000 };
+  await deps.db.run('RESET checkpoint_threshold');
+  return {
+    seed: options.seed,
+    schools,
+    customers,
+    orders,
+    payments,
+    refunds,
+    journalLines,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** `kosh seed [--seed N] [--payments N] [--months N] [--schools N] [--force]` */

@@ -8,7 +8,12 @@ export type ColumnKind = 'varchar' | 'integer' | 'bigint' | 'boolean' | 'timesta
  * Appends rows to a table with DuckDB's Appender inside the caller's transaction: the bulk path, never one
  * INSERT per row. `kinds` lists every column of the table in order; a null or undefined value is NULL.
  */
-export async function appendRows(tx: Tx, table: string, kinds: readonly ColumnKind[], rows: Iterable<readonly unknown[]>): Promise<number> {
+export async function appendRows(
+  tx: Tx,
+  table: string,
+  kinds: readonly ColumnKind[],
+  rows: Iterable<readonly unknown[]>,
+): Promise<number> {
   const appender = await tx.appender(table);
   let count = 0;
   try {

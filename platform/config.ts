@@ -83,7 +83,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const razorpayKeyId = str('RAZORPAY_KEY_ID');
   const razorpayKeySecret = str('RAZORPAY_KEY_SECRET');
   const razorpayApiUrl = str('RAZORPAY_API_URL') ?? 'https://api.razorpay.com';
-  if (!/^https?:\/\/[^\s]+$/.test(razorpayApiUrl)) problems.push(`RAZORPAY_API_URL must be an http(s) URL, got "${razorpayApiUrl}"`);
+  if (!/^https?:\/\/[^\s]+$/.test(razorpayApiUrl))
+    problems.push(`RAZORPAY_API_URL must be an http(s) URL, got "${razorpayApiUrl}"`);
   const razorpayWebhookSecrets = list('KOSH_RAZORPAY_WEBHOOK_SECRETS');
   if (gateway === 'razorpay') {
     if (razorpayKeyId === null) problems.push('RAZORPAY_KEY_ID is required when KOSH_GATEWAY=razorpay');

@@ -5,9 +5,9 @@ import {
   type DuckDBConnection,
   DuckDBInstance,
   type DuckDBValue,
+  jsToDuckDBValue,
   listValue,
   TIMESTAMP,
-  jsToDuckDBValue,
 } from '@duckdb/node-api';
 
 export type Row = Record<string, unknown>;

@@ -27,7 +27,9 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
 export async function migrate(db: Db, clock: Clock, dir = MIGRATIONS_DIR): Promise<Migration[]> {
   await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`);
-  const done = new Set((await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+  const done = new Set(
+    (await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version),
+  );
   const applied: Migration[] = [];
   for (const m of listMigrations(dir)) {
     if (done.has(m.version)) continue;

@@ -5,15 +5,21 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
-  LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { PaymentGateway } from '../payments-core/gateway/port.js';
+import type { WebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import { AppError } from '../platform/errors.js';
 import { createIdempotencyStore } from '../platform/idempotency.js';
 import { newId } from '../platform/ids.js';
 import type { Log } from '../platform/log.js';
-import type { PaymentGateway } from '../payments-core/gateway/port.js';
-import type { WebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerJsonWithCardGuard } from './plugins/card-guard.js';
 import { registerErrorHandling } from './plugins/errors.js';
@@ -27,7 +33,13 @@ import { schoolRoutes } from './routes/schools.js';
 import { webhookEventRoutes, webhookRoutes } from './routes/webhooks.js';
 import { ProblemSchema } from './schemas.js';
 
-export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface AppDeps {
   readonly db: Db;
@@ -79,7 +91,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Request log lines carry the route pattern, never the raw URL or body, so nothing personal leaks.
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });
@@ -89,10 +106,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     timeWindow: '1 minute',
     keyGenerator: (request) => {
       const auth = request.headers.authorization;
-      return auth === undefined ? `ip:${request.ip}` : `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}`;
+      return auth === undefined
+        ? `ip:${request.ip}`
+        : `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}`;
     },
     errorResponseBuilder: (_request, context) =>
-      new AppError('rate_limited', 'rate_limited', `rate limit of ${context.max} requests per ${context.after} exceeded`),
+      new AppError(
+        'rate_limited',
+        'rate_limited',
+        `rate limit of ${context.max} requests per ${context.after} exceeded`,
+      ),
   });
   registerJsonWithCardGuard(app);
   registerAuth(app, deps);
@@ -102,7 +125,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'kosh', version: '0.1.0', description: 'Payments, billing and risk intelligence for school meals' },
+      info: {
+        title: 'kosh',
+        version: '0.1.0',
+        description: 'Payments, billing and risk intelligence for school meals',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

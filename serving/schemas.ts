@@ -6,7 +6,11 @@ export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 const NullableTimestamp = Nullable(Timestamp);
 export const Id = (prefix: string) => Type.String({ minLength: 3, maxLength: 64, pattern: `^${prefix}_[A-Za-z0-9]+$` });
-export const Amount = Type.Integer({ minimum: 100, maximum: 100_000_000_00, description: 'Amount in paise (₹1 = 100)' });
+export const Amount = Type.Integer({
+  minimum: 100,
+  maximum: 100_000_000_00,
+  description: 'Amount in paise (₹1 = 100)',
+});
 
 export const FieldErrorSchema = Type.Object({
   field: Type.String(),

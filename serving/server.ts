@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import { type Clock, systemClock } from '../platform/clock.js';
-import type { Config } from '../platform/config.js';
-import { type Db, openDb } from '../platform/db.js';
-import { PURGE_EXPIRED_KEYS } from '../platform/idempotency.js';
-import { createLog, type Log } from '../platform/log.js';
-import { migrate } from '../platform/migrate.js';
+import { isDatabaseEmpty, seedDemoData } from '../data/seed.js';
 import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
 import { COUNT_KEYS } from '../payments-core/api-keys/repository.js';
 import type { PaymentGateway } from '../payments-core/gateway/port.js';
@@ -13,7 +8,12 @@ import { createRazorpayGateway } from '../payments-core/gateway/razorpay-gateway
 import { type RazorpaySimulator, startRazorpaySimulator } from '../payments-core/gateway/simulator/server.js';
 import { PURGE_EXPIRED_EVENT_KEYS } from '../payments-core/webhooks/repository.js';
 import { createWebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
-import { isDatabaseEmpty, seedDemoData } from '../data/seed.js';
+import { type Clock, systemClock } from '../platform/clock.js';
+import type { Config } from '../platform/config.js';
+import { type Db, openDb } from '../platform/db.js';
+import { PURGE_EXPIRED_KEYS } from '../platform/idempotency.js';
+import { createLog, type Log } from '../platform/log.js';
+import { migrate } from '../platform/migrate.js';
 import { type App, buildApp } from './app.js';
 
 export interface RunningKosh {
@@ -61,7 +61,10 @@ export async function startKosh(
   options: { clock?: Clock; logDestination?: DestinationStream } = {},
 ): Promise<RunningKosh> {
   const clock = options.clock ?? systemClock;
-  const log = createLog({ level: config.logLevel, ...(options.logDestination === undefined ? {} : { destination: options.logDestination }) });
+  const log = createLog({
+    level: config.logLevel,
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+  });
   const db = await openDb(config.databasePath);
   const applied = await migrate(db, clock);
   if (applied.length > 0) log.info({ migrations: applied.map((m) => m.version) }, 'migrations applied');

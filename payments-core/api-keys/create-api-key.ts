@@ -48,5 +48,11 @@ export async function findApiKey(deps: { db: Sql }, secret: string): Promise<Api
     { key_hash: hashKey(secret) },
   );
   if (row === undefined) return null;
-  return { id: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes.filter(isScope), createdAt: row.created_at };
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes.filter(isScope),
+    createdAt: row.created_at,
+  };
 }

@@ -22,7 +22,9 @@ export function listCustomers(
       select: `${CUSTOMER_COLUMNS} {where}`,
       table: 'customers',
       resource: 'customer',
-      ...(query.school_id === undefined ? {} : { where: 't.school_id = $school_id', params: { school_id: query.school_id } }),
+      ...(query.school_id === undefined
+        ? {}
+        : { where: 't.school_id = $school_id', params: { school_id: query.school_id } }),
     },
     query,
   );

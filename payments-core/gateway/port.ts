@@ -60,7 +60,9 @@ export interface CreatePaymentInput {
   readonly email: string;
   readonly contact: string;
   /** A saved gateway token (card, netbanking, wallet) or a UPI VPA. */
-  readonly instrument: { readonly kind: 'token'; readonly token: string } | { readonly kind: 'vpa'; readonly vpa: string };
+  readonly instrument:
+    | { readonly kind: 'token'; readonly token: string }
+    | { readonly kind: 'vpa'; readonly vpa: string };
   readonly capture: 'auto' | 'manual';
 }
 

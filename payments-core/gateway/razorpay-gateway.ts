@@ -27,7 +27,9 @@ function snake(code: string): string {
 export function gatewayError(rejection: unknown): AppError {
   const r = rejection as SdkRejection;
   if (r === null || typeof r !== 'object' || typeof r.statusCode !== 'number') {
-    return new AppError('unavailable', 'gateway_unavailable', 'the payment gateway did not answer', { cause: rejection });
+    return new AppError('unavailable', 'gateway_unavailable', 'the payment gateway did not answer', {
+      cause: rejection,
+    });
   }
   if (r.statusCode >= 500) {
     return new AppError('unavailable', 'gateway_unavailable', r.error?.description ?? 'the payment gateway failed', {
@@ -35,9 +37,19 @@ export function gatewayError(rejection: unknown): AppError {
     });
   }
   const code = r.error?.code ?? 'BAD_REQUEST_ERROR';
-  return new AppError('provider', `gateway_${snake(code)}`, r.error?.description ?? 'the payment gateway refused the request', {
-    extra: { gateway_code: code, gateway_reason: r.error?.reason ?? null, gateway_field: r.error?.field ?? null, gateway_status: r.statusCode },
-  });
+  return new AppError(
+    'provider',
+    `gateway_${snake(code)}`,
+    r.error?.description ?? 'the payment gateway refused the request',
+    {
+      extra: {
+        gateway_code: code,
+        gateway_reason: r.error?.reason ?? null,
+        gateway_field: r.error?.field ?? null,
+        gateway_status: r.statusCode,
+      },
+    },
+  );
 }
 
 function alreadyCaptured(rejection: unknown): boolean {
@@ -58,7 +70,12 @@ function failedPaymentId(rejection: unknown): string | null {
  * exception: Razorpay answers 400 naming the failed payment, which is fetched and returned as `failed`.
  * Auto-capture is done here, explicitly, so it does not depend on the account's capture setting.
  */
-export function createRazorpayGateway(options: { keyId: string; keySecret: string; apiUrl: string; timeoutMs?: number }): PaymentGateway {
+export function createRazorpayGateway(options: {
+  keyId: string;
+  keySecret: string;
+  apiUrl: string;
+  timeoutMs?: number;
+}): PaymentGateway {
   const sdk = new Razorpay({ key_id: options.keyId, key_secret: options.keySecret });
   const api = (sdk as unknown as { api: { rq: { defaults: { baseURL: string; timeout: number } } } }).api;
   api.rq.defaults.baseURL = options.apiUrl.replace(/\/+$/, '');
@@ -91,7 +108,12 @@ export function createRazorpayGateway(options: { keyId: string; keySecret: strin
       if (found !== undefined) return toGatewayOrder(found);
       return toGatewayOrder(
         await call<Json>(() =>
-          sdk.orders.create({ amount: input.amount, currency: input.currency, receipt: input.receipt, notes: { ...input.notes } }),
+          sdk.orders.create({
+            amount: input.amount,
+            currency: input.currency,
+            receipt: input.receipt,
+            notes: { ...input.notes },
+          }),
         ),
       );
     },
@@ -115,7 +137,11 @@ export function createRazorpayGateway(options: { keyId: string; keySecret: strin
         try {
           const answer = (await (input.instrument.kind === 'token'
             ? sdk.payments.createRecurringPayment({ ...params, token: input.instrument.token, recurring: '1' } as never)
-            : sdk.payments.createUpi({ ...params, method: 'upi', vpa: input.instrument.vpa } as never))) as unknown as Json;
+            : sdk.payments.createUpi({
+                ...params,
+                method: 'upi',
+                vpa: input.instrument.vpa,
+              } as never))) as unknown as Json;
           payment = await fetchPayment(String(answer['razorpay_payment_id']));
         } catch (err) {
           const failedId = failedPaymentId(err);
@@ -133,12 +159,18 @@ export function createRazorpayGateway(options: { keyId: string; keySecret: strin
     capturePayment,
 
     async createRefund(input: CreateRefundInput): Promise<GatewayRefund> {
-      const previous = await call<{ items: Json[] }>(() => sdk.payments.fetchMultipleRefund(input.paymentId, { count: 100 }));
+      const previous = await call<{ items: Json[] }>(() =>
+        sdk.payments.fetchMultipleRefund(input.paymentId, { count: 100 }),
+      );
       const found = previous.items.find((r) => r['receipt'] === input.receipt);
       if (found !== undefined) return toGatewayRefund(found);
       return toGatewayRefund(
         await call<Json>(() =>
-          sdk.payments.refund(input.paymentId, { amount: input.amount, receipt: input.receipt, notes: { ...input.notes } } as never),
+          sdk.payments.refund(input.paymentId, {
+            amount: input.amount,
+            receipt: input.receipt,
+            notes: { ...input.notes },
+          } as never),
         ),
       );
     },

@@ -16,7 +16,13 @@ export interface LineTemplate {
   readonly tax: -1 | 0 | 1;
 }
 
-const line = (account: Account, perSchool: boolean, amount: -1 | 0 | 1, fee: -1 | 0 | 1 = 0, tax: -1 | 0 | 1 = 0): LineTemplate => ({
+const line = (
+  account: Account,
+  perSchool: boolean,
+  amount: -1 | 0 | 1,
+  fee: -1 | 0 | 1 = 0,
+  tax: -1 | 0 | 1 = 0,
+): LineTemplate => ({
   account,
   perSchool,
   amount,
@@ -56,9 +62,12 @@ export function linesFor(
 
 export const captureLines = (input: { schoolId: string; amount: Paise; fee: Paise; tax: Paise }): JournalLine[] =>
   linesFor('capture', input);
-export const refundInitiatedLines = (input: { schoolId: string; amount: Paise }): JournalLine[] => linesFor('refund_initiated', input);
-export const refundProcessedLines = (input: { amount: Paise }): JournalLine[] => linesFor('refund_processed', { schoolId: '', ...input });
-export const refundFailedLines = (input: { schoolId: string; amount: Paise }): JournalLine[] => linesFor('refund_failed', input);
+export const refundInitiatedLines = (input: { schoolId: string; amount: Paise }): JournalLine[] =>
+  linesFor('refund_initiated', input);
+export const refundProcessedLines = (input: { amount: Paise }): JournalLine[] =>
+  linesFor('refund_processed', { schoolId: '', ...input });
+export const refundFailedLines = (input: { schoolId: string; amount: Paise }): JournalLine[] =>
+  linesFor('refund_failed', input);
 
 /**
  * The templates of one kind as a SQL `VALUES` list `(line_no, account, per_school, k_amount, k_fee, k_tax)`.

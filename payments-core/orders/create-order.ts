@@ -4,8 +4,8 @@ import { invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { DEFAULT_CURRENCY, paise } from '../../platform/money.js';
 import type { PaymentGateway } from '../gateway/port.js';
-import { ORDER_BY_ID, INSERT_ORDER } from './repository.js';
 import { ensureGatewayOrder } from './ensure-gateway-order.js';
+import { INSERT_ORDER, ORDER_BY_ID } from './repository.js';
 import type { Order } from './types.js';
 
 /**
@@ -14,7 +14,13 @@ import type { Order } from './types.js';
  */
 export async function createOrder(
   deps: { db: Db; clock: Clock; gateway: PaymentGateway },
-  input: { customer_id: string; amount: number; currency?: string | undefined; description?: string | undefined; notes?: Record<string, string> | undefined },
+  input: {
+    customer_id: string;
+    amount: number;
+    currency?: string | undefined;
+    description?: string | undefined;
+    notes?: Record<string, string> | undefined;
+  },
 ): Promise<Order> {
   const currency = input.currency ?? DEFAULT_CURRENCY;
   if (currency !== DEFAULT_CURRENCY) {

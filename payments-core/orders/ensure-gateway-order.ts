@@ -9,10 +9,15 @@ export async function ensureGatewayOrder(
   deps: { db: Db; clock: Clock; gateway: PaymentGateway },
   orderId: string,
 ): Promise<string> {
-  const row = await deps.db.one<{ gateway_order_id: string | null; amount_minor: number; currency: string; school_id: string; customer_id: string }>(
-    'SELECT gateway_order_id, amount_minor, currency, school_id, customer_id FROM orders WHERE id = $id',
-    { id: orderId },
-  );
+  const row = await deps.db.one<{
+    gateway_order_id: string | null;
+    amount_minor: number;
+    currency: string;
+    school_id: string;
+    customer_id: string;
+  }>('SELECT gateway_order_id, amount_minor, currency, school_id, customer_id FROM orders WHERE id = $id', {
+    id: orderId,
+  });
   if (row === undefined) throw notFound('order', orderId);
   if (row.gateway_order_id !== null) return row.gateway_order_id;
   const gatewayOrder = await deps.gateway.createOrder({

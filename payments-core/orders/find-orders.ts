@@ -12,7 +12,10 @@ export async function getOrder(deps: { db: Sql }, id: string): Promise<Order> {
 }
 
 /** Orders, newest first, optionally of one customer. */
-export function listOrders(deps: { db: Sql }, query: PageQuery & { customer_id?: string | undefined }): Promise<Page<Order>> {
+export function listOrders(
+  deps: { db: Sql },
+  query: PageQuery & { customer_id?: string | undefined },
+): Promise<Page<Order>> {
   return listPage<Order>(
     deps.db,
     {

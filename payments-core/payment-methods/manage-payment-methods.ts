@@ -31,7 +31,8 @@ async function requireCustomer(db: Sql, customerId: string): Promise<void> {
 function checkDisplayData(input: PaymentMethodInput): void {
   const fields: { field: string; code: string; message: string }[] = [];
   if (input.type === 'card') {
-    if (input.card_last4 === undefined) fields.push({ field: '/card_last4', code: 'required', message: 'cards need last4' });
+    if (input.card_last4 === undefined)
+      fields.push({ field: '/card_last4', code: 'required', message: 'cards need last4' });
     if (input.card_exp_month === undefined || input.card_exp_year === undefined) {
       fields.push({ field: '/card_exp_month', code: 'required', message: 'cards need an expiry month and year' });
     }

@@ -56,7 +56,12 @@ export async function applyGatewayPayment(
       currency: current.currency,
       memo: `capture ${gateway.id}`,
       at,
-      lines: captureLines({ schoolId: current.school_id, amount: paise(amountCaptured), fee: paise(fee ?? 0), tax: paise(tax ?? 0) }),
+      lines: captureLines({
+        schoolId: current.school_id,
+        amount: paise(amountCaptured),
+        fee: paise(fee ?? 0),
+        tax: paise(tax ?? 0),
+      }),
     });
   }
   await advanceOrder(tx, current.order_id, captured ? 'paid' : 'attempted', at);

@@ -2,8 +2,8 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { AppError, conflict, invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { PaymentGateway } from '../gateway/port.js';
 import type { Log } from '../../platform/log.js';
+import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
 import { advanceOrder } from '../orders/advance-order.js';
 import { ensureGatewayOrder } from '../orders/ensure-gateway-order.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
@@ -31,15 +31,25 @@ type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log };
 export async function createPayment(deps: Deps, input: CreatePaymentInput): Promise<Payment> {
   if ((input.payment_method_id === undefined) === (input.vpa === undefined)) {
     throw invalid('instrument_required', 'give exactly one of payment_method_id or vpa', [
-      { field: '/payment_method_id', code: 'instrument_required', message: 'give exactly one of payment_method_id or vpa' },
+      {
+        field: '/payment_method_id',
+        code: 'instrument_required',
+        message: 'give exactly one of payment_method_id or vpa',
+      },
     ]);
   }
   const id = newId('pay');
   const prepared = await deps.db.transaction(async (tx) => {
-    const order = await tx.one<{ id: string; customer_id: string; school_id: string; amount_minor: number; currency: string; status: string }>(
-      'SELECT id, customer_id, school_id, amount_minor, currency, status FROM orders WHERE id = $id',
-      { id: input.order_id },
-    );
+    const order = await tx.one<{
+      id: string;
+      customer_id: string;
+      school_id: string;
+      amount_minor: number;
+      currency: string;
+      status: string;
+    }>('SELECT id, customer_id, school_id, amount_minor, currency, status FROM orders WHERE id = $id', {
+      id: input.order_id,
+    });
     if (order === undefined) {
       throw invalid('unknown_order', `no order with id ${input.order_id}`, [
         { field: '/order_id', code: 'unknown_order', message: 'no order with this id' },
@@ -48,9 +58,13 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
     if (order.status === 'paid') throw conflict('order_already_paid', `order ${order.id} is already paid`);
     const inFlight = await tx.one<{ id: string; status: string }>(PAYMENT_IN_FLIGHT_FOR_ORDER, { order_id: order.id });
     if (inFlight !== undefined) {
-      throw conflict('payment_in_progress', `order ${order.id} already has payment ${inFlight.id} (${inFlight.status})`, {
-        payment_id: inFlight.id,
-      });
+      throw conflict(
+        'payment_in_progress',
+        `order ${order.id} already has payment ${inFlight.id} (${inFlight.status})`,
+        {
+          payment_id: inFlight.id,
+        },
+      );
     }
     let instrument: { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string };
     let method: string;
@@ -60,13 +74,18 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
       });
       if (pm === undefined || pm.customer_id !== order.customer_id) {
         throw invalid('unknown_payment_method', 'no such payment method for this customer', [
-          { field: '/payment_method_id', code: 'unknown_payment_method', message: "not one of this customer's methods" },
+          {
+            field: '/payment_method_id',
+            code: 'unknown_payment_method',
+            message: "not one of this customer's methods",
+          },
         ]);
       }
       method = pm.type;
-      instrument = pm.type === 'upi' && pm.gateway_token.includes('@')
-        ? { kind: 'vpa', vpa: pm.gateway_token }
-        : { kind: 'token', token: pm.gateway_token };
+      instrument =
+        pm.type === 'upi' && pm.gateway_token.includes('@')
+          ? { kind: 'vpa', vpa: pm.gateway_token }
+          : { kind: 'token', token: pm.gateway_token };
     } else {
       method = 'upi';
       instrument = { kind: 'vpa', vpa: input.vpa ?? '' };
@@ -88,14 +107,17 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
       at,
     });
     await advanceOrder(tx, order.id, 'attempted', at);
-    const customer = await tx.one<{ email: string; phone: string }>('SELECT email, phone FROM customers WHERE id = $id', {
-      id: order.customer_id,
-    });
+    const customer = await tx.one<{ email: string; phone: string }>(
+      'SELECT email, phone FROM customers WHERE id = $id',
+      {
+        id: order.customer_id,
+      },
+    );
     return { order, instrument, customer };
   });
 
   const gatewayOrderId = await ensureGatewayOrder(deps, prepared.order.id);
-  let gatewayPayment;
+  let gatewayPayment: GatewayPayment;
   try {
     gatewayPayment = await deps.gateway.createPayment({
       orderId: gatewayOrderId,
@@ -118,7 +140,10 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
         ),
       );
     }
-    deps.log.warn({ payment_id: id, err: err instanceof Error ? err.message : String(err) }, 'gateway payment call failed');
+    deps.log.warn(
+      { payment_id: id, err: err instanceof Error ? err.message : String(err) },
+      'gateway payment call failed',
+    );
     throw err;
   }
   const { payment } = await deps.db.transaction((tx) => applyGatewayPayment(tx, id, gatewayPayment, deps.clock.now()));

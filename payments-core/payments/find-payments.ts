@@ -14,7 +14,11 @@ export async function getPayment(deps: { db: Sql }, id: string): Promise<Payment
 /** Payments, newest first, filterable by status, order or customer. */
 export function listPayments(
   deps: { db: Sql },
-  query: PageQuery & { status?: PaymentStatus | undefined; order_id?: string | undefined; customer_id?: string | undefined },
+  query: PageQuery & {
+    status?: PaymentStatus | undefined;
+    order_id?: string | undefined;
+    customer_id?: string | undefined;
+  },
 ): Promise<Page<Payment>> {
   const where: string[] = [];
   const params: Record<string, unknown> = {};

@@ -2,7 +2,7 @@ import { appendRows, type ColumnKind } from '../../platform/bulk.js';
 import type { Db } from '../../platform/db.js';
 import { type FieldError, invalid } from '../../platform/errors.js';
 import { DEFAULT_CURRENCY } from '../../platform/money.js';
-import { POSTING_RULES, templateValuesSql } from '../ledger/journal-rules.js';
+import { type POSTING_RULES, templateValuesSql } from '../ledger/journal-rules.js';
 import type { ImportBatch, ImportPayment, ImportSummary } from './import-types.js';
 
 const V = 'varchar';
@@ -27,7 +27,15 @@ const CREATE_BATCH_IDS = 'CREATE TEMP TABLE IF NOT EXISTS import_batch_ids (id V
  * One INSERT … SELECT per journal kind and table, evaluating the same templates the API path uses
  * (journal-rules.ts). Entry ids are `je_<kind>_<record id>`, unique with (kind, ref_id).
  */
-function postingSql(kind: keyof typeof POSTING_RULES, source: string, amount: string, fee: string, tax: string, at: string, where: string) {
+function postingSql(
+  kind: keyof typeof POSTING_RULES,
+  source: string,
+  amount: string,
+  fee: string,
+  tax: string,
+  at: string,
+  where: string,
+) {
   const refType = kind === 'capture' ? 'payment' : 'refund';
   const from = `FROM ${source} JOIN import_batch_ids b ON b.id = s.id WHERE ${where}`;
   return {
@@ -41,11 +49,28 @@ function postingSql(kind: keyof typeof POSTING_RULES, source: string, amount: st
   };
 }
 
-const REFUNDS_WITH_SCHOOL = '(SELECT r.id, r.amount_minor, r.currency, r.status, r.created_at, r.updated_at, p.school_id FROM refunds r JOIN payments p ON p.id = r.payment_id) s';
+const REFUNDS_WITH_SCHOOL =
+  '(SELECT r.id, r.amount_minor, r.currency, r.status, r.created_at, r.updated_at, p.school_id FROM refunds r JOIN payments p ON p.id = r.payment_id) s';
 const POST_BATCH = [
-  postingSql('capture', 'payments s', 's.captured_minor', 's.fee_minor', 's.tax_minor', 's.captured_at', "s.status = 'captured'"),
+  postingSql(
+    'capture',
+    'payments s',
+    's.captured_minor',
+    's.fee_minor',
+    's.tax_minor',
+    's.captured_at',
+    "s.status = 'captured'",
+  ),
   postingSql('refund_initiated', REFUNDS_WITH_SCHOOL, 's.amount_minor', '0', '0', 's.created_at', 'true'),
-  postingSql('refund_processed', REFUNDS_WITH_SCHOOL, 's.amount_minor', '0', '0', 's.updated_at', "s.status = 'processed'"),
+  postingSql(
+    'refund_processed',
+    REFUNDS_WITH_SCHOOL,
+    's.amount_minor',
+    '0',
+    '0',
+    's.updated_at',
+    "s.status = 'processed'",
+  ),
   postingSql('refund_failed', REFUNDS_WITH_SCHOOL, 's.amount_minor', '0', '0', 's.updated_at', "s.status = 'failed'"),
 ];
 
@@ -59,17 +84,25 @@ function validate(batch: ImportBatch): Map<string, ImportPayment> {
   };
   const orders = new Set(batch.orders.map((o) => o.id));
   batch.orders.forEach((o, i) => {
-    if (!safeAmount(o.amount)) add(`/orders/${i}/amount`, 'invalid_amount', 'must be a positive integer number of paise');
+    if (!safeAmount(o.amount))
+      add(`/orders/${i}/amount`, 'invalid_amount', 'must be a positive integer number of paise');
     if (o.currency !== DEFAULT_CURRENCY) add(`/orders/${i}/currency`, 'unsupported_currency', 'must be INR');
   });
   const payments = new Map<string, ImportPayment>();
   batch.payments.forEach((p, i) => {
     payments.set(p.id, p);
-    if (!safeAmount(p.amount)) add(`/payments/${i}/amount`, 'invalid_amount', 'must be a positive integer number of paise');
+    if (!safeAmount(p.amount))
+      add(`/payments/${i}/amount`, 'invalid_amount', 'must be a positive integer number of paise');
     if (p.currency !== DEFAULT_CURRENCY) add(`/payments/${i}/currency`, 'unsupported_currency', 'must be INR');
     if (!orders.has(p.orderId)) add(`/payments/${i}/order_id`, 'unknown_order', 'order is not in the batch');
     if (p.status === 'captured') {
-      if (!Number.isSafeInteger(p.fee) || !Number.isSafeInteger(p.tax) || (p.fee ?? 0) < (p.tax ?? 0) || (p.tax ?? 0) < 0 || (p.fee ?? 0) > p.amount) {
+      if (
+        !Number.isSafeInteger(p.fee) ||
+        !Number.isSafeInteger(p.tax) ||
+        (p.fee ?? 0) < (p.tax ?? 0) ||
+        (p.tax ?? 0) < 0 ||
+        (p.fee ?? 0) > p.amount
+      ) {
         add(`/payments/${i}/fee`, 'invalid_fee', 'a captured payment needs fee ≥ tax ≥ 0, fee ≤ amount');
       }
     }
@@ -77,7 +110,8 @@ function validate(batch: ImportBatch): Map<string, ImportPayment> {
   const refunded = new Map<string, number>();
   batch.refunds.forEach((r, i) => {
     const p = payments.get(r.paymentId);
-    if (!safeAmount(r.amount)) add(`/refunds/${i}/amount`, 'invalid_amount', 'must be a positive integer number of paise');
+    if (!safeAmount(r.amount))
+      add(`/refunds/${i}/amount`, 'invalid_amount', 'must be a positive integer number of paise');
     if (p === undefined || p.status !== 'captured') {
       add(`/refunds/${i}/payment_id`, 'payment_not_refundable', 'refunds need a captured payment in the batch');
       return;
@@ -85,9 +119,11 @@ function validate(batch: ImportBatch): Map<string, ImportPayment> {
     if (r.status === 'failed') return;
     const total = (refunded.get(p.id) ?? 0) + r.amount;
     refunded.set(p.id, total);
-    if (total > p.amount) add(`/refunds/${i}/amount`, 'refund_exceeds_captured', `refunds of ${p.id} exceed its captured amount`);
+    if (total > p.amount)
+      add(`/refunds/${i}/amount`, 'refund_exceeds_captured', `refunds of ${p.id} exceed its captured amount`);
   });
-  if (problems.length > 0) throw invalid('invalid_import', 'the import batch breaks a money rule; nothing was written', problems);
+  if (problems.length > 0)
+    throw invalid('invalid_import', 'the import batch breaks a money rule; nothing was written', problems);
   return payments;
 }
 
@@ -106,7 +142,12 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
   const ledger = { entries: 0, lines: 0 };
   await deps.db.transaction(async (tx) => {
     if (batch.schools !== undefined) {
-      await appendRows(tx, 'schools', SCHOOL_COLUMNS, batch.schools.map((s) => [s.id, s.name, s.city, s.stateCode, s.gstin, s.createdAt]));
+      await appendRows(
+        tx,
+        'schools',
+        SCHOOL_COLUMNS,
+        batch.schools.map((s) => [s.id, s.name, s.city, s.stateCode, s.gstin, s.createdAt]),
+      );
     }
     if (batch.customers !== undefined) {
       await appendRows(
@@ -117,7 +158,12 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
       );
     }
     if (batch.students !== undefined) {
-      await appendRows(tx, 'students', STUDENT_COLUMNS, batch.students.map((s) => [s.id, s.customerId, s.schoolId, s.name, s.grade, s.createdAt]));
+      await appendRows(
+        tx,
+        'students',
+        STUDENT_COLUMNS,
+        batch.students.map((s) => [s.id, s.customerId, s.schoolId, s.name, s.grade, s.createdAt]),
+      );
     }
     if (batch.paymentMethods !== undefined) {
       await appendRows(
@@ -125,8 +171,21 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
         'payment_methods',
         METHOD_COLUMNS,
         batch.paymentMethods.map((m) => [
-          m.id, m.customerId, m.type, m.gatewayToken, m.cardNetwork, m.cardLast4, m.cardExpMonth, m.cardExpYear,
-          m.upiVpaMasked, m.bank, m.wallet, m.isDefault, m.createdAt, m.createdAt, null,
+          m.id,
+          m.customerId,
+          m.type,
+          m.gatewayToken,
+          m.cardNetwork,
+          m.cardLast4,
+          m.cardExpMonth,
+          m.cardExpYear,
+          m.upiVpaMasked,
+          m.bank,
+          m.wallet,
+          m.isDefault,
+          m.createdAt,
+          m.createdAt,
+          null,
         ]),
       );
     }
@@ -134,7 +193,19 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
       tx,
       'orders',
       ORDER_COLUMNS,
-      batch.orders.map((o) => [o.id, o.customerId, o.schoolId, o.amount, o.currency, o.status, o.description, o.gatewayOrderId, null, o.createdAt, o.createdAt]),
+      batch.orders.map((o) => [
+        o.id,
+        o.customerId,
+        o.schoolId,
+        o.amount,
+        o.currency,
+        o.status,
+        o.description,
+        o.gatewayOrderId,
+        null,
+        o.createdAt,
+        o.createdAt,
+      ]),
     );
     await appendRows(
       tx,
@@ -144,10 +215,32 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
         const captured = p.status === 'captured';
         const at = p.createdAt;
         return [
-          p.id, p.orderId, p.customerId, p.schoolId, p.paymentMethodId, p.method, p.amount, p.currency, p.status, 'auto',
-          captured ? p.amount : 0, refundedByPayment.get(p.id) ?? 0, captured ? p.fee : null, captured ? p.tax : null,
-          p.gatewayPaymentId, p.errorCode, p.errorReason, p.errorDescription, p.deviceId, p.ip, p.fraudLabel,
-          at, p.status === 'failed' ? null : at, captured ? at : null, p.status === 'failed' ? at : null, at,
+          p.id,
+          p.orderId,
+          p.customerId,
+          p.schoolId,
+          p.paymentMethodId,
+          p.method,
+          p.amount,
+          p.currency,
+          p.status,
+          'auto',
+          captured ? p.amount : 0,
+          refundedByPayment.get(p.id) ?? 0,
+          captured ? p.fee : null,
+          captured ? p.tax : null,
+          p.gatewayPaymentId,
+          p.errorCode,
+          p.errorReason,
+          p.errorDescription,
+          p.deviceId,
+          p.ip,
+          p.fraudLabel,
+          at,
+          p.status === 'failed' ? null : at,
+          captured ? at : null,
+          p.status === 'failed' ? at : null,
+          at,
         ];
       }),
     );
@@ -156,13 +249,27 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
       'refunds',
       REFUND_COLUMNS,
       batch.refunds.map((r) => [
-        r.id, r.paymentId, r.amount, DEFAULT_CURRENCY, r.status, r.reason, r.gatewayRefundId, r.createdAt,
-        r.status === 'processed' ? r.settledAt : null, r.status === 'failed' ? r.settledAt : null, r.settledAt ?? r.createdAt,
+        r.id,
+        r.paymentId,
+        r.amount,
+        DEFAULT_CURRENCY,
+        r.status,
+        r.reason,
+        r.gatewayRefundId,
+        r.createdAt,
+        r.status === 'processed' ? r.settledAt : null,
+        r.status === 'failed' ? r.settledAt : null,
+        r.settledAt ?? r.createdAt,
       ]),
     );
     await tx.run(CREATE_BATCH_IDS);
     await tx.run('DELETE FROM import_batch_ids');
-    await appendRows(tx, 'import_batch_ids', [V], [...batch.payments.map((p) => [p.id]), ...batch.refunds.map((r) => [r.id])]);
+    await appendRows(
+      tx,
+      'import_batch_ids',
+      [V],
+      [...batch.payments.map((p) => [p.id]), ...batch.refunds.map((r) => [r.id])],
+    );
     for (const statement of POST_BATCH) ledger.entries += await tx.run(statement.entries);
     for (const statement of POST_BATCH) ledger.lines += await tx.run(statement.lines);
     await tx.run('DELETE FROM import_batch_ids');

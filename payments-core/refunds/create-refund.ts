@@ -29,7 +29,8 @@ export async function createRefund(
         { field: '/payment_id', code: 'unknown_payment', message: 'no payment with this id' },
       ]);
     }
-    if (payment.gateway_payment_id === null) throw conflict('payment_not_refundable', 'payment has not reached the gateway');
+    if (payment.gateway_payment_id === null)
+      throw conflict('payment_not_refundable', 'payment has not reached the gateway');
     await recordRefund(tx, {
       id,
       payment_id: input.payment_id,
@@ -54,7 +55,10 @@ export async function createRefund(
     if (err instanceof AppError && err.kind === 'provider') {
       await deps.db.transaction((tx) => applyGatewayRefund(tx, id, { id: null, status: 'failed' }, deps.clock.now()));
     }
-    deps.log.warn({ refund_id: id, err: err instanceof Error ? err.message : String(err) }, 'gateway refund call failed');
+    deps.log.warn(
+      { refund_id: id, err: err instanceof Error ? err.message : String(err) },
+      'gateway refund call failed',
+    );
     throw err;
   }
 }

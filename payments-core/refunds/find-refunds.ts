@@ -12,14 +12,19 @@ export async function getRefund(deps: { db: Sql }, id: string): Promise<Refund> 
 }
 
 /** Refunds, newest first, optionally of one payment. */
-export function listRefunds(deps: { db: Sql }, query: PageQuery & { payment_id?: string | undefined }): Promise<Page<Refund>> {
+export function listRefunds(
+  deps: { db: Sql },
+  query: PageQuery & { payment_id?: string | undefined },
+): Promise<Page<Refund>> {
   return listPage<Refund>(
     deps.db,
     {
       select: `${REFUND_COLUMNS} {where}`,
       table: 'refunds',
       resource: 'refund',
-      ...(query.payment_id === undefined ? {} : { where: 't.payment_id = $payment_id', params: { payment_id: query.payment_id } }),
+      ...(query.payment_id === undefined
+        ? {}
+        : { where: 't.payment_id = $payment_id', params: { payment_id: query.payment_id } }),
     },
     query,
   );

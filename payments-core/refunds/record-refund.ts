@@ -11,24 +11,41 @@ import { INSERT_REFUND, RESERVE_REFUND } from './repository.js';
  */
 export async function recordRefund(
   tx: Sql,
-  input: { id: string; payment_id: string; amount?: number | undefined; reason: string | null; gateway_refund_id: string | null; at: Date },
+  input: {
+    id: string;
+    payment_id: string;
+    amount?: number | undefined;
+    reason: string | null;
+    gateway_refund_id: string | null;
+    at: Date;
+  },
 ): Promise<{ amount: number }> {
-  const payment = await tx.one<{ status: string; captured_minor: number; refunded_minor: number; currency: string; school_id: string }>(
-    'SELECT status, captured_minor, refunded_minor, currency, school_id FROM payments WHERE id = $id',
-    { id: input.payment_id },
-  );
+  const payment = await tx.one<{
+    status: string;
+    captured_minor: number;
+    refunded_minor: number;
+    currency: string;
+    school_id: string;
+  }>('SELECT status, captured_minor, refunded_minor, currency, school_id FROM payments WHERE id = $id', {
+    id: input.payment_id,
+  });
   if (payment === undefined) {
     throw invalid('unknown_payment', `no payment with id ${input.payment_id}`, [
       { field: '/payment_id', code: 'unknown_payment', message: 'no payment with this id' },
     ]);
   }
-  if (payment.status !== 'captured') throw conflict('payment_not_refundable', `payment is ${payment.status}, not captured`);
+  if (payment.status !== 'captured')
+    throw conflict('payment_not_refundable', `payment is ${payment.status}, not captured`);
   const refundable = payment.captured_minor - payment.refunded_minor;
   const amount = input.amount ?? refundable;
   if (amount <= 0 || amount > refundable) {
-    throw conflict('refund_exceeds_captured', `cannot refund ${amount}: ${refundable} of ${payment.captured_minor} is refundable`, {
-      refundable,
-    });
+    throw conflict(
+      'refund_exceeds_captured',
+      `cannot refund ${amount}: ${refundable} of ${payment.captured_minor} is refundable`,
+      {
+        refundable,
+      },
+    );
   }
   await tx.run(INSERT_REFUND, {
     id: input.id,

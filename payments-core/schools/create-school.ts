@@ -21,7 +21,11 @@ export async function createSchool(
   }
   if (input.gstin !== undefined && (!GSTIN.test(input.gstin) || !input.gstin.startsWith(state.gstCode))) {
     throw invalid('invalid_gstin', 'gstin is not a valid GSTIN for this state', [
-      { field: '/gstin', code: 'invalid_gstin', message: `must be a 15-character GSTIN starting with ${state.gstCode}` },
+      {
+        field: '/gstin',
+        code: 'invalid_gstin',
+        message: `must be a 15-character GSTIN starting with ${state.gstCode}`,
+      },
     ]);
   }
   const id = newId('sch');

@@ -13,5 +13,9 @@ export async function getSchool(deps: { db: Sql }, id: string): Promise<School> 
 
 /** Schools, newest first. */
 export function listSchools(deps: { db: Sql }, query: PageQuery): Promise<Page<School>> {
-  return listPage<School>(deps.db, { select: `${SCHOOL_COLUMNS} {where}`, table: 'schools', resource: 'school' }, query);
+  return listPage<School>(
+    deps.db,
+    { select: `${SCHOOL_COLUMNS} {where}`, table: 'schools', resource: 'school' },
+    query,
+  );
 }

@@ -28,7 +28,9 @@ function entity(payload: Json, name: string): Json | null {
  * notes, or, for a payment made on Razorpay's hosted checkout against a kosh order, records it now.
  */
 async function locatePayment(tx: Sql, gp: GatewayPayment, at: Date): Promise<string | null> {
-  const byGatewayId = await tx.one<{ id: string }>('SELECT id FROM payments WHERE gateway_payment_id = $g', { g: gp.id });
+  const byGatewayId = await tx.one<{ id: string }>('SELECT id FROM payments WHERE gateway_payment_id = $g', {
+    g: gp.id,
+  });
   if (byGatewayId !== undefined) return byGatewayId.id;
   const koshId = gp.notes['kosh_id'];
   if (koshId !== undefined) {
@@ -68,19 +70,33 @@ async function locateRefund(tx: Sql, gr: GatewayRefund, paymentEntity: Json | nu
     const byReceipt = await tx.one<{ id: string }>('SELECT id FROM refunds WHERE id = $id', { id: gr.receipt });
     if (byReceipt !== undefined) return byReceipt.id;
   }
-  let paymentId = (await tx.one<{ id: string }>('SELECT id FROM payments WHERE gateway_payment_id = $g', { g: gr.paymentId }))?.id;
+  let paymentId = (
+    await tx.one<{ id: string }>('SELECT id FROM payments WHERE gateway_payment_id = $g', { g: gr.paymentId })
+  )?.id;
   if (paymentId === undefined && paymentEntity !== null) {
     // The refund's payment may itself be news (webhooks arrive in any order): settle it first.
     const gp = toGatewayPayment(paymentEntity);
     const located = await locatePayment(tx, gp, at);
     if (located !== null) {
-      await applyGatewayPayment(tx, located, gp.status === 'refunded' || gp.captured ? { ...gp, status: 'captured' } : gp, at);
+      await applyGatewayPayment(
+        tx,
+        located,
+        gp.status === 'refunded' || gp.captured ? { ...gp, status: 'captured' } : gp,
+        at,
+      );
       paymentId = located;
     }
   }
   if (paymentId === undefined) return null;
   const id = newId('rfd');
-  await recordRefund(tx, { id, payment_id: paymentId, amount: gr.amount, reason: 'gateway', gateway_refund_id: gr.id, at });
+  await recordRefund(tx, {
+    id,
+    payment_id: paymentId,
+    amount: gr.amount,
+    reason: 'gateway',
+    gateway_refund_id: gr.id,
+    at,
+  });
   return id;
 }
 
@@ -98,7 +114,9 @@ async function applyPayload(tx: Sql, type: string, payload: Json, at: Date): Pro
     }
     const orderEntity = entity(payload, 'order');
     if (type === 'order.paid' && orderEntity !== null) {
-      const order = await tx.one<{ id: string }>('SELECT id FROM orders WHERE gateway_order_id = $g', { g: String(orderEntity['id']) });
+      const order = await tx.one<{ id: string }>('SELECT id FROM orders WHERE gateway_order_id = $g', {
+        g: String(orderEntity['id']),
+      });
       if (order !== undefined) {
         await advanceOrder(tx, order.id, 'paid', at);
         matched = true;
@@ -122,10 +140,16 @@ async function applyPayload(tx: Sql, type: string, payload: Json, at: Date): Pro
  * Applies one stored event from its stored copy, in one transaction with its new status, so a crash in
  * between leaves it `received` for the next pass. Every effect is idempotent: a replay changes nothing.
  */
-export async function applyWebhookEvent(deps: { db: Db; clock: Clock; log: Log }, eventRowId: string): Promise<WebhookStatus> {
-  const row = await deps.db.one<{ id: string; event_type: string; payload: string; status: WebhookStatus }>(EVENT_FOR_APPLY, {
-    id: eventRowId,
-  });
+export async function applyWebhookEvent(
+  deps: { db: Db; clock: Clock; log: Log },
+  eventRowId: string,
+): Promise<WebhookStatus> {
+  const row = await deps.db.one<{ id: string; event_type: string; payload: string; status: WebhookStatus }>(
+    EVENT_FOR_APPLY,
+    {
+      id: eventRowId,
+    },
+  );
   if (row === undefined || (row.status !== 'received' && row.status !== 'failed')) return row?.status ?? 'failed';
   const at = deps.clock.now();
   try {

@@ -17,8 +17,13 @@ function entityIdOf(payload: Record<string, unknown>): string | null {
   if (inner === null || typeof inner !== 'object') return null;
   for (const name of ['refund', 'payment', 'order', 'subscription', 'invoice']) {
     const wrapper = (inner as Record<string, unknown>)[name];
-    const entity = wrapper !== null && typeof wrapper === 'object' ? (wrapper as Record<string, unknown>)['entity'] : undefined;
-    if (entity !== null && typeof entity === 'object' && typeof (entity as Record<string, unknown>)['id'] === 'string') {
+    const entity =
+      wrapper !== null && typeof wrapper === 'object' ? (wrapper as Record<string, unknown>)['entity'] : undefined;
+    if (
+      entity !== null &&
+      typeof entity === 'object' &&
+      typeof (entity as Record<string, unknown>)['id'] === 'string'
+    ) {
       return (entity as Record<string, unknown>)['id'] as string;
     }
   }
@@ -43,11 +48,15 @@ export async function receiveRazorpayWebhook(
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
     payload = parsed as Record<string, unknown>;
   } catch {
-    throw invalid('invalid_json', 'webhook body is not a JSON object', [{ field: '/', code: 'invalid_json', message: 'not a JSON object' }]);
+    throw invalid('invalid_json', 'webhook body is not a JSON object', [
+      { field: '/', code: 'invalid_json', message: 'not a JSON object' },
+    ]);
   }
   const eventType = typeof payload['event'] === 'string' ? payload['event'] : '';
   if (eventType === '') {
-    throw invalid('invalid_event', 'webhook body has no event type', [{ field: '/event', code: 'required', message: 'missing' }]);
+    throw invalid('invalid_event', 'webhook body has no event type', [
+      { field: '/event', code: 'required', message: 'missing' },
+    ]);
   }
   // Razorpay always sends the header; without it an identical body is the best identity there is.
   const eventId = input.eventId ?? `body_${createHash('sha256').update(input.rawBody).digest('hex').slice(0, 32)}`;

@@ -4,7 +4,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * Razorpay signs the exact raw body: hex HMAC-SHA256 with the webhook secret. Any configured secret may
  * match, so the old secret keeps verifying while a new one is rolled out. Constant-time comparison.
  */
-export function verifyRazorpaySignature(rawBody: string | Buffer, signature: string | undefined, secrets: readonly string[]): boolean {
+export function verifyRazorpaySignature(
+  rawBody: string | Buffer,
+  signature: string | undefined,
+  secrets: readonly string[],
+): boolean {
   if (signature === undefined || !/^[0-9a-f]{64}$/i.test(signature)) return false;
   const given = Buffer.from(signature.toLowerCase(), 'hex');
   let ok = false;

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Db } from '../../platform/db.js';
-import { AppError } from '../../platform/errors.js';
 import { findApiKey } from '../../payments-core/api-keys/create-api-key.js';
 import { type ApiKey, hasScope, type Scope } from '../../payments-core/api-keys/types.js';
+import type { Db } from '../../platform/db.js';
+import { AppError } from '../../platform/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

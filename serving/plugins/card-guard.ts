@@ -14,13 +14,18 @@ declare module 'fastify' {
 }
 
 function refuse(fields: readonly string[]): AppError {
-  return new AppError('invalid', 'card_data_not_accepted', 'kosh never accepts card numbers or CVVs: tokenise the card at the gateway', {
-    fields: (fields.length === 0 ? ['/'] : fields).map((field) => ({
-      field,
-      code: 'card_data_not_accepted',
-      message: 'looks like a card number or CVV',
-    })),
-  });
+  return new AppError(
+    'invalid',
+    'card_data_not_accepted',
+    'kosh never accepts card numbers or CVVs: tokenise the card at the gateway',
+    {
+      fields: (fields.length === 0 ? ['/'] : fields).map((field) => ({
+        field,
+        code: 'card_data_not_accepted',
+        message: 'looks like a card number or CVV',
+      })),
+    },
+  );
 }
 
 /**
@@ -52,7 +57,10 @@ export function registerJsonWithCardGuard(app: FastifyInstance): void {
         done(refuse([]), undefined);
         return;
       }
-      const err = Object.assign(new Error('body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+      const err = Object.assign(new Error('body is not valid JSON'), {
+        statusCode: 400,
+        code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+      });
       done(err, undefined);
       return;
     }

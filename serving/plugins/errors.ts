@@ -47,7 +47,13 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-export function problem(request: FastifyRequest, status: number, code: string, detail?: string, fields?: readonly FieldError[]): Problem {
+export function problem(
+  request: FastifyRequest,
+  status: number,
+  code: string,
+  detail?: string,
+  fields?: readonly FieldError[],
+): Problem {
   return {
     type: `https://kosh.dev/problems/${code}`,
     title: TITLES[status] ?? 'Error',
@@ -78,7 +84,12 @@ function validationFields(error: FastifyError): FieldError[] {
     const extra = typeof v.params['additionalProperty'] === 'string' ? `/${v.params['additionalProperty']}` : '';
     return {
       field: `${prefix}${v.instancePath}${missing}${extra}` || '/',
-      code: v.keyword === 'required' ? 'required' : v.keyword === 'additionalProperties' ? 'unknown_field' : `invalid_${v.keyword}`,
+      code:
+        v.keyword === 'required'
+          ? 'required'
+          : v.keyword === 'additionalProperties'
+            ? 'unknown_field'
+            : `invalid_${v.keyword}`,
       message: v.message ?? 'is invalid',
     };
   });
@@ -90,10 +101,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error instanceof AppError) {
       const status = STATUS[error.kind];
       if (status >= 500) request.log.warn({ code: error.code, err: error.message }, 'dependency failure');
-      return sendProblem(reply, { ...problem(request, status, error.code, error.message, error.fields), ...error.extra });
+      return sendProblem(reply, {
+        ...problem(request, status, error.code, error.message, error.fields),
+        ...error.extra,
+      });
     }
     if (error.validation !== undefined) {
-      return sendProblem(reply, problem(request, 400, 'validation_failed', 'request failed validation', validationFields(error)));
+      return sendProblem(
+        reply,
+        problem(request, 400, 'validation_failed', 'request failed validation', validationFields(error)),
+      );
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
@@ -104,6 +121,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendProblem(reply, problem(request, status, code, error.message));
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem(request, 404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(
+      reply,
+      problem(request, 404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
 }

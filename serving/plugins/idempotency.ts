@@ -24,7 +24,11 @@ export function registerIdempotency(app: FastifyInstance, deps: { store: Idempot
     const key = Array.isArray(header) ? header[0] : header;
     if (key === undefined || !KEY.test(key)) {
       throw invalid('invalid_idempotency_key', 'Idempotency-Key must be 1–255 printable ASCII characters', [
-        { field: '/headers/idempotency-key', code: 'invalid_idempotency_key', message: '1–255 printable ASCII characters' },
+        {
+          field: '/headers/idempotency-key',
+          code: 'invalid_idempotency_key',
+          message: '1–255 printable ASCII characters',
+        },
       ]);
     }
     const apiKeyId = request.apiKey.id;
@@ -40,14 +44,29 @@ export function registerIdempotency(app: FastifyInstance, deps: { store: Idempot
         request.idempotency = { apiKeyId, key };
         return;
       case 'reused':
-        throw new AppError('invalid', 'idempotency_key_reused', 'this Idempotency-Key was used with a different request', {
-          fields: [{ field: '/headers/idempotency-key', code: 'idempotency_key_reused', message: 'already used for another request' }],
-        });
+        throw new AppError(
+          'invalid',
+          'idempotency_key_reused',
+          'this Idempotency-Key was used with a different request',
+          {
+            fields: [
+              {
+                field: '/headers/idempotency-key',
+                code: 'idempotency_key_reused',
+                message: 'already used for another request',
+              },
+            ],
+          },
+        );
       case 'in_use':
         throw conflict('idempotency_key_in_use', 'a request with this Idempotency-Key is still being processed');
       case 'replay':
         reply.header('idempotent-replayed', 'true');
-        return reply.code(claim.status).type(claim.contentType).serializer((p: unknown) => p as string).send(claim.body);
+        return reply
+          .code(claim.status)
+          .type(claim.contentType)
+          .serializer((p: unknown) => p as string)
+          .send(claim.body);
     }
   });
   app.addHook('onSend', async (request, reply, payload) => {

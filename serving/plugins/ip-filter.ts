@@ -10,7 +10,9 @@ function parse(cidrs: readonly string[]): Range[] {
 function normalize(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   if (!ipaddr.isValid(ip)) return null;
   const addr = ipaddr.parse(ip);
-  return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : addr;
+  return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (addr as ipaddr.IPv6).toIPv4Address()
+    : addr;
 }
 
 function within(addr: ipaddr.IPv4 | ipaddr.IPv6, ranges: Range[]): boolean {

@@ -31,7 +31,9 @@ export function apiKeyRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { key, secret } = await createApiKey(deps, request.body);
-      return reply.code(201).send({ object: 'api_key' as const, id: key.id, name: key.name, scopes: [...key.scopes], secret });
+      return reply
+        .code(201)
+        .send({ object: 'api_key' as const, id: key.id, name: key.name, scopes: [...key.scopes], secret });
     },
   );
 }

@@ -49,7 +49,10 @@ export function customerRoutes(app: App, deps: AppDeps): void {
   );
   app.get(
     '/customers/:id',
-    { config: { scope: 'payments:read' }, schema: { tags: ['customers'], params: CustomerParams, response: responses({ 200: CustomerSchema }) } },
+    {
+      config: { scope: 'payments:read' },
+      schema: { tags: ['customers'], params: CustomerParams, response: responses({ 200: CustomerSchema }) },
+    },
     async (request) => getCustomer(deps, request.params.id),
   );
 
@@ -62,8 +65,17 @@ export function customerRoutes(app: App, deps: AppDeps): void {
         params: CustomerParams,
         body: Type.Object(
           {
-            type: Type.Union([Type.Literal('card'), Type.Literal('upi'), Type.Literal('netbanking'), Type.Literal('wallet')]),
-            gateway_token: Type.String({ minLength: 3, maxLength: 100, description: "The gateway's token; never a card number" }),
+            type: Type.Union([
+              Type.Literal('card'),
+              Type.Literal('upi'),
+              Type.Literal('netbanking'),
+              Type.Literal('wallet'),
+            ]),
+            gateway_token: Type.String({
+              minLength: 3,
+              maxLength: 100,
+              description: "The gateway's token; never a card number",
+            }),
             card_network: Type.Optional(Type.String({ maxLength: 30 })),
             card_last4: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
             card_exp_month: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
@@ -87,10 +99,20 @@ export function customerRoutes(app: App, deps: AppDeps): void {
       schema: {
         tags: ['payment methods'],
         params: CustomerParams,
-        response: responses({ 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(PaymentMethodSchema), has_more: Type.Boolean() }) }),
+        response: responses({
+          200: Type.Object({
+            object: Type.Literal('list'),
+            data: Type.Array(PaymentMethodSchema),
+            has_more: Type.Boolean(),
+          }),
+        }),
       },
     },
-    async (request) => ({ object: 'list' as const, data: await listPaymentMethods(deps, request.params.id), has_more: false }),
+    async (request) => ({
+      object: 'list' as const,
+      data: await listPaymentMethods(deps, request.params.id),
+      has_more: false,
+    }),
   );
   app.patch(
     '/customers/:id/payment-methods/:method_id',
@@ -114,7 +136,10 @@ export function customerRoutes(app: App, deps: AppDeps): void {
   );
   app.delete(
     '/customers/:id/payment-methods/:method_id',
-    { config: { scope: 'payments:write' }, schema: { tags: ['payment methods'], params: MethodParams, response: responses({ 200: PaymentMethodSchema }) } },
+    {
+      config: { scope: 'payments:write' },
+      schema: { tags: ['payment methods'], params: MethodParams, response: responses({ 200: PaymentMethodSchema }) },
+    },
     async (request) => deletePaymentMethod(deps, request.params.id, request.params.method_id),
   );
 }

@@ -1,11 +1,15 @@
 import { Type } from '@sinclair/typebox';
-import type { App, AppDeps } from '../app.js';
 import { pendingMigrations } from '../../platform/migrate.js';
+import type { App, AppDeps } from '../app.js';
 
 export function healthRoutes(app: App, deps: AppDeps): void {
-  app.get('/healthz', { schema: { hide: true, response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({
-    status: 'ok' as const,
-  }));
+  app.get(
+    '/healthz',
+    { schema: { hide: true, response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({
+      status: 'ok' as const,
+    }),
+  );
   app.get(
     '/readyz',
     {

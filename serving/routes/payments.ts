@@ -49,13 +49,20 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     '/orders',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['orders'], querystring: Type.Object({ ...PageQuery, customer_id: Type.Optional(Id('cus')) }), response: responses({ 200: pageOf(OrderSchema) }) },
+      schema: {
+        tags: ['orders'],
+        querystring: Type.Object({ ...PageQuery, customer_id: Type.Optional(Id('cus')) }),
+        response: responses({ 200: pageOf(OrderSchema) }),
+      },
     },
     async (request) => listOrders(deps, request.query),
   );
   app.get(
     '/orders/:id',
-    { config: { scope: 'payments:read' }, schema: { tags: ['orders'], params: Type.Object({ id: Id('ord') }), response: responses({ 200: OrderSchema }) } },
+    {
+      config: { scope: 'payments:read' },
+      schema: { tags: ['orders'], params: Type.Object({ id: Id('ord') }), response: responses({ 200: OrderSchema }) },
+    },
     async (request) => getOrder(deps, request.params.id),
   );
 
@@ -99,7 +106,14 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
   );
   app.get(
     '/payments/:id',
-    { config: { scope: 'payments:read' }, schema: { tags: ['payments'], params: Type.Object({ id: Id('pay') }), response: responses({ 200: PaymentSchema }) } },
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['payments'],
+        params: Type.Object({ id: Id('pay') }),
+        response: responses({ 200: PaymentSchema }),
+      },
+    },
     async (request) => getPayment(deps, request.params.id),
   );
   app.post(
@@ -139,19 +153,29 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     '/refunds',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['refunds'], querystring: Type.Object({ ...PageQuery, payment_id: Type.Optional(Id('pay')) }), response: responses({ 200: pageOf(RefundSchema) }) },
+      schema: {
+        tags: ['refunds'],
+        querystring: Type.Object({ ...PageQuery, payment_id: Type.Optional(Id('pay')) }),
+        response: responses({ 200: pageOf(RefundSchema) }),
+      },
     },
     async (request) => listRefunds(deps, request.query),
   );
   app.get(
     '/refunds/:id',
-    { config: { scope: 'payments:read' }, schema: { tags: ['refunds'], params: Type.Object({ id: Id('rfd') }), response: responses({ 200: RefundSchema }) } },
+    {
+      config: { scope: 'payments:read' },
+      schema: { tags: ['refunds'], params: Type.Object({ id: Id('rfd') }), response: responses({ 200: RefundSchema }) },
+    },
     async (request) => getRefund(deps, request.params.id),
   );
 
   app.get(
     '/ledger/balances',
-    { config: { scope: 'payments:read' }, schema: { tags: ['ledger'], response: responses({ 200: LedgerBalancesSchema }) } },
+    {
+      config: { scope: 'payments:read' },
+      schema: { tags: ['ledger'], response: responses({ 200: LedgerBalancesSchema }) },
+    },
     async () => {
       const b = await getBalances(deps);
       return { accounts: b.accounts, totals: b.totals, balanced: b.balanced, unbalanced_entries: b.unbalancedEntries };

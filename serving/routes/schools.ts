@@ -27,12 +27,22 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
   );
   app.get(
     '/schools',
-    { config: { scope: 'payments:read' }, schema: { tags: ['schools'], querystring: Type.Object(PageQuery), response: responses({ 200: pageOf(SchoolSchema) }) } },
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['schools'],
+        querystring: Type.Object(PageQuery),
+        response: responses({ 200: pageOf(SchoolSchema) }),
+      },
+    },
     async (request) => listSchools(deps, request.query),
   );
   app.get(
     '/schools/:id',
-    { config: { scope: 'payments:read' }, schema: { tags: ['schools'], params: Type.Object({ id: Id('sch') }), response: responses({ 200: SchoolSchema }) } },
+    {
+      config: { scope: 'payments:read' },
+      schema: { tags: ['schools'], params: Type.Object({ id: Id('sch') }), response: responses({ 200: SchoolSchema }) },
+    },
     async (request) => getSchool(deps, request.params.id),
   );
 }

@@ -14,7 +14,10 @@ export function webhookRoutes(app: App, deps: AppDeps): void {
       onRequest: ipFilter({ allow: deps.config.webhookAllowCidrs }),
       schema: {
         tags: ['webhooks'],
-        headers: Type.Object({ 'x-razorpay-signature': Type.Optional(Type.String()), 'x-razorpay-event-id': Type.Optional(Type.String()) }),
+        headers: Type.Object({
+          'x-razorpay-signature': Type.Optional(Type.String()),
+          'x-razorpay-event-id': Type.Optional(Type.String()),
+        }),
         response: responses({ 200: Type.Object({ id: Type.String(), status: WebhookStatusSchema }) }),
       },
     },
@@ -40,7 +43,11 @@ export function webhookEventRoutes(app: App, deps: AppDeps): void {
       config: { scope: 'payments:read' },
       schema: {
         tags: ['webhooks'],
-        querystring: Type.Object({ ...PageQuery, status: Type.Optional(WebhookStatusSchema), type: Type.Optional(Type.String({ maxLength: 60 })) }),
+        querystring: Type.Object({
+          ...PageQuery,
+          status: Type.Optional(WebhookStatusSchema),
+          type: Type.Optional(Type.String({ maxLength: 60 })),
+        }),
         response: responses({ 200: pageOf(WebhookEventSchema) }),
       },
     },

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dayWeight, generateDemoData } from '../../data/generate-demo-data.js';
+import { isDatabaseEmpty, seedDemoData } from '../../data/seed.js';
 import { containsPan } from '../../platform/card-data.js';
 import { fixedClock } from '../../platform/clock.js';
 import { type Db, openDb } from '../../platform/db.js';
 import { migrate } from '../../platform/migrate.js';
-import { dayWeight, generateDemoData } from '../../data/generate-demo-data.js';
-import { isDatabaseEmpty, seedDemoData } from '../../data/seed.js';
 
 const END = new Date('2026-11-28T00:00:00Z');
 
 function fingerprint(seed: number, payments: number): string {
   const hash = createHash('sha256');
-  for (const batch of generateDemoData({ seed, payments, months: 12, end: END, batchSize: 1000 })) hash.update(JSON.stringify(batch));
+  for (const batch of generateDemoData({ seed, payments, months: 12, end: END, batchSize: 1000 }))
+    hash.update(JSON.stringify(batch));
   return hash.digest('hex');
 }
 
@@ -39,7 +40,15 @@ describe('demo data', () => {
   });
 
   it('when first attempts, refunds, fraud and methods are counted → each sits in its realistic band', async () => {
-    const r = await db.one<{ first_fail: number; refund_rate: number; fraud_rate: number; upi: number; card: number; netbanking: number; wallet: number }>(`
+    const r = await db.one<{
+      first_fail: number;
+      refund_rate: number;
+      fraud_rate: number;
+      upi: number;
+      card: number;
+      netbanking: number;
+      wallet: number;
+    }>(`
       WITH first_attempt AS (
         SELECT p.* FROM payments p QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY created_at, id) = 1)
       SELECT
@@ -60,10 +69,16 @@ describe('demo data', () => {
     expect(r?.card).toBeGreaterThan(0.18);
     expect(r?.netbanking).toBeGreaterThan(0.05);
     expect(r?.wallet).toBeGreaterThan(0.02);
-    const labels = await db.all<{ fraud_label: string }>('SELECT DISTINCT fraud_label FROM payments WHERE fraud_label IS NOT NULL');
+    const labels = await db.all<{ fraud_label: string }>(
+      'SELECT DISTINCT fraud_label FROM payments WHERE fraud_label IS NOT NULL',
+    );
     expect(labels.length).toBeGreaterThanOrEqual(3);
-    const reasons = await db.all<{ error_reason: string }>("SELECT DISTINCT error_reason FROM payments WHERE status = 'failed'");
-    expect(reasons.map((x) => x.error_reason)).toEqual(expect.arrayContaining(['card_declined', 'insufficient_funds', 'payment_timed_out']));
+    const reasons = await db.all<{ error_reason: string }>(
+      "SELECT DISTINCT error_reason FROM payments WHERE status = 'failed'",
+    );
+    expect(reasons.map((x) => x.error_reason)).toEqual(
+      expect.arrayContaining(['card_declined', 'insufficient_funds', 'payment_timed_out']),
+    );
   });
 
   it('when revenue is compared by day → school days earn far more than Sundays and holidays', async () => {
@@ -83,15 +98,21 @@ describe('demo data', () => {
   });
 
   it('when the ledger is summed → every entry balances and the total is zero', async () => {
-    const total = await db.one<{ total: number; lines: number }>('SELECT sum(amount_minor)::BIGINT AS total, count(*)::BIGINT AS lines FROM journal_lines');
+    const total = await db.one<{ total: number; lines: number }>(
+      'SELECT sum(amount_minor)::BIGINT AS total, count(*)::BIGINT AS lines FROM journal_lines',
+    );
     expect(total?.total).toBe(0);
     expect(total?.lines).toBeGreaterThan(100_000);
-    const unbalanced = await db.all('SELECT entry_id FROM journal_lines GROUP BY entry_id HAVING sum(amount_minor) <> 0');
+    const unbalanced = await db.all(
+      'SELECT entry_id FROM journal_lines GROUP BY entry_id HAVING sum(amount_minor) <> 0',
+    );
     expect(unbalanced).toEqual([]);
     const captured = await db.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM payments p
       WHERE status = 'captured' AND NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 'capture' AND e.ref_id = p.id)`);
     expect(captured?.n).toBe(0);
-    const refunded = await db.one<{ bad: number }>(`SELECT count(*)::BIGINT AS bad FROM payments WHERE refunded_minor > captured_minor`);
+    const refunded = await db.one<{ bad: number }>(
+      `SELECT count(*)::BIGINT AS bad FROM payments WHERE refunded_minor > captured_minor`,
+    );
     expect(refunded?.bad).toBe(0);
   });
 
@@ -100,7 +121,9 @@ describe('demo data', () => {
       "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR' AND table_schema = 'main'",
     );
     for (const c of columns) {
-      const values = await db.all<{ v: string }>(`SELECT DISTINCT "${c.column_name}" AS v FROM "${c.table_name}" WHERE regexp_matches("${c.column_name}", '\\d{13}')`);
+      const values = await db.all<{ v: string }>(
+        `SELECT DISTINCT "${c.column_name}" AS v FROM "${c.table_name}" WHERE regexp_matches("${c.column_name}", '\\d{13}')`,
+      );
       for (const { v } of values) expect(containsPan(v), `${c.table_name}.${c.column_name}: ${v}`).toBe(false);
     }
   });

@@ -14,7 +14,10 @@ describe('card data detection', () => {
   });
 
   it('when a body nests a PAN or a CVV → the field paths are named', () => {
-    expect(findCardData({ a: { b: ['x', '4111111111111111'] }, cvv: '123', note: 'fine' }).sort()).toEqual(['/a/b/1', '/cvv']);
+    expect(findCardData({ a: { b: ['x', '4111111111111111'] }, cvv: '123', note: 'fine' }).sort()).toEqual([
+      '/a/b/1',
+      '/cvv',
+    ]);
     expect(findCardData({ amount: 50000, cvv: '' })).toEqual([]);
   });
 });

@@ -17,13 +17,23 @@ describe('config', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const problems = (err as ConfigError).problems.join('\n');
-      for (const name of ['PORT', 'KOSH_DEMO', 'RAZORPAY_KEY_ID', 'RAZORPAY_KEY_SECRET', 'KOSH_RAZORPAY_WEBHOOK_SECRETS', 'KOSH_WEBHOOK_ALLOW_CIDRS']) {
+      for (const name of [
+        'PORT',
+        'KOSH_DEMO',
+        'RAZORPAY_KEY_ID',
+        'RAZORPAY_KEY_SECRET',
+        'KOSH_RAZORPAY_WEBHOOK_SECRETS',
+        'KOSH_WEBHOOK_ALLOW_CIDRS',
+      ]) {
         expect(problems).toContain(name);
       }
     }
   });
 
   it('when webhook secrets are comma-separated → each is kept for rotation', () => {
-    expect(loadConfig({ KOSH_RAZORPAY_WEBHOOK_SECRETS: 'new-secret, old-secret' }).razorpayWebhookSecrets).toEqual(['new-secret', 'old-secret']);
+    expect(loadConfig({ KOSH_RAZORPAY_WEBHOOK_SECRETS: 'new-secret, old-secret' }).razorpayWebhookSecrets).toEqual([
+      'new-secret',
+      'old-secret',
+    ]);
   });
 });

@@ -24,10 +24,30 @@ describe('card data is never accepted', () => {
   it('when a PAN or CVV appears in any field of any request → 422 card_data_not_accepted naming the field, and nothing is written', async () => {
     const before = (await h.db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM payment_methods'))?.n;
     const attempts: [string, string, unknown, string][] = [
-      ['POST', `/v1/customers/${parent.customerId}/payment-methods`, { type: 'card', gateway_token: PAN, card_last4: '1111', card_exp_month: 1, card_exp_year: 2030 }, '/gateway_token'],
-      ['POST', `/v1/customers/${parent.customerId}/payment-methods`, { type: 'card', gateway_token: 'tok_x', card_number: SPACED_PAN }, '/card_number'],
-      ['POST', '/v1/customers', { school_id: parent.schoolId, name: `Asha ${PAN}`, email: 'a@b.in', phone: '+919876543210', state_code: 'KA' }, '/name'],
-      ['POST', '/v1/orders', { customer_id: parent.customerId, amount: 1000, notes: { card: `${PAN}` } }, '/notes/card'],
+      [
+        'POST',
+        `/v1/customers/${parent.customerId}/payment-methods`,
+        { type: 'card', gateway_token: PAN, card_last4: '1111', card_exp_month: 1, card_exp_year: 2030 },
+        '/gateway_token',
+      ],
+      [
+        'POST',
+        `/v1/customers/${parent.customerId}/payment-methods`,
+        { type: 'card', gateway_token: 'tok_x', card_number: SPACED_PAN },
+        '/card_number',
+      ],
+      [
+        'POST',
+        '/v1/customers',
+        { school_id: parent.schoolId, name: `Asha ${PAN}`, email: 'a@b.in', phone: '+919876543210', state_code: 'KA' },
+        '/name',
+      ],
+      [
+        'POST',
+        '/v1/orders',
+        { customer_id: parent.customerId, amount: 1000, notes: { card: `${PAN}` } },
+        '/notes/card',
+      ],
       ['POST', '/v1/orders', { customer_id: parent.customerId, amount: 1000, notes: { cvv: '123' } }, '/notes/cvv'],
       ['POST', '/v1/payments', `{"order_id":"ord_x","vpa":"a@okicici","device_id":${PAN}}`, '/device_id'],
     ];

@@ -21,7 +21,12 @@ describe('HTTP conventions', () => {
     expect(bad.status).toBe(401);
     expect(bad.body.code).toBe('invalid_api_key');
     const reader = await h.keyWith(['payments:read']);
-    const forbidden = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 1000 }, { authorization: `Bearer ${reader}` });
+    const forbidden = await h.api(
+      'POST',
+      '/v1/orders',
+      { customer_id: parent.customerId, amount: 1000 },
+      { authorization: `Bearer ${reader}` },
+    );
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.code).toBe('missing_scope');
     const allowed = await h.api('GET', '/v1/payments', undefined, { authorization: `Bearer ${reader}` });
@@ -36,7 +41,9 @@ describe('HTTP conventions', () => {
     expect(fields).toEqual(expect.arrayContaining(['/customer_id', '/amount', '/extra']));
     expect(res.body.instance).toBe(res.headers['x-request-id']);
     const missing = await h.api('POST', '/v1/customers', { name: 'x' });
-    expect(missing.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['/school_id', '/email', '/phone', '/state_code']));
+    expect(missing.body.errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['/school_id', '/email', '/phone', '/state_code']),
+    );
     const badQuery = await h.api('GET', '/v1/payments?limit=500');
     expect(badQuery.status).toBe(400);
     expect(badQuery.body.errors[0].field).toBe('/query/limit');
@@ -82,7 +89,9 @@ describe('HTTP conventions', () => {
     const promoted = await h.api('PATCH', `${base}/${upi.body.id}`, { is_default: true });
     expect(promoted.body.is_default).toBe(true);
     let list = (await h.api('GET', base)).body.data;
-    expect(list.filter((m: { is_default: boolean }) => m.is_default).map((m: { id: string }) => m.id)).toEqual([upi.body.id]);
+    expect(list.filter((m: { is_default: boolean }) => m.is_default).map((m: { id: string }) => m.id)).toEqual([
+      upi.body.id,
+    ]);
     expect((await h.api('DELETE', `${base}/${upi.body.id}`)).status).toBe(200);
     list = (await h.api('GET', base)).body.data;
     expect(list.map((m: { id: string }) => m.id)).not.toContain(upi.body.id);
@@ -97,7 +106,16 @@ describe('HTTP conventions', () => {
     expect((await h.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', pending_migrations: 0 });
     const spec = (await h.app.inject({ url: '/openapi.json' })).json();
     expect(spec.openapi).toBe('3.1.0');
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/payments', '/v1/refunds', '/v1/orders', '/v1/customers/{id}/payment-methods', '/v1/ledger/balances', '/v1/webhook-events']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/payments',
+        '/v1/refunds',
+        '/v1/orders',
+        '/v1/customers/{id}/payment-methods',
+        '/v1/ledger/balances',
+        '/v1/webhook-events',
+      ]),
+    );
     expect(spec.paths['/v1/payments'].post.responses['201']).toBeDefined();
     expect((await h.app.inject({ url: '/docs/' })).statusCode).toBeLessThan(400);
   });

@@ -58,7 +58,9 @@ describe('crash, retry and duplicate: money is never lost or doubled', () => {
     crashes.add('createOrder');
     const failed = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 33_000 });
     expect(failed.status).toBe(500);
-    const row = await h.db.one<{ id: string; gateway_order_id: string | null }>('SELECT id, gateway_order_id FROM orders WHERE amount_minor = 33000');
+    const row = await h.db.one<{ id: string; gateway_order_id: string | null }>(
+      'SELECT id, gateway_order_id FROM orders WHERE amount_minor = 33000',
+    );
     expect(row?.gateway_order_id).toBeNull();
     const pay = await h.api('POST', '/v1/payments', { order_id: row?.id, vpa: 'success@razorpay' });
     expect(pay.body.status).toBe('captured');
@@ -72,7 +74,10 @@ describe('crash, retry and duplicate: money is never lost or doubled', () => {
 
   it('when kosh dies after the gateway accepted a refund → the webhook settles the pending refund by its receipt, once', async () => {
     const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 50_000 });
-    const payment = await h.api('POST', '/v1/payments', { order_id: order.body.id, payment_method_id: parent.methodId });
+    const payment = await h.api('POST', '/v1/payments', {
+      order_id: order.body.id,
+      payment_method_id: parent.methodId,
+    });
     expect(payment.body.status).toBe('captured');
     crashes.add('createRefund');
     const refund = await h.api('POST', '/v1/refunds', { payment_id: payment.body.id, amount: 20_000 });

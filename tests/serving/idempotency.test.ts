@@ -20,7 +20,10 @@ describe('Idempotency-Key (Stripe semantics)', () => {
     expect(second.status).toBe(201);
     expect(second.body).toEqual(first.body);
     expect(second.headers['idempotent-replayed']).toBe('true');
-    const count = await h.db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM orders WHERE customer_id = $c AND amount_minor = 5000', { c: parent.customerId });
+    const count = await h.db.one<{ n: number }>(
+      'SELECT count(*)::BIGINT AS n FROM orders WHERE customer_id = $c AND amount_minor = 5000',
+      { c: parent.customerId },
+    );
     expect(count?.n).toBe(1);
   });
 
@@ -34,8 +37,18 @@ describe('Idempotency-Key (Stripe semantics)', () => {
   });
 
   it('when the same key comes with a different body → 422 idempotency_key_reused and nothing happens', async () => {
-    await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 6_000 }, { 'idempotency-key': 'order-2' });
-    const reused = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 7_000 }, { 'idempotency-key': 'order-2' });
+    await h.api(
+      'POST',
+      '/v1/orders',
+      { customer_id: parent.customerId, amount: 6_000 },
+      { 'idempotency-key': 'order-2' },
+    );
+    const reused = await h.api(
+      'POST',
+      '/v1/orders',
+      { customer_id: parent.customerId, amount: 7_000 },
+      { 'idempotency-key': 'order-2' },
+    );
     expect(reused.status).toBe(422);
     expect(reused.body.code).toBe('idempotency_key_reused');
     const count = await h.db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM orders WHERE amount_minor = 7000');
@@ -73,19 +86,26 @@ describe('Idempotency-Key (Stripe semantics)', () => {
     const other = await h.keyWith(['payments:write']);
     const body = { customer_id: parent.customerId, amount: 9_500 };
     const a = await h.api('POST', '/v1/orders', body, { 'idempotency-key': 'shared' });
-    const b = await h.api('POST', '/v1/orders', body, { 'idempotency-key': 'shared', authorization: `Bearer ${other}` });
+    const b = await h.api('POST', '/v1/orders', body, {
+      'idempotency-key': 'shared',
+      authorization: `Bearer ${other}`,
+    });
     expect(a.body.id).not.toBe(b.body.id);
   });
 
   it('when a payment request is retried with its key → one charge at the gateway', async () => {
     const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 11_000 });
     const body = { order_id: order.body.id, payment_method_id: parent.methodId };
-    const results = await Promise.all([1, 2, 3].map(() => h.api('POST', '/v1/payments', body, { 'idempotency-key': 'pay-once' })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => h.api('POST', '/v1/payments', body, { 'idempotency-key': 'pay-once' })),
+    );
     const created = results.filter((r) => r.status === 201);
     expect(created.length).toBeGreaterThanOrEqual(1);
     expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
     expect(results.filter((r) => r.status !== 201).every((r) => r.body.code === 'idempotency_key_in_use')).toBe(true);
-    const count = await h.db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM payments WHERE order_id = $o', { o: order.body.id });
+    const count = await h.db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM payments WHERE order_id = $o', {
+      o: order.body.id,
+    });
     expect(count?.n).toBe(1);
   });
 });

@@ -11,12 +11,20 @@ describe('payment flow end to end (real DuckDB, real HTTP, razorpay SDK → simu
   afterAll(async () => h.close());
 
   it('when an order is paid, captured, then twice partially refunded → every rupee is in a ledger that sums to zero', async () => {
-    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 250_000, description: 'March meals' });
+    const order = await h.api('POST', '/v1/orders', {
+      customer_id: parent.customerId,
+      amount: 250_000,
+      description: 'March meals',
+    });
     expect(order.status).toBe(201);
     expect(order.body).toMatchObject({ status: 'created', amount: 250_000, currency: 'INR' });
     expect(order.body.gateway_order_id).toMatch(/^order_/);
 
-    const payment = await h.api('POST', '/v1/payments', { order_id: order.body.id, payment_method_id: parent.methodId, capture: 'manual' });
+    const payment = await h.api('POST', '/v1/payments', {
+      order_id: order.body.id,
+      payment_method_id: parent.methodId,
+      capture: 'manual',
+    });
     expect(payment.status).toBe(201);
     expect(payment.body).toMatchObject({ status: 'authorized', amount: 250_000, method: 'card', amount_captured: 0 });
     await h.settle();
@@ -30,9 +38,16 @@ describe('payment flow end to end (real DuckDB, real HTTP, razorpay SDK → simu
     expect(captured.body.fee).toBe(5900); // 2% + 18% GST on the fee
     expect(captured.body.tax).toBe(900);
     await h.settle();
-    expect((await h.api('GET', `/v1/orders/${order.body.id}`)).body).toMatchObject({ status: 'paid', amount_paid: 250_000 });
+    expect((await h.api('GET', `/v1/orders/${order.body.id}`)).body).toMatchObject({
+      status: 'paid',
+      amount_paid: 250_000,
+    });
 
-    const r1 = await h.api('POST', '/v1/refunds', { payment_id: payment.body.id, amount: 50_000, reason: 'absent 5 days' });
+    const r1 = await h.api('POST', '/v1/refunds', {
+      payment_id: payment.body.id,
+      amount: 50_000,
+      reason: 'absent 5 days',
+    });
     const r2 = await h.api('POST', '/v1/refunds', { payment_id: payment.body.id, amount: 30_000 });
     expect(r1.status).toBe(201);
     expect(r2.status).toBe(201);
@@ -50,7 +65,8 @@ describe('payment flow end to end (real DuckDB, real HTTP, razorpay SDK → simu
     const ledger = await h.api('GET', '/v1/ledger/balances');
     expect(ledger.body.balanced).toBe(true);
     expect(ledger.body.totals).toEqual([{ currency: 'INR', total: 0 }]);
-    const balance = (account: string) => ledger.body.accounts.find((a: { account: string }) => a.account === account)?.balance;
+    const balance = (account: string) =>
+      ledger.body.accounts.find((a: { account: string }) => a.account === account)?.balance;
     expect(balance('school_payable')).toBe(-170_000);
     expect(balance('gateway_clearing')).toBe(250_000 - 5900 - 80_000);
     expect(balance('gateway_fees')).toBe(5000);
@@ -63,14 +79,22 @@ describe('payment flow end to end (real DuckDB, real HTTP, razorpay SDK → simu
     const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 120_000 });
     const res = await fetch(`${h.sim.url}/v1/sim/checkout`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('rzp_test_kosh0000000001:test_key_secret_0000000001').toString('base64')}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from('rzp_test_kosh0000000001:test_key_secret_0000000001').toString('base64')}`,
+      },
       body: JSON.stringify({ order_id: order.body.gateway_order_id, vpa: 'success@razorpay' }),
     });
     expect(res.status).toBeLessThan(300);
     await h.settle();
     const payments = await h.api('GET', `/v1/payments?order_id=${order.body.id}`);
     expect(payments.body.data).toHaveLength(1);
-    expect(payments.body.data[0]).toMatchObject({ status: 'captured', amount: 120_000, amount_captured: 120_000, method: 'upi' });
+    expect(payments.body.data[0]).toMatchObject({
+      status: 'captured',
+      amount: 120_000,
+      amount_captured: 120_000,
+      method: 'upi',
+    });
     expect((await h.api('GET', `/v1/orders/${order.body.id}`)).body.status).toBe('paid');
     expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
   });
@@ -78,7 +102,10 @@ describe('payment flow end to end (real DuckDB, real HTTP, razorpay SDK → simu
   it('when the card is declined → the payment fails with the decline reason and the order can be paid again', async () => {
     const declined = await seedParent(h, '4000000000000002');
     const order = await h.api('POST', '/v1/orders', { customer_id: declined.customerId, amount: 80_000 });
-    const payment = await h.api('POST', '/v1/payments', { order_id: order.body.id, payment_method_id: declined.methodId });
+    const payment = await h.api('POST', '/v1/payments', {
+      order_id: order.body.id,
+      payment_method_id: declined.methodId,
+    });
     expect(payment.status).toBe(201);
     expect(payment.body.status).toBe('failed');
     expect(payment.body.error_code).toBeTruthy();
@@ -92,7 +119,11 @@ describe('payment flow end to end (real DuckDB, real HTTP, razorpay SDK → simu
 
   it('when capture asks for more than was authorised → 409 and nothing changes', async () => {
     const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 10_000 });
-    const payment = await h.api('POST', '/v1/payments', { order_id: order.body.id, vpa: 'success@razorpay', capture: 'manual' });
+    const payment = await h.api('POST', '/v1/payments', {
+      order_id: order.body.id,
+      vpa: 'success@razorpay',
+      capture: 'manual',
+    });
     expect(payment.body.status).toBe('authorized');
     const over = await h.api('POST', `/v1/payments/${payment.body.id}/capture`, { amount: 10_001 });
     expect(over.status).toBe(409);

@@ -29,11 +29,17 @@ async function orderWithGatewayPayment(h: Harness, customerId: string, amount: n
 
 async function finalState(h: Harness, orderId: string) {
   const payments = (await h.api('GET', `/v1/payments?order_id=${orderId}`)).body.data;
-  const refunds = payments.length === 0 ? [] : (await h.api('GET', `/v1/refunds?payment_id=${payments[0].id}`)).body.data;
+  const refunds =
+    payments.length === 0 ? [] : (await h.api('GET', `/v1/refunds?payment_id=${payments[0].id}`)).body.data;
   const ledger = (await h.api('GET', '/v1/ledger/balances')).body;
   return {
     order: (await h.api('GET', `/v1/orders/${orderId}`)).body.status,
-    payments: payments.map((p: Record<string, unknown>) => [p['status'], p['amount_captured'], p['amount_refunded'], p['fee']]),
+    payments: payments.map((p: Record<string, unknown>) => [
+      p['status'],
+      p['amount_captured'],
+      p['amount_refunded'],
+      p['fee'],
+    ]),
     refunds: refunds.map((r: Record<string, unknown>) => [r['gateway_refund_id'], r['status'], r['amount']]).sort(),
     ledger: ledger.accounts.map((a: Record<string, unknown>) => [a['account'], a['balance']]),
     balanced: ledger.balanced,
@@ -50,10 +56,16 @@ describe('Razorpay webhooks', () => {
   afterAll(async () => h.close());
 
   it('when the signature is missing or wrong → 401 and nothing is stored', async () => {
-    const body = razorpayEvent('payment.captured', { payment: { id: 'pay_Bad', entity: 'payment', amount: 100, status: 'captured' } });
+    const body = razorpayEvent('payment.captured', {
+      payment: { id: 'pay_Bad', entity: 'payment', amount: 100, status: 'captured' },
+    });
     const before = (await h.db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM webhook_events'))?.n;
     expect((await h.deliver(body, 'evt_bad_1', 'ab'.repeat(32))).status).toBe(401);
-    const unsigned = await fetch(`${h.url}/webhooks/razorpay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const unsigned = await fetch(`${h.url}/webhooks/razorpay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(unsigned.status).toBe(401);
     expect(unsigned.headers.get('content-type')).toContain('application/problem+json');
     expect((await h.db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM webhook_events'))?.n).toBe(before);
@@ -61,7 +73,9 @@ describe('Razorpay webhooks', () => {
 
   it('when a body is signed with the previous secret during rotation → it still verifies', async () => {
     const { createHmac } = await import('node:crypto');
-    const body = razorpayEvent('subscription.activated', { subscription: { id: 'sub_Rotation1', entity: 'subscription' } });
+    const body = razorpayEvent('subscription.activated', {
+      subscription: { id: 'sub_Rotation1', entity: 'subscription' },
+    });
     const sig = createHmac('sha256', 'whsec_old_rotated').update(body).digest('hex');
     const res = await h.deliver(body, 'evt_rotation_1', sig);
     expect(res.status).toBe(200);
@@ -70,7 +84,9 @@ describe('Razorpay webhooks', () => {
 
   it('when one event arrives 50 times at once → it is applied once and the rest are recorded as duplicates', async () => {
     const { order, base } = await orderWithGatewayPayment(h, customerId, 40_000);
-    const body = razorpayEvent('payment.captured', { payment: { ...base, status: 'captured', captured: true, fee: 944, tax: 144 } });
+    const body = razorpayEvent('payment.captured', {
+      payment: { ...base, status: 'captured', captured: true, fee: 944, tax: 144 },
+    });
     const responses = await Promise.all(Array.from({ length: 50 }, () => h.deliver(body, 'evt_dup_50')));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(responses.filter((r) => r.body.status === 'received')).toHaveLength(1);
@@ -79,7 +95,9 @@ describe('Razorpay webhooks', () => {
     const payments = (await h.api('GET', `/v1/payments?order_id=${order.id}`)).body.data;
     expect(payments).toHaveLength(1);
     expect(payments[0]).toMatchObject({ status: 'captured', amount_captured: 40_000, fee: 944 });
-    const captures = await h.db.all("SELECT * FROM journal_entries WHERE kind = 'capture' AND ref_id = $id", { id: payments[0].id });
+    const captures = await h.db.all("SELECT * FROM journal_entries WHERE kind = 'capture' AND ref_id = $id", {
+      id: payments[0].id,
+    });
     expect(captures).toHaveLength(1);
     const dupes = await h.api('GET', '/v1/webhook-events?status=duplicate&limit=100');
     expect(dupes.body.data.filter((e: { event_id: string }) => e.event_id === 'evt_dup_50')).toHaveLength(49);
@@ -87,7 +105,9 @@ describe('Razorpay webhooks', () => {
 
   it('when the documented quirks arrive (notes [], captured "1") → they are tolerated', async () => {
     const { order, base } = await orderWithGatewayPayment(h, customerId, 15_000);
-    const body = razorpayEvent('payment.captured', { payment: { ...base, status: 'captured', captured: '1', notes: [], fee: '354', tax: '54' } });
+    const body = razorpayEvent('payment.captured', {
+      payment: { ...base, status: 'captured', captured: '1', notes: [], fee: '354', tax: '54' },
+    });
     expect((await h.deliver(body, 'evt_quirks')).status).toBe(200);
     await h.settle();
     const payments = (await h.api('GET', `/v1/payments?order_id=${order.id}`)).body.data;
@@ -96,7 +116,15 @@ describe('Razorpay webhooks', () => {
 
   it('when an event names a payment kosh never saw → 200, stored as unmatched, kept', async () => {
     const body = razorpayEvent('payment.captured', {
-      payment: { id: 'pay_Unknown001', entity: 'payment', amount: 5000, currency: 'INR', status: 'captured', order_id: 'order_Unknown001', notes: [] },
+      payment: {
+        id: 'pay_Unknown001',
+        entity: 'payment',
+        amount: 5000,
+        currency: 'INR',
+        status: 'captured',
+        order_id: 'order_Unknown001',
+        notes: [],
+      },
     });
     expect((await h.deliver(body, 'evt_unmatched_1')).status).toBe(200);
     await h.settle();
@@ -106,11 +134,22 @@ describe('Razorpay webhooks', () => {
 
   it('when a late payment.authorized arrives after captured → nothing changes', async () => {
     const { order, base } = await orderWithGatewayPayment(h, customerId, 22_000);
-    await h.deliver(razorpayEvent('payment.captured', { payment: { ...base, status: 'captured', captured: true, fee: 519, tax: 79 } }), 'evt_late_c');
+    await h.deliver(
+      razorpayEvent('payment.captured', {
+        payment: { ...base, status: 'captured', captured: true, fee: 519, tax: 79 },
+      }),
+      'evt_late_c',
+    );
     await h.settle();
     const before = await finalState(h, order.id);
-    await h.deliver(razorpayEvent('payment.authorized', { payment: { ...base, status: 'authorized', captured: false } }), 'evt_late_a');
-    await h.deliver(razorpayEvent('payment.failed', { payment: { ...base, status: 'failed', error_code: 'BAD_REQUEST_ERROR' } }), 'evt_late_f');
+    await h.deliver(
+      razorpayEvent('payment.authorized', { payment: { ...base, status: 'authorized', captured: false } }),
+      'evt_late_a',
+    );
+    await h.deliver(
+      razorpayEvent('payment.failed', { payment: { ...base, status: 'failed', error_code: 'BAD_REQUEST_ERROR' } }),
+      'evt_late_f',
+    );
     await h.settle();
     expect(await finalState(h, order.id)).toEqual(before);
   });
@@ -146,7 +185,10 @@ describe('Razorpay webhooks', () => {
       const events = [
         razorpayEvent('payment.authorized', { payment: { ...base, status: 'authorized', captured: false } }),
         razorpayEvent('payment.captured', { payment: captured }),
-        razorpayEvent('order.paid', { payment: captured, order: { id: order.gateway_order_id, entity: 'order', amount: 60_000, status: 'paid' } }),
+        razorpayEvent('order.paid', {
+          payment: captured,
+          order: { id: order.gateway_order_id, entity: 'order', amount: 60_000, status: 'paid' },
+        }),
         razorpayEvent('refund.created', { refund: refund(rA, 10_000, 'pending'), payment: captured }),
         razorpayEvent('refund.processed', { refund: refund(rA, 10_000, 'processed'), payment: captured }),
         razorpayEvent('refund.created', { refund: refund(rB, 5_000, 'pending'), payment: captured }),
@@ -157,10 +199,21 @@ describe('Razorpay webhooks', () => {
         await h.settle();
       }
       const s = await finalState(h, order.id);
-      states.push({ order: s.order, payments: s.payments, refunds: s.refunds.map((r: unknown[]) => [r[1], r[2]]).sort() });
+      states.push({
+        order: s.order,
+        payments: s.payments,
+        refunds: s.refunds.map((r: unknown[]) => [r[1], r[2]]).sort(),
+      });
       expect(s.balanced).toBe(true);
     }
     for (const s of states) expect(s).toEqual(states[0]);
-    expect(states[0]).toEqual({ order: 'paid', payments: [['captured', 60_000, 10_000, 1416]], refunds: [['failed', 5_000], ['processed', 10_000]] });
+    expect(states[0]).toEqual({
+      order: 'paid',
+      payments: [['captured', 60_000, 10_000, 1416]],
+      refunds: [
+        ['failed', 5_000],
+        ['processed', 10_000],
+      ],
+    });
   });
 });

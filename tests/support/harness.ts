@@ -1,8 +1,4 @@
 import { Writable } from 'node:stream';
-import { type Clock, systemClock } from '../../platform/clock.js';
-import { type Db, openDb } from '../../platform/db.js';
-import { createLog } from '../../platform/log.js';
-import { migrate } from '../../platform/migrate.js';
 import { createApiKey } from '../../payments-core/api-keys/create-api-key.js';
 import type { Scope } from '../../payments-core/api-keys/types.js';
 import type { PaymentGateway } from '../../payments-core/gateway/port.js';
@@ -10,6 +6,10 @@ import { createRazorpayGateway } from '../../payments-core/gateway/razorpay-gate
 import { type RazorpaySimulator, startRazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
 import { signRazorpayBody } from '../../payments-core/webhooks/verify-signature.js';
 import { createWebhookInbox, type WebhookInbox } from '../../payments-core/webhooks/webhook-inbox.js';
+import { type Clock, systemClock } from '../../platform/clock.js';
+import { type Db, openDb } from '../../platform/db.js';
+import { createLog } from '../../platform/log.js';
+import { migrate } from '../../platform/migrate.js';
 import { type App, buildApp } from '../../serving/app.js';
 
 export const KEY_ID = 'rzp_test_kosh0000000001';
@@ -26,12 +26,19 @@ export interface Harness {
   readonly adminKey: string;
   /** Every log line the app wrote. */
   readonly logs: string[];
-  api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  api(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   keyWith(scopes: Scope[]): Promise<string>;
   /** Waits until the simulator has delivered every webhook and kosh has applied every stored event. */
   settle(): Promise<void>;
   /** Tokenises a test card at the simulator, as the hosted checkout would; kosh only ever sees the token. */
-  tokenize(number?: string): Promise<{ id: string; last4: string; network: string; expiry_month: number; expiry_year: number }>;
+  tokenize(
+    number?: string,
+  ): Promise<{ id: string; last4: string; network: string; expiry_month: number; expiry_year: number }>;
   /** A signed delivery straight to kosh's webhook endpoint over a socket. */
   deliver(body: string, eventId: string, signature?: string): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
@@ -44,7 +51,8 @@ export async function startHarness(
     rateLimitPerMinute?: number;
     /** Wraps the real SDK adapter, e.g. to crash after a gateway call has gone through. */
     wrapGateway?: (gateway: PaymentGateway) => PaymentGateway;
-    simulator?: { latencyMs?: number; refundProcessingMs?: number | null } } = {},
+    simulator?: { latencyMs?: number; refundProcessingMs?: number | null };
+  } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? systemClock;
   const logs: string[] = [];
@@ -73,7 +81,12 @@ export async function startHarness(
     gateway,
     log,
     inbox,
-    config: { webhookSecrets: [WEBHOOK_SECRET, 'whsec_old_rotated'], webhookAllowCidrs: [], denyCidrs: [], rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000 },
+    config: {
+      webhookSecrets: [WEBHOOK_SECRET, 'whsec_old_rotated'],
+      webhookAllowCidrs: [],
+      denyCidrs: [],
+      rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+    },
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   sim.configure({ webhook: { url: `${url}/webhooks/razorpay`, secret: WEBHOOK_SECRET } });
@@ -84,7 +97,12 @@ export async function startHarness(
       method,
       url: path,
       headers: { authorization: `Bearer ${adminKey}`, ...headers },
-      ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body), headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...headers } }),
+      ...(body === undefined
+        ? {}
+        : {
+            payload: typeof body === 'string' ? body : JSON.stringify(body),
+            headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...headers },
+          }),
     });
     let parsed: unknown = res.body;
     try {
@@ -115,11 +133,23 @@ export async function startHarness(
     tokenize: async (number = SUCCESS_CARD) => {
       const res = await fetch(`${sim.url}/v1/sim/tokens`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
+        },
         body: JSON.stringify({ number, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Test Parent' }),
       });
-      const json = (await res.json()) as { id: string; card: { last4: string; network: string; expiry_month: number; expiry_year: number } };
-      return { id: json.id, last4: json.card.last4, network: json.card.network, expiry_month: Number(json.card.expiry_month), expiry_year: Number(json.card.expiry_year) };
+      const json = (await res.json()) as {
+        id: string;
+        card: { last4: string; network: string; expiry_month: number; expiry_year: number };
+      };
+      return {
+        id: json.id,
+        last4: json.card.last4,
+        network: json.card.network,
+        expiry_month: Number(json.card.expiry_month),
+        expiry_year: Number(json.card.expiry_year),
+      };
     },
     deliver: async (body, eventId, signature) => {
       const res = await fetch(`${url}/webhooks/razorpay`, {
@@ -143,8 +173,16 @@ export async function startHarness(
 }
 
 /** A school, a parent at it, and a saved card token: what most payment tests start from. */
-export async function seedParent(h: Harness, card = SUCCESS_CARD): Promise<{ schoolId: string; customerId: string; methodId: string }> {
-  const school = await h.api('POST', '/v1/schools', { name: 'Greenwood High', city: 'Bengaluru', state_code: 'KA', gstin: '29ABCDE1234F1Z5' });
+export async function seedParent(
+  h: Harness,
+  card = SUCCESS_CARD,
+): Promise<{ schoolId: string; customerId: string; methodId: string }> {
+  const school = await h.api('POST', '/v1/schools', {
+    name: 'Greenwood High',
+    city: 'Bengaluru',
+    state_code: 'KA',
+    gstin: '29ABCDE1234F1Z5',
+  });
   const customer = await h.api('POST', '/v1/customers', {
     school_id: school.body.id,
     name: 'Asha Rao',

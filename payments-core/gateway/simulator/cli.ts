@@ -3,7 +3,10 @@ import { parseArgs } from 'node:util';
 import { startRazorpaySimulator } from './server.js';
 
 /** `kosh razorpay-sim`: the simulator on its own, for any Razorpay SDK pointed at its URL. */
-export async function runRazorpaySimulatorCli(argv: string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
+export async function runRazorpaySimulatorCli(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -22,7 +25,10 @@ export async function runRazorpaySimulatorCli(argv: string[], env: Readonly<Reco
   const keyId = values['key-id'] ?? env['RAZORPAY_KEY_ID'] ?? `rzp_test_${randomBytes(7).toString('hex')}`;
   const keySecret = values['key-secret'] ?? env['RAZORPAY_KEY_SECRET'] ?? randomBytes(18).toString('base64url');
   const webhookUrl = values['webhook-url'] ?? env['RAZORPAY_SIM_WEBHOOK_URL'];
-  const webhookSecret = values['webhook-secret'] ?? env['KOSH_RAZORPAY_WEBHOOK_SECRETS']?.split(',')[0] ?? randomBytes(18).toString('base64url');
+  const webhookSecret =
+    values['webhook-secret'] ??
+    env['KOSH_RAZORPAY_WEBHOOK_SECRETS']?.split(',')[0] ??
+    randomBytes(18).toString('base64url');
   const sim = await startRazorpaySimulator({
     keyId,
     keySecret,
@@ -34,11 +40,20 @@ export async function runRazorpaySimulatorCli(argv: string[], env: Readonly<Reco
     webhook:
       webhookUrl === undefined
         ? null
-        : { url: webhookUrl, secret: webhookSecret, duplicateRate: Number(values['duplicate-rate'] ?? 0), shuffle: values.shuffle ?? false },
+        : {
+            url: webhookUrl,
+            secret: webhookSecret,
+            duplicateRate: Number(values['duplicate-rate'] ?? 0),
+            shuffle: values.shuffle ?? false,
+          },
   });
   console.log(`Razorpay simulator (test mode) on ${sim.url}`);
   console.log(`  key id:     ${keyId}\n  key secret: ${keySecret}`);
-  console.log(webhookUrl === undefined ? '  webhooks:   off (--webhook-url to enable)' : `  webhooks:   ${webhookUrl} (secret ${webhookSecret})`);
+  console.log(
+    webhookUrl === undefined
+      ? '  webhooks:   off (--webhook-url to enable)'
+      : `  webhooks:   ${webhookUrl} (secret ${webhookSecret})`,
+  );
   console.log("  SDK:        new Razorpay({ key_id, key_secret }).api.rq.defaults.baseURL = '<url above>'");
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -24,7 +24,13 @@
  * (`duplicateRate`) and out of order (`shuffle`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { razorpayFee } from '../fees.js';
@@ -156,11 +162,20 @@ function post(url: string, body: string, headers: Record<string, string>): Promi
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(target, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }, agent: false, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+    const req = send(
+      target,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' },
+        agent: false,
+        timeout: 5000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('webhook delivery timed out')));
     req.on('error', reject);
     req.end(body);
@@ -181,7 +196,9 @@ function prng(seed: number): () => number {
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const notesOut = (notes: unknown): Json | unknown[] =>
-  notes !== null && typeof notes === 'object' && !Array.isArray(notes) && Object.keys(notes).length > 0 ? (notes as Json) : [];
+  notes !== null && typeof notes === 'object' && !Array.isArray(notes) && Object.keys(notes).length > 0
+    ? (notes as Json)
+    : [];
 const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
 export async function startRazorpaySimulator(initial: SimulatorOptions): Promise<RazorpaySimulator> {
@@ -269,7 +286,14 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     if (hook === null || hook === undefined) return;
     const payload: Record<string, { entity: Json }> = {};
     for (const [name, entity] of Object.entries(entities)) payload[name] = { entity: structuredClone(entity) };
-    const body = JSON.stringify({ entity: 'event', account_id: accountId, event, contains: Object.keys(entities), payload, created_at: now() });
+    const body = JSON.stringify({
+      entity: 'event',
+      account_id: accountId,
+      event,
+      contains: Object.keys(entities),
+      payload,
+      created_at: now(),
+    });
     const eventId = id('evt');
     sent.push({ eventId, event, body });
     queue.push({ eventId, event, body, attempt: 1 });
@@ -291,7 +315,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   };
 
   function createOrder(body: Json): Order {
-    if (!positiveInt(body['amount']) || body['amount'] < 100) throw badRequest('The amount must be atleast INR 1.00', 'amount');
+    if (!positiveInt(body['amount']) || body['amount'] < 100)
+      throw badRequest('The amount must be atleast INR 1.00', 'amount');
     const currency = String(body['currency'] ?? 'INR');
     if (currency !== 'INR') throw badRequest('Currency is not supported', 'currency');
     const receipt = typeof body['receipt'] === 'string' ? body['receipt'] : null;
@@ -317,12 +342,17 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   /** Authorises or fails a new payment against an order; returns it. */
   function attempt(order: Order, body: Json, instrument: { method: string; card?: Token; vpa?: string }): Payment {
     const amount = body['amount'] === undefined ? order.amount : body['amount'];
-    if (!positiveInt(amount) || amount !== order.amount - order.amount_paid) throw badRequest('Amount should be equal to the order amount', 'amount');
+    if (!positiveInt(amount) || amount !== order.amount - order.amount_paid)
+      throw badRequest('Amount should be equal to the order amount', 'amount');
     if (order.status === 'paid') throw badRequest('Order has already been paid', 'order_id');
     order.attempts++;
     order.status = 'attempted';
     const decline: Decline | undefined =
-      instrument.card !== undefined ? DECLINES[instrument.card.number] : instrument.vpa === 'failure@razorpay' ? VPA_FAILURE : undefined;
+      instrument.card !== undefined
+        ? DECLINES[instrument.card.number]
+        : instrument.vpa === 'failure@razorpay'
+          ? VPA_FAILURE
+          : undefined;
     const payment: Payment = {
       id: id('pay'),
       entity: 'payment',
@@ -362,9 +392,12 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   }
 
   function capture(payment: Payment, amount: unknown): Payment {
-    if (payment.status === 'captured' || payment.status === 'refunded') throw badRequest('This payment has already been captured');
-    if (payment.status !== 'authorized') throw badRequest('Only payments which have been authorized and not yet captured can be captured');
-    if (!positiveInt(amount) || amount !== payment.amount) throw badRequest('Capture amount must be equal to the amount authorized', 'amount');
+    if (payment.status === 'captured' || payment.status === 'refunded')
+      throw badRequest('This payment has already been captured');
+    if (payment.status !== 'authorized')
+      throw badRequest('Only payments which have been authorized and not yet captured can be captured');
+    if (!positiveInt(amount) || amount !== payment.amount)
+      throw badRequest('Capture amount must be equal to the amount authorized', 'amount');
     const { fee, tax } = razorpayFee(payment.amount);
     Object.assign(payment, { status: 'captured', captured: true, fee, tax });
     const order = orders.get(payment.order_id);
@@ -392,7 +425,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   }
 
   function refund(payment: Payment, body: Json): Refund {
-    if (payment.status !== 'captured' && payment.status !== 'refunded') throw badRequest('The payment has not been captured');
+    if (payment.status !== 'captured' && payment.status !== 'refunded')
+      throw badRequest('The payment has not been captured');
     const amount = body['amount'] === undefined ? payment.amount - payment.amount_refunded : body['amount'];
     if (!positiveInt(amount)) throw badRequest('The amount must be a positive integer', 'amount');
     if (amount > payment.amount - payment.amount_refunded) {
@@ -433,7 +467,11 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
         metadata: { payment_id: p.id, order_id: p.order_id },
       });
     }
-    return { razorpay_payment_id: p.id, razorpay_order_id: p.order_id, razorpay_signature: createHmac('sha256', options.keySecret).update(`${p.order_id}|${p.id}`).digest('hex') };
+    return {
+      razorpay_payment_id: p.id,
+      razorpay_order_id: p.order_id,
+      razorpay_signature: createHmac('sha256', options.keySecret).update(`${p.order_id}|${p.id}`).digest('hex'),
+    };
   };
 
   function tokenize(body: Json): Json {
@@ -476,7 +514,12 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       false,
     ],
     ['GET', /^\/v1\/orders\/([\w]+)$/, (m) => mustOrder(m[1] ?? ''), false],
-    ['GET', /^\/v1\/orders\/([\w]+)\/payments$/, (m) => collection([...payments.values()].filter((p) => p.order_id === mustOrder(m[1] ?? '').id)), false],
+    [
+      'GET',
+      /^\/v1\/orders\/([\w]+)\/payments$/,
+      (m) => collection([...payments.values()].filter((p) => p.order_id === mustOrder(m[1] ?? '').id)),
+      false,
+    ],
     [
       'POST',
       /^\/v1\/payments\/create\/recurring$/,
@@ -492,7 +535,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       /^\/v1\/payments\/create\/upi$/,
       (_m, b) => {
         const vpa = String(b['vpa'] ?? '');
-        if (!/^[\w.-]+@[a-zA-Z]+$/.test(vpa)) throw badRequest('Invalid VPA. Please enter a valid Virtual Payment Address', 'vpa');
+        if (!/^[\w.-]+@[a-zA-Z]+$/.test(vpa))
+          throw badRequest('Invalid VPA. Please enter a valid Virtual Payment Address', 'vpa');
         return s2sAnswer(attempt(mustOrder(String(b['order_id'] ?? '')), b, { method: 'upi', vpa }));
       },
       true,
@@ -500,7 +544,12 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     ['GET', /^\/v1\/payments\/([\w]+)$/, (m) => mustPayment(m[1] ?? ''), false],
     ['POST', /^\/v1\/payments\/([\w]+)\/capture$/, (m, b) => capture(mustPayment(m[1] ?? ''), b['amount']), true],
     ['POST', /^\/v1\/payments\/([\w]+)\/refund$/, (m, b) => refund(mustPayment(m[1] ?? ''), b), true],
-    ['GET', /^\/v1\/payments\/([\w]+)\/refunds$/, (m) => collection([...refunds.values()].filter((r) => r.payment_id === mustPayment(m[1] ?? '').id)), false],
+    [
+      'GET',
+      /^\/v1\/payments\/([\w]+)\/refunds$/,
+      (m) => collection([...refunds.values()].filter((r) => r.payment_id === mustPayment(m[1] ?? '').id)),
+      false,
+    ],
     [
       'GET',
       /^\/v1\/payments\/([\w]+)\/refunds\/([\w]+)$/,
@@ -531,7 +580,11 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
         if (typeof b['vpa'] === 'string') instrument = { method: 'upi', vpa: b['vpa'] };
         else {
           const token = typeof b['token'] === 'string' ? tokens.get(b['token']) : undefined;
-          const card = token ?? (tokens.get(String(tokenize({ number: b['card_number'], expiry_month: 12, expiry_year: 2030 })['id'])) as Token);
+          const card =
+            token ??
+            (tokens.get(
+              String(tokenize({ number: b['card_number'], expiry_month: 12, expiry_year: 2030 })['id']),
+            ) as Token);
           instrument = { method: 'card', card };
         }
         const p = attempt(order, { amount: order.amount - order.amount_paid, notes: b['notes'] ?? [] }, instrument);
@@ -581,7 +634,11 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     const url = new URL(req.url ?? '/', 'http://sim');
     try {
       if (!authorized(req)) {
-        throw new RazorpayError(401, 'BAD_REQUEST_ERROR', 'Authentication failed', { source: 'NA', step: 'NA', reason: 'NA' });
+        throw new RazorpayError(401, 'BAD_REQUEST_ERROR', 'Authentication failed', {
+          source: 'NA',
+          step: 'NA',
+          reason: 'NA',
+        });
       }
       const route = routes.find(([method, pattern]) => method === req.method && pattern.test(url.pathname));
       if (route === undefined) throw badRequest('The requested URL was not found on the server.');
@@ -590,21 +647,33 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
         await new Promise((r) => setTimeout(r, options.latencyMs));
       }
       if (isWrite && random() < (options.failureRate ?? 0)) {
-        throw new RazorpayError(500, 'SERVER_ERROR', 'The server encountered an error. The incident has been reported to admins', {
-          source: 'NA',
-          step: 'NA',
-          reason: 'server_error',
-        });
+        throw new RazorpayError(
+          500,
+          'SERVER_ERROR',
+          'The server encountered an error. The incident has been reported to admins',
+          {
+            source: 'NA',
+            step: 'NA',
+            reason: 'server_error',
+          },
+        );
       }
       let body: Json = {};
       if (chunks.length > 0) {
         const text = Buffer.concat(chunks).toString('utf8');
-        const parsed: unknown = req.headers['content-type']?.includes('json') ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text));
+        const parsed: unknown = req.headers['content-type']?.includes('json')
+          ? JSON.parse(text)
+          : Object.fromEntries(new URLSearchParams(text));
         if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Json;
       }
       send(200, handler(pattern.exec(url.pathname) as RegExpExecArray, body, url.searchParams));
     } catch (err) {
-      const e = err instanceof RazorpayError ? err : err instanceof SyntaxError ? badRequest('Invalid JSON body') : new RazorpayError(500, 'SERVER_ERROR', 'The server encountered an error.');
+      const e =
+        err instanceof RazorpayError
+          ? err
+          : err instanceof SyntaxError
+            ? badRequest('Invalid JSON body')
+            : new RazorpayError(500, 'SERVER_ERROR', 'The server encountered an error.');
       send(e.status, e.body());
     }
   }
