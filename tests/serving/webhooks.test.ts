@@ -132,6 +132,63 @@ describe('Razorpay webhooks', () => {
     expect(events.body.data.map((e: { event_id: string }) => e.event_id)).toContain('evt_unmatched_1');
   });
 
+  it('when Razorpay authorises late (failed → authorized) → the payment moves on and can be captured', async () => {
+    const { order, base } = await orderWithGatewayPayment(h, customerId, 18_000);
+    await h.deliver(
+      razorpayEvent('payment.failed', {
+        payment: { ...base, status: 'failed', error_code: 'BAD_REQUEST_ERROR', error_reason: 'payment_timed_out' },
+      }),
+      'evt_lateauth_f',
+    );
+    await h.settle();
+    let payment = (await h.api('GET', `/v1/payments?order_id=${order.id}`)).body.data[0];
+    expect(payment).toMatchObject({ status: 'failed', error_reason: 'payment_timed_out' });
+    await h.deliver(
+      razorpayEvent('payment.authorized', { payment: { ...base, status: 'authorized' } }),
+      'evt_lateauth_a',
+    );
+    await h.settle();
+    payment = (await h.api('GET', `/v1/payments/${payment.id}`)).body;
+    expect(payment).toMatchObject({ status: 'authorized', error_reason: null });
+    await h.deliver(
+      razorpayEvent('payment.captured', {
+        payment: { ...base, status: 'captured', captured: true, fee: 425, tax: 65 },
+      }),
+      'evt_lateauth_c',
+    );
+    await h.settle();
+    expect((await h.api('GET', `/v1/payments/${payment.id}`)).body.status).toBe('captured');
+  });
+
+  it('when an event cannot be applied → it is kept as failed with its error, retried, and nothing half-applied', async () => {
+    const { order, base } = await orderWithGatewayPayment(h, customerId, 9_000);
+    const captured = { ...base, status: 'captured', captured: true, fee: 212, tax: 32 };
+    await h.deliver(razorpayEvent('payment.captured', { payment: captured }), 'evt_fail_c');
+    await h.settle();
+    const refund = {
+      id: 'rfnd_TooLarge0001',
+      entity: 'refund',
+      amount: 9_001,
+      currency: 'INR',
+      payment_id: base.id,
+      receipt: null,
+      notes: [],
+      status: 'processed',
+    };
+    await h.deliver(razorpayEvent('refund.processed', { refund, payment: captured }), 'evt_fail_r');
+    await h.settle();
+    h.inbox.kick();
+    await h.inbox.idle();
+    const failed = (await h.api('GET', '/v1/webhook-events?status=failed')).body.data.find(
+      (e: { event_id: string }) => e.event_id === 'evt_fail_r',
+    );
+    expect(failed.last_error).toContain('cannot refund');
+    expect(failed.attempts).toBeGreaterThanOrEqual(2);
+    const payment = (await h.api('GET', `/v1/payments?order_id=${order.id}`)).body.data[0];
+    expect(payment.amount_refunded).toBe(0);
+    expect((await h.api('GET', `/v1/refunds?payment_id=${payment.id}`)).body.data).toEqual([]);
+  });
+
   it('when a late payment.authorized arrives after captured → nothing changes', async () => {
     const { order, base } = await orderWithGatewayPayment(h, customerId, 22_000);
     await h.deliver(

@@ -1,0 +1,237 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Razorpay from 'razorpay';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PaymentGateway } from '../../../payments-core/gateway/port.js';
+import { createRazorpayGateway } from '../../../payments-core/gateway/razorpay-gateway.js';
+import { type RazorpaySimulator, startRazorpaySimulator } from '../../../payments-core/gateway/simulator/server.js';
+import { AppError } from '../../../platform/errors.js';
+
+const KEY = 'rzp_test_simulator01';
+const SECRET = 'sim_secret_01';
+const HOOK_SECRET = 'hook_secret_01';
+
+interface Received {
+  eventId: string;
+  event: string;
+  verified: boolean;
+}
+
+/** A real HTTP receiver that verifies Razorpay's signature and can be told to fail. */
+async function startReceiver(): Promise<{
+  url: string;
+  received: Received[];
+  failNext: (n: number) => void;
+  close: () => Promise<void>;
+}> {
+  const received: Received[] = [];
+  let failures = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const expected = createHmac('sha256', HOOK_SECRET).update(body).digest('hex');
+      const event = (JSON.parse(body) as { event: string }).event;
+      received.push({
+        eventId: String(req.headers['x-razorpay-event-id']),
+        event,
+        verified: req.headers['x-razorpay-signature'] === expected,
+      });
+      if (failures > 0) {
+        failures--;
+        res.writeHead(500).end();
+      } else res.writeHead(200).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    failNext: (n) => {
+      failures = n;
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+describe('Razorpay simulator through the official SDK', () => {
+  let sim: RazorpaySimulator;
+  let gateway: PaymentGateway;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  const tokenize = async (number: string): Promise<string> => {
+    const res = await fetch(`${sim.url}/v1/sim/tokens`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`,
+      },
+      body: JSON.stringify({ number, expiry_month: 1, expiry_year: 2031, cvv: '000' }),
+    });
+    return ((await res.json()) as { id: string }).id;
+  };
+  const pay = async (
+    receipt: string,
+    instrument: { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string },
+    capture: 'auto' | 'manual' = 'auto',
+  ) => {
+    const order = await gateway.createOrder({ amount: 100_000, currency: 'INR', receipt });
+    return gateway.createPayment({
+      orderId: order.id,
+      amount: 100_000,
+      currency: 'INR',
+      idempotencyKey: `k_${receipt}`,
+      email: 'a@b.in',
+      contact: '+919800000000',
+      instrument,
+      capture,
+    });
+  };
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    sim = await startRazorpaySimulator({
+      keyId: KEY,
+      keySecret: SECRET,
+      seed: 1,
+      webhook: { url: receiver.url, secret: HOOK_SECRET, retryDelayMs: 10 },
+    });
+    gateway = createRazorpayGateway({ keyId: KEY, keySecret: SECRET, apiUrl: sim.url });
+  });
+  afterAll(async () => {
+    await sim.close();
+    await receiver.close();
+  });
+
+  it('when the success card pays with auto-capture → captured with a 2% fee and 18% GST on it, order paid', async () => {
+    const p = await pay('r_success', { kind: 'token', token: await tokenize('4111111111111111') });
+    expect(p).toMatchObject({
+      status: 'captured',
+      captured: true,
+      amount: 100_000,
+      fee: 2360,
+      tax: 360,
+      method: 'card',
+    });
+    expect(p.id).toMatch(/^pay_[A-Za-z0-9]{14}$/);
+    expect((await gateway.fetchOrder(p.orderId ?? '')).status).toBe('paid');
+  });
+
+  it.each([
+    ['4000000000000002', 'card_declined'],
+    ['4000000000009995', 'insufficient_funds'],
+    ['4000000000000119', 'payment_timed_out'],
+    ['4000000000000259', 'gateway_technical_error'],
+  ])('when test card %s pays → the payment fails with reason %s', async (card, reason) => {
+    const p = await pay(`r_${card}`, { kind: 'token', token: await tokenize(card) });
+    expect(p.status).toBe('failed');
+    expect(p.errorReason).toBe(reason);
+    expect(p.errorCode).toMatch(/_ERROR$/);
+  });
+
+  it('when success@razorpay and failure@razorpay pay by UPI → captured and failed', async () => {
+    expect((await pay('r_vpa_ok', { kind: 'vpa', vpa: 'success@razorpay' })).status).toBe('captured');
+    expect((await pay('r_vpa_bad', { kind: 'vpa', vpa: 'failure@razorpay' })).status).toBe('failed');
+  });
+
+  it('when a payment is captured manually, twice → the adapter returns it captured; raw Razorpay says already captured', async () => {
+    const p = await pay('r_manual', { kind: 'vpa', vpa: 'success@razorpay' }, 'manual');
+    expect(p.status).toBe('authorized');
+    expect((await gateway.capturePayment(p.id, 100_000, 'INR')).status).toBe('captured');
+    expect((await gateway.capturePayment(p.id, 100_000, 'INR')).status).toBe('captured');
+    const sdk = new Razorpay({ key_id: KEY, key_secret: SECRET });
+    (sdk as unknown as { api: { rq: { defaults: { baseURL: string } } } }).api.rq.defaults.baseURL = sim.url;
+    await expect(sdk.payments.capture(p.id, 100_000, 'INR')).rejects.toMatchObject({
+      statusCode: 400,
+      error: { code: 'BAD_REQUEST_ERROR', description: 'This payment has already been captured' },
+    });
+  });
+
+  it('when two partial refunds are followed by one above the remainder → the third is a provider error', async () => {
+    const p = await pay('r_refunds', { kind: 'vpa', vpa: 'success@razorpay' });
+    await gateway.createRefund({ paymentId: p.id, amount: 40_000, receipt: 'rf_1' });
+    await gateway.createRefund({ paymentId: p.id, amount: 50_000, receipt: 'rf_2' });
+    const err = await gateway
+      .createRefund({ paymentId: p.id, amount: 10_001, receipt: 'rf_3' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).kind).toBe('provider');
+    expect((err as AppError).code).toBe('gateway_bad_request_error');
+  });
+
+  it('when writes are retried with the same key → the same order, payment and refund come back, created once', async () => {
+    const token = await tokenize('4111111111111111');
+    const o1 = await gateway.createOrder({ amount: 100_000, currency: 'INR', receipt: 'r_retry' });
+    const o2 = await gateway.createOrder({ amount: 100_000, currency: 'INR', receipt: 'r_retry' });
+    expect(o2.id).toBe(o1.id);
+    const input = {
+      orderId: o1.id,
+      amount: 100_000,
+      currency: 'INR',
+      idempotencyKey: 'pay_key_1',
+      email: 'a@b.in',
+      contact: '+919800000000',
+      instrument: { kind: 'token' as const, token },
+      capture: 'auto' as const,
+    };
+    const p1 = await gateway.createPayment(input);
+    const p2 = await gateway.createPayment(input);
+    expect(p2.id).toBe(p1.id);
+    const r1 = await gateway.createRefund({ paymentId: p1.id, amount: 1000, receipt: 'rf_retry' });
+    const r2 = await gateway.createRefund({ paymentId: p1.id, amount: 1000, receipt: 'rf_retry' });
+    expect(r2.id).toBe(r1.id);
+    const res = await fetch(`${sim.url}/v1/payments/${p1.id}/refunds`, {
+      headers: { authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}` },
+    });
+    expect(((await res.json()) as { count: number }).count).toBe(1);
+  });
+
+  it('when the key secret is wrong → 401 from the simulator, a provider error from the adapter', async () => {
+    const bad = createRazorpayGateway({ keyId: KEY, keySecret: 'wrong', apiUrl: sim.url });
+    await expect(bad.fetchOrder('order_x')).rejects.toMatchObject({ kind: 'provider', extra: { gateway_status: 401 } });
+    const raw = await fetch(`${sim.url}/v1/orders/order_x`);
+    expect(raw.status).toBe(401);
+    expect(await raw.json()).toMatchObject({
+      error: { code: 'BAD_REQUEST_ERROR', description: 'Authentication failed' },
+    });
+  });
+
+  it('when webhooks are delivered → each is signed, and a 500 from the receiver is retried with the same event id', async () => {
+    await sim.idle();
+    receiver.received.length = 0;
+    receiver.failNext(1);
+    await pay('r_hooks', { kind: 'vpa', vpa: 'success@razorpay' });
+    await sim.idle();
+    expect(receiver.received.every((r) => r.verified)).toBe(true);
+    const events = receiver.received.map((r) => r.event);
+    expect(events).toEqual(expect.arrayContaining(['payment.authorized', 'payment.captured', 'order.paid']));
+    const first = receiver.received[0];
+    expect(receiver.received.filter((r) => r.eventId === first?.eventId)).toHaveLength(2);
+    expect(sim.deliveries.some((d) => d.status === 500)).toBe(true);
+  });
+
+  it('when duplicates and shuffling are switched on → copies share an event id and order is not preserved', async () => {
+    sim.configure({ webhook: { url: receiver.url, secret: HOOK_SECRET, duplicateRate: 1, shuffle: true } });
+    await sim.idle();
+    receiver.received.length = 0;
+    for (let i = 0; i < 4; i++) await pay(`r_dup_${i}`, { kind: 'vpa', vpa: 'success@razorpay' });
+    await sim.idle();
+    const ids = receiver.received.map((r) => r.eventId);
+    expect(ids.length).toBe(2 * new Set(ids).size);
+    sim.configure({ webhook: { url: receiver.url, secret: HOOK_SECRET } });
+  });
+
+  it('when latency and failure injection are set → calls slow down and writes fail as SERVER_ERROR, mapped to unavailable', async () => {
+    sim.configure({ latencyMs: 150 });
+    const t0 = Date.now();
+    await gateway.fetchOrder((await gateway.createOrder({ amount: 5000, currency: 'INR', receipt: 'r_slow' })).id);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    sim.configure({ latencyMs: 0, failureRate: 1 });
+    await expect(gateway.createOrder({ amount: 5000, currency: 'INR', receipt: 'r_fail' })).rejects.toMatchObject({
+      kind: 'unavailable',
+      code: 'gateway_unavailable',
+    });
+    sim.configure({ failureRate: 0 });
+  });
+});
