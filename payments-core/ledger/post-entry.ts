@@ -1,7 +1,7 @@
 import type { Sql } from '../../platform/db.js';
 import { newId } from '../../platform/ids.js';
 import { isBalanced } from './journal-rules.js';
-import { INSERT_ENTRY, INSERT_LINE } from './repository.js';
+import { INSERT_ENTRY, INSERT_LINES } from './repository.js';
 import type { JournalEntry } from './types.js';
 
 /**
@@ -21,16 +21,16 @@ export async function postEntry(tx: Sql, entry: Omit<JournalEntry, 'id'>): Promi
     at: entry.at,
   });
   if (inserted === 0) return false;
-  for (const [lineNo, line] of entry.lines.entries()) {
-    if (line.amount === 0) continue;
-    await tx.run(INSERT_LINE, {
-      entry_id: id,
-      line_no: lineNo,
-      account: line.account,
-      school_id: line.schoolId,
-      amount: line.amount,
-      currency: entry.currency,
-    });
-  }
+  // One multi-row INSERT per entry: the statement text depends only on the number of lines.
+  const posted = [...entry.lines.entries()].filter(([, line]) => line.amount !== 0);
+  const params: Record<string, unknown> = { entry_id: id, currency: entry.currency };
+  const rows = posted.map(([lineNo, line], i) => {
+    params[`n${i}`] = lineNo;
+    params[`a${i}`] = line.account;
+    params[`s${i}`] = line.schoolId;
+    params[`m${i}`] = line.amount;
+    return `($entry_id, $n${i}, $a${i}, $s${i}, $m${i}, $currency)`;
+  });
+  if (rows.length > 0) await tx.run(`${INSERT_LINES}${rows.join(', ')}`, params);
   return true;
 }

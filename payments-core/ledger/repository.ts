@@ -3,9 +3,9 @@ INSERT INTO journal_entries (id, kind, ref_type, ref_id, currency, memo, created
 VALUES ($id, $kind, $ref_type, $ref_id, $currency, $memo, $at)
 ON CONFLICT DO NOTHING`;
 
-export const INSERT_LINE = `
-INSERT INTO journal_lines (entry_id, line_no, account, school_id, amount_minor, currency)
-VALUES ($entry_id, $line_no, $account, $school_id, $amount, $currency)`;
+/** Followed by one `(…)` tuple per line. */
+export const INSERT_LINES =
+  'INSERT INTO journal_lines (entry_id, line_no, account, school_id, amount_minor, currency) VALUES ';
 
 export const BALANCES = `
 SELECT account, currency, sum(amount_minor)::BIGINT AS balance_minor, count(*)::BIGINT AS lines

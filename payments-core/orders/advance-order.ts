@@ -1,11 +1,14 @@
 import type { Sql } from '../../platform/db.js';
-import { SET_ORDER_STATUS } from './repository.js';
-import { type OrderStatus, orderMoves } from './types.js';
+import type { OrderStatus } from './types.js';
+
+const RANK: Record<OrderStatus, number> = { created: 0, attempted: 1, paid: 2 };
+
+/** Orders only move forward: one UPDATE that changes nothing when the order is already at or past `to`. */
+const ADVANCE_ORDER = `
+UPDATE orders SET status = $status, updated_at = $at
+WHERE id = $id AND (CASE status WHEN 'created' THEN 0 WHEN 'attempted' THEN 1 ELSE 2 END) < $rank`;
 
 /** Moves an order forward inside the caller's transaction; a backward or repeated move is a no-op. */
 export async function advanceOrder(tx: Sql, orderId: string, to: OrderStatus, at: Date): Promise<boolean> {
-  const row = await tx.one<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = $id', { id: orderId });
-  if (row === undefined || !orderMoves(row.status, to)) return false;
-  await tx.run(SET_ORDER_STATUS, { id: orderId, status: to, at });
-  return true;
+  return (await tx.run(ADVANCE_ORDER, { id: orderId, status: to, at, rank: RANK[to] })) === 1;
 }

@@ -11,4 +11,3 @@ INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, 
 VALUES ($id, $customer_id, $school_id, $amount, $currency, 'created', $description, $notes, $at, $at)`;
 export const SET_GATEWAY_ORDER = `
 UPDATE orders SET gateway_order_id = $gateway_order_id, updated_at = $at WHERE id = $id AND gateway_order_id IS NULL`;
-export const SET_ORDER_STATUS = `UPDATE orders SET status = $status, updated_at = $at WHERE id = $id`;

@@ -14,10 +14,3 @@ export interface Order {
   readonly created_at: Date;
   readonly updated_at: Date;
 }
-
-const RANK: Record<OrderStatus, number> = { created: 0, attempted: 1, paid: 2 };
-
-/** Orders only move forward: created → attempted → paid; a paid order stays paid, even after refunds. */
-export function orderMoves(from: OrderStatus, to: OrderStatus): boolean {
-  return RANK[to] > RANK[from];
-}

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { getBalances } from '../../payments-core/ledger/get-balances.js';
+import { postAdjustment } from '../../payments-core/ledger/post-adjustment.js';
 import { createOrder } from '../../payments-core/orders/create-order.js';
 import { getOrder, listOrders } from '../../payments-core/orders/find-orders.js';
 import { capturePayment } from '../../payments-core/payments/capture-payment.js';
@@ -180,5 +181,39 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
       const b = await getBalances(deps);
       return { accounts: b.accounts, totals: b.totals, balanced: b.balanced, unbalanced_entries: b.unbalancedEntries };
     },
+  );
+
+  app.post(
+    '/ledger/adjustments',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['ledger'],
+        body: Type.Object(
+          {
+            account: Type.String({ maxLength: 40 }),
+            school_id: Type.Optional(Id('sch')),
+            amount: Type.Integer({
+              minimum: -100_000_000_00,
+              maximum: 100_000_000_00,
+              description: 'Signed paise; debit > 0',
+            }),
+            memo: Type.String({ minLength: 3, maxLength: 500 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({
+          201: Type.Object({
+            id: Type.String(),
+            account: Type.String(),
+            school_id: Type.Union([Type.String(), Type.Null()]),
+            amount: Type.Integer(),
+            memo: Type.String(),
+            created_at: Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' }),
+          }),
+        }),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await postAdjustment(deps, request.body)),
   );
 }

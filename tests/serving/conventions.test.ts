@@ -138,6 +138,14 @@ describe('HTTP conventions', () => {
     expect((await h.api('GET', '/v1/schools?limit=1')).status).toBe(200);
   });
 
+  it('when requests have been logged → no API key, email, phone or signature appears in any line', async () => {
+    await h.api('GET', '/v1/customers?limit=5');
+    const logs = h.logs.join('');
+    expect(logs).toContain('"route":"/v1/customers"');
+    for (const secret of [h.adminKey, 'asha@example.in', '+919876543210', 'Bearer '])
+      expect(logs).not.toContain(secret);
+  });
+
   it('when a handler fails unexpectedly → 500 problem that leaks nothing', async () => {
     const app = Fastify();
     registerErrorHandling(app);

@@ -132,4 +132,35 @@ describe('payment flow end to end (real DuckDB, real HTTP, razorpay SDK → simu
     const refundBeforeCapture = await h.api('POST', '/v1/refunds', { payment_id: payment.body.id, amount: 100 });
     expect(refundBeforeCapture.status).toBe(409);
   });
+
+  it('when finance posts an adjustment → it balances against the adjustments account and the total stays zero', async () => {
+    const res = await h.api('POST', '/v1/ledger/adjustments', {
+      account: 'school_payable',
+      school_id: parent.schoolId,
+      amount: -2_500,
+      memo: 'goodwill credit for a missed meal',
+    });
+    expect(res.status).toBe(201);
+    const ledger = (await h.api('GET', '/v1/ledger/balances')).body;
+    expect(ledger.balanced).toBe(true);
+    expect(ledger.accounts.find((a: { account: string }) => a.account === 'adjustments')?.balance).toBe(2_500);
+    const noSchool = await h.api('POST', '/v1/ledger/adjustments', {
+      account: 'school_payable',
+      amount: 100,
+      memo: 'missing school',
+    });
+    expect(noSchool.status).toBe(422);
+    expect(noSchool.body.errors[0].field).toBe('/school_id');
+    const reader = await h.keyWith(['payments:write']);
+    expect(
+      (
+        await h.api(
+          'POST',
+          '/v1/ledger/adjustments',
+          { account: 'gateway_fees', amount: 1, memo: 'x'.repeat(5) },
+          { authorization: `Bearer ${reader}` },
+        )
+      ).status,
+    ).toBe(403);
+  });
 });
