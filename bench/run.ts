@@ -11,7 +11,7 @@ async function ingest(argv: string[]): Promise<void> {
     args: argv,
     options: {
       payments: { type: 'string', default: '1000000' },
-      'api-payments': { type: 'string', default: '3000' },
+      'api-payments': { type: 'string', default: '1000' },
       clients: { type: 'string', default: '16' },
       runs: { type: 'string', default: '3' },
     },
