@@ -1,8 +1,8 @@
 /**
  * The one gateway port. Every write carries an idempotency key derived from the kosh record that
- * caused it (the kosh id as Razorpay `receipt` or in `notes.kosh_id`), and the adapter looks that key
- * up before it writes, so a retry after a crash or a timeout finds the first attempt instead of
- * charging again.
+ * caused it (the kosh id as Razorpay `receipt` or in `notes.kosh_id`). A first attempt writes directly;
+ * a retry after a crash or a timeout first looks the key up with `find…`, so it finds the first attempt
+ * instead of charging again, without costing every first attempt an extra round trip.
  */
 export type GatewayOrderStatus = 'created' | 'attempted' | 'paid';
 export type GatewayPaymentStatus = 'created' | 'authorized' | 'captured' | 'refunded' | 'failed';
@@ -76,10 +76,14 @@ export interface CreateRefundInput {
 
 export interface PaymentGateway {
   createOrder(input: CreateOrderInput): Promise<GatewayOrder>;
+  findOrderByReceipt(receipt: string): Promise<GatewayOrder | null>;
   fetchOrder(orderId: string): Promise<GatewayOrder>;
   createPayment(input: CreatePaymentInput): Promise<GatewayPayment>;
+  /** The payment on a gateway order that carries this kosh payment id, if the gateway has one. */
+  findPayment(orderId: string, idempotencyKey: string): Promise<GatewayPayment | null>;
   fetchPayment(paymentId: string): Promise<GatewayPayment>;
   capturePayment(paymentId: string, amount: number, currency: string): Promise<GatewayPayment>;
   createRefund(input: CreateRefundInput): Promise<GatewayRefund>;
+  findRefundByReceipt(paymentId: string, receipt: string): Promise<GatewayRefund | null>;
   fetchRefund(paymentId: string, refundId: string): Promise<GatewayRefund>;
 }

@@ -65,8 +65,8 @@ function failedPaymentId(rejection: unknown): string | null {
 
 /**
  * The production gateway: the official `razorpay` SDK, pointed at `apiUrl` through its axios instance
- * (the SDK hard-codes api.razorpay.com). Writes look their idempotency key up first: orders by `receipt`,
- * payments by `notes.kosh_id` on the order, refunds by `receipt` on the payment. A decline is not an
+ * (the SDK hard-codes api.razorpay.com). Writes carry their idempotency key (orders and refunds as
+ * `receipt`, payments in `notes.kosh_id`) and the `find…` methods look it up for retries. A decline is not an
  * exception: Razorpay answers 400 naming the failed payment, which is fetched and returned as `failed`.
  * Auto-capture is done here, explicitly, so it does not depend on the account's capture setting.
  */
@@ -103,9 +103,6 @@ export function createRazorpayGateway(options: {
 
   return {
     async createOrder(input: CreateOrderInput): Promise<GatewayOrder> {
-      const existing = await call<{ items: Json[] }>(() => sdk.orders.all({ receipt: input.receipt, count: 1 }));
-      const found = existing.items.find((o) => o['receipt'] === input.receipt);
-      if (found !== undefined) return toGatewayOrder(found);
       return toGatewayOrder(
         await call<Json>(() =>
           sdk.orders.create({
@@ -118,36 +115,39 @@ export function createRazorpayGateway(options: {
       );
     },
 
+    async findOrderByReceipt(receipt: string): Promise<GatewayOrder | null> {
+      const existing = await call<{ items: Json[] }>(() => sdk.orders.all({ receipt, count: 1 }));
+      const found = existing.items.find((o) => o['receipt'] === receipt);
+      return found === undefined ? null : toGatewayOrder(found);
+    },
+
     async fetchOrder(orderId: string): Promise<GatewayOrder> {
       return toGatewayOrder(await call<Json>(() => sdk.orders.fetch(orderId)));
     },
 
     async createPayment(input: CreatePaymentInput): Promise<GatewayPayment> {
-      const previous = await call<{ items: Json[] }>(() => sdk.orders.fetchPayments(input.orderId));
-      let payment = previous.items.map(toGatewayPayment).find((p) => p.notes['kosh_id'] === input.idempotencyKey);
-      if (payment === undefined) {
-        const params = {
-          amount: input.amount,
-          currency: input.currency,
-          order_id: input.orderId,
-          email: input.email,
-          contact: input.contact,
-          notes: { kosh_id: input.idempotencyKey },
-        };
-        try {
-          const answer = (await (input.instrument.kind === 'token'
-            ? sdk.payments.createRecurringPayment({ ...params, token: input.instrument.token, recurring: '1' } as never)
-            : sdk.payments.createUpi({
-                ...params,
-                method: 'upi',
-                vpa: input.instrument.vpa,
-              } as never))) as unknown as Json;
-          payment = await fetchPayment(String(answer['razorpay_payment_id']));
-        } catch (err) {
-          const failedId = failedPaymentId(err);
-          if (failedId === null) throw err instanceof AppError ? err : gatewayError(err);
-          return fetchPayment(failedId);
-        }
+      const params = {
+        amount: input.amount,
+        currency: input.currency,
+        order_id: input.orderId,
+        email: input.email,
+        contact: input.contact,
+        notes: { kosh_id: input.idempotencyKey },
+      };
+      let payment: GatewayPayment;
+      try {
+        const answer = (await (input.instrument.kind === 'token'
+          ? sdk.payments.createRecurringPayment({ ...params, token: input.instrument.token, recurring: '1' } as never)
+          : sdk.payments.createUpi({
+              ...params,
+              method: 'upi',
+              vpa: input.instrument.vpa,
+            } as never))) as unknown as Json;
+        payment = await fetchPayment(String(answer['razorpay_payment_id']));
+      } catch (err) {
+        const failedId = failedPaymentId(err);
+        if (failedId === null) throw err instanceof AppError ? err : gatewayError(err);
+        return fetchPayment(failedId);
       }
       if (input.capture === 'auto' && payment.status === 'authorized') {
         return capturePayment(payment.id, payment.amount, payment.currency);
@@ -155,15 +155,15 @@ export function createRazorpayGateway(options: {
       return payment;
     },
 
+    async findPayment(orderId: string, idempotencyKey: string): Promise<GatewayPayment | null> {
+      const previous = await call<{ items: Json[] }>(() => sdk.orders.fetchPayments(orderId));
+      return previous.items.map(toGatewayPayment).find((p) => p.notes['kosh_id'] === idempotencyKey) ?? null;
+    },
+
     fetchPayment,
     capturePayment,
 
     async createRefund(input: CreateRefundInput): Promise<GatewayRefund> {
-      const previous = await call<{ items: Json[] }>(() =>
-        sdk.payments.fetchMultipleRefund(input.paymentId, { count: 100 }),
-      );
-      const found = previous.items.find((r) => r['receipt'] === input.receipt);
-      if (found !== undefined) return toGatewayRefund(found);
       return toGatewayRefund(
         await call<Json>(() =>
           sdk.payments.refund(input.paymentId, {
@@ -173,6 +173,12 @@ export function createRazorpayGateway(options: {
           } as never),
         ),
       );
+    },
+
+    async findRefundByReceipt(paymentId: string, receipt: string): Promise<GatewayRefund | null> {
+      const previous = await call<{ items: Json[] }>(() => sdk.payments.fetchMultipleRefund(paymentId, { count: 100 }));
+      const found = previous.items.find((r) => r['receipt'] === receipt);
+      return found === undefined ? null : toGatewayRefund(found);
     },
 
     async fetchRefund(paymentId: string, refundId: string): Promise<GatewayRefund> {

@@ -47,7 +47,7 @@ export async function createOrder(
     notes: input.notes ?? {},
     at: deps.clock.now(),
   });
-  await ensureGatewayOrder(deps, id);
+  await ensureGatewayOrder(deps, id, { firstAttempt: true });
   const order = await deps.db.one<Order>(ORDER_BY_ID, { id });
   if (order === undefined) throw new Error('order vanished after insert');
   return order;

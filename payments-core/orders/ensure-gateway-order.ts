@@ -4,10 +4,15 @@ import { notFound } from '../../platform/errors.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { SET_GATEWAY_ORDER } from './repository.js';
 
-/** Returns the order's Razorpay order id, creating the gateway order (idempotent by receipt) if it has none yet. */
+/**
+ * Returns the order's Razorpay order id, creating the gateway order if it has none yet. Unless this is
+ * the order's first attempt, an earlier attempt may have reached the gateway before a crash or timeout,
+ * so the receipt (the kosh order id) is looked up before creating another.
+ */
 export async function ensureGatewayOrder(
   deps: { db: Db; clock: Clock; gateway: PaymentGateway },
   orderId: string,
+  options: { firstAttempt?: boolean } = {},
 ): Promise<string> {
   const row = await deps.db.one<{
     gateway_order_id: string | null;
@@ -20,12 +25,15 @@ export async function ensureGatewayOrder(
   });
   if (row === undefined) throw notFound('order', orderId);
   if (row.gateway_order_id !== null) return row.gateway_order_id;
-  const gatewayOrder = await deps.gateway.createOrder({
-    amount: row.amount_minor,
-    currency: row.currency,
-    receipt: orderId,
-    notes: { kosh_order_id: orderId, school_id: row.school_id, customer_id: row.customer_id },
-  });
+  const earlier = options.firstAttempt === true ? null : await deps.gateway.findOrderByReceipt(orderId);
+  const gatewayOrder =
+    earlier ??
+    (await deps.gateway.createOrder({
+      amount: row.amount_minor,
+      currency: row.currency,
+      receipt: orderId,
+      notes: { kosh_order_id: orderId, school_id: row.school_id, customer_id: row.customer_id },
+    }));
   await deps.db.run(SET_GATEWAY_ORDER, { id: orderId, gateway_order_id: gatewayOrder.id, at: deps.clock.now() });
   return gatewayOrder.id;
 }

@@ -160,28 +160,27 @@ describe('Razorpay simulator through the official SDK', () => {
     expect((err as AppError).code).toBe('gateway_bad_request_error');
   });
 
-  it('when writes are retried with the same key → the same order, payment and refund come back, created once', async () => {
+  it('when a retry looks its key up → it finds the first order, payment and refund instead of writing again', async () => {
     const token = await tokenize('4111111111111111');
+    expect(await gateway.findOrderByReceipt('r_retry')).toBeNull();
     const o1 = await gateway.createOrder({ amount: 100_000, currency: 'INR', receipt: 'r_retry' });
-    const o2 = await gateway.createOrder({ amount: 100_000, currency: 'INR', receipt: 'r_retry' });
-    expect(o2.id).toBe(o1.id);
-    const input = {
+    expect((await gateway.findOrderByReceipt('r_retry'))?.id).toBe(o1.id);
+    expect(await gateway.findPayment(o1.id, 'pay_key_1')).toBeNull();
+    const p1 = await gateway.createPayment({
       orderId: o1.id,
       amount: 100_000,
       currency: 'INR',
       idempotencyKey: 'pay_key_1',
       email: 'a@b.in',
       contact: '+919800000000',
-      instrument: { kind: 'token' as const, token },
-      capture: 'auto' as const,
-    };
-    const p1 = await gateway.createPayment(input);
-    const p2 = await gateway.createPayment(input);
-    expect(p2.id).toBe(p1.id);
+      instrument: { kind: 'token', token },
+      capture: 'auto',
+    });
+    expect(await gateway.findPayment(o1.id, 'pay_key_1')).toMatchObject({ id: p1.id, status: 'captured' });
+    expect(await gateway.findRefundByReceipt(p1.id, 'rf_retry')).toBeNull();
     const r1 = await gateway.createRefund({ paymentId: p1.id, amount: 1000, receipt: 'rf_retry' });
-    const r2 = await gateway.createRefund({ paymentId: p1.id, amount: 1000, receipt: 'rf_retry' });
-    expect(r2.id).toBe(r1.id);
-    const res = await fetch(`${sim.url}/v1/payments/${p1.id}/refunds`, {
+    expect((await gateway.findRefundByReceipt(p1.id, 'rf_retry'))?.id).toBe(r1.id);
+    const res = await fetch(`${sim.url}/v1/orders?receipt=r_retry`, {
       headers: { authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}` },
     });
     expect(((await res.json()) as { count: number }).count).toBe(1);
