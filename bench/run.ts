@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchApiIngest } from './ingest-api.js';
 import { benchBulkIngest } from './ingest-bulk.js';
+import { benchOpsReconcile } from './ops-reconcile.js';
 
 /** `npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]` */
 async function ingest(argv: string[]): Promise<void> {
@@ -61,12 +62,64 @@ async function ingest(argv: string[]): Promise<void> {
   console.log(`API latency per order+payment: p50 ${median(p50).toFixed(1)} ms, p99 ${median(p99).toFixed(1)} ms`);
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/** `--lines N` (default 1,000,000) `--runs N`: DuckDB read_csv of a settlement report vs kosh's reconciliation. */
+async function opsReconcile(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: false,
+    options: { lines: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } },
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'kosh-bench-ops-'));
+  try {
+    const r = await benchOpsReconcile({ lines: Number(values.lines), runs: Number(values.runs), dir });
+    const base = median(r.readCsvSeconds);
+    const kosh = median(r.reconcileSeconds);
+    console.log(`\nmedian of ${values.runs} runs, ${r.lines.toLocaleString('en')}-line settlement report:`);
+    console.log('| path | seconds | lines/s | time ratio to read_csv |');
+    console.log('| --- | ---: | ---: | ---: |');
+    console.log(
+      `| DuckDB read_csv into a table (baseline) | ${base.toFixed(2)} | ${Math.round(r.lines / base).toLocaleString('en')} | 1.0 |`,
+    );
+    console.log(
+      `| kosh reconciliation (validate, match, items, adjustments) | ${kosh.toFixed(2)} | ${Math.round(r.lines / kosh).toLocaleString('en')} | ${(kosh / base).toFixed(1)} |`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The operations benchmarks, run in order; `--only NAME` picks one. */
+const OPS: { readonly name: string; readonly run: (argv: string[]) => Promise<void> }[] = [
+  { name: 'reconcile', run: opsReconcile },
+];
+
+/** `npm run bench -- ops [--only NAME] [--lines N] [--runs N] …` */
+async function ops(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, strict: false, options: { only: { type: 'string' } } });
+  console.log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+  );
+  for (const bench of OPS) {
+    if (values.only !== undefined && values.only !== bench.name) continue;
+    console.log(`\n## ops: ${bench.name}`);
+    await bench.run(argv);
+  }
+}
+
 const [suite, ...rest] = process.argv.slice(2);
 switch (suite) {
   case 'ingest':
     await ingest(rest);
     break;
+  case 'ops':
+    await ops(rest);
+    break;
   default:
-    console.error('usage: npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]');
+    console.error(
+      'usage: npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]\n' +
+        '       npm run bench -- ops [--only reconcile] [--lines N] [--runs N]',
+    );
     process.exitCode = 1;
 }

@@ -3,12 +3,14 @@ import { runSeedCli } from '../data/seed.js';
 import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
 import { SCOPES } from '../payments-core/api-keys/types.js';
 import { runRazorpaySimulatorCli } from '../payments-core/gateway/simulator/cli.js';
+import { SCHEDULE_RULES } from '../pipelines/schedule.js';
 import { systemClock } from '../platform/clock.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
 import { openDb } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
 import { startKosh } from '../serving/server.js';
+import { runJobsCli } from './jobs-cli.js';
 
 const USAGE = `usage: kosh <command> [options]
 
@@ -19,6 +21,10 @@ commands:
                                  generate deterministic demo data
   keys create --scopes a,b [--name NAME]
                                  create an API key; the secret is printed once (scopes: ${SCOPES.join(', ')})
+  jobs list                      every job with its schedule, last run and next run
+  jobs run NAME                  run a job now and wait for it (through the running server, if there is one)
+  jobs runs NAME [--limit N] [--starting-after RUN_ID]
+                                 the runs of a job, newest first
   razorpay-sim [--port N] [--key-id ID] [--key-secret S] [--webhook-url URL] [--webhook-secret S]
                                  run the Razorpay-compatible simulator on its own
 `;
@@ -31,7 +37,7 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
       case 'serve':
         return await serve(env);
       case 'migrate': {
-        const config = loadConfig(env);
+        const config = loadConfig(env, SCHEDULE_RULES);
         const db = await openDb(config.databasePath);
         const applied = await migrate(db, systemClock);
         console.log(
@@ -43,7 +49,7 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
         return 0;
       }
       case 'seed': {
-        const config = loadConfig(env);
+        const config = loadConfig(env, SCHEDULE_RULES);
         const db = await openDb(config.databasePath);
         await migrate(db, systemClock);
         const log = createLog({ level: config.logLevel });
@@ -53,6 +59,8 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
       }
       case 'keys':
         return await keys(rest, env);
+      case 'jobs':
+        return await runJobsCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
       case 'razorpay-sim':
         return await runRazorpaySimulatorCli(rest, env);
       case undefined:
@@ -84,7 +92,7 @@ async function keys(argv: string[], env: Readonly<Record<string, string | undefi
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  const config = loadConfig(env);
+  const config = loadConfig(env, SCHEDULE_RULES);
   const db = await openDb(config.databasePath);
   await migrate(db, systemClock);
   try {
@@ -100,7 +108,7 @@ async function keys(argv: string[], env: Readonly<Record<string, string | undefi
 }
 
 async function serve(env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const config = loadConfig(env);
+  const config = loadConfig(env, SCHEDULE_RULES);
   const started = Date.now();
   const kosh = await startKosh(config);
   console.log(`\nkosh is serving on ${kosh.url}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);

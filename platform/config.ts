@@ -22,7 +22,23 @@ export interface Config {
   readonly denyCidrs: readonly string[];
   readonly rateLimitPerMinute: number;
   readonly logLevel: string;
+  /** Whether this process starts the job scheduler's timers (`KOSH_SCHEDULER`). */
+  readonly scheduler: boolean;
+  /** Schedule overrides by job name, from `KOSH_SCHEDULE_<NAME>`: a cron expression or `off`. */
+  readonly schedules: Readonly<Record<string, string>>;
 }
+
+/**
+ * What loadConfig needs to check `KOSH_SCHEDULE_<NAME>` along with every other variable. The job registry
+ * and the cron parser live in pipelines/, which platform/ cannot import, so the caller hands them in.
+ */
+export interface ScheduleRules {
+  readonly jobs: readonly string[];
+  /** Why a cron expression cannot be used, or null. */
+  readonly cronProblem: (expression: string) => string | null;
+}
+
+const SCHEDULE_PREFIX = 'KOSH_SCHEDULE_';
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -35,7 +51,7 @@ export class ConfigError extends Error {
 
 const CIDR = /^[0-9a-fA-F:.]+\/\d{1,3}$/;
 
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, rules?: ScheduleRules): Config {
   const problems: string[] = [];
   const str = (name: string): string | null => {
     const v = env[name];
@@ -93,6 +109,24 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       problems.push('KOSH_RAZORPAY_WEBHOOK_SECRETS is required when KOSH_GATEWAY=razorpay');
     }
   }
+  const schedulerRaw = (str('KOSH_SCHEDULER') ?? 'on').toLowerCase();
+  if (schedulerRaw !== 'on' && schedulerRaw !== 'off') {
+    problems.push(`KOSH_SCHEDULER must be "on" or "off", got "${schedulerRaw}"`);
+  }
+  const schedules: Record<string, string> = {};
+  for (const name of Object.keys(env).filter((k) => k.startsWith(SCHEDULE_PREFIX))) {
+    const value = str(name);
+    if (value === null) continue;
+    const job = name.slice(SCHEDULE_PREFIX.length).toLowerCase().replace(/_/g, '-');
+    schedules[job] = value.toLowerCase() === 'off' ? 'off' : value;
+    if (rules === undefined) continue;
+    if (!rules.jobs.includes(job)) {
+      problems.push(`${name}: there is no job named ${job} (jobs: ${rules.jobs.join(', ')})`);
+      continue;
+    }
+    const problem = schedules[job] === 'off' ? null : rules.cronProblem(value);
+    if (problem !== null) problems.push(`${name} must be a cron expression or "off", got "${value}": ${problem}`);
+  }
   const databaseRaw = str('KOSH_DATABASE');
   const config: Config = {
     port,
@@ -112,6 +146,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     denyCidrs: cidrs('KOSH_DENY_CIDRS'),
     rateLimitPerMinute: int('KOSH_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     logLevel: str('LOG_LEVEL') ?? 'info',
+    scheduler: schedulerRaw !== 'off',
+    schedules,
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "${config.logLevel}"`);

@@ -1,6 +1,7 @@
 /** One error vocabulary for the whole service; serving/plugins/errors.ts maps it to RFC 9457. */
 export type ErrorKind =
   | 'not_found'
+  | 'malformed'
   | 'invalid'
   | 'conflict'
   | 'unauthorized'
@@ -40,6 +41,10 @@ export class AppError extends Error {
 
 export const notFound = (what: string, id: string): AppError =>
   new AppError('not_found', `${what}_not_found`, `No ${what.replace(/_/g, ' ')} with id ${id}`);
+
+/** The request itself cannot be read (a malformed upload): 400, naming the field or line. */
+export const malformed = (code: string, message: string, fields: readonly FieldError[] = []): AppError =>
+  new AppError('malformed', code, message, { fields });
 
 export const invalid = (code: string, message: string, fields: readonly FieldError[] = []): AppError =>
   new AppError('invalid', code, message, { fields });

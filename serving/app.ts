@@ -14,6 +14,7 @@ import Fastify, {
 } from 'fastify';
 import type { PaymentGateway } from '../payments-core/gateway/port.js';
 import type { WebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
+import type { JobRuntime } from '../pipelines/types.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import { AppError } from '../platform/errors.js';
@@ -25,10 +26,15 @@ import { registerJsonWithCardGuard } from './plugins/card-guard.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import { ipFilter } from './plugins/ip-filter.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { customerRoutes } from './routes/customers.js';
 import { healthRoutes } from './routes/health.js';
+import { installmentRoutes } from './routes/installments.js';
+import { jobRoutes } from './routes/jobs.js';
 import { paymentRoutes } from './routes/payments.js';
+import { reconciliationRoutes } from './routes/reconciliation.js';
+import { retryRoutes } from './routes/retries.js';
 import { schoolRoutes } from './routes/schools.js';
 import { webhookEventRoutes, webhookRoutes } from './routes/webhooks.js';
 import { ProblemSchema } from './schemas.js';
@@ -47,6 +53,8 @@ export interface AppDeps {
   readonly gateway: PaymentGateway;
   readonly log: Log;
   readonly inbox: WebhookInbox;
+  /** The process's job runtime, shared with its scheduler; without one the job routes use the default schedules. */
+  readonly jobRuntime?: JobRuntime;
   readonly config: {
     readonly webhookSecrets: readonly string[];
     readonly webhookAllowCidrs: readonly string[];
@@ -120,6 +128,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerJsonWithCardGuard(app);
   registerAuth(app, deps);
   registerIdempotency(app, { store: createIdempotencyStore(deps) });
+  // A POST without a body is an empty object, so optional-only bodies need no `{}` and required fields are named.
+  app.addHook('preValidation', async (request) => {
+    if (request.method === 'POST' && request.body === undefined) request.body = {};
+  });
   app.addHook('preSerialization', async (_request, _reply, payload) => isoDates(payload));
 
   await app.register(swagger, {
@@ -146,7 +158,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       schoolRoutes(scoped, deps);
       customerRoutes(scoped, deps);
       paymentRoutes(scoped, deps);
+      installmentRoutes(scoped, deps);
+      retryRoutes(scoped, deps);
       webhookEventRoutes(scoped, deps);
+      reconciliationRoutes(scoped, deps);
+      analyticsRoutes(scoped, deps);
+      jobRoutes(scoped, deps);
     },
     { prefix: '/v1' },
   );

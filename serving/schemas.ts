@@ -100,6 +100,7 @@ export const OrderSchema = Type.Object({
 
 export const PaymentStatusSchema = Type.Union([
   Type.Literal('created'),
+  Type.Literal('unknown'),
   Type.Literal('authorized'),
   Type.Literal('captured'),
   Type.Literal('failed'),

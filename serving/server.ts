@@ -3,31 +3,39 @@ import type { DestinationStream } from 'pino';
 import { isDatabaseEmpty, seedDemoData } from '../data/seed.js';
 import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
 import { COUNT_KEYS } from '../payments-core/api-keys/repository.js';
+import { revokeApiKeysNamed } from '../payments-core/api-keys/revoke-api-keys.js';
 import type { PaymentGateway } from '../payments-core/gateway/port.js';
 import { createRazorpayGateway } from '../payments-core/gateway/razorpay-gateway.js';
 import { type RazorpaySimulator, startRazorpaySimulator } from '../payments-core/gateway/simulator/server.js';
-import { PURGE_EXPIRED_EVENT_KEYS } from '../payments-core/webhooks/repository.js';
 import { createWebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
+import { JOBS } from '../pipelines/jobs.js';
+import { createJobRuntime } from '../pipelines/run-job.js';
+import { resolveSchedules, type Scheduler, startScheduler } from '../pipelines/schedule.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import { type Db, openDb } from '../platform/db.js';
-import { PURGE_EXPIRED_KEYS } from '../platform/idempotency.js';
 import { createLog, type Log } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
 import { type App, buildApp } from './app.js';
+import { removeServerFile, writeServerFile } from './server-file.js';
+
+/** The admin key a server makes for the CLI on its host; revoked when it stops, or at the next start after a crash. */
+const CLI_KEY_NAME = 'kosh CLI (local server)';
 
 export interface RunningKosh {
   readonly app: App;
   readonly url: string;
   readonly db: Db;
   readonly simulator: RazorpaySimulator | null;
+  /** Null when `KOSH_SCHEDULER=off`. */
+  readonly scheduler: Scheduler | null;
   /** The admin key generated at this start, shown once; null when one was configured or already existed. */
   readonly generatedAdminKey: string | null;
   close(): Promise<void>;
 }
 
 /** The gateway for this configuration: Razorpay itself, or the built-in simulator driven through the same SDK adapter. */
-async function openGateway(
+export async function openGateway(
   config: Config,
   log: Log,
 ): Promise<{ gateway: PaymentGateway; simulator: RazorpaySimulator | null; webhookSecrets: readonly string[] }> {
@@ -84,12 +92,14 @@ export async function startKosh(
 
   const { gateway, simulator, webhookSecrets } = await openGateway(config, log);
   const inbox = createWebhookInbox({ db, clock, log });
+  const jobRuntime = createJobRuntime(resolveSchedules(JOBS, config.schedules));
   const app = await buildApp({
     db,
     clock,
     gateway,
     log,
     inbox,
+    jobRuntime,
     config: {
       webhookSecrets,
       webhookAllowCidrs: config.webhookAllowCidrs,
@@ -101,32 +111,36 @@ export async function startKosh(
   const url = address.replace('[::1]', 'localhost');
   simulator?.configure({ webhook: { url: `${url}/webhooks/razorpay`, secret: webhookSecrets[0] ?? '' } });
 
-  // Until the scheduler lands (issue 3): retry failed webhook events and purge expired keys.
+  // Events stored before a stop are applied now; the webhook-retry job retries failures every minute.
   inbox.kick();
-  const timers = [
-    setInterval(() => inbox.kick(), 30_000),
-    setInterval(() => {
-      const now = clock.now();
-      void db.run(PURGE_EXPIRED_KEYS, { now }).catch((err: unknown) => log.warn({ err }, 'purge failed'));
-      void db.run(PURGE_EXPIRED_EVENT_KEYS, { now }).catch((err: unknown) => log.warn({ err }, 'purge failed'));
-    }, 3_600_000),
-  ];
-  for (const t of timers) t.unref();
+  const scheduler = config.scheduler ? startScheduler({ db, clock, gateway, log, inbox, runtime: jobRuntime }) : null;
+
+  await revokeApiKeysNamed({ db, clock }, CLI_KEY_NAME);
+  const cliKey = await createApiKey({ db, clock }, { name: CLI_KEY_NAME, scopes: ['admin'] });
+  writeServerFile(config.dataDir, {
+    url,
+    pid: process.pid,
+    admin_key: cliKey.secret,
+    started_at: clock.now().toISOString(),
+  });
 
   return {
     app,
     url,
     db,
     simulator,
+    scheduler,
     generatedAdminKey,
     close: async () => {
-      for (const t of timers) clearInterval(t);
+      removeServerFile(config.dataDir, url);
+      await scheduler?.stop();
       await simulator?.close();
       // Graceful: in-flight requests finish; keep-alive connections still open after 10 s are cut.
       const cut = setTimeout(() => app.server.closeAllConnections(), 10_000);
       await app.close();
       clearTimeout(cut);
       await inbox.idle();
+      await revokeApiKeysNamed({ db, clock }, CLI_KEY_NAME);
       await db.close();
     },
   };

@@ -7,3 +7,5 @@ export const FIND_BY_HASH = `
 SELECT id, name, prefix, scopes, created_at FROM api_keys WHERE key_hash = $key_hash AND revoked_at IS NULL`;
 
 export const COUNT_KEYS = 'SELECT count(*)::BIGINT AS n FROM api_keys';
+
+export const REVOKE_KEYS_NAMED = 'UPDATE api_keys SET revoked_at = $at WHERE name = $name AND revoked_at IS NULL';

@@ -43,6 +43,30 @@ export interface GatewayRefund {
   readonly status: GatewayRefundStatus;
 }
 
+/** One line of the gateway's settlement reconciliation report (Razorpay Settlement Recon); money in paise. */
+export interface GatewaySettlementEntry {
+  readonly entityId: string;
+  /** payment | refund | adjustment | transfer | … */
+  readonly type: string;
+  readonly debit: number;
+  readonly credit: number;
+  readonly amount: number;
+  readonly currency: string;
+  readonly fee: number;
+  readonly tax: number;
+  readonly onHold: boolean;
+  readonly settled: boolean;
+  /** Unix seconds. */
+  readonly createdAt: number;
+  readonly settledAt: number | null;
+  readonly settlementId: string | null;
+  readonly settlementUtr: string | null;
+  readonly orderId: string | null;
+  readonly orderReceipt: string | null;
+  readonly method: string | null;
+  readonly paymentId: string | null;
+}
+
 export interface CreateOrderInput {
   readonly amount: number;
   readonly currency: string;
@@ -86,4 +110,6 @@ export interface PaymentGateway {
   createRefund(input: CreateRefundInput): Promise<GatewayRefund>;
   findRefundByReceipt(paymentId: string, receipt: string): Promise<GatewayRefund | null>;
   fetchRefund(paymentId: string, refundId: string): Promise<GatewayRefund>;
+  /** Every entry settled on a day (`day` given) or in a month, all pages. */
+  fetchSettlementReport(period: { year: number; month: number; day?: number }): Promise<GatewaySettlementEntry[]>;
 }

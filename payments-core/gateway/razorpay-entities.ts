@@ -1,4 +1,4 @@
-import type { GatewayOrder, GatewayPayment, GatewayRefund } from './port.js';
+import type { GatewayOrder, GatewayPayment, GatewayRefund, GatewaySettlementEntry } from './port.js';
 
 /**
  * Razorpay JSON entities → port types, tolerant of the documented quirks: `notes` is `[]` when empty and
@@ -75,5 +75,28 @@ export function toGatewayRefund(e: Json): GatewayRefund {
     currency: String(e['currency'] ?? 'INR'),
     receipt: strOrNull(e['receipt']),
     status: raw === 'processed' || raw === 'failed' ? raw : 'pending',
+  };
+}
+
+export function toGatewaySettlementEntry(e: Json): GatewaySettlementEntry {
+  return {
+    entityId: String(e['entity_id']),
+    type: String(e['type'] ?? ''),
+    debit: int(e['debit']),
+    credit: int(e['credit']),
+    amount: int(e['amount']),
+    currency: String(e['currency'] ?? 'INR'),
+    fee: int(e['fee']),
+    tax: int(e['tax']),
+    onHold: truthy(e['on_hold']),
+    settled: truthy(e['settled']),
+    createdAt: int(e['created_at']),
+    settledAt: intOrNull(e['settled_at']),
+    settlementId: strOrNull(e['settlement_id']),
+    settlementUtr: strOrNull(e['settlement_utr']),
+    orderId: strOrNull(e['order_id']),
+    orderReceipt: strOrNull(e['order_receipt']),
+    method: strOrNull(e['method']),
+    paymentId: strOrNull(e['payment_id']),
   };
 }

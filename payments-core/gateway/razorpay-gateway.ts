@@ -7,9 +7,10 @@ import type {
   GatewayOrder,
   GatewayPayment,
   GatewayRefund,
+  GatewaySettlementEntry,
   PaymentGateway,
 } from './port.js';
-import { toGatewayOrder, toGatewayPayment, toGatewayRefund } from './razorpay-entities.js';
+import { toGatewayOrder, toGatewayPayment, toGatewayRefund, toGatewaySettlementEntry } from './razorpay-entities.js';
 
 type Json = Record<string, unknown>;
 
@@ -183,6 +184,16 @@ export function createRazorpayGateway(options: {
 
     async fetchRefund(paymentId: string, refundId: string): Promise<GatewayRefund> {
       return toGatewayRefund(await call<Json>(() => sdk.payments.fetchRefund(paymentId, refundId)));
+    },
+
+    async fetchSettlementReport(period): Promise<GatewaySettlementEntry[]> {
+      const entries: GatewaySettlementEntry[] = [];
+      const count = 1000;
+      for (let skip = 0; ; skip += count) {
+        const page = await call<{ items: Json[] }>(() => sdk.settlements.reports({ ...period, count, skip } as never));
+        entries.push(...page.items.map(toGatewaySettlementEntry));
+        if (page.items.length < count) return entries;
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Sql } from '../../platform/db.js';
 import { paise } from '../../platform/money.js';
 import type { GatewayPayment } from '../gateway/port.js';
+import { settleInstallmentOrder } from '../installments/settle-installment-order.js';
 import { captureLines } from '../ledger/journal-rules.js';
 import { postEntry } from '../ledger/post-entry.js';
 import { advanceOrder } from '../orders/advance-order.js';
@@ -14,8 +15,8 @@ export function localStatus(gateway: GatewayPayment): PaymentStatus {
 
 /**
  * Brings a local payment to the gateway's state inside the caller's transaction, posting the capture to
- * the ledger the one time the payment becomes captured. Returns the move made: a late or repeated state
- * is a no-op, never a step back.
+ * the ledger the one time the payment becomes captured, and settling the installment its order belongs to.
+ * Returns the move made: a late or repeated state is a no-op, never a step back.
  */
 export async function applyGatewayPayment(
   tx: Sql,
@@ -65,6 +66,7 @@ export async function applyGatewayPayment(
     });
   }
   await advanceOrder(tx, current.order_id, captured ? 'paid' : 'attempted', at);
+  if (captured) await settleInstallmentOrder(tx, current.order_id, at);
   const payment = await tx.one<Payment>(PAYMENT_BY_ID, { id: paymentId });
   if (payment === undefined) throw new Error(`payment ${paymentId} vanished`);
   return { move, payment };

@@ -4,15 +4,26 @@ import { AppError, conflict, invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Log } from '../../platform/log.js';
 import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
+import { ACTIVE_PLAN_FOR_ORDER, CLOSED_INSTALLMENT_FOR_ORDER } from '../installments/repository.js';
 import { advanceOrder } from '../orders/advance-order.js';
 import { ensureGatewayOrder } from '../orders/ensure-gateway-order.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
-import { INSERT_PAYMENT, PAYMENT_IN_FLIGHT_FOR_ORDER } from './repository.js';
+import {
+  INSERT_PAYMENT,
+  MARK_PAYMENT_FAILED,
+  MARK_PAYMENT_UNKNOWN,
+  PAYMENT_IN_FLIGHT_FOR_ORDER,
+} from './repository.js';
 import type { Payment } from './types.js';
 
 export interface CreatePaymentInput {
   readonly order_id: string;
+  /**
+   * The kosh payment id, which is the gateway idempotency key. Internal callers derive it from their own
+   * record (installment or retry attempt) so a rerun after a crash reuses it; the API leaves it random.
+   */
+  readonly payment_id?: string | undefined;
   readonly payment_method_id?: string | undefined;
   readonly vpa?: string | undefined;
   readonly capture?: 'auto' | 'manual' | undefined;
@@ -25,8 +36,8 @@ type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log };
 /**
  * Charges an order with a saved method or a UPI VPA. One payment at a time per order: while one is in
  * flight or captured, another is refused, so a client retry cannot charge twice. The local row is written
- * before the gateway call, which is keyed by the payment id; a gateway timeout leaves the payment
- * `created` for the webhook or a sync to settle.
+ * before the gateway call, which is keyed by the payment id; a gateway timeout or 5xx marks the payment
+ * `unknown` for the webhook or `resolveUnknownPayments` to settle by that key, never by a fresh charge.
  */
 export async function createPayment(deps: Deps, input: CreatePaymentInput): Promise<Payment> {
   if ((input.payment_method_id === undefined) === (input.vpa === undefined)) {
@@ -38,7 +49,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
       },
     ]);
   }
-  const id = newId('pay');
+  const id = input.payment_id ?? newId('pay');
   const prepared = await deps.db.transaction(async (tx) => {
     const order = await tx.one<{
       id: string;
@@ -56,6 +67,16 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
       ]);
     }
     if (order.status === 'paid') throw conflict('order_already_paid', `order ${order.id} is already paid`);
+    const plan = await tx.one<{ id: string }>(ACTIVE_PLAN_FOR_ORDER, { order_id: order.id });
+    if (plan !== undefined) {
+      throw conflict('order_has_installment_plan', `order ${order.id} is paid through installment plan ${plan.id}`, {
+        plan_id: plan.id,
+      });
+    }
+    const closed = await tx.one<{ id: string; status: string }>(CLOSED_INSTALLMENT_FOR_ORDER, { order_id: order.id });
+    if (closed !== undefined) {
+      throw conflict('installment_closed', `order ${order.id} belongs to installment ${closed.id} (${closed.status})`);
+    }
     const inFlight = await tx.one<{ id: string; status: string }>(PAYMENT_IN_FLIGHT_FOR_ORDER, { order_id: order.id });
     if (inFlight !== undefined) {
       throw conflict(
@@ -133,11 +154,29 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
     if (err instanceof AppError && err.kind === 'provider') {
       // The gateway refused the request outright: no money moved, so the attempt is recorded as failed.
       await deps.db.transaction((tx) =>
-        tx.run(
-          `UPDATE payments SET status = 'failed', error_code = $code, error_description = $description, failed_at = $at, updated_at = $at
-           WHERE id = $id AND status = 'created'`,
-          { id, code: err.code, description: err.message, at: deps.clock.now() },
-        ),
+        tx.run(MARK_PAYMENT_FAILED, {
+          id,
+          from: 'created',
+          code: err.code,
+          description: err.message,
+          at: deps.clock.now(),
+        }),
+      );
+    }
+    if (err instanceof AppError && err.kind === 'unavailable') {
+      // The request may have reached the gateway: the outcome is unknown until it is looked up by `id`.
+      await deps.db.transaction((tx) =>
+        tx.run(MARK_PAYMENT_UNKNOWN, { id, code: err.code, description: err.message, at: deps.clock.now() }),
+      );
+      deps.log.warn({ payment_id: id, err: err.message }, 'gateway payment outcome unknown');
+      throw new AppError(
+        'unavailable',
+        'payment_outcome_unknown',
+        'the gateway did not answer; the payment will be resolved',
+        {
+          extra: { payment_id: id },
+          cause: err,
+        },
       );
     }
     deps.log.warn(

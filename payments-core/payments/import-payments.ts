@@ -15,7 +15,7 @@ const BOOL = 'boolean';
 const SCHOOL_COLUMNS: ColumnKind[] = [V, V, V, V, V, T];
 const CUSTOMER_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, V, V, T];
 const STUDENT_COLUMNS: ColumnKind[] = [V, V, V, V, I, T];
-const METHOD_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, I, I, V, V, V, BOOL, T, T, T];
+const METHOD_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, I, I, V, V, V, BOOL, T, T, T, V];
 const ORDER_COLUMNS: ColumnKind[] = [V, V, V, B, V, V, V, V, V, T, T];
 const PAYMENT_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, B, V, V, V, B, B, B, B, V, V, V, V, V, V, V, T, T, T, T, T];
 const REFUND_COLUMNS: ColumnKind[] = [V, V, B, V, V, V, V, T, T, T, T];
@@ -186,6 +186,7 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
           m.createdAt,
           m.createdAt,
           null,
+          null, // mandate_type: imported methods carry no recurring-debit mandate
         ]),
       );
     }

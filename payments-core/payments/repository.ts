@@ -7,7 +7,7 @@ FROM payments t`;
 export const PAYMENT_BY_ID = `${PAYMENT_COLUMNS} WHERE t.id = $id`;
 export const PAYMENT_BY_GATEWAY_ID = `${PAYMENT_COLUMNS} WHERE t.gateway_payment_id = $gateway_payment_id`;
 export const PAYMENT_IN_FLIGHT_FOR_ORDER = `
-SELECT id, status FROM payments WHERE order_id = $order_id AND status IN ('created', 'authorized', 'captured')
+SELECT id, status FROM payments WHERE order_id = $order_id AND status IN ('created', 'unknown', 'authorized', 'captured')
 ORDER BY created_at LIMIT 1`;
 export const INSERT_PAYMENT = `
 INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, method, amount_minor, currency, status,
@@ -21,3 +21,15 @@ UPDATE payments SET status = $status, gateway_payment_id = coalesce(gateway_paym
   authorized_at = coalesce(authorized_at, $authorized_at), captured_at = coalesce(captured_at, $captured_at),
   failed_at = $failed_at, updated_at = $at
 WHERE id = $id`;
+export const MARK_PAYMENT_FAILED = `
+UPDATE payments SET status = 'failed', error_code = $code, error_description = $description, failed_at = $at, updated_at = $at
+WHERE id = $id AND status = $from`;
+export const MARK_PAYMENT_UNKNOWN = `
+UPDATE payments SET status = 'unknown', error_code = $code, error_description = $description, updated_at = $at
+WHERE id = $id AND status = 'created'`;
+/** Payments whose outcome kosh does not know: `unknown`, or `created` past the grace (the process died mid-call). */
+export const UNRESOLVED_PAYMENTS = `
+SELECT p.id, p.order_id, p.status, p.capture_mode, p.created_at, o.gateway_order_id
+FROM payments p JOIN orders o ON o.id = p.order_id
+WHERE p.status = 'unknown' OR (p.status = 'created' AND p.created_at <= $stale_before)
+ORDER BY p.created_at LIMIT $limit`;

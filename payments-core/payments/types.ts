@@ -1,4 +1,8 @@
-export type PaymentStatus = 'created' | 'authorized' | 'captured' | 'failed';
+/**
+ * `unknown`: the gateway call timed out after it was sent, so the charge may or may not exist. Only the
+ * resolver (or a webhook) moves it on, by looking the payment up by its kosh id; it is never charged again.
+ */
+export type PaymentStatus = 'created' | 'unknown' | 'authorized' | 'captured' | 'failed';
 
 export interface Payment {
   readonly object: 'payment';
@@ -29,7 +33,8 @@ export interface Payment {
 export type Move = 'apply' | 'noop' | 'illegal';
 
 /**
- * Payments move created → authorized → captured, or to failed. Razorpay's late authorisation
+ * Payments move created → authorized → captured, or to failed; created → unknown when the gateway did not
+ * answer, and unknown → authorized | captured | failed once the outcome is known. Razorpay's late authorisation
  * (failed → authorized, and on to captured) is accepted. Repeats are no-ops; any other backward move is
  * illegal: a 409 from the API, a no-op for a late webhook.
  */
@@ -38,11 +43,13 @@ export function paymentMove(from: PaymentStatus, to: PaymentStatus): Move {
   switch (from) {
     case 'created':
       return 'apply';
+    case 'unknown':
+      return to === 'created' ? 'illegal' : 'apply';
     case 'authorized':
-      return to === 'captured' || to === 'failed' ? 'apply' : 'illegal';
+      return to === 'captured' || to === 'failed' ? 'apply' : to === 'unknown' ? 'noop' : 'illegal';
     case 'failed':
-      return to === 'authorized' || to === 'captured' ? 'apply' : 'illegal';
+      return to === 'authorized' || to === 'captured' ? 'apply' : to === 'unknown' ? 'noop' : 'illegal';
     case 'captured':
-      return 'illegal';
+      return to === 'unknown' ? 'noop' : 'illegal';
   }
 }

@@ -17,3 +17,5 @@ export const FINISH_EVENT = `
 UPDATE webhook_events SET status = $status, attempts = attempts + 1, last_error = $error, applied_at = $applied_at
 WHERE id = $id`;
 export const PURGE_EXPIRED_EVENT_KEYS = 'DELETE FROM webhook_event_keys WHERE expires_at < $now';
+export const STATUS_OF_EVENTS = `
+SELECT status, count(*)::BIGINT AS n FROM webhook_events WHERE list_contains($ids, id) GROUP BY status`;

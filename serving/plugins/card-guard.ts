@@ -13,7 +13,8 @@ declare module 'fastify' {
   }
 }
 
-function refuse(fields: readonly string[]): AppError {
+/** The 422 for a body, query or upload carrying card data, naming the fields. */
+export function refuseCardData(fields: readonly string[]): AppError {
   return new AppError(
     'invalid',
     'card_data_not_accepted',
@@ -37,7 +38,7 @@ export function registerJsonWithCardGuard(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     const query = request.url.indexOf('?');
     if (query >= 0 && containsPan(decodeURIComponent(request.url.slice(query + 1).replace(/\+/g, ' ')))) {
-      throw refuse(['/query']);
+      throw refuseCardData(['/query']);
     }
   });
   app.removeContentTypeParser('application/json');
@@ -54,7 +55,7 @@ export function registerJsonWithCardGuard(app: FastifyInstance): void {
       parsed = JSON.parse(text);
     } catch {
       if (guard && containsPan(text)) {
-        done(refuse([]), undefined);
+        done(refuseCardData([]), undefined);
         return;
       }
       const err = Object.assign(new Error('body is not valid JSON'), {
@@ -68,7 +69,7 @@ export function registerJsonWithCardGuard(app: FastifyInstance): void {
       const fields = findCardData(parsed);
       // The raw text catches numbers JSON.parse has already rounded.
       if (fields.length > 0 || containsPan(text)) {
-        done(refuse(fields), undefined);
+        done(refuseCardData(fields), undefined);
         return;
       }
     }

@@ -3,6 +3,7 @@ import { AppError, type ErrorKind, type FieldError } from '../../platform/errors
 
 const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
+  malformed: 400,
   invalid: 422,
   conflict: 409,
   unauthorized: 401,

@@ -1,8 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../bin/cli.js';
+import { SCHEDULE_RULES } from '../../pipelines/schedule.js';
+import { loadConfig } from '../../platform/config.js';
+import { startKosh } from '../../serving/server.js';
+import { SERVER_FILE } from '../../serving/server-file.js';
 
 describe('kosh CLI', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -35,6 +39,88 @@ describe('kosh CLI', () => {
       ).toBe(0);
       expect(out.join('\n')).toMatch(/secret \(shown once\): kosh_/);
       expect(await main(['keys', 'create', '--scopes', 'everything'], env)).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('kosh jobs', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const capture = () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((m: unknown) => out.push(String(m)));
+    vi.spyOn(console, 'error').mockImplementation((m: unknown) => out.push(String(m)));
+    return out;
+  };
+
+  it('when no server runs → list, run and runs open the database in this process', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kosh-jobs-'));
+    const out = capture();
+    try {
+      const env = { KOSH_DATA_DIR: dir, LOG_LEVEL: 'silent', KOSH_SCHEDULE_WEBHOOK_RETRY: 'off' };
+      expect(await main(['jobs', 'list'], env)).toBe(0);
+      const list = out.join('\n');
+      expect(list).toMatch(/webhook-retry\s+\* \* \* \* \*\s+off/);
+      expect(list).toMatch(/purge-expired-keys\s+0 \* \* \* \*\s+yes/);
+      expect(list).toContain('in this process');
+      out.length = 0;
+      expect(await main(['jobs', 'run', 'purge-expired-keys'], env)).toBe(0);
+      expect(out.join('\n')).toMatch(/purge-expired-keys: succeeded in \d+ ms \(run jrun_\w+, in this process/);
+      expect(out.join('\n')).toContain('idempotency_keys: 0');
+      out.length = 0;
+      expect(await main(['jobs', 'runs', 'purge-expired-keys'], env)).toBe(0);
+      expect(out.join('\n')).toMatch(/jrun_\w+\s+manual\s+succeeded/);
+      out.length = 0;
+      expect(await main(['jobs', 'run', 'no-such-job'], env)).toBe(1);
+      expect(out.join('\n')).toContain('No job named no-such-job');
+      expect(await main(['jobs', 'run'], env)).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when a schedule override is not a cron expression or names no job → exit 2 listing both', async () => {
+    const out = capture();
+    const code = await main(['jobs', 'list'], {
+      KOSH_SCHEDULE_WEBHOOK_RETRY: 'every minute',
+      KOSH_SCHEDULE_NOPE: 'off',
+    });
+    expect(code).toBe(2);
+    expect(out.join('\n')).toContain('KOSH_SCHEDULE_WEBHOOK_RETRY');
+    expect(out.join('\n')).toContain('KOSH_SCHEDULE_NOPE');
+  });
+
+  it('when kosh serve runs → the CLI goes through its API with the key from the 0600 server file, removed on close', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kosh-jobs-server-'));
+    const out = capture();
+    const env = { KOSH_DATA_DIR: dir, LOG_LEVEL: 'silent', PORT: '0' };
+    const kosh = await startKosh(loadConfig(env, SCHEDULE_RULES));
+    try {
+      const file = path.join(dir, SERVER_FILE);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ url: kosh.url });
+      // The database is the server's: only its API can run the job.
+      expect(await main(['jobs', 'run', 'purge-expired-keys'], env)).toBe(0);
+      expect(out.join('\n')).toContain(`via the server at ${kosh.url}`);
+      out.length = 0;
+      expect(await main(['jobs', 'list'], env)).toBe(0);
+      expect(out.join('\n')).toMatch(/purge-expired-keys\s+0 \* \* \* \*\s+yes\s+no\s+succeeded/);
+      out.length = 0;
+      expect(await main(['jobs', 'runs', 'no-such-job'], env)).toBe(1);
+      expect(out.join('\n')).toContain('No job named no-such-job');
+      expect(
+        await kosh.db.all('SELECT job, trigger, status FROM job_runs WHERE trigger = $t', { t: 'manual' }),
+      ).toEqual([{ job: 'purge-expired-keys', trigger: 'manual', status: 'succeeded' }]);
+    } finally {
+      await kosh.close();
+    }
+    try {
+      expect(existsSync(path.join(dir, SERVER_FILE))).toBe(false);
+      out.length = 0;
+      expect(await main(['jobs', 'runs', 'purge-expired-keys'], env)).toBe(0);
+      expect(out.join('\n')).toMatch(/jrun_\w+\s+manual\s+succeeded/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -22,6 +22,8 @@ export interface Harness {
   readonly url: string;
   readonly db: Db;
   readonly sim: RazorpaySimulator;
+  /** The gateway the app uses (the real SDK adapter, wrapped if asked): for calling job functions directly. */
+  readonly gateway: PaymentGateway;
   readonly inbox: WebhookInbox;
   readonly adminKey: string;
   /** Every log line the app wrote. */
@@ -52,6 +54,8 @@ export async function startHarness(
     /** Wraps the real SDK adapter, e.g. to crash after a gateway call has gone through. */
     wrapGateway?: (gateway: PaymentGateway) => PaymentGateway;
     simulator?: { latencyMs?: number; refundProcessingMs?: number | null };
+    /** The adapter's HTTP timeout (default 10 s): short in tests of unknown outcomes. */
+    gatewayTimeoutMs?: number;
   } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? systemClock;
@@ -72,7 +76,12 @@ export async function startHarness(
     latencyMs: options.simulator?.latencyMs ?? 0,
     seed: 7,
   });
-  const real = createRazorpayGateway({ keyId: KEY_ID, keySecret: KEY_SECRET, apiUrl: sim.url });
+  const real = createRazorpayGateway({
+    keyId: KEY_ID,
+    keySecret: KEY_SECRET,
+    apiUrl: sim.url,
+    ...(options.gatewayTimeoutMs === undefined ? {} : { timeoutMs: options.gatewayTimeoutMs }),
+  });
   const gateway = options.wrapGateway?.(real) ?? real;
   const inbox = createWebhookInbox({ db, clock, log });
   const app = await buildApp({
@@ -118,6 +127,7 @@ export async function startHarness(
     url,
     db,
     sim,
+    gateway,
     inbox,
     adminKey,
     logs,

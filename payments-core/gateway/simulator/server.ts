@@ -18,6 +18,7 @@
  *     would, auto-captured (Razorpay's default account setting)
  *   POST /v1/sim/refunds/:id/process {status: processed | failed} → settles a pending refund by hand
  *   POST /v1/sim/webhooks/replay {event_id?} → delivers already-sent events again (all, or one)
+ *   GET /v1/settlements/recon/combined, POST /v1/sim/settlements/discrepancies → see settlements.ts
  *
  * Webhooks: every state change emits a Razorpay-format event, signed (hex HMAC-SHA256 of the raw body),
  * with `x-razorpay-event-id`, delivered at least once (retries on non-2xx), optionally duplicated
@@ -34,6 +35,7 @@ import {
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { razorpayFee } from '../fees.js';
+import { createSettlementReports } from './settlements.js';
 import { cardNetwork, DECLINES, type Decline, VPA_FAILURE } from './test-mode.js';
 
 export interface WebhookOptions {
@@ -61,6 +63,18 @@ export interface SimulatorOptions {
   /** Delay before a pending refund is processed; null keeps refunds pending until /v1/sim/refunds/:id/process. */
   readonly refundProcessingMs?: number | null;
   readonly accountId?: string;
+  /**
+   * Failure injection for unknown outcomes: the next `count` requests whose path matches are carried out
+   * (the write happens, webhooks included) and then never answered (`hang`, the client's timeout fires) or
+   * answered by a reset socket (`reset`).
+   */
+  readonly dropResponses?: DropResponses | null;
+}
+
+export interface DropResponses {
+  readonly path: RegExp;
+  readonly count: number;
+  readonly mode?: 'hang' | 'reset';
 }
 
 export interface Delivery {
@@ -203,6 +217,7 @@ const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number
 
 export async function startRazorpaySimulator(initial: SimulatorOptions): Promise<RazorpaySimulator> {
   let options: SimulatorOptions = { refundProcessingMs: 0, ...initial };
+  let dropsLeft = initial.dropResponses?.count ?? 0;
   const random = prng(initial.seed ?? Date.now() % 2 ** 31);
   const id = (prefix: string) => {
     let s = '';
@@ -497,6 +512,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     return { id: token.id, entity: 'token', method: 'card', card, created_at: now() };
   }
 
+  const settlements = createSettlementReports({ payments, refunds, orders, badRequest });
+
   // ---- HTTP -------------------------------------------------------------------------------------------
   type Handler = (m: RegExpExecArray, body: Json, query: URLSearchParams) => unknown;
   const routes: [string, RegExp, Handler, boolean][] = [
@@ -614,6 +631,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       },
       false,
     ],
+    ['GET', /^\/v1\/settlements\/recon\/combined$/, (_m, _b, q) => settlements.report(q), false],
+    ['POST', /^\/v1\/sim\/settlements\/discrepancies$/, (_m, b) => settlements.configure(b), false],
   ];
 
   const authorized = (req: IncomingMessage): boolean => {
@@ -625,7 +644,14 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let routed = false;
     const send = (status: number, body: unknown) => {
+      const drop = options.dropResponses;
+      if (routed && drop !== null && drop !== undefined && dropsLeft > 0 && drop.path.test(req.url ?? '')) {
+        dropsLeft--;
+        if (drop.mode === 'reset') res.destroy();
+        return;
+      }
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
@@ -643,6 +669,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       const route = routes.find(([method, pattern]) => method === req.method && pattern.test(url.pathname));
       if (route === undefined) throw badRequest('The requested URL was not found on the server.');
       const [, pattern, handler, isWrite] = route;
+      routed = true;
       if (!url.pathname.startsWith('/v1/sim/') && (options.latencyMs ?? 0) > 0) {
         await new Promise((r) => setTimeout(r, options.latencyMs));
       }
@@ -687,6 +714,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     deliveries,
     configure: (partial) => {
       options = { ...options, ...partial };
+      if (partial.dropResponses !== undefined) dropsLeft = partial.dropResponses?.count ?? 0;
       if (queue.length > 0) void pump();
     },
     idle: () =>

@@ -1,0 +1,230 @@
+/**
+ * The simulator's Settlement Recon report (`GET /v1/settlements/recon/combined?year=&month=[&day=]`, with
+ * `count`/`skip` pages), built from the payments it captured and the refunds it processed, settled the same
+ * day (T+0, so a demo reconciles today's activity). Days are IST, as on Razorpay's dashboard.
+ *
+ * Discrepancies make the demo a real reconciliation: configured with `POST /v1/sim/settlements/discrepancies`
+ * (kept for later reports) or per request in the query, merged:
+ *   drop=pay_a,rfnd_b          leave these entities out of the report
+ *   alter_amount=pay_a:100     report the amount 100 paise higher (negative: lower)
+ *   alter_fee=pay_a:-50        report the fee 50 paise lower (the GST on it unchanged)
+ *   unknown=2                  add 2 captured payments kosh has never seen
+ */
+import { razorpayFee } from '../fees.js';
+
+type Json = Record<string, unknown>;
+
+interface SimPayment {
+  readonly id: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: string;
+  readonly order_id: string;
+  readonly method: string;
+  readonly captured: boolean;
+  readonly fee: number | null;
+  readonly tax: number | null;
+  readonly [key: string]: unknown;
+}
+interface SimRefund {
+  readonly id: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly payment_id: string;
+  readonly status: string;
+  readonly [key: string]: unknown;
+}
+interface SimOrder {
+  readonly receipt: string | null;
+  readonly [key: string]: unknown;
+}
+
+export interface SettlementDiscrepancies {
+  readonly drop: readonly string[];
+  readonly alterAmount: Readonly<Record<string, number>>;
+  readonly alterFee: Readonly<Record<string, number>>;
+  readonly unknown: number;
+}
+
+const NONE: SettlementDiscrepancies = { drop: [], alterAmount: {}, alterFee: {}, unknown: 0 };
+const IST_OFFSET_S = 330 * 60;
+const ID = /^[A-Za-z]+_[A-Za-z0-9]+$/;
+
+/** The report and its discrepancy setting over the simulator's own maps; `badRequest` makes its 400s. */
+export function createSettlementReports(state: {
+  payments: ReadonlyMap<string, SimPayment>;
+  refunds: ReadonlyMap<string, SimRefund>;
+  orders: ReadonlyMap<string, SimOrder>;
+  badRequest: (description: string, field?: string) => Error;
+}) {
+  let configured = NONE;
+
+  const ids = (value: unknown, field: string): string[] => {
+    const list = Array.isArray(value) ? value.map(String) : String(value ?? '').split(',');
+    const out = list.map((s) => s.trim()).filter((s) => s !== '');
+    if (out.some((s) => !ID.test(s))) throw state.badRequest(`${field}: a list of entity ids`, field);
+    return out;
+  };
+  const deltas = (value: unknown, field: string): Record<string, number> => {
+    const entries: [string, unknown][] =
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? Object.entries(value)
+        : String(value ?? '')
+            .split(',')
+            .filter((pair) => pair.trim() !== '')
+            .map((pair) => {
+              const [entity = '', delta = ''] = pair.split(':');
+              return [entity.trim(), delta.trim() === '' ? Number.NaN : Number(delta)];
+            });
+    const out: Record<string, number> = {};
+    for (const [entity, delta] of entries) {
+      if (!ID.test(entity) || typeof delta !== 'number' || !Number.isSafeInteger(delta)) {
+        throw state.badRequest(`${field}: entity_id:paise pairs`, field);
+      }
+      out[entity] = delta;
+    }
+    return out;
+  };
+  const parse = (get: (name: string) => unknown): SettlementDiscrepancies => {
+    const unknown = Number(get('unknown') ?? 0);
+    if (!Number.isSafeInteger(unknown) || unknown < 0 || unknown > 1000) {
+      throw state.badRequest('unknown: a count from 0 to 1000', 'unknown');
+    }
+    return {
+      drop: ids(get('drop'), 'drop'),
+      alterAmount: deltas(get('alter_amount'), 'alter_amount'),
+      alterFee: deltas(get('alter_fee'), 'alter_fee'),
+      unknown,
+    };
+  };
+
+  /** Unix-second bounds of the IST day or month asked for. */
+  const period = (q: URLSearchParams): [number, number] => {
+    const year = Number(q.get('year'));
+    const month = Number(q.get('month'));
+    const day = q.get('day') === null ? null : Number(q.get('day'));
+    if (!Number.isInteger(year) || year < 2000 || year > 2100)
+      throw state.badRequest('The year field is required.', 'year');
+    if (!Number.isInteger(month) || month < 1 || month > 12)
+      throw state.badRequest('The month field is required.', 'month');
+    if (day !== null && (!Number.isInteger(day) || day < 1 || day > 31)) throw state.badRequest('Invalid day', 'day');
+    const start = Date.UTC(year, month - 1, day ?? 1) / 1000 - IST_OFFSET_S;
+    const end = (day === null ? Date.UTC(year, month, 1) : Date.UTC(year, month - 1, day + 1)) / 1000 - IST_OFFSET_S;
+    return [start, end];
+  };
+
+  function report(q: URLSearchParams): Json {
+    const [start, end] = period(q);
+    const count = Math.min(Math.max(Number(q.get('count') ?? 10) || 10, 1), 1000);
+    const skip = Math.max(Number(q.get('skip') ?? 0) || 0, 0);
+    const asked = parse((name) => q.get(name) ?? undefined);
+    const d: SettlementDiscrepancies = {
+      drop: [...configured.drop, ...asked.drop],
+      alterAmount: { ...configured.alterAmount, ...asked.alterAmount },
+      alterFee: { ...configured.alterFee, ...asked.alterFee },
+      unknown: configured.unknown + asked.unknown,
+    };
+    const label = new Date((start + IST_OFFSET_S) * 1000).toISOString().slice(0, 10).replace(/-/g, '');
+    const settlement = { settlement_id: `setl_Sim${label}`, settlement_utr: `SIMUTR${label}X` };
+    const createdAt = (e: { readonly [key: string]: unknown }) => Number(e['created_at'] ?? 0);
+    const inPeriod = (t: number) => t >= start && t < end;
+    const items: Json[] = [];
+    for (const p of state.payments.values()) {
+      if (!p.captured || !inPeriod(createdAt(p))) continue;
+      const amount = p.amount + (d.alterAmount[p.id] ?? 0);
+      const fee = (p.fee ?? 0) + (d.alterFee[p.id] ?? 0);
+      items.push(
+        entry(p.id, 'payment', 0, amount - fee, amount, p.currency, fee, p.tax ?? 0, createdAt(p), {
+          ...settlement,
+          order_id: p.order_id,
+          order_receipt: state.orders.get(p.order_id)?.receipt ?? null,
+          method: p.method,
+          payment_id: null,
+        }),
+      );
+    }
+    for (const r of state.refunds.values()) {
+      if (r.status !== 'processed' || !inPeriod(createdAt(r))) continue;
+      const payment = state.payments.get(r.payment_id);
+      const amount = r.amount + (d.alterAmount[r.id] ?? 0);
+      items.push(
+        entry(r.id, 'refund', amount, 0, amount, r.currency, 0, 0, createdAt(r), {
+          ...settlement,
+          order_id: payment?.order_id ?? null,
+          order_receipt: null,
+          method: payment?.method ?? null,
+          payment_id: r.payment_id,
+        }),
+      );
+    }
+    for (let i = 0; i < d.unknown; i++) {
+      const amount = 10_000 * (i + 1);
+      const { fee, tax } = razorpayFee(amount);
+      items.push(
+        entry(`pay_SimUnknown${label}${i}`, 'payment', 0, amount - fee, amount, 'INR', fee, tax, start + 3600, {
+          ...settlement,
+          order_id: `order_SimUnknown${label}${i}`,
+          order_receipt: null,
+          method: 'upi',
+          payment_id: null,
+        }),
+      );
+    }
+    const dropped = new Set(d.drop);
+    const kept = items.filter((e) => !dropped.has(String(e['entity_id'])));
+    kept.sort((a, b) => Number(a['created_at']) - Number(b['created_at']));
+    const page = kept.slice(skip, skip + count);
+    return { entity: 'collection', count: page.length, items: page };
+  }
+
+  return {
+    report,
+    /** Replaces the discrepancies applied to every later report; answers the new setting. */
+    configure(body: Json): Json {
+      configured = parse((name) => body[name]);
+      return {
+        drop: configured.drop,
+        alter_amount: configured.alterAmount,
+        alter_fee: configured.alterFee,
+        unknown: configured.unknown,
+      };
+    },
+  };
+}
+
+function entry(
+  entityId: string,
+  type: 'payment' | 'refund',
+  debit: number,
+  credit: number,
+  amount: number,
+  currency: string,
+  fee: number,
+  tax: number,
+  createdAt: number,
+  rest: Json,
+): Json {
+  return {
+    entity_id: entityId,
+    type,
+    debit,
+    credit,
+    amount,
+    currency,
+    fee,
+    tax,
+    on_hold: false,
+    settled: true,
+    created_at: createdAt,
+    settled_at: createdAt,
+    posted_at: null,
+    credit_type: 'default',
+    description: null,
+    notes: null,
+    card_network: null,
+    card_issuer: null,
+    card_type: null,
+    dispute_id: null,
+    ...rest,
+  };
+}

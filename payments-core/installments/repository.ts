@@ -1,0 +1,75 @@
+export const PLAN_ROW = `
+SELECT id, order_id, customer_id, school_id, amount_minor AS amount, currency, status, created_at, cancelled_at, paid_at
+FROM installment_plans WHERE id = $id`;
+/** Any plan that is not cancelled owns its order's payment: the order is paid through it, not directly. */
+export const ACTIVE_PLAN_FOR_ORDER = `
+SELECT id FROM installment_plans WHERE order_id = $order_id AND status <> 'cancelled' LIMIT 1`;
+export const INSERT_PLAN = `
+INSERT INTO installment_plans (id, order_id, customer_id, school_id, amount_minor, currency, status, created_at, updated_at)
+VALUES ($id, $order_id, $customer_id, $school_id, $amount, $currency, 'scheduled', $at, $at)`;
+export const SET_PLAN_STATUS = `
+UPDATE installment_plans SET status = $status, paid_at = $paid_at, updated_at = $at WHERE id = $id AND status <> $status`;
+export const CANCEL_PLAN = `
+UPDATE installment_plans SET status = 'cancelled', cancelled_at = $at, updated_at = $at WHERE id = $id`;
+
+export const INSTALLMENT_COLUMNS = `
+SELECT 'installment' AS object, t.id, t.plan_id, t.seq, t.kind, t.order_id, t.amount_minor AS amount, t.currency, t.due_at,
+       t.status, t.attempts, t.last_payment_id, t.last_error_code, t.paid_at
+FROM installments t`;
+export const INSTALLMENTS_OF_PLAN = `${INSTALLMENT_COLUMNS} WHERE t.plan_id = $plan_id ORDER BY t.seq`;
+export const INSTALLMENT_BY_ID = `${INSTALLMENT_COLUMNS} WHERE t.id = $id`;
+export const INSTALLMENT_BY_ORDER = `${INSTALLMENT_COLUMNS} WHERE t.order_id = $order_id`;
+export const INSERT_INSTALLMENT = `
+INSERT INTO installments (id, plan_id, seq, kind, order_id, amount_minor, currency, due_at, status, attempts,
+  last_payment_id, created_at, updated_at)
+VALUES ($id, $plan_id, $seq, $kind, $order_id, $amount, $currency, $due_at, $status, $attempts, $last_payment_id, $at, $at)`;
+export const START_INSTALLMENT_ATTEMPT = `
+UPDATE installments SET status = 'processing', attempts = $attempt, last_payment_id = $payment_id, updated_at = $at
+WHERE id = $id AND status = 'scheduled' AND attempts = $attempt - 1`;
+export const SET_INSTALLMENT_STATUS = `
+UPDATE installments SET status = $status, last_error_code = coalesce($error_code, last_error_code), updated_at = $at
+WHERE id = $id AND status = $from`;
+export const MARK_INSTALLMENT_PAID = `
+UPDATE installments SET status = 'paid', paid_at = $at, updated_at = $at WHERE id = $id AND status <> 'paid'`;
+export const SUPERSEDE_OPEN_INSTALLMENTS = `
+UPDATE installments SET status = 'superseded', updated_at = $at
+WHERE plan_id = $plan_id AND kind = 'scheduled' AND status IN ('scheduled', 'retrying', 'requires_authentication', 'failed')`;
+export const CANCEL_OPEN_INSTALLMENTS = `
+UPDATE installments SET status = 'cancelled', updated_at = $at
+WHERE plan_id = $plan_id AND status IN ('scheduled', 'retrying', 'requires_authentication', 'failed')`;
+/** Retry items of installments the plan no longer charges: cancelled with the plan or superseded by a payoff. */
+export const CANCEL_RETRIES_OF_CLOSED_INSTALLMENTS = `
+UPDATE retry_items SET state = 'cancelled', reason = $reason, next_attempt_at = NULL, updated_at = $at
+WHERE source_type = 'installment' AND state IN ('scheduled', 'requires_authentication')
+  AND source_id IN (SELECT id FROM installments WHERE plan_id = $plan_id AND status IN ('superseded', 'cancelled'))`;
+
+export const DUE_INSTALLMENTS = `
+SELECT i.id FROM installments i JOIN installment_plans p ON p.id = i.plan_id
+WHERE i.status = 'scheduled' AND i.due_at <= $now AND p.status <> 'cancelled'
+ORDER BY i.due_at, i.id LIMIT $limit`;
+export const PROCESSING_INSTALLMENTS = `
+SELECT id FROM installments WHERE status = 'processing' ORDER BY updated_at, id LIMIT $limit`;
+/** Scheduled installments due soon on a mandate method: their pre-debit notice goes out now. */
+export const UPCOMING_MANDATE_DEBITS = `
+SELECT i.id, i.amount_minor AS amount, i.currency, i.due_at, p.customer_id, m.id AS payment_method_id, m.mandate_type
+FROM installments i
+JOIN installment_plans p ON p.id = i.plan_id
+JOIN payment_methods m ON m.customer_id = p.customer_id AND m.is_default AND m.deleted_at IS NULL
+WHERE i.status = 'scheduled' AND p.status <> 'cancelled' AND m.mandate_type IS NOT NULL
+  AND i.due_at > $now AND i.due_at <= $horizon
+ORDER BY i.due_at LIMIT $limit`;
+export const CHARGE_CONTEXT = `
+SELECT i.id, i.plan_id, i.kind, i.order_id, i.amount_minor AS amount, i.currency, i.status, i.attempts, i.last_payment_id,
+       p.customer_id, p.status AS plan_status
+FROM installments i JOIN installment_plans p ON p.id = i.plan_id WHERE i.id = $id`;
+/** A charge in flight on any of the plan's orders: a retry attempt started, or a payment not yet settled. */
+export const CHARGE_IN_FLIGHT_FOR_PLAN = `
+SELECT p.id FROM payments p JOIN installments i ON i.order_id = p.order_id
+WHERE i.plan_id = $plan_id AND p.status IN ('created', 'unknown', 'authorized')
+UNION ALL
+SELECT r.id FROM retry_items r JOIN installments i ON r.source_type = 'installment' AND r.source_id = i.id
+WHERE i.plan_id = $plan_id AND r.state = 'processing'
+LIMIT 1`;
+/** An installment order the plan no longer charges (superseded by a payoff, or cancelled). */
+export const CLOSED_INSTALLMENT_FOR_ORDER = `
+SELECT id, status FROM installments WHERE order_id = $order_id AND status IN ('superseded', 'cancelled')`;

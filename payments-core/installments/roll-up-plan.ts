@@ -1,0 +1,47 @@
+import type { Sql } from '../../platform/db.js';
+import { advanceOrder } from '../orders/advance-order.js';
+import { INSTALLMENTS_OF_PLAN, PLAN_ROW, SET_PLAN_STATUS } from './repository.js';
+import type { Installment, PlanStatus } from './types.js';
+
+/** Installments that count towards the plan: not superseded or cancelled, and a payoff only once in flight or paid. */
+export function countedInstallments(installments: readonly Installment[]): Installment[] {
+  return installments.filter(
+    (i) =>
+      i.status !== 'superseded' &&
+      i.status !== 'cancelled' &&
+      (i.kind === 'scheduled' || i.status === 'paid' || i.status === 'processing'),
+  );
+}
+
+/**
+ * The plan's status from its installments: cancelled; paid when every counted installment is; failed when
+ * one is dead-lettered; past_due while one is being retried or needs the customer; partially_paid; else
+ * scheduled.
+ */
+export function planStatus(cancelled: boolean, installments: readonly Installment[]): PlanStatus {
+  if (cancelled) return 'cancelled';
+  const counted = countedInstallments(installments);
+  if (counted.length > 0 && counted.every((i) => i.status === 'paid')) return 'paid';
+  if (counted.some((i) => i.status === 'failed')) return 'failed';
+  if (counted.some((i) => i.status === 'retrying' || i.status === 'requires_authentication')) return 'past_due';
+  if (counted.some((i) => i.status === 'paid')) return 'partially_paid';
+  return 'scheduled';
+}
+
+/** Recomputes and stores the plan's status in the caller's transaction; a paid plan pays its parent order. */
+export async function rollUpPlan(tx: Sql, planId: string, at: Date): Promise<PlanStatus> {
+  const plan = await tx.one<{ order_id: string; cancelled_at: Date | null; paid_at: Date | null }>(PLAN_ROW, {
+    id: planId,
+  });
+  if (plan === undefined) throw new Error(`installment plan ${planId} not found`);
+  const installments = await tx.all<Installment>(INSTALLMENTS_OF_PLAN, { plan_id: planId });
+  const status = planStatus(plan.cancelled_at !== null, installments);
+  await tx.run(SET_PLAN_STATUS, {
+    id: planId,
+    status,
+    paid_at: status === 'paid' ? (plan.paid_at ?? at) : null,
+    at,
+  });
+  if (status === 'paid') await advanceOrder(tx, plan.order_id, 'paid', at);
+  return status;
+}

@@ -1,0 +1,93 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
+import { AppError } from '../../platform/errors.js';
+import type { JobFn } from '../../platform/job.js';
+import type { Log } from '../../platform/log.js';
+import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
+import { SET_GATEWAY_ORDER } from '../orders/repository.js';
+import { applyGatewayPayment } from './apply-gateway-payment.js';
+import { MARK_PAYMENT_FAILED, UNRESOLVED_PAYMENTS } from './repository.js';
+
+type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log };
+
+/** How long the gateway gets to show a payment before kosh concludes it never arrived. */
+export const UNKNOWN_GRACE_MS = 15 * 60_000;
+export const NOT_RECEIVED = 'not_received_by_gateway';
+
+interface Unresolved {
+  id: string;
+  order_id: string;
+  status: 'created' | 'unknown';
+  capture_mode: 'auto' | 'manual';
+  created_at: Date;
+  gateway_order_id: string | null;
+}
+
+/** The gateway order of a kosh order: the stored id, else a lookup by receipt (the kosh order id). */
+async function gatewayOrderOf(deps: Deps, p: Unresolved): Promise<string | null> {
+  if (p.gateway_order_id !== null) return p.gateway_order_id;
+  const found = await deps.gateway.findOrderByReceipt(p.order_id);
+  if (found === null) return null;
+  await deps.db.run(SET_GATEWAY_ORDER, { id: p.order_id, gateway_order_id: found.id, at: deps.clock.now() });
+  return found.id;
+}
+
+/**
+ * The janitor for payments whose gateway call timed out (Kill Bill's UNKNOWN state): each is looked up at
+ * the gateway by its kosh id, never charged again. Found → applied (an auto-capture payment left authorised
+ * is captured, which the gateway makes idempotent); still absent after `UNKNOWN_GRACE_MS` → failed with
+ * `not_received_by_gateway`; otherwise left for the next run. Payments stuck `created` past the grace (the
+ * process died during the call) are resolved the same way.
+ */
+export const resolveUnknownPayments: JobFn<Deps> = async (deps, { now }) => {
+  const staleBefore = new Date(now.getTime() - UNKNOWN_GRACE_MS);
+  const rows = await deps.db.all<Unresolved>(UNRESOLVED_PAYMENTS, { stale_before: staleBefore, limit: 100 });
+  let resolved = 0;
+  let notReceived = 0;
+  let pending = 0;
+  let errors = 0;
+  for (const p of rows) {
+    try {
+      const gatewayOrderId = await gatewayOrderOf(deps, p);
+      let found: GatewayPayment | null =
+        gatewayOrderId === null ? null : await deps.gateway.findPayment(gatewayOrderId, p.id);
+      if (found === null) {
+        if (p.created_at > staleBefore) {
+          pending++;
+          continue;
+        }
+        const changed = await deps.db.transaction((tx) =>
+          tx.run(MARK_PAYMENT_FAILED, {
+            id: p.id,
+            from: p.status,
+            code: NOT_RECEIVED,
+            description: 'the gateway has no payment with this kosh id',
+            at: deps.clock.now(),
+          }),
+        );
+        if (changed === 1) notReceived++;
+        continue;
+      }
+      if (found.status === 'created') {
+        pending++;
+        continue;
+      }
+      if (found.status === 'authorized' && p.capture_mode === 'auto') {
+        found = await deps.gateway.capturePayment(found.id, found.amount, found.currency);
+      }
+      const settled = found;
+      const { move } = await deps.db.transaction((tx) => applyGatewayPayment(tx, p.id, settled, deps.clock.now()));
+      if (move === 'apply') resolved++;
+    } catch (err) {
+      errors++;
+      deps.log.warn(
+        {
+          payment_id: p.id,
+          err: err instanceof AppError ? err.code : err instanceof Error ? err.message : String(err),
+        },
+        'unknown payment not resolved',
+      );
+    }
+  }
+  return { scanned: rows.length, resolved, not_received: notReceived, pending, errors };
+};

@@ -1,0 +1,124 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
+import { invalid, malformed } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import { POST_RUN_ADJUSTMENTS } from './adjustment-rules.js';
+import { getReconciliationRun } from './find-reconciliation-runs.js';
+import {
+  COMPARE_REPORT,
+  DROP_STAGING,
+  INSERT_MISSING_AT_GATEWAY,
+  INSERT_REPORT_ITEMS,
+  INSERT_RUN,
+  REPORT_WINDOW,
+} from './repository.js';
+import { stageSettlementReport } from './stage-report.js';
+import { type AmountUnit, DEFAULT_TOLERANCES, type ReconRunDetail, type ReconTolerances } from './types.js';
+
+export interface ReconcileReportInput {
+  readonly source: 'upload' | 'gateway';
+  /** The CSV text, or a file already on disk (the bulk path). */
+  readonly report: { readonly csv: string } | { readonly path: string };
+  readonly unit?: AmountUnit | undefined;
+  /** The IST day a gateway report was fetched for. */
+  readonly reportDate?: string | undefined;
+  /** kosh captures in [windowStart, windowEnd] must appear in the report; defaults to the span of its payments. */
+  readonly windowStart?: Date | undefined;
+  readonly windowEnd?: Date | undefined;
+  readonly tolerances?: Partial<ReconTolerances> | undefined;
+}
+
+function checkTolerance(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw invalid('invalid_tolerance', `${name} must be a non-negative integer number of paise`, [
+      { field: `/${name}`, code: 'invalid_tolerance', message: 'a non-negative integer number of paise' },
+    ]);
+  }
+}
+
+/**
+ * Reconciles one Razorpay Settlement Recon report against kosh's payments, refunds and ledger, set-wise in
+ * DuckDB: every line is matched, missing in kosh, or an amount or fee mismatch; kosh captures in the
+ * report's window that it does not list are missing at the gateway. Differences within tolerance are booked
+ * by balanced adjustment entries; the rest stay open. The run, its items and its entries commit together;
+ * a bad report stores nothing.
+ */
+export async function reconcileSettlementReport(
+  deps: { db: Db; clock: Clock },
+  input: ReconcileReportInput,
+): Promise<ReconRunDetail> {
+  const tolerances = { ...DEFAULT_TOLERANCES, ...input.tolerances };
+  checkTolerance('fee_tolerance', tolerances.feeToleranceMinor);
+  checkTolerance('amount_tolerance', tolerances.amountToleranceMinor);
+  if (input.windowStart !== undefined && input.windowEnd !== undefined && input.windowStart > input.windowEnd) {
+    throw invalid('invalid_window', 'the window starts after it ends', [
+      { field: '/from', code: 'invalid_window', message: 'must not be after to' },
+    ]);
+  }
+  if ('csv' in input.report && input.report.csv.trim() === '') {
+    throw malformed('invalid_report', 'the report is empty; nothing was stored', [
+      { field: '/', code: 'empty_report', message: 'send the CSV with its header line' },
+    ]);
+  }
+
+  const id = newId('rcn');
+  const key = id.slice('rcn_'.length);
+  const at = deps.clock.now();
+  const unit = input.unit ?? 'paise';
+  let file: string;
+  let temporary = false;
+  if ('csv' in input.report) {
+    file = path.join(tmpdir(), `kosh-recon-${key}.csv`);
+    writeFileSync(file, input.report.csv, { mode: 0o600 });
+    temporary = true;
+  } else {
+    file = input.report.path;
+  }
+  try {
+    await deps.db.transaction(async (tx) => {
+      await stageSettlementReport(tx, { path: file, unit });
+      const span = await tx.one<{ lines: number; window_start: Date | null; window_end: Date | null }>(REPORT_WINDOW);
+      const windowStart = input.windowStart ?? span?.window_start ?? null;
+      const windowEnd = input.windowEnd ?? span?.window_end ?? null;
+      await tx.run(COMPARE_REPORT);
+      const params = {
+        run_id: id,
+        key,
+        at,
+        fee_tolerance: tolerances.feeToleranceMinor,
+        amount_tolerance: tolerances.amountToleranceMinor,
+      };
+      await tx.run(INSERT_REPORT_ITEMS, params);
+      if (windowStart !== null && windowEnd !== null) {
+        await tx.run(INSERT_MISSING_AT_GATEWAY, {
+          run_id: id,
+          key,
+          at,
+          window_start: windowStart,
+          window_end: windowEnd,
+        });
+      }
+      await tx.run(POST_RUN_ADJUSTMENTS.entries, { run_id: id, at });
+      await tx.run(POST_RUN_ADJUSTMENTS.lines, { run_id: id });
+      await tx.run(INSERT_RUN, {
+        id,
+        source: input.source,
+        report_date: input.reportDate ?? null,
+        amount_unit: unit,
+        window_start: windowStart,
+        window_end: windowEnd,
+        fee_tolerance: tolerances.feeToleranceMinor,
+        amount_tolerance: tolerances.amountToleranceMinor,
+        report_lines: span?.lines ?? 0,
+        at,
+      });
+      for (const statement of DROP_STAGING) await tx.run(statement);
+    });
+  } finally {
+    if (temporary) rmSync(file, { force: true });
+  }
+  return getReconciliationRun(deps, id);
+}

@@ -1,0 +1,61 @@
+import type { GatewaySettlementEntry } from '../gateway/port.js';
+
+/** The Settlement Recon columns kosh writes, in Razorpay's order and names. */
+const HEADER = [
+  'entity_id',
+  'type',
+  'debit',
+  'credit',
+  'amount',
+  'currency',
+  'fee',
+  'tax',
+  'on_hold',
+  'settled',
+  'created_at',
+  'settled_at',
+  'settlement_id',
+  'settlement_utr',
+  'order_id',
+  'order_receipt',
+  'method',
+  'payment_id',
+];
+
+const cell = (v: string | number | boolean | null): string => {
+  if (v === null) return '';
+  const text = String(v);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** Gateway entries as a Settlement Recon CSV (amounts in paise, times in unix seconds): the one import path. */
+export function toSettlementReportCsv(entries: readonly GatewaySettlementEntry[]): string {
+  const lines = [HEADER.join(',')];
+  for (const e of entries) {
+    lines.push(
+      [
+        e.entityId,
+        e.type,
+        e.debit,
+        e.credit,
+        e.amount,
+        e.currency,
+        e.fee,
+        e.tax,
+        e.onHold,
+        e.settled,
+        e.createdAt,
+        e.settledAt,
+        e.settlementId,
+        e.settlementUtr,
+        e.orderId,
+        e.orderReceipt,
+        e.method,
+        e.paymentId,
+      ]
+        .map(cell)
+        .join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

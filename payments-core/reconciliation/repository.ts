@@ -1,0 +1,253 @@
+import type { AmountUnit } from './types.js';
+
+/** The report's columns kosh needs (Razorpay's Settlement Recon names); the rest of the report is ignored. */
+export const REQUIRED_COLUMNS = [
+  'entity_id',
+  'type',
+  'debit',
+  'credit',
+  'amount',
+  'currency',
+  'fee',
+  'tax',
+  'on_hold',
+  'settled',
+  'created_at',
+  'settled_at',
+  'settlement_id',
+] as const;
+/** Read when present, NULL otherwise. */
+export const OPTIONAL_COLUMNS = ['settlement_utr', 'order_id', 'order_receipt', 'method', 'payment_id'] as const;
+const MONEY_COLUMNS = ['debit', 'credit', 'amount', 'fee', 'tax'] as const;
+
+/** Every cell as text, in file order; a malformed file (ragged rows, bad quoting) fails here. */
+export const LOAD_RAW_REPORT = `
+CREATE OR REPLACE TEMP TABLE recon_raw AS
+SELECT * FROM read_csv($path, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"',
+  strict_mode = true, null_padding = false)`;
+export const RAW_REPORT_COLUMNS = 'SELECT lower(column_name) AS name FROM (DESCRIBE recon_raw)';
+/** Only ever called with a name from OPTIONAL_COLUMNS. */
+export const addOptionalColumn = (name: (typeof OPTIONAL_COLUMNS)[number]) =>
+  `ALTER TABLE recon_raw ADD COLUMN ${name} VARCHAR`;
+export const DROP_STAGING = [
+  'DROP TABLE IF EXISTS recon_raw',
+  'DROP TABLE IF EXISTS recon_report',
+  'DROP TABLE IF EXISTS recon_compared',
+];
+
+/** The report's line of a raw row: rows keep file order, the header is line 1. */
+const LINE_NO = 'CAST(rowid - (SELECT min(rowid) FROM recon_raw) + 2 AS INTEGER)';
+const MONEY_PATTERN: Record<AmountUnit, string> = {
+  paise: `'-?[0-9]{1,15}'`,
+  rupees: `'-?[0-9]{1,13}([.][0-9]{1,2})?'`,
+};
+const moneyOk = (col: string, unit: AmountUnit) =>
+  `(nullif(trim(${col}), '') IS NULL OR regexp_full_match(trim(${col}), ${MONEY_PATTERN[unit]}))`;
+/** Exact conversion to paise (rupees through DECIMAL(18,2), never a float); a bad cell is caught by `problem`. */
+const moneyValue = (col: string, unit: AmountUnit) =>
+  unit === 'paise'
+    ? `coalesce(TRY_CAST(nullif(trim(${col}), '') AS BIGINT), 0)`
+    : `coalesce(TRY_CAST(TRY_CAST(nullif(trim(${col}), '') AS DECIMAL(18,2)) * 100 AS BIGINT), 0)`;
+const UNIX = `'[0-9]{1,11}'`;
+/** A trailing `Z` or `±hh:mm` offset: parsed as an instant (a plain TIMESTAMP cast would drop the offset). */
+const OFFSET = `'(Z|[+-][0-9]{2}:?[0-9]{2})$'`;
+/**
+ * Unix seconds (the API), or an ISO-8601 / `yyyy-mm-dd hh:mm:ss` timestamp: UTC unless it carries an offset.
+ * Instants go through epoch milliseconds, so the session time zone never applies.
+ */
+const timeValue = (col: string) =>
+  `CASE WHEN regexp_full_match(trim(${col}), ${UNIX}) THEN epoch_ms(CAST(trim(${col}) AS BIGINT) * 1000)
+        WHEN regexp_matches(trim(${col}), ${OFFSET}) THEN epoch_ms(epoch_ms(TRY_CAST(trim(${col}) AS TIMESTAMPTZ)))
+        ELSE TRY_CAST(nullif(trim(${col}), '') AS TIMESTAMP) END`;
+const timeOk = (col: string) => `(nullif(trim(${col}), '') IS NULL OR ${timeValue(col)} IS NOT NULL)`;
+const boolOk = (col: string) => `(nullif(trim(${col}), '') IS NULL OR TRY_CAST(trim(${col}) AS BOOLEAN) IS NOT NULL)`;
+
+/**
+ * The report typed, one row per line, in one pass: every cell is converted and checked together; `problem`
+ * names a line's first bad cell as `column:code`. Built only from the constants above (the unit picks one of
+ * two number patterns), never from report values.
+ */
+export function stageReportSql(unit: AmountUnit): string {
+  const checks = [
+    `CASE WHEN nullif(trim(entity_id), '') IS NULL THEN 'entity_id:required' END`,
+    `CASE WHEN nullif(trim(type), '') IS NULL THEN 'type:required' END`,
+    `CASE WHEN nullif(trim(amount), '') IS NULL THEN 'amount:required' END`,
+    ...MONEY_COLUMNS.map((c) => `CASE WHEN NOT ${moneyOk(c, unit)} THEN '${c}:invalid_number' END`),
+    `CASE WHEN upper(coalesce(trim(currency), '')) <> 'INR' THEN 'currency:unsupported_currency' END`,
+    `CASE WHEN nullif(trim(created_at), '') IS NULL THEN 'created_at:required' END`,
+    `CASE WHEN NOT ${timeOk('created_at')} THEN 'created_at:invalid_timestamp' END`,
+    `CASE WHEN NOT ${timeOk('settled_at')} THEN 'settled_at:invalid_timestamp' END`,
+    `CASE WHEN NOT ${boolOk('on_hold')} THEN 'on_hold:invalid_boolean' END`,
+    `CASE WHEN NOT ${boolOk('settled')} THEN 'settled:invalid_boolean' END`,
+  ];
+  return `
+CREATE OR REPLACE TEMP TABLE recon_report AS
+SELECT ${LINE_NO} AS line_no, trim(entity_id) AS entity_id, lower(trim(type)) AS type,
+       ${MONEY_COLUMNS.map((c) => `${moneyValue(c, unit)} AS ${c}`).join(', ')},
+       upper(trim(currency)) AS currency,
+       coalesce(TRY_CAST(nullif(trim(on_hold), '') AS BOOLEAN), false) AS on_hold,
+       coalesce(TRY_CAST(nullif(trim(settled), '') AS BOOLEAN), false) AS settled,
+       ${timeValue('created_at')} AS created_at, ${timeValue('settled_at')} AS settled_at,
+       nullif(trim(settlement_id), '') AS settlement_id, nullif(trim(settlement_utr), '') AS settlement_utr,
+       nullif(trim(order_id), '') AS order_id, nullif(trim(order_receipt), '') AS order_receipt,
+       nullif(trim(method), '') AS method, nullif(trim(payment_id), '') AS payment_id,
+       coalesce(${checks.join(',\n                ')}) AS problem
+FROM recon_raw`;
+}
+
+/** The first bad lines, each with its first bad cell. */
+export const INVALID_LINES = `
+SELECT line_no, problem FROM recon_report WHERE problem IS NOT NULL ORDER BY line_no LIMIT 20`;
+
+export const DUPLICATE_ENTITIES = `
+SELECT type, entity_id, list(line_no ORDER BY line_no) AS lines
+FROM recon_report GROUP BY type, entity_id HAVING count(*) > 1
+ORDER BY min(line_no) LIMIT 20`;
+
+/** The report's times have whole seconds: its last second is covered to its end. */
+export const REPORT_WINDOW = `
+SELECT count(*)::BIGINT AS lines, min(created_at) FILTER (WHERE type = 'payment') AS window_start,
+       max(created_at) FILTER (WHERE type = 'payment') + INTERVAL 999999 MICROSECOND AS window_end
+FROM recon_report`;
+
+/**
+ * Each report line beside kosh's record of the same gateway entity. kosh's side counts earlier
+ * auto-adjustments of the entity, so a report reconciled twice is not adjusted twice.
+ */
+export const COMPARE_REPORT = `
+CREATE OR REPLACE TEMP TABLE recon_compared AS
+WITH prior AS (
+  SELECT entity_id, sum(adjusted_amount_minor) AS amount, sum(adjusted_fee_minor) AS fee,
+         sum(adjusted_tax_minor) AS tax
+  FROM reconciliation_items WHERE resolution = 'auto_adjusted' GROUP BY entity_id
+), events AS (
+  SELECT entity_id, list(id ORDER BY received_at, id) AS ids
+  FROM webhook_events WHERE status = 'unmatched' AND entity_id IS NOT NULL GROUP BY entity_id
+)
+SELECT r.line_no, r.type AS entity_type, r.entity_id, r.currency, r.amount AS report_amount,
+       r.fee AS report_fee, r.tax AS report_tax, r.settlement_id, r.settlement_utr, r.settled_at,
+       coalesce(p.id, f.id) AS kosh_id, coalesce(p.school_id, fp.school_id) AS school_id,
+       CASE WHEN p.id IS NOT NULL THEN CASE WHEN p.status = 'captured' THEN p.captured_minor ELSE 0 END
+            WHEN f.id IS NOT NULL THEN CASE WHEN f.status = 'failed' THEN 0 ELSE f.amount_minor END
+       END + coalesce(prior.amount, 0) AS kosh_amount,
+       CASE WHEN p.id IS NOT NULL THEN coalesce(p.fee_minor, 0) WHEN f.id IS NOT NULL THEN 0 END
+         + coalesce(prior.fee, 0) AS kosh_fee,
+       CASE WHEN p.id IS NOT NULL THEN coalesce(p.tax_minor, 0) WHEN f.id IS NOT NULL THEN 0 END
+         + coalesce(prior.tax, 0) AS kosh_tax,
+       CASE WHEN p.id IS NOT NULL AND p.status <> 'captured' THEN 'kosh payment is ' || p.status
+            WHEN f.id IS NOT NULL AND f.status <> 'processed' THEN 'kosh refund is ' || f.status
+            WHEN p.id IS NULL AND f.id IS NULL AND r.type NOT IN ('payment', 'refund')
+              THEN 'kosh records no ' || r.type || ' entities'
+       END AS note,
+       coalesce(e.ids, []::VARCHAR[]) AS webhook_event_ids
+FROM recon_report r
+-- The type goes into the join key: a constant condition beside the equality makes DuckDB loop, not hash.
+LEFT JOIN payments p ON p.gateway_payment_id = CASE WHEN r.type = 'payment' THEN r.entity_id END
+LEFT JOIN refunds f ON f.gateway_refund_id = CASE WHEN r.type = 'refund' THEN r.entity_id END
+LEFT JOIN payments fp ON fp.id = f.payment_id
+LEFT JOIN prior ON prior.entity_id = r.entity_id
+LEFT JOIN events e ON e.entity_id = r.entity_id`;
+
+const ITEM_COLUMNS = `id, run_id, line_no, status, resolution, entity_type, entity_id, kosh_id, school_id, currency,
+  report_amount_minor, kosh_amount_minor, report_fee_minor, kosh_fee_minor, report_tax_minor, kosh_tax_minor,
+  adjusted_amount_minor, adjusted_fee_minor, adjusted_tax_minor, journal_entry_id, settlement_id, settlement_utr,
+  settled_at, webhook_event_ids, note, created_at`;
+
+/**
+ * Classifies every compared line: unknown to kosh, amount first, then fee (incl. GST), else matched. A
+ * difference is auto-adjusted only when the amount, the fee and the GST differences are all within tolerance
+ * and kosh's record is in the state the report implies (no note: a captured payment, a processed refund).
+ */
+export const INSERT_REPORT_ITEMS = `
+INSERT INTO reconciliation_items (${ITEM_COLUMNS})
+WITH d AS (
+  SELECT *, report_amount - kosh_amount AS d_amount, report_fee - kosh_fee AS d_fee, report_tax - kosh_tax AS d_tax
+  FROM recon_compared
+), s AS (
+  SELECT *,
+         CASE WHEN kosh_id IS NULL THEN 'missing_in_kosh'
+              WHEN d_amount <> 0 THEN 'amount_mismatch'
+              WHEN d_fee <> 0 OR d_tax <> 0 THEN 'fee_mismatch'
+              ELSE 'matched' END AS status,
+         'rci_' || $key || 'L' || lpad(line_no::VARCHAR, 9, '0') AS item_id
+  FROM d
+), r AS (
+  SELECT *,
+         CASE WHEN status = 'matched' THEN 'none'
+              WHEN status IN ('amount_mismatch', 'fee_mismatch') AND note IS NULL
+                   AND abs(d_amount) <= $amount_tolerance AND abs(d_fee) <= $fee_tolerance
+                   AND abs(d_tax) <= $fee_tolerance THEN 'auto_adjusted'
+              ELSE 'open' END AS resolution
+  FROM s
+)
+SELECT item_id, $run_id, line_no, status, resolution, entity_type, entity_id, kosh_id, school_id, currency,
+       report_amount, kosh_amount, report_fee, kosh_fee, report_tax, kosh_tax,
+       CASE WHEN resolution = 'auto_adjusted' THEN d_amount ELSE 0 END,
+       CASE WHEN resolution = 'auto_adjusted' THEN d_fee ELSE 0 END,
+       CASE WHEN resolution = 'auto_adjusted' THEN d_tax ELSE 0 END,
+       CASE WHEN resolution = 'auto_adjusted' THEN 'je_adjustment_' || item_id END,
+       settlement_id, settlement_utr, settled_at, webhook_event_ids, note, $at
+FROM r`;
+
+/** kosh captures inside the window that the report does not list. */
+export const INSERT_MISSING_AT_GATEWAY = `
+INSERT INTO reconciliation_items (${ITEM_COLUMNS})
+WITH events AS (
+  SELECT entity_id, list(id ORDER BY received_at, id) AS ids
+  FROM webhook_events WHERE status = 'unmatched' AND entity_id IS NOT NULL GROUP BY entity_id
+), missing AS (
+  SELECT p.* FROM payments p
+  WHERE p.status = 'captured' AND p.captured_at BETWEEN $window_start AND $window_end
+    AND NOT EXISTS (SELECT 1 FROM recon_report r WHERE r.type = 'payment' AND r.entity_id = p.gateway_payment_id)
+)
+SELECT 'rci_' || $key || 'G' || lpad((row_number() OVER (ORDER BY m.captured_at, m.id))::VARCHAR, 9, '0'), $run_id,
+       NULL, 'missing_at_gateway', 'open', 'payment', coalesce(m.gateway_payment_id, m.id), m.id, m.school_id,
+       m.currency, NULL, m.captured_minor, NULL, m.fee_minor, NULL, m.tax_minor, 0, 0, 0, NULL, NULL, NULL, NULL,
+       coalesce(e.ids, []::VARCHAR[]),
+       CASE WHEN m.gateway_payment_id IS NULL THEN 'kosh has no gateway id for this payment' END, $at
+FROM missing m LEFT JOIN events e ON e.entity_id = m.gateway_payment_id`;
+
+export const INSERT_RUN = `
+INSERT INTO reconciliation_runs (id, source, report_date, amount_unit, window_start, window_end, fee_tolerance_minor,
+  amount_tolerance_minor, report_lines, created_at)
+VALUES ($id, $source, CAST($report_date AS DATE), $amount_unit, $window_start, $window_end, $fee_tolerance,
+  $amount_tolerance, $report_lines, $at)`;
+
+export const RUN_COLUMNS = `
+SELECT 'reconciliation_run' AS object, t.id, t.source, CAST(t.report_date AS VARCHAR) AS report_date, t.amount_unit,
+       t.window_start, t.window_end, t.fee_tolerance_minor AS fee_tolerance,
+       t.amount_tolerance_minor AS amount_tolerance, t.report_lines, t.created_at
+FROM reconciliation_runs t`;
+export const RUN_BY_ID = `${RUN_COLUMNS} WHERE t.id = $id`;
+
+export const RUN_SUMMARY = `
+SELECT status, count(*)::BIGINT AS items,
+       count(*) FILTER (WHERE resolution = 'auto_adjusted')::BIGINT AS auto_adjusted,
+       count(*) FILTER (WHERE resolution = 'open')::BIGINT AS open,
+       coalesce(sum(report_amount_minor), 0)::BIGINT AS report_amount,
+       coalesce(sum(kosh_amount_minor), 0)::BIGINT AS kosh_amount,
+       coalesce(sum(report_amount_minor - kosh_amount_minor), 0)::BIGINT AS amount_difference,
+       coalesce(sum(report_fee_minor - kosh_fee_minor), 0)::BIGINT AS fee_difference
+FROM reconciliation_items WHERE run_id = $run_id
+GROUP BY status ORDER BY status`;
+
+export const RUN_TOTALS = `
+SELECT count(journal_entry_id)::BIGINT AS journal_entries,
+       coalesce(sum(len(webhook_event_ids)), 0)::BIGINT AS unmatched_webhook_events
+FROM reconciliation_items WHERE run_id = $run_id`;
+
+export const ITEM_COLUMNS_SELECT = `
+SELECT 'reconciliation_item' AS object, t.id, t.run_id, t.line_no, t.status, t.resolution, t.entity_type,
+       t.entity_id, t.kosh_id, t.school_id, t.currency, t.report_amount_minor AS report_amount,
+       t.kosh_amount_minor AS kosh_amount, t.report_fee_minor AS report_fee, t.kosh_fee_minor AS kosh_fee,
+       t.report_tax_minor AS report_tax, t.kosh_tax_minor AS kosh_tax, t.journal_entry_id, t.settlement_id,
+       t.settlement_utr, t.settled_at, t.webhook_event_ids, t.note, t.created_at
+FROM reconciliation_items t`;
+
+/** Keyset pages in item id order, for the CSV download. */
+export const ITEMS_AFTER = `${ITEM_COLUMNS_SELECT}
+WHERE t.run_id = $run_id AND t.id > $after ORDER BY t.id LIMIT $limit`;
+
+export const GATEWAY_RUN_FOR_DATE = `
+SELECT id FROM reconciliation_runs WHERE source = 'gateway' AND report_date = CAST($report_date AS DATE)
+ORDER BY created_at LIMIT 1`;

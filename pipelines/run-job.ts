@@ -1,0 +1,92 @@
+import { hostname } from 'node:os';
+import { newId } from '../platform/ids.js';
+import type { JobSummary } from '../platform/job.js';
+import { findJobRun } from './find-job-runs.js';
+import {
+  ABANDON_RUN,
+  ACQUIRE_LEASE,
+  FINISH_RUN,
+  INSERT_RUN,
+  LEASE_OF_JOB,
+  RELEASE_LEASE,
+  RENEW_LEASE,
+} from './repository.js';
+import type { JobRuntime, JobTrigger, RunJobDeps, RunOutcome, Schedule } from './types.js';
+
+/** A lease outlives its holder by at most this long; a live holder renews it every LEASE_RENEW_MS. */
+export const LEASE_MS = 5 * 60_000;
+const LEASE_RENEW_MS = 60_000;
+
+export function createJobRuntime(schedules: readonly Schedule[]): JobRuntime {
+  return { schedules, holder: `${hostname()}:${process.pid}:${newId('proc')}`, running: new Set() };
+}
+
+/**
+ * Runs one job now, at most one run of a job at a time: a run already going in this process, or a live
+ * lease held by another process, makes this call a skip. Every run that starts is recorded in `job_runs`
+ * with its summary or error; a failing job is recorded as failed, not thrown.
+ */
+export async function runJob(deps: RunJobDeps, job: Schedule, options: { trigger: JobTrigger }): Promise<RunOutcome> {
+  const { runtime } = deps;
+  if (runtime.running.has(job.name)) {
+    return { status: 'skipped', reason: 'job_running', holder: runtime.holder, run_id: null };
+  }
+  runtime.running.add(job.name);
+  try {
+    const now = deps.clock.now();
+    const runId = newId('jrun');
+    const busy = await deps.db.transaction(async (tx) => {
+      const lease = await tx.one<{ holder: string; run_id: string; expires_at: Date }>(LEASE_OF_JOB, { job: job.name });
+      if (lease !== undefined && lease.expires_at > now) return lease;
+      if (lease !== undefined) {
+        await tx.run(ABANDON_RUN, { id: lease.run_id, at: now, error: `lease of ${lease.holder} expired` });
+      }
+      const acquired = await tx.run(ACQUIRE_LEASE, {
+        job: job.name,
+        holder: runtime.holder,
+        run_id: runId,
+        at: now,
+        expires_at: new Date(now.getTime() + LEASE_MS),
+      });
+      // Zero rows: another holder took the lease between the read and the write (a shared database).
+      if (acquired === 0) return { holder: 'another process', run_id: null };
+      await tx.run(INSERT_RUN, { id: runId, job: job.name, trigger: options.trigger, holder: runtime.holder, at: now });
+      return null;
+    });
+    if (busy !== null) return { status: 'skipped', reason: 'job_running', holder: busy.holder, run_id: busy.run_id };
+
+    const renew = setInterval(() => {
+      const expires_at = new Date(deps.clock.now().getTime() + LEASE_MS);
+      deps.db
+        .run(RENEW_LEASE, { job: job.name, run_id: runId, expires_at })
+        .catch((err: unknown) => deps.log.warn({ err, job: job.name }, 'job lease renewal failed'));
+    }, LEASE_RENEW_MS);
+    renew.unref();
+    let summary: JobSummary | null = null;
+    let error: string | null = null;
+    try {
+      summary = await job.run(deps, { now });
+    } catch (err) {
+      error = (err instanceof Error ? err.message : String(err)).slice(0, 1000) || 'failed';
+      deps.log.error({ err, job: job.name, run: runId }, 'job failed');
+    } finally {
+      clearInterval(renew);
+    }
+    await deps.db.transaction(async (tx) => {
+      await tx.run(FINISH_RUN, {
+        id: runId,
+        status: error === null ? 'succeeded' : 'failed',
+        at: deps.clock.now(),
+        summary,
+        error,
+      });
+      await tx.run(RELEASE_LEASE, { job: job.name, run_id: runId });
+    });
+    const run = await findJobRun(deps, runId);
+    if (run === null) throw new Error(`job run ${runId} vanished`);
+    deps.log.info({ job: job.name, run: runId, trigger: options.trigger, status: run.status, summary }, 'job run');
+    return { status: 'ran', run };
+  } finally {
+    runtime.running.delete(job.name);
+  }
+}

@@ -1,0 +1,230 @@
+import { Readable } from 'node:stream';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { exportReconciliationItems } from '../../payments-core/reconciliation/export-reconciliation-items.js';
+import {
+  getReconciliationRun,
+  listReconciliationItems,
+  listReconciliationRuns,
+} from '../../payments-core/reconciliation/find-reconciliation-runs.js';
+import { reconcileGatewayDay } from '../../payments-core/reconciliation/reconcile-gateway-day.js';
+import { reconcileSettlementReport } from '../../payments-core/reconciliation/reconcile-settlement-report.js';
+import { RECON_STATUSES } from '../../payments-core/reconciliation/types.js';
+import { containsPan } from '../../platform/card-data.js';
+import type { App, AppDeps } from '../app.js';
+import { refuseCardData } from '../plugins/card-guard.js';
+import { Id, Nullable, PageQuery, pageOf, responses } from '../schemas.js';
+
+const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
+const Paise = (description: string) => Type.Integer({ minimum: 0, maximum: 10_000_000_00, description });
+const StatusSchema = Type.Union(RECON_STATUSES.map((s) => Type.Literal(s)));
+
+const ReconRunSchema = Type.Object({
+  object: Type.Literal('reconciliation_run'),
+  id: Type.String(),
+  source: Type.Union([Type.Literal('upload'), Type.Literal('gateway')]),
+  report_date: Nullable(Type.String()),
+  amount_unit: Type.Union([Type.Literal('paise'), Type.Literal('rupees')]),
+  window_start: Nullable(Timestamp),
+  window_end: Nullable(Timestamp),
+  fee_tolerance: Type.Integer(),
+  amount_tolerance: Type.Integer(),
+  report_lines: Type.Integer(),
+  created_at: Timestamp,
+});
+
+const ReconRunDetailSchema = Type.Object({
+  ...ReconRunSchema.properties,
+  summary: Type.Array(
+    Type.Object({
+      status: StatusSchema,
+      items: Type.Integer(),
+      auto_adjusted: Type.Integer(),
+      open: Type.Integer(),
+      report_amount: Type.Integer(),
+      kosh_amount: Type.Integer(),
+      amount_difference: Type.Integer(),
+      fee_difference: Type.Integer(),
+    }),
+  ),
+  journal_entries: Type.Integer(),
+  unmatched_webhook_events: Type.Integer(),
+});
+
+const ReconItemSchema = Type.Object({
+  object: Type.Literal('reconciliation_item'),
+  id: Type.String(),
+  run_id: Type.String(),
+  line_no: Nullable(Type.Integer()),
+  status: StatusSchema,
+  resolution: Type.Union([Type.Literal('none'), Type.Literal('auto_adjusted'), Type.Literal('open')]),
+  entity_type: Type.String(),
+  entity_id: Type.String(),
+  kosh_id: Nullable(Type.String()),
+  school_id: Nullable(Type.String()),
+  currency: Type.String(),
+  report_amount: Nullable(Type.Integer()),
+  kosh_amount: Nullable(Type.Integer()),
+  report_fee: Nullable(Type.Integer()),
+  kosh_fee: Nullable(Type.Integer()),
+  report_tax: Nullable(Type.Integer()),
+  kosh_tax: Nullable(Type.Integer()),
+  journal_entry_id: Nullable(Type.String()),
+  settlement_id: Nullable(Type.String()),
+  settlement_utr: Nullable(Type.String()),
+  settled_at: Nullable(Timestamp),
+  webhook_event_ids: Type.Array(Type.String()),
+  note: Nullable(Type.String()),
+  created_at: Timestamp,
+});
+
+const Tolerances = {
+  fee_tolerance: Type.Optional(Paise('Largest fee (and fee GST) difference auto-adjusted, in paise; default 100')),
+  amount_tolerance: Type.Optional(Paise('Largest amount difference auto-adjusted, in paise; default 0 (never)')),
+  from: Type.Optional(
+    Type.String({ format: 'date-time', description: 'Window start; default: first payment in the report' }),
+  ),
+  to: Type.Optional(
+    Type.String({ format: 'date-time', description: 'Window end; default: last payment in the report' }),
+  ),
+};
+
+const tolerances = (q: { fee_tolerance?: number | undefined; amount_tolerance?: number | undefined }) => ({
+  ...(q.fee_tolerance === undefined ? {} : { feeToleranceMinor: q.fee_tolerance }),
+  ...(q.amount_tolerance === undefined ? {} : { amountToleranceMinor: q.amount_tolerance }),
+});
+const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
+
+/** Settlement reconciliation: upload a report (text/csv) or fetch a day's from the gateway; runs and items. */
+export function reconciliationRoutes(parent: App, deps: AppDeps): void {
+  // Its own plugin, so the text/csv parser exists for these routes only.
+  void parent.register(async (plugin) => {
+    const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    app.addContentTypeParser('text/csv', { parseAs: 'string' }, (request, body, done) => {
+      const text = body as string;
+      request.rawBody = text;
+      if (request.routeOptions.config.cardGuard !== false && containsPan(text)) {
+        done(refuseCardData([]), undefined);
+        return;
+      }
+      done(null, text);
+    });
+
+    app.post(
+      '/reconciliation/runs',
+      {
+        config: { scope: 'billing:admin' },
+        bodyLimit: 256 * 1024 * 1024,
+        schema: {
+          tags: ['reconciliation'],
+          description:
+            'Reconciles a Razorpay Settlement Recon report sent as the body (Content-Type: text/csv, amounts in paise unless amount_unit=rupees).',
+          consumes: ['text/csv'],
+          querystring: Type.Object(
+            {
+              ...Tolerances,
+              amount_unit: Type.Optional(Type.Union([Type.Literal('paise'), Type.Literal('rupees')])),
+            },
+            { additionalProperties: false },
+          ),
+          body: Type.String({ description: 'the CSV report, header line first' }),
+          response: responses({ 201: ReconRunDetailSchema }),
+        },
+      },
+      async (request, reply) =>
+        reply.code(201).send(
+          await reconcileSettlementReport(deps, {
+            source: 'upload',
+            report: { csv: request.body },
+            unit: request.query.amount_unit,
+            tolerances: tolerances(request.query),
+            windowStart: date(request.query.from),
+            windowEnd: date(request.query.to),
+          }),
+        ),
+    );
+    app.post(
+      '/reconciliation/runs/from-gateway',
+      {
+        config: { scope: 'billing:admin' },
+        schema: {
+          tags: ['reconciliation'],
+          description: "Fetches the gateway's Settlement Recon report for one IST day and reconciles it.",
+          body: Type.Object(
+            { date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), ...Tolerances },
+            { additionalProperties: false },
+          ),
+          response: responses({ 201: ReconRunDetailSchema }),
+        },
+      },
+      async (request, reply) =>
+        reply.code(201).send(
+          await reconcileGatewayDay(deps, {
+            date: request.body.date,
+            tolerances: tolerances(request.body),
+            windowStart: date(request.body.from),
+            windowEnd: date(request.body.to),
+          }),
+        ),
+    );
+    app.get(
+      '/reconciliation/runs',
+      {
+        config: { scope: 'billing:admin' },
+        schema: {
+          tags: ['reconciliation'],
+          querystring: Type.Object(PageQuery),
+          response: responses({ 200: pageOf(ReconRunSchema) }),
+        },
+      },
+      async (request) => listReconciliationRuns(deps, request.query),
+    );
+    app.get(
+      '/reconciliation/runs/:id',
+      {
+        config: { scope: 'billing:admin' },
+        schema: {
+          tags: ['reconciliation'],
+          params: Type.Object({ id: Id('rcn') }),
+          response: responses({ 200: ReconRunDetailSchema }),
+        },
+      },
+      async (request) => getReconciliationRun(deps, request.params.id),
+    );
+    app.get(
+      '/reconciliation/runs/:id/items',
+      {
+        config: { scope: 'billing:admin' },
+        schema: {
+          tags: ['reconciliation'],
+          params: Type.Object({ id: Id('rcn') }),
+          querystring: Type.Object({ ...PageQuery, status: Type.Optional(StatusSchema) }),
+          response: responses({ 200: pageOf(ReconItemSchema) }),
+        },
+      },
+      async (request) => listReconciliationItems(deps, request.params.id, request.query),
+    );
+    app.get(
+      '/reconciliation/runs/:id/items.csv',
+      {
+        config: { scope: 'billing:admin' },
+        schema: {
+          tags: ['reconciliation'],
+          params: Type.Object({ id: Id('rcn') }),
+          produces: ['text/csv'],
+          response: responses({ 200: Type.String({ description: 'the items as CSV, amounts in paise' }) }),
+        },
+      },
+      async (request, reply) => {
+        const csv = await exportReconciliationItems(deps, request.params.id);
+        return (
+          reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="${request.params.id}-items.csv"`)
+            // A stream bypasses the serializer; the schema above documents what it carries.
+            .send(Readable.from(csv) as unknown as string)
+        );
+      },
+    );
+  });
+}

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chargeDueInstallments } from '../../../payments-core/installments/charge-due-installments.js';
+import { seededRandom } from '../../../payments-core/retries/schedule.js';
+import { fixedClock } from '../../../platform/clock.js';
+import { createLog } from '../../../platform/log.js';
+import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../../support/harness.js';
+
+const DAY = 86_400_000;
+
+async function simulatorPayments(h: Harness, orderId: string): Promise<{ id: string; status: string }[]> {
+  const order = (await h.api('GET', `/v1/orders/${orderId}`)).body;
+  if (order.gateway_order_id === null) return [];
+  const res = await fetch(`${h.sim.url}/v1/orders/${order.gateway_order_id}/payments`, {
+    headers: { authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}` },
+  });
+  return ((await res.json()) as { items: { id: string; status: string }[] }).items;
+}
+
+describe('installments', () => {
+  const clock = fixedClock(new Date('2026-11-02T05:00:00Z'));
+  let h: Harness;
+  let parent: Awaited<ReturnType<typeof seedParent>>;
+  const deps = () => ({
+    db: h.db,
+    clock,
+    gateway: h.gateway,
+    log: createLog({ level: 'silent' }),
+    random: seededRandom(9),
+  });
+  beforeAll(async () => {
+    h = await startHarness({ clock });
+    parent = await seedParent(h);
+  });
+  afterAll(async () => h.close());
+
+  it('when custom amounts do not sum to the order total → 422 naming /installments, and nothing is written', async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 100_000 });
+    const due = clock.now().toISOString();
+    const res = await h.api('POST', `/v1/orders/${order.body.id}/installments`, {
+      installments: [
+        { amount: 50_000, due_at: due },
+        { amount: 40_000, due_at: due },
+      ],
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('installments_sum_mismatch');
+    expect(res.body.errors[0]).toMatchObject({ field: '/installments', code: 'installments_sum_mismatch' });
+    const both = await h.api('POST', `/v1/orders/${order.body.id}/installments`, { count: 2, installments: [] });
+    expect(both.status).toBe(400);
+    const neither = await h.api('POST', `/v1/orders/${order.body.id}/installments`, {});
+    expect(neither.status).toBe(422);
+    expect(neither.body.errors[0].field).toBe('/count');
+    expect(await h.db.all('SELECT id FROM installment_plans')).toHaveLength(0);
+  });
+
+  it('when a plan is made → custom parts are kept, the parent order cannot be paid directly, and a second plan is refused', async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 100_000 });
+    const due = clock.now();
+    const plan = await h.api('POST', `/v1/orders/${order.body.id}/installments`, {
+      installments: [
+        { amount: 60_000, due_at: due.toISOString() },
+        { amount: 40_000, due_at: new Date(due.getTime() + 30 * DAY).toISOString() },
+      ],
+    });
+    expect(plan.status).toBe(201);
+    expect(plan.body.installments.map((i: { amount: number }) => i.amount)).toEqual([60_000, 40_000]);
+    expect(plan.body).toMatchObject({
+      status: 'scheduled',
+      amount: 100_000,
+      amount_paid: 0,
+      amount_remaining: 100_000,
+    });
+    const direct = await h.api('POST', '/v1/payments', { order_id: order.body.id, payment_method_id: parent.methodId });
+    expect(direct.status).toBe(409);
+    expect(direct.body.code).toBe('order_has_installment_plan');
+    const again = await h.api('POST', `/v1/orders/${order.body.id}/installments`, { count: 2 });
+    expect(again.body.code).toBe('installment_plan_exists');
+
+    const cancelled = await h.api('POST', `/v1/installment-plans/${plan.body.id}/cancel`);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect(cancelled.body.installments.every((i: { status: string }) => i.status === 'cancelled')).toBe(true);
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ paid: 0 });
+  });
+
+  it('when installments fall due → each is charged once on its date with the default method, the plan rolls up to paid and pays the parent order', async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 90_000 });
+    const plan = await h.api('POST', `/v1/orders/${order.body.id}/installments`, {
+      count: 3,
+      first_due_at: new Date(clock.now().getTime() + DAY).toISOString(),
+    });
+    expect(plan.body.installments.map((i: { amount: number }) => i.amount)).toEqual([30_000, 30_000, 30_000]);
+
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ paid: 0 });
+    clock.advance(DAY);
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ paid: 1, errors: 0 });
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ paid: 0 });
+    let now = (await h.api('GET', `/v1/installment-plans/${plan.body.id}`)).body;
+    expect(now).toMatchObject({ status: 'partially_paid', amount_paid: 30_000, amount_remaining: 60_000 });
+    const first = now.installments[0];
+    expect(first).toMatchObject({ status: 'paid', attempts: 1, last_payment_id: `pay_${first.id.slice(4)}I1` });
+    expect((await h.api('GET', `/v1/payments/${first.last_payment_id}`)).body).toMatchObject({
+      status: 'captured',
+      amount_captured: 30_000,
+      payment_method_id: parent.methodId,
+    });
+
+    for (const k of [1, 2]) {
+      clock.set(new Date(plan.body.installments[k].due_at));
+      expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ paid: 1 });
+    }
+    now = (await h.api('GET', `/v1/installment-plans/${plan.body.id}`)).body;
+    expect(now).toMatchObject({ status: 'paid', amount_paid: 90_000, amount_remaining: 0 });
+    expect((await h.api('GET', `/v1/orders/${order.body.id}`)).body.status).toBe('paid');
+    for (const i of now.installments) expect(await simulatorPayments(h, i.order_id)).toHaveLength(1);
+    expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
+  });
+
+  it('when the parent pays off early → one charge for everything still owed, the rest superseded, the plan paid', async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 100_000 });
+    const plan = await h.api('POST', `/v1/orders/${order.body.id}/installments`, {
+      count: 4,
+      interval: 'week',
+      first_due_at: clock.now().toISOString(),
+    });
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ paid: 1 });
+    const payoff = await h.api('POST', `/v1/installment-plans/${plan.body.id}/payoff`, {});
+    expect(payoff.status).toBe(200);
+    expect(payoff.body).toMatchObject({ status: 'paid', amount_paid: 100_000, amount_remaining: 0 });
+    expect(payoff.body.installments.map((i: { status: string }) => i.status)).toEqual([
+      'paid',
+      'superseded',
+      'superseded',
+      'superseded',
+      'paid',
+    ]);
+    expect(payoff.body.installments[4]).toMatchObject({ kind: 'payoff', amount: 75_000 });
+    expect((await h.api('GET', `/v1/orders/${order.body.id}`)).body.status).toBe('paid');
+    clock.advance(30 * DAY);
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ paid: 0 });
+    const again = await h.api('POST', `/v1/installment-plans/${plan.body.id}/payoff`, {});
+    expect(again.body.code).toBe('plan_already_paid');
+  });
+
+  it('when a key has only payments:read → it can read a plan but not make one', async () => {
+    const key = await h.keyWith(['payments:read']);
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 20_000 });
+    const res = await h.api(
+      'POST',
+      `/v1/orders/${order.body.id}/installments`,
+      { count: 2 },
+      { authorization: `Bearer ${key}` },
+    );
+    expect(res.status).toBe(403);
+    const missing = await h.api('GET', '/v1/installment-plans/ipl_missing000000', undefined, {
+      authorization: `Bearer ${key}`,
+    });
+    expect(missing.status).toBe(404);
+  });
+});

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRazorpayGateway } from '../../../payments-core/gateway/razorpay-gateway.js';
+import { istDay } from '../../../payments-core/reconciliation/reconcile-gateway-day.js';
+import { reconcileSettlements } from '../../../payments-core/reconciliation/reconcile-settlements.js';
+import { systemClock } from '../../../platform/clock.js';
+import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../../support/harness.js';
+
+const DAY = 86_400_000;
+
+describe('reconciliation over HTTP against the simulator’s settlement report', () => {
+  let h: Harness;
+  const gatewayIds: string[] = [];
+  let refundId = '';
+  const today = istDay(new Date());
+  const dayStart = new Date(Date.parse(`${today}T00:00:00+05:30`)).toISOString();
+  const dayEnd = new Date(Date.parse(`${today}T00:00:00+05:30`) + DAY - 1).toISOString();
+  const sim = (path: string, body: unknown) =>
+    fetch(`${h.sim.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
+      },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const parent = await seedParent(h);
+    for (const amount of [100_000, 50_000, 20_000, 30_000]) {
+      const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount });
+      const payment = await h.api('POST', '/v1/payments', {
+        order_id: order.body.id,
+        payment_method_id: parent.methodId,
+      });
+      expect(payment.body.status).toBe('captured');
+      gatewayIds.push(payment.body.gateway_payment_id);
+    }
+    const refund = await h.api('POST', '/v1/refunds', {
+      payment_id: (await h.api('GET', '/v1/payments?limit=1')).body.data[0].id,
+      amount: 10_000,
+    });
+    expect(refund.status).toBe(201);
+    await h.settle();
+    refundId = (await h.api('GET', `/v1/refunds/${refund.body.id}`)).body.gateway_refund_id;
+  });
+  afterAll(async () => h.close());
+
+  it('when the daily job runs → it reconciles yesterday (IST) from the gateway once, and skips it the second time', async () => {
+    const gateway = createRazorpayGateway({ keyId: KEY_ID, keySecret: KEY_SECRET, apiUrl: h.sim.url });
+    const tomorrow = new Date(Date.now() + DAY);
+    const first = await reconcileSettlements({ db: h.db, clock: systemClock, gateway }, { now: tomorrow });
+    expect(first).toMatchObject({ report_date: today, skipped: false, report_lines: 5, missing_in_kosh: 0 });
+    const second = await reconcileSettlements({ db: h.db, clock: systemClock, gateway }, { now: tomorrow });
+    expect(second).toEqual({ report_date: today, run_id: first['run_id'], skipped: true });
+  });
+
+  it('when the gateway drops one payment, alters an amount and two fees and adds an unknown one → the run says so, item by item', async () => {
+    const [a, b, c, d] = gatewayIds;
+    const configured = await sim('/v1/sim/settlements/discrepancies', {
+      drop: [b],
+      alter_amount: { [c as string]: 100 },
+      alter_fee: { [d as string]: 40, [a as string]: 500 },
+      unknown: 1,
+    });
+    expect(configured.status).toBe(200);
+
+    const run = await h.api('POST', '/v1/reconciliation/runs/from-gateway', {
+      date: today,
+      from: dayStart,
+      to: dayEnd,
+    });
+    expect(run.status).toBe(201);
+    expect(run.body).toMatchObject({ source: 'gateway', report_date: today, report_lines: 5, journal_entries: 1 });
+    const byStatus = Object.fromEntries(
+      run.body.summary.map((s: { status: string; items: number }) => [s.status, s.items]),
+    );
+    expect(byStatus).toEqual({
+      matched: 1, // the refund
+      missing_at_gateway: 1,
+      missing_in_kosh: 1,
+      amount_mismatch: 1,
+      fee_mismatch: 2,
+    });
+
+    const fees = await h.api('GET', `/v1/reconciliation/runs/${run.body.id}/items?status=fee_mismatch`);
+    expect(fees.status).toBe(200);
+    const resolution = Object.fromEntries(
+      fees.body.data.map((i: { entity_id: string; resolution: string }) => [i.entity_id, i.resolution]),
+    );
+    expect(resolution).toEqual({ [d as string]: 'auto_adjusted', [a as string]: 'open' });
+    const missing = await h.api('GET', `/v1/reconciliation/runs/${run.body.id}/items?status=missing_at_gateway`);
+    expect(missing.body.data.map((i: { entity_id: string }) => i.entity_id)).toEqual([b]);
+    const matched = await h.api('GET', `/v1/reconciliation/runs/${run.body.id}/items?status=matched`);
+    expect(matched.body.data.map((i: { entity_id: string }) => i.entity_id)).toEqual([refundId]);
+
+    const balances = await h.api('GET', '/v1/ledger/balances');
+    expect(balances.body.balanced).toBe(true);
+
+    const csv = await h.app.inject({
+      method: 'GET',
+      url: `/v1/reconciliation/runs/${run.body.id}/items.csv`,
+      headers: { authorization: `Bearer ${h.adminKey}` },
+    });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const rows = csv.body.trim().split('\n');
+    expect(rows[0]).toMatch(/^id,line_no,status,resolution,entity_type,entity_id/);
+    expect(rows).toHaveLength(7);
+    expect(rows.filter((r) => r.includes(',fee_mismatch,auto_adjusted,'))).toHaveLength(1);
+
+    const list = await h.api('GET', '/v1/reconciliation/runs?limit=5');
+    expect(list.body.data[0].id).toBe(run.body.id);
+    await sim('/v1/sim/settlements/discrepancies', {});
+  });
+
+  it('when the simulator is asked for a day page by page, with discrepancies in the query → Razorpay-shaped pages', async () => {
+    const [a, b] = gatewayIds;
+    const [year, month, day] = today.split('-');
+    const get = async (query: string) => {
+      const res = await fetch(
+        `${h.sim.url}/v1/settlements/recon/combined?year=${year}&month=${month}&day=${day}${query}`,
+        {
+          headers: { authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}` },
+        },
+      );
+      return { status: res.status, body: (await res.json()) as { count: number; items: Record<string, unknown>[] } };
+    };
+    const all = await get('&count=100');
+    expect(all.body.count).toBe(5); // four captures and one processed refund
+    const payment = all.body.items.find((i) => i['entity_id'] === a);
+    expect(payment).toMatchObject({ type: 'payment', debit: 0, amount: 100_000, fee: 2360, tax: 360, credit: 97_640 });
+    expect(payment).toMatchObject({ settled: true, on_hold: false, currency: 'INR' });
+    const pages = [await get('&count=2&skip=0'), await get('&count=2&skip=2'), await get('&count=2&skip=4')];
+    expect(pages.map((p) => p.body.count)).toEqual([2, 2, 1]);
+    const altered = await get(`&count=100&drop=${b}&alter_fee=${a}:-60&unknown=2`);
+    expect(altered.body.count).toBe(6);
+    expect(altered.body.items.find((i) => i['entity_id'] === a)).toMatchObject({ fee: 2300, credit: 97_700 });
+    expect((await get('&alter_fee=nonsense')).status).toBe(400);
+  });
+
+  it('when the report is uploaded as text/csv → it is reconciled; a bad one is a 400 naming the line and stores nothing', async () => {
+    const before = (await h.api('GET', '/v1/reconciliation/runs?limit=100')).body.data.length;
+    const header =
+      'entity_id,type,debit,credit,amount,currency,fee,tax,on_hold,settled,created_at,settled_at,settlement_id';
+    const good = `${header}\npay_NotOurs1,payment,0,9764,10000,INR,236,36,false,true,1782900000,1782900000,setl_X\n`;
+    const upload = await h.api('POST', '/v1/reconciliation/runs?fee_tolerance=50', good, {
+      'content-type': 'text/csv; charset=utf-8',
+    });
+    expect(upload.status).toBe(201);
+    expect(upload.body).toMatchObject({ source: 'upload', fee_tolerance: 50, report_lines: 1 });
+
+    const bad = `${header}\npay_NotOurs2,payment,0,9764,ten,INR,236,36,false,true,1782900000,1782900000,setl_X\n`;
+    const refused = await h.api('POST', '/v1/reconciliation/runs', bad, { 'content-type': 'text/csv' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ code: 'invalid_report', status: 400 });
+    expect(refused.body.errors[0]).toMatchObject({ field: '/line/2/amount', code: 'invalid_number' });
+
+    const noColumn = await h.api('POST', '/v1/reconciliation/runs', header.replace(',tax', ''), {
+      'content-type': 'text/csv',
+    });
+    expect(noColumn.status).toBe(400);
+    expect(noColumn.body.errors[0]).toMatchObject({ field: '/columns/tax', code: 'missing_column' });
+    expect((await h.api('GET', '/v1/reconciliation/runs?limit=100')).body.data.length).toBe(before + 1);
+
+    const reader = await h.keyWith(['payments:read']);
+    const forbidden = await h.api('POST', '/v1/reconciliation/runs', good, {
+      'content-type': 'text/csv',
+      authorization: `Bearer ${reader}`,
+    });
+    expect(forbidden.status).toBe(403);
+  });
+});
