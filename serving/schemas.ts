@@ -78,6 +78,7 @@ export const PaymentMethodSchema = Type.Object({
   upi_vpa_masked: Nullable(Type.String()),
   bank: Nullable(Type.String()),
   wallet: Nullable(Type.String()),
+  mandate_type: Nullable(Type.Union([Type.Literal('upi_autopay'), Type.Literal('emandate')])),
   is_default: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,

@@ -46,6 +46,20 @@ function checkDisplayData(input: PaymentMethodInput): void {
   if (input.type === 'wallet' && input.wallet === undefined) {
     fields.push({ field: '/wallet', code: 'required', message: 'wallet methods need the wallet' });
   }
+  if (input.mandate_type === 'upi_autopay' && input.type !== 'upi') {
+    fields.push({
+      field: '/mandate_type',
+      code: 'mandate_type_mismatch',
+      message: 'UPI AutoPay mandates are UPI methods',
+    });
+  }
+  if (input.mandate_type === 'emandate' && input.type !== 'netbanking' && input.type !== 'card') {
+    fields.push({
+      field: '/mandate_type',
+      code: 'mandate_type_mismatch',
+      message: 'e-mandates are on bank accounts (netbanking) or cards',
+    });
+  }
   if (fields.length > 0) throw invalid('invalid_payment_method', 'payment method display data is incomplete', fields);
 }
 
@@ -76,6 +90,7 @@ export async function createPaymentMethod(
       upi_vpa_masked: input.upi_vpa === undefined ? null : maskVpa(input.upi_vpa),
       bank: input.bank ?? null,
       wallet: input.wallet ?? null,
+      mandate_type: input.mandate_type ?? null,
       is_default: isDefault,
       at,
     });

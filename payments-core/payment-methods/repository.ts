@@ -1,15 +1,15 @@
 export const PAYMENT_METHOD_COLUMNS = `
 SELECT 'payment_method' AS object, t.id, t.customer_id, t.type, t.card_network, t.card_last4, t.card_exp_month,
-       t.card_exp_year, t.upi_vpa_masked, t.bank, t.wallet, t.is_default, t.created_at, t.updated_at
+       t.card_exp_year, t.upi_vpa_masked, t.bank, t.wallet, t.mandate_type, t.is_default, t.created_at, t.updated_at
 FROM payment_methods t`;
 export const PAYMENT_METHOD_BY_ID = `${PAYMENT_METHOD_COLUMNS} WHERE t.id = $id AND t.customer_id = $customer_id AND t.deleted_at IS NULL`;
 export const LIVE_METHOD_COUNT = `
 SELECT count(*)::BIGINT AS n FROM payment_methods WHERE customer_id = $customer_id AND deleted_at IS NULL`;
 export const INSERT_PAYMENT_METHOD = `
 INSERT INTO payment_methods (id, customer_id, type, gateway_token, card_network, card_last4, card_exp_month, card_exp_year,
-  upi_vpa_masked, bank, wallet, is_default, created_at, updated_at)
+  upi_vpa_masked, bank, wallet, mandate_type, is_default, created_at, updated_at)
 VALUES ($id, $customer_id, $type, $gateway_token, $card_network, $card_last4, $card_exp_month, $card_exp_year,
-  $upi_vpa_masked, $bank, $wallet, $is_default, $at, $at)`;
+  $upi_vpa_masked, $bank, $wallet, $mandate_type, $is_default, $at, $at)`;
 export const CLEAR_DEFAULT = `
 UPDATE payment_methods SET is_default = false, updated_at = $at
 WHERE customer_id = $customer_id AND is_default AND id <> $id`;

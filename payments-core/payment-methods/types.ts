@@ -1,6 +1,10 @@
 export const PAYMENT_METHOD_TYPES = ['card', 'upi', 'netbanking', 'wallet'] as const;
 export type PaymentMethodType = (typeof PAYMENT_METHOD_TYPES)[number];
 
+/** A recurring-debit mandate behind the token: UPI AutoPay (a UPI method) or an e-mandate (bank account or card). */
+export const MANDATE_TYPES = ['upi_autopay', 'emandate'] as const;
+export type MandateType = (typeof MANDATE_TYPES)[number];
+
 /** A saved instrument: the gateway's token plus display data. Never a card number or CVV. */
 export interface PaymentMethod {
   readonly object: 'payment_method';
@@ -14,6 +18,7 @@ export interface PaymentMethod {
   readonly upi_vpa_masked: string | null;
   readonly bank: string | null;
   readonly wallet: string | null;
+  readonly mandate_type: MandateType | null;
   readonly is_default: boolean;
   readonly created_at: Date;
   readonly updated_at: Date;
@@ -29,5 +34,6 @@ export interface PaymentMethodInput {
   readonly upi_vpa?: string | undefined;
   readonly bank?: string | undefined;
   readonly wallet?: string | undefined;
+  readonly mandate_type?: MandateType | undefined;
   readonly is_default?: boolean | undefined;
 }

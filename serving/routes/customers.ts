@@ -83,6 +83,12 @@ export function customerRoutes(app: App, deps: AppDeps): void {
             upi_vpa: Type.Optional(Type.String({ pattern: '^[a-zA-Z0-9._-]{2,256}@[a-zA-Z]{2,64}$' })),
             bank: Type.Optional(Type.String({ maxLength: 60 })),
             wallet: Type.Optional(Type.String({ maxLength: 60 })),
+            mandate_type: Type.Optional(
+              Type.Union([Type.Literal('upi_autopay'), Type.Literal('emandate')], {
+                description:
+                  'A recurring-debit mandate behind the token; kosh then sends a pre-debit notice ≥ 24 h before each debit it initiates',
+              }),
+            ),
             is_default: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },

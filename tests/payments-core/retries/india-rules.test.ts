@@ -30,7 +30,25 @@ describe("India's auto-debit rules", () => {
 
   it('when a UPI AutoPay debit has no pre-debit notice 24 h old → it is deferred, not made, and goes through once the notice is 24 h old', async () => {
     const parent = await seedParent(h);
-    await h.db.run("UPDATE payment_methods SET mandate_type = 'upi_autopay' WHERE id = $id", { id: parent.methodId });
+    const autopay = await h.api('POST', `/v1/customers/${parent.customerId}/payment-methods`, {
+      type: 'upi',
+      gateway_token: 'upi_autopay_mandate',
+      upi_vpa: 'success@razorpay',
+      mandate_type: 'upi_autopay',
+      is_default: true,
+    });
+    expect(autopay.status).toBe(201);
+    expect(autopay.body).toMatchObject({ mandate_type: 'upi_autopay', is_default: true });
+    const card = await h.api('POST', `/v1/customers/${parent.customerId}/payment-methods`, {
+      type: 'card',
+      gateway_token: 'tok_x',
+      card_last4: '1111',
+      card_exp_month: 1,
+      card_exp_year: 2030,
+      mandate_type: 'upi_autopay',
+    });
+    expect(card.status).toBe(422);
+    expect(card.body.errors).toEqual([expect.objectContaining({ field: '/mandate_type' })]);
     const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 60_000 });
     const plan = (
       await h.api('POST', `/v1/orders/${order.body.id}/installments`, {
