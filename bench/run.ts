@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { benchApiIngest } from './ingest-api.js';
 import { benchBulkIngest } from './ingest-bulk.js';
 import { benchOpsReconcile } from './ops-reconcile.js';
+import { benchOpsRetries } from './ops-retries.js';
 
 /** `npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]` */
 async function ingest(argv: string[]): Promise<void> {
@@ -90,9 +91,42 @@ async function opsReconcile(argv: string[]): Promise<void> {
   }
 }
 
+/** `--retries N` (default 1,000) `--runs N`: draining the retry queue against the simulator vs the bare gateway calls. */
+async function opsRetries(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: false,
+    options: { retries: { type: 'string', default: '1000' }, runs: { type: 'string', default: '3' } },
+  });
+  const drained: number[] = [];
+  const gateway: number[] = [];
+  for (let run = 1; run <= Number(values.runs); run++) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kosh-bench-retries-'));
+    try {
+      const r = await benchOpsRetries({ items: Number(values.retries), dir });
+      drained.push(r.items / r.drainSeconds);
+      gateway.push(r.items / r.gatewaySeconds);
+      console.log(
+        `run ${run}: drained ${Math.round(r.items / r.drainSeconds)} retries/s | bare gateway ${Math.round(r.items / r.gatewaySeconds)} charges/s`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const base = median(gateway);
+  console.log(`\nmedian of ${values.runs} runs, ${values.retries} due retries, one client, simulator on loopback:`);
+  console.log('| path | per second | ratio to bare gateway |');
+  console.log('| --- | ---: | ---: |');
+  console.log(`| bare gateway charge through the SDK adapter (baseline) | ${Math.round(base)} | 1.00 |`);
+  console.log(
+    `| kosh drainRetries (rules, charge, payment, ledger, retry and installment state) | ${Math.round(median(drained))} | ${(median(drained) / base).toFixed(2)} |`,
+  );
+}
+
 /** The operations benchmarks, run in order; `--only NAME` picks one. */
 const OPS: { readonly name: string; readonly run: (argv: string[]) => Promise<void> }[] = [
   { name: 'reconcile', run: opsReconcile },
+  { name: 'retries', run: opsRetries },
 ];
 
 /** `npm run bench -- ops [--only NAME] [--lines N] [--runs N] …` */
@@ -119,7 +153,7 @@ switch (suite) {
   default:
     console.error(
       'usage: npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]\n' +
-        '       npm run bench -- ops [--only reconcile] [--lines N] [--runs N]',
+        '       npm run bench -- ops [--only reconcile|retries] [--lines N] [--retries N] [--runs N]',
     );
     process.exitCode = 1;
 }

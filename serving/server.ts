@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DestinationStream } from 'pino';
+import { runDemoReconciliation } from '../data/demo-reconciliation.js';
 import { isDatabaseEmpty, seedDemoData } from '../data/seed.js';
 import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
 import { COUNT_KEYS } from '../payments-core/api-keys/repository.js';
@@ -110,6 +111,16 @@ export async function startKosh(
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
   simulator?.configure({ webhook: { url: `${url}/webhooks/razorpay`, secret: webhookSecrets[0] ?? '' } });
+  if (config.demo && simulator !== null) {
+    // The simulator starts empty: show a reconciliation of the demo's latest day, with discrepancies.
+    await runDemoReconciliation({ db, clock, gateway, simulator })
+      .then(
+        (run) =>
+          run &&
+          log.info({ run_id: run.id, report_date: run.report_date, summary: run.summary }, 'demo reconciliation'),
+      )
+      .catch((err: unknown) => log.warn({ err }, 'demo reconciliation failed'));
+  }
 
   // Events stored before a stop are applied now; the webhook-retry job retries failures every minute.
   inbox.kick();

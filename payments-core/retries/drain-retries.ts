@@ -29,16 +29,29 @@ export function retryAttemptKey(retryId: string, attempt: number): { key: string
 
 type Tally = Record<'succeeded' | 'rescheduled' | 'dead' | 'deferred' | 'waiting' | 'auth' | 'cancelled', number>;
 
-/** Moves an item to `state` and tells its source, in one transaction. */
+/** Moves an item to `state`, records the outcome of the attempt that decided it, and tells its source: one commit. */
 async function finish(
   deps: DrainDeps,
   item: RetryItem,
   from: RetryState,
   state: RetryState,
-  extra: { reason?: string | null; next?: Date | null; code?: string | null } = {},
+  extra: {
+    reason?: string | null;
+    next?: Date | null;
+    code?: string | null;
+    attempt?: { readonly n: number; readonly outcome: 'captured' | 'failed'; readonly code: string | null };
+  } = {},
 ): Promise<void> {
   await deps.db.transaction(async (tx) => {
     const at = deps.clock.now();
+    if (extra.attempt !== undefined) {
+      await tx.run(SET_ATTEMPT_OUTCOME, {
+        retry_id: item.id,
+        attempt: extra.attempt.n,
+        outcome: extra.attempt.outcome,
+        error_code: extra.attempt.code,
+      });
+    }
     const changed = await tx.run(SET_RETRY_STATE, {
       id: item.id,
       from,
@@ -68,23 +81,30 @@ async function settle(
   now: Date,
 ): Promise<keyof Tally> {
   if (payment === null || payment.status === 'captured') {
-    await deps.db.run(SET_ATTEMPT_OUTCOME, { retry_id: item.id, attempt, outcome: 'captured', error_code: null });
-    await finish(deps, item, 'processing', 'succeeded');
+    await finish(deps, item, 'processing', 'succeeded', { attempt: { n: attempt, outcome: 'captured', code: null } });
     return 'succeeded';
   }
   if (payment.status !== 'failed') return 'waiting';
   const code = payment.error_reason ?? payment.error_code;
-  await deps.db.run(SET_ATTEMPT_OUTCOME, { retry_id: item.id, attempt, outcome: 'failed', error_code: code });
+  const failed = { n: attempt, outcome: 'failed', code } as const;
   if (classifyDecline(payment.error_reason, payment.error_code) === 'hard') {
-    await finish(deps, item, 'processing', 'dead', { reason: `hard_decline:${code ?? 'unknown'}`, code });
+    await finish(deps, item, 'processing', 'dead', {
+      reason: `hard_decline:${code ?? 'unknown'}`,
+      code,
+      attempt: failed,
+    });
     return 'dead';
   }
   if (attempt >= item.max_attempts) {
-    await finish(deps, item, 'processing', 'dead', { reason: `max_attempts_reached:${code ?? 'unknown'}`, code });
+    await finish(deps, item, 'processing', 'dead', {
+      reason: `max_attempts_reached:${code ?? 'unknown'}`,
+      code,
+      attempt: failed,
+    });
     return 'dead';
   }
   const next = nextAttemptAt(now, attempt + 1, payment.error_reason, deps.random ?? Math.random);
-  await finish(deps, item, 'processing', 'scheduled', { next, code });
+  await finish(deps, item, 'processing', 'scheduled', { next, code, attempt: failed });
   return 'rescheduled';
 }
 

@@ -84,9 +84,45 @@ export interface Delivery {
   readonly attempt: number;
 }
 
+/**
+ * Payments the gateway already holds from before this simulator started (it keeps state in memory): kosh's
+ * demo history, so that the simulator's settlement reports cover it as Razorpay's would. Amounts in paise,
+ * times in unix seconds, fee including its GST.
+ */
+export interface SimulatorHistory {
+  readonly orders: readonly {
+    id: string;
+    amount: number;
+    currency: string;
+    receipt: string | null;
+    created_at: number;
+  }[];
+  readonly payments: readonly {
+    id: string;
+    order_id: string;
+    amount: number;
+    currency: string;
+    method: string;
+    fee: number;
+    tax: number;
+    amount_refunded: number;
+    created_at: number;
+  }[];
+  readonly refunds: readonly { id: string; payment_id: string; amount: number; currency: string; created_at: number }[];
+}
+
 export interface RazorpaySimulator {
   readonly url: string;
   readonly deliveries: readonly Delivery[];
+  /** Adds captured payments, their orders and processed refunds as history; no webhooks. Returns how many entities. */
+  preload(history: SimulatorHistory): number;
+  /** Sets the discrepancies of later settlement reports, like `POST /v1/sim/settlements/discrepancies`. */
+  misreport(discrepancies: {
+    drop?: readonly string[];
+    alter_amount?: Readonly<Record<string, number>>;
+    alter_fee?: Readonly<Record<string, number>>;
+    unknown?: number;
+  }): void;
   configure(options: Partial<Omit<SimulatorOptions, 'keyId' | 'keySecret' | 'port' | 'host'>>): void;
   /** Resolves once every queued webhook delivery and scheduled refund has finished. */
   idle(): Promise<void>;
@@ -712,6 +748,64 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   return {
     url: `http://${initial.host ?? '127.0.0.1'}:${port}`,
     deliveries,
+    preload: (history) => {
+      for (const o of history.orders) {
+        orders.set(o.id, {
+          id: o.id,
+          entity: 'order',
+          amount: o.amount,
+          amount_paid: o.amount,
+          amount_due: 0,
+          currency: o.currency,
+          receipt: o.receipt,
+          offer_id: null,
+          status: 'paid',
+          attempts: 1,
+          notes: [],
+          created_at: o.created_at,
+        });
+      }
+      for (const p of history.payments) {
+        payments.set(p.id, {
+          id: p.id,
+          entity: 'payment',
+          amount: p.amount,
+          currency: p.currency,
+          status: p.amount_refunded > 0 ? 'refunded' : 'captured',
+          order_id: p.order_id,
+          method: p.method,
+          amount_refunded: p.amount_refunded,
+          refund_status: p.amount_refunded === 0 ? null : p.amount_refunded < p.amount ? 'partial' : 'full',
+          captured: true,
+          notes: [],
+          fee: p.fee,
+          tax: p.tax,
+          error_code: null,
+          error_description: null,
+          error_source: null,
+          error_step: null,
+          error_reason: null,
+          created_at: p.created_at,
+        });
+      }
+      for (const r of history.refunds) {
+        refunds.set(r.id, {
+          id: r.id,
+          entity: 'refund',
+          amount: r.amount,
+          currency: r.currency,
+          payment_id: r.payment_id,
+          notes: [],
+          receipt: null,
+          status: 'processed',
+          created_at: r.created_at,
+        });
+      }
+      return history.orders.length + history.payments.length + history.refunds.length;
+    },
+    misreport: (discrepancies) => {
+      settlements.configure({ ...discrepancies });
+    },
     configure: (partial) => {
       options = { ...options, ...partial };
       if (partial.dropResponses !== undefined) dropsLeft = partial.dropResponses?.count ?? 0;

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemoReconciliation } from '../../data/demo-reconciliation.js';
+import { seedDemoData } from '../../data/seed.js';
+import { createRazorpayGateway } from '../../payments-core/gateway/razorpay-gateway.js';
+import { type RazorpaySimulator, startRazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
+import { getBalances } from '../../payments-core/ledger/get-balances.js';
+import { fixedClock } from '../../platform/clock.js';
+import { type Db, openDb } from '../../platform/db.js';
+import { migrate } from '../../platform/migrate.js';
+
+describe('demo reconciliation', () => {
+  const clock = fixedClock(new Date('2026-11-28T06:00:00Z'));
+  let db: Db;
+  let sim: RazorpaySimulator;
+  const keys = { keyId: 'rzp_test_demo0000000001', keySecret: 'demo_secret_0000000001' };
+
+  beforeAll(async () => {
+    db = await openDb(':memory:');
+    await migrate(db, clock);
+    await seedDemoData({ db, clock }, { seed: 3, payments: 6_000, months: 2 });
+    sim = await startRazorpaySimulator({ ...keys, seed: 1 });
+  });
+  afterAll(async () => {
+    await sim.close();
+    await db.close();
+  });
+
+  it("when the demo starts → the simulator reports the latest demo day with one of each discrepancy, and kosh's run finds each, auto-adjusting only the small fee", async () => {
+    const gateway = createRazorpayGateway({ ...keys, apiUrl: sim.url });
+    const run = await runDemoReconciliation({ db, clock, gateway, simulator: sim });
+    expect(run).not.toBeNull();
+    const by = new Map(run?.summary.map((s) => [s.status, s]));
+    expect(by.get('matched')?.items).toBeGreaterThan(20);
+    expect(by.get('missing_at_gateway')).toMatchObject({ items: 1, open: 1 });
+    expect(by.get('missing_in_kosh')).toMatchObject({ items: 1, open: 1 });
+    expect(by.get('amount_mismatch')).toMatchObject({ items: 1, open: 1, amount_difference: 100 });
+    expect(by.get('fee_mismatch')).toMatchObject({ items: 2, auto_adjusted: 1, open: 1, fee_difference: 540 });
+    expect(run?.journal_entries).toBe(1);
+    expect(await getBalances({ db })).toMatchObject({ balanced: true, totals: [{ currency: 'INR', total: 0 }] });
+
+    // Once per day: a second start leaves the run alone.
+    expect(await runDemoReconciliation({ db, clock, gateway, simulator: sim })).toBeNull();
+  });
+});
