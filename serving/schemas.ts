@@ -94,7 +94,8 @@ export const OrderSchema = Type.Object({
   status: Type.Union([Type.Literal('created'), Type.Literal('attempted'), Type.Literal('paid')]),
   description: Nullable(Type.String()),
   gateway_order_id: Nullable(Type.String()),
-  amount_paid: Type.Integer(),
+  amount_paid: Type.Integer({ description: 'Captured on this order, plus on the installment orders of its plans' }),
+  installment_plan_id: Nullable(Type.String({ description: 'The live installment plan splitting this order' })),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

@@ -1,7 +1,10 @@
 export const ORDER_COLUMNS = `
 SELECT 'order' AS object, t.id, t.customer_id, t.school_id, t.amount_minor AS amount, t.currency, t.status, t.description,
        t.gateway_order_id,
-       coalesce((SELECT sum(p.captured_minor) FROM payments p WHERE p.order_id = t.id), 0)::BIGINT AS amount_paid,
+       (coalesce((SELECT sum(p.captured_minor) FROM payments p WHERE p.order_id = t.id), 0)
+        + coalesce((SELECT sum(p.captured_minor) FROM installment_plans ip JOIN installments i ON i.plan_id = ip.id
+                    JOIN payments p ON p.order_id = i.order_id WHERE ip.order_id = t.id), 0))::BIGINT AS amount_paid,
+       (SELECT max(ip.id) FROM installment_plans ip WHERE ip.order_id = t.id AND ip.status <> 'cancelled') AS installment_plan_id,
        t.created_at, t.updated_at
 FROM orders t`;
 export const ORDER_BY_ID = `${ORDER_COLUMNS} WHERE t.id = $id`;

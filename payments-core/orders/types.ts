@@ -10,7 +10,10 @@ export interface Order {
   readonly status: OrderStatus;
   readonly description: string | null;
   readonly gateway_order_id: string | null;
+  /** Captured on this order, plus on the installment orders of its plans. */
   readonly amount_paid: number;
+  /** The live installment plan splitting this order, if any. */
+  readonly installment_plan_id: string | null;
   readonly created_at: Date;
   readonly updated_at: Date;
 }

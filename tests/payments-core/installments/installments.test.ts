@@ -110,7 +110,11 @@ describe('installments', () => {
     }
     now = (await h.api('GET', `/v1/installment-plans/${plan.body.id}`)).body;
     expect(now).toMatchObject({ status: 'paid', amount_paid: 90_000, amount_remaining: 0 });
-    expect((await h.api('GET', `/v1/orders/${order.body.id}`)).body.status).toBe('paid');
+    expect((await h.api('GET', `/v1/orders/${order.body.id}`)).body).toMatchObject({
+      status: 'paid',
+      amount_paid: 90_000,
+      installment_plan_id: plan.body.id,
+    });
     for (const i of now.installments) expect(await simulatorPayments(h, i.order_id)).toHaveLength(1);
     expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
   });
