@@ -119,7 +119,7 @@ async function opsRetries(argv: string[]): Promise<void> {
   console.log('| --- | ---: | ---: |');
   console.log(`| bare gateway charge through the SDK adapter (baseline) | ${Math.round(base)} | 1.00 |`);
   console.log(
-    `| kosh drainRetries (rules, charge, payment, ledger, retry and installment state) | ${Math.round(median(drained))} | ${(median(drained) / base).toFixed(2)} |`,
+    `| kosh drainRetries (rules, charge, payment, ledger, retry and installment state) | ${median(drained).toFixed(1)} | ${(median(drained) / base).toFixed(3)} |`,
   );
 }
 

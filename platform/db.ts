@@ -69,6 +69,10 @@ function fromDuck(row: Record<string, unknown>): Row {
 /**
  * Plain SQL on one connection. Statements are prepared once per SQL text and reused (about a third less
  * time per statement); a connection runs one statement at a time, so calls on it queue in order.
+ *
+ * Known DuckDB 1.5.6 bug met through this cache: a statement using `QUALIFY row_number() OVER (…)` prepared
+ * while its table was empty returns corrupted VARCHAR values once rows exist. Pick latest-per-group rows with
+ * `arg_max` instead (pipelines/repository.ts does).
  */
 function sqlOn(conn: DuckDBConnection): Sql {
   const prepared = new Map<string, DuckDBPreparedStatement>();
