@@ -2,10 +2,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chargeDueInstallments } from '../payments-core/installments/charge-due-installments.js';
 import { drainRetries } from '../payments-core/retries/drain-retries.js';
-import { seededRandom } from '../payments-core/retries/schedule.js';
 import { fixedClock } from '../platform/clock.js';
 import { createLog } from '../platform/log.js';
-import { SUCCESS_CARD, seedParent, startHarness } from '../tests/support/harness.js';
+import { seededRandom } from '../platform/random.js';
+import { SUCCESS_CARD, saveCard, seedParent, startHarness } from '../tests/support/harness.js';
 
 export interface RetriesBenchResult {
   readonly items: number;
@@ -47,16 +47,7 @@ export async function benchOpsRetries(options: { items: number; dir: string }): 
       ?.n;
     if (queued !== options.items) throw new Error(`expected ${options.items} queued retries, found ${queued}`);
 
-    const card = await h.tokenize(SUCCESS_CARD);
-    await h.api('POST', `/v1/customers/${parent.customerId}/payment-methods`, {
-      type: 'card',
-      gateway_token: card.id,
-      card_network: card.network,
-      card_last4: card.last4,
-      card_exp_month: card.expiry_month,
-      card_exp_year: card.expiry_year,
-      is_default: true,
-    });
+    const card = await saveCard(h, parent.customerId, SUCCESS_CARD, { isDefault: true });
     clock.advance(4 * DAY_MS);
 
     // Baseline: the bare gateway calls of a successful retry, on orders made beforehand (not timed).
@@ -74,7 +65,7 @@ export async function benchOpsRetries(options: { items: number; dir: string }): 
         idempotencyKey: `bench_pay_${i}`,
         email: 'bench@example.in',
         contact: '+919876543210',
-        instrument: { kind: 'token', token: card.id },
+        instrument: { kind: 'token', token: card.token },
         capture: 'auto',
       });
     }

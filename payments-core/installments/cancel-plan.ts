@@ -2,11 +2,11 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { getPlan } from './find-plans.js';
+import { refuseWhileCharging } from './refuse-while-charging.js';
 import {
   CANCEL_OPEN_INSTALLMENTS,
   CANCEL_PLAN,
   CANCEL_RETRIES_OF_CLOSED_INSTALLMENTS,
-  CHARGE_IN_FLIGHT_FOR_PLAN,
   INSTALLMENTS_OF_PLAN,
   PLAN_ROW,
 } from './repository.js';
@@ -23,12 +23,7 @@ export async function cancelPlan(deps: { db: Db; clock: Clock }, planId: string)
     if (plan.status === 'cancelled') return;
     if (plan.status === 'paid') throw conflict('plan_already_paid', `plan ${planId} is already paid`);
     const installments = await tx.all<Installment>(INSTALLMENTS_OF_PLAN, { plan_id: planId });
-    const busy =
-      installments.find((i) => i.status === 'processing')?.id ??
-      (await tx.one<{ id: string }>(CHARGE_IN_FLIGHT_FOR_PLAN, { plan_id: planId }))?.id;
-    if (busy !== undefined) {
-      throw conflict('payment_in_progress', `plan ${planId} has a charge in flight (${busy})`, { in_flight: busy });
-    }
+    await refuseWhileCharging(tx, planId, installments);
     const at = deps.clock.now();
     await tx.run(CANCEL_PLAN, { id: planId, at });
     await tx.run(CANCEL_OPEN_INSTALLMENTS, { plan_id: planId, at });

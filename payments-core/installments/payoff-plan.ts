@@ -7,13 +7,8 @@ import { chargeOffSession } from '../payments/charge-off-session.js';
 import { DEFAULT_METHOD } from '../retries/repository.js';
 import type { ChargeDeps } from './charge-installment.js';
 import { getPlan } from './find-plans.js';
-import {
-  CHARGE_IN_FLIGHT_FOR_PLAN,
-  INSERT_INSTALLMENT,
-  INSTALLMENTS_OF_PLAN,
-  PLAN_ROW,
-  SET_INSTALLMENT_STATUS,
-} from './repository.js';
+import { refuseWhileCharging } from './refuse-while-charging.js';
+import { INSERT_INSTALLMENT, INSTALLMENTS_OF_PLAN, PLAN_ROW, SET_INSTALLMENT_STATUS } from './repository.js';
 import { type Installment, type InstallmentPlan, OPEN_STATUSES } from './types.js';
 
 /**
@@ -39,12 +34,7 @@ export async function payoffPlan(
     if (plan.status === 'cancelled') throw conflict('plan_cancelled', `plan ${planId} is cancelled`);
     if (plan.status === 'paid') throw conflict('plan_already_paid', `plan ${planId} is already paid`);
     const installments = await tx.all<Installment>(INSTALLMENTS_OF_PLAN, { plan_id: planId });
-    const busy =
-      installments.find((i) => i.status === 'processing')?.id ??
-      (await tx.one<{ id: string }>(CHARGE_IN_FLIGHT_FOR_PLAN, { plan_id: planId }))?.id;
-    if (busy !== undefined) {
-      throw conflict('payment_in_progress', `plan ${planId} has a charge in flight (${busy})`, { in_flight: busy });
-    }
+    await refuseWhileCharging(tx, planId, installments);
     const open = installments.filter((i) => i.kind === 'scheduled' && OPEN_STATUSES.includes(i.status));
     const amount = open.reduce((s, i) => s + i.amount, 0);
     const method =

@@ -1,26 +1,8 @@
 import type { GatewaySettlementEntry } from '../gateway/port.js';
+import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS } from './repository.js';
 
-/** The Settlement Recon columns kosh writes, in Razorpay's order and names. */
-const HEADER = [
-  'entity_id',
-  'type',
-  'debit',
-  'credit',
-  'amount',
-  'currency',
-  'fee',
-  'tax',
-  'on_hold',
-  'settled',
-  'created_at',
-  'settled_at',
-  'settlement_id',
-  'settlement_utr',
-  'order_id',
-  'order_receipt',
-  'method',
-  'payment_id',
-];
+/** The Settlement Recon columns kosh writes, in Razorpay's order and names: the ones it reads. */
+const HEADER = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
 
 const cell = (v: string | number | boolean | null): string => {
   if (v === null) return '';

@@ -49,15 +49,3 @@ export function nextAttemptAt(from: Date, attempt: number, reason: string | null
   if (reason === 'insufficient_funds') at = afterSalaryDay(at);
   return intoPreferredWindow(at, random);
 }
-
-/** mulberry32: a seeded source for `random` so schedules are reproducible in tests. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRazorpayGateway } from '../../payments-core/gateway/razorpay-gateway.js';
 import { chargeDueInstallments } from '../../payments-core/installments/charge-due-installments.js';
 import { resolveUnknownPayments, UNKNOWN_GRACE_MS } from '../../payments-core/payments/resolve-unknown-payments.js';
-import { seededRandom } from '../../payments-core/retries/schedule.js';
 import { fixedClock } from '../../platform/clock.js';
 import { createLog } from '../../platform/log.js';
+import { seededRandom } from '../../platform/random.js';
 import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../support/harness.js';
 
 async function simulatorPayments(h: Harness, gatewayOrderId: string): Promise<{ id: string; status: string }[]> {

@@ -200,17 +200,29 @@ export async function seedParent(
     phone: '+919876543210',
     state_code: 'KA',
   });
+  const { methodId } = await saveCard(h, customer.body.id, card);
+  return { schoolId: school.body.id, customerId: customer.body.id, methodId };
+}
+
+/** Tokenises a test card at the simulator and saves the token as one of the customer's payment methods. */
+export async function saveCard(
+  h: Harness,
+  customerId: string,
+  card = SUCCESS_CARD,
+  options: { isDefault?: boolean } = {},
+): Promise<{ methodId: string; token: string }> {
   const token = await h.tokenize(card);
-  const method = await h.api('POST', `/v1/customers/${customer.body.id}/payment-methods`, {
+  const method = await h.api('POST', `/v1/customers/${customerId}/payment-methods`, {
     type: 'card',
     gateway_token: token.id,
     card_network: token.network,
     card_last4: token.last4,
     card_exp_month: token.expiry_month,
     card_exp_year: token.expiry_year,
+    ...(options.isDefault === undefined ? {} : { is_default: options.isDefault }),
   });
   if (method.status !== 201) throw new Error(`payment method: ${JSON.stringify(method.body)}`);
-  return { schoolId: school.body.id, customerId: customer.body.id, methodId: method.body.id };
+  return { methodId: method.body.id, token: token.id };
 }
 
 /** A Razorpay-format event body, as Razorpay sends it. */

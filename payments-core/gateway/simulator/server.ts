@@ -34,6 +34,7 @@ import {
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from '../../../platform/random.js';
 import { razorpayFee } from '../fees.js';
 import { createSettlementReports } from './settlements.js';
 import { cardNetwork, DECLINES, type Decline, VPA_FAILURE } from './test-mode.js';
@@ -232,18 +233,6 @@ function post(url: string, body: string, headers: Record<string, string>): Promi
   });
 }
 
-/** mulberry32: deterministic ids and coin flips for a given seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const notesOut = (notes: unknown): Json | unknown[] =>
   notes !== null && typeof notes === 'object' && !Array.isArray(notes) && Object.keys(notes).length > 0
@@ -254,7 +243,7 @@ const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number
 export async function startRazorpaySimulator(initial: SimulatorOptions): Promise<RazorpaySimulator> {
   let options: SimulatorOptions = { refundProcessingMs: 0, ...initial };
   let dropsLeft = initial.dropResponses?.count ?? 0;
-  const random = prng(initial.seed ?? Date.now() % 2 ** 31);
+  const random = seededRandom(initial.seed ?? Date.now() % 2 ** 31);
   const id = (prefix: string) => {
     let s = '';
     for (let i = 0; i < 14; i++) s += ALPHABET[Math.floor(random() * 62)];

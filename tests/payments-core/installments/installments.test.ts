@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargeDueInstallments } from '../../../payments-core/installments/charge-due-installments.js';
-import { seededRandom } from '../../../payments-core/retries/schedule.js';
 import { fixedClock } from '../../../platform/clock.js';
 import { createLog } from '../../../platform/log.js';
+import { seededRandom } from '../../../platform/random.js';
 import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../../support/harness.js';
 
 const DAY = 86_400_000;

@@ -2,11 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargeDueInstallments } from '../../../payments-core/installments/charge-due-installments.js';
 import { drainRetries } from '../../../payments-core/retries/drain-retries.js';
 import { enqueueRetry } from '../../../payments-core/retries/enqueue-retry.js';
-import { seededRandom } from '../../../payments-core/retries/schedule.js';
 import { fixedClock } from '../../../platform/clock.js';
 import { AppError } from '../../../platform/errors.js';
 import { createLog } from '../../../platform/log.js';
-import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../../support/harness.js';
+import { seededRandom } from '../../../platform/random.js';
+import {
+  type Harness,
+  KEY_ID,
+  KEY_SECRET,
+  SUCCESS_CARD,
+  saveCard,
+  seedParent,
+  startHarness,
+} from '../../support/harness.js';
 
 const INSUFFICIENT_FUNDS = '4000000000009995';
 const CARD_DECLINED = '4000000000000002';
@@ -62,16 +70,7 @@ describe('retry queue', () => {
     // Not due yet: nothing happens.
     expect(await drainRetries(deps(), { now: clock.now() })).toMatchObject({ scanned: 0 });
 
-    const token = await h.tokenize();
-    await h.api('POST', `/v1/customers/${parent.customerId}/payment-methods`, {
-      type: 'card',
-      gateway_token: token.id,
-      card_network: token.network,
-      card_last4: token.last4,
-      card_exp_month: token.expiry_month,
-      card_exp_year: token.expiry_year,
-      is_default: true,
-    });
+    await saveCard(h, parent.customerId, SUCCESS_CARD, { isDefault: true });
     clock.set(new Date(retry.next_attempt_at));
     expect(await drainRetries(deps(), { now: clock.now() })).toMatchObject({ succeeded: 1, errors: 0 });
     const after = (await h.api('GET', `/v1/retries/${retry.id}`)).body;
@@ -153,16 +152,8 @@ describe('retry queue', () => {
     });
     expect(stale.body.code).toBe('installment_closed');
 
-    const token = await h.tokenize();
-    const good = await h.api('POST', `/v1/customers/${parent.customerId}/payment-methods`, {
-      type: 'card',
-      gateway_token: token.id,
-      card_network: token.network,
-      card_last4: token.last4,
-      card_exp_month: token.expiry_month,
-      card_exp_year: token.expiry_year,
-    });
-    const paid = await h.api('POST', `/v1/installment-plans/${plan.id}/payoff`, { payment_method_id: good.body.id });
+    const good = await saveCard(h, parent.customerId);
+    const paid = await h.api('POST', `/v1/installment-plans/${plan.id}/payoff`, { payment_method_id: good.methodId });
     expect(paid.body).toMatchObject({ status: 'paid', amount_paid: 50_000 });
     expect(paid.body.installments.map((i: { status: string }) => i.status)).toEqual([
       'superseded',

@@ -3,9 +3,9 @@ import { chargeDueInstallments } from '../../../payments-core/installments/charg
 import { drainRetries } from '../../../payments-core/retries/drain-retries.js';
 import { enqueueRetry } from '../../../payments-core/retries/enqueue-retry.js';
 import { AUTO_DEBIT_LIMIT_PAISE } from '../../../payments-core/retries/india-rules.js';
-import { seededRandom } from '../../../payments-core/retries/schedule.js';
 import { fixedClock } from '../../../platform/clock.js';
 import { createLog } from '../../../platform/log.js';
+import { seededRandom } from '../../../platform/random.js';
 import { type Harness, seedParent, startHarness } from '../../support/harness.js';
 
 const HOUR = 3_600_000;

@@ -6,8 +6,8 @@ import {
   intoPreferredWindow,
   nextAttemptAt,
   RETRY_POLICY,
-  seededRandom,
 } from '../../../payments-core/retries/schedule.js';
+import { seededRandom } from '../../../platform/random.js';
 
 const IST_MS = 330 * 60_000;
 const istMinute = (d: Date) => Math.floor(((d.getTime() + IST_MS) % 86_400_000) / 60_000);
