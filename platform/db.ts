@@ -67,39 +67,41 @@ function fromDuck(row: Record<string, unknown>): Row {
 }
 
 /**
- * Plain SQL on one connection. Statements are prepared once per SQL text and reused (about a third less
- * time per statement); a connection runs one statement at a time, so calls on it queue in order.
+ * Plain SQL on one connection; a connection runs one statement at a time, so calls on it queue in order.
  *
- * Known DuckDB 1.5.6 bug met through this cache: a statement using `QUALIFY row_number() OVER (…)` prepared
- * while its table was empty returns corrupted VARCHAR values once rows exist. Pick latest-per-group rows with
- * `arg_max` instead (pipelines/repository.ts does).
+ * Every call prepares its statement afresh. Caching prepared statements per SQL text saved about a third of
+ * the time per statement, but DuckDB 1.5.6 plans a prepared statement against the table statistics of the
+ * moment it was prepared, and a reused one then answers wrongly once the data changes: a literal predicate
+ * (`status = 'on_hold'`) stays folded to "no rows", and a parameterless `ORDER BY` or `QUALIFY` over VARCHAR
+ * columns returns corrupted strings (tests/platform/db.test.ts reproduces both). Correct answers come first.
  */
 function sqlOn(conn: DuckDBConnection): Sql {
-  const prepared = new Map<string, DuckDBPreparedStatement>();
   const serial = createMutex();
-  const statement = async (sql: string, params: Params | undefined): Promise<DuckDBPreparedStatement> => {
-    let p = prepared.get(sql);
-    if (p === undefined) {
-      p = await conn.prepare(sql);
-      prepared.set(sql, p);
+  const withStatement = async <T>(
+    sql: string,
+    params: Params | undefined,
+    use: (p: DuckDBPreparedStatement) => Promise<T>,
+  ): Promise<T> => {
+    const p = await conn.prepare(sql);
+    try {
+      const values = bind(params);
+      if (values !== undefined) p.bind(values);
+      return await use(p);
+    } finally {
+      p.destroySync();
     }
-    const values = bind(params);
-    if (values !== undefined) p.bind(values);
-    return p;
   };
   const all = <T>(sql: string, params?: Params): Promise<T[]> =>
-    serial(async () => {
-      const reader = await (await statement(sql, params)).runAndReadAll();
-      return reader.getRowObjectsJS().map((r) => fromDuck(r as Record<string, unknown>)) as T[];
-    });
+    serial(() =>
+      withStatement(sql, params, async (p) => {
+        const reader = await p.runAndReadAll();
+        return reader.getRowObjectsJS().map((r) => fromDuck(r as Record<string, unknown>)) as T[];
+      }),
+    );
   return {
     all,
     one: async <T>(sql: string, params?: Params) => (await all<T>(sql, params))[0],
-    run: (sql, params) =>
-      serial(async () => {
-        const result = await (await statement(sql, params)).run();
-        return Number(result.rowsChanged);
-      }),
+    run: (sql, params) => serial(() => withStatement(sql, params, async (p) => Number((await p.run()).rowsChanged))),
   };
 }
 
