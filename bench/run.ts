@@ -6,6 +6,7 @@ import { benchApiIngest } from './ingest-api.js';
 import { benchBulkIngest } from './ingest-bulk.js';
 import { benchOpsReconcile } from './ops-reconcile.js';
 import { benchOpsRetries } from './ops-retries.js';
+import { benchScore, printScoreBench } from './score.js';
 
 /** `npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]` */
 async function ingest(argv: string[]): Promise<void> {
@@ -142,6 +143,29 @@ async function ops(argv: string[]): Promise<void> {
   }
 }
 
+/** `npm run bench -- score [--payments N] [--seconds N] [--connections N] [--rate N] [--rate-seconds N]` */
+async function score(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: false,
+    options: {
+      payments: { type: 'string', default: '20000' },
+      seconds: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '32' },
+      rate: { type: 'string', default: '1000' },
+      'rate-seconds': { type: 'string', default: '10' },
+    },
+  });
+  const options = {
+    payments: Number(values.payments),
+    seconds: Number(values.seconds),
+    connections: Number(values.connections),
+    rate: Number(values.rate),
+    rateSeconds: Number(values['rate-seconds']),
+  };
+  printScoreBench(await benchScore(options), options);
+}
+
 const [suite, ...rest] = process.argv.slice(2);
 switch (suite) {
   case 'ingest':
@@ -150,10 +174,14 @@ switch (suite) {
   case 'ops':
     await ops(rest);
     break;
+  case 'score':
+    await score(rest);
+    break;
   default:
     console.error(
       'usage: npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]\n' +
-        '       npm run bench -- ops [--only reconcile|retries] [--lines N] [--retries N] [--runs N]',
+        '       npm run bench -- ops [--only reconcile|retries] [--lines N] [--retries N] [--runs N]\n' +
+        '       npm run bench -- score [--payments N] [--seconds N] [--connections N] [--rate N] [--rate-seconds N]',
     );
     process.exitCode = 1;
 }

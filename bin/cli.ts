@@ -10,7 +10,9 @@ import { openDb } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
 import { startKosh } from '../serving/server.js';
+import { runEvaluateCli } from './evaluate-cli.js';
 import { runJobsCli } from './jobs-cli.js';
+import { runModelsCli, runTrainCli } from './models-cli.js';
 
 const USAGE = `usage: kosh <command> [options]
 
@@ -25,6 +27,17 @@ commands:
   jobs run NAME                  run a job now and wait for it (through the running server, if there is one)
   jobs runs NAME [--limit N] [--starting-after RUN_ID]
                                  the runs of a job, newest first
+  train fraud [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--seed 42] [--validation-share 0.2]
+                                 train a fraud model and register it (through the running server, if there is one)
+  models list [--state S]        the fraud models of the registry, newest first
+  models promote VERSION [--force]
+                                 make a model champion (gated on its validation data unless --force)
+  models rollback                restore the previous champion
+  models canary VERSION SHARE | models canary stop
+                                 send SHARE (e.g. 0.05) of customers to a candidate, or stop the canary
+  evaluate --data FILE.csv --label COLUMN [--drop COLS] [--model gbt|forest|fraud|logistic|isolation|ml-random-forest]
+           [--test-size 0.2] [--seed 42] [--seeds N] [--negative-weight W] [--json]
+                                 train a classifier family on a labelled CSV and print ROC-AUC, PR-AUC, accuracy, timings
   razorpay-sim [--port N] [--key-id ID] [--key-secret S] [--webhook-url URL] [--webhook-secret S]
                                  run the Razorpay-compatible simulator on its own
 `;
@@ -59,8 +72,14 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
       }
       case 'keys':
         return await keys(rest, env);
+      case 'train':
+        return await runTrainCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+      case 'models':
+        return await runModelsCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
       case 'jobs':
         return await runJobsCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+      case 'evaluate':
+        return await runEvaluateCli(rest);
       case 'razorpay-sim':
         return await runRazorpaySimulatorCli(rest, env);
       case undefined:

@@ -12,6 +12,7 @@ import { openDb } from '../platform/db.js';
 import { AppError } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
+import { localObjectStore, localObjectStoreRoot } from '../platform/objects.js';
 import type { Page } from '../platform/pagination.js';
 import { openGateway } from '../serving/server.js';
 import { readServerFile } from '../serving/server-file.js';
@@ -128,7 +129,8 @@ async function localBackend(config: Config): Promise<JobsBackend> {
       const { gateway, simulator } = await openGateway(config, log);
       closeGateway = async () => simulator?.close();
       const inbox = createWebhookInbox({ db, clock, log });
-      const run = await wrap(triggerJob({ db, clock, gateway, log, inbox, runtime }, name));
+      const objects = localObjectStore(localObjectStoreRoot(config.dataDir));
+      const run = await wrap(triggerJob({ db, clock, gateway, log, inbox, objects, runtime }, name));
       await inbox.idle();
       return run;
     },

@@ -4,6 +4,7 @@ import { reconcileSettlements } from '../payments-core/reconciliation/reconcile-
 import { drainRetries } from '../payments-core/retries/drain-retries.js';
 import { retryWebhookEvents } from '../payments-core/webhooks/retry-webhook-events.js';
 import { purgeExpiredKeys } from './purge-expired-keys.js';
+import { retrainFraud } from './train-fraud.js';
 import type { Job } from './types.js';
 
 /**
@@ -18,4 +19,5 @@ export const JOBS: readonly Job[] = [
   { name: 'charge-due-installments', cron: '0 * * * *', run: chargeDueInstallments },
   { name: 'resolve-unknown-payments', cron: '*/5 * * * *', run: resolveUnknownPayments },
   { name: 'reconcile-settlements', cron: '0 6 * * *', run: reconcileSettlements },
+  { name: 'retrain-fraud', cron: '0 3 * * 0', run: retrainFraud },
 ];

@@ -4,6 +4,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { JobFn, JobSummary } from '../platform/job.js';
 import type { Log } from '../platform/log.js';
+import type { ObjectStore } from '../platform/objects.js';
 
 /** What every job may use. A job needing more gets it added here and wired in serving/server.ts and bin/. */
 export interface JobDeps {
@@ -12,6 +13,8 @@ export interface JobDeps {
   readonly gateway: PaymentGateway;
   readonly log: Log;
   readonly inbox: WebhookInbox;
+  /** Model artifacts and reports; optional so deps built without one still type-check (jobs needing it say so). */
+  readonly objects?: ObjectStore;
 }
 
 /** A registered job with its default schedule (a node-cron expression read in Asia/Kolkata). */

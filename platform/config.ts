@@ -26,6 +26,10 @@ export interface Config {
   readonly scheduler: boolean;
   /** Schedule overrides by job name, from `KOSH_SCHEDULE_<NAME>`: a cron expression or `off`. */
   readonly schedules: Readonly<Record<string, string>>;
+  /** Whether payments are screened by the fraud scorer and /v1/fraud/* serves (`KOSH_FRAUD_SCORING`, default on). */
+  readonly fraudScoring: boolean;
+  /** The hard time budget of one fraud decision in ms (`KOSH_FRAUD_BUDGET_MS`, default 50); past it, rules only. */
+  readonly fraudBudgetMs: number;
 }
 
 /**
@@ -148,6 +152,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
     logLevel: str('LOG_LEVEL') ?? 'info',
     scheduler: schedulerRaw !== 'off',
     schedules,
+    fraudScoring: bool('KOSH_FRAUD_SCORING', true),
+    fraudBudgetMs: int('KOSH_FRAUD_BUDGET_MS', 50, 1, 10_000),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "${config.logLevel}"`);

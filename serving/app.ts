@@ -12,7 +12,10 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
+import type { FraudScorer } from '../models/fraud/scorer.js';
+import type { OwnedFraudModelSelector } from '../models/registry/fraud-model-selector.js';
 import type { PaymentGateway } from '../payments-core/gateway/port.js';
+import type { PaymentRisk } from '../payments-core/payments/create-payment.js';
 import type { WebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
 import type { JobRuntime } from '../pipelines/types.js';
 import type { Clock } from '../platform/clock.js';
@@ -21,6 +24,7 @@ import { AppError } from '../platform/errors.js';
 import { createIdempotencyStore } from '../platform/idempotency.js';
 import { newId } from '../platform/ids.js';
 import type { Log } from '../platform/log.js';
+import type { ObjectStore } from '../platform/objects.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerJsonWithCardGuard } from './plugins/card-guard.js';
 import { registerErrorHandling } from './plugins/errors.js';
@@ -29,9 +33,11 @@ import { ipFilter } from './plugins/ip-filter.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { customerRoutes } from './routes/customers.js';
+import { fraudRoutes } from './routes/fraud.js';
 import { healthRoutes } from './routes/health.js';
 import { installmentRoutes } from './routes/installments.js';
 import { jobRoutes } from './routes/jobs.js';
+import { modelRoutes } from './routes/models.js';
 import { paymentRoutes } from './routes/payments.js';
 import { reconciliationRoutes } from './routes/reconciliation.js';
 import { retryRoutes } from './routes/retries.js';
@@ -55,6 +61,14 @@ export interface AppDeps {
   readonly inbox: WebhookInbox;
   /** The process's job runtime, shared with its scheduler; without one the job routes use the default schedules. */
   readonly jobRuntime?: JobRuntime;
+  /** Model artifacts, reports and other objects; without one the model routes answer 503. */
+  readonly objects?: ObjectStore;
+  /** The fraud champion and canary for scoring (models/registry); the model routes reload it after a change. */
+  readonly fraudModels?: OwnedFraudModelSelector;
+  /** The fraud scorer (models/fraud/scorer.ts); without one the fraud routes answer 503 and payments are not screened. */
+  readonly fraudScorer?: FraudScorer;
+  /** Payment creation's fraud screen and feature recorder, built from the scorer (models/fraud/payment-risk.ts). */
+  readonly paymentRisk?: PaymentRisk;
   readonly config: {
     readonly webhookSecrets: readonly string[];
     readonly webhookAllowCidrs: readonly string[];
@@ -164,6 +178,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       reconciliationRoutes(scoped, deps);
       analyticsRoutes(scoped, deps);
       jobRoutes(scoped, deps);
+      modelRoutes(scoped, deps);
+      fraudRoutes(scoped, deps);
     },
     { prefix: '/v1' },
   );

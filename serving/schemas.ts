@@ -101,6 +101,7 @@ export const OrderSchema = Type.Object({
 });
 
 export const PaymentStatusSchema = Type.Union([
+  Type.Literal('on_hold'),
   Type.Literal('created'),
   Type.Literal('unknown'),
   Type.Literal('authorized'),

@@ -2,6 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { runDemoReconciliation } from '../data/demo-reconciliation.js';
 import { isDatabaseEmpty, seedDemoData } from '../data/seed.js';
+import { loadOnlineFraudFeatures } from '../features/fraud/online-features.js';
+import { paymentRiskFrom } from '../models/fraud/payment-risk.js';
+import { createFraudScorer } from '../models/fraud/scorer.js';
+import { listModels } from '../models/registry/find-models.js';
+import { loadFraudModelSelector } from '../models/registry/fraud-model-selector.js';
 import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
 import { COUNT_KEYS } from '../payments-core/api-keys/repository.js';
 import { revokeApiKeysNamed } from '../payments-core/api-keys/revoke-api-keys.js';
@@ -12,11 +17,13 @@ import { createWebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
 import { JOBS } from '../pipelines/jobs.js';
 import { createJobRuntime } from '../pipelines/run-job.js';
 import { resolveSchedules, type Scheduler, startScheduler } from '../pipelines/schedule.js';
+import { trainFraud } from '../pipelines/train-fraud.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import { type Db, openDb } from '../platform/db.js';
 import { createLog, type Log } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
+import { localObjectStore, localObjectStoreRoot } from '../platform/objects.js';
 import { type App, buildApp } from './app.js';
 import { removeServerFile, writeServerFile } from './server-file.js';
 
@@ -94,6 +101,15 @@ export async function startKosh(
   const { gateway, simulator, webhookSecrets } = await openGateway(config, log);
   const inbox = createWebhookInbox({ db, clock, log });
   const jobRuntime = createJobRuntime(resolveSchedules(JOBS, config.schedules));
+  const objects = localObjectStore(localObjectStoreRoot(config.dataDir));
+  const fraudModels = await loadFraudModelSelector({ db, objects, clock, log });
+  // The fraud scorer: online features rebuilt from DuckDB, the selector's models, the rules; screens payments.
+  const fraudScorer = config.fraudScoring
+    ? await createFraudScorer(
+        { db, clock, log, features: await loadOnlineFraudFeatures({ db }, { now: clock.now() }), models: fraudModels },
+        { budgetMs: config.fraudBudgetMs },
+      )
+    : null;
   const app = await buildApp({
     db,
     clock,
@@ -101,6 +117,9 @@ export async function startKosh(
     log,
     inbox,
     jobRuntime,
+    objects,
+    fraudModels,
+    ...(fraudScorer === null ? {} : { fraudScorer, paymentRisk: paymentRiskFrom({ db, clock, log }, fraudScorer) }),
     config: {
       webhookSecrets,
       webhookAllowCidrs: config.webhookAllowCidrs,
@@ -122,9 +141,23 @@ export async function startKosh(
       .catch((err: unknown) => log.warn({ err }, 'demo reconciliation failed'));
   }
 
+  // The demo's first fraud model: trained in a worker thread after the server is up (scores are rules-only
+  // until it lands, about 10 s on the default demo data), so the checkout has a champion to ask.
+  let demoTraining: Promise<unknown> = Promise.resolve();
+  if (config.demo && (await listModels({ db }, { task: 'fraud' })).length === 0) {
+    demoTraining = trainFraud({ db, objects, clock, log }, { seed: config.demoSeed })
+      .then(async (trained) => {
+        await fraudModels.reload();
+        log.info({ version: trained.model.id, metrics: trained.model.metrics }, 'demo fraud model trained');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'demo fraud model training failed'));
+  }
+
   // Events stored before a stop are applied now; the webhook-retry job retries failures every minute.
   inbox.kick();
-  const scheduler = config.scheduler ? startScheduler({ db, clock, gateway, log, inbox, runtime: jobRuntime }) : null;
+  const scheduler = config.scheduler
+    ? startScheduler({ db, clock, gateway, log, inbox, objects, runtime: jobRuntime })
+    : null;
 
   await revokeApiKeysNamed({ db, clock }, CLI_KEY_NAME);
   const cliKey = await createApiKey({ db, clock }, { name: CLI_KEY_NAME, scopes: ['admin'] });
@@ -152,6 +185,9 @@ export async function startKosh(
       clearTimeout(cut);
       await inbox.idle();
       await revokeApiKeysNamed({ db, clock }, CLI_KEY_NAME);
+      await demoTraining;
+      fraudModels.close();
+      await fraudScorer?.close();
       await db.close();
     },
   };

@@ -30,7 +30,7 @@ export async function chargeOffSession(
   const earlier = await deps.db.one<Payment>(PAYMENT_BY_ID, { id: input.payment_id });
   if (earlier !== undefined) return { outcome: outcomeOf(earlier), payment: earlier };
   try {
-    const payment = await createPayment(deps, { ...input, capture: 'auto' });
+    const payment = await createPayment(deps, { ...input, capture: 'auto', off_session: true });
     return { outcome: outcomeOf(payment), payment };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;

@@ -10,12 +10,54 @@ import { ensureGatewayOrder } from '../orders/ensure-gateway-order.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
 import {
+  HOLD_PAYMENT,
+  INSERT_HOLD,
   INSERT_PAYMENT,
   MARK_PAYMENT_FAILED,
   MARK_PAYMENT_UNKNOWN,
+  PAYMENT_BY_ID,
   PAYMENT_IN_FLIGHT_FOR_ORDER,
 } from './repository.js';
 import type { Payment } from './types.js';
+
+/** A payment attempt as the fraud screen and the online features see it. */
+export interface PaymentAttempt {
+  /** The kosh payment id. */
+  readonly id: string;
+  readonly customer_id: string;
+  readonly school_id: string;
+  readonly amount: number;
+  readonly currency: string;
+  /** card | upi | netbanking | wallet */
+  readonly method: string;
+  /** The saved method id, or `vpa:<vpa>` for a raw VPA. */
+  readonly method_fingerprint: string | null;
+  readonly device_id: string | null;
+  readonly ip: string | null;
+  readonly at: Date;
+}
+
+export interface ScreenVerdict {
+  readonly decision: 'allow' | 'review' | 'block';
+  readonly decision_id: string;
+  readonly score: number | null;
+  readonly reasons: readonly unknown[];
+  readonly rule_hits: readonly unknown[];
+}
+
+/**
+ * The fraud screen, handed in by the layer above (payments-core never imports models/): `screen` decides
+ * before any write, `onAttempt` / `onFailure` keep the online features current, `onHeld` queues a review.
+ */
+export interface PaymentRisk {
+  screen(attempt: PaymentAttempt): Promise<ScreenVerdict>;
+  onAttempt(attempt: PaymentAttempt): void;
+  onFailure(paymentId: string, at: Date): void;
+  onHeld(payment: Payment, verdict: ScreenVerdict): Promise<void>;
+}
+
+/** `block` from the fraud screen: 422 `payment_blocked_by_risk` with the decision; nothing is charged. */
+export const PAYMENT_BLOCKED = 'payment_blocked_by_risk';
 
 export interface CreatePaymentInput {
   readonly order_id: string;
@@ -29,9 +71,11 @@ export interface CreatePaymentInput {
   readonly capture?: 'auto' | 'manual' | undefined;
   readonly device_id?: string | undefined;
   readonly ip?: string | undefined;
+  /** A merchant-initiated charge on a saved mandate (installments, retries): recorded, never screened. */
+  readonly off_session?: boolean | undefined;
 }
 
-type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log };
+type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log; paymentRisk?: PaymentRisk | undefined };
 
 /**
  * Charges an order with a saved method or a UPI VPA. One payment at a time per order: while one is in
@@ -50,6 +94,8 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
     ]);
   }
   const id = input.payment_id ?? newId('pay');
+  const risk = deps.paymentRisk;
+  const verdict = risk === undefined || input.off_session === true ? null : await screenAttempt(deps, risk, id, input);
   const prepared = await deps.db.transaction(async (tx) => {
     const order = await tx.one<{
       id: string;
@@ -128,15 +174,127 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
       at,
     });
     await advanceOrder(tx, order.id, 'attempted', at);
+    if (verdict?.decision === 'block') {
+      await tx.run(MARK_PAYMENT_FAILED, {
+        id,
+        from: 'created',
+        code: PAYMENT_BLOCKED,
+        description: `blocked by the fraud screen (decision ${verdict.decision_id})`,
+        at,
+      });
+    } else if (verdict?.decision === 'review') {
+      await tx.run(HOLD_PAYMENT, { id, at, from: 'created' });
+      await tx.run(INSERT_HOLD, {
+        id,
+        reason: 'fraud_review',
+        decision_id: verdict.decision_id,
+        vpa: input.payment_method_id === undefined ? (input.vpa ?? null) : null,
+        at,
+      });
+    }
     const customer = await tx.one<{ email: string; phone: string }>(
       'SELECT email, phone FROM customers WHERE id = $id',
       {
         id: order.customer_id,
       },
     );
-    return { order, instrument, customer };
+    return { order, instrument, customer, method, at };
   });
+  const attempt: PaymentAttempt = {
+    id,
+    customer_id: prepared.order.customer_id,
+    school_id: prepared.order.school_id,
+    amount: prepared.order.amount_minor,
+    currency: prepared.order.currency,
+    method: prepared.method,
+    method_fingerprint: input.payment_method_id ?? (input.vpa === undefined ? null : `vpa:${input.vpa}`),
+    device_id: input.device_id ?? null,
+    ip: input.ip ?? null,
+    at: prepared.at,
+  };
+  risk?.onAttempt(attempt);
+  if (verdict !== null && verdict.decision !== 'allow') {
+    const held = await deps.db.one<Payment>(PAYMENT_BY_ID, { id });
+    if (held === undefined) throw new Error(`payment ${id} vanished`);
+    if (verdict.decision === 'block') {
+      risk?.onFailure(id, prepared.at);
+      throw new AppError(
+        'invalid',
+        PAYMENT_BLOCKED,
+        'the payment was refused by the fraud screen; nothing was charged',
+        {
+          extra: {
+            payment_id: id,
+            decision_id: verdict.decision_id,
+            score: verdict.score,
+            reasons: verdict.reasons,
+            rule_hits: verdict.rule_hits,
+          },
+        },
+      );
+    }
+    await risk?.onHeld(held, verdict);
+    return held;
+  }
+  return chargeCreatedPayment(deps, { id, ...prepared, capture: input.capture ?? 'auto' });
+}
 
+/**
+ * Screens an attempt before anything is written. The order is read here only to describe the attempt; the
+ * transaction re-checks everything, so a screened attempt the order then refuses changes nothing.
+ */
+async function screenAttempt(
+  deps: Deps,
+  risk: PaymentRisk,
+  id: string,
+  input: CreatePaymentInput,
+): Promise<ScreenVerdict | null> {
+  const order = await deps.db.one<{
+    customer_id: string;
+    school_id: string;
+    amount_minor: number;
+    currency: string;
+    status: string;
+  }>('SELECT customer_id, school_id, amount_minor, currency, status FROM orders WHERE id = $id', {
+    id: input.order_id,
+  });
+  if (order === undefined || order.status === 'paid') return null;
+  let method = 'upi';
+  if (input.payment_method_id !== undefined) {
+    const pm = await deps.db.one<{ type: string }>('SELECT type FROM payment_methods WHERE id = $id', {
+      id: input.payment_method_id,
+    });
+    method = pm?.type ?? 'card';
+  }
+  return risk.screen({
+    id,
+    customer_id: order.customer_id,
+    school_id: order.school_id,
+    amount: order.amount_minor,
+    currency: order.currency,
+    method,
+    method_fingerprint: input.payment_method_id ?? (input.vpa === undefined ? null : `vpa:${input.vpa}`),
+    device_id: input.device_id ?? null,
+    ip: input.ip ?? null,
+    at: deps.clock.now(),
+  });
+}
+
+/**
+ * The gateway half of a payment whose local row is `created`: charge keyed by the payment id, then apply the
+ * outcome. Used at creation and when a held payment is approved.
+ */
+export async function chargeCreatedPayment(
+  deps: Deps,
+  prepared: {
+    id: string;
+    order: { id: string; amount_minor: number; currency: string };
+    instrument: { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string };
+    customer: { email: string; phone: string } | undefined;
+    capture: 'auto' | 'manual';
+  },
+): Promise<Payment> {
+  const id = prepared.id;
   const gatewayOrderId = await ensureGatewayOrder(deps, prepared.order.id);
   let gatewayPayment: GatewayPayment;
   try {
@@ -148,7 +306,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
       email: prepared.customer?.email ?? '',
       contact: prepared.customer?.phone ?? '',
       instrument: prepared.instrument,
-      capture: input.capture ?? 'auto',
+      capture: prepared.capture,
     });
   } catch (err) {
     if (err instanceof AppError && err.kind === 'provider') {
@@ -162,6 +320,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
           at: deps.clock.now(),
         }),
       );
+      deps.paymentRisk?.onFailure(id, deps.clock.now());
     }
     if (err instanceof AppError && err.kind === 'unavailable') {
       // The request may have reached the gateway: the outcome is unknown until it is looked up by `id`.
@@ -186,5 +345,6 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
     throw err;
   }
   const { payment } = await deps.db.transaction((tx) => applyGatewayPayment(tx, id, gatewayPayment, deps.clock.now()));
+  if (payment.status === 'failed') deps.paymentRisk?.onFailure(id, payment.failed_at ?? deps.clock.now());
   return payment;
 }

@@ -1,8 +1,10 @@
 /**
  * `unknown`: the gateway call timed out after it was sent, so the charge may or may not exist. Only the
  * resolver (or a webhook) moves it on, by looking the payment up by its kosh id; it is never charged again.
+ * `on_hold`: the fraud screen asked for a review; the gateway has not been called. An approval moves it to
+ * `created` and charges it, a decline to `failed` (`fraud_review_declined`).
  */
-export type PaymentStatus = 'created' | 'unknown' | 'authorized' | 'captured' | 'failed';
+export type PaymentStatus = 'on_hold' | 'created' | 'unknown' | 'authorized' | 'captured' | 'failed';
 
 export interface Payment {
   readonly object: 'payment';
@@ -33,14 +35,18 @@ export interface Payment {
 export type Move = 'apply' | 'noop' | 'illegal';
 
 /**
- * Payments move created → authorized → captured, or to failed; created → unknown when the gateway did not
+ * Payments move (on_hold →) created → authorized → captured, or to failed; created → unknown when the gateway did not
  * answer, and unknown → authorized | captured | failed once the outcome is known. Razorpay's late authorisation
  * (failed → authorized, and on to captured) is accepted. Repeats are no-ops; any other backward move is
  * illegal: a 409 from the API, a no-op for a late webhook.
  */
 export function paymentMove(from: PaymentStatus, to: PaymentStatus): Move {
   if (from === to) return 'noop';
+  // Nothing moves back onto a hold; a held payment only leaves it by a review decision.
+  if (to === 'on_hold') return 'illegal';
   switch (from) {
+    case 'on_hold':
+      return to === 'created' || to === 'failed' ? 'apply' : 'illegal';
     case 'created':
       return 'apply';
     case 'unknown':

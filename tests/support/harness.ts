@@ -1,4 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { loadOnlineFraudFeatures } from '../../features/fraud/online-features.js';
+import { paymentRiskFrom } from '../../models/fraud/payment-risk.js';
+import { createFraudScorer, type FraudScorer } from '../../models/fraud/scorer.js';
+import { loadFraudModelSelector, type OwnedFraudModelSelector } from '../../models/registry/fraud-model-selector.js';
 import { createApiKey } from '../../payments-core/api-keys/create-api-key.js';
 import type { Scope } from '../../payments-core/api-keys/types.js';
 import type { PaymentGateway } from '../../payments-core/gateway/port.js';
@@ -10,6 +17,7 @@ import { type Clock, systemClock } from '../../platform/clock.js';
 import { type Db, openDb } from '../../platform/db.js';
 import { createLog } from '../../platform/log.js';
 import { migrate } from '../../platform/migrate.js';
+import { localObjectStore, type ObjectStore } from '../../platform/objects.js';
 import { type App, buildApp } from '../../serving/app.js';
 
 export const KEY_ID = 'rzp_test_kosh0000000001';
@@ -25,6 +33,12 @@ export interface Harness {
   /** The gateway the app uses (the real SDK adapter, wrapped if asked): for calling job functions directly. */
   readonly gateway: PaymentGateway;
   readonly inbox: WebhookInbox;
+  /** A local object store in a temp directory, removed at close. */
+  readonly objects: ObjectStore;
+  /** The fraud model selector the app uses (registry polling off: the model routes reload it). */
+  readonly fraudModels: OwnedFraudModelSelector;
+  /** The fraud scorer, when started with `fraudScoring`. */
+  readonly fraudScorer: FraudScorer | null;
   readonly adminKey: string;
   /** Every log line the app wrote. */
   readonly logs: string[];
@@ -56,6 +70,8 @@ export async function startHarness(
     simulator?: { latencyMs?: number; refundProcessingMs?: number | null };
     /** The adapter's HTTP timeout (default 10 s): short in tests of unknown outcomes. */
     gatewayTimeoutMs?: number;
+    /** Enables the fraud scorer (screening payments, /v1/fraud/*); off by default. */
+    fraudScoring?: boolean | { budgetMs?: number };
   } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? systemClock;
@@ -84,12 +100,33 @@ export async function startHarness(
   });
   const gateway = options.wrapGateway?.(real) ?? real;
   const inbox = createWebhookInbox({ db, clock, log });
+  const objectsDir = mkdtempSync(path.join(tmpdir(), 'kosh-objects-'));
+  const objects = localObjectStore(objectsDir);
+  const fraudModels = await loadFraudModelSelector({ db, objects, clock, log }, { refreshMs: 0 });
+  const fraudScorer =
+    options.fraudScoring === undefined || options.fraudScoring === false
+      ? null
+      : await createFraudScorer(
+          {
+            db,
+            clock,
+            log,
+            features: await loadOnlineFraudFeatures({ db }, { now: clock.now() }),
+            models: fraudModels,
+          },
+          options.fraudScoring === true || options.fraudScoring.budgetMs === undefined
+            ? {}
+            : { budgetMs: options.fraudScoring.budgetMs },
+        );
   const app = await buildApp({
     db,
     clock,
     gateway,
     log,
     inbox,
+    objects,
+    fraudModels,
+    ...(fraudScorer === null ? {} : { fraudScorer, paymentRisk: paymentRiskFrom({ db, clock, log }, fraudScorer) }),
     config: {
       webhookSecrets: [WEBHOOK_SECRET, 'whsec_old_rotated'],
       webhookAllowCidrs: [],
@@ -129,6 +166,9 @@ export async function startHarness(
     sim,
     gateway,
     inbox,
+    objects,
+    fraudModels,
+    fraudScorer,
     adminKey,
     logs,
     api,
@@ -177,7 +217,11 @@ export async function startHarness(
       await sim.close();
       await app.close();
       await inbox.idle();
+      fraudModels.close();
+      await fraudModels.idle();
+      await fraudScorer?.close();
       await db.close();
+      rmSync(objectsDir, { recursive: true, force: true });
     },
   };
 }

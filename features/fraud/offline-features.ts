@@ -1,0 +1,44 @@
+import type { Db } from '../../platform/db.js';
+import { FRAUD_FEATURES } from './feature-set.js';
+import { FRAUD_REVIEWS_EXISTS, OFFLINE_FRAUD_FEATURES, OFFLINE_FRAUD_FEATURES_WITH_REVIEWS } from './repository.js';
+
+export interface FraudTrainingSet {
+  readonly ids: string[];
+  readonly at: Date[];
+  readonly labels: Uint8Array; // 1 = fraud
+  readonly rows: Float64Array[]; // FRAUD_FEATURES order
+}
+
+const EARLIEST = new Date(0);
+const LATEST = new Date(Date.UTC(9999, 11, 31));
+
+/**
+ * The fraud feature vectors of every payment attempt created in `[from, to)` (captured, failed or pending),
+ * point-in-time correct: each sees only events strictly before its own `created_at`, exactly as the online
+ * store would have. Ordered by (created_at, id). Labels: `payments.fraud_label` (demo data) and declined
+ * fraud reviews.
+ */
+export async function offlineFraudFeatures(
+  deps: { db: Db },
+  window: { from?: Date; to?: Date } = {},
+): Promise<FraudTrainingSet> {
+  const reviews = await deps.db.one<{ n: number }>(FRAUD_REVIEWS_EXISTS);
+  const sql = (reviews?.n ?? 0) > 0 ? OFFLINE_FRAUD_FEATURES_WITH_REVIEWS : OFFLINE_FRAUD_FEATURES;
+  const result = await deps.db.all<{ id: string; at: Date; label: boolean; v: number[] }>(sql, {
+    from: window.from ?? EARLIEST,
+    to: window.to ?? LATEST,
+  });
+  const ids: string[] = new Array(result.length);
+  const at: Date[] = new Array(result.length);
+  const labels = new Uint8Array(result.length);
+  const rows: Float64Array[] = new Array(result.length);
+  for (let i = 0; i < result.length; i++) {
+    const r = result[i] as { id: string; at: Date; label: boolean; v: number[] };
+    if (r.v.length !== FRAUD_FEATURES.length) throw new Error(`feature row of ${r.v.length} values`);
+    ids[i] = r.id;
+    at[i] = r.at;
+    labels[i] = r.label ? 1 : 0;
+    rows[i] = Float64Array.from(r.v);
+  }
+  return { ids, at, labels, rows };
+}

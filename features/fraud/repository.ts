@@ -1,0 +1,167 @@
+import {
+  FAILURE_HORIZON_MS,
+  FRAUD_ENTITIES,
+  FRAUD_FEATURES,
+  FRAUD_WINDOWS,
+  MEDIAN_HISTORY,
+  SCHOOL_PRIOR_ATTEMPTS,
+  SCHOOL_PRIOR_FAILURES,
+} from './feature-set.js';
+
+// The SQL below is assembled once, at load, from the declared feature set (entity and window names, constant
+// intervals): no value is ever spliced into it; the time bounds are parameters.
+
+const HORIZON = `INTERVAL ${FAILURE_HORIZON_MS / 86_400_000} DAY`;
+/** A failure counts when it happened less than the horizon after its attempt (feature-set.ts). */
+const COUNTED_FAILURE = `failed_at < created_at + ${HORIZON}`;
+
+// ---- rebuilding the online store (online-features.ts) --------------------------------------------------------
+
+/**
+ * Per customer, before the replayed recent window: the attempt count `n` and the last amounts, ranked `r`
+ * (1 = newest, by created_at then id). Plain lists of one aggregation (aligned row by row) convert far faster
+ * than a list of structs.
+ */
+export const LOAD_CUSTOMER_HISTORY = `
+SELECT customer_id, any_value(n) AS n, list(t) AS t, list(a) AS a, list(r) AS r
+FROM (SELECT customer_id, epoch_ms(created_at)::DOUBLE AS t, amount_minor::DOUBLE AS a,
+             row_number() OVER (PARTITION BY customer_id ORDER BY created_at DESC, id DESC)::DOUBLE AS r,
+             count(*) OVER (PARTITION BY customer_id) AS n
+      FROM payments WHERE created_at < $since)
+WHERE r <= ${MEDIAN_HISTORY}
+GROUP BY customer_id`;
+
+/** When each customer first used each device, method or IP (before now), as aligned lists per customer. */
+const firstSeen = (column: string) => `
+SELECT customer_id, list(k) AS k, list(t) AS t
+FROM (SELECT customer_id, ${column} AS k, epoch_ms(min(created_at))::DOUBLE AS t
+      FROM payments WHERE created_at < $now AND ${column} IS NOT NULL GROUP BY customer_id, ${column})
+GROUP BY customer_id`;
+export const LOAD_FIRST_DEVICES = firstSeen('device_id');
+export const LOAD_FIRST_METHODS = firstSeen('payment_method_id');
+export const LOAD_FIRST_IPS = firstSeen('ip');
+
+/** Per school: attempts before the recent window, and their failures before now. */
+export const LOAD_SCHOOL_COUNTS = `
+SELECT school_id, count(*) AS n, count(*) FILTER (WHERE failed_at < $now AND ${COUNTED_FAILURE}) AS f
+FROM payments WHERE created_at < $since GROUP BY school_id`;
+
+/** The attempts replayed into the windows: created in [since, now), with their failure when before now. */
+export const LOAD_RECENT_ATTEMPTS = `
+SELECT id, customer_id, school_id, amount_minor AS amount, payment_method_id AS method, device_id, ip,
+       epoch_ms(created_at)::DOUBLE AS t,
+       CASE WHEN failed_at < $now AND ${COUNTED_FAILURE} THEN epoch_ms(failed_at)::DOUBLE END AS ft
+FROM payments WHERE created_at >= $since AND created_at < $now`;
+
+// ---- the offline feature set (offline-features.ts) -----------------------------------------------------------
+
+const KEY: Record<(typeof FRAUD_ENTITIES)[number], string> = {
+  customer: 'customer_id',
+  method: 'method',
+  device: 'device_id',
+  ip: 'ip',
+};
+
+/** `[at − w, at)`: timestamps are microseconds, so 1 µs before `at` excludes `at` and its ties. */
+const frame = (partition: string, lower: string) =>
+  `(PARTITION BY ${partition} ORDER BY t RANGE BETWEEN ${lower} PRECEDING AND INTERVAL 1 MICROSECOND PRECEDING)`;
+
+const windowDefs = [
+  ...FRAUD_ENTITIES.flatMap((e) => FRAUD_WINDOWS.map((w) => `${e}_${w.name} AS ${frame(KEY[e], w.sql)}`)),
+  `customer_all AS ${frame('customer_id', 'UNBOUNDED')}`,
+  `school_all AS ${frame('school_id', 'UNBOUNDED')}`,
+];
+
+const zeroWhenNull = (e: (typeof FRAUD_ENTITIES)[number], expr: string) =>
+  `CASE WHEN ${KEY[e]} IS NULL THEN 0 ELSE coalesce(${expr}, 0) END`;
+
+const windowColumns = [
+  ...FRAUD_ENTITIES.flatMap((e) =>
+    FRAUD_WINDOWS.flatMap((w) => [
+      `${zeroWhenNull(e, `sum(n) OVER ${e}_${w.name}`)} AS ${e}_count_${w.name}`,
+      `${zeroWhenNull(e, `sum(amount) OVER ${e}_${w.name}`)} AS ${e}_sum_${w.name}`,
+    ]),
+  ),
+  ...FRAUD_ENTITIES.map((e) => `${zeroWhenNull(e, `sum(f) OVER ${e}_1h`)} AS ${e}_failures_1h`),
+  `${zeroWhenNull('device', 'count(DISTINCT dm) OVER device_24h')} AS device_distinct_methods_24h`,
+  'coalesce(sum(n) OVER customer_all, 0) AS customer_attempts_before',
+  'coalesce(sum(n) OVER school_all, 0) AS school_attempts_before',
+  'coalesce(sum(f) OVER school_all, 0) AS school_failures_before',
+];
+
+/** The expression of each feature in the final SELECT, by name. */
+const featureExpr = (name: string): string => {
+  switch (name) {
+    case 'amount':
+      return 'p.amount';
+    case 'hour_of_day_ist':
+      return 'hour(p.t + INTERVAL 330 MINUTE)';
+    case 'amount_to_customer_median':
+      return 'CASE WHEN m.median IS NULL THEN 1.0 ELSE p.amount::DOUBLE / m.median::DOUBLE END';
+    case 'new_device':
+      return 'nf.new_device';
+    case 'new_method':
+      return 'nf.new_method';
+    case 'new_ip':
+      return 'nf.new_ip';
+    case 'school_risk_prior':
+      return `(w.school_failures_before::DOUBLE + ${SCHOOL_PRIOR_FAILURES}.0) / (w.school_attempts_before::DOUBLE + ${SCHOOL_PRIOR_ATTEMPTS}.0)`;
+    default:
+      return `w.${name}`;
+  }
+};
+
+const newFlag = (key: string) =>
+  `CASE WHEN ${key} IS NULL THEN 0 WHEN t = min(t) OVER (PARTITION BY customer_id, ${key}) THEN 1 ELSE 0 END`;
+
+function offlineSql(withReviews: boolean): string {
+  const label = withReviews
+    ? `(p.labelled OR p.id IN (SELECT payment_id FROM fraud_reviews WHERE outcome = 'declined'))`
+    : 'p.labelled';
+  return `
+WITH p AS (
+  SELECT id, customer_id, school_id, amount_minor AS amount, payment_method_id AS method, device_id, ip,
+         created_at AS t, CASE WHEN ${COUNTED_FAILURE} THEN failed_at END AS ft, fraud_label IS NOT NULL AS labelled
+  FROM payments WHERE created_at < $to
+),
+ev AS (
+  SELECT id, customer_id, school_id, method, device_id, ip, t, amount::DOUBLE AS amount, method AS dm, 1.0 AS n, 0.0 AS f FROM p
+  UNION ALL
+  SELECT NULL, customer_id, school_id, method, device_id, ip, ft, 0.0, NULL, 0.0, 1.0 FROM p WHERE ft < $to
+),
+w AS (
+  SELECT id, ${windowColumns.join(',\n    ')}
+  FROM ev
+  WINDOW ${windowDefs.join(',\n    ')}
+),
+nf AS (
+  SELECT id, ${newFlag('device_id')} AS new_device, ${newFlag('method')} AS new_method, ${newFlag('ip')} AS new_ip
+  FROM p
+),
+g AS (SELECT customer_id, t, list(amount ORDER BY id) AS amounts FROM p GROUP BY customer_id, t),
+gh AS (
+  SELECT customer_id, t,
+         flatten(list(amounts) OVER (PARTITION BY customer_id ORDER BY t
+                                     ROWS BETWEEN ${MEDIAN_HISTORY} PRECEDING AND 1 PRECEDING)) AS h
+  FROM g
+),
+m AS (
+  SELECT customer_id, t, s[(len(s) - 1) // 2 + 1] AS median
+  FROM (SELECT customer_id, t, list_sort(h[-${MEDIAN_HISTORY}:]) AS s FROM gh WHERE len(h) > 0)
+)
+SELECT p.id, p.t AS at, ${label} AS label,
+       [${FRAUD_FEATURES.map((name) => `(${featureExpr(name)})::DOUBLE`).join(',\n        ')}] AS v
+FROM p
+JOIN w ON w.id = p.id
+JOIN nf ON nf.id = p.id
+LEFT JOIN m ON m.customer_id = p.customer_id AND m.t = p.t
+WHERE p.t >= $from
+ORDER BY p.t, p.id`;
+}
+
+export const OFFLINE_FRAUD_FEATURES = offlineSql(false);
+/** The same, with declined fraud reviews as labels too (once `fraud_reviews` exists). */
+export const OFFLINE_FRAUD_FEATURES_WITH_REVIEWS = offlineSql(true);
+
+export const FRAUD_REVIEWS_EXISTS = `
+SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'fraud_reviews'`;

@@ -1,0 +1,308 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { FRAUD_FEATURE_SET_VERSION, FRAUD_FEATURES } from '../features/fraud/feature-set.js';
+import { type FraudTrainingSet, offlineFraudFeatures } from '../features/fraud/offline-features.js';
+import {
+  type FraudMetrics,
+  type FraudModel,
+  type FraudThresholds,
+  loadFraudModel,
+  type TrainOptions,
+  trainFraudModel,
+} from '../models/fraud/model.js';
+import { newModelVersion, registerFraudModel } from '../models/registry/register-model.js';
+import type { RegisteredModel } from '../models/registry/types.js';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db.js';
+import { invalid } from '../platform/errors.js';
+import type { JobFn } from '../platform/job.js';
+import type { Log } from '../platform/log.js';
+import type { ObjectStore } from '../platform/objects.js';
+import { renderFraudReport } from './fraud-report.js';
+import type { PackedPart, TrainWorkerInput, TrainWorkerMessage } from './train-fraud-worker.js';
+import type { JobDeps } from './types.js';
+
+export type TrainPhase = 'features' | 'training' | 'report' | 'saving';
+
+export interface TrainFraudInput {
+  /** Attempts at or after this instant; default: from the start of the data. */
+  readonly from?: Date | undefined;
+  /** Attempts before this instant; default: now. */
+  readonly to?: Date | undefined;
+  readonly seed?: number | undefined;
+  /** The newest share of the window's attempts that validates instead of training (default 0.2). */
+  readonly validationShare?: number | undefined;
+  readonly onProgress?: ((phase: TrainPhase, done: number, total: number) => void) | undefined;
+  /**
+   * Train in a worker thread (default) so a serving process keeps answering while the trees grow; false
+   * trains on this thread. Both give the same model: it is rebuilt from its serialized bytes.
+   */
+  readonly inWorker?: boolean | undefined;
+}
+
+export interface TrainFraudResult {
+  readonly model: RegisteredModel;
+  /** True when this was the first fraud model, which becomes the champion without a gate. */
+  readonly became_champion: boolean;
+  readonly timings_ms: { readonly features: number; readonly training: number; readonly saving: number };
+}
+
+/** Training needs at least this many attempts and this many frauds in each part. */
+const MIN_ROWS = 100;
+const MIN_FRAUDS_PER_PART = 2;
+
+/** sha256 over ids, times, labels and feature bytes: equal hashes mean the model saw the same data. */
+export function hashTrainingSet(set: FraudTrainingSet, order: readonly number[]): string {
+  const h = createHash('sha256');
+  h.update(`${FRAUD_FEATURE_SET_VERSION}\n${FRAUD_FEATURES.join(',')}\n`);
+  for (const i of order) {
+    const row = set.rows[i] as Float64Array;
+    h.update(`${set.ids[i]}|${(set.at[i] as Date).toISOString()}|${set.labels[i]}\n`);
+    h.update(new Uint8Array(row.buffer, row.byteOffset, row.byteLength));
+  }
+  return h.digest('hex');
+}
+
+/**
+ * Time order (ties by id), then the newest `validationShare` validates: the model is judged on a future it never
+ * saw. `validationFrom` is the first validation attempt's time (`to` when there is none).
+ */
+export function splitByTime(set: FraudTrainingSet, validationShare: number, to: Date) {
+  const order = set.ids.map((_, i) => i);
+  order.sort(
+    (a, b) =>
+      (set.at[a] as Date).getTime() - (set.at[b] as Date).getTime() ||
+      ((set.ids[a] as string) < (set.ids[b] as string) ? -1 : 1),
+  );
+  const cut = Math.floor(order.length * (1 - validationShare));
+  const part = (idx: readonly number[]) => ({
+    rows: idx.map((i) => set.rows[i] as Float64Array),
+    labels: Uint8Array.from(idx, (i) => set.labels[i] as number),
+  });
+  const first = order[cut];
+  return {
+    order,
+    train: part(order.slice(0, cut)),
+    validation: part(order.slice(cut)),
+    validationFrom: first === undefined ? to : (set.at[first] as Date),
+  };
+}
+
+type Part = { rows: readonly Float64Array[]; labels: Uint8Array };
+
+function pack(part: Part, width: number): PackedPart {
+  const matrix = new Float64Array(part.rows.length * width);
+  part.rows.forEach((row, i) => {
+    matrix.set(row, i * width);
+  });
+  return { matrix, labels: part.labels.slice() };
+}
+
+/**
+ * M's `trainFraudModel` in a worker thread: the rows travel as one transferred matrix per part, the model comes
+ * back serialized and is rebuilt with `loadFraudModel`, which reproduces its scores exactly. Training takes
+ * tens of seconds on 200k attempts; on the serving thread it would stall every checkout score meanwhile.
+ */
+export function trainFraudModelInWorker(
+  train: Part,
+  validation: Part,
+  options: TrainOptions,
+): Promise<{ model: FraudModel; metrics: FraudMetrics; thresholds: FraudThresholds }> {
+  const width = options.featureNames.length;
+  const data: TrainWorkerInput = {
+    train: pack(train, width),
+    validation: pack(validation, width),
+    width,
+    seed: options.seed,
+    featureNames: [...options.featureNames],
+    featureSetVersion: options.featureSetVersion,
+  };
+  // The worker runs TypeScript like the rest of kosh: it registers tsx (resolved from this package), as
+  // bin/kosh.js does, then imports the worker module.
+  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
+  const entry = new URL('./train-fraud-worker.ts', import.meta.url).href;
+  const worker = new Worker(
+    `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
+    {
+      eval: true,
+      workerData: data,
+      transferList: [data.train.matrix.buffer, data.validation.matrix.buffer] as ArrayBuffer[],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    worker.on('message', (message: TrainWorkerMessage) => {
+      if (message.type === 'progress') {
+        options.onProgress?.(message.done, message.total);
+        return;
+      }
+      settled = true;
+      try {
+        const model = loadFraudModel(
+          { kind: 'fraud', featureSetVersion: options.featureSetVersion },
+          {
+            algorithm: message.algorithm,
+            featureSetVersion: message.featureSetVersion,
+            params: message.params,
+            artifact: message.artifact,
+          },
+        );
+        resolve({
+          model,
+          metrics: message.metrics as FraudMetrics,
+          thresholds: message.thresholds as FraudThresholds,
+        });
+      } catch (err) {
+        reject(err);
+      }
+      void worker.terminate();
+    });
+    worker.on('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`the training worker exited with code ${code} before answering`));
+    });
+  });
+}
+
+/**
+ * Trains a fraud model on the attempts of a window and registers it: point-in-time features from DuckDB,
+ * a time-based split (train on the older part, validate on the newer `validationShare`), the model and its
+ * metrics and thresholds, and an HTML report saved with it. The first fraud model becomes the champion; every
+ * later one is a candidate for a gated promotion.
+ */
+export async function trainFraud(
+  deps: { db: Db; objects: ObjectStore; clock: Clock; log: Log },
+  input: TrainFraudInput = {},
+): Promise<TrainFraudResult> {
+  const seed = input.seed ?? 42;
+  const validationShare = input.validationShare ?? 0.2;
+  const to = input.to ?? deps.clock.now();
+  const from = input.from ?? null;
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) {
+    throw invalid('invalid_seed', 'seed must be an integer from 0 to 2147483647', [
+      { field: '/seed', code: 'invalid_seed', message: 'must be an integer from 0 to 2147483647' },
+    ]);
+  }
+  if (!(validationShare >= 0.05 && validationShare <= 0.5)) {
+    throw invalid('invalid_validation_share', 'validation share must be from 0.05 to 0.5', [
+      { field: '/validation_share', code: 'invalid_validation_share', message: 'must be from 0.05 to 0.5' },
+    ]);
+  }
+  if (from !== null && from >= to) {
+    throw invalid('invalid_window', 'from must be before to', [
+      { field: '/from', code: 'invalid_window', message: 'must be before to' },
+    ]);
+  }
+  const progress = input.onProgress ?? (() => undefined);
+
+  const started = Date.now();
+  progress('features', 0, 1);
+  const set = await offlineFraudFeatures(deps, { ...(from === null ? {} : { from }), to });
+  progress('features', 1, 1);
+  const featuresMs = Date.now() - started;
+
+  const { order, train, validation, validationFrom } = splitByTime(set, validationShare, to);
+  const positives = (labels: Uint8Array) => labels.reduce((s, l) => s + l, 0);
+  const trainPositives = positives(train.labels);
+  const validationPositives = positives(validation.labels);
+  if (order.length < MIN_ROWS || trainPositives < MIN_FRAUDS_PER_PART || validationPositives < MIN_FRAUDS_PER_PART) {
+    throw invalid(
+      'not_enough_training_data',
+      `the window holds ${order.length} attempts with ${trainPositives} frauds to train on and ${validationPositives} to validate on; ` +
+        `training needs at least ${MIN_ROWS} attempts and ${MIN_FRAUDS_PER_PART} frauds in each part`,
+    );
+  }
+  const dataHash = hashTrainingSet(set, order);
+
+  const trainStarted = Date.now();
+  const trainOptions: TrainOptions = {
+    seed,
+    featureNames: FRAUD_FEATURES,
+    featureSetVersion: FRAUD_FEATURE_SET_VERSION,
+    onProgress: (done, total) => progress('training', done, total),
+  };
+  const trained =
+    input.inWorker === false
+      ? await trainFraudModel(train, validation, trainOptions)
+      : await trainFraudModelInWorker(train, validation, trainOptions);
+  const trainingMs = Date.now() - trainStarted;
+
+  progress('report', 0, 1);
+  const savingStarted = Date.now();
+  const createdAt = deps.clock.now();
+  const version = newModelVersion('fraud', createdAt);
+  const report = renderFraudReport({
+    version,
+    algorithm: trained.model.algorithm,
+    featureSetVersion: trained.model.featureSetVersion,
+    createdAt,
+    trainFrom: from,
+    trainTo: to,
+    validationFrom,
+    seed,
+    dataHash,
+    trainPositives,
+    validationPositives,
+    trainingMs,
+    metrics: trained.metrics,
+    thresholds: trained.thresholds,
+  });
+  progress('saving', 0, 1);
+  const model = await registerFraudModel(deps, {
+    model: trained.model,
+    metrics: trained.metrics,
+    thresholds: trained.thresholds,
+    seed,
+    trainFrom: from,
+    trainTo: to,
+    validationFrom,
+    dataHash,
+    version,
+    report,
+  });
+  progress('saving', 1, 1);
+  const savingMs = Date.now() - savingStarted;
+  deps.log.info(
+    {
+      version: model.id,
+      state: model.state,
+      train_rows: model.train_rows,
+      validation_rows: model.validation_rows,
+      pr_auc: trained.metrics.prAuc,
+      roc_auc: trained.metrics.rocAuc,
+      features_ms: featuresMs,
+      training_ms: trainingMs,
+    },
+    'fraud model trained',
+  );
+  return {
+    model,
+    became_champion: model.state === 'champion',
+    timings_ms: { features: featuresMs, training: trainingMs, saving: savingMs },
+  };
+}
+
+/**
+ * The weekly retraining job: trains on every attempt before `now` and registers a candidate (the champion
+ * changes only through a gated promotion, except for the very first model).
+ */
+export const retrainFraud: JobFn<JobDeps> = async (deps, { now }) => {
+  if (deps.objects === undefined) throw new Error('retrain-fraud needs an object store in its deps');
+  const result = await trainFraud({ ...deps, objects: deps.objects }, { to: now });
+  return {
+    version: result.model.id,
+    state: result.model.state,
+    train_rows: result.model.train_rows,
+    validation_rows: result.model.validation_rows,
+    pr_auc: Number(result.model.metrics['prAuc']),
+    roc_auc: Number(result.model.metrics['rocAuc']),
+    training_ms: result.timings_ms.training,
+  };
+};

@@ -1,0 +1,311 @@
+import { Type } from '@sinclair/typebox';
+import { findCanary, startCanary, stopCanary } from '../../models/registry/canary.js';
+import { getModel, getModelReport, listModelEvents, listModels } from '../../models/registry/find-models.js';
+import { promoteModel } from '../../models/registry/promote-model.js';
+import { rollbackModel } from '../../models/registry/rollback-model.js';
+import { trainFraud } from '../../pipelines/train-fraud.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import type { ObjectStore } from '../../platform/objects.js';
+import type { App, AppDeps } from '../app.js';
+import { Nullable, responses } from '../schemas.js';
+
+const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
+const Version = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
+const Json = Type.Record(Type.String(), Type.Unknown());
+const State = Type.Union([Type.Literal('candidate'), Type.Literal('champion'), Type.Literal('retired')]);
+const Day = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+Z)?$',
+  description: 'YYYY-MM-DD (UTC midnight) or an ISO instant',
+});
+
+const ModelSchema = Type.Object({
+  object: Type.Literal('model'),
+  id: Type.String({ description: 'The version, e.g. fraud-20261128-k3x9' }),
+  task: Type.Literal('fraud'),
+  state: State,
+  algorithm: Type.String(),
+  params: Json,
+  feature_set_version: Type.String(),
+  train_from: Nullable(Timestamp),
+  train_to: Timestamp,
+  validation_from: Timestamp,
+  train_rows: Type.Integer(),
+  validation_rows: Type.Integer(),
+  data_hash: Type.String(),
+  metrics: Json,
+  thresholds: Json,
+  seed: Type.Integer(),
+  artifact_key: Type.String({ description: 'Key in the models bucket of the object store' }),
+  created_at: Timestamp,
+  promoted_at: Nullable(Timestamp),
+  retired_at: Nullable(Timestamp),
+  rolled_back_at: Nullable(Timestamp),
+});
+
+const EventSchema = Type.Object({
+  object: Type.Literal('model_event'),
+  id: Type.String(),
+  task: Type.String(),
+  model_id: Type.String(),
+  event: Type.Union(
+    ['registered', 'promoted', 'rolled_back', 'canary_started', 'canary_stopped', 'auto_rollback'].map((e) =>
+      Type.Literal(e),
+    ),
+  ),
+  reason: Nullable(Type.String()),
+  detail: Nullable(Json),
+  at: Timestamp,
+});
+
+const Limits = Type.Object({
+  max_error_rate: Type.Number({ minimum: 0, maximum: 1 }),
+  max_p99_ms: Type.Number({ exclusiveMinimum: 0 }),
+  min_calls: Type.Integer({ minimum: 1 }),
+});
+
+const CanarySchema = Type.Object({
+  object: Type.Literal('model_canary'),
+  task: Type.String(),
+  model_id: Type.String(),
+  share: Type.Number(),
+  started_at: Timestamp,
+  limits: Limits,
+});
+
+const GateSchema = Nullable(
+  Type.Object({
+    metric: Type.String(),
+    validation_from: Timestamp,
+    validation_to: Timestamp,
+    rows: Type.Integer(),
+    positives: Type.Integer(),
+    candidate: Type.Number(),
+    champion: Type.Number(),
+    passed: Type.Boolean(),
+  }),
+);
+
+const date = (s: string | undefined): Date | undefined => (s === undefined ? undefined : new Date(s));
+
+/** The model registry and training (scope `models:admin`): list, inspect, train, promote, roll back, canary. */
+export function modelRoutes(app: App, deps: AppDeps): void {
+  const withStore = (): AppDeps & { objects: ObjectStore } => {
+    if (deps.objects === undefined)
+      throw new AppError('unavailable', 'no_object_store', 'no object store is configured');
+    return { ...deps, objects: deps.objects };
+  };
+  const reload = async (): Promise<void> => {
+    await deps.fraudModels?.reload();
+  };
+  const admin = { scope: 'models:admin' as const };
+
+  app.get(
+    '/models',
+    {
+      config: admin,
+      schema: {
+        tags: ['models'],
+        querystring: Type.Object({ task: Type.Optional(Type.Literal('fraud')), state: Type.Optional(State) }),
+        response: responses({ 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(ModelSchema) }) }),
+      },
+    },
+    async (request) => ({ object: 'list' as const, data: await listModels(deps, request.query) }),
+  );
+  app.get(
+    '/models/:version',
+    {
+      config: admin,
+      schema: {
+        tags: ['models'],
+        params: Type.Object({ version: Version }),
+        response: responses({ 200: ModelSchema }),
+      },
+    },
+    async (request) => getModel(deps, request.params.version),
+  );
+  app.get(
+    '/models/:version/report',
+    {
+      config: admin,
+      schema: {
+        tags: ['models'],
+        description: 'The self-contained HTML training report (ROC and PR curves, feature importance)',
+        params: Type.Object({ version: Version }),
+        response: responses({ 200: Type.String() }),
+      },
+    },
+    async (request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+        .send(await getModelReport(withStore(), request.params.version)),
+  );
+  app.get(
+    '/models/:version/events',
+    {
+      config: admin,
+      schema: {
+        tags: ['models'],
+        params: Type.Object({ version: Version }),
+        response: responses({ 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(EventSchema) }) }),
+      },
+    },
+    async (request) => ({ object: 'list' as const, data: await listModelEvents(deps, request.params.version) }),
+  );
+  app.post(
+    '/models/fraud/train',
+    {
+      config: admin,
+      schema: {
+        tags: ['models'],
+        description:
+          'Trains a fraud model now and registers it (the first model becomes champion, later ones candidates); answers when done',
+        body: Type.Object(
+          {
+            from: Type.Optional(Day),
+            to: Type.Optional(Day),
+            seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+            validation_share: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({
+          201: Type.Object({
+            model: ModelSchema,
+            became_champion: Type.Boolean(),
+            timings_ms: Type.Object({ features: Type.Number(), training: Type.Number(), saving: Type.Number() }),
+          }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const result = await trainFraud(withStore(), {
+        from: date(b.from),
+        to: date(b.to),
+        seed: b.seed,
+        validationShare: b.validation_share,
+      });
+      if (result.became_champion) await reload();
+      return reply.code(201).send(result);
+    },
+  );
+  app.post(
+    '/models/:version/promote',
+    {
+      config: admin,
+      schema: {
+        tags: ['models'],
+        description:
+          'Makes the model champion. Gated: 409 `promotion_gate_failed` when it loses to the champion on its validation data (PR-AUC), unless `force`',
+        params: Type.Object({ version: Version }),
+        body: Type.Object({ force: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        response: responses({
+          200: Type.Object({ model: ModelSchema, previous: Nullable(Type.String()), gate: GateSchema }),
+        }),
+      },
+    },
+    async (request) => {
+      const result = await promoteModel(withStore(), request.params.version, {
+        ...(request.body.force === undefined ? {} : { force: request.body.force }),
+      });
+      await reload();
+      return result;
+    },
+  );
+  app.post(
+    '/models/fraud/rollback',
+    {
+      config: admin,
+      schema: {
+        tags: ['models'],
+        description: 'Restores the previous champion and retires the current one; any canary stops',
+        body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
+        response: responses({ 200: Type.Object({ model: ModelSchema, rolled_back: Type.String() }) }),
+      },
+    },
+    async (request) => {
+      const result = await rollbackModel(withStore(), 'fraud', {
+        ...(request.body.reason === undefined ? {} : { reason: request.body.reason }),
+      });
+      await reload();
+      return result;
+    },
+  );
+  app.get(
+    '/models/fraud/canary',
+    {
+      config: admin,
+      schema: {
+        tags: ['models'],
+        response: responses({
+          200: Type.Object({
+            canary: CanarySchema,
+            live: Nullable(
+              Type.Object({
+                calls: Type.Integer(),
+                errors: Type.Integer(),
+                p99_ms: Nullable(Type.Number()),
+              }),
+            ),
+          }),
+        }),
+      },
+    },
+    async () => {
+      const canary = await findCanary(deps, 'fraud');
+      if (canary === null) throw notFound('canary', 'fraud');
+      const live = deps.fraudModels?.status().canary;
+      return {
+        canary,
+        live:
+          live === undefined || live === null || live.version !== canary.model_id
+            ? null
+            : { calls: live.calls, errors: live.errors, p99_ms: live.p99_ms },
+      };
+    },
+  );
+  app.post(
+    '/models/fraud/canary',
+    {
+      config: admin,
+      schema: {
+        tags: ['models'],
+        description:
+          'Routes `share` of customers (stable by customer-id hash) to a candidate; the champion shadow-scores them. Stops automatically on a breach of the limits',
+        body: Type.Object(
+          {
+            version: Version,
+            share: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+            limits: Type.Optional(Type.Partial(Limits)),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 201: CanarySchema }),
+      },
+    },
+    async (request, reply) => {
+      const { version, share, limits } = request.body;
+      const canary = await startCanary(withStore(), {
+        task: 'fraud',
+        version,
+        share,
+        ...(limits === undefined ? {} : { limits }),
+      });
+      await reload();
+      return reply.code(201).send(canary);
+    },
+  );
+  app.delete(
+    '/models/fraud/canary',
+    {
+      config: admin,
+      schema: { tags: ['models'], description: 'Stops the canary', response: responses({ 200: CanarySchema }) },
+    },
+    async () => {
+      const canary = await stopCanary(deps, { task: 'fraud' });
+      await reload();
+      return canary;
+    },
+  );
+}

@@ -1,0 +1,368 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { makeVector, Table, tableFromIPC, tableToIPC, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoData } from '../../data/seed.js';
+import { FRAUD_FEATURES } from '../../features/fraud/feature-set.js';
+import { offlineFraudFeatures } from '../../features/fraud/offline-features.js';
+import { loadOnlineFraudFeatures } from '../../features/fraud/online-features.js';
+import { createFraudScorer } from '../../models/fraud/scorer.js';
+import { startCanary, stopCanary } from '../../models/registry/canary.js';
+import { trainFraud } from '../../pipelines/train-fraud.js';
+import { systemClock } from '../../platform/clock.js';
+import { openDb } from '../../platform/db.js';
+import { createLog } from '../../platform/log.js';
+import { migrate } from '../../platform/migrate.js';
+import { type Harness, seedParent, startHarness } from '../support/harness.js';
+
+const ARROW = 'application/vnd.apache.arrow.stream';
+
+let dir: string;
+let h: Harness;
+let version: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'kosh-fraud-'));
+  const dbPath = path.join(dir, 'kosh.duckdb');
+  const db = await openDb(dbPath);
+  await migrate(db, systemClock);
+  await seedDemoData({ db, clock: systemClock }, { seed: 7, payments: 6000, months: 3 });
+  await db.close();
+  h = await startHarness({ dbPath, fraudScoring: true });
+}, 120_000);
+
+afterAll(async () => {
+  await h?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const attempt = (customerId: string, over: Record<string, unknown> = {}) => ({
+  customer_id: customerId,
+  amount: 25_000,
+  payment_method_id: 'pm_unknown0001',
+  device_id: 'dev_test_1',
+  ip: '203.0.113.9',
+  ...over,
+});
+
+async function demoCustomer(): Promise<string> {
+  const row = await h.db.one<{ customer_id: string }>(
+    'SELECT customer_id FROM payments ORDER BY created_at DESC LIMIT 1',
+  );
+  return row?.customer_id ?? '';
+}
+
+async function newOrder(customerId: string, amount: number): Promise<string> {
+  const order = await h.api('POST', '/v1/orders', { customer_id: customerId, amount });
+  expect(order.status).toBe(201);
+  return order.body.id;
+}
+
+describe('fraud scoring over HTTP', () => {
+  it('when no model is registered → a rules-only decision with model null', async () => {
+    const res = await h.api('POST', '/v1/fraud/score', attempt(await demoCustomer()));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      object: 'fraud_decision',
+      decision: 'allow',
+      score: null,
+      model: null,
+      rules_only_reason: 'no_model',
+      budget_exceeded: false,
+    });
+    expect(Object.keys(res.body.features)).toEqual([...FRAUD_FEATURES]);
+  });
+
+  it('when a model is trained and promoted → decisions carry its score, reasons, version and feature values', async () => {
+    const trained = await trainFraud(
+      { db: h.db, objects: h.objects, clock: systemClock, log: createLog({ level: 'silent' }) },
+      { inWorker: false },
+    );
+    expect(trained.became_champion).toBe(true);
+    version = trained.model.id;
+    await h.fraudModels.reload();
+    const customer = await demoCustomer();
+    const res = await h.api('POST', '/v1/fraud/score', attempt(customer, { school_id: undefined }));
+    expect(res.status).toBe(200);
+    expect(res.body.model).toEqual({ version, role: 'champion' });
+    expect(res.body.score).toBeGreaterThanOrEqual(0);
+    expect(res.body.score).toBeLessThanOrEqual(1);
+    expect(res.body.reasons.length).toBeGreaterThan(0);
+    expect(res.body.reasons.length).toBeLessThanOrEqual(3);
+    expect(res.body.features.amount).toBe(25_000);
+    expect(res.body.thresholds.block).toBeGreaterThanOrEqual(res.body.thresholds.review);
+    expect(['allow', 'review', 'block']).toContain(res.body.decision);
+    expect(res.body.id).toMatch(/^fdc_/);
+
+    await h.fraudScorer?.decisions.flush();
+    const logged = await h.db.one<Record<string, unknown>>('SELECT * FROM fraud_decisions WHERE id = $id', {
+      id: res.body.id,
+    });
+    expect(logged).toMatchObject({
+      customer_id: customer,
+      model_version: version,
+      model_role: 'champion',
+      source: 'api',
+    });
+    const vector = JSON.parse(String(logged?.['features'])) as number[];
+    expect(vector).toHaveLength(FRAUD_FEATURES.length);
+    expect(vector[FRAUD_FEATURES.indexOf('amount')]).toBe(25_000);
+    expect(logged?.['feature_set_version']).toBe('fraud-v1');
+  });
+
+  it('when a canary serves a customer → it scores, the champion shadow-scores after the answer, both are logged', async () => {
+    const log = createLog({ level: 'silent' });
+    const candidate = await trainFraud(
+      { db: h.db, objects: h.objects, clock: systemClock, log },
+      { inWorker: false, seed: 7 },
+    );
+    await startCanary(
+      { db: h.db, objects: h.objects, clock: systemClock, log },
+      { task: 'fraud', version: candidate.model.id, share: 1 },
+    );
+    await h.fraudModels.reload();
+    const res = await h.api('POST', '/v1/fraud/score', attempt(await demoCustomer()));
+    expect(res.body.model).toEqual({ version: candidate.model.id, role: 'canary' });
+    await new Promise((resolve) => setImmediate(resolve));
+    await h.fraudScorer?.decisions.flush();
+    const row = await h.db.one<{ model_role: string; shadow_version: string; shadow_score: number }>(
+      'SELECT model_role, shadow_version, shadow_score FROM fraud_decisions WHERE id = $id',
+      { id: res.body.id },
+    );
+    expect(row).toMatchObject({ model_role: 'canary', shadow_version: version });
+    expect(row?.shadow_score).toBeGreaterThanOrEqual(0);
+    expect(h.fraudModels.status().canary?.calls).toBeGreaterThan(0);
+    await stopCanary({ db: h.db, clock: systemClock, log }, { task: 'fraud' });
+    await h.fraudModels.reload();
+  });
+
+  it('when the key only has checkout:score → it scores but cannot manage rules', async () => {
+    const key = await h.keyWith(['checkout:score']);
+    const headers = { authorization: `Bearer ${key}` };
+    expect((await h.api('POST', '/v1/fraud/score', attempt(await demoCustomer()), headers)).status).toBe(200);
+    expect((await h.api('GET', '/v1/fraud/rules', undefined, headers)).status).toBe(403);
+    const payments = await h.keyWith(['payments:read']);
+    expect(
+      (await h.api('POST', '/v1/fraud/score', attempt(await demoCustomer()), { authorization: `Bearer ${payments}` }))
+        .status,
+    ).toBe(403);
+  });
+
+  it('when rules are created, changed and deleted → the list follows and bad text is refused naming field and position', async () => {
+    const bad = await h.api('POST', '/v1/fraud/rules', { text: 'review if score > 0.6 and amout > 500000' });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toMatchObject({ code: 'invalid_rule', position: 26 });
+    expect(bad.body.errors).toEqual([
+      { field: '/text', code: 'rule_syntax', message: 'at position 26: unknown name "amout"' },
+    ]);
+    const badShape = await h.api('POST', '/v1/fraud/rules', { kind: 'block_list', field: 'phone', value: 'x' });
+    expect(badShape.status).toBe(400);
+    expect(badShape.body.errors[0].field).toContain('/field');
+
+    const created = await h.api('POST', '/v1/fraud/rules', {
+      text: 'review if score > 0.6 and amount > 500000',
+      description: 'big and risky',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      kind: 'expression',
+      action: 'review',
+      enabled: true,
+      description: 'big and risky',
+    });
+    const patched = await h.api('PATCH', `/v1/fraud/rules/${created.body.id}`, {
+      text: 'block if score > 0.9 and amount > 500000',
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.action).toBe('block');
+    const badPatch = await h.api('PATCH', `/v1/fraud/rules/${created.body.id}`, { text: 'block if (score > 0.9' });
+    expect(badPatch.status).toBe(422);
+    expect(badPatch.body.errors[0]).toMatchObject({ field: '/text', code: 'rule_syntax' });
+    const list = await h.api('GET', '/v1/fraud/rules');
+    expect(list.body.data.map((r: { id: string }) => r.id)).toContain(created.body.id);
+    expect((await h.api('DELETE', `/v1/fraud/rules/${created.body.id}`)).status).toBe(204);
+    expect((await h.api('GET', `/v1/fraud/rules/${created.body.id}`)).status).toBe(404);
+    expect((await h.api('DELETE', `/v1/fraud/rules/${created.body.id}`)).status).toBe(404);
+  });
+
+  it('when the device is on the block list → the payment is refused with 422 and nothing is charged', async () => {
+    const { customerId, methodId } = await seedParent(h);
+    const rule = await h.api('POST', '/v1/fraud/rules', {
+      kind: 'block_list',
+      field: 'device_id',
+      value: 'dev_stolen',
+    });
+    expect(rule.status).toBe(201);
+    const scored = await h.api('POST', '/v1/fraud/score', attempt(customerId, { device_id: 'dev_stolen' }));
+    expect(scored.body.decision).toBe('block');
+    expect(scored.body.rule_hits).toEqual([expect.objectContaining({ rule_id: rule.body.id, action: 'block' })]);
+
+    const orderId = await newOrder(customerId, 30_000);
+    const res = await h.api('POST', '/v1/payments', {
+      order_id: orderId,
+      payment_method_id: methodId,
+      device_id: 'dev_stolen',
+    });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ code: 'payment_blocked_by_risk', decision_id: expect.stringMatching(/^fdc_/) });
+    expect(res.body.rule_hits[0].rule_id).toBe(rule.body.id);
+    const payment = await h.api('GET', `/v1/payments/${res.body.payment_id}`);
+    expect(payment.body).toMatchObject({
+      status: 'failed',
+      error_code: 'payment_blocked_by_risk',
+      gateway_payment_id: null,
+    });
+    await h.fraudScorer?.decisions.flush();
+    const logged = await h.db.one<{ decision: string; source: string }>(
+      'SELECT decision, source FROM fraud_decisions WHERE id = $id',
+      {
+        id: res.body.decision_id,
+      },
+    );
+    expect(logged).toEqual({ decision: 'block', source: 'payment' });
+    await h.api('DELETE', `/v1/fraud/rules/${rule.body.id}`);
+  });
+
+  it('when a review rule holds a payment → it waits on_hold uncharged; approval charges it, decline fails it', async () => {
+    const { customerId, methodId } = await seedParent(h);
+    const rule = await h.api('POST', '/v1/fraud/rules', { text: 'review if amount > 400000' });
+    const held = await h.api('POST', '/v1/payments', {
+      order_id: await newOrder(customerId, 450_000),
+      payment_method_id: methodId,
+    });
+    expect(held.status).toBe(201);
+    expect(held.body).toMatchObject({ status: 'on_hold', gateway_payment_id: null, amount_captured: 0 });
+    const second = await h.api('POST', '/v1/payments', {
+      order_id: await newOrder(customerId, 500_000),
+      vpa: 'success@razorpay',
+    });
+    expect(second.body.status).toBe('on_hold');
+
+    const pending = await h.api('GET', '/v1/fraud/reviews?state=pending&limit=100');
+    expect(pending.status).toBe(200);
+    const review = pending.body.data.find((r: { payment_id: string }) => r.payment_id === held.body.id);
+    const review2 = pending.body.data.find((r: { payment_id: string }) => r.payment_id === second.body.id);
+    expect(review).toMatchObject({ state: 'pending', amount: 450_000, customer_id: customerId });
+
+    const reviewer = await h.keyWith(['payments:write']);
+    const approved = await h.api(
+      'POST',
+      `/v1/fraud/reviews/${review.id}/approve`,
+      { reviewer: 'asha@risk' },
+      { authorization: `Bearer ${reviewer}` },
+    );
+    expect(approved.status).toBe(200);
+    expect(approved.body.review).toMatchObject({ state: 'approved', reviewer: 'asha@risk' });
+    expect(approved.body.payment).toMatchObject({ id: held.body.id, status: 'captured', amount_captured: 450_000 });
+    expect((await h.api('POST', `/v1/fraud/reviews/${review.id}/approve`)).status).toBe(409);
+
+    const declined = await h.api('POST', `/v1/fraud/reviews/${review2.id}/decline`);
+    expect(declined.status).toBe(200);
+    expect(declined.body.payment).toMatchObject({
+      status: 'failed',
+      error_code: 'fraud_review_declined',
+      gateway_payment_id: null,
+    });
+    const label = await h.db.one<{ outcome: string }>('SELECT outcome FROM fraud_reviews WHERE id = $id', {
+      id: review2.id,
+    });
+    expect(label?.outcome).toBe('declined');
+    await h.api('DELETE', `/v1/fraud/rules/${rule.body.id}`);
+  });
+
+  it('when nothing fires and the score is low → the payment is charged and recorded in the online features', async () => {
+    const { customerId, methodId } = await seedParent(h);
+    const before = await h.api(
+      'POST',
+      '/v1/fraud/score',
+      attempt(customerId, { payment_method_id: methodId, device_id: 'dev_home' }),
+    );
+    const res = await h.api('POST', '/v1/payments', {
+      order_id: await newOrder(customerId, 20_000),
+      payment_method_id: methodId,
+      device_id: 'dev_home',
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe('captured');
+    const after = await h.api(
+      'POST',
+      '/v1/fraud/score',
+      attempt(customerId, { payment_method_id: methodId, device_id: 'dev_home' }),
+    );
+    expect(after.body.features.customer_count_1h).toBe(before.body.features.customer_count_1h + 1);
+  });
+
+  it('when the budget is exceeded → the decision is rules-only and flagged', async () => {
+    const scorer = await createFraudScorer(
+      {
+        db: h.db,
+        clock: systemClock,
+        log: createLog({ level: 'silent' }),
+        features: await loadOnlineFraudFeatures({ db: h.db }),
+        models: h.fraudModels,
+      },
+      { budgetMs: 0 },
+    );
+    try {
+      await scorer.rules.reload();
+      const d = await scorer.score({ customer_id: await demoCustomer(), amount: 10_000, device_id: 'd' });
+      expect(d).toMatchObject({
+        budget_exceeded: true,
+        rules_only_reason: 'budget_exceeded',
+        score: null,
+        model: null,
+      });
+      await scorer.decisions.flush();
+      const row = await h.db.one<{ budget_exceeded: boolean }>(
+        'SELECT budget_exceeded FROM fraud_decisions WHERE id = $id',
+        { id: d.id },
+      );
+      expect(row?.budget_exceeded).toBe(true);
+    } finally {
+      await scorer.close();
+    }
+  });
+
+  it('when a batch of feature columns goes in as Arrow → Arrow comes back with the model scores', async () => {
+    const set = await offlineFraudFeatures({ db: h.db });
+    const rows = set.rows.slice(0, 500);
+    const ids = set.ids.slice(0, 500);
+    const columns: Record<string, Vector> = { id: vectorFromArray(ids, new Utf8()) };
+    FRAUD_FEATURES.forEach((name, f) => {
+      columns[name] = makeVector(Float64Array.from(rows, (r) => r[f] ?? 0));
+    });
+    const body = Buffer.from(tableToIPC(new Table(columns), 'stream'));
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/fraud/score:batch',
+      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': ARROW },
+      payload: body,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain(ARROW);
+    expect(res.headers['kosh-model-version']).toBe(version);
+    const out = tableFromIPC(res.rawPayload);
+    expect(out.numRows).toBe(500);
+    const model = h.fraudScorer?.batchModel();
+    const expected = model?.model.scoreMany(rows);
+    const scores = out.getChild('score')?.toArray() as Float64Array;
+    for (let i = 0; i < 500; i++) expect(scores[i]).toBeCloseTo(expected?.[i] ?? -1, 12);
+    expect(out.getChild('id')?.get(3)).toBe(ids[3]);
+    expect(['allow', 'review', 'block']).toContain(out.getChild('decision')?.get(0));
+
+    // Only ids: the point-in-time features are computed offline, giving the same scores.
+    const byId = await h.api('POST', '/v1/fraud/score:batch', { id: [ids[0], 'pay_doesnotexist', ids[1]] });
+    expect(byId.status).toBe(200);
+    expect(byId.body.rows).toBe(3);
+    expect(byId.body.score[0]).toBeCloseTo(expected?.[0] ?? -1, 12);
+    expect(byId.body.score[1]).toBeNull();
+    expect(byId.body.decision[1]).toBeNull();
+    expect(byId.body.score[2]).toBeCloseTo(expected?.[1] ?? -1, 12);
+
+    const missing = await h.api('POST', '/v1/fraud/score:batch', { features: { amount: [1, 2] } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors[0].field).toMatch(/^\/features\//);
+  });
+});
