@@ -16,6 +16,7 @@ import { localObjectStore, localObjectStoreRoot } from '../platform/objects.js';
 import type { Page } from '../platform/pagination.js';
 import { openGateway } from '../serving/server.js';
 import { readServerFile } from '../serving/server-file.js';
+import { table } from './text-table.js';
 
 type Stamp = Date | string;
 interface RunLine {
@@ -58,18 +59,6 @@ const summaryText = (r: RunLine): string =>
   Object.entries(r.summary ?? {})
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(' ');
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
 
 /** Uses the server named in the server file when its /healthz answers. */
 async function serverBackend(config: Config): Promise<JobsBackend | null> {

@@ -13,6 +13,7 @@ import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
 import { localObjectStore, localObjectStoreRoot, type ObjectStore } from '../platform/objects.js';
 import { readServerFile } from '../serving/server-file.js';
+import { table } from './text-table.js';
 
 type Stamp = Date | string;
 type ModelLine = Omit<RegisteredModel, 'created_at' | 'train_from' | 'train_to' | 'validation_from'> & {
@@ -167,18 +168,6 @@ const metric = (m: ModelLine, name: string): string => {
   const v = m.metrics[name];
   return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—';
 };
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
 
 async function withBackend(
   config: Config,

@@ -1,16 +1,8 @@
 /** Seeded randomness and feature binning shared by the tree learners. */
 
-/** mulberry32: a small, fast, seeded 32-bit generator; the same seed gives the same stream everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../platform/random.js';
+
+export { seededRandom };
 
 /** An integer in [0, n). */
 export const randomInt = (random: () => number, n: number): number => Math.floor(random() * n);
