@@ -11,16 +11,32 @@ export function paise(value: number | bigint): Paise {
   return n as Paise;
 }
 
-export type RoundingMode = 'half_up' | 'floor';
+export type RoundingMode = 'half_up' | 'half_even' | 'floor';
 
 /** amount × numerator / denominator, rounded once with a named mode (bigint arithmetic, no floats). */
 export function proportion(amount: Paise, numerator: number, denominator: number, mode: RoundingMode): Paise {
   const a = BigInt(amount) * BigInt(numerator);
   const d = BigInt(denominator);
+  if (mode === 'half_even') return paise(roundHalfEven(a, d));
   const q = a / d;
   if (mode === 'floor') return paise(q);
   const r = a % d;
   return paise(r * 2n >= d ? q + 1n : q);
+}
+
+/**
+ * numerator / denominator rounded to the nearest integer, ties to the even neighbour (banker's rounding), for
+ * either sign: the rounding Razorpay-style proration lines use, once per line. Exact bigint arithmetic.
+ */
+export function roundHalfEven(numerator: bigint, denominator: bigint): bigint {
+  if (denominator === 0n) throw new RangeError('roundHalfEven: zero denominator');
+  const negative = numerator < 0n !== denominator < 0n;
+  const n = numerator < 0n ? -numerator : numerator;
+  const d = denominator < 0n ? -denominator : denominator;
+  let q = n / d;
+  const twice = (n % d) * 2n;
+  if (twice > d || (twice === d && q % 2n === 1n)) q += 1n;
+  return negative ? -q : q;
 }
 
 /**

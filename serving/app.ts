@@ -42,6 +42,7 @@ import { paymentRoutes } from './routes/payments.js';
 import { reconciliationRoutes } from './routes/reconciliation.js';
 import { retryRoutes } from './routes/retries.js';
 import { schoolRoutes } from './routes/schools.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { webhookEventRoutes, webhookRoutes } from './routes/webhooks.js';
 import { ProblemSchema } from './schemas.js';
 
@@ -173,6 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       customerRoutes(scoped, deps);
       paymentRoutes(scoped, deps);
       installmentRoutes(scoped, deps);
+      subscriptionRoutes(scoped, deps);
       retryRoutes(scoped, deps);
       webhookEventRoutes(scoped, deps);
       reconciliationRoutes(scoped, deps);

@@ -9,6 +9,7 @@ import { applyGatewayPayment } from '../payments/apply-gateway-payment.js';
 import { INSERT_PAYMENT } from '../payments/repository.js';
 import { applyGatewayRefund } from '../refunds/apply-gateway-refund.js';
 import { recordRefund } from '../refunds/record-refund.js';
+import { applyGatewaySubscription } from '../subscriptions/apply-gateway-subscription.js';
 import { EVENT_FOR_APPLY, FINISH_EVENT } from './repository.js';
 import type { WebhookStatus } from './types.js';
 
@@ -132,6 +133,11 @@ async function applyPayload(tx: Sql, type: string, payload: Json, at: Date): Pro
     if (refundId === null) return 'unmatched';
     await applyGatewayRefund(tx, refundId, { id: gr.id, status: gr.status }, at);
     return 'applied';
+  }
+  if (type.startsWith('subscription.')) {
+    const subscriptionEntity = entity(payload, 'subscription');
+    if (subscriptionEntity === null) return 'unmatched';
+    return (await applyGatewaySubscription(tx, type, subscriptionEntity, at)) ? 'applied' : 'unmatched';
   }
   return 'stored';
 }

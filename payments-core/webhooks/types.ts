@@ -14,7 +14,7 @@ export interface WebhookEvent {
   readonly applied_at: Date | null;
 }
 
-/** Events kosh applies now; `subscription.*` and `invoice.*` are stored for the billing work. */
+/** Events kosh applies now (`subscription.*` to Razorpay-held subscriptions); `invoice.*` is stored for billing. */
 export const APPLIED_EVENTS = [
   'payment.authorized',
   'payment.captured',
@@ -23,6 +23,16 @@ export const APPLIED_EVENTS = [
   'refund.created',
   'refund.processed',
   'refund.failed',
+  'subscription.authenticated',
+  'subscription.activated',
+  'subscription.charged',
+  'subscription.pending',
+  'subscription.halted',
+  'subscription.paused',
+  'subscription.resumed',
+  'subscription.cancelled',
+  'subscription.completed',
+  'subscription.updated',
 ] as const;
 
 /** Dedupe keys are kept at least this long (Razorpay retries for up to 24 h; we keep 30 days). */

@@ -41,7 +41,7 @@ describe('jobs over HTTP', () => {
       job: 'webhook-retry',
       trigger: 'manual',
       status: 'succeeded',
-      summary: { pending: 1, stored: 1 },
+      summary: { pending: 1, unmatched: 1 },
       error: null,
     });
     const list = await h.api('GET', '/v1/jobs');

@@ -79,7 +79,7 @@ describe('Razorpay webhooks', () => {
     const sig = createHmac('sha256', 'whsec_old_rotated').update(body).digest('hex');
     const res = await h.deliver(body, 'evt_rotation_1', sig);
     expect(res.status).toBe(200);
-    expect(res.body.status).toBe('stored');
+    expect(res.body.status).toBe('received');
   });
 
   it('when one event arrives 50 times at once → it is applied once and the rest are recorded as duplicates', async () => {

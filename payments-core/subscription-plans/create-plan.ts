@@ -1,0 +1,55 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
+import { newId } from '../../platform/ids.js';
+import { DEFAULT_CURRENCY } from '../../platform/money.js';
+import type { BillingInterval } from '../subscriptions/billing-periods.js';
+import { getSubscriptionPlan } from './find-plans.js';
+import { INSERT_PLAN, INSERT_PLAN_PRICE } from './repository.js';
+import type { SubscriptionPlan, TaxCategory } from './types.js';
+import { validateTax } from './validate-tax.js';
+
+export interface PlanInput {
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly interval: BillingInterval;
+  readonly interval_count?: number | undefined;
+  readonly amount: number;
+  readonly currency?: 'INR' | undefined;
+  readonly trial_days?: number | undefined;
+  readonly setup_fee?: number | undefined;
+  readonly per_unit?: boolean | undefined;
+  readonly unit_label?: string | undefined;
+  readonly tax_category: TaxCategory;
+  readonly gst_rate_bp?: number | null | undefined;
+}
+
+/** Creates an active plan with its first price version. */
+export async function createSubscriptionPlan(
+  deps: { db: Db; clock: Clock },
+  input: PlanInput,
+): Promise<SubscriptionPlan> {
+  const gstRate = validateTax(input.tax_category, input.gst_rate_bp);
+  const id = newId('splan');
+  const at = deps.clock.now();
+  const currency = input.currency ?? DEFAULT_CURRENCY;
+  await deps.db.transaction(async (tx) => {
+    await tx.run(INSERT_PLAN, {
+      id,
+      name: input.name,
+      description: input.description ?? null,
+      interval: input.interval,
+      interval_count: input.interval_count ?? 1,
+      amount: input.amount,
+      currency,
+      trial_days: input.trial_days ?? 0,
+      setup_fee: input.setup_fee ?? 0,
+      per_unit: input.per_unit ?? false,
+      unit_label: input.unit_label ?? null,
+      tax_category: input.tax_category,
+      gst_rate_bp: gstRate,
+      at,
+    });
+    await tx.run(INSERT_PLAN_PRICE, { plan_id: id, version: 1, amount: input.amount, currency, at });
+  });
+  return getSubscriptionPlan(deps, id);
+}

@@ -1,0 +1,33 @@
+import type { BillingInterval } from '../subscriptions/billing-periods.js';
+
+export type PlanStatus = 'active' | 'archived';
+export type TaxCategory = 'gst_exempt_school_meals' | 'gst';
+
+export interface SubscriptionPlan {
+  readonly object: 'subscription_plan';
+  readonly id: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly interval: BillingInterval;
+  readonly interval_count: number;
+  /** The current per-unit price, in paise. */
+  readonly amount: number;
+  readonly currency: string;
+  /** Bumped by every price change; subscriptions keep the version they were sold at. */
+  readonly price_version: number;
+  readonly trial_days: number;
+  readonly setup_fee: number;
+  /** Priced per unit (e.g. per student): a subscription's quantity multiplies the amount. */
+  readonly per_unit: boolean;
+  readonly unit_label: string | null;
+  readonly tax_category: TaxCategory;
+  /** GST rate in basis points (500 = 5 %) when `tax_category` is `gst`; null when exempt. */
+  readonly gst_rate_bp: number | null;
+  readonly status: PlanStatus;
+  readonly created_at: Date;
+  readonly updated_at: Date;
+  readonly archived_at: Date | null;
+}
+
+/** The GST slabs a school-meals plan may carry, in basis points. */
+export const GST_RATES_BP: readonly number[] = [0, 500, 1200, 1800, 2800];

@@ -1,0 +1,92 @@
+import type { Sql } from '../../platform/db.js';
+import { SET_PERIOD, SET_QUANTITY_AND_PRICE, SUBSCRIPTION_BY_GATEWAY_ID } from './repository.js';
+import { recordEvent, TRANSITIONS, transition } from './transitions.js';
+import type { Subscription, SubscriptionStatus } from './types.js';
+
+type Json = Record<string, unknown>;
+
+/** The state each `subscription.*` event moves a Razorpay-held subscription to. */
+const STATUS_OF_EVENT: Readonly<Record<string, SubscriptionStatus>> = {
+  'subscription.authenticated': 'authenticated',
+  'subscription.activated': 'active',
+  'subscription.charged': 'active',
+  'subscription.pending': 'pending',
+  'subscription.halted': 'halted',
+  'subscription.paused': 'paused',
+  'subscription.resumed': 'active',
+  'subscription.cancelled': 'cancelled',
+  'subscription.completed': 'completed',
+};
+
+const isStatus = (s: unknown): s is SubscriptionStatus => typeof s === 'string' && s in TRANSITIONS;
+const seconds = (v: unknown): Date | null => (typeof v === 'number' && v > 0 ? new Date(v * 1000) : null);
+
+/**
+ * Follows one `subscription.*` webhook on the subscription it names (by `gateway_subscription_id`). The move goes
+ * through the one transition table, not strictly: a late or duplicate event (`activated` after `cancelled`) is
+ * a no-op. `charged` also takes Razorpay's new current period (never an older one); `updated` takes the quantity.
+ * Returns false when no kosh subscription has that id (the event stays `unmatched`).
+ */
+export async function applyGatewaySubscription(tx: Sql, type: string, entity: Json, at: Date): Promise<boolean> {
+  const gatewayId = typeof entity['id'] === 'string' ? entity['id'] : null;
+  if (gatewayId === null) return false;
+  const sub = await tx.one<Subscription>(SUBSCRIPTION_BY_GATEWAY_ID, { gateway_subscription_id: gatewayId });
+  if (sub === undefined) return false;
+  const target =
+    STATUS_OF_EVENT[type] ?? (type === 'subscription.updated' && isStatus(entity['status']) ? entity['status'] : null);
+  const data = { event: type, gateway_subscription_id: gatewayId };
+  if (target !== null) await transition(tx, sub, target, { source: 'webhook', strict: false, at, data });
+
+  const start = seconds(entity['current_start']);
+  const end = seconds(entity['current_end']);
+  // Razorpay's period replaces kosh's estimate; a period starting at or after the current end is the next one.
+  // A late event about an older period (its start before the current one) changes nothing.
+  const moved =
+    start !== null &&
+    end !== null &&
+    end > start &&
+    start >= sub.current_period_start &&
+    (start.getTime() !== sub.current_period_start.getTime() || end.getTime() !== sub.current_period_end.getTime());
+  if (moved) {
+    const index = start >= sub.current_period_end ? sub.period_index + 1 : sub.period_index;
+    await tx.run(SET_PERIOD, { id: sub.id, period_index: index, start, end, at });
+    await recordEvent(tx, sub.id, {
+      type: 'period_changed',
+      source: 'webhook',
+      data: {
+        ...data,
+        period_index: index,
+        current_period_start: start.toISOString(),
+        current_period_end: end.toISOString(),
+      },
+      at,
+    });
+  }
+  const quantity = entity['quantity'];
+  if (
+    type === 'subscription.updated' &&
+    typeof quantity === 'number' &&
+    Number.isSafeInteger(quantity) &&
+    quantity > 0 &&
+    quantity !== sub.quantity
+  ) {
+    await tx.run(SET_QUANTITY_AND_PRICE, {
+      id: sub.id,
+      quantity,
+      plan_id: sub.plan_id,
+      plan_price_version: sub.plan_price_version,
+      unit_amount: sub.unit_amount,
+      setup_fee: sub.setup_fee,
+      tax_category: sub.tax_category,
+      gst_rate_bp: sub.gst_rate_bp,
+      at,
+    });
+    await recordEvent(tx, sub.id, {
+      type: 'quantity_changed',
+      source: 'webhook',
+      data: { ...data, from_quantity: sub.quantity, to_quantity: quantity },
+      at,
+    });
+  }
+  return true;
+}

@@ -1,0 +1,47 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
+import { conflict } from '../../platform/errors.js';
+import { getSubscription } from './find-subscriptions.js';
+import { SET_CANCEL_AT_PERIOD_END } from './repository.js';
+import { subscriptionForChange } from './subscription-for-change.js';
+import { canMove, recordEvent, transition } from './transitions.js';
+import type { Subscription } from './types.js';
+
+/**
+ * Cancels now (→ cancelled, pending charges stay for billing to settle or void) or at the end of the
+ * current period (`cancel_at_period_end`, which billing honours instead of renewing). Cancelling a
+ * cancelled subscription now returns it; scheduling twice is a no-op; a terminal one cannot be scheduled.
+ */
+export async function cancelSubscription(
+  deps: { db: Db; clock: Clock },
+  id: string,
+  options: { at_period_end?: boolean | undefined } = {},
+): Promise<Subscription> {
+  await deps.db.transaction(async (tx) => {
+    const sub = await subscriptionForChange(tx, id);
+    const at = deps.clock.now();
+    if (options.at_period_end !== true) {
+      await transition(tx, sub, 'cancelled', { source: 'api', strict: true, at });
+      return;
+    }
+    if (!canMove(sub.status, 'cancelled')) {
+      throw conflict(
+        'invalid_subscription_transition',
+        `subscription ${id} cannot move from ${sub.status} to cancelled`,
+        {
+          from: sub.status,
+          to: 'cancelled',
+        },
+      );
+    }
+    if (sub.cancel_at_period_end) return;
+    await tx.run(SET_CANCEL_AT_PERIOD_END, { id, flag: true, at });
+    await recordEvent(tx, id, {
+      type: 'cancel_scheduled',
+      source: 'api',
+      data: { cancel_at: sub.current_period_end.toISOString() },
+      at,
+    });
+  });
+  return getSubscription(deps, id);
+}

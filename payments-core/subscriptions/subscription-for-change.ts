@@ -1,0 +1,20 @@
+import type { Sql } from '../../platform/db.js';
+import { conflict, notFound } from '../../platform/errors.js';
+import { SUBSCRIPTION_BY_ID } from './repository.js';
+import type { Subscription } from './types.js';
+
+/**
+ * The subscription an API write changes. Razorpay-collected subscriptions are changed at Razorpay and
+ * followed here through its webhooks, so kosh refuses to change them itself (409).
+ */
+export async function subscriptionForChange(tx: Sql, id: string): Promise<Subscription> {
+  const sub = await tx.one<Subscription>(SUBSCRIPTION_BY_ID, { id });
+  if (sub === undefined) throw notFound('subscription', id);
+  if (sub.collection === 'razorpay') {
+    throw conflict(
+      'subscription_collected_by_razorpay',
+      `subscription ${id} is held at Razorpay (${sub.gateway_subscription_id}); change it there`,
+    );
+  }
+  return sub;
+}

@@ -1,0 +1,333 @@
+import { Type } from '@sinclair/typebox';
+import { archiveSubscriptionPlan } from '../../payments-core/subscription-plans/archive-plan.js';
+import { createSubscriptionPlan } from '../../payments-core/subscription-plans/create-plan.js';
+import { getSubscriptionPlan, listSubscriptionPlans } from '../../payments-core/subscription-plans/find-plans.js';
+import { updateSubscriptionPlan } from '../../payments-core/subscription-plans/update-plan.js';
+import { cancelSubscription } from '../../payments-core/subscriptions/cancel-subscription.js';
+import { changeSubscription } from '../../payments-core/subscriptions/change-subscription.js';
+import { createSubscription } from '../../payments-core/subscriptions/create-subscription.js';
+import {
+  getSubscription,
+  listSubscriptionEvents,
+  listSubscriptions,
+} from '../../payments-core/subscriptions/find-subscriptions.js';
+import { pauseSubscription } from '../../payments-core/subscriptions/pause-subscription.js';
+import { resumeSubscription } from '../../payments-core/subscriptions/resume-subscription.js';
+import type { App, AppDeps } from '../app.js';
+import { Amount, Id, Nullable, PageQuery, pageOf, responses } from '../schemas.js';
+
+const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
+const Paise = Type.Integer({ minimum: 0, maximum: 100_000_000_00, description: 'Amount in paise (₹1 = 100)' });
+
+const IntervalSchema = Type.Union([
+  Type.Literal('weekly'),
+  Type.Literal('monthly'),
+  Type.Literal('quarterly'),
+  Type.Literal('yearly'),
+]);
+const TaxCategorySchema = Type.Union([Type.Literal('gst_exempt_school_meals'), Type.Literal('gst')]);
+const PlanStatusSchema = Type.Union([Type.Literal('active'), Type.Literal('archived')]);
+const SubscriptionStatusSchema = Type.Union([
+  Type.Literal('created'),
+  Type.Literal('authenticated'),
+  Type.Literal('trialing'),
+  Type.Literal('active'),
+  Type.Literal('pending'),
+  Type.Literal('halted'),
+  Type.Literal('paused'),
+  Type.Literal('cancelled'),
+  Type.Literal('completed'),
+  Type.Literal('expired'),
+]);
+
+export const SubscriptionPlanSchema = Type.Object({
+  object: Type.Literal('subscription_plan'),
+  id: Type.String(),
+  name: Type.String(),
+  description: Nullable(Type.String()),
+  interval: IntervalSchema,
+  interval_count: Type.Integer(),
+  amount: Type.Integer({ description: 'Current per-unit price in paise' }),
+  currency: Type.String(),
+  price_version: Type.Integer(),
+  trial_days: Type.Integer(),
+  setup_fee: Type.Integer(),
+  per_unit: Type.Boolean(),
+  unit_label: Nullable(Type.String()),
+  tax_category: TaxCategorySchema,
+  gst_rate_bp: Nullable(Type.Integer()),
+  status: PlanStatusSchema,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  archived_at: Nullable(Timestamp),
+});
+
+export const SubscriptionChargeSchema = Type.Object({
+  object: Type.Literal('subscription_charge'),
+  id: Type.String(),
+  change_id: Type.String(),
+  kind: Type.Union([Type.Literal('proration_credit'), Type.Literal('proration_charge')]),
+  description: Type.String(),
+  amount: Type.Integer({ description: 'Signed paise: a credit is negative' }),
+  currency: Type.String(),
+  period_index: Type.Integer(),
+  period_start: Timestamp,
+  period_end: Timestamp,
+  bill_on: Type.Union([Type.Literal('now'), Type.Literal('next_invoice')]),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('billed'), Type.Literal('void')]),
+  created_at: Timestamp,
+});
+
+export const SubscriptionSchema = Type.Object({
+  object: Type.Literal('subscription'),
+  id: Type.String(),
+  customer_id: Type.String(),
+  plan_id: Type.String(),
+  plan_price_version: Type.Integer(),
+  status: SubscriptionStatusSchema,
+  collection: Type.Union([Type.Literal('kosh'), Type.Literal('razorpay')]),
+  gateway_subscription_id: Nullable(Type.String()),
+  quantity: Type.Integer(),
+  unit_amount: Type.Integer({ description: 'The per-unit price this subscription was sold at' }),
+  amount: Type.Integer({ description: 'unit_amount × quantity per period, before tax' }),
+  currency: Type.String(),
+  interval: IntervalSchema,
+  interval_count: Type.Integer(),
+  setup_fee: Type.Integer(),
+  tax_category: TaxCategorySchema,
+  gst_rate_bp: Nullable(Type.Integer()),
+  payment_method_id: Nullable(Type.String()),
+  start_at: Timestamp,
+  trial_end: Nullable(Timestamp),
+  billing_anchor: Timestamp,
+  period_index: Type.Integer(),
+  current_period_start: Timestamp,
+  current_period_end: Timestamp,
+  cancel_at_period_end: Type.Boolean(),
+  paused_at: Nullable(Timestamp),
+  cancelled_at: Nullable(Timestamp),
+  ended_at: Nullable(Timestamp),
+  pending_charges: Type.Array(SubscriptionChargeSchema),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const SubscriptionEventSchema = Type.Object({
+  object: Type.Literal('subscription_event'),
+  id: Type.String(),
+  subscription_id: Type.String(),
+  seq: Type.Integer(),
+  type: Type.String(),
+  from_status: Nullable(SubscriptionStatusSchema),
+  to_status: Nullable(SubscriptionStatusSchema),
+  source: Type.Union([Type.Literal('api'), Type.Literal('webhook'), Type.Literal('system')]),
+  data: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  created_at: Timestamp,
+});
+
+const PlanParams = Type.Object({ id: Id('splan') });
+const SubscriptionParams = Type.Object({ id: Id('sub') });
+
+export function subscriptionRoutes(app: App, deps: AppDeps): void {
+  app.post(
+    '/subscription-plans',
+    {
+      config: { scope: 'billing:admin' },
+      schema: {
+        tags: ['subscriptions'],
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            description: Type.Optional(Type.String({ maxLength: 2000 })),
+            interval: IntervalSchema,
+            interval_count: Type.Optional(Type.Integer({ minimum: 1, maximum: 12, default: 1 })),
+            amount: Amount,
+            currency: Type.Optional(Type.Literal('INR')),
+            trial_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 365 })),
+            setup_fee: Type.Optional(Paise),
+            per_unit: Type.Optional(Type.Boolean({ description: 'Priced per unit, e.g. per student' })),
+            unit_label: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+            tax_category: TaxCategorySchema,
+            gst_rate_bp: Type.Optional(
+              Nullable(Type.Integer({ minimum: 0, maximum: 10_000, description: 'GST in basis points: 500 = 5 %' })),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 201: SubscriptionPlanSchema }),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createSubscriptionPlan(deps, request.body)),
+  );
+  app.get(
+    '/subscription-plans',
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['subscriptions'],
+        querystring: Type.Object({ ...PageQuery, status: Type.Optional(PlanStatusSchema) }),
+        response: responses({ 200: pageOf(SubscriptionPlanSchema) }),
+      },
+    },
+    async (request) => listSubscriptionPlans(deps, request.query),
+  );
+  app.get(
+    '/subscription-plans/:id',
+    {
+      config: { scope: 'payments:read' },
+      schema: { tags: ['subscriptions'], params: PlanParams, response: responses({ 200: SubscriptionPlanSchema }) },
+    },
+    async (request) => getSubscriptionPlan(deps, request.params.id),
+  );
+  app.patch(
+    '/subscription-plans/:id',
+    {
+      config: { scope: 'billing:admin' },
+      schema: {
+        tags: ['subscriptions'],
+        params: PlanParams,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            description: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+            unit_label: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 50 }))),
+            trial_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 365 })),
+            setup_fee: Type.Optional(Paise),
+            amount: Type.Optional({ ...Amount, description: 'A new price version; existing subscribers keep theirs' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 200: SubscriptionPlanSchema }),
+      },
+    },
+    async (request) => updateSubscriptionPlan(deps, request.params.id, request.body),
+  );
+  app.post(
+    '/subscription-plans/:id/archive',
+    {
+      config: { scope: 'billing:admin' },
+      schema: { tags: ['subscriptions'], params: PlanParams, response: responses({ 200: SubscriptionPlanSchema }) },
+    },
+    async (request) => archiveSubscriptionPlan(deps, request.params.id),
+  );
+
+  app.post(
+    '/subscriptions',
+    {
+      config: { scope: 'billing:admin' },
+      schema: {
+        tags: ['subscriptions'],
+        body: Type.Object(
+          {
+            customer_id: Id('cus'),
+            plan_id: Id('splan'),
+            quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+            payment_method_id: Type.Optional(Id('pm')),
+            start_at: Type.Optional(Type.String({ format: 'date-time' })),
+            collection: Type.Optional(
+              Type.Union([Type.Literal('kosh'), Type.Literal('razorpay')], { default: 'kosh' }),
+            ),
+            gateway_subscription_id: Type.Optional(Id('sub')),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 201: SubscriptionSchema }),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createSubscription(deps, request.body)),
+  );
+  app.get(
+    '/subscriptions',
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['subscriptions'],
+        querystring: Type.Object({
+          ...PageQuery,
+          customer_id: Type.Optional(Id('cus')),
+          status: Type.Optional(SubscriptionStatusSchema),
+        }),
+        response: responses({ 200: pageOf(SubscriptionSchema) }),
+      },
+    },
+    async (request) => listSubscriptions(deps, request.query),
+  );
+  app.get(
+    '/subscriptions/:id',
+    {
+      config: { scope: 'payments:read' },
+      schema: { tags: ['subscriptions'], params: SubscriptionParams, response: responses({ 200: SubscriptionSchema }) },
+    },
+    async (request) => getSubscription(deps, request.params.id),
+  );
+  app.get(
+    '/subscriptions/:id/events',
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['subscriptions'],
+        params: SubscriptionParams,
+        response: responses({ 200: pageOf(SubscriptionEventSchema) }),
+      },
+    },
+    async (request) => ({
+      object: 'list' as const,
+      data: await listSubscriptionEvents(deps, request.params.id),
+      has_more: false,
+    }),
+  );
+  app.patch(
+    '/subscriptions/:id',
+    {
+      config: { scope: 'billing:admin' },
+      schema: {
+        tags: ['subscriptions'],
+        params: SubscriptionParams,
+        body: Type.Object(
+          {
+            plan_id: Type.Optional(Id('splan')),
+            quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+            proration_behavior: Type.Optional(
+              Type.Union([Type.Literal('now'), Type.Literal('next_invoice'), Type.Literal('none')], { default: 'now' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 200: SubscriptionSchema }),
+      },
+    },
+    async (request) => changeSubscription(deps, request.params.id, request.body),
+  );
+  app.post(
+    '/subscriptions/:id/pause',
+    {
+      config: { scope: 'billing:admin' },
+      schema: { tags: ['subscriptions'], params: SubscriptionParams, response: responses({ 200: SubscriptionSchema }) },
+    },
+    async (request) => pauseSubscription(deps, request.params.id),
+  );
+  app.post(
+    '/subscriptions/:id/resume',
+    {
+      config: { scope: 'billing:admin' },
+      schema: { tags: ['subscriptions'], params: SubscriptionParams, response: responses({ 200: SubscriptionSchema }) },
+    },
+    async (request) => resumeSubscription(deps, request.params.id),
+  );
+  app.post(
+    '/subscriptions/:id/cancel',
+    {
+      config: { scope: 'billing:admin' },
+      schema: {
+        tags: ['subscriptions'],
+        params: SubscriptionParams,
+        body: Type.Object(
+          { at_period_end: Type.Optional(Type.Boolean({ default: false })) },
+          { additionalProperties: false },
+        ),
+        response: responses({ 200: SubscriptionSchema }),
+      },
+    },
+    async (request) => cancelSubscription(deps, request.params.id, request.body),
+  );
+}
