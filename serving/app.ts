@@ -42,6 +42,7 @@ import { paymentRoutes } from './routes/payments.js';
 import { reconciliationRoutes } from './routes/reconciliation.js';
 import { retryRoutes } from './routes/retries.js';
 import { schoolRoutes } from './routes/schools.js';
+import { subscriptionAnalyticsRoutes } from './routes/subscription-analytics.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { webhookEventRoutes, webhookRoutes } from './routes/webhooks.js';
 import { ProblemSchema } from './schemas.js';
@@ -179,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       webhookEventRoutes(scoped, deps);
       reconciliationRoutes(scoped, deps);
       analyticsRoutes(scoped, deps);
+      subscriptionAnalyticsRoutes(scoped, deps);
       jobRoutes(scoped, deps);
       modelRoutes(scoped, deps);
       fraudRoutes(scoped, deps);

@@ -84,7 +84,14 @@ export async function applyGatewaySubscription(tx: Sql, type: string, entity: Js
     await recordEvent(tx, sub.id, {
       type: 'quantity_changed',
       source: 'webhook',
-      data: { ...data, from_quantity: sub.quantity, to_quantity: quantity },
+      // The per-period amounts, as a plan or quantity change records them (subscription analytics reads them).
+      data: {
+        ...data,
+        from_quantity: sub.quantity,
+        to_quantity: quantity,
+        from_amount: sub.unit_amount * sub.quantity,
+        to_amount: sub.unit_amount * quantity,
+      },
       at,
     });
   }

@@ -293,6 +293,13 @@ describe('subscriptions', () => {
       ['quantity_changed', null, null, 'webhook'],
       ['status_changed', 'active', 'cancelled', 'webhook'],
     ]);
+    // The webhook's quantity change records the per-period amounts, as an API change does (analytics reads them).
+    expect((await events(sub.id)).find((e) => e.type === 'quantity_changed')?.data).toMatchObject({
+      from_quantity: 1,
+      to_quantity: 2,
+      from_amount: 300_000,
+      to_amount: 600_000,
+    });
     const inbox = await h.api('GET', '/v1/webhook-events?type=subscription.activated');
     expect(inbox.body.data.map((e: { status: string }) => e.status).sort()).toEqual(['applied', 'applied', 'applied']);
     // Kosh does not change what Razorpay holds.

@@ -1,0 +1,137 @@
+/**
+ * Subscription analytics in DuckDB SQL, replayed from the audit trail (`subscription_events`). Every query starts
+ * from the same constant `TIMELINE`: one row per event with the subscription's status and per-period amount after
+ * it, and the MRR (paise) that state contributes. Boundaries are instants; a state "at t" is the last event
+ * created before t (`< $t` for month boundaries; the summary's `at` includes events at `at` itself).
+ */
+
+/** Per-period amount → month: weekly × 52/12, quarterly ÷ 3, yearly ÷ 12, ÷ interval_count; half-even to the paisa. */
+const NUMERATOR = `amount * CASE interval_unit WHEN 'weekly' THEN 52 ELSE 1 END`;
+const DENOMINATOR = `interval_count * CASE interval_unit WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3 ELSE 12 END`;
+
+const TIMELINE = `
+events AS (
+  SELECT e.subscription_id, s.customer_id, e.seq, e.type, e.from_status, e.to_status, e.created_at,
+         s.interval_unit, s.interval_count,
+         CASE WHEN e.type = 'created' THEN (e.data->>'unit_amount')::BIGINT * (e.data->>'quantity')::BIGINT
+              WHEN e.type IN ('plan_changed', 'quantity_changed')
+              THEN coalesce((e.data->>'to_amount')::BIGINT, (e.data->>'to_quantity')::BIGINT * s.unit_amount_minor)
+         END AS amount
+  FROM subscription_events e JOIN subscriptions s ON s.id = e.subscription_id
+), steps AS (
+  SELECT subscription_id, customer_id, seq, created_at, interval_unit, interval_count,
+         last_value(to_status IGNORE NULLS) OVER w AS status, last_value(amount IGNORE NULLS) OVER w AS amount
+  FROM events
+  WINDOW w AS (PARTITION BY subscription_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+), fractions AS (
+  SELECT *, (${NUMERATOR})::BIGINT AS num, (${DENOMINATOR})::BIGINT AS den FROM steps
+), timeline AS (
+  SELECT subscription_id, customer_id, seq, created_at, status,
+         CASE WHEN status IN ('active', 'pending') AND num > 0
+              THEN num // den + CASE WHEN 2 * (num % den) > den THEN 1
+                                     WHEN 2 * (num % den) = den THEN (num // den) % 2 ELSE 0 END
+              ELSE 0 END::BIGINT AS mrr
+  FROM fractions
+)`;
+
+/** The state at $at (events at or before it). */
+export const SUMMARY = `
+WITH ${TIMELINE}, now AS (
+  SELECT * FROM timeline WHERE created_at <= $at
+  QUALIFY row_number() OVER (PARTITION BY subscription_id ORDER BY seq DESC) = 1
+)
+SELECT coalesce(sum(mrr), 0)::BIGINT AS mrr,
+       count(DISTINCT customer_id) FILTER (WHERE mrr > 0)::BIGINT AS paying_customers,
+       count(*) FILTER (WHERE mrr > 0)::BIGINT AS live_subscriptions,
+       count(*) FILTER (WHERE status = 'trialing')::BIGINT AS trialing_subscriptions,
+       count(*) FILTER (WHERE status = 'paused')::BIGINT AS paused_subscriptions
+FROM now`;
+
+/**
+ * IST month boundaries: point k is 00:00 IST on the first of the k-th month after $first_month (a naive local
+ * date), k = 0..$n. Month i runs [point i, point i + 1).
+ */
+const POINTS = `
+points AS (
+  SELECT r.k, (CAST($first_month AS TIMESTAMP) + to_months(r.k::INTEGER)) - INTERVAL 330 MINUTE AS t
+  FROM range(0, CAST($n AS BIGINT) + 1) r(k)
+), sub_at AS (
+  SELECT p.k, tl.subscription_id, tl.customer_id, tl.mrr
+  FROM points p JOIN timeline tl ON tl.created_at < p.t
+  QUALIFY row_number() OVER (PARTITION BY p.k, tl.subscription_id ORDER BY tl.seq DESC) = 1
+), cust_at AS (
+  SELECT k, customer_id, sum(mrr)::BIGINT AS mrr FROM sub_at GROUP BY k, customer_id
+), first_live AS (
+  SELECT customer_id, min(created_at) AS first_at FROM timeline WHERE mrr > 0 GROUP BY customer_id
+)`;
+
+/**
+ * Per IST month i: customer MRR at its start and end, and each customer's change classified (new: first time
+ * paying; reactivation: paid before; churned: to 0; expansion / contraction: up / down while paying).
+ */
+export const MOVEMENTS = `
+WITH ${TIMELINE}, ${POINTS}, pairs AS (
+  SELECT m.i, c.customer_id, coalesce(a.mrr, 0) AS start_mrr, coalesce(b.mrr, 0) AS end_mrr
+  FROM range(0, CAST($n AS BIGINT)) m(i) CROSS JOIN (SELECT DISTINCT customer_id FROM timeline) c
+  LEFT JOIN cust_at a ON a.k = m.i AND a.customer_id = c.customer_id
+  LEFT JOIN cust_at b ON b.k = m.i + 1 AND b.customer_id = c.customer_id
+), classified AS (
+  SELECT p.i, p.start_mrr, p.end_mrr, p.end_mrr - p.start_mrr AS delta,
+         CASE WHEN p.start_mrr = 0 AND p.end_mrr > 0 THEN (CASE WHEN f.first_at < pt.t THEN 'reactivation' ELSE 'new' END)
+              WHEN p.start_mrr > 0 AND p.end_mrr = 0 THEN 'churned'
+              WHEN p.end_mrr > p.start_mrr THEN 'expansion'
+              WHEN p.end_mrr < p.start_mrr THEN 'contraction' END AS kind
+  FROM pairs p JOIN points pt ON pt.k = p.i LEFT JOIN first_live f ON f.customer_id = p.customer_id
+)
+SELECT c.i, strftime(CAST($first_month AS TIMESTAMP) + to_months(c.i::INTEGER), '%Y-%m') AS month,
+       sum(c.start_mrr)::BIGINT AS start_mrr, sum(c.end_mrr)::BIGINT AS end_mrr,
+       coalesce(sum(c.delta) FILTER (WHERE c.kind = 'new'), 0)::BIGINT AS new,
+       coalesce(sum(c.delta) FILTER (WHERE c.kind = 'expansion'), 0)::BIGINT AS expansion,
+       coalesce(sum(c.delta) FILTER (WHERE c.kind = 'contraction'), 0)::BIGINT AS contraction,
+       coalesce(sum(c.delta) FILTER (WHERE c.kind = 'churned'), 0)::BIGINT AS churned,
+       coalesce(sum(c.delta) FILTER (WHERE c.kind = 'reactivation'), 0)::BIGINT AS reactivation,
+       count(*) FILTER (WHERE c.start_mrr > 0)::BIGINT AS customers_start,
+       count(*) FILTER (WHERE c.end_mrr > 0)::BIGINT AS customers_end,
+       count(*) FILTER (WHERE c.kind = 'new')::BIGINT AS customers_new,
+       count(*) FILTER (WHERE c.kind = 'reactivation')::BIGINT AS customers_reactivated,
+       count(*) FILTER (WHERE c.kind = 'churned')::BIGINT AS customers_churned
+FROM classified c GROUP BY c.i ORDER BY c.i`;
+
+/** Trials ending per IST month i: the first move out of `trialing`; converted when that move is to `active`. */
+export const TRIALS = `
+WITH ${TIMELINE}, points AS (
+  SELECT r.k, (CAST($first_month AS TIMESTAMP) + to_months(r.k::INTEGER)) - INTERVAL 330 MINUTE AS t
+  FROM range(0, CAST($n AS BIGINT) + 1) r(k)
+), ends AS (
+  SELECT subscription_id, to_status, created_at FROM events
+  WHERE type = 'status_changed' AND from_status = 'trialing'
+  QUALIFY row_number() OVER (PARTITION BY subscription_id ORDER BY seq) = 1
+)
+SELECT a.k AS i, count(e.subscription_id)::BIGINT AS ended,
+       count(e.subscription_id) FILTER (WHERE e.to_status = 'active')::BIGINT AS converted
+FROM points a JOIN points b ON b.k = a.k + 1
+LEFT JOIN ends e ON e.created_at >= a.t AND e.created_at < b.t
+GROUP BY a.k ORDER BY a.k`;
+
+/**
+ * Cohorts by the IST month they first paid (c = 0..$cohorts - 1 from $first_month): subscriptions (retention: how
+ * many are live) or customers (empirical LTV: their summed MRR) at the end of month c + age. A cohort none of whose
+ * months has ended yet has one row with a null age.
+ */
+export function cohortSql(of: 'subscription' | 'customer'): string {
+  const [key, at, value] =
+    of === 'subscription'
+      ? ['subscription_id', 'sub_at', 'count(a.mrr) FILTER (WHERE a.mrr > 0)']
+      : ['customer_id', 'cust_at', 'coalesce(sum(a.mrr), 0)'];
+  return `
+WITH ${TIMELINE}, ${POINTS}, firsts AS (
+  SELECT ${key} AS id, min(created_at) AS first_at FROM timeline WHERE mrr > 0 GROUP BY ${key}
+), cohort AS (
+  SELECT id, date_diff('month', CAST($first_month AS TIMESTAMP), first_at + INTERVAL 330 MINUTE) AS c FROM firsts
+), sizes AS (
+  SELECT c, count(*)::BIGINT AS size FROM cohort WHERE c >= 0 AND c < $cohorts GROUP BY c
+)
+SELECT z.c, z.size, a.k - z.c - 1 AS age, (${value})::BIGINT AS value
+FROM sizes z JOIN cohort s ON s.c = z.c LEFT JOIN ${at} a ON a.${key} = s.id AND a.k > s.c
+GROUP BY z.c, z.size, a.k ORDER BY z.c, age NULLS FIRST`;
+}
