@@ -5,13 +5,13 @@ import { roundHalfEven } from '../../platform/money.js';
 import { cohortSql, MOVEMENTS, SUMMARY, TRIALS } from './repository.js';
 import type { Cohort, MrrMonth, MrrMovements, SubscriptionCohorts, SubscriptionSummary } from './types.js';
 
-type Deps = { db: Sql; clock: Clock };
+export type Deps = { db: Sql; clock: Clock };
 
 const IST_OFFSET_MS = 330 * 60_000;
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const MAX_MONTHS = 120;
 
-const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+export const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 const halfEven = (numerator: number, denominator: number): number =>
   Number(roundHalfEven(BigInt(numerator), BigInt(denominator)));
 
@@ -20,9 +20,10 @@ const istMonthOf = (at: Date): number => {
   const local = new Date(at.getTime() + IST_OFFSET_MS);
   return local.getUTCFullYear() * 12 + local.getUTCMonth();
 };
-const label = (index: number): string => `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+export const label = (index: number): string =>
+  `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 /** The month's first day as a naive local timestamp, which the SQL turns into 00:00 IST. */
-const naiveStart = (index: number): Date => new Date(Date.UTC(Math.floor(index / 12), index % 12, 1));
+export const naiveStart = (index: number): Date => new Date(Date.UTC(Math.floor(index / 12), index % 12, 1));
 /** The instant the month starts: 00:00 IST on its first day. */
 const istStart = (index: number): Date => new Date(naiveStart(index).getTime() - IST_OFFSET_MS);
 
@@ -38,7 +39,10 @@ function month(value: string | undefined, field: 'from' | 'to'): number | undefi
 }
 
 /** `from`..`to` (inclusive IST months); default: the 12 months through the current one. */
-function monthRange(deps: Deps, query: { from?: string | undefined; to?: string | undefined }): [number, number] {
+export function monthRange(
+  deps: Deps,
+  query: { from?: string | undefined; to?: string | undefined },
+): [number, number] {
   const to = month(query.to, 'to') ?? istMonthOf(deps.clock.now());
   const from = month(query.from, 'from') ?? to - 11;
   if (from > to || to - from + 1 > MAX_MONTHS) {
@@ -47,6 +51,17 @@ function monthRange(deps: Deps, query: { from?: string | undefined; to?: string 
     ]);
   }
   return [from, to];
+}
+
+/** `at` as an instant (default now); 422 when it is not a date. */
+export function instantAt(deps: Deps, value: string | undefined): Date {
+  const at = value === undefined ? deps.clock.now() : new Date(value);
+  if (Number.isNaN(at.getTime())) {
+    throw invalid('invalid_date', 'at must be an ISO-8601 date-time', [
+      { field: '/at', code: 'invalid_date', message: 'an ISO-8601 date-time' },
+    ]);
+  }
+  return at;
 }
 
 interface MovementRow {
@@ -128,12 +143,7 @@ export async function getSubscriptionSummary(
   deps: Deps,
   query: { at?: string | undefined },
 ): Promise<SubscriptionSummary> {
-  const at = query.at === undefined ? deps.clock.now() : new Date(query.at);
-  if (Number.isNaN(at.getTime())) {
-    throw invalid('invalid_date', 'at must be an ISO-8601 date-time', [
-      { field: '/at', code: 'invalid_date', message: 'an ISO-8601 date-time' },
-    ]);
-  }
+  const at = instantAt(deps, query.at);
   const state = await deps.db.one<{
     mrr: number;
     paying_customers: number;

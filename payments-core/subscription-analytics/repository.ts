@@ -1,7 +1,7 @@
 /**
  * Subscription analytics in DuckDB SQL, replayed from the audit trail (`subscription_events`). Every query starts
  * from the same constant `TIMELINE`: one row per event with the subscription's status and per-period amount after
- * it, and the MRR (paise) that state contributes. Boundaries are instants; a state "at t" is the last event
+ * it, its plan and quantity, and the MRR (paise) that state contributes. Boundaries are instants; a state "at t" is the last event
  * created before t (`< $t` for month boundaries; the summary's `at` includes events at `at` itself).
  */
 
@@ -16,17 +16,24 @@ events AS (
          CASE WHEN e.type = 'created' THEN (e.data->>'unit_amount')::BIGINT * (e.data->>'quantity')::BIGINT
               WHEN e.type IN ('plan_changed', 'quantity_changed')
               THEN coalesce((e.data->>'to_amount')::BIGINT, (e.data->>'to_quantity')::BIGINT * s.unit_amount_minor)
-         END AS amount
+         END AS amount,
+         CASE WHEN e.type = 'created' THEN (e.data->>'quantity')::BIGINT
+              WHEN e.type IN ('plan_changed', 'quantity_changed') THEN (e.data->>'to_quantity')::BIGINT
+         END AS quantity,
+         CASE WHEN e.type = 'created' THEN coalesce(e.data->>'plan_id', s.plan_id)
+              WHEN e.type = 'plan_changed' THEN coalesce(e.data->>'to_plan_id', s.plan_id)
+         END AS plan_id
   FROM subscription_events e JOIN subscriptions s ON s.id = e.subscription_id
 ), steps AS (
   SELECT subscription_id, customer_id, seq, created_at, interval_unit, interval_count,
-         last_value(to_status IGNORE NULLS) OVER w AS status, last_value(amount IGNORE NULLS) OVER w AS amount
+         last_value(to_status IGNORE NULLS) OVER w AS status, last_value(amount IGNORE NULLS) OVER w AS amount,
+         last_value(quantity IGNORE NULLS) OVER w AS quantity, last_value(plan_id IGNORE NULLS) OVER w AS plan_id
   FROM events
   WINDOW w AS (PARTITION BY subscription_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ), fractions AS (
   SELECT *, (${NUMERATOR})::BIGINT AS num, (${DENOMINATOR})::BIGINT AS den FROM steps
 ), timeline AS (
-  SELECT subscription_id, customer_id, seq, created_at, status,
+  SELECT subscription_id, customer_id, seq, created_at, status, plan_id, quantity,
          CASE WHEN status IN ('active', 'pending') AND num > 0
               THEN num // den + CASE WHEN 2 * (num % den) > den THEN 1
                                      WHEN 2 * (num % den) = den THEN (num // den) % 2 ELSE 0 END
@@ -135,3 +142,52 @@ SELECT z.c, z.size, a.k - z.c - 1 AS age, (${value})::BIGINT AS value
 FROM sizes z JOIN cohort s ON s.c = z.c LEFT JOIN ${at} a ON a.${key} = s.id AND a.k > s.c
 GROUP BY z.c, z.size, a.k ORDER BY z.c, age NULLS FIRST`;
 }
+
+/**
+ * One row per plan: the state at $at (subscribers and quantity in a counted status, MRR, trialing), trials that
+ * ended in the IST months [$first_month, + $n) by the plan they were on, and subscription churn pooled over those
+ * months: a subscription counted on the plan at a month start is in that month's base; it churned when it is in no
+ * counted status at the month end, and moved out (not churn) when it is counted on another plan then.
+ */
+export const PLANS = `
+WITH ${TIMELINE}, ${POINTS}, now AS (
+  SELECT * FROM timeline WHERE created_at <= $at
+  QUALIFY row_number() OVER (PARTITION BY subscription_id ORDER BY seq DESC) = 1
+), state AS (
+  SELECT plan_id,
+         count(*) FILTER (WHERE status IN ('active', 'pending'))::BIGINT AS subscribers,
+         coalesce(sum(quantity) FILTER (WHERE status IN ('active', 'pending')), 0)::BIGINT AS quantity,
+         coalesce(sum(mrr), 0)::BIGINT AS mrr,
+         count(*) FILTER (WHERE status = 'trialing')::BIGINT AS trialing
+  FROM now GROUP BY plan_id
+), plan_at AS (
+  SELECT p.k, tl.subscription_id, tl.plan_id, tl.status IN ('active', 'pending') AS counted
+  FROM points p JOIN timeline tl ON tl.created_at < p.t
+  QUALIFY row_number() OVER (PARTITION BY p.k, tl.subscription_id ORDER BY tl.seq DESC) = 1
+), churn AS (
+  SELECT a.plan_id, count(*)::BIGINT AS base,
+         count(*) FILTER (WHERE NOT b.counted)::BIGINT AS churned,
+         count(*) FILTER (WHERE b.counted AND b.plan_id <> a.plan_id)::BIGINT AS moved_out
+  FROM plan_at a JOIN plan_at b ON b.subscription_id = a.subscription_id AND b.k = a.k + 1
+  WHERE a.counted AND a.k < $n
+  GROUP BY a.plan_id
+), ends AS (
+  SELECT e.subscription_id, e.to_status, e.created_at, tl.plan_id
+  FROM events e JOIN timeline tl ON tl.subscription_id = e.subscription_id AND tl.seq = e.seq
+  WHERE e.type = 'status_changed' AND e.from_status = 'trialing'
+  QUALIFY row_number() OVER (PARTITION BY e.subscription_id ORDER BY e.seq) = 1
+), trials AS (
+  SELECT e.plan_id, count(*)::BIGINT AS ended, count(*) FILTER (WHERE e.to_status = 'active')::BIGINT AS converted
+  FROM ends e JOIN points lo ON lo.k = 0 JOIN points hi ON hi.k = $n
+  WHERE e.created_at >= lo.t AND e.created_at < hi.t
+  GROUP BY e.plan_id
+)
+SELECT pl.id AS plan_id, pl.name, pl.status, pl.interval_unit AS interval, pl.interval_count, pl.currency,
+       coalesce(s.subscribers, 0)::BIGINT AS subscribers, coalesce(s.quantity, 0)::BIGINT AS quantity,
+       coalesce(s.mrr, 0)::BIGINT AS mrr, coalesce(s.trialing, 0)::BIGINT AS trialing,
+       coalesce(t.ended, 0)::BIGINT AS trials_ended, coalesce(t.converted, 0)::BIGINT AS trials_converted,
+       coalesce(c.base, 0)::BIGINT AS churn_base, coalesce(c.churned, 0)::BIGINT AS churned,
+       coalesce(c.moved_out, 0)::BIGINT AS moved_out
+FROM subscription_plans pl
+LEFT JOIN state s ON s.plan_id = pl.id LEFT JOIN trials t ON t.plan_id = pl.id LEFT JOIN churn c ON c.plan_id = pl.id
+ORDER BY pl.created_at, pl.id`;

@@ -1,3 +1,5 @@
+import type { BillingInterval } from '../subscriptions/billing-periods.js';
+
 /** One IST calendar month of customer-level MRR movements (paise): start + the five movements = end. */
 export interface MrrMonth {
   /** `YYYY-MM`, Asia/Kolkata. */
@@ -82,4 +84,42 @@ export interface SubscriptionCohorts {
   readonly observed_through: string | null;
   readonly currency: 'INR';
   readonly cohorts: Cohort[];
+}
+
+/** One plan: state at `at`; trials and churn over the range. Money in paise of the plan's currency. */
+export interface PlanAnalyticsRow {
+  readonly plan_id: string;
+  readonly name: string;
+  readonly status: 'active' | 'archived';
+  readonly interval: BillingInterval;
+  readonly interval_count: number;
+  readonly currency: string;
+  /** Subscriptions on the plan in a counted status (active, pending) at `at`. */
+  readonly subscribers: number;
+  /** Σ their quantity. */
+  readonly quantity: number;
+  /** Σ their subscription MRR (normalised, half-even per subscription). */
+  readonly mrr: number;
+  readonly trialing: number;
+  /** Trials on the plan whose first move out of `trialing` fell in the range; converted: that move was to active. */
+  readonly trials_ended: number;
+  readonly trials_converted: number;
+  /** trials_converted / trials_ended; null when none ended. */
+  readonly trial_conversion: number | null;
+  /** Σ over the range's months of subscriptions counted on the plan at the month start. */
+  readonly churn_base: number;
+  /** Of those, in no counted status at the month end. */
+  readonly churned: number;
+  /** Of those, counted on another plan at the month end (a plan change: not churn). */
+  readonly moved_out: number;
+  /** churned / churn_base; null when the base is 0. */
+  readonly churn_rate: number | null;
+}
+
+export interface PlanAnalytics {
+  readonly object: 'subscription_plan_analytics';
+  readonly at: Date;
+  readonly from: string;
+  readonly to: string;
+  readonly plans: PlanAnalyticsRow[];
 }

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { getPlanAnalytics } from '../../payments-core/subscription-analytics/get-plan-analytics.js';
 import {
   getMrrMovements,
   getSubscriptionCohorts,
@@ -20,6 +21,41 @@ const Range = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const AtQuery = Type.Optional(
+  Type.String({
+    pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:\\d{2})$',
+    description: 'ISO-8601 date-time; default: now',
+  }),
+);
+
+const PlansSchema = Type.Object({
+  object: Type.Literal('subscription_plan_analytics'),
+  at: Timestamp,
+  from: Month,
+  to: Month,
+  plans: Type.Array(
+    Type.Object({
+      plan_id: Type.String(),
+      name: Type.String(),
+      status: Type.Union([Type.Literal('active'), Type.Literal('archived')]),
+      interval: Type.String(),
+      interval_count: Type.Integer(),
+      currency: Type.String(),
+      subscribers: Type.Integer({ description: 'subscriptions active or pending on the plan at `at`' }),
+      quantity: Type.Integer({ description: 'Σ their quantity' }),
+      mrr: Paise('Σ their monthly-normalised price × quantity, minor units of the plan currency'),
+      trialing: Type.Integer(),
+      trials_ended: Type.Integer(),
+      trials_converted: Type.Integer(),
+      trial_conversion: Rate,
+      churn_base: Type.Integer({ description: 'Σ over the months: subscriptions counted on the plan at the start' }),
+      churned: Type.Integer({ description: 'of those, in no counted status at the month end' }),
+      moved_out: Type.Integer({ description: 'of those, counted on another plan at the month end (not churn)' }),
+      churn_rate: Rate,
+    }),
+  ),
+});
 
 const SummarySchema = Type.Object({
   object: Type.Literal('subscription_summary'),
@@ -107,17 +143,7 @@ export function subscriptionAnalyticsRoutes(app: App, deps: AppDeps): void {
       schema: {
         tags: ['analytics'],
         description: 'Contracted recurring revenue at `at`: MRR, ARR, paying customers, ARPU, LTV.',
-        querystring: Type.Object(
-          {
-            at: Type.Optional(
-              Type.String({
-                pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:\\d{2})$',
-                description: 'ISO-8601 date-time; default: now',
-              }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: Type.Object({ at: AtQuery }, { additionalProperties: false }),
         response: responses({ 200: SummarySchema }),
       },
     },
@@ -148,5 +174,19 @@ export function subscriptionAnalyticsRoutes(app: App, deps: AppDeps): void {
       },
     },
     async (request) => getSubscriptionCohorts(deps, request.query),
+  );
+  app.get(
+    '/analytics/subscriptions/plans',
+    {
+      config: { scope: 'analytics:read' },
+      schema: {
+        tags: ['analytics'],
+        description:
+          'Per plan: subscribers, quantity, MRR and trialing at `at`; trial conversion and churn over IST months `from`..`to`.',
+        querystring: Type.Object({ at: AtQuery, ...Range.properties }, { additionalProperties: false }),
+        response: responses({ 200: PlansSchema }),
+      },
+    },
+    async (request) => getPlanAnalytics(deps, request.query),
   );
 }

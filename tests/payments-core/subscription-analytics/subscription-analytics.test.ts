@@ -30,6 +30,7 @@ const clock = fixedClock(ist('01-10'));
 describe('subscription analytics', () => {
   let h: Harness;
   const subs: Record<string, string> = {};
+  const plans: Record<string, string> = {};
   const at = async (mmdd: string, fn: () => Promise<unknown>) => {
     clock.set(ist(mmdd));
     await fn();
@@ -58,6 +59,7 @@ describe('subscription analytics', () => {
     const yearly = await plan({ amount: 1_200_006, interval: 'yearly', per_unit: false });
     const halfYear = await plan({ amount: 600_000, interval: 'quarterly', interval_count: 2, per_unit: false });
     const trial = await plan({ amount: 200_000, trial_days: 14, per_unit: false });
+    Object.assign(plans, { basic, plus, weekly, yearly, halfYear, trial });
     const customer: Record<string, string> = {};
     for (const name of ['A', 'B', 'C', 'D', 'E', 'F']) customer[name] = (await seedParent(h)).customerId;
     const subscribe = async (key: string, who: string, planId: string, quantity = 1) => {
@@ -252,10 +254,84 @@ describe('subscription analytics', () => {
     expect(apr).toMatchObject({ customers: 0, ltv: [] });
   });
 
+  it('when asked per plan → subscribers, quantity, MRR and trials at `at`; trial conversion and churn over the range', async () => {
+    const res = await h.api('GET', '/v1/analytics/subscriptions/plans?from=2026-01&to=2026-04');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      object: 'subscription_plan_analytics',
+      at: '2026-05-10T04:30:00.000Z',
+      from: '2026-01',
+      to: '2026-04',
+    });
+    const rows = res.body.plans as Record<string, unknown>[];
+    expect(rows).toHaveLength(6);
+    const row = (key: string) => rows.find((r) => r['plan_id'] === plans[key]);
+    const pick = (key: string) => {
+      const r = row(key) ?? {};
+      return [
+        r['subscribers'],
+        r['quantity'],
+        r['mrr'],
+        r['trialing'],
+        r['trials_ended'],
+        r['trials_converted'],
+        r['trial_conversion'],
+        r['churn_base'],
+        r['churned'],
+        r['moved_out'],
+        r['churn_rate'],
+      ];
+    };
+    expect(row('halfYear')).toMatchObject({
+      name: 'Meals',
+      status: 'active',
+      interval: 'quarterly',
+      interval_count: 2,
+    });
+    // State on 10 May: A on plus × 1 (450000), B weekly (303333, resumed), C converted on trial (200000), E2 yearly
+    // (100000); D, E1 and F cancelled; basic has nobody left (A moved to plus).
+    // Churn base per month start (counted subscriptions, by the plan they are on then) and month-end fate:
+    //   Feb 1: A basic (→ counted on plus at Mar 1: moved out, not churn), B weekly (paused at Mar 1: churned),
+    //          E1 yearly (still active at Mar 1). C and D are trialing: not in any base.
+    //   Mar 1: A plus, C trial, E1 yearly (cancelled 10 Mar: churned), F half-year (B is paused: not in the base).
+    //   Apr 1: A plus, B weekly, C trial, F half-year (cancelled 20 Apr: churned). E2 starts on 2 Apr.
+    // Trials: both on the trial plan, both ended in February; C converted, D was cancelled.
+    //                 subs qty  mrr      trialing ended conv rate  base churned moved rate
+    expect(pick('basic')).toEqual([0, 0, 0, 0, 0, 0, null, 1, 0, 1, 0]);
+    expect(pick('plus')).toEqual([1, 1, 450_000, 0, 0, 0, null, 2, 0, 0, 0]);
+    expect(pick('weekly')).toEqual([1, 1, 303_333, 0, 0, 0, null, 2, 1, 0, 0.5]);
+    expect(pick('yearly')).toEqual([1, 1, 100_000, 0, 0, 0, null, 2, 1, 0, 0.5]);
+    expect(pick('halfYear')).toEqual([0, 0, 0, 0, 0, 0, null, 2, 1, 0, 0.5]);
+    expect(pick('trial')).toEqual([1, 1, 200_000, 0, 2, 1, 0.5, 2, 0, 0, 0]);
+
+    // 20 January, range January only: A on basic × 2 (600000), B weekly, E1 yearly; C and D trialing; nothing in
+    // any base on 1 January (no subscription yet), no trial ended in January.
+    const jan = await h.api('GET', '/v1/analytics/subscriptions/plans?at=2026-01-20T00:00:00Z&from=2026-01&to=2026-01');
+    expect(jan.status).toBe(200);
+    const janRow = (key: string) =>
+      (jan.body.plans as Record<string, unknown>[]).find((r) => r['plan_id'] === plans[key]);
+    expect(janRow('basic')).toMatchObject({ subscribers: 1, quantity: 2, mrr: 600_000, trialing: 0, churn_base: 0 });
+    expect(janRow('trial')).toMatchObject({
+      subscribers: 0,
+      quantity: 0,
+      mrr: 0,
+      trialing: 2,
+      trials_ended: 0,
+      trial_conversion: null,
+      churn_rate: null,
+    });
+    // Σ plan MRR = the summary's MRR at the same instant.
+    const summary = await h.api('GET', '/v1/analytics/subscriptions/summary?at=2026-01-20T00:00:00Z');
+    const total = (jan.body.plans as { mrr: number }[]).reduce((t, r) => t + r.mrr, 0);
+    expect(total).toBe(summary.body.mrr);
+  });
+
   it('when the range is bad or the key lacks analytics:read → 400 / 403', async () => {
     expect((await h.api('GET', '/v1/analytics/subscriptions/mrr-movements?from=2026-13')).status).toBe(400);
     expect((await h.api('GET', '/v1/analytics/subscriptions/cohorts?from=2026-05&to=2026-01')).status).toBe(422);
     expect((await h.api('GET', '/v1/analytics/subscriptions/summary?at=yesterday')).status).toBe(400);
+    expect((await h.api('GET', '/v1/analytics/subscriptions/plans?from=2026-05&to=2026-01')).status).toBe(422);
+    expect((await h.api('GET', '/v1/analytics/subscriptions/plans?at=yesterday')).status).toBe(400);
     const reader = await h.keyWith(['payments:read']);
     const forbidden = await h.api('GET', '/v1/analytics/subscriptions/summary', undefined, {
       authorization: `Bearer ${reader}`,
@@ -266,5 +342,46 @@ describe('subscription analytics', () => {
       authorization: `Bearer ${analyst}`,
     });
     expect(allowed.status).toBe(200);
+  });
+});
+
+describe('plan analytics on events recorded before plan ids were in the trail', () => {
+  it('when a created or plan_changed event lacks plan ids → the subscription counts on its current plan', async () => {
+    const clock = fixedClock(ist('03-10'));
+    const h = await startHarness({ clock });
+    try {
+      const plan = async (amount: number) =>
+        (
+          await h.api('POST', '/v1/subscription-plans', {
+            name: `Meals ${amount}`,
+            interval: 'monthly',
+            amount,
+            tax_category: 'gst_exempt_school_meals',
+          })
+        ).body.id as string;
+      const small = await plan(100_000);
+      const large = await plan(250_000);
+      const { customerId } = await seedParent(h);
+      const sub = (await h.api('POST', '/v1/subscriptions', { customer_id: customerId, plan_id: small })).body.id;
+      clock.set(ist('03-12'));
+      expect((await h.api('PATCH', `/v1/subscriptions/${sub}`, { plan_id: large })).status).toBe(200);
+      // Strip the ids, as older events lack them: both events fall back to subscriptions.plan_id (large).
+      await h.db.run(
+        `UPDATE subscription_events SET data = json_merge_patch(data, '{"plan_id": null, "from_plan_id": null, "to_plan_id": null}')
+         WHERE subscription_id = $id`,
+        { id: sub },
+      );
+      // 11 March: still on small by the amounts (100000), but without ids it is attributed to large.
+      const res = await h.api('GET', '/v1/analytics/subscriptions/plans?at=2026-03-11T00:00:00Z');
+      const rows = res.body.plans as { plan_id: string; subscribers: number; mrr: number }[];
+      expect(rows.map((r) => [r.plan_id, r.subscribers, r.mrr])).toEqual(
+        expect.arrayContaining([
+          [small, 0, 0],
+          [large, 1, 100_000],
+        ]),
+      );
+    } finally {
+      await h.close();
+    }
   });
 });

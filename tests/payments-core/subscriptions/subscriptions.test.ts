@@ -178,6 +178,8 @@ describe('subscriptions', () => {
     const trail = await events(sub.id);
     expect(trail.map((e) => e.type)).toEqual(['created', 'plan_changed', 'quantity_changed', 'plan_changed']);
     expect(trail[1]?.data).toMatchObject({
+      from_plan_id: plan.id,
+      to_plan_id: bigger.id,
       from_amount: 300_000,
       to_amount: 450_000,
       proration: { period_days: 30, remaining_days: 21, credit: -210_000, charge: 315_000, net: 105_000 },
