@@ -10,6 +10,20 @@ declare module 'fastify' {
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** A binary answer (an Arrow stream) is kept base64-encoded, its content type marked, so a replay is byte-exact. */
+const BINARY = 'base64;';
+
+function toStored(contentType: string, payload: unknown): { contentType: string; body: string } {
+  if (Buffer.isBuffer(payload)) return { contentType: `${BINARY}${contentType}`, body: payload.toString('base64') };
+  return { contentType, body: typeof payload === 'string' ? payload : payload == null ? '' : String(payload) };
+}
+
+function fromStored(contentType: string, body: string): { contentType: string; body: string | Buffer } {
+  return contentType.startsWith(BINARY)
+    ? { contentType: contentType.slice(BINARY.length), body: Buffer.from(body, 'base64') }
+    : { contentType, body };
+}
+
 /**
  * Stripe's semantics on every authenticated POST carrying `Idempotency-Key`: the first response (status
  * and body, errors included) is replayed for the same request; another body under the same key → 422
@@ -60,13 +74,15 @@ export function registerIdempotency(app: FastifyInstance, deps: { store: Idempot
         );
       case 'in_use':
         throw conflict('idempotency_key_in_use', 'a request with this Idempotency-Key is still being processed');
-      case 'replay':
+      case 'replay': {
         reply.header('idempotent-replayed', 'true');
+        const stored = fromStored(claim.contentType, claim.body);
         return reply
           .code(claim.status)
-          .type(claim.contentType)
+          .type(stored.contentType)
           .serializer((p: unknown) => p as string)
-          .send(claim.body);
+          .send(stored.body);
+      }
     }
   });
   app.addHook('onSend', async (request, reply, payload) => {
@@ -80,8 +96,7 @@ export function registerIdempotency(app: FastifyInstance, deps: { store: Idempot
     await deps.store.complete({
       ...claimed,
       status: reply.statusCode,
-      contentType: String(reply.getHeader('content-type') ?? 'application/json'),
-      body: typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload),
+      ...toStored(String(reply.getHeader('content-type') ?? 'application/json'), payload),
     });
     return payload;
   });

@@ -352,6 +352,27 @@ describe('fraud scoring over HTTP', () => {
     expect(out.getChild('id')?.get(3)).toBe(ids[3]);
     expect(['allow', 'review', 'block']).toContain(out.getChild('decision')?.get(0));
 
+    // Idempotency on a binary body: the same batch replays byte for byte; another batch under the key is refused.
+    const send = (payload: Buffer) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/fraud/score:batch',
+        headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': ARROW, 'idempotency-key': 'batch-1' },
+        payload,
+      });
+    const first = await send(body);
+    const again = await send(body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['content-type']).toContain(ARROW);
+    expect(Buffer.compare(again.rawPayload, first.rawPayload)).toBe(0);
+    const smaller: Record<string, Vector> = { id: vectorFromArray(ids.slice(0, 3), new Utf8()) };
+    FRAUD_FEATURES.forEach((name, f) => {
+      smaller[name] = makeVector(Float64Array.from(rows.slice(0, 3), (r) => r[f] ?? 0));
+    });
+    const other = await send(Buffer.from(tableToIPC(new Table(smaller), 'stream')));
+    expect(other.statusCode).toBe(422);
+    expect(JSON.parse(other.body).code).toBe('idempotency_key_reused');
+
     // Only ids: the point-in-time features are computed offline, giving the same scores.
     const byId = await h.api('POST', '/v1/fraud/score:batch', { id: [ids[0], 'pay_doesnotexist', ids[1]] });
     expect(byId.status).toBe(200);
