@@ -1,10 +1,11 @@
 import type { PaymentGateway } from '../payments-core/gateway/port.js';
 import type { RazorpaySimulator, SimulatorHistory } from '../payments-core/gateway/simulator/server.js';
-import { istDay, reconcileGatewayDay } from '../payments-core/reconciliation/reconcile-gateway-day.js';
+import { reconcileGatewayDay } from '../payments-core/reconciliation/reconcile-gateway-day.js';
 import { GATEWAY_RUN_FOR_DATE } from '../payments-core/reconciliation/repository.js';
 import type { ReconRunDetail } from '../payments-core/reconciliation/types.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
+import { istDate } from '../platform/ist.js';
 
 const LATEST_SETTLED_DAY = `
 SELECT strftime(max(created_at + INTERVAL 330 MINUTE), '%Y-%m-%d') AS day
@@ -38,7 +39,7 @@ export async function runDemoReconciliation(deps: {
   gateway: PaymentGateway;
   simulator: RazorpaySimulator;
 }): Promise<ReconRunDetail | null> {
-  const today = istDay(deps.clock.now());
+  const today = istDate(deps.clock.now());
   const before = new Date(`${today}T00:00:00+05:30`);
   const day = (await deps.db.one<{ day: string | null }>(LATEST_SETTLED_DAY, { before }))?.day ?? null;
   if (day === null || (await deps.db.one(GATEWAY_RUN_FOR_DATE, { report_date: day })) !== undefined) return null;

@@ -10,6 +10,7 @@ import type {
   ImportStudent,
 } from '../payments-core/payments/import-types.js';
 import { INDIAN_STATES } from '../payments-core/schools/state-codes.js';
+import { IST_OFFSET_MS as IST_OFFSET } from '../platform/ist.js';
 
 /**
  * Deterministic demo data for a school-meal platform: the same seed gives the same rows. Schools in
@@ -167,7 +168,6 @@ const DECLINES: Record<Method, [code: string, reason: string, description: strin
 const FAILURE_RATE: Record<Method, number> = { upi: 0.08, card: 0.07, netbanking: 0.09, wallet: 0.05 };
 
 const DAY = 86_400_000;
-const IST_OFFSET = 330 * 60_000;
 
 /** Fixed and lunar holidays that close schools, by IST date. */
 const HOLIDAYS = new Set([

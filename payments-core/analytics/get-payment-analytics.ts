@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db.js';
 import { invalid } from '../../platform/errors.js';
+import { IST_OFFSET_MS } from '../../platform/ist.js';
 import {
   breakdownSql,
   type Dimension,
@@ -14,7 +15,6 @@ import {
 import type { Breakdown, PaymentAnalytics } from './types.js';
 
 const DAY = 86_400_000;
-const IST_OFFSET_MS = 330 * 60_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);

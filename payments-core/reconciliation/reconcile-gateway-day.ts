@@ -1,17 +1,11 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { invalid } from '../../platform/errors.js';
+import { istDate } from '../../platform/ist.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { reconcileSettlementReport } from './reconcile-settlement-report.js';
 import { toSettlementReportCsv } from './report-csv.js';
 import type { ReconRunDetail, ReconTolerances } from './types.js';
-
-const IST_OFFSET_MS = 330 * 60_000;
-
-/** The IST calendar day `days` before the one holding `at`, as YYYY-MM-DD. */
-export function istDay(at: Date, days = 0): string {
-  return new Date(at.getTime() + IST_OFFSET_MS - days * 86_400_000).toISOString().slice(0, 10);
-}
 
 /**
  * Fetches the gateway's Settlement Recon report for one IST day (`GET /v1/settlements/recon/combined`,
@@ -27,7 +21,7 @@ export async function reconcileGatewayDay(
   },
 ): Promise<ReconRunDetail> {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.date);
-  if (m === null || Number.isNaN(Date.parse(`${input.date}T00:00:00Z`)) || input.date > istDay(deps.clock.now())) {
+  if (m === null || Number.isNaN(Date.parse(`${input.date}T00:00:00Z`)) || input.date > istDate(deps.clock.now())) {
     throw invalid('invalid_date', 'date must be a YYYY-MM-DD day (IST) not in the future', [
       { field: '/date', code: 'invalid_date', message: 'a past or current IST day, YYYY-MM-DD' },
     ]);

@@ -1,8 +1,9 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
+import { istDate } from '../../platform/ist.js';
 import type { JobFn } from '../../platform/job.js';
 import type { PaymentGateway } from '../gateway/port.js';
-import { istDay, reconcileGatewayDay } from './reconcile-gateway-day.js';
+import { reconcileGatewayDay } from './reconcile-gateway-day.js';
 import { GATEWAY_RUN_FOR_DATE } from './repository.js';
 
 export interface ReconcileSettlementsDeps {
@@ -17,7 +18,7 @@ export interface ReconcileSettlementsDeps {
  * /v1/reconciliation/runs/from-gateway).
  */
 export const reconcileSettlements: JobFn<ReconcileSettlementsDeps> = async (deps, { now }) => {
-  const date = istDay(now, 1);
+  const date = istDate(now, 1);
   const existing = await deps.db.one<{ id: string }>(GATEWAY_RUN_FOR_DATE, { report_date: date });
   if (existing !== undefined) return { report_date: date, run_id: existing.id, skipped: true };
   const run = await reconcileGatewayDay(deps, { date });

@@ -5,6 +5,7 @@
  * and banks are up. An insufficient-funds retry landing on the 26th or later (IST) waits for the 1st of the
  * next month, after salaries are credited.
  */
+import { DAY_MS, IST_OFFSET_MS } from '../../platform/ist.js';
 export const RETRY_POLICY = {
   maxAttempts: 4,
   baseMs: 6 * 3_600_000,
@@ -13,9 +14,6 @@ export const RETRY_POLICY = {
   windowMinutes: 120,
   salaryWaitFromDay: 26,
 } as const;
-
-const IST_OFFSET_MS = 330 * 60_000;
-const DAY_MS = 86_400_000;
 
 /** The upper bound of the jittered delay before attempt `attempt`. */
 export function backoffCeilingMs(attempt: number): number {

@@ -1,13 +1,13 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db.js';
 import { invalid } from '../../platform/errors.js';
+import { IST_OFFSET_MS } from '../../platform/ist.js';
 import { roundHalfEven } from '../../platform/money.js';
 import { cohortSql, MOVEMENTS, SUMMARY, TRIALS } from './repository.js';
 import type { Cohort, MrrMonth, MrrMovements, SubscriptionCohorts, SubscriptionSummary } from './types.js';
 
 export type Deps = { db: Sql; clock: Clock };
 
-const IST_OFFSET_MS = 330 * 60_000;
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const MAX_MONTHS = 120;
 

@@ -7,10 +7,10 @@
  * 31st again). Days, not instants, decide: a subscription started at 00:30 IST renews on that IST date,
  * never on the UTC date (the day before), and any two instants in one IST period map to the same period.
  */
+import { DAY_MS, IST_OFFSET_MS, istDate } from '../../platform/ist.js';
 export type BillingInterval = 'weekly' | 'monthly' | 'quarterly' | 'yearly';
 
-export const IST_OFFSET_MS = (5 * 60 + 30) * 60_000;
-export const DAY_MS = 86_400_000;
+export { DAY_MS, IST_OFFSET_MS, istDate };
 
 export interface BillingPeriod {
   /** 0 for the period that starts at the anchor. */
@@ -34,11 +34,6 @@ function istDay(at: Date): IstDay {
 function istMidnight(year: number, month: number, day: number): Date {
   const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
   return new Date(Date.UTC(year, month, Math.min(day, last)) - IST_OFFSET_MS);
-}
-
-/** The IST calendar date of an instant, `YYYY-MM-DD`. */
-export function istDate(at: Date): string {
-  return new Date(at.getTime() + IST_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 /** The IST midnight that starts the IST day holding `at`. */

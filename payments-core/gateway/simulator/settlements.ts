@@ -10,6 +10,8 @@
  *   alter_fee=pay_a:-50        report the fee 50 paise lower (the GST on it unchanged)
  *   unknown=2                  add 2 captured payments kosh has never seen
  */
+
+import { IST_OFFSET_MS } from '../../../platform/ist.js';
 import { razorpayFee } from '../fees.js';
 
 type Json = Record<string, unknown>;
@@ -47,7 +49,7 @@ export interface SettlementDiscrepancies {
 }
 
 const NONE: SettlementDiscrepancies = { drop: [], alterAmount: {}, alterFee: {}, unknown: 0 };
-const IST_OFFSET_S = 330 * 60;
+const IST_OFFSET_S = IST_OFFSET_MS / 1000;
 const ID = /^[A-Za-z]+_[A-Za-z0-9]+$/;
 
 /** The report and its discrepancy setting over the simulator's own maps; `badRequest` makes its 400s. */

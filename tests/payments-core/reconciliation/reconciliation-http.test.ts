@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRazorpayGateway } from '../../../payments-core/gateway/razorpay-gateway.js';
-import { istDay } from '../../../payments-core/reconciliation/reconcile-gateway-day.js';
 import { reconcileSettlements } from '../../../payments-core/reconciliation/reconcile-settlements.js';
 import { systemClock } from '../../../platform/clock.js';
+import { istDate } from '../../../platform/ist.js';
 import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../../support/harness.js';
 
 const DAY = 86_400_000;
@@ -11,7 +11,7 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
   let h: Harness;
   const gatewayIds: string[] = [];
   let refundId = '';
-  const today = istDay(new Date());
+  const today = istDate(new Date());
   const dayStart = new Date(Date.parse(`${today}T00:00:00+05:30`)).toISOString();
   const dayEnd = new Date(Date.parse(`${today}T00:00:00+05:30`) + DAY - 1).toISOString();
   const sim = (path: string, body: unknown) =>
