@@ -20,7 +20,6 @@ async function ingest(argv: string[]): Promise<void> {
     },
   });
   const runs = Number(values.runs);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const appender: number[] = [];
   const bulk: number[] = [];
   const api: number[] = [];

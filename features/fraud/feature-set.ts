@@ -6,6 +6,7 @@
  * its `created_at`, a failure at its `failed_at`). Events at exactly `at` — the attempt itself included — are
  * not visible. A window `w` covers `[at − w, at)`.
  */
+import { IST_OFFSET_MS } from '../../platform/ist.js';
 export const FRAUD_FEATURE_SET_VERSION = 'fraud-v1';
 
 export interface FraudAttempt {
@@ -54,8 +55,7 @@ export const MEDIAN_HISTORY = 25;
  */
 export const SCHOOL_PRIOR_FAILURES = 4;
 export const SCHOOL_PRIOR_ATTEMPTS = 50;
-/** IST is UTC+05:30 with no daylight saving. */
-export const IST_OFFSET_MS = 330 * MINUTE;
+export { IST_OFFSET_MS };
 
 const velocity = FRAUD_ENTITIES.flatMap((e) =>
   FRAUD_WINDOWS.flatMap((w) => [`${e}_count_${w.name}`, `${e}_sum_${w.name}`]),

@@ -146,6 +146,7 @@ export async function createFraudScorer(
   const budgetMs = options.budgetMs ?? 50;
   const topReasons = options.topReasons ?? 3;
   const featureNames = FRAUD_FEATURES;
+  const featureIndex = new Map(featureNames.map((name, i) => [name, i]));
   const rules = await loadRuleStore(deps, featureNames);
   const velocity = new VelocityCounter();
   const since = new Date(deps.clock.now().getTime() - 86_400_000);
@@ -268,8 +269,8 @@ export async function createFraudScorer(
       v === null
         ? EMPTY_FEATURE
         : (name: string): number | null => {
-            const i = featureNames.indexOf(name);
-            return i < 0 ? null : (v[i] ?? null);
+            const i = featureIndex.get(name);
+            return i === undefined ? null : (v[i] ?? null);
           };
     const verdict = ruleSet.evaluate(subject, scored, feature, velocity);
     // allow rules > block list and rules > review rules > the model's thresholds.

@@ -1,5 +1,6 @@
 import type { Sql } from '../../platform/db.js';
 import { getReconciliationRun } from './find-reconciliation-runs.js';
+import { quoteCsv } from './report-csv.js';
 import { ITEMS_AFTER } from './repository.js';
 import type { ReconItem } from './types.js';
 
@@ -32,7 +33,7 @@ function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
   let text = value instanceof Date ? value.toISOString() : Array.isArray(value) ? value.join(' ') : String(value);
   if (/^[=+\-@\t\r]/.test(text) && !/^-?\d+$/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return quoteCsv(text);
 }
 
 /**

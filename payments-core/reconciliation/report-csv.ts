@@ -5,10 +5,13 @@ import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS } from './repository.js';
 const HEADER = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
 
 const cell = (v: string | number | boolean | null): string => {
-  if (v === null) return '';
-  const text = String(v);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return v === null ? '' : quoteCsv(String(v));
 };
+
+/** RFC 4180: a field holding a comma, quote or line break is quoted, its quotes doubled. */
+export function quoteCsv(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
 
 /** Gateway entries as a Settlement Recon CSV (amounts in paise, times in unix seconds): the one import path. */
 export function toSettlementReportCsv(entries: readonly GatewaySettlementEntry[]): string {

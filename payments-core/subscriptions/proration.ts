@@ -1,4 +1,4 @@
-import { paise, roundHalfEven } from '../../platform/money.js';
+import { paise, proportion } from '../../platform/money.js';
 import { DAY_MS, istDaysBetween } from './billing-periods.js';
 
 export interface Proration {
@@ -26,8 +26,8 @@ export function prorate(
 ): Proration {
   const total = Math.round((period.end.getTime() - period.start.getTime()) / DAY_MS);
   const remaining = Math.min(total, Math.max(0, istDaysBetween(at, period.end)));
-  const credit = -Number(roundHalfEven(BigInt(paise(oldAmount)) * BigInt(remaining), BigInt(total)));
-  const charge = Number(roundHalfEven(BigInt(paise(newAmount)) * BigInt(remaining), BigInt(total)));
+  const credit = -proportion(paise(oldAmount), remaining, total, 'half_even');
+  const charge = proportion(paise(newAmount), remaining, total, 'half_even');
   return {
     period_days: total,
     remaining_days: remaining,
