@@ -15,7 +15,7 @@ import { migrate } from '../platform/migrate.js';
 import { localObjectStore, localObjectStoreRoot } from '../platform/objects.js';
 import type { Page } from '../platform/pagination.js';
 import { openGateway } from '../serving/server.js';
-import { readServerFile } from '../serving/server-file.js';
+import { connectToServer } from './server-client.js';
 import { table } from './text-table.js';
 
 type Stamp = Date | string;
@@ -62,27 +62,11 @@ const summaryText = (r: RunLine): string =>
 
 /** Uses the server named in the server file when its /healthz answers. */
 async function serverBackend(config: Config): Promise<JobsBackend | null> {
-  const file = readServerFile(config.dataDir);
-  if (file === null) return null;
-  const alive = await fetch(`${file.url}/healthz`, { signal: AbortSignal.timeout(2000) })
-    .then((r) => r.ok)
-    .catch(() => false);
-  if (!alive) return null;
-  const call = async <T>(method: 'GET' | 'POST', path: string, expect: number): Promise<T> => {
-    const res = await fetch(`${file.url}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${file.admin_key}`,
-        ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(method === 'POST' ? { body: '{}' } : {}),
-    });
-    const body = (await res.json()) as T & { detail?: string; title?: string };
-    if (res.status !== expect) throw new JobsCliError(body.detail ?? body.title ?? `HTTP ${res.status}`);
-    return body;
-  };
+  const server = await connectToServer(config, { fail: (message) => new JobsCliError(message) });
+  if (server === null) return null;
+  const { call } = server;
   return {
-    where: `via the server at ${file.url}`,
+    where: `via the server at ${server.url}`,
     list: async () => (await call<{ data: JobLine[] }>('GET', '/jobs', 200)).data,
     runs: (name, query) => {
       const qs = new URLSearchParams({ limit: String(query.limit) });

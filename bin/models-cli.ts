@@ -12,7 +12,7 @@ import { AppError } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
 import { localObjectStore, localObjectStoreRoot, type ObjectStore } from '../platform/objects.js';
-import { readServerFile } from '../serving/server-file.js';
+import { connectToServer } from './server-client.js';
 import { table } from './text-table.js';
 
 type Stamp = Date | string;
@@ -79,34 +79,15 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): {
 }
 
 async function serverBackend(config: Config): Promise<ModelsBackend | null> {
-  const file = readServerFile(config.dataDir);
-  if (file === null) return null;
-  const alive = await fetch(`${file.url}/healthz`, { signal: AbortSignal.timeout(2000) })
-    .then((r) => r.ok)
-    .catch(() => false);
-  if (!alive) return null;
-  const call = async <T>(
-    method: 'GET' | 'POST' | 'DELETE',
-    path: string,
-    expect: number,
-    body?: unknown,
-  ): Promise<T> => {
-    const res = await fetch(`${file.url}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${file.admin_key}`,
-        ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),
-      // Training runs inside the request: allow it an hour.
-      signal: AbortSignal.timeout(3_600_000),
-    });
-    const json = (await res.json()) as T & { detail?: string; title?: string };
-    if (res.status !== expect) throw new ModelsCliError(json.detail ?? json.title ?? `HTTP ${res.status}`);
-    return json;
-  };
+  // Training runs inside the request: allow it an hour.
+  const server = await connectToServer(config, {
+    fail: (message) => new ModelsCliError(message),
+    timeoutMs: 3_600_000,
+  });
+  if (server === null) return null;
+  const { call } = server;
   return {
-    where: `via the server at ${file.url}`,
+    where: `via the server at ${server.url}`,
     train: (body) => call<TrainAnswer>('POST', '/models/fraud/train', 201, body),
     list: async (state) =>
       (

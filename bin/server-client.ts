@@ -1,0 +1,42 @@
+import type { Config } from '../platform/config.js';
+import { readServerFile } from '../serving/server-file.js';
+
+/** The running `kosh serve` on this data dir, spoken to with the admin key it left for the CLI. */
+export interface ServerClient {
+  readonly url: string;
+  /** `/v1<path>`; a status other than `expect` throws `fail(detail)`. A POST without a body sends `{}`. */
+  call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, expect: number, body?: unknown): Promise<T>;
+}
+
+/**
+ * DuckDB lets one process write, so CLI commands go through the server when one runs: the server file names it
+ * and its /healthz must answer; otherwise null, and the command runs in its own process.
+ */
+export async function connectToServer(
+  config: Config,
+  options: { fail: (message: string) => Error; timeoutMs?: number },
+): Promise<ServerClient | null> {
+  const file = readServerFile(config.dataDir);
+  if (file === null) return null;
+  const alive = await fetch(`${file.url}/healthz`, { signal: AbortSignal.timeout(2000) })
+    .then((r) => r.ok)
+    .catch(() => false);
+  if (!alive) return null;
+  return {
+    url: file.url,
+    call: async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, expect: number, body?: unknown) => {
+      const res = await fetch(`${file.url}/v1${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${file.admin_key}`,
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),
+        ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
+      });
+      const json = (await res.json()) as T & { detail?: string; title?: string };
+      if (res.status !== expect) throw options.fail(json.detail ?? json.title ?? `HTTP ${res.status}`);
+      return json;
+    },
+  };
+}
