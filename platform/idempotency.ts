@@ -39,8 +39,8 @@ const RELEASE = `DELETE FROM idempotency_keys WHERE api_key_id = $api_key_id AND
 
 export const PURGE_EXPIRED_KEYS = 'DELETE FROM idempotency_keys WHERE expires_at < $now';
 
-export function requestHash(method: string, path: string, body: string): string {
-  return createHash('sha256').update(`${method}\n${path}\n${body}`).digest('hex');
+export function requestHash(method: string, path: string, body: string | Uint8Array): string {
+  return createHash('sha256').update(`${method}\n${path}\n`).update(body).digest('hex');
 }
 
 export interface IdempotencyStore {

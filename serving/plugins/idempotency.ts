@@ -51,7 +51,12 @@ export function registerIdempotency(app: FastifyInstance, deps: { store: Idempot
       key,
       method: request.method,
       path: request.url,
-      hash: requestHash(request.method, request.url, request.rawBody ?? ''),
+      // The text of a JSON or CSV body, or the bytes of a binary one (an Arrow stream).
+      hash: requestHash(
+        request.method,
+        request.url,
+        request.rawBody ?? (Buffer.isBuffer(request.body) ? request.body : ''),
+      ),
     });
     switch (claim.kind) {
       case 'claimed':

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { FRAUD_FEATURES } from '../../features/fraud/feature-set.js';
 import { decodeBatch, encodeBatchArrow, scoreBatch } from '../../models/fraud/batch-score.js';
@@ -125,13 +124,9 @@ function scorerOf(deps: AppDeps): FraudScorer {
  * store validates, payments-core releases held payments.
  */
 export function fraudRoutes(app: App, deps: AppDeps): void {
-  app.addContentTypeParser(ARROW_STREAM, { parseAs: 'buffer', bodyLimit: BATCH_BODY_LIMIT }, (req, body, done) => {
-    // What the idempotency check compares: the bytes' digest stands for the binary body.
-    req.rawBody = `sha256:${createHash('sha256')
-      .update(body as Buffer)
-      .digest('hex')}`;
-    done(null, body);
-  });
+  app.addContentTypeParser(ARROW_STREAM, { parseAs: 'buffer', bodyLimit: BATCH_BODY_LIMIT }, (_req, body, done) =>
+    done(null, body),
+  );
 
   app.post(
     '/fraud/score',
