@@ -2,8 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { billingBench } from './billing.js';
 import { benchApiIngest } from './ingest-api.js';
 import { benchBulkIngest } from './ingest-bulk.js';
+import { invoicesBench } from './invoices.js';
+import { lakeBenchReport, runLakeBench } from './lake.js';
 import { benchOpsReconcile } from './ops-reconcile.js';
 import { benchOpsRetries } from './ops-retries.js';
 import { benchScore, printScoreBench } from './score.js';
@@ -142,6 +145,25 @@ async function ops(argv: string[]): Promise<void> {
   }
 }
 
+/** `npm run bench -- lake [--payments N] [--days N] [--runs N]`: kosh's lake export vs a bare DuckDB COPY. */
+async function lake(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: false,
+    options: {
+      payments: { type: 'string', default: '10000000' },
+      days: { type: 'string', default: '100' },
+      runs: { type: 'string', default: '1' },
+    },
+  });
+  const result = await runLakeBench({
+    payments: Number(values.payments),
+    days: Number(values.days),
+    runs: Number(values.runs),
+  });
+  console.log(`\n${lakeBenchReport(result)}`);
+}
+
 /** `npm run bench -- score [--payments N] [--seconds N] [--connections N] [--rate N] [--rate-seconds N]` */
 async function score(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -173,14 +195,26 @@ switch (suite) {
   case 'ops':
     await ops(rest);
     break;
+  case 'lake':
+    await lake(rest);
+    break;
   case 'score':
     await score(rest);
+    break;
+  case 'billing':
+    await billingBench(rest);
+    break;
+  case 'invoices':
+    await invoicesBench(rest);
     break;
   default:
     console.error(
       'usage: npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]\n' +
         '       npm run bench -- ops [--only reconcile|retries] [--lines N] [--retries N] [--runs N]\n' +
-        '       npm run bench -- score [--payments N] [--seconds N] [--connections N] [--rate N] [--rate-seconds N]',
+        '       npm run bench -- lake [--payments N] [--days N] [--runs N]\n' +
+        '       npm run bench -- score [--payments N] [--seconds N] [--connections N] [--rate N] [--rate-seconds N]\n' +
+        '       npm run bench -- billing [--subs N] [--budget S] [--own-subs N] [--concurrency N] [--chunk N] [--raw N] [--latency-ms N] [--latency-subs N] [--rps N]\n' +
+        '       npm run bench -- invoices [--customers N] [--pdf-seconds N] [--runs N]',
     );
     process.exitCode = 1;
 }

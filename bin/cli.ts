@@ -10,9 +10,15 @@ import { openDb } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
 import { startKosh } from '../serving/server.js';
+import { runDoctorCli } from './doctor.js';
 import { runEvaluateCli } from './evaluate-cli.js';
+import { runExportCli } from './export-cli.js';
+import { runForecastCli, runTrainForecastCli } from './forecast-cli.js';
 import { runJobsCli } from './jobs-cli.js';
+import { runLakeCli } from './lake-cli.js';
+import { runLtvCli } from './ltv-cli.js';
 import { runModelsCli, runTrainCli } from './models-cli.js';
+import { runTrainChurnCli } from './train-churn-cli.js';
 
 const USAGE = `usage: kosh <command> [options]
 
@@ -29,7 +35,8 @@ commands:
                                  the runs of a job, newest first
   train fraud [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--seed 42] [--validation-share 0.2]
                                  train a fraud model and register it (through the running server, if there is one)
-  models list [--state S]        the fraud models of the registry, newest first
+  models list [--state S] [--json]
+                                 the fraud models of the registry, newest first
   models promote VERSION [--force]
                                  make a model champion (gated on its validation data unless --force)
   models rollback                restore the previous champion
@@ -38,6 +45,21 @@ commands:
   evaluate --data FILE.csv --label COLUMN [--drop COLS] [--model gbt|forest|fraud|logistic|isolation|ml-random-forest]
            [--test-size 0.2] [--seed 42] [--seeds N] [--negative-weight W] [--json]
                                  train a classifier family on a labelled CSV and print ROC-AUC, PR-AUC, accuracy, timings
+  export features --set NAME --out FILE.parquet|FILE.arrow [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+                                 a feature set (fraud, …) as a training set for notebooks and other tools
+  ltv fit --transactions FILE.csv --calibration-end YYYY-MM-DD [--json]
+                                 fit BG/NBD and Gamma-Gamma on purchases customer_id,date,amount (weeks)
+  lake export --from YYYY-MM-DD --to YYYY-MM-DD [--tables payments,refunds,…]
+                                 write those IST days of the lake tables to the analytics bucket as Parquet (replaces them)
+  doctor [--json]                check config, database and migrations, object store buckets, gateway keys, SMTP;
+                                 exits 1 when a check fails
+  forecast evaluate --train FILE.csv --test FILE.csv --horizon H --season S [--methods …] [--workers N] [--json]
+                                 score ETS, Theta, their combination and seasonal naive on long CSVs (series,t,value), M3 protocol
+  forecast convert --format m3|tourism --in WIDE.csv --out LONG.csv
+                                 turn the shared datasets' wide files into long CSVs
+  train churn [--to YYYY-MM-DD] [--months 9] [--seed 42] [--json]
+                                 train the churn model on this database's monthly snapshots and register it
+  train forecast                 refresh every segment's revenue forecast now (the forecast-refresh job)
   razorpay-sim [--port N] [--key-id ID] [--key-secret S] [--webhook-url URL] [--webhook-secret S]
                                  run the Razorpay-compatible simulator on its own
 `;
@@ -73,6 +95,8 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
       case 'keys':
         return await keys(rest, env);
       case 'train':
+        if (rest[0] === 'forecast') return await runTrainForecastCli(loadConfig(env, SCHEDULE_RULES));
+        if (rest[0] === 'churn') return await runTrainChurnCli(rest.slice(1), loadConfig(env, SCHEDULE_RULES));
         return await runTrainCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
       case 'models':
         return await runModelsCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
@@ -80,6 +104,16 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
         return await runJobsCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
       case 'evaluate':
         return await runEvaluateCli(rest);
+      case 'forecast':
+        return await runForecastCli(rest);
+      case 'export':
+        return await runExportCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+      case 'ltv':
+        return await runLtvCli(rest);
+      case 'lake':
+        return await runLakeCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+      case 'doctor':
+        return await runDoctorCli(rest, env);
       case 'razorpay-sim':
         return await runRazorpaySimulatorCli(rest, env);
       case undefined:
@@ -141,11 +175,21 @@ async function serve(env: Readonly<Record<string, string | undefined>>): Promise
     console.log('  authenticate with an existing key, or create one: npx kosh keys create --scopes admin');
   }
   console.log(`  try:       curl -H "Authorization: Bearer <key>" ${kosh.url}/v1/payments?limit=5\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
+  // A second SIGINT or SIGTERM during the graceful stop exits at once, without waiting.
+  const force = (again: NodeJS.Signals): void => {
+    console.error(`${again} during shutdown: exiting now`);
+    process.exit(1);
+  };
+  process.on('SIGINT', force);
+  process.on('SIGTERM', force);
+  console.log(`${signal}: shutting down (in-flight requests and jobs finish; send it again to exit at once)`);
   await kosh.close();
+  process.off('SIGINT', force);
+  process.off('SIGTERM', force);
+  console.log('kosh stopped');
   return 0;
 }

@@ -8,12 +8,13 @@ import {
 } from '../models/evaluate.js';
 
 export const EVALUATE_USAGE = `usage: kosh evaluate --data FILE.csv --label COLUMN [--drop A,B] [--model NAME] [--test-size 0.2]
-                     [--seed 42] [--seeds N] [--negative-weight W] [--json]
+                     [--seed 42] [--seeds N] [--negative-weight W] [--split kosh|sklearn] [--json]
 
 Trains a kosh classifier family on a labelled numeric CSV (stratified, seeded split) and prints ROC-AUC,
 PR-AUC (average precision; population-weighted too with --negative-weight), accuracy at 0.5, recall at
 0.5 % FPR, training milliseconds and per-row predict microseconds. --seeds N repeats with seeds
-seed … seed+N−1 and adds the mean and standard deviation.
+seed … seed+N−1 and adds the mean and standard deviation. --split sklearn holds out exactly the rows scikit-learn's
+train_test_split(stratify=y, random_state=seed) would, to compare with a Python peer on the same rows.
 
 models: ${Object.entries(MODEL_FAMILIES)
   .map(([name, f]) => `\n  ${name.padEnd(18)}${f.description}`)
@@ -100,6 +101,7 @@ export async function runEvaluateCli(argv: string[]): Promise<number> {
         seed: { type: 'string' },
         seeds: { type: 'string' },
         'negative-weight': { type: 'string' },
+        split: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -123,11 +125,15 @@ export async function runEvaluateCli(argv: string[]): Promise<number> {
     const seeds = number('seeds', values['seeds'] as string | undefined, 1);
     const testSize = number('test-size', values['test-size'] as string | undefined, 0.2);
     const w = values['negative-weight'] as string | undefined;
+    const split = values['split'] ?? 'kosh';
+    if (split !== 'kosh' && split !== 'sklearn')
+      throw new EvaluateError(`--split must be kosh or sklearn, got ${String(split)}`);
     const drop = String(values['drop'] ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '');
-    const table0 = await loadLabelledCsv(data, label, drop);
+    const family = typeof values['model'] === 'string' ? MODEL_FAMILIES[values['model']] : undefined;
+    const table0 = await loadLabelledCsv(data, label, drop, family?.categorical ?? 'error');
     const results: EvaluateResult[] = [];
     for (let k = 0; k < Math.max(1, Math.floor(seeds)); k++) {
       results.push(
@@ -135,6 +141,7 @@ export async function runEvaluateCli(argv: string[]): Promise<number> {
           data,
           seed: seed + k,
           testSize,
+          split,
           ...(typeof values['model'] === 'string' ? { model: values['model'] } : {}),
           ...(w === undefined ? {} : { negativeWeight: number('negative-weight', w, 1) }),
         }),

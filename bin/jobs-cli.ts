@@ -11,8 +11,9 @@ import type { Config } from '../platform/config.js';
 import { openDb } from '../platform/db.js';
 import { AppError } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
+import { openMailer } from '../platform/mail.js';
 import { migrate } from '../platform/migrate.js';
-import { localObjectStore, localObjectStoreRoot } from '../platform/objects.js';
+import { openObjectStore } from '../platform/open-object-store.js';
 import type { Page } from '../platform/pagination.js';
 import { openGateway } from '../serving/server.js';
 import { connectToServer } from './server-client.js';
@@ -102,10 +103,31 @@ async function localBackend(config: Config): Promise<JobsBackend> {
       const { gateway, simulator } = await openGateway(config, log);
       closeGateway = async () => simulator?.close();
       const inbox = createWebhookInbox({ db, clock, log });
-      const objects = localObjectStore(localObjectStoreRoot(config.dataDir));
-      const run = await wrap(triggerJob({ db, clock, gateway, log, inbox, objects, runtime }, name));
-      await inbox.idle();
-      return run;
+      const objects = openObjectStore(config);
+      const mailer = openMailer(config);
+      try {
+        return await wrap(
+          triggerJob(
+            {
+              db,
+              clock,
+              gateway,
+              log,
+              inbox,
+              objects,
+              mailer,
+              alerting: config.alerting,
+              dunning: config.dunning,
+              billing: config.billing,
+              runtime,
+            },
+            name,
+          ),
+        );
+      } finally {
+        await inbox.idle();
+        await mailer.transport.close();
+      }
     },
     close: async () => {
       await closeGateway();

@@ -11,7 +11,8 @@ import { type Db, openDb } from '../platform/db.js';
 import { AppError } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
-import { localObjectStore, localObjectStoreRoot, type ObjectStore } from '../platform/objects.js';
+import { localObjectStoreRoot, type ObjectStore } from '../platform/objects.js';
+import { openObjectStore } from '../platform/open-object-store.js';
 import { connectToServer } from './server-client.js';
 import { table } from './text-table.js';
 
@@ -111,7 +112,7 @@ async function localBackend(config: Config, onProgress?: (phase: TrainPhase, don
   const log = createLog({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
   const db: Db = await openDb(config.databasePath);
   await migrate(db, clock);
-  const objects: ObjectStore = localObjectStore(localObjectStoreRoot(config.dataDir));
+  const objects: ObjectStore = openObjectStore(config);
   const deps = { db, clock, log, objects };
   const wrap = async <T>(work: Promise<T>): Promise<T> => {
     try {
@@ -237,12 +238,12 @@ export async function runTrainCli(argv: string[], config: Config, usage: string)
   );
 }
 
-/** `kosh models list | promote VERSION [--force] | rollback | canary VERSION SHARE | canary stop`. */
+/** `kosh models list [--json] | promote VERSION [--force] | rollback | canary VERSION SHARE | canary stop`. */
 export async function runModelsCli(argv: string[], config: Config, usage: string): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { force: { type: 'boolean' }, state: { type: 'string' } },
+    options: { force: { type: 'boolean' }, state: { type: 'string' }, json: { type: 'boolean' } },
   });
   const [sub, a, b] = positionals;
   const ok =
@@ -258,6 +259,10 @@ export async function runModelsCli(argv: string[], config: Config, usage: string
     switch (sub) {
       case 'list': {
         const models = await backend.list(values.state);
+        if (values.json === true) {
+          console.log(JSON.stringify(models, null, 2));
+          return 0;
+        }
         console.log(
           table(
             ['VERSION', 'STATE', 'ALGORITHM', 'ROWS', 'PR-AUC', 'ROC-AUC', 'CREATED'],

@@ -6,6 +6,8 @@ export interface ServerClient {
   readonly url: string;
   /** `/v1<path>`; a status other than `expect` throws `fail(detail)`. A POST without a body sends `{}`. */
   call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, expect: number, body?: unknown): Promise<T>;
+  /** GET `/v1<path>` as bytes with the response headers; a status other than 200 throws `fail(detail)`. */
+  download(path: string): Promise<{ bytes: Uint8Array; headers: Headers }>;
 }
 
 /**
@@ -22,13 +24,25 @@ export async function connectToServer(
     .then((r) => r.ok)
     .catch(() => false);
   if (!alive) return null;
+  const authorization = `Bearer ${file.admin_key}`;
   return {
     url: file.url,
+    download: async (path) => {
+      const res = await fetch(`${file.url}/v1${path}`, {
+        headers: { authorization },
+        ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
+      });
+      if (res.status !== 200) {
+        const json = (await res.json().catch(() => ({}))) as { detail?: string; title?: string };
+        throw options.fail(json.detail ?? json.title ?? `HTTP ${res.status}`);
+      }
+      return { bytes: new Uint8Array(await res.arrayBuffer()), headers: res.headers };
+    },
     call: async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, expect: number, body?: unknown) => {
       const res = await fetch(`${file.url}/v1${path}`, {
         method,
         headers: {
-          authorization: `Bearer ${file.admin_key}`,
+          authorization,
           ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
         },
         ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),

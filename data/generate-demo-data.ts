@@ -26,6 +26,11 @@ export interface DemoOptions {
   /** The period ends here (the clock's now). */
   readonly end: Date;
   readonly batchSize?: number;
+  /**
+   * Churn behaviour, off by default so every existing seed keeps its rows exactly: customers then differ in how
+   * often they buy, and about a third stop buying for good on a day of the window (drawn from a separate stream).
+   */
+  readonly churn?: boolean | undefined;
 }
 
 type Method = ImportPayment['method'];
@@ -437,9 +442,47 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
   };
   const later = (at: Date, ms: number) => new Date(Math.min(at.getTime() + ms, options.end.getTime() - 1000));
 
+  // Churn behaviour (options.churn): activity weights and leaving days from their own stream, so the main stream,
+  // and every row of a seed without churn, is unchanged.
+  const churnRandom = createRandom((options.seed ^ 0x63687572) >>> 0);
+  const churn = options.churn === true;
+  const activity = profiles.map(() => (churn ? 0.15 + 2 * churnRandom() ** 2 : 1));
+  const leaveAt = profiles.map(() =>
+    churn && churnRandom() < 0.35 ? startDay + churnRandom() * (endDay - startDay) : Number.POSITIVE_INFINITY,
+  );
+  const activityCumulative: number[] = [];
+  let activityTotal = 0;
+  for (const a of activity) {
+    activityTotal += a;
+    activityCumulative.push(activityTotal);
+  }
+  const pickProfile = (): number => {
+    if (!churn) return Math.floor(random() * profiles.length);
+    const x = random() * activityTotal;
+    let lo = 0;
+    let hi = activityCumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((activityCumulative[mid] ?? 0) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+
   /** One ordinary purchase: a meal pack or a month's subscription, with a retry after a decline. */
   const purchase = (): void => {
-    const p = pick(profiles);
+    let index = pickProfile();
+    let p = profiles[index] as Profile;
+    let { at, amount, description } = termsFor(p);
+    // A customer who has left buys nothing more: someone else makes this purchase.
+    for (let tries = 0; churn && at.getTime() >= (leaveAt[index] as number) && tries < 50; tries++) {
+      index = pickProfile();
+      p = profiles[index] as Profile;
+      ({ at, amount, description } = termsFor(p));
+    }
+    finishPurchase(p, at, amount, description);
+  };
+  const termsFor = (p: Profile): { at: Date; amount: number; description: string } => {
     let at: Date;
     let amount: number;
     let description: string;
@@ -455,6 +498,9 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
       amount = p.children * int(5, 30) * 5000; // meal packs, ₹50 a meal
       description = 'Meal pack';
     }
+    return { at, amount, description };
+  };
+  const finishPurchase = (p: Profile, at: Date, amount: number, description: string): void => {
     const order = addOrder(p, amount, at, description);
     const method = random() < 0.9 ? (p.methods[0] as ImportPaymentMethod) : pick(p.methods);
     const payment = addPayment(p, order, at, method, { fail: random() < FAILURE_RATE[method.type] });

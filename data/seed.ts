@@ -27,7 +27,7 @@ export async function isDatabaseEmpty(db: Db): Promise<boolean> {
 /** Generates demo data and writes it through the bulk path (`importPayments`), one transaction per batch. */
 export async function seedDemoData(
   deps: { db: Db; clock: Clock; log?: Log },
-  options: { seed: number; payments: number; months?: number; schools?: number },
+  options: { seed: number; payments: number; months?: number; schools?: number; churn?: boolean },
 ): Promise<SeedSummary> {
   const started = performance.now();
   let schools = 0;
@@ -44,6 +44,7 @@ export async function seedDemoData(
     payments: options.payments,
     months: options.months ?? 12,
     schools: options.schools,
+    churn: options.churn,
     end: deps.clock.now(),
   })) {
     const summary = await importPayments(deps, batch);
@@ -69,7 +70,7 @@ export async function seedDemoData(
   };
 }
 
-/** `kosh seed [--seed N] [--payments N] [--months N] [--schools N] [--force]` */
+/** `kosh seed [--seed N] [--payments N] [--months N] [--schools N] [--churn] [--force]` */
 export async function runSeedCli(argv: string[], deps: { db: Db; clock: Clock; log: Log }): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -79,6 +80,7 @@ export async function runSeedCli(argv: string[], deps: { db: Db; clock: Clock; l
       months: { type: 'string', default: '12' },
       schools: { type: 'string' },
       force: { type: 'boolean', default: false },
+      churn: { type: 'boolean', default: false },
     },
   });
   const numbers = { seed: Number(values.seed), payments: Number(values.payments), months: Number(values.months) };
@@ -95,6 +97,7 @@ export async function runSeedCli(argv: string[], deps: { db: Db; clock: Clock; l
   const summary = await seedDemoData(deps, {
     ...numbers,
     ...(values.schools === undefined ? {} : { schools: Number(values.schools) }),
+    ...(values.churn ? { churn: true } : {}),
   });
   console.log(
     `seeded ${summary.payments.toLocaleString('en')} payments (${summary.orders.toLocaleString('en')} orders, ${summary.refunds} refunds, ` +

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { newId } from '../platform/ids.js';
 import type { JobSummary } from '../platform/job.js';
 import { findJobRun } from './find-job-runs.js';
@@ -64,6 +65,7 @@ export async function runJob(deps: RunJobDeps, job: Schedule, options: { trigger
     renew.unref();
     let summary: JobSummary | null = null;
     let error: string | null = null;
+    const started = performance.now();
     try {
       summary = await job.run(deps, { now });
     } catch (err) {
@@ -72,6 +74,7 @@ export async function runJob(deps: RunJobDeps, job: Schedule, options: { trigger
     } finally {
       clearInterval(renew);
     }
+    deps.metrics?.jobFinished(job.name, error === null ? 'succeeded' : 'failed', (performance.now() - started) / 1000);
     await deps.db.transaction(async (tx) => {
       await tx.run(FINISH_RUN, {
         id: runId,

@@ -106,8 +106,11 @@ export function nextTick(cron: string, timezone: string, after: Date): Date | nu
 export interface Scheduler {
   /** Resolves when no scheduled or catch-up run of this scheduler is in progress. */
   idle(): Promise<void>;
-  /** Stops the timers and waits for the runs in progress. */
-  stop(): Promise<void>;
+  /**
+   * Stops the timers (no run starts after this) and waits for the runs in progress, at most `timeoutMs` when
+   * given: true when they all finished, false when the wait timed out (they go on; their leases expire).
+   */
+  stop(options?: { timeoutMs?: number }): Promise<boolean>;
 }
 
 function cronLogger(log: Log): Logger {
@@ -187,10 +190,22 @@ export function startScheduler(deps: RunJobDeps): Scheduler {
   };
   return {
     idle,
-    stop: async () => {
+    stop: async (options = {}) => {
       stopped = true;
       for (const task of tasks) await task.destroy();
-      await idle();
+      if (options.timeoutMs === undefined) {
+        await idle();
+        return true;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), options.timeoutMs);
+      });
+      try {
+        return await Promise.race([idle().then(() => true), timedOut]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

@@ -1,9 +1,15 @@
+import type { BillingOptions } from '../payments-core/billing/types.js';
+import type { DunningPolicy } from '../payments-core/dunning/types.js';
 import type { PaymentGateway } from '../payments-core/gateway/port.js';
+import type { InvoiceSettings } from '../payments-core/invoices/types.js';
+import type { AlertSettings } from '../payments-core/monitoring/types.js';
 import type { WebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { JobFn, JobSummary } from '../platform/job.js';
 import type { Log } from '../platform/log.js';
+import type { Mailer } from '../platform/mail.js';
+import type { Metrics } from '../platform/metrics.js';
 import type { ObjectStore } from '../platform/objects.js';
 
 /** What every job may use. A job needing more gets it added here and wired in serving/server.ts and bin/. */
@@ -15,6 +21,18 @@ export interface JobDeps {
   readonly inbox: WebhookInbox;
   /** Model artifacts and reports; optional so deps built without one still type-check (jobs needing it say so). */
   readonly objects?: ObjectStore;
+  /** The process's metrics (job durations, payment counters, the API request log the alert rules read). */
+  readonly metrics?: Metrics;
+  /** Alert window, minimum samples and webhook (evaluate-alerts); defaults when absent. */
+  readonly alerting?: AlertSettings;
+  /** Email transport and From (the `mailer` job); optional so deps built without one still type-check. */
+  readonly mailer?: Mailer;
+  /** The dunning schedule, final action and link base (config `dunning`); the defaults when absent. */
+  readonly dunning?: DunningPolicy;
+  /** Billing run tuning (config `billing`): chunk size, gateway concurrency and rate, claim TTL; defaults when absent. */
+  readonly billing?: Partial<BillingOptions>;
+  /** Invoice finalisation delay and due days (config `invoicing`; finalize-invoices, monthly-statements); defaults when absent. */
+  readonly invoicing?: InvoiceSettings;
 }
 
 /** A registered job with its default schedule (a node-cron expression read in Asia/Kolkata). */

@@ -1,8 +1,8 @@
 import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { Tx } from './db.js';
 
-/** Column kinds for the Appender: varchar, integer, bigint, boolean, timestamp, list of varchar. */
-export type ColumnKind = 'varchar' | 'integer' | 'bigint' | 'boolean' | 'timestamp';
+/** Column kinds for the Appender: varchar, integer, bigint, double, boolean, timestamp, list of varchar. */
+export type ColumnKind = 'varchar' | 'integer' | 'bigint' | 'double' | 'boolean' | 'timestamp';
 
 /**
  * Appends rows to a table with DuckDB's Appender inside the caller's transaction: the bulk path, never one
@@ -33,6 +33,9 @@ export async function appendRows(
             break;
           case 'bigint':
             appender.appendBigInt(BigInt(v as number));
+            break;
+          case 'double':
+            appender.appendDouble(v as number);
             break;
           case 'boolean':
             appender.appendBoolean(v as boolean);

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { gstinProblem, gstinStateCode } from './gstin.js';
+import { addressOf, smtpUrlProblem } from './mail.js';
 
 /** Configuration comes from the environment, validated at start; every problem is listed at once. */
 export interface Config {
@@ -30,6 +32,204 @@ export interface Config {
   readonly fraudScoring: boolean;
   /** The hard time budget of one fraud decision in ms (`KOSH_FRAUD_BUDGET_MS`, default 50); past it, rules only. */
   readonly fraudBudgetMs: number;
+  /** Alert rules (payments-core/monitoring): `KOSH_ALERT_WINDOW_MINUTES` (5), `KOSH_ALERT_MIN_PAYMENTS` (20),
+   *  `KOSH_ALERT_MIN_REQUESTS` (100), `KOSH_ALERT_WEBHOOK_URL` (a Slack-compatible incoming webhook; none by default). */
+  readonly alerting: {
+    readonly windowMs: number;
+    readonly minPayments: number;
+    readonly minRequests: number;
+    readonly webhookUrl: string | null;
+  };
+  /** `KOSH_METRICS_TOKEN`: when set, GET /metrics needs `Authorization: Bearer <token>`; unset, loopback clients only. */
+  readonly metricsToken: string | null;
+  /** `KOSH_SHUTDOWN_TIMEOUT_SECONDS` (30): how long a stop waits for in-flight requests and jobs before cutting them. */
+  readonly shutdownTimeoutMs: number;
+  /** Dunning (payments-core/dunning): retry days after a failed renewal and the action after the last one. */
+  readonly dunning: DunningConfig;
+  /**
+   * The billing run (payments-core/billing): `KOSH_BILLING_CHUNK_SIZE` (500), `KOSH_BILLING_CONCURRENCY` (16
+   * gateway calls in flight), `KOSH_BILLING_GATEWAY_RPS` (client-side gateway rate limit; unset = none),
+   * `KOSH_BILLING_CLAIM_TTL_SECONDS` (600: after it a record held by a run that died is resumed by the next run).
+   */
+  readonly billing: {
+    readonly chunkSize: number;
+    readonly concurrency: number;
+    readonly gatewayRatePerSecond: number | null;
+    readonly claimTtlMs: number;
+  };
+  /** Where objects live (`KOSH_OBJECT_STORE`): `local` = `dataDir/objects`, `s3` = the S3 settings below. */
+  readonly objectStore: 'local' | 's3';
+  readonly s3: S3Config;
+  /** `KOSH_SMTP_URL` (`smtp://user:pass@host:port` or `smtps://…`); null = `.eml` files under `dataDir/outbox`. */
+  readonly smtpUrl: string | null;
+  /** `KOSH_MAIL_FROM`: the From of every email (`kosh <billing@example.com>` or a bare address). */
+  readonly mailFrom: string;
+  /** Invoices (payments-core/invoices): the supplier printed on every GST document, finalisation delay, due days. */
+  readonly invoicing: InvoicingConfig;
+}
+
+/**
+ * `KOSH_SUPPLIER_GSTIN` (format and check character checked; its first two digits are the supplier's GST state),
+ * `KOSH_SUPPLIER_LEGAL_NAME`, `KOSH_SUPPLIER_ADDRESS`, `KOSH_SUPPLIER_EMAIL`, `KOSH_SUPPLIER_STATE` (ISO code, e.g.
+ * KA; must match the GSTIN's state when given), `KOSH_INVOICE_FINALIZE_DELAY_MINUTES` (60: drafts from billing
+ * are finalised that long after creation), `KOSH_INVOICE_DUE_DAYS` (15). Defaults are a clearly fictitious demo
+ * supplier in Karnataka.
+ */
+export interface InvoicingConfig {
+  readonly supplier: {
+    readonly gstin: string;
+    readonly legalName: string;
+    readonly address: string;
+    readonly email: string | null;
+    /** GST state code (two digits), from the GSTIN. */
+    readonly stateCode: string;
+  };
+  readonly finalizeDelayMinutes: number;
+  readonly dueDays: number;
+}
+
+/** GST state codes by ISO 3166-2:IN code (the same table as payments-core/schools/state-codes.ts, which platform cannot import). */
+const GST_STATE_OF_ISO: Readonly<Record<string, string>> = {
+  AN: '35',
+  AP: '37',
+  AR: '12',
+  AS: '18',
+  BR: '10',
+  CH: '04',
+  CG: '22',
+  DH: '26',
+  DL: '07',
+  GA: '30',
+  GJ: '24',
+  HR: '06',
+  HP: '02',
+  JK: '01',
+  JH: '20',
+  KA: '29',
+  KL: '32',
+  LA: '38',
+  LD: '31',
+  MP: '23',
+  MH: '27',
+  MN: '14',
+  ML: '17',
+  MZ: '15',
+  NL: '13',
+  OD: '21',
+  PY: '34',
+  PB: '03',
+  RJ: '08',
+  SK: '11',
+  TN: '33',
+  TG: '36',
+  TR: '16',
+  UP: '09',
+  UK: '05',
+  WB: '19',
+};
+
+function invoicingConfig(
+  raw: {
+    gstin: string | null;
+    name: string | null;
+    address: string | null;
+    email: string | null;
+    state: string | null;
+  },
+  delay: number,
+  dueDays: number,
+  problems: string[],
+): InvoicingConfig {
+  const gstin = (raw.gstin ?? '29AABCK0510K1ZR').toUpperCase();
+  const problem = gstinProblem(gstin);
+  if (problem !== null) {
+    problems.push(
+      `KOSH_SUPPLIER_GSTIN must be a valid GSTIN (${problem === 'format' ? '15 characters like 27AAPFU0939F1ZV' : 'its check character does not match'}), got "${gstin}"`,
+    );
+  }
+  const stateCode = gstinStateCode(gstin);
+  if (raw.state !== null) {
+    const expected = GST_STATE_OF_ISO[raw.state.toUpperCase()];
+    if (expected === undefined)
+      problems.push(`KOSH_SUPPLIER_STATE must be an ISO 3166-2:IN code like KA, got "${raw.state}"`);
+    else if (expected !== stateCode) {
+      problems.push(
+        `KOSH_SUPPLIER_STATE ${raw.state} (GST code ${expected}) does not match the GSTIN's state ${stateCode}`,
+      );
+    }
+  }
+  return {
+    supplier: {
+      gstin,
+      legalName: raw.name ?? 'Kosh School Meals Private Limited (demo)',
+      address: raw.address ?? '12 Residency Road, Bengaluru, Karnataka 560025',
+      email: raw.email ?? 'billing@kosh.example',
+      stateCode,
+    },
+    finalizeDelayMinutes: delay,
+    dueDays,
+  };
+}
+
+/** `KOSH_S3_*`: read and checked always, used when `KOSH_OBJECT_STORE=s3`. */
+export interface S3Config {
+  /** An S3-compatible endpoint URL (MinIO, …); null = AWS S3. */
+  readonly endpoint: string | null;
+  readonly region: string;
+  /** Both or neither; neither = the AWS SDK's default credential chain (env, profile, instance role). */
+  readonly accessKeyId: string | null;
+  readonly secretAccessKey: string | null;
+  /** Path-style URLs; default on when an endpoint is set (what S3-compatible stores expect), off for AWS. */
+  readonly forcePathStyle: boolean;
+  readonly buckets: {
+    readonly uploads: string;
+    readonly models: string;
+    readonly invoices: string;
+    readonly analytics: string;
+  };
+}
+
+/** S3's bucket naming rules: 3–63 of a-z 0-9 . -, starting and ending with a letter or digit, no `..`. */
+const S3_BUCKET = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * `KOSH_DUNNING_SCHEDULE_DAYS` (default 1,3,5,7: whole days after the failure, strictly increasing, 1 to 10
+ * steps within 60 days), `KOSH_DUNNING_FINAL_ACTION` (cancel | mark_unpaid, default cancel),
+ * `KOSH_PUBLIC_URL` (the base of the payment-method update links in dunning emails; default http://localhost:<PORT>).
+ */
+export interface DunningConfig {
+  readonly scheduleDays: readonly number[];
+  readonly finalAction: 'cancel' | 'mark_unpaid';
+  readonly publicUrl: string;
+}
+
+function dunningConfig(
+  raw: { days: string | null; action: string | null; publicUrl: string | null; port: number },
+  problems: string[],
+): DunningConfig {
+  let scheduleDays = [1, 3, 5, 7];
+  if (raw.days !== null) {
+    const parts = raw.days.split(',').map((s) => s.trim());
+    const days = parts.map(Number);
+    const ok =
+      parts.length >= 1 &&
+      parts.length <= 10 &&
+      days.every((d, i) => Number.isInteger(d) && d >= 1 && d <= 60 && (i === 0 || d > (days[i - 1] ?? 0)));
+    if (ok) scheduleDays = days;
+    else {
+      problems.push(
+        `KOSH_DUNNING_SCHEDULE_DAYS must be 1 to 10 strictly increasing whole days from 1 to 60, like 1,3,5,7; got "${raw.days}"`,
+      );
+    }
+  }
+  const action = raw.action ?? 'cancel';
+  if (action !== 'cancel' && action !== 'mark_unpaid') {
+    problems.push(`KOSH_DUNNING_FINAL_ACTION must be "cancel" or "mark_unpaid", got "${action}"`);
+  }
+  const publicUrl = (raw.publicUrl ?? `http://localhost:${raw.port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s]+$/.test(publicUrl))
+    problems.push(`KOSH_PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
+  return { scheduleDays, finalAction: action === 'mark_unpaid' ? 'mark_unpaid' : 'cancel', publicUrl };
 }
 
 /**
@@ -131,6 +331,48 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
     const problem = schedules[job] === 'off' ? null : rules.cronProblem(value);
     if (problem !== null) problems.push(`${name} must be a cron expression or "off", got "${value}": ${problem}`);
   }
+  const objectStoreRaw = str('KOSH_OBJECT_STORE') ?? 'local';
+  let objectStore: Config['objectStore'] = 'local';
+  if (objectStoreRaw === 'local' || objectStoreRaw === 's3') objectStore = objectStoreRaw;
+  else problems.push(`KOSH_OBJECT_STORE must be "local" or "s3", got "${objectStoreRaw}"`);
+  const loadS3Config = (): S3Config => {
+    const endpoint = str('KOSH_S3_ENDPOINT');
+    if (endpoint !== null && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(endpoint)) {
+      problems.push(`KOSH_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+    }
+    const region = str('KOSH_S3_REGION') ?? 'us-east-1';
+    if (!/^[a-z]{2}(-[a-z0-9]+)+$/.test(region))
+      problems.push(`KOSH_S3_REGION must look like ap-south-1, got "${region}"`);
+    const accessKeyId = str('KOSH_S3_ACCESS_KEY_ID');
+    const secretAccessKey = str('KOSH_S3_SECRET_ACCESS_KEY');
+    if ((accessKeyId === null) !== (secretAccessKey === null)) {
+      problems.push('KOSH_S3_ACCESS_KEY_ID and KOSH_S3_SECRET_ACCESS_KEY must be set together (or neither)');
+    }
+    const bucket = (name: 'uploads' | 'models' | 'invoices' | 'analytics'): string => {
+      const variable = `KOSH_S3_BUCKET_${name.toUpperCase()}`;
+      const value = str(variable) ?? `kosh-${name}`;
+      if (!S3_BUCKET.test(value)) {
+        problems.push(`${variable} must be an S3 bucket name (3-63 of a-z 0-9 . -), got "${value}"`);
+      }
+      return value;
+    };
+    const buckets = {
+      uploads: bucket('uploads'),
+      models: bucket('models'),
+      invoices: bucket('invoices'),
+      analytics: bucket('analytics'),
+    };
+    const names = Object.values(buckets);
+    if (new Set(names).size !== names.length) problems.push('KOSH_S3_BUCKET_*: the four buckets must be distinct');
+    return {
+      endpoint,
+      region,
+      accessKeyId,
+      secretAccessKey,
+      forcePathStyle: bool('KOSH_S3_FORCE_PATH_STYLE', endpoint !== null),
+      buckets,
+    };
+  };
   const databaseRaw = str('KOSH_DATABASE');
   const config: Config = {
     port,
@@ -154,7 +396,63 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
     schedules,
     fraudScoring: bool('KOSH_FRAUD_SCORING', true),
     fraudBudgetMs: int('KOSH_FRAUD_BUDGET_MS', 50, 1, 10_000),
+    alerting: {
+      windowMs: int('KOSH_ALERT_WINDOW_MINUTES', 5, 1, 1440) * 60_000,
+      minPayments: int('KOSH_ALERT_MIN_PAYMENTS', 20, 1, 10_000_000),
+      minRequests: int('KOSH_ALERT_MIN_REQUESTS', 100, 1, 10_000_000),
+      webhookUrl: ((url) => {
+        if (url !== null && !/^https?:\/\/\S+$/.test(url)) {
+          problems.push(`KOSH_ALERT_WEBHOOK_URL must be an http(s) URL, got "${url}"`);
+        }
+        return url;
+      })(str('KOSH_ALERT_WEBHOOK_URL')),
+    },
+    metricsToken: ((token) => {
+      if (token !== null && token.length < 16) problems.push('KOSH_METRICS_TOKEN must be at least 16 characters');
+      return token;
+    })(str('KOSH_METRICS_TOKEN')),
+    shutdownTimeoutMs: int('KOSH_SHUTDOWN_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
+    billing: {
+      chunkSize: int('KOSH_BILLING_CHUNK_SIZE', 500, 1, 5000),
+      concurrency: int('KOSH_BILLING_CONCURRENCY', 16, 1, 256),
+      gatewayRatePerSecond:
+        str('KOSH_BILLING_GATEWAY_RPS') === null ? null : int('KOSH_BILLING_GATEWAY_RPS', 0, 1, 100_000),
+      claimTtlMs: int('KOSH_BILLING_CLAIM_TTL_SECONDS', 600, 1, 86_400) * 1000,
+    },
+    dunning: dunningConfig(
+      {
+        days: str('KOSH_DUNNING_SCHEDULE_DAYS'),
+        action: str('KOSH_DUNNING_FINAL_ACTION'),
+        publicUrl: str('KOSH_PUBLIC_URL'),
+        port,
+      },
+      problems,
+    ),
+    objectStore,
+    s3: loadS3Config(),
+    smtpUrl: str('KOSH_SMTP_URL'),
+    mailFrom: str('KOSH_MAIL_FROM') ?? 'kosh billing <billing@kosh.invalid>',
+    invoicing: invoicingConfig(
+      {
+        gstin: str('KOSH_SUPPLIER_GSTIN'),
+        name: str('KOSH_SUPPLIER_LEGAL_NAME'),
+        address: str('KOSH_SUPPLIER_ADDRESS'),
+        email: str('KOSH_SUPPLIER_EMAIL'),
+        state: str('KOSH_SUPPLIER_STATE'),
+      },
+      int('KOSH_INVOICE_FINALIZE_DELAY_MINUTES', 60, 0, 10_080),
+      int('KOSH_INVOICE_DUE_DAYS', 15, 0, 365),
+      problems,
+    ),
   };
+  if (config.smtpUrl !== null) {
+    const problem = smtpUrlProblem(config.smtpUrl);
+    // The URL may carry a password: the message names the problem, never the value.
+    if (problem !== null) problems.push(`KOSH_SMTP_URL must look like smtp://user:pass@host:port: ${problem}`);
+  }
+  if (addressOf(config.mailFrom) === null) {
+    problems.push(`KOSH_MAIL_FROM must be an address or "Name <address>", got "${config.mailFrom}"`);
+  }
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "${config.logLevel}"`);
   }

@@ -14,7 +14,11 @@ import Fastify, {
 } from 'fastify';
 import type { FraudScorer } from '../models/fraud/scorer.js';
 import type { OwnedFraudModelSelector } from '../models/registry/fraud-model-selector.js';
+import type { BillingOptions } from '../payments-core/billing/types.js';
+import type { DunningPolicy } from '../payments-core/dunning/types.js';
 import type { PaymentGateway } from '../payments-core/gateway/port.js';
+import type { InvoiceSettings } from '../payments-core/invoices/types.js';
+import type { AlertSettings } from '../payments-core/monitoring/types.js';
 import type { PaymentRisk } from '../payments-core/payments/create-payment.js';
 import type { WebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
 import type { JobRuntime } from '../pipelines/types.js';
@@ -24,19 +28,32 @@ import { AppError } from '../platform/errors.js';
 import { createIdempotencyStore } from '../platform/idempotency.js';
 import { newId } from '../platform/ids.js';
 import type { Log } from '../platform/log.js';
+import type { Mailer } from '../platform/mail.js';
+import { createMetrics, type Metrics } from '../platform/metrics.js';
 import type { ObjectStore } from '../platform/objects.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerJsonWithCardGuard } from './plugins/card-guard.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import { ipFilter } from './plugins/ip-filter.js';
+import { registerMetrics } from './plugins/metrics.js';
+import { alertRoutes } from './routes/alerts.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { billingRoutes } from './routes/billing.js';
+import { churnRoutes } from './routes/churn.js';
 import { customerRoutes } from './routes/customers.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { dunningLinkRoutes, dunningRoutes } from './routes/dunning.js';
+import { emailRoutes } from './routes/emails.js';
+import { featureRoutes } from './routes/features.js';
+import { forecastRoutes } from './routes/forecast.js';
 import { fraudRoutes } from './routes/fraud.js';
 import { healthRoutes } from './routes/health.js';
 import { installmentRoutes } from './routes/installments.js';
+import { invoiceRoutes } from './routes/invoices.js';
 import { jobRoutes } from './routes/jobs.js';
+import { lakeRoutes } from './routes/lake.js';
 import { modelRoutes } from './routes/models.js';
 import { paymentRoutes } from './routes/payments.js';
 import { reconciliationRoutes } from './routes/reconciliation.js';
@@ -65,17 +82,31 @@ export interface AppDeps {
   readonly jobRuntime?: JobRuntime;
   /** Model artifacts, reports and other objects; without one the model routes answer 503. */
   readonly objects?: ObjectStore;
+  /** The email transport the `mailer` job sends with (platform/mail.ts); without one that job fails. */
+  readonly mailer?: Mailer;
   /** The fraud champion and canary for scoring (models/registry); the model routes reload it after a change. */
   readonly fraudModels?: OwnedFraudModelSelector;
   /** The fraud scorer (models/fraud/scorer.ts); without one the fraud routes answer 503 and payments are not screened. */
   readonly fraudScorer?: FraudScorer;
   /** Payment creation's fraud screen and feature recorder, built from the scorer (models/fraud/payment-risk.ts). */
   readonly paymentRisk?: PaymentRisk;
+  /** Counters, histograms and the API request log (platform/metrics.ts); without one buildApp makes its own. */
+  readonly metrics?: Metrics;
+  /** Alert window, minimum samples and webhook, for a manual run of evaluate-alerts; defaults when absent. */
+  readonly alerting?: AlertSettings;
+  /** The dunning schedule, final action and link base, for a manual run of the dunning job; defaults when absent. */
+  readonly dunning?: DunningPolicy;
+  /** Invoice finalisation delay and due days (config `invoicing`); defaults when absent. */
+  readonly invoicing?: InvoiceSettings;
+  /** Billing run tuning (chunk size, gateway concurrency and rate, claim TTL) for POST /v1/billing/runs; defaults when absent. */
+  readonly billing?: Partial<BillingOptions>;
   readonly config: {
     readonly webhookSecrets: readonly string[];
     readonly webhookAllowCidrs: readonly string[];
     readonly denyCidrs: readonly string[];
     readonly rateLimitPerMinute: number;
+    /** When set, GET /metrics needs it as a bearer token; when not, loopback clients only. */
+    readonly metricsToken?: string | null;
   };
 }
 
@@ -92,7 +123,9 @@ function isoDates(value: unknown): unknown {
 }
 
 /** Builds the HTTP app from its dependencies; `serving/server.ts` listens, tests call `app.inject()`. */
-export async function buildApp(deps: AppDeps): Promise<App> {
+export async function buildApp(input: AppDeps): Promise<App> {
+  const metrics = input.metrics ?? createMetrics();
+  const deps: AppDeps = { ...input, metrics };
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -124,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       'request',
     );
   });
+  registerMetrics(app, { ...deps, metrics, metricsToken: deps.config.metricsToken ?? null });
   await app.register(rateLimit, {
     global: true,
     max: deps.config.rateLimitPerMinute,
@@ -165,8 +199,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   healthRoutes(app, deps);
+  await app.register(async (scope) => dashboardRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), deps));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   webhookRoutes(app, deps);
+  dunningLinkRoutes(app, deps);
   await app.register(
     async (v1) => {
       const scoped = v1.withTypeProvider<TypeBoxTypeProvider>();
@@ -176,14 +212,23 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       paymentRoutes(scoped, deps);
       installmentRoutes(scoped, deps);
       subscriptionRoutes(scoped, deps);
+      billingRoutes(scoped, deps);
       retryRoutes(scoped, deps);
       webhookEventRoutes(scoped, deps);
       reconciliationRoutes(scoped, deps);
       analyticsRoutes(scoped, deps);
       subscriptionAnalyticsRoutes(scoped, deps);
+      dunningRoutes(scoped, deps);
+      invoiceRoutes(scoped, deps);
       jobRoutes(scoped, deps);
+      lakeRoutes(scoped, deps);
       modelRoutes(scoped, deps);
       fraudRoutes(scoped, deps);
+      forecastRoutes(scoped, deps);
+      churnRoutes(scoped, deps);
+      emailRoutes(scoped, deps);
+      alertRoutes(scoped, deps);
+      featureRoutes(scoped, deps);
     },
     { prefix: '/v1' },
   );

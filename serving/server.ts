@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { runDemoReconciliation } from '../data/demo-reconciliation.js';
 import { isDatabaseEmpty, seedDemoData } from '../data/seed.js';
+import { seedDashboardDemo } from '../data/seed-dashboard-demo.js';
 import { loadOnlineFraudFeatures } from '../features/fraud/online-features.js';
 import { paymentRiskFrom } from '../models/fraud/payment-risk.js';
 import { createFraudScorer } from '../models/fraud/scorer.js';
@@ -13,17 +14,22 @@ import { revokeApiKeysNamed } from '../payments-core/api-keys/revoke-api-keys.js
 import type { PaymentGateway } from '../payments-core/gateway/port.js';
 import { createRazorpayGateway } from '../payments-core/gateway/razorpay-gateway.js';
 import { type RazorpaySimulator, startRazorpaySimulator } from '../payments-core/gateway/simulator/server.js';
+import { syncInvoiceSupplier } from '../payments-core/invoices/sync-invoice-supplier.js';
 import { createWebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
+import { buildChurnReport } from '../pipelines/churn-report.js';
 import { JOBS } from '../pipelines/jobs.js';
 import { createJobRuntime } from '../pipelines/run-job.js';
 import { resolveSchedules, type Scheduler, startScheduler } from '../pipelines/schedule.js';
+import { trainChurn } from '../pipelines/train-churn.js';
 import { trainFraud } from '../pipelines/train-fraud.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import { type Db, openDb } from '../platform/db.js';
 import { createLog, type Log } from '../platform/log.js';
+import { openMailer } from '../platform/mail.js';
+import { createMetrics } from '../platform/metrics.js';
 import { migrate } from '../platform/migrate.js';
-import { localObjectStore, localObjectStoreRoot } from '../platform/objects.js';
+import { openObjectStore } from '../platform/open-object-store.js';
 import { type App, buildApp } from './app.js';
 import { removeServerFile, writeServerFile } from './server-file.js';
 
@@ -84,11 +90,15 @@ export async function startKosh(
   const db = await openDb(config.databasePath);
   const applied = await migrate(db, clock);
   if (applied.length > 0) log.info({ migrations: applied.map((m) => m.version) }, 'migrations applied');
+  await syncInvoiceSupplier({ db, clock }, config.invoicing.supplier);
 
   if (config.demo && (await isDatabaseEmpty(db))) {
     const started = Date.now();
     const summary = await seedDemoData({ db, clock, log }, { seed: config.demoSeed, payments: config.demoPayments });
     log.info({ ...summary, ms: Date.now() - started }, 'demo data seeded');
+    // What the dashboard shows beyond payments: subscriptions and their changes, invoices, fraud decisions, an alert.
+    const business = await seedDashboardDemo({ db, clock, log }, { seed: config.demoSeed });
+    log.info(business, 'demo subscriptions, invoices, fraud decisions and alert seeded');
   }
 
   let generatedAdminKey: string | null = null;
@@ -101,12 +111,24 @@ export async function startKosh(
   const { gateway, simulator, webhookSecrets } = await openGateway(config, log);
   const inbox = createWebhookInbox({ db, clock, log });
   const jobRuntime = createJobRuntime(resolveSchedules(JOBS, config.schedules));
-  const objects = localObjectStore(localObjectStoreRoot(config.dataDir));
+  const objects = openObjectStore(config);
+  log.info({ objects: objects.where }, 'object store');
+  const mailer = openMailer(config);
+  log.info({ mail: mailer.transport.kind }, 'mail transport');
   const fraudModels = await loadFraudModelSelector({ db, objects, clock, log });
+  // One metrics registry per process: HTTP, payments, fraud and jobs record into it; /metrics serves it.
+  const metrics = createMetrics();
   // The fraud scorer: online features rebuilt from DuckDB, the selector's models, the rules; screens payments.
   const fraudScorer = config.fraudScoring
     ? await createFraudScorer(
-        { db, clock, log, features: await loadOnlineFraudFeatures({ db }, { now: clock.now() }), models: fraudModels },
+        {
+          db,
+          clock,
+          log,
+          features: await loadOnlineFraudFeatures({ db }, { now: clock.now() }),
+          models: fraudModels,
+          metrics,
+        },
         { budgetMs: config.fraudBudgetMs },
       )
     : null;
@@ -118,13 +140,20 @@ export async function startKosh(
     inbox,
     jobRuntime,
     objects,
+    mailer,
     fraudModels,
     ...(fraudScorer === null ? {} : { fraudScorer, paymentRisk: paymentRiskFrom({ db, clock, log }, fraudScorer) }),
+    metrics,
+    alerting: config.alerting,
+    dunning: config.dunning,
+    billing: config.billing,
+    invoicing: config.invoicing,
     config: {
       webhookSecrets,
       webhookAllowCidrs: config.webhookAllowCidrs,
       denyCidrs: config.denyCidrs,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      metricsToken: config.metricsToken,
     },
   });
   const address = await app.listen({ port: config.port, host: config.host });
@@ -152,11 +181,34 @@ export async function startKosh(
       })
       .catch((err: unknown) => log.warn({ err }, 'demo fraud model training failed'));
   }
+  // The demo's first churn report (the dashboard's churn panel): a quick logistic model in a worker, then the report,
+  // in the background; the nightly job retrains with every candidate.
+  let demoChurn: Promise<unknown> = Promise.resolve();
+  if (config.demo && (await listModels({ db }, { task: 'churn' })).length === 0) {
+    demoChurn = trainChurn({ db, objects, clock, log }, { seed: config.demoSeed, candidates: ['logistic_regression'] })
+      .then(() => buildChurnReport({ db, objects, clock, log }, clock.now()))
+      .then((r) => log.info({ report_date: r.report_date, at_risk: r.at_risk }, 'demo churn report made'))
+      .catch((err: unknown) => log.warn({ err }, 'demo churn report failed'));
+  }
 
   // Events stored before a stop are applied now; the webhook-retry job retries failures every minute.
   inbox.kick();
   const scheduler = config.scheduler
-    ? startScheduler({ db, clock, gateway, log, inbox, objects, runtime: jobRuntime })
+    ? startScheduler({
+        db,
+        clock,
+        gateway,
+        log,
+        inbox,
+        objects,
+        mailer,
+        metrics,
+        alerting: config.alerting,
+        dunning: config.dunning,
+        billing: config.billing,
+        invoicing: config.invoicing,
+        runtime: jobRuntime,
+      })
     : null;
 
   await revokeApiKeysNamed({ db, clock }, CLI_KEY_NAME);
@@ -177,17 +229,31 @@ export async function startKosh(
     generatedAdminKey,
     close: async () => {
       removeServerFile(config.dataDir, url);
-      await scheduler?.stop();
-      await simulator?.close();
-      // Graceful: in-flight requests finish; keep-alive connections still open after 10 s are cut.
-      const cut = setTimeout(() => app.server.closeAllConnections(), 10_000);
+      // Graceful, in order: no new job run starts (the timers stop now); the listener stops accepting and
+      // in-flight requests finish (connections still open after the shutdown timeout are cut); the job runs in
+      // progress finish, awaited up to the same timeout; only then the gateway, the inbox and the database close.
+      const jobsStopped = scheduler?.stop({ timeoutMs: config.shutdownTimeoutMs }) ?? Promise.resolve(true);
+      const cut = setTimeout(() => app.server.closeAllConnections(), config.shutdownTimeoutMs);
+      // A keep-alive connection whose request finishes during the stop would otherwise hold it until the cut.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
       await app.close();
+      clearInterval(sweep);
       clearTimeout(cut);
+      if (!(await jobsStopped)) {
+        log.warn(
+          { timeout_ms: config.shutdownTimeoutMs },
+          'job runs still in progress at shutdown; their leases expire',
+        );
+      }
+      await simulator?.close();
       await inbox.idle();
       await revokeApiKeysNamed({ db, clock }, CLI_KEY_NAME);
       await demoTraining;
+      await demoChurn;
       fraudModels.close();
       await fraudScorer?.close();
+      objects.close();
+      await mailer.transport.close();
       await db.close();
     },
   };

@@ -5,6 +5,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { newId } from '../../platform/ids.js';
 import type { Log } from '../../platform/log.js';
+import type { FraudMetrics } from '../../platform/metrics.js';
 import { createDecisionLog, type DecisionLog, type DecisionRow } from './decision-log.js';
 import type { FraudModel } from './model.js';
 import type { Action } from './rules/expression.js';
@@ -140,7 +141,15 @@ export function thresholdAction(score: number, t: { review: number; block: numbe
  * the decision log. `models` is R's selector (null: rules only, `model: null` in every decision).
  */
 export async function createFraudScorer(
-  deps: { db: Db; clock: Clock; log: Log; features: OnlineFraudFeatures; models: ModelPicker | null },
+  deps: {
+    db: Db;
+    clock: Clock;
+    log: Log;
+    features: OnlineFraudFeatures;
+    models: ModelPicker | null;
+    /** Counts decisions by outcome and observes their latency (platform/metrics.ts); optional. */
+    metrics?: FraudMetrics | undefined;
+  },
   options: ScorerOptions = {},
 ): Promise<FraudScorer> {
   const budgetMs = options.budgetMs ?? 50;
@@ -281,6 +290,7 @@ export async function createFraudScorer(
       for (let i = 0; i < featureNames.length; i++) features[featureNames[i] as string] = v[i] ?? 0;
     }
     const latency_us = Math.round(elapsed() * 1000);
+    deps.metrics?.fraudDecision(decision, source, latency_us / 1e6);
     const result: FraudDecision = {
       object: 'fraud_decision',
       id: newId('fdc'),

@@ -7,7 +7,8 @@ import { type ModelManifest, modelKeys } from './types.js';
 
 /** Reads a version's manifest from the object store. */
 export async function readManifest(deps: { objects: ObjectStore }, version: string): Promise<ModelManifest> {
-  const task = version.split('-')[0] === 'fraud' ? 'fraud' : null;
+  const prefix = version.split('-')[0];
+  const task = prefix === 'fraud' || prefix === 'churn' ? prefix : null;
   const bytes = task === null ? null : await deps.objects.get('models', modelKeys(task, version).manifest);
   if (bytes === null) throw notFound('model_manifest', version);
   return JSON.parse(Buffer.from(bytes).toString('utf8')) as ModelManifest;

@@ -6,7 +6,7 @@ import type { ObjectStore } from '../../platform/objects.js';
 import type { FraudMetrics, FraudModel, FraudThresholds } from '../fraud/model.js';
 import { recordModelEvent } from './record-event.js';
 import { CHAMPION_OF_TASK, INSERT_MODEL, MODEL_BY_ID, toModel } from './repository.js';
-import { type ModelManifest, modelKeys, type RegisteredModel } from './types.js';
+import { type ModelManifest, type ModelTask, modelKeys, type RegisteredModel } from './types.js';
 
 export interface RegisterFraudModelInput {
   readonly model: FraudModel;
@@ -26,7 +26,7 @@ export interface RegisterFraudModelInput {
 const BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** `fraud-20261128-k3x9`: task, UTC date of training, four random base-36 characters. */
-export function newModelVersion(task: 'fraud', at: Date): string {
+export function newModelVersion(task: ModelTask, at: Date): string {
   const day = at.toISOString().slice(0, 10).replace(/-/g, '');
   let suffix = '';
   for (const b of randomBytes(4)) suffix += BASE36[b % 36];

@@ -1,4 +1,4 @@
-export type ModelTask = 'fraud';
+export type ModelTask = 'fraud' | 'churn';
 export type ModelState = 'candidate' | 'champion' | 'retired';
 export type ModelEventKind =
   | 'registered'

@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db.js';
 import { AppError, conflict, invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Log } from '../../platform/log.js';
+import type { PaymentMetrics } from '../../platform/metrics.js';
 import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
 import { ACTIVE_PLAN_FOR_ORDER, CLOSED_INSTALLMENT_FOR_ORDER } from '../installments/repository.js';
 import { advanceOrder } from '../orders/advance-order.js';
@@ -75,7 +76,15 @@ export interface CreatePaymentInput {
   readonly off_session?: boolean | undefined;
 }
 
-type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log; paymentRisk?: PaymentRisk | undefined };
+type Deps = {
+  db: Db;
+  clock: Clock;
+  gateway: PaymentGateway;
+  log: Log;
+  paymentRisk?: PaymentRisk | undefined;
+  /** Counts attempts, successes and failures by method (platform/metrics.ts); optional. */
+  metrics?: PaymentMetrics | undefined;
+};
 
 /**
  * Charges an order with a saved method or a UPI VPA. One payment at a time per order: while one is in
@@ -213,11 +222,13 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
     at: prepared.at,
   };
   risk?.onAttempt(attempt);
+  deps.metrics?.paymentAttempted(prepared.method);
   if (verdict !== null && verdict.decision !== 'allow') {
     const held = await deps.db.one<Payment>(PAYMENT_BY_ID, { id });
     if (held === undefined) throw new Error(`payment ${id} vanished`);
     if (verdict.decision === 'block') {
       risk?.onFailure(id, prepared.at);
+      deps.metrics?.paymentFailed(prepared.method, 'blocked');
       throw new AppError(
         'invalid',
         PAYMENT_BLOCKED,
@@ -292,6 +303,8 @@ export async function chargeCreatedPayment(
     instrument: { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string };
     customer: { email: string; phone: string } | undefined;
     capture: 'auto' | 'manual';
+    /** card | upi | …, for the metrics; a released hold passes its payment's. */
+    method: string;
   },
 ): Promise<Payment> {
   const id = prepared.id;
@@ -308,7 +321,8 @@ export async function chargeCreatedPayment(
       instrument: prepared.instrument,
       capture: prepared.capture,
     });
-  } catch (err) {
+  } catch (caught) {
+    const err = caught;
     if (err instanceof AppError && err.kind === 'provider') {
       // The gateway refused the request outright: no money moved, so the attempt is recorded as failed.
       await deps.db.transaction((tx) =>
@@ -321,6 +335,7 @@ export async function chargeCreatedPayment(
         }),
       );
       deps.paymentRisk?.onFailure(id, deps.clock.now());
+      deps.metrics?.paymentFailed(prepared.method, 'declined');
     }
     if (err instanceof AppError && err.kind === 'unavailable') {
       // The request may have reached the gateway: the outcome is unknown until it is looked up by `id`.
@@ -346,5 +361,8 @@ export async function chargeCreatedPayment(
   }
   const { payment } = await deps.db.transaction((tx) => applyGatewayPayment(tx, id, gatewayPayment, deps.clock.now()));
   if (payment.status === 'failed') deps.paymentRisk?.onFailure(id, payment.failed_at ?? deps.clock.now());
+  if (payment.status === 'failed') deps.metrics?.paymentFailed(prepared.method, 'declined');
+  else if (payment.status === 'authorized' || payment.status === 'captured')
+    deps.metrics?.paymentSucceeded(prepared.method);
   return payment;
 }

@@ -2,13 +2,21 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { Log } from '../../platform/log.js';
+import type { PaymentMetrics } from '../../platform/metrics.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { chargeCreatedPayment, type PaymentRisk } from './create-payment.js';
 import { CLOSE_HOLD, DECLINE_HOLD, HELD_PAYMENT, PAYMENT_BY_ID, RELEASE_HOLD } from './repository.js';
 import type { Payment } from './types.js';
 
-type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log; paymentRisk?: PaymentRisk | undefined };
+type Deps = {
+  db: Db;
+  clock: Clock;
+  gateway: PaymentGateway;
+  log: Log;
+  paymentRisk?: PaymentRisk | undefined;
+  metrics?: PaymentMetrics | undefined;
+};
 
 export const REVIEW_DECLINED = 'fraud_review_declined';
 
@@ -17,6 +25,7 @@ interface Held {
   order_id: string;
   customer_id: string;
   payment_method_id: string | null;
+  method: string;
   amount: number;
   currency: string;
   capture_mode: 'auto' | 'manual';
@@ -100,5 +109,6 @@ export async function releaseHeldPayment(
     instrument,
     customer: 'customer' in released ? released.customer : undefined,
     capture: held.capture_mode,
+    method: held.method,
   });
 }

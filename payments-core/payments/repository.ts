@@ -42,8 +42,8 @@ export const HOLD_PAYMENT = `UPDATE payments SET status = 'on_hold', updated_at 
 export const INSERT_HOLD = `
 INSERT INTO payment_holds (payment_id, reason, decision_id, vpa, created_at) VALUES ($id, $reason, $decision_id, $vpa, $at)`;
 export const HELD_PAYMENT = `
-SELECT p.id, p.order_id, p.customer_id, p.payment_method_id, p.amount_minor AS amount, p.currency, p.capture_mode,
-  h.vpa AS hold_vpa, h.decision_id AS hold_decision_id
+SELECT p.id, p.order_id, p.customer_id, p.payment_method_id, p.method, p.amount_minor AS amount, p.currency,
+  p.capture_mode, h.vpa AS hold_vpa, h.decision_id AS hold_decision_id
 FROM payments p LEFT JOIN payment_holds h ON h.payment_id = p.id WHERE p.id = $id AND p.status = $status`;
 export const RELEASE_HOLD = `UPDATE payments SET status = 'created', updated_at = $at WHERE id = $id AND status = $from`;
 export const DECLINE_HOLD = `

@@ -1,7 +1,7 @@
 import type { Sql } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { listPage, type Page, type PageQuery } from '../../platform/pagination.js';
-import { SCHOOL_BY_ID, SCHOOL_COLUMNS } from './repository.js';
+import { SCHOOL_BY_ID, SCHOOL_COLUMNS, SCHOOL_NAMES } from './repository.js';
 import type { School } from './types.js';
 
 /** One school by id. */
@@ -18,4 +18,9 @@ export function listSchools(deps: { db: Sql }, query: PageQuery): Promise<Page<S
     { select: `${SCHOOL_COLUMNS} {where}`, table: 'schools', resource: 'school' },
     query,
   );
+}
+
+/** Every school's id and name, by name: for pickers (a few hundred schools at most). */
+export function listSchoolNames(deps: { db: Sql }): Promise<{ id: string; name: string }[]> {
+  return deps.db.all<{ id: string; name: string }>(SCHOOL_NAMES);
 }

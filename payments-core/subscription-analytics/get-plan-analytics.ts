@@ -31,7 +31,12 @@ export async function getPlanAnalytics(
 ): Promise<PlanAnalytics> {
   const at = instantAt(deps, query.at);
   const [from, to] = monthRange(deps, query);
-  const rows = await deps.db.all<PlanRow>(PLANS, { at, first_month: naiveStart(from), n: to - from + 1 });
+  const rows = await deps.db.all<PlanRow>(PLANS, {
+    at,
+    first_month: naiveStart(from),
+    n: to - from + 1,
+    school_id: null,
+  });
   const plans: PlanAnalyticsRow[] = rows.map((r) => ({
     plan_id: r.plan_id,
     name: r.name,

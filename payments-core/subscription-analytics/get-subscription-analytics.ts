@@ -81,8 +81,8 @@ interface MovementRow {
   customers_churned: number;
 }
 
-async function movementRows(deps: Deps, from: number, n: number): Promise<MovementRow[]> {
-  return deps.db.all<MovementRow>(MOVEMENTS, { first_month: naiveStart(from), n });
+async function movementRows(deps: Deps, from: number, n: number, schoolId: string | null): Promise<MovementRow[]> {
+  return deps.db.all<MovementRow>(MOVEMENTS, { first_month: naiveStart(from), n, school_id: schoolId });
 }
 
 /**
@@ -91,14 +91,16 @@ async function movementRows(deps: Deps, from: number, n: number): Promise<Moveme
  */
 export async function getMrrMovements(
   deps: Deps,
-  query: { from?: string | undefined; to?: string | undefined },
+  query: { from?: string | undefined; to?: string | undefined; school_id?: string | undefined },
 ): Promise<MrrMovements> {
   const [from, to] = monthRange(deps, query);
   const n = to - from + 1;
-  const rows = await movementRows(deps, from, n);
+  const schoolId = query.school_id ?? null;
+  const rows = await movementRows(deps, from, n, schoolId);
   const trials = await deps.db.all<{ i: number; ended: number; converted: number }>(TRIALS, {
     first_month: naiveStart(from),
     n,
+    school_id: schoolId,
   });
   const now = deps.clock.now();
   const months: MrrMonth[] = rows.map((r) => {
@@ -141,21 +143,22 @@ export async function getMrrMovements(
 /** MRR, ARR, ARPU and LTV at `at` (default now), from the subscription event trail. */
 export async function getSubscriptionSummary(
   deps: Deps,
-  query: { at?: string | undefined },
+  query: { at?: string | undefined; school_id?: string | undefined },
 ): Promise<SubscriptionSummary> {
   const at = instantAt(deps, query.at);
+  const schoolId = query.school_id ?? null;
   const state = await deps.db.one<{
     mrr: number;
     paying_customers: number;
     live_subscriptions: number;
     trialing_subscriptions: number;
     paused_subscriptions: number;
-  }>(SUMMARY, { at });
+  }>(SUMMARY, { at, school_id: schoolId });
   const mrr = state?.mrr ?? 0;
   const paying = state?.paying_customers ?? 0;
   const arpu = paying === 0 ? null : halfEven(mrr, paying);
   const last = istMonthOf(at) - 1;
-  const trailing = await movementRows(deps, last - 11, 12);
+  const trailing = await movementRows(deps, last - 11, 12, schoolId);
   const customersStart = trailing.reduce((s, r) => s + r.customers_start, 0);
   const customersChurned = trailing.reduce((s, r) => s + r.customers_churned, 0);
   return {
@@ -199,7 +202,7 @@ export async function getSubscriptionCohorts(
   const [from, to] = monthRange(deps, query);
   const current = istMonthOf(deps.clock.now());
   const n = Math.max(0, current - from);
-  const params = { first_month: naiveStart(from), n, cohorts: to - from + 1 };
+  const params = { first_month: naiveStart(from), n, cohorts: to - from + 1, school_id: null };
   const subs = await deps.db.all<CohortRow>(cohortSql('subscription'), params);
   const customers = await deps.db.all<CohortRow>(cohortSql('customer'), params);
   const cohorts: Cohort[] = [];

@@ -1,7 +1,8 @@
 /**
  * Subscription analytics in DuckDB SQL, replayed from the audit trail (`subscription_events`). Every query starts
  * from the same constant `TIMELINE`: one row per event with the subscription's status and per-period amount after
- * it, its plan and quantity, and the MRR (paise) that state contributes. Boundaries are instants; a state "at t" is the last event
+ * it, its plan and quantity, and the MRR (paise) that state contributes; `$school_id` (NULL = every school) keeps the
+ * subscriptions of one school. Boundaries are instants; a state "at t" is the last event
  * created before t (`< $t` for month boundaries; the summary's `at` includes events at `at` itself).
  */
 
@@ -24,6 +25,7 @@ events AS (
               WHEN e.type = 'plan_changed' THEN coalesce(e.data->>'to_plan_id', s.plan_id)
          END AS plan_id
   FROM subscription_events e JOIN subscriptions s ON s.id = e.subscription_id
+  WHERE ($school_id IS NULL OR s.school_id = $school_id)
 ), steps AS (
   SELECT subscription_id, customer_id, seq, created_at, interval_unit, interval_count,
          last_value(to_status IGNORE NULLS) OVER w AS status, last_value(amount IGNORE NULLS) OVER w AS amount,

@@ -1,4 +1,5 @@
 import type { Sql } from '../../platform/db.js';
+import { followRazorpayDunning } from '../dunning/follow-razorpay-dunning.js';
 import { SET_PERIOD, SET_QUANTITY_AND_PRICE, SUBSCRIPTION_BY_GATEWAY_ID } from './repository.js';
 import { recordEvent, TRANSITIONS, transition } from './transitions.js';
 import type { Subscription, SubscriptionStatus } from './types.js';
@@ -25,9 +26,16 @@ const seconds = (v: unknown): Date | null => (typeof v === 'number' && v > 0 ? n
  * Follows one `subscription.*` webhook on the subscription it names (by `gateway_subscription_id`). The move goes
  * through the one transition table, not strictly: a late or duplicate event (`activated` after `cancelled`) is
  * a no-op. `charged` also takes Razorpay's new current period (never an older one); `updated` takes the quantity.
+ * `payment` is the event's payment entity, when it carries one (dunning reads its amount and decline reason).
  * Returns false when no kosh subscription has that id (the event stays `unmatched`).
  */
-export async function applyGatewaySubscription(tx: Sql, type: string, entity: Json, at: Date): Promise<boolean> {
+export async function applyGatewaySubscription(
+  tx: Sql,
+  type: string,
+  entity: Json,
+  at: Date,
+  payment: Json | null = null,
+): Promise<boolean> {
   const gatewayId = typeof entity['id'] === 'string' ? entity['id'] : null;
   if (gatewayId === null) return false;
   const sub = await tx.one<Subscription>(SUBSCRIPTION_BY_GATEWAY_ID, { gateway_subscription_id: gatewayId });
@@ -36,6 +44,8 @@ export async function applyGatewaySubscription(tx: Sql, type: string, entity: Js
     STATUS_OF_EVENT[type] ?? (type === 'subscription.updated' && isStatus(entity['status']) ? entity['status'] : null);
   const data = { event: type, gateway_subscription_id: gatewayId };
   if (target !== null) await transition(tx, sub, target, { source: 'webhook', strict: false, at, data });
+  // Razorpay's retries of a failed renewal open, advance and close a dunning case (the event's payment, if any).
+  await followRazorpayDunning(tx, sub, type, payment, at);
 
   const start = seconds(entity['current_start']);
   const end = seconds(entity['current_end']);

@@ -76,7 +76,8 @@ export type SubscriptionEventType =
   | 'quantity_changed'
   | 'plan_changed'
   | 'cancel_scheduled'
-  | 'period_changed';
+  | 'period_changed'
+  | 'payment_method_changed';
 
 export interface SubscriptionEvent {
   readonly object: 'subscription_event';

@@ -137,7 +137,9 @@ async function applyPayload(tx: Sql, type: string, payload: Json, at: Date): Pro
   if (type.startsWith('subscription.')) {
     const subscriptionEntity = entity(payload, 'subscription');
     if (subscriptionEntity === null) return 'unmatched';
-    return (await applyGatewaySubscription(tx, type, subscriptionEntity, at)) ? 'applied' : 'unmatched';
+    return (await applyGatewaySubscription(tx, type, subscriptionEntity, at, entity(payload, 'payment')))
+      ? 'applied'
+      : 'unmatched';
   }
   return 'stored';
 }

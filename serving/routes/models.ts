@@ -21,7 +21,7 @@ const Day = Type.String({
 const ModelSchema = Type.Object({
   object: Type.Literal('model'),
   id: Type.String({ description: 'The version, e.g. fraud-20261128-k3x9' }),
-  task: Type.Literal('fraud'),
+  task: Type.Union([Type.Literal('fraud'), Type.Literal('churn')]),
   state: State,
   algorithm: Type.String(),
   params: Json,
@@ -105,7 +105,10 @@ export function modelRoutes(app: App, deps: AppDeps): void {
       config: admin,
       schema: {
         tags: ['models'],
-        querystring: Type.Object({ task: Type.Optional(Type.Literal('fraud')), state: Type.Optional(State) }),
+        querystring: Type.Object({
+          task: Type.Optional(Type.Union([Type.Literal('fraud'), Type.Literal('churn')])),
+          state: Type.Optional(State),
+        }),
         response: responses({ 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(ModelSchema) }) }),
       },
     },

@@ -6,7 +6,7 @@ import {
   getSubscriptionSummary,
 } from '../../payments-core/subscription-analytics/get-subscription-analytics.js';
 import type { App, AppDeps } from '../app.js';
-import { Nullable, responses } from '../schemas.js';
+import { Id, Nullable, responses } from '../schemas.js';
 
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 const Paise = (description = 'paise') => Type.Integer({ description });
@@ -143,7 +143,7 @@ export function subscriptionAnalyticsRoutes(app: App, deps: AppDeps): void {
       schema: {
         tags: ['analytics'],
         description: 'Contracted recurring revenue at `at`: MRR, ARR, paying customers, ARPU, LTV.',
-        querystring: Type.Object({ at: AtQuery }, { additionalProperties: false }),
+        querystring: Type.Object({ at: AtQuery, school_id: Type.Optional(Id('sch')) }, { additionalProperties: false }),
         response: responses({ 200: SummarySchema }),
       },
     },
@@ -156,7 +156,10 @@ export function subscriptionAnalyticsRoutes(app: App, deps: AppDeps): void {
       schema: {
         tags: ['analytics'],
         description: 'Per IST month: start MRR + new + expansion + contraction + churned + reactivation = end MRR.',
-        querystring: Range,
+        querystring: Type.Object(
+          { ...Range.properties, school_id: Type.Optional(Id('sch')) },
+          { additionalProperties: false },
+        ),
         response: responses({ 200: MovementsSchema }),
       },
     },

@@ -16,6 +16,8 @@ import { createWebhookInbox, type WebhookInbox } from '../../payments-core/webho
 import { type Clock, systemClock } from '../../platform/clock.js';
 import { type Db, openDb } from '../../platform/db.js';
 import { createLog } from '../../platform/log.js';
+import type { Mailer } from '../../platform/mail.js';
+import { createMetrics, type Metrics } from '../../platform/metrics.js';
 import { migrate } from '../../platform/migrate.js';
 import { localObjectStore, type ObjectStore } from '../../platform/objects.js';
 import { type App, buildApp } from '../../serving/app.js';
@@ -42,6 +44,8 @@ export interface Harness {
   readonly adminKey: string;
   /** Every log line the app wrote. */
   readonly logs: string[];
+  /** The app's metrics registry, counters and API request log (platform/metrics.ts): pass it in job deps. */
+  readonly metrics: Metrics;
   api(
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
@@ -72,6 +76,8 @@ export async function startHarness(
     gatewayTimeoutMs?: number;
     /** Enables the fraud scorer (screening payments, /v1/fraud/*); off by default. */
     fraudScoring?: boolean | { budgetMs?: number };
+    /** The email transport for the `mailer` job (e.g. SMTP to a test server on loopback). */
+    mailer?: Mailer;
   } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? systemClock;
@@ -85,6 +91,7 @@ export async function startHarness(
   const log = createLog({ level: 'debug', destination });
   const db = await openDb(options.dbPath ?? ':memory:');
   await migrate(db, clock);
+  const metrics = createMetrics();
   const sim = await startRazorpaySimulator({
     keyId: KEY_ID,
     keySecret: KEY_SECRET,
@@ -113,6 +120,7 @@ export async function startHarness(
             log,
             features: await loadOnlineFraudFeatures({ db }, { now: clock.now() }),
             models: fraudModels,
+            metrics,
           },
           options.fraudScoring === true || options.fraudScoring.budgetMs === undefined
             ? {}
@@ -125,6 +133,8 @@ export async function startHarness(
     log,
     inbox,
     objects,
+    metrics,
+    ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
     fraudModels,
     ...(fraudScorer === null ? {} : { fraudScorer, paymentRisk: paymentRiskFrom({ db, clock, log }, fraudScorer) }),
     config: {
@@ -171,6 +181,7 @@ export async function startHarness(
     fraudScorer,
     adminKey,
     logs,
+    metrics,
     api,
     keyWith: async (scopes) => (await createApiKey({ db, clock }, { name: 'scoped', scopes })).secret,
     settle: async () => {

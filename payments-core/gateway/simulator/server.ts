@@ -127,6 +127,18 @@ export interface RazorpaySimulator {
   configure(options: Partial<Omit<SimulatorOptions, 'keyId' | 'keySecret' | 'port' | 'host'>>): void;
   /** Resolves once every queued webhook delivery and scheduled refund has finished. */
   idle(): Promise<void>;
+  /**
+   * The gateway's side of the books, for tests and benchmarks: every payment it holds (copies), as
+   * `GET /v1/sim/payments` also answers. Counting captured payments per `notes.kosh_id` proves "charged once".
+   */
+  payments(): {
+    id: string;
+    order_id: string;
+    status: string;
+    amount: number;
+    kosh_id: string | null;
+    receipt: string | null;
+  }[];
   close(): Promise<void>;
 }
 
@@ -539,6 +551,20 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
 
   const settlements = createSettlementReports({ payments, refunds, orders, badRequest });
 
+  function listPayments() {
+    return [...payments.values()].map((p) => {
+      const notes = Array.isArray(p.notes) ? {} : p.notes;
+      return {
+        id: p.id,
+        order_id: p.order_id,
+        status: p.status,
+        amount: p.amount,
+        kosh_id: typeof notes['kosh_id'] === 'string' ? notes['kosh_id'] : null,
+        receipt: orders.get(p.order_id)?.receipt ?? null,
+      };
+    });
+  }
+
   // ---- HTTP -------------------------------------------------------------------------------------------
   type Handler = (m: RegExpExecArray, body: Json, query: URLSearchParams) => unknown;
   const routes: [string, RegExp, Handler, boolean][] = [
@@ -613,6 +639,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       false,
     ],
     ['POST', /^\/v1\/sim\/tokens$/, (_m, b) => tokenize(b), false],
+    ['GET', /^\/v1\/sim\/payments$/, () => collection(listPayments()), false],
     [
       'POST',
       /^\/v1\/sim\/checkout$/,
@@ -800,6 +827,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       if (partial.dropResponses !== undefined) dropsLeft = partial.dropResponses?.count ?? 0;
       if (queue.length > 0) void pump();
     },
+    payments: listPayments,
     idle: () =>
       new Promise<void>((resolve) => {
         if (!busy()) resolve();

@@ -1,0 +1,77 @@
+import type { Sql } from '../../platform/db.js';
+import { CHURN_FEATURES, CHURN_HORIZON_DAYS } from './feature-set.js';
+import { CHURN_SNAPSHOTS, DUNNING_ABSENT, DUNNING_PRESENT, TABLE_EXISTS } from './repository.js';
+
+/** Per-customer churn features at one or more snapshot instants, with the label where its 30 days are known. */
+export interface ChurnSnapshotSet {
+  readonly featureNames: readonly string[];
+  readonly rows: Float64Array[];
+  /** 1 = churned within 30 days of the snapshot (meaningful only when the snapshot is ≥ 30 days old). */
+  readonly labels: Uint8Array;
+  readonly asOf: Date[];
+  readonly customerIds: string[];
+  readonly schoolIds: string[];
+  readonly plans: string[];
+  /** Paid in the 90 days before the snapshot, paise: revenue at risk is a third of it a month. */
+  readonly spend90dMinor: number[];
+  /** The live subscription's amount per period, paise (0 without one). */
+  readonly subscriptionMinor: number[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Which dunning SQL applies: the dunning tables belong to another module and may be absent. */
+async function dunningSource(sql: Sql): Promise<string> {
+  const row = await sql.one(TABLE_EXISTS, { name: 'dunning_cases' });
+  return Number(row?.['n'] ?? 0) > 0 ? DUNNING_PRESENT : DUNNING_ABSENT;
+}
+
+/**
+ * Snapshots every `stepDays` from `first` to `last` (inclusive), one statement for all of them. For training pass
+ * `last` ≤ the data end − 30 days so every label is complete; for scoring pass first = last = now.
+ */
+export async function churnSnapshots(
+  sql: Sql,
+  window: { first: Date; last: Date; stepDays?: number },
+): Promise<ChurnSnapshotSet> {
+  const dunning = await dunningSource(sql);
+  const rows = await sql.all(CHURN_SNAPSHOTS.replace('{dunning}', dunning), {
+    first: window.first,
+    last: window.last,
+    step_days: window.stepDays ?? CHURN_HORIZON_DAYS,
+  });
+  const set: ChurnSnapshotSet = {
+    featureNames: CHURN_FEATURES,
+    rows: [],
+    labels: new Uint8Array(rows.length),
+    asOf: [],
+    customerIds: [],
+    schoolIds: [],
+    plans: [],
+    spend90dMinor: [],
+    subscriptionMinor: [],
+  };
+  rows.forEach((r, i) => {
+    const values: Record<string, number> = {
+      ...Object.fromEntries(CHURN_FEATURES.map((f) => [f, Number(r[f] ?? 0)])),
+      spend_90d: Number(r['spend_90d_minor']) / 100,
+      subscription_amount: Number(r['subscription_amount_minor']) / 100,
+    };
+    set.rows.push(Float64Array.from(CHURN_FEATURES, (f) => values[f] as number));
+    set.labels[i] = Number(r['churned']) === 1 ? 1 : 0;
+    set.asOf.push(new Date(r['as_of'] as Date));
+    set.customerIds.push(String(r['customer_id']));
+    set.schoolIds.push(String(r['school_id']));
+    set.plans.push(String(r['plan']));
+    set.spend90dMinor.push(Number(r['spend_90d_minor']));
+    set.subscriptionMinor.push(Number(r['subscription_amount_minor']));
+  });
+  return set;
+}
+
+/** The snapshot instants for training up to `to`: monthly, the newest one a full horizon before `to`. */
+export function trainingWindow(to: Date, months: number): { first: Date; last: Date } {
+  const last = new Date(to.getTime() - CHURN_HORIZON_DAYS * DAY_MS);
+  const first = new Date(last.getTime() - (months - 1) * CHURN_HORIZON_DAYS * DAY_MS);
+  return { first, last };
+}

@@ -1,0 +1,275 @@
+import { appendRows } from '../../platform/bulk.js';
+import type { Sql, Tx } from '../../platform/db.js';
+import { AppError } from '../../platform/errors.js';
+import { inParallel } from '../../platform/in-parallel.js';
+import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
+import { templateValuesSql } from '../ledger/journal-rules.js';
+import { classifyDecline } from '../retries/declines.js';
+import type { KillPoint } from './faults.js';
+import {
+  CLAIMED_ITEMS,
+  CREATE_OUTCOMES,
+  postCapturesSql,
+  SETTLE_CLAIMED,
+  STORE_GATEWAY_ORDERS,
+  STORE_ORDER_STATUS,
+  STORE_PAYMENTS,
+} from './repository.js';
+import { settleFollowUps } from './settle-follow-ups.js';
+import type { BillingDeps } from './types.js';
+
+interface ClaimedItem {
+  id: string;
+  subscription_id: string;
+  customer_id: string;
+  order_id: string;
+  payment_id: string;
+  amount_minor: number;
+  currency: string;
+  attempts: number;
+  payment_method_id: string | null;
+  method_type: string | null;
+  gateway_token: string | null;
+  email: string;
+  phone: string;
+  gateway_order_id: string | null;
+  payment_status: string | null;
+  gateway_payment_id: string | null;
+  fee_minor: number | null;
+  tax_minor: number | null;
+  error_code: string | null;
+  error_reason: string | null;
+  error_description: string | null;
+}
+
+/** What the gateway (or a state already recorded) says about one claimed record. */
+export interface ChargeResult {
+  readonly recordId: string;
+  readonly paymentId: string;
+  readonly gatewayOrderId: string | null;
+  readonly gatewayPaymentId: string | null;
+  /** The payment's state: created (not sent), authorized, captured, failed, or unknown (no answer). */
+  readonly status: 'created' | 'authorized' | 'captured' | 'failed' | 'unknown';
+  readonly fee: number | null;
+  readonly tax: number | null;
+  readonly errorCode: string | null;
+  readonly errorReason: string | null;
+  readonly errorDescription: string | null;
+  readonly recovered: boolean;
+}
+
+const CAPTURES = postCapturesSql(templateValuesSql('capture'));
+
+function fromGateway(item: ClaimedItem, orderId: string, p: GatewayPayment, recovered: boolean): ChargeResult {
+  const status = p.status === 'refunded' ? 'captured' : p.status;
+  return {
+    recordId: item.id,
+    paymentId: item.payment_id,
+    gatewayOrderId: orderId,
+    gatewayPaymentId: p.id,
+    status,
+    fee: p.fee,
+    tax: p.tax,
+    errorCode: p.errorCode,
+    errorReason: p.errorReason,
+    errorDescription: p.errorDescription,
+    recovered,
+  };
+}
+
+function failure(item: ClaimedItem, orderId: string | null, code: string, description: string): ChargeResult {
+  return {
+    recordId: item.id,
+    paymentId: item.payment_id,
+    gatewayOrderId: orderId,
+    gatewayPaymentId: null,
+    status: 'failed',
+    fee: null,
+    tax: null,
+    errorCode: code,
+    errorReason: code,
+    errorDescription: description,
+    recovered: false,
+  };
+}
+
+/**
+ * One claimed record at the gateway: a gateway order whose receipt is the kosh order id, then a payment keyed
+ * by the kosh payment id (notes.kosh_id), auto-captured. A record taken over from a run that died
+ * (`attempts > 1`) first looks both keys up, so what reached the gateway before the crash is found and
+ * finished, never charged again; only a key the gateway has never seen is charged.
+ */
+async function chargeOne(gateway: PaymentGateway, item: ClaimedItem): Promise<ChargeResult> {
+  if (item.payment_status === 'captured' || item.payment_status === 'failed') {
+    // Settled locally already (a webhook or the resolver got there first): nothing to ask the gateway.
+    return {
+      recordId: item.id,
+      paymentId: item.payment_id,
+      gatewayOrderId: item.gateway_order_id,
+      gatewayPaymentId: item.gateway_payment_id,
+      status: item.payment_status,
+      fee: item.fee_minor,
+      tax: item.tax_minor,
+      errorCode: item.error_code,
+      errorReason: item.error_reason,
+      errorDescription: item.error_description,
+      recovered: true,
+    };
+  }
+  if (item.payment_method_id === null || item.gateway_token === null) {
+    return failure(item, null, 'no_default_payment_method', 'the customer has no saved default method');
+  }
+  const recovering = item.attempts > 1 || item.payment_status === 'unknown';
+  let orderId = item.gateway_order_id;
+  try {
+    if (orderId === null && recovering) orderId = (await gateway.findOrderByReceipt(item.order_id))?.id ?? null;
+    if (orderId !== null && recovering) {
+      let found = await gateway.findPayment(orderId, item.payment_id);
+      if (found !== null) {
+        if (found.status === 'authorized') found = await gateway.capturePayment(found.id, found.amount, found.currency);
+        return fromGateway(item, orderId, found, true);
+      }
+    }
+    if (orderId === null) {
+      orderId = (
+        await gateway.createOrder({
+          amount: item.amount_minor,
+          currency: item.currency,
+          receipt: item.order_id,
+          notes: { kosh_order_id: item.order_id, billing_record_id: item.id, subscription_id: item.subscription_id },
+        })
+      ).id;
+    }
+    const instrument =
+      item.method_type === 'upi' && item.gateway_token.includes('@')
+        ? ({ kind: 'vpa', vpa: item.gateway_token } as const)
+        : ({ kind: 'token', token: item.gateway_token } as const);
+    const payment = await gateway.createPayment({
+      orderId,
+      amount: item.amount_minor,
+      currency: item.currency,
+      idempotencyKey: item.payment_id,
+      email: item.email,
+      contact: item.phone,
+      instrument,
+      capture: 'auto',
+    });
+    return fromGateway(item, orderId, payment, recovering);
+  } catch (err) {
+    if (err instanceof AppError && err.kind === 'provider') {
+      // Refused outright (bad token, bad input): no money moved.
+      return failure(item, orderId, err.code, err.message);
+    }
+    // No answer: the request may have reached the gateway. The resolver looks the key up; never charge again.
+    return {
+      recordId: item.id,
+      paymentId: item.payment_id,
+      gatewayOrderId: orderId,
+      gatewayPaymentId: null,
+      status: 'unknown',
+      fee: null,
+      tax: null,
+      errorCode: err instanceof AppError ? err.code : 'gateway_unavailable',
+      errorReason: null,
+      errorDescription: err instanceof Error ? err.message : String(err),
+      recovered: recovering,
+    };
+  }
+}
+
+export interface ChargeClaimedSummary {
+  readonly charged: number;
+  readonly recovered: number;
+  readonly paid: number;
+  readonly failed: number;
+  readonly unknown: number;
+  readonly ledgerEntries: number;
+}
+
+/**
+ * The gateway half of a chunk the run has claimed: charges every record concurrently (bounded), then stores
+ * every answer, posts the ledger and does the follow-ups (invoice payment, subscription status, dunning) in one
+ * transaction, so a crash before it commits leaves the records claimed for a later run to resume by key.
+ */
+export async function chargeClaimed(
+  deps: BillingDeps & { concurrency: number; kill: (point: KillPoint) => void },
+  runId: string,
+  recordIds: readonly string[],
+): Promise<ChargeClaimedSummary> {
+  const empty = { charged: 0, recovered: 0, paid: 0, failed: 0, unknown: 0, ledgerEntries: 0 };
+  if (recordIds.length === 0) return empty;
+  const items = await deps.db.transaction((tx) =>
+    tx.all<ClaimedItem>(CLAIMED_ITEMS, { ids: [...recordIds], run_id: runId }),
+  );
+  deps.kill('before_gateway_call');
+  const results = await inParallel(items, deps.concurrency, async (item) => {
+    const result = await chargeOne(deps.gateway, item);
+    deps.kill('mid_batch');
+    return result;
+  });
+  deps.kill('after_gateway_call_before_store');
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const settled = await storeResults(tx, runId, results, now);
+    deps.kill('after_store_before_ledger');
+    const ids = [...recordIds];
+    const ledgerEntries = await tx.run(CAPTURES.entries, { ids, now });
+    await tx.run(CAPTURES.lines, { ids });
+    const follow = await settleFollowUps(tx, settled, deps.clock);
+    return {
+      charged: results.filter((r) => !r.recovered && r.status !== 'created').length,
+      recovered: results.filter((r) => r.recovered).length,
+      paid: follow.paid,
+      failed: follow.failed,
+      unknown: follow.unknown,
+      ledgerEntries,
+    };
+  });
+}
+
+/** Writes the gateway's answers set-wise: gateway order ids, payments, orders, then the records this run holds. */
+async function storeResults(tx: Tx, runId: string, results: readonly ChargeResult[], now: Date): Promise<string[]> {
+  await tx.run(CREATE_OUTCOMES);
+  await tx.run('DELETE FROM billing_outcomes');
+  await appendRows(
+    tx,
+    'billing_outcomes',
+    [
+      'varchar',
+      'varchar',
+      'varchar',
+      'varchar',
+      'varchar',
+      'bigint',
+      'bigint',
+      'varchar',
+      'varchar',
+      'varchar',
+      'varchar',
+      'boolean',
+    ],
+    results.map((r) => [
+      r.recordId,
+      r.paymentId,
+      r.gatewayOrderId,
+      r.gatewayPaymentId,
+      // An authorised payment the capture did not finish is unknown until the resolver captures it.
+      r.status === 'authorized' ? 'unknown' : r.status,
+      r.fee,
+      r.tax,
+      r.errorCode,
+      r.errorReason,
+      r.errorDescription,
+      r.status === 'failed' ? (r.errorReason ?? r.errorCode ?? 'payment_failed') : null,
+      r.status === 'failed' ? classifyDecline(r.errorReason, r.errorCode) === 'hard' : null,
+    ]),
+  );
+  await tx.run(STORE_GATEWAY_ORDERS, { now });
+  await tx.run(STORE_PAYMENTS, { now });
+  await tx.run(STORE_ORDER_STATUS, { now });
+  const settled = await tx.all<{ id: string }>(SETTLE_CLAIMED, { now, run_id: runId });
+  await tx.run('DELETE FROM billing_outcomes');
+  return settled.map((s) => s.id);
+}
+
+export type { Sql };

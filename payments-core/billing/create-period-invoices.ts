@@ -1,0 +1,110 @@
+import { appendRows } from '../../platform/bulk.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Tx } from '../../platform/db.js';
+import { DAY_MS, istDate } from '../../platform/ist.js';
+import {
+  createDraftInvoices,
+  type DraftInvoiceInput,
+  type DraftInvoiceLine,
+} from '../invoices/create-draft-invoice.js';
+import { BILLED_CHARGES, CREATE_INVOICE_TOTALS, INVOICE_INPUTS, SET_INVOICE_TOTALS } from './repository.js';
+
+interface InvoiceSource {
+  id: string;
+  subscription_id: string;
+  customer_id: string;
+  school_id: string;
+  period_start: Date;
+  period_end: Date;
+  plan_amount_minor: number;
+  setup_fee_minor: number;
+  currency: string;
+  quantity: number;
+  unit_amount_minor: number;
+  tax_category: 'gst_exempt_school_meals' | 'gst';
+  gst_rate_bp: number | null;
+  plan_name: string;
+}
+
+/** The IST dates a period covers, last day inclusive: "2026-11-01 to 2026-11-30". */
+const coverage = (start: Date, end: Date) => `${istDate(start)} to ${istDate(new Date(end.getTime() - DAY_MS))}`;
+
+/**
+ * The draft invoice of each new billing record, in one batch (`createDraftInvoices`, idempotent on the record
+ * id): the plan line, the setup fee and the billed prorations, taxed as the subscription was sold. The record
+ * then carries the invoice id and charges exactly the invoice total. Records with nothing taxable get none.
+ */
+export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[], clock: Clock): Promise<number> {
+  if (recordIds.length === 0) return 0;
+  const sources = await tx.all<InvoiceSource>(INVOICE_INPUTS, { ids: [...recordIds] });
+  const charges = await tx.all<{
+    billing_id: string;
+    description: string;
+    amount_minor: number;
+    period_start: Date;
+    period_end: Date;
+  }>(BILLED_CHARGES, { ids: [...recordIds] });
+  const chargesOf = new Map<string, typeof charges>();
+  for (const c of charges) chargesOf.set(c.billing_id, [...(chargesOf.get(c.billing_id) ?? []), c]);
+  const inputs: DraftInvoiceInput[] = [];
+  for (const s of sources) {
+    const tax = { taxCategory: s.tax_category, gstRateBp: s.tax_category === 'gst' ? s.gst_rate_bp : null };
+    const lines: DraftInvoiceLine[] = [];
+    if (s.plan_amount_minor > 0) {
+      lines.push({
+        description: `${s.plan_name}, ${coverage(s.period_start, s.period_end)}`,
+        quantity: s.quantity,
+        unitAmountMinor: s.unit_amount_minor,
+        amountMinor: s.plan_amount_minor,
+        periodStart: s.period_start,
+        periodEnd: s.period_end,
+        ...tax,
+      });
+    }
+    if (s.setup_fee_minor > 0) {
+      lines.push({
+        description: `${s.plan_name}: setup fee`,
+        quantity: 1,
+        unitAmountMinor: s.setup_fee_minor,
+        amountMinor: s.setup_fee_minor,
+        ...tax,
+      });
+    }
+    for (const c of chargesOf.get(s.id) ?? []) {
+      lines.push({
+        description: c.description,
+        quantity: 1,
+        unitAmountMinor: c.amount_minor,
+        amountMinor: c.amount_minor,
+        periodStart: c.period_start,
+        periodEnd: c.period_end,
+        ...tax,
+      });
+    }
+    const taxable = lines.reduce((sum, l) => sum + l.amountMinor, 0);
+    if (taxable <= 0) continue;
+    inputs.push({
+      source: 'subscription_period',
+      sourceRef: s.id,
+      customerId: s.customer_id,
+      schoolId: s.school_id,
+      currency: 'INR',
+      subscriptionId: s.subscription_id,
+      lines,
+      dueAt: clock.now(),
+    });
+  }
+  if (inputs.length === 0) return 0;
+  const results = await createDraftInvoices(tx, inputs, clock);
+  await tx.run(CREATE_INVOICE_TOTALS);
+  await tx.run('DELETE FROM billing_invoice_totals');
+  await appendRows(
+    tx,
+    'billing_invoice_totals',
+    ['varchar', 'varchar', 'bigint'],
+    inputs.map((input, i) => [input.sourceRef, results[i]?.id, results[i]?.totalMinor]),
+  );
+  await tx.run(SET_INVOICE_TOTALS, { now: clock.now() });
+  await tx.run('DELETE FROM billing_invoice_totals');
+  return inputs.length;
+}

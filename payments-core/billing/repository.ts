@@ -1,0 +1,308 @@
+/** The billing run's SQL. Every statement works on a whole chunk of subscriptions (ids as list parameters). */
+
+export const RECORD_COLUMNS = `
+SELECT 'billing_record' AS object, t.id, t.subscription_id, t.customer_id, t.school_id, t.period_index, t.period_start,
+       t.period_end, t.plan_amount_minor AS plan_amount, t.setup_fee_minor AS setup_fee, t.charges_minor AS charges,
+       t.amount_minor AS amount, t.currency, t.invoice_id, t.order_id, t.payment_method_id, t.mandate_type,
+       t.idempotency_key, t.status, t.payment_id, t.decline_code, t.attempts, t.not_before, t.created_at, t.updated_at
+FROM billing_records t`;
+export const RECORD_BY_ID = `${RECORD_COLUMNS} WHERE t.id = $id`;
+
+/** Subscriptions Kosh collects whose current period has ended, a chunk at a time in id order. */
+export const DUE_SUBSCRIPTIONS = `
+SELECT s.id, s.customer_id, s.school_id, s.plan_id, s.quantity, s.unit_amount_minor, s.currency, s.period_index,
+       s.current_period_start, s.current_period_end, s.status, s.tax_category, s.gst_rate_bp, s.trial_end,
+       s.billing_anchor, s.interval_unit, s.interval_count, s.cancel_at_period_end
+FROM subscriptions s
+WHERE s.collection = 'kosh' AND s.status IN ('active', 'trialing', 'pending') AND s.current_period_end <= $now
+  AND s.id > $after
+ORDER BY s.id LIMIT $limit`;
+
+/**
+ * One billing record per due subscription and period; the UNIQUE (subscription_id, period_index) makes a rerun
+ * or an overlapping run insert nothing. The ended period is billed (in arrears): unit price × quantity (0 for
+ * a trial period), the setup fee on period 0, and the pending prorations unless they would make the total
+ * negative (a net credit then waits for a later period). The method is the subscription's own, else the
+ * customer's default.
+ */
+export const INSERT_RECORDS = `
+WITH pending AS (
+  SELECT subscription_id, sum(amount_minor)::BIGINT AS total FROM subscription_charges
+  WHERE status = 'pending' AND subscription_id IN (SELECT unnest($ids)) GROUP BY subscription_id
+), defaults AS (
+  SELECT customer_id, min(id) AS id FROM payment_methods WHERE is_default AND deleted_at IS NULL GROUP BY customer_id
+), base AS (
+  SELECT s.*, CASE WHEN s.trial_end IS NOT NULL AND s.current_period_end <= s.trial_end THEN 0
+                   ELSE s.unit_amount_minor * s.quantity END AS plan_amount,
+         CASE WHEN s.period_index = 0 THEN s.setup_fee_minor ELSE 0 END AS setup_fee,
+         coalesce(p.total, 0) AS pending_total,
+         coalesce(own.id, d.id) AS method_id
+  FROM subscriptions s
+  LEFT JOIN pending p ON p.subscription_id = s.id
+  LEFT JOIN payment_methods own ON own.id = s.payment_method_id AND own.deleted_at IS NULL
+  LEFT JOIN defaults d ON d.customer_id = s.customer_id
+  WHERE s.id IN (SELECT unnest($ids)) AND s.collection = 'kosh' AND s.current_period_end <= $now
+    AND s.status IN ('active', 'trialing', 'pending')
+)
+INSERT INTO billing_records (id, subscription_id, customer_id, school_id, period_index, period_start, period_end,
+  plan_amount_minor, setup_fee_minor, charges_minor, amount_minor, currency, invoice_id, order_id, payment_method_id,
+  mandate_type, idempotency_key, status, payment_id, decline_code, attempts, not_before, claimed_by, claim_expires_at,
+  run_id, created_at, updated_at)
+SELECT 'bil_' || b.id || '_' || b.period_index, b.id, b.customer_id, b.school_id, b.period_index,
+       b.current_period_start, b.current_period_end, b.plan_amount, b.setup_fee,
+       CASE WHEN b.plan_amount + b.setup_fee + b.pending_total >= 0 THEN b.pending_total ELSE 0 END, 0, b.currency,
+       NULL, 'ord_bil_' || b.id || '_' || b.period_index, b.method_id, pm.mandate_type,
+       'bill_bil_' || b.id || '_' || b.period_index || '_0', 'pending', NULL, NULL, 0, NULL, NULL, NULL, $run_id, $now, $now
+FROM base b LEFT JOIN payment_methods pm ON pm.id = b.method_id
+ON CONFLICT DO NOTHING
+RETURNING id, subscription_id, plan_amount_minor, setup_fee_minor, charges_minor`;
+
+/** The pending prorations of the new records, now billed by them (the same rule as INSERT_RECORDS). */
+export const BILL_CHARGES = `
+UPDATE subscription_charges SET status = 'billed', billing_id = r.id
+FROM billing_records r,
+     (SELECT subscription_id, sum(amount_minor)::BIGINT AS total FROM subscription_charges
+      WHERE status = 'pending' AND subscription_id IN (SELECT unnest($subscription_ids)) GROUP BY subscription_id) t
+WHERE r.id IN (SELECT unnest($ids)) AND t.subscription_id = r.subscription_id
+  AND subscription_charges.subscription_id = r.subscription_id AND subscription_charges.status = 'pending'
+  AND r.plan_amount_minor + r.setup_fee_minor + t.total >= 0`;
+
+/** What the invoice of each new record needs: the subscription's terms, plan name and billed prorations. */
+export const INVOICE_INPUTS = `
+SELECT r.id, r.subscription_id, r.customer_id, r.school_id, r.period_start, r.period_end, r.plan_amount_minor,
+       r.setup_fee_minor, r.currency, s.quantity, s.unit_amount_minor, s.tax_category, s.gst_rate_bp, p.name AS plan_name
+FROM billing_records r JOIN subscriptions s ON s.id = r.subscription_id JOIN subscription_plans p ON p.id = s.plan_id
+WHERE r.id IN (SELECT unnest($ids))`;
+export const BILLED_CHARGES = `
+SELECT billing_id, description, amount_minor, period_start, period_end FROM subscription_charges
+WHERE billing_id IN (SELECT unnest($ids)) ORDER BY billing_id, created_at, kind, id`;
+
+export const CREATE_INVOICE_TOTALS = `
+CREATE TEMP TABLE IF NOT EXISTS billing_invoice_totals (record_id VARCHAR, invoice_id VARCHAR, amount BIGINT)`;
+export const SET_INVOICE_TOTALS = `
+UPDATE billing_records SET invoice_id = t.invoice_id, amount_minor = t.amount, updated_at = $now
+FROM billing_invoice_totals t WHERE t.record_id = billing_records.id AND billing_records.status = 'pending'`;
+/** A record with nothing to collect (a trial period without a setup fee) is skipped; its period still advances. */
+export const SKIP_ZERO = `
+UPDATE billing_records SET status = 'skipped', updated_at = $now
+WHERE id IN (SELECT unnest($ids)) AND status = 'pending' AND amount_minor <= 0`;
+
+/** Records to check against the auto-debit rules before a claim: on a mandate, or above the AFA limit. */
+export const NEEDS_DEBIT_CHECK = `
+SELECT r.id, r.subscription_id, r.customer_id, r.payment_method_id, r.mandate_type, r.amount_minor, r.currency,
+       r.period_index, c.email
+FROM billing_records r JOIN customers c ON c.id = r.customer_id
+WHERE r.subscription_id IN (SELECT unnest($ids)) AND r.status = 'pending' AND r.payment_method_id IS NOT NULL
+  AND (r.not_before IS NULL OR r.not_before <= $now)
+  AND (r.mandate_type IS NOT NULL OR r.amount_minor > $limit)`;
+export const DEFER_RECORD = `
+UPDATE billing_records SET not_before = $not_before, updated_at = $now WHERE id = $id AND status = 'pending'`;
+
+/**
+ * The claim: records of the chunk's current periods move to `charging` under this run, unless another live
+ * run holds them. A `charging` record whose claim expired was left by a run that died; it is taken again
+ * (attempts > 1), and its key is looked up at the gateway before anything is charged.
+ */
+export const CLAIM = `
+UPDATE billing_records SET status = 'charging', claimed_by = $run_id, claim_expires_at = $expires, attempts = attempts + 1,
+  updated_at = $now
+WHERE subscription_id IN (SELECT unnest($ids))
+  AND ((status = 'pending' AND (not_before IS NULL OR not_before <= $now))
+       OR (status = 'charging' AND claim_expires_at < $now))
+RETURNING id`;
+
+export const INSERT_ORDERS = `
+INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, description, gateway_order_id, notes,
+  created_at, updated_at)
+SELECT r.order_id, r.customer_id, r.school_id, r.amount_minor, r.currency, 'created',
+       'subscription ' || r.subscription_id || ' period ' || r.period_index, NULL, NULL, $now, $now
+FROM billing_records r WHERE r.id IN (SELECT unnest($ids))
+  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = r.order_id)`;
+/**
+ * The local payment row of attempt 0, written before the gateway is called; its id is the gateway key.
+ * NOT EXISTS rather than ON CONFLICT: DuckDB 1.5 takes NULLs in the UNIQUE gateway id columns as conflicting
+ * with each other under ON CONFLICT DO NOTHING and keeps one row of the batch.
+ */
+export const INSERT_PAYMENTS = `
+INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, method, amount_minor, currency, status,
+  capture_mode, created_at, updated_at)
+SELECT r.idempotency_key, r.order_id, r.customer_id, r.school_id, r.payment_method_id, pm.type, r.amount_minor,
+       r.currency, 'created', 'auto', $now, $now
+FROM billing_records r JOIN payment_methods pm ON pm.id = r.payment_method_id
+WHERE r.id IN (SELECT unnest($ids)) AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = r.idempotency_key)`;
+
+/** Everything the gateway step needs per claimed record, including what an earlier attempt left behind. */
+export const CLAIMED_ITEMS = `
+SELECT r.id, r.subscription_id, r.customer_id, r.order_id, r.idempotency_key AS payment_id, r.amount_minor,
+       r.currency, r.attempts, r.payment_method_id, pm.type AS method_type, pm.gateway_token,
+       c.email, c.phone, o.gateway_order_id, p.status AS payment_status, p.gateway_payment_id, p.fee_minor, p.tax_minor,
+       p.error_code, p.error_reason, p.error_description
+FROM billing_records r
+JOIN customers c ON c.id = r.customer_id
+JOIN orders o ON o.id = r.order_id
+LEFT JOIN payment_methods pm ON pm.id = r.payment_method_id
+LEFT JOIN payments p ON p.id = r.idempotency_key
+WHERE r.id IN (SELECT unnest($ids)) AND r.status = 'charging' AND r.claimed_by = $run_id`;
+
+export const CREATE_OUTCOMES = `
+CREATE TEMP TABLE IF NOT EXISTS billing_outcomes (record_id VARCHAR, payment_id VARCHAR, gateway_order_id VARCHAR,
+  gateway_payment_id VARCHAR, status VARCHAR, fee BIGINT, tax BIGINT, error_code VARCHAR, error_reason VARCHAR,
+  error_description VARCHAR, decline_code VARCHAR, hard BOOLEAN)`;
+export const STORE_GATEWAY_ORDERS = `
+UPDATE orders SET gateway_order_id = o.gateway_order_id, updated_at = $now
+FROM billing_outcomes o JOIN billing_records r ON r.id = o.record_id
+WHERE orders.id = r.order_id AND orders.gateway_order_id IS NULL AND o.gateway_order_id IS NOT NULL`;
+/** The gateway's answer on the local payment; one a webhook or the resolver already settled is left alone. */
+export const STORE_PAYMENTS = `
+UPDATE payments SET status = o.status, gateway_payment_id = coalesce(payments.gateway_payment_id, o.gateway_payment_id),
+  captured_minor = CASE WHEN o.status = 'captured' THEN payments.amount_minor ELSE 0 END,
+  fee_minor = CASE WHEN o.status = 'captured' THEN o.fee END, tax_minor = CASE WHEN o.status = 'captured' THEN o.tax END,
+  error_code = o.error_code, error_reason = o.error_reason, error_description = o.error_description,
+  authorized_at = CASE WHEN o.status IN ('authorized', 'captured') THEN $now END,
+  captured_at = CASE WHEN o.status = 'captured' THEN $now END,
+  failed_at = CASE WHEN o.status = 'failed' THEN $now END, updated_at = $now
+FROM billing_outcomes o
+WHERE payments.id = o.payment_id AND payments.status IN ('created', 'unknown') AND o.status <> 'created'
+  AND NOT (payments.status = 'unknown' AND o.status = 'unknown')`;
+export const STORE_ORDER_STATUS = `
+UPDATE orders SET status = CASE WHEN p.status = 'captured' THEN 'paid' ELSE 'attempted' END, updated_at = $now
+FROM billing_outcomes o JOIN billing_records r ON r.id = o.record_id JOIN payments p ON p.id = o.payment_id
+WHERE orders.id = r.order_id AND orders.status <> 'paid' AND (p.status = 'captured' OR orders.status = 'created')`;
+/** The record takes its payment's state; only the run that holds the claim may settle it. */
+export const SETTLE_CLAIMED = `
+UPDATE billing_records SET status = CASE o.status WHEN 'captured' THEN 'paid' WHEN 'failed' THEN 'failed' ELSE 'unknown' END,
+  payment_id = (SELECT p.id FROM payments p WHERE p.id = o.payment_id), decline_code = o.decline_code, claimed_by = NULL, claim_expires_at = NULL, updated_at = $now
+FROM billing_outcomes o
+WHERE billing_records.id = o.record_id AND billing_records.status = 'charging' AND billing_records.claimed_by = $run_id
+RETURNING billing_records.id`;
+
+/**
+ * The capture entry of every captured billing payment not yet posted, from the same templates the API path
+ * evaluates per payment (journal-rules.ts). (kind, ref_id) is unique: a payment a webhook already posted is
+ * skipped, so nothing is posted twice.
+ */
+export function postCapturesSql(templateValues: string): { entries: string; lines: string } {
+  const from = `FROM payments p JOIN billing_records r ON r.idempotency_key = p.id
+    WHERE r.id IN (SELECT unnest($ids)) AND p.status = 'captured'`;
+  return {
+    entries: `INSERT INTO journal_entries (id, kind, ref_type, ref_id, currency, memo, created_at)
+      SELECT 'je_capture_' || p.id, 'capture', 'payment', p.id, p.currency, 'capture ' || p.gateway_payment_id, $now ${from}
+      ON CONFLICT DO NOTHING`,
+    lines: `INSERT INTO journal_lines (entry_id, line_no, account, school_id, amount_minor, currency)
+      SELECT e.id, t.line_no, t.account, CASE WHEN t.per_school THEN p.school_id END,
+             t.k_amount * p.captured_minor + t.k_fee * coalesce(p.fee_minor, 0) + t.k_tax * coalesce(p.tax_minor, 0), p.currency
+      FROM payments p JOIN billing_records r ON r.idempotency_key = p.id
+      JOIN journal_entries e ON e.id = 'je_capture_' || p.id
+      CROSS JOIN (VALUES ${templateValues}) t(line_no, account, per_school, k_amount, k_fee, k_tax)
+      WHERE r.id IN (SELECT unnest($ids)) AND p.status = 'captured'
+        AND t.k_amount * p.captured_minor + t.k_fee * coalesce(p.fee_minor, 0) + t.k_tax * coalesce(p.tax_minor, 0) <> 0
+        AND NOT EXISTS (SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id)`,
+  };
+}
+
+/** Settled records of a set, with what their follow-up needs (invoice payment, dunning, subscription status). */
+export const SETTLED_RECORDS = `
+SELECT r.id, r.subscription_id, r.customer_id, r.amount_minor, r.currency, r.invoice_id, r.payment_id, r.status,
+       r.decline_code, p.error_reason, p.error_code, s.status AS subscription_status, i.status AS invoice_status
+FROM billing_records r JOIN subscriptions s ON s.id = r.subscription_id LEFT JOIN payments p ON p.id = r.payment_id
+LEFT JOIN invoices i ON i.id = r.invoice_id
+WHERE r.id IN (SELECT unnest($ids))`;
+
+/**
+ * The batch form of invoices' recordInvoicePayment for the case the run meets (the period's invoice is still a
+ * draft, so only its paid amount moves; "drafts keep their status"): idempotent per payment id like it. A
+ * record whose invoice was finalised meanwhile goes through recordInvoicePayment itself.
+ */
+export const INSERT_DRAFT_INVOICE_PAYMENTS = `
+INSERT INTO invoice_payments (payment_id, invoice_id, amount_minor, paid_at, created_at)
+SELECT r.payment_id, r.invoice_id, r.amount_minor, $now, $now
+FROM billing_records r JOIN invoices i ON i.id = r.invoice_id
+WHERE r.id IN (SELECT unnest($ids)) AND i.status = 'draft' AND r.payment_id IS NOT NULL AND r.amount_minor > 0
+  AND NOT EXISTS (SELECT 1 FROM invoice_payments ip WHERE ip.payment_id = r.payment_id)
+RETURNING payment_id`;
+export const APPLY_DRAFT_INVOICE_PAYMENTS = `
+UPDATE invoices SET amount_paid_minor = amount_paid_minor + ip.amount_minor, updated_at = $now
+FROM invoice_payments ip
+WHERE ip.invoice_id = invoices.id AND ip.payment_id IN (SELECT unnest($payment_ids)) AND invoices.status = 'draft'`;
+
+/**
+ * Subscription status moves of a chunk, with their events, set-wise: `to` for every listed subscription that
+ * is in one of `from`. The event numbers follow event_seq.
+ */
+export const MOVE_STATUS = `
+UPDATE subscriptions SET status = $to, event_seq = event_seq + 1, updated_at = $now
+WHERE id IN (SELECT unnest($ids)) AND status IN (SELECT unnest($from))
+RETURNING id, event_seq`;
+export const INSERT_STATUS_EVENTS = `
+INSERT INTO subscription_events (id, subscription_id, seq, type, from_status, to_status, source, data, created_at)
+SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id, s.event_seq, 'status_changed', m.from_status, $to,
+       'system', json_object('reason', $reason), $now
+FROM subscriptions s JOIN (SELECT unnest($ids) AS id, unnest($from_statuses) AS from_status) m ON m.id = s.id`;
+
+/** Subscriptions of the chunk whose current period's record is settled: their period may advance. */
+export const READY_TO_ADVANCE = `
+SELECT s.id, s.status, s.period_index, s.billing_anchor, s.interval_unit, s.interval_count, s.current_period_end,
+       s.cancel_at_period_end, r.id AS record_id
+FROM subscriptions s JOIN billing_records r ON r.subscription_id = s.id AND r.period_index = s.period_index
+WHERE s.id IN (SELECT unnest($ids)) AND s.collection = 'kosh' AND s.status IN ('active', 'trialing', 'pending')
+  AND s.current_period_end <= $now AND r.status IN ('paid', 'failed', 'unknown', 'skipped')`;
+export const CREATE_ADVANCE = `
+CREATE TEMP TABLE IF NOT EXISTS billing_advance (id VARCHAR, from_index INTEGER, from_status VARCHAR, to_status VARCHAR,
+  next_start TIMESTAMP, next_end TIMESTAMP, record_id VARCHAR)`;
+/** cancel_at_period_end: the billed period was the last; the subscription ends at its end instead of renewing. */
+export const CANCEL_AT_END = `
+UPDATE subscriptions SET status = 'cancelled', cancelled_at = $now, ended_at = current_period_end,
+  cancel_at_period_end = false, event_seq = event_seq + 1, updated_at = $now
+FROM billing_advance a
+WHERE subscriptions.id = a.id AND a.to_status = 'cancelled' AND subscriptions.period_index = a.from_index
+  AND subscriptions.status = a.from_status
+RETURNING subscriptions.id`;
+/** The next period (computed from the anchor in Asia/Kolkata days); guarded on the period it was read in. */
+export const ADVANCE = `
+UPDATE subscriptions SET period_index = a.from_index + 1, current_period_start = a.next_start,
+  current_period_end = a.next_end, status = a.to_status,
+  event_seq = event_seq + CASE WHEN a.to_status <> a.from_status THEN 2 ELSE 1 END, updated_at = $now
+FROM billing_advance a
+WHERE subscriptions.id = a.id AND a.to_status <> 'cancelled' AND subscriptions.period_index = a.from_index
+  AND subscriptions.status = a.from_status
+RETURNING subscriptions.id`;
+export const INSERT_ADVANCE_EVENTS = `
+INSERT INTO subscription_events (id, subscription_id, seq, type, from_status, to_status, source, data, created_at)
+SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id,
+       s.event_seq - CASE WHEN a.to_status <> a.from_status AND a.to_status <> 'cancelled' THEN 1 ELSE 0 END,
+       CASE WHEN a.to_status = 'cancelled' THEN 'status_changed' ELSE 'period_changed' END,
+       CASE WHEN a.to_status = 'cancelled' THEN a.from_status END,
+       CASE WHEN a.to_status = 'cancelled' THEN 'cancelled' END, 'system',
+       json_object('period_index', s.period_index, 'start', s.current_period_start, 'end', s.current_period_end,
+                   'billing_record_id', a.record_id), $now
+FROM subscriptions s JOIN billing_advance a ON a.id = s.id
+WHERE s.id IN (SELECT unnest($ids))
+UNION ALL
+SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id, s.event_seq, 'status_changed', a.from_status,
+       a.to_status, 'system', json_object('reason', 'trial_ended'), $now
+FROM subscriptions s JOIN billing_advance a ON a.id = s.id
+WHERE s.id IN (SELECT unnest($ids)) AND a.to_status <> a.from_status AND a.to_status <> 'cancelled'`;
+
+/** Records the resolver has since settled: their payment is captured or failed while the record says unknown. */
+export const RESOLVED_UNKNOWN = `
+UPDATE billing_records SET status = CASE p.status WHEN 'captured' THEN 'paid' ELSE 'failed' END,
+  decline_code = CASE WHEN p.status = 'failed' THEN coalesce(p.error_reason, p.error_code) END, updated_at = $now
+FROM payments p
+WHERE p.id = billing_records.payment_id AND billing_records.status = 'unknown' AND p.status IN ('captured', 'failed')
+RETURNING billing_records.id`;
+
+/** Mandate subscriptions whose period ends soon and whose pre-debit notice is not yet out. */
+export const UPCOMING_MANDATE_DEBITS = `
+SELECT s.id, s.customer_id, s.period_index, s.current_period_end, s.currency, s.trial_end, s.unit_amount_minor,
+       s.quantity, s.setup_fee_minor, s.gst_rate_bp, pm.id AS payment_method_id, pm.mandate_type, c.email,
+       coalesce((SELECT sum(ch.amount_minor) FROM subscription_charges ch
+                 WHERE ch.subscription_id = s.id AND ch.status = 'pending'), 0)::BIGINT AS pending_total
+FROM subscriptions s
+JOIN payment_methods pm ON pm.id = coalesce(
+  (SELECT own.id FROM payment_methods own WHERE own.id = s.payment_method_id AND own.deleted_at IS NULL),
+  (SELECT min(d.id) FROM payment_methods d WHERE d.customer_id = s.customer_id AND d.is_default AND d.deleted_at IS NULL))
+JOIN customers c ON c.id = s.customer_id
+WHERE s.collection = 'kosh' AND s.status IN ('active', 'trialing', 'pending') AND pm.mandate_type IS NOT NULL
+  AND s.current_period_end <= $horizon
+  AND NOT EXISTS (SELECT 1 FROM pre_debit_notifications n WHERE n.source_type = 'subscription_period'
+                  AND n.source_id = s.id || ':' || s.period_index AND n.payment_method_id = pm.id)`;

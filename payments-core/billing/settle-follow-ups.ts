@@ -1,0 +1,119 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Sql } from '../../platform/db.js';
+import { openDunningCase } from '../dunning/open-dunning-case.js';
+import { recordInvoicePayment } from '../invoices/record-invoice-payment.js';
+import { classifyDecline } from '../retries/declines.js';
+import type { SubscriptionStatus } from '../subscriptions/types.js';
+import {
+  APPLY_DRAFT_INVOICE_PAYMENTS,
+  INSERT_DRAFT_INVOICE_PAYMENTS,
+  INSERT_STATUS_EVENTS,
+  MOVE_STATUS,
+  SETTLED_RECORDS,
+} from './repository.js';
+
+interface Settled {
+  id: string;
+  subscription_id: string;
+  customer_id: string;
+  amount_minor: number;
+  currency: string;
+  invoice_id: string | null;
+  payment_id: string | null;
+  status: string;
+  decline_code: string | null;
+  error_reason: string | null;
+  error_code: string | null;
+  subscription_status: SubscriptionStatus;
+  invoice_status: string | null;
+}
+
+/**
+ * Moves subscriptions of `rows` that are in one of `from` to `to`, recording one status_changed event each,
+ * set-wise (two statements for the whole set).
+ */
+export async function moveSubscriptions(
+  tx: Sql,
+  rows: readonly { subscription_id: string; subscription_status: SubscriptionStatus }[],
+  from: readonly SubscriptionStatus[],
+  to: SubscriptionStatus,
+  reason: string,
+  now: Date,
+): Promise<number> {
+  const moving = rows.filter((r) => from.includes(r.subscription_status));
+  if (moving.length === 0) return 0;
+  const moved = await tx.all<{ id: string }>(MOVE_STATUS, {
+    ids: moving.map((r) => r.subscription_id),
+    from: [...from],
+    to,
+    now,
+  });
+  const movedIds = new Set(moved.map((m) => m.id));
+  const done = moving.filter((r) => movedIds.has(r.subscription_id));
+  if (done.length > 0) {
+    await tx.run(INSERT_STATUS_EVENTS, {
+      ids: done.map((r) => r.subscription_id),
+      from_statuses: done.map((r) => r.subscription_status),
+      to,
+      reason,
+      now,
+    });
+  }
+  return done.length;
+}
+
+/**
+ * What follows a settled charge, inside the caller's transaction: a paid record's payment is recorded on its
+ * invoice and a `pending` subscription is active again; a failed one makes the subscription `pending` and
+ * opens its dunning case (idempotent per billing record). An unknown one waits for the resolver.
+ */
+export async function settleFollowUps(
+  tx: Sql,
+  recordIds: readonly string[],
+  clock: Clock,
+): Promise<{ paid: number; failed: number; unknown: number }> {
+  if (recordIds.length === 0) return { paid: 0, failed: 0, unknown: 0 };
+  const rows = await tx.all<Settled>(SETTLED_RECORDS, { ids: [...recordIds] });
+  const now = clock.now();
+  const paid = rows.filter((r) => r.status === 'paid');
+  const failed = rows.filter((r) => r.status === 'failed');
+  const drafts = paid.filter((r) => r.invoice_status === 'draft');
+  if (drafts.length > 0) {
+    const inserted = await tx.all<{ payment_id: string }>(INSERT_DRAFT_INVOICE_PAYMENTS, {
+      ids: drafts.map((r) => r.id),
+      now,
+    });
+    if (inserted.length > 0) {
+      await tx.run(APPLY_DRAFT_INVOICE_PAYMENTS, { payment_ids: inserted.map((r) => r.payment_id), now });
+    }
+  }
+  for (const r of paid) {
+    if (r.invoice_status !== 'draft' && r.invoice_id !== null && r.payment_id !== null) {
+      await recordInvoicePayment(
+        tx,
+        { invoiceId: r.invoice_id, paymentId: r.payment_id, amountMinor: r.amount_minor, paidAt: now },
+        clock,
+      );
+    }
+  }
+  await moveSubscriptions(tx, paid, ['pending'], 'active', 'renewal_paid', now);
+  await moveSubscriptions(tx, failed, ['active', 'trialing'], 'pending', 'renewal_failed', now);
+  for (const r of failed) {
+    const declineCode = r.decline_code ?? r.error_reason ?? r.error_code ?? 'payment_failed';
+    await openDunningCase(
+      tx,
+      {
+        subscriptionId: r.subscription_id,
+        billingRecordId: r.id,
+        customerId: r.customer_id,
+        amountMinor: r.amount_minor,
+        currency: r.currency,
+        declineCode,
+        hard: classifyDecline(r.error_reason ?? declineCode, r.error_code) === 'hard',
+        failedAt: now,
+      },
+      clock,
+    );
+  }
+  return { paid: paid.length, failed: failed.length, unknown: rows.filter((r) => r.status === 'unknown').length };
+}

@@ -1,0 +1,65 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
+import { AppError } from '../../platform/errors.js';
+import type { Log } from '../../platform/log.js';
+import { cancelSubscription } from '../subscriptions/cancel-subscription.js';
+import { SUBSCRIPTION_BY_ID } from '../subscriptions/repository.js';
+import { transition } from '../subscriptions/transitions.js';
+import type { Subscription } from '../subscriptions/types.js';
+import { EXHAUST_CASE, MARK_RECORD_UNCOLLECTIBLE, SKIP_OPEN_STEPS } from './repository.js';
+import { sendDunningEmail } from './send-dunning-email.js';
+import { emailContext, loadStepContext } from './step-context.js';
+import type { DunningPolicy } from './types.js';
+
+/**
+ * The end of a kosh case that ran out of steps without a recovery: the policy's final action, then the case is
+ * `exhausted` with the action named. `cancel` goes through the subscriptions module's own cancel use case
+ * (its own transaction, a no-op on a cancelled subscription, so a rerun after a crash in between is safe).
+ * `mark_unpaid` = the subscription moves to `halted` (Razorpay's word for "retries exhausted": no renewals
+ * are billed, it stays visible and can be reactivated) and the billing record from `failed` to `uncollectible`,
+ * in one transaction with the case.
+ */
+export async function takeFinalAction(
+  deps: { db: Db; clock: Clock; log: Log },
+  caseId: string,
+  policy: DunningPolicy,
+): Promise<boolean> {
+  const at = deps.clock.now();
+  if (policy.finalAction === 'cancel') {
+    const ctx = await loadStepContext(deps.db, caseId);
+    if (ctx === undefined || ctx.status !== 'open') return false;
+    try {
+      await cancelSubscription(deps, ctx.subscription_id);
+    } catch (err) {
+      // A subscription already ended (completed, expired) cannot be cancelled: the case still ends.
+      if (!(err instanceof AppError) || (err.kind !== 'conflict' && err.kind !== 'not_found')) throw err;
+      deps.log.warn({ case: caseId, err: err.message }, 'dunning: final cancel refused');
+    }
+  }
+  return deps.db.transaction(async (tx) => {
+    const ctx = await loadStepContext(tx, caseId);
+    if (ctx === undefined || ctx.status !== 'open') return false;
+    if (policy.finalAction === 'mark_unpaid') {
+      const sub = await tx.one<Subscription>(SUBSCRIPTION_BY_ID, { id: ctx.subscription_id });
+      if (sub !== undefined) {
+        await transition(tx, sub, 'halted', { source: 'system', strict: false, at, data: { dunning_case: caseId } });
+      }
+      if (ctx.billing_record_id !== null) await tx.run(MARK_RECORD_UNCOLLECTIBLE, { id: ctx.billing_record_id, at });
+    }
+    const changed = await tx.run(EXHAUST_CASE, {
+      id: caseId,
+      final_action: policy.finalAction,
+      reason: `no recovery after the last step: ${policy.finalAction}`,
+      at,
+    });
+    if (changed === 0) return false;
+    await tx.run(SKIP_OPEN_STEPS, { case_id: caseId, at });
+    await sendDunningEmail(
+      tx,
+      policy.finalAction === 'cancel' ? 'cancelled' : 'marked_unpaid',
+      emailContext(ctx, 'closed', null),
+      { clock: deps.clock, publicUrl: null },
+    );
+    return true;
+  });
+}

@@ -1,0 +1,46 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
+import { conflict, notFound } from '../../platform/errors.js';
+import type { Log } from '../../platform/log.js';
+import type { ObjectStore } from '../../platform/objects.js';
+import { finalizeDrafts } from './finalize-drafts.js';
+import { getInvoice } from './find-invoices.js';
+import { publishInvoice } from './publish-invoice.js';
+import type { Invoice } from './types.js';
+
+export interface InvoiceDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  /** Where PDFs go; without one, finalisation still numbers the document and the PDF is rendered on first request. */
+  readonly objects?: ObjectStore | undefined;
+  readonly log?: Log | undefined;
+  readonly settings?: { readonly dueDays?: number; readonly finalizeDelayMinutes?: number } | undefined;
+}
+
+/** Finalises one draft: number assigned in the same transaction as the status change, then PDF and email. */
+export async function finalizeInvoice(deps: InvoiceDeps, id: string): Promise<Invoice> {
+  const current = await deps.db.one<{ status: string }>('SELECT status FROM invoices WHERE id = $id', { id });
+  if (current === undefined) throw notFound('invoice', id);
+  if (current.status !== 'draft') {
+    throw conflict('invoice_not_draft', `invoice ${id} is ${current.status}: only a draft can be finalised`);
+  }
+  const at = deps.clock.now();
+  const done = await deps.db.transaction((tx) =>
+    finalizeDrafts(tx, [id], at, deps.settings?.dueDays === undefined ? {} : { dueDays: deps.settings.dueDays }),
+  );
+  if (done.length === 0) throw conflict('invoice_not_draft', `invoice ${id} was finalised or voided meanwhile`);
+  await publishQuietly(deps, id);
+  return getInvoice(deps.db, id);
+}
+
+/** Stores the PDF and queues the email; a failure here is logged and retried by the hourly job, never undone. */
+export async function publishQuietly(deps: InvoiceDeps, id: string): Promise<boolean> {
+  if (deps.objects === undefined) return false;
+  try {
+    await publishInvoice({ db: deps.db, objects: deps.objects, clock: deps.clock }, id);
+    return true;
+  } catch (err) {
+    deps.log?.error({ err, invoice_id: id }, 'invoice PDF or email failed; the finalize-invoices job retries it');
+    return false;
+  }
+}

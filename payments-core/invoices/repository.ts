@@ -1,0 +1,121 @@
+/** SQL of the invoices domain. Bulk statements take one JSON parameter of rows, unnested set-wise. */
+
+export const INVOICE_ROW_SCHEMA = JSON.stringify([
+  {
+    id: 'VARCHAR',
+    kind: 'VARCHAR',
+    document_type: 'VARCHAR',
+    source: 'VARCHAR',
+    source_ref: 'VARCHAR',
+    customer_id: 'VARCHAR',
+    school_id: 'VARCHAR',
+    subscription_id: 'VARCHAR',
+    original_invoice_id: 'VARCHAR',
+    currency: 'VARCHAR',
+    supply_type: 'VARCHAR',
+    supplier_state_code: 'VARCHAR',
+    place_of_supply: 'VARCHAR',
+    customer_gstin: 'VARCHAR',
+    taxable: 'BIGINT',
+    exempt: 'BIGINT',
+    cgst: 'BIGINT',
+    sgst: 'BIGINT',
+    igst: 'BIGINT',
+    round_off: 'BIGINT',
+    total: 'BIGINT',
+    auto_finalize: 'BOOLEAN',
+    memo: 'VARCHAR',
+    reason: 'VARCHAR',
+    template_id: 'VARCHAR',
+    due_ms: 'BIGINT',
+  },
+]);
+
+export const INSERT_INVOICES = `
+INSERT INTO invoices (id, kind, document_type, status, source, source_ref, customer_id, school_id, subscription_id,
+  original_invoice_id, currency, supply_type, supplier_state_code, place_of_supply, customer_gstin, taxable_minor,
+  exempt_minor, cgst_minor, sgst_minor, igst_minor, round_off_minor, total_minor, amount_paid_minor,
+  amount_credited_minor, auto_finalize, memo, reason, template_id, due_at, created_at, updated_at)
+SELECT r.id, r.kind, r.document_type, 'draft', r.source, r.source_ref, r.customer_id, r.school_id, r.subscription_id,
+  r.original_invoice_id, r.currency, r.supply_type, r.supplier_state_code, r.place_of_supply, r.customer_gstin, r.taxable,
+  r.exempt, r.cgst, r.sgst, r.igst, r.round_off, r.total, 0, 0, r.auto_finalize, r.memo, r.reason, r.template_id,
+  CASE WHEN r.due_ms IS NULL THEN NULL ELSE epoch_ms(r.due_ms) END, $at, $at
+FROM (SELECT unnest(from_json($rows, '${INVOICE_ROW_SCHEMA}')) AS r)`;
+
+export const LINE_ROW_SCHEMA = JSON.stringify([
+  {
+    invoice_id: 'VARCHAR',
+    line_no: 'INTEGER',
+    description: 'VARCHAR',
+    quantity: 'DOUBLE',
+    unit_amount: 'BIGINT',
+    amount: 'BIGINT',
+    tax_category: 'VARCHAR',
+    gst_rate_bp: 'INTEGER',
+    hsn_sac: 'VARCHAR',
+    cgst: 'BIGINT',
+    sgst: 'BIGINT',
+    igst: 'BIGINT',
+    start_ms: 'BIGINT',
+    end_ms: 'BIGINT',
+  },
+]);
+
+export const INSERT_LINES = `
+INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_amount_minor, amount_minor, tax_category,
+  gst_rate_bp, hsn_sac, cgst_minor, sgst_minor, igst_minor, period_start, period_end)
+SELECT r.invoice_id, r.line_no, r.description, r.quantity, r.unit_amount, r.amount, r.tax_category, r.gst_rate_bp,
+  r.hsn_sac, r.cgst, r.sgst, r.igst, CASE WHEN r.start_ms IS NULL THEN NULL ELSE epoch_ms(r.start_ms) END,
+  CASE WHEN r.end_ms IS NULL THEN NULL ELSE epoch_ms(r.end_ms) END
+FROM (SELECT unnest(from_json($rows, '${LINE_ROW_SCHEMA}')) AS r)`;
+
+/** Existing invoices for (source, source_ref) pairs: the idempotency lookup of draft creation. */
+export const INVOICES_BY_SOURCE = `
+SELECT i.id, i.source, i.source_ref, i.total_minor
+FROM invoices i
+JOIN (SELECT unnest(from_json($keys, '[{"s":"VARCHAR","r":"VARCHAR"}]'), recursive := true)) k
+  ON i.source = k.s AND i.source_ref = k.r`;
+
+/** The customers' states (ISO codes) for the place of supply, and the supplier's GST state code. */
+export const CUSTOMER_STATES = `
+SELECT c.id, c.state_code FROM customers c WHERE c.id IN (SELECT unnest(from_json($ids, '["VARCHAR"]')))`;
+export const SUPPLIER = `SELECT gstin, legal_name, address, state_code, email FROM invoice_supplier WHERE id = 1`;
+
+export const INVOICE_COLUMNS = `
+SELECT t.kind AS object, t.id, t.number, t.document_type, t.status, t.source, t.source_ref, t.customer_id, t.school_id,
+  t.subscription_id, t.original_invoice_id, t.currency, t.supply_type, t.supplier_state_code, t.place_of_supply,
+  t.customer_gstin, t.taxable_minor AS taxable, t.exempt_minor AS exempt, t.cgst_minor AS cgst, t.sgst_minor AS sgst,
+  t.igst_minor AS igst, t.round_off_minor AS round_off, t.total_minor AS total, t.amount_paid_minor AS amount_paid,
+  t.amount_credited_minor AS amount_credited,
+  greatest(t.total_minor - t.amount_paid_minor - t.amount_credited_minor, 0) AS amount_due, t.auto_finalize, t.memo,
+  t.reason, t.template_id, t.template_version, t.due_at, t.finalized_at, t.paid_at, t.voided_at, t.uncollectible_at,
+  t.created_at, t.updated_at
+FROM invoices t`;
+export const INVOICE_BY_ID = `${INVOICE_COLUMNS} WHERE t.id = $id`;
+export const LINES_OF = `
+SELECT line_no, description, quantity, unit_amount_minor AS unit_amount, amount_minor AS amount, tax_category,
+  gst_rate_bp, hsn_sac, cgst_minor AS cgst, sgst_minor AS sgst, igst_minor AS igst, period_start, period_end
+FROM invoice_lines WHERE invoice_id = $id ORDER BY line_no`;
+
+export const INSERT_PAYMENT = `
+INSERT INTO invoice_payments (payment_id, invoice_id, amount_minor, paid_at, created_at)
+VALUES ($payment_id, $invoice_id, $amount, $paid_at, $at) ON CONFLICT DO NOTHING`;
+
+/**
+ * Adds a payment to the invoice's paid amount; a finalised invoice moves to paid or partially_paid (an
+ * uncollectible one too: late money still counts). Drafts keep their status; finalisation applies it.
+ */
+export const APPLY_PAYMENT = `
+UPDATE invoices SET
+  amount_paid_minor = amount_paid_minor + $amount,
+  status = CASE
+    WHEN status IN ('finalized', 'partially_paid', 'uncollectible', 'paid') THEN
+      CASE WHEN amount_paid_minor + $amount + amount_credited_minor >= total_minor THEN 'paid'
+           WHEN amount_paid_minor + $amount > 0 THEN 'partially_paid' ELSE status END
+    ELSE status END,
+  paid_at = CASE
+    WHEN status IN ('finalized', 'partially_paid', 'uncollectible', 'paid')
+      AND amount_paid_minor + $amount + amount_credited_minor >= total_minor THEN coalesce(paid_at, $paid_at)
+    ELSE paid_at END,
+  updated_at = $at
+WHERE id = $invoice_id`;

@@ -1,0 +1,83 @@
+import type { AlertRuleName, AlertSettings, AlertSeverity } from './types.js';
+
+/**
+ * The product's alert thresholds. A rule fires when its value is strictly above a threshold: critical above
+ * `critical`, else warning above `warning`. Below the minimum sample size a rule is not judged (one failure
+ * out of two payments is not an incident), which counts as clear.
+ */
+export interface AlertRule {
+  readonly name: AlertRuleName;
+  readonly title: string;
+  readonly unit: 'ratio' | 'seconds';
+  readonly warning: number;
+  readonly critical: number;
+  readonly minSamples: (settings: AlertSettings) => number;
+  readonly sampleNoun: string;
+}
+
+export const ALERT_RULES: readonly AlertRule[] = [
+  {
+    name: 'payment_failure_rate',
+    title: 'Payment failure rate',
+    unit: 'ratio',
+    warning: 0.005,
+    critical: 0.01,
+    minSamples: (s) => s.minPayments,
+    sampleNoun: 'payments',
+  },
+  {
+    name: 'api_latency_p95',
+    title: 'API p95 latency',
+    unit: 'seconds',
+    warning: 2,
+    critical: 5,
+    minSamples: (s) => s.minRequests,
+    sampleNoun: 'requests',
+  },
+  {
+    name: 'api_error_rate',
+    title: 'API error rate (5xx)',
+    unit: 'ratio',
+    warning: 0.001,
+    critical: 0.005,
+    minSamples: (s) => s.minRequests,
+    sampleNoun: 'requests',
+  },
+];
+
+/** What a rule measured over the window: the value (null without samples) and how many samples it rests on. */
+export interface Measurement {
+  readonly value: number | null;
+  readonly samples: number;
+  /** e.g. "3 of 120 payments failed". */
+  readonly detail: string;
+}
+
+export interface Verdict {
+  readonly rule: AlertRule;
+  readonly measurement: Measurement;
+  /** Null: clear, or not enough samples to judge. */
+  readonly severity: AlertSeverity | null;
+  readonly threshold: number | null;
+  readonly judged: boolean;
+}
+
+export function judge(rule: AlertRule, m: Measurement, settings: AlertSettings): Verdict {
+  const judged = m.value !== null && m.samples >= rule.minSamples(settings);
+  if (!judged || m.value === null) return { rule, measurement: m, severity: null, threshold: null, judged };
+  if (m.value > rule.critical) return { rule, measurement: m, severity: 'critical', threshold: rule.critical, judged };
+  if (m.value > rule.warning) return { rule, measurement: m, severity: 'warning', threshold: rule.warning, judged };
+  return { rule, measurement: m, severity: null, threshold: null, judged };
+}
+
+export function formatValue(rule: AlertRule, value: number): string {
+  return rule.unit === 'ratio' ? `${(value * 100).toFixed(2)} %` : `${value.toFixed(2)} s`;
+}
+
+export function describeVerdict(v: Verdict, windowMs: number): string {
+  const minutes = Math.round(windowMs / 60_000);
+  const value = v.measurement.value === null ? 'no data' : formatValue(v.rule, v.measurement.value);
+  const over =
+    v.severity === null || v.threshold === null ? '' : ` > ${formatValue(v.rule, v.threshold)} (${v.severity})`;
+  return `${v.rule.title} ${value}${over} over the last ${minutes} min: ${v.measurement.detail}`;
+}

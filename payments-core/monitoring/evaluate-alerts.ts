@@ -1,0 +1,152 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
+import { newId } from '../../platform/ids.js';
+import type { JobSummary } from '../../platform/job.js';
+import type { Log } from '../../platform/log.js';
+import type { RequestLog } from '../../platform/metrics.js';
+import { ALERT_RULES, describeVerdict, judge, type Measurement, type Verdict } from './alert-rules.js';
+import { type AlertNotice, notifyAlert } from './notify-alert.js';
+import {
+  INSERT_ALERT,
+  INSERT_ALERT_EVENT,
+  OPEN_ALERTS,
+  PAYMENT_OUTCOMES_IN_WINDOW,
+  RESOLVE_ALERT,
+  UPDATE_OPEN_ALERT,
+} from './repository.js';
+import { type Alert, type AlertRuleName, type AlertSettings, DEFAULT_ALERT_SETTINGS } from './types.js';
+
+type Deps = {
+  db: Db;
+  clock: Clock;
+  log: Log;
+  /** This process's API request log (serving/plugins/metrics.ts); without one the API rules have no samples. */
+  metrics?: { readonly requests: RequestLog } | undefined;
+  alerting?: AlertSettings | undefined;
+};
+
+/** Measures every rule over the window ending at `now`. */
+export async function measureAlertRules(deps: Deps, now: Date, settings: AlertSettings): Promise<Verdict[]> {
+  const since = new Date(now.getTime() - settings.windowMs);
+  const payments = await deps.db.one<{ finished: number; failed: number }>(PAYMENT_OUTCOMES_IN_WINDOW, {
+    since,
+    until: now,
+  });
+  const finished = payments?.finished ?? 0;
+  const failed = payments?.failed ?? 0;
+  const api = deps.metrics?.requests.window(since.getTime(), now.getTime()) ?? {
+    requests: 0,
+    errors5xx: 0,
+    p95Seconds: null,
+  };
+  const measured: Record<AlertRuleName, Measurement> = {
+    payment_failure_rate: {
+      value: finished === 0 ? null : failed / finished,
+      samples: finished,
+      detail: `${failed} of ${finished} payments failed`,
+    },
+    api_latency_p95: {
+      value: api.p95Seconds,
+      samples: api.requests,
+      detail: `p95 of ${api.requests} requests`,
+    },
+    api_error_rate: {
+      value: api.requests === 0 ? null : api.errors5xx / api.requests,
+      samples: api.requests,
+      detail: `${api.errors5xx} of ${api.requests} requests answered 5xx`,
+    },
+  };
+  return ALERT_RULES.map((rule) => judge(rule, measured[rule.name], settings));
+}
+
+/**
+ * The `evaluate-alerts` job (every minute): judges each rule over the sliding window, then in one transaction
+ * opens an alert for a rule that crossed a threshold and has none open, escalates or de-escalates the open
+ * one, or resolves it when the rule is clear (or has too few samples to judge). Changes are posted to the
+ * alert webhook after the commit; a failed post is logged, never fatal.
+ */
+export async function evaluateAlerts(deps: Deps, ctx: { now: Date }): Promise<JobSummary> {
+  const settings = deps.alerting ?? DEFAULT_ALERT_SETTINGS;
+  const verdicts = await measureAlertRules(deps, ctx.now, settings);
+  const at = ctx.now;
+  const counts = { opened: 0, escalated: 0, deescalated: 0, resolved: 0 };
+  const notices = await deps.db.transaction(async (tx) => {
+    const open = await tx.all<Alert>(OPEN_ALERTS);
+    const out: AlertNotice[] = [];
+    for (const v of verdicts) {
+      const current = open.find((a) => a.rule === v.rule.name);
+      const summary = describeVerdict(v, settings.windowMs);
+      const value = v.measurement.value;
+      if (v.severity === null || v.threshold === null || value === null) {
+        if (current === undefined) continue;
+        await tx.run(RESOLVE_ALERT, { id: current.id, at });
+        await tx.run(INSERT_ALERT_EVENT, {
+          alert_id: current.id,
+          kind: 'resolved',
+          severity: current.severity,
+          value,
+          samples: v.measurement.samples,
+          at,
+        });
+        counts.resolved++;
+        out.push({ kind: 'resolved', alertId: current.id, rule: v.rule.name, severity: current.severity, summary, at });
+        continue;
+      }
+      const row = {
+        severity: v.severity,
+        value,
+        threshold: v.threshold,
+        samples: v.measurement.samples,
+        summary,
+        at,
+      };
+      if (current === undefined) {
+        const id = newId('alrt');
+        await tx.run(INSERT_ALERT, {
+          id,
+          rule: v.rule.name,
+          window_seconds: Math.round(settings.windowMs / 1000),
+          ...row,
+        });
+        await tx.run(INSERT_ALERT_EVENT, {
+          alert_id: id,
+          kind: 'opened',
+          severity: v.severity,
+          value,
+          samples: row.samples,
+          at,
+        });
+        counts.opened++;
+        out.push({ kind: 'opened', alertId: id, rule: v.rule.name, severity: v.severity, summary, at });
+        continue;
+      }
+      await tx.run(UPDATE_OPEN_ALERT, { id: current.id, ...row });
+      if (current.severity === v.severity) continue;
+      const kind = v.severity === 'critical' ? 'escalated' : 'deescalated';
+      await tx.run(INSERT_ALERT_EVENT, {
+        alert_id: current.id,
+        kind,
+        severity: v.severity,
+        value,
+        samples: row.samples,
+        at,
+      });
+      counts[kind]++;
+      // Escalation is news to whoever is on call; de-escalation waits for the resolve.
+      if (kind === 'escalated') {
+        out.push({ kind, alertId: current.id, rule: v.rule.name, severity: v.severity, summary, at });
+      }
+    }
+    return out;
+  });
+  for (const n of notices) {
+    const log = n.kind === 'resolved' ? deps.log.info.bind(deps.log) : deps.log.warn.bind(deps.log);
+    log({ alert_id: n.alertId, rule: n.rule, severity: n.severity, change: n.kind }, `alert ${n.kind}: ${n.summary}`);
+  }
+  let posted = 0;
+  if (settings.webhookUrl !== null) {
+    for (const n of notices) if (await notifyAlert(deps, settings.webhookUrl, n)) posted++;
+  }
+  const openNow = await deps.db.all<{ id: string }>(OPEN_ALERTS);
+  return { ...counts, open: openNow.length, posted };
+}

@@ -1,0 +1,64 @@
+// SQL of monitoring: state gauges read at scrape time, the payment failure rate of a window, and alerts.
+
+/** Items the retry queue still has to work on, by state (terminal states are not queue depth). */
+export const RETRY_QUEUE_DEPTH = `
+SELECT state, count(*)::BIGINT AS n FROM retry_items
+WHERE state IN ('scheduled', 'processing', 'requires_authentication')
+GROUP BY state`;
+
+/** Webhook events stored but not applied yet: how many, and when the oldest arrived. */
+export const UNPROCESSED_WEBHOOKS = `
+SELECT count(*)::BIGINT AS n, min(received_at) AS oldest FROM webhook_events WHERE status = 'received'`;
+
+/** Whether a table exists (dunning_cases came with migration 009, written beside this code: guarded). */
+export const TABLE_EXISTS = `
+SELECT count(*)::BIGINT AS n FROM duckdb_tables() WHERE table_name = $name AND schema_name = 'main'`;
+
+/** Dunning cases still chasing a payment (status `open`; then recovered | exhausted | cancelled, 009_dunning.sql). */
+export const OPEN_DUNNING_CASES = `SELECT count(*)::BIGINT AS n FROM dunning_cases WHERE status = 'open'`;
+
+/**
+ * Payments created in the window whose outcome is known: failed by a decline, or authorised / captured.
+ * A payment blocked by the fraud screen is the screen working, not the payment system failing: not counted.
+ */
+export const PAYMENT_OUTCOMES_IN_WINDOW = `
+SELECT count(*)::BIGINT AS finished,
+       count(*) FILTER (WHERE status = 'failed')::BIGINT AS failed
+FROM payments
+WHERE created_at > $since AND created_at <= $until
+  AND status IN ('authorized', 'captured', 'failed')
+  AND coalesce(error_code, '') <> 'payment_blocked_by_risk'`;
+
+const ALERT_COLUMNS = `
+SELECT 'alert' AS object, t.id, t.rule, t.status, t.severity, t.peak_severity, t.value, t.threshold, t.samples,
+       t.window_seconds, t.summary, t.opened_at, t.updated_at, t.resolved_at
+FROM alerts t`;
+
+/** For listPage: `{where}` is the caller's constant filter. */
+export const ALERT_PAGE = `${ALERT_COLUMNS} {where}`;
+export const OPEN_ALERTS = `${ALERT_COLUMNS} WHERE t.status = 'open'`;
+export const ALERT_BY_ID = `${ALERT_COLUMNS} WHERE t.id = $id`;
+export const EVENTS_OF_ALERT = `
+SELECT seq, kind, severity, value, samples, occurred_at AS "at" FROM alert_events WHERE alert_id = $id ORDER BY seq`;
+
+export const INSERT_ALERT = `
+INSERT INTO alerts (id, rule, open_rule, status, severity, peak_severity, value, threshold, samples, window_seconds,
+                    summary, opened_at, updated_at, resolved_at)
+VALUES ($id, $rule, $rule, 'open', $severity, $severity, $value, $threshold, $samples, $window_seconds,
+        $summary, $at, $at, NULL)`;
+
+/** Escalation raises peak_severity; de-escalation leaves it. */
+export const UPDATE_OPEN_ALERT = `
+UPDATE alerts SET severity = $severity,
+       peak_severity = CASE WHEN $severity = 'critical' THEN 'critical' ELSE peak_severity END,
+       value = $value, threshold = $threshold, samples = $samples, summary = $summary, updated_at = $at
+WHERE id = $id AND status = 'open'`;
+
+export const RESOLVE_ALERT = `
+UPDATE alerts SET status = 'resolved', open_rule = NULL, resolved_at = $at, updated_at = $at
+WHERE id = $id AND status = 'open'`;
+
+export const INSERT_ALERT_EVENT = `
+INSERT INTO alert_events (alert_id, seq, kind, severity, value, samples, occurred_at)
+SELECT $alert_id, coalesce(max(seq), 0) + 1, $kind, $severity, $value, $samples, $at
+FROM alert_events WHERE alert_id = $alert_id`;

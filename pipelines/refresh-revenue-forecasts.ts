@@ -1,0 +1,110 @@
+import { UPSERT_REVENUE_FORECAST } from '../models/forecast/repository.js';
+import {
+  forecastRevenue,
+  GRANULARITIES,
+  type Granularity,
+  MAX_HORIZON,
+  type RevenueForecast,
+} from '../models/forecast/revenue-model.js';
+import {
+  getRevenueSeries,
+  listRevenueSegments,
+  type RevenueSegment,
+  segmentKey,
+} from '../payments-core/analytics/get-revenue-series.js';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db.js';
+import { istDate } from '../platform/ist.js';
+import type { JobContext, JobSummary } from '../platform/job.js';
+import type { JobDeps } from './types.js';
+
+export interface ForecastDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+}
+
+/** The last complete IST day before `now`: forecasts use whole days of ledger data only. */
+export const forecastAsOf = (now: Date): string => istDate(now, 1);
+
+/**
+ * Forecasts one segment at one granularity from the ledger (through the IST day before `now`) at the longest
+ * horizon served, and stores it in the cache.
+ */
+export async function computeRevenueForecast(
+  deps: ForecastDeps,
+  segment: RevenueSegment,
+  granularity: Granularity,
+  now: Date,
+): Promise<RevenueForecast> {
+  const asOf = forecastAsOf(now);
+  const days = await getRevenueSeries(deps.db, segment, asOf);
+  const forecast = forecastRevenue(days, { granularity, horizon: MAX_HORIZON[granularity], asOf });
+  await deps.db.run(UPSERT_REVENUE_FORECAST, {
+    segment: segmentKey(segment),
+    granularity,
+    as_of: asOf,
+    horizon: forecast.horizon,
+    method: forecast.method,
+    model: forecast.model,
+    payload: JSON.stringify(forecast),
+    computed_at: deps.clock.now(),
+  });
+  return forecast;
+}
+
+export interface RefreshSummary {
+  readonly segments: number;
+  readonly forecasts: number;
+  readonly as_of: string;
+  /** Quarterly-revenue backtest error of the overall weekly model (percent), null without enough history. */
+  readonly overall_quarter_ape: number | null;
+  readonly results: { segment: string; granularity: Granularity; method: string; quarter_ape: number | null }[];
+}
+
+/**
+ * Refreshes every segment (overall, each school, each plan) at every granularity. Each forecast is a few
+ * hundred milliseconds of CPU; the loop yields between them so a server keeps answering meanwhile.
+ */
+export async function refreshRevenueForecasts(
+  deps: ForecastDeps,
+  options: { now: Date; onProgress?: (done: number, total: number, segment: string) => void },
+): Promise<RefreshSummary> {
+  const segments = await listRevenueSegments(deps.db);
+  const total = segments.length * GRANULARITIES.length;
+  const results: RefreshSummary['results'] = [];
+  let done = 0;
+  let overall: number | null = null;
+  for (const segment of segments) {
+    for (const granularity of GRANULARITIES) {
+      const f = await computeRevenueForecast(deps, segment, granularity, options.now);
+      results.push({
+        segment: segmentKey(segment),
+        granularity,
+        method: f.method,
+        quarter_ape: f.backtest.quarter_ape,
+      });
+      if (segment.kind === 'overall' && granularity === 'week') overall = f.backtest.quarter_ape;
+      done++;
+      options.onProgress?.(done, total, segmentKey(segment));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  return {
+    segments: segments.length,
+    forecasts: done,
+    as_of: forecastAsOf(options.now),
+    overall_quarter_ape: overall,
+    results,
+  };
+}
+
+/** The `forecast-refresh` job: every segment's revenue forecast, nightly. */
+export async function forecastRefresh(deps: JobDeps, ctx: JobContext): Promise<JobSummary> {
+  const s = await refreshRevenueForecasts(deps, { now: ctx.now });
+  return {
+    segments: s.segments,
+    forecasts: s.forecasts,
+    as_of: s.as_of,
+    overall_quarter_ape: s.overall_quarter_ape === null ? null : Number(s.overall_quarter_ape.toFixed(2)),
+  };
+}

@@ -1,0 +1,240 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CHURN_FEATURE_SET_VERSION } from '../features/churn/feature-set.js';
+import { type ChurnSnapshotSet, churnSnapshots, trainingWindow } from '../features/churn/offline-features.js';
+import {
+  type ChurnAlgorithm,
+  type ChurnArtifact,
+  ChurnClassifier,
+  type ChurnMetrics,
+  type Part,
+  trainChurnClassifier,
+} from '../models/churn/classifier.js';
+import { registerChurnModel } from '../models/registry/register-churn-model.js';
+import { newModelVersion } from '../models/registry/register-model.js';
+import type { RegisteredModel } from '../models/registry/types.js';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db.js';
+import { invalid } from '../platform/errors.js';
+import type { Log } from '../platform/log.js';
+import type { ObjectStore } from '../platform/objects.js';
+import type { ChurnWorkerInput, ChurnWorkerMessage } from './train-churn-worker.js';
+import type { PackedPart } from './train-fraud-worker.js';
+
+export type ChurnTrainPhase = 'features' | 'training' | 'saving';
+
+export interface TrainChurnInput {
+  /** Snapshots end 30 days before this instant (default now), so every label is known. */
+  readonly to?: Date | undefined;
+  /** Monthly snapshots to train and validate on (default 9; the newest one validates). */
+  readonly months?: number | undefined;
+  readonly seed?: number | undefined;
+  readonly inWorker?: boolean | undefined;
+  /** Which candidate families compete (default all three). */
+  readonly candidates?: readonly ChurnAlgorithm[] | undefined;
+  readonly onProgress?: ((phase: ChurnTrainPhase, done: number, total: number, detail?: string) => void) | undefined;
+}
+
+export interface TrainChurnResult {
+  readonly model: RegisteredModel;
+  readonly metrics: ChurnMetrics;
+  readonly became_champion: boolean;
+  readonly timings_ms: { readonly features: number; readonly training: number; readonly saving: number };
+}
+
+const MIN_ROWS = 50;
+
+/** Older snapshots train, the newest validates: the model is chosen on a month it never saw. */
+export function splitSnapshotsByTime(set: ChurnSnapshotSet): { train: Part; validation: Part; validationFrom: Date } {
+  const newest = Math.max(...set.asOf.map((d) => d.getTime()));
+  const part = (keep: (t: number) => boolean): Part => {
+    const idx = set.asOf.flatMap((d, i) => (keep(d.getTime()) ? [i] : []));
+    return {
+      rows: idx.map((i) => set.rows[i] as Float64Array),
+      labels: Uint8Array.from(idx, (i) => set.labels[i] as number),
+    };
+  };
+  return { train: part((t) => t < newest), validation: part((t) => t === newest), validationFrom: new Date(newest) };
+}
+
+/** sha256 over snapshot, customer, label and feature bytes. */
+export function hashChurnSet(set: ChurnSnapshotSet): string {
+  const h = createHash('sha256');
+  h.update(`${CHURN_FEATURE_SET_VERSION}\n${set.featureNames.join(',')}\n`);
+  set.rows.forEach((row, i) => {
+    h.update(`${(set.asOf[i] as Date).toISOString()}|${set.customerIds[i]}|${set.labels[i]}\n`);
+    h.update(new Uint8Array(row.buffer, row.byteOffset, row.byteLength));
+  });
+  return h.digest('hex');
+}
+
+function pack(part: Part, width: number): PackedPart {
+  const matrix = new Float64Array(part.rows.length * width);
+  part.rows.forEach((row, i) => {
+    matrix.set(row, i * width);
+  });
+  return { matrix, labels: part.labels.slice() };
+}
+
+/** `trainChurnClassifier` in a worker thread (the tfjs candidate alone takes seconds): same model, same metrics. */
+export function trainChurnClassifierInWorker(
+  train: Part,
+  validation: Part,
+  options: {
+    seed: number;
+    featureNames: readonly string[];
+    candidates?: readonly ChurnAlgorithm[] | undefined;
+    onProgress?: (done: number, total: number, algorithm: string) => void;
+  },
+): Promise<{ classifier: ChurnClassifier; metrics: ChurnMetrics }> {
+  const width = options.featureNames.length;
+  const data: ChurnWorkerInput = {
+    train: pack(train, width),
+    validation: pack(validation, width),
+    width,
+    seed: options.seed,
+    featureNames: [...options.featureNames],
+    ...(options.candidates === undefined ? {} : { candidates: [...options.candidates] }),
+  };
+  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
+  const entry = new URL('./train-churn-worker.ts', import.meta.url).href;
+  const worker = new Worker(
+    `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
+    {
+      eval: true,
+      workerData: data,
+      transferList: [data.train.matrix.buffer, data.validation.matrix.buffer] as ArrayBuffer[],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    worker.on('message', (message: ChurnWorkerMessage) => {
+      if (message.type === 'progress') {
+        options.onProgress?.(message.done, message.total, message.algorithm);
+        return;
+      }
+      settled = true;
+      try {
+        resolve({
+          classifier: ChurnClassifier.load(JSON.parse(message.artifact) as ChurnArtifact),
+          metrics: message.metrics as ChurnMetrics,
+        });
+      } catch (err) {
+        reject(err);
+      }
+      void worker.terminate();
+    });
+    worker.on('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`the churn training worker exited with code ${code} before answering`));
+    });
+  });
+}
+
+/**
+ * Trains the churn model on monthly point-in-time snapshots of kosh's own tables and registers it (task `churn`):
+ * the candidates compete on the newest snapshot, the winner is calibrated there.
+ */
+export async function trainChurn(
+  deps: { db: Db; objects: ObjectStore; clock: Clock; log: Log },
+  input: TrainChurnInput = {},
+): Promise<TrainChurnResult> {
+  const seed = input.seed ?? 42;
+  const months = input.months ?? 9;
+  const to = input.to ?? deps.clock.now();
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 2 ** 31 - 1)
+    throw invalid('invalid_seed', 'seed must be an integer from 0 to 2147483647', [
+      { field: '/seed', code: 'invalid_seed', message: 'must be an integer from 0 to 2147483647' },
+    ]);
+  if (!Number.isInteger(months) || months < 2 || months > 36)
+    throw invalid('invalid_months', 'months must be an integer from 2 to 36', [
+      { field: '/months', code: 'invalid_months', message: 'must be an integer from 2 to 36' },
+    ]);
+  const progress = input.onProgress ?? (() => undefined);
+
+  const started = Date.now();
+  progress('features', 0, 1);
+  const window = trainingWindow(to, months);
+  const set = await churnSnapshots(deps.db, window);
+  progress('features', 1, 1);
+  const featuresMs = Date.now() - started;
+
+  const { train, validation, validationFrom } = splitSnapshotsByTime(set);
+  const count = (labels: Uint8Array) => labels.reduce((s, l) => s + l, 0);
+  const ok = (p: Part) => p.rows.length >= MIN_ROWS && count(p.labels) > 0 && count(p.labels) < p.rows.length;
+  if (!ok(train) || !ok(validation))
+    throw invalid(
+      'not_enough_training_data',
+      `the snapshots hold ${train.rows.length} customer-months to train on and ${validation.rows.length} to validate on; ` +
+        `each part needs at least ${MIN_ROWS} and both churned and retained customers`,
+    );
+  const dataHash = hashChurnSet(set);
+
+  const trainStarted = Date.now();
+  const options = {
+    seed,
+    featureNames: set.featureNames,
+    candidates: input.candidates,
+    onProgress: (done: number, total: number, algorithm: string) => progress('training', done, total, algorithm),
+  };
+  const { classifier, metrics } =
+    input.inWorker === false
+      ? await trainChurnClassifier(train, validation, options)
+      : await trainChurnClassifierInWorker(train, validation, options);
+  const trainingMs = Date.now() - trainStarted;
+
+  progress('saving', 0, 1);
+  const savingStarted = Date.now();
+  const version = newModelVersion('churn', deps.clock.now());
+  const model = await registerChurnModel(deps, {
+    classifier,
+    metrics,
+    featureSetVersion: CHURN_FEATURE_SET_VERSION,
+    seed,
+    trainFrom: window.first,
+    trainTo: to,
+    validationFrom,
+    dataHash,
+    version,
+    report: renderChurnTrainingReport(version, metrics, validationFrom),
+  });
+  progress('saving', 1, 1);
+  deps.log.info(
+    { version: model.id, algorithm: metrics.algorithm, roc_auc: metrics.rocAuc, train_rows: metrics.trainRows },
+    'churn model trained',
+  );
+  return {
+    model,
+    metrics,
+    became_champion: model.state === 'champion',
+    timings_ms: { features: featuresMs, training: trainingMs, saving: Date.now() - savingStarted },
+  };
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+
+/** A small self-contained page: the candidates and the chosen model's validation metrics. */
+function renderChurnTrainingReport(version: string, m: ChurnMetrics, validationFrom: Date): string {
+  const rows = m.candidates
+    .map(
+      (c) =>
+        `<tr${c.algorithm === m.algorithm ? ' class="won"' : ''}><td>${escapeHtml(c.algorithm)}</td><td>${c.rocAuc.toFixed(4)}</td><td>${c.logLoss.toFixed(4)}</td><td>${c.trainMs.toFixed(0)}</td></tr>`,
+    )
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>churn model ${escapeHtml(version)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}.won{font-weight:600;background:#eef6ee}</style></head>
+<body><h1>Churn model ${escapeHtml(version)}</h1>
+<p>Chosen: <b>${escapeHtml(m.algorithm)}</b>, by ROC-AUC on the newest snapshot (${validationFrom.toISOString().slice(0, 10)}), Platt-calibrated there.
+Training rows ${m.trainRows}, validation rows ${m.validationRows}, churn base rate ${(m.baseRate * 100).toFixed(1)} %.</p>
+<p>Calibrated: ROC-AUC ${m.rocAuc.toFixed(4)}, log loss ${m.logLoss.toFixed(4)}, Brier ${m.brier.toFixed(4)}, accuracy ${m.accuracy.toFixed(4)}.</p>
+<table><thead><tr><th>candidate</th><th>ROC-AUC</th><th>log loss (raw)</th><th>train ms</th></tr></thead><tbody>${rows}</tbody></table>
+</body></html>`;
+}

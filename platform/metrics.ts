@@ -1,0 +1,175 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+
+/**
+ * The metrics port: counters and histograms recorded where the events happen, in a prom-client registry of
+ * its own (one per app instance, never prom-client's global default, so several apps in one test process do
+ * not collide). Domain code receives the narrow interface it needs (`PaymentMetrics`, `FraudMetrics`,
+ * `JobMetrics`) as an optional dependency; without one nothing is recorded. Gauges that are database state
+ * (queue depth, open dunning cases, webhook lag) are not here: they are read by SQL at scrape time
+ * (payments-core/monitoring/state-gauges.ts).
+ */
+export interface PaymentMetrics {
+  /** A payment row was created and is about to be charged (or screened). */
+  paymentAttempted(method: string): void;
+  /** The gateway authorised or captured it. */
+  paymentSucceeded(method: string): void;
+  /** Declined by the gateway or blocked by the fraud screen (`reason` `declined` | `blocked`). */
+  paymentFailed(method: string, reason: 'declined' | 'blocked'): void;
+}
+
+export interface FraudMetrics {
+  fraudDecision(decision: string, source: string, seconds: number): void;
+}
+
+export interface JobMetrics {
+  jobFinished(job: string, status: 'succeeded' | 'failed', seconds: number): void;
+}
+
+/** One API request as the alert rules see it. */
+export interface RequestSample {
+  readonly atMs: number;
+  readonly seconds: number;
+  readonly status: number;
+}
+
+/** Counts and the p95 latency of the API requests of a window. */
+export interface RequestWindow {
+  readonly requests: number;
+  readonly errors5xx: number;
+  /** Null without requests. */
+  readonly p95Seconds: number | null;
+}
+
+/**
+ * The last `capacity` API requests of this process (time from the injected clock, latency, status), for the
+ * alert rules' p95 and error rate. In memory, per process: a restart forgets it, and with more than
+ * `capacity` requests in a window the rules see the most recent `capacity` of them.
+ */
+export interface RequestLog {
+  record(sample: RequestSample): void;
+  window(sinceMs: number, untilMs: number): RequestWindow;
+  readonly capacity: number;
+}
+
+export function createRequestLog(capacity = 100_000): RequestLog {
+  const at = new Float64Array(capacity);
+  const seconds = new Float64Array(capacity);
+  const status = new Uint16Array(capacity);
+  let next = 0;
+  let size = 0;
+  return {
+    capacity,
+    record: (s) => {
+      at[next] = s.atMs;
+      seconds[next] = s.seconds;
+      status[next] = s.status;
+      next = (next + 1) % capacity;
+      if (size < capacity) size++;
+    },
+    window: (sinceMs, untilMs) => {
+      const latencies: number[] = [];
+      let errors5xx = 0;
+      for (let i = 0; i < size; i++) {
+        const t = at[i] ?? 0;
+        if (t < sinceMs || t > untilMs) continue;
+        latencies.push(seconds[i] ?? 0);
+        if ((status[i] ?? 0) >= 500) errors5xx++;
+      }
+      return { requests: latencies.length, errors5xx, p95Seconds: percentile(latencies, 0.95) };
+    },
+  };
+}
+
+/** The nearest-rank percentile (the smallest value with at least `q` of the samples at or below it). */
+export function percentile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? null;
+}
+
+export interface Metrics extends PaymentMetrics, FraudMetrics, JobMetrics {
+  readonly registry: Registry;
+  readonly requests: RequestLog;
+  /** One HTTP request: `route` is the route pattern (`/v1/payments/:id`), never the raw URL. */
+  httpRequest(input: { method: string; route: string; status: number; seconds: number }): void;
+}
+
+/** Latency buckets in seconds; 2 s and 5 s are the API alert thresholds. */
+export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
+export const FRAUD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+export const JOB_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800];
+
+export function statusClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}
+
+export function createMetrics(options: { requestLogCapacity?: number } = {}): Metrics {
+  const registry = new Registry();
+  const http = new Histogram({
+    name: 'kosh_http_request_duration_seconds',
+    help: 'HTTP request latency by route pattern and status class',
+    labelNames: ['method', 'route', 'status_class'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [registry],
+  });
+  const attempts = new Counter({
+    name: 'kosh_payment_attempts_total',
+    help: 'Payment attempts (payment rows created), by method',
+    labelNames: ['method'] as const,
+    registers: [registry],
+  });
+  const successes = new Counter({
+    name: 'kosh_payment_successes_total',
+    help: 'Payments the gateway authorised or captured, by method',
+    labelNames: ['method'] as const,
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'kosh_payment_failures_total',
+    help: 'Failed payments by method and reason (declined by the gateway, blocked by the fraud screen)',
+    labelNames: ['method', 'reason'] as const,
+    registers: [registry],
+  });
+  const fraudDecisions = new Counter({
+    name: 'kosh_fraud_decisions_total',
+    help: 'Fraud decisions by outcome (allow, review, block) and source (api, payment)',
+    labelNames: ['decision', 'source'] as const,
+    registers: [registry],
+  });
+  const fraudLatency = new Histogram({
+    name: 'kosh_fraud_scoring_duration_seconds',
+    help: 'Time to one fraud decision',
+    buckets: FRAUD_BUCKETS,
+    registers: [registry],
+  });
+  const jobDuration = new Histogram({
+    name: 'kosh_job_duration_seconds',
+    help: 'Job run durations by job and status',
+    labelNames: ['job', 'status'] as const,
+    buckets: JOB_BUCKETS,
+    registers: [registry],
+  });
+  const jobFailures = new Counter({
+    name: 'kosh_job_failures_total',
+    help: 'Failed job runs by job',
+    labelNames: ['job'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    requests: createRequestLog(options.requestLogCapacity),
+    httpRequest: ({ method, route, status, seconds }) =>
+      http.observe({ method, route, status_class: statusClass(status) }, seconds),
+    paymentAttempted: (method) => attempts.inc({ method }),
+    paymentSucceeded: (method) => successes.inc({ method }),
+    paymentFailed: (method, reason) => failures.inc({ method, reason }),
+    fraudDecision: (decision, source, seconds) => {
+      fraudDecisions.inc({ decision, source });
+      fraudLatency.observe(seconds);
+    },
+    jobFinished: (job, status, seconds) => {
+      jobDuration.observe({ job, status }, seconds);
+      if (status === 'failed') jobFailures.inc({ job });
+    },
+  };
+}

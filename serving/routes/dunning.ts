@@ -1,0 +1,209 @@
+import { Type } from '@sinclair/typebox';
+import { getDunningCase, listDunningCases } from '../../payments-core/dunning/find-dunning-cases.js';
+import { getDunningAnalytics } from '../../payments-core/dunning/get-dunning-analytics.js';
+import { getUpdateMethodPage } from '../../payments-core/dunning/get-update-method-page.js';
+import { updateMethodFromLink } from '../../payments-core/dunning/update-method-from-link.js';
+import type { App, AppDeps } from '../app.js';
+import { Id, Nullable, PageQuery, pageOf, responses } from '../schemas.js';
+
+const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
+const Paise = (description = 'paise') => Type.Integer({ description });
+const Rate = Nullable(Type.Number({ minimum: 0, maximum: 1 }));
+
+const DunningStatusSchema = Type.Union([
+  Type.Literal('open'),
+  Type.Literal('recovered'),
+  Type.Literal('exhausted'),
+  Type.Literal('cancelled'),
+]);
+
+const DunningStepSchema = Type.Object({
+  object: Type.Literal('dunning_step'),
+  step: Type.Integer({
+    description: '0 = the failure that opened the case; for kosh cases, the charge attempt number',
+  }),
+  kind: Type.Union([
+    Type.Literal('failure'),
+    Type.Literal('scheduled'),
+    Type.Literal('method_updated'),
+    Type.Literal('razorpay_retry'),
+  ]),
+  planned_at: Timestamp,
+  done_at: Nullable(Timestamp),
+  outcome: Nullable(
+    Type.Union([
+      Type.Literal('failed'),
+      Type.Literal('paid'),
+      Type.Literal('unknown'),
+      Type.Literal('awaiting_method'),
+      Type.Literal('skipped'),
+    ]),
+  ),
+  payment_method_id: Nullable(Type.String()),
+  payment_id: Nullable(Type.String()),
+  decline_code: Nullable(Type.String()),
+  email_id: Nullable(Type.String()),
+});
+
+const DunningCaseSchema = Type.Object({
+  object: Type.Literal('dunning_case'),
+  id: Type.String(),
+  collection: Type.Union([Type.Literal('kosh'), Type.Literal('razorpay')]),
+  subscription_id: Type.String(),
+  billing_record_id: Nullable(Type.String()),
+  customer_id: Type.String(),
+  amount: Paise('the renewal being collected'),
+  currency: Type.String(),
+  status: DunningStatusSchema,
+  decline_code: Nullable(Type.String()),
+  decline_category: Type.Union([Type.Literal('hard'), Type.Literal('soft')]),
+  last_decline_code: Nullable(Type.String()),
+  awaiting_method: Type.Boolean({ description: 'a hard decline: no retry until another method is set' }),
+  failed_at: Timestamp,
+  next_step_at: Nullable(Timestamp),
+  final_action: Nullable(
+    Type.Union([Type.Literal('cancel'), Type.Literal('mark_unpaid'), Type.Literal('razorpay_halted')]),
+  ),
+  recovered_amount: Nullable(Type.Integer()),
+  recovered_at: Nullable(Timestamp),
+  recovered_step: Nullable(Type.Integer()),
+  recovered_payment_id: Nullable(Type.String()),
+  closed_at: Nullable(Timestamp),
+  close_reason: Nullable(Type.String()),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  steps: Type.Optional(Type.Array(DunningStepSchema)),
+});
+
+const Counts = {
+  opened: Type.Integer(),
+  recovered: Type.Integer(),
+  recovered_revenue: Paise(),
+  recovery_rate: Rate,
+};
+
+const DunningAnalyticsSchema = Type.Object({
+  object: Type.Literal('dunning_analytics'),
+  from: Type.String(),
+  to: Type.String(),
+  currency: Type.String(),
+  opened: Type.Integer({ description: 'cases opened (renewals failed) on IST days from..to' }),
+  recovered: Type.Integer(),
+  exhausted: Type.Integer(),
+  cancelled: Type.Integer(),
+  still_open: Type.Integer(),
+  recovery_rate: Rate,
+  at_risk: Paise('Σ amount of the cases opened'),
+  recovered_revenue: Paise('Σ recovered amount of those cases'),
+  by_step: Type.Array(
+    Type.Object({
+      step: Nullable(Type.Integer()),
+      kind: Type.String(),
+      recovered: Type.Integer(),
+      recovered_revenue: Paise(),
+    }),
+  ),
+  by_decline_category: Type.Array(Type.Object({ category: Type.String(), ...Counts })),
+  by_decline_code: Type.Array(Type.Object({ decline_code: Type.String(), category: Type.String(), ...Counts })),
+});
+
+const Day = (description: string) => Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description }));
+
+export function dunningRoutes(app: App, deps: AppDeps): void {
+  app.get(
+    '/dunning/cases',
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['dunning'],
+        querystring: Type.Object({
+          ...PageQuery,
+          status: Type.Optional(DunningStatusSchema),
+          subscription_id: Type.Optional(Id('sub')),
+        }),
+        response: responses({ 200: pageOf(DunningCaseSchema) }),
+      },
+    },
+    async (request) => listDunningCases(deps, request.query),
+  );
+  app.get(
+    '/dunning/cases/:id',
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['dunning'],
+        params: Type.Object({ id: Id('dun') }),
+        response: responses({ 200: DunningCaseSchema }),
+      },
+    },
+    async (request) => getDunningCase(deps, request.params.id),
+  );
+  app.get(
+    '/analytics/dunning',
+    {
+      config: { scope: 'analytics:read' },
+      schema: {
+        tags: ['dunning'],
+        querystring: Type.Object(
+          {
+            from: Day('first IST day, YYYY-MM-DD; default: 29 days before to'),
+            to: Day('last IST day (inclusive), YYYY-MM-DD; default: today'),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 200: DunningAnalyticsSchema }),
+      },
+    },
+    async (request) => getDunningAnalytics(deps, request.query),
+  );
+}
+
+const Token = Type.Object({ token: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/** The public pages behind the links in dunning emails: no API key, the token is the credential. */
+export function dunningLinkRoutes(app: App, deps: AppDeps): void {
+  app.get(
+    '/billing/update-method/:token',
+    {
+      schema: {
+        tags: ['dunning'],
+        description: 'The page a dunning email links to: what failed, and the saved methods to choose from',
+        security: [],
+        params: Token,
+        response: responses({ 200: Type.String() }),
+      },
+    },
+    async (request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header(
+          'content-security-policy',
+          "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'self'",
+        )
+        .send(await getUpdateMethodPage(deps, request.params.token)),
+  );
+  app.post(
+    '/billing/update-method/:token',
+    {
+      schema: {
+        tags: ['dunning'],
+        description: 'Sets the subscription’s method to one of the customer’s saved methods and plans a retry now',
+        security: [],
+        params: Token,
+        body: Type.Object({ payment_method_id: Id('pm') }, { additionalProperties: false }),
+        response: responses({
+          200: Type.Object({
+            object: Type.Literal('dunning_method_update'),
+            case_id: Type.String(),
+            subscription_id: Type.String(),
+            payment_method_id: Type.String(),
+            retry_planned_at: Timestamp,
+          }),
+        }),
+      },
+    },
+    async (request) => updateMethodFromLink(deps, request.params.token, request.body),
+  );
+}

@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../bin/cli.js';
+import { openDb } from '../../platform/db.js';
+
+describe('kosh train forecast', () => {
+  it('when run without a server → every segment is refreshed into the cache and summarised', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kosh-forecast-'));
+    const lines: string[] = [];
+    const log = console.log;
+    try {
+      const env = { KOSH_DATA_DIR: dir, LOG_LEVEL: 'silent' };
+      expect(await main(['seed', '--payments', '1500', '--months', '6', '--schools', '2', '--seed', '5'], env)).toBe(0);
+      console.log = (s: string) => lines.push(s);
+      expect(await main(['train', 'forecast'], env)).toBe(0);
+      console.log = log;
+      expect(lines[0]).toMatch(/^refreshed \d+ forecasts of \d+ segments/);
+      const db = await openDb(path.join(dir, 'kosh.duckdb'));
+      const rows = await db.all<{ segment: string; n: bigint }>(
+        'SELECT segment, count(*) AS n FROM revenue_forecasts GROUP BY segment ORDER BY segment',
+      );
+      await db.close();
+      expect(rows.map((r) => r.segment)).toContain('overall');
+      expect(rows.filter((r) => r.segment.startsWith('school:'))).toHaveLength(2);
+      expect(rows.every((r) => Number(r.n) === 3)).toBe(true);
+    } finally {
+      console.log = log;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -1,0 +1,71 @@
+import { type SubscriptionSeed, seedSubscriptions } from '../../../data/seed-subscriptions.js';
+import type { BillingDeps } from '../../../payments-core/billing/types.js';
+import type { PaymentGateway } from '../../../payments-core/gateway/port.js';
+import { createRazorpayGateway } from '../../../payments-core/gateway/razorpay-gateway.js';
+import { type RazorpaySimulator, startRazorpaySimulator } from '../../../payments-core/gateway/simulator/server.js';
+import { fixedClock } from '../../../platform/clock.js';
+import { type Db, openDb } from '../../../platform/db.js';
+import { createLog } from '../../../platform/log.js';
+import { migrate } from '../../../platform/migrate.js';
+import { KEY_ID, KEY_SECRET, SUCCESS_CARD } from '../../support/harness.js';
+
+export interface BillingEnv {
+  readonly db: Db;
+  readonly sim: RazorpaySimulator;
+  readonly gateway: PaymentGateway;
+  readonly clock: ReturnType<typeof fixedClock>;
+  deps(extra?: Partial<BillingDeps>): BillingDeps;
+  /** Tokenises a card at the simulator, as the hosted checkout would. */
+  token(card?: string): Promise<string>;
+  seed(seed: Omit<SubscriptionSeed, 'token'> & { card?: string }): Promise<{ planId: string; ids: string[] }>;
+  /** Captured payments at the gateway per kosh payment key: the gateway's side of "charged once". */
+  capturedAtGateway(): Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** A fresh database, the simulator on loopback and the real SDK adapter, with a clock the test moves. */
+export async function billingEnv(start: Date): Promise<BillingEnv> {
+  const clock = fixedClock(start);
+  const db = await openDb(':memory:');
+  await migrate(db, clock);
+  const sim = await startRazorpaySimulator({ keyId: KEY_ID, keySecret: KEY_SECRET, seed: 11 });
+  const gateway = createRazorpayGateway({ keyId: KEY_ID, keySecret: KEY_SECRET, apiUrl: sim.url });
+  const log = createLog({ level: 'silent' });
+  const tokens = new Map<string, string>();
+  const token = async (card = SUCCESS_CARD) => {
+    const known = tokens.get(card);
+    if (known !== undefined) return known;
+    const res = await fetch(`${sim.url}/v1/sim/tokens`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
+      },
+      body: JSON.stringify({ number: card, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Asha' }),
+    });
+    const id = ((await res.json()) as { id: string }).id;
+    tokens.set(card, id);
+    return id;
+  };
+  return {
+    db,
+    sim,
+    gateway,
+    clock,
+    deps: (extra = {}) => ({ db, clock, gateway, log, ...extra }),
+    token,
+    seed: async (seed) => seedSubscriptions(db, { ...seed, token: await token(seed.card) }),
+    capturedAtGateway: () => {
+      const counts = new Map<string, number>();
+      for (const p of sim.payments()) {
+        if (p.status !== 'captured' || p.kosh_id === null) continue;
+        counts.set(p.kosh_id, (counts.get(p.kosh_id) ?? 0) + 1);
+      }
+      return counts;
+    },
+    close: async () => {
+      await sim.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DraftInvoiceInput, DraftInvoiceLine } from '../../../payments-core/invoices/create-draft-invoice.js';
+import { type Clock, fixedClock } from '../../../platform/clock.js';
+import { type Db, openDb } from '../../../platform/db.js';
+import { migrate } from '../../../platform/migrate.js';
+
+export const T0 = new Date('2026-05-10T06:30:00Z'); // 10 May 2026, 12:00 IST: financial year 26-27
+
+/**
+ * The real migration files up to `last` (011, the mailer's outbox): invoices depend on nothing later, and a
+ * later helper's migration in progress must not break these tests.
+ */
+function migrationsUpTo(last: number): string {
+  const source = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../platform/migrations');
+  const dir = mkdtempSync(path.join(tmpdir(), 'kosh-inv-migrations-'));
+  for (const f of readdirSync(source))
+    if (/^\d{3}_.*\.sql$/.test(f) && Number(f.slice(0, 3)) <= last)
+      copyFileSync(path.join(source, f), path.join(dir, f));
+  return dir;
+}
+
+/** An in-memory database with every migration, a school, and customers in Karnataka (intra) and Maharashtra (inter). */
+export async function invoiceDb(
+  start = T0,
+): Promise<{ db: Db; clock: Clock & { set(d: Date): void; advance(ms: number): void } }> {
+  const db = await openDb(':memory:');
+  const clock = fixedClock(start);
+  const migrations = migrationsUpTo(11);
+  await migrate(db, clock, migrations);
+  rmSync(migrations, { recursive: true, force: true });
+  await db.run(
+    `INSERT INTO schools VALUES ('sch_1', 'Green Valley School', 'Bengaluru', 'KA', NULL, $at),
+    ('sch_2', 'Sea View School', 'Mumbai', 'MH', NULL, $at)`,
+    { at: start },
+  );
+  await db.run(
+    `INSERT INTO customers (id, school_id, name, email, phone, state_code, created_at) VALUES
+      ('cus_ka', 'sch_1', 'Asha Rao', 'asha@example.com', '+919800000001', 'KA', $at),
+      ('cus_mh', 'sch_2', 'Vikram Patil', 'vikram@example.com', '+919800000002', 'MH', $at)`,
+    { at: start },
+  );
+  return { db, clock };
+}
+
+export const mealLine = (amountMinor: number, over: Partial<DraftInvoiceLine> = {}): DraftInvoiceLine => ({
+  description: 'School lunch plan, May 2026',
+  quantity: 1,
+  unitAmountMinor: amountMinor,
+  amountMinor,
+  taxCategory: 'gst_exempt_school_meals',
+  gstRateBp: null,
+  ...over,
+});
+
+export const gstLine = (amountMinor: number, rateBp = 500, over: Partial<DraftInvoiceLine> = {}): DraftInvoiceLine => ({
+  description: 'Snack add-on (taxable)',
+  quantity: 1,
+  unitAmountMinor: amountMinor,
+  amountMinor,
+  taxCategory: 'gst',
+  gstRateBp: rateBp,
+  ...over,
+});
+
+export const draft = (
+  ref: string,
+  lines: DraftInvoiceLine[],
+  over: Partial<DraftInvoiceInput> = {},
+): DraftInvoiceInput => ({
+  source: 'subscription_period',
+  sourceRef: ref,
+  customerId: 'cus_ka',
+  schoolId: 'sch_1',
+  currency: 'INR',
+  lines,
+  ...over,
+});

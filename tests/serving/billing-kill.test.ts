@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { seedSubscriptions } from '../../data/seed-subscriptions.js';
+import { type RazorpaySimulator, startRazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
+import { getBalances } from '../../payments-core/ledger/get-balances.js';
+import { systemClock } from '../../platform/clock.js';
+import { openDb } from '../../platform/db.js';
+import { migrate } from '../../platform/migrate.js';
+import { readServerFile } from '../../serving/server-file.js';
+import { KEY_ID, KEY_SECRET, SUCCESS_CARD, WEBHOOK_SECRET } from '../support/harness.js';
+
+const N = Number(process.env['KOSH_TEST_BILLING_KILL_SUBS'] ?? 2000);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** `kosh serve` as a real child process on the data dir, charging through the simulator that lives in this test. */
+function serve(dataDir: string, sim: RazorpaySimulator): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin/kosh.ts'), 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      KOSH_DATA_DIR: dataDir,
+      PORT: '0',
+      KOSH_GATEWAY: 'razorpay',
+      RAZORPAY_KEY_ID: KEY_ID,
+      RAZORPAY_KEY_SECRET: KEY_SECRET,
+      RAZORPAY_API_URL: sim.url,
+      KOSH_RAZORPAY_WEBHOOK_SECRETS: WEBHOOK_SECRET,
+      KOSH_FRAUD_SCORING: 'false',
+      KOSH_SCHEDULE_BILLING_RUN: 'off',
+      KOSH_BILLING_CHUNK_SIZE: '250',
+      KOSH_BILLING_CLAIM_TTL_SECONDS: '1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+async function serverUp(dataDir: string, child: ChildProcess): Promise<{ url: string; key: string }> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`kosh serve exited with ${child.exitCode}`);
+    const file = readServerFile(dataDir);
+    if (file !== null && file.pid === child.pid) {
+      const ok = await fetch(`${file.url}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ok) return { url: file.url, key: file.admin_key };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('kosh serve did not come up');
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+
+describe('kill -9 during a billing run, from outside', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kosh-billing-kill-'));
+  let sim: RazorpaySimulator | null = null;
+  let child: ChildProcess | null = null;
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await sim?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(`when kosh serve is killed mid-run over ${N} due subscriptions → after a restart and a rerun each is charged exactly once`, async () => {
+    sim = await startRazorpaySimulator({ keyId: KEY_ID, keySecret: KEY_SECRET, seed: 3 });
+    const tokenRes = await fetch(`${sim.url}/v1/sim/tokens`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
+      },
+      body: JSON.stringify({ number: SUCCESS_CARD, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Asha' }),
+    });
+    const token = ((await tokenRes.json()) as { id: string }).id;
+    // Subscriptions that started 40 days ago: their first monthly period has ended by the real clock.
+    const dbPath = path.join(dataDir, 'kosh.duckdb');
+    const seedDb = await openDb(dbPath);
+    await migrate(seedDb, systemClock);
+    await seedSubscriptions(seedDb, { count: N, token, startAt: new Date(Date.now() - 40 * 86_400_000) });
+    await seedDb.close();
+
+    const captured = () => sim?.payments().filter((p) => p.status === 'captured' && p.kosh_id !== null) ?? [];
+    child = serve(dataDir, sim);
+    const first = await serverUp(dataDir, child);
+    const auth = { authorization: `Bearer ${first.key}` };
+    const run = fetch(`${first.url}/v1/billing/runs`, { method: 'POST', headers: auth }).catch(() => null);
+    // Kill once a third of the renewals have gone through the gateway, mid-run.
+    while (captured().length < N / 3) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await exited(child);
+    await run;
+    const beforeRestart = captured().length;
+    expect(beforeRestart).toBeGreaterThan(0);
+    expect(beforeRestart).toBeLessThan(N);
+
+    await new Promise((r) => setTimeout(r, 1100)); // the dead run's claims expire (TTL 1 s)
+    child = serve(dataDir, sim);
+    const second = await serverUp(dataDir, child);
+    const res = await fetch(`${second.url}/v1/billing/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${second.key}` },
+    });
+    expect(res.status).toBe(200);
+    const summary = (await res.json()) as { paid: number; failed: number; unknown: number };
+    expect(summary.failed + summary.unknown).toBe(0);
+
+    // The gateway's side: exactly one captured payment per subscription-period, and no second attempt at all.
+    const counts = new Map<string, number>();
+    for (const p of captured()) counts.set(p.kosh_id ?? '', (counts.get(p.kosh_id ?? '') ?? 0) + 1);
+    expect(counts.size).toBe(N);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(sim.payments().filter((p) => p.kosh_id !== null)).toHaveLength(N);
+
+    child.kill('SIGTERM');
+    await exited(child);
+    child = null;
+    const db = await openDb(dbPath);
+    try {
+      const records = await db.all<{ status: string; n: number }>(
+        'SELECT status, count(*)::INTEGER AS n FROM billing_records GROUP BY status',
+      );
+      expect(records).toEqual([{ status: 'paid', n: N }]);
+      expect((await getBalances({ db })).balanced).toBe(true);
+      const advanced = await db.one<{ n: number }>(
+        'SELECT count(*)::INTEGER AS n FROM subscriptions WHERE period_index = 1',
+      );
+      expect(advanced?.n).toBe(N);
+    } finally {
+      await db.close();
+    }
+  }, 180_000);
+});

@@ -1,0 +1,182 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, seedParent, startHarness } from '../support/harness.js';
+
+/** A tiny solid-colour PNG (for the template logo), built by hand: signature, IHDR, IDAT, IEND. */
+function png(size: number, rgb: [number, number, number]): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf: Buffer) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = (crcTable[(c ^ b) & 0xff] as number) ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: size }, () => rgb).flat())]);
+  const raw = Buffer.concat(Array.from({ length: size }, () => row));
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+let h: Harness;
+let dir: string;
+beforeAll(async () => {
+  h = await startHarness();
+  dir = mkdtempSync(path.join(tmpdir(), 'kosh-inv-api-'));
+});
+afterAll(async () => {
+  await h.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function pdfOf(url: string): Promise<{ status: number; type: string | null; bytes: Buffer }> {
+  const res = await fetch(`${h.url}${url}`, { headers: { authorization: `Bearer ${h.adminKey}` } });
+  return { status: res.status, type: res.headers.get('content-type'), bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+describe('invoices API', () => {
+  it('when a manual draft is edited, finalised and fetched → number, PDF served byte-identical, edits after 409', async () => {
+    const { customerId } = await seedParent(h);
+    const created = await h.api('POST', '/v1/invoices', {
+      customer_id: customerId,
+      lines: [{ description: 'Lunch plan, June', amount: 250_000, tax_category: 'gst_exempt_school_meals' }],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      status: 'draft',
+      number: null,
+      document_type: 'bill_of_supply',
+      total: 250_000,
+    });
+    const id = created.body.id as string;
+    const bad = await h.api('PATCH', `/v1/invoices/${id}`, { customer_gstin: '27AAPFU0939F1ZX' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0]).toMatchObject({ field: '/customer_gstin', code: 'invalid_gstin_check_character' });
+    const patched = await h.api('PATCH', `/v1/invoices/${id}`, {
+      customer_gstin: '27AAPFU0939F1ZV',
+      lines: [
+        { description: 'Lunch plan, June', amount: 250_000, tax_category: 'gst_exempt_school_meals' },
+        {
+          description: 'Canteen snacks',
+          quantity: 3,
+          amount: 30_000,
+          tax_category: 'gst',
+          gst_rate_bp: 1800,
+          hsn_sac: '996331',
+        },
+      ],
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      cgst: 2700,
+      sgst: 2700,
+      total: 285_400,
+      document_type: 'invoice_cum_bill_of_supply',
+    });
+    const draftPdf = await pdfOf(`/v1/invoices/${id}/pdf`);
+    expect(draftPdf.status).toBe(409);
+
+    const fin = await h.api('POST', `/v1/invoices/${id}/finalize`);
+    expect(fin.status).toBe(200);
+    expect(fin.body.number).toMatch(/^INV\/\d\d-\d\d\/\d{6}$/);
+    expect((await h.api('PATCH', `/v1/invoices/${id}`, { memo: 'late edit' })).status).toBe(409);
+    expect((await h.api('POST', `/v1/invoices/${id}/finalize`)).status).toBe(409);
+
+    const a = await pdfOf(`/v1/invoices/${id}/pdf`);
+    const b = await pdfOf(`/v1/invoices/${id}/pdf`);
+    expect(a.status).toBe(200);
+    expect(a.type).toBe('application/pdf');
+    expect(a.bytes.equals(b.bytes)).toBe(true);
+    const file = path.join(dir, 'api.pdf');
+    writeFileSync(file, a.bytes);
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    expect(text).toContain(fin.body.number);
+    expect(text).toContain('27AAPFU0939F1ZV');
+    expect(text).toContain('CGST @ 9%: 27.00');
+    expect(text).toContain('Indian Rupees Two Thousand Eight Hundred Fifty Four Only');
+
+    const list = await h.api('GET', `/v1/invoices?customer_id=${customerId}&status=finalized`);
+    expect(list.body.data.map((i: { id: string }) => i.id)).toEqual([id]);
+    const cn = await h.api('POST', `/v1/invoices/${id}/credit-notes`, {
+      reason: 'adjustment',
+      lines: [{ description: 'Lunch not served, 2 days', amount: 20_000, tax_category: 'gst_exempt_school_meals' }],
+    });
+    expect(cn.status).toBe(201);
+    expect(cn.body).toMatchObject({ object: 'credit_note', original_invoice_id: id, total: 20_000 });
+    expect(cn.body.number).toMatch(/^CN\/\d\d-\d\d\/000001$/);
+    expect((await h.api('GET', `/v1/invoices/${id}`)).body).toMatchObject({
+      amount_credited: 20_000,
+      amount_due: 265_400,
+    });
+  });
+
+  it('when a template is created, edited and previewed → versions kept, preview renders the logo, archive hides it', async () => {
+    const logo = png(24, [200, 30, 30]).toString('base64');
+    const created = await h.api('POST', '/v1/invoice-templates', {
+      name: 'Red',
+      logo_base64: logo,
+      primary_color: '#AA1111',
+      terms: 'Pay within 15 days.',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ version: 1, status: 'active', locale: 'en-IN' });
+    const id = created.body.id as string;
+    const edited = await h.api('PATCH', `/v1/invoice-templates/${id}`, {
+      footer_text: 'Thank you',
+      show_fields: { hsn_sac: false },
+    });
+    expect(edited.body).toMatchObject({
+      version: 2,
+      footer_text: 'Thank you',
+      show_fields: { hsn_sac: false, school: true },
+    });
+    expect((await h.api('GET', `/v1/invoice-templates/${id}?version=1`)).body.footer_text).toBeNull();
+    expect((await h.api('PATCH', `/v1/invoice-templates/${id}`, { logo_base64: 'aGVsbG8=' })).status).toBe(422);
+    const preview = await fetch(`${h.url}/v1/invoice-templates/${id}/preview`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.adminKey}` },
+    });
+    expect(preview.status).toBe(200);
+    const bytes = Buffer.from(await preview.arrayBuffer());
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    const file = path.join(dir, 'preview.pdf');
+    writeFileSync(file, bytes);
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    expect(text).toContain('PREVIEW');
+    expect(text).not.toContain('HSN/SAC');
+    expect(text).toContain('Thank you');
+    const archived = await h.api('DELETE', `/v1/invoice-templates/${id}`);
+    expect(archived.body).toMatchObject({ version: 3, status: 'archived' });
+    expect((await h.api('DELETE', '/v1/invoice-templates/tmpl_default')).status).toBe(409);
+  });
+
+  it('when invoices exist → GET /v1/analytics/invoices answers with outstanding and aging', async () => {
+    const res = await h.api('GET', '/v1/analytics/invoices');
+    expect(res.status).toBe(200);
+    expect(res.body.object).toBe('invoice_analytics');
+    expect(res.body.overall.outstanding).toBeGreaterThan(0);
+    expect(res.body.by_school.length).toBeGreaterThan(0);
+  });
+});
