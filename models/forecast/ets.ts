@@ -9,8 +9,8 @@
 // them inside the usual region 0 < α < 1, 0 < β < α, 0 < γ < 1 − α, 0.8 ≤ φ ≤ 0.98, together with the
 // initial states, which start from the classical-decomposition heuristic of Hyndman et al. (2002).
 import { seededRandom } from '../../platform/random.js';
+import { nelderMead } from '../nelder-mead.js';
 import { seasonalIndices } from './decompose.js';
-import { nelderMead } from './nelder-mead.js';
 
 export type ErrorType = 'A' | 'M';
 export type TrendType = 'N' | 'A' | 'Ad';

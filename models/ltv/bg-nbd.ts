@@ -1,4 +1,4 @@
-import { nelderMead } from './nelder-mead.js';
+import { nelderMead } from '../nelder-mead.js';
 import { hyp2f1, lnGamma, logAddExp } from './special.js';
 
 /**
@@ -98,7 +98,9 @@ export function fitBgNbd(customers: readonly RepeatSummary[]): BgNbdFit {
   });
   const result = nelderMead((v) => -totalLogLikelihood(params(v), groups, maxX), [0, 0, 0, 0], {
     step: 1,
-    tolerance: 1e-10,
+    reltol: 1e-10,
+    xtol: 1e-7,
+    restarts: 3,
     maxEvaluations: 40_000,
   });
   const p = params(result.x);

@@ -1,4 +1,4 @@
-import { nelderMead } from './nelder-mead.js';
+import { nelderMead } from '../nelder-mead.js';
 import { lnGamma } from './special.js';
 
 /**
@@ -57,7 +57,13 @@ export function fitGammaGamma(customers: readonly SpendSummary[]): GammaGammaFit
     for (const c of used) ll += gammaGammaLogLikelihood(g, c);
     return -ll;
   };
-  const result = nelderMead(negLl, [0, 0, 0], { step: 1, tolerance: 1e-10, maxEvaluations: 30_000 });
+  const result = nelderMead(negLl, [0, 0, 0], {
+    step: 1,
+    reltol: 1e-10,
+    xtol: 1e-7,
+    restarts: 3,
+    maxEvaluations: 30_000,
+  });
   return {
     params: params(result.x),
     logLikelihood: -result.value,

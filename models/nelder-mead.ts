@@ -1,14 +1,24 @@
-// Nelder–Mead simplex minimisation (Nelder & Mead 1965; the coefficients of Gao & Han 2012 are not used:
-// ETS has at most ~17 parameters, where the classic 1 / 2 / 0.5 / 0.5 converge as well and are what R's
-// optim uses, the reference the ETS literature was fitted with).
+// Nelder–Mead simplex minimisation (Nelder & Mead 1965), shared by the ETS fits (models/forecast) and the
+// BG/NBD and Gamma-Gamma fits (models/ltv). The coefficients of Gao & Han 2012 are not used: these models have
+// at most ~17 parameters, where the classic 1 / 2 / 0.5 / 0.5 converge as well and are what R's optim uses,
+// the reference both literatures were fitted with.
 
 export interface NelderMeadOptions {
   /** Stop after this many evaluations of f. */
   readonly maxEvaluations?: number;
   /** Stop when the spread of f over the simplex is at most reltol·(|f_best| + reltol). */
   readonly reltol?: number;
-  /** Initial step per coordinate (same length as x0), default 0.1 each. */
+  /** Initial step per coordinate (same length as x0), default `step` each. */
   readonly steps?: readonly number[];
+  /** Initial step of every coordinate when `steps` is not given, default 0.1. */
+  readonly step?: number;
+  /** Also require every vertex within `xtol` of the best in each coordinate before stopping (off by default). */
+  readonly xtol?: number;
+  /**
+   * Restart from the optimum with steps a quarter as large, up to this many times, until a restart improves f by
+   * at most reltol·|f| (default 0). Restarts share `maxEvaluations`.
+   */
+  readonly restarts?: number;
 }
 
 export interface NelderMeadResult {
@@ -17,14 +27,33 @@ export interface NelderMeadResult {
   readonly evaluations: number;
 }
 
-/** Minimises f from x0; f may return Infinity for points outside its domain. */
+/** Minimises f from x0; f may return Infinity (or NaN) for points outside its domain. */
 export function nelderMead(
   f: (x: Float64Array) => number,
-  x0: readonly number[],
+  x0: ArrayLike<number>,
   options: NelderMeadOptions = {},
 ): NelderMeadResult {
-  const n = x0.length;
   const maxEvaluations = options.maxEvaluations ?? 2000;
+  const reltol = options.reltol ?? 1e-8;
+  let result = simplexSearch(f, x0, options, 1, maxEvaluations);
+  for (let restart = 1; restart <= (options.restarts ?? 0); restart++) {
+    const again = simplexSearch(f, result.x, options, 0.25, maxEvaluations - result.evaluations);
+    const improved = result.value - again.value;
+    const evaluations = result.evaluations + again.evaluations;
+    result = again.value < result.value ? { ...again, evaluations } : { ...result, evaluations };
+    if (improved <= reltol * Math.abs(result.value) || evaluations >= maxEvaluations) break;
+  }
+  return result;
+}
+
+function simplexSearch(
+  f: (x: Float64Array) => number,
+  x0: ArrayLike<number>,
+  options: NelderMeadOptions,
+  stepScale: number,
+  maxEvaluations: number,
+): NelderMeadResult {
+  const n = x0.length;
   const reltol = options.reltol ?? 1e-8;
   const points: Float64Array[] = [];
   const values = new Float64Array(n + 1);
@@ -38,7 +67,7 @@ export function nelderMead(
   values[0] = evaluate(points[0] as Float64Array);
   for (let i = 0; i < n; i++) {
     const p = Float64Array.from(x0);
-    p[i] = (p[i] as number) + (options.steps?.[i] ?? 0.1);
+    p[i] = (p[i] as number) + stepScale * (options.steps?.[i] ?? options.step ?? 0.1);
     points.push(p);
     values[i + 1] = evaluate(p);
   }
@@ -47,6 +76,14 @@ export function nelderMead(
   const reflected = new Float64Array(n);
   const expanded = new Float64Array(n);
   const contracted = new Float64Array(n);
+  const within = (best: number): boolean => {
+    if (options.xtol === undefined) return true;
+    const b = points[best] as Float64Array;
+    for (const p of points)
+      for (let j = 0; j < n; j++)
+        if (Math.abs((p[j] as number) - (b[j] as number)) >= (options.xtol as number)) return false;
+    return true;
+  };
   const along = (to: Float64Array, from: Float64Array, t: number): void => {
     for (let j = 0; j < n; j++) to[j] = (centroid[j] as number) + t * ((from[j] as number) - (centroid[j] as number));
   };
@@ -57,7 +94,7 @@ export function nelderMead(
     const secondWorst = order[n - 1] as number;
     const fBest = values[best] as number;
     const fWorst = values[worst] as number;
-    if (Number.isFinite(fWorst) && fWorst - fBest <= reltol * (Math.abs(fBest) + reltol)) break;
+    if (Number.isFinite(fWorst) && fWorst - fBest <= reltol * (Math.abs(fBest) + reltol) && within(best)) break;
     centroid.fill(0);
     for (let k = 0; k < n; k++) {
       const p = points[order[k] as number] as Float64Array;
