@@ -261,6 +261,17 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
     }
     return days[lo] ?? startDay;
   };
+  /**
+   * The first days of the calendar months whose renewal days (the 1st to the 3rd) lie inside the data's range:
+   * monthly subscriptions renew on one of them, so no month is left without renewals and none piles up on the
+   * range's first day.
+   */
+  const renewalMonths: number[] = [];
+  for (let m = new Date(startDay); m.getTime() < endDay; ) {
+    const first = Date.UTC(m.getUTCFullYear(), m.getUTCMonth(), 1);
+    if (first >= startDay && first + 2 * DAY < endDay) renewalMonths.push(first);
+    m = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1));
+  }
   /** A UTC instant on an IST day, mostly in the evening when parents pay. */
   const instantOn = (istMidnight: number): Date => {
     const hour = random() < 0.6 ? int(18, 22) : int(7, 17);
@@ -487,10 +498,9 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
     let amount: number;
     let description: string;
     if (p.subscription) {
-      const monthStart = startDay + Math.floor(random() * options.months) * 30.44 * DAY;
-      const d = new Date(monthStart);
-      const firstOfMonth = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) + int(0, 2) * DAY;
-      at = instantOn(Math.max(startDay, Math.min(firstOfMonth, endDay - DAY)));
+      const first = renewalMonths[Math.floor(random() * renewalMonths.length)];
+      const offset = int(0, 2) * DAY;
+      at = instantOn(first === undefined ? sampleDay() : first + offset);
       amount = p.children * int(180, 260) * 1000; // ₹1,800–2,600 a child a month
       description = 'Monthly meal subscription';
     } else {

@@ -94,7 +94,10 @@ export async function startKosh(
 
   if (config.demo && (await isDatabaseEmpty(db))) {
     const started = Date.now();
-    const summary = await seedDemoData({ db, clock, log }, { seed: config.demoSeed, payments: config.demoPayments });
+    const summary = await seedDemoData(
+      { db, clock, log },
+      { seed: config.demoSeed, payments: config.demoPayments, churn: true },
+    );
     log.info({ ...summary, ms: Date.now() - started }, 'demo data seeded');
     // What the dashboard shows beyond payments: subscriptions and their changes, invoices, fraud decisions, an alert.
     const business = await seedDashboardDemo({ db, clock, log }, { seed: config.demoSeed });

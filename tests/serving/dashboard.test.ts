@@ -53,7 +53,7 @@ describe('the leadership dashboard in headless Chromium', () => {
   beforeAll(async () => {
     h = await startHarness();
     const deps = { db: h.db, clock: systemClock, log: createLog({ level: 'silent' }), objects: h.objects };
-    await seedDemoData(deps, { seed: 42, payments: 4_000 });
+    await seedDemoData(deps, { seed: 42, payments: 4_000, churn: true });
     await seedDashboardDemo(deps, { seed: 42 });
     await trainChurn(deps, { candidates: ['logistic_regression'], inWorker: false });
     await buildChurnReport(deps, systemClock.now());
