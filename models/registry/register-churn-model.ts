@@ -5,9 +5,8 @@ import { conflict, notFound } from '../../platform/errors.js';
 import type { Log } from '../../platform/log.js';
 import type { ObjectStore } from '../../platform/objects.js';
 import { type ChurnArtifact, ChurnClassifier, type ChurnMetrics } from '../churn/classifier.js';
-import { recordModelEvent } from './record-event.js';
-import { newModelVersion } from './register-model.js';
-import { CHAMPION_OF_TASK, INSERT_MODEL, MODEL_BY_ID, toModel } from './repository.js';
+import { newModelVersion, registerModel } from './register-model.js';
+import { CHAMPION_OF_TASK, toModel } from './repository.js';
 import { type ModelManifest, modelKeys, type RegisteredModel } from './types.js';
 
 export interface RegisterChurnModelInput {
@@ -31,78 +30,26 @@ export async function registerChurnModel(
   deps: { db: Db; objects: ObjectStore; clock: Clock; log: Log },
   input: RegisterChurnModelInput,
 ): Promise<RegisteredModel> {
-  const now = deps.clock.now();
-  const version = input.version ?? newModelVersion('churn', now);
-  const keys = modelKeys('churn', version);
-  const artifact = Buffer.from(JSON.stringify(input.classifier.serialize()));
-  const params = { candidates: input.metrics.candidates.map((c) => c.algorithm) };
-  const metrics = { ...input.metrics };
-  const manifest: ModelManifest = {
-    kind: 'churn',
-    version,
+  return registerModel(deps, {
+    task: 'churn',
+    version: input.version ?? newModelVersion('churn', deps.clock.now()),
     algorithm: input.classifier.algorithm,
-    feature_set_version: input.featureSetVersion,
-    feature_names: [...input.classifier.featureNames],
-    params,
+    featureSetVersion: input.featureSetVersion,
+    featureNames: input.classifier.featureNames,
+    params: { candidates: input.metrics.candidates.map((c) => c.algorithm) },
     thresholds: { atRisk: 0.5 },
-    metrics,
-    training: {
-      from: input.trainFrom?.toISOString() ?? null,
-      to: input.trainTo.toISOString(),
-      validation_from: input.validationFrom.toISOString(),
-      train_rows: input.metrics.trainRows,
-      validation_rows: input.metrics.validationRows,
-      data_hash: input.dataHash,
-      seed: input.seed,
-    },
-    artifact: {
-      key: keys.artifact,
-      sha256: createHash('sha256').update(artifact).digest('hex'),
-      bytes: artifact.length,
-    },
-    report_key: input.report === undefined ? null : keys.report,
-    created_at: now.toISOString(),
-  };
-  await deps.objects.put('models', keys.artifact, artifact, 'application/json');
-  if (input.report !== undefined) await deps.objects.put('models', keys.report, input.report, 'text/html');
-  await deps.objects.put('models', keys.manifest, JSON.stringify(manifest, null, 2), 'application/json');
-  const registered = await deps.db.transaction(async (tx) => {
-    const first = (await tx.one(CHAMPION_OF_TASK, { task: 'churn' })) === undefined;
-    await tx.run(INSERT_MODEL, {
-      id: version,
-      task: 'churn',
-      state: first ? 'champion' : 'candidate',
-      algorithm: manifest.algorithm,
-      params,
-      feature_set_version: manifest.feature_set_version,
-      train_from: input.trainFrom,
-      train_to: input.trainTo,
-      validation_from: input.validationFrom,
-      train_rows: input.metrics.trainRows,
-      validation_rows: input.metrics.validationRows,
-      data_hash: input.dataHash,
-      metrics,
-      thresholds: manifest.thresholds,
-      seed: input.seed,
-      artifact_key: keys.artifact,
-      created_at: now,
-      promoted_at: first ? now : null,
-    });
-    await recordModelEvent(tx, deps.clock, { task: 'churn', model_id: version, event: 'registered' });
-    if (first)
-      await recordModelEvent(tx, deps.clock, {
-        task: 'churn',
-        model_id: version,
-        event: 'promoted',
-        reason: 'first_model',
-        detail: { previous: null, forced: false },
-      });
-    const row = await tx.one(MODEL_BY_ID, { id: version });
-    if (row === undefined) throw new Error(`model ${version} vanished`);
-    return toModel(row);
+    metrics: { ...input.metrics },
+    trainRows: input.metrics.trainRows,
+    validationRows: input.metrics.validationRows,
+    seed: input.seed,
+    trainFrom: input.trainFrom,
+    trainTo: input.trainTo,
+    validationFrom: input.validationFrom,
+    dataHash: input.dataHash,
+    artifact: Buffer.from(JSON.stringify(input.classifier.serialize())),
+    artifactContentType: 'application/json',
+    report: input.report,
   });
-  deps.log.info({ version, state: registered.state }, 'churn model registered');
-  return registered;
 }
 
 /** The churn champion, loaded exactly as trained; null when there is none. Refuses a checksum mismatch (409). */

@@ -39,34 +39,58 @@ export function indexedMetrics(metrics: FraudMetrics): Record<string, unknown> {
   return { ...rest };
 }
 
+/** What every task registers: the model's identity, its training window and metrics, and its artifact bytes. */
+export interface ModelRegistration {
+  readonly task: ModelTask;
+  readonly version: string;
+  readonly algorithm: string;
+  readonly featureSetVersion: string;
+  readonly featureNames: readonly string[];
+  readonly params: Record<string, unknown>;
+  readonly thresholds: Record<string, unknown>;
+  /** Everything measured, kept in the manifest (curves included). */
+  readonly metrics: Record<string, unknown>;
+  /** The scalar metrics the index row holds; `metrics` by default. */
+  readonly indexedMetrics?: Record<string, unknown>;
+  readonly trainRows: number;
+  readonly validationRows: number;
+  readonly seed: number;
+  readonly trainFrom: Date | null;
+  readonly trainTo: Date;
+  readonly validationFrom: Date;
+  readonly dataHash: string;
+  readonly artifact: Uint8Array;
+  readonly artifactContentType: string;
+  readonly report?: string | undefined;
+}
+
 /**
- * Registers a trained fraud model: manifest, artifact and report into the object store first (an index row
+ * Registers a trained model of any task: manifest, artifact and report into the object store first (an index row
  * never points at missing objects), then the index row and a `registered` event in one transaction. The first
  * model of a task becomes its champion at once (event `promoted`, reason `first_model`); later ones are candidates.
  */
-export async function registerFraudModel(
+export async function registerModel(
   deps: { db: Db; objects: ObjectStore; clock: Clock; log: Log },
-  input: RegisterFraudModelInput,
+  input: ModelRegistration,
 ): Promise<RegisteredModel> {
   const now = deps.clock.now();
-  const version = input.version ?? newModelVersion('fraud', now);
-  const keys = modelKeys('fraud', version);
-  const { params, artifact } = input.model.serialize();
+  const { task, version, artifact } = input;
+  const keys = modelKeys(task, version);
   const manifest: ModelManifest = {
-    kind: 'fraud',
+    kind: task,
     version,
-    algorithm: input.model.algorithm,
-    feature_set_version: input.model.featureSetVersion,
-    feature_names: [...input.model.featureNames],
-    params,
-    thresholds: { ...input.thresholds },
-    metrics: { ...input.metrics },
+    algorithm: input.algorithm,
+    feature_set_version: input.featureSetVersion,
+    feature_names: [...input.featureNames],
+    params: input.params,
+    thresholds: input.thresholds,
+    metrics: input.metrics,
     training: {
       from: input.trainFrom?.toISOString() ?? null,
       to: input.trainTo.toISOString(),
       validation_from: input.validationFrom.toISOString(),
-      train_rows: input.metrics.trainRows,
-      validation_rows: input.metrics.validationRows,
+      train_rows: input.trainRows,
+      validation_rows: input.validationRows,
       data_hash: input.dataHash,
       seed: input.seed,
     },
@@ -78,37 +102,36 @@ export async function registerFraudModel(
     report_key: input.report === undefined ? null : keys.report,
     created_at: now.toISOString(),
   };
-  await deps.objects.put('models', keys.artifact, artifact, 'application/octet-stream');
+  await deps.objects.put('models', keys.artifact, artifact, input.artifactContentType);
   if (input.report !== undefined) await deps.objects.put('models', keys.report, input.report, 'text/html');
   await deps.objects.put('models', keys.manifest, JSON.stringify(manifest, null, 2), 'application/json');
 
   const registered = await deps.db.transaction(async (tx) => {
-    const champion = await tx.one(CHAMPION_OF_TASK, { task: 'fraud' });
-    const first = champion === undefined;
+    const first = (await tx.one(CHAMPION_OF_TASK, { task })) === undefined;
     await tx.run(INSERT_MODEL, {
       id: version,
-      task: 'fraud',
+      task,
       state: first ? 'champion' : 'candidate',
-      algorithm: manifest.algorithm,
-      params,
-      feature_set_version: manifest.feature_set_version,
+      algorithm: input.algorithm,
+      params: input.params,
+      feature_set_version: input.featureSetVersion,
       train_from: input.trainFrom,
       train_to: input.trainTo,
       validation_from: input.validationFrom,
-      train_rows: input.metrics.trainRows,
-      validation_rows: input.metrics.validationRows,
+      train_rows: input.trainRows,
+      validation_rows: input.validationRows,
       data_hash: input.dataHash,
-      metrics: indexedMetrics(input.metrics),
-      thresholds: { ...input.thresholds },
+      metrics: input.indexedMetrics ?? input.metrics,
+      thresholds: input.thresholds,
       seed: input.seed,
       artifact_key: keys.artifact,
       created_at: now,
       promoted_at: first ? now : null,
     });
-    await recordModelEvent(tx, deps.clock, { task: 'fraud', model_id: version, event: 'registered' });
+    await recordModelEvent(tx, deps.clock, { task, model_id: version, event: 'registered' });
     if (first) {
       await recordModelEvent(tx, deps.clock, {
-        task: 'fraud',
+        task,
         model_id: version,
         event: 'promoted',
         reason: 'first_model',
@@ -119,6 +142,35 @@ export async function registerFraudModel(
     if (row === undefined) throw new Error(`model ${version} vanished`);
     return toModel(row);
   });
-  deps.log.info({ version, state: registered.state }, 'model registered');
+  deps.log.info({ task, version, state: registered.state }, 'model registered');
   return registered;
+}
+
+/** A trained fraud model into the registry (task `fraud`); its binary artifact and its thresholds. */
+export async function registerFraudModel(
+  deps: { db: Db; objects: ObjectStore; clock: Clock; log: Log },
+  input: RegisterFraudModelInput,
+): Promise<RegisteredModel> {
+  const { params, artifact } = input.model.serialize();
+  return registerModel(deps, {
+    task: 'fraud',
+    version: input.version ?? newModelVersion('fraud', deps.clock.now()),
+    algorithm: input.model.algorithm,
+    featureSetVersion: input.model.featureSetVersion,
+    featureNames: input.model.featureNames,
+    params,
+    thresholds: { ...input.thresholds },
+    metrics: { ...input.metrics },
+    indexedMetrics: indexedMetrics(input.metrics),
+    trainRows: input.metrics.trainRows,
+    validationRows: input.metrics.validationRows,
+    seed: input.seed,
+    trainFrom: input.trainFrom,
+    trainTo: input.trainTo,
+    validationFrom: input.validationFrom,
+    dataHash: input.dataHash,
+    artifact,
+    artifactContentType: 'application/octet-stream',
+    report: input.report,
+  });
 }
