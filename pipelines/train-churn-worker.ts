@@ -2,7 +2,7 @@
 // packed in one matrix per part, reports progress, and answers with the classifier's artifact and metrics.
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ChurnAlgorithm, trainChurnClassifier } from '../models/churn/classifier.js';
-import type { PackedPart } from './train-fraud-worker.js';
+import { type PackedPart, unpack } from './training-worker.js';
 
 export interface ChurnWorkerInput {
   readonly train: PackedPart;
@@ -16,11 +16,6 @@ export interface ChurnWorkerInput {
 export type ChurnWorkerMessage =
   | { readonly type: 'progress'; readonly done: number; readonly total: number; readonly algorithm: string }
   | { readonly type: 'done'; readonly artifact: string; readonly metrics: unknown };
-
-const unpack = (part: PackedPart, width: number) => ({
-  rows: Array.from({ length: part.labels.length }, (_, i) => part.matrix.subarray(i * width, (i + 1) * width)),
-  labels: part.labels,
-});
 
 if (parentPort !== null) {
   const port = parentPort;

@@ -1,8 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { CHURN_FEATURE_SET_VERSION } from '../features/churn/feature-set.js';
 import { type ChurnSnapshotSet, churnSnapshots, trainingWindow } from '../features/churn/offline-features.js';
 import {
@@ -22,7 +18,7 @@ import { invalid } from '../platform/errors.js';
 import type { Log } from '../platform/log.js';
 import type { ObjectStore } from '../platform/objects.js';
 import type { ChurnWorkerInput, ChurnWorkerMessage } from './train-churn-worker.js';
-import type { PackedPart } from './train-fraud-worker.js';
+import { pack, startTrainingWorker } from './training-worker.js';
 
 export type ChurnTrainPhase = 'features' | 'training' | 'saving';
 
@@ -71,14 +67,6 @@ export function hashChurnSet(set: ChurnSnapshotSet): string {
   return h.digest('hex');
 }
 
-function pack(part: Part, width: number): PackedPart {
-  const matrix = new Float64Array(part.rows.length * width);
-  part.rows.forEach((row, i) => {
-    matrix.set(row, i * width);
-  });
-  return { matrix, labels: part.labels.slice() };
-}
-
 /** `trainChurnClassifier` in a worker thread (the tfjs candidate alone takes seconds): same model, same metrics. */
 export function trainChurnClassifierInWorker(
   train: Part,
@@ -99,17 +87,7 @@ export function trainChurnClassifierInWorker(
     featureNames: [...options.featureNames],
     ...(options.candidates === undefined ? {} : { candidates: [...options.candidates] }),
   };
-  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
-  const entry = new URL('./train-churn-worker.ts', import.meta.url).href;
-  const worker = new Worker(
-    `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
-    {
-      eval: true,
-      workerData: data,
-      transferList: [data.train.matrix.buffer, data.validation.matrix.buffer] as ArrayBuffer[],
-    },
-  );
+  const worker = startTrainingWorker(new URL('./train-churn-worker.ts', import.meta.url), data);
   return new Promise((resolve, reject) => {
     let settled = false;
     worker.on('message', (message: ChurnWorkerMessage) => {

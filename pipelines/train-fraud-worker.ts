@@ -2,11 +2,7 @@
 // one matrix per part, reports progress, and answers with the serialized model, metrics and thresholds.
 import { parentPort, workerData } from 'node:worker_threads';
 import { trainFraudModel } from '../models/fraud/model.js';
-
-export interface PackedPart {
-  readonly matrix: Float64Array;
-  readonly labels: Uint8Array;
-}
+import { type PackedPart, unpack } from './training-worker.js';
 
 export interface TrainWorkerInput {
   readonly train: PackedPart;
@@ -28,11 +24,6 @@ export type TrainWorkerMessage =
       readonly metrics: unknown;
       readonly thresholds: unknown;
     };
-
-const unpack = (part: PackedPart, width: number) => ({
-  rows: Array.from({ length: part.labels.length }, (_, i) => part.matrix.subarray(i * width, (i + 1) * width)),
-  labels: part.labels,
-});
 
 if (parentPort !== null) {
   const port = parentPort;

@@ -1,8 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { FRAUD_FEATURE_SET_VERSION, FRAUD_FEATURES } from '../features/fraud/feature-set.js';
 import { type FraudTrainingSet, offlineFraudFeatures } from '../features/fraud/offline-features.js';
 import {
@@ -22,7 +18,8 @@ import type { JobFn } from '../platform/job.js';
 import type { Log } from '../platform/log.js';
 import type { ObjectStore } from '../platform/objects.js';
 import { renderFraudReport } from './fraud-report.js';
-import type { PackedPart, TrainWorkerInput, TrainWorkerMessage } from './train-fraud-worker.js';
+import type { TrainWorkerInput, TrainWorkerMessage } from './train-fraud-worker.js';
+import { pack, type RowsPart, startTrainingWorker } from './training-worker.js';
 import type { JobDeps } from './types.js';
 
 export type TrainPhase = 'features' | 'training' | 'report' | 'saving';
@@ -91,24 +88,14 @@ export function splitByTime(set: FraudTrainingSet, validationShare: number, to: 
   };
 }
 
-type Part = { rows: readonly Float64Array[]; labels: Uint8Array };
-
-function pack(part: Part, width: number): PackedPart {
-  const matrix = new Float64Array(part.rows.length * width);
-  part.rows.forEach((row, i) => {
-    matrix.set(row, i * width);
-  });
-  return { matrix, labels: part.labels.slice() };
-}
-
 /**
  * M's `trainFraudModel` in a worker thread: the rows travel as one transferred matrix per part, the model comes
  * back serialized and is rebuilt with `loadFraudModel`, which reproduces its scores exactly. Training takes
  * tens of seconds on 200k attempts; on the serving thread it would stall every checkout score meanwhile.
  */
 export function trainFraudModelInWorker(
-  train: Part,
-  validation: Part,
+  train: RowsPart,
+  validation: RowsPart,
   options: TrainOptions,
 ): Promise<{ model: FraudModel; metrics: FraudMetrics; thresholds: FraudThresholds }> {
   const width = options.featureNames.length;
@@ -120,19 +107,7 @@ export function trainFraudModelInWorker(
     featureNames: [...options.featureNames],
     featureSetVersion: options.featureSetVersion,
   };
-  // The worker runs TypeScript like the rest of kosh: it registers tsx (resolved from this package), as
-  // bin/kosh.js does, then imports the worker module.
-  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
-  const entry = new URL('./train-fraud-worker.ts', import.meta.url).href;
-  const worker = new Worker(
-    `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
-    {
-      eval: true,
-      workerData: data,
-      transferList: [data.train.matrix.buffer, data.validation.matrix.buffer] as ArrayBuffer[],
-    },
-  );
+  const worker = startTrainingWorker(new URL('./train-fraud-worker.ts', import.meta.url), data);
   return new Promise((resolve, reject) => {
     let settled = false;
     worker.on('message', (message: TrainWorkerMessage) => {

@@ -1,0 +1,49 @@
+// Training in a worker thread, shared by the fraud and churn trainers: the rows travel as one transferred
+// matrix per part (no copy, no structured clone of thousands of arrays), and the worker runs TypeScript like
+// the rest of kosh: it registers tsx (resolved from this package), as bin/kosh.js does, then imports its module.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/** Rows of one part (training or validation) as the trainers take them. */
+export interface RowsPart {
+  readonly rows: readonly Float64Array[];
+  readonly labels: Uint8Array;
+}
+
+/** The same rows packed row-major into one matrix, so its buffer can be transferred to the worker. */
+export interface PackedPart {
+  readonly matrix: Float64Array;
+  readonly labels: Uint8Array;
+}
+
+export function pack(part: RowsPart, width: number): PackedPart {
+  const matrix = new Float64Array(part.rows.length * width);
+  part.rows.forEach((row, i) => {
+    matrix.set(row, i * width);
+  });
+  return { matrix, labels: part.labels.slice() };
+}
+
+/** The worker side: rows as views into the transferred matrix. */
+export function unpack(part: PackedPart, width: number): { rows: Float64Array[]; labels: Uint8Array } {
+  return {
+    rows: Array.from({ length: part.labels.length }, (_, i) => part.matrix.subarray(i * width, (i + 1) * width)),
+    labels: part.labels,
+  };
+}
+
+/** Starts the TypeScript module `entry` in a worker with `data`, transferring both parts' buffers. */
+export function startTrainingWorker(entry: URL, data: { train: PackedPart; validation: PackedPart }): Worker {
+  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
+  return new Worker(
+    `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
+    {
+      eval: true,
+      workerData: data,
+      transferList: [data.train.matrix.buffer, data.validation.matrix.buffer] as ArrayBuffer[],
+    },
+  );
+}
