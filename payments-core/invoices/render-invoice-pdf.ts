@@ -1,8 +1,9 @@
 import PDFDocument from 'pdfkit';
 import { IST_OFFSET_MS } from '../../platform/ist.js';
 import type { InvoiceTemplate } from '../invoice-templates/types.js';
+import type { ComputedLine } from './draft-lines.js';
 import { amountInWords, formatIndianAmount } from './gst.js';
-import type { DocumentType, SupplyType, TaxCategory } from './types.js';
+import type { DocumentType, SupplyType } from './types.js';
 
 /** Everything a document prints, as snapshotted at finalisation (or sample data for a preview). */
 export interface PdfDocumentData {
@@ -27,21 +28,7 @@ export interface PdfDocumentData {
   };
   readonly school: { readonly name: string; readonly city: string } | null;
   readonly supplyType: SupplyType;
-  readonly lines: readonly {
-    readonly lineNo: number;
-    readonly description: string;
-    readonly quantity: number;
-    readonly unitAmountMinor: number;
-    readonly amountMinor: number;
-    readonly taxCategory: TaxCategory;
-    readonly gstRateBp: number | null;
-    readonly hsnSac: string;
-    readonly cgstMinor: number;
-    readonly sgstMinor: number;
-    readonly igstMinor: number;
-    readonly periodStart: Date | null;
-    readonly periodEnd: Date | null;
-  }[];
+  readonly lines: readonly ComputedLine[];
   readonly totals: {
     readonly taxableMinor: number;
     readonly exemptMinor: number;
