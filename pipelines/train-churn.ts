@@ -18,7 +18,7 @@ import { invalid } from '../platform/errors.js';
 import type { Log } from '../platform/log.js';
 import type { ObjectStore } from '../platform/objects.js';
 import type { ChurnWorkerInput, ChurnWorkerMessage } from './train-churn-worker.js';
-import { pack, startTrainingWorker } from './training-worker.js';
+import { pack, runTrainingWorker } from './training-worker.js';
 
 export type ChurnTrainPhase = 'features' | 'training' | 'saving';
 
@@ -87,33 +87,20 @@ export function trainChurnClassifierInWorker(
     featureNames: [...options.featureNames],
     ...(options.candidates === undefined ? {} : { candidates: [...options.candidates] }),
   };
-  const worker = startTrainingWorker(new URL('./train-churn-worker.ts', import.meta.url), data);
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    worker.on('message', (message: ChurnWorkerMessage) => {
-      if (message.type === 'progress') {
-        options.onProgress?.(message.done, message.total, message.algorithm);
-        return;
-      }
-      settled = true;
-      try {
-        resolve({
-          classifier: ChurnClassifier.load(JSON.parse(message.artifact) as ChurnArtifact),
-          metrics: message.metrics as ChurnMetrics,
-        });
-      } catch (err) {
-        reject(err);
-      }
-      void worker.terminate();
-    });
-    worker.on('error', (err) => {
-      settled = true;
-      reject(err);
-    });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`the churn training worker exited with code ${code} before answering`));
-    });
-  });
+  return runTrainingWorker<
+    Extract<ChurnWorkerMessage, { type: 'progress' }>,
+    Extract<ChurnWorkerMessage, { type: 'done' }>,
+    { classifier: ChurnClassifier; metrics: ChurnMetrics }
+  >(
+    'churn training',
+    new URL('./train-churn-worker.ts', import.meta.url),
+    data,
+    (message) => options.onProgress?.(message.done, message.total, message.algorithm),
+    (message) => ({
+      classifier: ChurnClassifier.load(JSON.parse(message.artifact) as ChurnArtifact),
+      metrics: message.metrics as ChurnMetrics,
+    }),
+  );
 }
 
 /**

@@ -19,7 +19,7 @@ import type { Log } from '../platform/log.js';
 import type { ObjectStore } from '../platform/objects.js';
 import { renderFraudReport } from './fraud-report.js';
 import type { TrainWorkerInput, TrainWorkerMessage } from './train-fraud-worker.js';
-import { pack, type RowsPart, startTrainingWorker } from './training-worker.js';
+import { pack, type RowsPart, runTrainingWorker } from './training-worker.js';
 import type { JobDeps } from './types.js';
 
 export type TrainPhase = 'features' | 'training' | 'report' | 'saving';
@@ -107,43 +107,29 @@ export function trainFraudModelInWorker(
     featureNames: [...options.featureNames],
     featureSetVersion: options.featureSetVersion,
   };
-  const worker = startTrainingWorker(new URL('./train-fraud-worker.ts', import.meta.url), data);
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    worker.on('message', (message: TrainWorkerMessage) => {
-      if (message.type === 'progress') {
-        options.onProgress?.(message.done, message.total);
-        return;
-      }
-      settled = true;
-      try {
-        const model = loadFraudModel(
-          { kind: 'fraud', featureSetVersion: options.featureSetVersion },
-          {
-            algorithm: message.algorithm,
-            featureSetVersion: message.featureSetVersion,
-            params: message.params,
-            artifact: message.artifact,
-          },
-        );
-        resolve({
-          model,
-          metrics: message.metrics as FraudMetrics,
-          thresholds: message.thresholds as FraudThresholds,
-        });
-      } catch (err) {
-        reject(err);
-      }
-      void worker.terminate();
-    });
-    worker.on('error', (err) => {
-      settled = true;
-      reject(err);
-    });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`the training worker exited with code ${code} before answering`));
-    });
-  });
+  return runTrainingWorker<
+    Extract<TrainWorkerMessage, { type: 'progress' }>,
+    Extract<TrainWorkerMessage, { type: 'done' }>,
+    { model: FraudModel; metrics: FraudMetrics; thresholds: FraudThresholds }
+  >(
+    'training',
+    new URL('./train-fraud-worker.ts', import.meta.url),
+    data,
+    (message) => options.onProgress?.(message.done, message.total),
+    (message) => ({
+      model: loadFraudModel(
+        { kind: 'fraud', featureSetVersion: options.featureSetVersion },
+        {
+          algorithm: message.algorithm,
+          featureSetVersion: message.featureSetVersion,
+          params: message.params,
+          artifact: message.artifact,
+        },
+      ),
+      metrics: message.metrics as FraudMetrics,
+      thresholds: message.thresholds as FraudThresholds,
+    }),
+  );
 }
 
 /**

@@ -34,8 +34,46 @@ export function unpack(part: PackedPart, width: number): { rows: Float64Array[];
   };
 }
 
+/**
+ * Runs the TypeScript module `entry` in a worker with `data` until it answers: `progress` messages go to
+ * `onProgress`, the first `done` message is turned into the result by `decode` (a throw rejects), and a worker
+ * that errs or exits without answering rejects, naming `what`.
+ */
+export function runTrainingWorker<P extends { type: 'progress' }, D extends { type: 'done' }, R>(
+  what: string,
+  entry: URL,
+  data: { train: PackedPart; validation: PackedPart },
+  onProgress: (message: P) => void,
+  decode: (message: D) => R,
+): Promise<R> {
+  const worker = startTrainingWorker(entry, data);
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    worker.on('message', (message: P | D) => {
+      if (message.type === 'progress') {
+        onProgress(message as P);
+        return;
+      }
+      settled = true;
+      try {
+        resolve(decode(message as D));
+      } catch (err) {
+        reject(err);
+      }
+      void worker.terminate();
+    });
+    worker.on('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`the ${what} worker exited with code ${code} before answering`));
+    });
+  });
+}
+
 /** Starts the TypeScript module `entry` in a worker with `data`, transferring both parts' buffers. */
-export function startTrainingWorker(entry: URL, data: { train: PackedPart; validation: PackedPart }): Worker {
+function startTrainingWorker(entry: URL, data: { train: PackedPart; validation: PackedPart }): Worker {
   const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
   return new Worker(
