@@ -209,23 +209,6 @@ LEFT JOIN invoices i ON i.id = r.invoice_id
 WHERE r.id IN (SELECT unnest($ids))`;
 
 /**
- * The batch form of invoices' recordInvoicePayment for the case the run meets (the period's invoice is still a
- * draft, so only its paid amount moves; "drafts keep their status"): idempotent per payment id like it. A
- * record whose invoice was finalised meanwhile goes through recordInvoicePayment itself.
- */
-export const INSERT_DRAFT_INVOICE_PAYMENTS = `
-INSERT INTO invoice_payments (payment_id, invoice_id, amount_minor, paid_at, created_at)
-SELECT r.payment_id, r.invoice_id, r.amount_minor, $now, $now
-FROM billing_records r JOIN invoices i ON i.id = r.invoice_id
-WHERE r.id IN (SELECT unnest($ids)) AND i.status = 'draft' AND r.payment_id IS NOT NULL AND r.amount_minor > 0
-  AND NOT EXISTS (SELECT 1 FROM invoice_payments ip WHERE ip.payment_id = r.payment_id)
-RETURNING payment_id`;
-export const APPLY_DRAFT_INVOICE_PAYMENTS = `
-UPDATE invoices SET amount_paid_minor = amount_paid_minor + ip.amount_minor, updated_at = $now
-FROM invoice_payments ip
-WHERE ip.invoice_id = invoices.id AND ip.payment_id IN (SELECT unnest($payment_ids)) AND invoices.status = 'draft'`;
-
-/**
  * Subscription status moves of a chunk, with their events, set-wise: `to` for every listed subscription that
  * is in one of `from`. The event numbers follow event_seq.
  */

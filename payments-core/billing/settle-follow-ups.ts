@@ -1,16 +1,10 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db.js';
 import { openDunningCase } from '../dunning/open-dunning-case.js';
-import { recordInvoicePayment } from '../invoices/record-invoice-payment.js';
+import { recordDraftInvoicePayments, recordInvoicePayment } from '../invoices/record-invoice-payment.js';
 import { classifyDecline } from '../retries/declines.js';
 import type { SubscriptionStatus } from '../subscriptions/types.js';
-import {
-  APPLY_DRAFT_INVOICE_PAYMENTS,
-  INSERT_DRAFT_INVOICE_PAYMENTS,
-  INSERT_STATUS_EVENTS,
-  MOVE_STATUS,
-  SETTLED_RECORDS,
-} from './repository.js';
+import { INSERT_STATUS_EVENTS, MOVE_STATUS, SETTLED_RECORDS } from './repository.js';
 
 interface Settled {
   id: string;
@@ -78,15 +72,16 @@ export async function settleFollowUps(
   const paid = rows.filter((r) => r.status === 'paid');
   const failed = rows.filter((r) => r.status === 'failed');
   const drafts = paid.filter((r) => r.invoice_status === 'draft');
-  if (drafts.length > 0) {
-    const inserted = await tx.all<{ payment_id: string }>(INSERT_DRAFT_INVOICE_PAYMENTS, {
-      ids: drafts.map((r) => r.id),
-      now,
-    });
-    if (inserted.length > 0) {
-      await tx.run(APPLY_DRAFT_INVOICE_PAYMENTS, { payment_ids: inserted.map((r) => r.payment_id), now });
-    }
-  }
+  await recordDraftInvoicePayments(
+    tx,
+    drafts.flatMap((r) =>
+      r.invoice_id === null || r.payment_id === null
+        ? []
+        : [{ invoiceId: r.invoice_id, paymentId: r.payment_id, amountMinor: r.amount_minor }],
+    ),
+    now,
+    clock,
+  );
   for (const r of paid) {
     if (r.invoice_status !== 'draft' && r.invoice_id !== null && r.payment_id !== null) {
       await recordInvoicePayment(

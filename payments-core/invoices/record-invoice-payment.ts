@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db.js';
 import { invalid, notFound } from '../../platform/errors.js';
-import { APPLY_PAYMENT, INSERT_PAYMENT } from './repository.js';
+import { APPLY_DRAFT_PAYMENTS, APPLY_PAYMENT, INSERT_DRAFT_PAYMENTS, INSERT_PAYMENT } from './repository.js';
 
 /** Idempotent per paymentId. Works on drafts too (status applies when finalised). */
 export async function recordInvoicePayment(
@@ -28,4 +28,31 @@ export async function recordInvoicePayment(
   });
   if (inserted === 0) return; // this payment was applied before
   await sql.run(APPLY_PAYMENT, { invoice_id: input.invoiceId, amount: input.amountMinor, paid_at: input.paidAt, at });
+}
+
+/**
+ * The batch form of recordInvoicePayment for invoices still in draft (a billing run's chunk), in two statements:
+ * idempotent per payment id; payments on invoices no longer in draft are left out and returned, for the caller
+ * to apply one by one with recordInvoicePayment.
+ */
+export async function recordDraftInvoicePayments(
+  sql: Sql,
+  payments: readonly { invoiceId: string; paymentId: string; amountMinor: number }[],
+  paidAt: Date,
+  clock: Clock,
+): Promise<{ applied: number }> {
+  const positive = payments.filter((p) => Number.isSafeInteger(p.amountMinor) && p.amountMinor > 0);
+  if (positive.length === 0) return { applied: 0 };
+  const at = clock.now();
+  const inserted = await sql.all<{ payment_id: string }>(INSERT_DRAFT_PAYMENTS, {
+    payment_ids: positive.map((p) => p.paymentId),
+    invoice_ids: positive.map((p) => p.invoiceId),
+    amounts: positive.map((p) => p.amountMinor),
+    paid_at: paidAt,
+    at,
+  });
+  if (inserted.length > 0) {
+    await sql.run(APPLY_DRAFT_PAYMENTS, { payment_ids: inserted.map((r) => r.payment_id), at });
+  }
+  return { applied: inserted.length };
 }

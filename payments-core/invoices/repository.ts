@@ -119,3 +119,20 @@ UPDATE invoices SET
     ELSE paid_at END,
   updated_at = $at
 WHERE id = $invoice_id`;
+
+/**
+ * Payments applied set-wise to invoices still in draft (the billing run's case): idempotent per payment id like
+ * INSERT_PAYMENT; the lists are zipped (payment, invoice, amount).
+ */
+export const INSERT_DRAFT_PAYMENTS = `
+INSERT INTO invoice_payments (payment_id, invoice_id, amount_minor, paid_at, created_at)
+SELECT v.payment_id, v.invoice_id, v.amount_minor, $paid_at, $at
+FROM (SELECT unnest($payment_ids) AS payment_id, unnest($invoice_ids) AS invoice_id, unnest($amounts) AS amount_minor) v
+JOIN invoices i ON i.id = v.invoice_id
+WHERE i.status = 'draft' AND i.kind = 'invoice'
+  AND NOT EXISTS (SELECT 1 FROM invoice_payments ip WHERE ip.payment_id = v.payment_id)
+RETURNING payment_id`;
+export const APPLY_DRAFT_PAYMENTS = `
+UPDATE invoices SET amount_paid_minor = amount_paid_minor + ip.amount_minor, updated_at = $at
+FROM invoice_payments ip
+WHERE ip.invoice_id = invoices.id AND ip.payment_id IN (SELECT unnest($payment_ids)) AND invoices.status = 'draft'`;
