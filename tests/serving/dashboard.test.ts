@@ -7,7 +7,7 @@ import { seedDemoData } from '../../data/seed.js';
 import { seedDashboardDemo } from '../../data/seed-dashboard-demo.js';
 import { buildChurnReport } from '../../pipelines/churn-report.js';
 import { trainChurn } from '../../pipelines/train-churn.js';
-import { systemClock } from '../../platform/clock.js';
+import { fixedClock } from '../../platform/clock.js';
 import { createLog } from '../../platform/log.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
@@ -51,12 +51,15 @@ describe('the leadership dashboard in headless Chromium', () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    h = await startHarness();
-    const deps = { db: h.db, clock: systemClock, log: createLog({ level: 'silent' }), objects: h.objects };
+    // The demo data ends at the clock's date and the forecast starts there: a fixed date keeps every panel
+    // the same on any day the suite runs.
+    const clock = fixedClock(new Date('2026-11-29T06:30:00Z'));
+    h = await startHarness({ clock });
+    const deps = { db: h.db, clock, log: createLog({ level: 'silent' }), objects: h.objects };
     await seedDemoData(deps, { seed: 42, payments: 4_000, churn: true });
     await seedDashboardDemo(deps, { seed: 42 });
     await trainChurn(deps, { candidates: ['logistic_regression'], inWorker: false });
-    await buildChurnReport(deps, systemClock.now());
+    await buildChurnReport(deps, clock.now());
     key = await h.keyWith(['analytics:read']);
     profile = mkdtempSync(path.join(tmpdir(), 'kosh-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
