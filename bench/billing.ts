@@ -1,6 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { seedSubscriptions } from '../data/seed-subscriptions.js';
@@ -13,7 +12,7 @@ import { fixedClock } from '../platform/clock.js';
 import { openDb } from '../platform/db.js';
 import { inParallel } from '../platform/in-parallel.js';
 import { createLog } from '../platform/log.js';
-import { migrate } from '../platform/migrate.js';
+import { createBenchDatabase, startBenchServer } from './bench-database.js';
 
 const KEY_ID = 'rzp_test_bench00000001';
 const KEY_SECRET = 'bench_secret_0000000001';
@@ -113,13 +112,12 @@ async function phase(options: {
   concurrency: number;
   chunkSize: number;
   budgetSeconds: number;
-  dir: string;
+  serverUrl: string;
   inProcess?: boolean;
 }): Promise<Phase> {
   const clock = fixedClock(START);
-  const db = await openDb(
-    path.join(options.dir, `billing-${options.latencyMs}-${options.inProcess === true ? 'stub' : 'sim'}.duckdb`),
-  );
+  const database = await createBenchDatabase(options.serverUrl, { clock });
+  const db = await openDb(database.url);
   const sim = await startRazorpaySimulator({
     keyId: KEY_ID,
     keySecret: KEY_SECRET,
@@ -127,7 +125,6 @@ async function phase(options: {
     seed: 5,
   });
   try {
-    await migrate(db, clock);
     const tok = await token(sim);
     await seedSubscriptions(db, { count: options.subs, token: tok, startAt: START });
     const base =
@@ -138,7 +135,7 @@ async function phase(options: {
 
     // Baseline 1: the same gateway calls, same SDK, concurrency and rate limit, with no kosh bookkeeping.
     const rawGatewayPerSec = await rawCharges(gateway, tok, options.rawSample, options.concurrency);
-    // Baseline 2: one INSERT … SELECT of as many record-shaped rows into a bare table (what DuckDB does at best).
+    // Baseline 2: one INSERT … SELECT of as many record-shaped rows into a bare table (what the database does at best).
     await db.run(
       "CREATE TABLE bench_raw AS SELECT id, customer_id, school_id, period_index, current_period_start, current_period_end, unit_amount_minor * quantity AS amount_minor, currency, 'pending' AS status FROM subscriptions LIMIT 0",
     );
@@ -190,6 +187,7 @@ async function phase(options: {
   } finally {
     await sim.close();
     await db.close();
+    await database.drop();
   }
 }
 
@@ -215,7 +213,7 @@ export async function billingBench(argv: string[]): Promise<void> {
       'own-subs': { type: 'string', default: '30000' },
     },
   });
-  const dir = mkdtempSync(path.join(tmpdir(), 'kosh-bench-billing-'));
+  const server = await startBenchServer();
   const concurrency = Number(values.concurrency);
   const chunkSize = Number(values.chunk);
   try {
@@ -227,7 +225,7 @@ export async function billingBench(argv: string[]): Promise<void> {
       concurrency,
       chunkSize,
       budgetSeconds: Number(values.budget),
-      dir,
+      serverUrl: server.url,
     });
     console.log(
       `zero latency: ${fast.subs} billed in ${fast.seconds.toFixed(1)} s = ${fast.billedPerSec.toFixed(0)}/s`,
@@ -242,7 +240,7 @@ export async function billingBench(argv: string[]): Promise<void> {
       concurrency,
       chunkSize,
       budgetSeconds: 60,
-      dir,
+      serverUrl: server.url,
       inProcess: true,
     });
     console.log(
@@ -256,7 +254,7 @@ export async function billingBench(argv: string[]): Promise<void> {
       concurrency: Math.max(concurrency, 64),
       chunkSize,
       budgetSeconds: 60,
-      dir,
+      serverUrl: server.url,
     });
     console.log(
       `latency ${latencyMs} ms, ${rps} req/s: ${slow.subs} billed in ${slow.seconds.toFixed(1)} s = ${slow.billedPerSec.toFixed(1)}/s`,
@@ -267,11 +265,11 @@ export async function billingBench(argv: string[]): Promise<void> {
     const report = [
       '# Billing run benchmark',
       '',
-      `Command: \`npm run bench -- billing ${argv.join(' ')}\` · machine: ${machine} (shared with other work: figures are one run, noisy).`,
+      `Command: \`npm run bench -- billing ${argv.join(' ')}\` · machine: ${machine} (shared with other work: figures are one run, noisy) · database: ${server.label}.`,
       `Chunk ${chunkSize}, gateway concurrency ${concurrency} (64 with latency). Every run is checked: each billed subscription paid once and captured once at the simulator. A run stops starting chunks after its time budget (${values.budget} s, 60 s with latency); the rest would stay due for the next hourly run.`,
       'Baselines in the same run: **raw gateway** = an order plus an auto-captured recurring payment through the same SDK adapter,',
       'concurrency and rate limit, no kosh bookkeeping (per second); **raw insert** = one INSERT … SELECT of the same number of',
-      'record-shaped rows into a bare DuckDB table (rows per second).',
+      'record-shaped rows into a bare PostgreSQL table (rows per second).',
       '',
       '| scenario | billed (within the time budget) | seconds | billed / s | raw gateway / s | ratio | raw insert rows / s | ratio |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -287,6 +285,6 @@ export async function billingBench(argv: string[]): Promise<void> {
     writeFileSync(values.out, report);
     console.log(`\n${report}`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }

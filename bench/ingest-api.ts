@@ -6,7 +6,6 @@ import { createWebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
 import { systemClock } from '../platform/clock.js';
 import { openDb } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
-import { migrate } from '../platform/migrate.js';
 import { buildApp } from '../serving/app.js';
 
 export interface ApiIngestResult {
@@ -26,11 +25,11 @@ export interface ApiIngestResult {
 export async function benchApiIngest(options: {
   payments: number;
   clients: number;
-  dbPath: string;
+  /** A migrated, empty database (bench/bench-database.ts). */
+  databaseUrl: string;
 }): Promise<ApiIngestResult> {
   const log = createLog({ level: 'silent' });
-  const db = await openDb(options.dbPath);
-  await migrate(db, systemClock);
+  const db = await openDb(options.databaseUrl);
   const sim = await startRazorpaySimulator({ keyId: 'rzp_test_bench', keySecret: 'bench_secret' });
   const gateway = createRazorpayGateway({ keyId: 'rzp_test_bench', keySecret: 'bench_secret', apiUrl: sim.url });
   const inbox = createWebhookInbox({ db, clock: systemClock, log });

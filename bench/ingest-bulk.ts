@@ -1,15 +1,14 @@
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { seedDemoData } from '../data/seed.js';
 import { appendRows, type ColumnKind } from '../platform/bulk.js';
 import { fixedClock } from '../platform/clock.js';
 import { openDb } from '../platform/db.js';
-import { migrate } from '../platform/migrate.js';
+import { createBenchDatabase } from './bench-database.js';
 
 export interface BulkIngestResult {
   readonly payments: number;
-  /** Raw DuckDB Appender into a bare table shaped like `payments` (no keys, no ledger): the baseline. */
-  readonly appenderRowsPerSec: number;
+  /** Raw `COPY … FROM STDIN` (appendRows) into a bare table shaped like `payments` (no keys, no ledger): the baseline. */
+  readonly rawCopyRowsPerSec: number;
   /** kosh's bulk path: generated demo data through importPayments, with orders, parties and the ledger. */
   readonly bulkPaymentsPerSec: number;
   readonly bulkSeconds: number;
@@ -44,14 +43,22 @@ const PAYMENT_KINDS: ColumnKind[] = [
   'timestamp',
 ];
 
-/** Measures the raw Appender baseline and the kosh bulk path in the same run, on files in `dir`. */
-export async function benchBulkIngest(options: { payments: number; dir: string }): Promise<BulkIngestResult> {
-  const raw = await openDb(path.join(options.dir, 'raw.duckdb'));
-  await raw.run(`CREATE TABLE bare_payments AS SELECT * FROM (VALUES (
-    ''::VARCHAR, ''::VARCHAR, ''::VARCHAR, ''::VARCHAR, ''::VARCHAR, ''::VARCHAR, 0::BIGINT, ''::VARCHAR, ''::VARCHAR,
-    ''::VARCHAR, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, ''::VARCHAR, ''::VARCHAR, ''::VARCHAR, ''::VARCHAR,
-    ''::VARCHAR, ''::VARCHAR, ''::VARCHAR, now()::TIMESTAMP, now()::TIMESTAMP, now()::TIMESTAMP, now()::TIMESTAMP,
-    now()::TIMESTAMP)) WHERE false`);
+/** A bare table with the columns and types of `payments`, and no key, index or constraint. */
+const CREATE_BARE_PAYMENTS = `CREATE TABLE bare_payments (
+  id VARCHAR, order_id VARCHAR, customer_id VARCHAR, school_id VARCHAR, payment_method_id VARCHAR, method VARCHAR,
+  amount_minor BIGINT, currency VARCHAR, status VARCHAR, capture_mode VARCHAR, captured_minor BIGINT,
+  refunded_minor BIGINT, fee_minor BIGINT, tax_minor BIGINT, gateway_payment_id VARCHAR, error_code VARCHAR,
+  error_reason VARCHAR, error_description VARCHAR, device_id VARCHAR, ip VARCHAR, fraud_label VARCHAR,
+  created_at TIMESTAMPTZ, authorized_at TIMESTAMPTZ, captured_at TIMESTAMPTZ, failed_at TIMESTAMPTZ,
+  updated_at TIMESTAMPTZ)`;
+
+/**
+ * Measures the raw COPY baseline and the kosh bulk path in the same run, each in its own database on `serverUrl`.
+ */
+export async function benchBulkIngest(options: { payments: number; serverUrl: string }): Promise<BulkIngestResult> {
+  const rawDatabase = await createBenchDatabase(options.serverUrl, { migrate: false });
+  const raw = await openDb(rawDatabase.url);
+  await raw.run(CREATE_BARE_PAYMENTS);
   const at = new Date('2026-06-01T10:00:00Z');
   const t0 = performance.now();
   await raw.transaction(async (tx) => {
@@ -89,18 +96,23 @@ export async function benchBulkIngest(options: { payments: number; dir: string }
     }
     await appendRows(tx, 'bare_payments', PAYMENT_KINDS, rows());
   });
-  const appenderSeconds = (performance.now() - t0) / 1000;
+  const copySeconds = (performance.now() - t0) / 1000;
   await raw.close();
+  await rawDatabase.drop();
 
-  const db = await openDb(path.join(options.dir, 'kosh.duckdb'));
   const clock = fixedClock(new Date('2026-11-28T00:00:00Z'));
-  await migrate(db, clock);
-  const summary = await seedDemoData({ db, clock }, { seed: 42, payments: options.payments });
-  await db.close();
-  return {
-    payments: options.payments,
-    appenderRowsPerSec: options.payments / appenderSeconds,
-    bulkPaymentsPerSec: summary.payments / summary.seconds,
-    bulkSeconds: summary.seconds,
-  };
+  const database = await createBenchDatabase(options.serverUrl, { clock });
+  const db = await openDb(database.url);
+  try {
+    const summary = await seedDemoData({ db, clock }, { seed: 42, payments: options.payments });
+    return {
+      payments: options.payments,
+      rawCopyRowsPerSec: options.payments / copySeconds,
+      bulkPaymentsPerSec: summary.payments / summary.seconds,
+      bulkSeconds: summary.seconds,
+    };
+  } finally {
+    await db.close();
+    await database.drop();
+  }
 }

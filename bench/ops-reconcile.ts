@@ -1,18 +1,23 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { razorpayFee } from '../payments-core/gateway/fees.js';
 import { importPayments } from '../payments-core/payments/import-payments.js';
 import type { ImportBatch, ImportOrder, ImportPayment, ImportRefund } from '../payments-core/payments/import-types.js';
 import { reconcileSettlementReport } from '../payments-core/reconciliation/reconcile-settlement-report.js';
 import { fixedClock } from '../platform/clock.js';
 import { type Db, openDb } from '../platform/db.js';
-import { migrate } from '../platform/migrate.js';
+import { openDuckDb } from '../platform/duckdb.js';
 
 export interface ReconcileBenchResult {
   readonly lines: number;
-  /** DuckDB reading the same CSV into a table (read_csv, types detected): the baseline. */
+  /** DuckDB (in memory) reading the same CSV into a table (read_csv, types detected): the baseline. */
   readonly readCsvSeconds: number[];
+  /** PostgreSQL loading the same CSV into a bare all-text table with `COPY … FROM STDIN (FORMAT csv)`. */
+  readonly copyCsvSeconds: number[];
   /** kosh's reconciliation: load + validate + match + items + adjustments + run, one transaction. */
   readonly reconcileSeconds: number[];
   readonly summary: Readonly<Record<string, number>>;
@@ -151,35 +156,61 @@ async function forget(db: Db, runId: string): Promise<void> {
   });
 }
 
-/** Times DuckDB's raw read_csv of a settlement report and kosh's full reconciliation of it, `runs` times each. */
+/** The report's columns as text, no keys: where the PostgreSQL baseline COPYs the CSV. */
+const CREATE_BASELINE = `CREATE TABLE baseline_report (${HEADER.trim()
+  .split(',')
+  .map((c) => `${c} VARCHAR`)
+  .join(', ')})`;
+
+/** PostgreSQL's bare CSV load: the file streamed through `COPY … FROM STDIN (FORMAT csv, HEADER)` into a text table. */
+async function copyCsv(url: string, file: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(CREATE_BASELINE);
+    await pipeline(
+      createReadStream(file),
+      client.query(copyFrom('COPY baseline_report FROM STDIN (FORMAT csv, HEADER true)')),
+    );
+    await client.query('ROLLBACK');
+  } finally {
+    await client.end();
+  }
+}
+
+/** Times DuckDB's and PostgreSQL's raw loads of a settlement report and kosh's full reconciliation of it. */
 export async function benchOpsReconcile(options: {
   lines: number;
   runs: number;
   dir: string;
+  /** A migrated, empty database (bench/bench-database.ts). */
+  databaseUrl: string;
 }): Promise<ReconcileBenchResult> {
-  const db = await openDb(path.join(options.dir, 'recon.duckdb'));
+  const db = await openDb(options.databaseUrl);
   const clock = fixedClock(new Date('2026-11-29T03:00:00Z'));
-  await migrate(db, clock);
   const file = path.join(options.dir, 'settlement-recon.csv');
   const t0 = performance.now();
   const lines = await prepare(db, file, options.lines);
-  await db.run('CHECKPOINT');
+  await db.run('VACUUM ANALYZE');
   console.log(
     `prepared ${lines.toLocaleString('en')} report lines and kosh rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 
   const readCsvSeconds: number[] = [];
+  const copyCsvSeconds: number[] = [];
   const reconcileSeconds: number[] = [];
   let summary: Record<string, number> = {};
   for (let run = 1; run <= options.runs; run++) {
+    const duck = await openDuckDb(':memory:');
     const r0 = performance.now();
-    await db.transaction(async (tx) => {
-      await tx.run('CREATE OR REPLACE TEMP TABLE baseline AS SELECT * FROM read_csv($path, header = true)', {
-        path: file,
-      });
-      await tx.run('DROP TABLE baseline');
-    });
+    await duck.run('CREATE TABLE baseline AS SELECT * FROM read_csv($path, header = true)', { path: file });
     readCsvSeconds.push((performance.now() - r0) / 1000);
+    await duck.close();
+
+    const c0 = performance.now();
+    await copyCsv(options.databaseUrl, file);
+    copyCsvSeconds.push((performance.now() - c0) / 1000);
 
     const k0 = performance.now();
     const result = await reconcileSettlementReport(
@@ -199,11 +230,11 @@ export async function benchOpsReconcile(options: {
       ]),
     );
     console.log(
-      `run ${run}: read_csv ${readCsvSeconds.at(-1)?.toFixed(2)} s | kosh reconcile ${reconcileSeconds.at(-1)?.toFixed(2)} s | ${JSON.stringify(summary)}`,
+      `run ${run}: DuckDB read_csv ${readCsvSeconds.at(-1)?.toFixed(2)} s | PostgreSQL COPY csv ${copyCsvSeconds.at(-1)?.toFixed(2)} s | kosh reconcile ${reconcileSeconds.at(-1)?.toFixed(2)} s | ${JSON.stringify(summary)}`,
     );
     await forget(db, result.id);
-    await db.run('CHECKPOINT');
+    await db.run('VACUUM ANALYZE');
   }
   await db.close();
-  return { lines, readCsvSeconds, reconcileSeconds, summary };
+  return { lines, readCsvSeconds, copyCsvSeconds, reconcileSeconds, summary };
 }

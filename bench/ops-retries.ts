@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chargeDueInstallments } from '../payments-core/installments/charge-due-installments.js';
 import { drainRetries } from '../payments-core/retries/drain-retries.js';
@@ -25,9 +24,9 @@ const DAY_MS = 86_400_000;
  * queue is empty. The baseline, in the same run and against the same simulator, charges as many fresh gateway
  * orders straight through the adapter, with no kosh bookkeeping.
  */
-export async function benchOpsRetries(options: { items: number; dir: string }): Promise<RetriesBenchResult> {
+export async function benchOpsRetries(options: { items: number; databaseUrl: string }): Promise<RetriesBenchResult> {
   const clock = fixedClock(new Date('2026-11-02T04:30:00Z')); // 10:00 IST on a Monday, early in the month
-  const h = await startHarness({ dbPath: path.join(options.dir, 'retries.duckdb'), clock });
+  const h = await startHarness({ databaseUrl: options.databaseUrl, clock });
   const deps = { db: h.db, clock, gateway: h.gateway, log: createLog({ level: 'silent' }), random: seededRandom(3) };
   try {
     const parent = await seedParent(h, INSUFFICIENT_FUNDS);

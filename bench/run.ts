@@ -2,13 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createBenchDatabase, startBenchServer } from './bench-database.js';
 import { billingBench } from './billing.js';
+import { enginesBench } from './engines.js';
 import { benchApiIngest } from './ingest-api.js';
 import { benchBulkIngest } from './ingest-bulk.js';
 import { invoicesBench } from './invoices.js';
 import { lakeBenchReport, runLakeBench } from './lake.js';
 import { benchOpsReconcile } from './ops-reconcile.js';
 import { benchOpsRetries } from './ops-retries.js';
+import { paymentsBench } from './payments.js';
 import { benchScore, printScoreBench } from './score.js';
 
 /** `npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]` */
@@ -23,40 +26,48 @@ async function ingest(argv: string[]): Promise<void> {
     },
   });
   const runs = Number(values.runs);
-  const appender: number[] = [];
+  const copy: number[] = [];
   const bulk: number[] = [];
   const api: number[] = [];
   const p50: number[] = [];
   const p99: number[] = [];
-  for (let run = 1; run <= runs; run++) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'kosh-bench-'));
-    try {
-      const b = await benchBulkIngest({ payments: Number(values.payments), dir });
-      appender.push(b.appenderRowsPerSec);
+  const server = await startBenchServer();
+  console.log(`database: ${server.label}`);
+  try {
+    for (let run = 1; run <= runs; run++) {
+      const b = await benchBulkIngest({ payments: Number(values.payments), serverUrl: server.url });
+      copy.push(b.rawCopyRowsPerSec);
       bulk.push(b.bulkPaymentsPerSec);
-      const a = await benchApiIngest({
-        payments: Number(values['api-payments']),
-        clients: Number(values.clients),
-        dbPath: path.join(dir, 'api.duckdb'),
-      });
-      api.push(a.paymentsPerSec);
-      p50.push(a.p50Ms);
-      p99.push(a.p99Ms);
-      console.log(
-        `run ${run}: appender ${Math.round(b.appenderRowsPerSec)} rows/s | bulk ${Math.round(b.bulkPaymentsPerSec)} payments/s | api ${a.paymentsPerSec.toFixed(0)} payments/s (p50 ${a.p50Ms.toFixed(1)} ms, p99 ${a.p99Ms.toFixed(1)} ms)`,
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+      const database = await createBenchDatabase(server.url);
+      try {
+        const a = await benchApiIngest({
+          payments: Number(values['api-payments']),
+          clients: Number(values.clients),
+          databaseUrl: database.url,
+        });
+        api.push(a.paymentsPerSec);
+        p50.push(a.p50Ms);
+        p99.push(a.p99Ms);
+        console.log(
+          `run ${run}: raw COPY ${Math.round(b.rawCopyRowsPerSec)} rows/s | bulk ${Math.round(b.bulkPaymentsPerSec)} payments/s | api ${a.paymentsPerSec.toFixed(0)} payments/s (p50 ${a.p50Ms.toFixed(1)} ms, p99 ${a.p99Ms.toFixed(1)} ms)`,
+        );
+      } finally {
+        await database.drop();
+      }
     }
+  } finally {
+    await server.stop();
   }
-  const base = median(appender);
+  const base = median(copy);
   console.log(
     `\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
   );
-  console.log(`median of ${runs} runs (baseline = raw DuckDB Appender into a bare payments-shaped table, same run):`);
-  console.log(`| path | per second | ratio to appender |`);
+  console.log(
+    `median of ${runs} runs (baseline = raw COPY FROM STDIN into a bare payments-shaped table, same run, same server):`,
+  );
+  console.log(`| path | per second | ratio to raw COPY |`);
   console.log(`| --- | ---: | ---: |`);
-  console.log(`| raw DuckDB Appender (rows) | ${Math.round(base).toLocaleString('en')} | 1.000 |`);
+  console.log(`| raw PostgreSQL COPY (rows) | ${Math.round(base).toLocaleString('en')} | 1.000 |`);
   console.log(
     `| kosh bulk import (payments, with orders + ledger) | ${Math.round(median(bulk)).toLocaleString('en')} | ${(median(bulk) / base).toFixed(3)} |`,
   );
@@ -68,7 +79,7 @@ async function ingest(argv: string[]): Promise<void> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-/** `--lines N` (default 1,000,000) `--runs N`: DuckDB read_csv of a settlement report vs kosh's reconciliation. */
+/** `--lines N` (default 1,000,000) `--runs N`: DuckDB read_csv / PostgreSQL COPY of a settlement report vs kosh's reconciliation. */
 async function opsReconcile(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -76,20 +87,34 @@ async function opsReconcile(argv: string[]): Promise<void> {
     options: { lines: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } },
   });
   const dir = mkdtempSync(path.join(tmpdir(), 'kosh-bench-ops-'));
+  const server = await startBenchServer();
+  console.log(`database: ${server.label}`);
+  const database = await createBenchDatabase(server.url);
   try {
-    const r = await benchOpsReconcile({ lines: Number(values.lines), runs: Number(values.runs), dir });
+    const r = await benchOpsReconcile({
+      lines: Number(values.lines),
+      runs: Number(values.runs),
+      dir,
+      databaseUrl: database.url,
+    });
     const base = median(r.readCsvSeconds);
+    const copy = median(r.copyCsvSeconds);
     const kosh = median(r.reconcileSeconds);
     console.log(`\nmedian of ${values.runs} runs, ${r.lines.toLocaleString('en')}-line settlement report:`);
     console.log('| path | seconds | lines/s | time ratio to read_csv |');
     console.log('| --- | ---: | ---: | ---: |');
     console.log(
-      `| DuckDB read_csv into a table (baseline) | ${base.toFixed(2)} | ${Math.round(r.lines / base).toLocaleString('en')} | 1.0 |`,
+      `| DuckDB read_csv into an in-memory table (baseline) | ${base.toFixed(2)} | ${Math.round(r.lines / base).toLocaleString('en')} | 1.0 |`,
+    );
+    console.log(
+      `| PostgreSQL COPY … FROM STDIN (FORMAT csv) into a text table | ${copy.toFixed(2)} | ${Math.round(r.lines / copy).toLocaleString('en')} | ${(copy / base).toFixed(1)} |`,
     );
     console.log(
       `| kosh reconciliation (validate, match, items, adjustments) | ${kosh.toFixed(2)} | ${Math.round(r.lines / kosh).toLocaleString('en')} | ${(kosh / base).toFixed(1)} |`,
     );
   } finally {
+    await database.drop();
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -103,18 +128,24 @@ async function opsRetries(argv: string[]): Promise<void> {
   });
   const drained: number[] = [];
   const gateway: number[] = [];
-  for (let run = 1; run <= Number(values.runs); run++) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'kosh-bench-retries-'));
-    try {
-      const r = await benchOpsRetries({ items: Number(values.retries), dir });
-      drained.push(r.items / r.drainSeconds);
-      gateway.push(r.items / r.gatewaySeconds);
-      console.log(
-        `run ${run}: drained ${Math.round(r.items / r.drainSeconds)} retries/s | bare gateway ${Math.round(r.items / r.gatewaySeconds)} charges/s`,
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+  const server = await startBenchServer();
+  console.log(`database: ${server.label}`);
+  try {
+    for (let run = 1; run <= Number(values.runs); run++) {
+      const database = await createBenchDatabase(server.url);
+      try {
+        const r = await benchOpsRetries({ items: Number(values.retries), databaseUrl: database.url });
+        drained.push(r.items / r.drainSeconds);
+        gateway.push(r.items / r.gatewaySeconds);
+        console.log(
+          `run ${run}: drained ${Math.round(r.items / r.drainSeconds)} retries/s | bare gateway ${Math.round(r.items / r.gatewaySeconds)} charges/s`,
+        );
+      } finally {
+        await database.drop();
+      }
     }
+  } finally {
+    await server.stop();
   }
   const base = median(gateway);
   console.log(`\nmedian of ${values.runs} runs, ${values.retries} due retries, one client, simulator on loopback:`);
@@ -207,6 +238,12 @@ switch (suite) {
   case 'invoices':
     await invoicesBench(rest);
     break;
+  case 'payments':
+    await paymentsBench(rest);
+    break;
+  case 'engines':
+    await enginesBench(rest);
+    break;
   default:
     console.error(
       'usage: npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]\n' +
@@ -214,7 +251,9 @@ switch (suite) {
         '       npm run bench -- lake [--payments N] [--days N] [--runs N]\n' +
         '       npm run bench -- score [--payments N] [--seconds N] [--connections N] [--rate N] [--rate-seconds N]\n' +
         '       npm run bench -- billing [--subs N] [--budget S] [--own-subs N] [--concurrency N] [--chunk N] [--raw N] [--latency-ms N] [--latency-subs N] [--rps N]\n' +
-        '       npm run bench -- invoices [--customers N] [--pdf-seconds N] [--runs N]',
+        '       npm run bench -- invoices [--customers N] [--pdf-seconds N] [--runs N]\n' +
+        '       npm run bench -- payments [--payments N] [--seconds N] [--clients 16,64] [--rate N] [--rate-seconds N] [--no-idempotency-keys] [--diagnose] [--sql]\n' +
+        '       npm run bench -- engines [--clients N] [--transactions N] [--seconds N]   (KOSH_BENCH_MODULES=<node_modules> for postgres.js, PGlite)',
     );
     process.exitCode = 1;
 }

@@ -17,9 +17,9 @@ import { trainFraud } from '../pipelines/train-fraud.js';
 import { systemClock } from '../platform/clock.js';
 import { openDb } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
-import { migrate } from '../platform/migrate.js';
 import { localObjectStore } from '../platform/objects.js';
 import { buildApp } from '../serving/app.js';
+import { createBenchDatabase, startBenchServer } from './bench-database.js';
 import { type LoadResult, runLoad } from './load.js';
 
 export interface ScoreBenchOptions {
@@ -52,9 +52,10 @@ export interface ScoreBenchResult {
 export async function benchScore(options: ScoreBenchOptions): Promise<ScoreBenchResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kosh-bench-score-'));
   const log = createLog({ level: 'silent' });
-  const db = await openDb(path.join(dir, 'kosh.duckdb'));
+  const server = await startBenchServer();
+  const database = await createBenchDatabase(server.url);
+  const db = await openDb(database.url);
   try {
-    await migrate(db, systemClock);
     await seedDemoData({ db, clock: systemClock }, { seed: 42, payments: options.payments });
     const objects = localObjectStore(path.join(dir, 'objects'));
     const t0 = performance.now();
@@ -197,6 +198,8 @@ export async function benchScore(options: ScoreBenchOptions): Promise<ScoreBench
     };
   } finally {
     await db.close();
+    await database.drop();
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

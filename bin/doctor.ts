@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
 import { SCHEDULE_RULES } from '../pipelines/schedule.js';
 import { type Config, ConfigError, loadConfig } from '../platform/config.js';
-import { openDb } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
 import { listMigrations } from '../platform/migrate.js';
 import { BUCKETS } from '../platform/objects.js';
+import { openDatabase } from '../platform/open-database.js';
 import { openObjectStore } from '../platform/open-object-store.js';
 import { openGateway } from '../serving/server.js';
-import { readServerFile } from '../serving/server-file.js';
 import { table } from './text-table.js';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
@@ -79,30 +79,22 @@ export async function runDoctor(env: Readonly<Record<string, string | undefined>
 
 async function checkDatabase(config: Config): Promise<DoctorCheck[]> {
   const expected = listMigrations().map((m) => m.version);
-  if (config.databasePath !== ':memory:' && !existsSync(config.databasePath)) {
+  const clusterDir = path.join(config.dataDir, 'postgres');
+  if (config.databaseUrl === null && !existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     return [
-      { check: 'database', status: 'fail', detail: `no database at ${config.databasePath} (run kosh migrate)`, ms: 0 },
+      { check: 'database', status: 'fail', detail: `no embedded database at ${clusterDir} (run kosh migrate)`, ms: 0 },
       { check: 'migrations', status: 'skip', detail: 'no database', ms: 0 },
     ];
   }
   let applied: number[] | null = null;
   const database = await timed('database', async () => {
-    let db: Awaited<ReturnType<typeof openDb>>;
-    try {
-      db = await openDb(config.databasePath, { readers: 1 });
-    } catch (err) {
-      // DuckDB lets one process open the file; a running server holding it is healthy if it answers.
-      const server = readServerFile(config.dataDir);
-      if (server !== null && /lock/i.test(message(err))) {
-        const res = await withTimeout(fetch(`${server.url}/healthz`), 'server /healthz');
-        if (!res.ok) throw new Error(`held by the server at ${server.url}, whose /healthz answers ${res.status}`);
-        return `${config.databasePath} held by the running server ${server.url} (pid ${server.pid}); /healthz ok`;
-      }
-      throw err;
-    }
+    // PostgreSQL admits every kosh process at once: the running server does not stand in the way.
+    const opened = await openDatabase(config, { max: 1, connectionTimeoutMs: 5_000 });
+    const db = opened.db;
     try {
       const has = await db.one<{ n: number }>(
-        "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'schema_migrations'",
+        `SELECT count(*) AS n FROM information_schema.tables
+         WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`,
       );
       applied =
         (has?.n ?? 0) === 0
@@ -112,9 +104,9 @@ async function checkDatabase(config: Config): Promise<DoctorCheck[]> {
             );
       await db.one('SELECT 1');
     } finally {
-      await db.close();
+      await opened.close();
     }
-    return `opened ${config.databasePath}`;
+    return `${opened.embedded === null ? 'server' : 'embedded PostgreSQL'} at ${db.location}`;
   });
   const found = applied as number[] | null;
   if (database.status === 'fail' || found === null) {
@@ -123,7 +115,7 @@ async function checkDatabase(config: Config): Promise<DoctorCheck[]> {
       {
         check: 'migrations',
         status: 'skip',
-        detail: database.detail.includes('held by') ? 'checked by the server at start' : 'no database',
+        detail: 'no database',
         ms: 0,
       },
     ];

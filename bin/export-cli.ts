@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { exportFeatures, type FeatureFormat } from '../features/export-features.js';
 import { FEATURE_SETS } from '../features/feature-sets.js';
 import type { Config } from '../platform/config.js';
-import { openDb } from '../platform/db.js';
 import { AppError } from '../platform/errors.js';
+import { openDatabase } from '../platform/open-database.js';
 import { connectToServer } from './server-client.js';
 
 class ExportCliError extends Error {}
@@ -13,8 +13,8 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * `kosh export features --set NAME --out FILE.parquet|FILE.arrow [--from YYYY-MM-DD] [--to YYYY-MM-DD]`: a training
- * set for notebooks and other tools, through the running server when there is one (DuckDB lets one process
- * hold the file), else from the database directly.
+ * set for notebooks and other tools, through the running server when there is one, else from the database
+ * directly.
  */
 export async function runExportCli(argv: string[], config: Config, usage: string): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -63,7 +63,8 @@ export async function runExportCli(argv: string[], config: Config, usage: string
       bytes = res.bytes;
       rows = Number(res.headers.get('x-kosh-rows'));
     } else {
-      const db = await openDb(config.databasePath);
+      const database = await openDatabase(config);
+      const db = database.db;
       try {
         const window = {
           from: values.from === undefined ? undefined : new Date(values.from),
@@ -71,7 +72,7 @@ export async function runExportCli(argv: string[], config: Config, usage: string
         };
         ({ bytes, rows } = await exportFeatures({ db }, { set: values.set, format, ...window }));
       } finally {
-        await db.close();
+        await database.close();
       }
     }
     await writeFile(values.out, bytes);

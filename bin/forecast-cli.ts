@@ -8,7 +8,7 @@ import { METHOD_NAMES, type MethodName } from '../models/forecast/methods.js';
 import { refreshRevenueForecasts } from '../pipelines/refresh-revenue-forecasts.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
-import { openDb } from '../platform/db.js';
+import { openDatabase } from '../platform/open-database.js';
 import { AppError } from '../platform/errors.js';
 import { migrate } from '../platform/migrate.js';
 import { connectToServer } from './server-client.js';
@@ -130,7 +130,8 @@ export async function runTrainForecastCli(config: Config): Promise<number> {
     console.log(JSON.stringify(run.summary ?? run, null, 2));
     return run.status === 'succeeded' ? 0 : 1;
   }
-  const db = await openDb(config.databasePath);
+  const database = await openDatabase(config);
+  const db = database.db;
   try {
     await migrate(db, systemClock);
     const bar = new cliProgress.SingleBar(
@@ -162,6 +163,6 @@ export async function runTrainForecastCli(config: Config): Promise<number> {
       );
     return 0;
   } finally {
-    await db.close();
+    await database.close();
   }
 }

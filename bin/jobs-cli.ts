@@ -8,7 +8,7 @@ import { resolveSchedules } from '../pipelines/schedule.js';
 import { triggerJob } from '../pipelines/trigger-job.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
-import { openDb } from '../platform/db.js';
+import { openDatabase } from '../platform/open-database.js';
 import { AppError } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
 import { openMailer } from '../platform/mail.js';
@@ -83,7 +83,8 @@ async function serverBackend(config: Config): Promise<JobsBackend | null> {
 async function localBackend(config: Config): Promise<JobsBackend> {
   const clock = systemClock;
   const log = createLog({ level: config.logLevel });
-  const db = await openDb(config.databasePath);
+  const database = await openDatabase(config);
+  const db = database.db;
   await migrate(db, clock);
   const runtime = createJobRuntime(resolveSchedules(JOBS, config.schedules));
   let closeGateway: () => Promise<void> = async () => undefined;
@@ -96,7 +97,7 @@ async function localBackend(config: Config): Promise<JobsBackend> {
     }
   };
   return {
-    where: `in this process on ${config.databasePath}`,
+    where: `in this process on ${db.location}`,
     list: () => listJobs({ db, clock, runtime }),
     runs: (name, query) => wrap(listJobRuns({ db, runtime }, name, query)),
     run: async (name) => {
@@ -131,7 +132,7 @@ async function localBackend(config: Config): Promise<JobsBackend> {
     },
     close: async () => {
       await closeGateway();
-      await db.close();
+      await database.close();
     },
   };
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { exportLakeRange, type LakeExportResult } from '../pipelines/lake-export.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
-import { openDb } from '../platform/db.js';
+import { openDatabase } from '../platform/open-database.js';
 import { AppError } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
@@ -38,7 +38,8 @@ export async function runLakeCli(argv: string[], config: Config, usage: string):
       result = await server.call<LakeExportResult>('POST', '/lake/exports', 201, input);
       where = `through the server at ${server.url}`;
     } else {
-      const db = await openDb(config.databasePath);
+      const database = await openDatabase(config);
+      const db = database.db;
       const objects = openObjectStore(config);
       try {
         await migrate(db, systemClock);
@@ -46,9 +47,9 @@ export async function runLakeCli(argv: string[], config: Config, usage: string):
         result = await exportLakeRange({ db, objects, clock: systemClock, log }, input);
       } finally {
         objects.close();
-        await db.close();
+        await database.close();
       }
-      where = `in this process on ${config.databasePath}`;
+      where = `in this process on ${db.location}`;
     }
     console.log(
       `exported ${result.partitions} partition(s) of ${result.tables.join(', ')}: ${result.rows} rows, ${result.bytes} bytes` +

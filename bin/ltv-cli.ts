@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fitLtvModel } from '../models/ltv/ltv-model.js';
 import { CSV_PURCHASES, summarizeTransactions } from '../models/ltv/summarize-transactions.js';
-import { openDb } from '../platform/db.js';
+import { openDuckDb } from '../platform/duckdb.js';
 
 export const LTV_USAGE = `usage: kosh ltv fit --transactions FILE.csv --calibration-end YYYY-MM-DD [--json]
 
@@ -51,7 +51,7 @@ export async function runLtvCli(argv: string[]): Promise<number> {
     return 1;
   }
   const started = performance.now();
-  const db = await openDb(':memory:', { readers: 1 });
+  const db = await openDuckDb(':memory:', { readers: 1 });
   let summaries: Awaited<ReturnType<typeof summarizeTransactions>>;
   try {
     summaries = await summarizeTransactions(db, CSV_PURCHASES, { end, path: file });

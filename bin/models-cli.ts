@@ -7,7 +7,8 @@ import type { RegisteredModel } from '../models/registry/types.js';
 import { type TrainPhase, trainFraud } from '../pipelines/train-fraud.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
-import { type Db, openDb } from '../platform/db.js';
+import type { Db } from '../platform/db.js';
+import { openDatabase } from '../platform/open-database.js';
 import { AppError } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
@@ -110,7 +111,8 @@ async function serverBackend(config: Config): Promise<ModelsBackend | null> {
 async function localBackend(config: Config, onProgress?: (phase: TrainPhase, done: number, total: number) => void) {
   const clock = systemClock;
   const log = createLog({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
-  const db: Db = await openDb(config.databasePath);
+  const database = await openDatabase(config);
+  const db: Db = database.db;
   await migrate(db, clock);
   const objects: ObjectStore = openObjectStore(config);
   const deps = { db, clock, log, objects };
@@ -123,7 +125,7 @@ async function localBackend(config: Config, onProgress?: (phase: TrainPhase, don
     }
   };
   const backend: ModelsBackend = {
-    where: `in this process on ${config.databasePath}`,
+    where: `in this process on ${db.location}`,
     train: (body) =>
       wrap(
         trainFraud(deps, {

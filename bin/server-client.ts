@@ -11,8 +11,9 @@ export interface ServerClient {
 }
 
 /**
- * DuckDB lets one process write, so CLI commands go through the server when one runs: the server file names it
- * and its /healthz must answer; otherwise null, and the command runs in its own process.
+ * Commands whose effect the running server holds in memory (the job runtime, the served models) go through it
+ * when one runs, so it acts on them at once: the server file names it and its /healthz must answer. Otherwise
+ * null, and the command runs in its own process: PostgreSQL admits every kosh process at once.
  */
 export async function connectToServer(
   config: Config,

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { trainChurn } from '../pipelines/train-churn.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
-import { openDb } from '../platform/db.js';
+import { openDatabase } from '../platform/open-database.js';
 import { AppError } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
@@ -40,7 +40,8 @@ export async function runTrainChurnCli(argv: string[], config: Config): Promise<
   const months = values['months'] === undefined ? undefined : Number(values['months']);
   const seed = values['seed'] === undefined ? undefined : Number(values['seed']);
   const log = createLog({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
-  const db = await openDb(config.databasePath);
+  const database = await openDatabase(config);
+  const db = database.db;
   await migrate(db, systemClock);
   const objects = openObjectStore(config);
   const bar = new cliProgress.SingleBar(
@@ -97,6 +98,6 @@ export async function runTrainChurnCli(argv: string[], config: Config): Promise<
     }
     throw err;
   } finally {
-    await db.close();
+    await database.close();
   }
 }

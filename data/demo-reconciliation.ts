@@ -8,7 +8,7 @@ import type { Db } from '../platform/db.js';
 import { istDate } from '../platform/ist.js';
 
 const LATEST_SETTLED_DAY = `
-SELECT strftime(max(created_at + INTERVAL 330 MINUTE), '%Y-%m-%d') AS day
+SELECT to_char(max(created_at) AT TIME ZONE 'Asia/Kolkata', 'YYYY-MM-DD') AS day
 FROM payments WHERE status = 'captured' AND gateway_payment_id IS NOT NULL AND created_at < $before`;
 const DAY_PAYMENTS = `
 SELECT p.gateway_payment_id AS id, o.gateway_order_id AS order_id, p.order_id AS receipt, o.amount_minor AS order_amount,
@@ -16,13 +16,15 @@ SELECT p.gateway_payment_id AS id, o.gateway_order_id AS order_id, p.order_id AS
        p.tax_minor AS tax, p.refunded_minor AS amount_refunded, p.created_at
 FROM payments p JOIN orders o ON o.id = p.order_id
 WHERE p.status = 'captured' AND p.gateway_payment_id IS NOT NULL AND o.gateway_order_id IS NOT NULL
-  AND strftime(p.created_at + INTERVAL 330 MINUTE, '%Y-%m-%d') = $day
+  AND p.created_at >= CAST($day AS TIMESTAMP) AT TIME ZONE 'Asia/Kolkata'
+  AND p.created_at < (CAST($day AS TIMESTAMP) + INTERVAL '1 day') AT TIME ZONE 'Asia/Kolkata'
 ORDER BY p.created_at, p.id`;
 const DAY_REFUNDS = `
 SELECT r.gateway_refund_id AS id, p.gateway_payment_id AS payment_id, r.amount_minor AS amount, r.currency, r.created_at
 FROM refunds r JOIN payments p ON p.id = r.payment_id
 WHERE r.status = 'processed' AND r.gateway_refund_id IS NOT NULL AND p.gateway_payment_id IS NOT NULL
-  AND strftime(r.created_at + INTERVAL 330 MINUTE, '%Y-%m-%d') = $day`;
+  AND r.created_at >= CAST($day AS TIMESTAMP) AT TIME ZONE 'Asia/Kolkata'
+  AND r.created_at < (CAST($day AS TIMESTAMP) + INTERVAL '1 day') AT TIME ZONE 'Asia/Kolkata'`;
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 

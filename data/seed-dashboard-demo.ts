@@ -83,6 +83,9 @@ const EVENT_KINDS = [
   'timestamp',
 ] as const;
 
+/** A stable non-negative pseudo-random number from a text (PostgreSQL's `hashtext`), for demo variety only. */
+const demoHash = (text: string): string => `abs(CAST(hashtext(${text}) AS BIGINT))`;
+
 /** Decisions for the payments of the last 120 days: labelled fraud is held or blocked, about 3 % of the rest too. */
 const INSERT_DECISIONS = `
 INSERT INTO fraud_decisions (id, attempt_id, customer_id, school_id, amount_minor, source, score, decision, reasons,
@@ -90,7 +93,7 @@ INSERT INTO fraud_decisions (id, attempt_id, customer_id, school_id, amount_mino
 SELECT 'fdec_demo' || row_number() OVER (ORDER BY p.created_at, p.id), p.id, p.customer_id, p.school_id, p.amount_minor,
        'payment', x.score, x.decision, '[]', '[]', 'demo', 'champion', 600 + x.h % 900, false, p.created_at
 FROM payments p,
-LATERAL (SELECT hash(p.id || $salt) % 1000 AS h) hh,
+LATERAL (SELECT ${demoHash('p.id || CAST($salt AS VARCHAR)')} % 1000 AS h) hh,
 LATERAL (SELECT hh.h,
   CASE WHEN p.fraud_label IS NOT NULL THEN (CASE WHEN hh.h % 2 = 0 THEN 'block' ELSE 'review' END)
        WHEN hh.h < 25 THEN 'review' WHEN hh.h < 32 THEN 'block' ELSE 'allow' END AS decision,
@@ -105,10 +108,10 @@ INSERT INTO fraud_reviews (id, payment_id, decision_id, customer_id, amount_mino
 SELECT 'frv_demo' || row_number() OVER (ORDER BY d.created_at, d.id), d.attempt_id, d.id, d.customer_id, d.amount_minor,
        s.state, CASE WHEN s.state = 'pending' THEN NULL ELSE s.state END,
        CASE WHEN s.state = 'pending' THEN NULL ELSE 'demo reviewer' END, d.created_at,
-       CASE WHEN s.state = 'pending' THEN NULL ELSE d.created_at + INTERVAL 3 HOUR END
+       CASE WHEN s.state = 'pending' THEN NULL ELSE d.created_at + INTERVAL '3 hours' END
 FROM fraud_decisions d,
 LATERAL (SELECT CASE WHEN d.created_at >= $pending_since THEN 'pending'
-                     WHEN p.fraud_label IS NOT NULL OR hash(d.id) % 5 = 0 THEN 'declined' ELSE 'approved' END AS state
+                     WHEN p.fraud_label IS NOT NULL OR ${demoHash('d.id')} % 5 = 0 THEN 'declined' ELSE 'approved' END AS state
          FROM payments p WHERE p.id = d.attempt_id) s
 WHERE d.decision = 'review' AND d.model_version = 'demo'
 ON CONFLICT DO NOTHING`;

@@ -57,13 +57,13 @@ export async function seedSubscriptions(db: Db, seed: SubscriptionSeed): Promise
     await run(
       `INSERT INTO customers (id, school_id, name, email, phone, state_code, gateway_customer_id, notes, created_at)
        SELECT 'cus_' || $p || '_' || i, 'sch_' || $p, 'Parent ' || i, 'parent' || i || '@example.in', '+9198' || lpad(i::VARCHAR, 8, '0'),
-              'KA', NULL, NULL, $at FROM range($n::BIGINT) r(i)`,
+              'KA', NULL, NULL, $at FROM generate_series(0, $n::BIGINT - 1) r(i)`,
     );
     await run(
       `INSERT INTO payment_methods (id, customer_id, type, gateway_token, card_network, card_last4, card_exp_month,
          card_exp_year, upi_vpa_masked, bank, wallet, is_default, created_at, updated_at, deleted_at, mandate_type)
        SELECT 'pm_' || $p || '_' || i, 'cus_' || $p || '_' || i, 'card', $token, 'Visa', '1111', 12, 2030, NULL, NULL, NULL,
-              true, $at, $at, NULL, $mandate FROM range($n::BIGINT) r(i)`,
+              true, $at, $at, NULL, $mandate FROM generate_series(0, $n::BIGINT - 1) r(i)`,
     );
     await run(
       `INSERT INTO subscription_plans (id, name, description, interval_unit, interval_count, amount_minor, currency,
@@ -78,7 +78,7 @@ export async function seedSubscriptions(db: Db, seed: SubscriptionSeed): Promise
          current_period_end, cancel_at_period_end, event_seq, created_at, updated_at)
        SELECT 'sub_' || $p || '_' || lpad(i::VARCHAR, 7, '0'), 'cus_' || $p || '_' || i, 'sch_' || $p, $plan_id, 1, $unit, 'INR', $qty, $interval, 1,
               $setup, $tax, $gst, NULL, 'kosh', NULL, 'active', $at, NULL, $at, 0, $start, $end, false, 0, $at, $at
-       FROM range($n::BIGINT) r(i)`,
+       FROM generate_series(0, $n::BIGINT - 1) r(i)`,
     );
   });
   const ids = await db.all<{ id: string }>('SELECT id FROM subscriptions WHERE plan_id = $plan_id ORDER BY id', {

@@ -8,6 +8,7 @@ import { loadChurnChampion } from '../models/registry/register-churn-model.js';
 import { appendRows } from '../platform/bulk.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
+import { snapshotToDuckDb } from '../platform/duckdb-snapshot.js';
 import { newId } from '../platform/ids.js';
 import { istDate } from '../platform/ist.js';
 import type { JobFn } from '../platform/job.js';
@@ -35,6 +36,7 @@ const SUMMARY_BY = `SELECT {column} AS key, count(*) AS customers,
   FROM churn_scores WHERE report_id = $id GROUP BY {column} ORDER BY revenue_at_risk_minor DESC, key`;
 const HISTORY = `SELECT report_date, mean_probability, at_risk, revenue_at_risk_minor FROM churn_reports
   WHERE report_date <= $date ORDER BY report_date DESC LIMIT 12`;
+/** DuckDB, on a snapshot of this report's rows of churn_scores. */
 const COPY_PARQUET = `COPY (SELECT rank, customer_id, school_id, plan, probability, drivers, monthly_revenue_minor,
     revenue_at_risk_minor, p_alive, expected_orders_30d, clv_minor, probability_change_7d
   FROM churn_scores WHERE report_id = $id ORDER BY rank) TO '{file}' (FORMAT parquet)`;
@@ -131,10 +133,19 @@ export interface ChurnReportResult {
   readonly trained: boolean;
 }
 
-/** Fits BG/NBD + Gamma-Gamma on kosh's purchases up to the report day; null when the data cannot support it. */
+/**
+ * Fits BG/NBD + Gamma-Gamma on kosh's purchases up to the report day (DuckDB, on a snapshot of the captured
+ * payments); null when the data cannot support it.
+ */
 async function fitKoshLtv(db: Db, day: string, log: Log) {
   try {
-    const summaries = await summarizeTransactions(db, KOSH_PURCHASES, { end: day });
+    const duck = await snapshotToDuckDb(db, [{ table: 'payments', where: "status = 'captured'" }]);
+    let summaries: Awaited<ReturnType<typeof summarizeTransactions>>;
+    try {
+      summaries = await summarizeTransactions(duck, KOSH_PURCHASES, { end: day });
+    } finally {
+      await duck.close();
+    }
     if (summaries.filter((s) => s.x > 0).length < 10) return null;
     return { model: fitLtvModel(summaries), byCustomer: new Map(summaries.map((s) => [s.customerId, s])) };
   } catch (err) {
@@ -289,7 +300,13 @@ export async function buildChurnReport(
   const dir = mkdtempSync(path.join(tmpdir(), 'kosh-churn-'));
   try {
     const file = path.join(dir, 'at-risk.parquet');
-    await deps.db.run(COPY_PARQUET.replace('{file}', file.replace(/'/g, "''")), { id });
+    // The report id is ours (newId), never user text: safe inside the snapshot's condition.
+    const duck = await snapshotToDuckDb(deps.db, [{ table: 'churn_scores', where: `report_id = '${id}'` }]);
+    try {
+      await duck.run(COPY_PARQUET.replace('{file}', file.replace(/'/g, "''")), { id });
+    } finally {
+      await duck.close();
+    }
     await deps.objects.put('analytics', keys.parquet, readFileSync(file), 'application/vnd.apache.parquet');
   } finally {
     rmSync(dir, { recursive: true, force: true });

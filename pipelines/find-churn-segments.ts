@@ -6,11 +6,11 @@ const LATEST = `SELECT id, report_date, model_id FROM churn_reports ORDER BY rep
 
 /** The latest report's scores grouped by school or plan, optionally of one school only. */
 const SEGMENTS = `
-SELECT s.{column} AS key, coalesce(any_value(n.name), s.{column}) AS name, count(*)::BIGINT AS customers,
+SELECT s.{column} AS key, coalesce(min(n.name), s.{column}) AS name, count(*)::BIGINT AS customers,
        count(*) FILTER (WHERE s.probability >= $at_risk)::BIGINT AS at_risk,
        avg(s.probability) AS mean_probability, sum(s.revenue_at_risk_minor)::BIGINT AS revenue_at_risk_minor
 FROM churn_scores s LEFT JOIN {names} n ON n.id = s.{column}
-WHERE s.report_id = $id AND ($school_id IS NULL OR s.school_id = $school_id)
+WHERE s.report_id = $id AND (CAST($school_id AS VARCHAR) IS NULL OR s.school_id = CAST($school_id AS VARCHAR))
 GROUP BY s.{column} ORDER BY revenue_at_risk_minor DESC, key`;
 
 export interface ChurnSegment {

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
+import type { DuckDb } from '../platform/duckdb.js';
+import { snapshotToDuckDb } from '../platform/duckdb-snapshot.js';
 import { invalid } from '../platform/errors.js';
 import { DAY_MS, IST_OFFSET_MS, istDate } from '../platform/ist.js';
 import type { JobSummary } from '../platform/job.js';
@@ -46,9 +48,15 @@ export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 /** How far back the nightly job looks for days never exported; older history: `kosh lake export --from --to`. */
 export const LAKE_LOOKBACK_DAYS = 35;
 const MAX_RANGE_DAYS = 3700;
+
+/** Days per DuckDB snapshot: a backfill of years is read from PostgreSQL a month at a time, not all at once. */
+const SNAPSHOT_DAYS = 31;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-const dayDate = (t: LakeTable): string => `CAST(${t.at} + INTERVAL 330 MINUTE AS DATE)`;
+/** The IST calendar day of a partition timestamp, in DuckDB over a snapshot (timestamps there are UTC wall time). */
+const duckDayDate = (t: LakeTable): string => `CAST(${t.at} + INTERVAL 330 MINUTE AS DATE)`;
+/** The same day in PostgreSQL (timestamptz). */
+const pgDayDate = (t: LakeTable): string => `CAST((${t.at} AT TIME ZONE 'Asia/Kolkata') AS DATE)`;
 /** The UTC instant an IST calendar day starts. */
 const istDayStart = (dt: string): Date => new Date(Date.parse(`${dt}T00:00:00Z`) - IST_OFFSET_MS);
 const nextDay = (dt: string): string => new Date(Date.parse(`${dt}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
@@ -62,24 +70,61 @@ export async function lakeTablesPresent(db: Db, names?: readonly string[]): Prom
       { field: '/tables', code: 'unknown_lake_table', message: `known: ${LAKE_TABLES.map((t) => t.name).join(', ')}` },
     ]);
   }
-  const existing = new Set(
-    (
-      await db.all<{ name: string }>(
-        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'main'",
-      )
-    ).map((r) => r.name),
-  );
+  const existing = new Set((await db.all<{ name: string }>(TABLES_PRESENT)).map((r) => r.name));
   return LAKE_TABLES.filter(
-    (t) => (names === undefined || names.includes(t.name)) && t.requires.every((r) => existing.has(r)),
+    (t) =>
+      (names === undefined || names.includes(t.name)) &&
+      t.sources(() => 'false').every((source) => existing.has(source.table)),
   );
 }
 
-/** Column names and DuckDB types of a lake table, as written to Parquet (without the `dt` partition column). */
-export async function lakeColumns(db: Db, table: LakeTable): Promise<{ name: string; type: string }[]> {
-  const rows = await db.all<{ column_name: string; column_type: string }>(
+const TABLES_PRESENT = 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()';
+
+/**
+ * Column names and DuckDB types of lake tables, as written to Parquet (without the `dt` partition column): read
+ * from an empty snapshot of their source tables, so they are exactly the types an export writes.
+ */
+export async function lakeColumns(
+  db: Db,
+  tables: readonly LakeTable[],
+): Promise<Map<LakeTable, { name: string; type: string }[]>> {
+  const sources = [...new Set(tables.flatMap((t) => t.sources(() => 'false').map((s) => s.table)))];
+  const duck = await snapshotToDuckDb(
+    db,
+    sources.map((table) => ({ table, where: 'false' })),
+  );
+  try {
+    const out = new Map<LakeTable, { name: string; type: string }[]>();
+    for (const table of tables) out.set(table, await describeLakeTable(duck, table));
+    return out;
+  } finally {
+    await duck.close();
+  }
+}
+
+async function describeLakeTable(duck: DuckDb, table: LakeTable): Promise<{ name: string; type: string }[]> {
+  const rows = await duck.all<{ column_name: string; column_type: string }>(
     `DESCRIBE SELECT ${table.select} FROM ${table.from} LIMIT 0`,
   );
   return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
+}
+
+/**
+ * A PostgreSQL condition putting `column` (a timestamptz) in one of the IST days given, as half-open ranges of
+ * consecutive days. The bounds are instants kosh computed (ISO text), never input: the snapshot takes no parameters.
+ */
+function inDaysCondition(days: readonly string[]): (column: string) => string {
+  const ranges: { from: string; to: string }[] = [];
+  for (const dt of days) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last.to === dt) last.to = nextDay(dt);
+    else ranges.push({ from: dt, to: nextDay(dt) });
+  }
+  const instant = (dt: string) => `TIMESTAMPTZ '${istDayStart(dt).toISOString()}'`;
+  return (column) =>
+    ranges.length === 0
+      ? 'false'
+      : `(${ranges.map((r) => `(${column} >= ${instant(r.from)} AND ${column} < ${instant(r.to)})`).join(' OR ')})`;
 }
 
 const schemaHash = (columns: readonly { name: string; type: string }[]): string =>
@@ -140,33 +185,53 @@ export async function lakeExportJob(deps: JobDeps, ctx: { now: Date }): Promise<
   };
 }
 
+/**
+ * The days of a table whose partition is stale, counted in PostgreSQL: never exported (within the lookback),
+ * emptied since, a different row count, a later change, or another schema.
+ */
+const staleDays = (table: LakeTable): string => `
+WITH src AS (
+  SELECT to_char(day, 'YYYY-MM-DD') AS dt, n, changed FROM (
+    SELECT ${pgDayDate(table)} AS day, count(*) AS n, max(${table.changedAt}) AS changed
+    FROM ${table.from} WHERE ${table.at} < $today_start ${table.where === undefined ? '' : `AND ${table.where}`}
+    GROUP BY 1) per_day),
+done AS (SELECT to_char(dt, 'YYYY-MM-DD') AS dt, rows, changed_max, schema_hash
+         FROM lake_partitions WHERE table_name = $table)
+SELECT coalesce(src.dt, done.dt) AS dt
+FROM src FULL OUTER JOIN done ON done.dt = src.dt
+WHERE coalesce(src.dt, done.dt) < CAST($today AS VARCHAR) AND (
+  (done.dt IS NULL AND src.dt >= CAST($lookback AS VARCHAR))
+  OR src.dt IS NULL
+  OR done.rows <> src.n
+  OR src.changed > done.changed_max
+  OR done.schema_hash <> CAST($hash AS VARCHAR))
+ORDER BY 1`;
+
+/** Upserts are keyed by the partition: a re-export replaces its row (the primary key; one writer per partition). */
+const RECORD_PARTITION = `
+INSERT INTO lake_partitions (table_name, dt, rows, files, bytes, schema_hash, changed_max, exported_at)
+VALUES ($table, CAST($dt AS DATE), $rows, $files, $bytes, $hash, CAST($changed AS TIMESTAMPTZ), $at)
+ON CONFLICT (table_name, dt) DO UPDATE SET rows = excluded.rows, files = excluded.files, bytes = excluded.bytes,
+  schema_hash = excluded.schema_hash, changed_max = excluded.changed_max, exported_at = excluded.exported_at`;
+const FORGET_PARTITION = 'DELETE FROM lake_partitions WHERE table_name = $table AND dt = CAST($dt AS DATE)';
+
 /** Which partitions the nightly export writes, per table (see lakeExportJob). */
 export async function planNightlyExport(db: Db, now: Date): Promise<Map<LakeTable, string[]>> {
   const today = istDate(now);
   const yesterday = istDate(now, 1);
   const lookback = istDate(now, LAKE_LOOKBACK_DAYS);
   const plan = new Map<LakeTable, string[]>();
-  for (const table of await lakeTablesPresent(db)) {
-    const hash = schemaHash(await lakeColumns(db, table));
-    const stale = await db.all<{ dt: string }>(
-      `WITH src AS (
-         SELECT strftime(day, '%Y-%m-%d') AS dt, n, changed FROM (
-           SELECT ${dayDate(table)} AS day, count(*) AS n, max(${table.changedAt}) AS changed
-           FROM ${table.from} WHERE ${table.at} < $today_start ${table.where === undefined ? '' : `AND ${table.where}`}
-           GROUP BY 1)),
-       done AS (SELECT strftime(dt, '%Y-%m-%d') AS dt, rows, changed_max, schema_hash
-                FROM lake_partitions WHERE table_name = $table)
-       SELECT coalesce(src.dt, done.dt) AS dt
-       FROM src FULL OUTER JOIN done ON done.dt = src.dt
-       WHERE coalesce(src.dt, done.dt) < $today AND (
-         (done.dt IS NULL AND src.dt >= $lookback)
-         OR src.dt IS NULL
-         OR done.rows <> src.n
-         OR src.changed > done.changed_max
-         OR done.schema_hash <> $hash)
-       ORDER BY 1`,
-      { today_start: istDayStart(today), today, lookback, table: table.name, hash },
-    );
+  const tables = await lakeTablesPresent(db);
+  const columns = await lakeColumns(db, tables);
+  for (const table of tables) {
+    const hash = schemaHash(columns.get(table) ?? []);
+    const stale = await db.all<{ dt: string }>(staleDays(table), {
+      today_start: istDayStart(today),
+      today,
+      lookback,
+      table: table.name,
+      hash,
+    });
     const days = new Set(stale.map((r) => r.dt));
     days.add(yesterday);
     plan.set(table, [...days].sort());
@@ -174,7 +239,10 @@ export async function planNightlyExport(db: Db, now: Date): Promise<Map<LakeTabl
   return plan;
 }
 
-/** Exports the given days of each table: one DuckDB COPY per table into a temp dir, then puts per partition. */
+/**
+ * Exports the given days of each table: their rows are copied from PostgreSQL into a DuckDB snapshot (a month of
+ * days at a time), one DuckDB COPY per snapshot writes the partitions into a temp dir, then each partition is put.
+ */
 export async function exportPartitions(
   deps: LakeExportDeps,
   plan: ReadonlyMap<LakeTable, readonly string[]>,
@@ -205,52 +273,49 @@ async function exportTableDays(
   days: readonly string[],
   dir: string,
 ): Promise<{ partitions: number; rows: number; bytes: number; emptied: number }> {
-  const first = days[0] ?? '';
-  const last = days[days.length - 1] ?? '';
-  // A run of consecutive days needs only the time bounds; scattered days (the nightly's stale ones) a list too.
-  const contiguous = days.every((d, i) => i === 0 || d === nextDay(days[i - 1] ?? ''));
-  const params = {
-    from: istDayStart(first),
-    to: istDayStart(nextDay(last)),
-    ...(contiguous ? {} : { days: [...days] }),
-  };
-  const filter = [
-    `${table.at} >= $from AND ${table.at} < $to`,
-    ...(contiguous ? [] : [`list_contains(CAST($days AS DATE[]), ${dayDate(table)})`]),
-    ...(table.where === undefined ? [] : [table.where]),
-  ].join(' AND ');
-  const columns = await lakeColumns(deps.db, table);
-  const hash = schemaHash(columns);
-  // `dir` is a temp path kosh made (no quote can appear in it); values are bound parameters.
-  const target = dir.replaceAll("'", "''");
+  const target = dir.replaceAll("'", "''"); // a temp path kosh made: no quote can appear in it
   const t0 = performance.now();
-  await deps.db.all(
-    `COPY (SELECT ${table.select}, ${dayDate(table)} AS dt FROM ${table.from} WHERE ${filter})
-       TO '${target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (dt), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
-    params,
-  );
-  // What the files hold, read back from them: the manifest's row counts, and the staleness baseline. A row
-  // changed while the copy ran is either in the files (so counted here) or moves the source's max past the
-  // files' max, which makes the partition stale next night: never wrongly fresh.
+  let columns: { name: string; type: string }[] | null = null;
+  let written = new Map<string, { dt: string; n: number; changed: string | null }>();
+  for (let i = 0; i < days.length; i += SNAPSHOT_DAYS) {
+    const chunk = days.slice(i, i + SNAPSHOT_DAYS);
+    const last = i + SNAPSHOT_DAYS >= days.length;
+    const duck = await snapshotToDuckDb(deps.db, table.sources(inDaysCondition(chunk)));
+    try {
+      columns ??= await describeLakeTable(duck, table);
+      // The snapshot holds exactly the rows of these days: no date filter here.
+      await duck.run(
+        `COPY (SELECT ${table.select}, ${duckDayDate(table)} AS dt FROM ${table.from}
+               ${table.where === undefined ? '' : `WHERE ${table.where}`})
+           TO '${target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (dt), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
+      );
+      // What the files hold, read back from them: the manifest's row counts, and the staleness baseline (as text,
+      // to the microsecond: a JS Date would cut it to milliseconds and leave the partition stale forever). A row
+      // changed while the copy ran is either in the snapshot (so counted here) or moves the source's max past the
+      // files' max, which makes the partition stale next night: never wrongly fresh.
+      if (last && existsSync(dir) && (await readdir(dir)).length > 0) {
+        written = new Map(
+          (
+            await duck.all<{ dt: string; n: number; changed: string | null }>(
+              `SELECT strftime(dt, '%Y-%m-%d') AS dt, count(*) AS n,
+                      strftime(max("${table.changedColumn}"), '%Y-%m-%d %H:%M:%S.%f') || '+00' AS changed
+               FROM read_parquet('${target}/*/*.parquet', hive_partitioning = true) GROUP BY 1`,
+            )
+          ).map((r) => [r.dt, r]),
+        );
+      }
+    } finally {
+      await duck.close();
+    }
+  }
+  const hash = schemaHash(columns ?? []);
   const t1 = performance.now();
-  const written = new Map(
-    existsSync(dir) && (await readdir(dir)).length > 0
-      ? (
-          await deps.db.all<{ dt: string; n: number; changed: Date | null }>(
-            `SELECT strftime(dt, '%Y-%m-%d') AS dt, count(*) AS n, max("${table.changedColumn}") AS changed
-             FROM read_parquet('${target}/*/*.parquet', hive_partitioning = true) GROUP BY 1`,
-          )
-        ).map((r) => [r.dt, r])
-      : [],
-  );
-
-  const t2 = performance.now();
   const exportedAt = deps.clock.now();
   let partitions = 0;
   let rows = 0;
   let bytes = 0;
   let emptied = 0;
-  const recorded: { dt: string; rows: number; files: number; bytes: number; changed: Date | null }[] = [];
+  const recorded: { dt: string; rows: number; files: number; bytes: number; changed: string | null }[] = [];
   const cleared: string[] = [];
   // One listing of the table (1,000 keys a page on S3) rather than one per day: a backfill touches years.
   const existing = new Map<string, string[]>();
@@ -290,7 +355,7 @@ async function exportTableDays(
       dt,
       rows: n,
       schema_hash: hash,
-      columns,
+      columns: columns ?? [],
       files: keys,
       exported_at: exportedAt.toISOString(),
     };
@@ -302,28 +367,18 @@ async function exportTableDays(
     bytes += partitionBytes;
   }
   await deps.db.transaction(async (tx) => {
-    for (const dt of cleared) {
-      await tx.run('DELETE FROM lake_partitions WHERE table_name = $table AND dt = CAST($dt AS DATE)', {
-        table: table.name,
-        dt,
-      });
-    }
+    for (const dt of cleared) await tx.run(FORGET_PARTITION, { table: table.name, dt });
     for (const r of recorded) {
-      await tx.run(
-        `INSERT OR REPLACE INTO lake_partitions
-           (table_name, dt, rows, files, bytes, schema_hash, changed_max, exported_at)
-         VALUES ($table, CAST($dt AS DATE), $rows, $files, $bytes, $hash, $changed, $at)`,
-        {
-          table: table.name,
-          dt: r.dt,
-          rows: r.rows,
-          files: r.files,
-          bytes: r.bytes,
-          hash,
-          changed: r.changed,
-          at: exportedAt,
-        },
-      );
+      await tx.run(RECORD_PARTITION, {
+        table: table.name,
+        dt: r.dt,
+        rows: r.rows,
+        files: r.files,
+        bytes: r.bytes,
+        hash,
+        changed: r.changed,
+        at: exportedAt,
+      });
     }
   });
   const ms = (a: number, b: number) => Math.round(b - a);
@@ -334,9 +389,8 @@ async function exportTableDays(
       partitions,
       rows,
       bytes,
-      copy_ms: ms(t0, t1),
-      read_back_ms: ms(t1, t2),
-      store_ms: ms(t2, performance.now()),
+      snapshot_copy_read_back_ms: ms(t0, t1),
+      store_ms: ms(t1, performance.now()),
     },
     'lake export',
   );

@@ -5,7 +5,7 @@ import type { JobSummary } from '../platform/job.js';
 import { findJobRun } from './find-job-runs.js';
 import {
   ABANDON_RUN,
-  ACQUIRE_LEASE,
+  CLAIM_LEASE,
   FINISH_RUN,
   INSERT_RUN,
   LEASE_OF_JOB,
@@ -36,25 +36,35 @@ export async function runJob(deps: RunJobDeps, job: Schedule, options: { trigger
   try {
     const now = deps.clock.now();
     const runId = newId('jrun');
-    const busy = await deps.db.transaction(async (tx) => {
-      const lease = await tx.one<{ holder: string; run_id: string; expires_at: Date }>(LEASE_OF_JOB, { job: job.name });
-      if (lease !== undefined && lease.expires_at > now) return lease;
-      if (lease !== undefined) {
-        await tx.run(ABANDON_RUN, { id: lease.run_id, at: now, error: `lease of ${lease.holder} expired` });
-      }
-      const acquired = await tx.run(ACQUIRE_LEASE, {
+    const claimed = await deps.db.transaction(async (tx) => {
+      const claim = await tx.one<{ previous_holder: string | null; previous_run_id: string | null }>(CLAIM_LEASE, {
         job: job.name,
         holder: runtime.holder,
         run_id: runId,
         at: now,
         expires_at: new Date(now.getTime() + LEASE_MS),
       });
-      // Zero rows: another holder took the lease between the read and the write (a shared database).
-      if (acquired === 0) return { holder: 'another process', run_id: null };
+      if (claim === undefined) return false;
+      if (claim.previous_run_id !== null) {
+        await tx.run(ABANDON_RUN, {
+          id: claim.previous_run_id,
+          at: now,
+          error: `lease of ${claim.previous_holder} expired`,
+        });
+      }
       await tx.run(INSERT_RUN, { id: runId, job: job.name, trigger: options.trigger, holder: runtime.holder, at: now });
-      return null;
+      return true;
     });
-    if (busy !== null) return { status: 'skipped', reason: 'job_running', holder: busy.holder, run_id: busy.run_id };
+    if (!claimed) {
+      // Only to name the holder in the answer: it may have finished since (then it is gone).
+      const busy = await deps.db.one<{ holder: string; run_id: string }>(LEASE_OF_JOB, { job: job.name });
+      return {
+        status: 'skipped',
+        reason: 'job_running',
+        holder: busy?.holder ?? 'another process',
+        run_id: busy?.run_id ?? null,
+      };
+    }
 
     const renew = setInterval(() => {
       const expires_at = new Date(deps.clock.now().getTime() + LEASE_MS);

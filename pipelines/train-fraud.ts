@@ -133,7 +133,7 @@ export function trainFraudModelInWorker(
 }
 
 /**
- * Trains a fraud model on the attempts of a window and registers it: point-in-time features from DuckDB,
+ * Trains a fraud model on the attempts of a window and registers it: point-in-time features (DuckDB on a snapshot),
  * a time-based split (train on the older part, validate on the newer `validationShare`), the model and its
  * metrics and thresholds, and an HTML report saved with it. The first fraud model becomes the champion; every
  * later one is a candidate for a gated promotion.

@@ -7,8 +7,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
-  /** `:memory:` for tests, else a file under dataDir. */
-  readonly databasePath: string;
+  /** `KOSH_DATABASE_URL`: a PostgreSQL server; null = the embedded PostgreSQL under `dataDir/postgres`. */
+  readonly databaseUrl: string | null;
   readonly adminKey: string | null;
   readonly demo: boolean;
   readonly demoSeed: number;
@@ -373,12 +373,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
       buckets,
     };
   };
-  const databaseRaw = str('KOSH_DATABASE');
+  const databaseUrl = str('KOSH_DATABASE_URL');
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) {
+    problems.push('KOSH_DATABASE_URL: must be a postgres:// or postgresql:// connection URL');
+  }
   const config: Config = {
     port,
     host: str('HOST') ?? '127.0.0.1',
     dataDir,
-    databasePath: databaseRaw === ':memory:' ? ':memory:' : path.resolve(dataDir, databaseRaw ?? 'kosh.duckdb'),
+    databaseUrl,
     adminKey,
     demo: bool('KOSH_DEMO', false),
     demoSeed: int('KOSH_DEMO_SEED', 42, 0, 2 ** 31 - 1),

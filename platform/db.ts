@@ -1,20 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBPreparedStatement,
-  type DuckDBValue,
-  jsToDuckDBValue,
-  listValue,
-  TIMESTAMP,
-} from '@duckdb/node-api';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { AppError } from './errors.js';
 
 export type Row = Record<string, unknown>;
 export type Params = Readonly<Record<string, unknown>>;
 
-/** What a use case may do inside or outside a transaction: plain parameterized SQL. */
+/** What a use case may do inside or outside a transaction: plain parameterized SQL (`$name` placeholders). */
 export interface Sql {
   all<T = Row>(sql: string, params?: Params): Promise<T[]>;
   one<T = Row>(sql: string, params?: Params): Promise<T | undefined>;
@@ -23,138 +15,323 @@ export interface Sql {
 }
 
 export interface Tx extends Sql {
-  appender(table: string): Promise<DuckDBAppender>;
+  /**
+   * Streams rows into a table with `COPY … FROM STDIN`: the bulk path, never one INSERT per row. `columns` null =
+   * every column of the table in order. Returns the number of rows.
+   */
+  copyIn(table: string, columns: readonly string[] | null, rows: Iterable<readonly unknown[]>): Promise<number>;
+  /** Streams `COPY (query) TO STDOUT …` into a writable (a file): the bulk path out, e.g. to DuckDB. */
+  copyOut(copySql: string, into: NodeJS.WritableStream): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /** `serializable` for invariants a row lock cannot state; failures of either kind are retried. */
+  readonly isolation?: 'read committed' | 'repeatable read' | 'serializable';
 }
 
 /**
- * One DuckDB file, one writer connection. Writes are serialized through `transaction` (DuckDB runs one
- * transaction per connection at a time); reads outside a transaction use their own connections and see
- * committed data only.
+ * The system of record: PostgreSQL through a connection pool. Every statement outside `transaction` runs on
+ * whichever pooled connection is free (autocommit); a transaction holds one connection from BEGIN to COMMIT and
+ * is retried, whole, on a serialization failure or a deadlock (a bounded number of times). Correctness across
+ * several kosh processes comes from the database (row locks, unique keys, guards), never from this module.
  */
 export interface Db extends Sql {
-  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-  /** The path of the database file, or `:memory:`. */
+  transaction<T>(work: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Where the data lives, without the password: for logs and `kosh doctor`. */
   readonly location: string;
+  /** Whether the database answers a trivial query within the pool's connection timeout. */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-function toDuck(value: unknown): DuckDBValue {
-  if (value === undefined || value === null) return null;
-  if (value instanceof Date) return jsToDuckDBValue(value, TIMESTAMP);
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  if (Array.isArray(value)) return listValue(value.map(toDuck));
-  if (typeof value === 'object') return JSON.stringify(value);
-  return value as DuckDBValue;
-}
+const TRANSACTION_ATTEMPTS = 4;
+const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 
-function bind(params: Params | undefined): Record<string, DuckDBValue> | undefined {
-  if (params === undefined) return undefined;
-  const out: Record<string, DuckDBValue> = {};
-  for (const [k, v] of Object.entries(params)) out[k] = toDuck(v);
-  return out;
-}
-
-function fromDuck(row: Record<string, unknown>): Row {
-  for (const [k, v] of Object.entries(row)) {
-    if (typeof v === 'bigint') {
-      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
-        throw new RangeError(`column ${k} holds ${v}, beyond a safe integer`);
-      }
-      row[k] = Number(v);
+/** `$name` → `$1`, outside string literals, quoted identifiers and comments; `::type` casts are left alone. */
+export function toPositional(sql: string): { text: string; names: string[] } {
+  const names: string[] = [];
+  const index = new Map<string, number>();
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i] as string;
+    if (c === "'" || c === '"') {
+      const end = sql.indexOf(c, i + 1);
+      const stop = end === -1 ? sql.length : end + 1;
+      out += sql.slice(i, stop);
+      i = stop;
+      continue;
     }
+    if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      const stop = end === -1 ? sql.length : end;
+      out += sql.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    if (c === '$') {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1));
+      if (m !== null) {
+        const name = m[0];
+        let n = index.get(name);
+        if (n === undefined) {
+          names.push(name);
+          n = names.length;
+          index.set(name, n);
+        }
+        out += `$${n}`;
+        i += 1 + name.length;
+        continue;
+      }
+    }
+    out += c;
+    i++;
   }
-  return row;
+  return { text: out, names };
 }
+
+const positional = new Map<string, { text: string; names: string[] }>();
+function compile(sql: string): { text: string; names: string[] } {
+  let hit = positional.get(sql);
+  if (hit === undefined) {
+    hit = toPositional(sql);
+    if (positional.size < 5_000) positional.set(sql, hit);
+  }
+  return hit;
+}
+
+function toPg(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date || Buffer.isBuffer(value) || value instanceof Uint8Array) return value;
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new RangeError(`non-finite number ${value}`);
+  if (Array.isArray(value)) return value.map(toPg);
+  if (typeof value === 'object') return JSON.stringify(value);
+  return value;
+}
+
+function bind(sql: string, params: Params | undefined): { text: string; values: unknown[] } {
+  if (params === undefined) return { text: sql, values: [] };
+  const { text, names } = compile(sql);
+  return {
+    text,
+    values: names.map((name) => {
+      if (!(name in params)) throw new Error(`no value for $${name}`);
+      return toPg(params[name]);
+    }),
+  };
+}
+
+const safeInteger = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`${text} is beyond a safe integer`);
+  return n;
+};
+const arrayOf =
+  <T>(parse: (s: string) => T) =>
+  (text: string): (T | null)[] =>
+    (pg.types.arrayParser as unknown as { create(t: string, p: (s: string) => T): { parse(): (T | null)[] } })
+      .create(text, parse)
+      .parse();
 
 /**
- * Plain SQL on one connection; a connection runs one statement at a time, so calls on it queue in order.
- *
- * Every call prepares its statement afresh. Caching prepared statements per SQL text saved about a third of
- * the time per statement, but DuckDB 1.5.6 plans a prepared statement against the table statistics of the
- * moment it was prepared, and a reused one then answers wrongly once the data changes: a literal predicate
- * (`status = 'on_hold'`) stays folded to "no rows", and a parameterless `ORDER BY` or `QUALIFY` over VARCHAR
- * columns returns corrupted strings (tests/platform/db.test.ts reproduces both). Correct answers come first.
+ * What a column comes back as: bigint and numeric as JS numbers (checked safe: money is integer paise),
+ * `date` as UTC midnight, `timestamp` read as UTC, json as its text (callers parse it where they need it).
  */
-function sqlOn(conn: DuckDBConnection): Sql {
-  const serial = createMutex();
-  const withStatement = async <T>(
-    sql: string,
-    params: Params | undefined,
-    use: (p: DuckDBPreparedStatement) => Promise<T>,
-  ): Promise<T> => {
-    const p = await conn.prepare(sql);
-    try {
-      const values = bind(params);
-      if (values !== undefined) p.bind(values);
-      return await use(p);
-    } finally {
-      p.destroySync();
-    }
+const PARSERS = new Map<number, (text: string) => unknown>([
+  [20, safeInteger], // int8
+  [1700, Number], // numeric
+  [1082, (s) => new Date(`${s}T00:00:00Z`)], // date
+  [1114, (s) => new Date(`${s.replace(' ', 'T')}Z`)], // timestamp
+  [114, (s) => s], // json
+  [3802, (s) => s], // jsonb
+  [1016, arrayOf(safeInteger)], // int8[]
+  [1231, arrayOf(Number)], // numeric[]
+]);
+const types = {
+  getTypeParser: (oid: number, format?: string) =>
+    PARSERS.get(oid) ?? (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format),
+};
+
+/** Errors that mean "the database is not there right now": answered 503 with Retry-After, never 500. */
+function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (typeof e?.code === 'string') {
+    // connection exceptions, shutdowns, too many connections, and the database itself gone (3D000)
+    if (/^(08|57P0[1-3]|53300|3D000)/.test(e.code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE'].includes(e.code)) return true;
+  }
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    e?.message ?? '',
+  );
+}
+
+function wrap(err: unknown): never {
+  if (err instanceof AppError) throw err;
+  if (isUnavailable(err)) {
+    throw new AppError('unavailable', 'database_unavailable', 'The database is not reachable; try again shortly', {
+      cause: err,
+      extra: { retry_after_seconds: 2 },
+    });
+  }
+  throw err;
+}
+
+function sqlOn(query: (text: string, values: unknown[]) => Promise<pg.QueryResult>): Sql {
+  const all = async <T>(sql: string, params?: Params): Promise<T[]> => {
+    const { text, values } = bind(sql, params);
+    return (await query(text, values).catch(wrap)).rows as T[];
   };
-  const all = <T>(sql: string, params?: Params): Promise<T[]> =>
-    serial(() =>
-      withStatement(sql, params, async (p) => {
-        const reader = await p.runAndReadAll();
-        return reader.getRowObjectsJS().map((r) => fromDuck(r as Record<string, unknown>)) as T[];
-      }),
-    );
   return {
     all,
     one: async <T>(sql: string, params?: Params) => (await all<T>(sql, params))[0],
-    run: (sql, params) => serial(() => withStatement(sql, params, async (p) => Number((await p.run()).rowsChanged))),
+    run: async (sql, params) => {
+      const { text, values } = bind(sql, params);
+      return (await query(text, values).catch(wrap)).rowCount ?? 0;
+    },
   };
 }
 
-/** A promise chain: one holder at a time, in arrival order. */
-function createMutex(): <T>(work: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(work: () => Promise<T>) => {
-    const result = tail.then(work, work);
-    tail = result.catch(() => undefined);
-    return result;
+/** A PostgreSQL array literal: `{"a","b"}`, NULL elements unquoted. */
+function arrayLiteral(values: readonly unknown[]): string {
+  const item = (v: unknown): string => {
+    if (v === null || v === undefined) return 'NULL';
+    if (Array.isArray(v)) return arrayLiteral(v);
+    const text = v instanceof Date ? v.toISOString() : String(v);
+    return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
   };
+  return `{${values.map(item).join(',')}}`;
 }
 
-export async function openDb(location: string, options: { readers?: number } = {}): Promise<Db> {
-  if (location !== ':memory:') mkdirSync(path.dirname(location), { recursive: true });
-  const instance = await DuckDBInstance.create(location);
-  const writer = await instance.connect();
-  const readers: DuckDBConnection[] = [];
-  for (let i = 0; i < (options.readers ?? 2); i++) readers.push(await instance.connect());
-  const exclusive = createMutex();
-  const writeSql = sqlOn(writer);
-  const readSql = readers.map(sqlOn);
-  let nextReader = 0;
-  const reader = (): Sql => {
-    const r = readSql[nextReader++ % readSql.length];
-    if (r === undefined) throw new Error('no reader connection');
-    return r;
-  };
+/** One value in COPY's text format. */
+function copyText(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  let s: string;
+  if (value instanceof Date) s = value.toISOString();
+  else if (Array.isArray(value)) s = arrayLiteral(value);
+  else if (typeof value === 'object') s = JSON.stringify(value);
+  else s = String(value);
+  return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
 
-  const transaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> =>
-    exclusive(async () => {
-      await writer.run('BEGIN TRANSACTION');
+const quoteIdent = (name: string): string => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain identifier: ${name}`);
+  return name;
+};
+
+async function copyIn(
+  client: pg.PoolClient,
+  table: string,
+  columns: readonly string[] | null,
+  rows: Iterable<readonly unknown[]>,
+): Promise<number> {
+  const list = columns === null ? '' : ` (${columns.map(quoteIdent).join(', ')})`;
+  const stream = client.query(copyFrom(`COPY ${quoteIdent(table)}${list} FROM STDIN`));
+  let count = 0;
+  let buffer = '';
+  const flush = async (): Promise<void> => {
+    if (buffer === '') return;
+    const chunk = buffer;
+    buffer = '';
+    if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+  };
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+  });
+  try {
+    for (const row of rows) {
+      buffer += `${row.map(copyText).join('\t')}\n`;
+      count++;
+      if (buffer.length > 1 << 16) await flush();
+    }
+    await flush();
+    stream.end();
+    await done;
+  } catch (err) {
+    stream.destroy();
+    await done.catch(() => undefined);
+    wrap(err);
+  }
+  return count;
+}
+
+export interface OpenDbOptions {
+  /** Connections in the pool (default 16). */
+  readonly max?: number;
+  /** How long a request waits for a free connection before failing with 503 (default 5 s). */
+  readonly connectionTimeoutMs?: number;
+  /** Application name shown in pg_stat_activity. */
+  readonly applicationName?: string;
+}
+
+/** A redacted form of a connection string, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+export async function openDb(url: string, options: OpenDbOptions = {}): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 16,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: options.applicationName ?? 'kosh',
+    options: '-c TimeZone=UTC -c statement_timeout=120000 -c idle_in_transaction_session_timeout=300000',
+    types,
+  } as pg.PoolConfig);
+  // An idle client losing its server must not crash the process: the next query fails with 503 instead.
+  pool.on('error', () => undefined);
+  const pooled = sqlOn((text, values) => pool.query(text, values));
+
+  const transaction = async <T>(work: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      const client = await pool.connect().catch(wrap);
+      let broken = false;
       try {
-        const result = await work({ ...writeSql, appender: (table) => writer.createAppender(table) });
-        await writer.run('COMMIT');
+        await client.query(opts.isolation === undefined ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${opts.isolation}`);
+        const tx: Tx = {
+          ...sqlOn((text, values) => client.query(text, values)),
+          copyIn: (table, columns, rows) => copyIn(client, table, columns, rows),
+          copyOut: (copySql, into) => pipeline(client.query(copyTo(copySql)), into).catch(wrap),
+        };
+        const result = await work(tx);
+        await client.query('COMMIT');
         return result;
       } catch (err) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        const code = (err as { code?: string })?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
+        if (code !== undefined && RETRYABLE.has(code) && attempt < TRANSACTION_ATTEMPTS) {
+          await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+          continue;
+        }
+        wrap(err);
+      } finally {
+        client.release(broken);
       }
-    });
+    }
+  };
 
   return {
-    location,
-    all: (sql, params) => reader().all(sql, params),
-    one: (sql, params) => reader().one(sql, params),
-    run: (sql, params) => exclusive(() => writeSql.run(sql, params)),
+    location: redactUrl(url),
+    ...pooled,
     transaction,
-    close: async () => {
-      await exclusive(async () => {
-        for (const c of [writer, ...readers]) c.closeSync();
-        instance.closeSync();
-      });
+    ping: async () => {
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
     },
+    close: () => pool.end(),
   };
 }

@@ -7,6 +7,9 @@ import type { Sql } from './db.js';
  * the same request; a different request under the same key is refused; a key whose first request is
  * still running is busy. Keys are kept 24 h; an in-flight claim older than `claimTimeoutMs` is taken to
  * belong to a crashed request and may be claimed again.
+ * Concurrency: the primary key (api_key_id, idempotency_key) admits one claim; an existing key is read under its
+ * row lock before it is reclaimed, so two retries of a crashed request cannot both take it; completion and release
+ * are guarded on `state = 'in_flight'`.
  */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -23,7 +26,8 @@ ON CONFLICT DO NOTHING`;
 
 const FIND = `
 SELECT request_hash, state, response_status, response_type, response_body, created_at, expires_at
-FROM idempotency_keys WHERE api_key_id = $api_key_id AND idempotency_key = $key`;
+FROM idempotency_keys WHERE api_key_id = $api_key_id AND idempotency_key = $key
+FOR UPDATE`;
 
 const RECLAIM = `
 UPDATE idempotency_keys

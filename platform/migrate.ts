@@ -26,7 +26,7 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
 /** Applies every numbered migration not yet recorded, each in its own transaction; returns those applied. */
 export async function migrate(db: Db, clock: Clock, dir = MIGRATIONS_DIR): Promise<Migration[]> {
   await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`);
+    version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`);
   const done = new Set(
     (await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version),
   );

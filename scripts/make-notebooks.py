@@ -150,10 +150,21 @@ console.table(by('combination').map((v, i) => ({ h: i + 1, combination: v.toFixe
  ("code", """// Revenue on demo data: kosh train forecast refreshes every segment and prints each backtest.
 if (process.env.KOSH_NOTEBOOK_DATA_DIR === undefined) console.log(kosh('seed', '--payments', '12000', '--months', '12'));
 console.log(kosh('train', 'forecast'));"""),
- ("code", """// The cached overall monthly forecast, read straight from the database file (no server runs here).
-const attached = await query(`ATTACH '${path.join(dataDir, 'kosh.duckdb')}' AS kosh (READ_ONLY)`);
-const [row] = await query(`SELECT payload FROM kosh.revenue_forecasts WHERE segment = 'overall' AND granularity = 'month'`);
-const forecast = JSON.parse(String(row.payload));
+ ("code", r"""// The cached overall monthly forecast, read from kosh's PostgreSQL (the embedded one under the data directory, or
+// KOSH_DATABASE_URL) by a small script run like the CLI, with kosh's own connection code.
+const reader = path.join(work, 'read-forecast.mts');
+fs.writeFileSync(reader, `import { openDatabase } from ${JSON.stringify(path.join(root, 'platform', 'open-database.ts'))};
+const database = await openDatabase({ databaseUrl: process.env.KOSH_DATABASE_URL ?? null, dataDir: process.env.KOSH_DATA_DIR ?? '' });
+try {
+  const row = await database.db.one("SELECT payload FROM revenue_forecasts WHERE segment = 'overall' AND granularity = 'month'");
+  process.stdout.write(String(row?.payload ?? 'null'));
+} finally {
+  await database.close();
+}
+`);
+const payload = execFileSync(path.join(root, 'node_modules', '.bin', 'tsx'), [reader], {
+  cwd: root, env: { ...process.env, KOSH_DATA_DIR: dataDir }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const forecast = JSON.parse(payload);
 console.log(`method ${forecast.method} (${forecast.model}); backtest: sMAPE ${forecast.backtest.smape?.toFixed(2)}, ` +
   `next-quarter error ${Number(forecast.backtest.quarter_ape).toFixed(1)} % over ${forecast.backtest.origins} origins`);
 console.table(forecast.points.slice(0, 6).map((p: Record<string, number | string>) => ({ period: p.period,

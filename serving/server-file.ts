@@ -2,8 +2,8 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path';
 
 /**
- * `$KOSH_DATA_DIR/kosh-server.json` tells the CLI where the running server is and which admin key to use:
- * DuckDB lets one process write the database, so while a server runs the CLI goes through its API.
+ * `$KOSH_DATA_DIR/kosh-server.json` tells the CLI where the running server is and which admin key to use, for the
+ * commands that act through the running server's API (bin/server-client.ts).
  * Mode 0600: it holds a secret. Written at start, removed at close.
  */
 export const SERVER_FILE = 'kosh-server.json';

@@ -24,11 +24,12 @@ import { trainChurn } from '../pipelines/train-churn.js';
 import { trainFraud } from '../pipelines/train-fraud.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
-import { type Db, openDb } from '../platform/db.js';
+import type { Db } from '../platform/db.js';
 import { createLog, type Log } from '../platform/log.js';
 import { openMailer } from '../platform/mail.js';
 import { createMetrics } from '../platform/metrics.js';
 import { migrate } from '../platform/migrate.js';
+import { openDatabase } from '../platform/open-database.js';
 import { openObjectStore } from '../platform/open-object-store.js';
 import { type App, buildApp } from './app.js';
 import { removeServerFile, writeServerFile } from './server-file.js';
@@ -87,7 +88,9 @@ export async function startKosh(
     level: config.logLevel,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
-  const db = await openDb(config.databasePath);
+  const database = await openDatabase(config);
+  const db = database.db;
+  log.info({ database: db.location, embedded: database.embedded !== null }, 'database');
   const applied = await migrate(db, clock);
   if (applied.length > 0) log.info({ migrations: applied.map((m) => m.version) }, 'migrations applied');
   await syncInvoiceSupplier({ db, clock }, config.invoicing.supplier);
@@ -257,7 +260,7 @@ export async function startKosh(
       await fraudScorer?.close();
       objects.close();
       await mailer.transport.close();
-      await db.close();
+      await database.close();
     },
   };
 }

@@ -1,6 +1,7 @@
-import type { Sql } from '../../platform/db.js';
+import type { Db } from '../../platform/db.js';
+import { snapshotToDuckDb } from '../../platform/duckdb-snapshot.js';
 import { CHURN_FEATURES, CHURN_HORIZON_DAYS } from './feature-set.js';
-import { CHURN_SNAPSHOTS, DUNNING_ABSENT, DUNNING_PRESENT, TABLE_EXISTS } from './repository.js';
+import { CHURN_SNAPSHOTS, CHURN_SOURCE_TABLES, DUNNING_ABSENT, DUNNING_PRESENT, TABLE_EXISTS } from './repository.js';
 
 /** Per-customer churn features at one or more snapshot instants, with the label where its 30 days are known. */
 export interface ChurnSnapshotSet {
@@ -20,26 +21,31 @@ export interface ChurnSnapshotSet {
 
 const DAY_MS = 86_400_000;
 
-/** Which dunning SQL applies: the dunning tables belong to another module and may be absent. */
-async function dunningSource(sql: Sql): Promise<string> {
-  const row = await sql.one(TABLE_EXISTS, { name: 'dunning_cases' });
-  return Number(row?.['n'] ?? 0) > 0 ? DUNNING_PRESENT : DUNNING_ABSENT;
-}
-
 /**
  * Snapshots every `stepDays` from `first` to `last` (inclusive), one statement for all of them. For training pass
- * `last` ≤ the data end − 30 days so every label is complete; for scoring pass first = last = now.
+ * `last` ≤ the data end − 30 days so every label is complete; for scoring pass first = last = now. The statement is
+ * DuckDB SQL, run on a copy of the tables it reads, taken from PostgreSQL in one consistent read; the dunning
+ * tables belong to another module and may be absent (their counts are then 0).
  */
 export async function churnSnapshots(
-  sql: Sql,
+  db: Db,
   window: { first: Date; last: Date; stepDays?: number },
 ): Promise<ChurnSnapshotSet> {
-  const dunning = await dunningSource(sql);
-  const rows = await sql.all(CHURN_SNAPSHOTS.replace('{dunning}', dunning), {
-    first: window.first,
-    last: window.last,
-    step_days: window.stepDays ?? CHURN_HORIZON_DAYS,
-  });
+  const hasDunning = Number((await db.one(TABLE_EXISTS, { name: 'dunning_cases' }))?.['n'] ?? 0) > 0;
+  const duck = await snapshotToDuckDb(
+    db,
+    [...CHURN_SOURCE_TABLES, ...(hasDunning ? ['dunning_cases'] : [])].map((table) => ({ table })),
+  );
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await duck.all(CHURN_SNAPSHOTS.replace('{dunning}', hasDunning ? DUNNING_PRESENT : DUNNING_ABSENT), {
+      first: window.first,
+      last: window.last,
+      step_days: window.stepDays ?? CHURN_HORIZON_DAYS,
+    });
+  } finally {
+    await duck.close();
+  }
   const set: ChurnSnapshotSet = {
     featureNames: CHURN_FEATURES,
     rows: [],

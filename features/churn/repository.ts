@@ -1,8 +1,23 @@
-// The churn feature SQL: one statement computes every snapshot set-wise. Snapshots are the instants
-// $first, $first + $step_days, … ≤ $last; every window is read relative to its snapshot, so a row created after a
-// snapshot never reaches that snapshot's features (it may reach its label, which looks 30 days ahead).
+// The churn feature SQL, DuckDB on a snapshot of CHURN_SOURCE_TABLES: one statement computes every snapshot
+// set-wise. Snapshots are the instants $first, $first + $step_days, … ≤ $last; every window is read relative to its
+// snapshot, so a row created after a snapshot never reaches that snapshot's features (it may reach its label, which
+// looks 30 days ahead).
 
-export const TABLE_EXISTS = `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = $name`;
+/** The tables CHURN_SNAPSHOTS reads, copied out of PostgreSQL; `dunning_cases` is added when it exists. */
+export const CHURN_SOURCE_TABLES = [
+  'customers',
+  'students',
+  'payments',
+  'refunds',
+  'payment_methods',
+  'subscriptions',
+  'subscription_plan_prices',
+  'subscription_events',
+] as const;
+
+/** On PostgreSQL. */
+export const TABLE_EXISTS = `SELECT count(*) AS n FROM information_schema.tables
+  WHERE table_schema = current_schema() AND table_name = CAST($name AS VARCHAR)`;
 
 /** Dunning history when the dunning tables exist. */
 export const DUNNING_PRESENT = `SELECT s.as_of, d.customer_id,

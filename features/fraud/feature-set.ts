@@ -98,7 +98,7 @@ export function istHour(ms: number): number {
 }
 
 /**
- * The method fingerprint of a payment: its saved method, else the raw VPA it was made with. Hazard: DuckDB keeps
+ * The method fingerprint of a payment: its saved method, else the raw VPA it was made with. Hazard: the database keeps
  * no fingerprint for a raw VPA (payment_method_id is NULL), so offline and rebuilt features treat it as NULL; pass
  * `{ payment_method_id }` alone where online must equal offline exactly.
  */

@@ -1,4 +1,5 @@
 import type { Db } from '../../platform/db.js';
+import { snapshotToDuckDb } from '../../platform/duckdb-snapshot.js';
 import { FRAUD_FEATURES } from './feature-set.js';
 import { FRAUD_REVIEWS_EXISTS, OFFLINE_FRAUD_FEATURES, OFFLINE_FRAUD_FEATURES_WITH_REVIEWS } from './repository.js';
 
@@ -16,18 +17,30 @@ const LATEST = new Date(Date.UTC(9999, 11, 31));
  * The fraud feature vectors of every payment attempt created in `[from, to)` (captured, failed or pending),
  * point-in-time correct: each sees only events strictly before its own `created_at`, exactly as the online
  * store would have. Ordered by (created_at, id). Labels: `payments.fraud_label` (demo data) and declined
- * fraud reviews.
+ * fraud reviews. The SQL is DuckDB's (window frames over intervals, lists), run on a snapshot of the payments
+ * created before `to` and the declined reviews, taken from PostgreSQL in one consistent read.
  */
 export async function offlineFraudFeatures(
   deps: { db: Db },
   window: { from?: Date; to?: Date } = {},
 ): Promise<FraudTrainingSet> {
+  const to = window.to ?? LATEST;
   const reviews = await deps.db.one<{ n: number }>(FRAUD_REVIEWS_EXISTS);
-  const sql = (reviews?.n ?? 0) > 0 ? OFFLINE_FRAUD_FEATURES_WITH_REVIEWS : OFFLINE_FRAUD_FEATURES;
-  const result = await deps.db.all<{ id: string; at: Date; label: boolean; v: number[] }>(sql, {
-    from: window.from ?? EARLIEST,
-    to: window.to ?? LATEST,
-  });
+  const withReviews = (reviews?.n ?? 0) > 0;
+  // Snapshot conditions are SQL text: the bound is an ISO instant formatted here from a Date, never user text.
+  const duck = await snapshotToDuckDb(deps.db, [
+    { table: 'payments', where: `created_at < '${to.toISOString()}'::timestamptz` },
+    ...(withReviews ? [{ table: 'fraud_reviews', where: "outcome = 'declined'" }] : []),
+  ]);
+  let result: { id: string; at: Date; label: boolean; v: number[] }[];
+  try {
+    result = await duck.all(withReviews ? OFFLINE_FRAUD_FEATURES_WITH_REVIEWS : OFFLINE_FRAUD_FEATURES, {
+      from: window.from ?? EARLIEST,
+      to,
+    });
+  } finally {
+    await duck.close();
+  }
   const ids: string[] = new Array(result.length);
   const at: Date[] = new Array(result.length);
   const labels = new Uint8Array(result.length);

@@ -208,7 +208,7 @@ const entityKeys = (a: FraudAttempt): (string | null)[] => [a.customer_id, a.met
  * ties) and per school (two counters).
  */
 export function createOnlineFraudFeatures(): OnlineFraudStore & {
-  /** Seeds all-time state when rebuilding from DuckDB (load only). */
+  /** Seeds all-time state when rebuilding from the database (load only). */
   restoreCustomer(customerId: string, attempts: number, history: readonly HistoryEntry[]): void;
   restoreFirstSeen(kind: 'device' | 'method' | 'ip', customerId: string, key: string, t: number): void;
   restoreSchool(schoolId: string, attempts: number, failures: number): void;
@@ -426,7 +426,7 @@ interface RecentRow {
 }
 
 /**
- * Rebuilds the store from DuckDB as of `now` (default: the wall clock). The attempts created in
+ * Rebuilds the store from PostgreSQL as of `now` (default: the wall clock). The attempts created in
  * `[now − 7 d − 1 h, now)` are replayed in time order with their failures before `now`; everything older enters
  * as aggregates (per-customer counts and last 25 amounts, per-school attempts and failures); first-seen devices,
  * methods and IPs are read over everything before `now`. Call it before attempts are recorded; an attempt both

@@ -9,33 +9,38 @@ import {
 } from './feature-set.js';
 
 // The SQL below is assembled once, at load, from the declared feature set (entity and window names, constant
-// intervals): no value is ever spliced into it; the time bounds are parameters.
+// intervals): no value is ever spliced into it; the time bounds are parameters. The online store loads from
+// PostgreSQL (the system of record, PostgreSQL dialect); the offline set is DuckDB SQL run on a snapshot of
+// `payments` (offline-features.ts). The interval literal below reads the same in both dialects.
 
-const HORIZON = `INTERVAL ${FAILURE_HORIZON_MS / 86_400_000} DAY`;
+const HORIZON = `INTERVAL '${FAILURE_HORIZON_MS / 86_400_000} days'`;
 /** A failure counts when it happened less than the horizon after its attempt (feature-set.ts). */
 const COUNTED_FAILURE = `failed_at < created_at + ${HORIZON}`;
 
-// ---- rebuilding the online store (online-features.ts) --------------------------------------------------------
+// ---- rebuilding the online store (online-features.ts), on PostgreSQL -----------------------------------------
+
+/** Milliseconds since the epoch of a timestamptz, exact (the stored instants are whole milliseconds). */
+const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::double precision`;
 
 /**
  * Per customer, before the replayed recent window: the attempt count `n` and the last amounts, ranked `r`
- * (1 = newest, by created_at then id). Plain lists of one aggregation (aligned row by row) convert far faster
- * than a list of structs.
+ * (1 = newest, by created_at then id). Plain arrays of one aggregation, aligned row by row by their common order.
  */
 export const LOAD_CUSTOMER_HISTORY = `
-SELECT customer_id, any_value(n) AS n, list(t) AS t, list(a) AS a, list(r) AS r
-FROM (SELECT customer_id, epoch_ms(created_at)::DOUBLE AS t, amount_minor::DOUBLE AS a,
-             row_number() OVER (PARTITION BY customer_id ORDER BY created_at DESC, id DESC)::DOUBLE AS r,
+SELECT customer_id, max(n) AS n, array_agg(t ORDER BY r) AS t, array_agg(a ORDER BY r) AS a,
+       array_agg(r ORDER BY r) AS r
+FROM (SELECT customer_id, ${epochMs('created_at')} AS t, amount_minor::double precision AS a,
+             row_number() OVER (PARTITION BY customer_id ORDER BY created_at DESC, id DESC)::double precision AS r,
              count(*) OVER (PARTITION BY customer_id) AS n
-      FROM payments WHERE created_at < $since)
+      FROM payments WHERE created_at < $since) h
 WHERE r <= ${MEDIAN_HISTORY}
 GROUP BY customer_id`;
 
-/** When each customer first used each device, method or IP (before now), as aligned lists per customer. */
+/** When each customer first used each device, method or IP (before now), as aligned arrays per customer. */
 const firstSeen = (column: string) => `
-SELECT customer_id, list(k) AS k, list(t) AS t
-FROM (SELECT customer_id, ${column} AS k, epoch_ms(min(created_at))::DOUBLE AS t
-      FROM payments WHERE created_at < $now AND ${column} IS NOT NULL GROUP BY customer_id, ${column})
+SELECT customer_id, array_agg(k ORDER BY k) AS k, array_agg(t ORDER BY k) AS t
+FROM (SELECT customer_id, ${column} AS k, ${epochMs('min(created_at)')} AS t
+      FROM payments WHERE created_at < $now AND ${column} IS NOT NULL GROUP BY customer_id, ${column}) f
 GROUP BY customer_id`;
 export const LOAD_FIRST_DEVICES = firstSeen('device_id');
 export const LOAD_FIRST_METHODS = firstSeen('payment_method_id');
@@ -49,11 +54,11 @@ FROM payments WHERE created_at < $since GROUP BY school_id`;
 /** The attempts replayed into the windows: created in [since, now), with their failure when before now. */
 export const LOAD_RECENT_ATTEMPTS = `
 SELECT id, customer_id, school_id, amount_minor AS amount, payment_method_id AS method, device_id, ip,
-       epoch_ms(created_at)::DOUBLE AS t,
-       CASE WHEN failed_at < $now AND ${COUNTED_FAILURE} THEN epoch_ms(failed_at)::DOUBLE END AS ft
+       ${epochMs('created_at')} AS t,
+       CASE WHEN failed_at < $now AND ${COUNTED_FAILURE} THEN ${epochMs('failed_at')} END AS ft
 FROM payments WHERE created_at >= $since AND created_at < $now`;
 
-// ---- the offline feature set (offline-features.ts) -----------------------------------------------------------
+// ---- the offline feature set (offline-features.ts), DuckDB SQL on a snapshot --------------------------------
 
 const KEY: Record<(typeof FRAUD_ENTITIES)[number], string> = {
   customer: 'customer_id',
@@ -163,5 +168,7 @@ export const OFFLINE_FRAUD_FEATURES = offlineSql(false);
 /** The same, with declined fraud reviews as labels too (once `fraud_reviews` exists). */
 export const OFFLINE_FRAUD_FEATURES_WITH_REVIEWS = offlineSql(true);
 
+/** On PostgreSQL: whether `fraud_reviews` exists (it belongs to another migration and may be absent). */
 export const FRAUD_REVIEWS_EXISTS = `
-SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'fraud_reviews'`;
+SELECT count(*) AS n FROM information_schema.tables
+WHERE table_schema = current_schema() AND table_name = 'fraud_reviews'`;

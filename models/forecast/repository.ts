@@ -1,4 +1,4 @@
-/** The cache of revenue forecasts (013_forecast.sql). */
+/** The cache of revenue forecasts (013_forecast.sql): one row per key (segment, granularity), last writer wins. */
 export const UPSERT_REVENUE_FORECAST = `
 INSERT INTO revenue_forecasts (segment, granularity, as_of, horizon, method, model, payload, computed_at)
 VALUES ($segment, $granularity, CAST($as_of AS DATE), $horizon, $method, $model, $payload, $computed_at)

@@ -140,7 +140,7 @@ async function offlineBatch(deps: { db: Db }, ids: (string | null)[], names: rea
   const known = ids.filter((id): id is string => id !== null);
   if (known.length === 0) return { ids, columns, found };
   const span = await deps.db.one<{ from: Date | null; to: Date | null }>(
-    'SELECT min(p.created_at) AS "from", max(p.created_at) AS "to" FROM payments p JOIN (SELECT unnest($ids) AS id) q ON q.id = p.id',
+    'SELECT min(p.created_at) AS "from", max(p.created_at) AS "to" FROM payments p WHERE p.id = ANY(CAST($ids AS VARCHAR[]))',
     { ids: known },
   );
   if (span?.from == null || span.to == null) return { ids, columns, found };

@@ -26,13 +26,13 @@ export interface DecisionRow {
 }
 
 /**
- * Decisions are logged without holding the answer: rows go to an in-memory buffer, written by the one
- * DuckDB writer (one multi-row INSERT from a JSON parameter) every `intervalMs` or once `maxRows` are waiting. A failed write is
+ * Decisions are logged without holding the answer: rows go to an in-memory buffer, written to PostgreSQL (one
+ * multi-row INSERT from a JSON parameter) every `intervalMs` or once `maxRows` are waiting. A failed write is
  * logged and its rows dropped (monitoring data, never money), so a sick disk cannot grow the buffer forever.
  */
 export interface DecisionLog {
   push(row: DecisionRow): void;
-  /** Writes everything buffered now; resolves when it is in DuckDB. */
+  /** Writes everything buffered now; resolves when it is in the database. */
   flush(): Promise<void>;
   close(): Promise<void>;
   /** Rows dropped because a write failed or the buffer overflowed. */
@@ -42,38 +42,22 @@ export interface DecisionLog {
 const MAX_BUFFERED = 200_000;
 const CHUNK_ROWS = 100;
 
-const SHAPE = JSON.stringify([
-  {
-    id: 'VARCHAR',
-    attempt_id: 'VARCHAR',
-    customer_id: 'VARCHAR',
-    school_id: 'VARCHAR',
-    amount_minor: 'BIGINT',
-    source: 'VARCHAR',
-    score: 'DOUBLE',
-    decision: 'VARCHAR',
-    reasons: 'JSON',
-    rule_hits: 'JSON',
-    model_version: 'VARCHAR',
-    model_role: 'VARCHAR',
-    shadow_version: 'VARCHAR',
-    shadow_score: 'DOUBLE',
-    features: 'JSON',
-    latency_us: 'INTEGER',
-    budget_exceeded: 'BOOLEAN',
-    created_ms: 'BIGINT',
-  },
-]);
-
-/** A batch of decisions as one JSON array, unnested into rows by DuckDB. */
+/**
+ * A batch of decisions as one JSON array parameter, unnested into rows by PostgreSQL. The per-row id makes a
+ * write that is retried after an unknown outcome harmless (a unique key, not a process-wide lock).
+ */
 const INSERT_DECISIONS = `
 INSERT INTO fraud_decisions (id, attempt_id, customer_id, school_id, amount_minor, source, score, decision, reasons,
   rule_hits, model_version, model_role, shadow_version, shadow_score, features, feature_set_version, latency_us,
   budget_exceeded, created_at)
 SELECT d.id, d.attempt_id, d.customer_id, d.school_id, d.amount_minor, d.source, d.score, d.decision,
-  coalesce(d.reasons, '[]'), coalesce(d.rule_hits, '[]'), d.model_version, d.model_role, d.shadow_version,
-  d.shadow_score, d.features, $feature_set_version, d.latency_us, d.budget_exceeded, make_timestamp(d.created_ms * 1000)
-FROM (SELECT unnest(from_json($rows::JSON, '${SHAPE}')) AS d)`;
+  coalesce(d.reasons, '[]'::json), coalesce(d.rule_hits, '[]'::json), d.model_version, d.model_role, d.shadow_version,
+  d.shadow_score, d.features, CAST($feature_set_version AS VARCHAR), d.latency_us, d.budget_exceeded, d.created_at
+FROM json_to_recordset(CAST($rows AS json)) AS d(id VARCHAR, attempt_id VARCHAR, customer_id VARCHAR,
+  school_id VARCHAR, amount_minor BIGINT, source VARCHAR, score DOUBLE PRECISION, decision VARCHAR, reasons json,
+  rule_hits json, model_version VARCHAR, model_role VARCHAR, shadow_version VARCHAR, shadow_score DOUBLE PRECISION,
+  features json, latency_us INTEGER, budget_exceeded BOOLEAN, created_at TIMESTAMPTZ)
+ON CONFLICT (id) DO NOTHING`;
 
 export function createDecisionLog(
   deps: { db: Db; log: Log },
@@ -93,9 +77,9 @@ export function createDecisionLog(
   const writeChunk = async (rows: DecisionRow[]): Promise<void> => {
     if (rows.length === 0) return;
     try {
-      // One JSON parameter for the whole batch: the event loop only stringifies (~10 µs a row), and DuckDB
-      // parses and inserts on its own thread. The Appender's per-value calls and flushSync blocked the loop
-      // for ~20 ms per 500 rows, which showed up directly in the checkout's p99.
+      // One JSON parameter for the whole batch: the event loop only stringifies (~10 µs a row), and PostgreSQL
+      // parses and inserts on its side. Per-value appends blocked the loop for ~20 ms per 500 rows, which showed
+      // up directly in the checkout's p99.
       const payload = JSON.stringify(
         rows.map((r) => ({
           id: r.id,
@@ -115,7 +99,7 @@ export function createDecisionLog(
           features: r.features === null ? null : Array.from(r.features),
           latency_us: Math.min(2_147_483_647, Math.round(r.latency_us)),
           budget_exceeded: r.budget_exceeded,
-          created_ms: r.created_at.getTime(),
+          created_at: r.created_at.toISOString(),
         })),
       );
       await deps.db.run(INSERT_DECISIONS, { rows: payload, feature_set_version: FRAUD_FEATURE_SET_VERSION });

@@ -2,23 +2,26 @@ import type { Sql } from '../../platform/db.js';
 
 /** Decisions per IST day and action in [from, to); a decision's school is the one its attempt was scored for. */
 const DECISIONS_BY_DAY = `
-SELECT CAST(created_at + INTERVAL 330 MINUTE AS DATE)::VARCHAR AS day,
+SELECT to_char(created_at + INTERVAL '330 minutes', 'YYYY-MM-DD') AS day,
        count(*) FILTER (WHERE decision = 'allow')::BIGINT AS allow,
        count(*) FILTER (WHERE decision = 'review')::BIGINT AS review,
        count(*) FILTER (WHERE decision = 'block')::BIGINT AS block
 FROM fraud_decisions
-WHERE created_at >= $from AND created_at < $to AND ($school_id IS NULL OR school_id = $school_id)
+WHERE created_at >= $from AND created_at < $to
+  AND (CAST($school_id AS VARCHAR) IS NULL OR school_id = CAST($school_id AS VARCHAR))
 GROUP BY 1 ORDER BY 1`;
 
 /** The review queue now (pending) and the reviews decided in [from, to); a review's school is its payment's. */
 const REVIEW_QUEUE = `
 SELECT count(*) FILTER (WHERE r.state = 'pending')::BIGINT AS pending,
        coalesce(sum(r.amount_minor) FILTER (WHERE r.state = 'pending'), 0)::BIGINT AS pending_amount,
-       count(*) FILTER (WHERE r.state = 'approved' AND r.decided_at >= $from AND r.decided_at < $to)::BIGINT AS approved,
-       count(*) FILTER (WHERE r.state = 'declined' AND r.decided_at >= $from AND r.decided_at < $to)::BIGINT AS declined,
+       count(*) FILTER (WHERE r.state = 'approved' AND r.decided_at >= $from::timestamptz
+         AND r.decided_at < $to::timestamptz)::BIGINT AS approved,
+       count(*) FILTER (WHERE r.state = 'declined' AND r.decided_at >= $from::timestamptz
+         AND r.decided_at < $to::timestamptz)::BIGINT AS declined,
        min(r.created_at) FILTER (WHERE r.state = 'pending') AS oldest_pending_at
 FROM fraud_reviews r LEFT JOIN payments p ON p.id = r.payment_id
-WHERE $school_id IS NULL OR p.school_id = $school_id`;
+WHERE CAST($school_id AS VARCHAR) IS NULL OR p.school_id = CAST($school_id AS VARCHAR)`;
 
 export interface FraudSummary {
   readonly object: 'fraud_summary';

@@ -176,7 +176,7 @@ export async function createFraudScorer(
     ...(options.flushRows === undefined ? {} : { maxRows: options.flushRows }),
   });
   // Customers' school and email domain: all loaded at start (one read, ~100 bytes a customer), then a customer
-  // created later is read once. A DuckDB read costs ~0.5–2 ms under load, too much for the checkout's budget.
+  // created later is read once. A database read under load costs milliseconds, too much for the checkout's budget.
   const profiles = new Map<string, { school_id: string | null; email_domain: string | null }>();
   for (const c of await deps.db.all<{ id: string; school_id: string; email: string }>(CUSTOMER_PROFILES, {
     now: deps.clock.now(),

@@ -9,6 +9,7 @@ import {
   CANARY_OF_TASK,
   CHAMPION_OF_TASK,
   DELETE_CANARY,
+  DELETE_CANARY_OF_MODEL,
   INSERT_CANARY,
   MODEL_BY_ID,
   toCanary,
@@ -101,7 +102,10 @@ export async function stopCanary(
       throw notFound('canary', input.version ?? input.task);
     }
     const canary = toCanary(row);
-    await tx.run(DELETE_CANARY, { task: input.task });
+    // Two stops racing: the second's DELETE waits for the first's and then finds nothing, so one event only.
+    if ((await tx.run(DELETE_CANARY_OF_MODEL, { task: input.task, model_id: canary.model_id })) === 0) {
+      throw notFound('canary', input.version ?? input.task);
+    }
     await recordModelEvent(tx, deps.clock, {
       task: input.task,
       model_id: canary.model_id,

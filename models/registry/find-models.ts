@@ -12,7 +12,9 @@ export async function listModels(
   const rows = await deps.db.all(
     SELECT_MODELS.replace(
       '{where}',
-      'WHERE ($task IS NULL OR t.task = $task) AND ($state IS NULL OR t.state = $state) ORDER BY t.created_at DESC, t.id DESC',
+      `WHERE (CAST($task AS VARCHAR) IS NULL OR t.task = CAST($task AS VARCHAR))
+        AND (CAST($state AS VARCHAR) IS NULL OR t.state = CAST($state AS VARCHAR))
+      ORDER BY t.created_at DESC, t.id DESC`,
     ),
     { task: filter.task ?? null, state: filter.state ?? null },
   );

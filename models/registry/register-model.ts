@@ -106,42 +106,47 @@ export async function registerModel(
   if (input.report !== undefined) await deps.objects.put('models', keys.report, input.report, 'text/html');
   await deps.objects.put('models', keys.manifest, JSON.stringify(manifest, null, 2), 'application/json');
 
-  const registered = await deps.db.transaction(async (tx) => {
-    const first = (await tx.one(CHAMPION_OF_TASK, { task })) === undefined;
-    await tx.run(INSERT_MODEL, {
-      id: version,
-      task,
-      state: first ? 'champion' : 'candidate',
-      algorithm: input.algorithm,
-      params: input.params,
-      feature_set_version: input.featureSetVersion,
-      train_from: input.trainFrom,
-      train_to: input.trainTo,
-      validation_from: input.validationFrom,
-      train_rows: input.trainRows,
-      validation_rows: input.validationRows,
-      data_hash: input.dataHash,
-      metrics: input.indexedMetrics ?? input.metrics,
-      thresholds: input.thresholds,
-      seed: input.seed,
-      artifact_key: keys.artifact,
-      created_at: now,
-      promoted_at: first ? now : null,
-    });
-    await recordModelEvent(tx, deps.clock, { task, model_id: version, event: 'registered' });
-    if (first) {
-      await recordModelEvent(tx, deps.clock, {
+  // Serializable: "no champion yet, so this one is" reads rows that do not exist, which no row lock can hold; two
+  // first registrations racing conflict, and the retried one finds the champion and registers a candidate.
+  const registered = await deps.db.transaction(
+    async (tx) => {
+      const first = (await tx.one(CHAMPION_OF_TASK, { task })) === undefined;
+      await tx.run(INSERT_MODEL, {
+        id: version,
         task,
-        model_id: version,
-        event: 'promoted',
-        reason: 'first_model',
-        detail: { previous: null, forced: false },
+        state: first ? 'champion' : 'candidate',
+        algorithm: input.algorithm,
+        params: input.params,
+        feature_set_version: input.featureSetVersion,
+        train_from: input.trainFrom,
+        train_to: input.trainTo,
+        validation_from: input.validationFrom,
+        train_rows: input.trainRows,
+        validation_rows: input.validationRows,
+        data_hash: input.dataHash,
+        metrics: input.indexedMetrics ?? input.metrics,
+        thresholds: input.thresholds,
+        seed: input.seed,
+        artifact_key: keys.artifact,
+        created_at: now,
+        promoted_at: first ? now : null,
       });
-    }
-    const row = await tx.one(MODEL_BY_ID, { id: version });
-    if (row === undefined) throw new Error(`model ${version} vanished`);
-    return toModel(row);
-  });
+      await recordModelEvent(tx, deps.clock, { task, model_id: version, event: 'registered' });
+      if (first) {
+        await recordModelEvent(tx, deps.clock, {
+          task,
+          model_id: version,
+          event: 'promoted',
+          reason: 'first_model',
+          detail: { previous: null, forced: false },
+        });
+      }
+      const row = await tx.one(MODEL_BY_ID, { id: version });
+      if (row === undefined) throw new Error(`model ${version} vanished`);
+      return toModel(row);
+    },
+    { isolation: 'serializable' },
+  );
   deps.log.info({ task, version, state: registered.state }, 'model registered');
   return registered;
 }

@@ -35,7 +35,7 @@ function bound(value: string | undefined, edge: 'from' | 'to'): Date | undefined
 
 /**
  * Success rate, failure reasons by method, bank, card network and IST hour, retry recovery, time to success
- * and refund rate of the payment attempts created in [from, to) (default: the last 30 days), in DuckDB SQL.
+ * and refund rate of the payment attempts created in [from, to) (default: the last 30 days), queried on PostgreSQL.
  */
 export async function getPaymentAnalytics(
   deps: { db: Sql; clock: Clock },
@@ -54,10 +54,16 @@ export async function getPaymentAnalytics(
     params,
   );
   const breakdown = async (dimension: Dimension): Promise<Breakdown[]> =>
-    (await deps.db.all<Omit<Breakdown, 'success_rate'>>(breakdownSql(dimension), params)).map((b) => ({
+    (
+      await deps.db.all<Omit<Breakdown, 'success_rate' | 'failure_reasons'> & { failure_reasons: string }>(
+        breakdownSql(dimension),
+        params,
+      )
+    ).map((b) => ({
       ...b,
       key: String(b.key),
       success_rate: ratio(b.captured, b.captured + b.failed),
+      failure_reasons: JSON.parse(b.failure_reasons) as Breakdown['failure_reasons'],
     }));
   const recovery = await deps.db.one<{
     orders_with_failure: number;

@@ -8,15 +8,16 @@ import { IST_OFFSET_MS } from '../../platform/ist.js';
  * the same account the ledger's balances report. Summed per IST day of the journal entry.
  */
 const REVENUE_LINES = `
-SELECT CAST(e.created_at + INTERVAL 330 MINUTE AS DATE)::VARCHAR AS day, -sum(l.amount_minor)::BIGINT AS amount
+SELECT to_char(e.created_at + INTERVAL '330 minutes', 'YYYY-MM-DD') AS day, (-sum(l.amount_minor))::BIGINT AS amount
 FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
 WHERE l.account = 'school_payable' AND e.created_at < $to
-  AND ($school_id IS NULL OR l.school_id = $school_id)
+  AND (CAST($school_id AS VARCHAR) IS NULL OR l.school_id = $school_id)
 GROUP BY 1 ORDER BY 1`;
 
 /**
  * Per plan: each entry's payment (directly, or through its refund), its customer, and the plan of the newest
- * subscription that customer had started by then (an ASOF join; payments of customers without one are in no plan).
+ * subscription that customer had started by then (an as-of join: the newest started at or before the entry, ties
+ * by id; payments of customers without one are in no plan). Read only: no lock taken.
  */
 const REVENUE_LINES_BY_PLAN = `
 WITH lines AS (
@@ -28,8 +29,12 @@ WITH lines AS (
 ), owned AS (
   SELECT x.created_at, x.amount, p.customer_id FROM lines x JOIN payments p ON p.id = x.payment_id
 )
-SELECT CAST(o.created_at + INTERVAL 330 MINUTE AS DATE)::VARCHAR AS day, sum(o.amount)::BIGINT AS amount
-FROM owned o ASOF JOIN subscriptions s ON s.customer_id = o.customer_id AND o.created_at >= s.created_at
+SELECT to_char(o.created_at + INTERVAL '330 minutes', 'YYYY-MM-DD') AS day, sum(o.amount)::BIGINT AS amount
+FROM owned o JOIN LATERAL (
+  SELECT s.plan_id FROM subscriptions s
+  WHERE s.customer_id = o.customer_id AND s.created_at <= o.created_at
+  ORDER BY s.created_at DESC, s.id DESC LIMIT 1
+) s ON true
 WHERE s.plan_id = $plan_id
 GROUP BY 1 ORDER BY 1`;
 
@@ -63,13 +68,13 @@ export async function getRevenueSeries(
   const to = new Date(Date.parse(`${lastDay}T00:00:00Z`) - IST_OFFSET_MS + 86_400_000);
   const rows =
     segment.kind === 'plan'
-      ? await sql.all<{ day: string; amount: bigint }>(REVENUE_LINES_BY_PLAN, { to, plan_id: segment.id })
-      : await sql.all<{ day: string; amount: bigint }>(REVENUE_LINES, {
+      ? await sql.all<{ day: string; amount: number }>(REVENUE_LINES_BY_PLAN, { to, plan_id: segment.id })
+      : await sql.all<{ day: string; amount: number }>(REVENUE_LINES, {
           to,
           school_id: segment.kind === 'school' ? segment.id : null,
         });
   if (rows.length === 0) return [];
-  const byDay = new Map(rows.map((r) => [r.day, Number(r.amount)]));
+  const byDay = new Map(rows.map((r) => [r.day, r.amount]));
   const out: { date: string; amountMinor: number }[] = [];
   for (let t = Date.parse(`${(rows[0] as { day: string }).day}T00:00:00Z`); ; t += 86_400_000) {
     const date = new Date(t).toISOString().slice(0, 10);

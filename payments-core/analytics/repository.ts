@@ -1,13 +1,14 @@
 /**
- * Payment analytics over attempts created in [$from, $to), optionally for one school. Every query starts
- * from the same constant base; the breakdown dimension is picked from a constant map, never from input.
+ * Payment analytics over attempts created in [$from, $to), optionally for one school, in PostgreSQL SQL (read
+ * only: no row is written, so no lock is taken). Every query starts from the same constant base; the breakdown
+ * dimension is picked from a constant map, never from input.
  */
 const BASE = `
 attempts AS (
   SELECT p.id, p.order_id, p.method, p.status, p.error_reason, p.captured_minor, p.created_at, p.captured_at,
          pm.bank, pm.card_network
   FROM payments p LEFT JOIN payment_methods pm ON pm.id = p.payment_method_id
-  WHERE p.created_at >= $from AND p.created_at < $to AND ($school_id IS NULL OR p.school_id = $school_id)
+  WHERE p.created_at >= $from AND p.created_at < $to AND (CAST($school_id AS VARCHAR) IS NULL OR p.school_id = $school_id)
 )`;
 
 export const TOTALS = `
@@ -23,11 +24,14 @@ export const DIMENSIONS = {
   bank: `coalesce(bank, 'unknown')`,
   network: `coalesce(card_network, 'unknown')`,
   /** Hour of the attempt in Asia/Kolkata (UTC+05:30, no DST). */
-  hour_ist: `lpad(hour(created_at + INTERVAL 330 MINUTE)::VARCHAR, 2, '0')`,
+  hour_ist: `to_char(created_at + INTERVAL '330 minutes', 'HH24')`,
 } as const;
 export type Dimension = keyof typeof DIMENSIONS;
 
-/** Finished attempts (captured or failed) per value of the dimension, with their failure reasons. */
+/**
+ * Finished attempts (captured or failed) per value of the dimension, with their failure reasons as a JSON array
+ * of `{ reason, count }` (text: the caller parses it).
+ */
 export function breakdownSql(dimension: Dimension): string {
   const filter = dimension === 'bank' ? `method = 'netbanking'` : dimension === 'network' ? `method = 'card'` : 'true';
   return `
@@ -39,8 +43,8 @@ WITH ${BASE}, finished AS (
 )
 SELECT f.key, count(*)::BIGINT AS attempts, count(*) FILTER (WHERE f.status = 'captured')::BIGINT AS captured,
        count(*) FILTER (WHERE f.status = 'failed')::BIGINT AS failed,
-       coalesce((SELECT list({'reason': r.reason, 'count': r.n} ORDER BY r.n DESC, r.reason)
-                 FROM reasons r WHERE r.key = f.key), []) AS failure_reasons
+       coalesce((SELECT json_agg(json_build_object('reason', r.reason, 'count', r.n) ORDER BY r.n DESC, r.reason)
+                 FROM reasons r WHERE r.key = f.key), '[]'::json) AS failure_reasons
 FROM finished f GROUP BY f.key ORDER BY f.key`;
 }
 
@@ -65,7 +69,8 @@ SELECT (SELECT count(*) FROM failed_orders)::BIGINT AS orders_with_failure,
 FROM recovered`;
 
 export const RETRY_TABLE_EXISTS = `
-SELECT count(*)::BIGINT AS n FROM information_schema.tables WHERE table_name = 'retry_items'`;
+SELECT count(*)::BIGINT AS n FROM information_schema.tables
+WHERE table_name = 'retry_items' AND table_schema = current_schema()`;
 /** Recovered orders the retry queue worked on; only run when retry_items exists. */
 export const RECOVERED_BY_RETRY_QUEUE = `
 WITH ${BASE}, ${RECOVERED}
@@ -74,11 +79,12 @@ SELECT count(*)::BIGINT AS n FROM recovered r WHERE EXISTS (SELECT 1 FROM retry_
 /** Seconds from order creation to capture for attempts captured in the range; quantiles interpolate linearly. */
 export const TIME_TO_SUCCESS = `
 WITH ${BASE}, waits AS (
-  SELECT epoch(a.captured_at - o.created_at) AS seconds
+  SELECT extract(epoch FROM a.captured_at - o.created_at)::DOUBLE PRECISION AS seconds
   FROM attempts a JOIN orders o ON o.id = a.order_id
   WHERE a.status = 'captured' AND a.captured_at IS NOT NULL
 )
-SELECT count(*)::BIGINT AS payments, quantile_cont(seconds, 0.5) AS median, quantile_cont(seconds, 0.9) AS p90
+SELECT count(*)::BIGINT AS payments, percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) AS p90
 FROM waits`;
 
 /** Refunds (not failed) of the attempts captured in the range, whenever they were asked for. */

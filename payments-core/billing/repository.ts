@@ -1,4 +1,4 @@
-/** The billing run's SQL. Every statement works on a whole chunk of subscriptions (ids as list parameters). */
+/** The billing run's SQL. Every statement works on a whole chunk of subscriptions (ids as text[] parameters). */
 
 export const RECORD_COLUMNS = `
 SELECT 'billing_record' AS object, t.id, t.subscription_id, t.customer_id, t.school_id, t.period_index, t.period_start,
@@ -28,9 +28,12 @@ ORDER BY s.id LIMIT $limit`;
 export const INSERT_RECORDS = `
 WITH pending AS (
   SELECT subscription_id, sum(amount_minor)::BIGINT AS total FROM subscription_charges
-  WHERE status = 'pending' AND subscription_id IN (SELECT unnest($ids)) GROUP BY subscription_id
+  WHERE status = 'pending' AND subscription_id = ANY($ids::text[]) GROUP BY subscription_id
 ), defaults AS (
-  SELECT customer_id, min(id) AS id FROM payment_methods WHERE is_default AND deleted_at IS NULL GROUP BY customer_id
+  SELECT customer_id, min(id) AS id FROM payment_methods
+  WHERE is_default AND deleted_at IS NULL
+    AND customer_id IN (SELECT customer_id FROM subscriptions WHERE id = ANY($ids::text[]))
+  GROUP BY customer_id
 ), base AS (
   SELECT s.*, CASE WHEN s.trial_end IS NOT NULL AND s.current_period_end <= s.trial_end THEN 0
                    ELSE s.unit_amount_minor * s.quantity END AS plan_amount,
@@ -41,7 +44,7 @@ WITH pending AS (
   LEFT JOIN pending p ON p.subscription_id = s.id
   LEFT JOIN payment_methods own ON own.id = s.payment_method_id AND own.deleted_at IS NULL
   LEFT JOIN defaults d ON d.customer_id = s.customer_id
-  WHERE s.id IN (SELECT unnest($ids)) AND s.collection = 'kosh' AND s.current_period_end <= $now
+  WHERE s.id = ANY($ids::text[]) AND s.collection = 'kosh' AND s.current_period_end <= $now
     AND s.status IN ('active', 'trialing', 'pending')
 )
 INSERT INTO billing_records (id, subscription_id, customer_id, school_id, period_index, period_start, period_end,
@@ -52,7 +55,7 @@ SELECT 'bil_' || b.id || '_' || b.period_index, b.id, b.customer_id, b.school_id
        b.current_period_start, b.current_period_end, b.plan_amount, b.setup_fee,
        CASE WHEN b.plan_amount + b.setup_fee + b.pending_total >= 0 THEN b.pending_total ELSE 0 END, 0, b.currency,
        NULL, 'ord_bil_' || b.id || '_' || b.period_index, b.method_id, pm.mandate_type,
-       'bill_bil_' || b.id || '_' || b.period_index || '_0', 'pending', NULL, NULL, 0, NULL, NULL, NULL, $run_id, $now, $now
+       'bill_bil_' || b.id || '_' || b.period_index || '_0', 'pending', NULL, NULL, 0, NULL, NULL, NULL, CAST($run_id AS VARCHAR), $now::timestamptz, $now::timestamptz
 FROM base b LEFT JOIN payment_methods pm ON pm.id = b.method_id
 ON CONFLICT DO NOTHING
 RETURNING id, subscription_id, plan_amount_minor, setup_fee_minor, charges_minor`;
@@ -62,8 +65,8 @@ export const BILL_CHARGES = `
 UPDATE subscription_charges SET status = 'billed', billing_id = r.id
 FROM billing_records r,
      (SELECT subscription_id, sum(amount_minor)::BIGINT AS total FROM subscription_charges
-      WHERE status = 'pending' AND subscription_id IN (SELECT unnest($subscription_ids)) GROUP BY subscription_id) t
-WHERE r.id IN (SELECT unnest($ids)) AND t.subscription_id = r.subscription_id
+      WHERE status = 'pending' AND subscription_id = ANY($subscription_ids::text[]) GROUP BY subscription_id) t
+WHERE r.id = ANY($ids::text[]) AND t.subscription_id = r.subscription_id
   AND subscription_charges.subscription_id = r.subscription_id AND subscription_charges.status = 'pending'
   AND r.plan_amount_minor + r.setup_fee_minor + t.total >= 0`;
 
@@ -72,10 +75,10 @@ export const INVOICE_INPUTS = `
 SELECT r.id, r.subscription_id, r.customer_id, r.school_id, r.period_start, r.period_end, r.plan_amount_minor,
        r.setup_fee_minor, r.currency, s.quantity, s.unit_amount_minor, s.tax_category, s.gst_rate_bp, p.name AS plan_name
 FROM billing_records r JOIN subscriptions s ON s.id = r.subscription_id JOIN subscription_plans p ON p.id = s.plan_id
-WHERE r.id IN (SELECT unnest($ids))`;
+WHERE r.id = ANY($ids::text[])`;
 export const BILLED_CHARGES = `
 SELECT billing_id, description, amount_minor, period_start, period_end FROM subscription_charges
-WHERE billing_id IN (SELECT unnest($ids)) ORDER BY billing_id, created_at, kind, id`;
+WHERE billing_id = ANY($ids::text[]) ORDER BY billing_id, created_at, kind, id`;
 
 export const CREATE_INVOICE_TOTALS = `
 CREATE TEMP TABLE IF NOT EXISTS billing_invoice_totals (record_id VARCHAR, invoice_id VARCHAR, amount BIGINT)`;
@@ -85,14 +88,14 @@ FROM billing_invoice_totals t WHERE t.record_id = billing_records.id AND billing
 /** A record with nothing to collect (a trial period without a setup fee) is skipped; its period still advances. */
 export const SKIP_ZERO = `
 UPDATE billing_records SET status = 'skipped', updated_at = $now
-WHERE id IN (SELECT unnest($ids)) AND status = 'pending' AND amount_minor <= 0`;
+WHERE id = ANY($ids::text[]) AND status = 'pending' AND amount_minor <= 0`;
 
 /** Records to check against the auto-debit rules before a claim: on a mandate, or above the AFA limit. */
 export const NEEDS_DEBIT_CHECK = `
 SELECT r.id, r.subscription_id, r.customer_id, r.payment_method_id, r.mandate_type, r.amount_minor, r.currency,
        r.period_index, c.email
 FROM billing_records r JOIN customers c ON c.id = r.customer_id
-WHERE r.subscription_id IN (SELECT unnest($ids)) AND r.status = 'pending' AND r.payment_method_id IS NOT NULL
+WHERE r.subscription_id = ANY($ids::text[]) AND r.status = 'pending' AND r.payment_method_id IS NOT NULL
   AND (r.not_before IS NULL OR r.not_before <= $now)
   AND (r.mandate_type IS NOT NULL OR r.amount_minor > $limit)`;
 export const DEFER_RECORD = `
@@ -106,7 +109,7 @@ UPDATE billing_records SET not_before = $not_before, updated_at = $now WHERE id 
 export const CLAIM = `
 UPDATE billing_records SET status = 'charging', claimed_by = $run_id, claim_expires_at = $expires, attempts = attempts + 1,
   updated_at = $now
-WHERE subscription_id IN (SELECT unnest($ids))
+WHERE subscription_id = ANY($ids::text[])
   AND ((status = 'pending' AND (not_before IS NULL OR not_before <= $now))
        OR (status = 'charging' AND claim_expires_at < $now))
 RETURNING id`;
@@ -115,21 +118,18 @@ export const INSERT_ORDERS = `
 INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, description, gateway_order_id, notes,
   created_at, updated_at)
 SELECT r.order_id, r.customer_id, r.school_id, r.amount_minor, r.currency, 'created',
-       'subscription ' || r.subscription_id || ' period ' || r.period_index, NULL, NULL, $now, $now
-FROM billing_records r WHERE r.id IN (SELECT unnest($ids))
-  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = r.order_id)`;
-/**
- * The local payment row of attempt 0, written before the gateway is called; its id is the gateway key.
- * NOT EXISTS rather than ON CONFLICT: DuckDB 1.5 takes NULLs in the UNIQUE gateway id columns as conflicting
- * with each other under ON CONFLICT DO NOTHING and keeps one row of the batch.
- */
+       'subscription ' || r.subscription_id || ' period ' || r.period_index, NULL, NULL, $now::timestamptz, $now::timestamptz
+FROM billing_records r WHERE r.id = ANY($ids::text[])
+ON CONFLICT (id) DO NOTHING`;
+/** The local payment row of attempt 0, written before the gateway is called; its id is the gateway key. */
 export const INSERT_PAYMENTS = `
 INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, method, amount_minor, currency, status,
   capture_mode, created_at, updated_at)
 SELECT r.idempotency_key, r.order_id, r.customer_id, r.school_id, r.payment_method_id, pm.type, r.amount_minor,
-       r.currency, 'created', 'auto', $now, $now
+       r.currency, 'created', 'auto', $now::timestamptz, $now::timestamptz
 FROM billing_records r JOIN payment_methods pm ON pm.id = r.payment_method_id
-WHERE r.id IN (SELECT unnest($ids)) AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = r.idempotency_key)`;
+WHERE r.id = ANY($ids::text[])
+ON CONFLICT (id) DO NOTHING`;
 
 /** Everything the gateway step needs per claimed record, including what an earlier attempt left behind. */
 export const CLAIMED_ITEMS = `
@@ -142,7 +142,7 @@ JOIN customers c ON c.id = r.customer_id
 JOIN orders o ON o.id = r.order_id
 LEFT JOIN payment_methods pm ON pm.id = r.payment_method_id
 LEFT JOIN payments p ON p.id = r.idempotency_key
-WHERE r.id IN (SELECT unnest($ids)) AND r.status = 'charging' AND r.claimed_by = $run_id`;
+WHERE r.id = ANY($ids::text[]) AND r.status = 'charging' AND r.claimed_by = $run_id`;
 
 export const CREATE_OUTCOMES = `
 CREATE TEMP TABLE IF NOT EXISTS billing_outcomes (record_id VARCHAR, payment_id VARCHAR, gateway_order_id VARCHAR,
@@ -158,9 +158,9 @@ UPDATE payments SET status = o.status, gateway_payment_id = coalesce(payments.ga
   captured_minor = CASE WHEN o.status = 'captured' THEN payments.amount_minor ELSE 0 END,
   fee_minor = CASE WHEN o.status = 'captured' THEN o.fee END, tax_minor = CASE WHEN o.status = 'captured' THEN o.tax END,
   error_code = o.error_code, error_reason = o.error_reason, error_description = o.error_description,
-  authorized_at = CASE WHEN o.status IN ('authorized', 'captured') THEN $now END,
-  captured_at = CASE WHEN o.status = 'captured' THEN $now END,
-  failed_at = CASE WHEN o.status = 'failed' THEN $now END, updated_at = $now
+  authorized_at = CASE WHEN o.status IN ('authorized', 'captured') THEN $now::timestamptz END,
+  captured_at = CASE WHEN o.status = 'captured' THEN $now::timestamptz END,
+  failed_at = CASE WHEN o.status = 'failed' THEN $now::timestamptz END, updated_at = $now
 FROM billing_outcomes o
 WHERE payments.id = o.payment_id AND payments.status IN ('created', 'unknown') AND o.status <> 'created'
   AND NOT (payments.status = 'unknown' AND o.status = 'unknown')`;
@@ -183,10 +183,10 @@ RETURNING billing_records.id`;
  */
 export function postCapturesSql(templateValues: string): { entries: string; lines: string } {
   const from = `FROM payments p JOIN billing_records r ON r.idempotency_key = p.id
-    WHERE r.id IN (SELECT unnest($ids)) AND p.status = 'captured'`;
+    WHERE r.id = ANY($ids::text[]) AND p.status = 'captured'`;
   return {
     entries: `INSERT INTO journal_entries (id, kind, ref_type, ref_id, currency, memo, created_at)
-      SELECT 'je_capture_' || p.id, 'capture', 'payment', p.id, p.currency, 'capture ' || p.gateway_payment_id, $now ${from}
+      SELECT 'je_capture_' || p.id, 'capture', 'payment', p.id, p.currency, 'capture ' || p.gateway_payment_id, $now::timestamptz ${from}
       ON CONFLICT DO NOTHING`,
     lines: `INSERT INTO journal_lines (entry_id, line_no, account, school_id, amount_minor, currency)
       SELECT e.id, t.line_no, t.account, CASE WHEN t.per_school THEN p.school_id END,
@@ -194,7 +194,7 @@ export function postCapturesSql(templateValues: string): { entries: string; line
       FROM payments p JOIN billing_records r ON r.idempotency_key = p.id
       JOIN journal_entries e ON e.id = 'je_capture_' || p.id
       CROSS JOIN (VALUES ${templateValues}) t(line_no, account, per_school, k_amount, k_fee, k_tax)
-      WHERE r.id IN (SELECT unnest($ids)) AND p.status = 'captured'
+      WHERE r.id = ANY($ids::text[]) AND p.status = 'captured'
         AND t.k_amount * p.captured_minor + t.k_fee * coalesce(p.fee_minor, 0) + t.k_tax * coalesce(p.tax_minor, 0) <> 0
         AND NOT EXISTS (SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id)`,
   };
@@ -206,7 +206,7 @@ SELECT r.id, r.subscription_id, r.customer_id, r.amount_minor, r.currency, r.inv
        r.decline_code, p.error_reason, p.error_code, s.status AS subscription_status, i.status AS invoice_status
 FROM billing_records r JOIN subscriptions s ON s.id = r.subscription_id LEFT JOIN payments p ON p.id = r.payment_id
 LEFT JOIN invoices i ON i.id = r.invoice_id
-WHERE r.id IN (SELECT unnest($ids))`;
+WHERE r.id = ANY($ids::text[])`;
 
 /**
  * Subscription status moves of a chunk, with their events, set-wise: `to` for every listed subscription that
@@ -214,24 +214,24 @@ WHERE r.id IN (SELECT unnest($ids))`;
  */
 export const MOVE_STATUS = `
 UPDATE subscriptions SET status = $to, event_seq = event_seq + 1, updated_at = $now
-WHERE id IN (SELECT unnest($ids)) AND status IN (SELECT unnest($from))
+WHERE id = ANY($ids::text[]) AND status = ANY($from::text[])
 RETURNING id, event_seq`;
 export const INSERT_STATUS_EVENTS = `
 INSERT INTO subscription_events (id, subscription_id, seq, type, from_status, to_status, source, data, created_at)
-SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id, s.event_seq, 'status_changed', m.from_status, $to,
-       'system', json_object('reason', $reason), $now
-FROM subscriptions s JOIN (SELECT unnest($ids) AS id, unnest($from_statuses) AS from_status) m ON m.id = s.id`;
+SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id, s.event_seq, 'status_changed', m.from_status,
+       CAST($to AS VARCHAR), 'system', json_build_object('reason', CAST($reason AS VARCHAR)), $now::timestamptz
+FROM subscriptions s JOIN unnest($ids::text[], $from_statuses::text[]) AS m(id, from_status) ON m.id = s.id`;
 
 /** Subscriptions of the chunk whose current period's record is settled: their period may advance. */
 export const READY_TO_ADVANCE = `
 SELECT s.id, s.status, s.period_index, s.billing_anchor, s.interval_unit, s.interval_count, s.current_period_end,
        s.cancel_at_period_end, r.id AS record_id
 FROM subscriptions s JOIN billing_records r ON r.subscription_id = s.id AND r.period_index = s.period_index
-WHERE s.id IN (SELECT unnest($ids)) AND s.collection = 'kosh' AND s.status IN ('active', 'trialing', 'pending')
+WHERE s.id = ANY($ids::text[]) AND s.collection = 'kosh' AND s.status IN ('active', 'trialing', 'pending')
   AND s.current_period_end <= $now AND r.status IN ('paid', 'failed', 'unknown', 'skipped')`;
 export const CREATE_ADVANCE = `
 CREATE TEMP TABLE IF NOT EXISTS billing_advance (id VARCHAR, from_index INTEGER, from_status VARCHAR, to_status VARCHAR,
-  next_start TIMESTAMP, next_end TIMESTAMP, record_id VARCHAR)`;
+  next_start TIMESTAMPTZ, next_end TIMESTAMPTZ, record_id VARCHAR)`;
 /** cancel_at_period_end: the billed period was the last; the subscription ends at its end instead of renewing. */
 export const CANCEL_AT_END = `
 UPDATE subscriptions SET status = 'cancelled', cancelled_at = $now, ended_at = current_period_end,
@@ -249,6 +249,8 @@ FROM billing_advance a
 WHERE subscriptions.id = a.id AND a.to_status <> 'cancelled' AND subscriptions.period_index = a.from_index
   AND subscriptions.status = a.from_status
 RETURNING subscriptions.id`;
+/** An instant as JSON text the way JS writes it (`toISOString`), like the webhook's period_changed events. */
+const isoText = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 export const INSERT_ADVANCE_EVENTS = `
 INSERT INTO subscription_events (id, subscription_id, seq, type, from_status, to_status, source, data, created_at)
 SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id,
@@ -256,15 +258,15 @@ SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id,
        CASE WHEN a.to_status = 'cancelled' THEN 'status_changed' ELSE 'period_changed' END,
        CASE WHEN a.to_status = 'cancelled' THEN a.from_status END,
        CASE WHEN a.to_status = 'cancelled' THEN 'cancelled' END, 'system',
-       json_object('period_index', s.period_index, 'start', s.current_period_start, 'end', s.current_period_end,
-                   'billing_record_id', a.record_id), $now
+       json_build_object('period_index', s.period_index, 'start', ${isoText('s.current_period_start')},
+                         'end', ${isoText('s.current_period_end')}, 'billing_record_id', a.record_id), $now::timestamptz
 FROM subscriptions s JOIN billing_advance a ON a.id = s.id
-WHERE s.id IN (SELECT unnest($ids))
+WHERE s.id = ANY($ids::text[])
 UNION ALL
 SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id, s.event_seq, 'status_changed', a.from_status,
-       a.to_status, 'system', json_object('reason', 'trial_ended'), $now
+       a.to_status, 'system', json_build_object('reason', 'trial_ended'), $now::timestamptz
 FROM subscriptions s JOIN billing_advance a ON a.id = s.id
-WHERE s.id IN (SELECT unnest($ids)) AND a.to_status <> a.from_status AND a.to_status <> 'cancelled'`;
+WHERE s.id = ANY($ids::text[]) AND a.to_status <> a.from_status AND a.to_status <> 'cancelled'`;
 
 /** Records the resolver has since settled: their payment is captured or failed while the record says unknown. */
 export const RESOLVED_UNKNOWN = `

@@ -39,7 +39,7 @@ export const DEFAULT_BILLING_OPTIONS: BillingOptions = {
 
 const REFUSED_RECORD = `
 UPDATE billing_records SET status = 'failed', decline_code = 'authentication_required', updated_at = $now
-WHERE id IN (SELECT unnest($ids)) AND status = 'pending'`;
+WHERE id = ANY($ids::text[]) AND status = 'pending'`;
 
 /**
  * The billing run (job `billing-run`, hourly): every kosh-collected subscription whose current period has

@@ -45,9 +45,8 @@ ON CONFLICT (case_id, step) DO NOTHING`;
 /** The schedule of every open kosh case not yet planned, set-wise: one row per (case, day). */
 export const PLAN_STEPS = `
 INSERT INTO dunning_steps (case_id, step, kind, planned_at)
-SELECT c.id, d.step::INTEGER, 'scheduled', c.failed_at + to_days(d.day::INTEGER)
-FROM dunning_cases c,
-  (SELECT unnest($days::INTEGER[]) AS day, unnest(range(1, len($days::INTEGER[]) + 1)) AS step) d
+SELECT c.id, d.step::INTEGER, 'scheduled', c.failed_at + make_interval(days => d.day)
+FROM dunning_cases c, unnest($days::INTEGER[]) WITH ORDINALITY AS d(day, step)
 WHERE c.status = 'open' AND c.collection = 'kosh' AND c.planned_at IS NULL
 ON CONFLICT (case_id, step) DO NOTHING`;
 /** The contexts (see STEP_CONTEXT) of every open kosh case not yet planned, set-wise, with the first step's time. */
@@ -60,7 +59,7 @@ SELECT c.id, c.status, c.subscription_id, c.billing_record_id, c.customer_id, c.
 FROM dunning_cases c JOIN subscriptions s ON s.id = c.subscription_id
 JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN payment_methods own ON own.id = s.payment_method_id AND own.deleted_at IS NULL
-LEFT JOIN (SELECT customer_id, min(id) AS id, arg_min(mandate_type, id) AS mandate_type FROM payment_methods
+LEFT JOIN (SELECT customer_id, min(id) AS id, (array_agg(mandate_type ORDER BY id))[1] AS mandate_type FROM payment_methods
            WHERE is_default AND deleted_at IS NULL GROUP BY customer_id) dflt ON dflt.customer_id = c.customer_id
 LEFT JOIN subscription_plans p ON p.id = s.plan_id
 LEFT JOIN billing_records b ON b.id = c.billing_record_id
@@ -88,19 +87,26 @@ WHERE c.status = 'open' AND c.collection = 'kosh'
  * retry the parent asked for by choosing a new method.
  */
 export const DUE_STEPS = `
-SELECT d.case_id, d.step, d.kind, d.planned_at
-FROM dunning_steps d JOIN dunning_cases c ON c.id = d.case_id
-WHERE c.status = 'open' AND c.collection = 'kosh' AND d.done_at IS NULL AND d.planned_at <= $now
-  AND (d.started_at IS NULL OR d.started_at < $stale_before)
-  AND NOT EXISTS (SELECT 1 FROM dunning_steps o WHERE o.case_id = d.case_id AND o.done_at IS NULL
-                  AND o.started_at >= $stale_before)
-  AND (d.kind = 'method_updated'
-       OR NOT EXISTS (SELECT 1 FROM dunning_steps o WHERE o.case_id = d.case_id AND o.step > 0
-                      AND o.outcome IS DISTINCT FROM 'skipped' AND o.done_at > $gap_since))
-QUALIFY row_number() OVER (PARTITION BY d.case_id ORDER BY d.planned_at, d.step) = 1
-ORDER BY d.planned_at, d.case_id
+SELECT case_id, step, kind, planned_at FROM (
+  SELECT DISTINCT ON (d.case_id) d.case_id, d.step, d.kind, d.planned_at
+  FROM dunning_steps d JOIN dunning_cases c ON c.id = d.case_id
+  WHERE c.status = 'open' AND c.collection = 'kosh' AND d.done_at IS NULL AND d.planned_at <= $now
+    AND (d.started_at IS NULL OR d.started_at < $stale_before)
+    AND NOT EXISTS (SELECT 1 FROM dunning_steps o WHERE o.case_id = d.case_id AND o.done_at IS NULL
+                    AND o.started_at >= $stale_before)
+    AND (d.kind = 'method_updated'
+         OR NOT EXISTS (SELECT 1 FROM dunning_steps o WHERE o.case_id = d.case_id AND o.step > 0
+                        AND o.outcome IS DISTINCT FROM 'skipped' AND o.done_at > $gap_since))
+  ORDER BY d.case_id, d.planned_at, d.step
+) earliest
+ORDER BY planned_at, case_id
 LIMIT $limit`;
 
+/**
+ * Claims of one case queue on its row (taken first, in its own statement, so CLAIM_STEP's check sees the claim a
+ * concurrent run has just committed).
+ */
+export const LOCK_CASE = `SELECT id FROM dunning_cases WHERE id = $case_id FOR UPDATE`;
 /** One step of a case in flight at a time: a case with a live claim on another step is not claimed again. */
 export const CLAIM_STEP = `
 UPDATE dunning_steps SET started_at = $now
@@ -116,7 +122,7 @@ WHERE case_id = $case_id AND step = $step AND done_at IS NULL`;
 export const SET_STEP_EMAIL = `UPDATE dunning_steps SET email_id = $email_id WHERE case_id = $case_id AND step = $step`;
 export const SET_STEP_EMAILS = `
 UPDATE dunning_steps SET email_id = e.email_id
-FROM (SELECT unnest($case_ids) AS case_id, unnest($steps) AS step, unnest($email_ids) AS email_id) e
+FROM unnest($case_ids::text[], $steps::integer[], $email_ids::text[]) AS e(case_id, step, email_id)
 WHERE dunning_steps.case_id = e.case_id AND dunning_steps.step = e.step`;
 /** Steps not yet run are dropped from the plan when the case closes. */
 export const SKIP_OPEN_STEPS = `
@@ -171,8 +177,10 @@ UPDATE billing_records SET status = 'uncollectible', updated_at = $at WHERE id =
 /** The links of a batch of emails, one row per list position. */
 export const INSERT_LINKS = `
 INSERT INTO dunning_links (id, token_hash, purpose, case_id, step, customer_id, subscription_id, expires_at, created_at)
-SELECT unnest($ids), unnest($hashes), 'update_payment_method', unnest($case_ids), unnest($steps), unnest($customer_ids),
-       unnest($subscription_ids), $expires_at, $at`;
+SELECT l.id, l.token_hash, 'update_payment_method', l.case_id, l.step, l.customer_id, l.subscription_id,
+       $expires_at::timestamptz, $at::timestamptz
+FROM unnest($ids::text[], $hashes::text[], $case_ids::text[], $steps::integer[], $customer_ids::text[],
+            $subscription_ids::text[]) AS l(id, token_hash, case_id, step, customer_id, subscription_id)`;
 export const LINK_BY_HASH = `
 SELECT l.id, l.purpose, l.case_id, l.customer_id, l.subscription_id, l.expires_at, l.used_at, c.status AS case_status,
        c.amount_minor AS amount, c.currency, c.last_decline_code, cu.name AS customer_name,
@@ -230,16 +238,16 @@ SELECT c.recovered_step AS step, coalesce(d.kind, 'outside_steps') AS kind, coun
        coalesce(sum(c.recovered_amount_minor), 0)::BIGINT AS recovered_revenue
 FROM dunning_cases c LEFT JOIN dunning_steps d ON d.case_id = c.id AND d.step = c.recovered_step
 WHERE ${WINDOW} AND c.status = 'recovered'
-GROUP BY ALL ORDER BY step NULLS LAST, kind`;
+GROUP BY c.recovered_step, coalesce(d.kind, 'outside_steps') ORDER BY step NULLS LAST, kind`;
 export const ANALYTICS_BY_CATEGORY = `
 SELECT c.decline_category AS category, count(*)::BIGINT AS opened,
        count(*) FILTER (WHERE c.status = 'recovered')::BIGINT AS recovered,
        coalesce(sum(c.recovered_amount_minor) FILTER (WHERE c.status = 'recovered'), 0)::BIGINT AS recovered_revenue
 FROM dunning_cases c WHERE ${WINDOW}
-GROUP BY ALL ORDER BY category`;
+GROUP BY c.decline_category ORDER BY category`;
 export const ANALYTICS_BY_CODE = `
 SELECT coalesce(c.decline_code, 'unknown') AS decline_code, c.decline_category AS category, count(*)::BIGINT AS opened,
        count(*) FILTER (WHERE c.status = 'recovered')::BIGINT AS recovered,
        coalesce(sum(c.recovered_amount_minor) FILTER (WHERE c.status = 'recovered'), 0)::BIGINT AS recovered_revenue
 FROM dunning_cases c WHERE ${WINDOW}
-GROUP BY ALL ORDER BY opened DESC, decline_code`;
+GROUP BY coalesce(c.decline_code, 'unknown'), c.decline_category ORDER BY opened DESC, decline_code, category`;

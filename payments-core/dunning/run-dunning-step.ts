@@ -5,6 +5,7 @@ import {
   CLAIM_STEP,
   DECLINED,
   FINISH_STEP,
+  LOCK_CASE,
   NEXT_OPEN_STEP_AT,
   RECOVER_CASE,
   RELEASE_STEP,
@@ -73,6 +74,7 @@ export async function runDunningStep(
   const now = deps.clock.now();
   const staleBefore = new Date(now.getTime() - STALE_CLAIM_MS);
   const decision = await deps.db.transaction(async (tx): Promise<Decision> => {
+    await tx.run(LOCK_CASE, { case_id: due.case_id });
     const claimed = await tx.run(CLAIM_STEP, { case_id: due.case_id, step: due.step, now, stale_before: staleBefore });
     if (claimed === 0) return { kind: 'done', result: 'taken' };
     const ctx = await loadStepContext(tx, due.case_id);

@@ -8,7 +8,7 @@ import {
   CANCEL_PLAN,
   CANCEL_RETRIES_OF_CLOSED_INSTALLMENTS,
   INSTALLMENTS_OF_PLAN,
-  PLAN_ROW,
+  PLAN_FOR_UPDATE,
 } from './repository.js';
 import type { Installment, InstallmentPlan } from './types.js';
 
@@ -18,7 +18,7 @@ import type { Installment, InstallmentPlan } from './types.js';
  */
 export async function cancelPlan(deps: { db: Db; clock: Clock }, planId: string): Promise<InstallmentPlan> {
   await deps.db.transaction(async (tx) => {
-    const plan = await tx.one<{ status: string }>(PLAN_ROW, { id: planId });
+    const plan = await tx.one<{ status: string }>(PLAN_FOR_UPDATE, { id: planId });
     if (plan === undefined) throw notFound('installment_plan', planId);
     if (plan.status === 'cancelled') return;
     if (plan.status === 'paid') throw conflict('plan_already_paid', `plan ${planId} is already paid`);

@@ -6,7 +6,7 @@ import { allocate, paise } from '../../platform/money.js';
 import { INSERT_ORDER } from '../orders/repository.js';
 import { PAYMENT_IN_FLIGHT_FOR_ORDER } from '../payments/repository.js';
 import { getPlan } from './find-plans.js';
-import { ACTIVE_PLAN_FOR_ORDER, INSERT_INSTALLMENT, INSERT_PLAN } from './repository.js';
+import { ACTIVE_PLAN_FOR_ORDER, INSERT_INSTALLMENT, INSERT_PLAN, ONE_ACTIVE_PLAN_INDEX } from './repository.js';
 import type { InstallmentPlan } from './types.js';
 
 /** Razorpay's smallest order: every installment is charged through its own gateway order. */
@@ -117,15 +117,24 @@ export async function createPlan(
     }
     const at = deps.clock.now();
     const parts = schedule(order.amount_minor, input, at);
-    await tx.run(INSERT_PLAN, {
-      id: planId,
-      order_id: orderId,
-      customer_id: order.customer_id,
-      school_id: order.school_id,
-      amount: order.amount_minor,
-      currency: order.currency,
-      at,
-    });
+    await tx
+      .run(INSERT_PLAN, {
+        id: planId,
+        order_id: orderId,
+        customer_id: order.customer_id,
+        school_id: order.school_id,
+        amount: order.amount_minor,
+        currency: order.currency,
+        at,
+      })
+      .catch((err: unknown) => {
+        // Another request made a plan for this order after the check above, and committed first.
+        const e = err as { code?: string; constraint?: string };
+        if (e.code === '23505' && e.constraint === ONE_ACTIVE_PLAN_INDEX) {
+          throw conflict('installment_plan_exists', `order ${orderId} already has a plan`);
+        }
+        throw err;
+      });
     for (const [k, part] of parts.entries()) {
       const installmentId = newId('ins');
       const childOrderId = newId('ord');

@@ -8,7 +8,7 @@ import { DEFAULT_METHOD } from '../retries/repository.js';
 import type { ChargeDeps } from './charge-installment.js';
 import { getPlan } from './find-plans.js';
 import { refuseWhileCharging } from './refuse-while-charging.js';
-import { INSERT_INSTALLMENT, INSTALLMENTS_OF_PLAN, PLAN_ROW, SET_INSTALLMENT_STATUS } from './repository.js';
+import { INSERT_INSTALLMENT, INSTALLMENTS_OF_PLAN, PLAN_FOR_UPDATE, SET_INSTALLMENT_STATUS } from './repository.js';
 import { type Installment, type InstallmentPlan, OPEN_STATUSES } from './types.js';
 
 /**
@@ -24,11 +24,10 @@ export async function payoffPlan(
 ): Promise<InstallmentPlan> {
   const db: Db = deps.db;
   const prepared = await db.transaction(async (tx) => {
+    // The plan's lock: a second payoff (or a cancel) waits, then sees this one in flight and gets 409.
     const plan = await tx.one<{ id: string; order_id: string; customer_id: string; school_id: string; status: string }>(
-      PLAN_ROW,
-      {
-        id: planId,
-      },
+      PLAN_FOR_UPDATE,
+      { id: planId },
     );
     if (plan === undefined) throw notFound('installment_plan', planId);
     if (plan.status === 'cancelled') throw conflict('plan_cancelled', `plan ${planId} is cancelled`);

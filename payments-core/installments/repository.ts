@@ -1,6 +1,13 @@
+// Several processes write here at once: every change to a plan's installments takes the plan's row lock first
+// (`PLAN_FOR_UPDATE`: roll-up, payoff, cancel, settling a capture), so they run one after another per plan; a plan
+// per order is held by the unique index `installment_plans_one_active`; installment steps are `WHERE status = …`
+// guards.
 export const PLAN_ROW = `
 SELECT id, order_id, customer_id, school_id, amount_minor AS amount, currency, status, created_at, cancelled_at, paid_at
 FROM installment_plans WHERE id = $id`;
+export const PLAN_FOR_UPDATE = `${PLAN_ROW} FOR UPDATE`;
+/** The unique index that allows one plan that is not cancelled per order (migration 003). */
+export const ONE_ACTIVE_PLAN_INDEX = 'installment_plans_one_active';
 /** Any plan that is not cancelled owns its order's payment: the order is paid through it, not directly. */
 export const ACTIVE_PLAN_FOR_ORDER = `
 SELECT id FROM installment_plans WHERE order_id = $order_id AND status <> 'cancelled' LIMIT 1`;

@@ -1,6 +1,6 @@
 import type { Sql } from '../../platform/db.js';
 import { advanceOrder } from '../orders/advance-order.js';
-import { INSTALLMENTS_OF_PLAN, PLAN_ROW, SET_PLAN_STATUS } from './repository.js';
+import { INSTALLMENTS_OF_PLAN, PLAN_FOR_UPDATE, SET_PLAN_STATUS } from './repository.js';
 import type { Installment, PlanStatus } from './types.js';
 
 /** Installments that count towards the plan: not superseded or cancelled, and a payoff only once in flight or paid. */
@@ -28,9 +28,12 @@ export function planStatus(cancelled: boolean, installments: readonly Installmen
   return 'scheduled';
 }
 
-/** Recomputes and stores the plan's status in the caller's transaction; a paid plan pays its parent order. */
+/**
+ * Recomputes and stores the plan's status in the caller's transaction; a paid plan pays its parent order. The
+ * plan's row lock comes first, so two captures of the same plan settling at once each see the other's.
+ */
 export async function rollUpPlan(tx: Sql, planId: string, at: Date): Promise<PlanStatus> {
-  const plan = await tx.one<{ order_id: string; cancelled_at: Date | null; paid_at: Date | null }>(PLAN_ROW, {
+  const plan = await tx.one<{ order_id: string; cancelled_at: Date | null; paid_at: Date | null }>(PLAN_FOR_UPDATE, {
     id: planId,
   });
   if (plan === undefined) throw new Error(`installment plan ${planId} not found`);

@@ -3,6 +3,7 @@ import {
   CANCEL_RETRIES_OF_CLOSED_INSTALLMENTS,
   INSTALLMENT_BY_ORDER,
   MARK_INSTALLMENT_PAID,
+  PLAN_FOR_UPDATE,
   SUPERSEDE_OPEN_INSTALLMENTS,
 } from './repository.js';
 import { rollUpPlan } from './roll-up-plan.js';
@@ -16,6 +17,7 @@ import type { Installment } from './types.js';
 export async function settleInstallmentOrder(tx: Sql, orderId: string, at: Date): Promise<void> {
   const installment = await tx.one<Installment>(INSTALLMENT_BY_ORDER, { order_id: orderId });
   if (installment === undefined || installment.status === 'paid') return;
+  await tx.one(PLAN_FOR_UPDATE, { id: installment.plan_id });
   await tx.run(MARK_INSTALLMENT_PAID, { id: installment.id, at });
   if (installment.kind === 'payoff') {
     await tx.run(SUPERSEDE_OPEN_INSTALLMENTS, { plan_id: installment.plan_id, at });

@@ -59,7 +59,7 @@ async function insertVersion(db: Db, clock: Clock, t: Omit<InvoiceTemplate, 'obj
       await tx.run(
         `INSERT INTO invoice_templates
          SELECT id, version + 1, name, status, false, logo_base64, primary_color, accent_color, header_text, footer_text,
-           terms, locale, show_fields, $at
+           terms, locale, show_fields, $at::timestamptz
          FROM invoice_templates
          WHERE (id, version) IN (SELECT id, max(version) FROM invoice_templates GROUP BY id) AND is_default AND id <> $id`,
         { id: t.id, at: clock.now() },

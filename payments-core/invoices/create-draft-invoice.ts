@@ -84,9 +84,10 @@ async function createBatch(sql: Sql, inputs: DraftInvoiceInput[], clock: Clock):
     if (supplier === undefined) throw new Error('invoice_supplier has no row: migration 010 inserts one');
     const customerIds = [...new Set(fresh.map((i) => i.customerId))];
     const states = new Map(
-      (await sql.all<{ id: string; state_code: string }>(CUSTOMER_STATES, { ids: JSON.stringify(customerIds) })).map(
-        (r) => [r.id, r.state_code],
-      ),
+      (await sql.all<{ id: string; state_code: string }>(CUSTOMER_STATES, { ids: customerIds })).map((r) => [
+        r.id,
+        r.state_code,
+      ]),
     );
     const at = clock.now();
     const invoiceRows: unknown[] = [];

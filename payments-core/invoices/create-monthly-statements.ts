@@ -3,6 +3,7 @@ import type { JobContext, JobSummary } from '../../platform/job.js';
 import { createDraftInvoices, type DraftInvoiceInput } from './create-draft-invoice.js';
 import { finalizeDrafts } from './finalize-drafts.js';
 import { type InvoiceJobDeps, publishPending } from './finalize-due-invoices.js';
+import { fromEpochMs } from './repository.js';
 
 /** The IST calendar month before `now`: `YYYY-MM` and its [start, end) instants. */
 export function previousIstMonth(now: Date): { month: string; start: Date; end: Date } {
@@ -34,13 +35,13 @@ ORDER BY o.customer_id, p.captured_at, p.id`;
 
 const APPLY_STATEMENT_PAYMENTS = `
 INSERT INTO invoice_payments (payment_id, invoice_id, amount_minor, paid_at, created_at)
-SELECT r.payment_id, r.invoice_id, r.amount, epoch_ms(r.paid_ms), $at
-FROM (SELECT unnest(from_json($rows, '[{"payment_id":"VARCHAR","invoice_id":"VARCHAR","amount":"BIGINT","paid_ms":"BIGINT"}]'), recursive := true)) r
-ON CONFLICT DO NOTHING`;
+SELECT r.payment_id, r.invoice_id, r.amount, ${fromEpochMs('r.paid_ms')}, $at::timestamptz
+FROM json_to_recordset($rows::json) AS r(payment_id VARCHAR, invoice_id VARCHAR, amount BIGINT, paid_ms BIGINT)
+ON CONFLICT (payment_id) DO NOTHING`;
 const SUM_PAYMENTS = `
 UPDATE invoices SET amount_paid_minor = s.paid
 FROM (SELECT invoice_id, sum(amount_minor) AS paid FROM invoice_payments
-      WHERE invoice_id IN (SELECT unnest(from_json($ids, '["VARCHAR"]'))) GROUP BY invoice_id) s
+      WHERE invoice_id = ANY($ids::text[]) GROUP BY invoice_id) s
 WHERE invoices.id = s.invoice_id AND invoices.status = 'draft'`;
 
 /**
@@ -95,7 +96,7 @@ export async function createMonthlyStatements(deps: InvoiceJobDeps, ctx: JobCont
       }));
     if (payments.length > 0) {
       await tx.run(APPLY_STATEMENT_PAYMENTS, { rows: JSON.stringify(payments), at: ctx.now });
-      await tx.run(SUM_PAYMENTS, { ids: JSON.stringify(fresh) });
+      await tx.run(SUM_PAYMENTS, { ids: fresh });
     }
     await finalizeDrafts(tx, fresh, ctx.now, deps.invoicing === undefined ? {} : { dueDays: deps.invoicing.dueDays });
     return fresh.length;

@@ -3,12 +3,16 @@ import { DAY_MS } from '../../platform/ist.js';
 import { resolveTemplate } from '../invoice-templates/find-templates.js';
 import type { DocumentSnapshot } from './invoice-document.js';
 import { assignNumbers } from './numbering.js';
-import { SUPPLIER } from './repository.js';
+import { fromEpochMs, SUPPLIER } from './repository.js';
 import type { DocumentType } from './types.js';
 
 /** Days from finalisation to the due date of a document that has none (`KOSH_INVOICE_DUE_DAYS`). */
 export const DEFAULT_DUE_DAYS = 15;
 
+/**
+ * The drafts to finalise, locked in creation order until the transaction ends: a concurrent finalisation of the
+ * same draft waits here, then finds it no longer a draft and skips it (READ COMMITTED re-checks the row).
+ */
 const DRAFTS = `
 SELECT i.id, i.document_type, i.template_id, i.total_minor, i.amount_paid_minor, i.amount_credited_minor,
   c.name AS customer_name, c.email AS customer_email, s.name AS school_name, s.city AS school_city,
@@ -18,16 +22,18 @@ FROM invoices i
 LEFT JOIN customers c ON c.id = i.customer_id
 LEFT JOIN schools s ON s.id = i.school_id
 LEFT JOIN invoices o ON o.id = i.original_invoice_id
-WHERE i.id IN (SELECT unnest(from_json($ids, '["VARCHAR"]'))) AND i.status = 'draft'
-ORDER BY i.created_at, i.id`;
+WHERE i.id = ANY($ids::text[]) AND i.status = 'draft'
+ORDER BY i.created_at, i.id
+FOR UPDATE OF i`;
 
 const FINALIZE = `
 UPDATE invoices SET
   status = r.status, number = r.number, series = r.series, fiscal_year = r.fy, snapshot = r.snapshot,
   template_id = r.template_id, template_version = r.template_version, finalized_at = $at,
-  due_at = coalesce(invoices.due_at, $due_at), paid_at = CASE WHEN r.status = 'paid' THEN epoch_ms(r.paid_ms) END,
+  due_at = coalesce(invoices.due_at, $due_at), paid_at = CASE WHEN r.status = 'paid' THEN ${fromEpochMs('r.paid_ms')} END,
   updated_at = $at
-FROM (SELECT unnest(from_json($rows, '[{"id":"VARCHAR","status":"VARCHAR","number":"VARCHAR","series":"VARCHAR","fy":"VARCHAR","snapshot":"VARCHAR","template_id":"VARCHAR","template_version":"INTEGER","paid_ms":"BIGINT"}]'), recursive := true)) r
+FROM json_to_recordset($rows::json) AS r(id VARCHAR, status VARCHAR, number VARCHAR, series VARCHAR, fy VARCHAR,
+  snapshot JSON, template_id VARCHAR, template_version INTEGER, paid_ms BIGINT)
 WHERE invoices.id = r.id AND invoices.status = 'draft'`;
 
 /**
@@ -42,7 +48,7 @@ export async function finalizeDrafts(
   options: { dueDays?: number } = {},
 ): Promise<string[]> {
   if (ids.length === 0) return [];
-  const drafts = await tx.all<Record<string, any>>(DRAFTS, { ids: JSON.stringify(ids) });
+  const drafts = await tx.all<Record<string, any>>(DRAFTS, { ids });
   if (drafts.length === 0) return [];
   const supplier = await tx.one<DocumentSnapshot['supplier']>(SUPPLIER);
   if (supplier === undefined) throw new Error('invoice_supplier has no row');
@@ -90,7 +96,7 @@ export async function finalizeDrafts(
       number: n.number,
       series: n.series,
       fy: n.fiscalYear,
-      snapshot: JSON.stringify(snapshot),
+      snapshot,
       template_id: template.id,
       template_version: template.version,
       paid_ms: ((d['last_paid_at'] as Date | null) ?? at).getTime(),

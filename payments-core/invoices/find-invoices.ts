@@ -26,8 +26,9 @@ export async function listInvoices(sql: Sql, filter: InvoiceFilter): Promise<Pag
     {
       select: `${INVOICE_COLUMNS} {where}`,
       table: 'invoices',
-      where: `($customer_id IS NULL OR t.customer_id = $customer_id) AND ($school_id IS NULL OR t.school_id = $school_id)
-        AND ($status IS NULL OR t.status = $status) AND ($kind IS NULL OR t.kind = $kind)`,
+      where: `(CAST($customer_id AS VARCHAR) IS NULL OR t.customer_id = $customer_id)
+        AND (CAST($school_id AS VARCHAR) IS NULL OR t.school_id = $school_id)
+        AND (CAST($status AS VARCHAR) IS NULL OR t.status = $status) AND (CAST($kind AS VARCHAR) IS NULL OR t.kind = $kind)`,
       params: {
         customer_id: filter.customer_id ?? null,
         school_id: filter.school_id ?? null,

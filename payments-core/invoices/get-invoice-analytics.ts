@@ -42,8 +42,8 @@ WITH inv AS (
     total_minor - amount_credited_minor AS billed,
     least(amount_paid_minor, total_minor - amount_credited_minor) AS collected,
     greatest(total_minor - amount_paid_minor - amount_credited_minor, 0) AS due,
-    CASE WHEN due_at IS NULL OR $as_of <= due_at THEN 0
-         ELSE ceil(date_diff('millisecond', due_at, $as_of) / ${DAY_MS}) END AS days_late
+    CASE WHEN due_at IS NULL OR $as_of::timestamptz <= due_at THEN 0
+         ELSE ceil(extract(epoch FROM $as_of::timestamptz - due_at) * 1000 / ${DAY_MS}) END AS days_late
   FROM invoices
   WHERE kind = 'invoice' AND status NOT IN ('draft', 'void') AND finalized_at <= $as_of
 )

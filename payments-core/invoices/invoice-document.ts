@@ -21,11 +21,11 @@ const DOC = `
 SELECT id, kind, document_type, status, number, supply_type, supplier_state_code, place_of_supply, customer_gstin,
   taxable_minor, exempt_minor, cgst_minor, sgst_minor, igst_minor, round_off_minor, total_minor, memo, reason,
   template_id, template_version, snapshot, due_at, finalized_at, fiscal_year, pdf_key
-FROM invoices WHERE id IN (SELECT unnest(from_json($ids, '["VARCHAR"]')))`;
+FROM invoices WHERE id = ANY($ids::text[])`;
 const LINES = `
 SELECT invoice_id, line_no, description, quantity, unit_amount_minor, amount_minor, tax_category, gst_rate_bp, hsn_sac,
   cgst_minor, sgst_minor, igst_minor, period_start, period_end
-FROM invoice_lines WHERE invoice_id IN (SELECT unnest(from_json($ids, '["VARCHAR"]'))) ORDER BY invoice_id, line_no`;
+FROM invoice_lines WHERE invoice_id = ANY($ids::text[]) ORDER BY invoice_id, line_no`;
 
 export interface FinalDocument {
   readonly id: string;
@@ -46,11 +46,9 @@ export async function loadFinalDocument(sql: Sql, id: string): Promise<FinalDocu
 /** Many finalised documents at once (three queries, whatever their number), in the order asked; unknown ids are skipped. */
 export async function loadFinalDocuments(sql: Sql, ids: readonly string[]): Promise<FinalDocument[]> {
   if (ids.length === 0) return [];
-  const rows = new Map(
-    (await sql.all<Record<string, any>>(DOC, { ids: JSON.stringify(ids) })).map((r) => [String(r['id']), r]),
-  );
+  const rows = new Map((await sql.all<Record<string, any>>(DOC, { ids })).map((r) => [String(r['id']), r]));
   const linesOf = new Map<string, Record<string, any>[]>();
-  for (const l of await sql.all<Record<string, any>>(LINES, { ids: JSON.stringify(ids) })) {
+  for (const l of await sql.all<Record<string, any>>(LINES, { ids })) {
     const k = String(l['invoice_id']);
     const list = linesOf.get(k);
     if (list === undefined) linesOf.set(k, [l]);

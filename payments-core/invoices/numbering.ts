@@ -28,14 +28,19 @@ export function formatNumber(series: Series, fiscalYear: string, seq: number): s
   return `${series}/${fiscalYear}/${String(seq).padStart(6, '0')}`;
 }
 
-const COUNTER = `SELECT last_seq FROM invoice_number_counters WHERE series = $series AND fiscal_year = $fy`;
-const UPSERT_COUNTER = `
-INSERT INTO invoice_number_counters (series, fiscal_year, last_seq) VALUES ($series, $fy, $last)
-ON CONFLICT (series, fiscal_year) DO UPDATE SET last_seq = excluded.last_seq`;
+/**
+ * Reserves `$count` numbers of a series in one statement and returns the last of them. Concurrency: the counter
+ * row stays locked (by the insert or the update) until the finalising transaction ends, so concurrent
+ * finalisations of one series queue here, and a rollback hands the block back: no gap, no duplicate.
+ */
+const RESERVE_NUMBERS = `
+INSERT INTO invoice_number_counters (series, fiscal_year, last_seq) VALUES ($series, $fy, $count)
+ON CONFLICT (series, fiscal_year) DO UPDATE SET last_seq = invoice_number_counters.last_seq + excluded.last_seq
+RETURNING last_seq`;
 const INSERT_NUMBERS = `
 INSERT INTO invoice_numbers (number, series, fiscal_year, seq, invoice_id, assigned_at)
-SELECT r.number, r.series, r.fy, r.seq, r.invoice_id, $at
-FROM (SELECT unnest(from_json($rows, '[{"number":"VARCHAR","series":"VARCHAR","fy":"VARCHAR","seq":"INTEGER","invoice_id":"VARCHAR"}]')) AS r)`;
+SELECT r.number, r.series, r.fy, r.seq, r.invoice_id, $at::timestamptz
+FROM json_to_recordset($rows::json) AS r(number VARCHAR, series VARCHAR, fy VARCHAR, seq INTEGER, invoice_id VARCHAR)`;
 
 export interface AssignedNumber {
   readonly invoiceId: string;
@@ -45,42 +50,39 @@ export interface AssignedNumber {
 }
 
 /**
- * Hands out the next numbers, in the given order, inside the caller's finalising transaction: reads and bumps the
- * series counter and records every number in invoice_numbers (whose keys refuse a duplicate). A rollback returns
- * the numbers with everything else, so the sequence never has a gap.
+ * Hands out the next numbers, in the given order, inside the caller's finalising transaction: bumps each series
+ * counter once under its row lock and records every number in invoice_numbers (whose keys refuse a duplicate). A
+ * rollback returns the numbers with everything else, so the sequence never has a gap.
  */
 export async function assignNumbers(
   tx: Sql,
   docs: readonly { id: string; documentType: DocumentType }[],
   at: Date,
 ): Promise<AssignedNumber[]> {
+  if (docs.length === 0) return [];
   const fiscalYear = fiscalYearOf(at);
-  const last = new Map<Series, number>();
-  const out: AssignedNumber[] = [];
+  const wanted = new Map<Series, number>();
   for (const doc of docs) {
     const series = seriesOf(doc.documentType);
-    let seq = last.get(series);
-    if (seq === undefined) {
-      seq = (await tx.one<{ last_seq: number }>(COUNTER, { series, fy: fiscalYear }))?.last_seq ?? 0;
-    }
-    seq += 1;
-    last.set(series, seq);
-    out.push({ invoiceId: doc.id, series, fiscalYear, number: formatNumber(series, fiscalYear, seq) });
+    wanted.set(series, (wanted.get(series) ?? 0) + 1);
   }
-  for (const [series, seq] of last) await tx.run(UPSERT_COUNTER, { series, fy: fiscalYear, last: seq });
-  if (out.length > 0) {
-    await tx.run(INSERT_NUMBERS, {
-      rows: JSON.stringify(
-        out.map((n) => ({
-          number: n.number,
-          series: n.series,
-          fy: n.fiscalYear,
-          seq: Number(n.number.slice(-6)),
-          invoice_id: n.invoiceId,
-        })),
-      ),
-      at,
-    });
+  // One counter row per series, locked in a fixed order so two finalisations never wait on each other in a cycle.
+  const next = new Map<Series, number>();
+  for (const [series, count] of [...wanted].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const reserved = await tx.one<{ last_seq: number }>(RESERVE_NUMBERS, { series, fy: fiscalYear, count });
+    if (reserved === undefined) throw new Error(`no counter row for series ${series}`);
+    next.set(series, reserved.last_seq - count + 1);
   }
+  const out: AssignedNumber[] = [];
+  const rows: { number: string; series: Series; fy: string; seq: number; invoice_id: string }[] = [];
+  for (const doc of docs) {
+    const series = seriesOf(doc.documentType);
+    const seq = next.get(series) ?? 1;
+    next.set(series, seq + 1);
+    const number = formatNumber(series, fiscalYear, seq);
+    out.push({ invoiceId: doc.id, series, fiscalYear, number });
+    rows.push({ number, series, fy: fiscalYear, seq, invoice_id: doc.id });
+  }
+  await tx.run(INSERT_NUMBERS, { rows: JSON.stringify(rows), at });
   return out;
 }

@@ -23,7 +23,7 @@ export async function storeInvoicePdf(
 
 const SET_PDF_KEYS = `
 UPDATE invoices SET pdf_key = r.key, pdf_sha256 = r.sha
-FROM (SELECT unnest(from_json($rows, '[{"id":"VARCHAR","key":"VARCHAR","sha":"VARCHAR"}]'), recursive := true)) r
+FROM json_to_recordset($rows::json) AS r(id VARCHAR, key VARCHAR, sha VARCHAR)
 WHERE invoices.id = r.id`;
 
 /** The same for many: documents loaded in three queries, each rendered and stored, keys recorded in one UPDATE. */
@@ -51,7 +51,7 @@ export async function storeInvoicePdfs(
 const RECIPIENTS = `
 SELECT i.id, i.kind, i.source, i.customer_id, c.email, i.total_minor
 FROM invoices i LEFT JOIN customers c ON c.id = i.customer_id
-WHERE i.id IN (SELECT unnest(from_json($ids, '["VARCHAR"]')))`;
+WHERE i.id = ANY($ids::text[])`;
 
 /**
  * After finalisation commits: store the PDFs, then queue the emails that carry them (dedupe key `invoice:<id>`,
@@ -72,7 +72,7 @@ export async function publishInvoices(
         customer_id: string;
         email: string | null;
         total_minor: number;
-      }>(RECIPIENTS, { ids: JSON.stringify(stored.map((s) => s.id)) })
+      }>(RECIPIENTS, { ids: stored.map((s) => s.id) })
     ).map((r) => [r.id, r]),
   );
   await deps.db.transaction(async (tx) => {

@@ -1,35 +1,19 @@
-/** SQL of the invoices domain. Bulk statements take one JSON parameter of rows, unnested set-wise. */
+/**
+ * SQL of the invoices domain. Bulk statements take one JSON parameter of rows, read set-wise with
+ * `json_to_recordset`; instants travel as epoch milliseconds. Concurrency: drafts are finalised under a row lock
+ * (`FOR UPDATE` in finalize-drafts.ts) and numbered under the series counter's row lock (numbering.ts); every other
+ * write is a `WHERE status = …` / compare-and-set guard or an `ON CONFLICT` on a unique key.
+ */
 
-export const INVOICE_ROW_SCHEMA = JSON.stringify([
-  {
-    id: 'VARCHAR',
-    kind: 'VARCHAR',
-    document_type: 'VARCHAR',
-    source: 'VARCHAR',
-    source_ref: 'VARCHAR',
-    customer_id: 'VARCHAR',
-    school_id: 'VARCHAR',
-    subscription_id: 'VARCHAR',
-    original_invoice_id: 'VARCHAR',
-    currency: 'VARCHAR',
-    supply_type: 'VARCHAR',
-    supplier_state_code: 'VARCHAR',
-    place_of_supply: 'VARCHAR',
-    customer_gstin: 'VARCHAR',
-    taxable: 'BIGINT',
-    exempt: 'BIGINT',
-    cgst: 'BIGINT',
-    sgst: 'BIGINT',
-    igst: 'BIGINT',
-    round_off: 'BIGINT',
-    total: 'BIGINT',
-    auto_finalize: 'BOOLEAN',
-    memo: 'VARCHAR',
-    reason: 'VARCHAR',
-    template_id: 'VARCHAR',
-    due_ms: 'BIGINT',
-  },
-]);
+/** Epoch milliseconds (BIGINT, NULL stays NULL) as TIMESTAMPTZ, exactly. */
+export const fromEpochMs = (expr: string): string => `('epoch'::timestamptz + ${expr} * INTERVAL '1 millisecond')`;
+
+/** The record type of INSERT_INVOICES' rows. */
+const INVOICE_ROW = `id VARCHAR, kind VARCHAR, document_type VARCHAR, source VARCHAR, source_ref VARCHAR,
+  customer_id VARCHAR, school_id VARCHAR, subscription_id VARCHAR, original_invoice_id VARCHAR, currency VARCHAR,
+  supply_type VARCHAR, supplier_state_code VARCHAR, place_of_supply VARCHAR, customer_gstin VARCHAR, taxable BIGINT,
+  exempt BIGINT, cgst BIGINT, sgst BIGINT, igst BIGINT, round_off BIGINT, total BIGINT, auto_finalize BOOLEAN,
+  memo VARCHAR, reason VARCHAR, template_id VARCHAR, due_ms BIGINT`;
 
 export const INSERT_INVOICES = `
 INSERT INTO invoices (id, kind, document_type, status, source, source_ref, customer_id, school_id, subscription_id,
@@ -39,46 +23,29 @@ INSERT INTO invoices (id, kind, document_type, status, source, source_ref, custo
 SELECT r.id, r.kind, r.document_type, 'draft', r.source, r.source_ref, r.customer_id, r.school_id, r.subscription_id,
   r.original_invoice_id, r.currency, r.supply_type, r.supplier_state_code, r.place_of_supply, r.customer_gstin, r.taxable,
   r.exempt, r.cgst, r.sgst, r.igst, r.round_off, r.total, 0, 0, r.auto_finalize, r.memo, r.reason, r.template_id,
-  CASE WHEN r.due_ms IS NULL THEN NULL ELSE epoch_ms(r.due_ms) END, $at, $at
-FROM (SELECT unnest(from_json($rows, '${INVOICE_ROW_SCHEMA}')) AS r)`;
+  ${fromEpochMs('r.due_ms')}, $at::timestamptz, $at::timestamptz
+FROM json_to_recordset($rows::json) AS r(${INVOICE_ROW})`;
 
-export const LINE_ROW_SCHEMA = JSON.stringify([
-  {
-    invoice_id: 'VARCHAR',
-    line_no: 'INTEGER',
-    description: 'VARCHAR',
-    quantity: 'DOUBLE',
-    unit_amount: 'BIGINT',
-    amount: 'BIGINT',
-    tax_category: 'VARCHAR',
-    gst_rate_bp: 'INTEGER',
-    hsn_sac: 'VARCHAR',
-    cgst: 'BIGINT',
-    sgst: 'BIGINT',
-    igst: 'BIGINT',
-    start_ms: 'BIGINT',
-    end_ms: 'BIGINT',
-  },
-]);
+/** The record type of INSERT_LINES' rows. */
+const LINE_ROW = `invoice_id VARCHAR, line_no INTEGER, description VARCHAR, quantity DOUBLE PRECISION,
+  unit_amount BIGINT, amount BIGINT, tax_category VARCHAR, gst_rate_bp INTEGER, hsn_sac VARCHAR, cgst BIGINT,
+  sgst BIGINT, igst BIGINT, start_ms BIGINT, end_ms BIGINT`;
 
 export const INSERT_LINES = `
 INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_amount_minor, amount_minor, tax_category,
   gst_rate_bp, hsn_sac, cgst_minor, sgst_minor, igst_minor, period_start, period_end)
 SELECT r.invoice_id, r.line_no, r.description, r.quantity, r.unit_amount, r.amount, r.tax_category, r.gst_rate_bp,
-  r.hsn_sac, r.cgst, r.sgst, r.igst, CASE WHEN r.start_ms IS NULL THEN NULL ELSE epoch_ms(r.start_ms) END,
-  CASE WHEN r.end_ms IS NULL THEN NULL ELSE epoch_ms(r.end_ms) END
-FROM (SELECT unnest(from_json($rows, '${LINE_ROW_SCHEMA}')) AS r)`;
+  r.hsn_sac, r.cgst, r.sgst, r.igst, ${fromEpochMs('r.start_ms')}, ${fromEpochMs('r.end_ms')}
+FROM json_to_recordset($rows::json) AS r(${LINE_ROW})`;
 
 /** Existing invoices for (source, source_ref) pairs: the idempotency lookup of draft creation. */
 export const INVOICES_BY_SOURCE = `
 SELECT i.id, i.source, i.source_ref, i.total_minor
 FROM invoices i
-JOIN (SELECT unnest(from_json($keys, '[{"s":"VARCHAR","r":"VARCHAR"}]'), recursive := true)) k
-  ON i.source = k.s AND i.source_ref = k.r`;
+JOIN json_to_recordset($keys::json) AS k(s VARCHAR, r VARCHAR) ON i.source = k.s AND i.source_ref = k.r`;
 
 /** The customers' states (ISO codes) for the place of supply, and the supplier's GST state code. */
-export const CUSTOMER_STATES = `
-SELECT c.id, c.state_code FROM customers c WHERE c.id IN (SELECT unnest(from_json($ids, '["VARCHAR"]')))`;
+export const CUSTOMER_STATES = `SELECT c.id, c.state_code FROM customers c WHERE c.id = ANY($ids::text[])`;
 export const SUPPLIER = `SELECT gstin, legal_name, address, state_code, email FROM invoice_supplier WHERE id = 1`;
 
 export const INVOICE_COLUMNS = `
@@ -99,7 +66,7 @@ FROM invoice_lines WHERE invoice_id = $id ORDER BY line_no`;
 
 export const INSERT_PAYMENT = `
 INSERT INTO invoice_payments (payment_id, invoice_id, amount_minor, paid_at, created_at)
-VALUES ($payment_id, $invoice_id, $amount, $paid_at, $at) ON CONFLICT DO NOTHING`;
+VALUES ($payment_id, $invoice_id, $amount, $paid_at, $at) ON CONFLICT (payment_id) DO NOTHING`;
 
 /**
  * Adds a payment to the invoice's paid amount; a finalised invoice moves to paid or partially_paid (an
@@ -122,17 +89,20 @@ WHERE id = $invoice_id`;
 
 /**
  * Payments applied set-wise to invoices still in draft (the billing run's case): idempotent per payment id like
- * INSERT_PAYMENT; the lists are zipped (payment, invoice, amount).
+ * INSERT_PAYMENT; the lists are zipped (payment, invoice, amount). The drafts are share-locked until the caller's
+ * transaction ends, so a concurrent finalisation either sees these payments or makes them fall out (not draft).
  */
 export const INSERT_DRAFT_PAYMENTS = `
 INSERT INTO invoice_payments (payment_id, invoice_id, amount_minor, paid_at, created_at)
-SELECT v.payment_id, v.invoice_id, v.amount_minor, $paid_at, $at
-FROM (SELECT unnest($payment_ids) AS payment_id, unnest($invoice_ids) AS invoice_id, unnest($amounts) AS amount_minor) v
+SELECT v.payment_id, v.invoice_id, v.amount_minor, $paid_at::timestamptz, $at::timestamptz
+FROM unnest($payment_ids::text[], $invoice_ids::text[], $amounts::bigint[]) AS v(payment_id, invoice_id, amount_minor)
 JOIN invoices i ON i.id = v.invoice_id
 WHERE i.status = 'draft' AND i.kind = 'invoice'
   AND NOT EXISTS (SELECT 1 FROM invoice_payments ip WHERE ip.payment_id = v.payment_id)
+FOR SHARE OF i
+ON CONFLICT (payment_id) DO NOTHING
 RETURNING payment_id`;
 export const APPLY_DRAFT_PAYMENTS = `
 UPDATE invoices SET amount_paid_minor = amount_paid_minor + ip.amount_minor, updated_at = $at
 FROM invoice_payments ip
-WHERE ip.invoice_id = invoices.id AND ip.payment_id IN (SELECT unnest($payment_ids)) AND invoices.status = 'draft'`;
+WHERE ip.invoice_id = invoices.id AND ip.payment_id = ANY($payment_ids::text[]) AND invoices.status = 'draft'`;

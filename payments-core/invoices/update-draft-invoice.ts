@@ -41,7 +41,8 @@ export async function updateDraftInvoice(deps: InvoiceDeps, id: string, patch: D
   }
   const at = deps.clock.now();
   await deps.db.transaction(async (tx) => {
-    const still = await tx.one<{ status: string }>('SELECT status FROM invoices WHERE id = $id', { id });
+    // Locked until commit: a concurrent finalisation waits for this edit, or this edit sees it finalised.
+    const still = await tx.one<{ status: string }>('SELECT status FROM invoices WHERE id = $id FOR UPDATE', { id });
     if (still?.status !== 'draft') throw conflict('invoice_not_draft', `invoice ${id} was finalised meanwhile`);
     const pick = <T>(v: T | undefined, current: T): T => (v === undefined ? current : v);
     const params: Record<string, unknown> = {

@@ -161,7 +161,7 @@ export async function enqueueEmails(
     if (!fresh.has(email.dedupeKey)) fresh.set(email.dedupeKey, rowOf(newId('eml'), email, at));
   }
   const rows = [...fresh.values()];
-  // Stringified here: db.ts binds a JS array as a DuckDB LIST; from_json reads the rows back typed.
+  // One JSON parameter of rows, read back typed by json_to_recordset.
   await sql.run(INSERT_EMAILS, { rows: JSON.stringify(rows), at });
   const found = await sql.all<{ id: string; dedupe_key: string }>(EMAIL_IDS_BY_DEDUPE_KEYS, {
     keys: [...fresh.keys()],

@@ -20,25 +20,30 @@ export const INSERT_EMAILS = `
 INSERT INTO email_outbox (id, kind, dedupe_key, to_address, subject, text_body, html_body, customer_id, ref_type, ref_id,
   attachments, send_at, status, attempts, next_attempt_at, created_at, updated_at)
 SELECT id, kind, dedupe_key, to_address, subject, text_body, html_body, customer_id, ref_type, ref_id, attachments,
-  send_at, 'queued', 0, send_at, $at, $at
-FROM (SELECT unnest(from_json($rows, '[{"id":"VARCHAR","kind":"VARCHAR","dedupe_key":"VARCHAR","to_address":"VARCHAR",
-  "subject":"VARCHAR","text_body":"VARCHAR","html_body":"VARCHAR","customer_id":"VARCHAR","ref_type":"VARCHAR",
-  "ref_id":"VARCHAR","attachments":"VARCHAR","send_at":"TIMESTAMP"}]'), recursive := true))
+  send_at, 'queued', 0, send_at, $at::timestamptz, $at::timestamptz
+FROM json_to_recordset($rows::json) AS r(id VARCHAR, kind VARCHAR, dedupe_key VARCHAR, to_address VARCHAR,
+  subject VARCHAR, text_body VARCHAR, html_body VARCHAR, customer_id VARCHAR, ref_type VARCHAR, ref_id VARCHAR,
+  attachments VARCHAR, send_at TIMESTAMPTZ)
 ON CONFLICT (dedupe_key) DO NOTHING`;
 export const EMAIL_IDS_BY_DEDUPE_KEYS = `
-SELECT o.id, o.dedupe_key FROM email_outbox o JOIN (SELECT unnest($keys) AS k) ks ON o.dedupe_key = ks.k`;
+SELECT o.id, o.dedupe_key FROM email_outbox o WHERE o.dedupe_key = ANY($keys::text[])`;
 
 /**
  * Claims up to $limit due rows for one delivery run: `queued` → `sending` under a fresh claim token, in one
- * statement. The `status = 'queued'` guard makes a row belong to exactly one run, whatever runs concurrently.
+ * statement. Concurrency: a `FOR UPDATE SKIP LOCKED` claim, so concurrent runs take disjoint rows without
+ * waiting, and the `status = 'queued'` guard makes a row belong to exactly one run. The due rows are picked once,
+ * in a materialized CTE: as an `IN (…)` subquery the planner may rescan it per row, and each rescan would skip
+ * the rows just claimed and hand out the next batch (the LIMIT would not hold).
  */
 export const CLAIM_DUE_EMAILS = `
-UPDATE email_outbox SET status = 'sending', claim_token = $token, claimed_at = $now, attempts = attempts + 1,
-  updated_at = $now
-WHERE status = 'queued' AND id IN (
+WITH due AS MATERIALIZED (
   SELECT id FROM email_outbox
-  WHERE status = 'queued' AND send_at <= $now AND next_attempt_at <= $now
-  ORDER BY next_attempt_at, id LIMIT $limit)`;
+  WHERE status = 'queued' AND send_at <= $now::timestamptz AND next_attempt_at <= $now::timestamptz
+  ORDER BY next_attempt_at, id LIMIT $limit
+  FOR UPDATE SKIP LOCKED)
+UPDATE email_outbox SET status = 'sending', claim_token = $token, claimed_at = $now::timestamptz,
+  attempts = attempts + 1, updated_at = $now::timestamptz
+FROM due WHERE email_outbox.id = due.id AND email_outbox.status = 'queued'`;
 
 export const CLAIMED_EMAILS = `
 SELECT id, kind, to_address AS "to", subject, text_body AS text, html_body AS html, attachments, attempts
@@ -72,7 +77,7 @@ WHERE id = $id AND status = 'sending' AND claim_token = $token`;
  */
 export const FAIL_STALE_CLAIMS = `
 UPDATE email_outbox SET status = 'failed', last_error_code = 'interrupted',
-  last_error = 'delivery was interrupted after the message was claimed (claimed at ' || strftime(claimed_at, '%Y-%m-%dT%H:%M:%SZ') || '); it may or may not have been sent', failed_at = $now, claim_token = NULL, updated_at = $now
+  last_error = 'delivery was interrupted after the message was claimed (claimed at ' || to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '); it may or may not have been sent', failed_at = $now, claim_token = NULL, updated_at = $now
 WHERE status = 'sending' AND claimed_at < $stale_before`;
 
 export const REQUEUE_FAILED_EMAIL = `

@@ -1,4 +1,7 @@
 // SQL of monitoring: state gauges read at scrape time, the payment failure rate of a window, and alerts.
+// Concurrency: one open alert per rule is the unique key `open_rule`; an open alert changes only under a
+// `WHERE status = 'open'` guard; alert_events' seq is its primary key (alert_id, seq), so a racing writer fails.
+// The evaluate-alerts job runs under its lease, one run at a time.
 
 /** Items the retry queue still has to work on, by state (terminal states are not queue depth). */
 export const RETRY_QUEUE_DEPTH = `
@@ -12,7 +15,8 @@ SELECT count(*)::BIGINT AS n, min(received_at) AS oldest FROM webhook_events WHE
 
 /** Whether a table exists (dunning_cases came with migration 009, written beside this code: guarded). */
 export const TABLE_EXISTS = `
-SELECT count(*)::BIGINT AS n FROM duckdb_tables() WHERE table_name = $name AND schema_name = 'main'`;
+SELECT count(*)::BIGINT AS n FROM information_schema.tables
+WHERE table_name = CAST($name AS VARCHAR) AND table_schema = current_schema()`;
 
 /** Dunning cases still chasing a payment (status `open`; then recovered | exhausted | cancelled, 009_dunning.sql). */
 export const OPEN_DUNNING_CASES = `SELECT count(*)::BIGINT AS n FROM dunning_cases WHERE status = 'open'`;
@@ -50,7 +54,7 @@ VALUES ($id, $rule, $rule, 'open', $severity, $severity, $value, $threshold, $sa
 /** Escalation raises peak_severity; de-escalation leaves it. */
 export const UPDATE_OPEN_ALERT = `
 UPDATE alerts SET severity = $severity,
-       peak_severity = CASE WHEN $severity = 'critical' THEN 'critical' ELSE peak_severity END,
+       peak_severity = CASE WHEN CAST($severity AS VARCHAR) = 'critical' THEN 'critical' ELSE peak_severity END,
        value = $value, threshold = $threshold, samples = $samples, summary = $summary, updated_at = $at
 WHERE id = $id AND status = 'open'`;
 
@@ -60,5 +64,6 @@ WHERE id = $id AND status = 'open'`;
 
 export const INSERT_ALERT_EVENT = `
 INSERT INTO alert_events (alert_id, seq, kind, severity, value, samples, occurred_at)
-SELECT $alert_id, coalesce(max(seq), 0) + 1, $kind, $severity, $value, $samples, $at
+SELECT CAST($alert_id AS VARCHAR), coalesce(max(seq), 0) + 1, CAST($kind AS VARCHAR), CAST($severity AS VARCHAR),
+       CAST($value AS DOUBLE PRECISION), CAST($samples AS INTEGER), CAST($at AS TIMESTAMPTZ)
 FROM alert_events WHERE alert_id = $alert_id`;

@@ -2,7 +2,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import type { PaymentGateway } from '../gateway/port.js';
-import { SET_GATEWAY_ORDER } from './repository.js';
+import { GATEWAY_ORDER_OF, SET_GATEWAY_ORDER } from './repository.js';
 
 /**
  * Returns the order's Razorpay order id, creating the gateway order if it has none yet. Unless this is
@@ -34,6 +34,13 @@ export async function ensureGatewayOrder(
       receipt: orderId,
       notes: { kosh_order_id: orderId, school_id: row.school_id, customer_id: row.customer_id },
     }));
-  await deps.db.run(SET_GATEWAY_ORDER, { id: orderId, gateway_order_id: gatewayOrder.id, at: deps.clock.now() });
-  return gatewayOrder.id;
+  const set = await deps.db.run(SET_GATEWAY_ORDER, {
+    id: orderId,
+    gateway_order_id: gatewayOrder.id,
+    at: deps.clock.now(),
+  });
+  if (set === 1) return gatewayOrder.id;
+  // A concurrent request stored its gateway order first: that one is the order's.
+  const stored = await deps.db.one<{ gateway_order_id: string | null }>(GATEWAY_ORDER_OF, { id: orderId });
+  return stored?.gateway_order_id ?? gatewayOrder.id;
 }

@@ -1,3 +1,7 @@
+/**
+ * Concurrency: status only moves forward in one guarded UPDATE (advance-order.ts); the gateway order id is set
+ * once (`WHERE gateway_order_id IS NULL`); a payment is started under the order's row lock (`ORDER_FOR_UPDATE`).
+ */
 export const ORDER_COLUMNS = `
 SELECT 'order' AS object, t.id, t.customer_id, t.school_id, t.amount_minor AS amount, t.currency, t.status, t.description,
        t.gateway_order_id,
@@ -8,9 +12,13 @@ SELECT 'order' AS object, t.id, t.customer_id, t.school_id, t.amount_minor AS am
        t.created_at, t.updated_at
 FROM orders t`;
 export const ORDER_BY_ID = `${ORDER_COLUMNS} WHERE t.id = $id`;
+/** The order being charged, locked: two requests cannot both find no payment in flight and both charge. */
+export const ORDER_FOR_UPDATE = `
+SELECT id, customer_id, school_id, amount_minor, currency, status, gateway_order_id FROM orders WHERE id = $id FOR UPDATE`;
 export const ORDER_BY_GATEWAY_ID = `${ORDER_COLUMNS} WHERE t.gateway_order_id = $gateway_order_id`;
 export const INSERT_ORDER = `
 INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, description, notes, created_at, updated_at)
 VALUES ($id, $customer_id, $school_id, $amount, $currency, 'created', $description, $notes, $at, $at)`;
+export const GATEWAY_ORDER_OF = 'SELECT gateway_order_id FROM orders WHERE id = $id';
 export const SET_GATEWAY_ORDER = `
 UPDATE orders SET gateway_order_id = $gateway_order_id, updated_at = $at WHERE id = $id AND gateway_order_id IS NULL`;

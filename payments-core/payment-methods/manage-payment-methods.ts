@@ -2,7 +2,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db, Sql } from '../../platform/db.js';
 import { invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import { CUSTOMER_BY_ID } from '../customers/repository.js';
+import { CUSTOMER_BY_ID, CUSTOMER_FOR_UPDATE } from '../customers/repository.js';
 import {
   CLEAR_DEFAULT,
   INSERT_PAYMENT_METHOD,
@@ -26,6 +26,11 @@ export function maskVpa(vpa: string): string {
 
 async function requireCustomer(db: Sql, customerId: string): Promise<void> {
   if ((await db.one(CUSTOMER_BY_ID, { id: customerId })) === undefined) throw notFound('customer', customerId);
+}
+
+/** Locks the customer for a change to their methods; false when there is no such customer. */
+async function lockCustomer(tx: Sql, customerId: string): Promise<boolean> {
+  return (await tx.one(CUSTOMER_FOR_UPDATE, { id: customerId })) !== undefined;
 }
 
 function checkDisplayData(input: PaymentMethodInput): void {
@@ -72,7 +77,7 @@ export async function createPaymentMethod(
   checkDisplayData(input);
   const id = newId('pm');
   return deps.db.transaction(async (tx) => {
-    await requireCustomer(tx, customerId);
+    if (!(await lockCustomer(tx, customerId))) throw notFound('customer', customerId);
     const at = deps.clock.now();
     const count = (await tx.one<{ n: number }>(LIVE_METHOD_COUNT, { customer_id: customerId }))?.n ?? 0;
     const isDefault = count === 0 || input.is_default === true;
@@ -109,7 +114,9 @@ export async function updatePaymentMethod(
   input: { is_default?: boolean | undefined; card_exp_month?: number | undefined; card_exp_year?: number | undefined },
 ): Promise<PaymentMethod> {
   return deps.db.transaction(async (tx) => {
-    const method = await tx.one<PaymentMethod>(PAYMENT_METHOD_BY_ID, { id, customer_id: customerId });
+    const method = (await lockCustomer(tx, customerId))
+      ? await tx.one<PaymentMethod>(PAYMENT_METHOD_BY_ID, { id, customer_id: customerId })
+      : undefined;
     if (method === undefined) throw notFound('payment_method', id);
     if (input.is_default === false && method.is_default) {
       throw invalid('default_required', 'make another method the default instead', [
@@ -144,7 +151,9 @@ export async function updatePaymentMethod(
 /** Removes a method; when it was the default, the newest remaining one takes over. */
 export async function deletePaymentMethod(deps: Deps, customerId: string, id: string): Promise<PaymentMethod> {
   return deps.db.transaction(async (tx) => {
-    const method = await tx.one<PaymentMethod>(PAYMENT_METHOD_BY_ID, { id, customer_id: customerId });
+    const method = (await lockCustomer(tx, customerId))
+      ? await tx.one<PaymentMethod>(PAYMENT_METHOD_BY_ID, { id, customer_id: customerId })
+      : undefined;
     if (method === undefined) throw notFound('payment_method', id);
     const at = deps.clock.now();
     await tx.run(SOFT_DELETE, { id, at });

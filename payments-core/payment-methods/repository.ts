@@ -1,3 +1,7 @@
+/**
+ * Concurrency: every write to a customer's methods runs under the customer's row lock (`CUSTOMER_FOR_UPDATE`), so
+ * the count, the default and the deletes of concurrent requests see each other: one default at a time.
+ */
 export const PAYMENT_METHOD_COLUMNS = `
 SELECT 'payment_method' AS object, t.id, t.customer_id, t.type, t.card_network, t.card_last4, t.card_exp_month,
        t.card_exp_year, t.upi_vpa_masked, t.bank, t.wallet, t.mandate_type, t.is_default, t.created_at, t.updated_at

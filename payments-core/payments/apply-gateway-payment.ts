@@ -5,7 +5,7 @@ import { settleInstallmentOrder } from '../installments/settle-installment-order
 import { captureLines } from '../ledger/journal-rules.js';
 import { postEntry } from '../ledger/post-entry.js';
 import { advanceOrder } from '../orders/advance-order.js';
-import { PAYMENT_BY_ID, UPDATE_PAYMENT_STATE } from './repository.js';
+import { PAYMENT_BY_ID, PAYMENT_FOR_UPDATE, UPDATE_PAYMENT_STATE } from './repository.js';
 import { type Move, type Payment, type PaymentStatus, paymentMove } from './types.js';
 
 /** Razorpay's `refunded` is a captured payment with refunds; kosh tracks refunds beside it. */
@@ -16,7 +16,8 @@ export function localStatus(gateway: GatewayPayment): PaymentStatus {
 /**
  * Brings a local payment to the gateway's state inside the caller's transaction, posting the capture to
  * the ledger the one time the payment becomes captured, and settling the installment its order belongs to.
- * Returns the move made: a late or repeated state is a no-op, never a step back.
+ * Returns the move made: a late or repeated state is a no-op, never a step back. The payment row is locked first,
+ * so concurrent deliveries of the same news apply it once.
  */
 export async function applyGatewayPayment(
   tx: Sql,
@@ -24,7 +25,7 @@ export async function applyGatewayPayment(
   gateway: GatewayPayment,
   at: Date,
 ): Promise<{ move: Move; payment: Payment }> {
-  const current = await tx.one<Payment>(PAYMENT_BY_ID, { id: paymentId });
+  const current = await tx.one<Payment>(PAYMENT_FOR_UPDATE, { id: paymentId });
   if (current === undefined) throw new Error(`payment ${paymentId} not found`);
   const target = localStatus(gateway);
   const move = paymentMove(current.status, target);

@@ -8,6 +8,7 @@ import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
 import { ACTIVE_PLAN_FOR_ORDER, CLOSED_INSTALLMENT_FOR_ORDER } from '../installments/repository.js';
 import { advanceOrder } from '../orders/advance-order.js';
 import { ensureGatewayOrder } from '../orders/ensure-gateway-order.js';
+import { ORDER_FOR_UPDATE } from '../orders/repository.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
 import {
@@ -113,9 +114,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
       amount_minor: number;
       currency: string;
       status: string;
-    }>('SELECT id, customer_id, school_id, amount_minor, currency, status FROM orders WHERE id = $id', {
-      id: input.order_id,
-    });
+    }>(ORDER_FOR_UPDATE, { id: input.order_id });
     if (order === undefined) {
       throw invalid('unknown_order', `no order with id ${input.order_id}`, [
         { field: '/order_id', code: 'unknown_order', message: 'no order with this id' },

@@ -20,8 +20,11 @@ const ORDER_COLUMNS: ColumnKind[] = [V, V, V, B, V, V, V, V, V, T, T];
 const PAYMENT_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, B, V, V, V, B, B, B, B, V, V, V, V, V, V, V, T, T, T, T, T];
 const REFUND_COLUMNS: ColumnKind[] = [V, V, B, V, V, V, V, T, T, T, T];
 
-/** The ids of the batch being imported, so the ledger is posted set-wise for exactly these records. */
-const CREATE_BATCH_IDS = 'CREATE TEMP TABLE IF NOT EXISTS import_batch_ids (id VARCHAR)';
+/**
+ * The ids of the batch being imported, so the ledger is posted set-wise for exactly these records: private to the
+ * transaction's session and dropped at its end.
+ */
+const CREATE_BATCH_IDS = 'CREATE TEMP TABLE import_batch_ids (id VARCHAR) ON COMMIT DROP';
 
 /**
  * One INSERT … SELECT per journal kind and table, evaluating the same templates the API path uses
@@ -129,7 +132,7 @@ function validate(batch: ImportBatch): Map<string, ImportPayment> {
 
 /**
  * The bulk path: writes already-final orders, payments and refunds (and their parties) in one
- * transaction through DuckDB's Appender, then posts the ledger set-wise from the same templates the API
+ * transaction through `COPY` (platform/bulk.ts), then posts the ledger set-wise from the same templates the API
  * path evaluates per event (journal-rules.ts). An invalid batch writes nothing.
  */
 export async function importPayments(deps: { db: Db }, batch: ImportBatch): Promise<ImportSummary> {
@@ -264,7 +267,6 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
       ]),
     );
     await tx.run(CREATE_BATCH_IDS);
-    await tx.run('DELETE FROM import_batch_ids');
     await appendRows(
       tx,
       'import_batch_ids',
@@ -273,7 +275,6 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
     );
     for (const statement of POST_BATCH) ledger.entries += await tx.run(statement.entries);
     for (const statement of POST_BATCH) ledger.lines += await tx.run(statement.lines);
-    await tx.run('DELETE FROM import_batch_ids');
   });
   return {
     orders: batch.orders.length,

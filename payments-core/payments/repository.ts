@@ -1,3 +1,8 @@
+/**
+ * Concurrency: every state change reads the payment under a row lock (`PAYMENT_FOR_UPDATE`) and moves it only
+ * forward; one payment in flight per order holds under the order's row lock (`ORDER_FOR_UPDATE`); status
+ * writes are guarded on the status they were read in (`AND status = $from`).
+ */
 export const PAYMENT_COLUMNS = `
 SELECT 'payment' AS object, t.id, t.order_id, t.customer_id, t.school_id, t.payment_method_id, t.method,
        t.amount_minor AS amount, t.currency, t.status, t.capture_mode, t.captured_minor AS amount_captured,
@@ -5,10 +10,12 @@ SELECT 'payment' AS object, t.id, t.order_id, t.customer_id, t.school_id, t.paym
        t.error_code, t.error_reason, t.error_description, t.created_at, t.authorized_at, t.captured_at, t.failed_at
 FROM payments t`;
 export const PAYMENT_BY_ID = `${PAYMENT_COLUMNS} WHERE t.id = $id`;
+/** The payment, locked until the transaction ends: concurrent webhooks, captures and resolvers apply one at a time. */
+export const PAYMENT_FOR_UPDATE = `${PAYMENT_BY_ID} FOR UPDATE`;
 export const PAYMENT_BY_GATEWAY_ID = `${PAYMENT_COLUMNS} WHERE t.gateway_payment_id = $gateway_payment_id`;
 export const PAYMENT_IN_FLIGHT_FOR_ORDER = `
 SELECT id, status FROM payments WHERE order_id = $order_id AND status IN ('on_hold', 'created', 'unknown', 'authorized', 'captured')
-ORDER BY created_at LIMIT 1`;
+ORDER BY created_at, id LIMIT 1`;
 export const INSERT_PAYMENT = `
 INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, method, amount_minor, currency, status,
   capture_mode, gateway_payment_id, device_id, ip, created_at, updated_at)
@@ -32,19 +39,16 @@ export const UNRESOLVED_PAYMENTS = `
 SELECT p.id, p.order_id, p.status, p.capture_mode, p.created_at, o.gateway_order_id
 FROM payments p JOIN orders o ON o.id = p.order_id
 WHERE p.status = 'unknown' OR (p.status = 'created' AND p.created_at <= $stale_before)
-ORDER BY p.created_at LIMIT $limit`;
-/**
- * A payment the fraud screen held for review: the gateway is not called until it is approved. Statuses are
- * parameters, not literals: DuckDB 1.5.6 folds `status = 'on_hold'` against the column statistics of the
- * moment a cached statement is prepared, so a literal no row held then would never match later.
- */
+ORDER BY p.created_at, p.id LIMIT $limit`;
+/** A payment the fraud screen held for review: the gateway is not called until it is approved. */
 export const HOLD_PAYMENT = `UPDATE payments SET status = 'on_hold', updated_at = $at WHERE id = $id AND status = $from`;
 export const INSERT_HOLD = `
 INSERT INTO payment_holds (payment_id, reason, decision_id, vpa, created_at) VALUES ($id, $reason, $decision_id, $vpa, $at)`;
 export const HELD_PAYMENT = `
 SELECT p.id, p.order_id, p.customer_id, p.payment_method_id, p.method, p.amount_minor AS amount, p.currency,
   p.capture_mode, h.vpa AS hold_vpa, h.decision_id AS hold_decision_id
-FROM payments p LEFT JOIN payment_holds h ON h.payment_id = p.id WHERE p.id = $id AND p.status = $status`;
+FROM payments p LEFT JOIN payment_holds h ON h.payment_id = p.id WHERE p.id = $id AND p.status = $status
+FOR UPDATE OF p`;
 export const RELEASE_HOLD = `UPDATE payments SET status = 'created', updated_at = $at WHERE id = $id AND status = $from`;
 export const DECLINE_HOLD = `
 UPDATE payments SET status = 'failed', error_code = $code, error_description = $description, failed_at = $at, updated_at = $at

@@ -9,7 +9,6 @@ import { POST_RUN_ADJUSTMENTS } from './adjustment-rules.js';
 import { getReconciliationRun } from './find-reconciliation-runs.js';
 import {
   COMPARE_REPORT,
-  DROP_STAGING,
   INSERT_MISSING_AT_GATEWAY,
   INSERT_REPORT_ITEMS,
   INSERT_RUN,
@@ -40,11 +39,11 @@ function checkTolerance(name: string, value: number): void {
 }
 
 /**
- * Reconciles one Razorpay Settlement Recon report against kosh's payments, refunds and ledger, set-wise in
- * DuckDB: every line is matched, missing in kosh, or an amount or fee mismatch; kosh captures in the
- * report's window that it does not list are missing at the gateway. Differences within tolerance are booked
- * by balanced adjustment entries; the rest stay open. The run, its items and its entries commit together;
- * a bad report stores nothing.
+ * Reconciles one Razorpay Settlement Recon report against kosh's payments, refunds and ledger, set-wise (the
+ * file parsed and checked in DuckDB, compared in PostgreSQL): every line is matched, missing in kosh, or an
+ * amount or fee mismatch; kosh captures in the report's window that it does not list are missing at the
+ * gateway. Differences within tolerance are booked by balanced adjustment entries; the rest stay open. The
+ * run, its items and its entries commit together; a bad report stores nothing.
  */
 export async function reconcileSettlementReport(
   deps: { db: Db; clock: Clock },
@@ -115,7 +114,6 @@ export async function reconcileSettlementReport(
         report_lines: span?.lines ?? 0,
         at,
       });
-      for (const statement of DROP_STAGING) await tx.run(statement);
     });
   } finally {
     if (temporary) rmSync(file, { force: true });

@@ -20,7 +20,11 @@ export const REQUIRED_COLUMNS = [
 export const OPTIONAL_COLUMNS = ['settlement_utr', 'order_id', 'order_receipt', 'method', 'payment_id'] as const;
 const MONEY_COLUMNS = ['debit', 'credit', 'amount', 'fee', 'tax'] as const;
 
-/** Every cell as text, in file order; a malformed file (ragged rows, bad quoting) fails here. */
+// Parsing and checking a report file is analytics-style work: it runs in a throwaway in-memory DuckDB
+// (`read_csv`, the statements marked DuckDB). The typed lines then go into PostgreSQL's temp table
+// `recon_report` by COPY, where they are compared with kosh's books (every other statement).
+
+/** DuckDB: every cell as text, in file order; a malformed file (ragged rows, bad quoting) fails here. */
 export const LOAD_RAW_REPORT = `
 CREATE OR REPLACE TEMP TABLE recon_raw AS
 SELECT * FROM read_csv($path, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"',
@@ -29,11 +33,6 @@ export const RAW_REPORT_COLUMNS = 'SELECT lower(column_name) AS name FROM (DESCR
 /** Only ever called with a name from OPTIONAL_COLUMNS. */
 export const addOptionalColumn = (name: (typeof OPTIONAL_COLUMNS)[number]) =>
   `ALTER TABLE recon_raw ADD COLUMN ${name} VARCHAR`;
-export const DROP_STAGING = [
-  'DROP TABLE IF EXISTS recon_raw',
-  'DROP TABLE IF EXISTS recon_report',
-  'DROP TABLE IF EXISTS recon_compared',
-];
 
 /** The report's line of a raw row: rows keep file order, the header is line 1. */
 const LINE_NO = 'CAST(rowid - (SELECT min(rowid) FROM recon_raw) + 2 AS INTEGER)';
@@ -63,7 +62,7 @@ const timeOk = (col: string) => `(nullif(trim(${col}), '') IS NULL OR ${timeValu
 const boolOk = (col: string) => `(nullif(trim(${col}), '') IS NULL OR TRY_CAST(trim(${col}) AS BOOLEAN) IS NOT NULL)`;
 
 /**
- * The report typed, one row per line, in one pass: every cell is converted and checked together; `problem`
+ * DuckDB: the report typed, one row per line, in one pass: every cell is converted and checked together; `problem`
  * names a line's first bad cell as `column:code`. Built only from the constants above (the unit picks one of
  * two number patterns), never from report values.
  */
@@ -95,19 +94,66 @@ SELECT ${LINE_NO} AS line_no, trim(entity_id) AS entity_id, lower(trim(type)) AS
 FROM recon_raw`;
 }
 
-/** The first bad lines, each with its first bad cell. */
+/** DuckDB: the first bad lines, each with its first bad cell. */
 export const INVALID_LINES = `
 SELECT line_no, problem FROM recon_report WHERE problem IS NOT NULL ORDER BY line_no LIMIT 20`;
 
+/** DuckDB: entities the report lists more than once, with their lines. */
 export const DUPLICATE_ENTITIES = `
 SELECT type, entity_id, list(line_no ORDER BY line_no) AS lines
 FROM recon_report GROUP BY type, entity_id HAVING count(*) > 1
 ORDER BY min(line_no) LIMIT 20`;
 
+/**
+ * DuckDB: one page of the typed lines, in file order, as they are copied into PostgreSQL (`STAGED_REPORT_COLUMNS`
+ * order). Times go as UTC text with microseconds, so nothing is lost on the way.
+ */
+export const STAGED_REPORT_PAGE = `
+SELECT line_no, entity_id, type, debit, credit, amount, fee, tax, currency, on_hold, settled,
+       CAST(created_at AS VARCHAR) || '+00' AS created_at, CAST(settled_at AS VARCHAR) || '+00' AS settled_at,
+       settlement_id, settlement_utr, order_id, order_receipt, method, payment_id
+FROM recon_report WHERE line_no > $after ORDER BY line_no LIMIT $limit`;
+export const STAGED_REPORT_COLUMNS = [
+  'line_no',
+  'entity_id',
+  'type',
+  'debit',
+  'credit',
+  'amount',
+  'fee',
+  'tax',
+  'currency',
+  'on_hold',
+  'settled',
+  'created_at',
+  'settled_at',
+  'settlement_id',
+  'settlement_utr',
+  'order_id',
+  'order_receipt',
+  'method',
+  'payment_id',
+] as const;
+
+/**
+ * PostgreSQL: the checked report for the length of the run's transaction (dropped at commit or rollback, so a
+ * pooled connection never keeps it).
+ */
+export const CREATE_REPORT_TABLE = `
+CREATE TEMP TABLE recon_report (
+  line_no INTEGER NOT NULL, entity_id VARCHAR NOT NULL, type VARCHAR NOT NULL, debit BIGINT NOT NULL,
+  credit BIGINT NOT NULL, amount BIGINT NOT NULL, fee BIGINT NOT NULL, tax BIGINT NOT NULL, currency VARCHAR NOT NULL,
+  on_hold BOOLEAN NOT NULL, settled BOOLEAN NOT NULL, created_at TIMESTAMPTZ, settled_at TIMESTAMPTZ,
+  settlement_id VARCHAR, settlement_utr VARCHAR, order_id VARCHAR, order_receipt VARCHAR, method VARCHAR,
+  payment_id VARCHAR
+) ON COMMIT DROP`;
+/** Temp tables are never analyzed by autovacuum: without statistics a large report gets nested-loop plans. */
+export const INDEX_REPORT_TABLE = ['CREATE INDEX ON recon_report (entity_id)', 'ANALYZE recon_report'];
+
 /** The report's times have whole seconds: its last second is covered to its end. */
 export const REPORT_WINDOW = `
 SELECT count(*)::BIGINT AS lines, min(created_at) FILTER (WHERE type = 'payment') AS window_start,
-       max(created_at) FILTER (WHERE type = 'payment') + INTERVAL 999999 MICROSECOND AS window_end
+       max(created_at) FILTER (WHERE type = 'payment') + INTERVAL '999999 microseconds' AS window_end
 FROM recon_report`;
 
 /**
@@ -115,13 +161,13 @@ FROM recon_report`;
  * auto-adjustments of the entity, so a report reconciled twice is not adjusted twice.
  */
 export const COMPARE_REPORT = `
-CREATE OR REPLACE TEMP TABLE recon_compared AS
+CREATE TEMP TABLE recon_compared ON COMMIT DROP AS
 WITH prior AS (
-  SELECT entity_id, sum(adjusted_amount_minor) AS amount, sum(adjusted_fee_minor) AS fee,
-         sum(adjusted_tax_minor) AS tax
+  SELECT entity_id, sum(adjusted_amount_minor)::BIGINT AS amount, sum(adjusted_fee_minor)::BIGINT AS fee,
+         sum(adjusted_tax_minor)::BIGINT AS tax
   FROM reconciliation_items WHERE resolution = 'auto_adjusted' GROUP BY entity_id
 ), events AS (
-  SELECT entity_id, list(id ORDER BY received_at, id) AS ids
+  SELECT entity_id, array_agg(id ORDER BY received_at, id) AS ids
   FROM webhook_events WHERE status = 'unmatched' AND entity_id IS NOT NULL GROUP BY entity_id
 )
 SELECT r.line_no, r.type AS entity_type, r.entity_id, r.currency, r.amount AS report_amount,
@@ -139,11 +185,10 @@ SELECT r.line_no, r.type AS entity_type, r.entity_id, r.currency, r.amount AS re
             WHEN p.id IS NULL AND f.id IS NULL AND r.type NOT IN ('payment', 'refund')
               THEN 'kosh records no ' || r.type || ' entities'
        END AS note,
-       coalesce(e.ids, []::VARCHAR[]) AS webhook_event_ids
+       coalesce(e.ids, ARRAY[]::VARCHAR[]) AS webhook_event_ids
 FROM recon_report r
--- The type goes into the join key: a constant condition beside the equality makes DuckDB loop, not hash.
-LEFT JOIN payments p ON p.gateway_payment_id = CASE WHEN r.type = 'payment' THEN r.entity_id END
-LEFT JOIN refunds f ON f.gateway_refund_id = CASE WHEN r.type = 'refund' THEN r.entity_id END
+LEFT JOIN payments p ON r.type = 'payment' AND p.gateway_payment_id = r.entity_id
+LEFT JOIN refunds f ON r.type = 'refund' AND f.gateway_refund_id = r.entity_id
 LEFT JOIN payments fp ON fp.id = f.payment_id
 LEFT JOIN prior ON prior.entity_id = r.entity_id
 LEFT JOIN events e ON e.entity_id = r.entity_id`;
@@ -169,42 +214,45 @@ WITH d AS (
               WHEN d_amount <> 0 THEN 'amount_mismatch'
               WHEN d_fee <> 0 OR d_tax <> 0 THEN 'fee_mismatch'
               ELSE 'matched' END AS status,
-         'rci_' || $key || 'L' || lpad(line_no::VARCHAR, 9, '0') AS item_id
+         'rci_' || CAST($key AS VARCHAR) || 'L' || lpad(line_no::VARCHAR, 9, '0') AS item_id
   FROM d
 ), r AS (
   SELECT *,
          CASE WHEN status = 'matched' THEN 'none'
               WHEN status IN ('amount_mismatch', 'fee_mismatch') AND note IS NULL
-                   AND abs(d_amount) <= $amount_tolerance AND abs(d_fee) <= $fee_tolerance
-                   AND abs(d_tax) <= $fee_tolerance THEN 'auto_adjusted'
+                   AND abs(d_amount) <= CAST($amount_tolerance AS BIGINT)
+                   AND abs(d_fee) <= CAST($fee_tolerance AS BIGINT)
+                   AND abs(d_tax) <= CAST($fee_tolerance AS BIGINT) THEN 'auto_adjusted'
               ELSE 'open' END AS resolution
   FROM s
 )
-SELECT item_id, $run_id, line_no, status, resolution, entity_type, entity_id, kosh_id, school_id, currency,
+SELECT item_id, CAST($run_id AS VARCHAR), line_no, status, resolution, entity_type, entity_id, kosh_id, school_id, currency,
        report_amount, kosh_amount, report_fee, kosh_fee, report_tax, kosh_tax,
        CASE WHEN resolution = 'auto_adjusted' THEN d_amount ELSE 0 END,
        CASE WHEN resolution = 'auto_adjusted' THEN d_fee ELSE 0 END,
        CASE WHEN resolution = 'auto_adjusted' THEN d_tax ELSE 0 END,
        CASE WHEN resolution = 'auto_adjusted' THEN 'je_adjustment_' || item_id END,
-       settlement_id, settlement_utr, settled_at, webhook_event_ids, note, $at
+       settlement_id, settlement_utr, settled_at, webhook_event_ids, note, CAST($at AS TIMESTAMPTZ)
 FROM r`;
 
 /** kosh captures inside the window that the report does not list. */
 export const INSERT_MISSING_AT_GATEWAY = `
 INSERT INTO reconciliation_items (${ITEM_COLUMNS})
 WITH events AS (
-  SELECT entity_id, list(id ORDER BY received_at, id) AS ids
+  SELECT entity_id, array_agg(id ORDER BY received_at, id) AS ids
   FROM webhook_events WHERE status = 'unmatched' AND entity_id IS NOT NULL GROUP BY entity_id
 ), missing AS (
   SELECT p.* FROM payments p
-  WHERE p.status = 'captured' AND p.captured_at BETWEEN $window_start AND $window_end
+  WHERE p.status = 'captured'
+    AND p.captured_at BETWEEN CAST($window_start AS TIMESTAMPTZ) AND CAST($window_end AS TIMESTAMPTZ)
     AND NOT EXISTS (SELECT 1 FROM recon_report r WHERE r.type = 'payment' AND r.entity_id = p.gateway_payment_id)
 )
-SELECT 'rci_' || $key || 'G' || lpad((row_number() OVER (ORDER BY m.captured_at, m.id))::VARCHAR, 9, '0'), $run_id,
+SELECT 'rci_' || CAST($key AS VARCHAR) || 'G' || lpad((row_number() OVER (ORDER BY m.captured_at, m.id))::VARCHAR, 9, '0'),
+       CAST($run_id AS VARCHAR),
        NULL, 'missing_at_gateway', 'open', 'payment', coalesce(m.gateway_payment_id, m.id), m.id, m.school_id,
        m.currency, NULL, m.captured_minor, NULL, m.fee_minor, NULL, m.tax_minor, 0, 0, 0, NULL, NULL, NULL, NULL,
-       coalesce(e.ids, []::VARCHAR[]),
-       CASE WHEN m.gateway_payment_id IS NULL THEN 'kosh has no gateway id for this payment' END, $at
+       coalesce(e.ids, ARRAY[]::VARCHAR[]),
+       CASE WHEN m.gateway_payment_id IS NULL THEN 'kosh has no gateway id for this payment' END, CAST($at AS TIMESTAMPTZ)
 FROM missing m LEFT JOIN events e ON e.entity_id = m.gateway_payment_id`;
 
 export const INSERT_RUN = `
@@ -233,7 +281,7 @@ GROUP BY status ORDER BY status`;
 
 export const RUN_TOTALS = `
 SELECT count(journal_entry_id)::BIGINT AS journal_entries,
-       coalesce(sum(len(webhook_event_ids)), 0)::BIGINT AS unmatched_webhook_events
+       coalesce(sum(cardinality(webhook_event_ids)), 0)::BIGINT AS unmatched_webhook_events
 FROM reconciliation_items WHERE run_id = $run_id`;
 
 export const ITEM_COLUMNS_SELECT = `
@@ -250,4 +298,4 @@ WHERE t.run_id = $run_id AND t.id > $after ORDER BY t.id LIMIT $limit`;
 
 export const GATEWAY_RUN_FOR_DATE = `
 SELECT id FROM reconciliation_runs WHERE source = 'gateway' AND report_date = CAST($report_date AS DATE)
-ORDER BY created_at LIMIT 1`;
+ORDER BY created_at, id LIMIT 1`;

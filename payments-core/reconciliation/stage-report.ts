@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
 import type { Tx } from '../../platform/db.js';
+import { type DuckTx, openDuckDb } from '../../platform/duckdb.js';
 import { type FieldError, malformed } from '../../platform/errors.js';
 import {
   addOptionalColumn,
+  CREATE_REPORT_TABLE,
   DUPLICATE_ENTITIES,
+  INDEX_REPORT_TABLE,
   INVALID_LINES,
   LOAD_RAW_REPORT,
   OPTIONAL_COLUMNS,
   RAW_REPORT_COLUMNS,
   REQUIRED_COLUMNS,
+  STAGED_REPORT_COLUMNS,
+  STAGED_REPORT_PAGE,
   stageReportSql,
 } from './repository.js';
 import type { AmountUnit } from './types.js';
@@ -62,12 +67,40 @@ export function firstRaggedLine(text: string): { line: number; fields: number; e
 const badReport = (message: string, fields: readonly FieldError[]) =>
   malformed('invalid_report', `${message}; nothing was stored`, fields);
 
+/** Lines copied from DuckDB into PostgreSQL per COPY: bounds memory for a million-line report. */
+const COPY_PAGE = 20_000;
+
 /**
  * Loads a Settlement Recon CSV file into the temp table `recon_report` (typed, one row per line, `line_no`
- * as in the file) inside the caller's transaction. A missing column, a bad cell or a repeated entity is
- * refused as `invalid_report`, naming the column and line, before anything is compared or stored.
+ * as in the file) inside the caller's transaction. The file is parsed and checked in a throwaway in-memory
+ * DuckDB; a missing column, a bad cell or a repeated entity is refused as `invalid_report`, naming the
+ * column and line, before anything is written to PostgreSQL.
  */
 export async function stageSettlementReport(tx: Tx, input: { path: string; unit: AmountUnit }): Promise<void> {
+  const duck = await openDuckDb(':memory:', { readers: 0 });
+  try {
+    await duck.transaction(async (parse) => {
+      await checkReport(parse, input);
+      await tx.run(CREATE_REPORT_TABLE);
+      for (let after = 0; ; ) {
+        const page = await parse.all<Record<string, unknown>>(STAGED_REPORT_PAGE, { after, limit: COPY_PAGE });
+        await tx.copyIn(
+          'recon_report',
+          STAGED_REPORT_COLUMNS,
+          page.map((row) => STAGED_REPORT_COLUMNS.map((c) => row[c])),
+        );
+        if (page.length < COPY_PAGE) break;
+        after = page[page.length - 1]?.['line_no'] as number;
+      }
+      for (const statement of INDEX_REPORT_TABLE) await tx.run(statement);
+    });
+  } finally {
+    await duck.close();
+  }
+}
+
+/** Reads the file into DuckDB's `recon_report`, refusing a report that is not well-formed and valid. */
+async function checkReport(tx: DuckTx, input: { path: string; unit: AmountUnit }): Promise<void> {
   try {
     await tx.run(LOAD_RAW_REPORT, { path: input.path });
   } catch {

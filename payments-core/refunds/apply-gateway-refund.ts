@@ -3,7 +3,7 @@ import { paise } from '../../platform/money.js';
 import type { GatewayRefund } from '../gateway/port.js';
 import { refundFailedLines, refundProcessedLines } from '../ledger/journal-rules.js';
 import { postEntry } from '../ledger/post-entry.js';
-import { REFUND_BY_ID, RELEASE_REFUND, SET_REFUND_STATE } from './repository.js';
+import { REFUND_BY_ID, REFUND_FOR_UPDATE, RELEASE_REFUND, SET_REFUND_STATE } from './repository.js';
 import { type Refund, refundMoves } from './types.js';
 
 /**
@@ -17,7 +17,7 @@ export async function applyGatewayRefund(
   gateway: { readonly id: string | null; readonly status: GatewayRefund['status'] },
   at: Date,
 ): Promise<{ changed: boolean; refund: Refund }> {
-  const current = await tx.one<Refund>(REFUND_BY_ID, { id: refundId });
+  const current = await tx.one<Refund>(REFUND_FOR_UPDATE, { id: refundId });
   if (current === undefined) throw new Error(`refund ${refundId} not found`);
   if (!refundMoves(current.status, gateway.status)) {
     if (current.gateway_refund_id === null) {

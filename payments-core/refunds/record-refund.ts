@@ -3,7 +3,7 @@ import { conflict, invalid } from '../../platform/errors.js';
 import { paise } from '../../platform/money.js';
 import { refundInitiatedLines } from '../ledger/journal-rules.js';
 import { postEntry } from '../ledger/post-entry.js';
-import { INSERT_REFUND, RESERVE_REFUND } from './repository.js';
+import { INSERT_REFUND, PAYMENT_TO_REFUND, RESERVE_REFUND } from './repository.js';
 
 /**
  * Records a pending refund inside the caller's transaction: reserves the amount on the payment and posts
@@ -26,9 +26,7 @@ export async function recordRefund(
     refunded_minor: number;
     currency: string;
     school_id: string;
-  }>('SELECT status, captured_minor, refunded_minor, currency, school_id FROM payments WHERE id = $id', {
-    id: input.payment_id,
-  });
+  }>(PAYMENT_TO_REFUND, { id: input.payment_id });
   if (payment === undefined) {
     throw invalid('unknown_payment', `no payment with id ${input.payment_id}`, [
       { field: '/payment_id', code: 'unknown_payment', message: 'no payment with this id' },

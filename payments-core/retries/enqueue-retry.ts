@@ -2,7 +2,7 @@ import type { Sql } from '../../platform/db.js';
 import { invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { classifyDecline } from './declines.js';
-import { INSERT_RETRY, RETRY_BY_ID, RETRY_BY_ORIGIN } from './repository.js';
+import { INSERT_RETRY, RETRY_BY_ORIGIN } from './repository.js';
 import { nextAttemptAt, RETRY_POLICY } from './schedule.js';
 import type { RetryItem } from './types.js';
 
@@ -66,7 +66,8 @@ export async function enqueueRetry(
     reason: hard ? `hard_decline:${code ?? 'unknown'}` : null,
     at,
   });
-  const item = await tx.one<RetryItem>(RETRY_BY_ID, { id });
+  // The item of this failure: ours, or the one a concurrent enqueue committed first (the insert did nothing).
+  const item = await tx.one<RetryItem>(RETRY_BY_ORIGIN, { origin_key: input.origin_key });
   if (item === undefined) throw new Error('retry item vanished after insert');
   return item;
 }

@@ -1,3 +1,5 @@
+// Several processes write here at once: one failure enqueues once (`origin_key` unique, `ON CONFLICT DO NOTHING`);
+// every state change is a `WHERE state = …` guard (an attempt also `AND attempts = n - 1`), so one writer wins.
 export const RETRY_COLUMNS = `
 SELECT 'retry' AS object, t.id, t.source_type, t.source_id, t.order_id, t.customer_id, t.payment_method_id,
        t.amount_minor AS amount, t.currency, t.state, t.attempts, t.max_attempts, t.next_attempt_at, t.last_payment_id,
@@ -9,7 +11,8 @@ export const INSERT_RETRY = `
 INSERT INTO retry_items (id, source_type, source_id, origin_key, order_id, customer_id, payment_method_id, amount_minor,
   currency, state, attempts, max_attempts, next_attempt_at, last_payment_id, last_error_code, reason, created_at, updated_at)
 VALUES ($id, $source_type, $source_id, $origin_key, $order_id, $customer_id, $payment_method_id, $amount, $currency,
-  $state, 0, $max_attempts, $next_attempt_at, $last_payment_id, $last_error_code, $reason, $at, $at)`;
+  $state, 0, $max_attempts, $next_attempt_at, $last_payment_id, $last_error_code, $reason, $at, $at)
+ON CONFLICT (origin_key) DO NOTHING`;
 /** Due items first; `processing` items are revisited to read the outcome of their last attempt. */
 export const DUE_RETRIES = `
 ${RETRY_COLUMNS} WHERE (t.state = 'scheduled' AND t.next_attempt_at <= $now) OR t.state = 'processing'

@@ -1,9 +1,10 @@
 /**
- * Subscription analytics in DuckDB SQL, replayed from the audit trail (`subscription_events`). Every query starts
- * from the same constant `TIMELINE`: one row per event with the subscription's status and per-period amount after
- * it, its plan and quantity, and the MRR (paise) that state contributes; `$school_id` (NULL = every school) keeps the
- * subscriptions of one school. Boundaries are instants; a state "at t" is the last event
- * created before t (`< $t` for month boundaries; the summary's `at` includes events at `at` itself).
+ * Subscription analytics in PostgreSQL SQL (read only: no lock taken), replayed from the audit trail
+ * (`subscription_events`). Every query starts from the same constant `TIMELINE`: one row per event with the
+ * subscription's status and per-period amount after it, its plan and quantity, and the MRR (paise) that state
+ * contributes; `$school_id` (NULL = every school) keeps the subscriptions of one school. Boundaries are instants;
+ * a state "at t" is the last event created before t (`< $t` for month boundaries; the summary's `at` includes events
+ * at `at` itself).
  */
 
 /** Per-period amount → month: weekly × 52/12, quarterly ÷ 3, yearly ÷ 12, ÷ interval_count; half-even to the paisa. */
@@ -25,20 +26,28 @@ events AS (
               WHEN e.type = 'plan_changed' THEN coalesce(e.data->>'to_plan_id', s.plan_id)
          END AS plan_id
   FROM subscription_events e JOIN subscriptions s ON s.id = e.subscription_id
-  WHERE ($school_id IS NULL OR s.school_id = $school_id)
-), steps AS (
-  SELECT subscription_id, customer_id, seq, created_at, interval_unit, interval_count,
-         last_value(to_status IGNORE NULLS) OVER w AS status, last_value(amount IGNORE NULLS) OVER w AS amount,
-         last_value(quantity IGNORE NULLS) OVER w AS quantity, last_value(plan_id IGNORE NULLS) OVER w AS plan_id
+  WHERE (CAST($school_id AS VARCHAR) IS NULL OR s.school_id = $school_id)
+), runs AS (
+  -- Each value carried forward from its last non-null event: the running count of non-nulls numbers the runs,
+  -- and a run's first row holds the value (PostgreSQL has no last_value … IGNORE NULLS).
+  SELECT *, count(to_status) OVER w AS status_run, count(amount) OVER w AS amount_run,
+         count(quantity) OVER w AS quantity_run, count(plan_id) OVER w AS plan_run
   FROM events
   WINDOW w AS (PARTITION BY subscription_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+), steps AS (
+  SELECT subscription_id, customer_id, seq, created_at, interval_unit, interval_count,
+         first_value(to_status) OVER (PARTITION BY subscription_id, status_run ORDER BY seq) AS status,
+         first_value(amount) OVER (PARTITION BY subscription_id, amount_run ORDER BY seq) AS amount,
+         first_value(quantity) OVER (PARTITION BY subscription_id, quantity_run ORDER BY seq) AS quantity,
+         first_value(plan_id) OVER (PARTITION BY subscription_id, plan_run ORDER BY seq) AS plan_id
+  FROM runs
 ), fractions AS (
   SELECT *, (${NUMERATOR})::BIGINT AS num, (${DENOMINATOR})::BIGINT AS den FROM steps
 ), timeline AS (
   SELECT subscription_id, customer_id, seq, created_at, status, plan_id, quantity,
          CASE WHEN status IN ('active', 'pending') AND num > 0
-              THEN num // den + CASE WHEN 2 * (num % den) > den THEN 1
-                                     WHEN 2 * (num % den) = den THEN (num // den) % 2 ELSE 0 END
+              THEN num / den + CASE WHEN 2 * (num % den) > den THEN 1
+                                    WHEN 2 * (num % den) = den THEN (num / den) % 2 ELSE 0 END
               ELSE 0 END::BIGINT AS mrr
   FROM fractions
 )`;
@@ -46,8 +55,7 @@ events AS (
 /** The state at $at (events at or before it). */
 export const SUMMARY = `
 WITH ${TIMELINE}, now AS (
-  SELECT * FROM timeline WHERE created_at <= $at
-  QUALIFY row_number() OVER (PARTITION BY subscription_id ORDER BY seq DESC) = 1
+  SELECT DISTINCT ON (subscription_id) * FROM timeline WHERE created_at <= $at ORDER BY subscription_id, seq DESC
 )
 SELECT coalesce(sum(mrr), 0)::BIGINT AS mrr,
        count(DISTINCT customer_id) FILTER (WHERE mrr > 0)::BIGINT AS paying_customers,
@@ -62,12 +70,12 @@ FROM now`;
  */
 const POINTS = `
 points AS (
-  SELECT r.k, (CAST($first_month AS TIMESTAMP) + to_months(r.k::INTEGER)) - INTERVAL 330 MINUTE AS t
-  FROM range(0, CAST($n AS BIGINT) + 1) r(k)
+  SELECT r.k, (CAST($first_month AS TIMESTAMPTZ) + make_interval(months => r.k::INTEGER)) - INTERVAL '330 minutes' AS t
+  FROM generate_series(0, CAST($n AS BIGINT)) r(k)
 ), sub_at AS (
-  SELECT p.k, tl.subscription_id, tl.customer_id, tl.mrr
+  SELECT DISTINCT ON (p.k, tl.subscription_id) p.k, tl.subscription_id, tl.customer_id, tl.mrr
   FROM points p JOIN timeline tl ON tl.created_at < p.t
-  QUALIFY row_number() OVER (PARTITION BY p.k, tl.subscription_id ORDER BY tl.seq DESC) = 1
+  ORDER BY p.k, tl.subscription_id, tl.seq DESC
 ), cust_at AS (
   SELECT k, customer_id, sum(mrr)::BIGINT AS mrr FROM sub_at GROUP BY k, customer_id
 ), first_live AS (
@@ -81,7 +89,7 @@ points AS (
 export const MOVEMENTS = `
 WITH ${TIMELINE}, ${POINTS}, pairs AS (
   SELECT m.i, c.customer_id, coalesce(a.mrr, 0) AS start_mrr, coalesce(b.mrr, 0) AS end_mrr
-  FROM range(0, CAST($n AS BIGINT)) m(i) CROSS JOIN (SELECT DISTINCT customer_id FROM timeline) c
+  FROM generate_series(0, CAST($n AS BIGINT) - 1) m(i) CROSS JOIN (SELECT DISTINCT customer_id FROM timeline) c
   LEFT JOIN cust_at a ON a.k = m.i AND a.customer_id = c.customer_id
   LEFT JOIN cust_at b ON b.k = m.i + 1 AND b.customer_id = c.customer_id
 ), classified AS (
@@ -92,7 +100,7 @@ WITH ${TIMELINE}, ${POINTS}, pairs AS (
               WHEN p.end_mrr < p.start_mrr THEN 'contraction' END AS kind
   FROM pairs p JOIN points pt ON pt.k = p.i LEFT JOIN first_live f ON f.customer_id = p.customer_id
 )
-SELECT c.i, strftime(CAST($first_month AS TIMESTAMP) + to_months(c.i::INTEGER), '%Y-%m') AS month,
+SELECT c.i, to_char(CAST($first_month AS TIMESTAMPTZ) + make_interval(months => c.i::INTEGER), 'YYYY-MM') AS month,
        sum(c.start_mrr)::BIGINT AS start_mrr, sum(c.end_mrr)::BIGINT AS end_mrr,
        coalesce(sum(c.delta) FILTER (WHERE c.kind = 'new'), 0)::BIGINT AS new,
        coalesce(sum(c.delta) FILTER (WHERE c.kind = 'expansion'), 0)::BIGINT AS expansion,
@@ -109,12 +117,12 @@ FROM classified c GROUP BY c.i ORDER BY c.i`;
 /** Trials ending per IST month i: the first move out of `trialing`; converted when that move is to `active`. */
 export const TRIALS = `
 WITH ${TIMELINE}, points AS (
-  SELECT r.k, (CAST($first_month AS TIMESTAMP) + to_months(r.k::INTEGER)) - INTERVAL 330 MINUTE AS t
-  FROM range(0, CAST($n AS BIGINT) + 1) r(k)
+  SELECT r.k, (CAST($first_month AS TIMESTAMPTZ) + make_interval(months => r.k::INTEGER)) - INTERVAL '330 minutes' AS t
+  FROM generate_series(0, CAST($n AS BIGINT)) r(k)
 ), ends AS (
-  SELECT subscription_id, to_status, created_at FROM events
+  SELECT DISTINCT ON (subscription_id) subscription_id, to_status, created_at FROM events
   WHERE type = 'status_changed' AND from_status = 'trialing'
-  QUALIFY row_number() OVER (PARTITION BY subscription_id ORDER BY seq) = 1
+  ORDER BY subscription_id, seq
 )
 SELECT a.k AS i, count(e.subscription_id)::BIGINT AS ended,
        count(e.subscription_id) FILTER (WHERE e.to_status = 'active')::BIGINT AS converted
@@ -136,9 +144,12 @@ export function cohortSql(of: 'subscription' | 'customer'): string {
 WITH ${TIMELINE}, ${POINTS}, firsts AS (
   SELECT ${key} AS id, min(created_at) AS first_at FROM timeline WHERE mrr > 0 GROUP BY ${key}
 ), cohort AS (
-  SELECT id, date_diff('month', CAST($first_month AS TIMESTAMP), first_at + INTERVAL 330 MINUTE) AS c FROM firsts
+  SELECT id, (extract(year FROM first_at + INTERVAL '330 minutes') * 12 + extract(month FROM first_at + INTERVAL '330 minutes')
+              - extract(year FROM CAST($first_month AS TIMESTAMPTZ)) * 12
+              - extract(month FROM CAST($first_month AS TIMESTAMPTZ)))::INTEGER AS c
+  FROM firsts
 ), sizes AS (
-  SELECT c, count(*)::BIGINT AS size FROM cohort WHERE c >= 0 AND c < $cohorts GROUP BY c
+  SELECT c, count(*)::BIGINT AS size FROM cohort WHERE c >= 0 AND c < CAST($cohorts AS INTEGER) GROUP BY c
 )
 SELECT z.c, z.size, a.k - z.c - 1 AS age, (${value})::BIGINT AS value
 FROM sizes z JOIN cohort s ON s.c = z.c LEFT JOIN ${at} a ON a.${key} = s.id AND a.k > s.c
@@ -153,8 +164,7 @@ GROUP BY z.c, z.size, a.k ORDER BY z.c, age NULLS FIRST`;
  */
 export const PLANS = `
 WITH ${TIMELINE}, ${POINTS}, now AS (
-  SELECT * FROM timeline WHERE created_at <= $at
-  QUALIFY row_number() OVER (PARTITION BY subscription_id ORDER BY seq DESC) = 1
+  SELECT DISTINCT ON (subscription_id) * FROM timeline WHERE created_at <= $at ORDER BY subscription_id, seq DESC
 ), state AS (
   SELECT plan_id,
          count(*) FILTER (WHERE status IN ('active', 'pending'))::BIGINT AS subscribers,
@@ -163,24 +173,25 @@ WITH ${TIMELINE}, ${POINTS}, now AS (
          count(*) FILTER (WHERE status = 'trialing')::BIGINT AS trialing
   FROM now GROUP BY plan_id
 ), plan_at AS (
-  SELECT p.k, tl.subscription_id, tl.plan_id, tl.status IN ('active', 'pending') AS counted
+  SELECT DISTINCT ON (p.k, tl.subscription_id) p.k, tl.subscription_id, tl.plan_id,
+         tl.status IN ('active', 'pending') AS counted
   FROM points p JOIN timeline tl ON tl.created_at < p.t
-  QUALIFY row_number() OVER (PARTITION BY p.k, tl.subscription_id ORDER BY tl.seq DESC) = 1
+  ORDER BY p.k, tl.subscription_id, tl.seq DESC
 ), churn AS (
   SELECT a.plan_id, count(*)::BIGINT AS base,
          count(*) FILTER (WHERE NOT b.counted)::BIGINT AS churned,
          count(*) FILTER (WHERE b.counted AND b.plan_id <> a.plan_id)::BIGINT AS moved_out
   FROM plan_at a JOIN plan_at b ON b.subscription_id = a.subscription_id AND b.k = a.k + 1
-  WHERE a.counted AND a.k < $n
+  WHERE a.counted AND a.k < CAST($n AS BIGINT)
   GROUP BY a.plan_id
 ), ends AS (
-  SELECT e.subscription_id, e.to_status, e.created_at, tl.plan_id
+  SELECT DISTINCT ON (e.subscription_id) e.subscription_id, e.to_status, e.created_at, tl.plan_id
   FROM events e JOIN timeline tl ON tl.subscription_id = e.subscription_id AND tl.seq = e.seq
   WHERE e.type = 'status_changed' AND e.from_status = 'trialing'
-  QUALIFY row_number() OVER (PARTITION BY e.subscription_id ORDER BY e.seq) = 1
+  ORDER BY e.subscription_id, e.seq
 ), trials AS (
   SELECT e.plan_id, count(*)::BIGINT AS ended, count(*) FILTER (WHERE e.to_status = 'active')::BIGINT AS converted
-  FROM ends e JOIN points lo ON lo.k = 0 JOIN points hi ON hi.k = $n
+  FROM ends e JOIN points lo ON lo.k = 0 JOIN points hi ON hi.k = CAST($n AS BIGINT)
   WHERE e.created_at >= lo.t AND e.created_at < hi.t
   GROUP BY e.plan_id
 )

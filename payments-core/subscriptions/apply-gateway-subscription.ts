@@ -1,6 +1,6 @@
 import type { Sql } from '../../platform/db.js';
 import { followRazorpayDunning } from '../dunning/follow-razorpay-dunning.js';
-import { SET_PERIOD, SET_QUANTITY_AND_PRICE, SUBSCRIPTION_BY_GATEWAY_ID } from './repository.js';
+import { SET_PERIOD, SET_QUANTITY_AND_PRICE, SUBSCRIPTION_BY_GATEWAY_ID_FOR_UPDATE } from './repository.js';
 import { recordEvent, TRANSITIONS, transition } from './transitions.js';
 import type { Subscription, SubscriptionStatus } from './types.js';
 
@@ -38,7 +38,9 @@ export async function applyGatewaySubscription(
 ): Promise<boolean> {
   const gatewayId = typeof entity['id'] === 'string' ? entity['id'] : null;
   if (gatewayId === null) return false;
-  const sub = await tx.one<Subscription>(SUBSCRIPTION_BY_GATEWAY_ID, { gateway_subscription_id: gatewayId });
+  const sub = await tx.one<Subscription>(SUBSCRIPTION_BY_GATEWAY_ID_FOR_UPDATE, {
+    gateway_subscription_id: gatewayId,
+  });
   if (sub === undefined) return false;
   const target =
     STATUS_OF_EVENT[type] ?? (type === 'subscription.updated' && isStatus(entity['status']) ? entity['status'] : null);

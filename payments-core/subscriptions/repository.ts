@@ -7,7 +7,9 @@ SELECT 'subscription' AS object, t.id, t.customer_id, t.plan_id, t.plan_price_ve
        t.created_at, t.updated_at
 FROM subscriptions t`;
 export const SUBSCRIPTION_BY_ID = `${SUBSCRIPTION_COLUMNS} WHERE t.id = $id`;
-export const SUBSCRIPTION_BY_GATEWAY_ID = `${SUBSCRIPTION_COLUMNS} WHERE t.gateway_subscription_id = $gateway_subscription_id`;
+/** Locks the row: the webhooks of one Razorpay subscription apply one at a time (status, dunning, period). */
+export const SUBSCRIPTION_BY_GATEWAY_ID_FOR_UPDATE = `${SUBSCRIPTION_COLUMNS}
+WHERE t.gateway_subscription_id = $gateway_subscription_id FOR UPDATE`;
 export const INSERT_SUBSCRIPTION = `
 INSERT INTO subscriptions (id, customer_id, school_id, plan_id, plan_price_version, unit_amount_minor, currency, quantity,
   interval_unit, interval_count, setup_fee_minor, tax_category, gst_rate_bp, payment_method_id, collection,

@@ -10,7 +10,7 @@ import { INSERT_PAYMENT } from '../payments/repository.js';
 import { applyGatewayRefund } from '../refunds/apply-gateway-refund.js';
 import { recordRefund } from '../refunds/record-refund.js';
 import { applyGatewaySubscription } from '../subscriptions/apply-gateway-subscription.js';
-import { EVENT_FOR_APPLY, FINISH_EVENT } from './repository.js';
+import { EVENT_FOR_APPLY, EVENT_FOR_UPDATE, FAIL_EVENT, FINISH_EVENT } from './repository.js';
 import type { WebhookStatus } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -162,6 +162,11 @@ export async function applyWebhookEvent(
   const at = deps.clock.now();
   try {
     return await deps.db.transaction(async (tx) => {
+      // Locked and checked again: another process's inbox may have applied it since it was read.
+      const locked = await tx.one<{ status: WebhookStatus }>(EVENT_FOR_UPDATE, { id: row.id });
+      if (locked === undefined || (locked.status !== 'received' && locked.status !== 'failed')) {
+        return locked?.status ?? 'failed';
+      }
       const status = await applyPayload(tx, row.event_type, JSON.parse(row.payload) as Json, at);
       await tx.run(FINISH_EVENT, { id: row.id, status, error: null, applied_at: status === 'applied' ? at : null });
       return status;
@@ -169,7 +174,7 @@ export async function applyWebhookEvent(
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.log.warn({ webhook_event: row.id, type: row.event_type, err: message }, 'webhook event failed to apply');
-    await deps.db.run(FINISH_EVENT, { id: row.id, status: 'failed', error: message.slice(0, 500), applied_at: null });
+    await deps.db.run(FAIL_EVENT, { id: row.id, error: message.slice(0, 500) });
     return 'failed';
   }
 }

@@ -1,3 +1,8 @@
+/**
+ * Concurrency: a delivery is deduplicated by the unique key (provider, event_id) in `webhook_event_keys`; an event
+ * is applied under its row lock and only from `received` or `failed` (`EVENT_FOR_UPDATE`), so two
+ * inboxes (two kosh processes) never apply it twice.
+ */
 export const EVENT_COLUMNS = `
 SELECT 'webhook_event' AS object, t.id, t.provider, t.event_id, t.event_type, t.entity_id, t.status, t.attempts,
        t.last_error, t.received_at, t.applied_at
@@ -13,9 +18,14 @@ export const PENDING_EVENTS = `
 SELECT id FROM webhook_events WHERE status IN ('received', 'failed') AND attempts < $max_attempts
 ORDER BY received_at, id LIMIT 500`;
 export const EVENT_FOR_APPLY = `SELECT id, event_type, payload, status, attempts FROM webhook_events WHERE id = $id`;
+export const EVENT_FOR_UPDATE = `${EVENT_FOR_APPLY} FOR UPDATE`;
 export const FINISH_EVENT = `
 UPDATE webhook_events SET status = $status, attempts = attempts + 1, last_error = $error, applied_at = $applied_at
 WHERE id = $id`;
+/** A failed apply, recorded outside its rolled-back transaction: never over an outcome another process stored. */
+export const FAIL_EVENT = `
+UPDATE webhook_events SET status = 'failed', attempts = attempts + 1, last_error = $error, applied_at = NULL
+WHERE id = $id AND status IN ('received', 'failed')`;
 export const PURGE_EXPIRED_EVENT_KEYS = 'DELETE FROM webhook_event_keys WHERE expires_at < $now';
 export const STATUS_OF_EVENTS = `
-SELECT status, count(*)::BIGINT AS n FROM webhook_events WHERE list_contains($ids, id) GROUP BY status`;
+SELECT status, count(*)::BIGINT AS n FROM webhook_events WHERE id = ANY($ids::text[]) GROUP BY status`;

@@ -1,5 +1,5 @@
 -- kosh schema v1: keys, idempotency, payments core, ledger, webhook inbox.
--- Money is BIGINT paise beside a currency; timestamps are UTC TIMESTAMP.
+-- Money is BIGINT paise beside a currency; timestamps are TIMESTAMPTZ (sessions run in UTC).
 
 CREATE TABLE api_keys (
   id          VARCHAR PRIMARY KEY,
@@ -7,8 +7,8 @@ CREATE TABLE api_keys (
   prefix      VARCHAR NOT NULL,
   key_hash    VARCHAR NOT NULL UNIQUE,
   scopes      VARCHAR[] NOT NULL,
-  created_at  TIMESTAMP NOT NULL,
-  revoked_at  TIMESTAMP
+  created_at  TIMESTAMPTZ NOT NULL,
+  revoked_at  TIMESTAMPTZ
 );
 
 CREATE TABLE idempotency_keys (
@@ -21,8 +21,8 @@ CREATE TABLE idempotency_keys (
   response_status  INTEGER,
   response_type    VARCHAR,
   response_body    VARCHAR,
-  created_at       TIMESTAMP NOT NULL,
-  expires_at       TIMESTAMP NOT NULL,
+  created_at       TIMESTAMPTZ NOT NULL,
+  expires_at       TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (api_key_id, idempotency_key)
 );
 
@@ -32,7 +32,7 @@ CREATE TABLE schools (
   city        VARCHAR NOT NULL,
   state_code  VARCHAR NOT NULL,               -- ISO 3166-2:IN subdivision, e.g. KA, MH
   gstin       VARCHAR,
-  created_at  TIMESTAMP NOT NULL
+  created_at  TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE customers (
@@ -44,7 +44,7 @@ CREATE TABLE customers (
   state_code           VARCHAR NOT NULL,
   gateway_customer_id  VARCHAR,
   notes                JSON,
-  created_at           TIMESTAMP NOT NULL
+  created_at           TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE students (
@@ -53,7 +53,7 @@ CREATE TABLE students (
   school_id    VARCHAR NOT NULL,
   name         VARCHAR NOT NULL,
   grade        INTEGER NOT NULL,
-  created_at   TIMESTAMP NOT NULL
+  created_at   TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE payment_methods (
@@ -69,9 +69,9 @@ CREATE TABLE payment_methods (
   bank           VARCHAR,
   wallet         VARCHAR,
   is_default     BOOLEAN NOT NULL,
-  created_at     TIMESTAMP NOT NULL,
-  updated_at     TIMESTAMP NOT NULL,
-  deleted_at     TIMESTAMP
+  created_at     TIMESTAMPTZ NOT NULL,
+  updated_at     TIMESTAMPTZ NOT NULL,
+  deleted_at     TIMESTAMPTZ
 );
 
 CREATE TABLE orders (
@@ -84,8 +84,8 @@ CREATE TABLE orders (
   description       VARCHAR,
   gateway_order_id  VARCHAR UNIQUE,
   notes             JSON,
-  created_at        TIMESTAMP NOT NULL,
-  updated_at        TIMESTAMP NOT NULL
+  created_at        TIMESTAMPTZ NOT NULL,
+  updated_at        TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE payments (
@@ -110,11 +110,11 @@ CREATE TABLE payments (
   device_id           VARCHAR,
   ip                  VARCHAR,
   fraud_label         VARCHAR,                 -- demo data only: the injected fraud pattern, NULL = legitimate
-  created_at          TIMESTAMP NOT NULL,
-  authorized_at       TIMESTAMP,
-  captured_at         TIMESTAMP,
-  failed_at           TIMESTAMP,
-  updated_at          TIMESTAMP NOT NULL
+  created_at          TIMESTAMPTZ NOT NULL,
+  authorized_at       TIMESTAMPTZ,
+  captured_at         TIMESTAMPTZ,
+  failed_at           TIMESTAMPTZ,
+  updated_at          TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE refunds (
@@ -125,10 +125,10 @@ CREATE TABLE refunds (
   status             VARCHAR NOT NULL,         -- pending | processed | failed
   reason             VARCHAR,
   gateway_refund_id  VARCHAR UNIQUE,
-  created_at         TIMESTAMP NOT NULL,
-  processed_at       TIMESTAMP,
-  failed_at          TIMESTAMP,
-  updated_at         TIMESTAMP NOT NULL
+  created_at         TIMESTAMPTZ NOT NULL,
+  processed_at       TIMESTAMPTZ,
+  failed_at          TIMESTAMPTZ,
+  updated_at         TIMESTAMPTZ NOT NULL
 );
 
 -- Double entry: lines carry signed amounts (debit > 0, credit < 0); each entry sums to zero.
@@ -140,7 +140,7 @@ CREATE TABLE journal_entries (
   ref_id      VARCHAR NOT NULL,
   currency    VARCHAR NOT NULL,
   memo        VARCHAR,
-  created_at  TIMESTAMP NOT NULL,
+  created_at  TIMESTAMPTZ NOT NULL,
   UNIQUE (kind, ref_id)
 );
 
@@ -165,8 +165,8 @@ CREATE TABLE webhook_events (
   status        VARCHAR NOT NULL,              -- received | applied | unmatched | failed | duplicate | stored
   attempts      INTEGER NOT NULL DEFAULT 0,
   last_error    VARCHAR,
-  received_at   TIMESTAMP NOT NULL,
-  applied_at    TIMESTAMP
+  received_at   TIMESTAMPTZ NOT NULL,
+  applied_at    TIMESTAMPTZ
 );
 
 -- The webhook idempotency table: one row per provider event id, kept until expires_at (>= 30 days).
@@ -174,6 +174,6 @@ CREATE TABLE webhook_event_keys (
   provider       VARCHAR NOT NULL,
   event_id       VARCHAR NOT NULL,
   first_delivery VARCHAR NOT NULL,
-  expires_at     TIMESTAMP NOT NULL,
+  expires_at     TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (provider, event_id)
 );

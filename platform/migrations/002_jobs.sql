@@ -7,8 +7,8 @@ CREATE TABLE job_runs (
   trigger      VARCHAR NOT NULL,             -- schedule | manual | catch_up
   status       VARCHAR NOT NULL,             -- running | succeeded | failed
   holder       VARCHAR NOT NULL,             -- the process that ran it
-  started_at   TIMESTAMP NOT NULL,
-  finished_at  TIMESTAMP,
+  started_at   TIMESTAMPTZ NOT NULL,
+  finished_at  TIMESTAMPTZ,
   summary      VARCHAR,                      -- JSON object of counts returned by the job
   error        VARCHAR
 );
@@ -19,11 +19,11 @@ CREATE TABLE job_leases (
   job          VARCHAR PRIMARY KEY,
   holder       VARCHAR NOT NULL,
   run_id       VARCHAR NOT NULL,
-  acquired_at  TIMESTAMP NOT NULL,
-  expires_at   TIMESTAMP NOT NULL
+  acquired_at  TIMESTAMPTZ NOT NULL,
+  expires_at   TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE job_schedules (
   job          VARCHAR PRIMARY KEY,
-  last_tick_at TIMESTAMP NOT NULL
+  last_tick_at TIMESTAMPTZ NOT NULL
 );

@@ -1,5 +1,5 @@
 -- Installment plans, the generic retry queue, pre-debit notifications and mandate types.
--- Money is BIGINT paise beside a currency; timestamps are UTC TIMESTAMP.
+-- Money is BIGINT paise beside a currency; timestamps are UTC TIMESTAMPTZ.
 
 -- A recurring-debit mandate the saved method carries: upi_autopay | emandate | NULL (a plain saved token).
 ALTER TABLE payment_methods ADD COLUMN mandate_type VARCHAR;
@@ -14,11 +14,13 @@ CREATE TABLE installment_plans (
   amount_minor   BIGINT NOT NULL,
   currency       VARCHAR NOT NULL,
   status         VARCHAR NOT NULL,
-  created_at     TIMESTAMP NOT NULL,
-  cancelled_at   TIMESTAMP,
-  paid_at        TIMESTAMP,
-  updated_at     TIMESTAMP NOT NULL
+  created_at     TIMESTAMPTZ NOT NULL,
+  cancelled_at   TIMESTAMPTZ,
+  paid_at        TIMESTAMPTZ,
+  updated_at     TIMESTAMPTZ NOT NULL
 );
+-- One plan that is not cancelled per order: two plans made at once cannot both commit.
+CREATE UNIQUE INDEX installment_plans_one_active ON installment_plans (order_id) WHERE status <> 'cancelled';
 
 -- Each installment is charged through its own kosh order (`order_id`, unique), so the one-payment-per-order
 -- guard and the gateway order's receipt hold per installment.
@@ -31,14 +33,14 @@ CREATE TABLE installments (
   order_id         VARCHAR NOT NULL UNIQUE,
   amount_minor     BIGINT NOT NULL,
   currency         VARCHAR NOT NULL,
-  due_at           TIMESTAMP NOT NULL,
+  due_at           TIMESTAMPTZ NOT NULL,
   status           VARCHAR NOT NULL,
   attempts         INTEGER NOT NULL DEFAULT 0,
   last_payment_id  VARCHAR,
   last_error_code  VARCHAR,
-  paid_at          TIMESTAMP,
-  created_at       TIMESTAMP NOT NULL,
-  updated_at       TIMESTAMP NOT NULL,
+  paid_at          TIMESTAMPTZ,
+  created_at       TIMESTAMPTZ NOT NULL,
+  updated_at       TIMESTAMPTZ NOT NULL,
   UNIQUE (plan_id, seq)
 );
 
@@ -58,12 +60,12 @@ CREATE TABLE retry_items (
   state              VARCHAR NOT NULL,
   attempts           INTEGER NOT NULL DEFAULT 0,
   max_attempts       INTEGER NOT NULL,
-  next_attempt_at    TIMESTAMP,
+  next_attempt_at    TIMESTAMPTZ,
   last_payment_id    VARCHAR,
   last_error_code    VARCHAR,
   reason             VARCHAR,
-  created_at         TIMESTAMP NOT NULL,
-  updated_at         TIMESTAMP NOT NULL
+  created_at         TIMESTAMPTZ NOT NULL,
+  updated_at         TIMESTAMPTZ NOT NULL
 );
 
 -- One row per attempt the queue makes; the key `<retry id>:<attempt>` maps one-to-one to the payment id.
@@ -74,7 +76,7 @@ CREATE TABLE retry_attempts (
   payment_id       VARCHAR NOT NULL UNIQUE,
   outcome          VARCHAR,                    -- captured | failed | unknown
   error_code       VARCHAR,
-  created_at       TIMESTAMP NOT NULL,
+  created_at       TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (retry_id, attempt)
 );
 
@@ -87,6 +89,6 @@ CREATE TABLE pre_debit_notifications (
   source_id          VARCHAR NOT NULL,
   amount_minor       BIGINT NOT NULL,
   currency           VARCHAR NOT NULL,
-  debit_on           TIMESTAMP NOT NULL,
-  sent_at            TIMESTAMP NOT NULL
+  debit_on           TIMESTAMPTZ NOT NULL,
+  sent_at            TIMESTAMPTZ NOT NULL
 );

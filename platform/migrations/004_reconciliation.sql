@@ -6,12 +6,12 @@ CREATE TABLE reconciliation_runs (
   source                  VARCHAR NOT NULL,       -- upload | gateway
   report_date             DATE,                   -- the day fetched from the gateway (IST); NULL for uploads
   amount_unit             VARCHAR NOT NULL,       -- paise | rupees: how the report wrote amounts
-  window_start            TIMESTAMP,              -- kosh captures in [window_start, window_end] must be in the report
-  window_end              TIMESTAMP,
+  window_start            TIMESTAMPTZ,              -- kosh captures in [window_start, window_end] must be in the report
+  window_end              TIMESTAMPTZ,
   fee_tolerance_minor     BIGINT NOT NULL,
   amount_tolerance_minor  BIGINT NOT NULL,
   report_lines            INTEGER NOT NULL,
-  created_at              TIMESTAMP NOT NULL
+  created_at              TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE reconciliation_items (
@@ -38,8 +38,8 @@ CREATE TABLE reconciliation_items (
   journal_entry_id     VARCHAR,
   settlement_id        VARCHAR,
   settlement_utr       VARCHAR,
-  settled_at           TIMESTAMP,
+  settled_at           TIMESTAMPTZ,
   webhook_event_ids    VARCHAR[] NOT NULL,        -- `unmatched` webhook events about this entity
   note                 VARCHAR,
-  created_at           TIMESTAMP NOT NULL
+  created_at           TIMESTAMPTZ NOT NULL
 );

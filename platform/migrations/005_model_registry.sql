@@ -9,9 +9,9 @@ CREATE TABLE models (
   algorithm            VARCHAR NOT NULL,
   params               VARCHAR NOT NULL,           -- JSON: the model's parameters (calibration, hyperparameters)
   feature_set_version  VARCHAR NOT NULL,
-  train_from           TIMESTAMP,                  -- the training window asked for (NULL = from the start)
-  train_to             TIMESTAMP,
-  validation_from      TIMESTAMP,                  -- the first attempt of the validation (newer) part
+  train_from           TIMESTAMPTZ,                  -- the training window asked for (NULL = from the start)
+  train_to             TIMESTAMPTZ,
+  validation_from      TIMESTAMPTZ,                  -- the first attempt of the validation (newer) part
   train_rows           INTEGER NOT NULL,
   validation_rows      INTEGER NOT NULL,
   data_hash            VARCHAR NOT NULL,           -- sha256 of ids, labels and feature vectors used
@@ -19,10 +19,10 @@ CREATE TABLE models (
   thresholds           VARCHAR NOT NULL,           -- JSON: review and block thresholds with their FPR and recall
   seed                 INTEGER NOT NULL,
   artifact_key         VARCHAR NOT NULL,           -- key in the `models` bucket
-  created_at           TIMESTAMP NOT NULL,
-  promoted_at          TIMESTAMP,
-  retired_at           TIMESTAMP,
-  rolled_back_at       TIMESTAMP                   -- set when a rollback demoted it; a rollback never restores it
+  created_at           TIMESTAMPTZ NOT NULL,
+  promoted_at          TIMESTAMPTZ,
+  retired_at           TIMESTAMPTZ,
+  rolled_back_at       TIMESTAMPTZ                   -- set when a rollback demoted it; a rollback never restores it
 );
 
 -- The audit trail: registered, promoted, rolled_back, canary_started, canary_stopped, auto_rollback.
@@ -36,16 +36,16 @@ CREATE TABLE model_events (
   event       VARCHAR NOT NULL,
   reason      VARCHAR,
   detail      VARCHAR,                             -- JSON
-  created_at  TIMESTAMP NOT NULL
+  created_at  TIMESTAMPTZ NOT NULL
 );
 
 -- The live canary of a task, if any: the candidate scores `share` of customers (stable by customer hash).
 CREATE TABLE model_canary (
   task                VARCHAR PRIMARY KEY,
   model_id            VARCHAR NOT NULL,
-  share               DOUBLE NOT NULL,
-  started_at          TIMESTAMP NOT NULL,
-  max_error_rate      DOUBLE NOT NULL,
-  max_p99_ms          DOUBLE NOT NULL,
+  share               DOUBLE PRECISION NOT NULL,
+  started_at          TIMESTAMPTZ NOT NULL,
+  max_error_rate      DOUBLE PRECISION NOT NULL,
+  max_p99_ms          DOUBLE PRECISION NOT NULL,
   min_calls           INTEGER NOT NULL
 );

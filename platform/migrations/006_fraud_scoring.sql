@@ -13,9 +13,9 @@ CREATE TABLE fraud_rules (
   text            VARCHAR,            -- expression rules: the condition
   description     VARCHAR,
   enabled         BOOLEAN NOT NULL,
-  created_at      TIMESTAMP NOT NULL,
-  updated_at      TIMESTAMP NOT NULL,
-  deleted_at      TIMESTAMP
+  created_at      TIMESTAMPTZ NOT NULL,
+  updated_at      TIMESTAMPTZ NOT NULL,
+  deleted_at      TIMESTAMPTZ
 );
 
 -- One row per decision, written in batches after the answer has left.
@@ -26,19 +26,19 @@ CREATE TABLE fraud_decisions (
   school_id        VARCHAR,
   amount_minor     BIGINT NOT NULL,
   source           VARCHAR NOT NULL,  -- api | payment
-  score            DOUBLE,            -- NULL: rules only (no model, or the budget ran out)
+  score            DOUBLE PRECISION,            -- NULL: rules only (no model, or the budget ran out)
   decision         VARCHAR NOT NULL,  -- allow | review | block
   reasons          JSON NOT NULL,
   rule_hits        JSON NOT NULL,
   model_version    VARCHAR,
   model_role       VARCHAR,           -- champion | canary
   shadow_version   VARCHAR,
-  shadow_score     DOUBLE,
+  shadow_score     DOUBLE PRECISION,
   features         JSON,              -- the vector as a JSON array, in FRAUD_FEATURES order (feature_set_version)
   feature_set_version VARCHAR,
   latency_us       INTEGER NOT NULL,
   budget_exceeded  BOOLEAN NOT NULL,
-  created_at       TIMESTAMP NOT NULL
+  created_at       TIMESTAMPTZ NOT NULL
 );
 
 -- The review queue: payments held by a `review` decision; a declined review is a fraud label for retraining.
@@ -51,8 +51,8 @@ CREATE TABLE fraud_reviews (
   state        VARCHAR NOT NULL,      -- pending | approved | declined
   outcome      VARCHAR,               -- approved | declined (F's offline labels read outcome = 'declined')
   reviewer     VARCHAR,
-  created_at   TIMESTAMP NOT NULL,
-  decided_at   TIMESTAMP
+  created_at   TIMESTAMPTZ NOT NULL,
+  decided_at   TIMESTAMPTZ
 );
 
 -- A payment held for review (status `on_hold`) keeps here what it needs to be charged once approved.
@@ -62,7 +62,7 @@ CREATE TABLE payment_holds (
   reason       VARCHAR NOT NULL,       -- fraud_review
   decision_id  VARCHAR NOT NULL,
   vpa          VARCHAR,
-  created_at   TIMESTAMP NOT NULL,
-  released_at  TIMESTAMP,
+  created_at   TIMESTAMPTZ NOT NULL,
+  released_at  TIMESTAMPTZ,
   outcome      VARCHAR                 -- approved | declined
 );

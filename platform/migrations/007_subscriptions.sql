@@ -1,5 +1,5 @@
 -- Subscription plans, subscriptions, their audit trail and pending charges (prorations) for billing.
--- Money is BIGINT paise beside a currency; timestamps are UTC TIMESTAMP; periods are whole Asia/Kolkata days.
+-- Money is BIGINT paise beside a currency; timestamps are UTC TIMESTAMPTZ; periods are whole Asia/Kolkata days.
 
 -- A plan's live terms. `amount_minor` is the current per-unit price (version `price_version`); every
 -- version is kept in subscription_plan_prices. status: active | archived (no new subscribers).
@@ -20,9 +20,9 @@ CREATE TABLE subscription_plans (
   tax_category     VARCHAR NOT NULL,
   gst_rate_bp      INTEGER,
   status           VARCHAR NOT NULL,
-  created_at       TIMESTAMP NOT NULL,
-  updated_at       TIMESTAMP NOT NULL,
-  archived_at      TIMESTAMP
+  created_at       TIMESTAMPTZ NOT NULL,
+  updated_at       TIMESTAMPTZ NOT NULL,
+  archived_at      TIMESTAMPTZ
 );
 
 -- Every per-unit price a plan has had; a subscription names the version it was sold at.
@@ -31,7 +31,7 @@ CREATE TABLE subscription_plan_prices (
   version       INTEGER NOT NULL,
   amount_minor  BIGINT NOT NULL,
   currency      VARCHAR NOT NULL,
-  created_at    TIMESTAMP NOT NULL,
+  created_at    TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (plan_id, version)
 );
 
@@ -58,19 +58,19 @@ CREATE TABLE subscriptions (
   collection               VARCHAR NOT NULL,
   gateway_subscription_id  VARCHAR UNIQUE,
   status                   VARCHAR NOT NULL,
-  start_at                 TIMESTAMP NOT NULL,
-  trial_end                TIMESTAMP,
-  billing_anchor           TIMESTAMP NOT NULL,
+  start_at                 TIMESTAMPTZ NOT NULL,
+  trial_end                TIMESTAMPTZ,
+  billing_anchor           TIMESTAMPTZ NOT NULL,
   period_index             INTEGER NOT NULL,
-  current_period_start     TIMESTAMP NOT NULL,
-  current_period_end       TIMESTAMP NOT NULL,
+  current_period_start     TIMESTAMPTZ NOT NULL,
+  current_period_end       TIMESTAMPTZ NOT NULL,
   cancel_at_period_end     BOOLEAN NOT NULL,
-  paused_at                TIMESTAMP,
-  cancelled_at             TIMESTAMP,
-  ended_at                 TIMESTAMP,
+  paused_at                TIMESTAMPTZ,
+  cancelled_at             TIMESTAMPTZ,
+  ended_at                 TIMESTAMPTZ,
   event_seq                INTEGER NOT NULL,
-  created_at               TIMESTAMP NOT NULL,
-  updated_at               TIMESTAMP NOT NULL
+  created_at               TIMESTAMPTZ NOT NULL,
+  updated_at               TIMESTAMPTZ NOT NULL
 );
 
 -- The audit trail: every change to a subscription, in order (`seq` per subscription).
@@ -85,7 +85,7 @@ CREATE TABLE subscription_events (
   to_status        VARCHAR,
   source           VARCHAR NOT NULL,
   data             JSON,
-  created_at       TIMESTAMP NOT NULL,
+  created_at       TIMESTAMPTZ NOT NULL,
   UNIQUE (subscription_id, seq)
 );
 
@@ -101,10 +101,10 @@ CREATE TABLE subscription_charges (
   amount_minor     BIGINT NOT NULL,
   currency         VARCHAR NOT NULL,
   period_index     INTEGER NOT NULL,
-  period_start     TIMESTAMP NOT NULL,
-  period_end       TIMESTAMP NOT NULL,
+  period_start     TIMESTAMPTZ NOT NULL,
+  period_end       TIMESTAMPTZ NOT NULL,
   bill_on          VARCHAR NOT NULL,
   status           VARCHAR NOT NULL,
   billing_id       VARCHAR,
-  created_at       TIMESTAMP NOT NULL
+  created_at       TIMESTAMPTZ NOT NULL
 );

@@ -15,8 +15,8 @@ CREATE TABLE billing_records (
   customer_id        VARCHAR NOT NULL,
   school_id          VARCHAR NOT NULL,
   period_index       INTEGER NOT NULL,
-  period_start       TIMESTAMP NOT NULL,
-  period_end         TIMESTAMP NOT NULL,
+  period_start       TIMESTAMPTZ NOT NULL,
+  period_end         TIMESTAMPTZ NOT NULL,
   plan_amount_minor  BIGINT NOT NULL,           -- unit price × quantity for the period (0 for a trial period)
   setup_fee_minor    BIGINT NOT NULL,
   charges_minor      BIGINT NOT NULL,           -- pending prorations billed with this record (signed)
@@ -31,20 +31,20 @@ CREATE TABLE billing_records (
   payment_id         VARCHAR,
   decline_code       VARCHAR,
   attempts           INTEGER NOT NULL,
-  not_before         TIMESTAMP,                 -- a mandate debit waits for its pre-debit notice to be 24 h old
+  not_before         TIMESTAMPTZ,                 -- a mandate debit waits for its pre-debit notice to be 24 h old
   claimed_by         VARCHAR,
-  claim_expires_at   TIMESTAMP,
+  claim_expires_at   TIMESTAMPTZ,
   run_id             VARCHAR,                   -- the run that created the record
-  created_at         TIMESTAMP NOT NULL,
-  updated_at         TIMESTAMP NOT NULL,
+  created_at         TIMESTAMPTZ NOT NULL,
+  updated_at         TIMESTAMPTZ NOT NULL,
   UNIQUE (subscription_id, period_index)
 );
 
 -- Every billing run: what it found and did (the summary the job and POST /v1/billing/runs return).
 CREATE TABLE billing_runs (
   id           VARCHAR PRIMARY KEY,
-  started_at   TIMESTAMP NOT NULL,
-  finished_at  TIMESTAMP,
+  started_at   TIMESTAMPTZ NOT NULL,
+  finished_at  TIMESTAMPTZ,
   status       VARCHAR NOT NULL,                -- running | succeeded | failed
   summary      VARCHAR,
   error        VARCHAR

@@ -1,6 +1,6 @@
 -- Dunning: chasing a failed renewal. One case per failed billing record (kosh-collected) or per run of
 -- Razorpay's own retries (Razorpay-collected); its steps are the attempts; links let a parent change the method.
--- Money is BIGINT paise beside a currency; timestamps are UTC TIMESTAMP.
+-- Money is BIGINT paise beside a currency; timestamps are UTC TIMESTAMPTZ.
 
 -- status only moves forward: open → recovered | exhausted (the final action was taken) | cancelled
 -- (the subscription ended some other way). case_key is the idempotency key: `br:<billing record id>` for a
@@ -23,17 +23,17 @@ CREATE TABLE dunning_cases (
   decline_category        VARCHAR NOT NULL,
   last_decline_code       VARCHAR,
   declined_method_id      VARCHAR,
-  failed_at               TIMESTAMP NOT NULL,
-  planned_at              TIMESTAMP,
+  failed_at               TIMESTAMPTZ NOT NULL,
+  planned_at              TIMESTAMPTZ,
   final_action            VARCHAR,
   recovered_amount_minor  BIGINT,
-  recovered_at            TIMESTAMP,
+  recovered_at            TIMESTAMPTZ,
   recovered_step          INTEGER,
   recovered_payment_id    VARCHAR,
-  closed_at               TIMESTAMP,
+  closed_at               TIMESTAMPTZ,
   close_reason            VARCHAR,
-  created_at              TIMESTAMP NOT NULL,
-  updated_at              TIMESTAMP NOT NULL
+  created_at              TIMESTAMPTZ NOT NULL,
+  updated_at              TIMESTAMPTZ NOT NULL
 );
 
 -- The attempts of a case. step 0 is the failure that opened it (the billing run's attempt 0, or Razorpay's
@@ -48,9 +48,9 @@ CREATE TABLE dunning_steps (
   case_id       VARCHAR NOT NULL,
   step          INTEGER NOT NULL,
   kind          VARCHAR NOT NULL,
-  planned_at    TIMESTAMP NOT NULL,
-  started_at    TIMESTAMP,
-  done_at       TIMESTAMP,
+  planned_at    TIMESTAMPTZ NOT NULL,
+  started_at    TIMESTAMPTZ,
+  done_at       TIMESTAMPTZ,
   outcome       VARCHAR,
   payment_method_id VARCHAR,
   payment_id    VARCHAR,
@@ -69,7 +69,7 @@ CREATE TABLE dunning_links (
   step             INTEGER NOT NULL,
   customer_id      VARCHAR NOT NULL,
   subscription_id  VARCHAR NOT NULL,
-  expires_at       TIMESTAMP NOT NULL,
-  used_at          TIMESTAMP,
-  created_at       TIMESTAMP NOT NULL
+  expires_at       TIMESTAMPTZ NOT NULL,
+  used_at          TIMESTAMPTZ,
+  created_at       TIMESTAMPTZ NOT NULL
 );

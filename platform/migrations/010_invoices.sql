@@ -1,5 +1,5 @@
 -- Invoices, credit notes, their lines, payments applied to them, gapless numbering and PDF templates.
--- Money is BIGINT paise beside a currency; timestamps are UTC TIMESTAMP; the financial year is Asia/Kolkata.
+-- Money is BIGINT paise beside a currency; timestamps are UTC TIMESTAMPTZ; the financial year is Asia/Kolkata.
 
 -- One document. kind: invoice | credit_note. document_type: tax_invoice | bill_of_supply |
 -- invoice_cum_bill_of_supply (rule 46A: taxable and exempt lines together) | credit_note.
@@ -47,13 +47,13 @@ CREATE TABLE invoices (
   snapshot              JSON,               -- supplier, customer and school as printed
   pdf_key               VARCHAR,
   pdf_sha256            VARCHAR,
-  due_at                TIMESTAMP,
-  finalized_at          TIMESTAMP,
-  paid_at               TIMESTAMP,
-  voided_at             TIMESTAMP,
-  uncollectible_at      TIMESTAMP,
-  created_at            TIMESTAMP NOT NULL,
-  updated_at            TIMESTAMP NOT NULL,
+  due_at                TIMESTAMPTZ,
+  finalized_at          TIMESTAMPTZ,
+  paid_at               TIMESTAMPTZ,
+  voided_at             TIMESTAMPTZ,
+  uncollectible_at      TIMESTAMPTZ,
+  created_at            TIMESTAMPTZ NOT NULL,
+  updated_at            TIMESTAMPTZ NOT NULL,
   UNIQUE (source, source_ref)
 );
 
@@ -62,7 +62,7 @@ CREATE TABLE invoice_lines (
   invoice_id         VARCHAR NOT NULL,
   line_no            INTEGER NOT NULL,
   description        VARCHAR NOT NULL,
-  quantity           DOUBLE NOT NULL,
+  quantity           DOUBLE PRECISION NOT NULL,
   unit_amount_minor  BIGINT NOT NULL,
   amount_minor       BIGINT NOT NULL,
   tax_category       VARCHAR NOT NULL,
@@ -71,8 +71,8 @@ CREATE TABLE invoice_lines (
   cgst_minor         BIGINT NOT NULL,
   sgst_minor         BIGINT NOT NULL,
   igst_minor         BIGINT NOT NULL,
-  period_start       TIMESTAMP,
-  period_end         TIMESTAMP,
+  period_start       TIMESTAMPTZ,
+  period_end         TIMESTAMPTZ,
   PRIMARY KEY (invoice_id, line_no)
 );
 
@@ -81,8 +81,8 @@ CREATE TABLE invoice_payments (
   payment_id    VARCHAR PRIMARY KEY,
   invoice_id    VARCHAR NOT NULL,
   amount_minor  BIGINT NOT NULL,
-  paid_at       TIMESTAMP NOT NULL,
-  created_at    TIMESTAMP NOT NULL
+  paid_at       TIMESTAMPTZ NOT NULL,
+  created_at    TIMESTAMPTZ NOT NULL
 );
 
 -- The last number handed out per series (INV, BOS, CN) and financial year; bumped only in the transaction
@@ -101,7 +101,7 @@ CREATE TABLE invoice_numbers (
   fiscal_year  VARCHAR NOT NULL,
   seq          INTEGER NOT NULL,
   invoice_id   VARCHAR NOT NULL UNIQUE,
-  assigned_at  TIMESTAMP NOT NULL,
+  assigned_at  TIMESTAMPTZ NOT NULL,
   UNIQUE (series, fiscal_year, seq)
 );
 
@@ -121,7 +121,7 @@ CREATE TABLE invoice_templates (
   terms          VARCHAR,
   locale         VARCHAR NOT NULL,
   show_fields    JSON NOT NULL,
-  created_at     TIMESTAMP NOT NULL,
+  created_at     TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (id, version)
 );
 
@@ -129,7 +129,7 @@ INSERT INTO invoice_templates VALUES ('tmpl_default', 1, 'Default', 'active', tr
   NULL, 'This is a computer-generated document and needs no signature.',
   'Payment is collected automatically from the payment method on file.', 'en-IN',
   '{"hsn_sac": true, "service_period": true, "customer_email": true, "school": true, "payment_status": true}',
-  TIMESTAMP '2026-01-01 00:00:00');
+  TIMESTAMPTZ '2026-01-01 00:00:00');
 
 -- The supplier of record printed on every document (one row). serving/server.ts overwrites it from
 -- configuration (KOSH_SUPPLIER_*) at start; drafts read the state code from here to pick CGST+SGST or IGST.
@@ -140,8 +140,8 @@ CREATE TABLE invoice_supplier (
   address     VARCHAR NOT NULL,
   state_code  VARCHAR NOT NULL,   -- GST state code, the GSTIN's first two digits
   email       VARCHAR,
-  updated_at  TIMESTAMP NOT NULL
+  updated_at  TIMESTAMPTZ NOT NULL
 );
 
 INSERT INTO invoice_supplier VALUES (1, '29AABCK0510K1ZR', 'Kosh School Meals Private Limited (demo)',
-  '12 Residency Road, Bengaluru, Karnataka 560025', '29', 'billing@kosh.example', TIMESTAMP '2026-01-01 00:00:00');
+  '12 Residency Road, Bengaluru, Karnataka 560025', '29', 'billing@kosh.example', TIMESTAMPTZ '2026-01-01 00:00:00');

@@ -24,23 +24,23 @@ CREATE TABLE email_outbox (
   ref_type         VARCHAR,
   ref_id           VARCHAR,
   attachments      VARCHAR NOT NULL,           -- JSON text
-  send_at          TIMESTAMP NOT NULL,
+  send_at          TIMESTAMPTZ NOT NULL,
   status           VARCHAR NOT NULL,
   attempts         INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at  TIMESTAMP NOT NULL,
+  next_attempt_at  TIMESTAMPTZ NOT NULL,
   claim_token      VARCHAR,
-  claimed_at       TIMESTAMP,
+  claimed_at       TIMESTAMPTZ,
   last_error_code  VARCHAR,                    -- retried: smtp_deferred | smtp_auth | connection | attachment_missing | file_write; failed: smtp_rejected | max_attempts_reached | interrupted
   last_error       VARCHAR,
   message_id       VARCHAR,
   transport        VARCHAR,                    -- smtp | eml: what delivered it
-  sent_at          TIMESTAMP,
-  failed_at        TIMESTAMP,
-  created_at       TIMESTAMP NOT NULL,
-  updated_at       TIMESTAMP NOT NULL
+  sent_at          TIMESTAMPTZ,
+  failed_at        TIMESTAMPTZ,
+  created_at       TIMESTAMPTZ NOT NULL,
+  updated_at       TIMESTAMPTZ NOT NULL
 );
 
--- No index on status / next_attempt_at: DuckDB rewrites an update of an indexed column as delete + insert,
--- and those columns change on every attempt; zone maps serve the due scan.
+-- The due scan of the mailer's claim reads only queued rows, in next_attempt_at order.
+CREATE INDEX email_outbox_due ON email_outbox (next_attempt_at, id) WHERE status = 'queued';
 CREATE INDEX email_outbox_customer ON email_outbox (customer_id);
 CREATE INDEX email_outbox_ref ON email_outbox (ref_type, ref_id);

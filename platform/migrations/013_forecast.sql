@@ -9,6 +9,6 @@ CREATE TABLE revenue_forecasts (
   method       VARCHAR NOT NULL,           -- ets | theta | combination | mean
   model        VARCHAR NOT NULL,           -- e.g. ETS(M,N,N)
   payload      VARCHAR NOT NULL,           -- JSON
-  computed_at  TIMESTAMP NOT NULL,
+  computed_at  TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (segment, granularity)
 );

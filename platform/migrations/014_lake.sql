@@ -9,7 +9,7 @@ CREATE TABLE lake_partitions (
   files        INTEGER NOT NULL,
   bytes        BIGINT NOT NULL,
   schema_hash  VARCHAR NOT NULL,          -- sha256 of the column names and types
-  changed_max  TIMESTAMP,                 -- max of the table's change timestamp in the files
-  exported_at  TIMESTAMP NOT NULL,
+  changed_max  TIMESTAMPTZ,                 -- max of the table's change timestamp in the files
+  exported_at  TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (table_name, dt)
 );

@@ -10,14 +10,14 @@ CREATE TABLE alerts (
   status           VARCHAR NOT NULL,           -- open | resolved
   severity         VARCHAR NOT NULL,           -- warning | critical (current, or last before resolving)
   peak_severity    VARCHAR NOT NULL,           -- the highest severity the incident reached
-  value            DOUBLE NOT NULL,            -- the measured value at the last evaluation that alerted
-  threshold        DOUBLE NOT NULL,            -- the threshold of `severity` it crossed
+  value            DOUBLE PRECISION NOT NULL,            -- the measured value at the last evaluation that alerted
+  threshold        DOUBLE PRECISION NOT NULL,            -- the threshold of `severity` it crossed
   samples          INTEGER NOT NULL,           -- payments or requests in the window
   window_seconds   INTEGER NOT NULL,
   summary          VARCHAR NOT NULL,
-  opened_at        TIMESTAMP NOT NULL,
-  updated_at       TIMESTAMP NOT NULL,
-  resolved_at      TIMESTAMP
+  opened_at        TIMESTAMPTZ NOT NULL,
+  updated_at       TIMESTAMPTZ NOT NULL,
+  resolved_at      TIMESTAMPTZ
 );
 
 -- The history of each alert: opened, escalated, deescalated, resolved.
@@ -26,8 +26,8 @@ CREATE TABLE alert_events (
   seq        INTEGER NOT NULL,
   kind       VARCHAR NOT NULL,
   severity   VARCHAR NOT NULL,
-  value      DOUBLE,
+  value      DOUBLE PRECISION,
   samples    INTEGER,
-  occurred_at TIMESTAMP NOT NULL,
+  occurred_at TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (alert_id, seq)
 );

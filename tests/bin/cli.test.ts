@@ -7,6 +7,7 @@ import { SCHEDULE_RULES } from '../../pipelines/schedule.js';
 import { loadConfig } from '../../platform/config.js';
 import { startKosh } from '../../serving/server.js';
 import { SERVER_FILE } from '../../serving/server-file.js';
+import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 
 describe('kosh CLI', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -21,7 +22,10 @@ describe('kosh CLI', () => {
       expect(text).toContain(name);
   });
 
-  it('when migrate, seed and keys create run on a fresh data dir → each does its job once', async () => {
+  // The embedded default: each command starts the cluster under the data dir (initdb on the first) and stops it.
+  it('when migrate, seed and keys create run on a fresh data dir → each does its job once', {
+    timeout: 180_000,
+  }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kosh-cli-'));
     const out: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((m: unknown) => out.push(String(m)));
@@ -57,9 +61,15 @@ describe('kosh jobs', () => {
 
   it('when no server runs → list, run and runs open the database in this process', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kosh-jobs-'));
+    const databaseUrl = await createTestDatabase();
     const out = capture();
     try {
-      const env = { KOSH_DATA_DIR: dir, LOG_LEVEL: 'silent', KOSH_SCHEDULE_WEBHOOK_RETRY: 'off' };
+      const env = {
+        KOSH_DATA_DIR: dir,
+        KOSH_DATABASE_URL: databaseUrl,
+        LOG_LEVEL: 'silent',
+        KOSH_SCHEDULE_WEBHOOK_RETRY: 'off',
+      };
       expect(await main(['jobs', 'list'], env)).toBe(0);
       const list = out.join('\n');
       expect(list).toMatch(/webhook-retry\s+\* \* \* \* \*\s+off/);
@@ -77,6 +87,7 @@ describe('kosh jobs', () => {
       expect(out.join('\n')).toContain('No job named no-such-job');
       expect(await main(['jobs', 'run'], env)).toBe(1);
     } finally {
+      await dropTestDatabase(databaseUrl);
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -94,14 +105,15 @@ describe('kosh jobs', () => {
 
   it('when kosh serve runs → the CLI goes through its API with the key from the 0600 server file, removed on close', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kosh-jobs-server-'));
+    const databaseUrl = await createTestDatabase();
     const out = capture();
-    const env = { KOSH_DATA_DIR: dir, LOG_LEVEL: 'silent', PORT: '0' };
+    const env = { KOSH_DATA_DIR: dir, KOSH_DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', PORT: '0' };
     const kosh = await startKosh(loadConfig(env, SCHEDULE_RULES));
     try {
       const file = path.join(dir, SERVER_FILE);
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ url: kosh.url });
-      // The database is the server's: only its API can run the job.
+      // While a server runs, the CLI runs jobs through its API (its scheduler, its leases, its logs).
       expect(await main(['jobs', 'run', 'purge-expired-keys'], env)).toBe(0);
       expect(out.join('\n')).toContain(`via the server at ${kosh.url}`);
       out.length = 0;
@@ -122,6 +134,7 @@ describe('kosh jobs', () => {
       expect(await main(['jobs', 'runs', 'purge-expired-keys'], env)).toBe(0);
       expect(out.join('\n')).toMatch(/jrun_\w+\s+manual\s+succeeded/);
     } finally {
+      await dropTestDatabase(databaseUrl);
       rmSync(dir, { recursive: true, force: true });
     }
   });

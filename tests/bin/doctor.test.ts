@@ -2,13 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DoctorReport, runDoctor, runDoctorCli } from '../../bin/doctor.js';
 import { type RazorpaySimulator, startRazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
-import { fixedClock } from '../../platform/clock.js';
-import { openDb } from '../../platform/db.js';
-import { migrate } from '../../platform/migrate.js';
+import { createTestDatabase, dropTestDatabase, testServerUrl } from '../support/db.js';
 import { type RunningS3, startS3 } from '../support/s3.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kosh-doctor-'));
@@ -18,11 +17,27 @@ let smtp: SMTPServer;
 let smtpPort: number;
 let smtpSessions = 0;
 let env: Record<string, string>;
+/** A migrated test database, and one created empty (no migrations applied). */
+let migratedUrl: string;
+let emptyUrl: string;
+
+/** A new database on the test server straight from template0: no kosh table in it. */
+async function createEmptyDatabase(): Promise<string> {
+  const url = new URL(testServerUrl());
+  url.pathname = `/kosh_t_empty_${process.pid}`;
+  const admin = new pg.Client({ connectionString: testServerUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${url.pathname.slice(1)} TEMPLATE template0`);
+  } finally {
+    await admin.end();
+  }
+  return url.toString();
+}
 
 beforeAll(async () => {
-  const db = await openDb(path.join(dir, 'ok', 'kosh.duckdb'));
-  await migrate(db, fixedClock(new Date('2026-11-28T00:00:00Z')));
-  await db.close();
+  migratedUrl = await createTestDatabase();
+  emptyUrl = await createEmptyDatabase();
   s3 = await startS3({ prefix: 'doctor' });
   simulator = await startRazorpaySimulator({ keyId: 'rzp_test_doctor', keySecret: 'doctor-secret' });
   smtp = new SMTPServer({
@@ -41,6 +56,7 @@ beforeAll(async () => {
   smtpPort = (smtp.server.address() as AddressInfo).port;
   env = {
     KOSH_DATA_DIR: path.join(dir, 'ok'),
+    KOSH_DATABASE_URL: migratedUrl,
     KOSH_GATEWAY: 'razorpay',
     RAZORPAY_KEY_ID: 'rzp_test_doctor',
     RAZORPAY_KEY_SECRET: 'doctor-secret',
@@ -55,6 +71,7 @@ afterAll(async () => {
   await simulator?.close();
   await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
   await s3?.close();
+  for (const url of [migratedUrl, emptyUrl]) if (url !== undefined) await dropTestDatabase(url);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -131,18 +148,24 @@ describe('kosh doctor', () => {
   });
 
   it('when the database lacks migrations → migrations fail naming the pending versions', async () => {
-    const db = await openDb(path.join(dir, 'old', 'kosh.duckdb'));
-    await db.close();
-    const report = await runDoctor({ ...env, KOSH_DATA_DIR: path.join(dir, 'old') });
+    const report = await runDoctor({ ...env, KOSH_DATABASE_URL: emptyUrl });
     expect(byCheck(report).database?.status).toBe('ok');
     expect(byCheck(report).migrations).toMatchObject({ status: 'fail' });
     expect(byCheck(report).migrations?.detail).toMatch(/^pending: 1, 2, 3/);
   });
 
-  it('when there is no database file → database fails and says to migrate', async () => {
-    const report = await runDoctor({ ...env, KOSH_DATA_DIR: path.join(dir, 'none') });
+  it('when there is no embedded database under the data dir → database fails and says to migrate', async () => {
+    const { KOSH_DATABASE_URL: _, ...embedded } = env;
+    const report = await runDoctor({ ...embedded, KOSH_DATA_DIR: path.join(dir, 'none') });
     expect(byCheck(report).database).toMatchObject({ status: 'fail' });
     expect(byCheck(report).database?.detail).toContain('kosh migrate');
+    expect(byCheck(report).migrations?.status).toBe('skip');
+  });
+
+  it('when the database server does not answer → database fails, migrations are skipped', async () => {
+    const report = await runDoctor({ ...env, KOSH_DATABASE_URL: 'postgres://kosh@127.0.0.1:9/kosh' });
+    expect(byCheck(report).database).toMatchObject({ status: 'fail' });
+    expect(byCheck(report).migrations).toMatchObject({ status: 'skip', detail: 'no database' });
   });
 
   it('when the configuration is invalid → config fails with every problem, the rest is skipped', async () => {
@@ -155,7 +178,7 @@ describe('kosh doctor', () => {
   });
 
   it('when SMTP is not configured and the gateway is the simulator → smtp skipped, gateway ok, local store ok', async () => {
-    const report = await runDoctor({ KOSH_DATA_DIR: path.join(dir, 'ok') });
+    const report = await runDoctor({ KOSH_DATA_DIR: path.join(dir, 'ok'), KOSH_DATABASE_URL: migratedUrl });
     const checks = byCheck(report);
     expect(report.ok).toBe(true);
     expect(checks.smtp?.status).toBe('skip');

@@ -5,7 +5,8 @@ import { createRazorpayGateway } from '../../payments-core/gateway/razorpay-gate
 import { type RazorpaySimulator, startRazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
 import { getBalances } from '../../payments-core/ledger/get-balances.js';
 import { fixedClock } from '../../platform/clock.js';
-import { type Db, openDb } from '../../platform/db.js';
+import type { Db } from '../../platform/db.js';
+import { openTestDb } from '../support/db.js';
 import { migrate } from '../../platform/migrate.js';
 
 describe('demo reconciliation', () => {
@@ -15,7 +16,7 @@ describe('demo reconciliation', () => {
   const keys = { keyId: 'rzp_test_demo0000000001', keySecret: 'demo_secret_0000000001' };
 
   beforeAll(async () => {
-    db = await openDb(':memory:');
+    db = await openTestDb();
     await migrate(db, clock);
     await seedDemoData({ db, clock }, { seed: 3, payments: 6_000, months: 2 });
     sim = await startRazorpaySimulator({ ...keys, seed: 1 });

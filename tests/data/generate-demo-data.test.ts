@@ -4,8 +4,9 @@ import { dayWeight, generateDemoData } from '../../data/generate-demo-data.js';
 import { isDatabaseEmpty, seedDemoData } from '../../data/seed.js';
 import { containsPan } from '../../platform/card-data.js';
 import { fixedClock } from '../../platform/clock.js';
-import { type Db, openDb } from '../../platform/db.js';
+import type { Db } from '../../platform/db.js';
 import { migrate } from '../../platform/migrate.js';
+import { openTestDb } from '../support/db.js';
 
 const END = new Date('2026-11-28T00:00:00Z');
 
@@ -20,7 +21,7 @@ describe('demo data', () => {
   let db: Db;
   const clock = fixedClock(END);
   beforeAll(async () => {
-    db = await openDb(':memory:');
+    db = await openTestDb();
     await migrate(db, clock);
     expect(await isDatabaseEmpty(db)).toBe(true);
     await seedDemoData({ db, clock }, { seed: 7, payments: 20_000 });
@@ -50,10 +51,12 @@ describe('demo data', () => {
       wallet: number;
     }>(`
       WITH first_attempt AS (
-        SELECT p.* FROM payments p QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY created_at, id) = 1)
+        SELECT * FROM (
+          SELECT p.*, row_number() OVER (PARTITION BY order_id ORDER BY created_at, id) AS attempt FROM payments p) a
+        WHERE attempt = 1)
       SELECT
         (SELECT avg(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) FROM first_attempt WHERE fraud_label IS NULL) AS first_fail,
-        (SELECT count(DISTINCT payment_id) FROM refunds)::DOUBLE / (SELECT count(*) FROM payments WHERE status = 'captured') AS refund_rate,
+        (SELECT count(DISTINCT payment_id) FROM refunds)::DOUBLE PRECISION / (SELECT count(*) FROM payments WHERE status = 'captured') AS refund_rate,
         (SELECT avg(CASE WHEN fraud_label IS NOT NULL THEN 1 ELSE 0 END) FROM payments) AS fraud_rate,
         (SELECT avg(CASE WHEN method = 'upi' THEN 1 ELSE 0 END) FROM payments) AS upi,
         (SELECT avg(CASE WHEN method = 'card' THEN 1 ELSE 0 END) FROM payments) AS card,
@@ -87,9 +90,9 @@ describe('demo data', () => {
     expect(dayWeight(Date.UTC(2026, 7, 15))).toBeLessThan(0.2); // Independence Day
     const rows = await db.all<{ kind: string; per_day: number }>(`
       WITH daily AS (
-        SELECT CAST(created_at + INTERVAL 330 MINUTE AS DATE) AS d, sum(amount_minor) AS revenue
-        FROM payments WHERE status = 'captured' AND day(created_at + INTERVAL 330 MINUTE) > 3 GROUP BY 1)
-      SELECT CASE WHEN dayofweek(d) = 0 THEN 'sunday' WHEN month(d) = 5 THEN 'vacation' WHEN dayofweek(d) BETWEEN 1 AND 5 THEN 'weekday' ELSE 'other' END AS kind,
+        SELECT CAST(created_at AT TIME ZONE 'Asia/Kolkata' AS DATE) AS d, sum(amount_minor) AS revenue
+        FROM payments WHERE status = 'captured' AND extract(day FROM created_at AT TIME ZONE 'Asia/Kolkata') > 3 GROUP BY 1)
+      SELECT CASE WHEN extract(dow FROM d) = 0 THEN 'sunday' WHEN extract(month FROM d) = 5 THEN 'vacation' WHEN extract(dow FROM d) BETWEEN 1 AND 5 THEN 'weekday' ELSE 'other' END AS kind,
              avg(revenue) AS per_day
       FROM daily GROUP BY 1`);
     const perDay = Object.fromEntries(rows.map((r) => [r.kind, r.per_day]));
@@ -118,11 +121,12 @@ describe('demo data', () => {
 
   it('when every text column is scanned → no card number is stored anywhere', async () => {
     const columns = await db.all<{ table_name: string; column_name: string }>(
-      "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR' AND table_schema = 'main'",
+      `SELECT table_name, column_name FROM information_schema.columns
+       WHERE data_type IN ('character varying', 'text') AND table_schema = current_schema()`,
     );
     for (const c of columns) {
       const values = await db.all<{ v: string }>(
-        `SELECT DISTINCT "${c.column_name}" AS v FROM "${c.table_name}" WHERE regexp_matches("${c.column_name}", '\\d{13}')`,
+        `SELECT DISTINCT "${c.column_name}" AS v FROM "${c.table_name}" WHERE "${c.column_name}" ~ '\\d{13}'`,
       );
       for (const { v } of values) expect(containsPan(v), `${c.table_name}.${c.column_name}: ${v}`).toBe(false);
     }

@@ -13,6 +13,7 @@ import { fixedClock } from '../../platform/clock.js';
 import { loadConfig } from '../../platform/config.js';
 import { openDb } from '../../platform/db.js';
 import { migrate } from '../../platform/migrate.js';
+import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 const NOW = new Date('2026-11-28T06:00:00Z');
@@ -94,8 +95,9 @@ describe('feature export (kosh export features, GET /v1/features/:set/export)', 
 
   it('kosh export features writes the file from the database when no server runs', async () => {
     const dataDir = path.join(dir, 'data');
-    const config = loadConfig({ KOSH_DATA_DIR: dataDir }, SCHEDULE_RULES);
-    const db = await openDb(config.databasePath);
+    const url = await createTestDatabase();
+    const config = loadConfig({ KOSH_DATA_DIR: dataDir, KOSH_DATABASE_URL: url }, SCHEDULE_RULES);
+    const db = await openDb(url);
     await migrate(db, fixedClock(NOW));
     await seedDemoData({ db, clock: fixedClock(NOW) }, { seed: 6, payments: 500, months: 1 });
     const n = (await offlineFraudFeatures({ db })).ids.length;
@@ -107,5 +109,6 @@ describe('feature export (kosh export features, GET /v1/features/:set/export)', 
       1,
     );
     expect(await runExportCli(['features', '--set', 'nope', '--out', out], config, 'usage')).toBe(1);
+    await dropTestDatabase(url);
   });
 });

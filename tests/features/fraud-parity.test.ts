@@ -10,8 +10,9 @@ import {
   RETENTION_MS,
 } from '../../features/fraud/online-features.js';
 import { fixedClock } from '../../platform/clock.js';
-import { type Db, openDb } from '../../platform/db.js';
+import type { Db } from '../../platform/db.js';
 import { migrate } from '../../platform/migrate.js';
+import { openTestDb } from '../support/db.js';
 
 const NOW = new Date('2026-11-28T06:00:00Z');
 
@@ -98,7 +99,7 @@ describe('fraud features: online and offline agree', () => {
   let offline: FraudTrainingSet;
 
   beforeAll(async () => {
-    db = await openDb(':memory:');
+    db = await openTestDb();
     await migrate(db, clock);
     await seedDemoData({ db, clock }, { seed: 11, payments: 4_000, months: 2 });
     // Harder cases than the generator makes on its own, chosen deterministically by id:
@@ -107,17 +108,18 @@ describe('fraud features: online and offline agree', () => {
     await db.run(`
       UPDATE payments SET created_at = prev.t, failed_at = CASE WHEN payments.failed_at IS NULL THEN NULL ELSE prev.t END
       FROM (SELECT id, lag(created_at) OVER (PARTITION BY customer_id ORDER BY created_at, id) AS t FROM payments) prev
-      WHERE prev.id = payments.id AND prev.t IS NOT NULL AND hash(payments.id) % 9 = 0`);
-    await db.run('UPDATE payments SET device_id = NULL WHERE hash(id) % 13 = 1');
-    await db.run('UPDATE payments SET ip = NULL WHERE hash(id) % 17 = 2');
-    await db.run('UPDATE payments SET payment_method_id = NULL WHERE hash(id) % 19 = 3');
+      WHERE prev.id = payments.id AND prev.t IS NOT NULL AND mod(hashtext(payments.id)::bigint + 2147483648, 9) = 0`);
+    await db.run('UPDATE payments SET device_id = NULL WHERE mod(hashtext(id)::bigint + 2147483648, 13) = 1');
+    await db.run('UPDATE payments SET ip = NULL WHERE mod(hashtext(id)::bigint + 2147483648, 17) = 2');
+    await db.run('UPDATE payments SET payment_method_id = NULL WHERE mod(hashtext(id)::bigint + 2147483648, 19) = 3');
     await db.run(
-      'UPDATE payments SET failed_at = created_at + INTERVAL (hash(id) % 50) MINUTE WHERE failed_at IS NOT NULL AND hash(id) % 3 = 0',
+      `UPDATE payments SET failed_at = created_at + mod(hashtext(id)::bigint + 2147483648, 50) * INTERVAL '1 minute'
+       WHERE failed_at IS NOT NULL AND mod(hashtext(id)::bigint + 2147483648, 3) = 0`,
     );
     await db.run(
-      `UPDATE payments SET failed_at = created_at + INTERVAL 7 DAY + INTERVAL 30 MINUTE, status = 'failed'
+      `UPDATE payments SET failed_at = created_at + INTERVAL '7 days 30 minutes', status = 'failed'
        WHERE id = (SELECT min(id) FROM payments
-                   WHERE failed_at IS NULL AND created_at < (SELECT min(created_at) + INTERVAL 20 DAY FROM payments))`,
+                   WHERE failed_at IS NULL AND created_at < (SELECT min(created_at) + INTERVAL '20 days' FROM payments))`,
     );
     payments = await paymentsOf(db);
     offline = await offlineFraudFeatures({ db });
@@ -159,7 +161,7 @@ describe('fraud features: online and offline agree', () => {
     expect(store.stats().windowAttempts).toBeLessThanOrEqual(recent);
   });
 
-  it('when the store is rebuilt from DuckDB at T and then records what follows → vectors after T equal the offline rows', async () => {
+  it('when the store is rebuilt from the database at T and then records what follows → vectors after T equal the offline rows', async () => {
     for (const fraction of [0.35, 0.8]) {
       const pivot = payments[Math.floor(payments.length * fraction)] as PaymentRow;
       const T = pivot.created_at.getTime();
@@ -210,7 +212,7 @@ describe('fraud features: the point-in-time rule on a hand-made history', () => 
   ];
 
   beforeAll(async () => {
-    db = await openDb(':memory:');
+    db = await openTestDb();
     await migrate(db, clock);
     for (const [id, customer, amount, method, device, ip, at, failed] of rows) {
       await db.run(

@@ -12,11 +12,13 @@ import {
   planNightlyExport,
 } from '../../pipelines/lake-export.js';
 import { fixedClock } from '../../platform/clock.js';
-import { type Db, openDb } from '../../platform/db.js';
+import type { Db } from '../../platform/db.js';
+import { type DuckDb, openDuckDb } from '../../platform/duckdb.js';
 import { createLog } from '../../platform/log.js';
 import { migrate } from '../../platform/migrate.js';
 import { localObjectStore, type ObjectStore } from '../../platform/objects.js';
 import { type S3ObjectStore, s3ObjectStore } from '../../platform/s3-objects.js';
+import { openTestDb } from '../support/db.js';
 import { type RunningS3, startS3 } from '../support/s3.js';
 
 // 2026-11-28 08:00 IST: "yesterday" is 2026-11-27.
@@ -25,15 +27,21 @@ const clock = fixedClock(NOW);
 const log = createLog({ level: 'silent' });
 const work = mkdtempSync(path.join(tmpdir(), 'kosh-lake-test-'));
 let db: Db;
+/** DuckDB reads the lake back, as an analyst would; `db` (PostgreSQL) holds the source rows. */
+let duck: DuckDb;
 let s3: RunningS3;
 let s3Store: S3ObjectStore;
+
+const DECISION_COLUMNS = `id, attempt_id, customer_id, school_id, amount_minor, source, score, decision, reasons,
+  rule_hits, model_version, model_role, shadow_version, shadow_score, features, feature_set_version, latency_us,
+  budget_exceeded, created_at`;
 
 /** Rows per IST day of a lake table's source, straight from the database. */
 async function sourceCounts(table: string): Promise<Record<string, number>> {
   const t = LAKE_TABLES.find((x) => x.name === table);
   if (t === undefined) throw new Error(table);
   const rows = await db.all<{ dt: string; n: number }>(
-    `SELECT strftime(${t.at} + INTERVAL 330 MINUTE, '%Y-%m-%d') AS dt, count(*) AS n FROM ${t.from}
+    `SELECT to_char(${t.at} AT TIME ZONE 'Asia/Kolkata', 'YYYY-MM-DD') AS dt, count(*) AS n FROM ${t.from}
      ${t.where === undefined ? '' : `WHERE ${t.where}`} GROUP BY 1 ORDER BY 1`,
   );
   return Object.fromEntries(rows.map((r) => [r.dt, r.n]));
@@ -50,7 +58,7 @@ async function download(store: ObjectStore, dir: string): Promise<void> {
 
 /** Rows per dt as DuckDB reads the lake with hive partitioning. */
 async function lakeCounts(root: string, table: string): Promise<Record<string, number>> {
-  const rows = await db.all<{ dt: string; n: number }>(
+  const rows = await duck.all<{ dt: string; n: number }>(
     `SELECT strftime(dt, '%Y-%m-%d') AS dt, count(*) AS n
      FROM read_parquet('${root}/${table}/*/*.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 1`,
   );
@@ -58,16 +66,17 @@ async function lakeCounts(root: string, table: string): Promise<Record<string, n
 }
 
 beforeAll(async () => {
-  db = await openDb(':memory:');
+  db = await openTestDb();
+  duck = await openDuckDb(':memory:');
   await migrate(db, clock);
   await seedDemoData({ db, clock, log }, { seed: 7, payments: 3000, months: 1, schools: 3 });
   // A few fraud decisions, with and without a feature vector.
-  await db.run(`INSERT INTO fraud_decisions
-    SELECT 'fd_' || range, 'pay_x' || range, 'cus_1', 'sch_1', 1000 + range, 'payment', 0.1 * (range % 10),
-      CASE WHEN range % 7 = 0 THEN 'review' ELSE 'allow' END, '["velocity"]', '[]', 'fraud-1', 'champion', NULL, NULL,
-      CASE WHEN range % 2 = 0 THEN '[1.5, 2, 0]' END, 'fraud-v1', 800, false,
-      TIMESTAMP '2026-11-20 10:00:00' + INTERVAL (range) HOUR
-    FROM range(60)`);
+  await db.run(`INSERT INTO fraud_decisions (${DECISION_COLUMNS})
+    SELECT 'fd_' || i, 'pay_x' || i, 'cus_1', 'sch_1', 1000 + i, 'payment', 0.1 * (i % 10),
+      CASE WHEN i % 7 = 0 THEN 'review' ELSE 'allow' END, '["velocity"]', '[]', 'fraud-1', 'champion', NULL, NULL,
+      CASE WHEN i % 2 = 0 THEN '[1.5, 2, 0]'::json END, 'fraud-v1', 800, false,
+      TIMESTAMPTZ '2026-11-20 10:00:00+00' + make_interval(hours => i)
+    FROM generate_series(0, 59) AS i`);
   s3 = await startS3();
   s3Store = s3ObjectStore(s3.options);
 }, 60_000);
@@ -76,6 +85,7 @@ afterAll(async () => {
   s3Store?.close();
   await s3?.close();
   await db?.close();
+  await duck?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -107,14 +117,16 @@ describe.each([
       expect(await lakeCounts(readRoot, table)).toEqual(inRange);
     }
     // Money survives as integers and the ledger still balances in the lake.
-    const money = await db.one<{ lake: number; src: number; ledger: number }>(
-      `SELECT (SELECT sum(amount_minor) FROM read_parquet('${readRoot}/payments/*/*.parquet', hive_partitioning = true)) AS lake,
-              (SELECT sum(amount_minor) FROM payments
-                WHERE created_at >= TIMESTAMP '2026-10-23 18:30:00' AND created_at < TIMESTAMP '2026-11-27 18:30:00') AS src,
+    const lake = await duck.one<{ payments: number; ledger: number }>(
+      `SELECT (SELECT sum(amount_minor) FROM read_parquet('${readRoot}/payments/*/*.parquet', hive_partitioning = true)) AS payments,
               (SELECT sum(amount_minor) FROM read_parquet('${readRoot}/ledger_lines/*/*.parquet', hive_partitioning = true)) AS ledger`,
     );
-    expect(money?.lake).toBe(money?.src);
-    expect(money?.ledger).toBe(0);
+    const src = await db.one<{ payments: number }>(
+      `SELECT sum(amount_minor) AS payments FROM payments
+       WHERE created_at >= TIMESTAMPTZ '2026-10-23 18:30:00+00' AND created_at < TIMESTAMPTZ '2026-11-27 18:30:00+00'`,
+    );
+    expect(lake?.payments).toBe(src?.payments);
+    expect(lake?.ledger).toBe(0);
   }, 120_000);
 
   it('when a partition is written → its manifest names the files, row count, columns and schema hash', async () => {
@@ -131,7 +143,7 @@ describe.each([
     expect(manifest.columns.map((c) => c.name)).toContain('amount_minor');
     expect(manifest.columns.map((c) => c.name)).not.toContain('ip');
     expect(manifest.columns.find((c) => c.name === 'amount_minor')?.type).toBe('BIGINT');
-    const snapshot = await db.all<{ features: number[] }>(
+    const snapshot = await duck.all<{ features: number[] }>(
       `SELECT features FROM read_parquet('${readRoot}/fraud_feature_snapshots/*/*.parquet') ORDER BY decision_id LIMIT 1`,
     );
     expect(snapshot[0]?.features).toEqual([1.5, 2, 0]);
@@ -140,7 +152,7 @@ describe.each([
   it('when a day is re-exported after a change → the partition is replaced, not appended to', async () => {
     const before = await sourceCounts('payments');
     const target = await db.one<{ id: string }>(
-      `SELECT id FROM payments WHERE strftime(created_at + INTERVAL 330 MINUTE, '%Y-%m-%d') = '2026-11-10' ORDER BY id LIMIT 1`,
+      `SELECT id FROM payments WHERE to_char(created_at AT TIME ZONE 'Asia/Kolkata', 'YYYY-MM-DD') = '2026-11-10' ORDER BY id LIMIT 1`,
     );
     await db.run(`UPDATE payments SET error_code = 'LAKE_TEST_${name}' WHERE id = $id`, { id: target?.id });
     await exportLakeRange({ db, objects, clock, log }, { from: '2026-11-10', to: '2026-11-10', tables: ['payments'] });
@@ -149,7 +161,7 @@ describe.each([
     expect(await lakeCounts(again, 'payments')).toEqual(
       Object.fromEntries(Object.entries(before).filter(([dt]) => dt >= '2026-10-24' && dt <= '2026-11-27')),
     );
-    const changed = await db.one<{ error_code: string }>(
+    const changed = await duck.one<{ error_code: string }>(
       `SELECT error_code FROM read_parquet('${again}/payments/dt=2026-11-10/*.parquet') WHERE id = $id`,
       { id: target?.id },
     );
@@ -199,7 +211,7 @@ describe('nightly lake-export job', () => {
 
   it('when a late refund changes an old payment → that payment’s day is re-exported next night', async () => {
     const old = await db.one<{ id: string }>(
-      `SELECT id FROM payments WHERE strftime(created_at + INTERVAL 330 MINUTE, '%Y-%m-%d') = '2026-11-03' ORDER BY id LIMIT 1`,
+      `SELECT id FROM payments WHERE to_char(created_at AT TIME ZONE 'Asia/Kolkata', 'YYYY-MM-DD') = '2026-11-03' ORDER BY id LIMIT 1`,
     );
     await db.run(`UPDATE payments SET refunded_minor = 100, updated_at = $now WHERE id = $id`, {
       id: old?.id,
@@ -214,7 +226,8 @@ describe('nightly lake-export job', () => {
 
   it('when a row arrives late into an exported day → the count differs and the day is re-exported', async () => {
     await db.run(
-      `INSERT INTO fraud_decisions SELECT * REPLACE ('fd_late' AS id) FROM fraud_decisions WHERE id = 'fd_1'`,
+      `INSERT INTO fraud_decisions (${DECISION_COLUMNS})
+       SELECT 'fd_late', 'pay_xlate', ${DECISION_COLUMNS.replace('id, attempt_id, ', '')} FROM fraud_decisions WHERE id = 'fd_1'`,
     );
     const plan = await planNightlyExport(db, NOW);
     const decisions = [...plan.entries()].find(([t]) => t.name === 'fraud_decisions')?.[1];
@@ -226,7 +239,7 @@ describe('nightly lake-export job', () => {
     await lakeExportJob(deps, { now: NOW });
     const read = path.join(work, 'nightly-read');
     await download(objects, read);
-    const refunded = await db.one<{ n: number }>(
+    const refunded = await duck.one<{ n: number }>(
       `SELECT count(*) AS n FROM read_parquet('${read}/payments/dt=2026-11-03/*.parquet') WHERE refunded_minor = 100`,
     );
     expect(refunded?.n).toBe(1);

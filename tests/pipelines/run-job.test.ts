@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEASE_MS, runJob } from '../../pipelines/run-job.js';
-import type { RunJobDeps, Schedule } from '../../pipelines/types.js';
+import type { Job, RunJobDeps, Schedule } from '../../pipelines/types.js';
 import { fixedClock } from '../../platform/clock.js';
+import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 import { countingJob, gatedJob, jobDeps } from './support.js';
 
 const T0 = new Date('2026-03-02T04:30:00Z');
@@ -87,5 +88,76 @@ describe('runJob', () => {
       expect(ok.run.started_at).toEqual(T0);
       expect(ok.run.finished_at).toEqual(T0);
     }
+  });
+});
+
+describe('runJob across two processes on one database', () => {
+  // Two deps with their own pool and lease holder name stand for two kosh processes.
+  let url: string | undefined;
+  let a: RunJobDeps | undefined;
+  let b: RunJobDeps | undefined;
+  const runs: Date[] = [];
+  const slow: Job = {
+    name: 'nightly',
+    cron: '0 * * * *',
+    run: async (_deps, { now }) => {
+      runs.push(now);
+      await new Promise((r) => setTimeout(r, 150));
+      return { ok: true };
+    },
+  };
+  const twoProcesses = async (): Promise<[RunJobDeps, RunJobDeps]> => {
+    url = await createTestDatabase();
+    a = await jobDeps(fixedClock(T0), [slow], { databaseUrl: url });
+    b = await jobDeps(fixedClock(T0), [slow], { databaseUrl: url });
+    return [a, b];
+  };
+
+  afterEach(async () => {
+    await a?.db.close();
+    await b?.db.close();
+    if (url !== undefined) await dropTestDatabase(url);
+    a = b = url = undefined;
+    runs.length = 0;
+  });
+
+  it('when both claim the lease at the same instant, round after round → exactly one runs each time', async () => {
+    const [a, b] = await twoProcesses();
+    for (let round = 0; round < 8; round++) {
+      const outcomes = await Promise.all([
+        runJob(a, schedule(a, 'nightly'), { trigger: 'schedule' }),
+        runJob(b, schedule(b, 'nightly'), { trigger: 'schedule' }),
+      ]);
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['ran', 'skipped']);
+    }
+    expect(runs).toHaveLength(8);
+    expect(await a.db.all('SELECT status, count(*) AS n FROM job_runs GROUP BY status')).toEqual([
+      { status: 'succeeded', n: 8 },
+    ]);
+    expect(await a.db.all('SELECT * FROM job_leases')).toEqual([]);
+  });
+
+  it('when both find a crashed holder’s expired lease → one takes it over, the crashed run is failed once', async () => {
+    const [a, b] = await twoProcesses();
+    const before = new Date(T0.getTime() - 2 * LEASE_MS);
+    await a.db.run(
+      `INSERT INTO job_runs (id, job, trigger, status, holder, started_at)
+       VALUES ('jrun_crashed', 'nightly', 'schedule', 'running', 'gone:1', $at)`,
+      { at: before },
+    );
+    await a.db.run(`INSERT INTO job_leases VALUES ('nightly', 'gone:1', 'jrun_crashed', $at, $expires)`, {
+      at: before,
+      expires: new Date(before.getTime() + LEASE_MS),
+    });
+    const outcomes = await Promise.all([
+      runJob(a, schedule(a, 'nightly'), { trigger: 'schedule' }),
+      runJob(b, schedule(b, 'nightly'), { trigger: 'schedule' }),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['ran', 'skipped']);
+    expect(runs).toHaveLength(1);
+    expect(await a.db.all('SELECT id, status, error FROM job_runs ORDER BY started_at, id')).toEqual([
+      { id: 'jrun_crashed', status: 'failed', error: 'lease of gone:1 expired' },
+      expect.objectContaining({ status: 'succeeded', error: null }),
+    ]);
   });
 });

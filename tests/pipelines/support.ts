@@ -6,16 +6,16 @@ import type { Job, RunJobDeps } from '../../pipelines/types.js';
 import type { Clock } from '../../platform/clock.js';
 import { openDb } from '../../platform/db.js';
 import { createLog } from '../../platform/log.js';
-import { migrate } from '../../platform/migrate.js';
+import { openTestDb } from '../support/db.js';
 
-/** Real deps on a fresh database; the gateway adapter is real but these jobs never call it. */
+/** Real deps on a fresh migrated database (dropped by `db.close()`) or a given one; the gateway adapter is real but these jobs never call it. */
 export async function jobDeps(
   clock: Clock,
   jobs: readonly Job[],
-  options: { dbPath?: string; overrides?: Record<string, string> } = {},
+  options: { overrides?: Record<string, string>; databaseUrl?: string } = {},
 ): Promise<RunJobDeps> {
-  const db = await openDb(options.dbPath ?? ':memory:');
-  await migrate(db, clock);
+  // A given database is shared (another "process" on it): closing these deps closes only their pool.
+  const db = options.databaseUrl === undefined ? await openTestDb() : await openDb(options.databaseUrl);
   const log = createLog({ level: 'silent' });
   return {
     db,

@@ -13,6 +13,7 @@ import { JOBS } from '../../pipelines/jobs.js';
 import { hashTrainingSet, splitByTime, trainFraud, trainFraudModelInWorker } from '../../pipelines/train-fraud.js';
 import { fixedClock } from '../../platform/clock.js';
 import { NOW, type RegistryDeps, registryDeps, seededDb } from '../models/registry/support.js';
+import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 
 describe('fraud training pipeline', () => {
   let deps: RegistryDeps;
@@ -127,19 +128,22 @@ describe('fraud training pipeline', () => {
 
 describe('kosh train / kosh models without a server', () => {
   let dir: string;
+  let url: string;
   const out: string[] = [];
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'kosh-train-cli-'));
-    await (await seededDb(path.join(dir, 'kosh.duckdb'), fixedClock(NOW), 12_000)).close();
+    url = await createTestDatabase();
+    await (await seededDb(url, fixedClock(NOW), 12_000)).close();
     vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
     vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   }, 120_000);
-  afterAll(() => {
+  afterAll(async () => {
     vi.restoreAllMocks();
+    await dropTestDatabase(url);
     rmSync(dir, { recursive: true, force: true });
   });
-  const env = () => ({ KOSH_DATA_DIR: dir, LOG_LEVEL: 'silent' });
+  const env = () => ({ KOSH_DATA_DIR: dir, KOSH_DATABASE_URL: url, LOG_LEVEL: 'silent' });
 
   it('when `kosh train fraud` runs → it trains in-process, says the first model is champion, and saves the report', async () => {
     out.length = 0;

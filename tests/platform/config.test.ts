@@ -7,7 +7,26 @@ describe('config', () => {
     expect(c.port).toBe(3000);
     expect(c.gateway).toBe('simulator');
     expect(c.demo).toBe(false);
-    expect(c.databasePath.endsWith('data/kosh.duckdb')).toBe(true);
+    expect(c.databaseUrl).toBeNull();
+    expect(c.dataDir.endsWith('data')).toBe(true);
+  });
+
+  it('when KOSH_DATABASE_URL names a PostgreSQL server → it is used; anything else is a config problem', () => {
+    expect(loadConfig({ KOSH_DATABASE_URL: 'postgres://kosh:pw@db.internal:5432/kosh' }).databaseUrl).toBe(
+      'postgres://kosh:pw@db.internal:5432/kosh',
+    );
+    expect(loadConfig({ KOSH_DATABASE_URL: 'postgresql://localhost/kosh' }).databaseUrl).toBe(
+      'postgresql://localhost/kosh',
+    );
+    for (const url of ['data/kosh.duckdb', 'mysql://localhost/kosh', ':memory:']) {
+      try {
+        loadConfig({ KOSH_DATABASE_URL: url });
+        expect.unreachable(url);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).problems.join('\n')).toContain('KOSH_DATABASE_URL');
+      }
+    }
   });
 
   it('when several variables are wrong → every problem is listed at once', () => {

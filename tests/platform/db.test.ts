@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, openDb } from '../../platform/db.js';
+import type { Db } from '../../platform/db.js';
+import { openTestDb } from '../support/db.js';
 
 /**
  * DuckDB 1.5.6 plans a prepared statement against the statistics of the moment it was prepared; a cached,
@@ -9,7 +10,7 @@ import { type Db, openDb } from '../../platform/db.js';
 describe('db: the same SQL text asked before and after the data changes', () => {
   let db: Db;
   beforeEach(async () => {
-    db = await openDb(':memory:');
+    db = await openTestDb();
     await db.run('CREATE TABLE holds (id VARCHAR PRIMARY KEY, status VARCHAR NOT NULL)');
   });
   afterEach(async () => db.close());

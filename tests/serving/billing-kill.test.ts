@@ -10,18 +10,23 @@ import { systemClock } from '../../platform/clock.js';
 import { openDb } from '../../platform/db.js';
 import { migrate } from '../../platform/migrate.js';
 import { readServerFile } from '../../serving/server-file.js';
+import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 import { KEY_ID, KEY_SECRET, SUCCESS_CARD, WEBHOOK_SECRET } from '../support/harness.js';
 
 const N = Number(process.env['KOSH_TEST_BILLING_KILL_SUBS'] ?? 2000);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** `kosh serve` as a real child process on the data dir, charging through the simulator that lives in this test. */
-function serve(dataDir: string, sim: RazorpaySimulator): ChildProcess {
+/**
+ * `kosh serve` as a real child process on the data dir and the test's database, charging through the simulator
+ * that lives in this test.
+ */
+function serve(dataDir: string, databaseUrl: string, sim: RazorpaySimulator): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin/kosh.ts'), 'serve'], {
     cwd: ROOT,
     env: {
       ...process.env,
       KOSH_DATA_DIR: dataDir,
+      KOSH_DATABASE_URL: databaseUrl,
       PORT: '0',
       KOSH_GATEWAY: 'razorpay',
       RAZORPAY_KEY_ID: KEY_ID,
@@ -64,9 +69,12 @@ describe('kill -9 during a billing run, from outside', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kosh-billing-kill-'));
   let sim: RazorpaySimulator | null = null;
   let child: ChildProcess | null = null;
+  let databaseUrl: string | null = null;
   afterAll(async () => {
     child?.kill('SIGKILL');
+    if (child !== null) await exited(child);
     await sim?.close();
+    if (databaseUrl !== null) await dropTestDatabase(databaseUrl);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -82,14 +90,15 @@ describe('kill -9 during a billing run, from outside', () => {
     });
     const token = ((await tokenRes.json()) as { id: string }).id;
     // Subscriptions that started 40 days ago: their first monthly period has ended by the real clock.
-    const dbPath = path.join(dataDir, 'kosh.duckdb');
-    const seedDb = await openDb(dbPath);
+    const url = await createTestDatabase();
+    databaseUrl = url;
+    const seedDb = await openDb(url);
     await migrate(seedDb, systemClock);
     await seedSubscriptions(seedDb, { count: N, token, startAt: new Date(Date.now() - 40 * 86_400_000) });
     await seedDb.close();
 
     const captured = () => sim?.payments().filter((p) => p.status === 'captured' && p.kosh_id !== null) ?? [];
-    child = serve(dataDir, sim);
+    child = serve(dataDir, url, sim);
     const first = await serverUp(dataDir, child);
     const auth = { authorization: `Bearer ${first.key}` };
     const run = fetch(`${first.url}/v1/billing/runs`, { method: 'POST', headers: auth }).catch(() => null);
@@ -103,7 +112,7 @@ describe('kill -9 during a billing run, from outside', () => {
     expect(beforeRestart).toBeLessThan(N);
 
     await new Promise((r) => setTimeout(r, 1100)); // the dead run's claims expire (TTL 1 s)
-    child = serve(dataDir, sim);
+    child = serve(dataDir, url, sim);
     const second = await serverUp(dataDir, child);
     const res = await fetch(`${second.url}/v1/billing/runs`, {
       method: 'POST',
@@ -123,7 +132,7 @@ describe('kill -9 during a billing run, from outside', () => {
     child.kill('SIGTERM');
     await exited(child);
     child = null;
-    const db = await openDb(dbPath);
+    const db = await openDb(url);
     try {
       const records = await db.all<{ status: string; n: number }>(
         'SELECT status, count(*)::INTEGER AS n FROM billing_records GROUP BY status',

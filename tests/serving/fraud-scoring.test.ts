@@ -14,6 +14,7 @@ import { systemClock } from '../../platform/clock.js';
 import { openDb } from '../../platform/db.js';
 import { createLog } from '../../platform/log.js';
 import { migrate } from '../../platform/migrate.js';
+import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 import { type Harness, seedParent, startHarness } from '../support/harness.js';
 
 const ARROW = 'application/vnd.apache.arrow.stream';
@@ -21,19 +22,21 @@ const ARROW = 'application/vnd.apache.arrow.stream';
 let dir: string;
 let h: Harness;
 let version: string;
+let databaseUrl: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'kosh-fraud-'));
-  const dbPath = path.join(dir, 'kosh.duckdb');
-  const db = await openDb(dbPath);
+  databaseUrl = await createTestDatabase();
+  const db = await openDb(databaseUrl);
   await migrate(db, systemClock);
   await seedDemoData({ db, clock: systemClock }, { seed: 7, payments: 6000, months: 3 });
   await db.close();
-  h = await startHarness({ dbPath, fraudScoring: true });
+  h = await startHarness({ databaseUrl, fraudScoring: true });
 }, 120_000);
 
 afterAll(async () => {
   await h?.close();
+  if (databaseUrl !== undefined) await dropTestDatabase(databaseUrl);
   rmSync(dir, { recursive: true, force: true });
 });
 

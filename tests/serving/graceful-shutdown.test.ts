@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RazorpaySimulator, startRazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
+import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KEY_ID = 'rzp_test_shutdown000001';
@@ -18,14 +19,18 @@ interface Served {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `tsx bin/kosh.ts serve` on a temp data dir, its gateway the simulator of this test process (Razorpay mode). */
-async function serve(dataDir: string, sim: RazorpaySimulator): Promise<Served> {
+/**
+ * `tsx bin/kosh.ts serve` on a temp data dir and a test database (`KOSH_DATABASE_URL`), its gateway the simulator of
+ * this test process (Razorpay mode).
+ */
+async function serve(dataDir: string, databaseUrl: string, sim: RazorpaySimulator): Promise<Served> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/kosh.ts', 'serve'], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'] ?? '',
       HOME: process.env['HOME'] ?? tmpdir(),
       KOSH_DATA_DIR: dataDir,
+      KOSH_DATABASE_URL: databaseUrl,
       PORT: '0',
       HOST: '127.0.0.1',
       KOSH_ADMIN_KEY: ADMIN_KEY,
@@ -105,21 +110,28 @@ async function seedOrder(s: Served, sim: RazorpaySimulator): Promise<{ orderId: 
 describe('kosh serve: graceful shutdown (a child process, SIGTERM while a payment is in flight)', () => {
   let sim: RazorpaySimulator;
   const dirs: string[] = [];
+  const databases: string[] = [];
   beforeAll(async () => {
     sim = await startRazorpaySimulator({ keyId: KEY_ID, keySecret: KEY_SECRET, refundProcessingMs: null });
   });
   afterAll(async () => {
     await sim.close();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    for (const url of databases) await dropTestDatabase(url);
   });
   const dataDir = () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kosh-shutdown-'));
     dirs.push(dir);
     return dir;
   };
+  const database = async () => {
+    const url = await createTestDatabase();
+    databases.push(url);
+    return url;
+  };
 
   it('when SIGTERM arrives during a slow payment → the payment completes 201, new connections are refused, exit 0', async () => {
-    const s = await serve(dataDir(), sim);
+    const s = await serve(dataDir(), await database(), sim);
     const { orderId, methodId } = await seedOrder(s, sim);
     sim.configure({ latencyMs: 1500 }); // every gateway call now takes 1.5 s
     const started = Date.now();
@@ -139,7 +151,7 @@ describe('kosh serve: graceful shutdown (a child process, SIGTERM while a paymen
   }, 60_000);
 
   it('when a second signal arrives during the stop → exit 1 at once, without waiting for the request', async () => {
-    const s = await serve(dataDir(), sim);
+    const s = await serve(dataDir(), await database(), sim);
     const { orderId, methodId } = await seedOrder(s, sim);
     sim.configure({ latencyMs: 20_000 });
     const inFlight = api(s.url, 'POST', '/v1/payments', { order_id: orderId, payment_method_id: methodId }).catch(

@@ -8,6 +8,7 @@ import { fixedClock } from '../../platform/clock.js';
 import { type Config, ConfigError, loadConfig } from '../../platform/config.js';
 import { openObjectStore } from '../../platform/open-object-store.js';
 import { type RunningKosh, startKosh } from '../../serving/server.js';
+import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 import { type RunningS3, startS3 } from '../support/s3.js';
 
 const ADMIN = 'lake-admin-key-0123456789abcdef';
@@ -16,14 +17,16 @@ const dir = mkdtempSync(path.join(tmpdir(), 'kosh-lake-s3-'));
 let s3: RunningS3;
 let kosh: RunningKosh;
 let config: Config;
+let databaseUrl: string;
 
 beforeAll(async () => {
   s3 = await startS3({ prefix: 'serve' });
+  databaseUrl = await createTestDatabase();
   config = loadConfig({
     ...s3.env,
     PORT: '0',
     KOSH_DATA_DIR: dir,
-    KOSH_DATABASE: ':memory:',
+    KOSH_DATABASE_URL: databaseUrl,
     KOSH_SCHEDULER: 'off',
     KOSH_FRAUD_SCORING: 'off',
     KOSH_ADMIN_KEY: ADMIN,
@@ -35,6 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kosh?.close();
+  if (databaseUrl !== undefined) await dropTestDatabase(databaseUrl);
   await s3?.close();
   rmSync(dir, { recursive: true, force: true });
 });

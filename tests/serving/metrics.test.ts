@@ -36,7 +36,7 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
 const value = (samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined =>
   samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
-describe('GET /metrics after real traffic (real DuckDB, HTTP, simulator)', () => {
+describe('GET /metrics after real traffic (real PostgreSQL, HTTP, simulator)', () => {
   let h: Harness;
   let parent: Awaited<ReturnType<typeof seedParent>>;
   let paymentId: string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, seedParent, startHarness } from '../support/harness.js';
 
-describe('payment flow end to end (real DuckDB, real HTTP, razorpay SDK → simulator, signed webhooks)', () => {
+describe('payment flow end to end (real PostgreSQL, real HTTP, razorpay SDK → simulator, signed webhooks)', () => {
   let h: Harness;
   let parent: Awaited<ReturnType<typeof seedParent>>;
   beforeAll(async () => {

@@ -21,6 +21,7 @@ import { createMetrics, type Metrics } from '../../platform/metrics.js';
 import { migrate } from '../../platform/migrate.js';
 import { localObjectStore, type ObjectStore } from '../../platform/objects.js';
 import { type App, buildApp } from '../../serving/app.js';
+import { createTestDatabase, dropTestDatabase } from './db.js';
 
 export const KEY_ID = 'rzp_test_kosh0000000001';
 export const KEY_SECRET = 'test_key_secret_0000000001';
@@ -29,6 +30,8 @@ export const SUCCESS_CARD = '4111111111111111';
 
 export interface Harness {
   readonly app: App;
+  /** The harness's database, for a child process or a restart on the same data. */
+  readonly databaseUrl: string;
   readonly url: string;
   readonly db: Db;
   readonly sim: RazorpaySimulator;
@@ -66,7 +69,8 @@ export interface Harness {
 
 export async function startHarness(
   options: {
-    dbPath?: string;
+    /** A database to use and keep (to restart on it, or share it with a child process); default: a fresh one, dropped at close. */
+    databaseUrl?: string;
     clock?: Clock;
     rateLimitPerMinute?: number;
     /** Wraps the real SDK adapter, e.g. to crash after a gateway call has gone through. */
@@ -89,7 +93,9 @@ export async function startHarness(
     },
   });
   const log = createLog({ level: 'debug', destination });
-  const db = await openDb(options.dbPath ?? ':memory:');
+  const ownDatabase = options.databaseUrl === undefined;
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
+  const db = await openDb(databaseUrl);
   await migrate(db, clock);
   const metrics = createMetrics();
   const sim = await startRazorpaySimulator({
@@ -171,6 +177,7 @@ export async function startHarness(
 
   return {
     app,
+    databaseUrl,
     url,
     db,
     sim,
@@ -232,6 +239,7 @@ export async function startHarness(
       await fraudModels.idle();
       await fraudScorer?.close();
       await db.close();
+      if (ownDatabase) await dropTestDatabase(databaseUrl);
       rmSync(objectsDir, { recursive: true, force: true });
     },
   };

@@ -6,7 +6,7 @@ import { ALL_RULES, DELETE_RULE, INSERT_RULE, UPDATE_RULE } from './repository.j
 import { checkRule, RuleSet } from './rule-set.js';
 import type { FraudRule, RuleInput } from './types.js';
 
-/** The fraud rules in DuckDB, compiled in memory; every change recompiles, so scoring never reads the table. */
+/** The fraud rules in the database, compiled in memory; every change recompiles, so scoring never reads the table. */
 export interface RuleStore {
   current(): RuleSet;
   list(): readonly FraudRule[];
@@ -84,14 +84,18 @@ export async function loadRuleStore(
       };
       const checked = checkRule(merged, featureNames);
       if (!checked.ok) throw rejected(checked.errors);
-      await deps.db.transaction((tx) => tx.run(UPDATE_RULE, { id, ...checked.rule, at: deps.clock.now() }));
+      const changed = await deps.db.transaction((tx) =>
+        tx.run(UPDATE_RULE, { id, ...checked.rule, at: deps.clock.now() }),
+      );
       await reload();
+      if (changed === 0) throw notFound('fraud_rule', id);
       return get(id);
     },
     remove: async (id) => {
       get(id);
-      await deps.db.transaction((tx) => tx.run(DELETE_RULE, { id, at: deps.clock.now() }));
+      const changed = await deps.db.transaction((tx) => tx.run(DELETE_RULE, { id, at: deps.clock.now() }));
       await reload();
+      if (changed === 0) throw notFound('fraud_rule', id);
     },
   };
 }

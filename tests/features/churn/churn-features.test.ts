@@ -3,8 +3,9 @@ import { seedDemoData } from '../../../data/seed.js';
 import { CHURN_FEATURES } from '../../../features/churn/feature-set.js';
 import { churnSnapshots } from '../../../features/churn/offline-features.js';
 import { fixedClock } from '../../../platform/clock.js';
-import { type Db, openDb } from '../../../platform/db.js';
+import type { Db } from '../../../platform/db.js';
 import { migrate } from '../../../platform/migrate.js';
+import { openTestDb } from '../../support/db.js';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const AS_OF = new Date('2026-09-15T00:00:00Z');
@@ -13,7 +14,7 @@ describe('churn features', () => {
   let db: Db;
   beforeAll(async () => {
     const clock = fixedClock(NOW);
-    db = await openDb(':memory:');
+    db = await openTestDb();
     await migrate(db, clock);
     await seedDemoData({ db, clock }, { seed: 7, payments: 3_000, churn: true });
   }, 300_000);

@@ -14,7 +14,7 @@ import { expectedOrderValue } from '../../../models/ltv/gamma-gamma.js';
 import { fitLtvModel, scoreCustomer } from '../../../models/ltv/ltv-model.js';
 import { hyp2f1, lnGamma } from '../../../models/ltv/special.js';
 import { CSV_PURCHASES, summarizeTransactions } from '../../../models/ltv/summarize-transactions.js';
-import { openDb } from '../../../platform/db.js';
+import { openDuckDb } from '../../../platform/duckdb.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // CDNOW_sample.txt of ../shared/datasets/cdnow (md5 bc36b42c242f7c5653b36ad90a2807bd; see the README copied
@@ -79,7 +79,7 @@ describe('BG/NBD and Gamma-Gamma formulas', () => {
   const published = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 
   it('when summarizing → same-day purchases merge, the first day is birth, later purchases are ignored', async () => {
-    const db = await openDb(':memory:');
+    const db = await openDuckDb(':memory:');
     try {
       const dir = mkdtempSync(path.join(tmpdir(), 'kosh-ltv-'));
       const file = path.join(dir, 'tiny.csv');
@@ -149,7 +149,7 @@ describe('BG/NBD and Gamma-Gamma formulas', () => {
   });
 
   it('when scoring a fitted customer → CLV is the discounted sum of monthly expected spend', async () => {
-    const db = await openDb(':memory:');
+    const db = await openDuckDb(':memory:');
     try {
       const s = await summarizeTransactions(db, CSV_PURCHASES, { end: '1997-09-30', path: CDNOW });
       const model = fitLtvModel(s);

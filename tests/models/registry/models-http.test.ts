@@ -5,24 +5,27 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../bin/cli.js';
 import { fixedClock } from '../../../platform/clock.js';
 import { writeServerFile } from '../../../serving/server-file.js';
+import { createTestDatabase, dropTestDatabase } from '../../support/db.js';
 import { type Harness, startHarness } from '../../support/harness.js';
 import { NOW, seededDb } from './support.js';
 
-/** The registry over HTTP on demo payments: real app, real DuckDB file, local object store, the app's selector. */
+/** The registry over HTTP on demo payments: real app, real database, local object store, the app's selector. */
 describe('models over HTTP', () => {
   let h: Harness;
   let dir: string;
+  let url: string;
   let champion: string;
   let candidate: string;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'kosh-models-http-'));
     const clock = fixedClock(NOW);
-    const file = path.join(dir, 'kosh.duckdb');
-    await (await seededDb(file, clock, 12_000)).close();
-    h = await startHarness({ dbPath: file, clock });
+    url = await createTestDatabase();
+    await (await seededDb(url, clock, 12_000)).close();
+    h = await startHarness({ databaseUrl: url, clock });
   }, 120_000);
   afterAll(async () => {
     await h.close();
+    await dropTestDatabase(url);
     rmSync(dir, { recursive: true, force: true });
   });
 

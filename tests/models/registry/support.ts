@@ -12,6 +12,7 @@ import { createLog, type Log } from '../../../platform/log.js';
 import { migrate } from '../../../platform/migrate.js';
 import { localObjectStore, type ObjectStore } from '../../../platform/objects.js';
 import { seededRandom } from '../../../platform/random.js';
+import { createTestDatabase, dropTestDatabase } from '../../support/db.js';
 
 export const NOW = new Date('2026-11-28T12:00:00Z');
 
@@ -24,13 +25,14 @@ export interface RegistryDeps {
   close(): Promise<void>;
 }
 
-/** A fresh :memory: database with every migration (and demo payments when asked) and a temp object store. */
+/** A fresh test database with every migration (and demo payments when asked) and a temp object store. */
 export async function registryDeps(options: { payments?: number } = {}): Promise<RegistryDeps> {
   const clock = fixedClock(NOW);
   const log = createLog({ level: 'silent' });
   const objectsDir = mkdtempSync(path.join(tmpdir(), 'kosh-registry-'));
   const objects = localObjectStore(objectsDir);
-  const db = await seededDb(':memory:', clock, options.payments);
+  const url = await createTestDatabase();
+  const db = await seededDb(url, clock, options.payments);
   return {
     db,
     objects,
@@ -39,14 +41,15 @@ export async function registryDeps(options: { payments?: number } = {}): Promise
     objectsDir,
     close: async () => {
       await db.close();
+      await dropTestDatabase(url);
       rmSync(objectsDir, { recursive: true, force: true });
     },
   };
 }
 
-/** A migrated database at `location`, with demo payments (seed 42, data ending at the clock's now) when asked. */
-export async function seededDb(location: string, clock: Clock, payments?: number): Promise<Db> {
-  const db = await openDb(location);
+/** The migrated database at `url`, with demo payments (seed 42, data ending at the clock's now) when asked. */
+export async function seededDb(url: string, clock: Clock, payments?: number): Promise<Db> {
+  const db = await openDb(url);
   await migrate(db, clock);
   if (payments !== undefined) await seedDemoData({ db, clock }, { seed: 42, payments });
   return db;

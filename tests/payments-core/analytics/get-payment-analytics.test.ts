@@ -4,7 +4,8 @@ import { razorpayFee } from '../../../payments-core/gateway/fees.js';
 import { importPayments } from '../../../payments-core/payments/import-payments.js';
 import type { ImportOrder, ImportPayment, ImportRefund } from '../../../payments-core/payments/import-types.js';
 import { fixedClock } from '../../../platform/clock.js';
-import { type Db, openDb } from '../../../platform/db.js';
+import type { Db } from '../../../platform/db.js';
+import { openTestDb } from '../../support/db.js';
 import { migrate } from '../../../platform/migrate.js';
 import { type Harness, startHarness } from '../../support/harness.js';
 
@@ -218,7 +219,7 @@ function expected(range: { from: Date; to: Date }, school?: string) {
 describe('getPaymentAnalytics', () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openDb(':memory:');
+    db = await openTestDb();
     await migrate(db, clock);
     await seed(db);
   });

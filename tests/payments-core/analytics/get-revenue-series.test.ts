@@ -8,7 +8,8 @@ import {
 import { createSubscriptionPlan } from '../../../payments-core/subscription-plans/create-plan.js';
 import { createSubscription } from '../../../payments-core/subscriptions/create-subscription.js';
 import { fixedClock } from '../../../platform/clock.js';
-import { type Db, openDb } from '../../../platform/db.js';
+import type { Db } from '../../../platform/db.js';
+import { openTestDb } from '../../support/db.js';
 import { migrate } from '../../../platform/migrate.js';
 
 const END = new Date('2026-09-15T06:00:00Z');
@@ -21,7 +22,7 @@ describe('revenue series from the ledger', () => {
 
   beforeAll(async () => {
     const clock = fixedClock(new Date('2026-05-01T00:00:00Z'));
-    db = await openDb(':memory:');
+    db = await openTestDb();
     await migrate(db, clock);
     clock.set(END);
     await seedDemoData({ db, clock }, { seed: 3, payments: 1200, months: 3, schools: 2 });

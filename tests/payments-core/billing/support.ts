@@ -4,7 +4,8 @@ import type { PaymentGateway } from '../../../payments-core/gateway/port.js';
 import { createRazorpayGateway } from '../../../payments-core/gateway/razorpay-gateway.js';
 import { type RazorpaySimulator, startRazorpaySimulator } from '../../../payments-core/gateway/simulator/server.js';
 import { fixedClock } from '../../../platform/clock.js';
-import { type Db, openDb } from '../../../platform/db.js';
+import type { Db } from '../../../platform/db.js';
+import { openTestDb } from '../../support/db.js';
 import { createLog } from '../../../platform/log.js';
 import { migrate } from '../../../platform/migrate.js';
 import { KEY_ID, KEY_SECRET, SUCCESS_CARD } from '../../support/harness.js';
@@ -26,7 +27,7 @@ export interface BillingEnv {
 /** A fresh database, the simulator on loopback and the real SDK adapter, with a clock the test moves. */
 export async function billingEnv(start: Date): Promise<BillingEnv> {
   const clock = fixedClock(start);
-  const db = await openDb(':memory:');
+  const db = await openTestDb();
   await migrate(db, clock);
   const sim = await startRazorpaySimulator({ keyId: KEY_ID, keySecret: KEY_SECRET, seed: 11 });
   const gateway = createRazorpayGateway({ keyId: KEY_ID, keySecret: KEY_SECRET, apiUrl: sim.url });

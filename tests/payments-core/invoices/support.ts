@@ -4,8 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DraftInvoiceInput, DraftInvoiceLine } from '../../../payments-core/invoices/create-draft-invoice.js';
 import { type Clock, fixedClock } from '../../../platform/clock.js';
-import { type Db, openDb } from '../../../platform/db.js';
+import type { Db } from '../../../platform/db.js';
 import { migrate } from '../../../platform/migrate.js';
+import { openTestDb } from '../../support/db.js';
 
 export const T0 = new Date('2026-05-10T06:30:00Z'); // 10 May 2026, 12:00 IST: financial year 26-27
 
@@ -26,7 +27,7 @@ function migrationsUpTo(last: number): string {
 export async function invoiceDb(
   start = T0,
 ): Promise<{ db: Db; clock: Clock & { set(d: Date): void; advance(ms: number): void } }> {
-  const db = await openDb(':memory:');
+  const db = await openTestDb();
   const clock = fixedClock(start);
   const migrations = migrationsUpTo(11);
   await migrate(db, clock, migrations);

@@ -15,11 +15,12 @@ import { type EmailToSend, enqueueEmail } from '../../../payments-core/mailer/en
 import { getEmail } from '../../../payments-core/mailer/find-emails.js';
 import { retryEmail } from '../../../payments-core/mailer/retry-email.js';
 import { type Clock, fixedClock } from '../../../platform/clock.js';
-import { type Db, openDb } from '../../../platform/db.js';
+import type { Db } from '../../../platform/db.js';
 import { createLog } from '../../../platform/log.js';
 import { emlTransport, type Mailer, type MailTransport, smtpTransport } from '../../../platform/mail.js';
 import { listMigrations, migrate } from '../../../platform/migrate.js';
 import { localObjectStore, type ObjectStore } from '../../../platform/objects.js';
+import { openTestDb } from '../../support/db.js';
 import { startSmtpServer, type TestSmtpServer } from './smtp-test-server.js';
 
 /**
@@ -77,7 +78,7 @@ describe('mailer delivery', () => {
 
   beforeEach(async () => {
     clock.set(T0);
-    db = await openDb(':memory:');
+    db = await openTestDb();
     dir = mkdtempSync(path.join(tmpdir(), 'kosh-mailer-'));
     await migrateThroughMailer(db, clock, dir);
     objects = localObjectStore(path.join(dir, 'objects'));

@@ -10,9 +10,10 @@ import {
 } from '../../../payments-core/mailer/enqueue-email.js';
 import { getEmail } from '../../../payments-core/mailer/find-emails.js';
 import { fixedClock } from '../../../platform/clock.js';
-import { type Db, openDb } from '../../../platform/db.js';
+import type { Db } from '../../../platform/db.js';
 import { AppError } from '../../../platform/errors.js';
 import { listMigrations, migrate } from '../../../platform/migrate.js';
+import { openTestDb } from '../../support/db.js';
 
 const T0 = new Date('2026-04-01T04:30:00Z');
 
@@ -60,7 +61,7 @@ describe('enqueueEmail', () => {
 
   beforeEach(async () => {
     clock.set(T0);
-    db = await openDb(':memory:');
+    db = await openTestDb();
     // The real migrations through the mailer's own (011); later ones are not the mailer's concern.
     dir = mkdtempSync(path.join(tmpdir(), 'kosh-mailer-'));
     for (const m of listMigrations()) {

@@ -2,9 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importPayments } from '../../../payments-core/payments/import-payments.js';
 import type { ImportBatch } from '../../../payments-core/payments/import-types.js';
 import { fixedClock } from '../../../platform/clock.js';
-import { type Db, openDb } from '../../../platform/db.js';
+import type { Db } from '../../../platform/db.js';
 import { AppError } from '../../../platform/errors.js';
 import { migrate } from '../../../platform/migrate.js';
+import { openTestDb } from '../../support/db.js';
 
 const at = new Date('2026-07-01T10:00:00Z');
 const base: ImportBatch = {
@@ -83,7 +84,7 @@ const base: ImportBatch = {
 describe('importPayments (the bulk path)', () => {
   let db: Db;
   beforeEach(async () => {
-    db = await openDb(':memory:');
+    db = await openTestDb();
     await migrate(db, fixedClock(at));
   });
   afterEach(async () => db.close());

@@ -6,7 +6,8 @@ import { listReconciliationItems } from '../../../payments-core/reconciliation/f
 import { reconcileSettlementReport } from '../../../payments-core/reconciliation/reconcile-settlement-report.js';
 import { firstRaggedLine } from '../../../payments-core/reconciliation/stage-report.js';
 import { fixedClock } from '../../../platform/clock.js';
-import { type Db, openDb } from '../../../platform/db.js';
+import type { Db } from '../../../platform/db.js';
+import { openTestDb } from '../../support/db.js';
 import { AppError } from '../../../platform/errors.js';
 import { migrate } from '../../../platform/migrate.js';
 
@@ -130,7 +131,7 @@ const REPORT = [
 describe('reconcileSettlementReport', () => {
   let db: Db;
   beforeEach(async () => {
-    db = await openDb(':memory:');
+    db = await openTestDb();
     await migrate(db, clock);
     await seed(db);
   });

@@ -367,7 +367,7 @@ describe('plan analytics on events recorded before plan ids were in the trail', 
       expect((await h.api('PATCH', `/v1/subscriptions/${sub}`, { plan_id: large })).status).toBe(200);
       // Strip the ids, as older events lack them: both events fall back to subscriptions.plan_id (large).
       await h.db.run(
-        `UPDATE subscription_events SET data = json_merge_patch(data, '{"plan_id": null, "from_plan_id": null, "to_plan_id": null}')
+        `UPDATE subscription_events SET data = (data::jsonb - ARRAY['plan_id', 'from_plan_id', 'to_plan_id'])::json
          WHERE subscription_id = $id`,
         { id: sub },
       );
