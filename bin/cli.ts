@@ -6,14 +6,15 @@ import { runRazorpaySimulatorCli } from '../payments-core/gateway/simulator/cli.
 import { SCHEDULE_RULES } from '../pipelines/schedule.js';
 import { systemClock } from '../platform/clock.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
-import { openDb } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
+import { openDatabase } from '../platform/open-database.js';
 import { startKosh } from '../serving/server.js';
 import { runDoctorCli } from './doctor.js';
 import { runEvaluateCli } from './evaluate-cli.js';
 import { runExportCli } from './export-cli.js';
 import { runForecastCli, runTrainForecastCli } from './forecast-cli.js';
+import { runImportDuckDbCli } from './import-duckdb-cli.js';
 import { runJobsCli } from './jobs-cli.js';
 import { runLakeCli } from './lake-cli.js';
 import { runLtvCli } from './ltv-cli.js';
@@ -51,6 +52,8 @@ commands:
                                  fit BG/NBD and Gamma-Gamma on purchases customer_id,date,amount (weeks)
   lake export --from YYYY-MM-DD --to YYYY-MM-DD [--tables payments,refunds,…]
                                  write those IST days of the lake tables to the analytics bucket as Parquet (replaces them)
+  import-duckdb FILE             move a kosh DuckDB database (before PostgreSQL) into this install's empty PostgreSQL,
+                                 proving equal row counts per table and equal ledger sums
   doctor [--json]                check config, database and migrations, object store buckets, gateway keys, SMTP;
                                  exits 1 when a check fails
   forecast evaluate --train FILE.csv --test FILE.csv --horizon H --season S [--methods …] [--workers N] [--json]
@@ -73,23 +76,25 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
         return await serve(env);
       case 'migrate': {
         const config = loadConfig(env, SCHEDULE_RULES);
-        const db = await openDb(config.databasePath);
+        const database = await openDatabase(config);
+        const db = database.db;
         const applied = await migrate(db, systemClock);
         console.log(
           applied.length === 0
             ? 'no pending migrations'
             : `applied ${applied.map((m) => `${m.version}_${m.name}`).join(', ')}`,
         );
-        await db.close();
+        await database.close();
         return 0;
       }
       case 'seed': {
         const config = loadConfig(env, SCHEDULE_RULES);
-        const db = await openDb(config.databasePath);
+        const database = await openDatabase(config);
+        const db = database.db;
         await migrate(db, systemClock);
         const log = createLog({ level: config.logLevel });
         const code = await runSeedCli(rest, { db, clock: systemClock, log });
-        await db.close();
+        await database.close();
         return code;
       }
       case 'keys':
@@ -112,6 +117,8 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
         return await runLtvCli(rest);
       case 'lake':
         return await runLakeCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+      case 'import-duckdb':
+        return await runImportDuckDbCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
       case 'doctor':
         return await runDoctorCli(rest, env);
       case 'razorpay-sim':
@@ -146,7 +153,8 @@ async function keys(argv: string[], env: Readonly<Record<string, string | undefi
     .map((s) => s.trim())
     .filter((s) => s !== '');
   const config = loadConfig(env, SCHEDULE_RULES);
-  const db = await openDb(config.databasePath);
+  const database = await openDatabase(config);
+  const db = database.db;
   await migrate(db, systemClock);
   try {
     const { key, secret } = await createApiKey({ db, clock: systemClock }, { name: values.name ?? 'cli', scopes });
@@ -156,7 +164,7 @@ async function keys(argv: string[], env: Readonly<Record<string, string | undefi
     console.error(err instanceof Error ? err.message : String(err));
     return 1;
   } finally {
-    await db.close();
+    await database.close();
   }
 }
 
