@@ -102,6 +102,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error instanceof AppError) {
       const status = STATUS[error.kind];
       if (status >= 500) request.log.warn({ code: error.code, err: error.message }, 'dependency failure');
+      const retryAfter = error.extra['retry_after_seconds'];
+      if (status === 503 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return sendProblem(reply, {
         ...problem(request, status, error.code, error.message, error.fields),
         ...error.extra,
