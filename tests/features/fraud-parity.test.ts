@@ -214,6 +214,11 @@ describe('fraud features: the point-in-time rule on a hand-made history', () => 
   beforeAll(async () => {
     db = await openTestDb();
     await migrate(db, clock);
+    await db.run(
+      `INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, created_at, updated_at)
+       VALUES ('ord_x', 'cus_a', 'sch_1', 10000, 'INR', 'attempted', $at, $at)`,
+      { at: new Date(t0) },
+    );
     for (const [id, customer, amount, method, device, ip, at, failed] of rows) {
       await db.run(
         `INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, method, amount_minor, currency,

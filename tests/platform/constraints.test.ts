@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../platform/db.js';
+import { openTestDb } from '../support/db.js';
+
+/** The schema states what must never be: a bug in code meets a refusal from the database (migration 016). */
+describe('the database refuses impossible rows', () => {
+  let db: Db;
+  const at = new Date('2026-06-01T00:00:00Z');
+  beforeAll(async () => {
+    db = await openTestDb();
+    await db.run(
+      `INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, created_at, updated_at)
+       VALUES ('ord_1', 'cus_1', 'sch_1', 10000, 'INR', 'paid', $at, $at)`,
+      { at },
+    );
+    await db.run(
+      `INSERT INTO journal_entries (id, kind, ref_type, ref_id, currency, created_at)
+       VALUES ('je_1', 'capture', 'payment', 'pay_1', 'INR', $at)`,
+      { at },
+    );
+  });
+  afterAll(async () => db.close());
+
+  const payment = (fields: Record<string, unknown>) =>
+    db.run(
+      `INSERT INTO payments (id, order_id, customer_id, school_id, method, amount_minor, currency, status, capture_mode,
+                             captured_minor, refunded_minor, created_at, updated_at)
+       VALUES ($id, $order_id, 'cus_1', 'sch_1', 'upi', $amount, 'INR', $status, 'auto', $captured, $refunded, $at, $at)`,
+      { id: 'pay_x', order_id: 'ord_1', amount: 10000, status: 'captured', captured: 10000, refunded: 0, at, ...fields },
+    );
+  const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code);
+
+  it('when a payment is refunded beyond its capture, captured beyond its amount, in an unknown state or for no order → refused', async () => {
+    expect(await code(payment({ refunded: 10001 }))).toBe('23514');
+    expect(await code(payment({ captured: 10001 }))).toBe('23514');
+    expect(await code(payment({ amount: 0, captured: 0 }))).toBe('23514');
+    expect(await code(payment({ status: 'settled' }))).toBe('23514');
+    expect(await code(payment({ order_id: 'ord_missing' }))).toBe('23503');
+    expect(await code(payment({}))).toBe('ok');
+  });
+
+  it('when a ledger line names no entry, repeats a line number or moves nothing → refused', async () => {
+    const line = (entry: string, no: number, amount: number) =>
+      db.run(
+        `INSERT INTO journal_lines (entry_id, line_no, account, school_id, amount_minor, currency)
+         VALUES ($entry, $no, 'gateway_clearing', 'sch_1', $amount, 'INR')`,
+        { entry, no, amount },
+      );
+    expect(await code(line('je_missing', 1, 100))).toBe('23503');
+    expect(await code(line('je_1', 1, 0))).toBe('23514');
+    expect(await code(line('je_1', 1, 100))).toBe('ok');
+    expect(await code(line('je_1', 1, -100))).toBe('23505');
+  });
+
+  it('when a refund is for no payment or of nothing → refused', async () => {
+    const refund = (payment: string, amount: number) =>
+      db.run(
+        `INSERT INTO refunds (id, payment_id, amount_minor, currency, status, created_at, updated_at)
+         VALUES ('rfnd_x', $payment, $amount, 'INR', 'pending', $at, $at)`,
+        { payment, amount, at },
+      );
+    expect(await code(refund('pay_missing', 100))).toBe('23503');
+    expect(await code(refund('pay_x', 0))).toBe('23514');
+  });
+});
