@@ -1,12 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
-import { createRazorpayGateway } from '../payments-core/gateway/razorpay-gateway.js';
-import { startRazorpaySimulator } from '../payments-core/gateway/simulator/server.js';
-import { createWebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
-import { systemClock } from '../platform/clock.js';
 import { openDb } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
-import { buildApp } from '../serving/app.js';
+import { startBenchApp } from './bench-app.js';
 
 export interface ApiIngestResult {
   readonly payments: number;
@@ -30,19 +25,7 @@ export async function benchApiIngest(options: {
 }): Promise<ApiIngestResult> {
   const log = createLog({ level: 'silent' });
   const db = await openDb(options.databaseUrl);
-  const sim = await startRazorpaySimulator({ keyId: 'rzp_test_bench', keySecret: 'bench_secret' });
-  const gateway = createRazorpayGateway({ keyId: 'rzp_test_bench', keySecret: 'bench_secret', apiUrl: sim.url });
-  const inbox = createWebhookInbox({ db, clock: systemClock, log });
-  const app = await buildApp({
-    db,
-    clock: systemClock,
-    gateway,
-    log,
-    inbox,
-    config: { webhookSecrets: ['bench'], webhookAllowCidrs: [], denyCidrs: [], rateLimitPerMinute: 10_000_000 },
-  });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const key = (await createApiKey({ db, clock: systemClock }, { name: 'bench', scopes: ['admin'] })).secret;
+  const { url, key, close } = await startBenchApp(db, log);
   const post = async (path: string, body: unknown): Promise<{ id: string; status?: string }> => {
     const res = await fetch(`${url}${path}`, {
       method: 'POST',
@@ -77,8 +60,7 @@ export async function benchApiIngest(options: {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  await app.close();
-  await sim.close();
+  await close();
   await db.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;

@@ -2,14 +2,9 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
-import { createRazorpayGateway } from '../payments-core/gateway/razorpay-gateway.js';
-import { type RazorpaySimulator, startRazorpaySimulator } from '../payments-core/gateway/simulator/server.js';
-import { createWebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
-import { systemClock } from '../platform/clock.js';
 import { type Db, openDb, type Params, type Tx, toPositional } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
-import { type App, buildApp } from '../serving/app.js';
+import { startBenchApp } from './bench-app.js';
 import {
   type BenchServer,
   createBenchDatabase,
@@ -277,8 +272,6 @@ export interface ServerFigures {
 }
 
 interface KoshUnderTest {
-  readonly app: App;
-  readonly sim: RazorpaySimulator;
   readonly db: Db;
   readonly recording: RecordingDb;
   pay(n: number): Promise<void>;
@@ -290,19 +283,7 @@ async function startKosh(databaseUrl: string, idempotencyKeys: boolean): Promise
   const inner = await openDb(databaseUrl);
   const recording = recordingDb(inner);
   const db = recording.db;
-  const sim = await startRazorpaySimulator({ keyId: 'rzp_test_bench', keySecret: 'bench_secret' });
-  const gateway = createRazorpayGateway({ keyId: 'rzp_test_bench', keySecret: 'bench_secret', apiUrl: sim.url });
-  const inbox = createWebhookInbox({ db, clock: systemClock, log });
-  const app = await buildApp({
-    db,
-    clock: systemClock,
-    gateway,
-    log,
-    inbox,
-    config: { webhookSecrets: ['bench'], webhookAllowCidrs: [], denyCidrs: [], rateLimitPerMinute: 100_000_000 },
-  });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const key = (await createApiKey({ db, clock: systemClock }, { name: 'bench', scopes: ['admin'] })).secret;
+  const { url, key, close } = await startBenchApp(db, log);
   const run = randomBytes(3).toString('hex');
   const post = async (
     path: string,
@@ -330,8 +311,6 @@ async function startKosh(databaseUrl: string, idempotencyKeys: boolean): Promise
     state_code: 'MH',
   });
   return {
-    app,
-    sim,
     db,
     recording,
     pay: async (n) => {
@@ -349,8 +328,7 @@ async function startKosh(databaseUrl: string, idempotencyKeys: boolean): Promise
       if (payment.status !== 'captured') throw new Error(`payment ended ${payment.status}`);
     },
     close: async () => {
-      await app.close();
-      await sim.close();
+      await close();
       await inner.close();
     },
   };

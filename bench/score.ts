@@ -10,15 +10,12 @@ import { paymentRiskFrom } from '../models/fraud/payment-risk.js';
 import { createFraudScorer } from '../models/fraud/scorer.js';
 import { loadFraudModelSelector } from '../models/registry/fraud-model-selector.js';
 import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
-import { createRazorpayGateway } from '../payments-core/gateway/razorpay-gateway.js';
-import { startRazorpaySimulator } from '../payments-core/gateway/simulator/server.js';
-import { createWebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
 import { trainFraud } from '../pipelines/train-fraud.js';
 import { systemClock } from '../platform/clock.js';
 import { openDb } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
 import { localObjectStore } from '../platform/objects.js';
-import { buildApp } from '../serving/app.js';
+import { startBenchApp } from './bench-app.js';
 import { createBenchDatabase, startBenchServer } from './bench-database.js';
 import { type LoadResult, runLoad } from './load.js';
 
@@ -74,22 +71,13 @@ export async function benchScore(options: ScoreBenchOptions): Promise<ScoreBench
     });
     await scorer.rules.create({ kind: 'block_list', field: 'ip', value: '198.51.100.0/24' });
 
-    const sim = await startRazorpaySimulator({ keyId: 'rzp_test_bench', keySecret: 'bench_secret' });
-    const gateway = createRazorpayGateway({ keyId: 'rzp_test_bench', keySecret: 'bench_secret', apiUrl: sim.url });
-    const inbox = createWebhookInbox({ db, clock: systemClock, log });
-    const app = await buildApp({
-      db,
-      clock: systemClock,
-      gateway,
-      log,
-      inbox,
+    const kosh = await startBenchApp(db, log, {
       objects,
       fraudModels,
       fraudScorer: scorer,
       paymentRisk: paymentRiskFrom({ db, clock: systemClock, log }, scorer),
-      config: { webhookSecrets: ['bench'], webhookAllowCidrs: [], denyCidrs: [], rateLimitPerMinute: 100_000_000 },
     });
-    const koshUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    const koshUrl = kosh.url;
     const key = (await createApiKey({ db, clock: systemClock }, { name: 'bench checkout', scopes: ['checkout:score'] }))
       .secret;
 
@@ -177,9 +165,8 @@ export async function benchScore(options: ScoreBenchOptions): Promise<ScoreBench
     picked.model.scoreMany(batchRows);
     const batchRowUs = ((performance.now() - bs) * 1000) / batchRows.length;
 
-    await app.close();
+    await kosh.close();
     await bare.close();
-    await sim.close();
     await scorer.close();
     fraudModels.close();
     const cpu = os.cpus();
