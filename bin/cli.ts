@@ -8,7 +8,7 @@ import { systemClock } from '../platform/clock.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
-import { openDatabase } from '../platform/open-database.js';
+import { DatabaseUnreachable, openDatabase } from '../platform/open-database.js';
 import { startKosh } from '../serving/server.js';
 import { runDoctorCli } from './doctor.js';
 import { runEvaluateCli } from './evaluate-cli.js';
@@ -133,7 +133,7 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
         return 1;
     }
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof DatabaseUnreachable) {
       console.error(err.message);
       return 2;
     }

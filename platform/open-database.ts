@@ -2,6 +2,9 @@ import type { Config } from './config.js';
 import { type Db, type OpenDbOptions, openDb } from './db.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
 
+/** The database cannot be reached at start: the CLI prints the one line and exits 2. */
+export class DatabaseUnreachable extends Error {}
+
 export interface OpenedDatabase {
   readonly db: Db;
   /** The embedded cluster, when no `KOSH_DATABASE_URL` is set. */
@@ -18,14 +21,25 @@ export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   options: OpenDbOptions = {},
 ): Promise<OpenedDatabase> {
-  const embedded = config.databaseUrl === null ? await startEmbeddedPostgres(config.dataDir) : null;
-  const url = config.databaseUrl ?? embedded?.url ?? '';
-  let db: Db;
+  let embedded: EmbeddedPostgres | null = null;
   try {
-    db = await openDb(url, options);
+    embedded = config.databaseUrl === null ? await startEmbeddedPostgres(config.dataDir) : null;
   } catch (err) {
+    throw new DatabaseUnreachable(
+      `cannot start the embedded PostgreSQL under ${config.dataDir}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  const url = config.databaseUrl ?? embedded?.url ?? '';
+  const db = await openDb(url, options);
+  try {
+    await db.one('SELECT 1');
+  } catch (err) {
+    await db.close().catch(() => undefined);
     await embedded?.stop();
-    throw err;
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    throw new DatabaseUnreachable(
+      `cannot reach the database at ${db.location}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
   }
   return {
     db,
