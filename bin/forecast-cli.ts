@@ -8,9 +8,9 @@ import { METHOD_NAMES, type MethodName } from '../models/forecast/methods.js';
 import { refreshRevenueForecasts } from '../pipelines/refresh-revenue-forecasts.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
-import { openDatabase } from '../platform/open-database.js';
 import { AppError } from '../platform/errors.js';
 import { migrate } from '../platform/migrate.js';
+import { openDatabase } from '../platform/open-database.js';
 import { connectToServer } from './server-client.js';
 
 export const FORECAST_USAGE = `usage:

@@ -2,10 +2,10 @@ import { parseArgs } from 'node:util';
 import { exportLakeRange, type LakeExportResult } from '../pipelines/lake-export.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
-import { openDatabase } from '../platform/open-database.js';
 import { AppError } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
+import { openDatabase } from '../platform/open-database.js';
 import { openObjectStore } from '../platform/open-object-store.js';
 import { connectToServer } from './server-client.js';
 

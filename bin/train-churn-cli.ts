@@ -3,10 +3,10 @@ import cliProgress from 'cli-progress';
 import { trainChurn } from '../pipelines/train-churn.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
-import { openDatabase } from '../platform/open-database.js';
 import { AppError } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
+import { openDatabase } from '../platform/open-database.js';
 import { openObjectStore } from '../platform/open-object-store.js';
 
 export const TRAIN_CHURN_USAGE = `usage: kosh train churn [--to YYYY-MM-DD] [--months 9] [--seed 42] [--json]

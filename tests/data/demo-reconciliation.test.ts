@@ -6,8 +6,8 @@ import { type RazorpaySimulator, startRazorpaySimulator } from '../../payments-c
 import { getBalances } from '../../payments-core/ledger/get-balances.js';
 import { fixedClock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
-import { openTestDb } from '../support/db.js';
 import { migrate } from '../../platform/migrate.js';
+import { openTestDb } from '../support/db.js';
 
 describe('demo reconciliation', () => {
   const clock = fixedClock(new Date('2026-11-28T06:00:00Z'));

@@ -26,9 +26,22 @@ describe('the database refuses impossible rows', () => {
       `INSERT INTO payments (id, order_id, customer_id, school_id, method, amount_minor, currency, status, capture_mode,
                              captured_minor, refunded_minor, created_at, updated_at)
        VALUES ($id, $order_id, 'cus_1', 'sch_1', 'upi', $amount, 'INR', $status, 'auto', $captured, $refunded, $at, $at)`,
-      { id: 'pay_x', order_id: 'ord_1', amount: 10000, status: 'captured', captured: 10000, refunded: 0, at, ...fields },
+      {
+        id: 'pay_x',
+        order_id: 'ord_1',
+        amount: 10000,
+        status: 'captured',
+        captured: 10000,
+        refunded: 0,
+        at,
+        ...fields,
+      },
     );
-  const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code);
+  const code = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: { code?: string }) => e.code,
+    );
 
   it('when a payment is refunded beyond its capture, captured beyond its amount, in an unknown state or for no order → refused', async () => {
     expect(await code(payment({ refunded: 10001 }))).toBe('23514');

@@ -2,10 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../bin/cli.js';
 import type { Db } from '../../platform/db.js';
 import { openDuckDb } from '../../platform/duckdb.js';
 import { ImportRefused, importDuckDb } from '../../platform/import-duckdb.js';
-import { main } from '../../bin/cli.js';
 import { createTestDatabase, dropTestDatabase, openTestDb } from '../support/db.js';
 
 const SCHEMA = path.resolve('tests/fixtures/duckdb-schema');

@@ -5,8 +5,8 @@ import { importPayments } from '../../../payments-core/payments/import-payments.
 import type { ImportOrder, ImportPayment, ImportRefund } from '../../../payments-core/payments/import-types.js';
 import { fixedClock } from '../../../platform/clock.js';
 import type { Db } from '../../../platform/db.js';
-import { openTestDb } from '../../support/db.js';
 import { migrate } from '../../../platform/migrate.js';
+import { openTestDb } from '../../support/db.js';
 import { type Harness, startHarness } from '../../support/harness.js';
 
 const t = (hhmmss: string, day = '01') => new Date(`2026-07-${day}T${hhmmss}Z`);

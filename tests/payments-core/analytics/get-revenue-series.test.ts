@@ -9,8 +9,8 @@ import { createSubscriptionPlan } from '../../../payments-core/subscription-plan
 import { createSubscription } from '../../../payments-core/subscriptions/create-subscription.js';
 import { fixedClock } from '../../../platform/clock.js';
 import type { Db } from '../../../platform/db.js';
-import { openTestDb } from '../../support/db.js';
 import { migrate } from '../../../platform/migrate.js';
+import { openTestDb } from '../../support/db.js';
 
 const END = new Date('2026-09-15T06:00:00Z');
 const sum = (rows: { amountMinor: number }[]) => rows.reduce((a, r) => a + r.amountMinor, 0);

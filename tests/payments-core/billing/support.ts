@@ -5,9 +5,9 @@ import { createRazorpayGateway } from '../../../payments-core/gateway/razorpay-g
 import { type RazorpaySimulator, startRazorpaySimulator } from '../../../payments-core/gateway/simulator/server.js';
 import { fixedClock } from '../../../platform/clock.js';
 import type { Db } from '../../../platform/db.js';
-import { openTestDb } from '../../support/db.js';
 import { createLog } from '../../../platform/log.js';
 import { migrate } from '../../../platform/migrate.js';
+import { openTestDb } from '../../support/db.js';
 import { KEY_ID, KEY_SECRET, SUCCESS_CARD } from '../../support/harness.js';
 
 export interface BillingEnv {

@@ -7,9 +7,9 @@ import { reconcileSettlementReport } from '../../../payments-core/reconciliation
 import { firstRaggedLine } from '../../../payments-core/reconciliation/stage-report.js';
 import { fixedClock } from '../../../platform/clock.js';
 import type { Db } from '../../../platform/db.js';
-import { openTestDb } from '../../support/db.js';
 import { AppError } from '../../../platform/errors.js';
 import { migrate } from '../../../platform/migrate.js';
+import { openTestDb } from '../../support/db.js';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 6, 1, 10, minute, 0));
 const unix = (minute: number) => at(minute).getTime() / 1000;
