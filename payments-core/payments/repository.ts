@@ -39,6 +39,8 @@ export const UNRESOLVED_PAYMENTS = `
 SELECT p.id, p.order_id, p.status, p.capture_mode, p.created_at, o.gateway_order_id
 FROM payments p JOIN orders o ON o.id = p.order_id
 WHERE p.status = 'unknown' OR (p.status = 'created' AND p.created_at <= $stale_before)
+   -- An auto-capture payment still authorised past the grace: the capture (or kosh's record of it) was cut off.
+   OR (p.status = 'authorized' AND p.capture_mode = 'auto' AND p.updated_at <= $stale_before)
 ORDER BY p.created_at, p.id LIMIT $limit`;
 /** A payment the fraud screen held for review: the gateway is not called until it is approved. */
 export const HOLD_PAYMENT = `UPDATE payments SET status = 'on_hold', updated_at = $at WHERE id = $id AND status = $from`;

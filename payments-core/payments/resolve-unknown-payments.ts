@@ -17,7 +17,7 @@ export const NOT_RECEIVED = 'not_received_by_gateway';
 interface Unresolved {
   id: string;
   order_id: string;
-  status: 'created' | 'unknown';
+  status: 'created' | 'unknown' | 'authorized';
   capture_mode: 'auto' | 'manual';
   created_at: Date;
   gateway_order_id: string | null;
@@ -37,7 +37,9 @@ async function gatewayOrderOf(deps: Deps, p: Unresolved): Promise<string | null>
  * the gateway by its kosh id, never charged again. Found → applied (an auto-capture payment left authorised
  * is captured, which the gateway makes idempotent); still absent after `UNKNOWN_GRACE_MS` → failed with
  * `not_received_by_gateway`; otherwise left for the next run. Payments stuck `created` past the grace (the
- * process died during the call) are resolved the same way.
+ * process died during the call) are resolved the same way, and so are auto-capture payments still `authorized`
+ * past it (kosh died between the gateway's capture and its own record of it): kosh never lags the gateway for
+ * long, and the capture reaches the ledger through the same `applyGatewayPayment` as a webhook.
  */
 export const resolveUnknownPayments: JobFn<Deps> = async (deps, { now }) => {
   const staleBefore = new Date(now.getTime() - UNKNOWN_GRACE_MS);
@@ -52,7 +54,8 @@ export const resolveUnknownPayments: JobFn<Deps> = async (deps, { now }) => {
       let found: GatewayPayment | null =
         gatewayOrderId === null ? null : await deps.gateway.findPayment(gatewayOrderId, p.id);
       if (found === null) {
-        if (p.created_at > staleBefore) {
+        // An authorised payment was received by the gateway: not finding it is never a reason to fail it.
+        if (p.status === 'authorized' || p.created_at > staleBefore) {
           pending++;
           continue;
         }

@@ -64,6 +64,44 @@ describe('unknown outcomes: a timed-out gateway call is looked up, never charged
     expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
   });
 
+  it('when kosh died between the gateway capturing and its own record of it (payment still authorised, no ledger entry) → past the grace the resolver applies the capture once, and the ledger matches the gateway', async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 52_000 });
+    const paid = await h.api('POST', '/v1/payments', { order_id: order.body.id, payment_method_id: parent.methodId });
+    expect(paid.body.status).toBe('captured');
+    // The state such a crash leaves: captured at the gateway; kosh authorised, no capture entry, order not paid.
+    await h.db.transaction(async (tx) => {
+      await tx.run(
+        `UPDATE payments SET status = 'authorized', captured_minor = 0, captured_at = NULL, updated_at = $at WHERE id = $id`,
+        { id: paid.body.id, at: clock.now() },
+      );
+      await tx.run(
+        "DELETE FROM journal_lines WHERE entry_id IN (SELECT id FROM journal_entries WHERE kind = 'capture' AND ref_id = $id)",
+        { id: paid.body.id },
+      );
+      await tx.run("DELETE FROM journal_entries WHERE kind = 'capture' AND ref_id = $id", { id: paid.body.id });
+      await tx.run("UPDATE orders SET status = 'attempted' WHERE id = $id", { id: order.body.id });
+    });
+
+    // Within the grace it is left alone (a capture may be on its way); past it, it is looked up and applied.
+    expect(await resolveUnknownPayments(deps, { now: clock.now() })).toMatchObject({ resolved: 0 });
+    clock.advance(UNKNOWN_GRACE_MS + 1000);
+    expect(await resolveUnknownPayments(deps, { now: clock.now() })).toMatchObject({ resolved: 1, errors: 0 });
+    expect(await resolveUnknownPayments(deps, { now: clock.now() })).toMatchObject({ resolved: 0 });
+    expect((await h.api('GET', `/v1/payments/${paid.body.id}`)).body).toMatchObject({
+      status: 'captured',
+      amount_captured: 52_000,
+    });
+    expect((await h.api('GET', `/v1/orders/${order.body.id}`)).body.status).toBe('paid');
+    expect(await simulatorPayments(h, order.body.gateway_order_id)).toEqual([
+      expect.objectContaining({ status: 'captured' }),
+    ]);
+    const captures = await h.db.all("SELECT id FROM journal_entries WHERE kind = 'capture' AND ref_id = $id", {
+      id: paid.body.id,
+    });
+    expect(captures).toHaveLength(1);
+    expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
+  });
+
   it('when the gateway never received the payment → it stays unknown through the grace, then fails not_received_by_gateway and the order can be paid', async () => {
     const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 45_000 });
     h.sim.configure({ failureRate: 1 });
