@@ -45,3 +45,79 @@ describe('db: the same SQL text asked before and after the data changes', () => 
     expect(await db.all('SELECT id FROM holds')).toEqual([{ id: 'frl_4' }]);
   });
 });
+
+describe('db: faults PostgreSQL raises under concurrency', () => {
+  let db: Db;
+  beforeEach(async () => {
+    db = await openTestDb({ max: 4, connectionTimeoutMs: 300 });
+    await db.run('CREATE TABLE counters (id VARCHAR PRIMARY KEY, n INTEGER NOT NULL)');
+    await db.run("INSERT INTO counters VALUES ('a', 0), ('b', 0)");
+  });
+  afterEach(async () => db.close());
+
+  const until = (check: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (check()) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 5);
+    });
+
+  it('when two transactions deadlock → the one PostgreSQL aborts is retried, and both changes land', async () => {
+    let attempts = 0;
+    let aLocked = false;
+    let bLocked = false;
+    const a = db.transaction(async (tx) => {
+      attempts++;
+      await tx.run("UPDATE counters SET n = n + 1 WHERE id = 'a'");
+      aLocked = true;
+      await until(() => bLocked);
+      await tx.run("UPDATE counters SET n = n + 1 WHERE id = 'b'");
+    });
+    const b = db.transaction(async (tx) => {
+      attempts++;
+      await tx.run("UPDATE counters SET n = n + 10 WHERE id = 'b'");
+      bLocked = true;
+      await until(() => aLocked);
+      await tx.run("UPDATE counters SET n = n + 10 WHERE id = 'a'");
+    });
+    await Promise.all([a, b]);
+    expect(await db.all('SELECT id, n FROM counters ORDER BY id')).toEqual([
+      { id: 'a', n: 11 },
+      { id: 'b', n: 11 },
+    ]);
+    // One of the two was aborted by the deadlock detector and ran again.
+    expect(attempts).toBe(3);
+  });
+
+  it('when serializable transactions conflict → the loser is retried on a fresh snapshot, and no increment is lost', async () => {
+    const increment = () =>
+      db.transaction(
+        async (tx) => {
+          const row = await tx.one<{ n: number }>("SELECT n FROM counters WHERE id = 'a'");
+          await new Promise((r) => setTimeout(r, 20));
+          await tx.run("UPDATE counters SET n = $n WHERE id = 'a'", { n: (row?.n ?? 0) + 1 });
+        },
+        { isolation: 'serializable' },
+      );
+    await Promise.all([increment(), increment(), increment()]);
+    expect(await db.one("SELECT n FROM counters WHERE id = 'a'")).toEqual({ n: 3 });
+  });
+
+  it('when every connection is held → a query fails 503-style (database_unavailable) within the pool timeout, never hangs', async () => {
+    let release = () => undefined as void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const holders = Array.from({ length: 4 }, () => db.transaction(() => held));
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await expect(db.one('SELECT 1')).rejects.toMatchObject({ kind: 'unavailable', code: 'database_unavailable' });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    release();
+    await Promise.all(holders);
+    expect(await db.one('SELECT 1 AS ok')).toEqual({ ok: 1 });
+  });
+});
