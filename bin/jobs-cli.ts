@@ -79,7 +79,7 @@ async function serverBackend(config: Config): Promise<JobsBackend | null> {
   };
 }
 
-/** No server: this process opens the database (DuckDB allows one writer) and runs the job itself. */
+/** No server: this process opens the database and runs the job itself. */
 async function localBackend(config: Config): Promise<JobsBackend> {
   const clock = systemClock;
   const log = createLog({ level: config.logLevel });

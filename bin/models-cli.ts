@@ -141,7 +141,7 @@ async function localBackend(config: Config, onProgress?: (phase: TrainPhase, don
     rollback: () => wrap(rollbackModel(deps, 'fraud')),
     canary: (version, share) => wrap(startCanary(deps, { task: 'fraud', version, share })),
     stopCanary: () => wrap(stopCanary(deps, { task: 'fraud' })),
-    close: () => db.close(),
+    close: () => database.close(),
   };
   return backend;
 }
