@@ -23,6 +23,13 @@ export interface Config {
   /** CIDR deny list applied to every route. */
   readonly denyCidrs: readonly string[];
   readonly rateLimitPerMinute: number;
+  /**
+   * `KOSH_IDEMPOTENCY_LOCK_SECONDS` (60): how long a request holds its `Idempotency-Key`. A retry within it is 409
+   * `idempotency_key_in_use`; after it the request is taken to have died, and a retry resumes from its recovery point.
+   */
+  readonly idempotencyLockMs: number;
+  /** `KOSH_KILL_AT` (crash tests only, platform/kill-points.ts): a named point where the process SIGKILLs itself. */
+  readonly killAt: string | null;
   readonly logLevel: string;
   /** Whether this process starts the job scheduler's timers (`KOSH_SCHEDULER`). */
   readonly scheduler: boolean;
@@ -394,6 +401,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
     webhookAllowCidrs: cidrs('KOSH_WEBHOOK_ALLOW_CIDRS'),
     denyCidrs: cidrs('KOSH_DENY_CIDRS'),
     rateLimitPerMinute: int('KOSH_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
+    idempotencyLockMs: int('KOSH_IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600) * 1000,
+    killAt: str('KOSH_KILL_AT'),
     logLevel: str('LOG_LEVEL') ?? 'info',
     scheduler: schedulerRaw !== 'off',
     schedules,

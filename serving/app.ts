@@ -27,6 +27,7 @@ import type { Db } from '../platform/db.js';
 import { AppError } from '../platform/errors.js';
 import { createIdempotencyStore } from '../platform/idempotency.js';
 import { newId } from '../platform/ids.js';
+import { type KillPoints, NO_KILL_POINTS } from '../platform/kill-points.js';
 import type { Log } from '../platform/log.js';
 import type { Mailer } from '../platform/mail.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
@@ -100,11 +101,15 @@ export interface AppDeps {
   readonly invoicing?: InvoiceSettings;
   /** Billing run tuning (chunk size, gateway concurrency and rate, claim TTL) for POST /v1/billing/runs; defaults when absent. */
   readonly billing?: Partial<BillingOptions>;
+  /** Named points where the process dies, for the crash tests (platform/kill-points.ts); none in production. */
+  readonly kill?: KillPoints;
   readonly config: {
     readonly webhookSecrets: readonly string[];
     readonly webhookAllowCidrs: readonly string[];
     readonly denyCidrs: readonly string[];
     readonly rateLimitPerMinute: number;
+    /** How long a request holds its Idempotency-Key before a retry may resume it (default 60 s). */
+    readonly idempotencyLockMs?: number;
     /** When set, GET /metrics needs it as a bearer token; when not, loopback clients only. */
     readonly metricsToken?: string | null;
   };
@@ -177,7 +182,14 @@ export async function buildApp(input: AppDeps): Promise<App> {
   });
   registerJsonWithCardGuard(app);
   registerAuth(app, deps);
-  registerIdempotency(app, { store: createIdempotencyStore(deps) });
+  registerIdempotency(app, {
+    store: createIdempotencyStore({
+      db: deps.db,
+      clock: deps.clock,
+      lockTimeoutMs: deps.config.idempotencyLockMs ?? 60_000,
+    }),
+    kill: deps.kill ?? NO_KILL_POINTS,
+  });
   // A POST without a body is an empty object, so optional-only bodies need no `{}` and required fields are named.
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && request.body === undefined) request.body = {};

@@ -25,6 +25,7 @@ import { trainFraud } from '../pipelines/train-fraud.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import type { Db } from '../platform/db.js';
+import { killPointsFrom } from '../platform/kill-points.js';
 import { createLog, type Log } from '../platform/log.js';
 import { openMailer } from '../platform/mail.js';
 import { createMetrics } from '../platform/metrics.js';
@@ -154,7 +155,9 @@ export async function startKosh(
     dunning: config.dunning,
     billing: config.billing,
     invoicing: config.invoicing,
+    kill: killPointsFrom(config.killAt),
     config: {
+      idempotencyLockMs: config.idempotencyLockMs,
       webhookSecrets,
       webhookAllowCidrs: config.webhookAllowCidrs,
       denyCidrs: config.denyCidrs,

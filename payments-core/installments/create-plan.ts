@@ -141,7 +141,6 @@ export async function createPlan(
       await tx.run(INSERT_ORDER, {
         id: childOrderId,
         customer_id: order.customer_id,
-        school_id: order.school_id,
         amount: part.amount,
         currency: order.currency,
         description: `installment ${k + 1} of ${parts.length} for ${orderId}`,

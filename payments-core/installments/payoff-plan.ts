@@ -57,7 +57,6 @@ export async function payoffPlan(
     await tx.run(INSERT_ORDER, {
       id: orderId,
       customer_id: plan.customer_id,
-      school_id: plan.school_id,
       amount,
       currency: open[0]?.currency ?? 'INR',
       description: `payoff of ${plan.order_id}`,

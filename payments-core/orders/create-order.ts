@@ -1,19 +1,26 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { invalid } from '../../platform/errors.js';
+import type { Recovery } from '../../platform/idempotency.js';
 import { newId } from '../../platform/ids.js';
+import type { KillPoints } from '../../platform/kill-points.js';
 import { DEFAULT_CURRENCY, paise } from '../../platform/money.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { ensureGatewayOrder } from './ensure-gateway-order.js';
 import { INSERT_ORDER, ORDER_BY_ID } from './repository.js';
 import type { Order } from './types.js';
 
+/** Recovery points of an order request under an Idempotency-Key (platform/idempotency.ts). */
+export const ORDER_CREATED = 'order_created';
+
 /**
- * Creates a meal order for a parent and its Razorpay order. The local row is written first; the gateway
- * order is keyed by the kosh order id (Razorpay `receipt`), so a retry after a crash finds it again.
+ * Creates a meal order for a parent and its Razorpay order. The local row is written first, with the request's
+ * recovery point when it has an Idempotency-Key; the gateway order is keyed by the kosh order id (Razorpay
+ * `receipt`). A retry after a crash resumes with the order already made and finds its gateway order by receipt,
+ * so it never makes a second one of either.
  */
 export async function createOrder(
-  deps: { db: Db; clock: Clock; gateway: PaymentGateway },
+  deps: { db: Db; clock: Clock; gateway: PaymentGateway; kill?: KillPoints | undefined },
   input: {
     customer_id: string;
     amount: number;
@@ -21,34 +28,50 @@ export async function createOrder(
     description?: string | undefined;
     notes?: Record<string, string> | undefined;
   },
+  recovery?: Recovery,
 ): Promise<Order> {
+  const resumed = recovery?.resumed ?? null;
+  const id = resumed === null ? await insertOrder(deps, input, recovery) : resumed.resourceId;
+  deps.kill?.at(ORDER_CREATED);
+  await ensureGatewayOrder(deps, id, { firstAttempt: resumed === null });
+  const order = await deps.db.one<Order>(ORDER_BY_ID, { id });
+  if (order === undefined) throw new Error('order vanished after insert');
+  return order;
+}
+
+async function insertOrder(
+  deps: { db: Db; clock: Clock },
+  input: Parameters<typeof createOrder>[1],
+  recovery: Recovery | undefined,
+): Promise<string> {
   const currency = input.currency ?? DEFAULT_CURRENCY;
   if (currency !== DEFAULT_CURRENCY) {
     throw invalid('unsupported_currency', 'only INR is supported', [
       { field: '/currency', code: 'unsupported_currency', message: 'must be INR' },
     ]);
   }
-  const customer = await deps.db.one<{ school_id: string }>('SELECT school_id FROM customers WHERE id = $id', {
-    id: input.customer_id,
-  });
-  if (customer === undefined) {
-    throw invalid('unknown_customer', `no customer with id ${input.customer_id}`, [
-      { field: '/customer_id', code: 'unknown_customer', message: 'no customer with this id' },
-    ]);
-  }
   const id = newId('ord');
-  await deps.db.run(INSERT_ORDER, {
+  const params = {
     id,
     customer_id: input.customer_id,
-    school_id: customer.school_id,
     amount: paise(input.amount),
     currency,
     description: input.description ?? null,
     notes: input.notes ?? {},
     at: deps.clock.now(),
-  });
-  await ensureGatewayOrder(deps, id, { firstAttempt: true });
-  const order = await deps.db.one<Order>(ORDER_BY_ID, { id });
-  if (order === undefined) throw new Error('order vanished after insert');
-  return order;
+  };
+  const inserted =
+    recovery === undefined
+      ? await deps.db.run(INSERT_ORDER, params)
+      : await deps.db.transaction(async (tx) => {
+          const n = await tx.run(INSERT_ORDER, params);
+          if (n === 1) await recovery.reached(tx, ORDER_CREATED, id);
+          return n;
+        });
+  if (inserted === 0) {
+    throw invalid('unknown_customer', `no customer with id ${input.customer_id}`, [
+      { field: '/customer_id', code: 'unknown_customer', message: 'no customer with this id' },
+    ]);
+  }
+  return id;
 }

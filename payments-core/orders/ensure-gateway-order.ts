@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
+import type { KillPoints } from '../../platform/kill-points.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { GATEWAY_ORDER_OF, SET_GATEWAY_ORDER } from './repository.js';
 
@@ -10,7 +11,7 @@ import { GATEWAY_ORDER_OF, SET_GATEWAY_ORDER } from './repository.js';
  * so the receipt (the kosh order id) is looked up before creating another.
  */
 export async function ensureGatewayOrder(
-  deps: { db: Db; clock: Clock; gateway: PaymentGateway },
+  deps: { db: Db; clock: Clock; gateway: PaymentGateway; kill?: KillPoints | undefined },
   orderId: string,
   options: { firstAttempt?: boolean } = {},
 ): Promise<string> {
@@ -34,6 +35,7 @@ export async function ensureGatewayOrder(
       receipt: orderId,
       notes: { kosh_order_id: orderId, school_id: row.school_id, customer_id: row.customer_id },
     }));
+  deps.kill?.at('gateway_order_created');
   const set = await deps.db.run(SET_GATEWAY_ORDER, {
     id: orderId,
     gateway_order_id: gatewayOrder.id,

@@ -16,9 +16,12 @@ export const ORDER_BY_ID = `${ORDER_COLUMNS} WHERE t.id = $id`;
 export const ORDER_FOR_UPDATE = `
 SELECT id, customer_id, school_id, amount_minor, currency, status, gateway_order_id FROM orders WHERE id = $id FOR UPDATE`;
 export const ORDER_BY_GATEWAY_ID = `${ORDER_COLUMNS} WHERE t.gateway_order_id = $gateway_order_id`;
+/** Inserts the order for a customer, at the customer's school; nothing (0 rows) when there is no such customer. */
 export const INSERT_ORDER = `
 INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, description, notes, created_at, updated_at)
-VALUES ($id, $customer_id, $school_id, $amount, $currency, 'created', $description, $notes, $at, $at)`;
+SELECT $id::VARCHAR, c.id, c.school_id, $amount::BIGINT, $currency::VARCHAR, 'created', $description::VARCHAR, $notes::JSON,
+  $at::TIMESTAMPTZ, $at::TIMESTAMPTZ
+FROM customers c WHERE c.id = $customer_id`;
 export const GATEWAY_ORDER_OF = 'SELECT gateway_order_id FROM orders WHERE id = $id';
 export const SET_GATEWAY_ORDER = `
 UPDATE orders SET gateway_order_id = $gateway_order_id, updated_at = $at WHERE id = $id AND gateway_order_id IS NULL`;

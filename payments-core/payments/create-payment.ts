@@ -1,7 +1,9 @@
 import type { Clock } from '../../platform/clock.js';
-import type { Db } from '../../platform/db.js';
+import type { Db, Sql } from '../../platform/db.js';
 import { AppError, conflict, invalid } from '../../platform/errors.js';
+import type { Recovery } from '../../platform/idempotency.js';
 import { newId } from '../../platform/ids.js';
+import type { KillPoints } from '../../platform/kill-points.js';
 import type { Log } from '../../platform/log.js';
 import type { PaymentMetrics } from '../../platform/metrics.js';
 import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
@@ -85,7 +87,16 @@ type Deps = {
   paymentRisk?: PaymentRisk | undefined;
   /** Counts attempts, successes and failures by method (platform/metrics.ts); optional. */
   metrics?: PaymentMetrics | undefined;
+  /** Named points where the process dies, for the crash tests (platform/kill-points.ts). */
+  kill?: KillPoints | undefined;
 };
+
+/**
+ * Recovery points of a payment request under an Idempotency-Key (platform/idempotency.ts): the local row is
+ * written (`payment_created`, before the gateway call), then the gateway's answer is recorded (`payment_charged`).
+ */
+export const PAYMENT_CREATED = 'payment_created';
+export const PAYMENT_CHARGED = 'payment_charged';
 
 /**
  * Charges an order with a saved method or a UPI VPA. One payment at a time per order: while one is in
@@ -93,7 +104,9 @@ type Deps = {
  * before the gateway call, which is keyed by the payment id; a gateway timeout or 5xx marks the payment
  * `unknown` for the webhook or `resolveUnknownPayments` to settle by that key, never by a fresh charge.
  */
-export async function createPayment(deps: Deps, input: CreatePaymentInput): Promise<Payment> {
+export async function createPayment(deps: Deps, input: CreatePaymentInput, recovery?: Recovery): Promise<Payment> {
+  const resumed = recovery?.resumed ?? null;
+  if (resumed !== null) return resumePayment(deps, resumed.resourceId, input, recovery);
   if ((input.payment_method_id === undefined) === (input.vpa === undefined)) {
     throw invalid('instrument_required', 'give exactly one of payment_method_id or vpa', [
       {
@@ -141,30 +154,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
         },
       );
     }
-    let instrument: { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string };
-    let method: string;
-    if (input.payment_method_id !== undefined) {
-      const pm = await tx.one<{ customer_id: string; type: string; gateway_token: string }>(INSTRUMENT_BY_ID, {
-        id: input.payment_method_id,
-      });
-      if (pm === undefined || pm.customer_id !== order.customer_id) {
-        throw invalid('unknown_payment_method', 'no such payment method for this customer', [
-          {
-            field: '/payment_method_id',
-            code: 'unknown_payment_method',
-            message: "not one of this customer's methods",
-          },
-        ]);
-      }
-      method = pm.type;
-      instrument =
-        pm.type === 'upi' && pm.gateway_token.includes('@')
-          ? { kind: 'vpa', vpa: pm.gateway_token }
-          : { kind: 'token', token: pm.gateway_token };
-    } else {
-      method = 'upi';
-      instrument = { kind: 'vpa', vpa: input.vpa ?? '' };
-    }
+    const { instrument, method } = await instrumentFor(tx, input, order.customer_id);
     const at = deps.clock.now();
     await tx.run(INSERT_PAYMENT, {
       id,
@@ -200,14 +190,11 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
         at,
       });
     }
-    const customer = await tx.one<{ email: string; phone: string }>(
-      'SELECT email, phone FROM customers WHERE id = $id',
-      {
-        id: order.customer_id,
-      },
-    );
+    await recovery?.reached(tx, PAYMENT_CREATED, id);
+    const customer = await tx.one<{ email: string; phone: string }>(CUSTOMER_CONTACT, { id: order.customer_id });
     return { order, instrument, customer, method, at };
   });
+  deps.kill?.at(PAYMENT_CREATED);
   const attempt: PaymentAttempt = {
     id,
     customer_id: prepared.order.customer_id,
@@ -246,7 +233,99 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput): Prom
     await risk?.onHeld(held, verdict);
     return held;
   }
-  return chargeCreatedPayment(deps, { id, ...prepared, capture: input.capture ?? 'auto' });
+  return chargeCreatedPayment(deps, { id, ...prepared, capture: input.capture ?? 'auto' }, recovery);
+}
+
+const CUSTOMER_CONTACT = 'SELECT email, phone FROM customers WHERE id = $id';
+
+type Instrument = { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string };
+
+/** The gateway instrument of a request: the customer's saved method (its token or VPA), or the VPA given. */
+async function instrumentFor(
+  tx: Sql,
+  input: CreatePaymentInput,
+  customerId: string,
+): Promise<{ instrument: Instrument; method: string }> {
+  if (input.payment_method_id === undefined)
+    return { method: 'upi', instrument: { kind: 'vpa', vpa: input.vpa ?? '' } };
+  const pm = await tx.one<{ customer_id: string; type: string; gateway_token: string }>(INSTRUMENT_BY_ID, {
+    id: input.payment_method_id,
+  });
+  if (pm === undefined || pm.customer_id !== customerId) {
+    throw invalid('unknown_payment_method', 'no such payment method for this customer', [
+      {
+        field: '/payment_method_id',
+        code: 'unknown_payment_method',
+        message: "not one of this customer's methods",
+      },
+    ]);
+  }
+  return {
+    method: pm.type,
+    instrument:
+      pm.type === 'upi' && pm.gateway_token.includes('@')
+        ? { kind: 'vpa', vpa: pm.gateway_token }
+        : { kind: 'token', token: pm.gateway_token },
+  };
+}
+
+/**
+ * A retry of a request that stopped after writing its payment (a crash, or a 5xx). Whatever the payment became
+ * since is the answer; a payment still `created` or `unknown` may have reached the gateway, so it is looked up
+ * there by its kosh id first and adopted if found; a `created` one the gateway never saw is charged now, with the
+ * same id. Never a second payment, never a 409 about the request's own payment.
+ */
+async function resumePayment(
+  deps: Deps,
+  id: string,
+  input: CreatePaymentInput,
+  recovery: Recovery | undefined,
+): Promise<Payment> {
+  const payment = await deps.db.one<Payment>(PAYMENT_BY_ID, { id });
+  if (payment === undefined) throw new Error(`payment ${id} of a resumed request is missing`);
+  if (payment.status !== 'created' && payment.status !== 'unknown') return payment;
+  const gatewayOrderId = await ensureGatewayOrder(deps, payment.order_id);
+  let found = await deps.gateway.findPayment(gatewayOrderId, id);
+  if (found !== null) {
+    if (found.status === 'authorized' && payment.capture_mode === 'auto') {
+      found = await deps.gateway.capturePayment(found.id, found.amount, found.currency);
+    }
+    return recordGatewayPayment(deps, id, found, payment.method, recovery);
+  }
+  if (payment.status === 'unknown') {
+    throw new AppError('unavailable', 'payment_outcome_unknown', 'the gateway has not shown this payment yet', {
+      extra: { payment_id: id },
+    });
+  }
+  const order = { id: payment.order_id, amount_minor: payment.amount, currency: payment.currency };
+  const { instrument, customer } = await deps.db.transaction(async (tx) => ({
+    ...(await instrumentFor(tx, input, payment.customer_id)),
+    customer: await tx.one<{ email: string; phone: string }>(CUSTOMER_CONTACT, { id: payment.customer_id }),
+  }));
+  return chargeCreatedPayment(
+    deps,
+    { id, order, instrument, customer, capture: payment.capture_mode, method: payment.method },
+    recovery,
+  );
+}
+
+/** The gateway's answer recorded through `applyGatewayPayment` (ledger included), with the request's recovery point. */
+async function recordGatewayPayment(
+  deps: Deps,
+  id: string,
+  gatewayPayment: GatewayPayment,
+  method: string,
+  recovery: Recovery | undefined,
+): Promise<Payment> {
+  const { payment } = await deps.db.transaction(async (tx) => {
+    const applied = await applyGatewayPayment(tx, id, gatewayPayment, deps.clock.now());
+    await recovery?.reached(tx, PAYMENT_CHARGED, id);
+    return applied;
+  });
+  if (payment.status === 'failed') deps.paymentRisk?.onFailure(id, payment.failed_at ?? deps.clock.now());
+  if (payment.status === 'failed') deps.metrics?.paymentFailed(method, 'declined');
+  else if (payment.status === 'authorized' || payment.status === 'captured') deps.metrics?.paymentSucceeded(method);
+  return payment;
 }
 
 /**
@@ -299,12 +378,13 @@ export async function chargeCreatedPayment(
   prepared: {
     id: string;
     order: { id: string; amount_minor: number; currency: string };
-    instrument: { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string };
+    instrument: Instrument;
     customer: { email: string; phone: string } | undefined;
     capture: 'auto' | 'manual';
     /** card | upi | …, for the metrics; a released hold passes its payment's. */
     method: string;
   },
+  recovery?: Recovery,
 ): Promise<Payment> {
   const id = prepared.id;
   const gatewayOrderId = await ensureGatewayOrder(deps, prepared.order.id);
@@ -358,10 +438,6 @@ export async function chargeCreatedPayment(
     );
     throw err;
   }
-  const { payment } = await deps.db.transaction((tx) => applyGatewayPayment(tx, id, gatewayPayment, deps.clock.now()));
-  if (payment.status === 'failed') deps.paymentRisk?.onFailure(id, payment.failed_at ?? deps.clock.now());
-  if (payment.status === 'failed') deps.metrics?.paymentFailed(prepared.method, 'declined');
-  else if (payment.status === 'authorized' || payment.status === 'captured')
-    deps.metrics?.paymentSucceeded(prepared.method);
-  return payment;
+  deps.kill?.at('gateway_charged');
+  return recordGatewayPayment(deps, id, gatewayPayment, prepared.method, recovery);
 }

@@ -1,10 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError, conflict, invalid } from '../../platform/errors.js';
-import { type IdempotencyStore, requestHash } from '../../platform/idempotency.js';
+import { type Held, type IdempotencyStore, type Recovery, requestHash } from '../../platform/idempotency.js';
+import type { KillPoints } from '../../platform/kill-points.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency: { apiKeyId: string; key: string } | null;
+    /** The request's hold on its Idempotency-Key until the answer is stored; null without a key. */
+    idempotency: Held | null;
+    /**
+     * For use cases with phases (orders, payments): where an earlier attempt of this request stopped, and how to
+     * record a phase in the key's row; undefined without a key.
+     */
+    recovery: Recovery | undefined;
   }
 }
 
@@ -26,11 +33,13 @@ function fromStored(contentType: string, body: string): { contentType: string; b
 
 /**
  * Stripe's semantics on every authenticated POST carrying `Idempotency-Key`: the first response (status
- * and body, errors included) is replayed for the same request; another body under the same key → 422
- * `idempotency_key_reused`; while the first is running → 409 `idempotency_key_in_use`.
+ * and body, 4xx errors included) is replayed for the same request; another body under the same key → 422
+ * `idempotency_key_reused`; while the first is running → 409 `idempotency_key_in_use`. A 5xx is not stored: the key
+ * is let go with its recovery point, so a retry resumes the request rather than replaying a failure.
  */
-export function registerIdempotency(app: FastifyInstance, deps: { store: IdempotencyStore }): void {
+export function registerIdempotency(app: FastifyInstance, deps: { store: IdempotencyStore; kill: KillPoints }): void {
   app.decorateRequest('idempotency', null);
+  app.decorateRequest('recovery', undefined);
   app.addHook('preValidation', async (request, reply) => {
     if (request.method !== 'POST' || request.apiKey === null) return;
     const header = request.headers['idempotency-key'];
@@ -59,9 +68,12 @@ export function registerIdempotency(app: FastifyInstance, deps: { store: Idempot
       ),
     });
     switch (claim.kind) {
-      case 'claimed':
-        request.idempotency = { apiKeyId, key };
+      case 'claimed': {
+        const held = { apiKeyId, key, token: claim.token };
+        request.idempotency = held;
+        request.recovery = deps.store.recovery(held, claim.resumed);
         return;
+      }
       case 'reused':
         throw new AppError(
           'invalid',
@@ -91,18 +103,24 @@ export function registerIdempotency(app: FastifyInstance, deps: { store: Idempot
     }
   });
   app.addHook('onSend', async (request, reply, payload) => {
-    const claimed = request.idempotency;
-    if (claimed === null) return payload;
+    const held = request.idempotency;
+    if (held === null) return payload;
     request.idempotency = null;
-    if (reply.statusCode === 429) {
-      await deps.store.release(claimed);
-      return payload;
+    try {
+      if (reply.statusCode === 429) await deps.store.release(held);
+      else if (reply.statusCode >= 500) await deps.store.unlock(held);
+      else {
+        deps.kill.at('before_response_stored');
+        await deps.store.complete({
+          ...held,
+          status: reply.statusCode,
+          ...toStored(String(reply.getHeader('content-type') ?? 'application/json'), payload),
+        });
+      }
+    } catch (err) {
+      // The answer still goes out; the key stays held until its lock times out, and a retry then resumes.
+      request.log.warn({ err, idempotency_key: held.key }, 'idempotency key not updated');
     }
-    await deps.store.complete({
-      ...claimed,
-      status: reply.statusCode,
-      ...toStored(String(reply.getHeader('content-type') ?? 'application/json'), payload),
-    });
     return payload;
   });
 }

@@ -44,7 +44,7 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
         response: responses({ 201: OrderSchema }),
       },
     },
-    async (request, reply) => reply.code(201).send(await createOrder(deps, request.body)),
+    async (request, reply) => reply.code(201).send(await createOrder(deps, request.body, request.recovery)),
   );
   app.get(
     '/orders',
@@ -86,7 +86,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
         response: responses({ 201: PaymentSchema }),
       },
     },
-    async (request, reply) => reply.code(201).send(await createPayment(deps, { ...request.body, ip: request.ip })),
+    async (request, reply) =>
+      reply.code(201).send(await createPayment(deps, { ...request.body, ip: request.ip }, request.recovery)),
   );
   app.get(
     '/payments',
@@ -148,7 +149,7 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
         response: responses({ 201: RefundSchema }),
       },
     },
-    async (request, reply) => reply.code(201).send(await createRefund(deps, request.body)),
+    async (request, reply) => reply.code(201).send(await createRefund(deps, request.body, request.recovery)),
   );
   app.get(
     '/refunds',

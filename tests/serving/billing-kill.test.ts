@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,61 +9,16 @@ import { getBalances } from '../../payments-core/ledger/get-balances.js';
 import { systemClock } from '../../platform/clock.js';
 import { openDb } from '../../platform/db.js';
 import { migrate } from '../../platform/migrate.js';
-import { readServerFile } from '../../serving/server-file.js';
 import { createTestDatabase, dropTestDatabase } from '../support/db.js';
-import { KEY_ID, KEY_SECRET, SUCCESS_CARD, WEBHOOK_SECRET } from '../support/harness.js';
+import { KEY_ID, KEY_SECRET, SUCCESS_CARD } from '../support/harness.js';
+import { exited, serveChild, serverUp } from '../support/kosh-child.js';
 
 const N = Number(process.env['KOSH_TEST_BILLING_KILL_SUBS'] ?? 2000);
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-/**
- * `kosh serve` as a real child process on the data dir and the test's database, charging through the simulator
- * that lives in this test.
- */
-function serve(dataDir: string, databaseUrl: string, sim: RazorpaySimulator): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin/kosh.ts'), 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      KOSH_DATA_DIR: dataDir,
-      KOSH_DATABASE_URL: databaseUrl,
-      PORT: '0',
-      KOSH_GATEWAY: 'razorpay',
-      RAZORPAY_KEY_ID: KEY_ID,
-      RAZORPAY_KEY_SECRET: KEY_SECRET,
-      RAZORPAY_API_URL: sim.url,
-      KOSH_RAZORPAY_WEBHOOK_SECRETS: WEBHOOK_SECRET,
-      KOSH_FRAUD_SCORING: 'false',
-      KOSH_SCHEDULE_BILLING_RUN: 'off',
-      KOSH_BILLING_CHUNK_SIZE: '250',
-      KOSH_BILLING_CLAIM_TTL_SECONDS: '1',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-}
-
-async function serverUp(dataDir: string, child: ChildProcess): Promise<{ url: string; key: string }> {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`kosh serve exited with ${child.exitCode}`);
-    const file = readServerFile(dataDir);
-    if (file !== null && file.pid === child.pid) {
-      const ok = await fetch(`${file.url}/healthz`)
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (ok) return { url: file.url, key: file.admin_key };
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('kosh serve did not come up');
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
+const BILLING = {
+  KOSH_SCHEDULE_BILLING_RUN: 'off',
+  KOSH_BILLING_CHUNK_SIZE: '250',
+  KOSH_BILLING_CLAIM_TTL_SECONDS: '1',
+};
 
 describe('kill -9 during a billing run, from outside', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kosh-billing-kill-'));
@@ -98,7 +53,7 @@ describe('kill -9 during a billing run, from outside', () => {
     await seedDb.close();
 
     const captured = () => sim?.payments().filter((p) => p.status === 'captured' && p.kosh_id !== null) ?? [];
-    child = serve(dataDir, url, sim);
+    child = serveChild(dataDir, url, sim, BILLING);
     const first = await serverUp(dataDir, child);
     const auth = { authorization: `Bearer ${first.key}` };
     const run = fetch(`${first.url}/v1/billing/runs`, { method: 'POST', headers: auth }).catch(() => null);
@@ -112,7 +67,7 @@ describe('kill -9 during a billing run, from outside', () => {
     expect(beforeRestart).toBeLessThan(N);
 
     await new Promise((r) => setTimeout(r, 1100)); // the dead run's claims expire (TTL 1 s)
-    child = serve(dataDir, url, sim);
+    child = serveChild(dataDir, url, sim, BILLING);
     const second = await serverUp(dataDir, child);
     const res = await fetch(`${second.url}/v1/billing/runs`, {
       method: 'POST',
