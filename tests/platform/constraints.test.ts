@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../platform/db.js';
 import { openTestDb } from '../support/db.js';
 
-/** The schema states what must never be: a bug in code meets a refusal from the database (migration 016). */
+/** The schema states what must never be: a bug in code meets a refusal from the database (migrations 016, 018). */
 describe('the database refuses impossible rows', () => {
   let db: Db;
   const at = new Date('2026-06-01T00:00:00Z');
@@ -50,6 +50,12 @@ describe('the database refuses impossible rows', () => {
     expect(await code(payment({ status: 'settled' }))).toBe('23514');
     expect(await code(payment({ order_id: 'ord_missing' }))).toBe('23503');
     expect(await code(payment({}))).toBe('ok');
+  });
+
+  it('when an order already has a payment in flight or captured → a second live one is refused; a failed one is not (migration 018)', async () => {
+    // pay_x (captured) is ord_1's live payment from the test above.
+    expect(await code(payment({ id: 'pay_y', status: 'created', captured: 0 }))).toBe('23505');
+    expect(await code(payment({ id: 'pay_z', status: 'failed', captured: 0 }))).toBe('ok');
   });
 
   it('when a ledger line names no entry, repeats a line number or moves nothing → refused', async () => {

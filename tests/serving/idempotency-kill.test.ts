@@ -7,11 +7,10 @@ import { type RazorpaySimulator, startRazorpaySimulator } from '../../payments-c
 import { getBalances } from '../../payments-core/ledger/get-balances.js';
 import { openDb } from '../../platform/db.js';
 import { createTestDatabase, dropTestDatabase } from '../support/db.js';
-import { KEY_ID, KEY_SECRET, SUCCESS_CARD } from '../support/harness.js';
-import { exited, serveChild, serverUp } from '../support/kosh-child.js';
+import { KEY_ID, KEY_SECRET } from '../support/harness.js';
+import { childApi, exited, SIM_AUTH, seedParentVia, serveChild, serverUp } from '../support/kosh-child.js';
 
 const ADMIN_KEY = 'kosh_test_admin_key_for_crash_tests';
-const SIM_AUTH = `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`;
 
 /**
  * Each case is one request under an Idempotency-Key, sent to a `kosh serve` that SIGKILLs itself at a named point
@@ -32,28 +31,6 @@ const CASES = [
   { kind: 'refund', point: 'gateway_refunded' },
   { kind: 'refund', point: 'before_response_stored' },
 ] as const;
-
-type Api = (
-  method: string,
-  url: string,
-  body?: unknown,
-  headers?: Record<string, string>,
-) => Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>;
-
-function apiOf(server: { url: string; key: string }): Api {
-  return async (method, url, body, headers = {}) => {
-    const res = await fetch(`${server.url}${url}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.key}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
-  };
-}
 
 describe('kill -9 between the idempotency phases of orders and payments, from outside', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kosh-idem-kill-'));
@@ -77,35 +54,12 @@ describe('kill -9 between the idempotency phases of orders and payments, from ou
     const start = async (env: Record<string, string>) => {
       const started = serveChild(dataDir, url, sim as RazorpaySimulator, { ...settings, ...env });
       child = started;
-      return apiOf({ url: (await serverUp(dataDir, started)).url, key: ADMIN_KEY });
+      return childApi({ url: (await serverUp(dataDir, started)).url, key: ADMIN_KEY });
     };
 
     // A parent with a saved card, and one unpaid order per payment case (no keys: these never hit a kill point).
     let api = await start({});
-    const school = await api('POST', '/v1/schools', { name: 'Greenwood High', city: 'Bengaluru', state_code: 'KA' });
-    const customer = await api('POST', '/v1/customers', {
-      school_id: school.body['id'],
-      name: 'Asha Rao',
-      email: 'asha@example.in',
-      phone: '+919876543210',
-      state_code: 'KA',
-    });
-    const customerId = String(customer.body['id']);
-    const tokenRes = await fetch(`${sim.url}/v1/sim/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: SIM_AUTH },
-      body: JSON.stringify({ number: SUCCESS_CARD, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Asha' }),
-    });
-    const token = (await tokenRes.json()) as { id: string; card: { network: string; last4: string } };
-    const method = await api('POST', `/v1/customers/${customerId}/payment-methods`, {
-      type: 'card',
-      gateway_token: token.id,
-      card_network: token.card.network,
-      card_last4: token.card.last4,
-      card_exp_month: 12,
-      card_exp_year: 2030,
-    });
-    expect(method.status, JSON.stringify(method.body)).toBe(201);
+    const { customerId, methodId } = await seedParentVia(api, sim);
     const requests = [];
     for (const [i, c] of CASES.entries()) {
       if (c.kind === 'order') {
@@ -114,7 +68,7 @@ describe('kill -9 between the idempotency phases of orders and payments, from ou
         const order = await api('POST', '/v1/orders', { customer_id: customerId, amount: 30_000 + i });
         const paid = await api('POST', '/v1/payments', {
           order_id: order.body['id'],
-          payment_method_id: method.body['id'],
+          payment_method_id: methodId,
         });
         expect(paid.body['status']).toBe('captured');
         requests.push({ ...c, url: '/v1/refunds', body: { payment_id: paid.body['id'], amount: 1_000 + i } });
@@ -124,7 +78,7 @@ describe('kill -9 between the idempotency phases of orders and payments, from ou
         requests.push({
           ...c,
           url: '/v1/payments',
-          body: { order_id: order.body['id'], payment_method_id: method.body['id'] },
+          body: { order_id: order.body['id'], payment_method_id: methodId },
         });
       }
     }

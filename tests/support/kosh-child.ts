@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { RazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
 import { readServerFile } from '../../serving/server-file.js';
-import { KEY_ID, KEY_SECRET, WEBHOOK_SECRET } from './harness.js';
+import { KEY_ID, KEY_SECRET, SUCCESS_CARD, WEBHOOK_SECRET } from './harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -57,3 +57,59 @@ export const exited = (child: ChildProcess): Promise<void> =>
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+
+export type ChildApi = (
+  method: string,
+  url: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>;
+
+/** JSON over HTTP to a child kosh with a bearer key. */
+export function childApi(server: { url: string; key: string }): ChildApi {
+  return async (method, url, body, headers = {}) => {
+    const res = await fetch(`${server.url}${url}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${server.key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+  };
+}
+
+export const SIM_AUTH = `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`;
+
+/** A school, a parent and the parent's card saved through the API, the card tokenised at the simulator. */
+export async function seedParentVia(
+  api: ChildApi,
+  sim: RazorpaySimulator,
+): Promise<{ customerId: string; methodId: string }> {
+  const school = await api('POST', '/v1/schools', { name: 'Greenwood High', city: 'Bengaluru', state_code: 'KA' });
+  const customer = await api('POST', '/v1/customers', {
+    school_id: school.body['id'],
+    name: 'Asha Rao',
+    email: 'asha@example.in',
+    phone: '+919876543210',
+    state_code: 'KA',
+  });
+  const tokenRes = await fetch(`${sim.url}/v1/sim/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: SIM_AUTH },
+    body: JSON.stringify({ number: SUCCESS_CARD, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Asha' }),
+  });
+  const token = (await tokenRes.json()) as { id: string; card: { network: string; last4: string } };
+  const method = await api('POST', `/v1/customers/${customer.body['id']}/payment-methods`, {
+    type: 'card',
+    gateway_token: token.id,
+    card_network: token.card.network,
+    card_last4: token.card.last4,
+    card_exp_month: 12,
+    card_exp_year: 2030,
+  });
+  if (method.status !== 201) throw new Error(`payment method: ${JSON.stringify(method.body)}`);
+  return { customerId: String(customer.body['id']), methodId: String(method.body['id']) };
+}
