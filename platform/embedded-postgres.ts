@@ -30,6 +30,12 @@ export interface EmbeddedPostgres {
   /** Whether this process started the server (and so stops it in `stop`). */
   readonly started: boolean;
   readonly dir: string;
+  /**
+   * Checks every second that the cluster's files are still there. If they are removed underneath, `onLost` is told,
+   * and a server this process started is shut down at once (immediate mode): writes then fail with 503 instead of
+   * being accepted into files that no longer exist, and /readyz fails.
+   */
+  watch(onLost: (message: string) => void): void;
   stop(): Promise<void>;
 }
 
@@ -127,13 +133,42 @@ function secretFile(dataDir: string): string {
   return path.join(dataDir, 'postgres.json');
 }
 
-function readSecret(dataDir: string): { password: string } {
+interface Secret {
+  readonly password: string;
+  /** Set once initdb has made the cluster: from then on a missing cluster is lost data, never a fresh start. */
+  readonly initialised?: boolean;
+}
+
+function readSecret(dataDir: string): Secret {
   const file = secretFile(dataDir);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { password: string };
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Secret;
   const secret = { password: randomBytes(18).toString('base64url') };
   writeFileSync(file, `${JSON.stringify(secret)}\n`, { mode: 0o600 });
   return secret;
 }
+
+function markInitialised(dataDir: string, secret: Secret): void {
+  writeFileSync(secretFile(dataDir), `${JSON.stringify({ ...secret, initialised: true })}\n`, { mode: 0o600 });
+}
+
+/** The cluster's control file: without it the cluster is gone, whatever the running server still holds open. */
+export function clusterPresent(dir: string): boolean {
+  return existsSync(path.join(dir, 'global', 'pg_control'));
+}
+
+function watchCluster(dir: string, onLost: (message: string) => void, shutDown: () => void): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    if (clusterPresent(dir)) return;
+    clearInterval(timer);
+    onLost(`the database files under ${dir} were removed while kosh ran; the embedded PostgreSQL is shut down`);
+    shutDown();
+  }, 1000);
+  timer.unref();
+  return timer;
+}
+
+/** The cluster this data dir made is gone: kosh refuses to start an empty one in its place. */
+export class ClusterMissing extends Error {}
 
 async function initialise(bin: Binaries, dir: string, password: string, owner: { uid: number; gid: number } | null) {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -177,7 +212,8 @@ async function createDatabase(url: string): Promise<void> {
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const dir = path.join(dataDir, 'postgres');
   mkdirSync(dataDir, { recursive: true });
-  const { password } = readSecret(dataDir);
+  const secret = readSecret(dataDir);
+  const { password } = secret;
   const urlFor = (port: number) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
 
   const joined = runningPort(dir);
@@ -185,14 +221,34 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     const url = urlFor(joined);
     await waitForServer(adminUrl(url), 10_000, () => null);
     await createDatabase(url);
-    return { url, started: false, dir, stop: async () => undefined };
+    let watchdog: NodeJS.Timeout | null = null;
+    return {
+      url,
+      started: false,
+      dir,
+      watch: (onLost) => {
+        watchdog = watchCluster(dir, onLost, () => undefined);
+      },
+      stop: async () => {
+        if (watchdog !== null) clearInterval(watchdog);
+      },
+    };
   }
 
   const bin = await binaries();
   const owner = runAs();
   // PostgreSQL runs as another user when we are root: it must be able to pass through the data dir to its own.
   if (owner !== null) chmodSync(dataDir, statSync(dataDir).mode | 0o111);
-  if (!existsSync(path.join(dir, 'PG_VERSION'))) await initialise(bin, dir, password, owner);
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+    if (secret.initialised === true) {
+      throw new ClusterMissing(
+        `the PostgreSQL cluster this data dir made (${dir}) is missing: restore it from a backup, or remove ` +
+          `${secretFile(dataDir)} to start with an empty database`,
+      );
+    }
+    await initialise(bin, dir, password, owner);
+    markInitialised(dataDir, secret);
+  } else if (secret.initialised !== true) markInitialised(dataDir, secret);
 
   const port = await freePort();
   const logFile = path.join(dataDir, 'postgres.log');
@@ -234,12 +290,19 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     throw err;
   }
   await createDatabase(url);
+  let watchdog: NodeJS.Timeout | null = null;
   return {
     url,
     started: true,
     dir,
+    watch: (onLost) => {
+      watchdog = watchCluster(dir, onLost, () => {
+        if (exit === null) child.kill('SIGQUIT'); // immediate shutdown: nothing more is written anywhere
+      });
+    },
     stop: () =>
       new Promise<void>((resolve) => {
+        if (watchdog !== null) clearInterval(watchdog);
         if (exit !== null) return resolve();
         child.once('exit', () => resolve());
         // Unref'd at start so the cluster never holds a CLI open; waiting for its exit must keep Node alive.

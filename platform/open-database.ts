@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { type Db, type OpenDbOptions, openDb } from './db.js';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
+import { ClusterMissing, type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
 
 /** The database cannot be reached at start: the CLI prints the one line and exits 2. */
 export class DatabaseUnreachable extends Error {}
@@ -25,6 +25,7 @@ export async function openDatabase(
   try {
     embedded = config.databaseUrl === null ? await startEmbeddedPostgres(config.dataDir) : null;
   } catch (err) {
+    if (err instanceof ClusterMissing) throw new DatabaseUnreachable(err.message);
     throw new DatabaseUnreachable(
       `cannot start the embedded PostgreSQL under ${config.dataDir}: ${err instanceof Error ? err.message : String(err)}`,
     );

@@ -103,6 +103,8 @@ export interface AppDeps {
   readonly billing?: Partial<BillingOptions>;
   /** Named points where the process dies, for the crash tests (platform/kill-points.ts); none in production. */
   readonly kill?: KillPoints;
+  /** What /readyz reports beyond the database (a data dir or cluster removed underneath); none when absent. */
+  readonly storageProblems?: () => string[];
   readonly config: {
     readonly webhookSecrets: readonly string[];
     readonly webhookAllowCidrs: readonly string[];

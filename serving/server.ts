@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { DestinationStream } from 'pino';
 import { runDemoReconciliation } from '../data/demo-reconciliation.js';
 import { isDatabaseEmpty, seedDemoData } from '../data/seed.js';
@@ -25,6 +26,7 @@ import { trainFraud } from '../pipelines/train-fraud.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import type { Db } from '../platform/db.js';
+import { clusterPresent } from '../platform/embedded-postgres.js';
 import { killPointsFrom } from '../platform/kill-points.js';
 import { createLog, type Log } from '../platform/log.js';
 import { openMailer } from '../platform/mail.js';
@@ -92,6 +94,13 @@ export async function startKosh(
   const database = await openDatabase(config);
   const db = database.db;
   log.info({ database: db.location, embedded: database.embedded !== null }, 'database');
+  database.embedded?.watch((message) => log.error({ dir: database.embedded?.dir }, message));
+  // What /readyz checks besides the database: the data dir (objects, the embedded cluster) is still there.
+  const embeddedDir = database.embedded?.dir ?? null;
+  const storageProblems = (): string[] => [
+    ...(existsSync(config.dataDir) ? [] : [`data dir ${config.dataDir} is missing`]),
+    ...(embeddedDir === null || clusterPresent(embeddedDir) ? [] : [`database files under ${embeddedDir} are missing`]),
+  ];
   const applied = await migrate(db, clock);
   if (applied.length > 0) log.info({ migrations: applied.map((m) => m.version) }, 'migrations applied');
   await syncInvoiceSupplier({ db, clock }, config.invoicing.supplier);
@@ -156,6 +165,7 @@ export async function startKosh(
     billing: config.billing,
     invoicing: config.invoicing,
     kill: killPointsFrom(config.killAt),
+    storageProblems,
     config: {
       idempotencyLockMs: config.idempotencyLockMs,
       webhookSecrets,
@@ -256,7 +266,10 @@ export async function startKosh(
       }
       await simulator?.close();
       await inbox.idle();
-      await revokeApiKeysNamed({ db, clock }, CLI_KEY_NAME);
+      // The CLI's key dies with the server; with the database gone the stop goes on (the next start revokes it).
+      await revokeApiKeysNamed({ db, clock }, CLI_KEY_NAME).catch((err: unknown) =>
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'CLI key not revoked at stop'),
+      );
       await demoTraining;
       await demoChurn;
       fraudModels.close();

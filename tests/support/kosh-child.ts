@@ -12,16 +12,18 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
  */
 export function serveChild(
   dataDir: string,
-  databaseUrl: string,
+  databaseUrl: string | null,
   sim: RazorpaySimulator,
   env: Record<string, string> = {},
 ): ChildProcess {
+  const { KOSH_DATABASE_URL: _inherited, ...inherited } = process.env;
   return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin/kosh.ts'), 'serve'], {
     cwd: ROOT,
     env: {
-      ...process.env,
+      ...inherited,
       KOSH_DATA_DIR: dataDir,
-      KOSH_DATABASE_URL: databaseUrl,
+      // null: the embedded PostgreSQL under the data dir.
+      ...(databaseUrl === null ? {} : { KOSH_DATABASE_URL: databaseUrl }),
       PORT: '0',
       KOSH_GATEWAY: 'razorpay',
       RAZORPAY_KEY_ID: KEY_ID,
