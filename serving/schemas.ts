@@ -5,7 +5,11 @@ export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]
 /** Domain rows carry Dates; the preSerialization hook turns them into ISO-8601 strings. */
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 const NullableTimestamp = Nullable(Timestamp);
-export const Id = (prefix: string) => Type.String({ minLength: 3, maxLength: 64, pattern: `^${prefix}_[A-Za-z0-9]+$` });
+/** An id kosh issued: `<prefix>_` then letters, digits and underscores (billing derives `ord_bil_<record>_<n>`). */
+export const Id = (prefix: string) =>
+  Type.String({ minLength: 3, maxLength: 64, pattern: `^${prefix}_[A-Za-z0-9][A-Za-z0-9_]*$` });
+/** A payment id: `pay_…`, or `bill_…` for a billing run's charge (its gateway key, derived from the record). */
+export const PaymentId = Type.String({ minLength: 3, maxLength: 64, pattern: '^(pay|bill)_[A-Za-z0-9][A-Za-z0-9_]*$' });
 export const Amount = Type.Integer({
   minimum: 100,
   maximum: 100_000_000_00,

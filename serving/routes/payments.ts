@@ -15,6 +15,7 @@ import {
   LedgerBalancesSchema,
   OrderSchema,
   PageQuery,
+  PaymentId,
   PaymentSchema,
   PaymentStatusSchema,
   pageOf,
@@ -112,7 +113,7 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
       config: { scope: 'payments:read' },
       schema: {
         tags: ['payments'],
-        params: Type.Object({ id: Id('pay') }),
+        params: Type.Object({ id: PaymentId }),
         response: responses({ 200: PaymentSchema }),
       },
     },
@@ -124,7 +125,7 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
       config: { scope: 'payments:write' },
       schema: {
         tags: ['payments'],
-        params: Type.Object({ id: Id('pay') }),
+        params: Type.Object({ id: PaymentId }),
         body: Type.Optional(Type.Object({ amount: Type.Optional(Amount) }, { additionalProperties: false })),
         response: responses({ 200: PaymentSchema }),
       },
@@ -140,7 +141,7 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
         tags: ['refunds'],
         body: Type.Object(
           {
-            payment_id: Id('pay'),
+            payment_id: PaymentId,
             amount: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000_00 })),
             reason: Type.Optional(Type.String({ maxLength: 200 })),
           },
@@ -157,7 +158,7 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
       config: { scope: 'payments:read' },
       schema: {
         tags: ['refunds'],
-        querystring: Type.Object({ ...PageQuery, payment_id: Type.Optional(Id('pay')) }),
+        querystring: Type.Object({ ...PageQuery, payment_id: Type.Optional(PaymentId) }),
         response: responses({ 200: pageOf(RefundSchema) }),
       },
     },

@@ -54,4 +54,18 @@ describe('billing over HTTP', () => {
     );
     expect(posted?.n).toBe(3);
   });
+
+  it("when a billing run's payment and order are asked for by their ids → kosh's own routes accept the ids it issued", async () => {
+    const record = (await h.api('GET', `/v1/billing/records?subscription_id=${ids[1]}`)).body.data[0];
+    expect(record.payment_id).toMatch(/^bill_/);
+    expect(record.order_id).toMatch(/^ord_bil_/);
+    const payment = await h.api('GET', `/v1/payments/${record.payment_id}`);
+    expect(payment.status).toBe(200);
+    expect(payment.body).toMatchObject({ id: record.payment_id, order_id: record.order_id, status: 'captured' });
+    expect((await h.api('GET', `/v1/orders/${record.order_id}`)).body).toMatchObject({ status: 'paid' });
+    expect((await h.api('GET', `/v1/payments?order_id=${record.order_id}`)).body.data).toHaveLength(1);
+    const refund = await h.api('POST', '/v1/refunds', { payment_id: record.payment_id, amount: 10_000 });
+    expect(refund.status).toBe(201);
+    expect((await h.api('GET', `/v1/refunds?payment_id=${record.payment_id}`)).body.data).toHaveLength(1);
+  });
 });
