@@ -1,14 +1,15 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
-import { conflict, notFound } from '../../platform/errors.js';
+import { conflict, invalid, notFound } from '../../platform/errors.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
 import { PAYMENT_BY_ID } from './repository.js';
 import type { Payment } from './types.js';
 
 /**
- * Captures an authorised payment (manual capture). Capturing a captured payment returns it unchanged;
- * never more than was authorised.
+ * Captures an authorised payment (manual capture). Capturing a captured payment returns it unchanged. Razorpay
+ * captures exactly the authorised amount (https://razorpay.com/docs/api/payments/capture: "should be equal to
+ * the order amount"), so any other amount is refused here, before the gateway is called.
  */
 export async function capturePayment(
   deps: { db: Db; clock: Clock; gateway: PaymentGateway },
@@ -17,8 +18,10 @@ export async function capturePayment(
   const payment = await deps.db.one<Payment>(PAYMENT_BY_ID, { id: input.payment_id });
   if (payment === undefined) throw notFound('payment', input.payment_id);
   const amount = input.amount ?? payment.amount;
-  if (amount > payment.amount) {
-    throw conflict('capture_exceeds_authorized', `cannot capture ${amount}: only ${payment.amount} was authorised`);
+  if (amount !== payment.amount) {
+    throw invalid('capture_amount_mismatch', `capture the authorised ${payment.amount}, not ${amount}`, [
+      { field: '/amount', code: 'capture_amount_mismatch', message: `must equal the authorised ${payment.amount}` },
+    ]);
   }
   if (payment.status === 'captured') return payment;
   if (payment.status !== 'authorized' || payment.gateway_payment_id === null) {

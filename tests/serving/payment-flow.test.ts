@@ -117,7 +117,7 @@ describe('payment flow end to end (real PostgreSQL, real HTTP, razorpay SDK → 
     expect(again.body.code).toBe('order_already_paid');
   });
 
-  it('when capture asks for more than was authorised → 409 and nothing changes', async () => {
+  it('when capture asks for more or less than was authorised → 422 naming /amount before any gateway call, and nothing changes', async () => {
     const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 10_000 });
     const payment = await h.api('POST', '/v1/payments', {
       order_id: order.body.id,
@@ -125,12 +125,18 @@ describe('payment flow end to end (real PostgreSQL, real HTTP, razorpay SDK → 
       capture: 'manual',
     });
     expect(payment.body.status).toBe('authorized');
-    const over = await h.api('POST', `/v1/payments/${payment.body.id}/capture`, { amount: 10_001 });
-    expect(over.status).toBe(409);
-    expect(over.body.code).toBe('capture_exceeds_authorized');
+    // Razorpay captures the authorised amount only (docs: /api/payments/capture, "should be equal to the order amount").
+    for (const amount of [10_001, 9_999]) {
+      const wrong = await h.api('POST', `/v1/payments/${payment.body.id}/capture`, { amount });
+      expect(wrong.status).toBe(422);
+      expect(wrong.body.code).toBe('capture_amount_mismatch');
+      expect(wrong.body.errors[0].field).toBe('/amount');
+    }
     expect((await h.api('GET', `/v1/payments/${payment.body.id}`)).body.status).toBe('authorized');
     const refundBeforeCapture = await h.api('POST', '/v1/refunds', { payment_id: payment.body.id, amount: 100 });
     expect(refundBeforeCapture.status).toBe(409);
+    const captured = await h.api('POST', `/v1/payments/${payment.body.id}/capture`, { amount: 10_000 });
+    expect(captured.body).toMatchObject({ status: 'captured', amount_captured: 10_000 });
   });
 
   it('when finance posts an adjustment → it balances against the adjustments account and the total stays zero', async () => {
