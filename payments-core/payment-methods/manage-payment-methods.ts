@@ -2,6 +2,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db, Sql } from '../../platform/db.js';
 import { invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { istDate } from '../../platform/ist.js';
 import { CUSTOMER_BY_ID, CUSTOMER_FOR_UPDATE } from '../customers/repository.js';
 import {
   CLEAR_DEFAULT,
@@ -68,6 +69,20 @@ function checkDisplayData(input: PaymentMethodInput): void {
   if (fields.length > 0) throw invalid('invalid_payment_method', 'payment method display data is incomplete', fields);
 }
 
+/**
+ * A card is good through the last day of its expiry month; past it, no charge can succeed, so it is not saved (an
+ * expiry update to a past month is refused the same way). Months are counted on the IST calendar.
+ */
+function refuseExpired(month: number | null | undefined, year: number | null | undefined, now: Date): void {
+  if (month == null || year == null) return;
+  const [thisYear, thisMonth] = istDate(now).split('-').map(Number) as [number, number];
+  if (year < thisYear || (year === thisYear && month < thisMonth)) {
+    throw invalid('card_expired', `the card expired at the end of ${String(month).padStart(2, '0')}/${year}`, [
+      { field: '/card_exp_year', code: 'card_expired', message: 'the card is past its expiry month' },
+    ]);
+  }
+}
+
 /** Saves a gateway token with its display data; the first method, or one marked default, becomes the default. */
 export async function createPaymentMethod(
   deps: Deps,
@@ -75,6 +90,7 @@ export async function createPaymentMethod(
   input: PaymentMethodInput,
 ): Promise<PaymentMethod> {
   checkDisplayData(input);
+  if (input.type === 'card') refuseExpired(input.card_exp_month, input.card_exp_year, deps.clock.now());
   const id = newId('pm');
   return deps.db.transaction(async (tx) => {
     if (!(await lockCustomer(tx, customerId))) throw notFound('customer', customerId);
@@ -131,6 +147,7 @@ export async function updatePaymentMethod(
     }
     const at = deps.clock.now();
     if (expiryChange) {
+      refuseExpired(input.card_exp_month ?? method.card_exp_month, input.card_exp_year ?? method.card_exp_year, at);
       await tx.run(UPDATE_EXPIRY, {
         id,
         month: input.card_exp_month ?? method.card_exp_month,
