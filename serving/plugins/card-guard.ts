@@ -29,15 +29,52 @@ export function refuseCardData(fields: readonly string[]): AppError {
   );
 }
 
+/** How deep a JSON body may nest: far beyond any kosh request (≤ 4), far below what would exhaust a stack. */
+export const MAX_JSON_DEPTH = 32;
+
+/** The deepest nesting of arrays and objects in JSON text, counted outside strings; stops counting past `limit`. */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > limit) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
+function bodyTooDeep(): AppError {
+  return new AppError('malformed', 'body_too_deep', `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, {
+    fields: [{ field: '/', code: 'body_too_deep', message: `at most ${MAX_JSON_DEPTH} levels of nesting` }],
+  });
+}
+
+/** The query string as text for the card scan; malformed percent-escapes are scanned as they came. */
+function decodedQuery(raw: string): string {
+  const spaced = raw.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced;
+  }
+}
+
 /**
- * JSON bodies are parsed here, once, keeping the raw text. A body or query string carrying a PAN-like
+ * JSON bodies are parsed here, once, keeping the raw text. Nesting is bounded before anything walks the body. A body or query string carrying a PAN-like
  * number or a CVV is refused before any handler, log line or database write can see it.
  */
 export function registerJsonWithCardGuard(app: FastifyInstance): void {
   app.decorateRequest('rawBody', null);
   app.addHook('onRequest', async (request) => {
     const query = request.url.indexOf('?');
-    if (query >= 0 && containsPan(decodeURIComponent(request.url.slice(query + 1).replace(/\+/g, ' ')))) {
+    if (query >= 0 && containsPan(decodedQuery(request.url.slice(query + 1)))) {
       throw refuseCardData(['/query']);
     }
   });
@@ -48,6 +85,10 @@ export function registerJsonWithCardGuard(app: FastifyInstance): void {
     const guard = request.routeOptions.config.cardGuard !== false;
     if (text.trim() === '') {
       done(null, undefined);
+      return;
+    }
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+      done(bodyTooDeep(), undefined);
       return;
     }
     let parsed: unknown;

@@ -64,6 +64,44 @@ describe('card data is never accepted', () => {
     expect((await h.db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM payment_methods'))?.n).toBe(before);
   });
 
+  it('when a JSON body nests 10,000 levels deep → 400 body_too_deep problem+json before any scan, on public routes too', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const bodies = [deep, `{"customer_id":${deep},"amount":100}`, `{"a":"${'['.repeat(100)}"}`];
+    for (const [url, auth] of [
+      ['/v1/orders', true],
+      ['/billing/update-method/sometoken', false],
+    ] as const) {
+      for (const body of bodies.slice(0, 2)) {
+        const res = await h.app.inject({
+          method: 'POST',
+          url,
+          headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${h.adminKey}` } : {}) },
+          payload: body,
+        });
+        expect(res.statusCode, url).toBe(400);
+        expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(res.json()).toMatchObject({ code: 'body_too_deep', errors: [{ field: '/', code: 'body_too_deep' }] });
+      }
+    }
+    // Brackets inside a string are text, not nesting.
+    const inString = await h.app.inject({
+      method: 'POST',
+      url: '/v1/orders',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.adminKey}` },
+      payload: bodies[2],
+    });
+    expect(inString.statusCode).toBe(400);
+    expect(inString.json().code).toBe('validation_failed');
+  });
+
+  it('when a query string has a malformed percent-escape → a 4xx answer, never a 5xx', async () => {
+    const res = await h.app.inject({
+      url: '/v1/orders?customer_id=%E0%A4%A',
+      headers: { authorization: `Bearer ${h.adminKey}` },
+    });
+    expect(res.statusCode).toBeLessThan(500);
+  });
+
   it('when the logs and the database files are searched afterwards → no card number is in either', async () => {
     const logs = h.logs.join('');
     expect(logs.length).toBeGreaterThan(0);
