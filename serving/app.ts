@@ -35,6 +35,7 @@ import type { ObjectStore } from '../platform/objects.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerJsonWithCardGuard } from './plugins/card-guard.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { registerFiniteNumbers } from './plugins/finite-numbers.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import { ipFilter } from './plugins/ip-filter.js';
 import { registerMetrics } from './plugins/metrics.js';
@@ -183,6 +184,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
       ),
   });
   registerJsonWithCardGuard(app);
+  registerFiniteNumbers(app);
   registerAuth(app, deps);
   registerIdempotency(app, {
     store: createIdempotencyStore({

@@ -66,12 +66,13 @@ describe('card data is never accepted', () => {
 
   it('when a JSON body nests 10,000 levels deep → 400 body_too_deep problem+json before any scan, on public routes too', async () => {
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
-    const bodies = [deep, `{"customer_id":${deep},"amount":100}`, `{"a":"${'['.repeat(100)}"}`];
+    const bodies = [deep, `{"customer_id":${deep},"amount":100}`];
+    const bracketsInString = `{"a":"${'['.repeat(100)}"}`;
     for (const [url, auth] of [
       ['/v1/orders', true],
       ['/billing/update-method/sometoken', false],
     ] as const) {
-      for (const body of bodies.slice(0, 2)) {
+      for (const body of bodies) {
         const res = await h.app.inject({
           method: 'POST',
           url,
@@ -88,7 +89,7 @@ describe('card data is never accepted', () => {
       method: 'POST',
       url: '/v1/orders',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${h.adminKey}` },
-      payload: bodies[2],
+      payload: bracketsInString,
     });
     expect(inString.statusCode).toBe(400);
     expect(inString.json().code).toBe('validation_failed');
