@@ -1,3 +1,9 @@
+/**
+ * Concurrency: every write (create, edit, archive, and the demotion of the old default) runs under one
+ * transaction-level advisory lock (`LOCK_TEMPLATES`) and reads the latest version inside it, so concurrent edits
+ * apply in turn, each on the last; (id, version) is the primary key besides.
+ */
+export const LOCK_TEMPLATES = "SELECT pg_advisory_xact_lock(hashtext('invoice_templates'))";
 export const TEMPLATE_COLUMNS = `
 SELECT 'invoice_template' AS object, t.id, t.version, t.name, t.status, t.is_default, t.logo_base64, t.primary_color,
   t.accent_color, t.header_text, t.footer_text, t.terms, t.locale, t.show_fields, t.created_at

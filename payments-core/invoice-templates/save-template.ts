@@ -1,9 +1,9 @@
 import type { Clock } from '../../platform/clock.js';
-import type { Db } from '../../platform/db.js';
-import { conflict, type FieldError, invalid, notFound } from '../../platform/errors.js';
+import type { Db, Sql } from '../../platform/db.js';
+import { conflict, type FieldError, invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { getInvoiceTemplate } from './find-templates.js';
-import { INSERT_TEMPLATE, LATEST_TEMPLATE } from './repository.js';
+import { INSERT_TEMPLATE, LOCK_TEMPLATES } from './repository.js';
 import {
   DEFAULT_SHOW_FIELDS,
   DEFAULT_TEMPLATE_ID,
@@ -52,8 +52,16 @@ function check(input: TemplateInput): void {
   if (first !== undefined) throw invalid('invalid_invoice_template', `${first.field}: ${first.message}`, fields);
 }
 
-async function insertVersion(db: Db, clock: Clock, t: Omit<InvoiceTemplate, 'object' | 'created_at'>): Promise<void> {
+type Version = Omit<InvoiceTemplate, 'object' | 'created_at'>;
+
+/**
+ * Writes the version `build` makes from what it reads inside the transaction, under the templates' lock: concurrent
+ * edits apply one after another, each on top of the last, and none is lost or refused.
+ */
+async function insertVersion(db: Db, clock: Clock, build: (tx: Sql) => Promise<Version>): Promise<void> {
   await db.transaction(async (tx) => {
+    await tx.one(LOCK_TEMPLATES);
+    const t = await build(tx);
     // One default at a time: marking this one demotes the others (as a new version of each, so history stays).
     if (t.is_default) {
       await tx.run(
@@ -91,7 +99,7 @@ export async function createInvoiceTemplate(
 ): Promise<InvoiceTemplate> {
   check(input);
   const id = newId('tmpl');
-  await insertVersion(deps.db, deps.clock, {
+  await insertVersion(deps.db, deps.clock, async () => ({
     id,
     version: 1,
     name: input.name ?? 'Untitled template',
@@ -105,7 +113,7 @@ export async function createInvoiceTemplate(
     terms: input.terms ?? null,
     locale: input.locale ?? 'en-IN',
     show_fields: { ...DEFAULT_SHOW_FIELDS, ...input.show_fields },
-  });
+  }));
   return getInvoiceTemplate(deps.db, id);
 }
 
@@ -116,23 +124,25 @@ export async function updateInvoiceTemplate(
   input: TemplateInput,
 ): Promise<InvoiceTemplate> {
   check(input);
-  const current = await getInvoiceTemplate(deps.db, id);
-  if (current.status === 'archived') throw conflict('template_archived', `template ${id} is archived`);
   const pick = <T>(v: T | undefined, c: T): T => (v === undefined ? c : v);
-  await insertVersion(deps.db, deps.clock, {
-    id,
-    version: current.version + 1,
-    name: pick(input.name, current.name),
-    status: 'active',
-    is_default: pick(input.is_default, current.is_default),
-    logo_base64: pick(input.logo_base64, current.logo_base64),
-    primary_color: pick(input.primary_color, current.primary_color),
-    accent_color: pick(input.accent_color, current.accent_color),
-    header_text: pick(input.header_text, current.header_text),
-    footer_text: pick(input.footer_text, current.footer_text),
-    terms: pick(input.terms, current.terms),
-    locale: pick(input.locale, current.locale),
-    show_fields: { ...current.show_fields, ...input.show_fields },
+  await insertVersion(deps.db, deps.clock, async (tx) => {
+    const current = await getInvoiceTemplate(tx, id);
+    if (current.status === 'archived') throw conflict('template_archived', `template ${id} is archived`);
+    return {
+      id,
+      version: current.version + 1,
+      name: pick(input.name, current.name),
+      status: 'active',
+      is_default: pick(input.is_default, current.is_default),
+      logo_base64: pick(input.logo_base64, current.logo_base64),
+      primary_color: pick(input.primary_color, current.primary_color),
+      accent_color: pick(input.accent_color, current.accent_color),
+      header_text: pick(input.header_text, current.header_text),
+      footer_text: pick(input.footer_text, current.footer_text),
+      terms: pick(input.terms, current.terms),
+      locale: pick(input.locale, current.locale),
+      show_fields: { ...current.show_fields, ...input.show_fields },
+    };
   });
   return getInvoiceTemplate(deps.db, id);
 }
@@ -141,15 +151,10 @@ export async function updateInvoiceTemplate(
 export async function archiveInvoiceTemplate(deps: { db: Db; clock: Clock }, id: string): Promise<InvoiceTemplate> {
   if (id === DEFAULT_TEMPLATE_ID)
     throw conflict('template_builtin', 'the built-in default template cannot be archived');
-  const row = await deps.db.one(LATEST_TEMPLATE, { id });
-  if (row === undefined) throw notFound('invoice_template', id);
-  const current = await getInvoiceTemplate(deps.db, id);
-  if (current.status === 'archived') throw conflict('template_archived', `template ${id} is archived`);
-  await insertVersion(deps.db, deps.clock, {
-    ...current,
-    version: current.version + 1,
-    status: 'archived',
-    is_default: false,
+  await insertVersion(deps.db, deps.clock, async (tx) => {
+    const current = await getInvoiceTemplate(tx, id);
+    if (current.status === 'archived') throw conflict('template_archived', `template ${id} is archived`);
+    return { ...current, version: current.version + 1, status: 'archived', is_default: false };
   });
   return getInvoiceTemplate(deps.db, id);
 }

@@ -36,7 +36,7 @@ async function move(
   }
   if (!from.includes(row.status)) {
     throw conflict('invalid_invoice_transition', `an invoice that is ${row.status} cannot become ${to}`, {
-      status: row.status,
+      invoice_status: row.status,
     });
   }
   const changed = await deps.db.run(

@@ -104,9 +104,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       if (status >= 500) request.log.warn({ code: error.code, err: error.message }, 'dependency failure');
       const retryAfter = error.extra['retry_after_seconds'];
       if (status === 503 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+      // Extra members add to the problem; they never replace one of RFC 9457's or kosh's own (status, code, …).
       return sendProblem(reply, {
-        ...problem(request, status, error.code, error.message, error.fields),
         ...error.extra,
+        ...problem(request, status, error.code, error.message, error.fields),
       });
     }
     if (error.validation !== undefined) {

@@ -132,6 +132,23 @@ describe('invoices API', () => {
     });
   });
 
+  it('when an invoice is voided or written off in the wrong state → 409 problem+json invalid_invoice_transition naming its status', async () => {
+    const { customerId } = await seedParent(h);
+    const created = await h.api('POST', '/v1/invoices', {
+      customer_id: customerId,
+      lines: [{ description: 'Lunch plan, July', amount: 250_000, tax_category: 'gst_exempt_school_meals' }],
+    });
+    const id = created.body.id as string;
+    expect((await h.api('POST', `/v1/invoices/${id}/finalize`)).status).toBe(200);
+    expect((await h.api('POST', `/v1/invoices/${id}/void`)).body.status).toBe('void');
+    for (const action of ['void', 'mark-uncollectible']) {
+      const res = await h.api('POST', `/v1/invoices/${id}/${action}`);
+      expect(res.status, action).toBe(409);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body).toMatchObject({ status: 409, code: 'invalid_invoice_transition', invoice_status: 'void' });
+    }
+  });
+
   it('when a template is created, edited and previewed → versions kept, preview renders the logo, archive hides it', async () => {
     const logo = png(24, [200, 30, 30]).toString('base64');
     const created = await h.api('POST', '/v1/invoice-templates', {
@@ -170,6 +187,21 @@ describe('invoices API', () => {
     const archived = await h.api('DELETE', `/v1/invoice-templates/${id}`);
     expect(archived.body).toMatchObject({ version: 3, status: 'archived' });
     expect((await h.api('DELETE', '/v1/invoice-templates/tmpl_default')).status).toBe(409);
+  });
+
+  it('when ten edits of one template arrive at once → all succeed, each becomes its own version, none is lost', async () => {
+    const created = await h.api('POST', '/v1/invoice-templates', { name: 'Busy' });
+    const id = created.body.id as string;
+    const edits = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => h.api('PATCH', `/v1/invoice-templates/${id}`, { terms: `edit ${i}` })),
+    );
+    expect(edits.map((e) => e.status)).toEqual(Array(10).fill(200));
+    const versions = await h.db.all<{ version: number; terms: string | null }>(
+      'SELECT version, terms FROM invoice_templates WHERE id = $id ORDER BY version',
+      { id },
+    );
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(new Set(versions.slice(1).map((v) => v.terms))).toEqual(new Set(edits.map((_, i) => `edit ${i}`)));
   });
 
   it('when invoices exist → GET /v1/analytics/invoices answers with outstanding and aging', async () => {
