@@ -28,6 +28,8 @@ export interface Config {
    * `idempotency_key_in_use`; after it the request is taken to have died, and a retry resumes from its recovery point.
    */
   readonly idempotencyLockMs: number;
+  /** `KOSH_AUTH_FAILURES_PER_MINUTE` (20): unknown API keys a client IP may send per minute before it gets 429. */
+  readonly authFailuresPerMinute: number;
   /** `KOSH_KILL_AT` (crash tests only, platform/kill-points.ts): a named point where the process SIGKILLs itself. */
   readonly killAt: string | null;
   readonly logLevel: string;
@@ -402,6 +404,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
     denyCidrs: cidrs('KOSH_DENY_CIDRS'),
     rateLimitPerMinute: int('KOSH_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     idempotencyLockMs: int('KOSH_IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600) * 1000,
+    authFailuresPerMinute: int('KOSH_AUTH_FAILURES_PER_MINUTE', 20, 1, 1_000_000),
     killAt: str('KOSH_KILL_AT'),
     logLevel: str('LOG_LEVEL') ?? 'info',
     scheduler: schedulerRaw !== 'off',

@@ -25,6 +25,7 @@ import type { JobRuntime } from '../pipelines/types.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import { AppError } from '../platform/errors.js';
+import { createFailureLimiter, type FailureLimiter } from '../platform/failure-limiter.js';
 import { createIdempotencyStore } from '../platform/idempotency.js';
 import { newId } from '../platform/ids.js';
 import { type KillPoints, NO_KILL_POINTS } from '../platform/kill-points.js';
@@ -32,7 +33,7 @@ import type { Log } from '../platform/log.js';
 import type { Mailer } from '../platform/mail.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
 import type { ObjectStore } from '../platform/objects.js';
-import { registerAuth } from './plugins/auth.js';
+import { bearer, registerAuth } from './plugins/auth.js';
 import { registerJsonWithCardGuard } from './plugins/card-guard.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerFiniteNumbers } from './plugins/finite-numbers.js';
@@ -104,6 +105,8 @@ export interface AppDeps {
   readonly billing?: Partial<BillingOptions>;
   /** Named points where the process dies, for the crash tests (platform/kill-points.ts); none in production. */
   readonly kill?: KillPoints;
+  /** Unknown API keys per client per minute (auth and dashboard sign-in); one of its own when absent. */
+  readonly authFailures?: FailureLimiter;
   /** What /readyz reports beyond the database (a data dir or cluster removed underneath); none when absent. */
   readonly storageProblems?: () => string[];
   readonly config: {
@@ -111,6 +114,8 @@ export interface AppDeps {
     readonly webhookAllowCidrs: readonly string[];
     readonly denyCidrs: readonly string[];
     readonly rateLimitPerMinute: number;
+    /** Unknown API keys a client may send per minute before it gets 429 (default 20). */
+    readonly authFailuresPerMinute?: number;
     /** How long a request holds its Idempotency-Key before a retry may resume it (default 60 s). */
     readonly idempotencyLockMs?: number;
     /** When set, GET /metrics needs it as a bearer token; when not, loopback clients only. */
@@ -133,7 +138,12 @@ function isoDates(value: unknown): unknown {
 /** Builds the HTTP app from its dependencies; `serving/server.ts` listens, tests call `app.inject()`. */
 export async function buildApp(input: AppDeps): Promise<App> {
   const metrics = input.metrics ?? createMetrics();
-  const deps: AppDeps = { ...input, metrics };
+  const deps: AppDeps = {
+    ...input,
+    metrics,
+    authFailures: input.authFailures ?? createFailureLimiter({ max: input.config.authFailuresPerMinute ?? 20 }),
+  };
+  const authFailures = deps.authFailures as FailureLimiter;
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -171,10 +181,9 @@ export async function buildApp(input: AppDeps): Promise<App> {
     max: deps.config.rateLimitPerMinute,
     timeWindow: '1 minute',
     keyGenerator: (request) => {
-      const auth = request.headers.authorization;
-      return auth === undefined
-        ? `ip:${request.ip}`
-        : `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}`;
+      // The key itself, however the header is spaced: one bucket per key, not per spelling of its header.
+      const key = bearer(request);
+      return key === null ? `ip:${request.ip}` : `key:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
     },
     errorResponseBuilder: (_request, context) =>
       new AppError(
@@ -185,7 +194,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
   });
   registerJsonWithCardGuard(app);
   registerFiniteNumbers(app);
-  registerAuth(app, deps);
+  registerAuth(app, { db: deps.db, authFailures });
   registerIdempotency(app, {
     store: createIdempotencyStore({
       db: deps.db,

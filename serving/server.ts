@@ -168,6 +168,7 @@ export async function startKosh(
     storageProblems,
     config: {
       idempotencyLockMs: config.idempotencyLockMs,
+      authFailuresPerMinute: config.authFailuresPerMinute,
       webhookSecrets,
       webhookAllowCidrs: config.webhookAllowCidrs,
       denyCidrs: config.denyCidrs,

@@ -3,6 +3,7 @@ import { findApiKey } from '../../payments-core/api-keys/create-api-key.js';
 import { type ApiKey, hasScope, type Scope } from '../../payments-core/api-keys/types.js';
 import type { Db } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
+import type { FailureLimiter } from '../../platform/failure-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,11 +15,22 @@ declare module 'fastify' {
   }
 }
 
-function bearer(request: FastifyRequest): string | null {
+/** The key in `Authorization: Bearer <key>` (scheme in any case, any spacing), or null. */
+export function bearer(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (header === undefined) return null;
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(header);
   return m?.[1] ?? null;
+}
+
+/** 429 for a client that has sent too many unknown keys this minute (platform/failure-limiter.ts). */
+export function refuseWhileGuessing(limiter: FailureLimiter, client: string): void {
+  const wait = limiter.blockedFor(client, Date.now());
+  if (wait !== null) {
+    throw new AppError('rate_limited', 'too_many_failed_authentications', 'too many unknown API keys; wait and retry', {
+      extra: { retry_after_seconds: wait },
+    });
+  }
 }
 
 /** How long a found key is trusted without reading DuckDB again: a revoked key stops working within this. */
@@ -29,7 +41,7 @@ export const KEY_CACHE_MS = 1000;
  * A found key is remembered for `KEY_CACHE_MS` (a DuckDB read costs about 0.8 ms, more under load, which the
  * checkout's fraud score cannot afford on every call); an unknown key is always looked up, so a new key works at once.
  */
-export function registerAuth(app: FastifyInstance, deps: { db: Db }): void {
+export function registerAuth(app: FastifyInstance, deps: { db: Db; authFailures: FailureLimiter }): void {
   app.decorateRequest('apiKey', null);
   const known = new Map<string, { key: ApiKey; until: number }>();
   const lookup = async (secret: string): Promise<ApiKey | null> => {
@@ -49,8 +61,12 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db }): void {
     if (scope === undefined) return;
     const secret = bearer(request);
     if (secret === null) throw new AppError('unauthorized', 'missing_api_key', 'send Authorization: Bearer <api key>');
+    refuseWhileGuessing(deps.authFailures, request.ip);
     const key = await lookup(secret);
-    if (key === null) throw new AppError('unauthorized', 'invalid_api_key', 'the API key is unknown or revoked');
+    if (key === null) {
+      deps.authFailures.failed(request.ip, Date.now());
+      throw new AppError('unauthorized', 'invalid_api_key', 'the API key is unknown or revoked');
+    }
     const anyOf: readonly Scope[] = typeof scope === 'string' ? [scope] : scope;
     if (!anyOf.some((s) => hasScope(key, s))) {
       throw new AppError('forbidden', 'missing_scope', `this key lacks the ${anyOf.join(' or ')} scope`);

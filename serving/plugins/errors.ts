@@ -103,7 +103,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const status = STATUS[error.kind];
       if (status >= 500) request.log.warn({ code: error.code, err: error.message }, 'dependency failure');
       const retryAfter = error.extra['retry_after_seconds'];
-      if (status === 503 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+      if ((status === 503 || status === 429) && typeof retryAfter === 'number') {
+        reply.header('retry-after', String(retryAfter));
+      }
       // Extra members add to the problem; they never replace one of RFC 9457's or kosh's own (status, code, …).
       return sendProblem(reply, {
         ...error.extra,

@@ -11,6 +11,7 @@ import { AppError } from '../../platform/errors.js';
 import type { App, AppDeps } from '../app.js';
 import { getDashboardData } from '../dashboard/get-dashboard-data.js';
 import { createSessionStore, type DashboardSession } from '../dashboard/sessions.js';
+import { refuseWhileGuessing } from '../plugins/auth.js';
 import { Id, responses } from '../schemas.js';
 
 /** A dashboard session lasts this long from sign-in; signing out or a restart ends it sooner. */
@@ -141,7 +142,9 @@ export async function dashboardRoutes(app: App, deps: AppDeps): Promise<void> {
       const form = (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
       if (!sameOrigin(request))
         throw new AppError('forbidden', 'cross_origin', 'sign in from kosh’s own dashboard page');
+      if (deps.authFailures !== undefined) refuseWhileGuessing(deps.authFailures, request.ip);
       const key = await findApiKey(deps, request.body.api_key);
+      if (key === null) deps.authFailures?.failed(request.ip, Date.now());
       if (key === null || !hasScope(key, 'analytics:read')) {
         const message =
           key === null ? 'That API key is unknown or revoked.' : 'That API key lacks the analytics:read scope.';
