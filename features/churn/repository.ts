@@ -1,7 +1,7 @@
 // The churn feature SQL, DuckDB on a snapshot of CHURN_SOURCE_TABLES: one statement computes every snapshot
 // set-wise. Snapshots are the instants $first, $first + $step_days, … ≤ $last; every window is read relative to its
 // snapshot, so a row created after a snapshot never reaches that snapshot's features (it may reach its label, which
-// looks 30 days ahead).
+// looks 30 days ahead). Concurrency: read only (DuckDB over a snapshot): no row of the system of record is written.
 
 /** The tables CHURN_SNAPSHOTS reads, copied out of PostgreSQL; `dunning_cases` is added when it exists. */
 export const CHURN_SOURCE_TABLES = [

@@ -12,6 +12,7 @@ import {
 // intervals): no value is ever spliced into it; the time bounds are parameters. The online store loads from
 // PostgreSQL (the system of record, PostgreSQL dialect); the offline set is DuckDB SQL run on a snapshot of
 // `payments` (offline-features.ts). The interval literal below reads the same in both dialects.
+// Concurrency: read only: no statement here writes a table or takes a lock.
 
 const HORIZON = `INTERVAL '${FAILURE_HORIZON_MS / 86_400_000} days'`;
 /** A failure counts when it happened less than the horizon after its attempt (feature-set.ts). */

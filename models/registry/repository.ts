@@ -1,6 +1,11 @@
 import type { Row } from '../../platform/db.js';
 import type { Canary, ModelEvent, ModelEventKind, ModelState, ModelTask, RegisteredModel } from './types.js';
 
+/**
+ * Concurrency: state changes are compare-and-set on the state read (`WHERE state = …`), so of two promotions or
+ * rollbacks racing only one wins; registration runs `serializable`; one canary per task (primary key `task`).
+ */
+
 const MODEL_COLUMNS = `t.id, t.task, t.state, t.algorithm, t.params, t.feature_set_version, t.train_from, t.train_to,
   t.validation_from, t.train_rows, t.validation_rows, t.data_hash, t.metrics, t.thresholds, t.seed, t.artifact_key,
   t.created_at, t.promoted_at, t.retired_at, t.rolled_back_at`;

@@ -1,3 +1,7 @@
+/**
+ * Concurrency: a key is inserted once (primary key, `key_hash` unique, `ON CONFLICT DO NOTHING`) and only ever
+ * revoked, under a `WHERE revoked_at IS NULL` guard.
+ */
 export const INSERT_KEY = `
 INSERT INTO api_keys (id, name, prefix, key_hash, scopes, created_at)
 VALUES ($id, $name, $prefix, $key_hash, $scopes, $at)

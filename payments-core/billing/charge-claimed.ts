@@ -3,13 +3,13 @@ import type { Sql, Tx } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import { inParallel } from '../../platform/in-parallel.js';
 import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
-import { templateValuesSql } from '../ledger/journal-rules.js';
+import { postEntries } from '../ledger/post-entries.js';
 import { classifyDecline } from '../retries/declines.js';
 import type { KillPoint } from './faults.js';
 import {
   CLAIMED_ITEMS,
   CREATE_OUTCOMES,
-  postCapturesSql,
+  POST_CAPTURES,
   SETTLE_CLAIMED,
   STORE_GATEWAY_ORDERS,
   STORE_ORDER_STATUS,
@@ -57,8 +57,6 @@ export interface ChargeResult {
   readonly errorDescription: string | null;
   readonly recovered: boolean;
 }
-
-const CAPTURES = postCapturesSql(templateValuesSql('capture'));
 
 function fromGateway(item: ClaimedItem, orderId: string, p: GatewayPayment, recovered: boolean): ChargeResult {
   const status = p.status === 'refunded' ? 'captured' : p.status;
@@ -213,8 +211,7 @@ export async function chargeClaimed(
     const settled = await storeResults(tx, runId, results, now);
     deps.kill('after_store_before_ledger');
     const ids = [...recordIds];
-    const ledgerEntries = await tx.run(CAPTURES.entries, { ids, now });
-    await tx.run(CAPTURES.lines, { ids });
+    const ledgerEntries = (await postEntries(tx, POST_CAPTURES, { ids, now })).entries;
     const follow = await settleFollowUps(tx, settled, deps.clock);
     return {
       charged: results.filter((r) => !r.recovered && r.status !== 'created').length,

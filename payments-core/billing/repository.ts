@@ -1,4 +1,12 @@
-/** The billing run's SQL. Every statement works on a whole chunk of subscriptions (ids as text[] parameters). */
+import { POSTING_RULES } from '../ledger/journal-rules.js';
+import { postEntriesSql } from '../ledger/repository.js';
+
+/**
+ * The billing run's SQL. Every statement works on a whole chunk of subscriptions (ids as text[] parameters).
+ * Concurrency: one record per (subscription_id, period_index) is a unique key (a rerun or an overlapping run
+ * inserts nothing); a record is charged only by the run that claimed it (`status = 'charging' AND claimed_by =
+ * $run_id`, the claim expiring after a TTL) and moves on only under `WHERE status = …` guards.
+ */
 
 export const RECORD_COLUMNS = `
 SELECT 'billing_record' AS object, t.id, t.subscription_id, t.customer_id, t.school_id, t.period_index, t.period_start,
@@ -59,16 +67,6 @@ SELECT 'bil_' || b.id || '_' || b.period_index, b.id, b.customer_id, b.school_id
 FROM base b LEFT JOIN payment_methods pm ON pm.id = b.method_id
 ON CONFLICT DO NOTHING
 RETURNING id, subscription_id, plan_amount_minor, setup_fee_minor, charges_minor`;
-
-/** The pending prorations of the new records, now billed by them (the same rule as INSERT_RECORDS). */
-export const BILL_CHARGES = `
-UPDATE subscription_charges SET status = 'billed', billing_id = r.id
-FROM billing_records r,
-     (SELECT subscription_id, sum(amount_minor)::BIGINT AS total FROM subscription_charges
-      WHERE status = 'pending' AND subscription_id = ANY($subscription_ids::text[]) GROUP BY subscription_id) t
-WHERE r.id = ANY($ids::text[]) AND t.subscription_id = r.subscription_id
-  AND subscription_charges.subscription_id = r.subscription_id AND subscription_charges.status = 'pending'
-  AND r.plan_amount_minor + r.setup_fee_minor + t.total >= 0`;
 
 /** What the invoice of each new record needs: the subscription's terms, plan name and billed prorations. */
 export const INVOICE_INPUTS = `
@@ -177,28 +175,22 @@ WHERE billing_records.id = o.record_id AND billing_records.status = 'charging' A
 RETURNING billing_records.id`;
 
 /**
- * The capture entry of every captured billing payment not yet posted, from the same templates the API path
- * evaluates per payment (journal-rules.ts). (kind, ref_id) is unique: a payment a webhook already posted is
- * skipped, so nothing is posted twice.
+ * The capture entry of every captured billing payment of the records `$ids` not yet posted, from the same
+ * templates the API path evaluates per payment (ledger/journal-rules.ts), posted set-wise by the ledger.
+ * (kind, ref_id) is unique: a payment a webhook already posted is skipped, so nothing is posted twice.
  */
-export function postCapturesSql(templateValues: string): { entries: string; lines: string } {
-  const from = `FROM payments p JOIN billing_records r ON r.idempotency_key = p.id
-    WHERE r.id = ANY($ids::text[]) AND p.status = 'captured'`;
-  return {
-    entries: `INSERT INTO journal_entries (id, kind, ref_type, ref_id, currency, memo, created_at)
-      SELECT 'je_capture_' || p.id, 'capture', 'payment', p.id, p.currency, 'capture ' || p.gateway_payment_id, $now::timestamptz ${from}
-      ON CONFLICT DO NOTHING`,
-    lines: `INSERT INTO journal_lines (entry_id, line_no, account, school_id, amount_minor, currency)
-      SELECT e.id, t.line_no, t.account, CASE WHEN t.per_school THEN p.school_id END,
-             t.k_amount * p.captured_minor + t.k_fee * coalesce(p.fee_minor, 0) + t.k_tax * coalesce(p.tax_minor, 0), p.currency
-      FROM payments p JOIN billing_records r ON r.idempotency_key = p.id
-      JOIN journal_entries e ON e.id = 'je_capture_' || p.id
-      CROSS JOIN (VALUES ${templateValues}) t(line_no, account, per_school, k_amount, k_fee, k_tax)
-      WHERE r.id = ANY($ids::text[]) AND p.status = 'captured'
-        AND t.k_amount * p.captured_minor + t.k_fee * coalesce(p.fee_minor, 0) + t.k_tax * coalesce(p.tax_minor, 0) <> 0
-        AND NOT EXISTS (SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id)`,
-  };
-}
+export const POST_CAPTURES = postEntriesSql({
+  kind: 'capture',
+  refType: 'payment',
+  templates: POSTING_RULES.capture,
+  source: `
+SELECT 'je_capture_' || p.id AS entry_id, p.id AS ref_id, p.currency, 'capture ' || p.gateway_payment_id AS memo,
+       $now::timestamptz AS created_at, p.school_id, p.captured_minor AS amount, coalesce(p.fee_minor, 0) AS fee,
+       coalesce(p.tax_minor, 0) AS tax
+FROM payments p JOIN billing_records r ON r.idempotency_key = p.id
+WHERE r.id = ANY($ids::text[]) AND p.status = 'captured'`,
+  onDuplicate: 'skip',
+});
 
 /** Settled records of a set, with what their follow-up needs (invoice payment, dunning, subscription status). */
 export const SETTLED_RECORDS = `
@@ -208,20 +200,6 @@ FROM billing_records r JOIN subscriptions s ON s.id = r.subscription_id LEFT JOI
 LEFT JOIN invoices i ON i.id = r.invoice_id
 WHERE r.id = ANY($ids::text[])`;
 
-/**
- * Subscription status moves of a chunk, with their events, set-wise: `to` for every listed subscription that
- * is in one of `from`. The event numbers follow event_seq.
- */
-export const MOVE_STATUS = `
-UPDATE subscriptions SET status = $to, event_seq = event_seq + 1, updated_at = $now
-WHERE id = ANY($ids::text[]) AND status = ANY($from::text[])
-RETURNING id, event_seq`;
-export const INSERT_STATUS_EVENTS = `
-INSERT INTO subscription_events (id, subscription_id, seq, type, from_status, to_status, source, data, created_at)
-SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id, s.event_seq, 'status_changed', m.from_status,
-       CAST($to AS VARCHAR), 'system', json_build_object('reason', CAST($reason AS VARCHAR)), $now::timestamptz
-FROM subscriptions s JOIN unnest($ids::text[], $from_statuses::text[]) AS m(id, from_status) ON m.id = s.id`;
-
 /** Subscriptions of the chunk whose current period's record is settled: their period may advance. */
 export const READY_TO_ADVANCE = `
 SELECT s.id, s.status, s.period_index, s.billing_anchor, s.interval_unit, s.interval_count, s.current_period_end,
@@ -229,44 +207,9 @@ SELECT s.id, s.status, s.period_index, s.billing_anchor, s.interval_unit, s.inte
 FROM subscriptions s JOIN billing_records r ON r.subscription_id = s.id AND r.period_index = s.period_index
 WHERE s.id = ANY($ids::text[]) AND s.collection = 'kosh' AND s.status IN ('active', 'trialing', 'pending')
   AND s.current_period_end <= $now AND r.status IN ('paid', 'failed', 'unknown', 'skipped')`;
-export const CREATE_ADVANCE = `
-CREATE TEMP TABLE IF NOT EXISTS billing_advance (id VARCHAR, from_index INTEGER, from_status VARCHAR, to_status VARCHAR,
-  next_start TIMESTAMPTZ, next_end TIMESTAMPTZ, record_id VARCHAR)`;
-/** cancel_at_period_end: the billed period was the last; the subscription ends at its end instead of renewing. */
-export const CANCEL_AT_END = `
-UPDATE subscriptions SET status = 'cancelled', cancelled_at = $now, ended_at = current_period_end,
-  cancel_at_period_end = false, event_seq = event_seq + 1, updated_at = $now
-FROM billing_advance a
-WHERE subscriptions.id = a.id AND a.to_status = 'cancelled' AND subscriptions.period_index = a.from_index
-  AND subscriptions.status = a.from_status
-RETURNING subscriptions.id`;
-/** The next period (computed from the anchor in Asia/Kolkata days); guarded on the period it was read in. */
-export const ADVANCE = `
-UPDATE subscriptions SET period_index = a.from_index + 1, current_period_start = a.next_start,
-  current_period_end = a.next_end, status = a.to_status,
-  event_seq = event_seq + CASE WHEN a.to_status <> a.from_status THEN 2 ELSE 1 END, updated_at = $now
-FROM billing_advance a
-WHERE subscriptions.id = a.id AND a.to_status <> 'cancelled' AND subscriptions.period_index = a.from_index
-  AND subscriptions.status = a.from_status
-RETURNING subscriptions.id`;
-/** An instant as JSON text the way JS writes it (`toISOString`), like the webhook's period_changed events. */
-const isoText = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-export const INSERT_ADVANCE_EVENTS = `
-INSERT INTO subscription_events (id, subscription_id, seq, type, from_status, to_status, source, data, created_at)
-SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id,
-       s.event_seq - CASE WHEN a.to_status <> a.from_status AND a.to_status <> 'cancelled' THEN 1 ELSE 0 END,
-       CASE WHEN a.to_status = 'cancelled' THEN 'status_changed' ELSE 'period_changed' END,
-       CASE WHEN a.to_status = 'cancelled' THEN a.from_status END,
-       CASE WHEN a.to_status = 'cancelled' THEN 'cancelled' END, 'system',
-       json_build_object('period_index', s.period_index, 'start', ${isoText('s.current_period_start')},
-                         'end', ${isoText('s.current_period_end')}, 'billing_record_id', a.record_id), $now::timestamptz
-FROM subscriptions s JOIN billing_advance a ON a.id = s.id
-WHERE s.id = ANY($ids::text[])
-UNION ALL
-SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id, s.event_seq, 'status_changed', a.from_status,
-       a.to_status, 'system', json_build_object('reason', 'trial_ended'), $now::timestamptz
-FROM subscriptions s JOIN billing_advance a ON a.id = s.id
-WHERE s.id = ANY($ids::text[]) AND a.to_status <> a.from_status AND a.to_status <> 'cancelled'`;
+/** Dunning's final `mark_unpaid`: the record it gave up on, guarded on `failed`. */
+export const MARK_RECORD_UNCOLLECTIBLE = `
+UPDATE billing_records SET status = 'uncollectible', updated_at = $at WHERE id = $id AND status = 'failed'`;
 
 /** Records the resolver has since settled: their payment is captured or failed while the record says unknown. */
 export const RESOLVED_UNKNOWN = `

@@ -1,23 +1,17 @@
-import { appendRows } from '../../platform/bulk.js';
 import { newId } from '../../platform/ids.js';
 import type { JobFn } from '../../platform/job.js';
 import { rateLimitedGateway } from '../gateway/rate-limited-gateway.js';
 import { AUTO_DEBIT_LIMIT_PAISE } from '../retries/india-rules.js';
-import { type BillingInterval, periodAt } from '../subscriptions/billing-periods.js';
-import type { SubscriptionStatus } from '../subscriptions/types.js';
+import { advanceSubscriptionPeriods, type BilledPeriod } from '../subscriptions/advance-periods.js';
+import { billPendingCharges } from '../subscriptions/bill-pending-charges.js';
 import { chargeClaimed } from './charge-claimed.js';
 import { createPeriodInvoices } from './create-period-invoices.js';
 import type { KillPoint } from './faults.js';
 import { checkDebits, sendPreDebitNotices } from './pre-debit-notices.js';
 import {
-  ADVANCE,
-  BILL_CHARGES,
-  CANCEL_AT_END,
   CLAIM,
-  CREATE_ADVANCE,
   DEFER_RECORD,
   DUE_SUBSCRIPTIONS,
-  INSERT_ADVANCE_EVENTS,
   INSERT_ORDERS,
   INSERT_PAYMENTS,
   INSERT_RECORDS,
@@ -108,7 +102,12 @@ export async function runBilling(deps: BillingDeps, ctx: { now: Date }): Promise
 
         const prepared = await deps.db.transaction(async (tx) => {
           const at = deps.clock.now();
-          const inserted = await tx.all<{ id: string; subscription_id: string }>(INSERT_RECORDS, {
+          const inserted = await tx.all<{
+            id: string;
+            subscription_id: string;
+            plan_amount_minor: number;
+            setup_fee_minor: number;
+          }>(INSERT_RECORDS, {
             ids,
             now,
             run_id: runId,
@@ -116,7 +115,7 @@ export async function runBilling(deps: BillingDeps, ctx: { now: Date }): Promise
           const newIds = inserted.map((r) => r.id);
           let skipped = 0;
           if (newIds.length > 0) {
-            await tx.run(BILL_CHARGES, { ids: newIds, subscription_ids: inserted.map((r) => r.subscription_id) });
+            await billPendingCharges(tx, inserted);
             await createPeriodInvoices(tx, newIds, deps.clock);
             skipped = await tx.run(SKIP_ZERO, { ids: newIds, now: at });
           }
@@ -192,9 +191,8 @@ export async function runBilling(deps: BillingDeps, ctx: { now: Date }): Promise
 }
 
 /**
- * Advances every subscription of the chunk whose current period's record is settled: to the next period
- * (from the anchor, on IST days), trialing → active, with its events; or, under cancel_at_period_end, to
- * cancelled at the end of the billed period. Guarded on the period index read, so it happens once.
+ * Advances every subscription of the chunk whose current period's record is settled, through the subscriptions
+ * module's set-based entry point (next period, trialing → active, or cancelled under cancel_at_period_end).
  */
 async function advancePeriods(
   deps: BillingDeps,
@@ -202,37 +200,8 @@ async function advancePeriods(
   now: Date,
 ): Promise<{ advanced: number; cancelled: number }> {
   return deps.db.transaction(async (tx) => {
-    const rows = await tx.all<{
-      id: string;
-      status: SubscriptionStatus;
-      period_index: number;
-      billing_anchor: Date;
-      interval_unit: BillingInterval;
-      interval_count: number;
-      current_period_end: Date;
-      cancel_at_period_end: boolean;
-      record_id: string;
-    }>(READY_TO_ADVANCE, { ids: [...ids], now });
-    if (rows.length === 0) return { advanced: 0, cancelled: 0 };
-    await tx.run(CREATE_ADVANCE);
-    await tx.run('DELETE FROM billing_advance');
-    await appendRows(
-      tx,
-      'billing_advance',
-      ['varchar', 'integer', 'varchar', 'varchar', 'timestamp', 'timestamp', 'varchar'],
-      rows.map((r) => {
-        const next = periodAt(r.billing_anchor, r.interval_unit, r.interval_count, r.current_period_end);
-        const to = r.cancel_at_period_end ? 'cancelled' : r.status === 'trialing' ? 'active' : r.status;
-        return [r.id, r.period_index, r.status, to, next.start, next.end, r.record_id];
-      }),
-    );
-    const at = deps.clock.now();
-    const cancelled = await tx.all<{ id: string }>(CANCEL_AT_END, { now: at });
-    const advanced = await tx.all<{ id: string }>(ADVANCE, { now: at });
-    const moved = [...cancelled, ...advanced].map((r) => r.id);
-    if (moved.length > 0) await tx.run(INSERT_ADVANCE_EVENTS, { ids: moved, now: at });
-    await tx.run('DELETE FROM billing_advance');
-    return { advanced: advanced.length, cancelled: cancelled.length };
+    const rows = await tx.all<BilledPeriod>(READY_TO_ADVANCE, { ids: [...ids], now });
+    return advanceSubscriptionPeriods(tx, rows, deps.clock);
   });
 }
 

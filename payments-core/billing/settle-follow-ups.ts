@@ -3,8 +3,9 @@ import type { Sql } from '../../platform/db.js';
 import { openDunningCase } from '../dunning/open-dunning-case.js';
 import { recordDraftInvoicePayments, recordInvoicePayment } from '../invoices/record-invoice-payment.js';
 import { classifyDecline } from '../retries/declines.js';
+import { moveSubscriptions } from '../subscriptions/move-subscriptions.js';
 import type { SubscriptionStatus } from '../subscriptions/types.js';
-import { INSERT_STATUS_EVENTS, MOVE_STATUS, SETTLED_RECORDS } from './repository.js';
+import { SETTLED_RECORDS } from './repository.js';
 
 interface Settled {
   id: string;
@@ -20,40 +21,6 @@ interface Settled {
   error_code: string | null;
   subscription_status: SubscriptionStatus;
   invoice_status: string | null;
-}
-
-/**
- * Moves subscriptions of `rows` that are in one of `from` to `to`, recording one status_changed event each,
- * set-wise (two statements for the whole set).
- */
-export async function moveSubscriptions(
-  tx: Sql,
-  rows: readonly { subscription_id: string; subscription_status: SubscriptionStatus }[],
-  from: readonly SubscriptionStatus[],
-  to: SubscriptionStatus,
-  reason: string,
-  now: Date,
-): Promise<number> {
-  const moving = rows.filter((r) => from.includes(r.subscription_status));
-  if (moving.length === 0) return 0;
-  const moved = await tx.all<{ id: string }>(MOVE_STATUS, {
-    ids: moving.map((r) => r.subscription_id),
-    from: [...from],
-    to,
-    now,
-  });
-  const movedIds = new Set(moved.map((m) => m.id));
-  const done = moving.filter((r) => movedIds.has(r.subscription_id));
-  if (done.length > 0) {
-    await tx.run(INSERT_STATUS_EVENTS, {
-      ids: done.map((r) => r.subscription_id),
-      from_statuses: done.map((r) => r.subscription_status),
-      to,
-      reason,
-      now,
-    });
-  }
-  return done.length;
 }
 
 /**

@@ -1,3 +1,8 @@
+/**
+ * Concurrency: one case per failed renewal (`case_key` unique, `ON CONFLICT DO NOTHING`) and one row per (case, step);
+ * a step is claimed under the case's row lock (`LOCK_CASE`, then `CLAIM_STEP`'s stale-claim guard), and a case's
+ * status moves only from `open` (`WHERE status = 'open'`).
+ */
 /** The method kosh would charge for subscription `s`: its own, while live, else the customer's live default. */
 const CHARGE_METHOD = `coalesce(
   (SELECT pm.id FROM payment_methods pm WHERE pm.id = s.payment_method_id AND pm.deleted_at IS NULL),
@@ -170,9 +175,6 @@ export const CASE_COUNT_OF_SUBSCRIPTION = `
 SELECT count(*)::BIGINT AS n FROM dunning_cases WHERE subscription_id = $subscription_id`;
 export const NEXT_STEP_NUMBER = `
 SELECT coalesce(max(step), -1)::BIGINT + 1 AS n FROM dunning_steps WHERE case_id = $case_id`;
-
-export const MARK_RECORD_UNCOLLECTIBLE = `
-UPDATE billing_records SET status = 'uncollectible', updated_at = $at WHERE id = $id AND status = 'failed'`;
 
 /** The links of a batch of emails, one row per list position. */
 export const INSERT_LINKS = `

@@ -2,11 +2,12 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import type { Log } from '../../platform/log.js';
+import { markRecordUncollectible } from '../billing/mark-record-uncollectible.js';
 import { cancelSubscription } from '../subscriptions/cancel-subscription.js';
 import { SUBSCRIPTION_BY_ID } from '../subscriptions/repository.js';
 import { transition } from '../subscriptions/transitions.js';
 import type { Subscription } from '../subscriptions/types.js';
-import { EXHAUST_CASE, MARK_RECORD_UNCOLLECTIBLE, SKIP_OPEN_STEPS } from './repository.js';
+import { EXHAUST_CASE, SKIP_OPEN_STEPS } from './repository.js';
 import { sendDunningEmail } from './send-dunning-email.js';
 import { emailContext, loadStepContext } from './step-context.js';
 import type { DunningPolicy } from './types.js';
@@ -44,7 +45,7 @@ export async function takeFinalAction(
       if (sub !== undefined) {
         await transition(tx, sub, 'halted', { source: 'system', strict: false, at, data: { dunning_case: caseId } });
       }
-      if (ctx.billing_record_id !== null) await tx.run(MARK_RECORD_UNCOLLECTIBLE, { id: ctx.billing_record_id, at });
+      if (ctx.billing_record_id !== null) await markRecordUncollectible(tx, ctx.billing_record_id, at);
     }
     const changed = await tx.run(EXHAUST_CASE, {
       id: caseId,

@@ -1,15 +1,10 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { conflict, notFound } from '../../platform/errors.js';
+import { cancelRetriesOfClosedInstallments } from './cancel-closed-retries.js';
 import { getPlan } from './find-plans.js';
 import { refuseWhileCharging } from './refuse-while-charging.js';
-import {
-  CANCEL_OPEN_INSTALLMENTS,
-  CANCEL_PLAN,
-  CANCEL_RETRIES_OF_CLOSED_INSTALLMENTS,
-  INSTALLMENTS_OF_PLAN,
-  PLAN_FOR_UPDATE,
-} from './repository.js';
+import { CANCEL_OPEN_INSTALLMENTS, CANCEL_PLAN, INSTALLMENTS_OF_PLAN, PLAN_FOR_UPDATE } from './repository.js';
 import type { Installment, InstallmentPlan } from './types.js';
 
 /**
@@ -27,7 +22,7 @@ export async function cancelPlan(deps: { db: Db; clock: Clock }, planId: string)
     const at = deps.clock.now();
     await tx.run(CANCEL_PLAN, { id: planId, at });
     await tx.run(CANCEL_OPEN_INSTALLMENTS, { plan_id: planId, at });
-    await tx.run(CANCEL_RETRIES_OF_CLOSED_INSTALLMENTS, { plan_id: planId, reason: 'plan_cancelled', at });
+    await cancelRetriesOfClosedInstallments(tx, planId, 'plan_cancelled', at);
   });
   return getPlan(deps, planId);
 }

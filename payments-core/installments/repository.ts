@@ -44,11 +44,9 @@ WHERE plan_id = $plan_id AND kind = 'scheduled' AND status IN ('scheduled', 'ret
 export const CANCEL_OPEN_INSTALLMENTS = `
 UPDATE installments SET status = 'cancelled', updated_at = $at
 WHERE plan_id = $plan_id AND status IN ('scheduled', 'retrying', 'requires_authentication', 'failed')`;
-/** Retry items of installments the plan no longer charges: cancelled with the plan or superseded by a payoff. */
-export const CANCEL_RETRIES_OF_CLOSED_INSTALLMENTS = `
-UPDATE retry_items SET state = 'cancelled', reason = $reason, next_attempt_at = NULL, updated_at = $at
-WHERE source_type = 'installment' AND state IN ('scheduled', 'requires_authentication')
-  AND source_id IN (SELECT id FROM installments WHERE plan_id = $plan_id AND status IN ('superseded', 'cancelled'))`;
+/** Installments the plan no longer charges (cancelled with the plan or superseded by a payoff): their retries stop. */
+export const CLOSED_INSTALLMENTS_OF_PLAN = `
+SELECT id FROM installments WHERE plan_id = $plan_id AND status IN ('superseded', 'cancelled')`;
 
 export const DUE_INSTALLMENTS = `
 SELECT i.id FROM installments i JOIN installment_plans p ON p.id = i.plan_id

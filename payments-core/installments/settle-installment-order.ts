@@ -1,6 +1,6 @@
 import type { Sql } from '../../platform/db.js';
+import { cancelRetriesOfClosedInstallments } from './cancel-closed-retries.js';
 import {
-  CANCEL_RETRIES_OF_CLOSED_INSTALLMENTS,
   INSTALLMENT_BY_ORDER,
   MARK_INSTALLMENT_PAID,
   PLAN_FOR_UPDATE,
@@ -21,7 +21,7 @@ export async function settleInstallmentOrder(tx: Sql, orderId: string, at: Date)
   await tx.run(MARK_INSTALLMENT_PAID, { id: installment.id, at });
   if (installment.kind === 'payoff') {
     await tx.run(SUPERSEDE_OPEN_INSTALLMENTS, { plan_id: installment.plan_id, at });
-    await tx.run(CANCEL_RETRIES_OF_CLOSED_INSTALLMENTS, { plan_id: installment.plan_id, reason: 'paid_off', at });
+    await cancelRetriesOfClosedInstallments(tx, installment.plan_id, 'paid_off', at);
   }
   await rollUpPlan(tx, installment.plan_id, at);
 }

@@ -4,8 +4,8 @@ import { ACCOUNTS, type Account, type JournalKind, type JournalLine } from './ty
 /**
  * The posting rules, declared once as data: each line's amount is a signed combination of the
  * movement's amount, the gateway fee (including GST) and the GST on the fee. The API path evaluates them
- * per event (`linesFor`); the bulk path turns the same templates into one INSERT … SELECT per batch
- * (`templateValuesSql`). Every template sums to zero for any amount, fee and tax.
+ * per event (`linesFor`); the set-based paths turn the same templates into one INSERT … SELECT per batch
+ * (`postEntriesSql` in repository.ts, through `templateValuesSql`). Every template sums to zero for any amount, fee and tax.
  */
 export interface LineTemplate {
   readonly account: Account;
@@ -70,13 +70,11 @@ export const refundFailedLines = (input: { schoolId: string; amount: Paise }): J
   linesFor('refund_failed', input);
 
 /**
- * The templates of one kind as a SQL `VALUES` list `(line_no, account, per_school, k_amount, k_fee, k_tax)`.
- * Built only from the constants above, never from request values.
+ * Templates as a SQL `VALUES` list `(line_no, account, per_school, k_amount, k_fee, k_tax)`, the line number being
+ * the template's position. Built only from declared templates (constants), never from request values.
  */
-export function templateValuesSql(kind: keyof typeof POSTING_RULES): string {
-  return POSTING_RULES[kind]
-    .map((t, i) => `(${i}, '${t.account}', ${t.perSchool}, ${t.amount}, ${t.fee}, ${t.tax})`)
-    .join(', ');
+export function templateValuesSql(templates: readonly LineTemplate[]): string {
+  return templates.map((t, i) => `(${i}, '${t.account}', ${t.perSchool}, ${t.amount}, ${t.fee}, ${t.tax})`).join(', ');
 }
 
 export function isBalanced(lines: readonly JournalLine[]): boolean {

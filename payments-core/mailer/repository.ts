@@ -1,3 +1,8 @@
+/**
+ * Concurrency: one email per `dedupe_key` (unique, `ON CONFLICT DO NOTHING`); delivery claims rows with
+ * `FOR UPDATE SKIP LOCKED` (`CLAIM_DUE_EMAILS`), and every later write is guarded on
+ * `status = 'sending' AND claim_token = $token`.
+ */
 export const EMAIL_COLUMNS = `
 SELECT 'email' AS object, t.id, t.kind, t.dedupe_key, t.to_address AS "to", t.subject, t.text_body AS text,
        t.html_body AS html, t.customer_id, t.ref_type, t.ref_id, t.attachments, t.send_at, t.status, t.attempts,

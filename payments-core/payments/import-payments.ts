@@ -2,7 +2,8 @@ import { appendRows, type ColumnKind } from '../../platform/bulk.js';
 import type { Db } from '../../platform/db.js';
 import { type FieldError, invalid } from '../../platform/errors.js';
 import { DEFAULT_CURRENCY } from '../../platform/money.js';
-import { type POSTING_RULES, templateValuesSql } from '../ledger/journal-rules.js';
+import { POSTING_RULES } from '../ledger/journal-rules.js';
+import { postEntriesSql } from '../ledger/repository.js';
 import type { ImportBatch, ImportPayment, ImportSummary } from './import-types.js';
 
 const V = 'varchar';
@@ -26,55 +27,46 @@ const REFUND_COLUMNS: ColumnKind[] = [V, V, B, V, V, V, V, T, T, T, T];
  */
 const CREATE_BATCH_IDS = 'CREATE TEMP TABLE import_batch_ids (id VARCHAR) ON COMMIT DROP';
 
-/**
- * One INSERT … SELECT per journal kind and table, evaluating the same templates the API path uses
- * (journal-rules.ts). Entry ids are `je_<kind>_<record id>`, unique with (kind, ref_id).
- */
-function postingSql(
-  kind: keyof typeof POSTING_RULES,
-  source: string,
-  amount: string,
-  fee: string,
-  tax: string,
-  at: string,
-  where: string,
-) {
-  const refType = kind === 'capture' ? 'payment' : 'refund';
-  const from = `FROM ${source} JOIN import_batch_ids b ON b.id = s.id WHERE ${where}`;
-  return {
-    entries: `INSERT INTO journal_entries (id, kind, ref_type, ref_id, currency, memo, created_at)
-      SELECT 'je_${kind}_' || s.id, '${kind}', '${refType}', s.id, s.currency, NULL, ${at} ${from}`,
-    lines: `INSERT INTO journal_lines (entry_id, line_no, account, school_id, amount_minor, currency)
-      SELECT 'je_${kind}_' || s.id, r.line_no, r.account, CASE WHEN r.per_school THEN s.school_id END,
-             r.k_amount * ${amount} + r.k_fee * ${fee} + r.k_tax * ${tax}, s.currency
-      ${from.replace('WHERE', `CROSS JOIN (VALUES ${templateValuesSql(kind)}) r(line_no, account, per_school, k_amount, k_fee, k_tax) WHERE`)}
-        AND r.k_amount * ${amount} + r.k_fee * ${fee} + r.k_tax * ${tax} <> 0`,
-  };
-}
+const CAPTURED = `
+SELECT 'je_capture_' || s.id AS entry_id, s.id AS ref_id, s.currency, NULL AS memo, s.captured_at AS created_at,
+       s.school_id, s.captured_minor AS amount, s.fee_minor AS fee, s.tax_minor AS tax
+FROM payments s JOIN import_batch_ids b ON b.id = s.id WHERE s.status = 'captured'`;
+/** The refunds of the batch in one of the states `kind` posts, each at the instant of that state. */
+const refunds = (kind: 'refund_initiated' | 'refund_processed' | 'refund_failed', at: string, where: string) => `
+SELECT 'je_${kind}_' || s.id AS entry_id, s.id AS ref_id, s.currency, NULL AS memo, ${at} AS created_at,
+       s.school_id, s.amount_minor AS amount, 0 AS fee, 0 AS tax
+FROM (SELECT r.id, r.amount_minor, r.currency, r.status, r.created_at, r.updated_at, p.school_id
+      FROM refunds r JOIN payments p ON p.id = r.payment_id) s
+JOIN import_batch_ids b ON b.id = s.id WHERE ${where}`;
 
-const REFUNDS_WITH_SCHOOL =
-  '(SELECT r.id, r.amount_minor, r.currency, r.status, r.created_at, r.updated_at, p.school_id FROM refunds r JOIN payments p ON p.id = r.payment_id) s';
+/**
+ * The ledger of the batch, posted by the ledger's set-based entry point: one INSERT … SELECT per journal kind and
+ * table, evaluating the same templates the API path uses (journal-rules.ts). Entry ids are `je_<kind>_<record id>`,
+ * unique with (kind, ref_id).
+ */
 const POST_BATCH = [
-  postingSql(
-    'capture',
-    'payments s',
-    's.captured_minor',
-    's.fee_minor',
-    's.tax_minor',
-    's.captured_at',
-    "s.status = 'captured'",
+  postEntriesSql({
+    kind: 'capture',
+    refType: 'payment',
+    templates: POSTING_RULES.capture,
+    source: CAPTURED,
+    onDuplicate: 'fail',
+  }),
+  ...(
+    [
+      ['refund_initiated', 's.created_at', 'true'],
+      ['refund_processed', 's.updated_at', "s.status = 'processed'"],
+      ['refund_failed', 's.updated_at', "s.status = 'failed'"],
+    ] as const
+  ).map(([kind, at, where]) =>
+    postEntriesSql({
+      kind,
+      refType: 'refund',
+      templates: POSTING_RULES[kind],
+      source: refunds(kind, at, where),
+      onDuplicate: 'fail',
+    }),
   ),
-  postingSql('refund_initiated', REFUNDS_WITH_SCHOOL, 's.amount_minor', '0', '0', 's.created_at', 'true'),
-  postingSql(
-    'refund_processed',
-    REFUNDS_WITH_SCHOOL,
-    's.amount_minor',
-    '0',
-    '0',
-    's.updated_at',
-    "s.status = 'processed'",
-  ),
-  postingSql('refund_failed', REFUNDS_WITH_SCHOOL, 's.amount_minor', '0', '0', 's.updated_at', "s.status = 'failed'"),
 ];
 
 const safeAmount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;

@@ -1,4 +1,5 @@
 import type { LineTemplate } from '../ledger/journal-rules.js';
+import { postEntriesSql } from '../ledger/repository.js';
 import { ACCOUNTS } from '../ledger/types.js';
 
 /**
@@ -14,31 +15,25 @@ export const RECONCILIATION_ADJUSTMENT: readonly LineTemplate[] = [
   { account: ACCOUNTS.gatewayFeeGst, perSchool: false, amount: 0, fee: 0, tax: 1 },
 ];
 
-const values = RECONCILIATION_ADJUSTMENT.map((t, i) => `(${i}, '${t.account}', ${t.amount}, ${t.fee}, ${t.tax})`).join(
-  ', ',
-);
-
 /** The clearing-side amount difference of an item: a refund the gateway paid out more leaves it holding less. */
 const AMOUNT = `CASE WHEN i.entity_type = 'refund' THEN -i.adjusted_amount_minor ELSE i.adjusted_amount_minor END`;
-const LINE_AMOUNT = `r.k_amount * ${AMOUNT} + r.k_fee * i.adjusted_fee_minor + r.k_tax * i.adjusted_tax_minor`;
 
 /**
- * Posts one balanced adjustment entry per auto-adjusted item of a run, set-wise (one INSERT … SELECT each
- * for entries and lines, as the bulk import posts captures). The entry is `je_adjustment_<item id>` with
- * `(adjustment, <item id>)` unique, so an item can never post twice: a second posting fails the run's
- * transaction instead of passing silently (no ON CONFLICT, which also costs seconds on a large ledger).
+ * Posts one balanced adjustment entry per auto-adjusted item of run `$run_id` at `$at`, set-wise through the
+ * ledger (one INSERT … SELECT each for entries and lines, as the bulk import posts captures). The entry is
+ * `je_adjustment_<item id>` with `(adjustment, <item id>)` unique, so an item can never post twice: a second
+ * posting fails the run's transaction instead of passing silently.
  */
-export const POST_RUN_ADJUSTMENTS = {
-  entries: `
-INSERT INTO journal_entries (id, kind, ref_type, ref_id, currency, memo, created_at)
-SELECT i.journal_entry_id, 'adjustment', 'adjustment', i.id, i.currency,
-       'reconciliation ' || i.run_id || ': ' || i.status || ' on ' || i.entity_type || ' ' || i.entity_id, $at
+export const POST_RUN_ADJUSTMENTS = postEntriesSql({
+  kind: 'adjustment',
+  refType: 'adjustment',
+  templates: RECONCILIATION_ADJUSTMENT,
+  source: `
+SELECT i.journal_entry_id AS entry_id, i.id AS ref_id, i.currency,
+       'reconciliation ' || i.run_id || ': ' || i.status || ' on ' || i.entity_type || ' ' || i.entity_id AS memo,
+       $at::timestamptz AS created_at, NULL AS school_id, ${AMOUNT} AS amount, i.adjusted_fee_minor AS fee,
+       i.adjusted_tax_minor AS tax
 FROM reconciliation_items i
 WHERE i.run_id = $run_id AND i.resolution = 'auto_adjusted'`,
-  lines: `
-INSERT INTO journal_lines (entry_id, line_no, account, school_id, amount_minor, currency)
-SELECT i.journal_entry_id, r.line_no, r.account, NULL, ${LINE_AMOUNT}, i.currency
-FROM reconciliation_items i
-CROSS JOIN (VALUES ${values}) r(line_no, account, k_amount, k_fee, k_tax)
-WHERE i.run_id = $run_id AND i.resolution = 'auto_adjusted' AND ${LINE_AMOUNT} <> 0`,
-};
+  onDuplicate: 'fail',
+});

@@ -5,6 +5,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { invalid, malformed } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { postEntries } from '../ledger/post-entries.js';
 import { POST_RUN_ADJUSTMENTS } from './adjustment-rules.js';
 import { getReconciliationRun } from './find-reconciliation-runs.js';
 import {
@@ -100,8 +101,7 @@ export async function reconcileSettlementReport(
           window_end: windowEnd,
         });
       }
-      await tx.run(POST_RUN_ADJUSTMENTS.entries, { run_id: id, at });
-      await tx.run(POST_RUN_ADJUSTMENTS.lines, { run_id: id });
+      await postEntries(tx, POST_RUN_ADJUSTMENTS, { run_id: id, at });
       await tx.run(INSERT_RUN, {
         id,
         source: input.source,

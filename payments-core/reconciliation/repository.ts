@@ -1,5 +1,11 @@
 import type { AmountUnit } from './types.js';
 
+/**
+ * Concurrency: a run writes only new rows (the run, its items, their adjustment entries) in one transaction, staged in
+ * session-private temp tables, so concurrent runs never write the same row; an item's adjustment is unique in the
+ * ledger by (adjustment, item id).
+ */
+
 /** The report's columns kosh needs (Razorpay's Settlement Recon names); the rest of the report is ignored. */
 export const REQUIRED_COLUMNS = [
   'entity_id',

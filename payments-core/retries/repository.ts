@@ -49,3 +49,8 @@ export const REQUEUE_RETRY = `
 UPDATE retry_items SET state = 'scheduled', next_attempt_at = $at, max_attempts = attempts + $more, reason = NULL,
   updated_at = $at
 WHERE id = $id AND state = $from`;
+/** Stops the retries still waiting on sources that no longer charge (their owner closed them). */
+export const CANCEL_WAITING_RETRIES_OF_SOURCES = `
+UPDATE retry_items SET state = 'cancelled', reason = $reason, next_attempt_at = NULL, updated_at = $at
+WHERE source_type = $source_type AND state IN ('scheduled', 'requires_authentication')
+  AND source_id = ANY($source_ids::text[])`;

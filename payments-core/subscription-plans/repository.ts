@@ -1,3 +1,7 @@
+/**
+ * Concurrency: edits and archiving are `WHERE status = 'active'` guards; a price version is the unique key
+ * (plan_id, version), so two concurrent repricings cannot both write version n + 1.
+ */
 export const PLAN_COLUMNS = `
 SELECT 'subscription_plan' AS object, t.id, t.name, t.description, t.interval_unit AS "interval", t.interval_count,
        t.amount_minor AS amount, t.currency, t.price_version, t.trial_days, t.setup_fee_minor AS setup_fee, t.per_unit,

@@ -1,3 +1,9 @@
+/**
+ * Concurrency: a status change is guarded on the status it was read in (`WHERE status = $from`), a period advance
+ * on the period index and status it was read in, so a concurrent move or an overlapping billing run loses cleanly;
+ * the webhooks of one Razorpay subscription apply under its row lock (`SUBSCRIPTION_BY_GATEWAY_ID_FOR_UPDATE`);
+ * event numbers come from the row's own `event_seq` (`UPDATE … RETURNING`) and are unique per subscription.
+ */
 export const SUBSCRIPTION_COLUMNS = `
 SELECT 'subscription' AS object, t.id, t.customer_id, t.plan_id, t.plan_price_version, t.status, t.collection,
        t.gateway_subscription_id, t.quantity, t.unit_amount_minor AS unit_amount, t.unit_amount_minor * t.quantity AS amount,
@@ -51,3 +57,73 @@ export const PENDING_CHARGES = `
 SELECT 'subscription_charge' AS object, id, change_id, kind, description, amount_minor AS amount, currency, period_index,
        period_start, period_end, bill_on, status, created_at
 FROM subscription_charges WHERE subscription_id = $subscription_id AND status = 'pending' ORDER BY created_at, kind, id`;
+
+/**
+ * The set-based entry points of the billing run (a chunk of subscriptions at a time, ids as text[] parameters).
+ * Pending prorations are billed by the new billing records `$billing_ids` (one per subscription, with the record's
+ * plan amount + setup fee as `$base_amounts`), unless they would make the record's total negative (a net credit
+ * then waits for a later period).
+ */
+export const BILL_PENDING_CHARGES = `
+UPDATE subscription_charges SET status = 'billed', billing_id = r.id
+FROM unnest($billing_ids::text[], $subscription_ids::text[], $base_amounts::bigint[]) AS r(id, subscription_id, base_minor),
+     (SELECT subscription_id, sum(amount_minor)::BIGINT AS total FROM subscription_charges
+      WHERE status = 'pending' AND subscription_id = ANY($subscription_ids::text[]) GROUP BY subscription_id) t
+WHERE t.subscription_id = r.subscription_id
+  AND subscription_charges.subscription_id = r.subscription_id AND subscription_charges.status = 'pending'
+  AND r.base_minor + t.total >= 0`;
+
+/**
+ * Subscription status moves of a chunk, with their events, set-wise: `to` for every listed subscription that
+ * is in one of `from`. The event numbers follow event_seq.
+ */
+export const MOVE_STATUS_OF_SET = `
+UPDATE subscriptions SET status = $to, event_seq = event_seq + 1, updated_at = $now
+WHERE id = ANY($ids::text[]) AND status = ANY($from::text[])
+RETURNING id, event_seq`;
+export const INSERT_STATUS_EVENTS_OF_SET = `
+INSERT INTO subscription_events (id, subscription_id, seq, type, from_status, to_status, source, data, created_at)
+SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id, s.event_seq, 'status_changed', m.from_status,
+       CAST($to AS VARCHAR), 'system', json_build_object('reason', CAST($reason AS VARCHAR)), $now::timestamptz
+FROM subscriptions s JOIN unnest($ids::text[], $from_statuses::text[]) AS m(id, from_status) ON m.id = s.id`;
+
+/** The period moves of a chunk, loaded by COPY; private to the connection's session. */
+export const CREATE_PERIOD_MOVES = `
+CREATE TEMP TABLE IF NOT EXISTS subscription_period_moves (id VARCHAR, from_index INTEGER, from_status VARCHAR,
+  to_status VARCHAR, next_start TIMESTAMPTZ, next_end TIMESTAMPTZ, record_id VARCHAR)`;
+export const CLEAR_PERIOD_MOVES = 'DELETE FROM subscription_period_moves';
+/** cancel_at_period_end: the billed period was the last; the subscription ends at its end instead of renewing. */
+export const CANCEL_AT_PERIOD_END = `
+UPDATE subscriptions SET status = 'cancelled', cancelled_at = $now, ended_at = current_period_end,
+  cancel_at_period_end = false, event_seq = event_seq + 1, updated_at = $now
+FROM subscription_period_moves a
+WHERE subscriptions.id = a.id AND a.to_status = 'cancelled' AND subscriptions.period_index = a.from_index
+  AND subscriptions.status = a.from_status
+RETURNING subscriptions.id`;
+/** The next period (computed from the anchor in Asia/Kolkata days); guarded on the period it was read in. */
+export const ADVANCE_PERIOD = `
+UPDATE subscriptions SET period_index = a.from_index + 1, current_period_start = a.next_start,
+  current_period_end = a.next_end, status = a.to_status,
+  event_seq = event_seq + CASE WHEN a.to_status <> a.from_status THEN 2 ELSE 1 END, updated_at = $now
+FROM subscription_period_moves a
+WHERE subscriptions.id = a.id AND a.to_status <> 'cancelled' AND subscriptions.period_index = a.from_index
+  AND subscriptions.status = a.from_status
+RETURNING subscriptions.id`;
+/** An instant as JSON text the way JS writes it (`toISOString`), like the webhook's period_changed events. */
+const isoText = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const INSERT_PERIOD_EVENTS = `
+INSERT INTO subscription_events (id, subscription_id, seq, type, from_status, to_status, source, data, created_at)
+SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id,
+       s.event_seq - CASE WHEN a.to_status <> a.from_status AND a.to_status <> 'cancelled' THEN 1 ELSE 0 END,
+       CASE WHEN a.to_status = 'cancelled' THEN 'status_changed' ELSE 'period_changed' END,
+       CASE WHEN a.to_status = 'cancelled' THEN a.from_status END,
+       CASE WHEN a.to_status = 'cancelled' THEN 'cancelled' END, 'system',
+       json_build_object('period_index', s.period_index, 'start', ${isoText('s.current_period_start')},
+                         'end', ${isoText('s.current_period_end')}, 'billing_record_id', a.record_id), $now::timestamptz
+FROM subscriptions s JOIN subscription_period_moves a ON a.id = s.id
+WHERE s.id = ANY($ids::text[])
+UNION ALL
+SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id, s.event_seq, 'status_changed', a.from_status,
+       a.to_status, 'system', json_build_object('reason', 'trial_ended'), $now::timestamptz
+FROM subscriptions s JOIN subscription_period_moves a ON a.id = s.id
+WHERE s.id = ANY($ids::text[]) AND a.to_status <> a.from_status AND a.to_status <> 'cancelled'`;

@@ -1,3 +1,7 @@
+/**
+ * Concurrency: a rule is inserted once under its primary key; updates and (soft) deletes are
+ * `WHERE deleted_at IS NULL` guards, so a rule deleted meanwhile is not revived.
+ */
 /** Every rule, deleted ones included, unordered: the caller filters and sorts. */
 export const ALL_RULES = `SELECT 'fraud_rule' AS object, id, kind, action, field, value, window_seconds, text, description,
   enabled, created_at, updated_at, deleted_at FROM fraud_rules`;
