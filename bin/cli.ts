@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from '../platform/config.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
 import { DatabaseUnreachable, openDatabase } from '../platform/open-database.js';
+import { StartupError } from '../platform/preflight.js';
 import { startKosh } from '../serving/server.js';
 import { runDoctorCli } from './doctor.js';
 import { runEvaluateCli } from './evaluate-cli.js';
@@ -133,7 +134,7 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
         return 1;
     }
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof DatabaseUnreachable) {
+    if (err instanceof ConfigError || err instanceof DatabaseUnreachable || err instanceof StartupError) {
       console.error(err.message);
       return 2;
     }

@@ -34,6 +34,7 @@ import { createMetrics } from '../platform/metrics.js';
 import { migrate } from '../platform/migrate.js';
 import { openDatabase } from '../platform/open-database.js';
 import { openObjectStore } from '../platform/open-object-store.js';
+import { checkDataDir, checkListen } from '../platform/preflight.js';
 import { type App, buildApp } from './app.js';
 import { removeServerFile, writeServerFile } from './server-file.js';
 
@@ -91,6 +92,8 @@ export async function startKosh(
     level: config.logLevel,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
+  checkDataDir(config.dataDir);
+  await checkListen(config.host, config.port);
   const database = await openDatabase(config);
   const db = database.db;
   log.info({ database: db.location, embedded: database.embedded !== null }, 'database');

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../bin/cli.js';
+
+/** `kosh serve` with a start-up problem: one clear line on stderr and exit 2, before any database is started. */
+describe('start-up failures', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kosh-startup-'));
+  const file = path.join(dir, 'a-file');
+  writeFileSync(file, '');
+  let busy: Server | null = null;
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (busy === null ? resolve() : busy.close(() => resolve())));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function serveWith(env: Record<string, string>): Promise<{ code: number; errors: string[] }> {
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      errors.push(args.map(String).join(' '));
+    });
+    try {
+      const code = await main(['serve'], { KOSH_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', ...env });
+      return { code, errors };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('when the port is taken by another process → "the port is in use", exit 2', async () => {
+    const server = createServer();
+    busy = server;
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+    );
+    expect(await serveWith({ HOST: '127.0.0.1', PORT: String(port) })).toEqual({
+      code: 2,
+      errors: [`cannot listen on 127.0.0.1:${port} (HOST, PORT): the port is in use by another process`],
+    });
+  });
+
+  it('when HOST is an address this machine does not have → one line naming it, exit 2', async () => {
+    expect(await serveWith({ HOST: '203.0.113.7', PORT: '8099' })).toEqual({
+      code: 2,
+      errors: ['cannot listen on 203.0.113.7:8099 (HOST, PORT): the address is not one of this machine’s'],
+    });
+  });
+
+  it.each([
+    ['/proc/kosh-data', 'a part of the path does not exist and cannot be created'],
+    [`${file}/data`, 'a part of the path is a file, not a directory'],
+  ])('when KOSH_DATA_DIR is %s → one line, exit 2, at once (it used to hang under /proc)', async (dataDir, why) => {
+    const started = Date.now();
+    expect(await serveWith({ KOSH_DATA_DIR: dataDir })).toEqual({
+      code: 2,
+      errors: [`cannot use the data dir ${dataDir} (KOSH_DATA_DIR): ${why}`],
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
