@@ -261,6 +261,8 @@ export interface ServerFigures {
   readonly label: string;
   readonly statements: number;
   readonly transactions: number;
+  /** Statements outside any transaction. */
+  readonly autocommit: number;
   readonly replayMismatches: readonly string[];
   readonly api: ReadonlyMap<number, LoadFigures>;
   readonly bare: ReadonlyMap<number, LoadFigures>;
@@ -358,6 +360,8 @@ async function benchServer(server: BenchServer, options: PaymentsBenchOptions): 
     const b = recorded.at(-1) as Step[];
     const replay = replayOf(a, b);
     const recordedAt = Date.now();
+    // Transactions numbered from the recording's first (its first statement may be autocommit).
+    const firstTx = Math.min(...a.flatMap((s) => (s.tx === null ? [] : [s.tx])));
     let replayed = 0;
     const bare = async (): Promise<void> => {
       const n = replayed++;
@@ -396,18 +400,77 @@ async function benchServer(server: BenchServer, options: PaymentsBenchOptions): 
       label: server.label,
       statements: replay.statements.length,
       transactions: replay.transactions,
+      autocommit: replay.statements.filter((st) => st.tx === null).length,
       replayMismatches: check,
       api,
       bare: bareFigures,
       apiAtRate,
       bareAtRate,
       bareNoFlush,
-      sql: a.map((s) => `${s.tx === null ? '   ' : `T${s.tx - (a[0]?.tx ?? 0)} `.padEnd(4)}${oneLine(s.sql)}`),
+      sql: a.map((s) => `${s.tx === null ? '   ' : `T${s.tx - firstTx} `.padEnd(4)}${oneLine(s.sql)}`),
     };
   } finally {
     await pool.end();
     await kosh.close();
     await database.drop();
+  }
+}
+
+/** Round trips of one order + payment: each statement, plus BEGIN and COMMIT of each transaction. */
+const roundTrips = (r: ServerFigures): number => r.statements + 2 * r.transactions;
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? Number.NaN) + (s[mid] ?? Number.NaN)) / 2;
+};
+
+/** Medians over runs of the same server, per-run figures in brackets. */
+function reportMedians(runs: readonly ServerFigures[], o: PaymentsBenchOptions, loads: readonly string[]): void {
+  const first = runs[0];
+  if (first === undefined) return;
+  const f0 = (x: number) => Math.round(x).toString();
+  const f2 = (x: number) => x.toFixed(2);
+  const each = (xs: readonly number[], f: (x: number) => string) => `${f(median(xs))} (${xs.map(f).join(' / ')})`;
+  console.log(`
+### ${first.label}: median of ${runs.length} runs (load average 1/5/15 min at each start: ${loads.join('; ')})`);
+  console.log(
+    `one order + payment = ${first.statements} statements, ${first.transactions} transactions, ${roundTrips(first)} round trips`,
+  );
+  console.log(
+    '| path | clients | payments/s | p50 ms | p99 ms | ratio to bare replay |\n| --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const c of o.clients) {
+    const api = runs.map((r) => r.api.get(c)).filter((x): x is LoadFigures => x !== undefined);
+    const bare = runs.map((r) => r.bare.get(c)).filter((x): x is LoadFigures => x !== undefined);
+    if (api.length !== runs.length || bare.length !== runs.length) continue;
+    const ratios = api.map((a, i) => a.perSecond / (bare[i]?.perSecond ?? Number.NaN));
+    console.log(
+      `| bare pg replay | ${c} | ${each(
+        bare.map((x) => x.perSecond),
+        f0,
+      )} | ${f0(median(bare.map((x) => x.p50Ms)))} | ${f0(median(bare.map((x) => x.p99Ms)))} | 1.00 |`,
+    );
+    console.log(
+      `| kosh HTTP API | ${c} | ${each(
+        api.map((x) => x.perSecond),
+        f0,
+      )} | ${f0(median(api.map((x) => x.p50Ms)))} | ${f0(median(api.map((x) => x.p99Ms)))} | ${each(ratios, f2)} |`,
+    );
+  }
+  for (const [name, xs] of [
+    ['bare pg replay', runs.map((r) => r.bareAtRate)],
+    ['kosh HTTP API', runs.map((r) => r.apiAtRate)],
+  ] as const) {
+    console.log(
+      `open loop ${o.rate}/s, ${name}: achieved ${each(
+        xs.map((x) => x.perSecond),
+        f0,
+      )}/s, p50 ${f0(median(xs.map((x) => x.p50Ms)))} ms, p99 ${f0(median(xs.map((x) => x.p99Ms)))} ms, shed ${each(
+        xs.map((x) => x.shed),
+        f0,
+      )}`,
+    );
   }
 }
 
@@ -422,7 +485,7 @@ function report(r: ServerFigures, o: PaymentsBenchOptions): void {
   const f1 = (x: number) => x.toFixed(1);
   console.log(`\n### ${r.label}`);
   console.log(
-    `one order + payment = ${r.statements} statements in ${r.transactions} transactions (replay check: ${r.replayMismatches.length === 0 ? 'same rows found and changed' : `differs in ${r.replayMismatches.join('; ')}`})`,
+    `one order + payment = ${r.statements} statements in ${r.transactions} transactions, ${r.statements - r.autocommit} in transactions + ${r.autocommit} autocommit = ${roundTrips(r)} round trips counting BEGIN/COMMIT (replay check: ${r.replayMismatches.length === 0 ? 'same rows found and changed' : `differs in ${r.replayMismatches.join('; ')}`})`,
   );
   console.log(
     '| path | clients | payments | payments/s | p50 ms | p99 ms | errors | ratio to bare replay |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -471,7 +534,7 @@ function report(r: ServerFigures, o: PaymentsBenchOptions): void {
 
 /**
  * `npm run bench -- payments [--payments 3000] [--seconds 10] [--clients 16,64] [--rate 100] [--rate-seconds 10]
- * [--no-idempotency-keys] [--diagnose] [--sql]`: payments through kosh's HTTP API (an order, then a UPI payment auto-captured
+ * [--no-idempotency-keys] [--diagnose] [--sql] [--runs 1]` (several runs: each reported, then their medians): payments through kosh's HTTP API (an order, then a UPI payment auto-captured
  * through the razorpay SDK against the simulator) against a bare `pg` replay of the very statements kosh issued for
  * one such payment (recorded through a proxy `Db`, replayed with fresh ids, no HTTP, no kosh code), on the embedded
  * PostgreSQL and, when KOSH_BENCH_DATABASE_URL is set, on that server too.
@@ -488,8 +551,11 @@ export async function paymentsBench(argv: string[]): Promise<void> {
       'no-idempotency-keys': { type: 'boolean', default: false },
       diagnose: { type: 'boolean', default: false },
       sql: { type: 'boolean', default: false },
+      runs: { type: 'string', default: '1' },
     },
   });
+  const runs = Number(values.runs);
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, not ${values.runs}`);
   const options: PaymentsBenchOptions = {
     payments: Number(values.payments),
     seconds: Number(values.seconds),
@@ -513,9 +579,22 @@ export async function paymentsBench(argv: string[]): Promise<void> {
     const server = await start();
     if (server === null) continue;
     try {
-      const r = await benchServer(server, options);
-      report(r, options);
-      if (values.sql) console.log(`\nstatements of one order + payment:\n${r.sql.join('\n')}`);
+      const figures: ServerFigures[] = [];
+      const loads: string[] = [];
+      for (let run = 1; run <= runs; run++) {
+        const load = os
+          .loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' ');
+        loads.push(load);
+        if (runs > 1) console.log(`\nrun ${run} of ${runs}, ${new Date().toISOString()}, load average ${load}`);
+        const r = await benchServer(server, options);
+        report(r, options);
+        figures.push(r);
+      }
+      if (runs > 1) reportMedians(figures, options, loads);
+      const r = figures[0];
+      if (values.sql && r !== undefined) console.log(`\nstatements of one order + payment:\n${r.sql.join('\n')}`);
     } finally {
       await server.stop();
     }

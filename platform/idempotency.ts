@@ -114,20 +114,24 @@ export function createIdempotencyStore(deps: {
   const lockTimeoutMs = deps.lockTimeoutMs ?? 60_000;
   const heldParams = (held: Held) => ({ api_key_id: held.apiKeyId, key: held.key, token: held.token });
   return {
-    claim: (input) =>
-      deps.db.transaction(async (tx) => {
-        const now = deps.clock.now();
-        const token = randomUUID();
-        const params = {
-          api_key_id: input.apiKeyId,
-          key: input.key,
-          method: input.method,
-          path: input.path,
-          hash: input.hash,
-          now,
-          expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
-          token,
-        };
+    claim: async (input) => {
+      const now = deps.clock.now();
+      const token = randomUUID();
+      const params = {
+        api_key_id: input.apiKeyId,
+        key: input.key,
+        method: input.method,
+        path: input.path,
+        hash: input.hash,
+        now,
+        expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+        token,
+      };
+      // A new key (the common case) is claimed by the INSERT alone, committed on its own: one round trip, where a
+      // transaction around it adds two. A key that exists is looked at under its row lock, in a transaction that
+      // tries the INSERT again first (the key may have gone meanwhile: a released claim, a purge).
+      if ((await deps.db.run(CLAIM, params)) === 1) return { kind: 'claimed', token, resumed: null } as const;
+      return deps.db.transaction(async (tx): Promise<Claim> => {
         if ((await tx.run(CLAIM, params)) === 1) return { kind: 'claimed', token, resumed: null } as const;
         const row = await tx.one<{
           request_hash: string;
@@ -159,7 +163,8 @@ export function createIdempotencyStore(deps: {
         await tx.run(RELOCK, { api_key_id: input.apiKeyId, key: input.key, now, token });
         const resumed = row.resource_id === null ? null : { point: row.recovery_point, resourceId: row.resource_id };
         return { kind: 'claimed', token, resumed } as const;
-      }),
+      });
+    },
     recovery: (held, resumed) => ({
       resumed,
       async reached(tx, point, resourceId) {

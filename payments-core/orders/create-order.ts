@@ -6,8 +6,8 @@ import { newId } from '../../platform/ids.js';
 import type { KillPoints } from '../../platform/kill-points.js';
 import { DEFAULT_CURRENCY, paise } from '../../platform/money.js';
 import type { PaymentGateway } from '../gateway/port.js';
-import { ensureGatewayOrder } from './ensure-gateway-order.js';
-import { INSERT_ORDER, ORDER_BY_ID } from './repository.js';
+import { ensureGatewayOrderAnswering, type OrderForGateway } from './ensure-gateway-order.js';
+import { INSERT_ORDER_RETURNING, ORDER_BY_ID } from './repository.js';
 import type { Order } from './types.js';
 
 /** Recovery points of an order request under an Idempotency-Key (platform/idempotency.ts). */
@@ -31,9 +31,12 @@ export async function createOrder(
   recovery?: Recovery,
 ): Promise<Order> {
   const resumed = recovery?.resumed ?? null;
-  const id = resumed === null ? await insertOrder(deps, input, recovery) : resumed.resourceId;
+  // The inserted row is what the gateway order needs; a resumed request reads it.
+  const row = resumed === null ? await insertOrder(deps, input, recovery) : resumed.resourceId;
+  const id = typeof row === 'string' ? row : row.id;
   deps.kill?.at(ORDER_CREATED);
-  await ensureGatewayOrder(deps, id, { firstAttempt: resumed === null });
+  const stored = await ensureGatewayOrderAnswering(deps, row, { firstAttempt: resumed === null });
+  if (stored.order !== undefined) return stored.order;
   const order = await deps.db.one<Order>(ORDER_BY_ID, { id });
   if (order === undefined) throw new Error('order vanished after insert');
   return order;
@@ -43,7 +46,7 @@ async function insertOrder(
   deps: { db: Db; clock: Clock },
   input: Parameters<typeof createOrder>[1],
   recovery: Recovery | undefined,
-): Promise<string> {
+): Promise<OrderForGateway> {
   const currency = input.currency ?? DEFAULT_CURRENCY;
   if (currency !== DEFAULT_CURRENCY) {
     throw invalid('unsupported_currency', 'only INR is supported', [
@@ -62,16 +65,16 @@ async function insertOrder(
   };
   const inserted =
     recovery === undefined
-      ? await deps.db.run(INSERT_ORDER, params)
+      ? await deps.db.one<OrderForGateway>(INSERT_ORDER_RETURNING, params)
       : await deps.db.transaction(async (tx) => {
-          const n = await tx.run(INSERT_ORDER, params);
-          if (n === 1) await recovery.reached(tx, ORDER_CREATED, id);
-          return n;
+          const row = await tx.one<OrderForGateway>(INSERT_ORDER_RETURNING, params);
+          if (row !== undefined) await recovery.reached(tx, ORDER_CREATED, id);
+          return row;
         });
-  if (inserted === 0) {
+  if (inserted === undefined) {
     throw invalid('unknown_customer', `no customer with id ${input.customer_id}`, [
       { field: '/customer_id', code: 'unknown_customer', message: 'no customer with this id' },
     ]);
   }
-  return id;
+  return inserted;
 }

@@ -3,46 +3,96 @@ import type { Db } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import type { KillPoints } from '../../platform/kill-points.js';
 import type { PaymentGateway } from '../gateway/port.js';
-import { GATEWAY_ORDER_OF, SET_GATEWAY_ORDER } from './repository.js';
+import {
+  GATEWAY_ORDER_OF,
+  ORDER_FOR_GATEWAY,
+  SET_GATEWAY_ORDER,
+  SET_GATEWAY_ORDER_RETURNING_ORDER,
+} from './repository.js';
+import type { Order } from './types.js';
+
+/** What making an order's gateway order needs: the caller's copy of the row when it has one, saving a read. */
+export interface OrderForGateway {
+  readonly id: string;
+  readonly gateway_order_id: string | null;
+  readonly amount_minor: number;
+  readonly currency: string;
+  readonly school_id: string;
+  readonly customer_id: string;
+}
+
+type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; kill?: KillPoints | undefined };
 
 /**
  * Returns the order's Razorpay order id, creating the gateway order if it has none yet. Unless this is
  * the order's first attempt, an earlier attempt may have reached the gateway before a crash or timeout,
- * so the receipt (the kosh order id) is looked up before creating another.
+ * so the receipt (the kosh order id) is looked up before creating another. Given the order's row (not its id), it
+ * reads nothing first. A row that says "none yet" after another request stored one is the race two requests always
+ * had: the id is set only where none is stored and the stored one wins (the other gateway order stays unused).
  */
 export async function ensureGatewayOrder(
-  deps: { db: Db; clock: Clock; gateway: PaymentGateway; kill?: KillPoints | undefined },
-  orderId: string,
+  deps: Deps,
+  order: string | OrderForGateway,
   options: { firstAttempt?: boolean } = {},
 ): Promise<string> {
-  const row = await deps.db.one<{
-    gateway_order_id: string | null;
-    amount_minor: number;
-    currency: string;
-    school_id: string;
-    customer_id: string;
-  }>('SELECT gateway_order_id, amount_minor, currency, school_id, customer_id FROM orders WHERE id = $id', {
-    id: orderId,
-  });
-  if (row === undefined) throw notFound('order', orderId);
+  const row = typeof order === 'string' ? await orderForGateway(deps, order) : order;
   if (row.gateway_order_id !== null) return row.gateway_order_id;
-  const earlier = options.firstAttempt === true ? null : await deps.gateway.findOrderByReceipt(orderId);
+  const gatewayOrderId = await createGatewayOrder(deps, row, options);
+  const set = await deps.db.run(SET_GATEWAY_ORDER, {
+    id: row.id,
+    gateway_order_id: gatewayOrderId,
+    at: deps.clock.now(),
+  });
+  return set === 1 ? gatewayOrderId : storedGatewayOrder(deps, row.id, gatewayOrderId);
+}
+
+/**
+ * `ensureGatewayOrder` for the request that creates the order: also returns the order as the API shows it when this
+ * call stored its gateway order (in the same statement), else undefined (the caller reads it).
+ */
+export async function ensureGatewayOrderAnswering(
+  deps: Deps,
+  order: string | OrderForGateway,
+  options: { firstAttempt?: boolean } = {},
+): Promise<{ gatewayOrderId: string; order: Order | undefined }> {
+  const row = typeof order === 'string' ? await orderForGateway(deps, order) : order;
+  if (row.gateway_order_id !== null) return { gatewayOrderId: row.gateway_order_id, order: undefined };
+  const gatewayOrderId = await createGatewayOrder(deps, row, options);
+  const set = await deps.db.one<Order>(SET_GATEWAY_ORDER_RETURNING_ORDER, {
+    id: row.id,
+    gateway_order_id: gatewayOrderId,
+    at: deps.clock.now(),
+  });
+  if (set !== undefined) return { gatewayOrderId, order: set };
+  return { gatewayOrderId: await storedGatewayOrder(deps, row.id, gatewayOrderId), order: undefined };
+}
+
+async function orderForGateway(deps: Deps, orderId: string): Promise<OrderForGateway> {
+  const row = await deps.db.one<OrderForGateway>(ORDER_FOR_GATEWAY, { id: orderId });
+  if (row === undefined) throw notFound('order', orderId);
+  return row;
+}
+
+async function createGatewayOrder(
+  deps: Deps,
+  row: OrderForGateway,
+  options: { firstAttempt?: boolean },
+): Promise<string> {
+  const earlier = options.firstAttempt === true ? null : await deps.gateway.findOrderByReceipt(row.id);
   const gatewayOrder =
     earlier ??
     (await deps.gateway.createOrder({
       amount: row.amount_minor,
       currency: row.currency,
-      receipt: orderId,
-      notes: { kosh_order_id: orderId, school_id: row.school_id, customer_id: row.customer_id },
+      receipt: row.id,
+      notes: { kosh_order_id: row.id, school_id: row.school_id, customer_id: row.customer_id },
     }));
   deps.kill?.at('gateway_order_created');
-  const set = await deps.db.run(SET_GATEWAY_ORDER, {
-    id: orderId,
-    gateway_order_id: gatewayOrder.id,
-    at: deps.clock.now(),
-  });
-  if (set === 1) return gatewayOrder.id;
-  // A concurrent request stored its gateway order first: that one is the order's.
+  return gatewayOrder.id;
+}
+
+/** A concurrent request stored its gateway order first: that one is the order's. */
+async function storedGatewayOrder(deps: Deps, orderId: string, ours: string): Promise<string> {
   const stored = await deps.db.one<{ gateway_order_id: string | null }>(GATEWAY_ORDER_OF, { id: orderId });
-  return stored?.gateway_order_id ?? gatewayOrder.id;
+  return stored?.gateway_order_id ?? ours;
 }

@@ -2,14 +2,16 @@
  * Concurrency: status only moves forward in one guarded UPDATE (advance-order.ts); the gateway order id is set
  * once (`WHERE gateway_order_id IS NULL`); a payment is started under the order's row lock (`ORDER_FOR_UPDATE`).
  */
-export const ORDER_COLUMNS = `
-SELECT 'order' AS object, t.id, t.customer_id, t.school_id, t.amount_minor AS amount, t.currency, t.status, t.description,
-       t.gateway_order_id,
+/** The order as the API shows it, over `orders t`: also the RETURNING list of a write that answers with the order. */
+const ORDER_FIELDS = `'order' AS object, t.id, t.customer_id, t.school_id, t.amount_minor AS amount, t.currency, t.status,
+       t.description, t.gateway_order_id,
        (coalesce((SELECT sum(p.captured_minor) FROM payments p WHERE p.order_id = t.id), 0)
         + coalesce((SELECT sum(p.captured_minor) FROM installment_plans ip JOIN installments i ON i.plan_id = ip.id
                     JOIN payments p ON p.order_id = i.order_id WHERE ip.order_id = t.id), 0))::BIGINT AS amount_paid,
        (SELECT max(ip.id) FROM installment_plans ip WHERE ip.order_id = t.id AND ip.status <> 'cancelled') AS installment_plan_id,
-       t.created_at, t.updated_at
+       t.created_at, t.updated_at`;
+export const ORDER_COLUMNS = `
+SELECT ${ORDER_FIELDS}
 FROM orders t`;
 export const ORDER_BY_ID = `${ORDER_COLUMNS} WHERE t.id = $id`;
 /** The order being charged, locked: two requests cannot both find no payment in flight and both charge. */
@@ -22,6 +24,16 @@ INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, 
 SELECT $id::VARCHAR, c.id, c.school_id, $amount::BIGINT, $currency::VARCHAR, 'created', $description::VARCHAR, $notes::JSON,
   $at::TIMESTAMPTZ, $at::TIMESTAMPTZ
 FROM customers c WHERE c.id = $customer_id`;
+/** `INSERT_ORDER` answering with what the order's gateway order needs (`OrderForGateway`). */
+export const INSERT_ORDER_RETURNING = `${INSERT_ORDER}
+RETURNING id, customer_id, school_id, amount_minor, currency, gateway_order_id`;
+/** What making the order's gateway order needs. */
+export const ORDER_FOR_GATEWAY = `
+SELECT id, customer_id, school_id, amount_minor, currency, gateway_order_id FROM orders WHERE id = $id`;
 export const GATEWAY_ORDER_OF = 'SELECT gateway_order_id FROM orders WHERE id = $id';
 export const SET_GATEWAY_ORDER = `
 UPDATE orders SET gateway_order_id = $gateway_order_id, updated_at = $at WHERE id = $id AND gateway_order_id IS NULL`;
+/** `SET_GATEWAY_ORDER` answering with the order as the API shows it (`ORDER_BY_ID`), when it set the id. */
+export const SET_GATEWAY_ORDER_RETURNING_ORDER = `
+UPDATE orders t SET gateway_order_id = $gateway_order_id, updated_at = $at WHERE t.id = $id AND t.gateway_order_id IS NULL
+RETURNING ${ORDER_FIELDS}`;

@@ -5,7 +5,7 @@ import { settleInstallmentOrder } from '../installments/settle-installment-order
 import { captureLines } from '../ledger/journal-rules.js';
 import { postEntry } from '../ledger/post-entry.js';
 import { advanceOrder } from '../orders/advance-order.js';
-import { PAYMENT_BY_ID, PAYMENT_FOR_UPDATE, UPDATE_PAYMENT_STATE } from './repository.js';
+import { PAYMENT_FOR_UPDATE, UPDATE_PAYMENT_STATE } from './repository.js';
 import { type Move, type Payment, type PaymentStatus, paymentMove } from './types.js';
 
 /** Razorpay's `refunded` is a captured payment with refunds; kosh tracks refunds beside it. */
@@ -35,7 +35,8 @@ export async function applyGatewayPayment(
   const amountCaptured = captured ? Math.min(gateway.amount, current.amount) : 0;
   const fee = captured ? (gateway.fee ?? 0) : null;
   const tax = captured ? (gateway.tax ?? 0) : null;
-  await tx.run(UPDATE_PAYMENT_STATE, {
+  // The payment as it ends: nothing below writes the payment row.
+  const payment = await tx.one<Payment>(UPDATE_PAYMENT_STATE, {
     id: paymentId,
     status: target,
     gateway_payment_id: gateway.id,
@@ -50,6 +51,7 @@ export async function applyGatewayPayment(
     failed_at: target === 'failed' ? at : null,
     at,
   });
+  if (payment === undefined) throw new Error(`payment ${paymentId} vanished`);
   if (captured) {
     await postEntry(tx, {
       kind: 'capture',
@@ -68,7 +70,5 @@ export async function applyGatewayPayment(
   }
   await advanceOrder(tx, current.order_id, captured ? 'paid' : 'attempted', at);
   if (captured) await settleInstallmentOrder(tx, current.order_id, at);
-  const payment = await tx.one<Payment>(PAYMENT_BY_ID, { id: paymentId });
-  if (payment === undefined) throw new Error(`payment ${paymentId} vanished`);
   return { move, payment };
 }

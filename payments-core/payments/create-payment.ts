@@ -7,20 +7,21 @@ import type { KillPoints } from '../../platform/kill-points.js';
 import type { Log } from '../../platform/log.js';
 import type { PaymentMetrics } from '../../platform/metrics.js';
 import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
-import { ACTIVE_PLAN_FOR_ORDER, CLOSED_INSTALLMENT_FOR_ORDER } from '../installments/repository.js';
 import { advanceOrder } from '../orders/advance-order.js';
-import { ensureGatewayOrder } from '../orders/ensure-gateway-order.js';
+import { ensureGatewayOrder, type OrderForGateway } from '../orders/ensure-gateway-order.js';
 import { ORDER_FOR_UPDATE } from '../orders/repository.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
 import {
+  ATTEMPT_TO_SCREEN,
+  CUSTOMER_CONTACT,
   HOLD_PAYMENT,
   INSERT_HOLD,
   INSERT_PAYMENT,
   MARK_PAYMENT_FAILED,
   MARK_PAYMENT_UNKNOWN,
   PAYMENT_BY_ID,
-  PAYMENT_IN_FLIGHT_FOR_ORDER,
+  PAYMENT_PRECONDITIONS,
 } from './repository.js';
 import type { Payment } from './types.js';
 
@@ -127,6 +128,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       amount_minor: number;
       currency: string;
       status: string;
+      gateway_order_id: string | null;
     }>(ORDER_FOR_UPDATE, { id: input.order_id });
     if (order === undefined) {
       throw invalid('unknown_order', `no order with id ${input.order_id}`, [
@@ -134,27 +136,49 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       ]);
     }
     if (order.status === 'paid') throw conflict('order_already_paid', `order ${order.id} is already paid`);
-    const plan = await tx.one<{ id: string }>(ACTIVE_PLAN_FOR_ORDER, { order_id: order.id });
-    if (plan !== undefined) {
-      throw conflict('order_has_installment_plan', `order ${order.id} is paid through installment plan ${plan.id}`, {
-        plan_id: plan.id,
-      });
-    }
-    const closed = await tx.one<{ id: string; status: string }>(CLOSED_INSTALLMENT_FOR_ORDER, { order_id: order.id });
-    if (closed !== undefined) {
-      throw conflict('installment_closed', `order ${order.id} belongs to installment ${closed.id} (${closed.status})`);
-    }
-    const inFlight = await tx.one<{ id: string; status: string }>(PAYMENT_IN_FLIGHT_FOR_ORDER, { order_id: order.id });
-    if (inFlight !== undefined) {
+    // Under the order's lock, in a statement of its own (see PAYMENT_PRECONDITIONS).
+    const checks = await tx.one<Preconditions>(PAYMENT_PRECONDITIONS, {
+      order_id: order.id,
+      payment_method_id: input.payment_method_id ?? null,
+      customer_id: order.customer_id,
+    });
+    if (checks === undefined) throw new Error('the preconditions query returned no row');
+    if (checks.plan_id !== null) {
       throw conflict(
-        'payment_in_progress',
-        `order ${order.id} already has payment ${inFlight.id} (${inFlight.status})`,
+        'order_has_installment_plan',
+        `order ${order.id} is paid through installment plan ${checks.plan_id}`,
         {
-          payment_id: inFlight.id,
+          plan_id: checks.plan_id,
         },
       );
     }
-    const { instrument, method } = await instrumentFor(tx, input, order.customer_id);
+    if (checks.closed_installment_id !== null) {
+      throw conflict(
+        'installment_closed',
+        `order ${order.id} belongs to installment ${checks.closed_installment_id} (${checks.closed_installment_status})`,
+      );
+    }
+    if (checks.in_flight_id !== null) {
+      throw conflict(
+        'payment_in_progress',
+        `order ${order.id} already has payment ${checks.in_flight_id} (${checks.in_flight_status})`,
+        {
+          payment_id: checks.in_flight_id,
+        },
+      );
+    }
+    const { instrument, method } = instrumentOf(
+      input,
+      checks.method_customer_id === null || checks.method_type === null || checks.method_gateway_token === null
+        ? undefined
+        : {
+            customer_id: checks.method_customer_id,
+            type: checks.method_type,
+            gateway_token: checks.method_gateway_token,
+          },
+      order.customer_id,
+    );
+    const customer = { email: checks.customer_email ?? '', phone: checks.customer_phone ?? '' };
     const at = deps.clock.now();
     await tx.run(INSERT_PAYMENT, {
       id,
@@ -191,7 +215,6 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       });
     }
     await recovery?.reached(tx, PAYMENT_CREATED, id);
-    const customer = await tx.one<{ email: string; phone: string }>(CUSTOMER_CONTACT, { id: order.customer_id });
     return { order, instrument, customer, method, at };
   });
   deps.kill?.at(PAYMENT_CREATED);
@@ -236,9 +259,22 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
   return chargeCreatedPayment(deps, { id, ...prepared, capture: input.capture ?? 'auto' }, recovery);
 }
 
-const CUSTOMER_CONTACT = 'SELECT email, phone FROM customers WHERE id = $id';
+/** `PAYMENT_PRECONDITIONS`: null where there is nothing (no plan, no saved method, …). */
+interface Preconditions {
+  plan_id: string | null;
+  closed_installment_id: string | null;
+  closed_installment_status: string | null;
+  in_flight_id: string | null;
+  in_flight_status: string | null;
+  method_customer_id: string | null;
+  method_type: string | null;
+  method_gateway_token: string | null;
+  customer_email: string | null;
+  customer_phone: string | null;
+}
 
 type Instrument = { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string };
+type SavedMethod = { customer_id: string; type: string; gateway_token: string };
 
 /** The gateway instrument of a request: the customer's saved method (its token or VPA), or the VPA given. */
 async function instrumentFor(
@@ -246,11 +282,21 @@ async function instrumentFor(
   input: CreatePaymentInput,
   customerId: string,
 ): Promise<{ instrument: Instrument; method: string }> {
+  const pm =
+    input.payment_method_id === undefined
+      ? undefined
+      : await tx.one<SavedMethod>(INSTRUMENT_BY_ID, { id: input.payment_method_id });
+  return instrumentOf(input, pm, customerId);
+}
+
+/** `instrumentFor` on the saved method already read (undefined: none, or none live). */
+function instrumentOf(
+  input: CreatePaymentInput,
+  pm: SavedMethod | undefined,
+  customerId: string,
+): { instrument: Instrument; method: string } {
   if (input.payment_method_id === undefined)
     return { method: 'upi', instrument: { kind: 'vpa', vpa: input.vpa ?? '' } };
-  const pm = await tx.one<{ customer_id: string; type: string; gateway_token: string }>(INSTRUMENT_BY_ID, {
-    id: input.payment_method_id,
-  });
   if (pm === undefined || pm.customer_id !== customerId) {
     throw invalid('unknown_payment_method', 'no such payment method for this customer', [
       {
@@ -344,17 +390,10 @@ async function screenAttempt(
     amount_minor: number;
     currency: string;
     status: string;
-  }>('SELECT customer_id, school_id, amount_minor, currency, status FROM orders WHERE id = $id', {
-    id: input.order_id,
-  });
+    method_type: string | null;
+  }>(ATTEMPT_TO_SCREEN, { order_id: input.order_id, payment_method_id: input.payment_method_id ?? null });
   if (order === undefined || order.status === 'paid') return null;
-  let method = 'upi';
-  if (input.payment_method_id !== undefined) {
-    const pm = await deps.db.one<{ type: string }>('SELECT type FROM payment_methods WHERE id = $id', {
-      id: input.payment_method_id,
-    });
-    method = pm?.type ?? 'card';
-  }
+  const method = input.payment_method_id === undefined ? 'upi' : (order.method_type ?? 'card');
   return risk.screen({
     id,
     customer_id: order.customer_id,
@@ -377,7 +416,8 @@ export async function chargeCreatedPayment(
   deps: Deps,
   prepared: {
     id: string;
-    order: { id: string; amount_minor: number; currency: string };
+    /** The order, or (from the transaction that wrote the payment) its row, which spares a read of its gateway order. */
+    order: { id: string; amount_minor: number; currency: string } | OrderForGateway;
     instrument: Instrument;
     customer: { email: string; phone: string } | undefined;
     capture: 'auto' | 'manual';
@@ -387,7 +427,10 @@ export async function chargeCreatedPayment(
   recovery?: Recovery,
 ): Promise<Payment> {
   const id = prepared.id;
-  const gatewayOrderId = await ensureGatewayOrder(deps, prepared.order.id);
+  const gatewayOrderId = await ensureGatewayOrder(
+    deps,
+    'gateway_order_id' in prepared.order ? prepared.order : prepared.order.id,
+  );
   let gatewayPayment: GatewayPayment;
   try {
     gatewayPayment = await deps.gateway.createPayment({

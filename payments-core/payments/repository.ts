@@ -1,13 +1,18 @@
+import { ACTIVE_PLAN_FOR_ORDER, CLOSED_INSTALLMENT_FOR_ORDER } from '../installments/repository.js';
+
 /**
  * Concurrency: every state change reads the payment under a row lock (`PAYMENT_FOR_UPDATE`) and moves it only
  * forward; one payment in flight per order holds under the order's row lock (`ORDER_FOR_UPDATE`); status
  * writes are guarded on the status they were read in (`AND status = $from`).
  */
-export const PAYMENT_COLUMNS = `
-SELECT 'payment' AS object, t.id, t.order_id, t.customer_id, t.school_id, t.payment_method_id, t.method,
+
+/** The payment as the API shows it, over `payments t`: also the RETURNING list of a write that answers with it. */
+const PAYMENT_FIELDS = `'payment' AS object, t.id, t.order_id, t.customer_id, t.school_id, t.payment_method_id, t.method,
        t.amount_minor AS amount, t.currency, t.status, t.capture_mode, t.captured_minor AS amount_captured,
        t.refunded_minor AS amount_refunded, t.fee_minor AS fee, t.tax_minor AS tax, t.gateway_payment_id,
-       t.error_code, t.error_reason, t.error_description, t.created_at, t.authorized_at, t.captured_at, t.failed_at
+       t.error_code, t.error_reason, t.error_description, t.created_at, t.authorized_at, t.captured_at, t.failed_at`;
+export const PAYMENT_COLUMNS = `
+SELECT ${PAYMENT_FIELDS}
 FROM payments t`;
 export const PAYMENT_BY_ID = `${PAYMENT_COLUMNS} WHERE t.id = $id`;
 /** The payment, locked until the transaction ends: concurrent webhooks, captures and resolvers apply one at a time. */
@@ -21,13 +26,15 @@ INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, m
   capture_mode, gateway_payment_id, device_id, ip, created_at, updated_at)
 VALUES ($id, $order_id, $customer_id, $school_id, $payment_method_id, $method, $amount, $currency, 'created',
   $capture_mode, $gateway_payment_id, $device_id, $ip, $at, $at)`;
+/** Brings the payment to the gateway's state; answers with the payment as the API shows it (`PAYMENT_BY_ID`). */
 export const UPDATE_PAYMENT_STATE = `
-UPDATE payments SET status = $status, gateway_payment_id = coalesce(gateway_payment_id, $gateway_payment_id),
-  captured_minor = $captured, fee_minor = coalesce($fee, fee_minor), tax_minor = coalesce($tax, tax_minor),
+UPDATE payments t SET status = $status, gateway_payment_id = coalesce(t.gateway_payment_id, $gateway_payment_id),
+  captured_minor = $captured, fee_minor = coalesce($fee, t.fee_minor), tax_minor = coalesce($tax, t.tax_minor),
   error_code = $error_code, error_reason = $error_reason, error_description = $error_description,
-  authorized_at = coalesce(authorized_at, $authorized_at), captured_at = coalesce(captured_at, $captured_at),
+  authorized_at = coalesce(t.authorized_at, $authorized_at), captured_at = coalesce(t.captured_at, $captured_at),
   failed_at = $failed_at, updated_at = $at
-WHERE id = $id`;
+WHERE t.id = $id
+RETURNING ${PAYMENT_FIELDS}`;
 export const MARK_PAYMENT_FAILED = `
 UPDATE payments SET status = 'failed', error_code = $code, error_description = $description, failed_at = $at, updated_at = $at
 WHERE id = $id AND status = $from`;
@@ -56,3 +63,28 @@ export const DECLINE_HOLD = `
 UPDATE payments SET status = 'failed', error_code = $code, error_description = $description, failed_at = $at, updated_at = $at
 WHERE id = $id AND status = $from`;
 export const CLOSE_HOLD = `UPDATE payment_holds SET vpa = NULL, released_at = $at, outcome = $outcome WHERE payment_id = $id`;
+/**
+ * Everything a new payment on an order is checked against, in one read: a live installment plan, the order's
+ * installment closed, a payment in flight, the saved method (`$payment_method_id`, null for a raw VPA), and the
+ * customer's contact for the gateway. Run it after `ORDER_FOR_UPDATE`, never folded into it: a statement sees
+ * what was committed when it started, so only a read that starts once the lock is held sees the payment of the
+ * request that held it before.
+ */
+export const PAYMENT_PRECONDITIONS = `
+SELECT (${ACTIVE_PLAN_FOR_ORDER}) AS plan_id,
+       closed.id AS closed_installment_id, closed.status AS closed_installment_status,
+       in_flight.id AS in_flight_id, in_flight.status AS in_flight_status,
+       pm.customer_id AS method_customer_id, pm.type AS method_type, pm.gateway_token AS method_gateway_token,
+       c.email AS customer_email, c.phone AS customer_phone
+FROM (SELECT 1) AS anchor
+LEFT JOIN LATERAL (${CLOSED_INSTALLMENT_FOR_ORDER} LIMIT 1) AS closed ON true
+LEFT JOIN LATERAL (${PAYMENT_IN_FLIGHT_FOR_ORDER}) AS in_flight ON true
+LEFT JOIN payment_methods pm ON pm.id = $payment_method_id AND pm.deleted_at IS NULL
+LEFT JOIN customers c ON c.id = $customer_id`;
+/** The customer's contact, which the gateway wants with a payment. */
+export const CUSTOMER_CONTACT = 'SELECT email, phone FROM customers WHERE id = $id';
+/** What the fraud screen is told of an attempt before anything is written: the order, and the saved method's type. */
+export const ATTEMPT_TO_SCREEN = `
+SELECT o.customer_id, o.school_id, o.amount_minor, o.currency, o.status,
+       (SELECT pm.type FROM payment_methods pm WHERE pm.id = $payment_method_id) AS method_type
+FROM orders o WHERE o.id = $order_id`;
