@@ -4,7 +4,9 @@ import { notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Log } from '../../platform/log.js';
 import type { PaymentGateway } from '../gateway/port.js';
+import { createOrders } from '../orders/create-orders.js';
 import { chargeOffSession } from '../payments/charge-off-session.js';
+import { createPayments } from '../payments/create-payments.js';
 import { classifyDecline } from '../retries/declines.js';
 import { AUTO_DEBIT_LIMIT_PAISE } from '../retries/india-rules.js';
 import { chargeClaimed } from './charge-claimed.js';
@@ -77,7 +79,7 @@ export async function chargeBillingRecord(
   if (method?.id === null || method?.id === undefined) {
     return { status: 'failed', paymentId: null, declineCode: 'no_default_payment_method', hard: false };
   }
-  await deps.db.transaction((tx) => tx.run(INSERT_ORDERS, { ids: [record.id], now: deps.clock.now() }));
+  await deps.db.transaction((tx) => createOrders(tx, INSERT_ORDERS, { ids: [record.id], now: deps.clock.now() }));
   const paymentId = `bill_${record.id}_${options.attempt}`;
   const { outcome, payment } = await chargeOffSession(deps, {
     order_id: record.order_id,
@@ -124,8 +126,8 @@ async function chargeFirstAttempt(deps: Deps, record: BillingRecord): Promise<Bi
         expires: new Date(at.getTime() + DEFAULT_BILLING_OPTIONS.claimTtlMs),
       });
       if (rows.length > 0) {
-        await tx.run(INSERT_ORDERS, { ids: [record.id], now: at });
-        await tx.run(INSERT_PAYMENTS, { ids: [record.id], now: at });
+        await createOrders(tx, INSERT_ORDERS, { ids: [record.id], now: at });
+        await createPayments(tx, INSERT_PAYMENTS, { ids: [record.id], now: at });
       }
       return rows.map((r) => r.id);
     });

@@ -4,6 +4,9 @@ import { AppError } from '../../platform/errors.js';
 import { inParallel } from '../../platform/in-parallel.js';
 import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
 import { postEntries } from '../ledger/post-entries.js';
+import { advanceOrders } from '../orders/advance-orders.js';
+import { setGatewayOrders } from '../orders/set-gateway-orders.js';
+import { storePaymentOutcomes } from '../payments/store-payment-outcomes.js';
 import { classifyDecline } from '../retries/declines.js';
 import type { KillPoint } from './faults.js';
 import {
@@ -224,7 +227,10 @@ export async function chargeClaimed(
   });
 }
 
-/** Writes the gateway's answers set-wise: gateway order ids, payments, orders, then the records this run holds. */
+/**
+ * Writes the gateway's answers set-wise: gateway order ids, payments and order statuses through their owners' entry
+ * points, then the records this run holds.
+ */
 async function storeResults(tx: Tx, runId: string, results: readonly ChargeResult[], now: Date): Promise<string[]> {
   await tx.run(CREATE_OUTCOMES);
   await tx.run('DELETE FROM billing_outcomes');
@@ -261,9 +267,9 @@ async function storeResults(tx: Tx, runId: string, results: readonly ChargeResul
       r.status === 'failed' ? classifyDecline(r.errorReason, r.errorCode) === 'hard' : null,
     ]),
   );
-  await tx.run(STORE_GATEWAY_ORDERS, { now });
-  await tx.run(STORE_PAYMENTS, { now });
-  await tx.run(STORE_ORDER_STATUS, { now });
+  await setGatewayOrders(tx, STORE_GATEWAY_ORDERS, { now });
+  await storePaymentOutcomes(tx, STORE_PAYMENTS, { now });
+  await advanceOrders(tx, STORE_ORDER_STATUS, { now });
   const settled = await tx.all<{ id: string }>(SETTLE_CLAIMED, { now, run_id: runId });
   await tx.run('DELETE FROM billing_outcomes');
   return settled.map((s) => s.id);

@@ -1,11 +1,14 @@
 import { POSTING_RULES } from '../ledger/journal-rules.js';
 import { postEntriesSql } from '../ledger/repository.js';
+import { advanceOrdersSql, insertOrdersSql, setGatewayOrdersSql } from '../orders/repository.js';
+import { insertPaymentsSql, storePaymentOutcomesSql } from '../payments/repository.js';
 
 /**
  * The billing run's SQL. Every statement works on a whole chunk of subscriptions (ids as text[] parameters).
  * Concurrency: one record per (subscription_id, period_index) is a unique key (a rerun or an overlapping run
  * inserts nothing); a record is charged only by the run that claimed it (`status = 'charging' AND claimed_by =
- * $run_id`, the claim expiring after a TTL) and moves on only under `WHERE status = …` guards.
+ * $run_id`, the claim expiring after a TTL) and moves on only under `WHERE status = …` guards; its orders, payments,
+ * ledger entries and subscription moves are written by their owners' set-based entry points, under the owners' guards.
  */
 
 export const RECORD_COLUMNS = `
@@ -112,22 +115,20 @@ WHERE subscription_id = ANY($ids::text[])
        OR (status = 'charging' AND claim_expires_at < $now))
 RETURNING id`;
 
-export const INSERT_ORDERS = `
-INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, description, gateway_order_id, notes,
-  created_at, updated_at)
-SELECT r.order_id, r.customer_id, r.school_id, r.amount_minor, r.currency, 'created',
-       'subscription ' || r.subscription_id || ' period ' || r.period_index, NULL, NULL, $now::timestamptz, $now::timestamptz
-FROM billing_records r WHERE r.id = ANY($ids::text[])
-ON CONFLICT (id) DO NOTHING`;
-/** The local payment row of attempt 0, written before the gateway is called; its id is the gateway key. */
-export const INSERT_PAYMENTS = `
-INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, method, amount_minor, currency, status,
-  capture_mode, created_at, updated_at)
-SELECT r.idempotency_key, r.order_id, r.customer_id, r.school_id, r.payment_method_id, pm.type, r.amount_minor,
-       r.currency, 'created', 'auto', $now::timestamptz, $now::timestamptz
+/** The local order of each record `$ids`, through orders' set-based entry point (`createOrders`). */
+export const INSERT_ORDERS = insertOrdersSql(`
+SELECT r.order_id AS id, r.customer_id, r.school_id, r.amount_minor, r.currency,
+       'subscription ' || r.subscription_id || ' period ' || r.period_index AS description, $now::timestamptz AS at
+FROM billing_records r WHERE r.id = ANY($ids::text[])`);
+/**
+ * The local payment row of attempt 0 of each record `$ids`, written before the gateway is called; its id is the
+ * gateway key. Through payments' set-based entry point (`createPayments`).
+ */
+export const INSERT_PAYMENTS = insertPaymentsSql(`
+SELECT r.idempotency_key AS id, r.order_id, r.customer_id, r.school_id, r.payment_method_id, pm.type AS method,
+       r.amount_minor, r.currency, 'auto' AS capture_mode, $now::timestamptz AS at
 FROM billing_records r JOIN payment_methods pm ON pm.id = r.payment_method_id
-WHERE r.id = ANY($ids::text[])
-ON CONFLICT (id) DO NOTHING`;
+WHERE r.id = ANY($ids::text[])`);
 
 /** Everything the gateway step needs per claimed record, including what an earlier attempt left behind. */
 export const CLAIMED_ITEMS = `
@@ -146,26 +147,22 @@ export const CREATE_OUTCOMES = `
 CREATE TEMP TABLE IF NOT EXISTS billing_outcomes (record_id VARCHAR, payment_id VARCHAR, gateway_order_id VARCHAR,
   gateway_payment_id VARCHAR, status VARCHAR, fee BIGINT, tax BIGINT, error_code VARCHAR, error_reason VARCHAR,
   error_description VARCHAR, decline_code VARCHAR, hard BOOLEAN)`;
-export const STORE_GATEWAY_ORDERS = `
-UPDATE orders SET gateway_order_id = o.gateway_order_id, updated_at = $now
-FROM billing_outcomes o JOIN billing_records r ON r.id = o.record_id
-WHERE orders.id = r.order_id AND orders.gateway_order_id IS NULL AND o.gateway_order_id IS NOT NULL`;
-/** The gateway's answer on the local payment; one a webhook or the resolver already settled is left alone. */
-export const STORE_PAYMENTS = `
-UPDATE payments SET status = o.status, gateway_payment_id = coalesce(payments.gateway_payment_id, o.gateway_payment_id),
-  captured_minor = CASE WHEN o.status = 'captured' THEN payments.amount_minor ELSE 0 END,
-  fee_minor = CASE WHEN o.status = 'captured' THEN o.fee END, tax_minor = CASE WHEN o.status = 'captured' THEN o.tax END,
-  error_code = o.error_code, error_reason = o.error_reason, error_description = o.error_description,
-  authorized_at = CASE WHEN o.status IN ('authorized', 'captured') THEN $now::timestamptz END,
-  captured_at = CASE WHEN o.status = 'captured' THEN $now::timestamptz END,
-  failed_at = CASE WHEN o.status = 'failed' THEN $now::timestamptz END, updated_at = $now
-FROM billing_outcomes o
-WHERE payments.id = o.payment_id AND payments.status IN ('created', 'unknown') AND o.status <> 'created'
-  AND NOT (payments.status = 'unknown' AND o.status = 'unknown')`;
-export const STORE_ORDER_STATUS = `
-UPDATE orders SET status = CASE WHEN p.status = 'captured' THEN 'paid' ELSE 'attempted' END, updated_at = $now
-FROM billing_outcomes o JOIN billing_records r ON r.id = o.record_id JOIN payments p ON p.id = o.payment_id
-WHERE orders.id = r.order_id AND orders.status <> 'paid' AND (p.status = 'captured' OR orders.status = 'created')`;
+/** The gateway order id of each outcome's order, through orders' `setGatewayOrders` (set once). */
+export const STORE_GATEWAY_ORDERS = setGatewayOrdersSql(`
+SELECT r.order_id, o.gateway_order_id, $now::timestamptz AS at
+FROM billing_outcomes o JOIN billing_records r ON r.id = o.record_id`);
+/**
+ * The gateway's answer on the local payment, through payments' `storePaymentOutcomes`; one a webhook or the resolver
+ * already settled is left alone.
+ */
+export const STORE_PAYMENTS = storePaymentOutcomesSql(`
+SELECT o.payment_id, o.status, o.gateway_payment_id, o.fee, o.tax, o.error_code, o.error_reason, o.error_description,
+       $now::timestamptz AS at
+FROM billing_outcomes o`);
+/** Each outcome's order follows its payment as stored (paid when captured, else attempted), through `advanceOrders`. */
+export const STORE_ORDER_STATUS = advanceOrdersSql(`
+SELECT r.order_id, CASE WHEN p.status = 'captured' THEN 'paid' ELSE 'attempted' END AS status, $now::timestamptz AS at
+FROM billing_outcomes o JOIN billing_records r ON r.id = o.record_id JOIN payments p ON p.id = o.payment_id`);
 /** The record takes its payment's state; only the run that holds the claim may settle it. */
 export const SETTLE_CLAIMED = `
 UPDATE billing_records SET status = CASE o.status WHEN 'captured' THEN 'paid' WHEN 'failed' THEN 'failed' ELSE 'unknown' END,

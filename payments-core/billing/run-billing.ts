@@ -1,6 +1,8 @@
 import { newId } from '../../platform/ids.js';
 import type { JobFn } from '../../platform/job.js';
 import { rateLimitedGateway } from '../gateway/rate-limited-gateway.js';
+import { createOrders } from '../orders/create-orders.js';
+import { createPayments } from '../payments/create-payments.js';
 import { AUTO_DEBIT_LIMIT_PAISE } from '../retries/india-rules.js';
 import { advanceSubscriptionPeriods, type BilledPeriod } from '../subscriptions/advance-periods.js';
 import { billPendingCharges } from '../subscriptions/bill-pending-charges.js';
@@ -143,8 +145,8 @@ export async function runBilling(deps: BillingDeps, ctx: { now: Date }): Promise
           });
           const claimedIds = rows.map((r) => r.id);
           if (claimedIds.length > 0) {
-            await tx.run(INSERT_ORDERS, { ids: claimedIds, now: at });
-            await tx.run(INSERT_PAYMENTS, { ids: claimedIds, now: at });
+            await createOrders(tx, INSERT_ORDERS, { ids: claimedIds, now: at });
+            await createPayments(tx, INSERT_PAYMENTS, { ids: claimedIds, now: at });
           }
           return claimedIds;
         });

@@ -1,6 +1,7 @@
 /**
- * Concurrency: status only moves forward in one guarded UPDATE (advance-order.ts); the gateway order id is set
- * once (`WHERE gateway_order_id IS NULL`); a payment is started under the order's row lock (`ORDER_FOR_UPDATE`).
+ * Concurrency: status only moves forward in one guarded UPDATE, of one order or a set (advance-order.ts,
+ * advance-orders.ts); the gateway order id is set once (`WHERE gateway_order_id IS NULL`); an order of a set is
+ * inserted once by its id (`ON CONFLICT (id) DO NOTHING`); a payment is started under the order's row lock (`ORDER_FOR_UPDATE`).
  */
 /** The order as the API shows it, over `orders t`: also the RETURNING list of a write that answers with the order. */
 const ORDER_FIELDS = `'order' AS object, t.id, t.customer_id, t.school_id, t.amount_minor AS amount, t.currency, t.status,
@@ -37,3 +38,44 @@ UPDATE orders SET gateway_order_id = $gateway_order_id, updated_at = $at WHERE i
 export const SET_GATEWAY_ORDER_RETURNING_ORDER = `
 UPDATE orders t SET gateway_order_id = $gateway_order_id, updated_at = $at WHERE t.id = $id AND t.gateway_order_id IS NULL
 RETURNING ${ORDER_FIELDS}`;
+
+declare const orderSetBrand: unique symbol;
+/** A set-wise write of orders (`K`) built here from a caller's source SELECT; only its entry point runs it. */
+export type OrderSetSql<K extends 'insert' | 'gateway_order' | 'advance'> = string & { readonly [orderSetBrand]: K };
+
+/**
+ * The set-based writes of orders (the billing run: a chunk of records at a time), one statement per set. `source` is
+ * a constant SELECT of the caller, parameterized (`$name`), giving one row per order; parameters inside it must be
+ * typed by a cast where no column gives their type (`$now::timestamptz`).
+ *
+ * Inserts the orders of `source` (`id, customer_id, school_id, amount_minor, currency, description, at`) as
+ * `created`; an order that exists already (a rerun, a retry of the same record) is left alone.
+ */
+export function insertOrdersSql(source: string): OrderSetSql<'insert'> {
+  return `
+INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, description, gateway_order_id, notes,
+  created_at, updated_at)
+SELECT src.id, src.customer_id, src.school_id, src.amount_minor, src.currency, 'created', src.description, NULL, NULL,
+       src.at, src.at
+FROM (${source}) src
+ON CONFLICT (id) DO NOTHING` as OrderSetSql<'insert'>;
+}
+
+/** Sets the gateway order id of each order of `source` (`order_id, gateway_order_id, at`) that has none yet. */
+export function setGatewayOrdersSql(source: string): OrderSetSql<'gateway_order'> {
+  return `
+UPDATE orders SET gateway_order_id = src.gateway_order_id, updated_at = src.at
+FROM (${source}) src
+WHERE orders.id = src.order_id AND orders.gateway_order_id IS NULL AND src.gateway_order_id IS NOT NULL` as OrderSetSql<'gateway_order'>;
+}
+
+/**
+ * Moves each order of `source` (`order_id, status, at`; status `attempted` or `paid`) forward only: to paid unless
+ * paid already, to attempted only from created.
+ */
+export function advanceOrdersSql(source: string): OrderSetSql<'advance'> {
+  return `
+UPDATE orders SET status = src.status, updated_at = src.at
+FROM (${source}) src
+WHERE orders.id = src.order_id AND orders.status <> 'paid' AND (src.status = 'paid' OR orders.status = 'created')` as OrderSetSql<'advance'>;
+}

@@ -3,7 +3,9 @@ import { ACTIVE_PLAN_FOR_ORDER, CLOSED_INSTALLMENT_FOR_ORDER } from '../installm
 /**
  * Concurrency: every state change reads the payment under a row lock (`PAYMENT_FOR_UPDATE`) and moves it only
  * forward; one payment in flight per order holds under the order's row lock (`ORDER_FOR_UPDATE`); status
- * writes are guarded on the status they were read in (`AND status = $from`).
+ * writes are guarded on the status they were read in (`AND status = $from`), a set's gateway answers on
+ * `created`/`unknown`; a set's payment is inserted once by its id, the gateway key (`ON CONFLICT (id) DO NOTHING`);
+ * a refund is reserved under the payment's row lock its caller took (`PAYMENT_TO_REFUND`).
  */
 
 /** The payment as the API shows it, over `payments t`: also the RETURNING list of a write that answers with it. */
@@ -88,3 +90,51 @@ export const ATTEMPT_TO_SCREEN = `
 SELECT o.customer_id, o.school_id, o.amount_minor, o.currency, o.status,
        (SELECT pm.type FROM payment_methods pm WHERE pm.id = $payment_method_id) AS method_type
 FROM orders o WHERE o.id = $order_id`;
+
+/** A refund's amount reserved on its payment (refunded_minor counts pending and processed refunds). */
+export const RESERVE_REFUND = `UPDATE payments SET refunded_minor = refunded_minor + $amount, updated_at = $at WHERE id = $id`;
+/** A failed refund's amount given back to its payment. */
+export const RELEASE_REFUND = `UPDATE payments SET refunded_minor = refunded_minor - $amount, updated_at = $at WHERE id = $id`;
+
+declare const paymentSetBrand: unique symbol;
+/** A set-wise write of payments (`K`) built here from a caller's source SELECT; only its entry point runs it. */
+export type PaymentSetSql<K extends 'insert' | 'outcome'> = string & { readonly [paymentSetBrand]: K };
+
+/**
+ * The set-based writes of payments (the billing run: a chunk of records at a time), one statement per set. `source`
+ * is a constant SELECT of the caller, parameterized (`$name`), giving one row per payment; parameters inside it
+ * must be typed by a cast where no column gives their type (`$now::timestamptz`).
+ *
+ * Inserts the payments of `source` (`id, order_id, customer_id, school_id, payment_method_id, method, amount_minor,
+ * currency, capture_mode, at`) as `created`, before the gateway is called; a payment that exists already (its id is
+ * the gateway key: a rerun resumes it) is left alone.
+ */
+export function insertPaymentsSql(source: string): PaymentSetSql<'insert'> {
+  return `
+INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, method, amount_minor, currency, status,
+  capture_mode, created_at, updated_at)
+SELECT src.id, src.order_id, src.customer_id, src.school_id, src.payment_method_id, src.method, src.amount_minor,
+       src.currency, 'created', src.capture_mode, src.at, src.at
+FROM (${source}) src
+ON CONFLICT (id) DO NOTHING` as PaymentSetSql<'insert'>;
+}
+
+/**
+ * Stores the gateway's answer on each payment of `source` (`payment_id, status, gateway_payment_id, fee, tax,
+ * error_code, error_reason, error_description, at`; status `created` when it was never sent). Only a payment still
+ * `created` or `unknown` moves, never to `created`, and an unknown one not to unknown again: one a webhook or the
+ * resolver already settled is left alone.
+ */
+export function storePaymentOutcomesSql(source: string): PaymentSetSql<'outcome'> {
+  return `
+UPDATE payments SET status = o.status, gateway_payment_id = coalesce(payments.gateway_payment_id, o.gateway_payment_id),
+  captured_minor = CASE WHEN o.status = 'captured' THEN payments.amount_minor ELSE 0 END,
+  fee_minor = CASE WHEN o.status = 'captured' THEN o.fee END, tax_minor = CASE WHEN o.status = 'captured' THEN o.tax END,
+  error_code = o.error_code, error_reason = o.error_reason, error_description = o.error_description,
+  authorized_at = CASE WHEN o.status IN ('authorized', 'captured') THEN o.at END,
+  captured_at = CASE WHEN o.status = 'captured' THEN o.at END,
+  failed_at = CASE WHEN o.status = 'failed' THEN o.at END, updated_at = o.at
+FROM (${source}) o
+WHERE payments.id = o.payment_id AND payments.status IN ('created', 'unknown') AND o.status <> 'created'
+  AND NOT (payments.status = 'unknown' AND o.status = 'unknown')` as PaymentSetSql<'outcome'>;
+}

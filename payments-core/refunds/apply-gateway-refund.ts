@@ -3,7 +3,8 @@ import { paise } from '../../platform/money.js';
 import type { GatewayRefund } from '../gateway/port.js';
 import { refundFailedLines, refundProcessedLines } from '../ledger/journal-rules.js';
 import { postEntry } from '../ledger/post-entry.js';
-import { REFUND_BY_ID, REFUND_FOR_UPDATE, RELEASE_REFUND, SET_REFUND_STATE } from './repository.js';
+import { releaseRefund } from '../payments/release-refund.js';
+import { REFUND_BY_ID, REFUND_FOR_UPDATE, SET_REFUND_STATE } from './repository.js';
 import { type Refund, refundMoves } from './types.js';
 
 /**
@@ -56,7 +57,7 @@ export async function applyGatewayRefund(
       lines: refundProcessedLines({ amount }),
     });
   } else {
-    await tx.run(RELEASE_REFUND, { id: current.payment_id, amount, at });
+    await releaseRefund(tx, current.payment_id, amount, at);
     await postEntry(tx, {
       kind: 'refund_failed',
       refType: 'refund',

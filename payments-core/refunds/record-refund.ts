@@ -3,7 +3,8 @@ import { conflict, invalid } from '../../platform/errors.js';
 import { paise } from '../../platform/money.js';
 import { refundInitiatedLines } from '../ledger/journal-rules.js';
 import { postEntry } from '../ledger/post-entry.js';
-import { INSERT_REFUND, PAYMENT_TO_REFUND, RESERVE_REFUND } from './repository.js';
+import { reserveRefund } from '../payments/reserve-refund.js';
+import { INSERT_REFUND, PAYMENT_TO_REFUND } from './repository.js';
 
 /**
  * Records a pending refund inside the caller's transaction: reserves the amount on the payment and posts
@@ -54,7 +55,7 @@ export async function recordRefund(
     gateway_refund_id: input.gateway_refund_id,
     at: input.at,
   });
-  await tx.run(RESERVE_REFUND, { id: input.payment_id, amount, at: input.at });
+  await reserveRefund(tx, input.payment_id, amount, input.at);
   await postEntry(tx, {
     kind: 'refund_initiated',
     refType: 'refund',

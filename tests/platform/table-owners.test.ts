@@ -19,11 +19,6 @@ const SKIPPED_DIRS = new Set(['node_modules', 'migrations', 'tests', 'bench']);
 const ALLOWED: readonly { table: string | '*'; writer: string; why: string }[] = [
   // Demo and fixture seeding writes its rows directly, below every use case (`kosh seed`, dashboard demo, fixtures).
   { table: '*', writer: 'data', why: 'demo and fixture seeding' },
-  // Left for later (issue 14): the billing run still writes its orders and payments set-wise itself, and refunds
-  // still update the payment they refund, while payments-core/orders and payments-core/payments are reworked.
-  { table: 'orders', writer: 'payments-core/billing', why: 'billing run: local orders of claimed records' },
-  { table: 'payments', writer: 'payments-core/billing', why: 'billing run: local payments and gateway answers' },
-  { table: 'payments', writer: 'payments-core/refunds', why: "refunds: the payment's refunded amount" },
 ];
 
 type Writes = Map<string, Set<string>>;
