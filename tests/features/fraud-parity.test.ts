@@ -214,19 +214,21 @@ describe('fraud features: the point-in-time rule on a hand-made history', () => 
   beforeAll(async () => {
     db = await openTestDb();
     await migrate(db, clock);
-    await db.run(
-      `INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, created_at, updated_at)
-       VALUES ('ord_x', 'cus_a', 'sch_1', 10000, 'INR', 'attempted', $at, $at)`,
-      { at: new Date(t0) },
-    );
     for (const [id, customer, amount, method, device, ip, at, failed] of rows) {
+      // One order per payment: an order has at most one live payment (migration 018).
+      await db.run(
+        `INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, created_at, updated_at)
+         VALUES ($order_id, $customer, 'sch_1', $amount, 'INR', 'attempted', $at, $at)`,
+        { order_id: `ord_${id}`, customer, amount, at: new Date(t0 + at * min) },
+      );
       await db.run(
         `INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, method, amount_minor, currency,
            status, capture_mode, device_id, ip, created_at, failed_at, updated_at)
-         VALUES ($id, 'ord_x', $customer, 'sch_1', $method, 'card', $amount, 'INR', $status, 'auto', $device, $ip, $at,
+         VALUES ($id, $order_id, $customer, 'sch_1', $method, 'card', $amount, 'INR', $status, 'auto', $device, $ip, $at,
            $failed, $at)`,
         {
           id,
+          order_id: `ord_${id}`,
           customer,
           method,
           amount,
