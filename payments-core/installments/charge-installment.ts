@@ -111,6 +111,8 @@ export async function chargeInstallment(
   const c = await deps.db.one<Context>(CHARGE_CONTEXT, { id: installmentId });
   if (c === undefined || c.plan_status === 'cancelled') return 'skipped';
   if (c.status !== 'scheduled' && c.status !== 'processing') return 'skipped';
+  // A dead-lettered installment suspended the plan (maybe earlier in this batch): no new charge on the failing card.
+  if (c.status === 'scheduled' && c.plan_status === 'suspended') return 'skipped';
   const method = await deps.db.one<{ id: string; mandate_type: MandateType | null }>(DEFAULT_METHOD, {
     customer_id: c.customer_id,
   });

@@ -2,11 +2,18 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { conflict, type FieldError, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { DAY_MS, IST_OFFSET_MS } from '../../platform/ist.js';
 import { allocate, paise } from '../../platform/money.js';
 import { INSERT_ORDER } from '../orders/repository.js';
 import { PAYMENT_IN_FLIGHT_FOR_ORDER } from '../payments/repository.js';
 import { getPlan } from './find-plans.js';
-import { ACTIVE_PLAN_FOR_ORDER, INSERT_INSTALLMENT, INSERT_PLAN, ONE_ACTIVE_PLAN_INDEX } from './repository.js';
+import {
+  ACTIVE_PLAN_FOR_ORDER,
+  CAPTURED_ON_PLANS_OF_ORDER,
+  INSERT_INSTALLMENT,
+  INSERT_PLAN,
+  ONE_ACTIVE_PLAN_INDEX,
+} from './repository.js';
 import type { InstallmentPlan } from './types.js';
 
 /** Razorpay's smallest order: every installment is charged through its own gateway order. */
@@ -20,16 +27,21 @@ export interface PlanInput {
   readonly installments?: readonly { readonly amount: number; readonly due_at: string | Date }[] | undefined;
 }
 
-/** The due date of installment `k` (0-based): weekly, or on the same day of each following month. */
+/**
+ * The due date of installment `k` (0-based): weekly, or on the same IST day of each following month at the same
+ * IST time, clamped to a shorter month's last day (31 Jan → 28/29 Feb → 31 Mar). The months are IST's: an
+ * instant early on an IST day is still the previous day in UTC.
+ */
 export function dueDate(first: Date, k: number, interval: 'week' | 'month'): Date {
-  if (interval === 'week') return new Date(first.getTime() + k * 7 * 86_400_000);
-  const d = new Date(first);
+  if (interval === 'week') return new Date(first.getTime() + k * 7 * DAY_MS);
+  // IST wall-clock time read through the UTC accessors; India has no daylight saving, so the shift is exact.
+  const d = new Date(first.getTime() + IST_OFFSET_MS);
   const day = d.getUTCDate();
   d.setUTCDate(1);
   d.setUTCMonth(d.getUTCMonth() + k);
   const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
   d.setUTCDate(Math.min(day, last));
-  return d;
+  return new Date(d.getTime() - IST_OFFSET_MS);
 }
 
 /** Equal parts that sum exactly to `total` (the remainder paise go to the first parts). */
@@ -115,15 +127,20 @@ export async function createPlan(
         payment_id: inFlight.id,
       });
     }
+    // A cancelled plan's captured installments count towards the order: a new plan splits only the rest.
+    const captured =
+      (await tx.one<{ captured: number }>(CAPTURED_ON_PLANS_OF_ORDER, { order_id: orderId }))?.captured ?? 0;
+    const total = order.amount_minor - captured;
+    if (total <= 0) throw conflict('nothing_due', `order ${orderId} was paid in full by its installments`);
     const at = deps.clock.now();
-    const parts = schedule(order.amount_minor, input, at);
+    const parts = schedule(total, input, at);
     await tx
       .run(INSERT_PLAN, {
         id: planId,
         order_id: orderId,
         customer_id: order.customer_id,
         school_id: order.school_id,
-        amount: order.amount_minor,
+        amount: total,
         currency: order.currency,
         at,
       })

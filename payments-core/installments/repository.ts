@@ -48,19 +48,20 @@ WHERE plan_id = $plan_id AND status IN ('scheduled', 'retrying', 'requires_authe
 export const CLOSED_INSTALLMENTS_OF_PLAN = `
 SELECT id FROM installments WHERE plan_id = $plan_id AND status IN ('superseded', 'cancelled')`;
 
+/** Scheduled installments due by `now`; a suspended plan's wait (a dead letter must not be followed by more charges). */
 export const DUE_INSTALLMENTS = `
 SELECT i.id FROM installments i JOIN installment_plans p ON p.id = i.plan_id
-WHERE i.status = 'scheduled' AND i.due_at <= $now AND p.status <> 'cancelled'
+WHERE i.status = 'scheduled' AND i.due_at <= $now AND p.status NOT IN ('cancelled', 'suspended')
 ORDER BY i.due_at, i.id LIMIT $limit`;
 export const PROCESSING_INSTALLMENTS = `
 SELECT id FROM installments WHERE status = 'processing' ORDER BY updated_at, id LIMIT $limit`;
-/** Scheduled installments due soon on a mandate method: their pre-debit notice goes out now. */
+/** Scheduled installments due soon on a mandate method: their pre-debit notice goes out now (not for a suspended plan). */
 export const UPCOMING_MANDATE_DEBITS = `
 SELECT i.id, i.amount_minor AS amount, i.currency, i.due_at, p.customer_id, m.id AS payment_method_id, m.mandate_type
 FROM installments i
 JOIN installment_plans p ON p.id = i.plan_id
 JOIN payment_methods m ON m.customer_id = p.customer_id AND m.is_default AND m.deleted_at IS NULL
-WHERE i.status = 'scheduled' AND p.status <> 'cancelled' AND m.mandate_type IS NOT NULL
+WHERE i.status = 'scheduled' AND p.status NOT IN ('cancelled', 'suspended') AND m.mandate_type IS NOT NULL
   AND i.due_at > $now AND i.due_at <= $horizon
 ORDER BY i.due_at LIMIT $limit`;
 export const CHARGE_CONTEXT = `
@@ -75,6 +76,13 @@ UNION ALL
 SELECT r.id FROM retry_items r JOIN installments i ON r.source_type = 'installment' AND r.source_id = i.id
 WHERE i.plan_id = $plan_id AND r.state = 'processing'
 LIMIT 1`;
+/**
+ * What the installment orders of every plan of a parent order captured, cancelled plans included: it counts towards
+ * the parent order, so paying the parent after a cancel charges only the rest.
+ */
+export const CAPTURED_ON_PLANS_OF_ORDER = `
+SELECT coalesce(sum(p.captured_minor), 0)::BIGINT AS captured FROM installment_plans ip JOIN installments i ON i.plan_id = ip.id
+JOIN payments p ON p.order_id = i.order_id WHERE ip.order_id = $order_id`;
 /** An installment order the plan no longer charges (superseded by a payoff, or cancelled). */
 export const CLOSED_INSTALLMENT_FOR_ORDER = `
 SELECT id, status FROM installments WHERE order_id = $order_id AND status IN ('superseded', 'cancelled')`;

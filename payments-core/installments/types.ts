@@ -1,4 +1,4 @@
-export type PlanStatus = 'scheduled' | 'partially_paid' | 'paid' | 'past_due' | 'failed' | 'cancelled';
+export type PlanStatus = 'scheduled' | 'partially_paid' | 'paid' | 'past_due' | 'suspended' | 'cancelled';
 
 export type InstallmentStatus =
   | 'scheduled'

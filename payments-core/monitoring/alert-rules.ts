@@ -8,7 +8,8 @@ import type { AlertRuleName, AlertSettings, AlertSeverity } from './types.js';
 export interface AlertRule {
   readonly name: AlertRuleName;
   readonly title: string;
-  readonly unit: 'ratio' | 'seconds';
+  /** `count`: a state gauge (how many right now), judged at each evaluation rather than over the window. */
+  readonly unit: 'ratio' | 'seconds' | 'count';
   readonly warning: number;
   readonly critical: number;
   readonly minSamples: (settings: AlertSettings) => number;
@@ -43,6 +44,16 @@ export const ALERT_RULES: readonly AlertRule[] = [
     minSamples: (s) => s.minRequests,
     sampleNoun: 'requests',
   },
+  {
+    // Each suspended plan waits for an operator (requeue its dead-lettered retry) or the parent: one is news.
+    name: 'installment_plans_suspended',
+    title: 'Installment plans suspended',
+    unit: 'count',
+    warning: 0,
+    critical: 9,
+    minSamples: () => 0,
+    sampleNoun: 'plans',
+  },
 ];
 
 /** What a rule measured over the window: the value (null without samples) and how many samples it rests on. */
@@ -71,6 +82,7 @@ export function judge(rule: AlertRule, m: Measurement, settings: AlertSettings):
 }
 
 export function formatValue(rule: AlertRule, value: number): string {
+  if (rule.unit === 'count') return String(value);
   return rule.unit === 'ratio' ? `${(value * 100).toFixed(2)} %` : `${value.toFixed(2)} s`;
 }
 
@@ -79,5 +91,6 @@ export function describeVerdict(v: Verdict, windowMs: number): string {
   const value = v.measurement.value === null ? 'no data' : formatValue(v.rule, v.measurement.value);
   const over =
     v.severity === null || v.threshold === null ? '' : ` > ${formatValue(v.rule, v.threshold)} (${v.severity})`;
+  if (v.rule.unit === 'count') return `${v.rule.title} ${value}${over}: ${v.measurement.detail}`;
   return `${v.rule.title} ${value}${over} over the last ${minutes} min: ${v.measurement.detail}`;
 }

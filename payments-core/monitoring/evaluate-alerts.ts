@@ -12,6 +12,7 @@ import {
   OPEN_ALERTS,
   PAYMENT_OUTCOMES_IN_WINDOW,
   RESOLVE_ALERT,
+  SUSPENDED_PLANS,
   UPDATE_OPEN_ALERT,
 } from './repository.js';
 import { type Alert, type AlertRuleName, type AlertSettings, DEFAULT_ALERT_SETTINGS } from './types.js';
@@ -32,6 +33,7 @@ export async function measureAlertRules(deps: Deps, now: Date, settings: AlertSe
     since,
     until: now,
   });
+  const suspended = (await deps.db.one<{ n: number }>(SUSPENDED_PLANS))?.n ?? 0;
   const finished = payments?.finished ?? 0;
   const failed = payments?.failed ?? 0;
   const api = deps.metrics?.requests.window(since.getTime(), now.getTime()) ?? {
@@ -54,6 +56,11 @@ export async function measureAlertRules(deps: Deps, now: Date, settings: AlertSe
       value: api.requests === 0 ? null : api.errors5xx / api.requests,
       samples: api.requests,
       detail: `${api.errors5xx} of ${api.requests} requests answered 5xx`,
+    },
+    installment_plans_suspended: {
+      value: suspended,
+      samples: suspended,
+      detail: `${suspended} installment plans wait for a requeue of their dead-lettered retry or a cancel`,
     },
   };
   return ALERT_RULES.map((rule) => judge(rule, measured[rule.name], settings));

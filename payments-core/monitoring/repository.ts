@@ -1,6 +1,8 @@
 // SQL of monitoring: state gauges read at scrape time, the payment failure rate of a window, and alerts.
 // Concurrency: one open alert per rule is the unique key `open_rule`; an open alert changes only under a
-// `WHERE status = 'open'` guard; alert_events' seq is its primary key (alert_id, seq), so a racing writer fails.
+// `WHERE status = 'open'` guard; alert_events' seq is its primary key (alert_id, seq), so a racing writer fails; an
+// alert raised by an event (`RAISE_ALERT`) upserts on `open_rule`, so the second of two racing raisers waits for the
+// first's row lock and updates the one open alert.
 // The evaluate-alerts job runs under its lease, one run at a time.
 
 /** Items the retry queue still has to work on, by state (terminal states are not queue depth). */
@@ -20,6 +22,9 @@ WHERE table_name = CAST($name AS VARCHAR) AND table_schema = current_schema()`;
 
 /** Dunning cases still chasing a payment (status `open`; then recovered | exhausted | cancelled, 009_dunning.sql). */
 export const OPEN_DUNNING_CASES = `SELECT count(*)::BIGINT AS n FROM dunning_cases WHERE status = 'open'`;
+
+/** Installment plans suspended by a dead-lettered installment (the gauge of the installment_plans_suspended rule). */
+export const SUSPENDED_PLANS = `SELECT count(*)::BIGINT AS n FROM installment_plans WHERE status = 'suspended'`;
 
 /**
  * Payments created in the window whose outcome is known: failed by a decline, or authorised / captured.
@@ -50,6 +55,19 @@ INSERT INTO alerts (id, rule, open_rule, status, severity, peak_severity, value,
                     summary, opened_at, updated_at, resolved_at)
 VALUES ($id, $rule, $rule, 'open', $severity, $severity, $value, $threshold, $samples, $window_seconds,
         $summary, $at, $at, NULL)`;
+
+/**
+ * Opens the rule's alert, or (one is open) brings its value, samples and summary up to date; severity changes stay
+ * with the evaluate-alerts job. `opened` says which.
+ */
+export const RAISE_ALERT = `
+INSERT INTO alerts (id, rule, open_rule, status, severity, peak_severity, value, threshold, samples, window_seconds,
+                    summary, opened_at, updated_at, resolved_at)
+VALUES ($id, $rule, $rule, 'open', $severity, $severity, $value, $threshold, $samples, $window_seconds,
+        $summary, $at, $at, NULL)
+ON CONFLICT (open_rule) DO UPDATE SET value = EXCLUDED.value, samples = EXCLUDED.samples, summary = EXCLUDED.summary,
+  updated_at = EXCLUDED.updated_at
+RETURNING id, severity, (xmax = 0) AS opened`;
 
 /** Escalation raises peak_severity; de-escalation leaves it. */
 export const UPDATE_OPEN_ALERT = `

@@ -1,4 +1,8 @@
-export type AlertRuleName = 'payment_failure_rate' | 'api_latency_p95' | 'api_error_rate';
+export type AlertRuleName =
+  | 'payment_failure_rate'
+  | 'api_latency_p95'
+  | 'api_error_rate'
+  | 'installment_plans_suspended';
 export type AlertSeverity = 'warning' | 'critical';
 export type AlertStatus = 'open' | 'resolved';
 

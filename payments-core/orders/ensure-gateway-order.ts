@@ -6,6 +6,7 @@ import type { PaymentGateway } from '../gateway/port.js';
 import {
   GATEWAY_ORDER_OF,
   ORDER_FOR_GATEWAY,
+  REPLACE_GATEWAY_ORDER,
   SET_GATEWAY_ORDER,
   SET_GATEWAY_ORDER_RETURNING_ORDER,
 } from './repository.js';
@@ -44,6 +45,42 @@ export async function ensureGatewayOrder(
     at: deps.clock.now(),
   });
   return set === 1 ? gatewayOrderId : storedGatewayOrder(deps, row.id, gatewayOrderId);
+}
+
+/**
+ * The gateway order to charge `amount` of the order through. Razorpay wants a payment's amount to equal its order's,
+ * so when less than the order is due (a cancelled installment plan captured the rest) the order's gateway order is
+ * replaced by one for `amount`, receipt `<order id>:<amount>`, before the charge. The order keeps one gateway order
+ * at a time, so the resolver, a resumed request and `order.paid` keep finding a payment through the order's own
+ * `gateway_order_id`; the replaced one was never paid (the plan held the order). A stored one that is not for the
+ * order's amount is fetched to learn whether it already is the replacement (only on this path). Found by its
+ * receipt before another is made, so a rerun after a crash makes no second one.
+ */
+export async function ensureGatewayOrderFor(
+  deps: Deps,
+  order: string | OrderForGateway,
+  amount: number,
+): Promise<string> {
+  const row = typeof order === 'string' ? await orderForGateway(deps, order) : order;
+  if (amount === row.amount_minor) return ensureGatewayOrder(deps, row);
+  const stored = row.gateway_order_id;
+  if (stored !== null && (await deps.gateway.fetchOrder(stored)).amount === amount) return stored;
+  const receipt = `${row.id}:${amount}`;
+  const gatewayOrder =
+    (await deps.gateway.findOrderByReceipt(receipt)) ??
+    (await deps.gateway.createOrder({
+      amount,
+      currency: row.currency,
+      receipt,
+      notes: { kosh_order_id: row.id, school_id: row.school_id, customer_id: row.customer_id },
+    }));
+  await deps.db.run(REPLACE_GATEWAY_ORDER, {
+    id: row.id,
+    gateway_order_id: gatewayOrder.id,
+    previous: stored,
+    at: deps.clock.now(),
+  });
+  return storedGatewayOrder(deps, row.id, gatewayOrder.id);
 }
 
 /**

@@ -34,6 +34,10 @@ SELECT id, customer_id, school_id, amount_minor, currency, gateway_order_id FROM
 export const GATEWAY_ORDER_OF = 'SELECT gateway_order_id FROM orders WHERE id = $id';
 export const SET_GATEWAY_ORDER = `
 UPDATE orders SET gateway_order_id = $gateway_order_id, updated_at = $at WHERE id = $id AND gateway_order_id IS NULL`;
+/** Replaces the order's gateway order with one for what is still due, unless another request replaced it first. */
+export const REPLACE_GATEWAY_ORDER = `
+UPDATE orders SET gateway_order_id = $gateway_order_id, updated_at = $at
+WHERE id = $id AND gateway_order_id IS NOT DISTINCT FROM $previous`;
 /** `SET_GATEWAY_ORDER` answering with the order as the API shows it (`ORDER_BY_ID`), when it set the id. */
 export const SET_GATEWAY_ORDER_RETURNING_ORDER = `
 UPDATE orders t SET gateway_order_id = $gateway_order_id, updated_at = $at WHERE t.id = $id AND t.gateway_order_id IS NULL

@@ -8,7 +8,7 @@ import type { Log } from '../../platform/log.js';
 import type { PaymentMetrics } from '../../platform/metrics.js';
 import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
 import { advanceOrder } from '../orders/advance-order.js';
-import { ensureGatewayOrder, type OrderForGateway } from '../orders/ensure-gateway-order.js';
+import { ensureGatewayOrder, ensureGatewayOrderFor, type OrderForGateway } from '../orders/ensure-gateway-order.js';
 import { ORDER_FOR_UPDATE } from '../orders/repository.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
@@ -103,7 +103,9 @@ export const PAYMENT_CHARGED = 'payment_charged';
  * Charges an order with a saved method or a UPI VPA. One payment at a time per order: while one is in
  * flight or captured, another is refused, so a client retry cannot charge twice. The local row is written
  * before the gateway call, which is keyed by the payment id; a gateway timeout or 5xx marks the payment
- * `unknown` for the webhook or `resolveUnknownPayments` to settle by that key, never by a fresh charge.
+ * `unknown` for the webhook or `resolveUnknownPayments` to settle by that key, never by a fresh charge. What a
+ * cancelled installment plan of the order captured counts towards it: only the rest is charged (409 `nothing_due`
+ * when nothing is left), through a gateway order for that amount (`ensureGatewayOrderFor` says why and how).
  */
 export async function createPayment(deps: Deps, input: CreatePaymentInput, recovery?: Recovery): Promise<Payment> {
   const resumed = recovery?.resumed ?? null;
@@ -152,6 +154,13 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
         },
       );
     }
+    // A cancelled plan's captured installments count towards the order: only the rest is charged.
+    const due = order.amount_minor - checks.installments_captured;
+    if (due <= 0) {
+      throw conflict('nothing_due', `order ${order.id} was paid in full by its installments`, {
+        amount_paid: checks.installments_captured,
+      });
+    }
     if (checks.closed_installment_id !== null) {
       throw conflict(
         'installment_closed',
@@ -187,7 +196,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       school_id: order.school_id,
       payment_method_id: input.payment_method_id ?? null,
       method,
-      amount: order.amount_minor,
+      amount: due,
       currency: order.currency,
       capture_mode: input.capture ?? 'auto',
       gateway_payment_id: null,
@@ -215,14 +224,14 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       });
     }
     await recovery?.reached(tx, PAYMENT_CREATED, id);
-    return { order, instrument, customer, method, at };
+    return { order, amount: due, instrument, customer, method, at };
   });
   deps.kill?.at(PAYMENT_CREATED);
   const attempt: PaymentAttempt = {
     id,
     customer_id: prepared.order.customer_id,
     school_id: prepared.order.school_id,
-    amount: prepared.order.amount_minor,
+    amount: prepared.amount,
     currency: prepared.order.currency,
     method: prepared.method,
     method_fingerprint: input.payment_method_id ?? (input.vpa === undefined ? null : `vpa:${input.vpa}`),
@@ -262,6 +271,8 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
 /** `PAYMENT_PRECONDITIONS`: null where there is nothing (no plan, no saved method, …). */
 interface Preconditions {
   plan_id: string | null;
+  /** What the installment orders of the order's plans captured (0 without a plan). */
+  installments_captured: number;
   closed_installment_id: string | null;
   closed_installment_status: string | null;
   in_flight_id: string | null;
@@ -343,14 +354,14 @@ async function resumePayment(
       extra: { payment_id: id },
     });
   }
-  const order = { id: payment.order_id, amount_minor: payment.amount, currency: payment.currency };
+  const order = { id: payment.order_id, currency: payment.currency };
   const { instrument, customer } = await deps.db.transaction(async (tx) => ({
     ...(await instrumentFor(tx, input, payment.customer_id)),
     customer: await tx.one<{ email: string; phone: string }>(CUSTOMER_CONTACT, { id: payment.customer_id }),
   }));
   return chargeCreatedPayment(
     deps,
-    { id, order, instrument, customer, capture: payment.capture_mode, method: payment.method },
+    { id, order, amount: payment.amount, instrument, customer, capture: payment.capture_mode, method: payment.method },
     recovery,
   );
 }
@@ -417,7 +428,9 @@ export async function chargeCreatedPayment(
   prepared: {
     id: string;
     /** The order, or (from the transaction that wrote the payment) its row, which spares a read of its gateway order. */
-    order: { id: string; amount_minor: number; currency: string } | OrderForGateway;
+    order: { id: string; currency: string } | OrderForGateway;
+    /** What is charged: the order's amount, less what a cancelled installment plan captured. */
+    amount: number;
     instrument: Instrument;
     customer: { email: string; phone: string } | undefined;
     capture: 'auto' | 'manual';
@@ -427,15 +440,16 @@ export async function chargeCreatedPayment(
   recovery?: Recovery,
 ): Promise<Payment> {
   const id = prepared.id;
-  const gatewayOrderId = await ensureGatewayOrder(
+  const gatewayOrderId = await ensureGatewayOrderFor(
     deps,
     'gateway_order_id' in prepared.order ? prepared.order : prepared.order.id,
+    prepared.amount,
   );
   let gatewayPayment: GatewayPayment;
   try {
     gatewayPayment = await deps.gateway.createPayment({
       orderId: gatewayOrderId,
-      amount: prepared.order.amount_minor,
+      amount: prepared.amount,
       currency: prepared.order.currency,
       idempotencyKey: id,
       email: prepared.customer?.email ?? '',

@@ -105,7 +105,8 @@ export async function releaseHeldPayment(
   }
   return chargeCreatedPayment(deps, {
     id: held.id,
-    order: { id: held.order_id, amount_minor: held.amount, currency: held.currency },
+    order: { id: held.order_id, currency: held.currency },
+    amount: held.amount,
     instrument,
     customer: 'customer' in released ? released.customer : undefined,
     capture: held.capture_mode,

@@ -1,4 +1,8 @@
-import { ACTIVE_PLAN_FOR_ORDER, CLOSED_INSTALLMENT_FOR_ORDER } from '../installments/repository.js';
+import {
+  ACTIVE_PLAN_FOR_ORDER,
+  CAPTURED_ON_PLANS_OF_ORDER,
+  CLOSED_INSTALLMENT_FOR_ORDER,
+} from '../installments/repository.js';
 
 /**
  * Concurrency: every state change reads the payment under a row lock (`PAYMENT_FOR_UPDATE`) and moves it only
@@ -66,14 +70,14 @@ UPDATE payments SET status = 'failed', error_code = $code, error_description = $
 WHERE id = $id AND status = $from`;
 export const CLOSE_HOLD = `UPDATE payment_holds SET vpa = NULL, released_at = $at, outcome = $outcome WHERE payment_id = $id`;
 /**
- * Everything a new payment on an order is checked against, in one read: a live installment plan, the order's
- * installment closed, a payment in flight, the saved method (`$payment_method_id`, null for a raw VPA), and the
+ * Everything a new payment on an order is checked against, in one read: a live installment plan, what its plans'
+ * installments captured (a cancelled plan's count towards the order), the order's installment closed, a payment in flight, the saved method (`$payment_method_id`, null for a raw VPA), and the
  * customer's contact for the gateway. Run it after `ORDER_FOR_UPDATE`, never folded into it: a statement sees
  * what was committed when it started, so only a read that starts once the lock is held sees the payment of the
  * request that held it before.
  */
 export const PAYMENT_PRECONDITIONS = `
-SELECT (${ACTIVE_PLAN_FOR_ORDER}) AS plan_id,
+SELECT (${ACTIVE_PLAN_FOR_ORDER}) AS plan_id, (${CAPTURED_ON_PLANS_OF_ORDER}) AS installments_captured,
        closed.id AS closed_installment_id, closed.status AS closed_installment_status,
        in_flight.id AS in_flight_id, in_flight.status AS in_flight_status,
        pm.customer_id AS method_customer_id, pm.type AS method_type, pm.gateway_token AS method_gateway_token,
@@ -85,9 +89,12 @@ LEFT JOIN payment_methods pm ON pm.id = $payment_method_id AND pm.deleted_at IS 
 LEFT JOIN customers c ON c.id = $customer_id`;
 /** The customer's contact, which the gateway wants with a payment. */
 export const CUSTOMER_CONTACT = 'SELECT email, phone FROM customers WHERE id = $id';
-/** What the fraud screen is told of an attempt before anything is written: the order, and the saved method's type. */
+/**
+ * What the fraud screen is told of an attempt before anything is written: the order (its amount less what a cancelled
+ * plan's installments captured, which is what is charged), and the saved method's type.
+ */
 export const ATTEMPT_TO_SCREEN = `
-SELECT o.customer_id, o.school_id, o.amount_minor, o.currency, o.status,
+SELECT o.customer_id, o.school_id, o.amount_minor - (${CAPTURED_ON_PLANS_OF_ORDER}) AS amount_minor, o.currency, o.status,
        (SELECT pm.type FROM payment_methods pm WHERE pm.id = $payment_method_id) AS method_type
 FROM orders o WHERE o.id = $order_id`;
 

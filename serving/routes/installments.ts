@@ -46,7 +46,7 @@ export const InstallmentPlanSchema = Type.Object({
     Type.Literal('partially_paid'),
     Type.Literal('paid'),
     Type.Literal('past_due'),
-    Type.Literal('failed'),
+    Type.Literal('suspended'),
     Type.Literal('cancelled'),
   ]),
   amount_paid: Type.Integer(),

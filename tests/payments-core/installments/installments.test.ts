@@ -145,6 +145,30 @@ describe('installments', () => {
     expect(again.body.code).toBe('plan_already_paid');
   });
 
+  it('when a part-paid plan is cancelled → paying the parent order charges only what is still due, on a gateway order for that amount', async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 90_000 });
+    const plan = await h.api('POST', `/v1/orders/${order.body.id}/installments`, {
+      count: 3,
+      first_due_at: clock.now().toISOString(),
+    });
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ paid: 1 });
+    expect((await h.api('POST', `/v1/installment-plans/${plan.body.id}/cancel`)).body.status).toBe('cancelled');
+    const second = await h.api('POST', `/v1/orders/${order.body.id}/installments`, { count: 2 });
+    expect(second.body).toMatchObject({ amount: 60_000, amount_remaining: 60_000 });
+    expect(second.body.installments.map((i: { amount: number }) => i.amount)).toEqual([30_000, 30_000]);
+    expect((await h.api('POST', `/v1/installment-plans/${second.body.id}/cancel`)).body.status).toBe('cancelled');
+
+    const paid = await h.api('POST', '/v1/payments', { order_id: order.body.id, payment_method_id: parent.methodId });
+    expect(paid.status).toBe(201);
+    expect(paid.body).toMatchObject({ status: 'captured', amount: 60_000, amount_captured: 60_000 });
+    const after = (await h.api('GET', `/v1/orders/${order.body.id}`)).body;
+    expect(after).toMatchObject({ status: 'paid', amount: 90_000, amount_paid: 90_000, installment_plan_id: null });
+    expect(after.gateway_order_id).not.toBe(order.body.gateway_order_id);
+    const atGateway = await simulatorPayments(h, order.body.id);
+    expect(atGateway.map((p) => [p.status, (p as { amount?: number }).amount])).toEqual([['captured', 60_000]]);
+    expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
+  });
+
   it('when a key has only payments:read → it can read a plan but not make one', async () => {
     const key = await h.keyWith(['payments:read']);
     const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 20_000 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dueDate, equalSplit } from '../../../payments-core/installments/create-plan.js';
+import { istDate } from '../../../platform/ist.js';
 
 describe('installment split', () => {
   it('when any total is split into any number of installments → the parts sum exactly to the total and differ by at most one paisa', () => {
@@ -30,5 +31,14 @@ describe('installment split', () => {
       '2027-04-30T04:30:00.000Z',
     ]);
     expect(dueDate(first, 2, 'week').toISOString()).toBe('2027-02-14T04:30:00.000Z');
+  });
+
+  it('when monthly dues start on 31 Jan 00:30 IST → one falls on each IST month, clamped to its last day', () => {
+    // 31 Jan 00:30 IST is still 30 Jan in UTC: counting UTC days gave no February due date and two in March.
+    const first = new Date('2027-01-30T19:00:00Z');
+    const istDays = [0, 1, 2, 3].map((k) => istDate(dueDate(first, k, 'month')));
+    expect(istDays).toEqual(['2027-01-31', '2027-02-28', '2027-03-31', '2027-04-30']);
+    expect(dueDate(first, 1, 'month').toISOString()).toBe('2027-02-27T19:00:00.000Z');
+    expect(dueDate(new Date('2028-01-30T19:00:00Z'), 1, 'month').toISOString()).toBe('2028-02-28T19:00:00.000Z');
   });
 });

@@ -96,7 +96,7 @@ describe('retry queue', () => {
       reason: 'hard_decline:card_declined',
       next_attempt_at: null,
     });
-    expect((await h.api('GET', `/v1/installment-plans/${plan.id}`)).body.status).toBe('failed');
+    expect((await h.api('GET', `/v1/installment-plans/${plan.id}`)).body.status).toBe('suspended');
     clock.advance(30 * 86_400_000);
     await drainRetries(deps(), { now: clock.now() });
     expect(await gatewayPayments(installment.order_id)).toHaveLength(1);
@@ -110,6 +110,34 @@ describe('retry queue', () => {
     expect(cancelled.body).toMatchObject({ state: 'cancelled', reason: 'cancelled_by_operator' });
     expect((await h.api('POST', `/v1/retries/${retry.id}/cancel`)).status).toBe(200);
     expect((await h.api('POST', '/v1/retries/rty_missing0000000/requeue')).status).toBe(404);
+  });
+
+  it('when an installment is dead-lettered → the plan is suspended and alerts, no further installment is charged until an operator requeues it', async () => {
+    const { parent, plan, installment, retry } = await failedFirstInstallment(CARD_DECLINED);
+    expect(retry.state).toBe('dead');
+    expect((await h.api('GET', `/v1/installment-plans/${plan.id}`)).body.status).toBe('suspended');
+    const open = (await h.api('GET', '/v1/alerts')).body.data;
+    expect(open).toEqual([
+      expect.objectContaining({ rule: 'installment_plans_suspended', status: 'open', severity: 'warning' }),
+    ]);
+    expect(open[0].value).toBeGreaterThanOrEqual(1);
+    expect(open[0].summary).toContain(plan.id);
+
+    // The second installment falls due on the same failing card: it is not charged.
+    const second = plan.installments[1];
+    clock.set(new Date(second.due_at));
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ paid: 0, failed: 0 });
+    expect((await h.api('GET', `/v1/installment-plans/${plan.id}`)).body.installments[1].status).toBe('scheduled');
+    expect(await h.db.all('SELECT id FROM payments WHERE order_id = $o', { o: second.order_id })).toHaveLength(0);
+
+    // The parent adds a card, the operator requeues the dead item: the plan resumes and is paid.
+    await saveCard(h, parent.customerId, SUCCESS_CARD, { isDefault: true });
+    expect((await h.api('POST', `/v1/retries/${retry.id}/requeue`)).status).toBe(200);
+    expect((await h.api('GET', `/v1/installment-plans/${plan.id}`)).body.status).toBe('past_due');
+    expect(await drainRetries(deps(), { now: clock.now() })).toMatchObject({ succeeded: 1 });
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ paid: 1 });
+    expect((await h.api('GET', `/v1/installment-plans/${plan.id}`)).body.status).toBe('paid');
+    expect(installment.status).toBe('failed');
   });
 
   it('when every soft retry fails → after the last attempt the item is dead-lettered with its reason, each attempt one payment', async () => {
