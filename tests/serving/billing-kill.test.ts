@@ -10,8 +10,8 @@ import { systemClock } from '../../platform/clock.js';
 import { openDb } from '../../platform/db.js';
 import { migrate } from '../../platform/migrate.js';
 import { createTestDatabase, dropTestDatabase } from '../support/db.js';
-import { KEY_ID, KEY_SECRET, SUCCESS_CARD } from '../support/harness.js';
-import { exited, serveChild, serverUp } from '../support/kosh-child.js';
+import { KEY_ID, KEY_SECRET } from '../support/harness.js';
+import { exited, serveChild, serverUp, simCardToken } from '../support/kosh-child.js';
 
 const N = Number(process.env['KOSH_TEST_BILLING_KILL_SUBS'] ?? 2000);
 const BILLING = {
@@ -35,15 +35,7 @@ describe('kill -9 during a billing run, from outside', () => {
 
   it(`when kosh serve is killed mid-run over ${N} due subscriptions → after a restart and a rerun each is charged exactly once`, async () => {
     sim = await startRazorpaySimulator({ keyId: KEY_ID, keySecret: KEY_SECRET, seed: 3 });
-    const tokenRes = await fetch(`${sim.url}/v1/sim/tokens`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
-      },
-      body: JSON.stringify({ number: SUCCESS_CARD, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Asha' }),
-    });
-    const token = ((await tokenRes.json()) as { id: string }).id;
+    const token = (await simCardToken(sim)).id;
     // Subscriptions that started 40 days ago: their first monthly period has ended by the real clock.
     const url = await createTestDatabase();
     databaseUrl = url;

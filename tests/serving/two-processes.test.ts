@@ -10,8 +10,16 @@ import { systemClock } from '../../platform/clock.js';
 import { type Db, openDb, type Params } from '../../platform/db.js';
 import { migrate } from '../../platform/migrate.js';
 import { createTestDatabase, dropTestDatabase } from '../support/db.js';
-import { KEY_ID, KEY_SECRET, SUCCESS_CARD } from '../support/harness.js';
-import { childApi, exited, SIM_AUTH, seedParentVia, serveChild, serverUp } from '../support/kosh-child.js';
+import { KEY_ID, KEY_SECRET } from '../support/harness.js';
+import {
+  childApi,
+  exited,
+  SIM_AUTH,
+  seedParentVia,
+  serveChild,
+  serverUp,
+  simCardToken,
+} from '../support/kosh-child.js';
 
 const SUBSCRIPTIONS = 300;
 const ORDERS = 20;
@@ -63,12 +71,7 @@ describe('two kosh processes on one database', () => {
     const url = await createTestDatabase();
     databaseUrl = url;
     // Subscriptions whose first monthly period ended by the real clock, charged with one saved card token.
-    const tokenRes = await fetch(`${sim.url}/v1/sim/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: SIM_AUTH },
-      body: JSON.stringify({ number: SUCCESS_CARD, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Asha' }),
-    });
-    const token = ((await tokenRes.json()) as { id: string }).id;
+    const token = (await simCardToken(sim)).id;
     const seedDb = await openDb(url);
     await migrate(seedDb, systemClock);
     await seedSubscriptions(seedDb, {

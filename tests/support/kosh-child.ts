@@ -85,6 +85,19 @@ export function childApi(server: { url: string; key: string }): ChildApi {
 
 export const SIM_AUTH = `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`;
 
+/** A test card tokenised at the simulator, as the hosted checkout would: kosh only ever sees the token. */
+export async function simCardToken(
+  sim: RazorpaySimulator,
+  card = SUCCESS_CARD,
+): Promise<{ id: string; card: { network: string; last4: string } }> {
+  const res = await fetch(`${sim.url}/v1/sim/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: SIM_AUTH },
+    body: JSON.stringify({ number: card, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Asha' }),
+  });
+  return (await res.json()) as { id: string; card: { network: string; last4: string } };
+}
+
 /** A school, a parent and the parent's card saved through the API, the card tokenised at the simulator. */
 export async function seedParentVia(
   api: ChildApi,
@@ -98,12 +111,7 @@ export async function seedParentVia(
     phone: '+919876543210',
     state_code: 'KA',
   });
-  const tokenRes = await fetch(`${sim.url}/v1/sim/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: SIM_AUTH },
-    body: JSON.stringify({ number: SUCCESS_CARD, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Asha' }),
-  });
-  const token = (await tokenRes.json()) as { id: string; card: { network: string; last4: string } };
+  const token = await simCardToken(sim);
   const method = await api('POST', `/v1/customers/${customer.body['id']}/payment-methods`, {
     type: 'card',
     gateway_token: token.id,
