@@ -2,11 +2,13 @@ import { appendRows } from '../../platform/bulk.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Tx } from '../../platform/db.js';
 import { DAY_MS, istDate } from '../../platform/ist.js';
+import { formatRupees } from '../../platform/money.js';
 import {
   createDraftInvoices,
   type DraftInvoiceInput,
   type DraftInvoiceLine,
 } from '../invoices/create-draft-invoice.js';
+import { istDaysBetween } from '../subscriptions/billing-periods.js';
 import { BILLED_CHARGES, CREATE_INVOICE_TOTALS, INVOICE_INPUTS, SET_INVOICE_TOTALS } from './repository.js';
 
 interface InvoiceSource {
@@ -24,6 +26,8 @@ interface InvoiceSource {
   tax_category: 'gst_exempt_school_meals' | 'gst';
   gst_rate_bp: number | null;
   plan_name: string;
+  /** Where the plan line starts: the period's start, or later when the current terms began within it. */
+  plan_from: Date;
 }
 
 /** The IST dates a period covers, last day inclusive: "2026-11-01 to 2026-11-30". */
@@ -31,7 +35,8 @@ const coverage = (start: Date, end: Date) => `${istDate(start)} to ${istDate(new
 
 /**
  * The draft invoice of each new billing record, in one batch (`createDraftInvoices`, idempotent on the record
- * id): the plan line, the setup fee and the billed prorations, taxed as the subscription was sold. The record
+ * id): the plan line (the part of the period under the current terms), the setup fee, taxed as the subscription
+ * is sold now, and the billed charges, each taxed at the terms it was supplied under. The record
  * then carries the invoice id and charges exactly the invoice total. Records with nothing taxable get none.
  */
 export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[], clock: Clock): Promise<number> {
@@ -43,6 +48,8 @@ export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[],
     amount_minor: number;
     period_start: Date;
     period_end: Date;
+    tax_category: 'gst_exempt_school_meals' | 'gst';
+    gst_rate_bp: number | null;
   }>(BILLED_CHARGES, { ids: [...recordIds] });
   const chargesOf = new Map<string, typeof charges>();
   for (const c of charges) chargesOf.set(c.billing_id, [...(chargesOf.get(c.billing_id) ?? []), c]);
@@ -50,13 +57,19 @@ export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[],
   for (const s of sources) {
     const tax = { taxCategory: s.tax_category, gstRateBp: s.tax_category === 'gst' ? s.gst_rate_bp : null };
     const lines: DraftInvoiceLine[] = [];
+    const whole = s.plan_amount_minor === s.quantity * s.unit_amount_minor;
     if (s.plan_amount_minor > 0) {
+      const part = whole
+        ? ''
+        : ` (${istDaysBetween(s.plan_from, s.period_end)} of ${istDaysBetween(s.period_start, s.period_end)} days at ${
+            s.quantity === 1 ? '' : `${s.quantity} × `
+          }${formatRupees(s.unit_amount_minor)} per period)`;
       lines.push({
-        description: `${s.plan_name}, ${coverage(s.period_start, s.period_end)}`,
-        quantity: s.quantity,
-        unitAmountMinor: s.unit_amount_minor,
+        description: `${s.plan_name}, ${coverage(whole ? s.period_start : s.plan_from, s.period_end)}${part}`,
+        quantity: whole ? s.quantity : 1,
+        unitAmountMinor: whole ? s.unit_amount_minor : s.plan_amount_minor,
         amountMinor: s.plan_amount_minor,
-        periodStart: s.period_start,
+        periodStart: whole ? s.period_start : s.plan_from,
         periodEnd: s.period_end,
         ...tax,
       });
@@ -78,7 +91,8 @@ export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[],
         amountMinor: c.amount_minor,
         periodStart: c.period_start,
         periodEnd: c.period_end,
-        ...tax,
+        taxCategory: c.tax_category,
+        gstRateBp: c.tax_category === 'gst' ? c.gst_rate_bp : null,
       });
     }
     const taxable = lines.reduce((sum, l) => sum + l.amountMinor, 0);

@@ -19,22 +19,36 @@ SELECT 'billing_record' AS object, t.id, t.subscription_id, t.customer_id, t.sch
 FROM billing_records t`;
 export const RECORD_BY_ID = `${RECORD_COLUMNS} WHERE t.id = $id`;
 
-/** Subscriptions Kosh collects whose current period has ended, a chunk at a time in id order. */
+/**
+ * Which subscriptions' current period is due: in arrears once it has ended, in advance once it has started (and
+ * until its record is settled, so a deferred debit is claimed later); and a cancelled subscription with charges
+ * left to bill for a period never billed (the days it was supplied before a cancel-now).
+ */
+const PERIOD_DUE = `
+  (s.status IN ('active', 'trialing', 'pending')
+   AND (s.current_period_end <= $now
+        OR (s.billing_timing = 'in_advance' AND s.current_period_start <= $now
+            AND NOT EXISTS (SELECT 1 FROM billing_records r WHERE r.subscription_id = s.id
+                              AND r.period_index = s.period_index AND r.status NOT IN ('pending', 'charging')))))
+  OR (s.status = 'cancelled'
+      AND EXISTS (SELECT 1 FROM subscription_charges c WHERE c.subscription_id = s.id AND c.status = 'pending')
+      AND NOT EXISTS (SELECT 1 FROM billing_records r WHERE r.subscription_id = s.id AND r.period_index = s.period_index))`;
+
+/** Subscriptions Kosh collects with a period due, a chunk at a time in id order. */
 export const DUE_SUBSCRIPTIONS = `
-SELECT s.id, s.customer_id, s.school_id, s.plan_id, s.quantity, s.unit_amount_minor, s.currency, s.period_index,
-       s.current_period_start, s.current_period_end, s.status, s.tax_category, s.gst_rate_bp, s.trial_end,
-       s.billing_anchor, s.interval_unit, s.interval_count, s.cancel_at_period_end
-FROM subscriptions s
-WHERE s.collection = 'kosh' AND s.status IN ('active', 'trialing', 'pending') AND s.current_period_end <= $now
-  AND s.id > $after
+SELECT s.id FROM subscriptions s
+WHERE s.collection = 'kosh' AND s.id > $after AND (${PERIOD_DUE})
 ORDER BY s.id LIMIT $limit`;
 
 /**
  * One billing record per due subscription and period; the UNIQUE (subscription_id, period_index) makes a rerun
- * or an overlapping run insert nothing. The ended period is billed (in arrears): unit price × quantity (0 for
- * a trial period), the setup fee on period 0, and the pending prorations unless they would make the total
- * negative (a net credit then waits for a later period). The method is the subscription's own, else the
- * customer's default.
+ * or an overlapping run insert nothing. The due period is billed (at its end in arrears, its start in advance):
+ * its plan line is unit price × quantity for the IST days from `terms_from` (when the current terms began to
+ * accrue) to the period's end, prorated per day (the whole period unless a change, pause or resume fell in it; 0
+ * for a trial period or a cancelled subscription), the setup fee on period 0, and the pending charges (segments
+ * at earlier terms, prorations) unless they would make the total negative (a net credit then waits for a later
+ * period). The method is the subscription's own, else the customer's default. The caller holds the rows' locks
+ * (`lockSubscriptions`), so no change slips between a period's record and its charges.
  */
 export const INSERT_RECORDS = `
 WITH pending AS (
@@ -46,8 +60,12 @@ WITH pending AS (
     AND customer_id IN (SELECT customer_id FROM subscriptions WHERE id = ANY($ids::text[]))
   GROUP BY customer_id
 ), base AS (
-  SELECT s.*, CASE WHEN s.trial_end IS NOT NULL AND s.current_period_end <= s.trial_end THEN 0
-                   ELSE s.unit_amount_minor * s.quantity END AS plan_amount,
+  SELECT s.*, CASE WHEN s.status = 'cancelled' THEN 0
+                   WHEN s.trial_end IS NOT NULL AND s.current_period_end <= s.trial_end THEN 0
+                   ELSE prorate_minor(s.unit_amount_minor * s.quantity,
+                          ist_days(greatest(coalesce(s.terms_from, s.current_period_start), s.current_period_start),
+                                   s.current_period_end),
+                          ist_days(s.current_period_start, s.current_period_end)) END AS plan_amount,
          CASE WHEN s.period_index = 0 THEN s.setup_fee_minor ELSE 0 END AS setup_fee,
          coalesce(p.total, 0) AS pending_total,
          coalesce(own.id, d.id) AS method_id
@@ -55,8 +73,7 @@ WITH pending AS (
   LEFT JOIN pending p ON p.subscription_id = s.id
   LEFT JOIN payment_methods own ON own.id = s.payment_method_id AND own.deleted_at IS NULL
   LEFT JOIN defaults d ON d.customer_id = s.customer_id
-  WHERE s.id = ANY($ids::text[]) AND s.collection = 'kosh' AND s.current_period_end <= $now
-    AND s.status IN ('active', 'trialing', 'pending')
+  WHERE s.id = ANY($ids::text[]) AND s.collection = 'kosh' AND (${PERIOD_DUE})
 )
 INSERT INTO billing_records (id, subscription_id, customer_id, school_id, period_index, period_start, period_end,
   plan_amount_minor, setup_fee_minor, charges_minor, amount_minor, currency, invoice_id, order_id, payment_method_id,
@@ -71,15 +88,17 @@ FROM base b LEFT JOIN payment_methods pm ON pm.id = b.method_id
 ON CONFLICT DO NOTHING
 RETURNING id, subscription_id, plan_amount_minor, setup_fee_minor, charges_minor`;
 
-/** What the invoice of each new record needs: the subscription's terms, plan name and billed prorations. */
+/** What the invoice of each new record needs: the subscription's terms, plan name and billed charges. */
 export const INVOICE_INPUTS = `
 SELECT r.id, r.subscription_id, r.customer_id, r.school_id, r.period_start, r.period_end, r.plan_amount_minor,
-       r.setup_fee_minor, r.currency, s.quantity, s.unit_amount_minor, s.tax_category, s.gst_rate_bp, p.name AS plan_name
+       r.setup_fee_minor, r.currency, s.quantity, s.unit_amount_minor, s.tax_category, s.gst_rate_bp, p.name AS plan_name,
+       greatest(coalesce(s.terms_from, r.period_start), r.period_start) AS plan_from
 FROM billing_records r JOIN subscriptions s ON s.id = r.subscription_id JOIN subscription_plans p ON p.id = s.plan_id
 WHERE r.id = ANY($ids::text[])`;
 export const BILLED_CHARGES = `
-SELECT billing_id, description, amount_minor, period_start, period_end FROM subscription_charges
-WHERE billing_id = ANY($ids::text[]) ORDER BY billing_id, created_at, kind, id`;
+SELECT billing_id, description, amount_minor, period_start, period_end, tax_category, gst_rate_bp FROM subscription_charges
+WHERE billing_id = ANY($ids::text[])
+ORDER BY billing_id, created_at, CASE kind WHEN 'period_segment' THEN 0 WHEN 'proration_credit' THEN 1 ELSE 2 END, id`;
 
 export const CREATE_INVOICE_TOTALS = `
 CREATE TEMP TABLE IF NOT EXISTS billing_invoice_totals (record_id VARCHAR, invoice_id VARCHAR, amount BIGINT)`;

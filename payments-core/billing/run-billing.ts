@@ -6,6 +6,7 @@ import { createPayments } from '../payments/create-payments.js';
 import { AUTO_DEBIT_LIMIT_PAISE } from '../retries/india-rules.js';
 import { advanceSubscriptionPeriods, type BilledPeriod } from '../subscriptions/advance-periods.js';
 import { billPendingCharges } from '../subscriptions/bill-pending-charges.js';
+import { lockSubscriptions } from '../subscriptions/lock-subscriptions.js';
 import { chargeClaimed } from './charge-claimed.js';
 import { createPeriodInvoices } from './create-period-invoices.js';
 import type { KillPoint } from './faults.js';
@@ -103,6 +104,7 @@ export async function runBilling(deps: BillingDeps, ctx: { now: Date }): Promise
         if (pass === 0) c.due += ids.length;
 
         const prepared = await deps.db.transaction(async (tx) => {
+          await lockSubscriptions(tx, ids);
           const at = deps.clock.now();
           const inserted = await tx.all<{
             id: string;

@@ -5,7 +5,7 @@ import { DEFAULT_CURRENCY } from '../../platform/money.js';
 import type { BillingInterval } from '../subscriptions/billing-periods.js';
 import { getSubscriptionPlan } from './find-plans.js';
 import { INSERT_PLAN, INSERT_PLAN_PRICE } from './repository.js';
-import type { SubscriptionPlan, TaxCategory } from './types.js';
+import type { BillingTiming, SubscriptionPlan, TaxCategory } from './types.js';
 import { validateTax } from './validate-tax.js';
 
 export interface PlanInput {
@@ -21,6 +21,8 @@ export interface PlanInput {
   readonly unit_label?: string | undefined;
   readonly tax_category: TaxCategory;
   readonly gst_rate_bp?: number | null | undefined;
+  /** Default in_advance: school meals are prepaid. */
+  readonly billing_timing?: BillingTiming | undefined;
 }
 
 /** Creates an active plan with its first price version. */
@@ -47,6 +49,7 @@ export async function createSubscriptionPlan(
       unit_label: input.unit_label ?? null,
       tax_category: input.tax_category,
       gst_rate_bp: gstRate,
+      billing_timing: input.billing_timing ?? 'in_advance',
       at,
     });
     await tx.run(INSERT_PLAN_PRICE, { plan_id: id, version: 1, amount: input.amount, currency, at });

@@ -2,6 +2,8 @@ import type { BillingInterval } from '../subscriptions/billing-periods.js';
 
 export type PlanStatus = 'active' | 'archived';
 export type TaxCategory = 'gst_exempt_school_meals' | 'gst';
+/** When a period is billed: at its start (prepaid meals) or at its end. */
+export type BillingTiming = 'in_advance' | 'in_arrears';
 
 export interface SubscriptionPlan {
   readonly object: 'subscription_plan';
@@ -23,6 +25,7 @@ export interface SubscriptionPlan {
   readonly tax_category: TaxCategory;
   /** GST rate in basis points (500 = 5 %) when `tax_category` is `gst`; null when exempt. */
   readonly gst_rate_bp: number | null;
+  readonly billing_timing: BillingTiming;
   readonly status: PlanStatus;
   readonly created_at: Date;
   readonly updated_at: Date;

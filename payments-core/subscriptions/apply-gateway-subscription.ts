@@ -91,6 +91,7 @@ export async function applyGatewaySubscription(
       setup_fee: sub.setup_fee,
       tax_category: sub.tax_category,
       gst_rate_bp: sub.gst_rate_bp,
+      terms_from: sub.terms_from,
       at,
     });
     await recordEvent(tx, sub.id, {

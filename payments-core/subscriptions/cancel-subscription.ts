@@ -2,14 +2,16 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { conflict } from '../../platform/errors.js';
 import { getSubscription } from './find-subscriptions.js';
-import { SET_CANCEL_AT_PERIOD_END } from './repository.js';
+import { accrue, periodBilled, storeChargeLines } from './period-charges.js';
+import { SET_CANCEL_AT_PERIOD_END, SET_TERMS_FROM } from './repository.js';
 import { subscriptionForChange } from './subscription-for-change.js';
 import { canMove, recordEvent, transition } from './transitions.js';
 import type { Subscription } from './types.js';
 
 /**
- * Cancels now (→ cancelled, pending charges stay for billing to settle or void) or at the end of the
- * current period (`cancel_at_period_end`, which billing honours instead of renewing). Cancelling a
+ * Cancels now (→ cancelled) or at the end of the current period (`cancel_at_period_end`, which billing honours
+ * instead of renewing). Cancelling now bills the days supplied and not yet billed (in arrears), or credits the
+ * unused days of a period billed in advance; the billing run settles them with the pending charges. Cancelling a
  * cancelled subscription now returns it; scheduling twice is a no-op; a terminal one cannot be scheduled.
  */
 export async function cancelSubscription(
@@ -18,10 +20,13 @@ export async function cancelSubscription(
   options: { at_period_end?: boolean | undefined } = {},
 ): Promise<Subscription> {
   await deps.db.transaction(async (tx) => {
-    const sub = await subscriptionForChange(tx, id);
+    const sub = await subscriptionForChange(tx, id, { lock: true });
     const at = deps.clock.now();
     if (options.at_period_end !== true) {
-      await transition(tx, sub, 'cancelled', { source: 'api', strict: true, at });
+      if (!(await transition(tx, sub, 'cancelled', { source: 'api', strict: true, at }))) return;
+      const accrual = accrue(sub, await periodBilled(tx, sub), at, { type: 'cancel' });
+      await storeChargeLines(tx, sub, accrual.lines, at);
+      await tx.run(SET_TERMS_FROM, { id, terms_from: accrual.terms_from, at });
       return;
     }
     if (!canMove(sub.status, 'cancelled')) {

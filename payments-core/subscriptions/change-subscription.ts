@@ -1,12 +1,11 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { type FieldError, invalid } from '../../platform/errors.js';
-import { newId } from '../../platform/ids.js';
 import { PLAN_BY_ID } from '../subscription-plans/repository.js';
 import type { SubscriptionPlan } from '../subscription-plans/types.js';
 import { getSubscription } from './find-subscriptions.js';
-import { type Proration, prorate } from './proration.js';
-import { INSERT_CHARGE, SET_QUANTITY_AND_PRICE } from './repository.js';
+import { accrue, periodBilled, storeChargeLines } from './period-charges.js';
+import { SET_QUANTITY_AND_PRICE } from './repository.js';
 import { subscriptionForChange } from './subscription-for-change.js';
 import { recordEvent, TERMINAL_STATUSES } from './transitions.js';
 import type { ProrationBehavior, Subscription } from './types.js';
@@ -19,10 +18,9 @@ export interface SubscriptionChange {
 
 /**
  * Changes the quantity and/or the plan (upgrade or downgrade) of a kosh-collected subscription. The new plan
- * must be active and bill on the same interval; the subscription takes its current price version. While
- * `active`, the rest of the current period is prorated per day (see `prorate`) and the two lines are stored as
- * pending charges, billed on the next billing pass (`now`, the default) or with the next renewal
- * (`next_invoice`), or not at all (`none`). Other states have no paid time to prorate.
+ * must be active and bill on the same interval and timing; the subscription takes its current price version.
+ * The current period bills each set of terms for the days it was in force (see `accrue`), each line taxed as the
+ * terms it was supplied under; `proration_behavior: none` keeps the old terms to the end of the period instead.
  */
 export async function changeSubscription(
   deps: { db: Db; clock: Clock },
@@ -30,7 +28,7 @@ export async function changeSubscription(
   change: SubscriptionChange,
 ): Promise<Subscription> {
   await deps.db.transaction(async (tx) => {
-    const sub = await subscriptionForChange(tx, id);
+    const sub = await subscriptionForChange(tx, id, { lock: true });
     const fields: FieldError[] = [];
     if (TERMINAL_STATUSES.includes(sub.status)) {
       throw invalid('subscription_ended', `subscription ${id} is ${sub.status}`, [
@@ -58,6 +56,12 @@ export async function changeSubscription(
           code: 'interval_mismatch',
           message: `the new plan must bill every ${sub.interval_count} ${sub.interval} in ${sub.currency}`,
         });
+      } else if (plan.billing_timing !== sub.billing_timing) {
+        fields.push({
+          field: '/plan_id',
+          code: 'billing_timing_mismatch',
+          message: `the new plan must bill ${sub.billing_timing.replace('_', ' ')} like the subscription`,
+        });
       }
     }
     const quantity = change.quantity ?? sub.quantity;
@@ -71,43 +75,16 @@ export async function changeSubscription(
 
     const at = deps.clock.now();
     const unitAmount = plan?.amount ?? sub.unit_amount;
-    const oldAmount = sub.unit_amount * sub.quantity;
-    const newAmount = unitAmount * quantity;
-    const behavior = change.proration_behavior ?? 'now';
-    let proration: Proration | null = null;
-    if (sub.status === 'active' && behavior !== 'none' && oldAmount !== newAmount) {
-      proration = prorate(oldAmount, newAmount, { start: sub.current_period_start, end: sub.current_period_end }, at);
-      const changeId = newId('chg');
-      const lines = [
-        {
-          kind: 'proration_credit',
-          amount: proration.credit,
-          description: `unused ${proration.remaining_days}/${proration.period_days} days at ${oldAmount} paise`,
-        },
-        {
-          kind: 'proration_charge',
-          amount: proration.charge,
-          description: `remaining ${proration.remaining_days}/${proration.period_days} days at ${newAmount} paise`,
-        },
-      ];
-      for (const line of lines) {
-        if (line.amount === 0) continue;
-        await tx.run(INSERT_CHARGE, {
-          id: newId('sch'),
-          subscription_id: id,
-          change_id: changeId,
-          kind: line.kind,
-          description: line.description,
-          amount: line.amount,
-          currency: sub.currency,
-          period_index: sub.period_index,
-          period_start: sub.current_period_start,
-          period_end: sub.current_period_end,
-          bill_on: behavior,
-          at,
-        });
-      }
-    }
+    const taxCategory = plan?.tax_category ?? sub.tax_category;
+    const terms = {
+      unit_amount: unitAmount,
+      quantity,
+      tax_category: taxCategory,
+      gst_rate_bp: taxCategory === 'gst' ? (plan === undefined ? sub.gst_rate_bp : plan.gst_rate_bp) : null,
+    };
+    const behavior = change.proration_behavior ?? 'create_prorations';
+    const accrual = accrue(sub, await periodBilled(tx, sub), at, { type: 'change', terms, behavior });
+    await storeChargeLines(tx, sub, accrual.lines, at);
     await tx.run(SET_QUANTITY_AND_PRICE, {
       id,
       quantity,
@@ -115,8 +92,9 @@ export async function changeSubscription(
       plan_price_version: plan?.price_version ?? sub.plan_price_version,
       unit_amount: unitAmount,
       setup_fee: plan?.setup_fee ?? sub.setup_fee,
-      tax_category: plan?.tax_category ?? sub.tax_category,
-      gst_rate_bp: plan === undefined ? sub.gst_rate_bp : plan.gst_rate_bp,
+      tax_category: terms.tax_category,
+      gst_rate_bp: terms.gst_rate_bp,
+      terms_from: accrual.terms_from,
       at,
     });
     await recordEvent(tx, id, {
@@ -127,10 +105,10 @@ export async function changeSubscription(
         to_plan_id: plan?.id ?? sub.plan_id,
         from_quantity: sub.quantity,
         to_quantity: quantity,
-        from_amount: oldAmount,
-        to_amount: newAmount,
+        from_amount: sub.unit_amount * sub.quantity,
+        to_amount: unitAmount * quantity,
         proration_behavior: behavior,
-        proration,
+        charges: accrual.lines.map((l) => ({ kind: l.kind, amount: l.amount })),
       },
       at,
     });

@@ -121,6 +121,7 @@ export async function createSubscription(
       setup_fee: plan.setup_fee,
       tax_category: plan.tax_category,
       gst_rate_bp: plan.gst_rate_bp,
+      billing_timing: plan.billing_timing,
       payment_method_id: input.payment_method_id ?? null,
       collection,
       gateway_subscription_id: input.gateway_subscription_id ?? null,

@@ -1,14 +1,21 @@
 import type { Sql } from '../../platform/db.js';
 import { conflict, notFound } from '../../platform/errors.js';
-import { SUBSCRIPTION_BY_ID } from './repository.js';
+import { SUBSCRIPTION_BY_ID, SUBSCRIPTION_BY_ID_FOR_UPDATE } from './repository.js';
 import type { Subscription } from './types.js';
 
 /**
  * The subscription an API write changes. Razorpay-collected subscriptions are changed at Razorpay and
- * followed here through its webhooks, so kosh refuses to change them itself (409).
+ * followed here through its webhooks, so kosh refuses to change them itself (409). `lock` takes the row lock that
+ * orders a subscription's changes, pauses, resumes and cancels.
  */
-export async function subscriptionForChange(tx: Sql, id: string): Promise<Subscription> {
-  const sub = await tx.one<Subscription>(SUBSCRIPTION_BY_ID, { id });
+export async function subscriptionForChange(
+  tx: Sql,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<Subscription> {
+  const sub = await tx.one<Subscription>(options.lock === true ? SUBSCRIPTION_BY_ID_FOR_UPDATE : SUBSCRIPTION_BY_ID, {
+    id,
+  });
   if (sub === undefined) throw notFound('subscription', id);
   if (sub.collection === 'razorpay') {
     throw conflict(

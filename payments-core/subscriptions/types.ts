@@ -1,4 +1,4 @@
-import type { TaxCategory } from '../subscription-plans/types.js';
+import type { BillingTiming, TaxCategory } from '../subscription-plans/types.js';
 import type { BillingInterval } from './billing-periods.js';
 
 export type SubscriptionStatus =
@@ -14,15 +14,27 @@ export type SubscriptionStatus =
   | 'expired';
 
 export type Collection = 'kosh' | 'razorpay';
-export type ProrationBehavior = 'now' | 'next_invoice' | 'none';
+/**
+ * What a mid-period change bills. `create_prorations`: what the period owes under each set of terms, on the next
+ * invoice (in arrears: the period's own; in advance: a credit for the unused days at the old terms and a charge at
+ * the new). `none`: no mid-period adjustment: the current period stays at the terms it started with, the new terms
+ * bill from the next period.
+ */
+export type ProrationBehavior = 'create_prorations' | 'none';
 
 /** A charge or credit billing has still to collect beside the plan price (proration lines). */
 export interface SubscriptionCharge {
   readonly object: 'subscription_charge';
   readonly id: string;
   readonly change_id: string;
-  readonly kind: 'proration_credit' | 'proration_charge';
+  /** proration_credit/charge: an in-advance period's adjustment; period_segment: what accrued under earlier terms. */
+  readonly kind: 'proration_credit' | 'proration_charge' | 'period_segment';
   readonly description: string;
+  readonly quantity: number;
+  /** Per unit for the part of the period charged; null on rows from before per-line terms. */
+  readonly unit_amount: number | null;
+  readonly tax_category: TaxCategory;
+  readonly gst_rate_bp: number | null;
   /** Signed paise: a credit is negative. */
   readonly amount: number;
   readonly currency: string;
@@ -54,6 +66,9 @@ export interface Subscription {
   readonly setup_fee: number;
   readonly tax_category: TaxCategory;
   readonly gst_rate_bp: number | null;
+  readonly billing_timing: BillingTiming;
+  /** Since when the current terms accrue in the current period; null while nothing accrues (paused, ended). */
+  readonly terms_from: Date | null;
   readonly payment_method_id: string | null;
   readonly start_at: Date;
   readonly trial_end: Date | null;

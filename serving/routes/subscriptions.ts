@@ -40,6 +40,10 @@ const SubscriptionStatusSchema = Type.Union([
   Type.Literal('expired'),
 ]);
 
+const BillingTimingSchema = Type.Union([Type.Literal('in_advance'), Type.Literal('in_arrears')], {
+  description: 'in_advance (default): each period is billed at its start; in_arrears: at its end',
+});
+
 export const SubscriptionPlanSchema = Type.Object({
   object: Type.Literal('subscription_plan'),
   id: Type.String(),
@@ -56,6 +60,7 @@ export const SubscriptionPlanSchema = Type.Object({
   unit_label: Nullable(Type.String()),
   tax_category: TaxCategorySchema,
   gst_rate_bp: Nullable(Type.Integer()),
+  billing_timing: BillingTimingSchema,
   status: PlanStatusSchema,
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -66,8 +71,18 @@ export const SubscriptionChargeSchema = Type.Object({
   object: Type.Literal('subscription_charge'),
   id: Type.String(),
   change_id: Type.String(),
-  kind: Type.Union([Type.Literal('proration_credit'), Type.Literal('proration_charge')]),
+  kind: Type.Union(
+    [Type.Literal('proration_credit'), Type.Literal('proration_charge'), Type.Literal('period_segment')],
+    {
+      description:
+        'period_segment: days supplied under earlier terms; proration_credit/charge: an in-advance adjustment',
+    },
+  ),
   description: Type.String(),
+  quantity: Type.Integer(),
+  unit_amount: Nullable(Type.Integer()),
+  tax_category: TaxCategorySchema,
+  gst_rate_bp: Nullable(Type.Integer()),
   amount: Type.Integer({ description: 'Signed paise: a credit is negative' }),
   currency: Type.String(),
   period_index: Type.Integer(),
@@ -96,6 +111,8 @@ export const SubscriptionSchema = Type.Object({
   setup_fee: Type.Integer(),
   tax_category: TaxCategorySchema,
   gst_rate_bp: Nullable(Type.Integer()),
+  billing_timing: BillingTimingSchema,
+  terms_from: Nullable(Timestamp),
   payment_method_id: Nullable(Type.String()),
   start_at: Timestamp,
   trial_end: Nullable(Timestamp),
@@ -151,6 +168,7 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
             gst_rate_bp: Type.Optional(
               Nullable(Type.Integer({ minimum: 0, maximum: 10_000, description: 'GST in basis points: 500 = 5 %' })),
             ),
+            billing_timing: Type.Optional(BillingTimingSchema),
           },
           { additionalProperties: false },
         ),
@@ -288,7 +306,11 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
             plan_id: Type.Optional(Id('splan')),
             quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
             proration_behavior: Type.Optional(
-              Type.Union([Type.Literal('now'), Type.Literal('next_invoice'), Type.Literal('none')], { default: 'now' }),
+              Type.Union([Type.Literal('create_prorations'), Type.Literal('none')], {
+                default: 'create_prorations',
+                description:
+                  'create_prorations: each set of terms is billed for the days it was in force, on the next invoice; none: the current period keeps its terms',
+              }),
             ),
           },
           { additionalProperties: false },

@@ -114,9 +114,9 @@ describe('what the run bills', () => {
     const id = ids[0] ?? '';
     await env.db.run(
       `INSERT INTO subscription_charges (id, subscription_id, change_id, kind, description, amount_minor, currency,
-         period_index, period_start, period_end, bill_on, status, created_at)
-       VALUES ('sch_1', $id, 'chg_1', 'proration_credit', 'Unused time', -100000, 'INR', 0, $s, $e, 'next_invoice', 'pending', $s),
-              ('sch_2', $id, 'chg_1', 'proration_charge', 'Remaining time', 150000, 'INR', 0, $s, $e, 'next_invoice', 'pending', $s)`,
+         period_index, period_start, period_end, bill_on, status, tax_category, created_at)
+       VALUES ('sch_1', $id, 'chg_1', 'proration_credit', 'Unused time', -100000, 'INR', 0, $s, $e, 'next_invoice', 'pending', 'gst_exempt_school_meals', $s),
+              ('sch_2', $id, 'chg_1', 'proration_charge', 'Remaining time', 150000, 'INR', 0, $s, $e, 'next_invoice', 'pending', 'gst_exempt_school_meals', $s)`,
       { id, s: start, e: afterEnd },
     );
     // A trial plan with a setup fee, subscribed through the real use cases.
@@ -129,6 +129,7 @@ describe('what the run bills', () => {
       setup_fee: 20_000,
       tax_category: 'gst',
       gst_rate_bp: 1800,
+      billing_timing: 'in_arrears',
     });
     const customer = await env.db.one<{ customer_id: string }>('SELECT customer_id FROM subscriptions WHERE id = $id', {
       id,

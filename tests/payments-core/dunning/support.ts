@@ -17,6 +17,8 @@ export const PLAN = {
   per_unit: true,
   unit_label: 'student',
   tax_category: 'gst_exempt_school_meals',
+  // Renewals billed at the period's end: the dunning schedule is read from RENEWAL_AT.
+  billing_timing: 'in_arrears',
 };
 
 /** 1 November 2026 00:30 IST: the first monthly period ends 1 December 00:00 IST (30 Nov 18:30 UTC). */

@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { prorate } from '../../../payments-core/subscriptions/proration.js';
+import { periodShare } from '../../../payments-core/subscriptions/period-charges.js';
+import { systemClock } from '../../../platform/clock.js';
+import { migrate } from '../../../platform/migrate.js';
 import { paise, proportion, roundHalfEven } from '../../../platform/money.js';
+import { openTestDb } from '../../support/db.js';
 
 describe('roundHalfEven', () => {
   it('when a quotient is exactly half-way → it goes to the even neighbour, for either sign', () => {
@@ -38,36 +41,50 @@ describe('roundHalfEven', () => {
   });
 });
 
-describe('per-day proration', () => {
+describe('per-day shares of a period', () => {
   const period = { start: new Date('2026-10-31T18:30:00Z'), end: new Date('2026-11-30T18:30:00Z') }; // 1–30 Nov IST
+  const day = (n: number) => new Date(period.start.getTime() + (n - 1) * 86_400_000 + 3_600_000); // n November, 05:30 IST
 
-  it('when ₹3,000/month becomes ₹4,500/month on day 10 of a 30-day period → −₹2,100 + ₹3,150 = ₹1,050', () => {
-    const p = prorate(300_000, 450_000, period, new Date('2026-11-10T04:00:00Z'));
-    expect(p).toEqual({ period_days: 30, remaining_days: 21, credit: -210_000, charge: 315_000, net: 105_000 });
-    // Late on the 9th in UTC is already the 10th in IST: the same answer.
-    expect(prorate(300_000, 450_000, period, new Date('2026-11-09T19:00:00Z')).remaining_days).toBe(21);
+  it('when ₹3,000/month is split on day 10 of a 30-day period → ₹900 for 1–9 and ₹2,100 for 10–30', () => {
+    expect(periodShare(300_000, period.start, day(10), period)).toBe(90_000);
+    expect(periodShare(300_000, day(10), period.end, period)).toBe(210_000);
+    // Late on the 9th in UTC is already the 10th in IST: the same split.
+    expect(periodShare(300_000, new Date('2026-11-09T19:00:00Z'), period.end, period)).toBe(210_000);
+    // Outside the period, or backwards: nothing.
+    expect(periodShare(300_000, period.end, new Date('2026-12-15T00:00:00Z'), period)).toBe(0);
+    expect(periodShare(300_000, day(20), day(10), period)).toBe(0);
   });
 
-  it('when a line lands on half a paisa → each line is rounded half-even once', () => {
-    // ₹0.15/month → ₹0.45/month with 15 of 30 days left: 7.5 → 8 (even), 22.5 → 22 (even).
-    const p = prorate(15, 45, period, new Date('2026-11-16T04:00:00Z'));
-    expect(p).toMatchObject({ remaining_days: 15, credit: -8, charge: 22, net: 14 });
+  it('when a share lands on half a paisa → rounded half-even once', () => {
+    // ₹0.15 × 15/30 = 7.5 → 8 (even); ₹0.45 × 15/30 = 22.5 → 22 (even).
+    expect(periodShare(15, day(16), period.end, period)).toBe(8);
+    expect(periodShare(45, day(16), period.end, period)).toBe(22);
   });
 
-  it('for any amounts and day → net = charge + credit, and a full period prorates to the whole difference', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 10_000_000 }),
-        fc.integer({ min: 0, max: 10_000_000 }),
-        fc.integer({ min: 0, max: 29 }),
-        (a, b, day) => {
-          const p = prorate(a, b, period, new Date(period.start.getTime() + day * 86_400_000 + 3_600_000));
-          expect(p.remaining_days).toBe(30 - day);
-          expect(p.net).toBe(p.charge + p.credit);
-          expect(Math.abs(p.credit * 30 + a * (30 - day))).toBeLessThanOrEqual(15);
-          if (day === 0) expect(p.net).toBe(b - a);
+  it("for any amount and days → SQL prorate_minor (the periods' plan lines) equals the TS share (the segments)", async () => {
+    const db = await openTestDb();
+    await migrate(db, systemClock);
+    try {
+      const cases = fc.sample(
+        fc.tuple(
+          fc.integer({ min: 0, max: 100_000_000 }),
+          fc.integer({ min: 1, max: 30 }),
+          fc.integer({ min: 1, max: 31 }),
+        ),
+        { numRuns: 300, seed: 3 },
+      );
+      const rows = await db.all<{ v: string }>(
+        `SELECT prorate_minor(t.a, ist_days(t.f, $end::timestamptz), 30)::text AS v
+         FROM unnest($amounts::bigint[], $from_days::timestamptz[]) WITH ORDINALITY AS t(a, f, n) ORDER BY t.n`,
+        {
+          amounts: cases.map(([a]) => a),
+          from_days: cases.map(([, d]) => day(d).toISOString()),
+          end: period.end,
         },
-      ),
-    );
+      );
+      expect(rows.map((r) => Number(r.v))).toEqual(cases.map(([a, d]) => periodShare(a, day(d), period.end, period)));
+    } finally {
+      await db.close();
+    }
   });
 });

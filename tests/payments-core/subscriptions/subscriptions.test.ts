@@ -142,7 +142,7 @@ describe('subscriptions', () => {
     expect(later).toMatchObject({ status: 'created', current_period_start: '2026-11-30T18:30:00.000Z' });
   });
 
-  it('when upgraded mid-period → the unused days are credited and the rest charged at the new price, as pending lines', async () => {
+  it('when changed mid-period before the period is billed → the days at the old terms become a segment, taxed as then', async () => {
     const sub = (
       await h.api('POST', '/v1/subscriptions', {
         customer_id: parent.customerId,
@@ -150,31 +150,32 @@ describe('subscriptions', () => {
         start_at: '2026-10-31T19:00:00Z',
       })
     ).body;
-    // ₹3,000 → ₹4,500 on 10 November (day 10 of 30; 21 days left): −₹2,100.00 + ₹3,150.00.
+    // ₹3,000 → ₹4,500 on 10 November (period 1–30 November, 30 IST days; 1–9 November at the old price):
+    // ₹3,000 × 9/30 = ₹900.00 supplied at the old terms; the period's own line will bill the rest at the new.
     const up = await h.api('PATCH', `/v1/subscriptions/${sub.id}`, { plan_id: bigger.id });
     expect(up.status).toBe(200);
-    expect(up.body).toMatchObject({ plan_id: bigger.id, unit_amount: 450_000, amount: 450_000 });
+    expect(up.body).toMatchObject({
+      plan_id: bigger.id,
+      unit_amount: 450_000,
+      amount: 450_000,
+      terms_from: '2026-11-10T04:00:00.000Z',
+    });
     expect(
-      up.body.pending_charges.map((c: { kind: string; amount: number; bill_on: string }) => [
+      up.body.pending_charges.map((c: { kind: string; amount: number; tax_category: string }) => [
         c.kind,
         c.amount,
-        c.bill_on,
+        c.tax_category,
       ]),
-    ).toEqual([
-      ['proration_charge', 315_000, 'now'],
-      ['proration_credit', -210_000, 'now'],
-    ]);
-    // Two more students, billed with the next invoice: 2 × ₹4,500 × 21/30 = ₹6,300 more.
-    const more = await h.api('PATCH', `/v1/subscriptions/${sub.id}`, {
-      quantity: 3,
-      proration_behavior: 'next_invoice',
-    });
+    ).toEqual([['period_segment', 90_000, 'gst_exempt_school_meals']]);
+    // Two more students the same day: nothing accrued at one student since 10 November, so no new line.
+    const more = await h.api('PATCH', `/v1/subscriptions/${sub.id}`, { quantity: 3 });
     expect(more.body).toMatchObject({ quantity: 3, amount: 1_350_000 });
-    const next = more.body.pending_charges.filter((c: { bill_on: string }) => c.bill_on === 'next_invoice');
-    expect(next.reduce((s: number, c: { amount: number }) => s + c.amount, 0)).toBe(630_000);
+    expect(more.body.pending_charges).toHaveLength(1);
+    // Back to the smaller plan with no mid-period adjustment: the rest of the period stays at 3 × ₹4,500,
+    // 21/30 of ₹13,500 = ₹9,450.00, and the new terms accrue from the next period.
     const none = await h.api('PATCH', `/v1/subscriptions/${sub.id}`, { plan_id: plan.id, proration_behavior: 'none' });
-    expect(none.body.pending_charges).toHaveLength(4);
-    expect(none.body.unit_amount).toBe(300_000);
+    expect(none.body.pending_charges.map((c: { amount: number }) => c.amount)).toEqual([90_000, 945_000]);
+    expect(none.body).toMatchObject({ unit_amount: 300_000, terms_from: '2026-11-30T18:30:00.000Z' });
     const trail = await events(sub.id);
     expect(trail.map((e) => e.type)).toEqual(['created', 'plan_changed', 'quantity_changed', 'plan_changed']);
     expect(trail[1]?.data).toMatchObject({
@@ -182,7 +183,8 @@ describe('subscriptions', () => {
       to_plan_id: bigger.id,
       from_amount: 300_000,
       to_amount: 450_000,
-      proration: { period_days: 30, remaining_days: 21, credit: -210_000, charge: 315_000, net: 105_000 },
+      proration_behavior: 'create_prorations',
+      charges: [{ kind: 'period_segment', amount: 90_000 }],
     });
     const weekly = (await h.api('POST', '/v1/subscription-plans', { ...PLAN, interval: 'weekly' })).body;
     const mismatch = await h.api('PATCH', `/v1/subscriptions/${sub.id}`, { plan_id: weekly.id });
