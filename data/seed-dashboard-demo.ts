@@ -70,6 +70,8 @@ const SUBSCRIPTION_KINDS = [
   'integer', // event_seq
   'timestamp', // created_at
   'timestamp', // updated_at
+  'varchar', // billing_timing
+  'timestamp', // terms_from
 ] as const;
 const EVENT_KINDS = [
   'varchar',
@@ -146,6 +148,8 @@ export async function seedDashboardDemo(
           per_unit: true,
           unit_label: 'student',
           tax_category: 'gst_exempt_school_meals',
+          // Billed at each period's end, so the current periods below are not due when the demo starts.
+          billing_timing: 'in_arrears',
         },
       ),
     );
@@ -254,6 +258,8 @@ export async function seedDashboardDemo(
       seq,
       new Date(start),
       new Date(t),
+      'in_arrears',
+      status === 'active' ? period.start : null,
     ]);
     if (status === 'active' && spec.interval === 'monthly' && invoiced.length < INVOICED_SUBSCRIPTIONS) {
       invoiced.push({ id, customerId: c.id, schoolId: c.school_id, unit: spec.amount, quantity, plan: spec.name });
