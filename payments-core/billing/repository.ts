@@ -31,8 +31,18 @@ const PERIOD_DUE = `
             AND NOT EXISTS (SELECT 1 FROM billing_records r WHERE r.subscription_id = s.id
                               AND r.period_index = s.period_index AND r.status NOT IN ('pending', 'charging')))))
   OR (s.status = 'cancelled'
-      AND EXISTS (SELECT 1 FROM subscription_charges c WHERE c.subscription_id = s.id AND c.status = 'pending')
-      AND NOT EXISTS (SELECT 1 FROM billing_records r WHERE r.subscription_id = s.id AND r.period_index = s.period_index))`;
+      AND (SELECT sum(c.amount_minor) FROM subscription_charges c
+           WHERE c.subscription_id = s.id AND c.status = 'pending') >= 0
+      AND NOT EXISTS (SELECT 1 FROM billing_records r WHERE r.subscription_id = s.id AND r.period_index > s.period_index))`;
+
+/**
+ * The record slot a due period takes: its own index, except a cancelled subscription's final record after its
+ * period was billed in advance, which takes the next (never billed: the subscription has ended).
+ */
+const BILL_INDEX = `
+  CASE WHEN s.status = 'cancelled'
+            AND EXISTS (SELECT 1 FROM billing_records r WHERE r.subscription_id = s.id AND r.period_index = s.period_index)
+       THEN s.period_index + 1 ELSE s.period_index END`;
 
 /** Subscriptions Kosh collects with a period due, a chunk at a time in id order. */
 export const DUE_SUBSCRIPTIONS = `
@@ -66,7 +76,8 @@ WITH pending AS (
                           ist_days(greatest(coalesce(s.terms_from, s.current_period_start), s.current_period_start),
                                    s.current_period_end),
                           ist_days(s.current_period_start, s.current_period_end)) END AS plan_amount,
-         CASE WHEN s.period_index = 0 THEN s.setup_fee_minor ELSE 0 END AS setup_fee,
+         ${BILL_INDEX} AS bill_index,
+         CASE WHEN s.period_index = 0 AND ${BILL_INDEX} = 0 THEN s.setup_fee_minor ELSE 0 END AS setup_fee,
          coalesce(p.total, 0) AS pending_total,
          coalesce(own.id, d.id) AS method_id
   FROM subscriptions s
@@ -79,11 +90,11 @@ INSERT INTO billing_records (id, subscription_id, customer_id, school_id, period
   plan_amount_minor, setup_fee_minor, charges_minor, amount_minor, currency, invoice_id, order_id, payment_method_id,
   mandate_type, idempotency_key, status, payment_id, decline_code, attempts, not_before, claimed_by, claim_expires_at,
   run_id, created_at, updated_at)
-SELECT 'bil_' || b.id || '_' || b.period_index, b.id, b.customer_id, b.school_id, b.period_index,
+SELECT 'bil_' || b.id || '_' || b.bill_index, b.id, b.customer_id, b.school_id, b.bill_index,
        b.current_period_start, b.current_period_end, b.plan_amount, b.setup_fee,
        CASE WHEN b.plan_amount + b.setup_fee + b.pending_total >= 0 THEN b.pending_total ELSE 0 END, 0, b.currency,
-       NULL, 'ord_bil_' || b.id || '_' || b.period_index, b.method_id, pm.mandate_type,
-       'bill_bil_' || b.id || '_' || b.period_index || '_0', 'pending', NULL, NULL, 0, NULL, NULL, NULL, CAST($run_id AS VARCHAR), $now::timestamptz, $now::timestamptz
+       NULL, 'ord_bil_' || b.id || '_' || b.bill_index, b.method_id, pm.mandate_type,
+       'bill_bil_' || b.id || '_' || b.bill_index || '_0', 'pending', NULL, NULL, 0, NULL, NULL, NULL, CAST($run_id AS VARCHAR), $now::timestamptz, $now::timestamptz
 FROM base b LEFT JOIN payment_methods pm ON pm.id = b.method_id
 ON CONFLICT DO NOTHING
 RETURNING id, subscription_id, plan_amount_minor, setup_fee_minor, charges_minor`;
@@ -250,3 +261,26 @@ WHERE s.collection = 'kosh' AND s.status IN ('active', 'trialing', 'pending') AN
   AND s.current_period_end <= $horizon
   AND NOT EXISTS (SELECT 1 FROM pre_debit_notifications n WHERE n.source_type = 'subscription_period'
                   AND n.source_id = s.id || ':' || s.period_index AND n.payment_method_id = pm.id)`;
+
+/**
+ * Cancelled subscriptions whose pending charges net to a credit (an in-advance period cancelled now), with the
+ * billed period's record, its invoice and payment: the credit goes on a credit note against that invoice.
+ */
+export const CANCEL_CREDITS_DUE = `
+SELECT s.id AS subscription_id, s.period_index, r.id AS record_id, r.invoice_id, r.payment_id, i.status AS invoice_status
+FROM subscriptions s
+JOIN billing_records r ON r.subscription_id = s.id AND r.period_index = s.period_index
+JOIN invoices i ON i.id = r.invoice_id
+WHERE s.collection = 'kosh' AND s.status = 'cancelled'
+  AND (SELECT sum(c.amount_minor) FROM subscription_charges c
+       WHERE c.subscription_id = s.id AND c.status = 'pending') < 0
+ORDER BY s.id LIMIT $limit`;
+export const PENDING_CHARGES_OF = `
+SELECT id, description, amount_minor, tax_category, gst_rate_bp FROM subscription_charges
+WHERE subscription_id = $id AND status = 'pending' ORDER BY created_at, id`;
+/** The credit note an earlier attempt issued for the same cancellation (the memo names it). */
+export const CREDIT_NOTE_BY_MEMO = `
+SELECT id, total_minor FROM invoices WHERE original_invoice_id = $invoice_id AND kind = 'credit_note' AND memo = $memo`;
+export const REFUND_OF_CREDIT = 'SELECT id FROM refunds WHERE payment_id = $payment_id AND reason = $reason';
+export const REFUNDABLE = `
+SELECT captured_minor - refunded_minor AS refundable FROM payments WHERE id = $id AND status = 'captured'`;

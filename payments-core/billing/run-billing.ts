@@ -22,6 +22,7 @@ import {
   RESOLVED_UNKNOWN,
   SKIP_ZERO,
 } from './repository.js';
+import { settleCancelCredits } from './settle-cancel-credits.js';
 import { settleFollowUps } from './settle-follow-ups.js';
 import type { BillingDeps, BillingOptions, BillingRunCounts, BillingRunSummary } from './types.js';
 
@@ -71,6 +72,7 @@ export async function runBilling(deps: BillingDeps, ctx: { now: Date }): Promise
     advanced: 0,
     cancelled: 0,
     notices: 0,
+    cancel_credits: 0,
     ledger_entries: 0,
     elapsed_ms: 0,
   };
@@ -91,6 +93,7 @@ export async function runBilling(deps: BillingDeps, ctx: { now: Date }): Promise
       c.failed += follow.failed;
       c.notices += await sendPreDebitNotices(tx, now, deps.clock);
     });
+    c.cancel_credits = (await settleCancelCredits(deps)).credited;
 
     for (let pass = 0; pass < options.maxPasses; pass++) {
       let after = '';

@@ -85,6 +85,8 @@ export interface BillingRunCounts {
   advanced: number;
   cancelled: number;
   notices: number;
+  /** In-advance periods cancelled now whose unused days were credited (credit note, refund when paid). */
+  cancel_credits: number;
   ledger_entries: number;
   elapsed_ms: number;
 }

@@ -95,6 +95,11 @@ SELECT 'sev_' || replace(gen_random_uuid()::VARCHAR, '-', ''), s.id, s.event_seq
        CAST($to AS VARCHAR), 'system', json_build_object('reason', CAST($reason AS VARCHAR)), $now::timestamptz
 FROM subscriptions s JOIN unnest($ids::text[], $from_statuses::text[]) AS m(id, from_status) ON m.id = s.id`;
 
+/** The pending charges of one subscription, settled by a billing record or a credit note against its invoice. */
+export const SETTLE_PENDING_CHARGES = `
+UPDATE subscription_charges SET status = 'billed', billing_id = $billing_id
+WHERE subscription_id = $subscription_id AND status = 'pending' AND id = ANY($ids::text[])`;
+
 /** Row locks on a chunk, in id order (as every other writer takes one row), for the billing run's records. */
 export const LOCK_SUBSCRIPTIONS = `SELECT id FROM subscriptions WHERE id = ANY($ids::text[]) ORDER BY id FOR UPDATE`;
 

@@ -57,6 +57,7 @@ const RunSummarySchema = Type.Object({
   advanced: Type.Integer(),
   cancelled: Type.Integer(),
   notices: Type.Integer(),
+  cancel_credits: Type.Integer({ description: 'In-advance periods cancelled now whose unused days were credited' }),
   ledger_entries: Type.Integer(),
   elapsed_ms: Type.Integer(),
 });

@@ -1,12 +1,14 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBilling } from '../../../payments-core/billing/run-billing.js';
+import { finalizeDueInvoices } from '../../../payments-core/invoices/finalize-due-invoices.js';
 import { createSubscriptionPlan, type PlanInput } from '../../../payments-core/subscription-plans/create-plan.js';
 import { cancelSubscription } from '../../../payments-core/subscriptions/cancel-subscription.js';
 import { changeSubscription } from '../../../payments-core/subscriptions/change-subscription.js';
 import { createSubscription } from '../../../payments-core/subscriptions/create-subscription.js';
 import { pauseSubscription } from '../../../payments-core/subscriptions/pause-subscription.js';
 import { resumeSubscription } from '../../../payments-core/subscriptions/resume-subscription.js';
+import { createLog } from '../../../platform/log.js';
 import { type BillingEnv, billingEnv } from './support.js';
 
 /**
@@ -217,6 +219,63 @@ describe('billing in advance', () => {
       [1, 310_000],
     ]);
     await bill(new Date(DEC_END.getTime() + 2 * HOUR));
+    expect(await records(id)).toHaveLength(2);
+  });
+});
+
+describe('cancelling an in-advance period now', () => {
+  const finalize = (at: Date) => {
+    env.clock.set(at);
+    return finalizeDueInvoices({ db: env.db, clock: env.clock, log: createLog({ level: 'silent' }) }, { now: at });
+  };
+
+  it('when paid for December and cancelled on 22 December → a credit note for the 10 unused days, refunded once', async () => {
+    const s = await setup({ lunch: { amount: 310_000 } });
+    const id = await s.subscribe('lunch');
+    await bill(new Date(DEC_1.getTime() + HOUR));
+    await finalize(new Date(DEC_1.getTime() + 3 * HOUR));
+    await cancelSubscription(s.at(dec(22)), id);
+    const first = await bill(dec(22));
+    // 22–31 December: 10 days at ₹100 = ₹1,000, exempt, credited against December's invoice and refunded.
+    expect(first.cancel_credits).toBe(1);
+    const [december] = await records(id);
+    const notes = await env.db.all<{ id: string; total_minor: number; status: string }>(
+      "SELECT id, total_minor, status FROM invoices WHERE original_invoice_id = $id AND kind = 'credit_note'",
+      { id: december?.invoice_id },
+    );
+    expect(notes.map((n) => n.total_minor)).toEqual([100_000]);
+    expect(amounts(await lines(notes[0]?.id ?? null))).toEqual([[100_000, 'gst_exempt_school_meals', null]]);
+    const refunds = await env.db.all<{ amount_minor: number }>(
+      'SELECT r.amount_minor FROM refunds r JOIN billing_records b ON b.payment_id = r.payment_id WHERE b.subscription_id = $id',
+      { id },
+    );
+    expect(refunds.map((r) => r.amount_minor)).toEqual([100_000]);
+    // A rerun finds nothing left: no second credit note, no second refund, no final record.
+    expect((await bill(dec(23))).cancel_credits).toBe(0);
+    await bill(new Date(DEC_END.getTime() + HOUR));
+    expect(await records(id)).toHaveLength(1);
+    expect(
+      await env.db.one<{ n: number }>(
+        "SELECT count(*)::int AS n FROM invoices WHERE original_invoice_id = $id AND kind = 'credit_note'",
+        { id: december?.invoice_id },
+      ),
+    ).toEqual({ n: 1 });
+  });
+
+  it('when 1 → 4 units on 10 December and cancelled on 20 → the net owed is billed on a final record', async () => {
+    const s = await setup({ lunch: { amount: 310_000 } });
+    const id = await s.subscribe('lunch');
+    await bill(new Date(DEC_1.getTime() + HOUR));
+    await changeSubscription(s.at(dec(10)), id, { quantity: 4 });
+    await cancelSubscription(s.at(dec(20)), id);
+    await bill(dec(20));
+    // Supplied: 9 days × ₹100 + 10 days × ₹400 = ₹4,900; billed ₹3,100 on 1 December: ₹1,800 still owed
+    // (−₹2,200 + ₹8,800 at the change, −₹4,800 for 20–31 December at 4 units).
+    expect((await records(id)).map((r) => [r.period_index, r.amount_minor, r.status])).toEqual([
+      [0, 310_000, 'paid'],
+      [1, 180_000, 'paid'],
+    ]);
+    await bill(new Date(DEC_END.getTime() + HOUR));
     expect(await records(id)).toHaveLength(2);
   });
 });
