@@ -16,7 +16,13 @@ import { IST_OFFSET_MS as IST_OFFSET } from '../platform/ist.js';
  * Deterministic demo data for a school-meal platform: the same seed gives the same rows. Schools in
  * several states; parents paying per meal pack on school days or by monthly subscription; terms,
  * holidays and weekends visible in revenue; a UPI-heavy method mix; 5–10 % first-attempt failures with
- * Razorpay decline reasons and retries; 1–2 % refunds; and labelled fraud at about 0.3 % of payments.
+ * Razorpay decline reasons and retries; 1–2 % refunds; and labelled fraud at about 0.45 % of payments.
+ *
+ * The fraud is confirmed fraud (`fraud_label`) in patterns the online fraud features can see: card-testing bursts
+ * (many tiny attempts on one new card and device within minutes), account takeover (a known parent's account on a
+ * new device, IP and card, at night, for many times their usual amount) and mule rings (one device and IP paying
+ * from several parents' accounts with fresh cards within an hour). Fraud draws from its own random stream and its
+ * own id range, so the ordinary rows depend only on the main stream: changing a fraud pattern leaves them as they were.
  */
 export interface DemoOptions {
   readonly seed: number;
@@ -238,6 +244,8 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
   const id = (prefix: string, n: number) => `${prefix}_${tag}${n.toString(36).padStart(8, '0')}`;
   const gatewayId = (prefix: string, n: number) =>
     `${prefix}_Dm${options.seed.toString(36)}${n.toString(36).padStart(10, '0')}`;
+  /** Fraud rows are numbered from here ('z0000000' in base 36), far above any ordinary row's number. */
+  const FRAUD_IDS = 35 * 36 ** 7;
   const batchSize = options.batchSize ?? 200_000;
 
   const endDay = Math.floor((options.end.getTime() + IST_OFFSET) / DAY) * DAY;
@@ -294,6 +302,13 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
       createdAt: new Date(startDay - 90 * DAY),
     });
   }
+  interface Stream {
+    pick: <T>(xs: readonly T[]) => T;
+    int: (lo: number, hi: number) => number;
+    random: () => number;
+  }
+  const main: Stream = { pick, int, random };
+  let fraudMethodN = 0;
   const customerCount = Math.max(10, Math.round(options.payments / 14));
   const customers: ImportCustomer[] = [];
   const students: ImportStudent[] = [];
@@ -308,8 +323,15 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
   }
   const profiles: Profile[] = [];
   let methodN = 0;
-  const newMethod = (customerId: string, type: Method, createdAt: Date, isDefault: boolean): ImportPaymentMethod => {
-    const n = methodN++;
+  const newMethod = (
+    customerId: string,
+    type: Method,
+    createdAt: Date,
+    isDefault: boolean,
+    fraudStream?: Stream,
+  ): ImportPaymentMethod => {
+    const { pick, int } = fraudStream ?? main;
+    const n = fraudStream === undefined ? methodN++ : FRAUD_IDS + fraudMethodN++;
     const m: ImportPaymentMethod = {
       id: id('pm', n),
       customerId,
@@ -384,8 +406,10 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
   let made = 0;
   let first = true;
 
-  const addOrder = (p: Profile, amount: number, at: Date, description: string): ImportOrder => {
-    const n = orderN++;
+  let fraudOrderN = 0;
+  let fraudPaymentN = 0;
+  const addOrder = (p: Profile, amount: number, at: Date, description: string, fraud = false): ImportOrder => {
+    const n = fraud ? FRAUD_IDS + fraudOrderN++ : orderN++;
     const order: ImportOrder = {
       id: id('ord', n),
       customerId: p.customer.id,
@@ -405,9 +429,10 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
     order: ImportOrder,
     at: Date,
     method: ImportPaymentMethod,
-    outcome: { fail: boolean; device?: string; label?: string | null },
+    outcome: { fail: boolean; device?: string; ip?: string; label?: string | null; stream?: Stream },
   ): ImportPayment => {
-    const n = paymentN++;
+    const { pick } = outcome.stream ?? main;
+    const n = outcome.stream === undefined ? paymentN++ : FRAUD_IDS + fraudPaymentN++;
     const decline = outcome.fail ? pick(DECLINES[method.type]) : null;
     const { fee, tax } = razorpayFee(order.amount);
     const payment: ImportPayment = {
@@ -427,7 +452,7 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
       errorReason: decline?.[1] ?? null,
       errorDescription: decline?.[2] ?? null,
       deviceId: outcome.device ?? pick(p.devices),
-      ip: p.ip,
+      ip: outcome.ip ?? p.ip,
       fraudLabel: outcome.label ?? null,
       createdAt: at,
     };
@@ -528,43 +553,72 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
     addRefund(payment, amount, later(payment.createdAt, int(1, 20) * DAY), full ? 'order cancelled' : 'student absent');
   };
 
-  /** Labelled fraud patterns, each a burst of a few payments. */
+  // Fraud patterns draw from their own stream (see the header).
+  const fraudRandom = createRandom((options.seed ^ 0x66726175) >>> 0);
+  const fraudInt = (lo: number, hi: number) => lo + Math.floor(fraudRandom() * (hi - lo + 1));
+  const fraudStream: Stream = {
+    random: fraudRandom,
+    int: fraudInt,
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(fraudRandom() * xs.length)] as T,
+  };
+  let fraudN = 0;
+  const fraudIp = () =>
+    `${fraudStream.pick([5, 45, 89, 185, 193])}.${fraudInt(0, 255)}.${fraudInt(0, 255)}.${fraudInt(1, 254)}`;
+  /** A school day's instant at an IST hour in [lo, hi]. */
+  const fraudInstant = (lo: number, hi: number): Date => {
+    const day = days[Math.floor(fraudRandom() * days.length)] ?? startDay;
+    return new Date(day - IST_OFFSET + fraudInt(lo, hi) * 3_600_000 + fraudInt(0, 3_599) * 1000);
+  };
+  const fraudPayment = (
+    p: Profile,
+    amount: number,
+    at: Date,
+    card: ImportPaymentMethod,
+    fail: number,
+    o: { device: string; ip: string; label: string },
+  ) => {
+    const order = addOrder(p, amount, at, 'Meal pack', true);
+    return addPayment(p, order, at, card, { fail: fraudRandom() < fail, ...o, stream: fraudStream });
+  };
+
+  /** One confirmed-fraud pattern (see the header), a few payments each. */
   const fraud = (): void => {
-    const p = pick(profiles);
-    const kind = pick(['card_testing', 'account_takeover', 'refund_abuse', 'velocity_spike'] as const);
-    const at = instantOn(sampleDay());
+    const { pick, int } = fraudStream;
+    const n = (fraudN++).toString(36);
+    const kind = pick(['card_testing', 'account_takeover', 'mule'] as const);
+    const device = `dev_${tag}f${n}`;
+    const ip = fraudIp();
     if (kind === 'card_testing') {
-      const device = `dev_${tag}ct${paymentN.toString(36)}`;
-      const card = newMethod(p.customer.id, 'card', at, false);
-      const burst = int(5, 12);
+      // A stolen card tried for tiny amounts, seconds apart, mostly declined, from one device.
+      const p = pick(profiles);
+      const at = fraudInstant(0, 23);
+      const card = newMethod(p.customer.id, 'card', at, false, fraudStream);
+      const burst = int(4, 9);
+      let t = at.getTime();
       for (let i = 0; i < burst && made < options.payments; i++) {
-        const order = addOrder(p, int(1, 20) * 100, later(at, i * int(5, 40) * 1000), 'Meal pack');
-        addPayment(p, order, order.createdAt, card, { fail: random() < 0.6, device, label: kind });
+        fraudPayment(p, int(1, 20) * 100, later(new Date(t), 0), card, 0.6, { device, ip, label: kind });
+        t += int(5, 40) * 1000;
       }
     } else if (kind === 'account_takeover') {
-      const card = newMethod(p.customer.id, 'card', at, false);
-      const order = addOrder(p, int(80, 250) * 10_000, at, 'Meal pack');
-      addPayment(p, order, at, card, {
-        fail: random() < 0.3,
-        device: `dev_${tag}ato${paymentN.toString(36)}`,
-        label: kind,
-      });
-    } else if (kind === 'refund_abuse') {
-      const n = int(4, 7);
-      for (let i = 0; i < n && made < options.payments; i++) {
-        const t = later(at, i * int(2, 6) * DAY);
-        const order = addOrder(p, p.children * int(10, 30) * 5000, t, 'Meal pack');
-        const payment = addPayment(p, order, t, p.methods[0] as ImportPaymentMethod, { fail: false, label: kind });
-        addRefund(payment, payment.amount, later(t, int(1, 2) * DAY), 'meal not delivered');
+      // A known parent's account, taken over: a new device, IP and card at night, for many times the usual amount.
+      const p = pick(profiles);
+      const at = fraudInstant(0, 4);
+      const card = newMethod(p.customer.id, 'card', at, false, fraudStream);
+      const attempts = int(1, 2);
+      for (let i = 0; i < attempts && made < options.payments; i++) {
+        const amount = int(80, 250) * 10_000; // ₹8,000–25,000
+        fraudPayment(p, amount, later(at, i * int(1, 6) * 60_000), card, 0.3, { device, ip, label: kind });
       }
     } else {
-      const n = int(6, 12);
-      for (let i = 0; i < n && made < options.payments; i++) {
-        const order = addOrder(p, int(20, 60) * 5000, later(at, i * int(2, 8) * 60_000), 'Meal pack');
-        addPayment(p, order, order.createdAt, p.methods[0] as ImportPaymentMethod, {
-          fail: random() < 0.15,
-          label: kind,
-        });
+      // A mule ring: one device and IP paying from several parents' accounts, each with a fresh card, within an hour.
+      const accounts = int(3, 5);
+      const at = fraudInstant(9, 23);
+      let t = at.getTime();
+      for (let i = 0; i < accounts && made < options.payments; i++) {
+        const p = pick(profiles);
+        const card = newMethod(p.customer.id, 'card', new Date(t), false, fraudStream);
+        fraudPayment(p, int(30, 120) * 10_000, later(new Date(t), 0), card, 0.2, { device, ip, label: kind });
+        t += int(2, 15) * 60_000;
       }
     }
   };
@@ -580,8 +634,8 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
     return batch;
   };
 
-  // About 0.3 % of payments are fraud; a pattern averages about 5.5 payments.
-  const fraudChance = 0.003 / 5.5;
+  // About 0.45 % of payments are fraud; a pattern averages about 4 payments (card testing 6.5, takeover 1.5, mule 4).
+  const fraudChance = 0.0045 / 4;
   while (made < options.payments) {
     if (random() < fraudChance) fraud();
     else purchase();

@@ -103,16 +103,24 @@ LATERAL (SELECT hh.h,
 WHERE p.created_at >= $since
   AND NOT EXISTS (SELECT 1 FROM fraud_decisions d WHERE d.attempt_id = p.id)`;
 
-/** Every `review` decision is queued; those of the last week still wait, older ones were decided within hours. */
+/**
+ * Every `review` decision is queued; those of the last week still wait, older ones were decided within hours. A
+ * labelled fraud is declined as `fraud`; an ordinary payment is mostly approved, and one in five declined for an
+ * operator's reason (the parent asked, a duplicate, other), which is not a fraud label: the dashboard's reviews never
+ * turn ordinary payments into training frauds.
+ */
 const INSERT_REVIEWS = `
-INSERT INTO fraud_reviews (id, payment_id, decision_id, customer_id, amount_minor, state, outcome, reviewer, created_at,
-  decided_at)
+INSERT INTO fraud_reviews (id, payment_id, decision_id, customer_id, amount_minor, state, outcome, reason, reviewer,
+  created_at, decided_at)
 SELECT 'frv_demo' || row_number() OVER (ORDER BY d.created_at, d.id), d.attempt_id, d.id, d.customer_id, d.amount_minor,
        s.state, CASE WHEN s.state = 'pending' THEN NULL ELSE s.state END,
+       CASE WHEN s.state <> 'declined' THEN NULL WHEN s.fraud THEN 'fraud'
+            WHEN s.h % 3 = 0 THEN 'customer_request' WHEN s.h % 3 = 1 THEN 'duplicate' ELSE 'other' END,
        CASE WHEN s.state = 'pending' THEN NULL ELSE 'demo reviewer' END, d.created_at,
        CASE WHEN s.state = 'pending' THEN NULL ELSE d.created_at + INTERVAL '3 hours' END
 FROM fraud_decisions d,
-LATERAL (SELECT CASE WHEN d.created_at >= $pending_since THEN 'pending'
+LATERAL (SELECT p.fraud_label IS NOT NULL AS fraud, ${demoHash('d.id')} AS h,
+                CASE WHEN d.created_at >= $pending_since THEN 'pending'
                      WHEN p.fraud_label IS NOT NULL OR ${demoHash('d.id')} % 5 = 0 THEN 'declined' ELSE 'approved' END AS state
          FROM payments p WHERE p.id = d.attempt_id) s
 WHERE d.decision = 'review' AND d.model_version = 'demo'

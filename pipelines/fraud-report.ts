@@ -1,3 +1,5 @@
+import { FRAUD_LABEL_DEFINITION } from '../features/fraud/repository.js';
+import { EVALUATION_PROTOCOL, type FraudTestEvaluation, type Interval } from '../models/evaluation-protocol.js';
 import type { FraudMetrics, FraudThresholds } from '../models/fraud/model.js';
 
 export interface FraudReportInput {
@@ -7,13 +9,21 @@ export interface FraudReportInput {
   readonly createdAt: Date;
   readonly trainFrom: Date | null;
   readonly trainTo: Date;
+  /** The first attempt of the calibration window (calibrator and thresholds are fitted there). */
+  readonly calibrationFrom: Date;
+  /** The first attempt of the untouched test window (every reported metric is measured there). */
   readonly validationFrom: Date;
   readonly seed: number;
   readonly dataHash: string;
   readonly trainPositives: number;
+  readonly calibrationPositives: number;
+  readonly calibrationRows: number;
+  /** Frauds in the test window. */
   readonly validationPositives: number;
   readonly trainingMs: number;
+  /** Measured on the test window. */
   readonly metrics: FraudMetrics;
+  readonly evaluation: FraudTestEvaluation;
   readonly thresholds: FraudThresholds;
 }
 
@@ -21,6 +31,10 @@ const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (v: number, digits = 4): string => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 const pct = (v: number, digits = 2): string => (Number.isFinite(v) ? `${(v * 100).toFixed(digits)} %` : '—');
+const rupees = (paise: number): string => `₹${(paise / 100).toLocaleString('en-IN', { maximumFractionDigits: 0 })}`;
+/** A value with its 95 % interval. */
+const withInterval = (i: Interval, format: (v: number) => string): string =>
+  `${format(i.value)} (95 % interval ${format(i.lo)} – ${format(i.hi)})`;
 
 /** At most `max` points of a curve, keeping its first and last: enough for a 320-pixel plot. */
 function thin(points: readonly (readonly [number, number])[], max = 400): (readonly [number, number])[] {
@@ -100,11 +114,6 @@ function importanceSvg(items: readonly { feature: string; importance: number }[]
 <title>Feature importance</title>${rows}</svg><figcaption>Feature importance (top ${top.length})</figcaption></figure>`;
 }
 
-/** The block threshold's operating point on the ROC curve. */
-function blockMarker(thresholds: FraudThresholds) {
-  return { x: thresholds.blockFpr, y: thresholds.blockRecall, label: `block ≥ ${num(thresholds.block, 3)}` };
-}
-
 /**
  * The training report: one self-contained HTML page (inline CSS and SVG, no scripts, no external files) with
  * the metrics, thresholds, training window and data hash, ROC and PR curves and feature importance.
@@ -112,11 +121,19 @@ function blockMarker(thresholds: FraudThresholds) {
 export function renderFraudReport(r: FraudReportInput): string {
   const m = r.metrics;
   const t = r.thresholds;
+  const e = r.evaluation;
   const rows: [string, string][] = [
-    ['ROC-AUC', num(m.rocAuc)],
-    ['PR-AUC (average precision)', num(m.prAuc)],
+    ['ROC-AUC', withInterval(e.rocAuc, (v) => num(v))],
+    ['PR-AUC (average precision)', withInterval(e.prAuc, (v) => num(v))],
+    ['Recall at the block threshold', withInterval(e.recall, (v) => pct(v))],
+    ['Precision at the block threshold', withInterval(e.precision, (v) => pct(v))],
+    ['Block rate (all test payments)', withInterval(e.blockRate, (v) => pct(v, 3))],
+    ['Good payments blocked (false-positive rate)', withInterval(e.goodBlockRate, (v) => pct(v, 3))],
+    [
+      'Fraud stopped against good payments blocked',
+      `${e.fraudsBlocked} frauds, ${rupees(e.fraudPaiseBlocked)} saved; ${e.goodBlocked} good payments, ${rupees(e.goodPaiseBlocked)} blocked`,
+    ],
     ['Recall at 0.5 % FPR', pct(m.recallAtHalfPercentFpr)],
-    ['Precision at the block threshold', pct(m.precisionAtBlock)],
     ['Calibration error (ECE)', num(m.calibrationError)],
   ];
   const thresholdRows: [string, string, string, string][] = [
@@ -124,10 +141,14 @@ export function renderFraudReport(r: FraudReportInput): string {
     ['block', num(t.block), pct(t.blockFpr, 3), pct(t.blockRecall)],
   ];
   const data: [string, string][] = [
-    ['Training window', `${r.trainFrom?.toISOString() ?? 'start of data'} → ${r.trainTo.toISOString()}`],
-    ['Validation part (newer)', `${r.validationFrom.toISOString()} → ${r.trainTo.toISOString()}`],
+    ['Data window', `${r.trainFrom?.toISOString() ?? 'start of data'} → ${r.trainTo.toISOString()}`],
+    ['Train window (oldest)', `${r.trainFrom?.toISOString() ?? 'start of data'} → ${r.calibrationFrom.toISOString()}`],
+    ['Calibration window', `${r.calibrationFrom.toISOString()} → ${r.validationFrom.toISOString()}`],
+    ['Test window (newest, untouched)', `${r.validationFrom.toISOString()} → ${r.trainTo.toISOString()}`],
     ['Training rows', `${m.trainRows.toLocaleString('en-IN')} (${r.trainPositives} fraud)`],
-    ['Validation rows', `${m.validationRows.toLocaleString('en-IN')} (${r.validationPositives} fraud)`],
+    ['Calibration rows', `${r.calibrationRows.toLocaleString('en-IN')} (${r.calibrationPositives} fraud)`],
+    ['Test rows', `${m.validationRows.toLocaleString('en-IN')} (${r.validationPositives} fraud)`],
+    ['Label definition', FRAUD_LABEL_DEFINITION],
     ['Seed', String(r.seed)],
     ['Data hash (sha256)', r.dataHash],
     ['Training time', `${(r.trainingMs / 1000).toFixed(1)} s`],
@@ -147,12 +168,15 @@ th{background:#f6f8fa}.charts{display:flex;flex-wrap:wrap;gap:2rem}figure{margin
 </style></head><body>
 <h1>Fraud model <code>${esc(r.version)}</code></h1>
 <p>${esc(r.algorithm)} on feature set <code>${esc(r.featureSetVersion)}</code>, trained ${esc(r.createdAt.toISOString())}.
-Metrics are on the validation part: the newest attempts of the window, which the model never saw in training.</p>
-<h2>Validation metrics</h2>${table(['metric', 'value'], rows)}
-<h2>Thresholds</h2>${table(['decision', 'score ≥', 'false-positive rate', 'recall'], thresholdRows)}
+</p>
+<h2>Evaluation protocol</h2><p><code>${esc(EVALUATION_PROTOCOL.name)}</code>: ${esc(EVALUATION_PROTOCOL.description)}
+Intervals: ${EVALUATION_PROTOCOL.bootstrapResamples} resamples, seed ${r.seed}.</p>
+<p>Labels: ${esc(FRAUD_LABEL_DEFINITION)}.</p>
+<h2>Test metrics</h2>${table(['metric', 'value'], rows)}
+<h2>Thresholds (fitted on the calibration window)</h2>${table(['decision', 'score ≥', 'calibration false-positive rate', 'calibration recall'], thresholdRows)}
 <h2>Curves</h2><div class="charts">
-${curveSvg('ROC curve', 'false-positive rate', 'true-positive rate (recall)', m.roc, { diagonal: true, marker: blockMarker(t) })}
-${curveSvg('Precision–recall curve', 'recall', 'precision', m.pr)}
+${curveSvg('ROC curve (test window)', 'false-positive rate', 'true-positive rate (recall)', m.roc, { diagonal: true, marker: { x: e.goodBlockRate.value, y: e.recall.value, label: `block ≥ ${num(t.block, 3)}` } })}
+${curveSvg('Precision–recall curve (test window)', 'recall', 'precision', m.pr)}
 </div>
 <h2>Feature importance</h2>${importanceSvg(m.featureImportance)}
 <h2>Data</h2>${table(['', ''], data)}

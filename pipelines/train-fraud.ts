@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { FRAUD_FEATURE_SET_VERSION, FRAUD_FEATURES } from '../features/fraud/feature-set.js';
+import { F, FRAUD_FEATURE_SET_VERSION, FRAUD_FEATURES } from '../features/fraud/feature-set.js';
 import { type FraudTrainingSet, offlineFraudFeatures } from '../features/fraud/offline-features.js';
+import { FRAUD_LABEL_DEFINITION } from '../features/fraud/repository.js';
+import { EVALUATION_PROTOCOL, evaluateFraudTest, splitTrainCalibrationTest } from '../models/evaluation-protocol.js';
 import {
   type FraudMetrics,
   type FraudModel,
   type FraudThresholds,
   loadFraudModel,
+  measureFraudModel,
   type TrainOptions,
   trainFraudModel,
 } from '../models/fraud/model.js';
@@ -30,7 +33,10 @@ export interface TrainFraudInput {
   /** Attempts before this instant; default: now. */
   readonly to?: Date | undefined;
   readonly seed?: number | undefined;
-  /** The newest share of the window's attempts that validates instead of training (default 0.2). */
+  /**
+   * The newest share of the window's attempts held out as the test window (default 0.2); a calibration window of the
+   * same share, just before it, fits the calibrator and thresholds (models/evaluation-protocol.ts).
+   */
   readonly validationShare?: number | undefined;
   readonly onProgress?: ((phase: TrainPhase, done: number, total: number) => void) | undefined;
   /**
@@ -134,8 +140,9 @@ export function trainFraudModelInWorker(
 
 /**
  * Trains a fraud model on the attempts of a window and registers it: point-in-time features (DuckDB on a snapshot),
- * a time-based split (train on the older part, validate on the newer `validationShare`), the model and its
- * metrics and thresholds, and an HTML report saved with it. The first fraud model becomes the champion; every
+ * the evaluation protocol's time-ordered train / calibration / test split (models/evaluation-protocol.ts), the model
+ * (calibrator and thresholds fitted on calibration), its metrics with bootstrap intervals on the untouched test
+ * window, and an HTML report saved with it. The first fraud model becomes the champion; every
  * later one is a candidate for a gated promotion.
  */
 export async function trainFraud(
@@ -151,9 +158,9 @@ export async function trainFraud(
       { field: '/seed', code: 'invalid_seed', message: 'must be an integer from 0 to 2147483647' },
     ]);
   }
-  if (!(validationShare >= 0.05 && validationShare <= 0.5)) {
-    throw invalid('invalid_validation_share', 'validation share must be from 0.05 to 0.5', [
-      { field: '/validation_share', code: 'invalid_validation_share', message: 'must be from 0.05 to 0.5' },
+  if (!(validationShare >= 0.05 && validationShare <= 0.4)) {
+    throw invalid('invalid_validation_share', 'validation (test) share must be from 0.05 to 0.4', [
+      { field: '/validation_share', code: 'invalid_validation_share', message: 'must be from 0.05 to 0.4' },
     ]);
   }
   if (from !== null && from >= to) {
@@ -169,15 +176,25 @@ export async function trainFraud(
   progress('features', 1, 1);
   const featuresMs = Date.now() - started;
 
-  const { order, train, validation, validationFrom } = splitByTime(set, validationShare, to);
+  // The evaluation protocol: train (oldest) / calibration / test (newest), cut by time.
+  const split = splitTrainCalibrationTest(set, { calibration: validationShare, test: validationShare }, to);
+  const order = [...split.train, ...split.calibration, ...split.test];
+  const part = (idx: readonly number[]) => ({
+    rows: idx.map((i) => set.rows[i] as Float64Array),
+    labels: Uint8Array.from(idx, (i) => set.labels[i] as number),
+  });
+  const train = part(split.train);
+  const calibration = part(split.calibration);
+  const test = part(split.test);
   const positives = (labels: Uint8Array) => labels.reduce((s, l) => s + l, 0);
   const trainPositives = positives(train.labels);
-  const validationPositives = positives(validation.labels);
-  if (order.length < MIN_ROWS || trainPositives < MIN_FRAUDS_PER_PART || validationPositives < MIN_FRAUDS_PER_PART) {
+  const calibrationPositives = positives(calibration.labels);
+  const testPositives = positives(test.labels);
+  if (order.length < MIN_ROWS || Math.min(trainPositives, calibrationPositives, testPositives) < MIN_FRAUDS_PER_PART) {
     throw invalid(
       'not_enough_training_data',
-      `the window holds ${order.length} attempts with ${trainPositives} frauds to train on and ${validationPositives} to validate on; ` +
-        `training needs at least ${MIN_ROWS} attempts and ${MIN_FRAUDS_PER_PART} frauds in each part`,
+      `the window holds ${order.length} attempts with ${trainPositives} frauds to train on, ${calibrationPositives} to calibrate on ` +
+        `and ${testPositives} to test on; training needs at least ${MIN_ROWS} attempts and ${MIN_FRAUDS_PER_PART} frauds in each part`,
     );
   }
   const dataHash = hashTrainingSet(set, order);
@@ -191,9 +208,26 @@ export async function trainFraud(
   };
   const trained =
     input.inWorker === false
-      ? await trainFraudModel(train, validation, trainOptions)
-      : await trainFraudModelInWorker(train, validation, trainOptions);
+      ? await trainFraudModel(train, calibration, trainOptions)
+      : await trainFraudModelInWorker(train, calibration, trainOptions);
   const trainingMs = Date.now() - trainStarted;
+
+  // Every reported figure is measured on the test window, which neither the trees nor the calibrator saw.
+  const testScores = trained.model.scoreMany(test.rows);
+  const evaluation = evaluateFraudTest(
+    { labels: test.labels, scores: testScores, amounts: test.rows.map((r) => r[F.amount] as number) },
+    trained.thresholds.block,
+    { seed },
+  );
+  const metrics = {
+    ...measureFraudModel(trained.model, trained.thresholds, test, train.rows.length),
+    protocol: EVALUATION_PROTOCOL.name,
+    labelDefinition: FRAUD_LABEL_DEFINITION,
+    calibrationRows: calibration.rows.length,
+    calibrationFrom: split.calibrationFrom.toISOString(),
+    testFrom: split.testFrom.toISOString(),
+    test: evaluation,
+  };
 
   progress('report', 0, 1);
   const savingStarted = Date.now();
@@ -206,24 +240,28 @@ export async function trainFraud(
     createdAt,
     trainFrom: from,
     trainTo: to,
-    validationFrom,
+    calibrationFrom: split.calibrationFrom,
+    validationFrom: split.testFrom,
     seed,
     dataHash,
     trainPositives,
-    validationPositives,
+    calibrationPositives,
+    validationPositives: testPositives,
+    calibrationRows: calibration.rows.length,
     trainingMs,
-    metrics: trained.metrics,
+    metrics,
+    evaluation,
     thresholds: trained.thresholds,
   });
   progress('saving', 0, 1);
   const model = await registerFraudModel(deps, {
     model: trained.model,
-    metrics: trained.metrics,
+    metrics,
     thresholds: trained.thresholds,
     seed,
     trainFrom: from,
     trainTo: to,
-    validationFrom,
+    validationFrom: split.testFrom,
     dataHash,
     version,
     report,
@@ -236,8 +274,10 @@ export async function trainFraud(
       state: model.state,
       train_rows: model.train_rows,
       validation_rows: model.validation_rows,
-      pr_auc: trained.metrics.prAuc,
-      roc_auc: trained.metrics.rocAuc,
+      test_rows: test.rows.length,
+      test_frauds: testPositives,
+      pr_auc: metrics.prAuc,
+      roc_auc: metrics.rocAuc,
       features_ms: featuresMs,
       training_ms: trainingMs,
     },

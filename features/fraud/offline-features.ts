@@ -1,7 +1,12 @@
 import type { Db } from '../../platform/db.js';
 import { snapshotToDuckDb } from '../../platform/duckdb-snapshot.js';
 import { FRAUD_FEATURES } from './feature-set.js';
-import { FRAUD_REVIEWS_EXISTS, OFFLINE_FRAUD_FEATURES, OFFLINE_FRAUD_FEATURES_WITH_REVIEWS } from './repository.js';
+import {
+  FRAUD_REVIEW_LABEL_CONDITION,
+  FRAUD_REVIEWS_EXISTS,
+  OFFLINE_FRAUD_FEATURES,
+  OFFLINE_FRAUD_FEATURES_WITH_REVIEWS,
+} from './repository.js';
 
 export interface FraudTrainingSet {
   readonly ids: string[];
@@ -16,9 +21,10 @@ const LATEST = new Date(Date.UTC(9999, 11, 31));
 /**
  * The fraud feature vectors of every payment attempt created in `[from, to)` (captured, failed or pending),
  * point-in-time correct: each sees only events strictly before its own `created_at`, exactly as the online
- * store would have. Ordered by (created_at, id). Labels: `payments.fraud_label` (demo data) and declined
- * fraud reviews. The SQL is DuckDB's (window frames over intervals, lists), run on a snapshot of the payments
- * created before `to` and the declined reviews, taken from PostgreSQL in one consistent read.
+ * store would have. Ordered by (created_at, id). Labels are confirmed fraud only (FRAUD_LABEL_DEFINITION in
+ * repository.ts): `payments.fraud_label` and reviews declined as fraud, never a plain decline. The SQL is DuckDB's
+ * (window frames over intervals, lists), run on a snapshot of the payments created before `to` and the reviews
+ * declined as fraud, taken from PostgreSQL in one consistent read.
  */
 export async function offlineFraudFeatures(
   deps: { db: Db },
@@ -30,7 +36,7 @@ export async function offlineFraudFeatures(
   // Snapshot conditions are SQL text: the bound is an ISO instant formatted here from a Date, never user text.
   const duck = await snapshotToDuckDb(deps.db, [
     { table: 'payments', where: `created_at < '${to.toISOString()}'::timestamptz` },
-    ...(withReviews ? [{ table: 'fraud_reviews', where: "outcome = 'declined'" }] : []),
+    ...(withReviews ? [{ table: 'fraud_reviews', where: FRAUD_REVIEW_LABEL_CONDITION }] : []),
   ]);
   let result: { id: string; at: Date; label: boolean; v: number[] }[];
   try {

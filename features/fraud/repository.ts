@@ -120,9 +120,20 @@ const featureExpr = (name: string): string => {
 const newFlag = (key: string) =>
   `CASE WHEN ${key} IS NULL THEN 0 WHEN t = min(t) OVER (PARTITION BY customer_id, ${key}) THEN 1 ELSE 0 END`;
 
+/**
+ * The fraud label definition: confirmed fraud only. A payment is fraud when its `fraud_label` is set (confirmed fraud
+ * in demo or imported data) or a reviewer declined it *as fraud* (`fraud_reviews.reason = 'fraud'`). A plain operator
+ * decline (a customer's request, a duplicate, other, or a decline from before reasons were recorded) is not a label.
+ * kosh records no disputes or chargebacks yet; when it does, a dispute with a fraud reason belongs here too.
+ */
+export const FRAUD_LABEL_DEFINITION =
+  "payments.fraud_label IS NOT NULL, or a fraud review declined with reason 'fraud'; plain declines are not labels";
+/** The reviews that are labels; the snapshot (offline-features.ts) copies only these rows. */
+export const FRAUD_REVIEW_LABEL_CONDITION = "outcome = 'declined' AND reason = 'fraud'";
+
 function offlineSql(withReviews: boolean): string {
   const label = withReviews
-    ? `(p.labelled OR p.id IN (SELECT payment_id FROM fraud_reviews WHERE outcome = 'declined'))`
+    ? `(p.labelled OR p.id IN (SELECT payment_id FROM fraud_reviews WHERE ${FRAUD_REVIEW_LABEL_CONDITION}))`
     : 'p.labelled';
   return `
 WITH p AS (
@@ -166,7 +177,7 @@ ORDER BY p.t, p.id`;
 }
 
 export const OFFLINE_FRAUD_FEATURES = offlineSql(false);
-/** The same, with declined fraud reviews as labels too (once `fraud_reviews` exists). */
+/** The same, with reviews declined as fraud as labels too (once `fraud_reviews` exists). */
 export const OFFLINE_FRAUD_FEATURES_WITH_REVIEWS = offlineSql(true);
 
 /** On PostgreSQL: whether `fraud_reviews` exists (it belongs to another migration and may be absent). */

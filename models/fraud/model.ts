@@ -4,6 +4,7 @@ import {
   prAuc,
   prCurve,
   precisionAtThreshold,
+  recallAtFpr,
   recallAtThreshold,
   rocAuc,
   rocCurve,
@@ -27,6 +28,12 @@ export const FRAUD_ALGORITHM = 'gbt+isolation_forest+logistic_calibration';
 /** Target false-positive rates of the thresholds (block is the product's stated 0.5 %). */
 export const BLOCK_TARGET_FPR = 0.005;
 export const REVIEW_TARGET_FPR = 0.03;
+/**
+ * The block threshold is never below this calibrated probability: blocking a payment that is more likely good than
+ * fraud blocks more good parents than it stops frauds (at a 0.3 % fraud rate, a 0.5 % false-positive rate alone
+ * would block more good payments than frauds).
+ */
+export const BLOCK_MIN_SCORE = 0.5;
 
 export interface FraudModel {
   readonly kind: 'fraud';
@@ -99,17 +106,20 @@ function requireBothClasses(name: string, data: Data, features: number): void {
 
 /**
  * Trains the supervised trees and the isolation forest on `train`, fits the calibrator over
- * [tree margin, anomaly score] on `validation`, and chooses the thresholds there (decision = score >= threshold):
- * block at the lowest score whose validation FPR ≤ 0.5 %, review ≤ 3 %. Deterministic given the seed.
+ * [tree margin, anomaly score] on `calibration`, and chooses the thresholds there (decision = score >= threshold):
+ * block at the lowest score whose calibration FPR ≤ 0.5 % and not below BLOCK_MIN_SCORE, review ≤ 3 %. The metrics
+ * returned are the calibration window's, fitted on: honest figures come from a separate test window
+ * (models/evaluation-protocol.ts, `measureFraudModel`). Deterministic given the seed.
  */
 export async function trainFraudModel(
   train: Data,
-  validation: Data,
+  calibration: Data,
   options: TrainOptions & { readonly params?: Partial<FraudParams> },
 ): Promise<{ model: FraudModel; metrics: FraudMetrics; thresholds: FraudThresholds }> {
   const F = options.featureNames.length;
   requireBothClasses('train', train, F);
-  requireBothClasses('validation', validation, F);
+  requireBothClasses('calibration', calibration, F);
+  const validation = calibration;
   const params: FraudParams = { ...DEFAULT_FRAUD_PARAMS, ...options.params };
   const gbt = await trainGbt(train.rows, train.labels, params.gbt, options.seed, options.onProgress);
   const isolation = trainIsolationForest(train.rows, params.isolation, options.seed ^ 0x5bd1e995);
@@ -138,7 +148,7 @@ export async function trainFraudModel(
   const provisional = fraudModelFrom(state);
   const scores = provisional.scoreMany(validation.rows);
   const y = validation.labels;
-  const block = thresholdForFpr(y, scores, BLOCK_TARGET_FPR);
+  const block = Math.max(BLOCK_MIN_SCORE, thresholdForFpr(y, scores, BLOCK_TARGET_FPR));
   const review = Math.min(block, thresholdForFpr(y, scores, REVIEW_TARGET_FPR));
   const thresholds: FraudThresholds = {
     review,
@@ -149,21 +159,38 @@ export async function trainFraudModel(
     reviewRecall: recallAtThreshold(y, scores, review),
   };
   const model = fraudModelFrom({ ...state, thresholds });
-  const metrics: FraudMetrics = {
+  return { model, metrics: measureFraudModel(model, thresholds, validation, train.rows.length), thresholds };
+}
+
+/**
+ * The metrics of a trained model on `data` (the test window, in the evaluation protocol) at its thresholds:
+ * ROC- and PR-AUC, recall at 0.5 % FPR and precision at the block threshold, calibration error, the curves and the
+ * feature importance. `validationRows` is the number of rows measured on.
+ */
+export function measureFraudModel(
+  model: FraudModel,
+  thresholds: FraudThresholds,
+  data: Data,
+  trainRows: number,
+): FraudMetrics {
+  const state = STATES.get(model);
+  if (state === undefined) throw new TypeError('not a model built by trainFraudModel or loadFraudModel');
+  const scores = model.scoreMany(data.rows);
+  const y = data.labels;
+  return {
     rocAuc: rocAuc(y, scores),
     prAuc: prAuc(y, scores),
-    recallAtHalfPercentFpr: thresholds.blockRecall,
-    precisionAtBlock: precisionAtThreshold(y, scores, block),
+    recallAtHalfPercentFpr: recallAtFpr(y, scores, BLOCK_TARGET_FPR),
+    precisionAtBlock: precisionAtThreshold(y, scores, thresholds.block),
     calibrationError: expectedCalibrationError(y, scores, 10),
-    trainRows: train.rows.length,
-    validationRows: validation.rows.length,
+    trainRows,
+    validationRows: data.rows.length,
     roc: rocCurve(y, scores),
     pr: prCurve(y, scores),
     featureImportance: state.importance
-      .map((importance, i) => ({ feature: options.featureNames[i] as string, importance }))
+      .map((importance, i) => ({ feature: model.featureNames[i] as string, importance }))
       .sort((a, b) => b.importance - a.importance),
   };
-  return { model, metrics, thresholds };
 }
 
 /**

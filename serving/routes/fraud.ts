@@ -1,7 +1,13 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { FRAUD_FEATURES } from '../../features/fraud/feature-set.js';
 import { decodeBatch, encodeBatchArrow, scoreBatch } from '../../models/fraud/batch-score.js';
-import { decideReview, getReview, listReviews } from '../../models/fraud/reviews.js';
+import {
+  DECLINE_REASONS,
+  type DeclineReason,
+  decideReview,
+  getReview,
+  listReviews,
+} from '../../models/fraud/reviews.js';
 import type { FraudScorer } from '../../models/fraud/scorer.js';
 import { releaseHeldPayment } from '../../payments-core/payments/release-held-payment.js';
 import { AppError } from '../../platform/errors.js';
@@ -98,6 +104,7 @@ const ReviewSchema = Type.Object({
   amount: Type.Integer(),
   state: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('declined')]),
   reviewer: Nullable(Type.String()),
+  reason: Nullable(stringEnum(DECLINE_REASONS)),
   created_at: Timestamp,
   decided_at: Nullable(Timestamp),
 });
@@ -312,7 +319,11 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
           tags: ['fraud'],
           params: Type.Object({ id: Id('frv') }),
           body: Type.Object(
-            { reviewer: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
+            {
+              reviewer: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+              // Only a decline takes a reason; only `fraud` makes the payment a fraud label (default `other`).
+              ...(verb === 'decline' ? { reason: Type.Optional(stringEnum(DECLINE_REASONS)) } : {}),
+            },
             { additionalProperties: false },
           ),
           response: responses({ 200: Type.Object({ review: ReviewSchema, payment: PaymentSchema }) }),
@@ -325,6 +336,7 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
             id: request.params.id,
             approve: verb === 'approve',
             reviewer: request.body.reviewer ?? request.apiKey?.name ?? 'api',
+            reason: (request.body as { reason?: DeclineReason }).reason,
           },
         ),
     );

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayWeight, generateDemoData } from '../../data/generate-demo-data.js';
 import { isDatabaseEmpty, seedDemoData } from '../../data/seed.js';
+import { F } from '../../features/fraud/feature-set.js';
+import { offlineFraudFeatures } from '../../features/fraud/offline-features.js';
 import { containsPan } from '../../platform/card-data.js';
 import { fixedClock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
@@ -82,6 +84,76 @@ describe('demo data', () => {
     expect(reasons.map((x) => x.error_reason)).toEqual(
       expect.arrayContaining(['card_declined', 'insufficient_funds', 'payment_timed_out']),
     );
+  });
+
+  it('when fraud is generated → card testing, account takeover and mule rings, each in its own shape', async () => {
+    const kinds = await db.all<{ fraud_label: string; n: number }>(
+      'SELECT fraud_label, count(*)::BIGINT AS n FROM payments WHERE fraud_label IS NOT NULL GROUP BY 1 ORDER BY 1',
+    );
+    expect(kinds.map((k) => k.fraud_label)).toEqual(['account_takeover', 'card_testing', 'mule']);
+    // Card testing: at least four tiny attempts on one card and device within ten minutes.
+    const bursts = await db.all<{ n: number; max_amount: number; minutes: number }>(`
+      SELECT count(*)::BIGINT AS n, max(amount_minor)::BIGINT AS max_amount,
+             extract(epoch FROM max(created_at) - min(created_at)) / 60 AS minutes
+      FROM payments WHERE fraud_label = 'card_testing' GROUP BY device_id, payment_method_id`);
+    for (const b of bursts) {
+      expect(b.n).toBeGreaterThanOrEqual(4);
+      expect(b.max_amount).toBeLessThanOrEqual(2_000);
+      expect(b.minutes).toBeLessThan(10);
+    }
+    // Account takeover: a known parent's account at night (IST), on a device and IP the parent never used before.
+    const takeovers = await db.all<{ hour: number; known: boolean; seen_device: boolean; seen_ip: boolean }>(`
+      SELECT extract(hour FROM p.created_at AT TIME ZONE 'Asia/Kolkata')::INTEGER AS hour,
+             EXISTS (SELECT 1 FROM payments q WHERE q.customer_id = p.customer_id AND q.created_at < p.created_at
+                     AND q.fraud_label IS NULL) AS known,
+             EXISTS (SELECT 1 FROM payments q WHERE q.customer_id = p.customer_id AND q.fraud_label IS NULL
+                     AND q.device_id = p.device_id) AS seen_device,
+             EXISTS (SELECT 1 FROM payments q WHERE q.customer_id = p.customer_id AND q.fraud_label IS NULL
+                     AND q.ip = p.ip) AS seen_ip
+      FROM payments p WHERE p.fraud_label = 'account_takeover'`);
+    for (const t of takeovers) expect(t).toMatchObject({ seen_device: false, seen_ip: false });
+    for (const t of takeovers) expect(t.hour).toBeLessThan(5);
+    expect(takeovers.filter((t) => t.known).length).toBeGreaterThan(takeovers.length / 2);
+    // A mule ring: one device paying from at least three parents' accounts within an hour.
+    const rings = await db.all<{ customers: number; minutes: number }>(`
+      SELECT count(DISTINCT customer_id)::BIGINT AS customers,
+             extract(epoch FROM max(created_at) - min(created_at)) / 60 AS minutes
+      FROM payments WHERE fraud_label = 'mule' GROUP BY device_id`);
+    for (const r of rings) {
+      expect(r.customers).toBeGreaterThanOrEqual(3);
+      expect(r.minutes).toBeLessThanOrEqual(90);
+    }
+  });
+
+  it('when the fraud features of a labelled payment are read → every fraud shows on a device, card or velocity', async () => {
+    const set = await offlineFraudFeatures({ db });
+    let frauds = 0;
+    for (let i = 0; i < set.labels.length; i++) {
+      if (set.labels[i] !== 1) continue;
+      frauds++;
+      const v = set.rows[i] as Float64Array;
+      const visible = v[F.newDevice] === 1 || v[F.newMethod] === 1 || (v[F.velocity(2, 0)] as number) >= 1;
+      expect(visible, set.ids[i]).toBe(true);
+    }
+    expect(frauds).toBeGreaterThan(20);
+  });
+
+  it('when the fraud patterns change → the ordinary rows stay the same: fraud draws from its own stream and ids', () => {
+    const ordinary = (seed: number) => {
+      const hash = createHash('sha256');
+      for (const batch of generateDemoData({ seed, payments: 3000, months: 12, end: END, batchSize: 1000 }))
+        hash.update(JSON.stringify(batch.payments.filter((p) => p.fraudLabel === null).map((p) => p.id)));
+      return hash.digest('hex');
+    };
+    const ids = [...generateDemoData({ seed: 11, payments: 3000, months: 12, end: END, batchSize: 5000 })].flatMap(
+      (b) => b.payments,
+    );
+    const fraudIds = ids.filter((p) => p.fraudLabel !== null).map((p) => p.id);
+    expect(fraudIds.length).toBeGreaterThan(0);
+    // Ordinary ids are consecutive from 0: no fraud row took a number among them.
+    const ordinaryNumbers = ids.filter((p) => p.fraudLabel === null).map((p) => Number.parseInt(p.id.slice(-8), 36));
+    expect(ordinaryNumbers).toEqual(ordinaryNumbers.map((_, i) => i));
+    expect(ordinary(11)).toBe(ordinary(11));
   });
 
   it('when revenue is compared by day → school days earn far more than Sundays and holidays', async () => {

@@ -102,6 +102,14 @@ describe('fraud features: online and offline agree', () => {
     db = await openTestDb();
     await migrate(db, clock);
     await seedDemoData({ db, clock }, { seed: 11, payments: 4_000, months: 2 });
+    // A velocity burst (the generator's few fraud patterns in 4,000 payments may not make one): the busiest
+    // customer's first six attempts one minute apart.
+    await db.run(`
+      UPDATE payments SET created_at = b.t0 + b.k * INTERVAL '1 minute',
+             failed_at = CASE WHEN payments.failed_at IS NULL THEN NULL ELSE b.t0 + b.k * INTERVAL '1 minute' + INTERVAL '20 seconds' END
+      FROM (SELECT id, min(created_at) OVER () AS t0, row_number() OVER (ORDER BY created_at, id) AS k FROM payments
+            WHERE customer_id = (SELECT customer_id FROM payments GROUP BY 1 ORDER BY count(*) DESC, customer_id LIMIT 1)) b
+      WHERE b.id = payments.id AND b.k <= 6`);
     // Harder cases than the generator makes on its own, chosen deterministically by id:
     // ties (an attempt at exactly the time of the customer's previous one), missing device, IP or method,
     // failures minutes after their attempt, and a failure beyond the 7-day horizon.
@@ -290,14 +298,15 @@ describe('fraud features: the point-in-time rule on a hand-made history', () => 
     expect(b1[F.amountToMedian]).toBe(1);
   });
 
-  it('when a fraud review is declined → its payment is labelled fraud', async () => {
+  it('when a fraud review is declined as fraud → its payment is labelled fraud; a plain decline is not', async () => {
     const hasReviews = await db.one<{ n: number }>(
       "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'fraud_reviews'",
     );
     if ((hasReviews?.n ?? 0) === 0) return;
     await db.run(
-      `INSERT INTO fraud_reviews (id, payment_id, decision_id, customer_id, amount_minor, state, outcome, created_at)
-       VALUES ('frv_1', 'pay_a5', 'fdc_1', 'cus_a', 500000, 'declined', 'declined', $at)`,
+      `INSERT INTO fraud_reviews (id, payment_id, decision_id, customer_id, amount_minor, state, outcome, reason, created_at)
+       VALUES ('frv_1', 'pay_a5', 'fdc_1', 'cus_a', 500000, 'declined', 'declined', 'fraud', $at),
+              ('frv_2', 'pay_a4', 'fdc_2', 'cus_a', 40000, 'declined', 'declined', 'customer_request', $at)`,
       { at: NOW },
     );
     const set = await offlineFraudFeatures({ db });

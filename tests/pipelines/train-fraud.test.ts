@@ -53,7 +53,14 @@ describe('fraud training pipeline', () => {
     const m = result.model;
     expect(m).toMatchObject({ state: 'champion', seed: 3, train_from: from, train_to: NOW });
     expect(result.became_champion).toBe(true);
-    expect(m.validation_rows / (m.train_rows + m.validation_rows)).toBeCloseTo(0.25, 2);
+    // Train / calibration / test: the newest 25 % tests, the 25 % before it calibrates, the rest trains.
+    expect(m.validation_rows / (m.train_rows + 2 * m.validation_rows)).toBeCloseTo(0.25, 2);
+    expect(m.metrics['calibrationRows']).toBe(m.validation_rows);
+    expect(m.metrics['protocol']).toBe('time-ordered-train-calibration-test-v1');
+    const test = m.metrics['test'] as { rocAuc: { value: number; lo: number; hi: number } };
+    expect(test.rocAuc.value).toBe(m.metrics['rocAuc']);
+    expect(test.rocAuc.lo).toBeLessThanOrEqual(test.rocAuc.value);
+    expect(test.rocAuc.hi).toBeGreaterThanOrEqual(test.rocAuc.value);
     for (const k of ['rocAuc', 'prAuc', 'recallAtHalfPercentFpr', 'precisionAtBlock', 'calibrationError']) {
       expect(typeof m.metrics[k]).toBe('number');
     }
@@ -62,6 +69,12 @@ describe('fraud training pipeline', () => {
     expect(report).toMatch(/^<!doctype html>/);
     expect(report).toContain(m.id);
     expect(report).toContain(m.data_hash);
+    // The model card states the protocol, the data windows and the label definition.
+    expect(report).toContain('time-ordered-train-calibration-test-v1');
+    expect(report).toContain('Test window (newest, untouched)');
+    expect(report).toContain('Calibration window');
+    expect(report).toContain('plain declines are not labels');
+    expect(report).toMatch(/95 % interval/);
     expect(report).not.toMatch(/<script|<link|src=|href=/i);
     const manifest = JSON.parse(
       Buffer.from((await deps.objects.get('models', modelKeys('fraud', m.id).manifest)) ?? []).toString(),

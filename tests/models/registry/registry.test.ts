@@ -51,8 +51,9 @@ describe('model registry', () => {
       feature_set_version: FRAUD_FEATURE_SET_VERSION,
     });
     expect(first.promoted_at).toEqual(first.created_at);
-    expect(first.train_rows + first.validation_rows).toBeGreaterThan(14_000);
-    expect(first.validation_rows / (first.train_rows + first.validation_rows)).toBeCloseTo(0.2, 2);
+    // Train / calibration / test (the evaluation protocol): the test and calibration windows are 20 % each.
+    expect(first.train_rows + 2 * first.validation_rows).toBeGreaterThan(14_000);
+    expect(first.validation_rows / (first.train_rows + 2 * first.validation_rows)).toBeCloseTo(0.2, 2);
     expect(first.validation_from.getTime()).toBeLessThan(first.train_to.getTime());
     expect(Object.keys(first.metrics)).toEqual(
       expect.arrayContaining(['rocAuc', 'prAuc', 'recallAtHalfPercentFpr', 'precisionAtBlock', 'calibrationError']),
