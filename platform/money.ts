@@ -64,17 +64,17 @@ export function allocate(amount: Paise, ratios: readonly number[]): Paise[] {
   return parts.map((p) => paise(p * sign));
 }
 
-/**
- * Paise as rupees the Indian way, with the ₹ sign and lakh/crore grouping: 125000000 → "₹12,50,000.00",
- * -150 → "-₹1.50". Exact: integer arithmetic, no floats.
- */
-export function formatRupees(amount: number): string {
-  const p = BigInt(paise(amount));
-  const negative = p < 0n;
-  const abs = negative ? -p : p;
+/** Indian digit grouping with two decimals: 12345678 paise → `1,23,456.78`; exact, no floats. */
+export function formatIndianAmount(minor: number): string {
+  const p = BigInt(paise(minor));
+  const abs = p < 0n ? -p : p;
   const rupees = (abs / 100n).toString();
-  const fraction = (abs % 100n).toString().padStart(2, '0');
   const head = rupees.slice(0, -3);
   const grouped = head === '' ? rupees : `${head.replace(/\B(?=(\d{2})+$)/g, ',')},${rupees.slice(-3)}`;
-  return `${negative ? '-' : ''}₹${grouped}.${fraction}`;
+  return `${p < 0n ? '-' : ''}${grouped}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
+/** Paise as rupees with the ₹ sign and lakh/crore grouping: 125000000 → "₹12,50,000.00", -150 → "-₹1.50". */
+export function formatRupees(amount: number): string {
+  return amount < 0 ? `-₹${formatIndianAmount(-amount)}` : `₹${formatIndianAmount(amount)}`;
 }

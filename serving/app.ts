@@ -52,6 +52,7 @@ import { emailRoutes } from './routes/emails.js';
 import { featureRoutes } from './routes/features.js';
 import { forecastRoutes } from './routes/forecast.js';
 import { fraudRoutes } from './routes/fraud.js';
+import { gstRoutes } from './routes/gst.js';
 import { healthRoutes } from './routes/health.js';
 import { installmentRoutes } from './routes/installments.js';
 import { invoiceRoutes } from './routes/invoices.js';
@@ -245,6 +246,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
       subscriptionAnalyticsRoutes(scoped, deps);
       dunningRoutes(scoped, deps);
       invoiceRoutes(scoped, deps);
+      gstRoutes(scoped, deps);
       jobRoutes(scoped, deps);
       lakeRoutes(scoped, deps);
       modelRoutes(scoped, deps);

@@ -1,12 +1,29 @@
 /**
- * Concurrency: a customer is inserted once under its primary key and never updated; its row lock
+ * Concurrency: a customer is inserted once under its primary key and never updated; its billing address is one row
+ * per customer, replaced whole by an upsert on that key (the last write wins) or deleted. Its row lock
  * (`CUSTOMER_FOR_UPDATE`) serialises changes to its payment methods.
  */
 export const CUSTOMER_COLUMNS = `
-SELECT 'customer' AS object, t.id, t.school_id, t.name, t.email, t.phone, t.state_code, t.created_at FROM customers t`;
+SELECT 'customer' AS object, t.id, t.school_id, t.name, t.email, t.phone, t.state_code, a.line1 AS billing_line1,
+  a.line2 AS billing_line2, a.city AS billing_city, a.state_code AS billing_state_code,
+  a.postal_code AS billing_postal_code, t.created_at
+FROM customers t LEFT JOIN customer_billing_addresses a ON a.customer_id = t.id`;
 export const CUSTOMER_BY_ID = `${CUSTOMER_COLUMNS} WHERE t.id = $id`;
 /** The customer, locked: a change to their payment methods (one default at a time) holds it until commit. */
 export const CUSTOMER_FOR_UPDATE = 'SELECT id FROM customers WHERE id = $id FOR UPDATE';
 export const INSERT_CUSTOMER = `
 INSERT INTO customers (id, school_id, name, email, phone, state_code, created_at)
 VALUES ($id, $school_id, $name, $email, $phone, $state_code, $at)`;
+/** Sets a customer's address; nothing when the customer does not exist. */
+export const SET_CUSTOMER_ADDRESS = `
+INSERT INTO customer_billing_addresses (customer_id, line1, line2, city, state_code, postal_code, updated_at)
+SELECT c.id, $billing_line1, $billing_line2, $billing_city, $billing_state_code, $billing_postal_code, $at
+FROM customers c WHERE c.id = $id
+ON CONFLICT (customer_id) DO UPDATE SET line1 = excluded.line1, line2 = excluded.line2, city = excluded.city,
+  state_code = excluded.state_code, postal_code = excluded.postal_code, updated_at = excluded.updated_at`;
+export const DELETE_CUSTOMER_ADDRESS = 'DELETE FROM customer_billing_addresses WHERE customer_id = $id';
+/** INSERT_CUSTOMER with the address, in one statement (both rows or neither). */
+export const INSERT_CUSTOMER_WITH_ADDRESS = `
+WITH c AS (${INSERT_CUSTOMER} RETURNING id)
+INSERT INTO customer_billing_addresses (customer_id, line1, line2, city, state_code, postal_code, updated_at)
+SELECT c.id, $billing_line1, $billing_line2, $billing_city, $billing_state_code, $billing_postal_code, $at FROM c`;

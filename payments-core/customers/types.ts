@@ -1,3 +1,5 @@
+import type { BillingAddress } from '../schools/billing-address.js';
+
 export interface Customer {
   readonly object: 'customer';
   readonly id: string;
@@ -6,5 +8,7 @@ export interface Customer {
   readonly email: string;
   readonly phone: string;
   readonly state_code: string;
+  /** Printed on their invoices; required before an invoice to them with a GSTIN is finalised. */
+  readonly billing_address: BillingAddress | null;
   readonly created_at: Date;
 }

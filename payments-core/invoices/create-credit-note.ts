@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound } from '../../platform/errors.js';
+import { conflict, type FieldError, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { lineRow } from './create-draft-invoice.js';
 import { assertLines, computeLines, type DraftInvoiceLine } from './draft-lines.js';
@@ -59,6 +59,7 @@ export async function createCreditNote(deps: InvoiceDeps, invoiceId: string, inp
   } else {
     assertLines(input.lines);
     lines = input.lines;
+    assertCreditable(lines, await creditableByRate(deps, invoiceId));
   }
   const computed = computeLines(lines, inv['supply_type'] as SupplyType);
   const totals = documentTotals(computed);
@@ -120,12 +121,74 @@ export async function createCreditNote(deps: InvoiceDeps, invoiceId: string, inp
          paid_at = CASE WHEN status IN ('finalized', 'partially_paid') AND amount_paid_minor + amount_credited_minor + $credit >= total_minor
                        THEN $at ELSE paid_at END,
          updated_at = $at
-       WHERE id = $id AND amount_credited_minor = $credited_before`,
+       WHERE id = $id AND amount_credited_minor = $credited_before
+         AND status IN ('finalized', 'paid', 'partially_paid', 'uncollectible')`,
       { id: invoiceId, credit: totals.totalMinor, at, credited_before: inv['amount_credited_minor'] },
     );
-    if (credited === 0) throw conflict('invoice_changed', `invoice ${invoiceId} was credited meanwhile: retry`);
+    if (credited === 0) {
+      throw conflict('invoice_changed', `invoice ${invoiceId} was credited or voided meanwhile: retry`);
+    }
     await finalizeDrafts(tx, [id], at);
   });
   await publishQuietly(deps, id);
   return getInvoice(deps.db, id);
+}
+
+/** A line's GST treatment as a key: `gst:1800`, `gst_exempt_school_meals:`. */
+const rateKey = (l: { taxCategory: string; gstRateBp: number | null }): string =>
+  `${l.taxCategory}:${l.taxCategory === 'gst' ? (l.gstRateBp ?? '') : ''}`;
+
+/**
+ * What is left to credit at each GST treatment of the invoice: the taxable value of its lines at that rate (and
+ * category) minus the lines of its earlier credit notes at the same rate. Credit notes are finalised as they are
+ * created, and the invoice's credited amount (compare-and-set in createCreditNote) serialises them.
+ */
+const CREDITABLE_BY_RATE = `
+SELECT l.tax_category, l.gst_rate_bp,
+  sum(CASE WHEN i.kind = 'invoice' THEN l.amount_minor ELSE -l.amount_minor END)::bigint AS left_minor
+FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id
+WHERE i.id = $id OR (i.original_invoice_id = $id AND i.kind = 'credit_note')
+GROUP BY l.tax_category, l.gst_rate_bp`;
+
+async function creditableByRate(deps: InvoiceDeps, invoiceId: string): Promise<Map<string, number>> {
+  const rows = await deps.db.all<{ tax_category: string; gst_rate_bp: number | null; left_minor: number | string }>(
+    CREDITABLE_BY_RATE,
+    { id: invoiceId },
+  );
+  return new Map(
+    rows.map((r) => [rateKey({ taxCategory: r.tax_category, gstRateBp: r.gst_rate_bp }), Number(r.left_minor)]),
+  );
+}
+
+/**
+ * Rule 53 and s. 34: a credit note reverses tax the invoice charged, so each line must carry a GST rate (and tax
+ * category) one of the invoice's lines has, and the credit at each rate may not exceed what is left at it.
+ */
+function assertCreditable(lines: readonly DraftInvoiceLine[], left: ReadonlyMap<string, number>): void {
+  const fields: FieldError[] = [];
+  const asked = new Map<string, number>();
+  lines.forEach((l, i) => {
+    const key = rateKey(l);
+    const available = left.get(key);
+    if (available === undefined) {
+      const field = l.taxCategory === 'gst' ? `/lines/${i}/gst_rate_bp` : `/lines/${i}/tax_category`;
+      fields.push({
+        field,
+        code: 'credit_rate_not_on_invoice',
+        message: 'the invoice has no line at this GST rate and tax category',
+      });
+      return;
+    }
+    const total = (asked.get(key) ?? 0) + l.amountMinor;
+    asked.set(key, total);
+    if (total > available) {
+      fields.push({
+        field: `/lines/${i}/amount`,
+        code: 'credit_exceeds_rate_remaining',
+        message: `at most ${Math.max(available, 0)} paise of taxable value is left to credit at this rate`,
+      });
+    }
+  });
+  const first = fields[0];
+  if (first !== undefined) throw invalid(first.code, `${first.field}: ${first.message}`, fields);
 }

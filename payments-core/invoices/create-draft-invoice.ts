@@ -5,7 +5,8 @@ import { gstinProblem } from '../../platform/gstin.js';
 import { newId } from '../../platform/ids.js';
 import { INDIAN_STATES } from '../schools/state-codes.js';
 import { assertLines, type ComputedLine, computeLines, type DraftInvoiceLine, lineProblems } from './draft-lines.js';
-import { documentTotals, documentTypeOf, supplyTypeOf } from './gst.js';
+import { documentTotals, documentTypeOf, placeOfSupplyOf, supplyTypeOf } from './gst.js';
+import { assertNoProblems, dueDateProblem, totalProblem } from './invoice-rules.js';
 import { CUSTOMER_STATES, INSERT_INVOICES, INSERT_LINES, INVOICES_BY_SOURCE, SUPPLIER } from './repository.js';
 
 export type { DraftInvoiceLine } from './draft-lines.js';
@@ -58,8 +59,9 @@ export async function createDraftInvoices(
   inputs: DraftInvoiceInput[],
   clock: Clock,
 ): Promise<DraftInvoiceResult[]> {
+  const now = clock.now();
   inputs.forEach((input, i) => {
-    assertInput(input, inputs.length === 1 ? '' : `/${i}`);
+    assertInput(input, inputs.length === 1 ? '' : `/${i}`, now);
   });
   const results: DraftInvoiceResult[] = [];
   for (let start = 0; start < inputs.length; start += BATCH) {
@@ -84,10 +86,11 @@ async function createBatch(sql: Sql, inputs: DraftInvoiceInput[], clock: Clock):
     if (supplier === undefined) throw new Error('invoice_supplier has no row: migration 010 inserts one');
     const customerIds = [...new Set(fresh.map((i) => i.customerId))];
     const states = new Map(
-      (await sql.all<{ id: string; state_code: string }>(CUSTOMER_STATES, { ids: customerIds })).map((r) => [
-        r.id,
-        r.state_code,
-      ]),
+      (
+        await sql.all<{ id: string; state_code: string; address_state_code: string | null }>(CUSTOMER_STATES, {
+          ids: customerIds,
+        })
+      ).map((r) => [r.id, r]),
     );
     const at = clock.now();
     const invoiceRows: unknown[] = [];
@@ -95,12 +98,19 @@ async function createBatch(sql: Sql, inputs: DraftInvoiceInput[], clock: Clock):
     for (const input of fresh) {
       const key = keyOf(input.source, input.sourceRef);
       if (known.has(key)) continue; // repeated within this call
-      const state = states.get(input.customerId);
-      if (state === undefined) throw notFound('customer', input.customerId);
-      const placeOfSupply = INDIAN_STATES[state]?.gstCode ?? supplier.state_code;
+      const customer = states.get(input.customerId);
+      if (customer === undefined) throw notFound('customer', input.customerId);
+      const placeOfSupply = placeOfSupplyOf({
+        gstin: input.customerGstin ?? null,
+        addressStateCode: customer.address_state_code,
+        customerStateCode: INDIAN_STATES[customer.state_code]?.gstCode ?? null,
+        supplierStateCode: supplier.state_code,
+      });
       const supply = supplyTypeOf(supplier.state_code, placeOfSupply);
       const lines = computeLines(input.lines, supply);
       const totals = documentTotals(lines);
+      // A manual invoice must ask for money; a billing run's draft is held back at finalisation instead.
+      if (input.source === 'manual') assertNoProblems(totalProblem(totals.totalMinor));
       const id = newId('inv');
       invoiceRows.push({
         id,
@@ -164,8 +174,11 @@ export function lineRow(invoiceId: string, l: ComputedLine): Record<string, unkn
 }
 
 /** A draft's input problems, each naming its field; throws 422 with all of them. */
-function assertInput(input: DraftInvoiceInput, prefix: string): void {
+function assertInput(input: DraftInvoiceInput, prefix: string, now: Date): void {
   const fields: FieldError[] = [];
+  // Issued at finalisation, which is now or later: a due date before today can never be met.
+  const due = input.dueAt === undefined ? null : dueDateProblem(input.dueAt, now, `${prefix}/due_at`);
+  if (due !== null) fields.push(due);
   const sources = ['subscription_period', 'monthly_statement', 'manual'];
   if (!sources.includes(input.source)) {
     fields.push({ field: `${prefix}/source`, code: 'invalid_source', message: sources.join(', ') });

@@ -24,6 +24,8 @@ export interface InvoiceJobDeps {
 
 const DUE_DRAFTS = `
 SELECT id FROM invoices WHERE status = 'draft' AND auto_finalize AND created_at <= $cutoff
+  AND (kind = 'credit_note' OR total_minor > 0)
+  AND (customer_gstin IS NULL OR EXISTS (SELECT 1 FROM customer_billing_addresses a WHERE a.customer_id = invoices.customer_id))
 ORDER BY created_at, id LIMIT $limit`;
 const UNPUBLISHED = `
 SELECT id FROM invoices WHERE status <> 'draft' AND finalized_at IS NOT NULL AND pdf_key IS NULL

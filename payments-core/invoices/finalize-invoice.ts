@@ -5,6 +5,7 @@ import type { Log } from '../../platform/log.js';
 import type { ObjectStore } from '../../platform/objects.js';
 import { finalizeDrafts } from './finalize-drafts.js';
 import { getInvoice } from './find-invoices.js';
+import { assertNoProblems, dueDateProblem, totalProblem } from './invoice-rules.js';
 import { publishInvoice } from './publish-invoice.js';
 import type { Invoice } from './types.js';
 
@@ -19,16 +20,40 @@ export interface InvoiceDeps {
 
 /** Finalises one draft: number assigned in the same transaction as the status change, then PDF and email. */
 export async function finalizeInvoice(deps: InvoiceDeps, id: string): Promise<Invoice> {
-  const current = await deps.db.one<{ status: string }>('SELECT status FROM invoices WHERE id = $id', { id });
+  const current = await deps.db.one<{
+    status: string;
+    kind: string;
+    total_minor: number;
+    due_at: Date | null;
+    customer_gstin: string | null;
+    has_address: boolean;
+  }>(
+    `SELECT i.status, i.kind, i.total_minor, i.due_at, i.customer_gstin, a.customer_id IS NOT NULL AS has_address
+     FROM invoices i LEFT JOIN customer_billing_addresses a ON a.customer_id = i.customer_id WHERE i.id = $id`,
+    { id },
+  );
   if (current === undefined) throw notFound('invoice', id);
   if (current.status !== 'draft') {
     throw conflict('invoice_not_draft', `invoice ${id} is ${current.status}: only a draft can be finalised`);
   }
   const at = deps.clock.now();
+  assertNoProblems(
+    current.kind === 'invoice' ? totalProblem(current.total_minor) : null,
+    dueDateProblem(current.due_at, at),
+    // Rule 46(e): a registered recipient's invoice carries its address.
+    current.customer_gstin !== null && !current.has_address
+      ? {
+          field: '/customer/billing_address',
+          code: 'billing_address_required',
+          message: 'the customer has a GSTIN on this invoice but no billing address: set one (PATCH /v1/customers/:id)',
+        }
+      : null,
+  );
   const done = await deps.db.transaction((tx) =>
     finalizeDrafts(tx, [id], at, deps.settings?.dueDays === undefined ? {} : { dueDays: deps.settings.dueDays }),
   );
-  if (done.length === 0) throw conflict('invoice_not_draft', `invoice ${id} was finalised or voided meanwhile`);
+  if (done.length === 0)
+    throw conflict('invoice_not_draft', `invoice ${id} was finalised, voided or changed meanwhile`);
   await publishQuietly(deps, id);
   return getInvoice(deps.db, id);
 }

@@ -22,7 +22,8 @@ export async function getInvoicePdf(
   if (deps.objects === undefined)
     throw new AppError('unavailable', 'object_store_unavailable', 'no object store configured');
   const filename = `${row.number.replace(/\//g, '-')}.pdf`;
-  const stored = row.pdf_key === null ? null : await deps.objects.get('invoices', row.pdf_key);
+  // A void document is rendered afresh: the copy stored at finalisation lacks the VOID mark if the re-render failed.
+  const stored = row.pdf_key === null || row.status === 'void' ? null : await deps.objects.get('invoices', row.pdf_key);
   if (stored !== null) return { filename, bytes: stored };
   const rendered = await storeInvoicePdf({ db: deps.db, objects: deps.objects }, id);
   return { filename, bytes: rendered.bytes };

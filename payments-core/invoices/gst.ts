@@ -1,3 +1,4 @@
+import { gstinStateCode } from '../../platform/gstin.js';
 import { roundHalfEven } from '../../platform/money.js';
 import type { DocumentType, SupplyType, TaxCategory } from './types.js';
 
@@ -34,6 +35,21 @@ export interface DocumentTotals {
   readonly roundOffMinor: number;
   /** Payable, rounded to the rupee. */
   readonly totalMinor: number;
+}
+
+/**
+ * The place of supply (IGST Act s. 10 and 12), as a GST state code: the state of the recipient's GSTIN when it has
+ * one (a Karnataka GSTIN billed to a Maharashtra address is supplied in Karnataka), else the state of its billing
+ * address, else the state the customer was registered in, else the supplier's own state.
+ */
+export function placeOfSupplyOf(recipient: {
+  readonly gstin: string | null;
+  readonly addressStateCode: string | null;
+  readonly customerStateCode: string | null;
+  readonly supplierStateCode: string;
+}): string {
+  if (recipient.gstin !== null) return gstinStateCode(recipient.gstin);
+  return recipient.addressStateCode ?? recipient.customerStateCode ?? recipient.supplierStateCode;
 }
 
 /** Intra-state when the supplier's state is the place of supply (CGST + SGST), else inter-state (IGST). */
@@ -160,14 +176,5 @@ export function amountInWords(minor: number): string {
   return negative ? `Minus ${words}` : words;
 }
 
-/** Indian digit grouping with two decimals: 12345678 paise → `1,23,456.78`. */
-export function formatIndianAmount(minor: number): string {
-  const negative = minor < 0;
-  const abs = Math.abs(minor);
-  const rupees = String(Math.floor(abs / 100));
-  const paise = String(abs % 100).padStart(2, '0');
-  const last3 = rupees.slice(-3);
-  const head = rupees.slice(0, -3);
-  const grouped = head === '' ? last3 : `${head.replace(/\B(?=(\d{2})+(?!\d))/g, ',')},${last3}`;
-  return `${negative ? '-' : ''}${grouped}.${paise}`;
-}
+/** Indian digit grouping with two decimals (`platform/money.ts`), here for the documents that print it. */
+export { formatIndianAmount } from '../../platform/money.js';

@@ -2,6 +2,7 @@ import type { Sql } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { getInvoiceTemplate } from '../invoice-templates/find-templates.js';
 import type { InvoiceTemplate } from '../invoice-templates/types.js';
+import { type BillingAddress, formatBillingAddress } from '../schools/billing-address.js';
 import { INDIAN_STATES } from '../schools/state-codes.js';
 import type { PdfDocumentData } from './render-invoice-pdf.js';
 import type { DocumentType, SupplyType, TaxCategory } from './types.js';
@@ -9,8 +10,9 @@ import type { DocumentType, SupplyType, TaxCategory } from './types.js';
 /** What finalisation freezes into `invoices.snapshot`: the parties as printed. */
 export interface DocumentSnapshot {
   readonly supplier: { gstin: string; legal_name: string; address: string; state_code: string; email: string | null };
-  readonly customer: { name: string; email: string | null };
-  readonly school: { name: string; city: string } | null;
+  /** The billing addresses were added to snapshots with migration 023; older snapshots have none. */
+  readonly customer: { name: string; email: string | null; billing_address?: BillingAddress | null };
+  readonly school: { name: string; city: string; billing_address?: BillingAddress | null } | null;
   readonly original: { number: string; issued_at: string } | null;
 }
 
@@ -92,11 +94,25 @@ function documentOf(row: Record<string, any>, lines: Record<string, any>[], temp
     customer: {
       name: snapshot.customer.name,
       email: snapshot.customer.email,
+      address:
+        snapshot.customer.billing_address === undefined || snapshot.customer.billing_address === null
+          ? null
+          : formatBillingAddress(snapshot.customer.billing_address, stateName),
       gstin: (row['customer_gstin'] as string | null) ?? null,
       stateCode: String(row['place_of_supply']),
       stateName: stateName(String(row['place_of_supply'])),
     },
-    school: snapshot.school,
+    school:
+      snapshot.school === null
+        ? null
+        : {
+            name: snapshot.school.name,
+            city: snapshot.school.city,
+            address:
+              snapshot.school.billing_address === undefined || snapshot.school.billing_address === null
+                ? null
+                : formatBillingAddress(snapshot.school.billing_address, stateName),
+          },
     supplyType: row['supply_type'] as SupplyType,
     lines: lines.map((l) => ({
       lineNo: l['line_no'],
@@ -128,6 +144,7 @@ function documentOf(row: Record<string, any>, lines: Record<string, any>[], temp
         : { number: snapshot.original.number, issuedAt: new Date(snapshot.original.issued_at) },
     reason: row['reason'] ?? null,
     memo: row['memo'] ?? null,
+    voided: row['status'] === 'void',
   };
   return {
     id,

@@ -48,10 +48,16 @@ export async function storeInvoicePdfs(
   return out;
 }
 
+/**
+ * Who gets each document; a voided one is never mailed. Share-locked until the emails are queued: a concurrent
+ * void waits, then withdraws them (cancelEmailsOf), or commits first and its document is left out here.
+ */
 const RECIPIENTS = `
 SELECT i.id, i.kind, i.source, i.customer_id, c.email, i.total_minor
 FROM invoices i LEFT JOIN customers c ON c.id = i.customer_id
-WHERE i.id = ANY($ids::text[])`;
+WHERE i.id = ANY($ids::text[]) AND i.status <> 'void'
+ORDER BY i.id
+FOR SHARE OF i`;
 
 /**
  * After finalisation commits: store the PDFs, then queue the emails that carry them (dedupe key `invoice:<id>`,
@@ -63,19 +69,19 @@ export async function publishInvoices(
   ids: readonly string[],
 ): Promise<number> {
   const stored = await storeInvoicePdfs(deps, ids);
-  const recipients = new Map(
-    (
-      await deps.db.all<{
-        id: string;
-        kind: string;
-        source: string;
-        customer_id: string;
-        email: string | null;
-        total_minor: number;
-      }>(RECIPIENTS, { ids: stored.map((s) => s.id) })
-    ).map((r) => [r.id, r]),
-  );
   await deps.db.transaction(async (tx) => {
+    const recipients = new Map(
+      (
+        await tx.all<{
+          id: string;
+          kind: string;
+          source: string;
+          customer_id: string;
+          email: string | null;
+          total_minor: number;
+        }>(RECIPIENTS, { ids: stored.map((s) => s.id) })
+      ).map((r) => [r.id, r]),
+    );
     for (const { id, key, doc } of stored) {
       const row = recipients.get(id);
       if (row === undefined || row.email === null) continue;

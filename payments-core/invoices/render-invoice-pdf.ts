@@ -1,8 +1,10 @@
 import PDFDocument from 'pdfkit';
 import { IST_OFFSET_MS } from '../../platform/ist.js';
+import { formatRupees } from '../../platform/money.js';
 import type { InvoiceTemplate } from '../invoice-templates/types.js';
 import type { ComputedLine } from './draft-lines.js';
-import { amountInWords, formatIndianAmount } from './gst.js';
+import { amountInWords } from './gst.js';
+import { useScriptFonts } from './pdf-fonts.js';
 import type { DocumentType, SupplyType } from './types.js';
 
 /** Everything a document prints, as snapshotted at finalisation (or sample data for a preview). */
@@ -22,11 +24,13 @@ export interface PdfDocumentData {
   readonly customer: {
     readonly name: string;
     readonly email: string | null;
+    /** The billing address as one printable line, or null (older documents, unregistered recipients). */
+    readonly address?: string | null;
     readonly gstin: string | null;
     readonly stateCode: string;
     readonly stateName: string;
   };
-  readonly school: { readonly name: string; readonly city: string } | null;
+  readonly school: { readonly name: string; readonly city: string; readonly address?: string | null } | null;
   readonly supplyType: SupplyType;
   readonly lines: readonly ComputedLine[];
   readonly totals: {
@@ -43,6 +47,8 @@ export interface PdfDocumentData {
   readonly reason: string | null;
   readonly memo: string | null;
   readonly preview?: boolean;
+  /** A voided document: printed with a large diagonal VOID watermark. */
+  readonly voided?: boolean;
 }
 
 export const DOCUMENT_TITLES: Record<DocumentType, string> = {
@@ -64,7 +70,7 @@ export function formatDate(at: Date, locale: string): string {
 }
 
 const rate = (bp: number): string => `${Number((bp / 100).toFixed(2))}%`;
-const money = formatIndianAmount;
+const money = formatRupees;
 
 /**
  * Renders a GST document with pdfkit: every field of rule 46 (tax invoice), 49 (bill of supply), 46A
@@ -74,6 +80,7 @@ const money = formatIndianAmount;
 export function renderInvoicePdf(data: PdfDocumentData, template: InvoiceTemplate): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
+    bufferPages: data.voided === true,
     margin: 40,
     compress: true,
     info: {
@@ -85,6 +92,7 @@ export function renderInvoicePdf(data: PdfDocumentData, template: InvoiceTemplat
       ModDate: data.issuedAt,
     },
   });
+  useScriptFonts(doc);
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (c: Buffer) => chunks.push(c));
@@ -92,8 +100,23 @@ export function renderInvoicePdf(data: PdfDocumentData, template: InvoiceTemplat
     doc.on('error', reject);
   });
   layout(doc, data, template);
+  if (data.voided === true) watermarkVoid(doc);
   doc.end();
   return done;
+}
+
+/** A large diagonal VOID across every page, drawn over the content in translucent red. */
+function watermarkVoid(doc: PDFKit.PDFDocument): void {
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    const { width, height } = doc.page;
+    doc.save();
+    doc.rotate(-40, { origin: [width / 2, height / 2] });
+    doc.font('Helvetica-Bold').fontSize(170).fillColor('#C62828').fillOpacity(0.22);
+    doc.text('VOID', 0, height / 2 - 85, { width, align: 'center', lineBreak: false });
+    doc.restore();
+  }
 }
 
 function layout(doc: PDFKit.PDFDocument, data: PdfDocumentData, t: InvoiceTemplate): void {
@@ -152,6 +175,13 @@ function layout(doc: PDFKit.PDFDocument, data: PdfDocumentData, t: InvoiceTempla
       .fillColor('#B00020')
       .text('PREVIEW - SAMPLE DATA', right - 220, doc.y + 2, { width: 220, align: 'right' });
   }
+  if (data.voided === true) {
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .fillColor('#C62828')
+      .text('VOID - CANCELLED, NOT PAYABLE', right - 220, doc.y + 2, { width: 220, align: 'right' });
+  }
   y = headerBottom + 8;
   if (t.header_text !== null && t.header_text !== '') {
     doc.font('Helvetica-Oblique').fontSize(8.5).fillColor('#333333').text(t.header_text, left, y, { width });
@@ -186,11 +216,15 @@ function layout(doc: PDFKit.PDFDocument, data: PdfDocumentData, t: InvoiceTempla
     .font('Helvetica-Bold')
     .text(data.customer.name, bx, doc.y + 1, { width: 240 });
   doc.font('Helvetica');
+  if (data.customer.address !== undefined && data.customer.address !== null) {
+    doc.text(data.customer.address, bx, doc.y + 1, { width: 240 });
+  }
   if (show.customer_email && data.customer.email !== null) doc.text(data.customer.email, bx, doc.y + 1, { width: 240 });
   doc.text(`State: ${data.customer.stateName} (code ${data.customer.stateCode})`, bx, doc.y + 1, { width: 240 });
   doc.text(`GSTIN: ${data.customer.gstin ?? 'Unregistered'}`, bx, doc.y + 1, { width: 240 });
   if (show.school && data.school !== null) {
-    doc.text(`School: ${data.school.name}, ${data.school.city}`, bx, doc.y + 1, { width: 240 });
+    const where = data.school.address ?? data.school.city;
+    doc.text(`School: ${data.school.name}, ${where}`, bx, doc.y + 1, { width: 240 });
   }
   y = Math.max(fy, doc.y) + 10;
 
@@ -198,7 +232,8 @@ function layout(doc: PDFKit.PDFDocument, data: PdfDocumentData, t: InvoiceTempla
   const intra = data.supplyType === 'intra';
   const cols: { key: string; label: string; w: number; align: 'left' | 'right' | 'center' }[] = [
     { key: 'no', label: '#', w: 16, align: 'left' },
-    { key: 'desc', label: 'Description', w: show.hsn_sac ? 157 : 205, align: 'left' },
+    // Sized for Noto Sans and amounts up to ₹99,99,999.99 on one line.
+    { key: 'desc', label: 'Description', w: show.hsn_sac ? 137 : 185, align: 'left' },
     ...(show.hsn_sac ? [{ key: 'hsn', label: 'HSN/SAC', w: 48, align: 'left' as const }] : []),
     { key: 'qty', label: 'Qty', w: 30, align: 'right' },
     { key: 'unit', label: 'Unit price', w: 58, align: 'right' },
@@ -206,10 +241,10 @@ function layout(doc: PDFKit.PDFDocument, data: PdfDocumentData, t: InvoiceTempla
     { key: 'rate', label: 'GST rate', w: 42, align: 'right' },
     ...(intra
       ? [
-          { key: 'cgst', label: 'CGST', w: 50, align: 'right' as const },
-          { key: 'sgst', label: 'SGST', w: 50, align: 'right' as const },
+          { key: 'cgst', label: 'CGST', w: 60, align: 'right' as const },
+          { key: 'sgst', label: 'SGST', w: 60, align: 'right' as const },
         ]
-      : [{ key: 'igst', label: 'IGST', w: 100, align: 'right' as const }]),
+      : [{ key: 'igst', label: 'IGST', w: 120, align: 'right' as const }]),
   ];
   const drawRow = (cells: Record<string, string>, rowY: number, bold: boolean): number => {
     let x = left;
@@ -276,10 +311,13 @@ function layout(doc: PDFKit.PDFDocument, data: PdfDocumentData, t: InvoiceTempla
     y = doc.y + 2;
     doc.font('Helvetica').fontSize(8).fillColor('#000000');
     for (const [bp, r] of [...byRate.entries()].sort((a, b) => a[0] - b[0])) {
-      const text = intra
-        ? `Taxable ${money(r.taxable)} | CGST @ ${rate(bp / 2)}: ${money(r.cgst)} | SGST @ ${rate(bp / 2)}: ${money(r.sgst)}`
-        : `Taxable ${money(r.taxable)} | IGST @ ${rate(bp)}: ${money(r.igst)}`;
-      doc.text(text, left, y, { width: 270 });
+      // One line for the taxable value, one for the tax: an amount never wraps away from its ₹ sign.
+      const tax = intra
+        ? `CGST @ ${rate(bp / 2)}: ${money(r.cgst)} | SGST @ ${rate(bp / 2)}: ${money(r.sgst)}`
+        : `IGST @ ${rate(bp)}: ${money(r.igst)}`;
+      doc.text(`Taxable at ${rate(bp)}: ${money(r.taxable)}`, left, y, { width: 270 });
+      y = doc.y + 1;
+      doc.text(tax, left, y, { width: 270 });
       y = doc.y + 2;
     }
   }

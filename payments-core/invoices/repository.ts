@@ -44,8 +44,17 @@ SELECT i.id, i.source, i.source_ref, i.total_minor
 FROM invoices i
 JOIN json_to_recordset($keys::json) AS k(s VARCHAR, r VARCHAR) ON i.source = k.s AND i.source_ref = k.r`;
 
-/** The customers' states (ISO codes) for the place of supply, and the supplier's GST state code. */
-export const CUSTOMER_STATES = `SELECT c.id, c.state_code FROM customers c WHERE c.id = ANY($ids::text[])`;
+/**
+ * The customers' states for the place of supply: registered (ISO code, e.g. KA) and of their billing address (GST
+ * code, e.g. 29); and the supplier's GST state code.
+ */
+export const CUSTOMER_STATES = `
+SELECT c.id, c.state_code, a.state_code AS address_state_code
+FROM customers c LEFT JOIN customer_billing_addresses a ON a.customer_id = c.id
+WHERE c.id = ANY($ids::text[])`;
+export const CUSTOMER_STATES_ONE = `
+SELECT c.state_code, a.state_code AS address_state_code
+FROM customers c LEFT JOIN customer_billing_addresses a ON a.customer_id = c.id WHERE c.id = $id`;
 export const SUPPLIER = `SELECT gstin, legal_name, address, state_code, email FROM invoice_supplier WHERE id = 1`;
 
 export const INVOICE_COLUMNS = `

@@ -1,12 +1,15 @@
+import type { Sql } from '../../platform/db.js';
 import { conflict, type FieldError, invalid, notFound } from '../../platform/errors.js';
 import { gstinProblem } from '../../platform/gstin.js';
+import { INDIAN_STATES } from '../schools/state-codes.js';
 import { lineRow } from './create-draft-invoice.js';
 import { assertLines, computeLines, type DraftInvoiceLine } from './draft-lines.js';
 import type { InvoiceDeps } from './finalize-invoice.js';
 import { getInvoice } from './find-invoices.js';
-import { documentTotals, documentTypeOf } from './gst.js';
-import { INSERT_LINES } from './repository.js';
-import type { Invoice, SupplyType } from './types.js';
+import { documentTotals, documentTypeOf, placeOfSupplyOf, supplyTypeOf } from './gst.js';
+import { assertNoProblems, dueDateProblem, totalProblem } from './invoice-rules.js';
+import { CUSTOMER_STATES_ONE, INSERT_LINES } from './repository.js';
+import type { Invoice, TaxCategory } from './types.js';
 
 export interface DraftInvoicePatch {
   readonly lines?: DraftInvoiceLine[] | undefined;
@@ -20,7 +23,9 @@ export interface DraftInvoicePatch {
 /** Edits a draft: lines (totals recomputed), GSTIN, memo, due date, template. Anything finalised is 409. */
 export async function updateDraftInvoice(deps: InvoiceDeps, id: string, patch: DraftInvoicePatch): Promise<Invoice> {
   const row = await deps.db.one<Record<string, any>>(
-    'SELECT status, kind, supply_type, customer_gstin, memo, due_at, template_id, auto_finalize FROM invoices WHERE id = $id',
+    `SELECT status, kind, source, customer_id, supply_type, supplier_state_code, place_of_supply, customer_gstin, memo,
+       due_at, template_id, auto_finalize
+     FROM invoices WHERE id = $id`,
     { id },
   );
   if (row === undefined) throw notFound('invoice', id);
@@ -40,11 +45,27 @@ export async function updateDraftInvoice(deps: InvoiceDeps, id: string, patch: D
     }
   }
   const at = deps.clock.now();
+  if (patch.dueAt !== undefined) assertNoProblems(dueDateProblem(patch.dueAt, at));
   await deps.db.transaction(async (tx) => {
     // Locked until commit: a concurrent finalisation waits for this edit, or this edit sees it finalised.
     const still = await tx.one<{ status: string }>('SELECT status FROM invoices WHERE id = $id FOR UPDATE', { id });
     if (still?.status !== 'draft') throw conflict('invoice_not_draft', `invoice ${id} was finalised meanwhile`);
     const pick = <T>(v: T | undefined, current: T): T => (v === undefined ? current : v);
+    // A new GSTIN may move the place of supply (its state wins over the address), and with it the tax split.
+    let placeOfSupply = String(row['place_of_supply']);
+    if (patch.customerGstin !== undefined && patch.customerGstin !== row['customer_gstin']) {
+      const customer = await tx.one<{ state_code: string; address_state_code: string | null }>(CUSTOMER_STATES_ONE, {
+        id: row['customer_id'],
+      });
+      placeOfSupply = placeOfSupplyOf({
+        gstin: patch.customerGstin,
+        addressStateCode: customer?.address_state_code ?? null,
+        customerStateCode: INDIAN_STATES[customer?.state_code ?? '']?.gstCode ?? null,
+        supplierStateCode: String(row['supplier_state_code']),
+      });
+    }
+    const supply = supplyTypeOf(String(row['supplier_state_code']), placeOfSupply);
+    const newLines = patch.lines ?? (supply === row['supply_type'] ? undefined : await currentLines(tx, id));
     const params: Record<string, unknown> = {
       id,
       at,
@@ -54,17 +75,21 @@ export async function updateDraftInvoice(deps: InvoiceDeps, id: string, patch: D
       template_id: pick(patch.templateId, row['template_id']),
       auto_finalize: pick(patch.autoFinalize, row['auto_finalize']),
     };
-    if (patch.lines !== undefined) {
-      const lines = computeLines(patch.lines, row['supply_type'] as SupplyType);
+    if (newLines !== undefined) {
+      const lines = computeLines(newLines, supply);
       const totals = documentTotals(lines);
+      if (row['source'] === 'manual') assertNoProblems(totalProblem(totals.totalMinor));
       await tx.run('DELETE FROM invoice_lines WHERE invoice_id = $id', { id });
       await tx.run(INSERT_LINES, { rows: JSON.stringify(lines.map((l) => lineRow(id, l))) });
       await tx.run(
         `UPDATE invoices SET document_type = $document_type, taxable_minor = $taxable, exempt_minor = $exempt,
-          cgst_minor = $cgst, sgst_minor = $sgst, igst_minor = $igst, round_off_minor = $round_off, total_minor = $total
+          cgst_minor = $cgst, sgst_minor = $sgst, igst_minor = $igst, round_off_minor = $round_off, total_minor = $total,
+          supply_type = $supply_type, place_of_supply = $place_of_supply
          WHERE id = $id`,
         {
           id,
+          supply_type: supply,
+          place_of_supply: placeOfSupply,
           document_type: documentTypeOf('invoice', lines),
           taxable: totals.taxableMinor,
           exempt: totals.exemptMinor,
@@ -83,4 +108,24 @@ export async function updateDraftInvoice(deps: InvoiceDeps, id: string, patch: D
     );
   });
   return getInvoice(deps.db, id);
+}
+
+/** A draft's lines as they were handed in, to tax them again for a new supply type. */
+async function currentLines(tx: Sql, id: string): Promise<DraftInvoiceLine[]> {
+  const rows = await tx.all<Record<string, any>>(
+    `SELECT description, quantity, unit_amount_minor, amount_minor, tax_category, gst_rate_bp, hsn_sac, period_start,
+       period_end FROM invoice_lines WHERE invoice_id = $id ORDER BY line_no`,
+    { id },
+  );
+  return rows.map((l) => ({
+    description: l['description'],
+    quantity: l['quantity'],
+    unitAmountMinor: l['unit_amount_minor'],
+    amountMinor: l['amount_minor'],
+    taxCategory: l['tax_category'] as TaxCategory as DraftInvoiceLine['taxCategory'],
+    gstRateBp: l['gst_rate_bp'] ?? null,
+    hsnSac: l['hsn_sac'],
+    ...(l['period_start'] === null ? {} : { periodStart: l['period_start'] as Date }),
+    ...(l['period_end'] === null ? {} : { periodEnd: l['period_end'] as Date }),
+  }));
 }

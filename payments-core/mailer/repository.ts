@@ -88,3 +88,11 @@ WHERE status = 'sending' AND claimed_at < $stale_before`;
 export const REQUEUE_FAILED_EMAIL = `
 UPDATE email_outbox SET status = 'queued', next_attempt_at = $at, attempts = 0, failed_at = NULL, updated_at = $at
 WHERE id = $id AND status = 'failed'`;
+
+/**
+ * Withdraws the unsent emails about one record. Guarded on `status IN ('queued', 'sending')`: a run that claimed
+ * one finds its claim gone at RENEW_CLAIM and does not send it.
+ */
+export const CANCEL_EMAILS_OF = `
+UPDATE email_outbox SET status = 'cancelled', claim_token = NULL, updated_at = $at
+WHERE ref_type = $ref_type AND ref_id = $ref_id AND status IN ('queued', 'sending')`;

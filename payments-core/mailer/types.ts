@@ -9,9 +9,10 @@ export const EMAIL_KINDS: readonly EmailKind[] = [
   'payment_method_update',
 ];
 
-export type EmailStatus = 'queued' | 'sending' | 'sent' | 'failed';
+/** `cancelled`: withdrawn before it left (its document was voided); never sent. */
+export type EmailStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
 
-export const EMAIL_STATUSES: readonly EmailStatus[] = ['queued', 'sending', 'sent', 'failed'];
+export const EMAIL_STATUSES: readonly EmailStatus[] = ['queued', 'sending', 'sent', 'failed', 'cancelled'];
 
 /** An attachment as stored: its bytes are read from the object store when the email is sent. */
 export interface EmailAttachment {

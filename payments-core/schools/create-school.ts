@@ -2,7 +2,9 @@ import type { Clock } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db.js';
 import { invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import { INSERT_SCHOOL, SCHOOL_BY_ID } from './repository.js';
+import { type BillingAddressInput, billingAddressParams, billingAddressProblems } from './billing-address.js';
+import { getSchool } from './find-schools.js';
+import { INSERT_SCHOOL, INSERT_SCHOOL_WITH_ADDRESS } from './repository.js';
 import { INDIAN_STATES } from './state-codes.js';
 import type { School } from './types.js';
 
@@ -11,7 +13,13 @@ const GSTIN = /^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$/;
 /** Registers a school (the merchant). Its GSTIN, when given, must belong to its state. */
 export async function createSchool(
   deps: { db: Sql; clock: Clock },
-  input: { name: string; city: string; state_code: string; gstin?: string | undefined },
+  input: {
+    name: string;
+    city: string;
+    state_code: string;
+    gstin?: string | undefined;
+    billing_address?: BillingAddressInput | undefined;
+  },
 ): Promise<School> {
   const state = INDIAN_STATES[input.state_code];
   if (state === undefined) {
@@ -28,16 +36,20 @@ export async function createSchool(
       },
     ]);
   }
+  const address = input.billing_address ?? null;
+  const problems = address === null ? [] : billingAddressProblems(address);
+  const first = problems[0];
+  if (first !== undefined) throw invalid(first.code, `${first.field}: ${first.message}`, problems);
   const id = newId('sch');
-  await deps.db.run(INSERT_SCHOOL, {
+  const row = {
     id,
     name: input.name,
     city: input.city,
     state_code: input.state_code,
     gstin: input.gstin ?? null,
     at: deps.clock.now(),
-  });
-  const school = await deps.db.one<School>(SCHOOL_BY_ID, { id });
-  if (school === undefined) throw new Error('school vanished after insert');
-  return school;
+  };
+  if (address === null) await deps.db.run(INSERT_SCHOOL, row);
+  else await deps.db.run(INSERT_SCHOOL_WITH_ADDRESS, { ...row, ...billingAddressParams(address) });
+  return getSchool(deps, id);
 }

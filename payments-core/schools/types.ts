@@ -1,3 +1,5 @@
+import type { BillingAddress } from './billing-address.js';
+
 export interface School {
   readonly object: 'school';
   readonly id: string;
@@ -5,5 +7,7 @@ export interface School {
   readonly city: string;
   readonly state_code: string;
   readonly gstin: string | null;
+  /** Printed on the invoices of its families. */
+  readonly billing_address: BillingAddress | null;
   readonly created_at: Date;
 }

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { createCustomer } from '../../payments-core/customers/create-customer.js';
 import { getCustomer, listCustomers } from '../../payments-core/customers/find-customers.js';
+import { updateCustomer } from '../../payments-core/customers/update-customer.js';
 import {
   createPaymentMethod,
   deletePaymentMethod,
@@ -8,7 +9,27 @@ import {
   updatePaymentMethod,
 } from '../../payments-core/payment-methods/manage-payment-methods.js';
 import type { App, AppDeps } from '../app.js';
-import { CustomerSchema, Id, PageQuery, PaymentMethodSchema, pageOf, responses } from '../schemas.js';
+import { CustomerSchema, Id, Nullable, PageQuery, PaymentMethodSchema, pageOf, responses } from '../schemas.js';
+
+/** A billing address; `state_code` is the two-digit GST state code (29 = Karnataka). */
+export const BillingAddressBody = Type.Object(
+  {
+    line1: Type.String({ minLength: 1, maxLength: 200 }),
+    line2: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+    city: Type.String({ minLength: 1, maxLength: 100 }),
+    state_code: Type.String({ pattern: '^[0-9]{2}$', description: 'GST state code, e.g. 29 for Karnataka' }),
+    postal_code: Type.String({ pattern: '^[1-9][0-9]{5}$', description: 'six-digit PIN code' }),
+  },
+  { additionalProperties: false },
+);
+export const BillingAddressOut = Type.Object({
+  line1: Type.String(),
+  line2: Nullable(Type.String()),
+  city: Type.String(),
+  state_code: Type.String(),
+  postal_code: Type.String(),
+});
+const CustomerOut = Type.Composite([CustomerSchema, Type.Object({ billing_address: Nullable(BillingAddressOut) })]);
 
 const CustomerParams = Type.Object({ id: Id('cus') });
 const MethodParams = Type.Object({ id: Id('cus'), method_id: Id('pm') });
@@ -27,13 +48,30 @@ export function customerRoutes(app: App, deps: AppDeps): void {
             email: Type.String({ format: 'email', maxLength: 254 }),
             phone: Type.String({ pattern: '^\\+91[6-9][0-9]{9}$', description: 'Indian mobile number, +91XXXXXXXXXX' }),
             state_code: Type.String({ pattern: '^[A-Z]{2}$' }),
+            billing_address: Type.Optional(BillingAddressBody),
           },
           { additionalProperties: false },
         ),
-        response: responses({ 201: CustomerSchema }),
+        response: responses({ 201: CustomerOut }),
       },
     },
     async (request, reply) => reply.code(201).send(await createCustomer(deps, request.body)),
+  );
+  app.patch(
+    '/customers/:id',
+    {
+      config: { scope: 'payments:write' },
+      schema: {
+        tags: ['customers'],
+        params: CustomerParams,
+        body: Type.Object(
+          { billing_address: Nullable(BillingAddressBody) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: responses({ 200: CustomerOut }),
+      },
+    },
+    async (request) => updateCustomer(deps, request.params.id, request.body),
   );
   app.get(
     '/customers',
@@ -42,7 +80,7 @@ export function customerRoutes(app: App, deps: AppDeps): void {
       schema: {
         tags: ['customers'],
         querystring: Type.Object({ ...PageQuery, school_id: Type.Optional(Id('sch')) }),
-        response: responses({ 200: pageOf(CustomerSchema) }),
+        response: responses({ 200: pageOf(CustomerOut) }),
       },
     },
     async (request) => listCustomers(deps, request.query),
@@ -51,7 +89,7 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     '/customers/:id',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['customers'], params: CustomerParams, response: responses({ 200: CustomerSchema }) },
+      schema: { tags: ['customers'], params: CustomerParams, response: responses({ 200: CustomerOut }) },
     },
     async (request) => getCustomer(deps, request.params.id),
   );

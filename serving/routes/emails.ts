@@ -11,6 +11,7 @@ const EmailStatusSchema = Type.Union([
   Type.Literal('sending'),
   Type.Literal('sent'),
   Type.Literal('failed'),
+  Type.Literal('cancelled'),
 ]);
 
 const EmailKindSchema = Type.Union([

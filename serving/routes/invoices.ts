@@ -6,6 +6,7 @@ import {
   createInvoiceTemplate,
   updateInvoiceTemplate,
 } from '../../payments-core/invoice-templates/save-template.js';
+import { buildEInvoice } from '../../payments-core/invoices/build-e-invoice.js';
 import { markInvoiceUncollectible, voidInvoice } from '../../payments-core/invoices/change-invoice-status.js';
 import { createCreditNote } from '../../payments-core/invoices/create-credit-note.js';
 import { createManualInvoice } from '../../payments-core/invoices/create-manual-invoice.js';
@@ -17,6 +18,7 @@ import { getInvoicePdf } from '../../payments-core/invoices/get-invoice-pdf.js';
 import { updateDraftInvoice } from '../../payments-core/invoices/update-draft-invoice.js';
 import type { App, AppDeps } from '../app.js';
 import { Id, Nullable, PageQuery, pageOf, responses } from '../schemas.js';
+import { EInvoiceSchema } from './gst.js';
 
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 const StatusSchema = Type.Union([
@@ -251,6 +253,20 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
         .header('content-disposition', `inline; filename="${pdf.filename}"`)
         .send(Buffer.from(pdf.bytes.buffer, pdf.bytes.byteOffset, pdf.bytes.byteLength));
     },
+  );
+  app.get(
+    '/invoices/:id/e-invoice',
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        tags: ['invoices'],
+        description:
+          'The e-invoice JSON (NIC schema INV-01, version 1.1) of a finalised B2B invoice, ready for an IRP. kosh holds no IRP credentials: this is a prepared payload, with no IRN or signed QR. 422 for a credit note, a bill of supply, an unregistered recipient, a draft or a voided invoice.',
+        params: InvoiceParams,
+        response: responses({ 200: EInvoiceSchema }),
+      },
+    },
+    async (request) => buildEInvoice(deps.db, request.params.id),
   );
   app.post(
     '/invoices',

@@ -1,8 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { createSchool } from '../../payments-core/schools/create-school.js';
 import { getSchool, listSchools } from '../../payments-core/schools/find-schools.js';
+import { updateSchool } from '../../payments-core/schools/update-school.js';
 import type { App, AppDeps } from '../app.js';
-import { Id, PageQuery, pageOf, responses, SchoolSchema } from '../schemas.js';
+import { Id, Nullable, PageQuery, pageOf, responses, SchoolSchema } from '../schemas.js';
+import { BillingAddressBody, BillingAddressOut } from './customers.js';
+
+const SchoolOut = Type.Composite([SchoolSchema, Type.Object({ billing_address: Nullable(BillingAddressOut) })]);
+const SchoolParams = Type.Object({ id: Id('sch') });
 
 export function schoolRoutes(app: App, deps: AppDeps): void {
   app.post(
@@ -17,13 +22,30 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
             city: Type.String({ minLength: 1, maxLength: 100 }),
             state_code: Type.String({ pattern: '^[A-Z]{2}$' }),
             gstin: Type.Optional(Type.String({ minLength: 15, maxLength: 15 })),
+            billing_address: Type.Optional(BillingAddressBody),
           },
           { additionalProperties: false },
         ),
-        response: responses({ 201: SchoolSchema }),
+        response: responses({ 201: SchoolOut }),
       },
     },
     async (request, reply) => reply.code(201).send(await createSchool(deps, request.body)),
+  );
+  app.patch(
+    '/schools/:id',
+    {
+      config: { scope: 'payments:write' },
+      schema: {
+        tags: ['schools'],
+        params: SchoolParams,
+        body: Type.Object(
+          { billing_address: Nullable(BillingAddressBody) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: responses({ 200: SchoolOut }),
+      },
+    },
+    async (request) => updateSchool(deps, request.params.id, request.body),
   );
   app.get(
     '/schools',
@@ -32,7 +54,7 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
       schema: {
         tags: ['schools'],
         querystring: Type.Object(PageQuery),
-        response: responses({ 200: pageOf(SchoolSchema) }),
+        response: responses({ 200: pageOf(SchoolOut) }),
       },
     },
     async (request) => listSchools(deps, request.query),
@@ -41,7 +63,7 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
     '/schools/:id',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['schools'], params: Type.Object({ id: Id('sch') }), response: responses({ 200: SchoolSchema }) },
+      schema: { tags: ['schools'], params: SchoolParams, response: responses({ 200: SchoolOut }) },
     },
     async (request) => getSchool(deps, request.params.id),
   );

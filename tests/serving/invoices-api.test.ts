@@ -74,8 +74,9 @@ describe('invoices API', () => {
     const bad = await h.api('PATCH', `/v1/invoices/${id}`, { customer_gstin: '27AAPFU0939F1ZX' });
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0]).toMatchObject({ field: '/customer_gstin', code: 'invalid_gstin_check_character' });
+    // A Karnataka GSTIN (the supplier's state): intra-state. A registered recipient needs a billing address.
     const patched = await h.api('PATCH', `/v1/invoices/${id}`, {
-      customer_gstin: '27AAPFU0939F1ZV',
+      customer_gstin: '29AAPFU0939F1ZR',
       lines: [
         { description: 'Lunch plan, June', amount: 250_000, tax_category: 'gst_exempt_school_meals' },
         {
@@ -98,6 +99,12 @@ describe('invoices API', () => {
     const draftPdf = await pdfOf(`/v1/invoices/${id}/pdf`);
     expect(draftPdf.status).toBe(409);
 
+    const noAddress = await h.api('POST', `/v1/invoices/${id}/finalize`);
+    expect(noAddress.status).toBe(422);
+    expect(noAddress.body.errors[0]).toMatchObject({ field: '/customer/billing_address' });
+    await h.api('PATCH', `/v1/customers/${customerId}`, {
+      billing_address: { line1: '12, 4th Cross', city: 'Bengaluru', state_code: '29', postal_code: '560038' },
+    });
     const fin = await h.api('POST', `/v1/invoices/${id}/finalize`);
     expect(fin.status).toBe(200);
     expect(fin.body.number).toMatch(/^INV\/\d\d-\d\d\/\d{6}$/);
@@ -113,8 +120,8 @@ describe('invoices API', () => {
     writeFileSync(file, a.bytes);
     const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
     expect(text).toContain(fin.body.number);
-    expect(text).toContain('27AAPFU0939F1ZV');
-    expect(text).toContain('CGST @ 9%: 27.00');
+    expect(text).toContain('29AAPFU0939F1ZR');
+    expect(text).toContain('CGST @ 9%: ₹27.00');
     expect(text).toContain('Indian Rupees Two Thousand Eight Hundred Fifty Four Only');
 
     const list = await h.api('GET', `/v1/invoices?customer_id=${customerId}&status=finalized`);

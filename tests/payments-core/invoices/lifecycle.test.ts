@@ -43,7 +43,7 @@ describe('invoice lifecycle', () => {
     const s = await setup();
     const d = await createDraftInvoice(
       s.db,
-      draft('br_10', [mealLine(300_000), gstLine(123_450)], { customerGstin: '27AAPFU0939F1ZV', source: 'manual' }),
+      draft('br_10', [mealLine(300_000), gstLine(123_450)], { customerGstin: '29AAPFU0939F1ZR', source: 'manual' }),
       s.clock,
     );
     const inv = await finalizeInvoice(s.deps, d.id);
@@ -59,12 +59,12 @@ describe('invoice lifecycle', () => {
       'INVOICE-CUM-BILL OF SUPPLY',
       'INV/26-27/000001',
       '29AABCK0510K1ZR',
-      '27AAPFU0939F1ZV',
-      'CGST @ 2.5%: 30.86',
-      'SGST @ 2.5%: 30.86',
-      '4,296.00',
+      '29AAPFU0939F1ZR',
+      'CGST @ 2.5%: ₹30.86',
+      'SGST @ 2.5%: ₹30.86',
+      '₹4,296.00',
       'Round off',
-      '-0.22',
+      '-₹0.22',
       'Indian Rupees Four Thousand Two Hundred Ninety Six Only',
       '996337',
       'Karnataka (29)',
@@ -138,13 +138,14 @@ describe('invoice lifecycle', () => {
       total: 105_000,
       status: 'finalized',
     });
+    // Nothing is left at 5 %: the invoice's ₹1,000 taxable value was credited in full.
     await expect(createCreditNote(s.deps, d.id, { reason: 'refund', lines: [gstLine(1, 500)] })).rejects.toMatchObject({
-      code: 'credit_exceeds_invoice',
+      code: 'credit_exceeds_rate_remaining',
     });
     const text = pdfText(s.dir, (await s.objects.get('invoices', `fy=26-27/${cn.id}.pdf`)) as Uint8Array);
     expect(text).toContain('CREDIT NOTE');
     expect(text).toContain('INV/26-27/000001');
-    expect(text).toContain('IGST @ 5%: 50.00');
+    expect(text).toContain('IGST @ 5%: ₹50.00');
     expect(text).toContain('Indian Rupees One Thousand Fifty Only');
   });
 });

@@ -11,19 +11,23 @@ import { openTestDb } from '../../support/db.js';
 export const T0 = new Date('2026-05-10T06:30:00Z'); // 10 May 2026, 12:00 IST: financial year 26-27
 
 /**
- * The real migration files up to `last` (011, the mailer's outbox): invoices depend on nothing later, and a
- * later helper's migration in progress must not break these tests.
+ * The real migration files up to `last` (011, the mailer's outbox), plus 023 (billing addresses): invoices depend on
+ * nothing else later, and a later helper's migration in progress must not break these tests.
  */
+const ALSO = [23];
 function migrationsUpTo(last: number): string {
   const source = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../platform/migrations');
   const dir = mkdtempSync(path.join(tmpdir(), 'kosh-inv-migrations-'));
   for (const f of readdirSync(source))
-    if (/^\d{3}_.*\.sql$/.test(f) && Number(f.slice(0, 3)) <= last)
+    if (/^\d{3}_.*\.sql$/.test(f) && (Number(f.slice(0, 3)) <= last || ALSO.includes(Number(f.slice(0, 3)))))
       copyFileSync(path.join(source, f), path.join(dir, f));
   return dir;
 }
 
-/** An in-memory database with every migration, a school, and customers in Karnataka (intra) and Maharashtra (inter). */
+/**
+ * An in-memory database with every migration, a school, and customers in Karnataka (intra) and Maharashtra (inter),
+ * each with a billing address in their state.
+ */
 export async function invoiceDb(
   start = T0,
 ): Promise<{ db: Db; clock: Clock & { set(d: Date): void; advance(ms: number): void } }> {
@@ -41,6 +45,12 @@ export async function invoiceDb(
     `INSERT INTO customers (id, school_id, name, email, phone, state_code, created_at) VALUES
       ('cus_ka', 'sch_1', 'Asha Rao', 'asha@example.com', '+919800000001', 'KA', $at),
       ('cus_mh', 'sch_2', 'Vikram Patil', 'vikram@example.com', '+919800000002', 'MH', $at)`,
+    { at: start },
+  );
+  await db.run(
+    `INSERT INTO customer_billing_addresses (customer_id, line1, line2, city, state_code, postal_code, updated_at) VALUES
+      ('cus_ka', '12, 4th Cross, Indiranagar', NULL, 'Bengaluru', '29', '560038', $at),
+      ('cus_mh', 'Flat 7, Sea Breeze, Carter Road', 'Bandra West', 'Mumbai', '27', '400050', $at)`,
     { at: start },
   );
   return { db, clock };

@@ -1,0 +1,62 @@
+import { Value } from '@sinclair/typebox/value';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../platform/clock.js';
+import { EInvoiceSchema } from '../../serving/routes/gst.js';
+import { type Harness, startHarness } from '../support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ clock: fixedClock(new Date('2026-05-10T06:30:00Z')) }); // 10 May 2026, 12:00 IST
+});
+afterAll(async () => {
+  await h.close();
+});
+
+async function finalised(gstin: string | undefined): Promise<{ id: string; number: string }> {
+  const school = await h.api('POST', '/v1/schools', { name: 'Greenwood High', city: 'Bengaluru', state_code: 'KA' });
+  const customer = await h.api('POST', '/v1/customers', {
+    school_id: school.body.id,
+    name: 'Asha Rao',
+    email: 'asha@example.in',
+    phone: '+919876543210',
+    state_code: 'KA',
+    billing_address: { line1: '12, 4th Cross', city: 'Bengaluru', state_code: '29', postal_code: '560038' },
+  });
+  const created = await h.api('POST', '/v1/invoices', {
+    customer_id: customer.body.id,
+    ...(gstin === undefined ? {} : { customer_gstin: gstin }),
+    lines: [{ description: 'Canteen snacks', quantity: 3, amount: 30_000, tax_category: 'gst', gst_rate_bp: 1800 }],
+  });
+  const fin = await h.api('POST', `/v1/invoices/${created.body.id}/finalize`);
+  expect(fin.status).toBe(200);
+  return { id: fin.body.id, number: fin.body.number };
+}
+
+describe('e-invoice API', () => {
+  it('when a B2B invoice is finalised → GET /v1/invoices/:id/e-invoice answers its INV-01 payload', async () => {
+    const inv = await finalised('29AAPFU0939F1ZR');
+    const r = await h.api('GET', `/v1/invoices/${inv.id}/e-invoice`);
+    expect(r.status).toBe(200);
+    // 3 × ₹100 at 18 %: CGST = SGST = ₹27, total ₹354.
+    expect(r.body).toMatchObject({
+      Version: '1.1',
+      TranDtls: { TaxSch: 'GST', SupTyp: 'B2B', RegRev: 'N', EcmGstin: null },
+      DocDtls: { Typ: 'INV', No: inv.number, Dt: '10/05/2026' },
+      BuyerDtls: { Gstin: '29AAPFU0939F1ZR', Pos: '29', Pin: 560038, Stcd: '29', LglNm: 'Asha Rao' },
+      ItemList: [
+        { SlNo: '1', Qty: 3, UnitPrice: 100, AssAmt: 300, GstRt: 18, CgstAmt: 27, SgstAmt: 27, TotItemVal: 354 },
+      ],
+      ValDtls: { AssVal: 300, CgstVal: 27, SgstVal: 27, IgstVal: 0, RndOffAmt: 0, TotInvVal: 354 },
+    });
+    expect([...Value.Errors(EInvoiceSchema, r.body)]).toEqual([]);
+  });
+
+  it('when the invoice has no recipient GSTIN (B2C) → 422 problem+json not_b2b_invoice', async () => {
+    const inv = await finalised(undefined);
+    const r = await h.api('GET', `/v1/invoices/${inv.id}/e-invoice`);
+    expect(r.status).toBe(422);
+    expect(r.headers['content-type']).toContain('application/problem+json');
+    expect(r.body).toMatchObject({ code: 'not_b2b_invoice', errors: [{ field: '/customer_gstin' }] });
+    expect((await h.api('GET', '/v1/invoices/inv_missing/e-invoice')).status).toBe(404);
+  });
+});
