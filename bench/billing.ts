@@ -30,7 +30,15 @@ interface Phase {
   readonly capturedAtGateway: number;
 }
 
-async function token(sim: RazorpaySimulator): Promise<string> {
+/** A Razorpay customer at the simulator and a card saved for it (every seeded parent maps to that customer). */
+async function token(sim: RazorpaySimulator): Promise<{ token: string; customerId: string }> {
+  const auth = `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`;
+  const customer = await fetch(`${sim.url}/v1/customers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: auth },
+    body: JSON.stringify({ name: 'Bench parents', email: 'bench@example.in', contact: '+919800000000' }),
+  });
+  const customerId = ((await customer.json()) as { id: string }).id;
   const res = await fetch(`${sim.url}/v1/sim/tokens`, {
     method: 'POST',
     headers: {
@@ -38,6 +46,7 @@ async function token(sim: RazorpaySimulator): Promise<string> {
       authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
     },
     body: JSON.stringify({
+      customer_id: customerId,
       number: '4111111111111111',
       expiry_month: 12,
       expiry_year: 2030,
@@ -45,7 +54,7 @@ async function token(sim: RazorpaySimulator): Promise<string> {
       name: 'Bench',
     }),
   });
-  return ((await res.json()) as { id: string }).id;
+  return { token: ((await res.json()) as { id: string }).id, customerId };
 }
 
 /**
@@ -85,7 +94,12 @@ function inProcessGateway(): PaymentGateway {
 }
 
 /** The gateway work of one renewal, bare: an order and an auto-captured recurring payment through the same adapter. */
-async function rawCharges(gateway: PaymentGateway, tok: string, n: number, concurrency: number): Promise<number> {
+async function rawCharges(
+  gateway: PaymentGateway,
+  tok: { token: string; customerId: string },
+  n: number,
+  concurrency: number,
+): Promise<number> {
   const items = Array.from({ length: n }, (_, i) => `raw_${i}`);
   const t0 = performance.now();
   await inParallel(items, concurrency, async (key) => {
@@ -97,7 +111,7 @@ async function rawCharges(gateway: PaymentGateway, tok: string, n: number, concu
       idempotencyKey: key,
       email: 'raw@example.in',
       contact: '+919800000000',
-      instrument: { kind: 'token', token: tok },
+      instrument: { kind: 'token', token: tok.token, customerId: tok.customerId },
       capture: 'auto',
     });
   });
@@ -126,7 +140,12 @@ async function phase(options: {
   });
   try {
     const tok = await token(sim);
-    await seedSubscriptions(db, { count: options.subs, token: tok, startAt: START });
+    await seedSubscriptions(db, {
+      count: options.subs,
+      token: tok.token,
+      gatewayCustomerId: tok.customerId,
+      startAt: START,
+    });
     const base =
       options.inProcess === true
         ? inProcessGateway()

@@ -4,7 +4,7 @@ import { drainRetries } from '../payments-core/retries/drain-retries.js';
 import { fixedClock } from '../platform/clock.js';
 import { createLog } from '../platform/log.js';
 import { seededRandom } from '../platform/random.js';
-import { SUCCESS_CARD, saveCard, seedParent, startHarness } from '../tests/support/harness.js';
+import { gatewayCustomerOf, SUCCESS_CARD, saveCard, seedParent, startHarness } from '../tests/support/harness.js';
 
 export interface RetriesBenchResult {
   readonly items: number;
@@ -64,7 +64,7 @@ export async function benchOpsRetries(options: { items: number; databaseUrl: str
         idempotencyKey: `bench_pay_${i}`,
         email: 'bench@example.in',
         contact: '+919876543210',
-        instrument: { kind: 'token', token: card.token },
+        instrument: { kind: 'token', token: card.token, customerId: await gatewayCustomerOf(h, parent.customerId) },
         capture: 'auto',
       });
     }

@@ -4,8 +4,10 @@ import type { Db } from '../platform/db.js';
 export interface SubscriptionSeed {
   /** How many parents, each with one subscription. */
   readonly count: number;
-  /** The gateway card token every parent's saved method carries (tokenised once at the simulator). */
+  /** The gateway card token every parent's saved method carries (tokenised once at the simulator)... */
   readonly token: string;
+  /** ...for this gateway customer, which every seeded parent is mapped to (Razorpay charges a token with its customer). */
+  readonly gatewayCustomerId: string;
   /** When the subscriptions started (their billing anchor). */
   readonly startAt: Date;
   readonly interval?: BillingInterval;
@@ -34,6 +36,7 @@ export async function seedSubscriptions(db: Db, seed: SubscriptionSeed): Promise
     p,
     at,
     token: seed.token,
+    gateway_customer: seed.gatewayCustomerId,
     plan_id: planId,
     interval,
     unit: seed.unitAmount ?? 250_000,
@@ -57,7 +60,7 @@ export async function seedSubscriptions(db: Db, seed: SubscriptionSeed): Promise
     await run(
       `INSERT INTO customers (id, school_id, name, email, phone, state_code, gateway_customer_id, notes, created_at)
        SELECT 'cus_' || $p || '_' || i, 'sch_' || $p, 'Parent ' || i, 'parent' || i || '@example.in', '+9198' || lpad(i::VARCHAR, 8, '0'),
-              'KA', NULL, NULL, $at FROM generate_series(0, $n::BIGINT - 1) r(i)`,
+              'KA', $gateway_customer, NULL, $at FROM generate_series(0, $n::BIGINT - 1) r(i)`,
     );
     await run(
       `INSERT INTO payment_methods (id, customer_id, type, gateway_token, card_network, card_last4, card_exp_month,

@@ -1,7 +1,8 @@
 import { appendRows } from '../../platform/bulk.js';
-import type { Sql, Tx } from '../../platform/db.js';
+import type { Db, Sql, Tx } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import { inParallel } from '../../platform/in-parallel.js';
+import { ensureGatewayCustomer } from '../customers/ensure-gateway-customer.js';
 import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
 import { postEntries } from '../ledger/post-entries.js';
 import { advanceOrders } from '../orders/advance-orders.js';
@@ -33,6 +34,8 @@ interface ClaimedItem {
   payment_method_id: string | null;
   method_type: string | null;
   gateway_token: string | null;
+  /** The customer's gateway customer, whose token the method is; null until first needed. */
+  gateway_customer_id: string | null;
   email: string;
   phone: string;
   gateway_order_id: string | null;
@@ -100,7 +103,8 @@ function failure(item: ClaimedItem, orderId: string | null, code: string, descri
  * (`attempts > 1`) first looks both keys up, so what reached the gateway before the crash is found and
  * finished, never charged again; only a key the gateway has never seen is charged.
  */
-async function chargeOne(gateway: PaymentGateway, item: ClaimedItem): Promise<ChargeResult> {
+async function chargeOne(deps: { db: Db; gateway: PaymentGateway }, item: ClaimedItem): Promise<ChargeResult> {
+  const gateway = deps.gateway;
   if (item.payment_status === 'captured' || item.payment_status === 'failed') {
     // Settled locally already (a webhook or the resolver got there first): nothing to ask the gateway.
     return {
@@ -144,7 +148,11 @@ async function chargeOne(gateway: PaymentGateway, item: ClaimedItem): Promise<Ch
     const instrument =
       item.method_type === 'upi' && item.gateway_token.includes('@')
         ? ({ kind: 'vpa', vpa: item.gateway_token } as const)
-        : ({ kind: 'token', token: item.gateway_token } as const);
+        : ({
+            kind: 'token',
+            token: item.gateway_token,
+            customerId: item.gateway_customer_id ?? (await ensureGatewayCustomer(deps, item.customer_id)),
+          } as const);
     const payment = await gateway.createPayment({
       orderId,
       amount: item.amount_minor,
@@ -204,7 +212,7 @@ export async function chargeClaimed(
   );
   deps.kill('before_gateway_call');
   const results = await inParallel(items, deps.concurrency, async (item) => {
-    const result = await chargeOne(deps.gateway, item);
+    const result = await chargeOne(deps, item);
     deps.kill('mid_batch');
     return result;
   });

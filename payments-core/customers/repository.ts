@@ -1,5 +1,6 @@
 /**
- * Concurrency: a customer is inserted once under its primary key and never updated; its billing address is one row
+ * Concurrency: a customer is inserted once under its primary key; its one later write, the gateway customer id, is set
+ * once (`WHERE gateway_customer_id IS NULL`) and never changed; its billing address is one row
  * per customer, replaced whole by an upsert on that key (the last write wins) or deleted. Its row lock
  * (`CUSTOMER_FOR_UPDATE`) serialises changes to its payment methods.
  */
@@ -27,3 +28,9 @@ export const INSERT_CUSTOMER_WITH_ADDRESS = `
 WITH c AS (${INSERT_CUSTOMER} RETURNING id)
 INSERT INTO customer_billing_addresses (customer_id, line1, line2, city, state_code, postal_code, updated_at)
 SELECT c.id, $billing_line1, $billing_line2, $billing_city, $billing_state_code, $billing_postal_code, $at FROM c`;
+
+/** The customer's gateway customer and the details the gateway needs to create one. */
+export const GATEWAY_CUSTOMER_OF = 'SELECT id, name, email, phone, gateway_customer_id FROM customers WHERE id = $id';
+/** Records the gateway customer once: a concurrent first write wins, the loser reads the winner's. */
+export const SET_GATEWAY_CUSTOMER = `
+UPDATE customers SET gateway_customer_id = $gateway_customer_id WHERE id = $id AND gateway_customer_id IS NULL`;

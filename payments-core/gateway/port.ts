@@ -83,9 +83,12 @@ export interface CreatePaymentInput {
   readonly idempotencyKey: string;
   readonly email: string;
   readonly contact: string;
-  /** A saved gateway token (card, netbanking, wallet) or a UPI VPA. */
+  /**
+   * A saved gateway token (card, netbanking, wallet) with the gateway customer it belongs to (Razorpay charges a
+   * token only with its `customer_id`), or a UPI VPA.
+   */
   readonly instrument:
-    | { readonly kind: 'token'; readonly token: string }
+    | { readonly kind: 'token'; readonly token: string; readonly customerId: string }
     | { readonly kind: 'vpa'; readonly vpa: string };
   readonly capture: 'auto' | 'manual';
 }
@@ -98,7 +101,33 @@ export interface CreateRefundInput {
   readonly notes?: Readonly<Record<string, string>>;
 }
 
+export interface CreateCustomerInput {
+  /** The kosh customer id, kept in the gateway customer's notes. */
+  readonly koshCustomerId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly contact: string;
+}
+
+/** A saved method at the gateway, as the customer's token shows it. */
+export interface GatewayToken {
+  readonly id: string;
+  readonly customerId: string;
+  readonly method: string;
+  readonly cardNetwork: string | null;
+  readonly cardLast4: string | null;
+  readonly cardExpMonth: number | null;
+  readonly cardExpYear: number | null;
+}
+
 export interface PaymentGateway {
+  /**
+   * The gateway customer for these details: created, or the existing one with the same email and contact (Razorpay
+   * `fail_existing: "0"`), so a retry after a crash finds the first instead of making a second.
+   */
+  ensureCustomer(input: CreateCustomerInput): Promise<string>;
+  /** One of a gateway customer's tokens; null when the customer has no such token. */
+  fetchToken(customerId: string, tokenId: string): Promise<GatewayToken | null>;
   createOrder(input: CreateOrderInput): Promise<GatewayOrder>;
   findOrderByReceipt(receipt: string): Promise<GatewayOrder | null>;
   fetchOrder(orderId: string): Promise<GatewayOrder>;

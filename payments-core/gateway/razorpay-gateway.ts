@@ -1,6 +1,7 @@
 import Razorpay from 'razorpay';
 import { AppError } from '../../platform/errors.js';
 import type {
+  CreateCustomerInput,
   CreateOrderInput,
   CreatePaymentInput,
   CreateRefundInput,
@@ -8,11 +9,27 @@ import type {
   GatewayPayment,
   GatewayRefund,
   GatewaySettlementEntry,
+  GatewayToken,
   PaymentGateway,
 } from './port.js';
 import { toGatewayOrder, toGatewayPayment, toGatewayRefund, toGatewaySettlementEntry } from './razorpay-entities.js';
 
 type Json = Record<string, unknown>;
+
+/** A Razorpay token entity (https://razorpay.com/docs/api/payments/tokens/) in kosh's terms. */
+function toGatewayToken(customerId: string, t: Json): GatewayToken {
+  const card = (t['card'] ?? null) as Json | null;
+  const num = (v: unknown) => (v === undefined || v === null || v === '' ? null : Number(v));
+  return {
+    id: String(t['id']),
+    customerId,
+    method: String(t['method'] ?? 'card'),
+    cardNetwork: card === null ? null : String(card['network'] ?? '') || null,
+    cardLast4: card === null ? null : String(card['last4'] ?? '') || null,
+    cardExpMonth: card === null ? null : num(card['expiry_month']),
+    cardExpYear: card === null ? null : num(card['expiry_year']),
+  };
+}
 
 /** What the SDK rejects with: a plain object, not an Error, or a TypeError when there was no response. */
 interface SdkRejection {
@@ -103,6 +120,29 @@ export function createRazorpayGateway(options: {
   };
 
   return {
+    async ensureCustomer(input: CreateCustomerInput): Promise<string> {
+      const customer = await call<Json>(() =>
+        sdk.customers.create({
+          name: input.name,
+          email: input.email,
+          contact: input.contact,
+          fail_existing: '0',
+          notes: { kosh_customer_id: input.koshCustomerId },
+        } as never),
+      );
+      return String(customer['id']);
+    },
+
+    async fetchToken(customerId: string, tokenId: string): Promise<GatewayToken | null> {
+      try {
+        return toGatewayToken(customerId, (await sdk.customers.fetchToken(customerId, tokenId)) as unknown as Json);
+      } catch (err) {
+        const e = gatewayError(err);
+        if (e.kind === 'provider') return null;
+        throw e;
+      }
+    },
+
     async createOrder(input: CreateOrderInput): Promise<GatewayOrder> {
       return toGatewayOrder(
         await call<Json>(() =>
@@ -138,7 +178,12 @@ export function createRazorpayGateway(options: {
       let payment: GatewayPayment;
       try {
         const answer = (await (input.instrument.kind === 'token'
-          ? sdk.payments.createRecurringPayment({ ...params, token: input.instrument.token, recurring: '1' } as never)
+          ? sdk.payments.createRecurringPayment({
+              ...params,
+              customer_id: input.instrument.customerId,
+              token: input.instrument.token,
+              recurring: '1',
+            } as never)
           : sdk.payments.createUpi({
               ...params,
               method: 'upi',

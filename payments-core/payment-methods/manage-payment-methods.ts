@@ -3,7 +3,9 @@ import type { Db, Sql } from '../../platform/db.js';
 import { invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { istDate } from '../../platform/ist.js';
+import { ensureGatewayCustomer } from '../customers/ensure-gateway-customer.js';
 import { CUSTOMER_BY_ID, CUSTOMER_FOR_UPDATE } from '../customers/repository.js';
+import type { PaymentGateway } from '../gateway/port.js';
 import {
   CLEAR_DEFAULT,
   INSERT_PAYMENT_METHOD,
@@ -18,6 +20,7 @@ import {
 import type { PaymentMethod, PaymentMethodInput } from './types.js';
 
 type Deps = { db: Db; clock: Clock };
+type SaveDeps = Deps & { gateway: PaymentGateway };
 
 /** `ravi.kumar@okicici` → `ra•••••••@okicici`: enough for a parent to recognise, not to reuse. */
 export function maskVpa(vpa: string): string {
@@ -83,13 +86,48 @@ function refuseExpired(month: number | null | undefined, year: number | null | u
   }
 }
 
-/** Saves a gateway token with its display data; the first method, or one marked default, becomes the default. */
+/**
+ * Saves a gateway token with its display data; the first method, or one marked default, becomes the default. A token
+ * (anything but a UPI VPA) must be one of the customer's gateway customer's tokens (Razorpay charges a token only
+ * with its `customer_id`): it is looked up at the gateway, and its card details there are the ones kept.
+ */
 export async function createPaymentMethod(
-  deps: Deps,
+  deps: SaveDeps,
   customerId: string,
   input: PaymentMethodInput,
 ): Promise<PaymentMethod> {
   checkDisplayData(input);
+  const saved = input.type === 'upi' ? input : await withGatewayToken(deps, customerId, input);
+  return saveMethod(deps, customerId, saved);
+}
+
+/** The input with the card details the gateway holds for its token; 422 when the token is not the customer's. */
+async function withGatewayToken(
+  deps: SaveDeps,
+  customerId: string,
+  input: PaymentMethodInput,
+): Promise<PaymentMethodInput> {
+  const gatewayCustomerId = await ensureGatewayCustomer(deps, customerId);
+  const token = await deps.gateway.fetchToken(gatewayCustomerId, input.gateway_token);
+  if (token === null) {
+    throw invalid('unknown_gateway_token', "the token is not one of this customer's at the gateway", [
+      {
+        field: '/gateway_token',
+        code: 'unknown_gateway_token',
+        message: `not a token of gateway customer ${gatewayCustomerId}`,
+      },
+    ]);
+  }
+  return {
+    ...input,
+    card_network: token.cardNetwork ?? input.card_network,
+    card_last4: token.cardLast4 ?? input.card_last4,
+    card_exp_month: token.cardExpMonth ?? input.card_exp_month,
+    card_exp_year: token.cardExpYear ?? input.card_exp_year,
+  };
+}
+
+async function saveMethod(deps: Deps, customerId: string, input: PaymentMethodInput): Promise<PaymentMethod> {
   if (input.type === 'card') refuseExpired(input.card_exp_month, input.card_exp_year, deps.clock.now());
   const id = newId('pm');
   return deps.db.transaction(async (tx) => {

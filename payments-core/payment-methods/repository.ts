@@ -25,4 +25,5 @@ UPDATE payment_methods SET deleted_at = $at, is_default = false, updated_at = $a
 export const NEWEST_LIVE_METHOD = `
 SELECT id FROM payment_methods WHERE customer_id = $customer_id AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1`;
 export const INSTRUMENT_BY_ID = `
-SELECT id, customer_id, type, gateway_token FROM payment_methods WHERE id = $id AND deleted_at IS NULL`;
+SELECT pm.id, pm.customer_id, pm.type, pm.gateway_token, c.gateway_customer_id
+FROM payment_methods pm JOIN customers c ON c.id = pm.customer_id WHERE pm.id = $id AND pm.deleted_at IS NULL`;

@@ -12,6 +12,7 @@ import { ensureGatewayOrder, ensureGatewayOrderFor, type OrderForGateway } from 
 import { ORDER_FOR_UPDATE } from '../orders/repository.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
+import { gatewayInstrument, type Instrument, type SavedMethod, savedInstrument } from './instrument.js';
 import {
   ATTEMPT_TO_SCREEN,
   CUSTOMER_CONTACT,
@@ -184,6 +185,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
             customer_id: checks.method_customer_id,
             type: checks.method_type,
             gateway_token: checks.method_gateway_token,
+            gateway_customer_id: checks.customer_gateway_id,
           },
       order.customer_id,
     );
@@ -282,10 +284,8 @@ interface Preconditions {
   method_gateway_token: string | null;
   customer_email: string | null;
   customer_phone: string | null;
+  customer_gateway_id: string | null;
 }
-
-type Instrument = { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string };
-type SavedMethod = { customer_id: string; type: string; gateway_token: string };
 
 /** The gateway instrument of a request: the customer's saved method (its token or VPA), or the VPA given. */
 async function instrumentFor(
@@ -317,13 +317,7 @@ function instrumentOf(
       },
     ]);
   }
-  return {
-    method: pm.type,
-    instrument:
-      pm.type === 'upi' && pm.gateway_token.includes('@')
-        ? { kind: 'vpa', vpa: pm.gateway_token }
-        : { kind: 'token', token: pm.gateway_token },
-  };
+  return { method: pm.type, instrument: savedInstrument(pm) };
 }
 
 /**
@@ -454,7 +448,7 @@ export async function chargeCreatedPayment(
       idempotencyKey: id,
       email: prepared.customer?.email ?? '',
       contact: prepared.customer?.phone ?? '',
-      instrument: prepared.instrument,
+      instrument: await gatewayInstrument(deps, prepared.instrument),
       capture: prepared.capture,
     });
   } catch (caught) {

@@ -6,6 +6,7 @@ import type { PaymentMetrics } from '../../platform/metrics.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { chargeCreatedPayment, type PaymentRisk } from './create-payment.js';
+import { type Instrument, type SavedMethod, savedInstrument } from './instrument.js';
 import { CLOSE_HOLD, DECLINE_HOLD, HELD_PAYMENT, PAYMENT_BY_ID, RELEASE_HOLD } from './repository.js';
 import type { Payment } from './types.js';
 
@@ -62,9 +63,9 @@ export async function releaseHeldPayment(
       await tx.run(CLOSE_HOLD, { id: held.id, at, outcome: 'declined' });
       return { held, at, instrument: null };
     }
-    let instrument: { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string };
+    let instrument: Instrument;
     if (held.payment_method_id !== null) {
-      const pm = await tx.one<{ type: string; gateway_token: string }>(INSTRUMENT_BY_ID, {
+      const pm = await tx.one<SavedMethod>(INSTRUMENT_BY_ID, {
         id: held.payment_method_id,
       });
       if (pm === undefined) {
@@ -79,10 +80,7 @@ export async function releaseHeldPayment(
         await tx.run(CLOSE_HOLD, { id: held.id, at, outcome: 'approved' });
         return { held, at, instrument: null };
       }
-      instrument =
-        pm.type === 'upi' && pm.gateway_token.includes('@')
-          ? { kind: 'vpa', vpa: pm.gateway_token }
-          : { kind: 'token', token: pm.gateway_token };
+      instrument = savedInstrument(pm);
     } else {
       instrument = { kind: 'vpa', vpa: held.hold_vpa ?? '' };
     }

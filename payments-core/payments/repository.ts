@@ -81,7 +81,7 @@ SELECT (${ACTIVE_PLAN_FOR_ORDER}) AS plan_id, (${CAPTURED_ON_PLANS_OF_ORDER}) AS
        closed.id AS closed_installment_id, closed.status AS closed_installment_status,
        in_flight.id AS in_flight_id, in_flight.status AS in_flight_status,
        pm.customer_id AS method_customer_id, pm.type AS method_type, pm.gateway_token AS method_gateway_token,
-       c.email AS customer_email, c.phone AS customer_phone
+       c.email AS customer_email, c.phone AS customer_phone, c.gateway_customer_id AS customer_gateway_id
 FROM (SELECT 1) AS anchor
 LEFT JOIN LATERAL (${CLOSED_INSTALLMENT_FOR_ORDER} LIMIT 1) AS closed ON true
 LEFT JOIN LATERAL (${PAYMENT_IN_FLIGHT_FOR_ORDER}) AS in_flight ON true

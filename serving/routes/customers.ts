@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { createCustomer } from '../../payments-core/customers/create-customer.js';
+import { ensureGatewayCustomer } from '../../payments-core/customers/ensure-gateway-customer.js';
 import { getCustomer, listCustomers } from '../../payments-core/customers/find-customers.js';
 import { updateCustomer } from '../../payments-core/customers/update-customer.js';
 import {
@@ -92,6 +93,32 @@ export function customerRoutes(app: App, deps: AppDeps): void {
       schema: { tags: ['customers'], params: CustomerParams, response: responses({ 200: CustomerOut }) },
     },
     async (request) => getCustomer(deps, request.params.id),
+  );
+
+  app.post(
+    '/customers/:id/gateway-customer',
+    {
+      config: { scope: 'payments:write' },
+      schema: {
+        tags: ['payment methods'],
+        summary: "The customer's Razorpay customer, made when first needed",
+        description:
+          'Open the Razorpay checkout with this `customer_id` and `save: 1` to save a card: the token it leaves belongs to this customer, and `POST /customers/:id/payment-methods` accepts only such tokens. Calling again returns the same id.',
+        params: CustomerParams,
+        response: responses({
+          200: Type.Object({
+            object: Type.Literal('gateway_customer'),
+            customer_id: Type.String(),
+            gateway_customer_id: Type.String(),
+          }),
+        }),
+      },
+    },
+    async (request) => ({
+      object: 'gateway_customer' as const,
+      customer_id: request.params.id,
+      gateway_customer_id: await ensureGatewayCustomer(deps, request.params.id),
+    }),
   );
 
   app.post(

@@ -11,7 +11,7 @@ import { openDb } from '../../platform/db.js';
 import { migrate } from '../../platform/migrate.js';
 import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 import { KEY_ID, KEY_SECRET } from '../support/harness.js';
-import { exited, serveChild, serverUp, simCardToken } from '../support/kosh-child.js';
+import { exited, serveChild, serverUp, simCardToken, simCustomer } from '../support/kosh-child.js';
 
 const N = Number(process.env['KOSH_TEST_BILLING_KILL_SUBS'] ?? 2000);
 const BILLING = {
@@ -35,13 +35,19 @@ describe('kill -9 during a billing run, from outside', () => {
 
   it(`when kosh serve is killed mid-run over ${N} due subscriptions → after a restart and a rerun each is charged exactly once`, async () => {
     sim = await startRazorpaySimulator({ keyId: KEY_ID, keySecret: KEY_SECRET, seed: 3 });
-    const token = (await simCardToken(sim)).id;
+    const gatewayCustomerId = await simCustomer(sim);
+    const token = (await simCardToken(sim, gatewayCustomerId)).id;
     // Subscriptions that started 40 days ago: their first monthly period has ended by the real clock.
     const url = await createTestDatabase();
     databaseUrl = url;
     const seedDb = await openDb(url);
     await migrate(seedDb, systemClock);
-    await seedSubscriptions(seedDb, { count: N, token, startAt: new Date(Date.now() - 40 * 86_400_000) });
+    await seedSubscriptions(seedDb, {
+      count: N,
+      token,
+      gatewayCustomerId,
+      startAt: new Date(Date.now() - 40 * 86_400_000),
+    });
     await seedDb.close();
 
     const captured = () => sim?.payments().filter((p) => p.status === 'captured' && p.kosh_id !== null) ?? [];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSubscriptions } from '../../data/seed-subscriptions.js';
 import { fixedClock } from '../../platform/clock.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { simCustomer } from '../support/kosh-child.js';
 
 describe('billing over HTTP', () => {
   const clock = fixedClock(new Date('2026-10-31T19:00:00Z')); // 1 Nov 2026 00:30 IST
@@ -9,10 +10,17 @@ describe('billing over HTTP', () => {
   let ids: string[];
   beforeAll(async () => {
     h = await startHarness({ clock });
-    const token = await h.tokenize();
-    ids = (await seedSubscriptions(h.db, { count: 3, token: token.id, startAt: clock.now() })).ids;
-    const declined = await h.tokenize('4000000000000002');
-    await seedSubscriptions(h.db, { count: 1, token: declined.id, startAt: clock.now(), prefix: 'bad' });
+    const gatewayCustomerId = await simCustomer(h.sim);
+    const token = await h.tokenize(gatewayCustomerId);
+    ids = (await seedSubscriptions(h.db, { count: 3, token: token.id, gatewayCustomerId, startAt: clock.now() })).ids;
+    const declined = await h.tokenize(gatewayCustomerId, '4000000000000002');
+    await seedSubscriptions(h.db, {
+      count: 1,
+      token: declined.id,
+      gatewayCustomerId,
+      startAt: clock.now(),
+      prefix: 'bad',
+    });
   });
   afterAll(async () => h.close());
 

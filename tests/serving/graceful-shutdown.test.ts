@@ -83,6 +83,7 @@ async function seedOrder(s: Served, sim: RazorpaySimulator): Promise<{ orderId: 
     phone: '+919876543210',
     state_code: 'MH',
   });
+  const gateway = await api(s.url, 'POST', `/v1/customers/${customer.body.id}/gateway-customer`);
   const token = (await (
     await fetch(`${sim.url}/v1/sim/tokens`, {
       method: 'POST',
@@ -90,7 +91,14 @@ async function seedOrder(s: Served, sim: RazorpaySimulator): Promise<{ orderId: 
         'content-type': 'application/json',
         authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
       },
-      body: JSON.stringify({ number: '4111111111111111', expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'A' }),
+      body: JSON.stringify({
+        customer_id: gateway.body.gateway_customer_id,
+        number: '4111111111111111',
+        expiry_month: 12,
+        expiry_year: 2030,
+        cvv: '123',
+        name: 'A',
+      }),
     })
   ).json()) as { id: string; card: { last4: string; network: string } };
   const method = await api(s.url, 'POST', `/v1/customers/${customer.body.id}/payment-methods`, {

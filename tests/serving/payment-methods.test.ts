@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../platform/clock.js';
-import { type Harness, seedParent, startHarness } from '../support/harness.js';
+import { gatewayCustomerOf, type Harness, SUCCESS_CARD, seedParent, startHarness } from '../support/harness.js';
 
 describe('saved cards and their expiry', () => {
   // 1 Dec 2026 00:30 IST is still 30 Nov in UTC: the month is IST's.
@@ -13,8 +13,9 @@ describe('saved cards and their expiry', () => {
   });
   afterAll(async () => h.close());
 
+  // The expiry kosh keeps is the gateway's: the card is tokenised with it, as the checkout would save it.
   const card = async (month: number, year: number) => {
-    const token = await h.tokenize();
+    const token = await h.tokenize(await gatewayCustomerOf(h, customerId), SUCCESS_CARD, { month, year });
     return h.api('POST', `/v1/customers/${customerId}/payment-methods`, {
       type: 'card',
       gateway_token: token.id,

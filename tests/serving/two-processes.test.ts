@@ -19,6 +19,7 @@ import {
   serveChild,
   serverUp,
   simCardToken,
+  simCustomer,
 } from '../support/kosh-child.js';
 
 const SUBSCRIPTIONS = 300;
@@ -71,10 +72,12 @@ describe('two kosh processes on one database', () => {
     const url = await createTestDatabase();
     databaseUrl = url;
     // Subscriptions whose first monthly period ended by the real clock, charged with one saved card token.
-    const token = (await simCardToken(sim)).id;
+    const gatewayCustomerId = await simCustomer(sim);
+    const token = (await simCardToken(sim, gatewayCustomerId)).id;
     const seedDb = await openDb(url);
     await migrate(seedDb, systemClock);
     await seedSubscriptions(seedDb, {
+      gatewayCustomerId,
       count: SUBSCRIPTIONS,
       token,
       startAt: new Date(Date.now() - 40 * 86_400_000),

@@ -58,9 +58,14 @@ export interface Harness {
   keyWith(scopes: Scope[]): Promise<string>;
   /** Waits until the simulator has delivered every webhook and kosh has applied every stored event. */
   settle(): Promise<void>;
-  /** Tokenises a test card at the simulator, as the hosted checkout would; kosh only ever sees the token. */
+  /**
+   * Tokenises a test card at the simulator for a Razorpay customer, as the hosted checkout's `save: 1` would; kosh
+   * only ever sees the token.
+   */
   tokenize(
+    gatewayCustomerId: string,
     number?: string,
+    expiry?: { month: number; year: number },
   ): Promise<{ id: string; last4: string; network: string; expiry_month: number; expiry_year: number }>;
   /** A signed delivery straight to kosh's webhook endpoint over a socket. */
   deliver(body: string, eventId: string, signature?: string): Promise<{ status: number; body: any }>;
@@ -198,14 +203,21 @@ export async function startHarness(
         await inbox.idle();
       }
     },
-    tokenize: async (number = SUCCESS_CARD) => {
+    tokenize: async (gatewayCustomerId, number = SUCCESS_CARD, expiry = { month: 12, year: 2030 }) => {
       const res = await fetch(`${sim.url}/v1/sim/tokens`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
         },
-        body: JSON.stringify({ number, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Test Parent' }),
+        body: JSON.stringify({
+          customer_id: gatewayCustomerId,
+          number,
+          expiry_month: expiry.month,
+          expiry_year: expiry.year,
+          cvv: '123',
+          name: 'Test Parent',
+        }),
       });
       const json = (await res.json()) as {
         id: string;
@@ -267,14 +279,24 @@ export async function seedParent(
   return { schoolId: school.body.id, customerId: customer.body.id, methodId };
 }
 
-/** Tokenises a test card at the simulator and saves the token as one of the customer's payment methods. */
+/** The customer's Razorpay customer, through kosh (made when first asked for). */
+export async function gatewayCustomerOf(h: Harness, customerId: string): Promise<string> {
+  const res = await h.api('POST', `/v1/customers/${customerId}/gateway-customer`);
+  if (res.status !== 200) throw new Error(`gateway customer: ${JSON.stringify(res.body)}`);
+  return res.body.gateway_customer_id;
+}
+
+/**
+ * Tokenises a test card at the simulator for the customer's Razorpay customer (the checkout's `save: 1`) and saves
+ * the token as one of the customer's payment methods.
+ */
 export async function saveCard(
   h: Harness,
   customerId: string,
   card = SUCCESS_CARD,
   options: { isDefault?: boolean } = {},
 ): Promise<{ methodId: string; token: string }> {
-  const token = await h.tokenize(card);
+  const token = await h.tokenize(await gatewayCustomerOf(h, customerId), card);
   const method = await h.api('POST', `/v1/customers/${customerId}/payment-methods`, {
     type: 'card',
     gateway_token: token.id,

@@ -85,15 +85,36 @@ export function childApi(server: { url: string; key: string }): ChildApi {
 
 export const SIM_AUTH = `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`;
 
-/** A test card tokenised at the simulator, as the hosted checkout would: kosh only ever sees the token. */
+/** A Razorpay customer made at the simulator directly (for seeded fixtures that share one). */
+export async function simCustomer(sim: RazorpaySimulator, name = 'Seeded parents'): Promise<string> {
+  const res = await fetch(`${sim.url}/v1/customers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: SIM_AUTH },
+    body: JSON.stringify({ name, email: 'seeded@example.in', contact: '+919800000000', fail_existing: '0' }),
+  });
+  return ((await res.json()) as { id: string }).id;
+}
+
+/**
+ * A test card tokenised at the simulator for a Razorpay customer, as the hosted checkout's `save: 1` would: kosh
+ * only ever sees the token.
+ */
 export async function simCardToken(
   sim: RazorpaySimulator,
+  gatewayCustomerId: string,
   card = SUCCESS_CARD,
 ): Promise<{ id: string; card: { network: string; last4: string } }> {
   const res = await fetch(`${sim.url}/v1/sim/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: SIM_AUTH },
-    body: JSON.stringify({ number: card, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Asha' }),
+    body: JSON.stringify({
+      customer_id: gatewayCustomerId,
+      number: card,
+      expiry_month: 12,
+      expiry_year: 2030,
+      cvv: '123',
+      name: 'Asha',
+    }),
   });
   return (await res.json()) as { id: string; card: { network: string; last4: string } };
 }
@@ -111,7 +132,8 @@ export async function seedParentVia(
     phone: '+919876543210',
     state_code: 'KA',
   });
-  const token = await simCardToken(sim);
+  const gateway = await api('POST', `/v1/customers/${customer.body['id']}/gateway-customer`);
+  const token = await simCardToken(sim, String(gateway.body['gateway_customer_id']));
   const method = await api('POST', `/v1/customers/${customer.body['id']}/payment-methods`, {
     type: 'card',
     gateway_token: token.id,

@@ -6,14 +6,17 @@
  *
  * Razorpay API subset:
  *   POST /v1/orders · GET /v1/orders?receipt= · GET /v1/orders/:id · GET /v1/orders/:id/payments
- *   POST /v1/payments/create/recurring (charge a saved token) · POST /v1/payments/create/upi (VPA)
+ *   POST /v1/customers · GET /v1/customers/:id · GET /v1/customers/:id/tokens · GET /v1/customers/:id/tokens/:token_id
+ *   POST /v1/payments/create/recurring (charge a customer's saved token: customer_id, token, recurring, email,
+ *     contact, amount, currency, order_id all required, as documented) · POST /v1/payments/create/upi (VPA)
  *     Both answer `{razorpay_payment_id, razorpay_order_id, razorpay_signature}` like Razorpay; a decline is
  *     a 400 whose `error.metadata` names the payment and order. Payments are authorised; capture is
  *     explicit (`POST /v1/payments/:id/capture`), as with an account set to manual capture.
  *   GET /v1/payments/:id · POST /v1/payments/:id/capture · POST /v1/payments/:id/refund
  *   GET /v1/payments/:id/refunds · GET /v1/payments/:id/refunds/:refund_id · GET /v1/refunds/:id
  * Simulator-only:
- *   POST /v1/sim/tokens   {number, expiry_month, expiry_year, cvv, name} → a card token; the number stays here
+ *   POST /v1/sim/tokens   {customer_id, number, expiry_month, expiry_year, cvv, name} → a card token of that customer,
+ *     as the checkout's authorisation payment with `save: 1` leaves one; the number stays here
  *   POST /v1/sim/checkout {order_id, card_number | token | vpa} → pays an order as the hosted checkout
  *     would, auto-captured (Razorpay's default account setting)
  *   POST /v1/sim/refunds/:id/process {status: processed | failed} → settles a pending refund by hand
@@ -191,6 +194,15 @@ interface Token {
   id: string;
   number: string;
   card: Json;
+  customer_id: string;
+  created_at: number;
+}
+
+interface Customer extends Json {
+  id: string;
+  name: string;
+  email: string | null;
+  contact: string | null;
 }
 
 class RazorpayError extends Error {
@@ -250,7 +262,60 @@ const notesOut = (notes: unknown): Json | unknown[] =>
   notes !== null && typeof notes === 'object' && !Array.isArray(notes) && Object.keys(notes).length > 0
     ? (notes as Json)
     : [];
+/**
+ * An integer as Razorpay reads one: a JSON number, or digits in a string (the SDK's own examples send amounts and
+ * contacts both ways, and form-encoded bodies carry only strings).
+ */
+const integerOf = (v: unknown): number | undefined => {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  if (typeof v === 'string' && /^-?\d{1,15}$/.test(v.trim())) return Number(v.trim());
+  return undefined;
+};
 const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+/** The body's amount as an integer when it is one (number or digits), else as given (validation refuses it). */
+const amountOf = (v: unknown): unknown => integerOf(v) ?? v;
+
+/**
+ * notes: "Key-value pair that can be used to store additional information about the entity. Maximum 15 key-value
+ * pairs, 256 characters (maximum) each." (https://razorpay.com/docs/api/orders/create/,
+ * https://razorpay.com/docs/api/payments/recurring-payments/cards/create-subsequent-payments/)
+ */
+function checkNotes(notes: unknown): void {
+  if (notes === undefined || notes === null || Array.isArray(notes)) return;
+  if (typeof notes !== 'object') throw badRequest('notes should be an array or an object', 'notes');
+  const entries = Object.entries(notes as Json);
+  if (entries.length > 15) throw badRequest('Number of fields in notes should be less than or equal to 15', 'notes');
+  for (const [key, value] of entries) {
+    if (key.length > 256 || String(value).length > 256) {
+      throw badRequest('Notes value cannot be greater than 256 characters', 'notes');
+    }
+  }
+}
+
+/** `a[b][c]=v` form fields as nested objects, as Razorpay reads an `application/x-www-form-urlencoded` body. */
+function formBody(text: string): Json {
+  const out: Json = {};
+  for (const [name, value] of new URLSearchParams(text)) {
+    const path = name.split(/\[|\]\[|\]/).filter((k) => k !== '');
+    let at: Json = out;
+    path.forEach((key, i) => {
+      if (i === path.length - 1) at[key] = value;
+      else {
+        const next = at[key];
+        at[key] = next !== null && typeof next === 'object' ? next : {};
+        at = at[key] as Json;
+      }
+    });
+  }
+  return out;
+}
+
+/** A mandatory field, refused as Razorpay refuses one: "The <field> field is required." */
+function required(body: Json, field: string): unknown {
+  const v = body[field];
+  if (v === undefined || v === null || v === '') throw badRequest(`The ${field} field is required.`, field);
+  return v;
+}
 
 export async function startRazorpaySimulator(initial: SimulatorOptions): Promise<RazorpaySimulator> {
   let options: SimulatorOptions = { refundProcessingMs: 0, ...initial };
@@ -266,6 +331,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   const payments = new Map<string, Payment>();
   const refunds = new Map<string, Refund>();
   const tokens = new Map<string, Token>();
+  const customers = new Map<string, Customer>();
   const deliveries: Delivery[] = [];
   const sent: { eventId: string; event: string; body: string }[] = [];
   const queue: { eventId: string; event: string; body: string; attempt: number }[] = [];
@@ -366,7 +432,9 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     return p;
   };
 
-  function createOrder(body: Json): Order {
+  function createOrder(input: Json): Order {
+    const body: Json = { ...input, amount: amountOf(input['amount']) };
+    checkNotes(body['notes']);
     if (!positiveInt(body['amount']) || body['amount'] < 100)
       throw badRequest('The amount must be atleast INR 1.00', 'amount');
     const currency = String(body['currency'] ?? 'INR');
@@ -393,7 +461,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
 
   /** Authorises or fails a new payment against an order; returns it. */
   function attempt(order: Order, body: Json, instrument: { method: string; card?: Token; vpa?: string }): Payment {
-    const amount = body['amount'] === undefined ? order.amount : body['amount'];
+    checkNotes(body['notes']);
+    const amount = body['amount'] === undefined ? order.amount : amountOf(body['amount']);
     if (!positiveInt(amount) || amount !== order.amount - order.amount_paid)
       throw badRequest('Amount should be equal to the order amount', 'amount');
     if (order.status === 'paid') throw badRequest('Order has already been paid', 'order_id');
@@ -427,6 +496,9 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       email: String(body['email'] ?? ''),
       contact: String(body['contact'] ?? ''),
       token_id: instrument.card?.id ?? null,
+      customer_id:
+        instrument.card?.customer_id ?? (typeof body['customer_id'] === 'string' ? body['customer_id'] : null),
+      recurring: instrument.card !== undefined && body['recurring'] !== undefined,
       notes: notesOut(body['notes']),
       fee: null,
       tax: null,
@@ -448,7 +520,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       throw badRequest('This payment has already been captured');
     if (payment.status !== 'authorized')
       throw badRequest('Only payments which have been authorized and not yet captured can be captured');
-    if (!positiveInt(amount) || amount !== payment.amount)
+    const asked = amountOf(amount);
+    if (!positiveInt(asked) || asked !== payment.amount)
       throw badRequest('Capture amount must be equal to the amount authorized', 'amount');
     const { fee, tax } = razorpayFee(payment.amount);
     Object.assign(payment, { status: 'captured', captured: true, fee, tax });
@@ -479,7 +552,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   function refund(payment: Payment, body: Json): Refund {
     if (payment.status !== 'captured' && payment.status !== 'refunded')
       throw badRequest('The payment has not been captured');
-    const amount = body['amount'] === undefined ? payment.amount - payment.amount_refunded : body['amount'];
+    checkNotes(body['notes']);
+    const amount = body['amount'] === undefined ? payment.amount - payment.amount_refunded : amountOf(body['amount']);
     if (!positiveInt(amount)) throw badRequest('The amount must be a positive integer', 'amount');
     if (amount > payment.amount - payment.amount_refunded) {
       throw badRequest('The refund amount provided is greater than amount captured', 'amount');
@@ -526,7 +600,12 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     };
   };
 
-  function tokenize(body: Json): Json {
+  /** A card saved for a customer by the checkout (`save: 1` with `customer_id`), or (no customer) a one-time card. */
+  function tokenize(body: Json, options: { forCustomer: boolean } = { forCustomer: true }): Json {
+    const customerId = options.forCustomer ? String(required(body, 'customer_id')) : '';
+    if (options.forCustomer && !customers.has(customerId)) {
+      throw badRequest('The id provided does not exist', 'customer_id');
+    }
     const number = String(body['number'] ?? '').replace(/[\s-]/g, '');
     if (!/^\d{12,19}$/.test(number)) throw badRequest('Invalid card number', 'number');
     const month = Number(body['expiry_month']);
@@ -544,9 +623,92 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       expiry_month: String(month).padStart(2, '0'),
       expiry_year: String(year),
     };
-    const token: Token = { id: id('token'), number, card };
+    const token: Token = { id: id('token'), number, card, customer_id: customerId, created_at: now() };
     tokens.set(token.id, token);
-    return { id: token.id, entity: 'token', method: 'card', card, created_at: now() };
+    return tokenEntity(token);
+  }
+
+  /** The token entity as `GET /v1/customers/:id/tokens` shows it (https://razorpay.com/docs/api/payments/tokens/). */
+  function tokenEntity(t: Token): Json {
+    const expiry = Date.UTC(Number(t.card['expiry_year']), Number(t.card['expiry_month']), 1) / 1000;
+    return {
+      id: t.id,
+      entity: 'token',
+      token: t.id.slice(6),
+      bank: null,
+      wallet: null,
+      method: 'card',
+      card: t.card,
+      recurring: true,
+      recurring_details: { status: 'confirmed', failure_reason: null },
+      auth_type: null,
+      mrn: null,
+      used_at: t.created_at,
+      created_at: t.created_at,
+      expired_at: expiry,
+      status: 'active',
+      notes: [],
+    };
+  }
+
+  /**
+   * POST /v1/customers (https://razorpay.com/docs/api/customers/create/): name mandatory; a customer with the same
+   * email and contact already exists → 400 unless `fail_existing` is "0", which returns the existing one.
+   */
+  function createCustomer(body: Json): Customer {
+    checkNotes(body['notes']);
+    const name = String(required(body, 'name'));
+    // "Alphanumeric value with period (.), apostrophe ('), forward slash (/), at (@) and parentheses are allowed.
+    // The name must be between 3-50 characters in length." (https://razorpay.com/docs/api/customers/create/)
+    if (name.length < 3 || name.length > 50) throw badRequest('The name must be between 3 and 50 characters.', 'name');
+    if (!/^[A-Za-z0-9 .'/@()]+$/.test(name)) throw badRequest('The name format is invalid.', 'name');
+    const email = body['email'] === undefined || body['email'] === null ? null : String(body['email']);
+    const contact = body['contact'] === undefined || body['contact'] === null ? null : String(body['contact']);
+    if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      throw badRequest('The email must be a valid email address.', 'email');
+    }
+    const existing = [...customers.values()].find((c) => c.email === email && c.contact === contact);
+    if (existing !== undefined) {
+      if (String(body['fail_existing'] ?? '1') === '0') return existing;
+      throw badRequest('Customer already exists for the merchant', 'email');
+    }
+    const customer: Customer = {
+      id: id('cust'),
+      entity: 'customer',
+      name,
+      email,
+      contact,
+      gstin: typeof body['gstin'] === 'string' ? body['gstin'] : null,
+      notes: notesOut(body['notes']),
+      created_at: now(),
+    };
+    customers.set(customer.id, customer);
+    return customer;
+  }
+  const mustCustomer = (customerId: string): Customer => {
+    const c = customers.get(customerId);
+    if (c === undefined) throw badRequest('The id provided does not exist', 'customer_id');
+    return c;
+  };
+
+  /**
+   * POST /v1/payments/create/recurring (https://razorpay.com/docs/api/payments/recurring-payments/cards/
+   * create-subsequent-payments/): email, contact, amount, currency, order_id, customer_id, token and recurring are
+   * mandatory; the token must be one of that customer's.
+   */
+  function chargeToken(body: Json): Payment {
+    for (const field of ['email', 'contact', 'amount', 'currency', 'order_id', 'customer_id', 'token', 'recurring']) {
+      required(body, field);
+    }
+    if (!['1', 'true', true, 1].includes(body['recurring'] as string)) {
+      throw badRequest('The recurring field must be 1 or true for a recurring payment', 'recurring');
+    }
+    const customer = mustCustomer(String(body['customer_id']));
+    const token = tokens.get(String(body['token']));
+    if (token === undefined || token.customer_id !== customer.id) {
+      throw badRequest('The token id provided does not exist', 'token');
+    }
+    return attempt(mustOrder(String(body['order_id'])), body, { method: 'card', card: token });
   }
 
   const settlements = createSettlementReports({ payments, refunds, orders, badRequest });
@@ -588,16 +750,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       (m) => collection([...payments.values()].filter((p) => p.order_id === mustOrder(m[1] ?? '').id)),
       false,
     ],
-    [
-      'POST',
-      /^\/v1\/payments\/create\/recurring$/,
-      (_m, b) => {
-        const token = tokens.get(String(b['token'] ?? ''));
-        if (token === undefined) throw badRequest('The token id provided does not exist', 'token');
-        return s2sAnswer(attempt(mustOrder(String(b['order_id'] ?? '')), b, { method: 'card', card: token }));
-      },
-      true,
-    ],
+    ['POST', /^\/v1\/payments\/create\/recurring$/, (_m, b) => s2sAnswer(chargeToken(b)), true],
     [
       'POST',
       /^\/v1\/payments\/create\/upi$/,
@@ -638,6 +791,30 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       },
       false,
     ],
+    ['POST', /^\/v1\/customers$/, (_m, b) => createCustomer(b), true],
+    ['GET', /^\/v1\/customers\/([\w]+)$/, (m) => mustCustomer(m[1] ?? ''), false],
+    [
+      'GET',
+      /^\/v1\/customers\/([\w]+)\/tokens$/,
+      (m) => {
+        const customer = mustCustomer(m[1] ?? '');
+        return collection([...tokens.values()].filter((t) => t.customer_id === customer.id).map(tokenEntity));
+      },
+      false,
+    ],
+    [
+      'GET',
+      /^\/v1\/customers\/([\w]+)\/tokens\/([\w]+)$/,
+      (m) => {
+        const customer = mustCustomer(m[1] ?? '');
+        const t = tokens.get(m[2] ?? '');
+        if (t === undefined || t.customer_id !== customer.id) {
+          throw badRequest('The id provided does not exist', 'token_id');
+        }
+        return tokenEntity(t);
+      },
+      false,
+    ],
     ['POST', /^\/v1\/sim\/tokens$/, (_m, b) => tokenize(b), false],
     ['GET', /^\/v1\/sim\/payments$/, () => collection(listPayments()), false],
     [
@@ -652,7 +829,11 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
           const card =
             token ??
             (tokens.get(
-              String(tokenize({ number: b['card_number'], expiry_month: 12, expiry_year: 2030 })['id']),
+              String(
+                tokenize({ number: b['card_number'], expiry_month: 12, expiry_year: 2030 }, { forCustomer: false })[
+                  'id'
+                ],
+              ),
             ) as Token);
           instrument = { method: 'card', card };
         }
@@ -740,9 +921,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       let body: Json = {};
       if (chunks.length > 0) {
         const text = Buffer.concat(chunks).toString('utf8');
-        const parsed: unknown = req.headers['content-type']?.includes('json')
-          ? JSON.parse(text)
-          : Object.fromEntries(new URLSearchParams(text));
+        const parsed: unknown = req.headers['content-type']?.includes('json') ? JSON.parse(text) : formBody(text);
         if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Json;
       }
       send(200, handler(pattern.exec(url.pathname) as RegExpExecArray, body, url.searchParams));

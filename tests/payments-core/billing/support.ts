@@ -9,6 +9,7 @@ import { createLog } from '../../../platform/log.js';
 import { migrate } from '../../../platform/migrate.js';
 import { openTestDb } from '../../support/db.js';
 import { KEY_ID, KEY_SECRET, SUCCESS_CARD } from '../../support/harness.js';
+import { simCustomer } from '../../support/kosh-child.js';
 
 export interface BillingEnv {
   readonly db: Db;
@@ -16,9 +17,13 @@ export interface BillingEnv {
   readonly gateway: PaymentGateway;
   readonly clock: ReturnType<typeof fixedClock>;
   deps(extra?: Partial<BillingDeps>): BillingDeps;
-  /** Tokenises a card at the simulator, as the hosted checkout would. */
+  /** Tokenises a card at the simulator for the seeded parents' Razorpay customer, as the hosted checkout would. */
   token(card?: string): Promise<string>;
-  seed(seed: Omit<SubscriptionSeed, 'token'> & { card?: string }): Promise<{ planId: string; ids: string[] }>;
+  /** The Razorpay customer every seeded parent maps to. */
+  gatewayCustomerId(): Promise<string>;
+  seed(
+    seed: Omit<SubscriptionSeed, 'token' | 'gatewayCustomerId'> & { card?: string },
+  ): Promise<{ planId: string; ids: string[] }>;
   /** Captured payments at the gateway per kosh payment key: the gateway's side of "charged once". */
   capturedAtGateway(): Map<string, number>;
   close(): Promise<void>;
@@ -33,16 +38,29 @@ export async function billingEnv(start: Date): Promise<BillingEnv> {
   const gateway = createRazorpayGateway({ keyId: KEY_ID, keySecret: KEY_SECRET, apiUrl: sim.url });
   const log = createLog({ level: 'silent' });
   const tokens = new Map<string, string>();
+  let customer: string | null = null;
+  const gatewayCustomerId = async () => {
+    customer ??= await simCustomer(sim);
+    return customer;
+  };
   const token = async (card = SUCCESS_CARD) => {
     const known = tokens.get(card);
     if (known !== undefined) return known;
+    const customerId = await gatewayCustomerId();
     const res = await fetch(`${sim.url}/v1/sim/tokens`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
       },
-      body: JSON.stringify({ number: card, expiry_month: 12, expiry_year: 2030, cvv: '123', name: 'Asha' }),
+      body: JSON.stringify({
+        customer_id: customerId,
+        number: card,
+        expiry_month: 12,
+        expiry_year: 2030,
+        cvv: '123',
+        name: 'Asha',
+      }),
     });
     const id = ((await res.json()) as { id: string }).id;
     tokens.set(card, id);
@@ -55,7 +73,9 @@ export async function billingEnv(start: Date): Promise<BillingEnv> {
     clock,
     deps: (extra = {}) => ({ db, clock, gateway, log, ...extra }),
     token,
-    seed: async (seed) => seedSubscriptions(db, { ...seed, token: await token(seed.card) }),
+    gatewayCustomerId,
+    seed: async (seed) =>
+      seedSubscriptions(db, { ...seed, token: await token(seed.card), gatewayCustomerId: await gatewayCustomerId() }),
     capturedAtGateway: () => {
       const counts = new Map<string, number>();
       for (const p of sim.payments()) {

@@ -60,6 +60,8 @@ describe('Razorpay simulator through the official SDK', () => {
   let sim: RazorpaySimulator;
   let gateway: PaymentGateway;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  /** The Razorpay customer the test's cards are saved for (a token is charged only with its customer). */
+  let customerId: string;
   const tokenize = async (number: string): Promise<string> => {
     const res = await fetch(`${sim.url}/v1/sim/tokens`, {
       method: 'POST',
@@ -67,13 +69,13 @@ describe('Razorpay simulator through the official SDK', () => {
         'content-type': 'application/json',
         authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`,
       },
-      body: JSON.stringify({ number, expiry_month: 1, expiry_year: 2031, cvv: '000' }),
+      body: JSON.stringify({ customer_id: customerId, number, expiry_month: 1, expiry_year: 2031, cvv: '000' }),
     });
     return ((await res.json()) as { id: string }).id;
   };
   const pay = async (
     receipt: string,
-    instrument: { kind: 'token'; token: string } | { kind: 'vpa'; vpa: string },
+    instrument: { kind: 'token'; token: string; customerId: string } | { kind: 'vpa'; vpa: string },
     capture: 'auto' | 'manual' = 'auto',
   ) => {
     const order = await gateway.createOrder({ amount: 100_000, currency: 'INR', receipt });
@@ -98,6 +100,12 @@ describe('Razorpay simulator through the official SDK', () => {
       webhook: { url: receiver.url, secret: HOOK_SECRET, retryDelayMs: 10 },
     });
     gateway = createRazorpayGateway({ keyId: KEY, keySecret: SECRET, apiUrl: sim.url });
+    customerId = await gateway.ensureCustomer({
+      koshCustomerId: 'cus_test',
+      name: 'Asha Rao',
+      email: 'asha@example.in',
+      contact: '+919800000000',
+    });
   });
   afterAll(async () => {
     await sim.close();
@@ -105,7 +113,7 @@ describe('Razorpay simulator through the official SDK', () => {
   });
 
   it('when the success card pays with auto-capture → captured with a 2% fee and 18% GST on it, order paid', async () => {
-    const p = await pay('r_success', { kind: 'token', token: await tokenize('4111111111111111') });
+    const p = await pay('r_success', { kind: 'token', token: await tokenize('4111111111111111'), customerId });
     expect(p).toMatchObject({
       status: 'captured',
       captured: true,
@@ -124,7 +132,7 @@ describe('Razorpay simulator through the official SDK', () => {
     ['4000000000000119', 'payment_timed_out'],
     ['4000000000000259', 'gateway_technical_error'],
   ])('when test card %s pays → the payment fails with reason %s', async (card, reason) => {
-    const p = await pay(`r_${card}`, { kind: 'token', token: await tokenize(card) });
+    const p = await pay(`r_${card}`, { kind: 'token', token: await tokenize(card), customerId });
     expect(p.status).toBe('failed');
     expect(p.errorReason).toBe(reason);
     expect(p.errorCode).toMatch(/_ERROR$/);
@@ -173,7 +181,7 @@ describe('Razorpay simulator through the official SDK', () => {
       idempotencyKey: 'pay_key_1',
       email: 'a@b.in',
       contact: '+919800000000',
-      instrument: { kind: 'token', token },
+      instrument: { kind: 'token', token, customerId },
       capture: 'auto',
     });
     expect(await gateway.findPayment(o1.id, 'pay_key_1')).toMatchObject({ id: p1.id, status: 'captured' });

@@ -1,0 +1,170 @@
+import Razorpay from 'razorpay';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RazorpaySimulator, startRazorpaySimulator } from '../../../payments-core/gateway/simulator/server.js';
+
+/**
+ * The simulator against Razorpay's documented requests, through the official SDK and raw HTTP: what the docs say is
+ * accepted is accepted, what they say is refused is refused (never more lenient than Razorpay). Each case cites
+ * the page it is taken from.
+ */
+const KEY = 'rzp_test_contract01';
+const SECRET = 'contract_secret_01';
+const AUTH = `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`;
+
+let sim: RazorpaySimulator;
+let sdk: Razorpay;
+
+async function raw(
+  method: string,
+  path: string,
+  body?: unknown,
+  type: 'json' | 'form' = 'json',
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${sim.url}${path}`, {
+    method,
+    headers: {
+      authorization: AUTH,
+      'content-type': type === 'json' ? 'application/json' : 'application/x-www-form-urlencoded',
+    },
+    ...(body === undefined ? {} : { body: type === 'json' ? JSON.stringify(body) : String(body) }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** What the SDK rejects with: `{ statusCode, error: { code, description, field } }`. */
+async function refusal(work: Promise<unknown>): Promise<{ statusCode: number; error: Record<string, unknown> }> {
+  try {
+    await work;
+  } catch (err) {
+    return err as { statusCode: number; error: Record<string, unknown> };
+  }
+  throw new Error('expected a refusal');
+}
+
+beforeAll(async () => {
+  sim = await startRazorpaySimulator({ keyId: KEY, keySecret: SECRET, seed: 3 });
+  sdk = new Razorpay({ key_id: KEY, key_secret: SECRET });
+  (sdk as unknown as { api: { rq: { defaults: { baseURL: string } } } }).api.rq.defaults.baseURL = sim.url;
+});
+afterAll(async () => sim.close());
+
+describe('customers (https://razorpay.com/docs/api/customers/create/)', () => {
+  it('when created as the SDK example does (contact as a number) → a cust_ entity; the same details again → 400 unless fail_existing is "0"', async () => {
+    const body = { name: 'Gaurav Kumar', contact: 9123456780, email: 'gaurav.kumar@example.com', fail_existing: '1' };
+    const first = (await sdk.customers.create(body as never)) as unknown as Record<string, unknown>;
+    expect(first).toMatchObject({ entity: 'customer', name: 'Gaurav Kumar', contact: '9123456780' });
+    expect(String(first['id'])).toMatch(/^cust_[A-Za-z0-9]{14}$/);
+    const again = await refusal(sdk.customers.create(body as never));
+    expect(again.statusCode).toBe(400);
+    expect(again.error['code']).toBe('BAD_REQUEST_ERROR');
+    const same = (await sdk.customers.create({ ...body, fail_existing: '0' } as never)) as unknown as { id: string };
+    expect(same.id).toBe(first['id']);
+  });
+
+  it('when the name is missing, shorter than 3, longer than 50 or not of the allowed characters → 400 naming name', async () => {
+    for (const name of [undefined, 'Al', 'x'.repeat(51), 'आशा राव', 'Mary-Ann']) {
+      const res = await raw('POST', '/v1/customers', { name, email: `n${Math.random()}@example.in` });
+      expect(res.status, String(name)).toBe(400);
+      expect(res.body.error.field).toBe('name');
+    }
+  });
+});
+
+describe('recurring payments (https://razorpay.com/docs/api/payments/recurring-payments/cards/create-subsequent-payments/)', () => {
+  let customer: string;
+  let other: string;
+  let token: string;
+  const order = async () => (await raw('POST', '/v1/orders', { amount: 100_000, currency: 'INR' })).body.id as string;
+  const charge = (overrides: Record<string, unknown>) =>
+    raw('POST', '/v1/payments/create/recurring', {
+      email: 'asha@example.in',
+      contact: '9123456789',
+      amount: 100_000,
+      currency: 'INR',
+      customer_id: customer,
+      token,
+      recurring: '1',
+      ...overrides,
+    });
+
+  beforeAll(async () => {
+    customer = (await raw('POST', '/v1/customers', { name: 'Asha Rao', email: 'asha@example.in' })).body.id;
+    other = (await raw('POST', '/v1/customers', { name: 'Ravi Kumar', email: 'ravi@example.in' })).body.id;
+    token = (
+      await raw('POST', '/v1/sim/tokens', {
+        customer_id: customer,
+        number: '4111111111111111',
+        expiry_month: 12,
+        expiry_year: 2030,
+      })
+    ).body.id;
+  });
+
+  it("when charged as documented → authorised; the token is listed among the customer's, not another's", async () => {
+    const res = await charge({ order_id: await order() });
+    expect(res.status).toBe(200);
+    expect(res.body.razorpay_payment_id).toMatch(/^pay_/);
+    const mine = (await sdk.customers.fetchTokens(customer)) as unknown as { items: { id: string }[] };
+    expect(mine.items.map((t) => t.id)).toEqual([token]);
+    expect(await refusal(sdk.customers.fetchToken(other, token))).toMatchObject({ statusCode: 400 });
+  });
+
+  it('when any mandatory field is missing → 400 naming it, and no payment is made', async () => {
+    const before = sim.payments().length;
+    for (const field of ['email', 'contact', 'amount', 'currency', 'customer_id', 'token', 'recurring']) {
+      const res = await charge({ order_id: await order(), [field]: undefined });
+      expect(res.status, field).toBe(400);
+      expect(res.body.error.field, field).toBe(field);
+    }
+    expect(sim.payments()).toHaveLength(before);
+  });
+
+  it("when the token is another customer's → 400 naming token (a token is charged only with its own customer)", async () => {
+    const res = await charge({ order_id: await order(), customer_id: other });
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe('token');
+  });
+
+  it('when a token is asked for without a customer → refused: Razorpay saves cards only for a customer', async () => {
+    const res = await raw('POST', '/v1/sim/tokens', {
+      number: '4111111111111111',
+      expiry_month: 12,
+      expiry_year: 2030,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe('customer_id');
+  });
+
+  it('when the amount comes as a string, or the body form-encoded with notes[…] → accepted as the SDK examples send it', async () => {
+    expect((await charge({ order_id: await order(), amount: '100000' })).status).toBe(200);
+    const orderId = await order();
+    const form = new URLSearchParams({
+      email: 'asha@example.in',
+      contact: '9123456789',
+      amount: '100000',
+      currency: 'INR',
+      order_id: orderId,
+      customer_id: customer,
+      token,
+      recurring: '1',
+      'notes[kosh_id]': 'pay_form_1',
+    });
+    const res = await raw('POST', '/v1/payments/create/recurring', form, 'form');
+    expect(res.status).toBe(200);
+    const payment = (await raw('GET', `/v1/payments/${res.body.razorpay_payment_id}`)).body;
+    expect(payment).toMatchObject({ amount: 100_000, notes: { kosh_id: 'pay_form_1' }, customer_id: customer });
+  });
+});
+
+describe('notes (https://razorpay.com/docs/api/orders/create/: "Maximum of 15 key-value pairs, 256 characters each")', () => {
+  it('when an order carries 16 notes or a 257-character value → 400 naming notes; 15 notes of 256 are accepted', async () => {
+    const many = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, 'v']));
+    const sixteen = await raw('POST', '/v1/orders', { amount: 5000, currency: 'INR', notes: many });
+    expect(sixteen.status).toBe(400);
+    expect(sixteen.body.error.field).toBe('notes');
+    const long = await raw('POST', '/v1/orders', { amount: 5000, currency: 'INR', notes: { k: 'x'.repeat(257) } });
+    expect(long.status).toBe(400);
+    const fifteen = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, 'x'.repeat(256)]));
+    expect((await raw('POST', '/v1/orders', { amount: 5000, currency: 'INR', notes: fifteen })).status).toBe(200);
+  });
+});
