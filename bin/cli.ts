@@ -37,10 +37,11 @@ commands:
                                  the runs of a job, newest first
   train fraud [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--seed 42] [--validation-share 0.2]
                                  train a fraud model and register it (through the running server, if there is one)
-  models list [--state S] [--json]
-                                 the fraud models of the registry, newest first
-  models promote VERSION [--force]
-                                 make a model champion (gated on its validation data unless --force)
+  models list [--task fraud|churn] [--state S] [--json]
+                                 the models of the registry (fraud by default), newest first
+  models promote VERSION [--force --reason TEXT]
+                                 make a fraud or churn model champion: gated on the same fresh window for both models
+                                 (its test window after the champion's data); --force needs a reason, kept in the registry
   models rollback                restore the previous champion
   models canary VERSION SHARE | models canary stop
                                  send SHARE (e.g. 0.05) of customers to a candidate, or stop the canary
@@ -62,7 +63,8 @@ commands:
   forecast convert --format m3|tourism --in WIDE.csv --out LONG.csv
                                  turn the shared datasets' wide files into long CSVs
   train churn [--to YYYY-MM-DD] [--months 9] [--seed 42] [--json]
-                                 train the churn model on this database's monthly snapshots and register it
+                                 train the churn model on monthly snapshots (train / calibrate / test months) and register
+                                 it (through the running server, if there is one); promote with kosh models promote
   train forecast                 refresh every segment's revenue forecast now (the forecast-refresh job)
   razorpay-sim [--port N] [--key-id ID] [--key-secret S] [--webhook-url URL] [--webhook-secret S]
                                  run the Razorpay-compatible simulator on its own

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startCanary, stopCanary } from '../models/registry/canary.js';
 import { listModels } from '../models/registry/find-models.js';
@@ -32,17 +33,32 @@ interface TrainAnswer {
 interface PromoteAnswer {
   model: ModelLine;
   previous: string | null;
-  gate: { candidate: number; champion: number; rows: number; positives: number } | null;
+  gate: {
+    candidate: number;
+    champion: number;
+    rows: number;
+    positives: number;
+    difference: { value: number; lo: number; hi: number };
+  } | null;
 }
 
 class ModelsCliError extends Error {}
+
+/** Who runs the CLI, for the audit trail of a forced promotion. */
+function cliUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env['USER'] ?? 'unknown';
+  }
+}
 
 /** What `kosh train` and `kosh models` need: the running server's API, or this process on the database. */
 interface ModelsBackend {
   readonly where: string;
   train(body: { from?: string; to?: string; seed?: number; validation_share?: number }): Promise<TrainAnswer>;
-  list(state?: string): Promise<ModelLine[]>;
-  promote(version: string, force: boolean): Promise<PromoteAnswer>;
+  list(state?: string, task?: string): Promise<ModelLine[]>;
+  promote(version: string, force: { reason: string } | null): Promise<PromoteAnswer>;
   rollback(): Promise<{ model: ModelLine; rolled_back: string }>;
   canary(version: string, share: number): Promise<{ model_id: string; share: number }>;
   stopCanary(): Promise<{ model_id: string }>;
@@ -91,16 +107,21 @@ async function serverBackend(config: Config): Promise<ModelsBackend | null> {
   return {
     where: `via the server at ${server.url}`,
     train: (body) => call<TrainAnswer>('POST', '/models/fraud/train', 201, body),
-    list: async (state) =>
+    list: async (state, task = 'fraud') =>
       (
         await call<{ data: ModelLine[] }>(
           'GET',
-          `/models?task=fraud${state === undefined ? '' : `&state=${encodeURIComponent(state)}`}`,
+          `/models?task=${encodeURIComponent(task)}${state === undefined ? '' : `&state=${encodeURIComponent(state)}`}`,
           200,
         )
       ).data,
     promote: (version, force) =>
-      call<PromoteAnswer>('POST', `/models/${encodeURIComponent(version)}/promote`, 200, force ? { force: true } : {}),
+      call<PromoteAnswer>(
+        'POST',
+        `/models/${encodeURIComponent(version)}/promote`,
+        200,
+        force === null ? {} : { force: true, reason: force.reason },
+      ),
     rollback: () => call('POST', '/models/fraud/rollback', 200, {}),
     canary: (version, share) => call('POST', '/models/fraud/canary', 201, { version, share }),
     stopCanary: () => call('DELETE', '/models/fraud/canary', 200),
@@ -136,8 +157,21 @@ async function localBackend(config: Config, onProgress?: (phase: TrainPhase, don
           onProgress,
         }),
       ),
-    list: (state) => wrap(listModels(deps, { task: 'fraud', state: state as RegisteredModel['state'] | undefined })),
-    promote: (version, force) => wrap(promoteModel(deps, version, { force })),
+    list: (state, task = 'fraud') =>
+      wrap(
+        listModels(deps, {
+          task: task as RegisteredModel['task'],
+          state: state as RegisteredModel['state'] | undefined,
+        }),
+      ),
+    promote: (version, force) =>
+      wrap(
+        promoteModel(
+          deps,
+          version,
+          force === null ? {} : { force: { actor: `cli:${cliUser()}`, reason: force.reason } },
+        ),
+      ),
     rollback: () => wrap(rollbackModel(deps, 'fraud')),
     canary: (version, share) => wrap(startCanary(deps, { task: 'fraud', version, share })),
     stopCanary: () => wrap(stopCanary(deps, { task: 'fraud' })),
@@ -240,12 +274,18 @@ export async function runTrainCli(argv: string[], config: Config, usage: string)
   );
 }
 
-/** `kosh models list [--json] | promote VERSION [--force] | rollback | canary VERSION SHARE | canary stop`. */
+/** `kosh models list [--json] | promote VERSION [--force --reason TEXT] | rollback | canary VERSION SHARE | canary stop`. */
 export async function runModelsCli(argv: string[], config: Config, usage: string): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { force: { type: 'boolean' }, state: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      force: { type: 'boolean' },
+      reason: { type: 'string' },
+      state: { type: 'string' },
+      task: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   const [sub, a, b] = positionals;
   const ok =
@@ -260,7 +300,9 @@ export async function runModelsCli(argv: string[], config: Config, usage: string
   return withBackend(config, async (backend) => {
     switch (sub) {
       case 'list': {
-        const models = await backend.list(values.state);
+        if (values.task !== undefined && values.task !== 'fraud' && values.task !== 'churn')
+          throw new ModelsCliError('--task must be fraud or churn');
+        const models = await backend.list(values.state, values.task);
         if (values.json === true) {
           console.log(JSON.stringify(models, null, 2));
           return 0;
@@ -279,17 +321,21 @@ export async function runModelsCli(argv: string[], config: Config, usage: string
             ]),
           ),
         );
-        if (models.length === 0) console.log('no fraud models yet: kosh train fraud');
+        if (models.length === 0)
+          console.log(`no ${values.task ?? 'fraud'} models yet: kosh train ${values.task ?? 'fraud'}`);
         return 0;
       }
       case 'promote': {
-        const r = await backend.promote(a ?? '', values.force === true);
+        const reason = values.reason?.trim() ?? '';
+        if (values.force === true && reason === '')
+          throw new ModelsCliError('--force needs --reason "why the gate is overridden" (kept in the registry)');
+        const r = await backend.promote(a ?? '', values.force === true ? { reason } : null);
         const gate =
           r.gate === null
             ? values.force === true
               ? 'forced, gate skipped'
               : 'no champion to compare with'
-            : `PR-AUC ${r.gate.candidate.toFixed(4)} vs champion ${r.gate.champion.toFixed(4)} on ${r.gate.rows} attempts (${r.gate.positives} frauds)`;
+            : `ROC-AUC ${r.gate.candidate.toFixed(4)} vs champion ${r.gate.champion.toFixed(4)} on ${r.gate.rows} fresh rows (${r.gate.positives} positives), difference ${r.gate.difference.value.toFixed(4)} [${r.gate.difference.lo.toFixed(4)}, ${r.gate.difference.hi.toFixed(4)}]`;
         console.log(`${r.model.id} is the champion (was ${r.previous ?? 'none'}): ${gate}`);
         return 0;
       }

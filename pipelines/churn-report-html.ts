@@ -1,4 +1,5 @@
-import type { ChurnReportSummary, ChurnScoreRow } from './churn-report.js';
+import type { ChurnModelQuality, ChurnReportSummary, ChurnScoreRow } from './churn-report.js';
+import { describeDriver } from './churn-revenue.js';
 
 export interface ChurnReportView {
   readonly reportDate: string;
@@ -76,10 +77,24 @@ function segmentTable(title: string, items: ChurnReportSummary['by_school']): st
   const rows = items
     .map(
       (s) =>
-        `<tr><td>${esc(s.key)}</td><td>${s.customers}</td><td>${s.at_risk}</td><td>${pct(s.mean_probability)}</td><td>${rupees(s.revenue_at_risk_minor)}</td></tr>`,
+        `<tr><td>${esc(s.name)}</td><td>${s.customers}</td><td>${s.at_risk}</td><td>${pct(s.mean_probability)}</td><td>${rupees(s.revenue_at_risk_minor)}</td></tr>`,
     )
     .join('');
   return `<h2>${esc(title)}</h2><table><thead><tr><th>${esc(title.replace('By ', ''))}</th><th>customers</th><th>at risk</th><th>mean P(churn)</th><th>revenue at risk / month</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function revenueLines(summary: ChurnReportSummary): string {
+  const r = summary.revenue;
+  return `<p>Recurring: ${rupees(r.recurring_at_risk_minor)} at risk of ${rupees(r.mrr_minor)} MRR (${pct(r.mrr_minor === 0 ? 0 : r.recurring_at_risk_minor / r.mrr_minor)}). Meal packs: ${rupees(r.meal_packs_at_risk_minor)} at risk of ${rupees(r.meal_packs_monthly_minor)} a month.</p>`;
+}
+
+function qualityLine(q: ChurnModelQuality | null): string {
+  if (q === null) return '<p>Model quality: not recorded for this model.</p>';
+  const auc =
+    q.roc_auc_lo === null || q.roc_auc_hi === null
+      ? q.roc_auc.toFixed(3)
+      : `${q.roc_auc.toFixed(3)} [${q.roc_auc_lo.toFixed(3)}, ${q.roc_auc_hi.toFixed(3)}]`;
+  return `<p>How far to trust it (${q.window === 'test' ? 'the untouched newest month' : 'the month it was calibrated on, optimistic'}, ${q.rows} families): accuracy ${pct(q.accuracy)} against ${pct(q.majority_accuracy)} for answering "nobody churns" (churn base rate ${pct(q.base_rate)}); ROC-AUC ${auc}. The 85 % accuracy target is ${q.meets_accuracy_target ? 'met' : 'not met'}${q.majority_accuracy > 0.85 ? ', but the majority answer alone meets it, so rank by ROC-AUC' : ''}.</p>`;
 }
 
 /** The nightly report as one self-contained HTML page: no script, no external asset, charts as inline SVG. */
@@ -93,14 +108,16 @@ export function renderChurnReportHtml(v: ChurnReportView): string {
   const customerRows = top
     .map(
       (r) =>
-        `<tr><td>${r.rank}</td><td>${esc(r.customer_id)}</td><td>${esc(r.school_id)}</td><td>${esc(r.plan)}</td><td>${pct(r.probability)}</td><td>${esc(r.drivers.map((d) => d.feature).join(', '))}</td><td>${rupees(r.revenue_at_risk_minor)}</td><td>${r.p_alive === null ? '—' : pct(r.p_alive)}</td><td>${r.clv_minor === null ? '—' : rupees(r.clv_minor)}</td><td>${r.probability_change_7d === null ? '—' : `${(r.probability_change_7d * 100).toFixed(1)}`}</td></tr>`,
+        `<tr><td>${r.rank}</td><td>${esc(r.customer_name)}</td><td>${esc(r.school_name)}</td><td>${esc(r.plan)}</td><td>${pct(r.probability)}</td><td>${esc(r.drivers.map(describeDriver).join('; '))}</td><td>${rupees(r.revenue_at_risk_minor)}</td><td>${r.p_alive === null ? '—' : pct(r.p_alive)}</td><td>${r.clv_minor === null ? '—' : rupees(r.clv_minor)}</td><td>${r.probability_change_7d === null ? '—' : `${(r.probability_change_7d * 100).toFixed(1)}`}</td></tr>`,
     )
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Churn report ${esc(v.reportDate)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:right}td:nth-child(-n+4),th:nth-child(-n+4){text-align:left}.kpi{display:flex;gap:2rem}.kpi div{font-size:1.4rem;font-weight:600}</style></head>
 <body><h1>Churn report ${esc(v.reportDate)}</h1>
 <p>Model ${esc(v.modelId)} (${esc(v.algorithm)}). Probability = calibrated P(no paid order or a subscription ending in the next 30 days).
-Revenue at risk = probability × monthly revenue (the larger of a third of the last 90 days' payments and the live subscription amount).</p>
+Revenue at risk = probability × monthly revenue: a family's live subscriptions monthly-normalised as MRR counts them (a quarterly charge ÷ 3, yearly ÷ 12, weekly × 52/12), else a third of its last 90 days' meal-pack payments.</p>
+${revenueLines(v.summary)}
+${qualityLine(v.summary.model_quality)}
 <section class="kpi"><p>customers<div>${v.rows.length}</div></p><p>at risk (P ≥ 0.5)<div>${v.atRisk}</div></p><p>revenue at risk / month<div>${rupees(v.revenueAtRisk)}</div></p><p>mean P(churn)<div>${pct(v.meanProbability)}</div></p></section>
 <p>${changeText}</p>
 ${histogram(v.rows)}
@@ -108,12 +125,12 @@ ${barChart(
   'Revenue at risk by school',
   v.summary.by_school
     .slice(0, 12)
-    .map((s) => ({ label: s.key, value: s.revenue_at_risk_minor, text: rupees(s.revenue_at_risk_minor) })),
+    .map((s) => ({ label: s.name, value: s.revenue_at_risk_minor, text: rupees(s.revenue_at_risk_minor) })),
 )}
 ${trend(v.history)}
 ${segmentTable('By school', v.summary.by_school)}
 ${segmentTable('By plan', v.summary.by_plan)}
 <h2>Most revenue at risk (top ${top.length})</h2>
-<table><thead><tr><th>#</th><th>customer</th><th>school</th><th>plan</th><th>P(churn)</th><th>drivers</th><th>at risk / month</th><th>P(alive)</th><th>CLV 12 m</th><th>Δ 7 d (points)</th></tr></thead><tbody>${customerRows}</tbody></table>
+<table><thead><tr><th>#</th><th>family</th><th>school</th><th>plan</th><th>P(churn)</th><th>top reasons</th><th>at risk / month</th><th>P(alive)</th><th>CLV 12 m</th><th>Δ 7 d (points)</th></tr></thead><tbody>${customerRows}</tbody></table>
 </body></html>`;
 }

@@ -15,6 +15,13 @@ import type { JobFn } from '../platform/job.js';
 import type { Log } from '../platform/log.js';
 import type { ObjectStore } from '../platform/objects.js';
 import { renderChurnReportHtml } from './churn-report-html.js';
+import {
+  atRiskMinor,
+  describeDriver,
+  familyMonthlyRevenueMinor,
+  type RevenueAtRisk,
+  revenueAtRisk as sumRevenueAtRisk,
+} from './churn-revenue.js';
 import { trainChurn } from './train-churn.js';
 import type { JobDeps } from './types.js';
 
@@ -41,6 +48,46 @@ const COPY_PARQUET = `COPY (SELECT rank, customer_id, school_id, plan, probabili
     revenue_at_risk_minor, p_alive, expected_orders_30d, clv_minor, probability_change_7d
   FROM churn_scores WHERE report_id = $id ORDER BY rank) TO '{file}' (FORMAT parquet)`;
 
+/** Read only: the names of families and schools (owned by payments-core), so the report names people, not ids. */
+const CUSTOMER_NAMES = 'SELECT id, name FROM customers';
+const SCHOOL_NAMES = 'SELECT id, name FROM schools';
+
+async function namesOf(db: Db): Promise<{ customers: Map<string, string>; schools: Map<string, string> }> {
+  const [customers, schools] = await Promise.all([db.all(CUSTOMER_NAMES), db.all(SCHOOL_NAMES)]);
+  return {
+    customers: new Map(customers.map((r) => [String(r['id']), String(r['name'])])),
+    schools: new Map(schools.map((r) => [String(r['id']), String(r['name'])])),
+  };
+}
+
+/** The model's quality from its registered metrics: the test snapshot's when it has one, else the validation one. */
+export function churnModelQuality(metrics: Record<string, unknown>): ChurnModelQuality | null {
+  const test = metrics['test'] as Record<string, unknown> | undefined;
+  const source = test ?? metrics;
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  // A test figure is an interval { value, lo, hi }; an older model's validation figure a plain number.
+  const value = (v: unknown): number | null =>
+    typeof v === 'object' && v !== null ? num((v as { value: unknown }).value) : num(v);
+  const bound = (v: unknown, end: 'lo' | 'hi'): number | null =>
+    typeof v === 'object' && v !== null ? num((v as Record<string, unknown>)[end]) : null;
+  const baseRate = num(source['baseRate']);
+  const accuracy = value(source['accuracy']);
+  const rocAuc = value(source['rocAuc']);
+  if (baseRate === null || accuracy === null || rocAuc === null) return null;
+  return {
+    window: test === undefined ? 'validation' : 'test',
+    rows: num(source['rows']) ?? num(metrics['validationRows']) ?? 0,
+    base_rate: baseRate,
+    accuracy,
+    majority_accuracy: Math.max(baseRate, 1 - baseRate),
+    roc_auc: rocAuc,
+    roc_auc_lo: bound(source['rocAuc'], 'lo'),
+    roc_auc_hi: bound(source['rocAuc'], 'hi'),
+    accuracy_target: 0.85,
+    meets_accuracy_target: accuracy > 0.85,
+  };
+}
+
 const SCORE_KINDS = [
   'varchar',
   'integer',
@@ -60,7 +107,10 @@ const SCORE_KINDS = [
 export interface ChurnScoreRow {
   readonly rank: number;
   readonly customer_id: string;
+  /** The family (customer) and school by name, for the operator reading the report. */
+  readonly customer_name: string;
   readonly school_id: string;
+  readonly school_name: string;
   readonly plan: string;
   readonly probability: number;
   readonly drivers: { feature: string; contribution: number; value: number }[];
@@ -74,13 +124,36 @@ export interface ChurnScoreRow {
 
 export interface SegmentSummary {
   readonly key: string;
+  /** The school's name (by_school); the key again for plans. */
+  readonly name: string;
   readonly customers: number;
   readonly at_risk: number;
   readonly mean_probability: number;
   readonly revenue_at_risk_minor: number;
 }
 
+/**
+ * How good the model is, honestly: accuracy beside the accuracy of predicting "nobody churns" (the base rate's
+ * complement) and ROC-AUC, each on the model's untouched test snapshot where it has one.
+ */
+export interface ChurnModelQuality {
+  readonly window: 'test' | 'validation';
+  readonly rows: number;
+  readonly base_rate: number;
+  readonly accuracy: number;
+  /** Accuracy of always answering the majority class: what "accuracy" must beat to mean anything. */
+  readonly majority_accuracy: number;
+  readonly roc_auc: number;
+  readonly roc_auc_lo: number | null;
+  readonly roc_auc_hi: number | null;
+  /** The seed's target, > 85 % accuracy, and whether it is met (it can be met by the majority answer alone). */
+  readonly accuracy_target: 0.85;
+  readonly meets_accuracy_target: boolean;
+}
+
 export interface ChurnReportSummary {
+  readonly revenue: RevenueAtRisk;
+  readonly model_quality: ChurnModelQuality | null;
   readonly by_school: SegmentSummary[];
   readonly by_plan: SegmentSummary[];
   readonly change_since_last_week: {
@@ -97,20 +170,23 @@ const csvCell = (v: unknown): string => {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/** The ranked list as CSV, drivers flattened to `feature:+0.42;…`. */
+/** The ranked list as CSV: family and school by name, the top reasons in words, drivers as `feature:+0.42;…`. */
 export function churnScoresCsv(rows: readonly ChurnScoreRow[]): string {
   const header =
-    'rank,customer_id,school_id,plan,probability,drivers,monthly_revenue_minor,revenue_at_risk_minor,p_alive,expected_orders_30d,clv_minor,probability_change_7d';
+    'rank,family,school,plan,probability,top_reasons,monthly_revenue_minor,revenue_at_risk_minor,customer_id,school_id,drivers,p_alive,expected_orders_30d,clv_minor,probability_change_7d';
   const lines = rows.map((r) =>
     [
       r.rank,
-      r.customer_id,
-      r.school_id,
+      r.customer_name,
+      r.school_name,
       r.plan,
       r.probability.toFixed(4),
-      r.drivers.map((d) => `${d.feature}:${d.contribution >= 0 ? '+' : ''}${d.contribution.toFixed(2)}`).join(';'),
+      r.drivers.map(describeDriver).join('; '),
       r.monthly_revenue_minor,
       r.revenue_at_risk_minor,
+      r.customer_id,
+      r.school_id,
+      r.drivers.map((d) => `${d.feature}:${d.contribution >= 0 ? '+' : ''}${d.contribution.toFixed(2)}`).join(';'),
       r.p_alive?.toFixed(4) ?? '',
       r.expected_orders_30d?.toFixed(3) ?? '',
       r.clv_minor ?? '',
@@ -183,10 +259,18 @@ export async function buildChurnReport(
     for (const r of await deps.db.all(PREVIOUS_SCORES, { id: previous['id'] }))
       before.set(String(r['customer_id']), Number(r['probability']));
 
+  const names = await namesOf(deps.db);
+  const families: { probability: number; monthlyMinor: number; recurring: boolean }[] = [];
   const scored = set.rows.map((row, i) => {
     const customerId = set.customerIds[i] as string;
+    const schoolId = set.schoolIds[i] as string;
     const probability = classifier.probability(row);
-    const monthly = Math.max(Math.round((set.spend90dMinor[i] as number) / 3), set.subscriptionMinor[i] as number);
+    // Normalised monthly value: a quarterly or yearly charge is spread over its months, so this never exceeds MRR.
+    const { monthlyMinor: monthly, recurring } = familyMonthlyRevenueMinor({
+      subscriptionMonthlyMinor: set.subscriptionMonthlyMinor[i] as number,
+      spend90dMinor: set.spend90dMinor[i] as number,
+    });
+    families.push({ probability, monthlyMinor: monthly, recurring });
     const summary = ltv?.byCustomer.get(customerId);
     const l = ltv !== null && summary !== undefined ? scoreCustomer(ltv.model as LtvModel, summary) : null;
     const old = before.get(customerId);
@@ -195,12 +279,14 @@ export async function buildChurnReport(
     const clv = finite(l?.clv);
     return {
       customer_id: customerId,
-      school_id: set.schoolIds[i] as string,
+      customer_name: names.customers.get(customerId) ?? customerId,
+      school_id: schoolId,
+      school_name: names.schools.get(schoolId) ?? schoolId,
       plan: set.plans[i] as string,
       probability,
       drivers: classifier.drivers(row, 3),
       monthly_revenue_minor: monthly,
-      revenue_at_risk_minor: Math.round(probability * monthly),
+      revenue_at_risk_minor: atRiskMinor(probability, monthly),
       p_alive: finite(l?.pAlive),
       expected_orders_30d: finite(l?.expectedPurchases),
       clv_minor: clv === null ? null : Math.round(clv * 100),
@@ -214,6 +300,7 @@ export async function buildChurnReport(
       (a.customer_id < b.customer_id ? -1 : 1),
   );
   const rows: ChurnScoreRow[] = scored.map((s, i) => ({ rank: i + 1, ...s }));
+  const revenue = sumRevenueAtRisk(families);
   const atRisk = rows.filter((r) => r.probability >= AT_RISK).length;
   const revenueAtRisk = rows.reduce((s, r) => s + r.revenue_at_risk_minor, 0);
   const meanProbability = rows.length === 0 ? 0 : rows.reduce((s, r) => s + r.probability, 0) / rows.length;
@@ -258,12 +345,15 @@ export async function buildChurnReport(
     const segment = async (column: 'school_id' | 'plan'): Promise<SegmentSummary[]> =>
       (await tx.all(SUMMARY_BY.replaceAll('{column}', column), { id, at_risk: AT_RISK })).map((r) => ({
         key: String(r['key']),
+        name: column === 'school_id' ? (names.schools.get(String(r['key'])) ?? String(r['key'])) : String(r['key']),
         customers: Number(r['customers']),
         at_risk: Number(r['at_risk']),
         mean_probability: Number(r['mean_probability']),
         revenue_at_risk_minor: Number(r['revenue_at_risk_minor']),
       }));
     const s: ChurnReportSummary = {
+      revenue,
+      model_quality: churnModelQuality(model.metrics),
       by_school: await segment('school_id'),
       by_plan: await segment('plan'),
       change_since_last_week:

@@ -14,6 +14,7 @@ import {
 } from '../models/fraud/model.js';
 import { newModelVersion, registerFraudModel } from '../models/registry/register-model.js';
 import type { RegisteredModel } from '../models/registry/types.js';
+import { scoreReference } from '../models/score-reference.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import { invalid } from '../platform/errors.js';
@@ -227,6 +228,8 @@ export async function trainFraud(
     calibrationFrom: split.calibrationFrom.toISOString(),
     testFrom: split.testFrom.toISOString(),
     test: evaluation,
+    // The score-drift alert compares live scores with these (PSI over the test window's deciles).
+    scoreReference: scoreReference(testScores),
   };
 
   progress('report', 0, 1);

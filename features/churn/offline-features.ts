@@ -17,6 +17,11 @@ export interface ChurnSnapshotSet {
   readonly spend90dMinor: number[];
   /** The live subscription's amount per period, paise (0 without one). */
   readonly subscriptionMinor: number[];
+  /**
+   * The live subscriptions' value per month, paise, normalised as MRR is (a quarterly charge ÷ 3, yearly ÷ 12,
+   * weekly × 52/12): the recurring revenue a churning family takes away each month.
+   */
+  readonly subscriptionMonthlyMinor: number[];
 }
 
 const DAY_MS = 86_400_000;
@@ -56,6 +61,7 @@ export async function churnSnapshots(
     plans: [],
     spend90dMinor: [],
     subscriptionMinor: [],
+    subscriptionMonthlyMinor: [],
   };
   rows.forEach((r, i) => {
     const values: Record<string, number> = {
@@ -71,6 +77,7 @@ export async function churnSnapshots(
     set.plans.push(String(r['plan']));
     set.spend90dMinor.push(Number(r['spend_90d_minor']));
     set.subscriptionMinor.push(Number(r['subscription_amount_minor']));
+    set.subscriptionMonthlyMinor.push(Number(r['subscription_monthly_minor'] ?? 0));
   });
   return set;
 }

@@ -58,6 +58,13 @@ export const CHURN_SNAPSHOTS = `WITH snaps AS (
         AND coalesce(sub.ended_at, sub.cancelled_at, TIMESTAMP '9999-12-31') > s.as_of) AS active_subscriptions,
       coalesce(max(sub.unit_amount_minor * sub.quantity) FILTER (WHERE sub.start_at <= s.as_of
         AND coalesce(sub.ended_at, sub.cancelled_at, TIMESTAMP '9999-12-31') > s.as_of), 0) AS subscription_amount_minor,
+      -- Monthly-normalised as MRR is (payments-core/subscription-analytics): weekly × 52/12, quarterly ÷ 3, yearly ÷ 12,
+      -- ÷ interval_count, half-even per subscription; summed over the family's live subscriptions.
+      coalesce(sum(round_even(sub.unit_amount_minor * sub.quantity
+          * CASE sub.interval_unit WHEN 'weekly' THEN 52 ELSE 1 END
+          / (sub.interval_count * CASE sub.interval_unit WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3 ELSE 12 END), 0))
+        FILTER (WHERE sub.start_at <= s.as_of
+          AND coalesce(sub.ended_at, sub.cancelled_at, TIMESTAMP '9999-12-31') > s.as_of), 0) AS subscription_monthly_minor,
       arg_max(sub.plan_id, sub.start_at) FILTER (WHERE sub.start_at <= s.as_of) AS plan_id,
       count(*) FILTER (WHERE coalesce(sub.ended_at, sub.cancelled_at) > s.as_of
         AND coalesce(sub.ended_at, sub.cancelled_at) <= s.as_of + INTERVAL 30 DAY) AS subscriptions_ending_next
@@ -108,6 +115,7 @@ export const CHURN_SNAPSHOTS = `WITH snaps AS (
       CASE WHEN coalesce(dunning.dunning_open, 0) > 0 THEN 1 ELSE 0 END AS dunning_open,
       CASE WHEN coalesce(subs.active_subscriptions, 0) > 0 THEN 1 ELSE 0 END AS active_subscription,
       coalesce(subs.subscription_amount_minor, 0) AS subscription_amount_minor,
+      coalesce(subs.subscription_monthly_minor, 0) AS subscription_monthly_minor,
       coalesce(sub_events.plan_changes_180d, 0) AS plan_changes_180d,
       coalesce(prices.price_versions_behind, 0) AS price_versions_behind,
       CASE WHEN coalesce(sub_events.cancel_scheduled, 0) > 0 THEN 1 ELSE 0 END AS cancel_scheduled,

@@ -17,6 +17,8 @@ export interface RegisterChurnModelInput {
   readonly trainFrom: Date | null;
   readonly trainTo: Date;
   readonly validationFrom: Date;
+  /** Rows of the test snapshot (from `validationFrom`); the calibration rows when absent. */
+  readonly testRows?: number;
   readonly dataHash: string;
   readonly version?: string;
   readonly report?: string;
@@ -40,7 +42,7 @@ export async function registerChurnModel(
     thresholds: { atRisk: 0.5 },
     metrics: { ...input.metrics },
     trainRows: input.metrics.trainRows,
-    validationRows: input.metrics.validationRows,
+    validationRows: input.testRows ?? input.metrics.validationRows,
     seed: input.seed,
     trainFrom: input.trainFrom,
     trainTo: input.trainTo,
@@ -60,14 +62,30 @@ export async function loadChurnChampion(deps: {
   const row = await deps.db.one(CHAMPION_OF_TASK, { task: 'churn' });
   if (row === undefined) return null;
   const model = toModel(row);
-  const bytes = await deps.objects.get('models', model.artifact_key);
-  if (bytes === null) throw notFound('model_artifact', model.id);
-  const manifestBytes = await deps.objects.get('models', modelKeys('churn', model.id).manifest);
-  if (manifestBytes !== null) {
-    const manifest = JSON.parse(Buffer.from(manifestBytes).toString('utf8')) as ModelManifest;
-    if (createHash('sha256').update(bytes).digest('hex') !== manifest.artifact.sha256)
-      throw conflict('model_incompatible', `model ${model.id} does not match the checksum in its manifest`);
+  return { model, classifier: await loadRegisteredChurnModel(deps, model.id) };
+}
+
+/**
+ * Loads a churn model version from the object store, exactly as trained. Refuses (409 `model_incompatible`) a
+ * manifest of another kind, an artifact whose checksum differs from the manifest, or one its loader rejects.
+ */
+export async function loadRegisteredChurnModel(
+  deps: { objects: ObjectStore },
+  version: string,
+): Promise<ChurnClassifier> {
+  const refuse = (why: string) =>
+    conflict('model_incompatible', `model ${version} cannot be loaded: ${why}`, { version, reason: why });
+  const manifestBytes = await deps.objects.get('models', modelKeys('churn', version).manifest);
+  if (manifestBytes === null) throw notFound('model_manifest', version);
+  const manifest = JSON.parse(Buffer.from(manifestBytes).toString('utf8')) as ModelManifest;
+  if (manifest.kind !== 'churn') throw refuse(`it is a ${String(manifest.kind)} model, not a churn model`);
+  const bytes = await deps.objects.get('models', manifest.artifact.key);
+  if (bytes === null) throw notFound('model_artifact', version);
+  if (createHash('sha256').update(bytes).digest('hex') !== manifest.artifact.sha256)
+    throw conflict('model_incompatible', `model ${version} does not match the checksum in its manifest`);
+  try {
+    return ChurnClassifier.load(JSON.parse(Buffer.from(bytes).toString('utf8')) as ChurnArtifact);
+  } catch (err) {
+    throw refuse(err instanceof Error ? err.message : String(err));
   }
-  const artifact = JSON.parse(Buffer.from(bytes).toString('utf8')) as ChurnArtifact;
-  return { model, classifier: ChurnClassifier.load(artifact) };
 }

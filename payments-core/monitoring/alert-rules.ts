@@ -9,7 +9,7 @@ export interface AlertRule {
   readonly name: AlertRuleName;
   readonly title: string;
   /** `count`: a state gauge (how many right now), judged at each evaluation rather than over the window. */
-  readonly unit: 'ratio' | 'seconds' | 'count';
+  readonly unit: 'ratio' | 'seconds' | 'count' | 'index';
   readonly warning: number;
   readonly critical: number;
   readonly minSamples: (settings: AlertSettings) => number;
@@ -54,7 +54,42 @@ export const ALERT_RULES: readonly AlertRule[] = [
     minSamples: () => 0,
     sampleNoun: 'plans',
   },
+  {
+    // The live demo model blocks 0.05 % of ordinary payments; frauds are rarer than 1 in 100. Above 1 % the model
+    // (or an attack) is stopping parents, and someone should look.
+    name: 'fraud_block_rate',
+    title: 'Fraud screen block rate',
+    unit: 'ratio',
+    warning: 0.01,
+    critical: 0.03,
+    minSamples: (s) => s.minPayments,
+    sampleNoun: 'fraud decisions',
+  },
+  {
+    // Population stability index of the champion's live scores (last 24 h) against its test window: the usual
+    // reading is < 0.1 stable, 0.1–0.25 shifting, > 0.25 a different population than the model was judged on.
+    name: 'fraud_score_drift',
+    title: 'Fraud score drift (PSI, 24 h vs the training test window)',
+    unit: 'index',
+    warning: 0.1,
+    critical: 0.25,
+    minSamples: () => SCORE_DRIFT_MIN_SCORES,
+    sampleNoun: 'live scores',
+  },
+  {
+    // The nightly churn report failed since its last success: operators act on a stale list.
+    name: 'churn_report_failed',
+    title: 'Churn report runs failed since the last success',
+    unit: 'count',
+    warning: 0,
+    critical: 2,
+    minSamples: () => 0,
+    sampleNoun: 'runs',
+  },
 ];
+
+/** Fewer live scores than this in the drift window and PSI is not judged (its bins would be mostly empty). */
+export const SCORE_DRIFT_MIN_SCORES = 200;
 
 /** What a rule measured over the window: the value (null without samples) and how many samples it rests on. */
 export interface Measurement {
@@ -83,6 +118,7 @@ export function judge(rule: AlertRule, m: Measurement, settings: AlertSettings):
 
 export function formatValue(rule: AlertRule, value: number): string {
   if (rule.unit === 'count') return String(value);
+  if (rule.unit === 'index') return value.toFixed(3);
   return rule.unit === 'ratio' ? `${(value * 100).toFixed(2)} %` : `${value.toFixed(2)} s`;
 }
 
@@ -91,6 +127,7 @@ export function describeVerdict(v: Verdict, windowMs: number): string {
   const value = v.measurement.value === null ? 'no data' : formatValue(v.rule, v.measurement.value);
   const over =
     v.severity === null || v.threshold === null ? '' : ` > ${formatValue(v.rule, v.threshold)} (${v.severity})`;
-  if (v.rule.unit === 'count') return `${v.rule.title} ${value}${over}: ${v.measurement.detail}`;
+  if (v.rule.unit === 'count' || v.rule.unit === 'index')
+    return `${v.rule.title} ${value}${over}: ${v.measurement.detail}`;
   return `${v.rule.title} ${value}${over} over the last ${minutes} min: ${v.measurement.detail}`;
 }

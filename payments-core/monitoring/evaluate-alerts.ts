@@ -7,14 +7,19 @@ import type { RequestLog } from '../../platform/metrics.js';
 import { ALERT_RULES, describeVerdict, judge, type Measurement, type Verdict } from './alert-rules.js';
 import { type AlertNotice, notifyAlert } from './notify-alert.js';
 import {
+  CHURN_REPORT_FAILURES,
+  FRAUD_CHAMPION_REFERENCE,
+  FRAUD_DECISIONS_IN_WINDOW,
   INSERT_ALERT,
   INSERT_ALERT_EVENT,
+  LIVE_FRAUD_SCORES,
   OPEN_ALERTS,
   PAYMENT_OUTCOMES_IN_WINDOW,
   RESOLVE_ALERT,
   SUSPENDED_PLANS,
   UPDATE_OPEN_ALERT,
 } from './repository.js';
+import { populationStabilityIndex, scoreBinsOf } from './score-drift.js';
 import { type Alert, type AlertRuleName, type AlertSettings, DEFAULT_ALERT_SETTINGS } from './types.js';
 
 type Deps = {
@@ -25,6 +30,28 @@ type Deps = {
   metrics?: { readonly requests: RequestLog } | undefined;
   alerting?: AlertSettings | undefined;
 };
+
+/** PSI of the fraud champion's live scores over the last 24 h against its test window's score deciles. */
+async function measureScoreDrift(db: Db, now: Date): Promise<Measurement> {
+  const champion = await db.one<{ id: string; metrics: unknown }>(FRAUD_CHAMPION_REFERENCE);
+  const bins = champion === undefined ? null : scoreBinsOf(champion.metrics);
+  if (champion === undefined || bins === null)
+    return { value: null, samples: 0, detail: 'no fraud champion with a score reference' };
+  const rows = await db.all<{ score: number }>(LIVE_FRAUD_SCORES, {
+    since: new Date(now.getTime() - SCORE_DRIFT_WINDOW_MS),
+    until: now,
+    version: champion.id,
+  });
+  const live = rows.map((r) => Number(r.score));
+  return {
+    value: live.length === 0 ? null : populationStabilityIndex(bins, live),
+    samples: live.length,
+    detail: `${live.length} scores of ${champion.id} in the last 24 h against its test window`,
+  };
+}
+
+/** Drift needs a day of scores to mean anything; the other rules look back over the alert window. */
+const SCORE_DRIFT_WINDOW_MS = 24 * 3_600_000;
 
 /** Measures every rule over the window ending at `now`. */
 export async function measureAlertRules(deps: Deps, now: Date, settings: AlertSettings): Promise<Verdict[]> {
@@ -41,6 +68,14 @@ export async function measureAlertRules(deps: Deps, now: Date, settings: AlertSe
     errors5xx: 0,
     p95Seconds: null,
   };
+  const decisions = await deps.db.one<{ decided: number; blocked: number }>(FRAUD_DECISIONS_IN_WINDOW, {
+    since,
+    until: now,
+  });
+  const decided = Number(decisions?.decided ?? 0);
+  const blocked = Number(decisions?.blocked ?? 0);
+  const churnFailures = await deps.db.one<{ n: number; last_failed_at: Date | null }>(CHURN_REPORT_FAILURES);
+  const failedRuns = Number(churnFailures?.n ?? 0);
   const measured: Record<AlertRuleName, Measurement> = {
     payment_failure_rate: {
       value: finished === 0 ? null : failed / finished,
@@ -61,6 +96,20 @@ export async function measureAlertRules(deps: Deps, now: Date, settings: AlertSe
       value: suspended,
       samples: suspended,
       detail: `${suspended} installment plans wait for a requeue of their dead-lettered retry or a cancel`,
+    },
+    fraud_block_rate: {
+      value: decided === 0 ? null : blocked / decided,
+      samples: decided,
+      detail: `${blocked} of ${decided} fraud decisions blocked`,
+    },
+    fraud_score_drift: await measureScoreDrift(deps.db, now),
+    churn_report_failed: {
+      value: failedRuns,
+      samples: failedRuns,
+      detail:
+        failedRuns === 0
+          ? 'the last churn-report run succeeded (or none ran yet)'
+          : `${failedRuns} churn-report runs failed since the last success (latest ${churnFailures?.last_failed_at === null || churnFailures?.last_failed_at === undefined ? '?' : new Date(churnFailures.last_failed_at).toISOString()}); the at-risk list is stale`,
     },
   };
   return ALERT_RULES.map((rule) => judge(rule, measured[rule.name], settings));

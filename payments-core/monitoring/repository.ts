@@ -85,3 +85,27 @@ INSERT INTO alert_events (alert_id, seq, kind, severity, value, samples, occurre
 SELECT CAST($alert_id AS VARCHAR), coalesce(max(seq), 0) + 1, CAST($kind AS VARCHAR), CAST($severity AS VARCHAR),
        CAST($value AS DOUBLE PRECISION), CAST($samples AS INTEGER), CAST($at AS TIMESTAMPTZ)
 FROM alert_events WHERE alert_id = $alert_id`;
+
+/** Fraud decisions in the window and how many blocked (the fraud_block_rate rule). */
+export const FRAUD_DECISIONS_IN_WINDOW = `
+SELECT count(*)::BIGINT AS decided, count(*) FILTER (WHERE decision = 'block')::BIGINT AS blocked
+FROM fraud_decisions WHERE created_at > $since AND created_at <= $until`;
+
+/**
+ * The fraud champion's score reference (its test window's score deciles, models/score-reference.ts), read from the
+ * registry's index (the models module owns and writes it; this only reads).
+ */
+export const FRAUD_CHAMPION_REFERENCE = `
+SELECT id, metrics FROM models WHERE task = 'fraud' AND state = 'champion'`;
+
+/** The champion's live scores in the drift window (shadow and canary scores are other models'). */
+export const LIVE_FRAUD_SCORES = `
+SELECT score FROM fraud_decisions
+WHERE created_at > $since AND created_at <= $until AND model_version = $version AND score IS NOT NULL`;
+
+/** Runs of the churn-report job that failed after its last success. */
+export const CHURN_REPORT_FAILURES = `
+SELECT count(*)::BIGINT AS n, max(started_at) AS last_failed_at FROM job_runs
+WHERE job = 'churn-report' AND status = 'failed'
+  AND started_at > coalesce((SELECT max(started_at) FROM job_runs WHERE job = 'churn-report' AND status = 'succeeded'),
+                            '-infinity'::timestamptz)`;

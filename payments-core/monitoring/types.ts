@@ -2,7 +2,10 @@ export type AlertRuleName =
   | 'payment_failure_rate'
   | 'api_latency_p95'
   | 'api_error_rate'
-  | 'installment_plans_suspended';
+  | 'installment_plans_suspended'
+  | 'fraud_block_rate'
+  | 'fraud_score_drift'
+  | 'churn_report_failed';
 export type AlertSeverity = 'warning' | 'critical';
 export type AlertStatus = 'open' | 'resolved';
 

@@ -3,6 +3,7 @@ import { findCanary, startCanary, stopCanary } from '../../models/registry/canar
 import { getModel, getModelReport, listModelEvents, listModels } from '../../models/registry/find-models.js';
 import { promoteModel } from '../../models/registry/promote-model.js';
 import { rollbackModel } from '../../models/registry/rollback-model.js';
+import { trainChurn } from '../../pipelines/train-churn.js';
 import { trainFraud } from '../../pipelines/train-fraud.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ObjectStore } from '../../platform/objects.js';
@@ -72,15 +73,18 @@ const CanarySchema = Type.Object({
   limits: Limits,
 });
 
+const Interval = Type.Object({ value: Type.Number(), lo: Type.Number(), hi: Type.Number() });
 const GateSchema = Nullable(
   Type.Object({
-    metric: Type.String(),
+    metric: Type.String({ description: 'roc_auc_difference: candidate − champion on the same fresh window' }),
     validation_from: Timestamp,
     validation_to: Timestamp,
     rows: Type.Integer(),
     positives: Type.Integer(),
     candidate: Type.Number(),
     champion: Type.Number(),
+    difference: Interval,
+    resamples: Type.Integer(),
     passed: Type.Boolean(),
   }),
 );
@@ -194,23 +198,79 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     },
   );
   app.post(
+    '/models/churn/train',
+    {
+      config: admin,
+      schema: {
+        tags: ['models'],
+        description:
+          'Trains the churn model on monthly snapshots in a worker thread of this server and registers it (the first becomes champion, later ones candidates for a gated promotion); answers when done',
+        body: Type.Object(
+          {
+            to: Type.Optional(Day),
+            months: Type.Optional(Type.Integer({ minimum: 3, maximum: 36 })),
+            seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+            candidates: Type.Optional(
+              Type.Array(
+                Type.Union([
+                  Type.Literal('logistic_regression'),
+                  Type.Literal('ml_random_forest'),
+                  Type.Literal('tfjs_mlp'),
+                ]),
+                { minItems: 1, uniqueItems: true, description: 'the families that compete (default all three)' },
+              ),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({
+          201: Type.Object({
+            model: ModelSchema,
+            metrics: Json,
+            became_champion: Type.Boolean(),
+            timings_ms: Type.Object({ features: Type.Number(), training: Type.Number(), saving: Type.Number() }),
+          }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const result = await trainChurn(withStore(), {
+        to: date(b.to),
+        months: b.months,
+        seed: b.seed,
+        candidates: b.candidates,
+      });
+      return reply.code(201).send({ ...result, metrics: { ...result.metrics } });
+    },
+  );
+  app.post(
     '/models/:version/promote',
     {
       config: admin,
       schema: {
         tags: ['models'],
         description:
-          'Makes the model champion. Gated: 409 `promotion_gate_failed` when it loses to the champion on its validation data (PR-AUC), unless `force`',
+          "Makes the model (fraud or churn) champion. Gated: champion and candidate are scored on the candidate's test window after the champion's data ended; 409 `promotion_gate_failed` when the paired bootstrap interval of the ROC-AUC difference lies below zero, 409 `promotion_gate_undecidable` when that window holds too few positives. `force` skips the gate and needs a `reason`; the event records it and the API key that forced it",
         params: Type.Object({ version: Version }),
-        body: Type.Object({ force: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            force: Type.Optional(Type.Boolean()),
+            reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+          },
+          { additionalProperties: false },
+        ),
         response: responses({
           200: Type.Object({ model: ModelSchema, previous: Nullable(Type.String()), gate: GateSchema }),
         }),
       },
     },
     async (request) => {
+      const { force, reason } = request.body;
       const result = await promoteModel(withStore(), request.params.version, {
-        ...(request.body.force === undefined ? {} : { force: request.body.force }),
+        ...(force === true
+          ? { force: { actor: `api_key:${request.apiKey?.id ?? 'none'}`, reason: reason ?? '' } }
+          : {}),
       });
       await reload();
       return result;

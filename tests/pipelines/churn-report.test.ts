@@ -71,7 +71,7 @@ describe('churn training and the nightly churn report', () => {
     expect(r.report_date).toBe('2026-11-29');
     expect(r.customers).toBeGreaterThan(50);
     const csv = Buffer.from((await h.objects.get('analytics', r.keys.csv)) ?? []).toString();
-    expect(csv.split('\n')[0]).toMatch(/^rank,customer_id,school_id,plan,probability,drivers/);
+    expect(csv.split('\n')[0]).toMatch(/^rank,family,school,plan,probability,top_reasons,/);
     expect(csv.trim().split('\n').length).toBe(r.customers + 1);
     const parquet = Buffer.from((await h.objects.get('analytics', r.keys.parquet)) ?? []);
     expect(parquet.subarray(0, 4).toString()).toBe('PAR1');

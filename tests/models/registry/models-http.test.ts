@@ -67,18 +67,39 @@ describe('models over HTTP', () => {
     expect(html.replaceAll('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:\/\//);
   });
 
-  it('when a second model is trained on the same window → candidate; promoting it passes the gate; the app reloads', async () => {
+  it('when a second model is trained on the same window → candidate; the gate will not judge it; forced with a reason it is promoted, the event naming the key and the reason', async () => {
     const trained = await h.api('POST', '/v1/models/fraud/train', { seed: 42, to: NOW.toISOString() });
     expect(trained.status).toBe(201);
     expect(trained.body).toMatchObject({ became_champion: false, model: { state: 'candidate' } });
     candidate = trained.body.model.id;
     const list = await h.api('GET', '/v1/models?task=fraud');
     expect(list.body.data.map((m: { id: string }) => m.id).sort()).toEqual([champion, candidate].sort());
-    const promoted = await h.api('POST', `/v1/models/${candidate}/promote`, {});
+    // Same window as the champion: no row is fresh for both, so there is nothing fair to compare on.
+    const gated = await h.api('POST', `/v1/models/${candidate}/promote`, {});
+    expect(gated).toMatchObject({ status: 409, body: { code: 'promotion_gate_undecidable' } });
+    expect(await h.api('POST', `/v1/models/${candidate}/promote`, { force: true })).toMatchObject({
+      status: 422,
+      body: { code: 'force_reason_required' },
+    });
+    const admin = await h.keyWith(['models:admin']);
+    const promoted = await h.api(
+      'POST',
+      `/v1/models/${candidate}/promote`,
+      { force: true, reason: 'retrained after the label fix' },
+      { authorization: `Bearer ${admin}` },
+    );
     expect(promoted.status).toBe(200);
-    expect(promoted.body).toMatchObject({ previous: champion, gate: { metric: 'pr_auc', passed: true } });
+    expect(promoted.body).toMatchObject({ previous: champion, gate: null });
     expect(h.fraudModels.pick('cus_1').primary?.version).toBe(candidate);
     expect((await h.api('GET', `/v1/models/${champion}`)).body.state).toBe('retired');
+    const events = await h.api('GET', `/v1/models/${candidate}/events`);
+    const event = events.body.data.at(-1);
+    expect(event).toMatchObject({
+      event: 'promoted',
+      reason: 'forced',
+      detail: { forced: true, force_reason: 'retrained after the label fix' },
+    });
+    expect(event.detail.forced_by).toMatch(/^api_key:key_/);
   }, 120_000);
 
   it('when rolled back → the previous champion serves again', async () => {
@@ -144,6 +165,8 @@ describe('models over HTTP', () => {
       expect(out.join('\n')).toContain(champion);
       expect(await main(['models', 'canary', candidate, '0.1'], env)).toBe(1);
       expect(out.join('\n')).toContain('only a candidate can run as a canary');
+      expect(await main(['models', 'promote', candidate, '--force'], env)).toBe(1);
+      expect(out.join('\n')).toContain('--force needs --reason');
       out.length = 0;
       expect(await main(['train', 'fraud', '--seed', '9'], env)).toBe(0);
       expect(out.join('\n')).toMatch(/training on the server[\s\S]*: candidate[\s\S]*via the server at/);

@@ -113,7 +113,7 @@ describe('fraud model selector', () => {
     const polling = await loadFraudModelSelector(deps, { refreshMs: 20 });
     try {
       expect(selector.pick('cus_1').primary?.version).toBe(first.id);
-      await promoteModel(deps, second.id, { force: true });
+      await promoteModel(deps, second.id, { force: { actor: 'test', reason: 'selector reload' } });
       expect(selector.pick('cus_1').primary?.version).toBe(first.id);
       await selector.reload();
       expect(selector.pick('cus_1').primary?.version).toBe(second.id);
