@@ -210,8 +210,9 @@ WHERE c.status = 'open' AND c.collection = 'kosh' AND c.planned_at IS NOT NULL
   AND coalesce(b.status, 'failed') NOT IN ('unknown', 'charging', 'pending')
 ORDER BY c.failed_at, c.id`;
 
+/** The next step's time, and how many steps are left (1: the next is the last before the final action). */
 export const NEXT_OPEN_STEP_AT = `
-SELECT min(planned_at) AS at FROM dunning_steps WHERE case_id = $case_id AND done_at IS NULL`;
+SELECT min(planned_at) AS at, count(*)::int AS open_steps FROM dunning_steps WHERE case_id = $case_id AND done_at IS NULL`;
 
 /** Undone steps of open kosh cases planned before the horizon whose method to charge is a mandate. */
 export const MANDATE_STEPS_AHEAD = `

@@ -45,14 +45,14 @@ async function finishWithEmail(
     decline_code: outcome.declineCode,
   });
   if (finished === 0) return false;
-  const next =
-    reason === 'awaiting_method'
-      ? null
-      : ((await tx.one<{ at: Date | null }>(NEXT_OPEN_STEP_AT, { case_id: ctx.id }))?.at ?? null);
+  const open = await tx.one<{ at: Date | null; open_steps: number }>(NEXT_OPEN_STEP_AT, { case_id: ctx.id });
+  const next = reason === 'awaiting_method' ? null : (open?.at ?? null);
+  // One step left: this email is the last notice before the policy's final action.
+  const finalNotice = open?.open_steps === 1 ? policy.finalAction : null;
   const emailId = await sendDunningEmail(
     tx,
     reason,
-    emailContext(ctx, step, next, outcome.declineCode ?? ctx.last_decline_code),
+    emailContext(ctx, step, next, outcome.declineCode ?? ctx.last_decline_code, finalNotice),
     { clock: deps.clock, publicUrl: policy.publicUrl },
   );
   if (emailId !== null) await tx.run(SET_STEP_EMAIL, { case_id: ctx.id, step, email_id: emailId });

@@ -51,7 +51,14 @@ async function planNewCases(deps: DunningJobDeps, policy: DunningPolicy): Promis
       const next = waiting ? null : new Date(ctx.failed_at.getTime() + firstDay * DAY_MS);
       return {
         reason: waiting ? ('awaiting_method' as const) : ('payment_failed' as const),
-        context: emailContext(ctx, 0, next),
+        // A schedule of one step: the first email is already the last notice before the final action.
+        context: emailContext(
+          ctx,
+          0,
+          next,
+          ctx.last_decline_code,
+          policy.scheduleDays.length === 1 ? policy.finalAction : null,
+        ),
       };
     });
     const ids = await sendDunningEmails(tx, emails, { clock: deps.clock, publicUrl: policy.publicUrl });

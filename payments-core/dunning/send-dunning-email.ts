@@ -33,6 +33,11 @@ export interface DunningEmailContext {
   readonly currency: string;
   readonly declineCode: string | null;
   readonly nextAttemptAt: Date | null;
+  /**
+   * Set on the email one step before the case's final action: what that action will be, so the parent is told
+   * plainly that this is the last notice before it.
+   */
+  readonly finalNotice?: 'cancel' | 'mark_unpaid' | null;
 }
 
 /** The SHA-256 of a link token: all kosh keeps of it. */
@@ -43,6 +48,17 @@ export const rupees = (paise: number, currency: string): string =>
   `${currency === 'INR' ? '₹' : `${currency} `}${Math.trunc(paise / 100)}.${String(Math.abs(paise % 100)).padStart(2, '0')}`;
 
 const WITH_LINK: readonly DunningEmailReason[] = ['payment_failed', 'retry_failed', 'awaiting_method'];
+
+/** The last-notice paragraph, when the next step is the last before the final action. */
+function finalNotice(c: DunningEmailContext): string {
+  if (c.finalNotice === undefined || c.finalNotice === null) return '';
+  const when = c.nextAttemptAt === null ? 'at the next step' : `after ${istDate(c.nextAttemptAt)}`;
+  const then =
+    c.finalNotice === 'cancel'
+      ? 'the meal plan will be cancelled'
+      : 'the meal plan will be put on hold and the amount recorded as overdue';
+  return `\n\nFINAL NOTICE: this is the last reminder. If the payment is not made ${when}, ${then}.`;
+}
 
 function body(
   reason: DunningEmailReason,
@@ -58,21 +74,22 @@ function body(
       ? ''
       : `\n\nTo pay with another saved card, UPI or bank account, open this link (valid 7 days):\n${link}\n`;
   const hello = `Dear ${c.name},\n\n`;
+  const final = finalNotice(c);
   switch (reason) {
     case 'payment_failed':
       return {
         subject: 'Your meal plan payment did not go through',
-        text: `${hello}We could not collect ${what}.${why}${next}${update}`,
+        text: `${hello}We could not collect ${what}.${why}${next}${final}${update}`,
       };
     case 'retry_failed':
       return {
         subject: 'We still could not collect your meal plan payment',
-        text: `${hello}Another attempt to collect ${what} failed.${why}${next}${update}`,
+        text: `${hello}Another attempt to collect ${what} failed.${why}${next}${final}${update}`,
       };
     case 'awaiting_method':
       return {
         subject: 'Action needed: update your payment method',
-        text: `${hello}Your saved payment method cannot be charged for ${what}.${why} We will not try it again: please choose another method.${update}`,
+        text: `${hello}Your saved payment method cannot be charged for ${what}.${why} We will not try it again: please choose another method.${final}${update}`,
       };
     case 'recovered':
       return {

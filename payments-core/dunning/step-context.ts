@@ -39,6 +39,7 @@ export function emailContext(
   step: number | 'closed',
   nextAttemptAt: Date | null,
   declineCode: string | null = ctx.last_decline_code,
+  finalNotice: 'cancel' | 'mark_unpaid' | null = null,
 ): DunningEmailContext {
   return {
     caseId: ctx.id,
@@ -52,5 +53,6 @@ export function emailContext(
     currency: ctx.currency,
     declineCode,
     nextAttemptAt,
+    finalNotice,
   };
 }

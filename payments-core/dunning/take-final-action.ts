@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import type { Log } from '../../platform/log.js';
 import { markRecordUncollectible } from '../billing/mark-record-uncollectible.js';
+import { writeOffInvoices } from '../invoices/write-off-invoices.js';
 import { cancelSubscription } from '../subscriptions/cancel-subscription.js';
 import { SUBSCRIPTION_BY_ID } from '../subscriptions/repository.js';
 import { transition } from '../subscriptions/transitions.js';
@@ -12,13 +13,16 @@ import { sendDunningEmail } from './send-dunning-email.js';
 import { emailContext, loadStepContext } from './step-context.js';
 import type { DunningPolicy } from './types.js';
 
+const RECORD_INVOICE = 'SELECT invoice_id FROM billing_records WHERE id = $id';
+
 /**
  * The end of a kosh case that ran out of steps without a recovery: the policy's final action, then the case is
  * `exhausted` with the action named. `cancel` goes through the subscriptions module's own cancel use case
  * (its own transaction, a no-op on a cancelled subscription, so a rerun after a crash in between is safe).
  * `mark_unpaid` = the subscription moves to `halted` (Razorpay's word for "retries exhausted": no renewals
- * are billed, it stays visible and can be reactivated) and the billing record from `failed` to `uncollectible`,
- * in one transaction with the case.
+ * are billed, it stays visible and can be reactivated), the billing record from `failed` to `uncollectible` and its
+ * invoice written off (`uncollectible`: still owed, a late payment still settles it), in one transaction with the
+ * case. The email before the last step told the parent this would happen (`finalNotice`).
  */
 export async function takeFinalAction(
   deps: { db: Db; clock: Clock; log: Log },
@@ -45,7 +49,11 @@ export async function takeFinalAction(
       if (sub !== undefined) {
         await transition(tx, sub, 'halted', { source: 'system', strict: false, at, data: { dunning_case: caseId } });
       }
-      if (ctx.billing_record_id !== null) await markRecordUncollectible(tx, ctx.billing_record_id, at);
+      if (ctx.billing_record_id !== null) {
+        await markRecordUncollectible(tx, ctx.billing_record_id, at);
+        const record = await tx.one<{ invoice_id: string | null }>(RECORD_INVOICE, { id: ctx.billing_record_id });
+        if (record?.invoice_id != null) await writeOffInvoices(tx, [record.invoice_id], at);
+      }
     }
     const changed = await tx.run(EXHAUST_CASE, {
       id: caseId,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargeBillingRecord } from '../../../payments-core/billing/charge-billing-record.js';
+import { finalizeDueInvoices } from '../../../payments-core/invoices/finalize-due-invoices.js';
 import { fixedClock } from '../../../platform/clock.js';
 import { istDate } from '../../../platform/ist.js';
 import { createLog } from '../../../platform/log.js';
@@ -147,6 +148,11 @@ describe('dunning final action: mark unpaid', () => {
     const policy = { ...POLICY, finalAction: 'mark_unpaid' as const };
     const p = await subscribedParent(h, plan.id, SOFT_CARD);
     await billing(h, clock);
+    // The hourly job finalises the renewal's invoice an hour after the billing run drafted it.
+    await finalizeDueInvoices(
+      { db: h.db, clock, log: createLog({ level: 'silent' }) },
+      { now: new Date(clock.now().getTime() + 2 * HOUR) },
+    );
     await dunning(h, clock, policy);
     let c = await caseOf(h, p.subscriptionId);
     for (const day of [1, 3, 5, 7]) {
@@ -168,7 +174,19 @@ describe('dunning final action: mark unpaid', () => {
       id: c.billing_record_id,
     });
     expect(record?.status).toBe('uncollectible');
-    expect((await emailsOf(h, c.id)).at(-1)?.subject).toBe('Your meal plan is on hold: payment overdue');
+    const mails = await emailsOf(h, c.id);
+    expect(mails.at(-1)?.subject).toBe('Your meal plan is on hold: payment overdue');
+    // The last notice goes out one step before the final action (after step 3, before the day-7 attempt), and
+    // only then: steps 0–2 and the closing email carry no final notice.
+    const notices = mails.map((m) => m.text_body.includes('FINAL NOTICE'));
+    expect(notices).toEqual([false, false, false, true, false, false]);
+    expect(mails[3]?.text_body).toContain('the meal plan will be put on hold');
+    // mark_unpaid writes the renewal's invoice off: still owed, no longer counted as collectible.
+    const invoice = await h.db.one<{ status: string }>(
+      'SELECT i.status FROM invoices i JOIN billing_records b ON b.invoice_id = i.id WHERE b.id = $id',
+      { id: c.billing_record_id },
+    );
+    expect(invoice?.status).toBe('uncollectible');
     const listed = await h.api('GET', '/v1/dunning/cases?status=exhausted');
     expect(listed.body.data.map((x: { id: string }) => x.id)).toEqual([c.id]);
     const analytics = await h.api('GET', '/v1/analytics/dunning?from=2026-12-01&to=2026-12-01');
