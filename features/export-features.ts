@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import {
   makeVector,
   Table,
@@ -13,6 +12,7 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import type { Db } from '../platform/db.js';
+import { loadDuckDb } from '../platform/duckdb.js';
 import { notFound } from '../platform/errors.js';
 import { FEATURE_SETS, type FeatureTable, type FeatureWindow } from './feature-sets.js';
 
@@ -50,6 +50,7 @@ export function toArrow(t: FeatureTable): Uint8Array {
 /** Written by a private in-memory DuckDB (appender, then COPY … (FORMAT parquet)), never the service's database. */
 export async function toParquet(t: FeatureTable): Promise<Uint8Array> {
   const dir = await mkdtemp(path.join(tmpdir(), 'kosh-features-'));
+  const { DuckDBInstance, DuckDBTimestampValue } = await loadDuckDb();
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {

@@ -1,5 +1,5 @@
-import { DuckDBInstance } from '@duckdb/node-api';
 import { RandomForestClassifier } from 'ml-random-forest';
+import { loadDuckDb } from '../platform/duckdb.js';
 import { trainChurnClassifier } from './churn/classifier.js';
 import { fitLogistic, linear, sigmoid } from './fraud/calibration.js';
 import { DEFAULT_FOREST_PARAMS, forestProbability, trainForest } from './fraud/forest.js';
@@ -34,7 +34,7 @@ export async function loadLabelledCsv(
   drop: readonly string[] = [],
   categorical: CategoricalMode = 'error',
 ): Promise<LabelledTable> {
-  const instance = await DuckDBInstance.create(':memory:');
+  const instance = await (await loadDuckDb()).DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
     const statement = await conn.prepare(READ_CSV);

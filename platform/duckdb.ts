@@ -1,15 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBPreparedStatement,
-  type DuckDBValue,
-  jsToDuckDBValue,
-  listValue,
-  TIMESTAMP,
-} from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api';
 
 import type { Params, Row, Sql } from './db.js';
 
@@ -30,11 +21,27 @@ export interface DuckDb extends Sql {
   close(): Promise<void>;
 }
 
+type DuckModule = typeof import('@duckdb/node-api');
+let duck: DuckModule | null = null;
+/**
+ * DuckDB's client, loaded on the first open (its native module costs a third of a second to import, and only the
+ * analytics paths use it): every process that never opens DuckDB, the API and its tests included, skips it.
+ */
+export async function loadDuckDb(): Promise<DuckModule> {
+  duck ??= await import('@duckdb/node-api');
+  return duck;
+}
+/** The client, for code that runs only on a database opened through `loadDuckDb` (binding its parameters). */
+function loaded(): DuckModule {
+  if (duck === null) throw new Error('DuckDB is used before any database was opened');
+  return duck;
+}
+
 function toDuck(value: unknown): DuckDBValue {
   if (value === undefined || value === null) return null;
-  if (value instanceof Date) return jsToDuckDBValue(value, TIMESTAMP);
+  if (value instanceof Date) return loaded().jsToDuckDBValue(value, loaded().TIMESTAMP);
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  if (Array.isArray(value)) return listValue(value.map(toDuck));
+  if (Array.isArray(value)) return loaded().listValue(value.map(toDuck));
   if (typeof value === 'object') return JSON.stringify(value);
   return value as DuckDBValue;
 }
@@ -109,7 +116,7 @@ function createMutex(): <T>(work: () => Promise<T>) => Promise<T> {
 
 export async function openDuckDb(location: string, options: { readers?: number } = {}): Promise<DuckDb> {
   if (location !== ':memory:') mkdirSync(path.dirname(location), { recursive: true });
-  const instance = await DuckDBInstance.create(location);
+  const instance = await (await loadDuckDb()).DuckDBInstance.create(location);
   const writer = await instance.connect();
   const readers: DuckDBConnection[] = [];
   for (let i = 0; i < (options.readers ?? 2); i++) readers.push(await instance.connect());

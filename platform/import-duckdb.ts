@@ -1,5 +1,5 @@
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { Db } from './db.js';
+import { loadDuckDb } from './duckdb.js';
 
 /**
  * Moves a kosh DuckDB file (the system of record before PostgreSQL) into a migrated, empty PostgreSQL database,
@@ -28,7 +28,7 @@ interface DuckReader {
 }
 
 async function openReadOnly(file: string): Promise<DuckReader> {
-  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const instance = await (await loadDuckDb()).DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   const conn = await instance.connect();
   return {
     all: async (sql) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[],

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { fitLogistic, type Logistic, linear, logit, sigmoid } from '../fraud/calibration.js';
 import { seededRandom, shuffle } from '../fraud/forest-data.js';
@@ -209,18 +208,23 @@ function mlpRaw(json: MlpJson): RawModel {
 
 export const MLP_PARAMS = { hidden: 16, epochs: 25, batchSize: 64, learningRate: 0.005, l2: 1e-3 } as const;
 
-let backendReady: Promise<void> | null = null;
-/** tfjs on its pure-JS cpu backend: no native binary, identical results on every machine. */
-function tfReady(): Promise<void> {
-  backendReady ??= (async () => {
+let tfLoaded: Promise<typeof import('@tensorflow/tfjs')> | null = null;
+/**
+ * tfjs, loaded on first use (it costs about half a second to import, and only training the MLP needs it; scoring
+ * is plain JS), on its pure-JS cpu backend: no native binary, identical results on every machine.
+ */
+function loadTf(): Promise<typeof import('@tensorflow/tfjs')> {
+  tfLoaded ??= (async () => {
+    const tf = await import('@tensorflow/tfjs');
     await tf.setBackend('cpu');
     await tf.ready();
+    return tf;
   })();
-  return backendReady;
+  return tfLoaded;
 }
 
 async function trainMlp(rows: readonly Float64Array[], labels: Uint8Array, seed: number): Promise<RawModel> {
-  await tfReady();
+  const tf = await loadTf();
   const d = rows[0]?.length ?? 0;
   // tfjs shuffles with Math.random: the rows are shuffled here with the seed instead, and fit does not shuffle.
   const order = rows.map((_, i) => i);
