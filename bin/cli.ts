@@ -70,9 +70,32 @@ commands:
                                  run the Razorpay-compatible simulator on its own
 `;
 
+/**
+ * The usage of one command: its lines of USAGE (the line naming it and the indented lines under it), or the whole
+ * text when the command is unknown.
+ */
+export function usageOf(command: string): string {
+  const lines = USAGE.split('\n');
+  const picked: string[] = [];
+  let inside = false;
+  for (const line of lines) {
+    if (/^ {2}\S/.test(line)) inside = line.slice(2).split(/\s/)[0] === command;
+    else if (!/^ {3,}\S/.test(line)) inside = false;
+    if (inside) picked.push(line);
+  }
+  return picked.length === 0 ? USAGE : `usage: kosh ${command} [options]\n\n${picked.join('\n')}\n`;
+}
+
+const HELP = ['--help', '-h'];
+
 /** The CLI entry: returns the exit code. */
 export async function main(argv: string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const [command, ...rest] = argv;
+  // Help is answered before anything runs: `serve --help` must not serve, nor `migrate --help` migrate.
+  if (command !== undefined && !HELP.includes(command) && rest.some((a) => HELP.includes(a))) {
+    console.log(usageOf(command));
+    return 0;
+  }
   try {
     switch (command) {
       case 'serve':
@@ -129,6 +152,7 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
       case undefined:
       case 'help':
       case '--help':
+      case '-h':
         console.log(USAGE);
         return command === undefined ? 1 : 0;
       default:

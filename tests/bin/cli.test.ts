@@ -12,6 +12,37 @@ import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 describe('kosh CLI', () => {
   afterEach(() => vi.restoreAllMocks());
 
+  it('when any command is asked for --help or -h → its usage, exit 0, and nothing runs (no data dir, no server)', async () => {
+    const dir = path.join(tmpdir(), `kosh-help-${process.pid}`);
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((m: unknown) => out.push(String(m)));
+    vi.spyOn(console, 'error').mockImplementation((m: unknown) => out.push(String(m)));
+    const env = { KOSH_DATA_DIR: dir, LOG_LEVEL: 'silent' };
+    for (const command of [
+      'serve',
+      'migrate',
+      'seed',
+      'keys',
+      'jobs',
+      'train',
+      'models',
+      'evaluate',
+      'export',
+      'ltv',
+    ]) {
+      for (const flag of ['--help', '-h']) {
+        out.length = 0;
+        expect(await main([command, flag], env), `${command} ${flag}`).toBe(0);
+        expect(out.join('\n'), `${command} ${flag}`).toMatch(
+          new RegExp(`usage: kosh ${command}[\\s\\S]*\\n  ${command}\\b`),
+        );
+      }
+    }
+    expect(await main(['train', 'fraud', '--help'], env)).toBe(0);
+    expect(await main(['-h'], env)).toBe(0);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('when the configuration has several errors → serve exits 2 listing every one', async () => {
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((m: unknown) => errors.push(String(m)));
