@@ -3,6 +3,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db.js';
 import { newId } from '../../platform/ids.js';
 import { istDate } from '../../platform/ist.js';
+import { formatIndianAmount, formatRupees } from '../../platform/money.js';
 import { type EmailToSend, enqueueEmails, isEmailAddress } from '../mailer/enqueue-email.js';
 import { DECLINE_CODES } from '../retries/declines.js';
 import { INSERT_LINKS } from './repository.js';
@@ -43,9 +44,9 @@ export interface DunningEmailContext {
 /** The SHA-256 of a link token: all kosh keeps of it. */
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-/** ₹1234.50 from 123450 paise. */
+/** An amount as the invoices print it: ₹1,234.50 from 123450 paise (another currency by its code). */
 export const rupees = (paise: number, currency: string): string =>
-  `${currency === 'INR' ? '₹' : `${currency} `}${Math.trunc(paise / 100)}.${String(Math.abs(paise % 100)).padStart(2, '0')}`;
+  currency === 'INR' ? formatRupees(paise) : `${currency} ${formatIndianAmount(paise)}`;
 
 const WITH_LINK: readonly DunningEmailReason[] = ['payment_failed', 'retry_failed', 'awaiting_method'];
 

@@ -93,7 +93,7 @@ describe('dunning: cases, schedule, hard declines, links, final action', () => {
       dedupe_key: `dunning:${c.id}:0`,
       to_address: 'asha@example.in',
     });
-    expect(emails[0]?.text_body).toContain('₹3000.00');
+    expect(emails[0]?.text_body).toContain('₹3,000.00');
     expect(emails[0]?.text_body).toContain('https://pay.kosh.test/billing/update-method/');
     expect(c.steps[0].email_id).not.toBeNull();
     // A second run plans nothing and sends nothing.
@@ -173,7 +173,7 @@ describe('dunning: cases, schedule, hard declines, links, final action', () => {
     const page = await raw('GET', link);
     expect(page.status).toBe(200);
     expect(page.type).toContain('text/html');
-    expect(page.text).toContain('₹3000.00');
+    expect(page.text).toContain('₹3,000.00');
     expect(page.text).toContain('Visa ending 0002, expires 12/2030 (the one that failed)');
 
     const unknown = await raw('GET', '/billing/update-method/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
