@@ -1,36 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildEInvoice, type EInvoice } from '../../../payments-core/invoices/build-e-invoice.js';
 import { voidInvoice } from '../../../payments-core/invoices/change-invoice-status.js';
 import { createCreditNote } from '../../../payments-core/invoices/create-credit-note.js';
-import { createDraftInvoice, type DraftInvoiceInput } from '../../../payments-core/invoices/create-draft-invoice.js';
-import { finalizeInvoice } from '../../../payments-core/invoices/finalize-invoice.js';
-import type { Db } from '../../../platform/db.js';
-import { localObjectStore } from '../../../platform/objects.js';
+import { createDraftInvoice } from '../../../payments-core/invoices/create-draft-invoice.js';
 import { EInvoiceSchema } from '../../../serving/routes/gst.js';
-import { draft, gstLine, invoiceDb, mealLine } from './support.js';
+import { draft, gstLine, invoiceTests, mealLine } from './support.js';
 
-let db: Db | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await db?.close();
-  db = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function setup() {
-  const t = await invoiceDb();
-  db = t.db;
-  const dir = mkdtempSync(path.join(tmpdir(), 'kosh-einv-'));
-  dirs.push(dir);
-  const deps = { db: t.db, clock: t.clock, objects: localObjectStore(dir) };
-  const issue = async (input: DraftInvoiceInput) =>
-    finalizeInvoice(deps, (await createDraftInvoice(t.db, input, t.clock)).id);
-  return { ...t, deps, issue };
-}
+const setup = invoiceTests('kosh-einv-');
 
 /** Every schema error of a payload, as `path: message`. */
 const schemaErrors = (payload: unknown): string[] =>

@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { voidInvoice } from '../../../payments-core/invoices/change-invoice-status.js';
 import { createCreditNote } from '../../../payments-core/invoices/create-credit-note.js';
 import { createDraftInvoice } from '../../../payments-core/invoices/create-draft-invoice.js';
@@ -12,36 +10,11 @@ import { finalizeInvoice } from '../../../payments-core/invoices/finalize-invoic
 import { getInvoicePdf } from '../../../payments-core/invoices/get-invoice-pdf.js';
 import { updateDraftInvoice } from '../../../payments-core/invoices/update-draft-invoice.js';
 import { deliverEmails } from '../../../payments-core/mailer/deliver-emails.js';
-import type { Db } from '../../../platform/db.js';
 import { DAY_MS } from '../../../platform/ist.js';
-import { createLog } from '../../../platform/log.js';
 import { emlTransport } from '../../../platform/mail.js';
-import { localObjectStore } from '../../../platform/objects.js';
-import { draft, gstLine, invoiceDb, mealLine, T0 } from './support.js';
+import { draft, gstLine, invoiceTests, mealLine, pdfText, T0 } from './support.js';
 
-let db: Db | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await db?.close();
-  db = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function setup() {
-  const t = await invoiceDb();
-  db = t.db;
-  const dir = mkdtempSync(path.join(tmpdir(), 'kosh-inv-rules-'));
-  dirs.push(dir);
-  const objects = localObjectStore(path.join(dir, 'objects'));
-  const log = createLog({ level: 'silent' });
-  return { ...t, dir, objects, log, deps: { db: t.db, clock: t.clock, objects, log } };
-}
-
-const pdfText = (dir: string, bytes: Uint8Array): string => {
-  const file = path.join(dir, `doc-${Math.random().toString(36).slice(2)}.pdf`);
-  writeFileSync(file, bytes);
-  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-};
+const setup = invoiceTests('kosh-inv-rules-');
 
 /** A finalised manual invoice to cus_ka (Karnataka, intra-state) with the given lines. */
 async function finalised(s: Awaited<ReturnType<typeof setup>>, ref: string, lines: ReturnType<typeof gstLine>[]) {

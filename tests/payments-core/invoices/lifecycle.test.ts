@@ -1,8 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { updateInvoiceTemplate } from '../../../payments-core/invoice-templates/save-template.js';
 import { markInvoiceUncollectible, voidInvoice } from '../../../payments-core/invoices/change-invoice-status.js';
 import { createCreditNote } from '../../../payments-core/invoices/create-credit-note.js';
@@ -11,32 +7,9 @@ import { finalizeInvoice } from '../../../payments-core/invoices/finalize-invoic
 import { storeInvoicePdf } from '../../../payments-core/invoices/publish-invoice.js';
 import { recordInvoicePayment } from '../../../payments-core/invoices/record-invoice-payment.js';
 import { updateDraftInvoice } from '../../../payments-core/invoices/update-draft-invoice.js';
-import type { Db } from '../../../platform/db.js';
-import { localObjectStore } from '../../../platform/objects.js';
-import { draft, gstLine, invoiceDb, mealLine, T0 } from './support.js';
+import { draft, gstLine, invoiceTests, mealLine, pdfText, T0 } from './support.js';
 
-let db: Db | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await db?.close();
-  db = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function setup() {
-  const t = await invoiceDb();
-  db = t.db;
-  const dir = mkdtempSync(path.join(tmpdir(), 'kosh-inv-'));
-  dirs.push(dir);
-  const objects = localObjectStore(dir);
-  return { ...t, dir, objects, deps: { db: t.db, clock: t.clock, objects } };
-}
-
-const pdfText = (dir: string, bytes: Uint8Array): string => {
-  const file = path.join(dir, `doc-${Math.random().toString(36).slice(2)}.pdf`);
-  writeFileSync(file, bytes);
-  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-};
+const setup = invoiceTests('kosh-inv-');
 
 describe('invoice lifecycle', () => {
   it('when a mixed intra-state draft is finalised → numbered INV/26-27/000001, PDF parses back with every GST field', async () => {

@@ -1,8 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { updateCustomer } from '../../../payments-core/customers/update-customer.js';
 import { createDraftInvoice } from '../../../payments-core/invoices/create-draft-invoice.js';
 import { createManualInvoice } from '../../../payments-core/invoices/create-manual-invoice.js';
@@ -10,34 +6,11 @@ import { finalizeDueInvoices } from '../../../payments-core/invoices/finalize-du
 import { finalizeInvoice } from '../../../payments-core/invoices/finalize-invoice.js';
 import { updateDraftInvoice } from '../../../payments-core/invoices/update-draft-invoice.js';
 import { updateSchool } from '../../../payments-core/schools/update-school.js';
-import type { Db } from '../../../platform/db.js';
 import { DAY_MS } from '../../../platform/ist.js';
 import { createLog } from '../../../platform/log.js';
-import { localObjectStore } from '../../../platform/objects.js';
-import { draft, gstLine, invoiceDb, T0 } from './support.js';
+import { draft, gstLine, invoiceTests, pdfText, T0 } from './support.js';
 
-let db: Db | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await db?.close();
-  db = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function setup() {
-  const t = await invoiceDb();
-  db = t.db;
-  const dir = mkdtempSync(path.join(tmpdir(), 'kosh-inv-pos-'));
-  dirs.push(dir);
-  const objects = localObjectStore(dir);
-  return { ...t, dir, objects, deps: { db: t.db, clock: t.clock, objects } };
-}
-
-const pdfText = (dir: string, bytes: Uint8Array): string => {
-  const file = path.join(dir, `doc-${Math.random().toString(36).slice(2)}.pdf`);
-  writeFileSync(file, bytes);
-  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-};
+const setup = invoiceTests('kosh-inv-pos-');
 
 // The supplier (migration 010) is in Karnataka, GST state 29.
 const KA_GSTIN = '29AAPFU0939F1ZR';

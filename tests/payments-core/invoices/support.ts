@@ -1,11 +1,20 @@
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DraftInvoiceInput, DraftInvoiceLine } from '../../../payments-core/invoices/create-draft-invoice.js';
+import { afterEach } from 'vitest';
+import {
+  createDraftInvoice,
+  type DraftInvoiceInput,
+  type DraftInvoiceLine,
+} from '../../../payments-core/invoices/create-draft-invoice.js';
+import { finalizeInvoice } from '../../../payments-core/invoices/finalize-invoice.js';
 import { type Clock, fixedClock } from '../../../platform/clock.js';
 import type { Db } from '../../../platform/db.js';
+import { createLog } from '../../../platform/log.js';
 import { migrate } from '../../../platform/migrate.js';
+import { localObjectStore } from '../../../platform/objects.js';
 import { openTestDb } from '../../support/db.js';
 
 export const T0 = new Date('2026-05-10T06:30:00Z'); // 10 May 2026, 12:00 IST: financial year 26-27
@@ -89,3 +98,37 @@ export const draft = (
   lines,
   ...over,
 });
+
+/**
+ * The per-test setup of a file of invoice tests; call it once at the file's top level. Each call of the function it
+ * returns opens a fresh `invoiceDb`, a temporary directory with an object store under `objects/`, and a silent log;
+ * all are closed and removed after each test. `issue` drafts and finalises an invoice.
+ */
+export function invoiceTests(prefix: string) {
+  let db: Db | undefined;
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return async () => {
+    const t = await invoiceDb();
+    db = t.db;
+    const dir = mkdtempSync(path.join(tmpdir(), prefix));
+    dirs.push(dir);
+    const objects = localObjectStore(path.join(dir, 'objects'));
+    const log = createLog({ level: 'silent' });
+    const deps = { db: t.db, clock: t.clock, objects, log };
+    const issue = async (input: DraftInvoiceInput) =>
+      finalizeInvoice(deps, (await createDraftInvoice(t.db, input, t.clock)).id);
+    return { ...t, dir, objects, log, deps, issue };
+  };
+}
+
+/** The text `pdftotext -layout` reads from a PDF (written into `dir` first). */
+export function pdfText(dir: string, bytes: Uint8Array): string {
+  const file = path.join(dir, `doc-${Math.random().toString(36).slice(2)}.pdf`);
+  writeFileSync(file, bytes);
+  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+}

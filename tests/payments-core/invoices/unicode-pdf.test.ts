@@ -1,36 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { voidInvoice } from '../../../payments-core/invoices/change-invoice-status.js';
 import { createCreditNote } from '../../../payments-core/invoices/create-credit-note.js';
 import { createDraftInvoice } from '../../../payments-core/invoices/create-draft-invoice.js';
 import { finalizeInvoice } from '../../../payments-core/invoices/finalize-invoice.js';
 import { getInvoicePdf } from '../../../payments-core/invoices/get-invoice-pdf.js';
 import { scriptRuns } from '../../../payments-core/invoices/pdf-fonts.js';
-import type { Db } from '../../../platform/db.js';
 import { formatRupees } from '../../../platform/money.js';
-import { localObjectStore } from '../../../platform/objects.js';
-import { draft, gstLine, invoiceDb, mealLine } from './support.js';
+import { draft, gstLine, invoiceTests, mealLine } from './support.js';
 
-let db: Db | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await db?.close();
-  db = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function setup() {
-  const t = await invoiceDb();
-  db = t.db;
-  const dir = mkdtempSync(path.join(tmpdir(), 'kosh-inv-unicode-'));
-  dirs.push(dir);
-  const objects = localObjectStore(path.join(dir, 'objects'));
-  return { ...t, dir, objects, deps: { db: t.db, clock: t.clock, objects } };
-}
+const setup = invoiceTests('kosh-inv-unicode-');
 
 const save = (dir: string, name: string, bytes: Uint8Array): string => {
   const file = path.join(dir, `${name}.pdf`);
