@@ -12,10 +12,9 @@ import { fixedClock } from '../platform/clock.js';
 import { openDb } from '../platform/db.js';
 import { inParallel } from '../platform/in-parallel.js';
 import { createLog } from '../platform/log.js';
+import { KEY_ID, KEY_SECRET, SUCCESS_CARD, simCardToken, simCustomer } from '../tests/support/simulator-fixtures.js';
 import { createBenchDatabase, startBenchServer } from './bench-database.js';
 
-const KEY_ID = 'rzp_test_bench00000001';
-const KEY_SECRET = 'bench_secret_0000000001';
 const START = new Date('2026-10-31T19:00:00Z'); // 1 Nov 2026 00:30 IST
 const AFTER_END = new Date('2026-11-30T19:00:00Z'); // period 0 ended at 1 Dec 00:00 IST
 
@@ -32,29 +31,9 @@ interface Phase {
 
 /** A Razorpay customer at the simulator and a card saved for it (every seeded parent maps to that customer). */
 async function token(sim: RazorpaySimulator): Promise<{ token: string; customerId: string }> {
-  const auth = `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`;
-  const customer = await fetch(`${sim.url}/v1/customers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: auth },
-    body: JSON.stringify({ name: 'Bench parents', email: 'bench@example.in', contact: '+919800000000' }),
-  });
-  const customerId = ((await customer.json()) as { id: string }).id;
-  const res = await fetch(`${sim.url}/v1/sim/tokens`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
-    },
-    body: JSON.stringify({
-      customer_id: customerId,
-      number: '4111111111111111',
-      expiry_month: 12,
-      expiry_year: 2030,
-      cvv: '123',
-      name: 'Bench',
-    }),
-  });
-  return { token: ((await res.json()) as { id: string }).id, customerId };
+  const customerId = await simCustomer(sim, 'Bench parents', 'bench@example.in');
+  const { id } = await simCardToken(sim, customerId, SUCCESS_CARD, { name: 'Bench' });
+  return { token: id, customerId };
 }
 
 /**

@@ -23,10 +23,10 @@ import { localObjectStore, type ObjectStore } from '../../platform/objects.js';
 import { type App, buildApp } from '../../serving/app.js';
 import { createTestDatabase, dropTestDatabase } from './db.js';
 
-export const KEY_ID = 'rzp_test_kosh0000000001';
-export const KEY_SECRET = 'test_key_secret_0000000001';
+import { KEY_ID, KEY_SECRET, SUCCESS_CARD, simCardToken } from './simulator-fixtures.js';
+
+export { KEY_ID, KEY_SECRET, SUCCESS_CARD } from './simulator-fixtures.js';
 export const WEBHOOK_SECRET = 'whsec_test_0000000001';
-export const SUCCESS_CARD = '4111111111111111';
 
 export interface Harness {
   readonly app: App;
@@ -203,26 +203,8 @@ export async function startHarness(
         await inbox.idle();
       }
     },
-    tokenize: async (gatewayCustomerId, number = SUCCESS_CARD, expiry = { month: 12, year: 2030 }) => {
-      const res = await fetch(`${sim.url}/v1/sim/tokens`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
-        },
-        body: JSON.stringify({
-          customer_id: gatewayCustomerId,
-          number,
-          expiry_month: expiry.month,
-          expiry_year: expiry.year,
-          cvv: '123',
-          name: 'Test Parent',
-        }),
-      });
-      const json = (await res.json()) as {
-        id: string;
-        card: { last4: string; network: string; expiry_month: number; expiry_year: number };
-      };
+    tokenize: async (gatewayCustomerId, number, expiry) => {
+      const json = await simCardToken(sim, gatewayCustomerId, number, { expiry, name: 'Test Parent' });
       return {
         id: json.id,
         last4: json.card.last4,

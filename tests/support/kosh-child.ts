@@ -2,7 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { RazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
 import { readServerFile } from '../../serving/server-file.js';
-import { KEY_ID, KEY_SECRET, SUCCESS_CARD, WEBHOOK_SECRET } from './harness.js';
+import { KEY_ID, KEY_SECRET, WEBHOOK_SECRET } from './harness.js';
+import { simCardToken } from './simulator-fixtures.js';
+
+export { SIM_AUTH, simCardToken, simCustomer } from './simulator-fixtures.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -81,42 +84,6 @@ export function childApi(server: { url: string; key: string }): ChildApi {
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
   };
-}
-
-export const SIM_AUTH = `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`;
-
-/** A Razorpay customer made at the simulator directly (for seeded fixtures that share one). */
-export async function simCustomer(sim: RazorpaySimulator, name = 'Seeded parents'): Promise<string> {
-  const res = await fetch(`${sim.url}/v1/customers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: SIM_AUTH },
-    body: JSON.stringify({ name, email: 'seeded@example.in', contact: '+919800000000', fail_existing: '0' }),
-  });
-  return ((await res.json()) as { id: string }).id;
-}
-
-/**
- * A test card tokenised at the simulator for a Razorpay customer, as the hosted checkout's `save: 1` would: kosh
- * only ever sees the token.
- */
-export async function simCardToken(
-  sim: RazorpaySimulator,
-  gatewayCustomerId: string,
-  card = SUCCESS_CARD,
-): Promise<{ id: string; card: { network: string; last4: string } }> {
-  const res = await fetch(`${sim.url}/v1/sim/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: SIM_AUTH },
-    body: JSON.stringify({
-      customer_id: gatewayCustomerId,
-      number: card,
-      expiry_month: 12,
-      expiry_year: 2030,
-      cvv: '123',
-      name: 'Asha',
-    }),
-  });
-  return (await res.json()) as { id: string; card: { network: string; last4: string } };
 }
 
 /** A school, a parent and the parent's card saved through the API, the card tokenised at the simulator. */

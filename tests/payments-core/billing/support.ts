@@ -9,7 +9,7 @@ import { createLog } from '../../../platform/log.js';
 import { migrate } from '../../../platform/migrate.js';
 import { openTestDb } from '../../support/db.js';
 import { KEY_ID, KEY_SECRET, SUCCESS_CARD } from '../../support/harness.js';
-import { simCustomer } from '../../support/kosh-child.js';
+import { simCardToken, simCustomer } from '../../support/simulator-fixtures.js';
 
 export interface BillingEnv {
   readonly db: Db;
@@ -47,22 +47,7 @@ export async function billingEnv(start: Date): Promise<BillingEnv> {
     const known = tokens.get(card);
     if (known !== undefined) return known;
     const customerId = await gatewayCustomerId();
-    const res = await fetch(`${sim.url}/v1/sim/tokens`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
-      },
-      body: JSON.stringify({
-        customer_id: customerId,
-        number: card,
-        expiry_month: 12,
-        expiry_year: 2030,
-        cvv: '123',
-        name: 'Asha',
-      }),
-    });
-    const id = ((await res.json()) as { id: string }).id;
+    const { id } = await simCardToken(sim, customerId, card);
     tokens.set(card, id);
     return id;
   };
