@@ -88,6 +88,10 @@ export function usageOf(command: string): string {
 
 const HELP = ['--help', '-h'];
 
+/** An unknown, missing or malformed option, as node:util's parseArgs reports it. */
+const isOptionError = (err: unknown): err is Error =>
+  err instanceof TypeError && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_');
+
 /** The CLI entry: returns the exit code. */
 export async function main(argv: string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const [command, ...rest] = argv;
@@ -117,11 +121,13 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
         const config = loadConfig(env, SCHEDULE_RULES);
         const database = await openDatabase(config);
         const db = database.db;
-        await migrate(db, systemClock);
-        const log = createLog({ level: config.logLevel });
-        const code = await runSeedCli(rest, { db, clock: systemClock, log });
-        await database.close();
-        return code;
+        try {
+          await migrate(db, systemClock);
+          const log = createLog({ level: config.logLevel });
+          return await runSeedCli(rest, { db, clock: systemClock, log });
+        } finally {
+          await database.close();
+        }
       }
       case 'keys':
         return await keys(rest, env);
@@ -162,6 +168,10 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
   } catch (err) {
     if (err instanceof ConfigError || err instanceof DatabaseUnreachable || err instanceof StartupError) {
       console.error(err.message);
+      return 2;
+    }
+    if (isOptionError(err)) {
+      console.error(`kosh ${command}: ${err.message.replace(/\. To specify.*$/s, '')}\n\n${usageOf(command ?? '')}`);
       return 2;
     }
     throw err;

@@ -40,6 +40,8 @@ describe('kosh CLI', () => {
     }
     expect(await main(['train', 'fraud', '--help'], env)).toBe(0);
     expect(await main(['-h'], env)).toBe(0);
+    expect(await main(['keys', 'create', '--scope', 'admin'], env)).toBe(2);
+    expect(out.at(-1)).toMatch(/^kosh keys: Unknown option '--scope'\n\nusage: kosh keys/);
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -64,6 +66,10 @@ describe('kosh CLI', () => {
     try {
       const env = { KOSH_DATA_DIR: dir, LOG_LEVEL: 'silent' };
       expect(await main(['migrate'], env)).toBe(0);
+      // A bad option: one line and the command's usage, exit 2, and the cluster it opened is closed again.
+      out.length = 0;
+      expect(await main(['seed', '--bogus'], env)).toBe(2);
+      expect(out.join('\n')).toMatch(/^kosh seed: Unknown option '--bogus'\n\nusage: kosh seed/);
       expect(await main(['migrate'], env)).toBe(0);
       expect(out.join('\n')).toContain('no pending migrations');
       expect(await main(['seed', '--payments', '500', '--seed', '3'], env)).toBe(0);
