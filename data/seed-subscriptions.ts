@@ -1,3 +1,4 @@
+import { SCHOOL_MEALS_EXEMPTION } from '../payments-core/invoices/gst.js';
 import { type BillingInterval, nthPeriod } from '../payments-core/subscriptions/billing-periods.js';
 import type { Db } from '../platform/db.js';
 
@@ -44,6 +45,7 @@ export async function seedSubscriptions(db: Db, seed: SubscriptionSeed): Promise
     setup: seed.setupFee ?? 0,
     tax: seed.taxCategory ?? 'gst_exempt_school_meals',
     gst: seed.taxCategory === 'gst' ? (seed.gstRateBp ?? 1800) : null,
+    exemption: seed.taxCategory === 'gst' ? null : SCHOOL_MEALS_EXEMPTION,
     mandate: seed.mandateType ?? null,
     start: period.start,
     end: period.end,
@@ -70,9 +72,10 @@ export async function seedSubscriptions(db: Db, seed: SubscriptionSeed): Promise
     );
     await run(
       `INSERT INTO subscription_plans (id, name, description, interval_unit, interval_count, amount_minor, currency,
-         price_version, trial_days, setup_fee_minor, per_unit, unit_label, tax_category, gst_rate_bp, status, created_at,
-         updated_at, archived_at)
-       VALUES ($plan_id, 'Lunch plan', NULL, $interval, 1, $unit, 'INR', 1, 0, $setup, true, 'student', $tax, $gst, 'active', $at, $at, NULL)`,
+         price_version, trial_days, setup_fee_minor, per_unit, unit_label, tax_category, gst_rate_bp, exemption_basis, status,
+         created_at, updated_at, archived_at)
+       VALUES ($plan_id, 'Lunch plan', NULL, $interval, 1, $unit, 'INR', 1, 0, $setup, true, 'student', $tax, $gst,
+               $exemption, 'active', $at, $at, NULL)`,
     );
     await run(
       `INSERT INTO subscriptions (id, customer_id, school_id, plan_id, plan_price_version, unit_amount_minor, currency, quantity,

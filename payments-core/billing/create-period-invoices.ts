@@ -26,6 +26,9 @@ interface InvoiceSource {
   tax_category: 'gst_exempt_school_meals' | 'gst';
   gst_rate_bp: number | null;
   plan_name: string;
+  /** What the plan supplies: every line of its invoice carries the plan's HSN/SAC and unit. */
+  hsn_sac: string;
+  uqc: string;
   /** Where the plan line starts: the period's start, or later when the current terms began within it. */
   plan_from: Date;
 }
@@ -56,6 +59,7 @@ export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[],
   const inputs: DraftInvoiceInput[] = [];
   for (const s of sources) {
     const tax = { taxCategory: s.tax_category, gstRateBp: s.tax_category === 'gst' ? s.gst_rate_bp : null };
+    const supplied = { hsnSac: s.hsn_sac, uqc: s.uqc };
     const lines: DraftInvoiceLine[] = [];
     const whole = s.plan_amount_minor === s.quantity * s.unit_amount_minor;
     if (s.plan_amount_minor > 0) {
@@ -72,6 +76,7 @@ export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[],
         periodStart: whole ? s.period_start : s.plan_from,
         periodEnd: s.period_end,
         ...tax,
+        ...supplied,
       });
     }
     if (s.setup_fee_minor > 0) {
@@ -81,6 +86,7 @@ export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[],
         unitAmountMinor: s.setup_fee_minor,
         amountMinor: s.setup_fee_minor,
         ...tax,
+        ...supplied,
       });
     }
     for (const c of chargesOf.get(s.id) ?? []) {
@@ -93,6 +99,7 @@ export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[],
         periodEnd: c.period_end,
         taxCategory: c.tax_category,
         gstRateBp: c.tax_category === 'gst' ? c.gst_rate_bp : null,
+        ...supplied,
       });
     }
     const taxable = lines.reduce((sum, l) => sum + l.amountMinor, 0);

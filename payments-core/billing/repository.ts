@@ -103,7 +103,7 @@ RETURNING id, subscription_id, plan_amount_minor, setup_fee_minor, charges_minor
 export const INVOICE_INPUTS = `
 SELECT r.id, r.subscription_id, r.customer_id, r.school_id, r.period_start, r.period_end, r.plan_amount_minor,
        r.setup_fee_minor, r.currency, s.quantity, s.unit_amount_minor, s.tax_category, s.gst_rate_bp, p.name AS plan_name,
-       greatest(coalesce(s.terms_from, r.period_start), r.period_start) AS plan_from
+       p.hsn_sac, p.uqc, greatest(coalesce(s.terms_from, r.period_start), r.period_start) AS plan_from
 FROM billing_records r JOIN subscriptions s ON s.id = r.subscription_id JOIN subscription_plans p ON p.id = s.plan_id
 WHERE r.id = ANY($ids::text[])`;
 export const BILLED_CHARGES = `

@@ -45,6 +45,7 @@ interface Line {
   readonly taxCategory: string;
   readonly rateBp: number;
   readonly hsnSac: string;
+  readonly uqc: string;
   readonly cgst: number;
   readonly sgst: number;
   readonly igst: number;
@@ -145,6 +146,7 @@ async function loadDocuments(db: Db, start: Date, end: Date): Promise<{ gstin: s
           taxCategory: String(l['tax_category']),
           rateBp: Number(l['gst_rate_bp'] ?? 0),
           hsnSac: String(l['hsn_sac']),
+          uqc: String(l['uqc']),
           cgst: Number(l['cgst_minor']),
           sgst: Number(l['sgst_minor']),
           igst: Number(l['igst_minor']),
@@ -231,8 +233,8 @@ export async function exportGstr1(deps: { db: Db }, query: { period: string }): 
     }
     for (const l of d.lines) {
       const rate = isTaxable(l) ? l.rateBp : 0;
-      const key = `${l.hsnSac}|${rate}`;
       const service = l.hsnSac.startsWith('99');
+      const key = `${l.hsnSac}|${service ? 'NA' : l.uqc}|${rate}`;
       hsn.add(key, { ...taxesOf(l), qty: service ? 0 : l.quantity }, sign);
       if (!hsnDesc.has(l.hsnSac)) hsnDesc.set(l.hsnSac, (SAC_DESCRIPTIONS[l.hsnSac] ?? l.description).slice(0, 30));
     }
@@ -257,12 +259,12 @@ export async function exportGstr1(deps: { db: Db }, query: { period: string }): 
   const hsnRows: HsnRow[] = [...hsn.rows.values()]
     .sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true }))
     .map(({ key, sums }, i) => {
-      const [code, rate] = key.split('|') as [string, string];
+      const [code, uqc, rate] = key.split('|') as [string, string, string];
       return {
         num: i + 1,
         hsn_sc: code,
         desc: hsnDesc.get(code) ?? '',
-        uqc: code.startsWith('99') ? 'NA' : 'OTH',
+        uqc,
         qty: Math.round(sums.qty * 100) / 100,
         rt: percent(Number(rate)),
         txval: rupees(sums.txval),

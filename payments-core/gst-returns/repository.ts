@@ -14,8 +14,8 @@ WHERE d.finalized_at >= $start AND d.finalized_at < $end AND d.number IS NOT NUL
 ORDER BY d.series, d.number`;
 
 export const LINES_OF_DOCUMENTS = `
-SELECT invoice_id, line_no, description, quantity, amount_minor, tax_category, gst_rate_bp, hsn_sac, cgst_minor,
-  sgst_minor, igst_minor
+SELECT invoice_id, line_no, description, quantity, amount_minor, tax_category, gst_rate_bp, hsn_sac, uqc,
+  cgst_minor, sgst_minor, igst_minor
 FROM invoice_lines WHERE invoice_id = ANY($ids::text[]) ORDER BY invoice_id, line_no`;
 
 export const SUPPLIER_GSTIN = `SELECT gstin FROM invoice_supplier WHERE id = 1`;

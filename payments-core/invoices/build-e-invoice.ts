@@ -176,7 +176,7 @@ export async function buildEInvoice(sql: Sql, id: string): Promise<EInvoice> {
       IsServc: hsn.startsWith('99') ? 'Y' : 'N',
       HsnCd: hsn,
       Qty: Number(l['quantity']),
-      Unit: 'OTH',
+      Unit: String(l['uqc']),
       UnitPrice: rupees(Number(l['unit_amount'])),
       TotAmt: rupees(amount),
       Discount: 0,

@@ -55,6 +55,7 @@ export async function createCreditNote(deps: InvoiceDeps, invoiceId: string, inp
       taxCategory: l['tax_category'] as TaxCategory,
       gstRateBp: l['gst_rate_bp'] ?? null,
       hsnSac: l['hsn_sac'],
+      uqc: l['uqc'],
     }));
   } else {
     assertLines(input.lines);

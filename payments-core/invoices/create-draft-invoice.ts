@@ -165,6 +165,7 @@ export function lineRow(invoiceId: string, l: ComputedLine): Record<string, unkn
     tax_category: l.taxCategory,
     gst_rate_bp: l.gstRateBp,
     hsn_sac: l.hsnSac,
+    uqc: l.uqc,
     cgst: l.cgstMinor,
     sgst: l.sgstMinor,
     igst: l.igstMinor,

@@ -1,5 +1,5 @@
 import { type FieldError, invalid } from '../../platform/errors.js';
-import { DEFAULT_SAC, GST_RATES_BP, type LineTax, lineTax } from './gst.js';
+import { DEFAULT_SAC, DEFAULT_UQC, GST_RATES_BP, type LineTax, lineTax, UQC_CODES } from './gst.js';
 import type { SupplyType, TaxCategory } from './types.js';
 
 /** A line as the contract hands it in (create-draft-invoice.ts re-exports this shape). */
@@ -12,6 +12,8 @@ export interface DraftInvoiceLine {
   taxCategory: 'gst_exempt_school_meals' | 'gst';
   gstRateBp: number | null;
   hsnSac?: string;
+  /** The unit of the quantity, a GST UQC (default NOS). */
+  uqc?: string;
   periodStart?: Date;
   periodEnd?: Date;
 }
@@ -25,6 +27,7 @@ export interface ComputedLine extends LineTax {
   readonly taxCategory: TaxCategory;
   readonly gstRateBp: number | null;
   readonly hsnSac: string;
+  readonly uqc: string;
   readonly periodStart: Date | null;
   readonly periodEnd: Date | null;
 }
@@ -74,6 +77,9 @@ export function lineProblems(lines: readonly DraftInvoiceLine[], prefix = '/line
     if (l.hsnSac !== undefined && !HSN_SAC.test(l.hsnSac)) {
       fields.push({ field: at('hsn_sac'), code: 'invalid_hsn_sac', message: 'an HSN or SAC code of 4 to 8 digits' });
     }
+    if (l.uqc !== undefined && !UQC_CODES.includes(l.uqc)) {
+      fields.push({ field: at('uqc'), code: 'invalid_uqc', message: 'a GST unit quantity code such as NOS or OTH' });
+    }
     if (l.periodStart !== undefined && l.periodEnd !== undefined && l.periodEnd < l.periodStart) {
       fields.push({ field: at('period_end'), code: 'invalid_period', message: 'the period ends before it starts' });
     }
@@ -100,6 +106,7 @@ export function computeLines(lines: readonly DraftInvoiceLine[], supply: SupplyT
       taxCategory: l.taxCategory,
       gstRateBp,
       hsnSac: l.hsnSac ?? DEFAULT_SAC,
+      uqc: l.uqc ?? DEFAULT_UQC,
       periodStart: l.periodStart ?? null,
       periodEnd: l.periodEnd ?? null,
       ...lineTax({ amountMinor: l.amountMinor, taxCategory: l.taxCategory, gstRateBp }, supply),

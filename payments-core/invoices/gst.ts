@@ -12,6 +12,24 @@ export const GST_RATES_BP: readonly number[] = [0, 500, 1200, 1800, 2800];
  */
 export const DEFAULT_SAC = '996337';
 
+/**
+ * The GST portal's unit quantity codes (UQC, as the customs list; the portal refuses any other spelling), for the
+ * quantity on invoice lines, the e-invoice and the GSTR-1 HSN summary. OTH when no unit fits. Source: the UQC list
+ * as published with the GSTR-1 offline tool (e.g. https://cleartax.in/s/gst-unit-quantity-code-uqc/).
+ */
+// biome-ignore format: the portal's list, alphabetical, OTH last
+export const UQC_CODES: readonly string[] = [
+  'BAG', 'BAL', 'BDL', 'BKL', 'BOU', 'BOX', 'BTL', 'BUN', 'CAN', 'CBM', 'CCM', 'CMS', 'CTN', 'DOZ', 'DRM', 'GGR',
+  'GMS', 'GRS', 'GYD', 'KGS', 'KLR', 'KME', 'MLT', 'MTR', 'MTS', 'NOS', 'PAC', 'PCS', 'PRS', 'QTL', 'ROL', 'SET',
+  'SQF', 'SQM', 'SQY', 'TBS', 'TGM', 'THD', 'TON', 'TUB', 'UGS', 'UNT', 'YDS', 'OTH',
+];
+/** Numbers: a plan, a student's month of meals. */
+export const DEFAULT_UQC = 'NOS';
+
+/** The entry an exempt school-meal plan relies on unless the school declares another. */
+export const SCHOOL_MEALS_EXEMPTION =
+  'Notification 12/2017-Central Tax (Rate), entry 66(b)(ii): catering to an educational institution up to higher secondary';
+
 export interface TaxableLine {
   readonly amountMinor: number;
   readonly taxCategory: TaxCategory;

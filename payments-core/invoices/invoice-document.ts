@@ -26,7 +26,7 @@ SELECT id, kind, document_type, status, number, supply_type, supplier_state_code
 FROM invoices WHERE id = ANY($ids::text[])`;
 const LINES = `
 SELECT invoice_id, line_no, description, quantity, unit_amount_minor, amount_minor, tax_category, gst_rate_bp, hsn_sac,
-  cgst_minor, sgst_minor, igst_minor, period_start, period_end
+  uqc, cgst_minor, sgst_minor, igst_minor, period_start, period_end
 FROM invoice_lines WHERE invoice_id = ANY($ids::text[]) ORDER BY invoice_id, line_no`;
 
 export interface FinalDocument {
@@ -123,6 +123,7 @@ function documentOf(row: Record<string, any>, lines: Record<string, any>[], temp
       taxCategory: l['tax_category'] as TaxCategory,
       gstRateBp: l['gst_rate_bp'] ?? null,
       hsnSac: l['hsn_sac'],
+      uqc: l['uqc'],
       cgstMinor: l['cgst_minor'],
       sgstMinor: l['sgst_minor'],
       igstMinor: l['igst_minor'],

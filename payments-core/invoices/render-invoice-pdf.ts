@@ -272,7 +272,7 @@ function layout(doc: PDFKit.PDFDocument, data: PdfDocumentData, t: InvoiceTempla
       desc += `\nPeriod: ${date(l.periodStart)} to ${date(new Date(l.periodEnd.getTime() - 1))}`;
     }
     if (l.taxCategory !== 'gst') desc += '\nExempt: entry 66, Notfn. 12/2017-CT(Rate)';
-    const qty = Number.isInteger(l.quantity) ? String(l.quantity) : l.quantity.toFixed(3);
+    const qty = `${Number.isInteger(l.quantity) ? String(l.quantity) : l.quantity.toFixed(3)}\n${l.uqc}`;
     const rowTop = y;
     y = drawRow(
       {

@@ -28,14 +28,14 @@ FROM json_to_recordset($rows::json) AS r(${INVOICE_ROW})`;
 
 /** The record type of INSERT_LINES' rows. */
 const LINE_ROW = `invoice_id VARCHAR, line_no INTEGER, description VARCHAR, quantity DOUBLE PRECISION,
-  unit_amount BIGINT, amount BIGINT, tax_category VARCHAR, gst_rate_bp INTEGER, hsn_sac VARCHAR, cgst BIGINT,
+  unit_amount BIGINT, amount BIGINT, tax_category VARCHAR, gst_rate_bp INTEGER, hsn_sac VARCHAR, uqc VARCHAR, cgst BIGINT,
   sgst BIGINT, igst BIGINT, start_ms BIGINT, end_ms BIGINT`;
 
 export const INSERT_LINES = `
 INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_amount_minor, amount_minor, tax_category,
-  gst_rate_bp, hsn_sac, cgst_minor, sgst_minor, igst_minor, period_start, period_end)
+  gst_rate_bp, hsn_sac, uqc, cgst_minor, sgst_minor, igst_minor, period_start, period_end)
 SELECT r.invoice_id, r.line_no, r.description, r.quantity, r.unit_amount, r.amount, r.tax_category, r.gst_rate_bp,
-  r.hsn_sac, r.cgst, r.sgst, r.igst, ${fromEpochMs('r.start_ms')}, ${fromEpochMs('r.end_ms')}
+  r.hsn_sac, r.uqc, r.cgst, r.sgst, r.igst, ${fromEpochMs('r.start_ms')}, ${fromEpochMs('r.end_ms')}
 FROM json_to_recordset($rows::json) AS r(${LINE_ROW})`;
 
 /** Existing invoices for (source, source_ref) pairs: the idempotency lookup of draft creation. */
@@ -70,7 +70,7 @@ FROM invoices t`;
 export const INVOICE_BY_ID = `${INVOICE_COLUMNS} WHERE t.id = $id`;
 export const LINES_OF = `
 SELECT line_no, description, quantity, unit_amount_minor AS unit_amount, amount_minor AS amount, tax_category,
-  gst_rate_bp, hsn_sac, cgst_minor AS cgst, sgst_minor AS sgst, igst_minor AS igst, period_start, period_end
+  gst_rate_bp, hsn_sac, uqc, cgst_minor AS cgst, sgst_minor AS sgst, igst_minor AS igst, period_start, period_end
 FROM invoice_lines WHERE invoice_id = $id ORDER BY line_no`;
 
 export const INSERT_PAYMENT = `

@@ -25,6 +25,8 @@ export interface InvoiceLineView {
   readonly tax_category: TaxCategory;
   readonly gst_rate_bp: number | null;
   readonly hsn_sac: string;
+  /** The unit of the quantity, a GST UQC (NOS: numbers). */
+  readonly uqc: string;
   readonly cgst: number;
   readonly sgst: number;
   readonly igst: number;

@@ -113,8 +113,8 @@ export async function updateDraftInvoice(deps: InvoiceDeps, id: string, patch: D
 /** A draft's lines as they were handed in, to tax them again for a new supply type. */
 async function currentLines(tx: Sql, id: string): Promise<DraftInvoiceLine[]> {
   const rows = await tx.all<Record<string, any>>(
-    `SELECT description, quantity, unit_amount_minor, amount_minor, tax_category, gst_rate_bp, hsn_sac, period_start,
-       period_end FROM invoice_lines WHERE invoice_id = $id ORDER BY line_no`,
+    `SELECT description, quantity, unit_amount_minor, amount_minor, tax_category, gst_rate_bp, hsn_sac, uqc,
+       period_start, period_end FROM invoice_lines WHERE invoice_id = $id ORDER BY line_no`,
     { id },
   );
   return rows.map((l) => ({
@@ -125,6 +125,7 @@ async function currentLines(tx: Sql, id: string): Promise<DraftInvoiceLine[]> {
     taxCategory: l['tax_category'] as TaxCategory as DraftInvoiceLine['taxCategory'],
     gstRateBp: l['gst_rate_bp'] ?? null,
     hsnSac: l['hsn_sac'],
+    uqc: l['uqc'],
     ...(l['period_start'] === null ? {} : { periodStart: l['period_start'] as Date }),
     ...(l['period_end'] === null ? {} : { periodEnd: l['period_end'] as Date }),
   }));

@@ -6,7 +6,7 @@ import type { BillingInterval } from '../subscriptions/billing-periods.js';
 import { getSubscriptionPlan } from './find-plans.js';
 import { INSERT_PLAN, INSERT_PLAN_PRICE } from './repository.js';
 import type { BillingTiming, SubscriptionPlan, TaxCategory } from './types.js';
-import { validateTax } from './validate-tax.js';
+import { validateClassification, validateTax } from './validate-tax.js';
 
 export interface PlanInput {
   readonly name: string;
@@ -23,6 +23,12 @@ export interface PlanInput {
   readonly gst_rate_bp?: number | null | undefined;
   /** Default in_advance: school meals are prepaid. */
   readonly billing_timing?: BillingTiming | undefined;
+  /** Default 996337 (contract catering). */
+  readonly hsn_sac?: string | undefined;
+  /** Default NOS. */
+  readonly uqc?: string | undefined;
+  /** Exempt plans only; default the school-meal catering entry. */
+  readonly exemption_basis?: string | undefined;
 }
 
 /** Creates an active plan with its first price version. */
@@ -31,6 +37,7 @@ export async function createSubscriptionPlan(
   input: PlanInput,
 ): Promise<SubscriptionPlan> {
   const gstRate = validateTax(input.tax_category, input.gst_rate_bp);
+  const classification = validateClassification(input);
   const id = newId('splan');
   const at = deps.clock.now();
   const currency = input.currency ?? DEFAULT_CURRENCY;
@@ -50,6 +57,7 @@ export async function createSubscriptionPlan(
       tax_category: input.tax_category,
       gst_rate_bp: gstRate,
       billing_timing: input.billing_timing ?? 'in_advance',
+      ...classification,
       at,
     });
     await tx.run(INSERT_PLAN_PRICE, { plan_id: id, version: 1, amount: input.amount, currency, at });

@@ -26,6 +26,12 @@ export interface SubscriptionPlan {
   /** GST rate in basis points (500 = 5 %) when `tax_category` is `gst`; null when exempt. */
   readonly gst_rate_bp: number | null;
   readonly billing_timing: BillingTiming;
+  /** HSN/SAC of what the plan supplies; its invoice lines carry it (default 996337, contract catering). */
+  readonly hsn_sac: string;
+  /** The unit of the plan's quantity on invoices and returns, a GST UQC (default NOS). */
+  readonly uqc: string;
+  /** An exempt plan's declared basis (the exemption entry the school relies on); null for a GST plan. */
+  readonly exemption_basis: string | null;
   readonly status: PlanStatus;
   readonly created_at: Date;
   readonly updated_at: Date;

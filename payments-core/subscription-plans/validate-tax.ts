@@ -1,4 +1,5 @@
 import { type FieldError, invalid } from '../../platform/errors.js';
+import { DEFAULT_SAC, DEFAULT_UQC, SCHOOL_MEALS_EXEMPTION, UQC_CODES } from '../invoices/gst.js';
 import { GST_RATES_BP, type TaxCategory } from './types.js';
 
 /** A GST plan names one GST slab; an exempt plan names none. Throws 422 naming `/gst_rate_bp`. */
@@ -19,4 +20,32 @@ export function validateTax(category: TaxCategory, rateBp: number | null | undef
   if (first !== undefined)
     throw invalid(first.code === 'required' ? 'gst_rate_required' : 'invalid_gst_rate', first.message, fields);
   return category === 'gst' ? (rateBp ?? null) : null;
+}
+
+/**
+ * What a plan supplies: its HSN/SAC (4–8 digits), its unit (a GST UQC) and, for an exempt plan, the basis the school
+ * declares (the exemption covers catering supplied to an educational institution; which plans qualify is the
+ * school's call, recorded here). Throws 422 naming each bad field.
+ */
+export function validateClassification(input: {
+  readonly tax_category: TaxCategory;
+  readonly hsn_sac?: string | undefined;
+  readonly uqc?: string | undefined;
+  readonly exemption_basis?: string | undefined;
+}): { hsn_sac: string; uqc: string; exemption_basis: string | null } {
+  const fields: FieldError[] = [];
+  if (input.hsn_sac !== undefined && !/^[0-9]{4,8}$/.test(input.hsn_sac))
+    fields.push({ field: '/hsn_sac', code: 'invalid_hsn_sac', message: 'an HSN or SAC code of 4 to 8 digits' });
+  if (input.uqc !== undefined && !UQC_CODES.includes(input.uqc))
+    fields.push({ field: '/uqc', code: 'invalid_uqc', message: `a GST unit quantity code: ${UQC_CODES.join(', ')}` });
+  const exempt = input.tax_category === 'gst_exempt_school_meals';
+  if (!exempt && input.exemption_basis !== undefined)
+    fields.push({ field: '/exemption_basis', code: 'not_allowed', message: 'only an exempt plan declares a basis' });
+  const first = fields[0];
+  if (first !== undefined) throw invalid(first.code, first.message, fields);
+  return {
+    hsn_sac: input.hsn_sac ?? DEFAULT_SAC,
+    uqc: input.uqc ?? DEFAULT_UQC,
+    exemption_basis: exempt ? (input.exemption_basis?.trim() ?? SCHOOL_MEALS_EXEMPTION) : null,
+  };
 }

@@ -40,6 +40,7 @@ const LineSchema = Type.Object({
   tax_category: TaxCategorySchema,
   gst_rate_bp: Nullable(Type.Integer()),
   hsn_sac: Type.String(),
+  uqc: Type.String({ description: "The quantity's unit, a GST UQC" }),
   cgst: Type.Integer(),
   sgst: Type.Integer(),
   igst: Type.Integer(),
@@ -103,6 +104,9 @@ const LineInput = Type.Object(
     tax_category: TaxCategorySchema,
     gst_rate_bp: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 10_000 }))),
     hsn_sac: Type.Optional(Type.String({ pattern: '^[0-9]{4,8}$' })),
+    uqc: Type.Optional(
+      Type.String({ pattern: '^[A-Z]{3}$', description: "The quantity's unit: a GST UQC (NOS, PCS, KGS…, OTH)" }),
+    ),
     period_start: Type.Optional(Type.String({ format: 'date-time' })),
     period_end: Type.Optional(Type.String({ format: 'date-time' })),
   },
@@ -123,6 +127,7 @@ const toLines = (lines: Static<typeof LineInput>[]): DraftInvoiceLine[] =>
     taxCategory: l.tax_category,
     gstRateBp: l.gst_rate_bp ?? null,
     ...(l.hsn_sac === undefined ? {} : { hsnSac: l.hsn_sac }),
+    ...(l.uqc === undefined ? {} : { uqc: l.uqc }),
     ...(l.period_start === undefined ? {} : { periodStart: new Date(l.period_start) }),
     ...(l.period_end === undefined ? {} : { periodEnd: new Date(l.period_end) }),
   }));

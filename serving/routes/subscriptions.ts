@@ -61,6 +61,11 @@ export const SubscriptionPlanSchema = Type.Object({
   tax_category: TaxCategorySchema,
   gst_rate_bp: Nullable(Type.Integer()),
   billing_timing: BillingTimingSchema,
+  hsn_sac: Type.String({ description: 'The HSN/SAC code of what the plan supplies (invoice lines, GSTR-1)' }),
+  uqc: Type.String({ description: "The unit of the plan's quantity, a GST UQC" }),
+  exemption_basis: Nullable(
+    Type.String({ description: "An exempt plan's declared basis: the exemption entry the school relies on" }),
+  ),
   status: PlanStatusSchema,
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -169,6 +174,20 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
               Nullable(Type.Integer({ minimum: 0, maximum: 10_000, description: 'GST in basis points: 500 = 5 %' })),
             ),
             billing_timing: Type.Optional(BillingTimingSchema),
+            hsn_sac: Type.Optional(
+              Type.String({ pattern: '^[0-9]{4,8}$', description: 'HSN/SAC code (default 996337, contract catering)' }),
+            ),
+            uqc: Type.Optional(
+              Type.String({ pattern: '^[A-Z]{3}$', description: "The quantity's unit, a GST UQC (default NOS)" }),
+            ),
+            exemption_basis: Type.Optional(
+              Type.String({
+                minLength: 10,
+                maxLength: 300,
+                description:
+                  "Exempt plans only: the school's declaration of the entry relied on (default: Notification 12/2017-CT(Rate) entry 66(b)(ii), catering to a school)",
+              }),
+            ),
           },
           { additionalProperties: false },
         ),

@@ -26,8 +26,10 @@ describe('billing dates in Asia/Kolkata', () => {
   it('when a subscription starts at 00:30 IST → it renews on its IST date and runs around midnight UTC bill it once', async () => {
     const start = new Date('2026-03-14T19:00:00Z'); // 15 March 2026 00:30 IST; the UTC date is still the 14th
     env = await billingEnv(start);
-    const { ids } = await env.seed({ count: 3, startAt: start });
+    const { ids, planId } = await env.seed({ count: 3, startAt: start });
     const id = ids[0] ?? '';
+    // The plan classifies what it supplies: its lines carry its SAC and unit.
+    await env.db.run("UPDATE subscription_plans SET hsn_sac = '996334', uqc = 'OTH' WHERE id = $id", { id: planId });
     // The UTC date of the renewal day (14 April) and the instants around IST midnight (18:30 UTC) and midnight UTC.
     const instants = ['2026-04-14T00:00:00Z', '2026-04-14T12:00:00Z', '2026-04-14T18:00:00Z', '2026-04-14T18:29:59Z'];
     for (const at of instants) expect((await run(env, new Date(at))).records_created, at).toBe(0);
@@ -49,11 +51,13 @@ describe('billing dates in Asia/Kolkata', () => {
     const s = await sub(env, id);
     expect(istDate(s?.current_period_start)).toBe('2026-04-15');
     expect(istDate(s?.current_period_end)).toBe('2026-05-15');
-    const line = await env.db.one<{ description: string }>(
-      'SELECT l.description FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id WHERE i.source_ref = $ref',
+    const line = await env.db.one<{ description: string; hsn_sac: string; uqc: string }>(
+      `SELECT l.description, l.hsn_sac, l.uqc FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+       WHERE i.source_ref = $ref`,
       { ref: r?.id },
     );
     expect(line?.description).toContain('2026-03-15 to 2026-04-14');
+    expect(line).toMatchObject({ hsn_sac: '996334', uqc: 'OTH' });
     expect(env.capturedAtGateway().size).toBe(3);
     // The next renewal: 15 May IST, not 14 May (UTC).
     expect((await run(env, new Date('2026-05-14T18:29:00Z'))).records_created).toBe(0);

@@ -1,40 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exportGstr1 } from '../../../payments-core/gst-returns/export-gstr1.js';
 import type { Gstr1 } from '../../../payments-core/gst-returns/types.js';
 import { voidInvoice } from '../../../payments-core/invoices/change-invoice-status.js';
 import { createCreditNote } from '../../../payments-core/invoices/create-credit-note.js';
-import { createDraftInvoice, type DraftInvoiceInput } from '../../../payments-core/invoices/create-draft-invoice.js';
-import { finalizeInvoice } from '../../../payments-core/invoices/finalize-invoice.js';
-import type { Db } from '../../../platform/db.js';
-import { localObjectStore } from '../../../platform/objects.js';
-import { draft, gstLine, invoiceDb, mealLine } from '../invoices/support.js';
+import { createDraftInvoice } from '../../../payments-core/invoices/create-draft-invoice.js';
+import { draft, gstLine, invoiceTests, mealLine } from '../invoices/support.js';
 
-let db: Db | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await db?.close();
-  db = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const setup = invoiceTests('kosh-gstr1-');
 
 const KA_GSTIN = '29AAPFU0939F1ZR'; // registered in Karnataka, the supplier's state: intra-state
 const MH_GSTIN = '27AAPFU0939F1ZV'; // registered in Maharashtra: inter-state
-
-async function setup() {
-  const t = await invoiceDb();
-  db = t.db;
-  const dir = mkdtempSync(path.join(tmpdir(), 'kosh-gstr1-'));
-  dirs.push(dir);
-  const deps = { db: t.db, clock: t.clock, objects: localObjectStore(dir) };
-  const issue = async (input: DraftInvoiceInput) => {
-    const d = await createDraftInvoice(t.db, input, t.clock);
-    return finalizeInvoice(deps, d.id);
-  };
-  return { ...t, deps, issue };
-}
 
 /** Σ over the items of a section, in paise (txval + taxes). */
 const paise = (rupees: number) => Math.round(rupees * 100);
@@ -243,6 +218,43 @@ describe('GSTR-1 export', () => {
     ]);
     expect(r.b2cs).toBeUndefined();
     expect(r.b2b).toBeUndefined();
+  });
+
+  it('when goods are sold by the pack → the HSN summary reports their HSN, unit and quantity; services stay NA, 0', async () => {
+    const s = await setup();
+    s.clock.set(new Date('2026-06-05T06:30:00Z'));
+    // 12 packs of biscuits (HSN 1905) at ₹50 and 5 %: ₹600, CGST = SGST = ₹15; a ₹100 service at 18 %: ₹9 + ₹9.
+    const biscuits = { description: 'Biscuit packs', hsnSac: '1905', uqc: 'PAC', quantity: 12, unitAmountMinor: 5_000 };
+    await s.issue(draft('g1', [gstLine(60_000, 500, biscuits), gstLine(10_000, 1800)]));
+    const r = await exportGstr1(s.deps, { period: '2026-06' });
+    expect(r.hsn.data).toEqual([
+      {
+        num: 1,
+        hsn_sc: '1905',
+        desc: 'Biscuit packs',
+        uqc: 'PAC',
+        qty: 12,
+        rt: 5,
+        txval: 600,
+        iamt: 0,
+        camt: 15,
+        samt: 15,
+        csamt: 0,
+      },
+      {
+        num: 2,
+        hsn_sc: '996337',
+        desc: 'Other contract food services',
+        uqc: 'NA',
+        qty: 0,
+        rt: 18,
+        txval: 100,
+        iamt: 0,
+        camt: 9,
+        samt: 9,
+        csamt: 0,
+      },
+    ]);
   });
 
   it('when the period is not a month → 422 invalid_period naming /period, nothing read', async () => {

@@ -38,7 +38,10 @@ describe('e-invoice (NIC INV-01 v1.1)', () => {
     const s = await setup();
     // Exempt meals ₹3,000 + snacks ₹1,234.50 at 5 %: CGST = SGST = 30.8625 → ₹30.86; gross 4 296.22 → ₹4,296.
     const inv = await s.issue(
-      draft('e1', [mealLine(300_000), gstLine(123_450)], { customerGstin: '29AAPFU0939F1ZR', source: 'manual' }),
+      draft('e1', [mealLine(300_000), gstLine(123_450, 500, { uqc: 'PCS' })], {
+        customerGstin: '29AAPFU0939F1ZR',
+        source: 'manual',
+      }),
     );
     const e: EInvoice = await buildEInvoice(s.db, inv.id);
     expect(e).toEqual({
@@ -63,7 +66,7 @@ describe('e-invoice (NIC INV-01 v1.1)', () => {
           IsServc: 'Y',
           HsnCd: '996337',
           Qty: 1,
-          Unit: 'OTH',
+          Unit: 'NOS', // the default unit
           UnitPrice: 3000,
           TotAmt: 3000,
           Discount: 0,
@@ -81,7 +84,7 @@ describe('e-invoice (NIC INV-01 v1.1)', () => {
           IsServc: 'Y',
           HsnCd: '996337',
           Qty: 1,
-          Unit: 'OTH',
+          Unit: 'PCS', // the line's own
           UnitPrice: 1234.5,
           TotAmt: 1234.5,
           Discount: 0,

@@ -37,6 +37,7 @@ describe('invoice lifecycle', () => {
       'SGST @ 2.5%: ₹30.86',
       '₹4,296.00',
       'Round off',
+      'NOS', // the unit under each quantity
       '-₹0.22',
       'Indian Rupees Four Thousand Two Hundred Ninety Six Only',
       '996337',

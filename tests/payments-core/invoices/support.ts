@@ -20,10 +20,11 @@ import { openTestDb } from '../../support/db.js';
 export const T0 = new Date('2026-05-10T06:30:00Z'); // 10 May 2026, 12:00 IST: financial year 26-27
 
 /**
- * The real migration files up to `last` (011, the mailer's outbox), plus 023 (billing addresses): invoices depend on
- * nothing else later, and a later helper's migration in progress must not break these tests.
+ * The real migration files up to `last` (011, the mailer's outbox), plus 023 (billing addresses) and 028 (units on
+ * plans and lines): invoices depend on nothing else later, and a later helper's migration in progress must not break
+ * these tests.
  */
-const ALSO = [23];
+const ALSO = [23, 28];
 function migrationsUpTo(last: number): string {
   const source = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../platform/migrations');
   const dir = mkdtempSync(path.join(tmpdir(), 'kosh-inv-migrations-'));

@@ -34,6 +34,9 @@ describe('subscription plans', () => {
       unit_label: 'student',
       tax_category: 'gst_exempt_school_meals',
       gst_rate_bp: null,
+      hsn_sac: '996337',
+      uqc: 'NOS',
+      exemption_basis: expect.stringContaining('entry 66(b)(ii)'),
       status: 'active',
       archived_at: null,
     });
@@ -44,8 +47,18 @@ describe('subscription plans', () => {
       amount: 90_000,
       tax_category: 'gst',
       gst_rate_bp: 500,
+      hsn_sac: '996331',
+      uqc: 'OTH',
     });
-    expect(gst.body).toMatchObject({ tax_category: 'gst', gst_rate_bp: 500, per_unit: false, interval_count: 2 });
+    expect(gst.body).toMatchObject({
+      tax_category: 'gst',
+      gst_rate_bp: 500,
+      per_unit: false,
+      interval_count: 2,
+      hsn_sac: '996331',
+      uqc: 'OTH',
+      exemption_basis: null,
+    });
     expect((await h.api('GET', `/v1/subscription-plans/${created.body.id}`)).body).toEqual(created.body);
     const list = await h.api('GET', '/v1/subscription-plans?limit=1');
     expect(list.body.data.map((p: { id: string }) => p.id)).toEqual([gst.body.id]);
@@ -71,6 +84,17 @@ describe('subscription plans', () => {
     expect(oddRate.body.errors[0]).toMatchObject({ field: '/gst_rate_bp', code: 'unknown_gst_rate' });
     const exemptWithRate = await h.api('POST', '/v1/subscription-plans', { ...MEALS, gst_rate_bp: 1800 });
     expect(exemptWithRate.status).toBe(422);
+    const unit = await h.api('POST', '/v1/subscription-plans', { ...MEALS, uqc: 'LTR' }); // litres are MLT or KLR
+    expect(unit.status).toBe(422);
+    expect(unit.body.errors[0]).toMatchObject({ field: '/uqc', code: 'invalid_uqc' });
+    const declared = await h.api('POST', '/v1/subscription-plans', {
+      ...MEALS,
+      tax_category: 'gst',
+      gst_rate_bp: 500,
+      exemption_basis: 'entry 66, we think',
+    });
+    expect(declared.status).toBe(422);
+    expect(declared.body.errors[0]).toMatchObject({ field: '/exemption_basis', code: 'not_allowed' });
     expect((await h.db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM subscription_plans'))?.n).toBe(before);
   });
 
