@@ -284,3 +284,31 @@ SELECT id, total_minor FROM invoices WHERE original_invoice_id = $invoice_id AND
 export const REFUND_OF_CREDIT = 'SELECT id FROM refunds WHERE payment_id = $payment_id AND reason = $reason';
 export const REFUNDABLE = `
 SELECT captured_minor - refunded_minor AS refundable FROM payments WHERE id = $id AND status = 'captured'`;
+
+/**
+ * The record of a period a Razorpay Subscription charged: the same key, order and payment ids as a kosh-collected
+ * period (`bil_<sub>_<n>`), its plan line at the subscription's current terms, created `pending` for its invoice
+ * and settled by the caller at once. UNIQUE (subscription_id, period_index): a second event inserts nothing.
+ */
+export const INSERT_GATEWAY_RECORD = `
+INSERT INTO billing_records (id, subscription_id, customer_id, school_id, period_index, period_start, period_end,
+  plan_amount_minor, setup_fee_minor, charges_minor, amount_minor, currency, invoice_id, order_id, payment_method_id,
+  mandate_type, idempotency_key, status, payment_id, decline_code, attempts, not_before, claimed_by, claim_expires_at,
+  run_id, created_at, updated_at)
+SELECT 'bil_' || s.id || '_' || $period_index::int, s.id, s.customer_id, s.school_id, $period_index::int,
+       $period_start::timestamptz, $period_end::timestamptz, s.unit_amount_minor * s.quantity, 0, 0, 0, s.currency,
+       NULL, 'ord_bil_' || s.id || '_' || $period_index::int, NULL, NULL,
+       'bill_bil_' || s.id || '_' || $period_index::int || '_0', 'pending', NULL, NULL, 0, NULL, NULL, NULL, NULL,
+       $now::timestamptz, $now::timestamptz
+FROM subscriptions s WHERE s.id = $subscription_id AND s.collection = 'razorpay'
+ON CONFLICT DO NOTHING
+RETURNING id`;
+/** The order of one gateway-charged record takes the gateway's order id (Razorpay made the order for its invoice). */
+export const STORE_GATEWAY_ORDER = setGatewayOrdersSql(`
+SELECT r.order_id, CAST($gateway_order_id AS VARCHAR) AS gateway_order_id, $now::timestamptz AS at
+FROM billing_records r WHERE r.id = $id`);
+/** A gateway-charged record is paid by its payment; guarded on `pending`, so a replay changes nothing. */
+export const MARK_GATEWAY_RECORD_PAID = `
+UPDATE billing_records SET status = 'paid', payment_id = $payment_id, attempts = attempts + 1, updated_at = $now
+WHERE id = $id AND status = 'pending'
+RETURNING id`;

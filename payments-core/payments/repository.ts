@@ -32,6 +32,16 @@ INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, m
   capture_mode, gateway_payment_id, device_id, ip, created_at, updated_at)
 VALUES ($id, $order_id, $customer_id, $school_id, $payment_method_id, $method, $amount, $currency, 'created',
   $capture_mode, $gateway_payment_id, $device_id, $ip, $at, $at)`;
+/**
+ * A payment the gateway made on its own (a Razorpay Subscription's charge), recorded as `created` for
+ * `applyGatewayPayment` to settle; its id and its gateway id are both unique, so a second delivery inserts nothing.
+ */
+export const INSERT_GATEWAY_PAYMENT = `
+INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, method, amount_minor, currency, status,
+  capture_mode, gateway_payment_id, created_at, updated_at)
+VALUES ($id, $order_id, $customer_id, $school_id, NULL, $method, $amount, $currency, 'created', 'auto',
+  $gateway_payment_id, $at, $at)
+ON CONFLICT DO NOTHING`;
 /** Brings the payment to the gateway's state; answers with the payment as the API shows it (`PAYMENT_BY_ID`). */
 export const UPDATE_PAYMENT_STATE = `
 UPDATE payments t SET status = $status, gateway_payment_id = coalesce(t.gateway_payment_id, $gateway_payment_id),
