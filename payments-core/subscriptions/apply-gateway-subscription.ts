@@ -19,6 +19,34 @@ const STATUS_OF_EVENT: Readonly<Record<string, SubscriptionStatus>> = {
   'subscription.completed': 'completed',
 };
 
+/** The period a `subscription.*` event is about, numbered as kosh numbers a subscription's periods (from 0). */
+export interface GatewayPeriod {
+  readonly subscriptionId: string;
+  readonly periodIndex: number;
+  readonly periodStart: Date;
+  readonly periodEnd: Date;
+}
+
+/**
+ * Razorpay's `paid_count` counts the subscription's paid invoices, this charge's included
+ * (https://razorpay.com/docs/api/payments/subscriptions/entity/): the charged period is number `paid_count - 1`,
+ * whatever order the events arrive in. Without it, the event is about kosh's current period. The bounds are the
+ * entity's `current_start`/`current_end` (the cycle just charged), else kosh's current period.
+ */
+function periodOfEvent(sub: Subscription, entity: Json, start: Date | null, end: Date | null): GatewayPeriod {
+  const paidCount = entity['paid_count'];
+  const known = start !== null && end !== null && end > start;
+  let periodIndex = sub.period_index;
+  if (typeof paidCount === 'number' && Number.isSafeInteger(paidCount) && paidCount > 0) periodIndex = paidCount - 1;
+  else if (known && start >= sub.current_period_end) periodIndex = sub.period_index + 1;
+  return {
+    subscriptionId: sub.id,
+    periodIndex,
+    periodStart: known ? start : sub.current_period_start,
+    periodEnd: known ? end : sub.current_period_end,
+  };
+}
+
 const isStatus = (s: unknown): s is SubscriptionStatus => typeof s === 'string' && s in TRANSITIONS;
 const seconds = (v: unknown): Date | null => (typeof v === 'number' && v > 0 ? new Date(v * 1000) : null);
 
@@ -27,7 +55,8 @@ const seconds = (v: unknown): Date | null => (typeof v === 'number' && v > 0 ? n
  * through the one transition table, not strictly: a late or duplicate event (`activated` after `cancelled`) is
  * a no-op. `charged` also takes Razorpay's new current period (never an older one); `updated` takes the quantity.
  * `payment` is the event's payment entity, when it carries one (dunning reads its amount and decline reason).
- * Returns false when no kosh subscription has that id (the event stays `unmatched`).
+ * Returns the period the event is about (see `periodOfEvent`), or null when no kosh subscription has that id (the
+ * event stays `unmatched`).
  */
 export async function applyGatewaySubscription(
   tx: Sql,
@@ -35,13 +64,13 @@ export async function applyGatewaySubscription(
   entity: Json,
   at: Date,
   payment: Json | null = null,
-): Promise<boolean> {
+): Promise<GatewayPeriod | null> {
   const gatewayId = typeof entity['id'] === 'string' ? entity['id'] : null;
-  if (gatewayId === null) return false;
+  if (gatewayId === null) return null;
   const sub = await tx.one<Subscription>(SUBSCRIPTION_BY_GATEWAY_ID_FOR_UPDATE, {
     gateway_subscription_id: gatewayId,
   });
-  if (sub === undefined) return false;
+  if (sub === undefined) return null;
   const target =
     STATUS_OF_EVENT[type] ?? (type === 'subscription.updated' && isStatus(entity['status']) ? entity['status'] : null);
   const data = { event: type, gateway_subscription_id: gatewayId };
@@ -108,5 +137,5 @@ export async function applyGatewaySubscription(
       at,
     });
   }
-  return true;
+  return periodOfEvent(sub, entity, start, end);
 }

@@ -1,7 +1,8 @@
 import type { Clock } from '../../platform/clock.js';
-import type { Db, Sql } from '../../platform/db.js';
+import type { Db, Sql, Tx } from '../../platform/db.js';
 import { newId } from '../../platform/ids.js';
 import type { Log } from '../../platform/log.js';
+import { bookGatewayCharge } from '../billing/book-gateway-charge.js';
 import type { GatewayPayment, GatewayRefund } from '../gateway/port.js';
 import { toGatewayPayment, toGatewayRefund } from '../gateway/razorpay-entities.js';
 import { advanceOrder } from '../orders/advance-order.js';
@@ -10,7 +11,14 @@ import { INSERT_PAYMENT } from '../payments/repository.js';
 import { applyGatewayRefund } from '../refunds/apply-gateway-refund.js';
 import { recordRefund } from '../refunds/record-refund.js';
 import { applyGatewaySubscription } from '../subscriptions/apply-gateway-subscription.js';
-import { EVENT_FOR_APPLY, EVENT_FOR_UPDATE, FAIL_EVENT, FINISH_EVENT } from './repository.js';
+import {
+  EVENT_FOR_APPLY,
+  EVENT_FOR_UPDATE,
+  FAIL_EVENT,
+  FINISH_EVENT,
+  LOCK_GATEWAY_PAYMENT,
+  WAITING_PAYMENT_EVENTS,
+} from './repository.js';
 import type { WebhookStatus } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -101,12 +109,20 @@ async function locateRefund(tx: Sql, gr: GatewayRefund, paymentEntity: Json | nu
   return id;
 }
 
-async function applyPayload(tx: Sql, type: string, payload: Json, at: Date): Promise<WebhookStatus> {
+/**
+ * A payment of a Razorpay Subscription's invoice (its entity names an `invoice_id`) is booked by
+ * `subscription.charged`, and its `payment.*` events may come first: both paths take this transaction-scoped lock on
+ * the gateway payment id before looking for the payment, so one sees the other's commit (never both miss).
+ */
+const isInvoicePayment = (e: Json): boolean => typeof e['invoice_id'] === 'string' && e['invoice_id'] !== '';
+
+async function applyPayload(tx: Tx, type: string, payload: Json, clock: Clock, at: Date): Promise<WebhookStatus> {
   if (type.startsWith('payment.') || type === 'order.paid') {
     const paymentEntity = entity(payload, 'payment');
     let matched = false;
     if (paymentEntity !== null) {
       const gp = toGatewayPayment(paymentEntity);
+      if (isInvoicePayment(paymentEntity)) await tx.run(LOCK_GATEWAY_PAYMENT, { gateway_payment_id: gp.id });
       const paymentId = await locatePayment(tx, gp, at);
       if (paymentId !== null) {
         await applyGatewayPayment(tx, paymentId, gp, at);
@@ -137,11 +153,39 @@ async function applyPayload(tx: Sql, type: string, payload: Json, at: Date): Pro
   if (type.startsWith('subscription.')) {
     const subscriptionEntity = entity(payload, 'subscription');
     if (subscriptionEntity === null) return 'unmatched';
-    return (await applyGatewaySubscription(tx, type, subscriptionEntity, at, entity(payload, 'payment')))
-      ? 'applied'
-      : 'unmatched';
+    const paymentEntity = entity(payload, 'payment');
+    const period = await applyGatewaySubscription(tx, type, subscriptionEntity, at, paymentEntity);
+    if (period === null) return 'unmatched';
+    if (type === 'subscription.charged' && paymentEntity !== null) {
+      const gp = toGatewayPayment(paymentEntity);
+      if (gp.status === 'captured' || gp.status === 'refunded') {
+        await tx.run(LOCK_GATEWAY_PAYMENT, { gateway_payment_id: gp.id });
+        const booked = await tx.one<{ id: string }>('SELECT id FROM payments WHERE gateway_payment_id = $g', {
+          g: gp.id,
+        });
+        if (booked === undefined) {
+          await bookGatewayCharge(tx, { ...period, payment: { ...gp, status: 'captured' } }, clock);
+        }
+        await applyWaitingEvents(tx, gp.id, clock, at);
+      }
+    }
+    return 'applied';
   }
   return 'stored';
+}
+
+/**
+ * The `payment.*` and `order.paid` events of a subscription payment that came before its `subscription.charged` and
+ * found nothing (`unmatched`): applied again now that the payment is booked, each in this transaction.
+ */
+async function applyWaitingEvents(tx: Tx, gatewayPaymentId: string, clock: Clock, at: Date): Promise<void> {
+  const waiting = await tx.all<{ id: string; event_type: string; payload: string }>(WAITING_PAYMENT_EVENTS, {
+    entity_id: gatewayPaymentId,
+  });
+  for (const event of waiting) {
+    const status = await applyPayload(tx, event.event_type, JSON.parse(event.payload) as Json, clock, at);
+    if (status === 'applied') await tx.run(FINISH_EVENT, { id: event.id, status, error: null, applied_at: at });
+  }
 }
 
 /**
@@ -167,7 +211,7 @@ export async function applyWebhookEvent(
       if (locked === undefined || (locked.status !== 'received' && locked.status !== 'failed')) {
         return locked?.status ?? 'failed';
       }
-      const status = await applyPayload(tx, row.event_type, JSON.parse(row.payload) as Json, at);
+      const status = await applyPayload(tx, row.event_type, JSON.parse(row.payload) as Json, deps.clock, at);
       await tx.run(FINISH_EVENT, { id: row.id, status, error: null, applied_at: status === 'applied' ? at : null });
       return status;
     });

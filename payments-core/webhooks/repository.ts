@@ -26,6 +26,15 @@ WHERE id = $id`;
 export const FAIL_EVENT = `
 UPDATE webhook_events SET status = 'failed', attempts = attempts + 1, last_error = $error, applied_at = NULL
 WHERE id = $id AND status IN ('received', 'failed')`;
+/** Serializes the events of one gateway payment across processes until the transaction ends (see applyPayload). */
+export const LOCK_GATEWAY_PAYMENT =
+  "SELECT pg_advisory_xact_lock(hashtext('gateway_payment:' || CAST($gateway_payment_id AS VARCHAR)))";
+/** A payment's events that found no kosh payment yet, oldest first, locked as an event being applied is. */
+export const WAITING_PAYMENT_EVENTS = `
+SELECT id, event_type, payload FROM webhook_events
+WHERE entity_id = $entity_id AND status = 'unmatched' AND (event_type LIKE 'payment.%' OR event_type = 'order.paid')
+ORDER BY received_at, id
+FOR UPDATE`;
 export const PURGE_EXPIRED_EVENT_KEYS = 'DELETE FROM webhook_event_keys WHERE expires_at < $now';
 export const STATUS_OF_EVENTS = `
 SELECT status, count(*)::BIGINT AS n FROM webhook_events WHERE id = ANY($ids::text[]) GROUP BY status`;
