@@ -21,6 +21,9 @@
  *     would, auto-captured (Razorpay's default account setting)
  *   POST /v1/sim/refunds/:id/process {status: processed | failed} → settles a pending refund by hand
  *   POST /v1/sim/webhooks/replay {event_id?} → delivers already-sent events again (all, or one)
+ *   POST /v1/sim/subscriptions/:id/charge {amount, current_start, current_end} → Razorpay charging one cycle of a
+ *     subscription it holds: a captured payment on a new order and invoice, `payment.captured` and
+ *     `subscription.charged` (see subscriptions.ts)
  *   GET /v1/settlements/recon/combined, POST /v1/sim/settlements/discrepancies → see settlements.ts
  *
  * Webhooks: every state change emits a Razorpay-format event, signed (hex HMAC-SHA256 of the raw body),
@@ -40,6 +43,7 @@ import type { AddressInfo } from 'node:net';
 import { seededRandom } from '../../../platform/random.js';
 import { razorpayFee } from '../fees.js';
 import { createSettlementReports } from './settlements.js';
+import { createSubscriptionCharges } from './subscriptions.js';
 import { cardNetwork, DECLINES, type Decline, VPA_FAILURE } from './test-mode.js';
 
 export interface WebhookOptions {
@@ -712,6 +716,19 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   }
 
   const settlements = createSettlementReports({ payments, refunds, orders, badRequest });
+  const subscriptionCharges = createSubscriptionCharges({
+    id,
+    now,
+    createOrder,
+    storePayment: (p) => payments.set(p.id, p as Payment),
+    markOrderPaid: (orderId, amount) => {
+      const order = mustOrder(orderId);
+      Object.assign(order, { amount_paid: amount, amount_due: order.amount - amount, status: 'paid', attempts: 1 });
+    },
+    fee: razorpayFee,
+    emit,
+    badRequest,
+  });
 
   function listPayments() {
     return [...payments.values()].map((p) => {
@@ -864,6 +881,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       },
       false,
     ],
+    ['POST', /^\/v1\/sim\/subscriptions\/([\w]+)\/charge$/, (m, b) => subscriptionCharges.charge(m[1] ?? '', b), false],
     ['GET', /^\/v1\/settlements\/recon\/combined$/, (_m, _b, q) => settlements.report(q), false],
     ['POST', /^\/v1\/sim\/settlements\/discrepancies$/, (_m, b) => settlements.configure(b), false],
   ];
