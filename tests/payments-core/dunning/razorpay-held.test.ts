@@ -1,31 +1,43 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconcileGatewayDay } from '../../../payments-core/reconciliation/reconcile-gateway-day.js';
 import { fixedClock } from '../../../platform/clock.js';
-import { type Harness, razorpayEvent, seedParent, startHarness } from '../../support/harness.js';
+import { istDate } from '../../../platform/ist.js';
+import {
+  type Harness,
+  KEY_ID,
+  KEY_SECRET,
+  razorpayEvent,
+  seedParent,
+  startHarness,
+  WEBHOOK_SECRET,
+} from '../../support/harness.js';
 import { caseOf, DAY, dunning, emailsOf, PLAN } from './support.js';
 
-describe('dunning of Razorpay-held subscriptions: following subscription.* webhooks', () => {
-  const clock = fixedClock(new Date('2026-12-01T04:00:00Z'));
-  let h: Harness;
-  let plan: { id: string };
-  let customerId: string;
-  let n = 0;
-  beforeAll(async () => {
-    h = await startHarness({ clock });
-    plan = (await h.api('POST', '/v1/subscription-plans', PLAN)).body;
-    customerId = (await seedParent(h)).customerId;
-  });
-  afterAll(async () => h.close());
+// One harness for the file: the dunning cases and the booking cases below share its database.
+const clock = fixedClock(new Date('2026-12-01T04:00:00Z'));
+let h: Harness;
+let plan: { id: string };
+let customerId: string;
+let n = 0;
+beforeAll(async () => {
+  h = await startHarness({ clock });
+  plan = (await h.api('POST', '/v1/subscription-plans', PLAN)).body;
+  customerId = (await seedParent(h)).customerId;
+});
+afterAll(async () => h.close());
 
-  const held = async (gatewayId: string) => {
-    const sub = await h.api('POST', '/v1/subscriptions', {
-      customer_id: customerId,
-      plan_id: plan.id,
-      collection: 'razorpay',
-      gateway_subscription_id: gatewayId,
-    });
-    expect(sub.status).toBe(201);
-    return sub.body as { id: string };
-  };
+const held = async (gatewayId: string) => {
+  const sub = await h.api('POST', '/v1/subscriptions', {
+    customer_id: customerId,
+    plan_id: plan.id,
+    collection: 'razorpay',
+    gateway_subscription_id: gatewayId,
+  });
+  expect(sub.status).toBe(201);
+  return sub.body as { id: string; current_period_start: string; current_period_end: string };
+};
+
+describe('dunning of Razorpay-held subscriptions: following subscription.* webhooks', () => {
   const send = async (gatewayId: string, event: string, status: string, payment?: Record<string, unknown>) => {
     n++;
     const body = razorpayEvent(event, {
@@ -121,5 +133,158 @@ describe('dunning of Razorpay-held subscriptions: following subscription.* webho
     await send(gid, 'subscription.cancelled', 'cancelled');
     const last = (await h.api('GET', `/v1/dunning/cases?subscription_id=${sub.id}`)).body.data;
     expect(last.map((x: { status: string }) => x.status)).toEqual(['cancelled', 'exhausted']);
+  });
+});
+
+describe('Razorpay-collected subscription charges are booked: payment, ledger, billing record, invoice', () => {
+  const CYCLE_S = 30 * 86_400;
+  type Entity = Record<string, unknown> & { id: string };
+  /** The simulator charging one cycle as Razorpay would (a captured payment it holds, and its two webhooks). */
+  const charge = async (gatewayId: string, start: number, amount = 300_000) => {
+    const res = await fetch(`${h.sim.url}/v1/sim/subscriptions/${gatewayId}/charge`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
+      },
+      body: JSON.stringify({ amount, current_start: start, current_end: start + CYCLE_S }),
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { subscription: Entity; payment: Entity & { amount: number; fee: number } };
+  };
+  const startOf = (sub: { current_period_start: string }) => Date.parse(sub.current_period_start) / 1000;
+  /** Delivery from the simulator off: the test delivers the same Razorpay-shaped events in an order it chooses. */
+  const withoutDelivery = async <T>(work: () => Promise<T>): Promise<T> => {
+    h.sim.configure({ webhook: null });
+    try {
+      return await work();
+    } finally {
+      h.sim.configure({ webhook: { url: `${h.url}/webhooks/razorpay`, secret: WEBHOOK_SECRET } });
+    }
+  };
+  const deliver = async (event: string, entities: Record<string, Entity>, eventId = `evt_book_${++n}`) => {
+    expect((await h.deliver(razorpayEvent(event, entities), eventId)).status).toBe(200);
+  };
+  const booked = (gatewayIds: string[]) =>
+    h.db.all<{ id: string; status: string; captured_minor: number; fee_minor: number; gateway_payment_id: string }>(
+      `SELECT id, status, captured_minor, fee_minor, gateway_payment_id FROM payments
+       WHERE gateway_payment_id = ANY($ids::text[]) ORDER BY id`,
+      { ids: gatewayIds },
+    );
+  const records = (subscriptionId: string) =>
+    h.db.all<{ period_index: number; status: string; payment_id: string; paid: number; total: number }>(
+      `SELECT r.period_index, r.status, r.payment_id, i.amount_paid_minor AS paid, i.total_minor AS total
+       FROM billing_records r JOIN invoices i ON i.id = r.invoice_id
+       WHERE r.subscription_id = $id ORDER BY r.period_index`,
+      { id: subscriptionId },
+    );
+  /** What the capture entries of these payments booked as the parents' gross (school payable, credit). */
+  const ledgerCaptured = async (paymentIds: string[]) =>
+    (
+      await h.db.one<{ gross: number; entries: number }>(
+        `SELECT coalesce(-sum(l.amount_minor), 0)::BIGINT AS gross, count(DISTINCT e.id)::BIGINT AS entries
+         FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id AND l.account = 'school_payable'
+         WHERE e.kind = 'capture' AND e.ref_id = ANY($ids::text[])`,
+        { ids: paymentIds },
+      )
+    )?.gross;
+  const unmatched = (gatewayIds: string[]) =>
+    h.db.all<{ event_type: string }>(
+      "SELECT event_type FROM webhook_events WHERE status = 'unmatched' AND entity_id = ANY($ids::text[])",
+      { ids: gatewayIds },
+    );
+
+  it('when Razorpay charges two cycles → two captured payments, ledger = gateway total, two paid records and invoices, listed, in analytics and matched in reconciliation', async () => {
+    const gid = 'sub_RzpBooked0001';
+    const sub = await held(gid);
+    const first = await charge(gid, startOf(sub));
+    await h.settle();
+    clock.advance(30 * DAY);
+    const second = await charge(gid, startOf(sub) + CYCLE_S);
+    await h.settle();
+    const gatewayIds = [first.payment.id, second.payment.id];
+
+    const payments = await booked(gatewayIds);
+    expect(payments.map((p) => [p.status, p.captured_minor, p.fee_minor])).toEqual([
+      ['captured', 300_000, first.payment.fee],
+      ['captured', 300_000, second.payment.fee],
+    ]);
+    expect(await ledgerCaptured(payments.map((p) => p.id))).toBe(first.payment.amount + second.payment.amount);
+    expect(await records(sub.id)).toEqual([
+      { period_index: 0, status: 'paid', payment_id: payments[0]?.id, paid: 300_000, total: 300_000 },
+      { period_index: 1, status: 'paid', payment_id: payments[1]?.id, paid: 300_000, total: 300_000 },
+    ]);
+    // The matching payment.captured events found the booked payment, whatever order they came in.
+    expect(await unmatched(gatewayIds)).toEqual([]);
+    expect((await h.api('GET', `/v1/subscriptions/${sub.id}`)).body.status).toBe('active');
+
+    const listed = (await h.api('GET', `/v1/payments?customer_id=${customerId}&status=captured&limit=100`)).body.data;
+    expect(listed.map((p: { gateway_payment_id: string }) => p.gateway_payment_id)).toEqual(
+      expect.arrayContaining(gatewayIds),
+    );
+    const analytics = await h.api('GET', '/v1/analytics/payments?from=2026-11-01&to=2027-01-15');
+    expect(analytics.body.attempts.captured).toBeGreaterThanOrEqual(2);
+    expect(analytics.body.captured_amount).toBeGreaterThanOrEqual(600_000);
+
+    // The simulator dates what it holds by the wall clock: its settlement report is asked for today's (IST) day.
+    const today = fixedClock(new Date());
+    const run = await reconcileGatewayDay(
+      { db: h.db, clock: today, gateway: h.gateway },
+      { date: istDate(today.now()) },
+    );
+    const items = await h.db.all<{ entity_id: string; status: string; kosh_id: string }>(
+      'SELECT entity_id, status, kosh_id FROM reconciliation_items WHERE run_id = $run AND entity_id = ANY($ids::text[]) ORDER BY kosh_id',
+      { run: run.id, ids: gatewayIds },
+    );
+    expect(items.map((i) => [i.entity_id, i.status, i.kosh_id])).toEqual(
+      payments.map((p) => [p.gateway_payment_id, 'matched', p.id]),
+    );
+  });
+
+  it('when the events arrive shuffled and duplicated → still one payment per cycle, nothing left unmatched', async () => {
+    const gid = 'sub_RzpBooked0002';
+    const sub = await held(gid);
+    const [c1, c2] = await withoutDelivery(async () => [
+      await charge(gid, startOf(sub)),
+      await charge(gid, startOf(sub) + CYCLE_S),
+    ]);
+    if (c1 === undefined || c2 === undefined) throw new Error('no charges');
+    const captured = (c: typeof c1) => ['payment.captured', { payment: c.payment }] as const;
+    const charged = (c: typeof c1) =>
+      ['subscription.charged', { subscription: c.subscription, payment: c.payment }] as const;
+    // Later cycle first, a capture before its charge, every event twice (a new event id and a redelivery).
+    const order = [charged(c2), captured(c1), captured(c2), charged(c1), charged(c2), captured(c1), charged(c1)];
+    for (const [event, entities] of order) {
+      const id = `evt_book_${++n}`;
+      await deliver(event, entities, id);
+      await h.settle();
+      await deliver(event, entities, id);
+    }
+    await h.settle();
+    const gatewayIds = [c1.payment.id, c2.payment.id];
+    const payments = await booked(gatewayIds);
+    expect(payments.map((p) => p.gateway_payment_id).sort()).toEqual([...gatewayIds].sort());
+    expect(await ledgerCaptured(payments.map((p) => p.id))).toBe(600_000);
+    expect((await records(sub.id)).map((r) => [r.period_index, r.status, r.paid])).toEqual([
+      [0, 'paid', 300_000],
+      [1, 'paid', 300_000],
+    ]);
+    expect(await unmatched(gatewayIds)).toEqual([]);
+  });
+
+  it('when payment.captured comes alone first → it waits unmatched; subscription.charged then books one payment and applies it', async () => {
+    const gid = 'sub_RzpBooked0003';
+    const sub = await held(gid);
+    const c = await withoutDelivery(() => charge(gid, startOf(sub)));
+    await deliver('payment.captured', { payment: c.payment });
+    await h.settle();
+    expect(await booked([c.payment.id])).toEqual([]);
+    expect(await unmatched([c.payment.id])).toEqual([{ event_type: 'payment.captured' }]);
+
+    await deliver('subscription.charged', { subscription: c.subscription, payment: c.payment });
+    await h.settle();
+    expect(await booked([c.payment.id])).toHaveLength(1);
+    expect(await unmatched([c.payment.id])).toEqual([]);
+    expect((await records(sub.id)).map((r) => [r.status, r.paid, r.total])).toEqual([['paid', 300_000, 300_000]]);
   });
 });
