@@ -2,6 +2,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Tx } from '../../platform/db.js';
 import { conflict } from '../../platform/errors.js';
 import type { GatewayPayment } from '../gateway/port.js';
+import { recordInvoicePayment } from '../invoices/record-invoice-payment.js';
 import { createOrders } from '../orders/create-orders.js';
 import { setGatewayOrders } from '../orders/set-gateway-orders.js';
 import { recordGatewayPayment } from '../payments/record-gateway-payment.js';
@@ -13,7 +14,6 @@ import {
   RECORD_BY_ID,
   STORE_GATEWAY_ORDER,
 } from './repository.js';
-import { settleFollowUps } from './settle-follow-ups.js';
 import type { BillingRecord } from './types.js';
 
 export interface GatewayCharge {
@@ -29,7 +29,7 @@ export interface GatewayCharge {
 /**
  * Books a charge Razorpay made on a Razorpay-held subscription, inside the caller's transaction, as a kosh-collected
  * renewal is booked: the period's billing record and draft invoice, its order, the payment (captured, with its fee,
- * posting the same capture entry as any payment), the record paid and the payment recorded on the invoice.
+ * posting the same capture entry as any payment), the record paid and the captured amount recorded on the invoice.
  * Idempotent per period and per gateway payment: a replay finds the record paid by the same payment and changes
  * nothing; a second, different payment for a period already paid is a conflict (the event fails, visibly).
  * Returns the kosh payment id.
@@ -55,7 +55,7 @@ export async function bookGatewayCharge(tx: Tx, charge: GatewayCharge, clock: Cl
   if (charge.payment.orderId !== null) {
     await setGatewayOrders(tx, STORE_GATEWAY_ORDER, { id: record.id, gateway_order_id: charge.payment.orderId, now });
   }
-  await recordGatewayPayment(
+  const { payment } = await recordGatewayPayment(
     tx,
     {
       id: record.idempotency_key,
@@ -71,6 +71,15 @@ export async function bookGatewayCharge(tx: Tx, charge: GatewayCharge, clock: Cl
     payment_id: record.idempotency_key,
     now,
   });
-  if (paid.length > 0) await settleFollowUps(tx, [record.id], clock);
+  // The invoice is paid by what Razorpay captured (its plan's price may differ from kosh's terms), not by the
+  // record's amount as a kosh charge is: an underpayment leaves the invoice partly paid, visibly. The subscription's
+  // status is Razorpay's (the event moved it), so nothing else of a renewal's follow-ups applies.
+  if (paid.length > 0 && record.invoice_id !== null && payment.amount_captured > 0) {
+    await recordInvoicePayment(
+      tx,
+      { invoiceId: record.invoice_id, paymentId: payment.id, amountMinor: payment.amount_captured, paidAt: now },
+      clock,
+    );
+  }
   return record.idempotency_key;
 }

@@ -287,4 +287,15 @@ describe('Razorpay-collected subscription charges are booked: payment, ledger, b
     expect(await unmatched([c.payment.id])).toEqual([]);
     expect((await records(sub.id)).map((r) => [r.status, r.paid, r.total])).toEqual([['paid', 300_000, 300_000]]);
   });
+
+  it('when Razorpay captures less than the invoice total → the payment is booked as captured and the invoice is paid by that much only', async () => {
+    const gid = 'sub_RzpBooked0004';
+    const sub = await held(gid);
+    const c = await charge(gid, startOf(sub), 250_000);
+    await h.settle();
+    const [payment] = await booked([c.payment.id]);
+    expect(payment?.captured_minor).toBe(250_000);
+    expect(await ledgerCaptured([payment?.id ?? ''])).toBe(250_000);
+    expect((await records(sub.id)).map((r) => [r.status, r.paid, r.total])).toEqual([['paid', 250_000, 300_000]]);
+  });
 });
