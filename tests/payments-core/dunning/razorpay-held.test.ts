@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finalizeDueInvoices } from '../../../payments-core/invoices/finalize-due-invoices.js';
 import { reconcileGatewayDay } from '../../../payments-core/reconciliation/reconcile-gateway-day.js';
 import { fixedClock } from '../../../platform/clock.js';
 import { istDate } from '../../../platform/ist.js';
+import { createLog } from '../../../platform/log.js';
 import {
   type Harness,
   KEY_ID,
@@ -239,6 +241,19 @@ describe('Razorpay-collected subscription charges are booked: payment, ledger, b
     expect(items.map((i) => [i.entity_id, i.status, i.kosh_id])).toEqual(
       payments.map((p) => [p.gateway_payment_id, 'matched', p.id]),
     );
+
+    // The invoice run finalises the period drafts as it does a kosh renewal's: paid, numbered.
+    clock.advance(2 * 3_600_000);
+    await finalizeDueInvoices({ db: h.db, clock, log: createLog({ level: 'silent' }) }, { now: clock.now() });
+    const invoices = await h.db.all<{ status: string; number: string | null }>(
+      `SELECT i.status, i.number FROM billing_records r JOIN invoices i ON i.id = r.invoice_id
+       WHERE r.subscription_id = $id ORDER BY r.period_index`,
+      { id: sub.id },
+    );
+    expect(invoices.map((i) => [i.status, i.number !== null])).toEqual([
+      ['paid', true],
+      ['paid', true],
+    ]);
   });
 
   it('when the events arrive shuffled and duplicated → still one payment per cycle, nothing left unmatched', async () => {
