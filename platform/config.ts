@@ -30,6 +30,11 @@ export interface Config {
   readonly idempotencyLockMs: number;
   /** `KOSH_AUTH_FAILURES_PER_MINUTE` (20): unknown API keys a client IP may send per minute before it gets 429. */
   readonly authFailuresPerMinute: number;
+  /**
+   * `KOSH_REQUEST_TIMEOUT_SECONDS` (60): how long a client may take to send a whole request (headers and body). A
+   * slower one gets 408 and its connection closed, so slow uploads cannot hold connections open.
+   */
+  readonly requestTimeoutMs: number;
   /** `KOSH_KILL_AT` (crash tests only, platform/kill-points.ts): a named point where the process SIGKILLs itself. */
   readonly killAt: string | null;
   readonly logLevel: string;
@@ -405,6 +410,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
     rateLimitPerMinute: int('KOSH_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     idempotencyLockMs: int('KOSH_IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600) * 1000,
     authFailuresPerMinute: int('KOSH_AUTH_FAILURES_PER_MINUTE', 20, 1, 1_000_000),
+    requestTimeoutMs: int('KOSH_REQUEST_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
     killAt: str('KOSH_KILL_AT'),
     logLevel: str('LOG_LEVEL') ?? 'info',
     scheduler: schedulerRaw !== 'off',

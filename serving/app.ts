@@ -35,7 +35,7 @@ import { createMetrics, type Metrics } from '../platform/metrics.js';
 import type { ObjectStore } from '../platform/objects.js';
 import { bearer, registerAuth } from './plugins/auth.js';
 import { registerJsonWithCardGuard } from './plugins/card-guard.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { clientErrorAnswer, registerErrorHandling } from './plugins/errors.js';
 import { registerFiniteNumbers } from './plugins/finite-numbers.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import { ipFilter } from './plugins/ip-filter.js';
@@ -117,6 +117,8 @@ export interface AppDeps {
     readonly rateLimitPerMinute: number;
     /** Unknown API keys a client may send per minute before it gets 429 (default 20). */
     readonly authFailuresPerMinute?: number;
+    /** How long a client may take to send a whole request before 408 (default 60 s). */
+    readonly requestTimeoutMs?: number;
     /** How long a request holds its Idempotency-Key before a retry may resume it (default 60 s). */
     readonly idempotencyLockMs?: number;
     /** When set, GET /metrics needs it as a bearer token; when not, loopback clients only. */
@@ -145,6 +147,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
     authFailures: input.authFailures ?? createFailureLimiter({ max: input.config.authFailuresPerMinute ?? 20 }),
   };
   const authFailures = deps.authFailures as FailureLimiter;
+  const requestTimeoutMs = deps.config.requestTimeoutMs ?? 60_000;
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -154,6 +157,16 @@ export async function buildApp(input: AppDeps): Promise<App> {
     },
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
+    // A request must arrive whole within the timeout (Node answers 408 and closes the socket). Node enforces it
+    // only when the headers' timeout is not longer, and checks incomplete requests every
+    // connectionsCheckingInterval (30 s by default, too coarse for a short timeout).
+    requestTimeout: requestTimeoutMs,
+    clientErrorHandler: clientErrorAnswer,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.min(60_000, requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(requestTimeoutMs / 4))),
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -172,6 +172,7 @@ export async function startKosh(
     config: {
       idempotencyLockMs: config.idempotencyLockMs,
       authFailuresPerMinute: config.authFailuresPerMinute,
+      requestTimeoutMs: config.requestTimeoutMs,
       webhookSecrets,
       webhookAllowCidrs: config.webhookAllowCidrs,
       denyCidrs: config.denyCidrs,

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorKind, type FieldError } from '../../platform/errors.js';
 
@@ -94,6 +96,34 @@ function validationFields(error: FastifyError): FieldError[] {
       message: v.message ?? 'is invalid',
     };
   });
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node refuses before a request exists (a request not sent whole within the
+ * request timeout, headers too large, malformed HTTP) is answered as a problem document too, then the socket closes.
+ */
+export function clientErrorAnswer(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, detail] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request_timeout', 'the request was not sent whole within the request timeout']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', 'the request headers are too large']
+        : [400, 'malformed_http', 'the request is not valid HTTP/1.1'];
+  const body = JSON.stringify({
+    type: `https://kosh.dev/problems/${code}`,
+    title: STATUS_CODES[status],
+    status,
+    detail,
+    code,
+  });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
 
 /** One mapping from errors to RFC 9457 problem documents; a 5xx never says more than its title. */

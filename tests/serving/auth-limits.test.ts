@@ -1,10 +1,11 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 
 describe('limits an attacker cannot walk around', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ rateLimitPerMinute: 30 });
+    h = await startHarness({ rateLimitPerMinute: 30, requestTimeoutMs: 1_000 });
   });
   afterAll(async () => h.close());
 
@@ -47,5 +48,41 @@ describe('limits an attacker cannot walk around', () => {
     });
     expect(signIn.statusCode).toBe(429);
     expect(signIn.json()).toMatchObject({ code: 'too_many_failed_authentications' });
+  });
+
+  it('when 20 clients upload a webhook body slowly → each is cut off with 408 once the request timeout passes', async () => {
+    const { hostname, port } = new URL(h.url);
+    const slowUpload = () =>
+      new Promise<{ answer: string; ms: number }>((resolve, reject) => {
+        const started = Date.now();
+        let answer = '';
+        const socket = connect(Number(port), hostname, () => {
+          socket.write(
+            'POST /webhooks/razorpay HTTP/1.1\r\nHost: kosh\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"ev',
+          );
+          // A byte every 200 ms keeps the socket busy, as a slow-upload attack does: only the request timeout ends it.
+          const drip = setInterval(() => socket.write(' '), 200);
+          socket.on('close', () => clearInterval(drip));
+        });
+        socket.on('data', (d) => {
+          answer += String(d);
+        });
+        socket.on('close', () => resolve({ answer, ms: Date.now() - started }));
+        socket.on('error', reject);
+        setTimeout(() => {
+          socket.destroy();
+          reject(new Error('still open after 10 s'));
+        }, 10_000);
+      });
+    const results = await Promise.all(Array.from({ length: 20 }, slowUpload));
+    for (const r of results) {
+      expect(r.answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(r.answer).toContain('Content-Type: application/problem+json');
+      expect(JSON.parse(r.answer.slice(r.answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+        status: 408,
+        code: 'request_timeout',
+      });
+      expect(r.ms).toBeLessThan(5_000); // 1 s timeout, checked every 250 ms
+    }
   });
 });

@@ -78,6 +78,8 @@ export async function startHarness(
     databaseUrl?: string;
     clock?: Clock;
     rateLimitPerMinute?: number;
+    /** How long a client may take to send a whole request (default 60 s). */
+    requestTimeoutMs?: number;
     /** Wraps the real SDK adapter, e.g. to crash after a gateway call has gone through. */
     wrapGateway?: (gateway: PaymentGateway) => PaymentGateway;
     simulator?: { latencyMs?: number; refundProcessingMs?: number | null };
@@ -153,6 +155,7 @@ export async function startHarness(
       webhookAllowCidrs: [],
       denyCidrs: [],
       rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     },
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
