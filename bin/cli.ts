@@ -1,11 +1,15 @@
 import { parseArgs } from 'node:util';
 import { runSeedCli } from '../data/seed.js';
 import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
+import { listApiKeys } from '../payments-core/api-keys/list-api-keys.js';
+import { revokeApiKey } from '../payments-core/api-keys/revoke-api-key.js';
+import { rotateApiKey } from '../payments-core/api-keys/rotate-api-key.js';
 import { SCOPES } from '../payments-core/api-keys/types.js';
 import { runRazorpaySimulatorCli } from '../payments-core/gateway/simulator/cli.js';
 import { SCHEDULE_RULES } from '../pipelines/schedule.js';
 import { systemClock } from '../platform/clock.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
+import { AppError } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
 import { migrate } from '../platform/migrate.js';
 import { DatabaseUnreachable, openDatabase } from '../platform/open-database.js';
@@ -31,6 +35,10 @@ commands:
                                  generate deterministic demo data
   keys create --scopes a,b [--name NAME]
                                  create an API key; the secret is printed once (scopes: ${SCOPES.join(', ')})
+  keys list [--all] [--json]     the keys that work (--all: revoked ones too), never their secrets
+  keys revoke KEY_ID             revoke a key now; every kosh process refuses it within a second
+  keys rotate KEY_ID [--grace SECONDS]
+                                 a new key with the same name and scopes; the old one works SECONDS more (default 0)
   jobs list                      every job with its schedule, last run and next run
   jobs run NAME                  run a job now and wait for it (through the running server, if there is one)
   jobs runs NAME [--limit N] [--starting-after RUN_ID]
@@ -180,26 +188,69 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
 
 async function keys(argv: string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'create') {
-    console.error(USAGE);
-    return 1;
+  if (sub === undefined || !['create', 'list', 'revoke', 'rotate'].includes(sub)) {
+    console.error(usageOf('keys'));
+    return 2;
   }
-  const { values } = parseArgs({ args: rest, options: { scopes: { type: 'string' }, name: { type: 'string' } } });
-  const scopes = (values.scopes ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      scopes: { type: 'string' },
+      name: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      grace: { type: 'string' },
+    },
+  });
+  const id = positionals[0];
+  if ((sub === 'revoke' || sub === 'rotate') && id === undefined) {
+    console.error(`kosh keys ${sub}: name the key id (kosh keys list shows them)\n\n${usageOf('keys')}`);
+    return 2;
+  }
+  const grace = values.grace === undefined ? 0 : Number(values.grace);
   const config = loadConfig(env, SCHEDULE_RULES);
   const database = await openDatabase(config);
-  const db = database.db;
-  await migrate(db, systemClock);
+  const deps = { db: database.db, clock: systemClock };
   try {
-    const { key, secret } = await createApiKey({ db, clock: systemClock }, { name: values.name ?? 'cli', scopes });
+    await migrate(deps.db, systemClock);
+    if (sub === 'list') {
+      const list = await listApiKeys(deps, { includeRevoked: values.all });
+      if (values.json) console.log(JSON.stringify(list, null, 2));
+      else {
+        for (const k of list) {
+          const until = k.expires_at === null ? '' : ` until ${k.expires_at.toISOString()}`;
+          console.log(`${k.id}  ${k.prefix}…  ${k.status}${until}  ${k.name}  [${k.scopes.join(',')}]`);
+        }
+        if (list.length === 0) console.log('no keys');
+      }
+      return 0;
+    }
+    if (sub === 'revoke') {
+      const key = await revokeApiKey(deps, id as string);
+      console.log(`revoked ${key.id} (${key.name})`);
+      return 0;
+    }
+    if (sub === 'rotate') {
+      const { key, secret, previous } = await rotateApiKey(deps, id as string, { graceSeconds: grace });
+      const old = previous.status === 'revoked' ? 'revoked now' : `works until ${previous.expires_at?.toISOString()}`;
+      console.log(`created ${key.id} with scopes ${key.scopes.join(',')}\nsecret (shown once): ${secret}`);
+      console.log(`${previous.id} ${old}`);
+      return 0;
+    }
+    const scopes = (values.scopes ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    const { key, secret } = await createApiKey(deps, { name: values.name ?? 'cli', scopes });
     console.log(`created ${key.id} with scopes ${key.scopes.join(',')}\nsecret (shown once): ${secret}`);
     return 0;
   } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
-    return 1;
+    if (err instanceof AppError) {
+      console.error(`kosh keys ${sub}: ${err.message}`);
+      return 1;
+    }
+    throw err;
   } finally {
     await database.close();
   }

@@ -208,7 +208,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
   });
   registerJsonWithCardGuard(app);
   registerFiniteNumbers(app);
-  registerAuth(app, { db: deps.db, authFailures });
+  registerAuth(app, { db: deps.db, clock: deps.clock, authFailures });
   registerIdempotency(app, {
     store: createIdempotencyStore({
       db: deps.db,

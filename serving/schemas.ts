@@ -3,7 +3,7 @@ import { type TSchema, Type } from '@sinclair/typebox';
 /** TypeBox is the one schema language; these shapes are the API contract, published at /openapi.json. */
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 /** Domain rows carry Dates; the preSerialization hook turns them into ISO-8601 strings. */
-const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
+export const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 const NullableTimestamp = Nullable(Timestamp);
 /** An id kosh issued: `<prefix>_` then letters, digits and underscores (billing derives `ord_bil_<record>_<n>`). */
 export const Id = (prefix: string) =>

@@ -41,11 +41,11 @@ export async function createApiKey(
   return { key, secret };
 }
 
-/** Looks a presented secret up by its hash. */
-export async function findApiKey(deps: { db: Sql }, secret: string): Promise<ApiKey | null> {
+/** Looks a presented secret up by its hash: a key works until it is revoked (a rotated one until it expires). */
+export async function findApiKey(deps: { db: Sql; clock: Clock }, secret: string): Promise<ApiKey | null> {
   const row = await deps.db.one<{ id: string; name: string; prefix: string; scopes: string[]; created_at: Date }>(
     FIND_BY_HASH,
-    { key_hash: hashKey(secret) },
+    { key_hash: hashKey(secret), now: deps.clock.now() },
   );
   if (row === undefined) return null;
   return {

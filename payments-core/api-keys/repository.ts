@@ -1,6 +1,7 @@
 /**
  * Concurrency: a key is inserted once (primary key, `key_hash` unique, `ON CONFLICT DO NOTHING`) and only ever
- * revoked, under a `WHERE revoked_at IS NULL` guard.
+ * revoked: by name under a `WHERE revoked_at IS NULL` guard, by id (revoke, rotate) under a row lock
+ * (`KEY_FOR_UPDATE`). A key works while `revoked_at` is null or still ahead (a rotated key's grace period).
  */
 export const INSERT_KEY = `
 INSERT INTO api_keys (id, name, prefix, key_hash, scopes, created_at)
@@ -8,7 +9,16 @@ VALUES ($id, $name, $prefix, $key_hash, $scopes, $at)
 ON CONFLICT DO NOTHING`;
 
 export const FIND_BY_HASH = `
-SELECT id, name, prefix, scopes, created_at FROM api_keys WHERE key_hash = $key_hash AND revoked_at IS NULL`;
+SELECT id, name, prefix, scopes, created_at FROM api_keys
+WHERE key_hash = $key_hash AND (revoked_at IS NULL OR revoked_at > $now)`;
+
+const KEY_COLUMNS = `SELECT id, name, prefix, scopes, created_at, revoked_at FROM api_keys`;
+/** Every key, newest first; revoked ones only when asked. Never the hash. */
+export const LIST_KEYS = `${KEY_COLUMNS}
+WHERE $include_revoked OR revoked_at IS NULL OR revoked_at > $now
+ORDER BY created_at DESC, id DESC`;
+export const KEY_FOR_UPDATE = `${KEY_COLUMNS} WHERE id = $id FOR UPDATE`;
+export const SET_REVOKED_AT = 'UPDATE api_keys SET revoked_at = $revoked_at WHERE id = $id';
 
 export const COUNT_KEYS = 'SELECT count(*)::BIGINT AS n FROM api_keys';
 

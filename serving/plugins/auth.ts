@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findApiKey } from '../../payments-core/api-keys/create-api-key.js';
 import { type ApiKey, hasScope, type Scope } from '../../payments-core/api-keys/types.js';
+import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import type { FailureLimiter } from '../../platform/failure-limiter.js';
@@ -41,7 +42,7 @@ export const KEY_CACHE_MS = 1000;
  * A found key is remembered for `KEY_CACHE_MS` (a DuckDB read costs about 0.8 ms, more under load, which the
  * checkout's fraud score cannot afford on every call); an unknown key is always looked up, so a new key works at once.
  */
-export function registerAuth(app: FastifyInstance, deps: { db: Db; authFailures: FailureLimiter }): void {
+export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock; authFailures: FailureLimiter }): void {
   app.decorateRequest('apiKey', null);
   const known = new Map<string, { key: ApiKey; until: number }>();
   const lookup = async (secret: string): Promise<ApiKey | null> => {
