@@ -8,8 +8,9 @@
  *   POST /v1/orders · GET /v1/orders?receipt= · GET /v1/orders/:id · GET /v1/orders/:id/payments
  *   POST /v1/customers · GET /v1/customers/:id · GET /v1/customers/:id/tokens · GET /v1/customers/:id/tokens/:token_id
  *   POST /v1/payments/create/recurring (charge a customer's saved token: customer_id, token, recurring, email,
- *     contact, amount, currency, order_id all required, as documented) · POST /v1/payments/create/upi (VPA)
- *     Both answer `{razorpay_payment_id, razorpay_order_id, razorpay_signature}` like Razorpay; a decline is
+ *     contact, amount, currency, order_id all required, as documented) · POST /v1/payments/create/upi (the
+ *     documented S2S shape: `upi: {flow, vpa, expiry_time?}` with customer_id, ip, referer and user_agent; a
+ *     top-level `vpa` is refused). Both answer `{razorpay_payment_id, razorpay_order_id, razorpay_signature}` like Razorpay; a decline is
  *     a 400 whose `error.metadata` names the payment and order. Payments are authorised; capture is
  *     explicit (`POST /v1/payments/:id/capture`), as with an account set to manual capture.
  *   GET /v1/payments/:id · POST /v1/payments/:id/capture · POST /v1/payments/:id/refund
@@ -17,7 +18,7 @@
  * Simulator-only:
  *   POST /v1/sim/tokens   {customer_id, number, expiry_month, expiry_year, cvv, name} → a card token of that customer,
  *     as the checkout's authorisation payment with `save: 1` leaves one; the number stays here
- *   POST /v1/sim/checkout {order_id, card_number | token | vpa} → pays an order as the hosted checkout
+ *   POST /v1/sim/checkout {order_id, card_number | token | upi: {flow: "collect", vpa}} → pays an order as the hosted checkout
  *     would, auto-captured (Razorpay's default account setting)
  *   POST /v1/sim/refunds/:id/process {status: processed | failed} → settles a pending refund by hand
  *   POST /v1/sim/webhooks/replay {event_id?} → delivers already-sent events again (all, or one)
@@ -39,7 +40,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import { seededRandom } from '../../../platform/random.js';
 import { razorpayFee } from '../fees.js';
 import { createSettlementReports } from './settlements.js';
@@ -319,6 +320,46 @@ function required(body: Json, field: string): unknown {
   const v = body[field];
   if (v === undefined || v === null || v === '') throw badRequest(`The ${field} field is required.`, field);
   return v;
+}
+
+/**
+ * A field Razorpay does not take on this endpoint, refused as it refuses one: "<field> is/are not required and should
+ * not be sent", reason `extra_field_sent` (the body Razorpay answers, quoted in
+ * https://github.com/razorpay/razorpay-node/issues/308).
+ */
+const extraField = (field: string) =>
+  new RazorpayError(400, 'BAD_REQUEST_ERROR', `${field} is/are not required and should not be sent`, {
+    field,
+    reason: 'extra_field_sent',
+  });
+
+/** A VPA as Razorpay's checkout and S2S validation take one: handle@psp. */
+const VPA = /^[\w.-]+@[a-zA-Z]+$/;
+
+/**
+ * The nested `upi` object of a UPI payment (https://razorpay.com/docs/payments/third-party-validation/s2s-integration/
+ * upi/collect#step-14-initiate-a-payment; the SDK's `RazorpayPaymentUpiCreateRequestBody`, whose `flow` is not
+ * optional): `flow` is `collect` or `intent`; a collect names the payer's `vpa`; `expiry_time` is the collect request's life in minutes
+ * (default 5). Only the collect flow is modelled; intent (a link the payer opens) is refused, stricter than Razorpay.
+ */
+function collectVpa(upi: unknown): { vpa: string; expiryMinutes: number } {
+  if (upi === null || typeof upi !== 'object' || Array.isArray(upi)) {
+    throw badRequest('The upi field is required.', 'upi');
+  }
+  const u = upi as Json;
+  const flow = u['flow'];
+  if (flow === undefined || flow === null || flow === '')
+    throw badRequest('The upi.flow field is required.', 'upi.flow');
+  if (flow !== 'collect' && flow !== 'intent') throw badRequest('The selected upi.flow is invalid.', 'upi.flow');
+  if (flow === 'intent')
+    throw badRequest('The simulator does not model the UPI intent flow (a link the payer opens).', 'upi.flow');
+  if (typeof u['vpa'] !== 'string' || u['vpa'] === '') throw badRequest('The upi.vpa field is required.', 'upi.vpa');
+  if (!VPA.test(u['vpa'])) throw badRequest('Invalid VPA. Please enter a valid Virtual Payment Address', 'upi.vpa');
+  const expiry = u['expiry_time'] === undefined ? 5 : integerOf(u['expiry_time']);
+  if (expiry === undefined || expiry < 1) {
+    throw badRequest('The upi.expiry_time must be a positive number of minutes.', 'upi.expiry_time');
+  }
+  return { vpa: u['vpa'], expiryMinutes: expiry };
 }
 
 export async function startRazorpaySimulator(initial: SimulatorOptions): Promise<RazorpaySimulator> {
@@ -715,6 +756,28 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     return attempt(mustOrder(String(body['order_id'])), body, { method: 'card', card: token });
   }
 
+  /**
+   * POST /v1/payments/create/upi, the S2S UPI collect payment
+   * (https://razorpay.com/docs/payments/third-party-validation/s2s-integration/upi/collect#step-14-initiate-a-payment,
+   * https://razorpay.com/docs/payments/payment-gateway/s2s-integration/json/v2/build-integration/upi/collect; the
+   * fields the razorpay-node SDK's documents/payment.md marks mandatory): amount, currency, order_id, email, contact,
+   * customer_id (an existing customer), method `upi`, the payer's browser `ip`, `referer` and `user_agent`, and the
+   * nested `upi` object. The VPA travels inside `upi`; a top-level `vpa` is refused.
+   */
+  function createUpi(body: Json): Json {
+    if (body['vpa'] !== undefined) throw extraField('vpa');
+    for (const field of ['amount', 'currency', 'order_id', 'email', 'contact', 'customer_id', 'method']) {
+      required(body, field);
+    }
+    if (body['method'] !== 'upi') throw badRequest('The selected method is invalid.', 'method');
+    for (const field of ['ip', 'referer', 'user_agent']) required(body, field);
+    if (isIP(String(body['ip'])) === 0) throw badRequest('The ip must be a valid IP address.', 'ip');
+    const customer = mustCustomer(String(body['customer_id']));
+    const { vpa } = collectVpa(body['upi']);
+    const order = mustOrder(String(body['order_id']));
+    return s2sAnswer(attempt(order, { ...body, customer_id: customer.id }, { method: 'upi', vpa }));
+  }
+
   const settlements = createSettlementReports({ payments, refunds, orders, badRequest });
   const subscriptionCharges = createSubscriptionCharges({
     id,
@@ -768,17 +831,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       false,
     ],
     ['POST', /^\/v1\/payments\/create\/recurring$/, (_m, b) => s2sAnswer(chargeToken(b)), true],
-    [
-      'POST',
-      /^\/v1\/payments\/create\/upi$/,
-      (_m, b) => {
-        const vpa = String(b['vpa'] ?? '');
-        if (!/^[\w.-]+@[a-zA-Z]+$/.test(vpa))
-          throw badRequest('Invalid VPA. Please enter a valid Virtual Payment Address', 'vpa');
-        return s2sAnswer(attempt(mustOrder(String(b['order_id'] ?? '')), b, { method: 'upi', vpa }));
-      },
-      true,
-    ],
+    ['POST', /^\/v1\/payments\/create\/upi$/, (_m, b) => createUpi(b), true],
     ['GET', /^\/v1\/payments\/([\w]+)$/, (m) => mustPayment(m[1] ?? ''), false],
     ['POST', /^\/v1\/payments\/([\w]+)\/capture$/, (m, b) => capture(mustPayment(m[1] ?? ''), b['amount']), true],
     ['POST', /^\/v1\/payments\/([\w]+)\/refund$/, (m, b) => refund(mustPayment(m[1] ?? ''), b), true],
@@ -840,7 +893,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       (_m, b) => {
         const order = mustOrder(String(b['order_id'] ?? ''));
         let instrument: { method: string; card?: Token; vpa?: string };
-        if (typeof b['vpa'] === 'string') instrument = { method: 'upi', vpa: b['vpa'] };
+        if (b['vpa'] !== undefined) throw extraField('vpa');
+        if (b['upi'] !== undefined) instrument = { method: 'upi', vpa: collectVpa(b['upi']).vpa };
         else {
           const token = typeof b['token'] === 'string' ? tokens.get(b['token']) : undefined;
           const card =

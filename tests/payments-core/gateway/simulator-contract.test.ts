@@ -168,3 +168,97 @@ describe('notes (https://razorpay.com/docs/api/orders/create/: "Maximum of 15 ke
     expect((await raw('POST', '/v1/orders', { amount: 5000, currency: 'INR', notes: fifteen })).status).toBe(200);
   });
 });
+
+describe('S2S UPI collect (https://razorpay.com/docs/payments/third-party-validation/s2s-integration/upi/collect#step-14-initiate-a-payment)', () => {
+  // The documented request (razorpay-node documents/payment.md, "Create Payment UPI s2s": amount, currency, order_id,
+  // email, contact, customer_id, ip, referer, user_agent and upi are mandatory; the VPA travels in `upi`).
+  let customer: string;
+  const order = async () => (await raw('POST', '/v1/orders', { amount: 20_000, currency: 'INR' })).body.id as string;
+  const collect = async (overrides: Record<string, unknown>) =>
+    raw('POST', '/v1/payments/create/upi', {
+      amount: 20_000,
+      currency: 'INR',
+      order_id: await order(),
+      email: 'gaurav.kumar@example.com',
+      contact: '9123456789',
+      method: 'upi',
+      customer_id: customer,
+      ip: '192.168.0.103',
+      referer: 'http',
+      user_agent: 'Mozilla/5.0',
+      description: 'Test flow',
+      notes: { note_key: 'value1' },
+      upi: { flow: 'collect', vpa: 'success@razorpay', expiry_time: 5 },
+      ...overrides,
+    });
+
+  beforeAll(async () => {
+    customer = (await raw('POST', '/v1/customers', { name: 'Gaurav Kumar', email: 'upi.gaurav@example.com' })).body.id;
+  });
+
+  it('when sent as documented, through the SDK → a payment of that customer, VPA and order', async () => {
+    const orderId = await order();
+    const answer = (await sdk.payments.createUpi({
+      amount: 20_000,
+      currency: 'INR',
+      order_id: orderId,
+      email: 'gaurav.kumar@example.com',
+      contact: '9123456789',
+      method: 'upi',
+      customer_id: customer,
+      ip: '192.168.0.103',
+      referer: 'http',
+      user_agent: 'Mozilla/5.0',
+      notes: { note_key: 'value1' },
+      upi: { flow: 'collect', vpa: 'success@razorpay', expiry_time: 5 },
+    })) as unknown as { razorpay_payment_id: string };
+    const payment = (await raw('GET', `/v1/payments/${answer.razorpay_payment_id}`)).body;
+    expect(payment).toMatchObject({
+      method: 'upi',
+      vpa: 'success@razorpay',
+      customer_id: customer,
+      order_id: orderId,
+      amount: 20_000,
+    });
+  });
+
+  it('when the VPA is sent top-level (the old shape) → 400 "vpa is/are not required and should not be sent", no payment', async () => {
+    const before = sim.payments().length;
+    const res = await collect({ vpa: 'success@razorpay', upi: undefined });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({
+      code: 'BAD_REQUEST_ERROR',
+      field: 'vpa',
+      reason: 'extra_field_sent',
+      description: 'vpa is/are not required and should not be sent',
+    });
+    expect(sim.payments()).toHaveLength(before);
+  });
+
+  it('when customer_id, ip, referer, user_agent or upi is missing → 400 naming it, and no payment is made', async () => {
+    const before = sim.payments().length;
+    for (const field of ['customer_id', 'ip', 'referer', 'user_agent', 'upi', 'email', 'contact']) {
+      const res = await collect({ [field]: undefined });
+      expect(res.status, field).toBe(400);
+      expect(res.body.error, field).toMatchObject({ code: 'BAD_REQUEST_ERROR', field });
+    }
+    expect(sim.payments()).toHaveLength(before);
+  });
+
+  it('when upi.flow is missing or not collect/intent, upi.vpa is missing or malformed, the customer unknown or ip not an address → 400 naming it', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ upi: { vpa: 'success@razorpay' } }, 'upi.flow'],
+      [{ upi: { flow: 'push', vpa: 'success@razorpay' } }, 'upi.flow'],
+      [{ upi: { flow: 'collect' } }, 'upi.vpa'],
+      [{ upi: { flow: 'collect', vpa: 'not a vpa' } }, 'upi.vpa'],
+      [{ customer_id: 'cust_DoesNotExist01' }, 'customer_id'],
+      [{ ip: 'localhost' }, 'ip'],
+      [{ method: 'card' }, 'method'],
+    ];
+    for (const [overrides, field] of cases) {
+      const res = await collect(overrides);
+      expect(res.status, field).toBe(400);
+      expect(res.body.error.field, JSON.stringify(overrides)).toBe(field);
+    }
+  });
+});
