@@ -3,6 +3,9 @@ import { openDb } from '../platform/db.js';
 import { createLog } from '../platform/log.js';
 import { startBenchApp } from './bench-app.js';
 
+/** The parent's browser the platform relays with a UPI payment: Razorpay takes a UPI collect only with it. */
+const PAYER = { ip: '117.217.74.98', referer: 'https://meals.example.in/pay', user_agent: 'Mozilla/5.0 (kosh bench)' };
+
 export interface ApiIngestResult {
   readonly payments: number;
   readonly clients: number;
@@ -53,7 +56,7 @@ export async function benchApiIngest(options: {
         next++;
         const t0 = performance.now();
         const order = await post('/v1/orders', { customer_id: customer.id, amount: 5_000 + (next % 100) * 100 });
-        const payment = await post('/v1/payments', { order_id: order.id, vpa: 'success@razorpay' });
+        const payment = await post('/v1/payments', { order_id: order.id, vpa: 'success@razorpay', ...PAYER });
         if (payment.status !== 'captured') throw new Error(`payment ended ${payment.status}`);
         latencies.push(performance.now() - t0);
       }

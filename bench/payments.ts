@@ -13,6 +13,9 @@ import {
 } from './bench-database.js';
 import { closedLoop, type LoadFigures, openLoop } from './load-loops.js';
 
+/** The parent's browser the platform relays with a UPI payment: Razorpay takes a UPI collect only with it. */
+const PAYER = { ip: '117.217.74.98', referer: 'https://meals.example.in/pay', user_agent: 'Mozilla/5.0 (kosh bench)' };
+
 /** kosh's pool size (platform/db.ts default), used for the bare replay too. */
 const POOL_SIZE = 16;
 
@@ -324,7 +327,7 @@ async function startKosh(databaseUrl: string, idempotencyKeys: boolean): Promise
       );
       const payment = await post(
         '/v1/payments',
-        { order_id: order.id, vpa: 'success@razorpay' },
+        { order_id: order.id, vpa: 'success@razorpay', ...PAYER },
         ik === undefined ? undefined : `${ik}-payment`,
       );
       if (payment.status !== 'captured') throw new Error(`payment ended ${payment.status}`);

@@ -7,6 +7,7 @@ import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
 import { postEntries } from '../ledger/post-entries.js';
 import { advanceOrders } from '../orders/advance-orders.js';
 import { setGatewayOrders } from '../orders/set-gateway-orders.js';
+import { PAYER_REQUIRED } from '../payments/instrument.js';
 import { storePaymentOutcomes } from '../payments/store-payment-outcomes.js';
 import { classifyDecline } from '../retries/declines.js';
 import type { KillPoint } from './faults.js';
@@ -135,6 +136,12 @@ async function chargeOne(deps: { db: Db; gateway: PaymentGateway }, item: Claime
         return fromGateway(item, orderId, found, true);
       }
     }
+    const collect = item.method_type === 'upi' && item.gateway_token.includes('@');
+    if (collect) {
+      // Razorpay takes a UPI collect only with the payer's browser (ip, referer, user_agent:
+      // https://razorpay.com/docs/payments/third-party-validation/s2s-integration/upi/collect); billing has none.
+      return failure(item, orderId, PAYER_REQUIRED, "a UPI collect needs the payer's browser; billing has none");
+    }
     if (orderId === null) {
       orderId = (
         await gateway.createOrder({
@@ -145,14 +152,11 @@ async function chargeOne(deps: { db: Db; gateway: PaymentGateway }, item: Claime
         })
       ).id;
     }
-    const instrument =
-      item.method_type === 'upi' && item.gateway_token.includes('@')
-        ? ({ kind: 'vpa', vpa: item.gateway_token } as const)
-        : ({
-            kind: 'token',
-            token: item.gateway_token,
-            customerId: item.gateway_customer_id ?? (await ensureGatewayCustomer(deps, item.customer_id)),
-          } as const);
+    const instrument = {
+      kind: 'token',
+      token: item.gateway_token,
+      customerId: item.gateway_customer_id ?? (await ensureGatewayCustomer(deps, item.customer_id)),
+    } as const;
     const payment = await gateway.createPayment({
       orderId,
       amount: item.amount_minor,

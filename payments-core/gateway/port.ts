@@ -85,12 +85,20 @@ export interface CreatePaymentInput {
   readonly contact: string;
   /**
    * A saved gateway token (card, netbanking, wallet) with the gateway customer it belongs to (Razorpay charges a
-   * token only with its `customer_id`), or a UPI VPA.
+   * token only with its `customer_id`), or a UPI collect from a VPA, which Razorpay takes only with the gateway
+   * customer and the payer's browser (`ip`, `referer`, `user_agent`).
    */
   readonly instrument:
     | { readonly kind: 'token'; readonly token: string; readonly customerId: string }
-    | { readonly kind: 'vpa'; readonly vpa: string };
+    | { readonly kind: 'vpa'; readonly vpa: string; readonly customerId: string; readonly payer: Payer };
   readonly capture: 'auto' | 'manual';
+}
+
+/** The payer's browser, as the platform's backend relays it: what Razorpay asks of an S2S UPI collect. */
+export interface Payer {
+  readonly ip: string;
+  readonly referer: string;
+  readonly userAgent: string;
 }
 
 export interface CreateRefundInput {

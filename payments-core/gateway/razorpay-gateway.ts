@@ -185,10 +185,17 @@ export function createRazorpayGateway(options: {
               recurring: '1',
             } as never)
           : sdk.payments.createUpi({
+              // The documented S2S UPI collect (https://razorpay.com/docs/payments/third-party-validation/
+              // s2s-integration/upi/collect#step-14-initiate-a-payment): the VPA nested in `upi`, with the customer
+              // and the payer's browser.
               ...params,
               method: 'upi',
-              vpa: input.instrument.vpa,
-            } as never))) as unknown as Json;
+              customer_id: input.instrument.customerId,
+              ip: input.instrument.payer.ip,
+              referer: input.instrument.payer.referer,
+              user_agent: input.instrument.payer.userAgent,
+              upi: { flow: 'collect', vpa: input.instrument.vpa },
+            }))) as unknown as Json;
         payment = await fetchPayment(String(answer['razorpay_payment_id']));
       } catch (err) {
         const failedId = failedPaymentId(err);

@@ -12,7 +12,15 @@ import { ensureGatewayOrder, ensureGatewayOrderFor, type OrderForGateway } from 
 import { ORDER_FOR_UPDATE } from '../orders/repository.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
-import { gatewayInstrument, type Instrument, type SavedMethod, savedInstrument } from './instrument.js';
+import {
+  gatewayInstrument,
+  type Instrument,
+  PAYER_REQUIRED,
+  payerOf,
+  payerRequired,
+  type SavedMethod,
+  savedInstrument,
+} from './instrument.js';
 import {
   ATTEMPT_TO_SCREEN,
   CUSTOMER_CONTACT,
@@ -21,6 +29,7 @@ import {
   INSERT_PAYMENT,
   MARK_PAYMENT_FAILED,
   MARK_PAYMENT_UNKNOWN,
+  PAYER_OF_PAYMENT,
   PAYMENT_BY_ID,
   PAYMENT_PRECONDITIONS,
 } from './repository.js';
@@ -76,7 +85,15 @@ export interface CreatePaymentInput {
   readonly vpa?: string | undefined;
   readonly capture?: 'auto' | 'manual' | undefined;
   readonly device_id?: string | undefined;
+  /**
+   * The payer's browser as the platform's backend relays it (`ip`, `referer`, `user_agent`): required for a UPI
+   * collect, which Razorpay takes only with them; kept on the payment. `request_ip` is the caller's own address, the
+   * fraud screen's fallback when no payer `ip` is given.
+   */
   readonly ip?: string | undefined;
+  readonly referer?: string | undefined;
+  readonly user_agent?: string | undefined;
+  readonly request_ip?: string | undefined;
   /** A merchant-initiated charge on a saved mandate (installments, retries): recorded, never screened. */
   readonly off_session?: boolean | undefined;
 }
@@ -107,6 +124,8 @@ export const PAYMENT_CHARGED = 'payment_charged';
  * `unknown` for the webhook or `resolveUnknownPayments` to settle by that key, never by a fresh charge. What a
  * cancelled installment plan of the order captured counts towards it: only the rest is charged (409 `nothing_due`
  * when nothing is left), through a gateway order for that amount (`ensureGatewayOrderFor` says why and how).
+ * A UPI collect needs the payer's browser: without it, 422 `payer_required` on-session, and off-session (a job
+ * charging a saved VPA, where there is no browser) a payment failed with `payer_required`, never sent.
  */
 export async function createPayment(deps: Deps, input: CreatePaymentInput, recovery?: Recovery): Promise<Payment> {
   const resumed = recovery?.resumed ?? null;
@@ -120,6 +139,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       },
     ]);
   }
+  if (input.vpa !== undefined && payerOf(input) === null) throw payerRequired(input);
   const id = input.payment_id ?? newId('pay');
   const risk = deps.paymentRisk;
   const verdict = risk === undefined || input.off_session === true ? null : await screenAttempt(deps, risk, id, input);
@@ -188,7 +208,10 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
             gateway_customer_id: checks.customer_gateway_id,
           },
       order.customer_id,
+      checks.customer_gateway_id,
     );
+    const noPayer = instrument.kind === 'vpa' && instrument.payer === null;
+    if (noPayer && input.off_session !== true) throw payerRequired(input);
     const customer = { email: checks.customer_email ?? '', phone: checks.customer_phone ?? '' };
     const at = deps.clock.now();
     await tx.run(INSERT_PAYMENT, {
@@ -203,11 +226,22 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       capture_mode: input.capture ?? 'auto',
       gateway_payment_id: null,
       device_id: input.device_id ?? null,
-      ip: input.ip ?? null,
+      ip: input.ip ?? input.request_ip ?? null,
+      referer: input.referer ?? null,
+      user_agent: input.user_agent ?? null,
       at,
     });
     await advanceOrder(tx, order.id, 'attempted', at);
-    if (verdict?.decision === 'block') {
+    if (noPayer) {
+      await tx.run(MARK_PAYMENT_FAILED, {
+        id,
+        from: 'created',
+        code: PAYER_REQUIRED,
+        description:
+          "a UPI collect needs the payer's browser (ip, referer, user_agent); an off-session charge has none",
+        at,
+      });
+    } else if (verdict?.decision === 'block') {
       await tx.run(MARK_PAYMENT_FAILED, {
         id,
         from: 'created',
@@ -226,7 +260,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       });
     }
     await recovery?.reached(tx, PAYMENT_CREATED, id);
-    return { order, amount: due, instrument, customer, method, at };
+    return { order, amount: due, instrument, customer, method, at, noPayer };
   });
   deps.kill?.at(PAYMENT_CREATED);
   const attempt: PaymentAttempt = {
@@ -238,11 +272,18 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
     method: prepared.method,
     method_fingerprint: input.payment_method_id ?? (input.vpa === undefined ? null : `vpa:${input.vpa}`),
     device_id: input.device_id ?? null,
-    ip: input.ip ?? null,
+    ip: input.ip ?? input.request_ip ?? null,
     at: prepared.at,
   };
   risk?.onAttempt(attempt);
   deps.metrics?.paymentAttempted(prepared.method);
+  if (prepared.noPayer) {
+    const failed = await deps.db.one<Payment>(PAYMENT_BY_ID, { id });
+    if (failed === undefined) throw new Error(`payment ${id} vanished`);
+    risk?.onFailure(id, prepared.at);
+    deps.metrics?.paymentFailed(prepared.method, 'declined');
+    return failed;
+  }
   if (verdict !== null && verdict.decision !== 'allow') {
     const held = await deps.db.one<Payment>(PAYMENT_BY_ID, { id });
     if (held === undefined) throw new Error(`payment ${id} vanished`);
@@ -267,7 +308,16 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
     await risk?.onHeld(held, verdict);
     return held;
   }
-  return chargeCreatedPayment(deps, { id, ...prepared, capture: input.capture ?? 'auto' }, recovery);
+  const { noPayer: _, ...charge } = prepared;
+  return chargeCreatedPayment(deps, { id, ...charge, capture: input.capture ?? 'auto' }, recovery);
+}
+
+/** `PAYER_OF_PAYMENT`: the payer's browser kept on a payment, and its customer's gateway customer. */
+interface KeptPayer {
+  ip: string | null;
+  referer: string | null;
+  user_agent: string | null;
+  gateway_customer_id: string | null;
 }
 
 /** `PAYMENT_PRECONDITIONS`: null where there is nothing (no plan, no saved method, …). */
@@ -292,12 +342,13 @@ async function instrumentFor(
   tx: Sql,
   input: CreatePaymentInput,
   customerId: string,
+  gatewayCustomerId: string | null,
 ): Promise<{ instrument: Instrument; method: string }> {
   const pm =
     input.payment_method_id === undefined
       ? undefined
       : await tx.one<SavedMethod>(INSTRUMENT_BY_ID, { id: input.payment_method_id });
-  return instrumentOf(input, pm, customerId);
+  return instrumentOf(input, pm, customerId, gatewayCustomerId);
 }
 
 /** `instrumentFor` on the saved method already read (undefined: none, or none live). */
@@ -305,9 +356,15 @@ function instrumentOf(
   input: CreatePaymentInput,
   pm: SavedMethod | undefined,
   customerId: string,
+  gatewayCustomerId: string | null,
 ): { instrument: Instrument; method: string } {
-  if (input.payment_method_id === undefined)
-    return { method: 'upi', instrument: { kind: 'vpa', vpa: input.vpa ?? '' } };
+  const payer = payerOf(input);
+  if (input.payment_method_id === undefined) {
+    return {
+      method: 'upi',
+      instrument: { kind: 'vpa', vpa: input.vpa ?? '', customerId, gatewayCustomerId, payer },
+    };
+  }
   if (pm === undefined || pm.customer_id !== customerId) {
     throw invalid('unknown_payment_method', 'no such payment method for this customer', [
       {
@@ -317,7 +374,7 @@ function instrumentOf(
       },
     ]);
   }
-  return { method: pm.type, instrument: savedInstrument(pm) };
+  return { method: pm.type, instrument: savedInstrument(pm, payer) };
 }
 
 /**
@@ -349,10 +406,19 @@ async function resumePayment(
     });
   }
   const order = { id: payment.order_id, currency: payment.currency };
-  const { instrument, customer } = await deps.db.transaction(async (tx) => ({
-    ...(await instrumentFor(tx, input, payment.customer_id)),
-    customer: await tx.one<{ email: string; phone: string }>(CUSTOMER_CONTACT, { id: payment.customer_id }),
-  }));
+  const { instrument, customer } = await deps.db.transaction(async (tx) => {
+    // The payer's browser as the first request gave it, kept on the payment.
+    const kept = await tx.one<KeptPayer>(PAYER_OF_PAYMENT, { id });
+    const payer = {
+      ip: kept?.ip ?? undefined,
+      referer: kept?.referer ?? undefined,
+      user_agent: kept?.user_agent ?? undefined,
+    };
+    return {
+      ...(await instrumentFor(tx, { ...input, ...payer }, payment.customer_id, kept?.gateway_customer_id ?? null)),
+      customer: await tx.one<{ email: string; phone: string }>(CUSTOMER_CONTACT, { id: payment.customer_id }),
+    };
+  });
   return chargeCreatedPayment(
     deps,
     { id, order, amount: payment.amount, instrument, customer, capture: payment.capture_mode, method: payment.method },

@@ -18,7 +18,37 @@ const CUSTOMER_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, V, V, T];
 const STUDENT_COLUMNS: ColumnKind[] = [V, V, V, V, I, T];
 const METHOD_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, I, I, V, V, V, BOOL, T, T, T, V];
 const ORDER_COLUMNS: ColumnKind[] = [V, V, V, B, V, V, V, V, V, T, T];
-const PAYMENT_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, B, V, V, V, B, B, B, B, V, V, V, V, V, V, V, T, T, T, T, T];
+/** Every column of `payments` in table order (COPY without a column list); the last two are referer, user_agent. */
+const PAYMENT_COLUMNS: ColumnKind[] = [
+  V,
+  V,
+  V,
+  V,
+  V,
+  V,
+  B,
+  V,
+  V,
+  V,
+  B,
+  B,
+  B,
+  B,
+  V,
+  V,
+  V,
+  V,
+  V,
+  V,
+  V,
+  T,
+  T,
+  T,
+  T,
+  T,
+  V,
+  V,
+];
 const REFUND_COLUMNS: ColumnKind[] = [V, V, B, V, V, V, V, T, T, T, T];
 
 /**
@@ -237,6 +267,8 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
           captured ? at : null,
           p.status === 'failed' ? at : null,
           at,
+          null,
+          null,
         ];
       }),
     );

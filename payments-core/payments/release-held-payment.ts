@@ -6,7 +6,7 @@ import type { PaymentMetrics } from '../../platform/metrics.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { chargeCreatedPayment, type PaymentRisk } from './create-payment.js';
-import { type Instrument, type SavedMethod, savedInstrument } from './instrument.js';
+import { type Instrument, payerOf, type SavedMethod, savedInstrument } from './instrument.js';
 import { CLOSE_HOLD, DECLINE_HOLD, HELD_PAYMENT, PAYMENT_BY_ID, RELEASE_HOLD } from './repository.js';
 import type { Payment } from './types.js';
 
@@ -31,6 +31,11 @@ interface Held {
   currency: string;
   capture_mode: 'auto' | 'manual';
   hold_vpa: string | null;
+  /** The payer's browser kept on the payment: a UPI collect is sent with it. */
+  ip: string | null;
+  referer: string | null;
+  user_agent: string | null;
+  gateway_customer_id: string | null;
 }
 
 /**
@@ -80,9 +85,15 @@ export async function releaseHeldPayment(
         await tx.run(CLOSE_HOLD, { id: held.id, at, outcome: 'approved' });
         return { held, at, instrument: null };
       }
-      instrument = savedInstrument(pm);
+      instrument = savedInstrument(pm, payerOf(held));
     } else {
-      instrument = { kind: 'vpa', vpa: held.hold_vpa ?? '' };
+      instrument = {
+        kind: 'vpa',
+        vpa: held.hold_vpa ?? '',
+        customerId: held.customer_id,
+        gatewayCustomerId: held.gateway_customer_id,
+        payer: payerOf(held),
+      };
     }
     await tx.run(RELEASE_HOLD, { id: held.id, at, from: 'on_hold' });
     await tx.run(CLOSE_HOLD, { id: held.id, at, outcome: 'approved' });

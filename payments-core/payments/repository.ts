@@ -29,9 +29,13 @@ SELECT id, status FROM payments WHERE order_id = $order_id AND status IN ('on_ho
 ORDER BY created_at, id LIMIT 1`;
 export const INSERT_PAYMENT = `
 INSERT INTO payments (id, order_id, customer_id, school_id, payment_method_id, method, amount_minor, currency, status,
-  capture_mode, gateway_payment_id, device_id, ip, created_at, updated_at)
+  capture_mode, gateway_payment_id, device_id, ip, referer, user_agent, created_at, updated_at)
 VALUES ($id, $order_id, $customer_id, $school_id, $payment_method_id, $method, $amount, $currency, 'created',
-  $capture_mode, $gateway_payment_id, $device_id, $ip, $at, $at)`;
+  $capture_mode, $gateway_payment_id, $device_id, $ip, $referer, $user_agent, $at, $at)`;
+/** The payer's browser kept on a payment, and its customer's gateway customer, for charging it later. */
+export const PAYER_OF_PAYMENT = `
+SELECT p.ip, p.referer, p.user_agent, c.gateway_customer_id
+FROM payments p JOIN customers c ON c.id = p.customer_id WHERE p.id = $id`;
 /**
  * A payment the gateway made on its own (a Razorpay Subscription's charge), recorded as `created` for
  * `applyGatewayPayment` to settle; its id and its gateway id are both unique, so a second delivery inserts nothing.
@@ -71,8 +75,10 @@ export const INSERT_HOLD = `
 INSERT INTO payment_holds (payment_id, reason, decision_id, vpa, created_at) VALUES ($id, $reason, $decision_id, $vpa, $at)`;
 export const HELD_PAYMENT = `
 SELECT p.id, p.order_id, p.customer_id, p.payment_method_id, p.method, p.amount_minor AS amount, p.currency,
-  p.capture_mode, h.vpa AS hold_vpa, h.decision_id AS hold_decision_id
-FROM payments p LEFT JOIN payment_holds h ON h.payment_id = p.id WHERE p.id = $id AND p.status = $status
+  p.capture_mode, h.vpa AS hold_vpa, h.decision_id AS hold_decision_id, p.ip, p.referer, p.user_agent,
+  c.gateway_customer_id
+FROM payments p JOIN customers c ON c.id = p.customer_id LEFT JOIN payment_holds h ON h.payment_id = p.id
+WHERE p.id = $id AND p.status = $status
 FOR UPDATE OF p`;
 export const RELEASE_HOLD = `UPDATE payments SET status = 'created', updated_at = $at WHERE id = $id AND status = $from`;
 export const DECLINE_HOLD = `

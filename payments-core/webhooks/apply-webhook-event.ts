@@ -66,6 +66,8 @@ async function locatePayment(tx: Sql, gp: GatewayPayment, at: Date): Promise<str
     gateway_payment_id: gp.id,
     device_id: null,
     ip: null,
+    referer: null,
+    user_agent: null,
     at,
   });
   return id;

@@ -81,6 +81,26 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
             vpa: Type.Optional(Type.String({ pattern: '^[a-zA-Z0-9._-]{2,256}@[a-zA-Z]{2,64}$' })),
             capture: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('manual')])),
             device_id: Type.Optional(Type.String({ maxLength: 100 })),
+            ip: Type.Optional(
+              Type.String({
+                anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }],
+                description: "The payer's browser IP, relayed by the caller. Required with `vpa` or a UPI method.",
+              }),
+            ),
+            referer: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 2000,
+                description: "The payer's browser `Referer` header. Required with `vpa` or a UPI method.",
+              }),
+            ),
+            user_agent: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 1000,
+                description: "The payer's browser `User-Agent` header. Required with `vpa` or a UPI method.",
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -88,7 +108,7 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await createPayment(deps, { ...request.body, ip: request.ip }, request.recovery)),
+      reply.code(201).send(await createPayment(deps, { ...request.body, request_ip: request.ip }, request.recovery)),
   );
   app.get(
     '/payments',

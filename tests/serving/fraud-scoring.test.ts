@@ -16,6 +16,7 @@ import { createLog } from '../../platform/log.js';
 import { migrate } from '../../platform/migrate.js';
 import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 import { type Harness, seedParent, startHarness } from '../support/harness.js';
+import { PAYER_BODY } from '../support/payer.js';
 
 const ARROW = 'application/vnd.apache.arrow.stream';
 
@@ -240,6 +241,7 @@ describe('fraud scoring over HTTP', () => {
     const second = await h.api('POST', '/v1/payments', {
       order_id: await newOrder(customerId, 500_000),
       vpa: 'success@razorpay',
+      ...PAYER_BODY,
     });
     expect(second.body.status).toBe('on_hold');
 

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, seedParent, startHarness } from '../support/harness.js';
+import { chargeOffSession } from '../../payments-core/payments/charge-off-session.js';
+import { fixedClock } from '../../platform/clock.js';
+import { createLog } from '../../platform/log.js';
+import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../support/harness.js';
+import { PAYER_BODY } from '../support/payer.js';
 
 describe('payment flow end to end (real PostgreSQL, real HTTP, razorpay SDK → simulator, signed webhooks)', () => {
   let h: Harness;
@@ -83,7 +87,10 @@ describe('payment flow end to end (real PostgreSQL, real HTTP, razorpay SDK → 
         'content-type': 'application/json',
         authorization: `Basic ${Buffer.from('rzp_test_kosh0000000001:test_key_secret_0000000001').toString('base64')}`,
       },
-      body: JSON.stringify({ order_id: order.body.gateway_order_id, vpa: 'success@razorpay' }),
+      body: JSON.stringify({
+        order_id: order.body.gateway_order_id,
+        upi: { flow: 'collect', vpa: 'success@razorpay' },
+      }),
     });
     expect(res.status).toBeLessThan(300);
     await h.settle();
@@ -110,11 +117,84 @@ describe('payment flow end to end (real PostgreSQL, real HTTP, razorpay SDK → 
     expect(payment.body.status).toBe('failed');
     expect(payment.body.error_code).toBeTruthy();
     expect(payment.body.error_reason).toBeTruthy();
-    const retry = await h.api('POST', '/v1/payments', { order_id: order.body.id, vpa: 'success@razorpay' });
+    const retry = await h.api('POST', '/v1/payments', {
+      order_id: order.body.id,
+      vpa: 'success@razorpay',
+      ...PAYER_BODY,
+    });
     expect(retry.body.status).toBe('captured');
-    const again = await h.api('POST', '/v1/payments', { order_id: order.body.id, vpa: 'success@razorpay' });
+    const again = await h.api('POST', '/v1/payments', {
+      order_id: order.body.id,
+      vpa: 'success@razorpay',
+      ...PAYER_BODY,
+    });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('order_already_paid');
+  });
+
+  it('when a UPI payment comes without the payer ip, referer or user_agent → 422 naming each missing one, before any write or gateway call', async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 15_000 });
+    const before = h.sim.payments().length;
+    const none = await h.api('POST', '/v1/payments', { order_id: order.body.id, vpa: 'success@razorpay' });
+    expect(none.status).toBe(422);
+    expect(none.headers['content-type']).toContain('application/problem+json');
+    expect(none.body.code).toBe('payer_required');
+    expect(none.body.errors.map((e: { field: string }) => e.field)).toEqual(['/ip', '/referer', '/user_agent']);
+    const { referer: _, ...noReferer } = PAYER_BODY;
+    const one = await h.api('POST', '/v1/payments', { order_id: order.body.id, vpa: 'success@razorpay', ...noReferer });
+    expect(one.status).toBe(422);
+    expect(one.body.errors.map((e: { field: string }) => e.field)).toEqual(['/referer']);
+    expect(h.sim.payments()).toHaveLength(before);
+    expect((await h.api('GET', `/v1/payments?order_id=${order.body.id}`)).body.data).toEqual([]);
+  });
+
+  it("when a UPI payment is made → Razorpay gets the documented collect: the customer's cust_, the nested VPA and the payer's browser", async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 16_000 });
+    const paid = await h.api('POST', '/v1/payments', {
+      order_id: order.body.id,
+      vpa: 'success@razorpay',
+      ...PAYER_BODY,
+    });
+    expect(paid.status).toBe(201);
+    expect(paid.body.status).toBe('captured');
+    const res = await fetch(`${h.sim.url}/v1/payments/${paid.body.gateway_payment_id}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}` },
+    });
+    const atGateway = (await res.json()) as Record<string, unknown>;
+    expect(atGateway).toMatchObject({ method: 'upi', vpa: 'success@razorpay' });
+    expect(atGateway['customer_id']).toMatch(/^cust_/);
+    const kept = await h.db.one<{ ip: string; referer: string; user_agent: string }>(
+      'SELECT ip, referer, user_agent FROM payments WHERE id = $id',
+      { id: paid.body.id },
+    );
+    expect(kept).toEqual(PAYER_BODY);
+  });
+
+  it('when a job charges a saved UPI VPA off-session → the payment fails payer_required and nothing reaches the gateway', async () => {
+    const vpa = await h.api('POST', `/v1/customers/${parent.customerId}/payment-methods`, {
+      type: 'upi',
+      gateway_token: 'vpa',
+      upi_vpa: 'success@razorpay',
+    });
+    expect(vpa.status).toBe(201);
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 17_000 });
+    const before = h.sim.payments().length;
+    const charged = await chargeOffSession(
+      {
+        db: h.db,
+        clock: fixedClock(new Date('2026-12-07T05:00:00Z')),
+        gateway: h.gateway,
+        log: createLog({ level: 'silent' }),
+      },
+      {
+        order_id: order.body.id,
+        payment_id: `pay_offsession_${order.body.id.slice(4)}`,
+        payment_method_id: vpa.body.id,
+      },
+    );
+    expect(charged.outcome).toBe('failed');
+    expect(charged.payment).toMatchObject({ status: 'failed', error_code: 'payer_required' });
+    expect(h.sim.payments()).toHaveLength(before);
   });
 
   it('when capture asks for more or less than was authorised → 422 naming /amount before any gateway call, and nothing changes', async () => {
@@ -122,6 +202,7 @@ describe('payment flow end to end (real PostgreSQL, real HTTP, razorpay SDK → 
     const payment = await h.api('POST', '/v1/payments', {
       order_id: order.body.id,
       vpa: 'success@razorpay',
+      ...PAYER_BODY,
       capture: 'manual',
     });
     expect(payment.body.status).toBe('authorized');

@@ -279,7 +279,7 @@ export async function saveCard(
   h: Harness,
   customerId: string,
   card = SUCCESS_CARD,
-  options: { isDefault?: boolean } = {},
+  options: { isDefault?: boolean; mandateType?: 'emandate' } = {},
 ): Promise<{ methodId: string; token: string }> {
   const token = await h.tokenize(await gatewayCustomerOf(h, customerId), card);
   const method = await h.api('POST', `/v1/customers/${customerId}/payment-methods`, {
@@ -290,6 +290,7 @@ export async function saveCard(
     card_exp_month: token.expiry_month,
     card_exp_year: token.expiry_year,
     ...(options.isDefault === undefined ? {} : { is_default: options.isDefault }),
+    ...(options.mandateType === undefined ? {} : { mandate_type: options.mandateType }),
   });
   if (method.status !== 201) throw new Error(`payment method: ${JSON.stringify(method.body)}`);
   return { methodId: method.body.id, token: token.id };

@@ -3,10 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Razorpay from 'razorpay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PaymentGateway } from '../../../payments-core/gateway/port.js';
+import type {
+  CreatePaymentInput as GatewayCreatePaymentInput,
+  PaymentGateway,
+} from '../../../payments-core/gateway/port.js';
 import { createRazorpayGateway } from '../../../payments-core/gateway/razorpay-gateway.js';
 import { type RazorpaySimulator, startRazorpaySimulator } from '../../../payments-core/gateway/simulator/server.js';
 import { AppError } from '../../../platform/errors.js';
+import { PAYER } from '../../support/payer.js';
 
 const KEY = 'rzp_test_simulator01';
 const SECRET = 'sim_secret_01';
@@ -73,9 +77,11 @@ describe('Razorpay simulator through the official SDK', () => {
     });
     return ((await res.json()) as { id: string }).id;
   };
+  /** A UPI collect as kosh sends one: the VPA with its Razorpay customer and the payer's browser. */
+  const upi = (vpa: string) => ({ kind: 'vpa', vpa, customerId, payer: PAYER }) as const;
   const pay = async (
     receipt: string,
-    instrument: { kind: 'token'; token: string; customerId: string } | { kind: 'vpa'; vpa: string },
+    instrument: GatewayCreatePaymentInput['instrument'],
     capture: 'auto' | 'manual' = 'auto',
   ) => {
     const order = await gateway.createOrder({ amount: 100_000, currency: 'INR', receipt });
@@ -139,12 +145,12 @@ describe('Razorpay simulator through the official SDK', () => {
   });
 
   it('when success@razorpay and failure@razorpay pay by UPI → captured and failed', async () => {
-    expect((await pay('r_vpa_ok', { kind: 'vpa', vpa: 'success@razorpay' })).status).toBe('captured');
-    expect((await pay('r_vpa_bad', { kind: 'vpa', vpa: 'failure@razorpay' })).status).toBe('failed');
+    expect((await pay('r_vpa_ok', upi('success@razorpay'))).status).toBe('captured');
+    expect((await pay('r_vpa_bad', upi('failure@razorpay'))).status).toBe('failed');
   });
 
   it('when a payment is captured manually, twice → the adapter returns it captured; raw Razorpay says already captured', async () => {
-    const p = await pay('r_manual', { kind: 'vpa', vpa: 'success@razorpay' }, 'manual');
+    const p = await pay('r_manual', upi('success@razorpay'), 'manual');
     expect(p.status).toBe('authorized');
     expect((await gateway.capturePayment(p.id, 100_000, 'INR')).status).toBe('captured');
     expect((await gateway.capturePayment(p.id, 100_000, 'INR')).status).toBe('captured');
@@ -157,7 +163,7 @@ describe('Razorpay simulator through the official SDK', () => {
   });
 
   it('when two partial refunds are followed by one above the remainder → the third is a provider error', async () => {
-    const p = await pay('r_refunds', { kind: 'vpa', vpa: 'success@razorpay' });
+    const p = await pay('r_refunds', upi('success@razorpay'));
     await gateway.createRefund({ paymentId: p.id, amount: 40_000, receipt: 'rf_1' });
     await gateway.createRefund({ paymentId: p.id, amount: 50_000, receipt: 'rf_2' });
     const err = await gateway
@@ -208,7 +214,7 @@ describe('Razorpay simulator through the official SDK', () => {
     await sim.idle();
     receiver.received.length = 0;
     receiver.failNext(1);
-    await pay('r_hooks', { kind: 'vpa', vpa: 'success@razorpay' });
+    await pay('r_hooks', upi('success@razorpay'));
     await sim.idle();
     expect(receiver.received.every((r) => r.verified)).toBe(true);
     const events = receiver.received.map((r) => r.event);
@@ -222,7 +228,7 @@ describe('Razorpay simulator through the official SDK', () => {
     sim.configure({ webhook: { url: receiver.url, secret: HOOK_SECRET, duplicateRate: 1, shuffle: true } });
     await sim.idle();
     receiver.received.length = 0;
-    for (let i = 0; i < 4; i++) await pay(`r_dup_${i}`, { kind: 'vpa', vpa: 'success@razorpay' });
+    for (let i = 0; i < 4; i++) await pay(`r_dup_${i}`, upi('success@razorpay'));
     await sim.idle();
     const ids = receiver.received.map((r) => r.eventId);
     expect(ids.length).toBe(2 * new Set(ids).size);
