@@ -111,6 +111,7 @@ export async function startHarness(
     refundProcessingMs: options.simulator?.refundProcessingMs ?? 0,
     latencyMs: options.simulator?.latencyMs ?? 0,
     seed: 7,
+    now: () => clock.now(),
   });
   const real = createRazorpayGateway({
     keyId: KEY_ID,

@@ -17,7 +17,8 @@
  *   GET /v1/payments/:id/refunds · GET /v1/payments/:id/refunds/:refund_id · GET /v1/refunds/:id
  * Simulator-only:
  *   POST /v1/sim/tokens   {customer_id, number, expiry_month, expiry_year, cvv, name} → a card token of that customer,
- *     as the checkout's authorisation payment with `save: 1` leaves one; the number stays here
+ *     as the checkout's authorisation payment with `save: 1` leaves one (an expired card: 400 card_expired); the
+ *     number stays here
  *   POST /v1/sim/checkout {order_id, card_number | token | upi: {flow: "collect", vpa}} → pays an order as the hosted checkout
  *     would, auto-captured (Razorpay's default account setting)
  *   POST /v1/sim/refunds/:id/process {status: processed | failed} → settles a pending refund by hand
@@ -41,6 +42,7 @@ import {
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { type AddressInfo, isIP } from 'node:net';
+import { istDate } from '../../../platform/ist.js';
 import { seededRandom } from '../../../platform/random.js';
 import { razorpayFee } from '../fees.js';
 import { createSettlementReports } from './settlements.js';
@@ -72,6 +74,11 @@ export interface SimulatorOptions {
   /** Delay before a pending refund is processed; null keeps refunds pending until /v1/sim/refunds/:id/process. */
   readonly refundProcessingMs?: number | null;
   readonly accountId?: string;
+  /**
+   * The simulator's today for card expiry (a test's injected clock; default the wall clock). Entity timestamps
+   * (`created_at`, and so settlement reports) stay on the wall clock.
+   */
+  readonly now?: () => Date;
   /**
    * Failure injection for unknown outcomes: the next `count` requests whose path matches are carried out
    * (the write happens, webhooks included) and then never answered (`hang`, the client's timeout fires) or
@@ -646,9 +653,9 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   };
 
   /** A card saved for a customer by the checkout (`save: 1` with `customer_id`), or (no customer) a one-time card. */
-  function tokenize(body: Json, options: { forCustomer: boolean } = { forCustomer: true }): Json {
-    const customerId = options.forCustomer ? String(required(body, 'customer_id')) : '';
-    if (options.forCustomer && !customers.has(customerId)) {
+  function tokenize(body: Json, mode: { forCustomer: boolean } = { forCustomer: true }): Json {
+    const customerId = mode.forCustomer ? String(required(body, 'customer_id')) : '';
+    if (mode.forCustomer && !customers.has(customerId)) {
       throw badRequest('The id provided does not exist', 'customer_id');
     }
     const number = String(body['number'] ?? '').replace(/[\s-]/g, '');
@@ -656,6 +663,20 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     const month = Number(body['expiry_month']);
     const year = Number(body['expiry_year']);
     if (!(month >= 1 && month <= 12) || !(year >= 2000)) throw badRequest('Invalid expiry', 'expiry_month');
+    // An expired card is refused (Razorpay's error reason `card_expired`: "The customer is making the payment with an
+    // expired card", https://razorpay.com/docs/errors/payments/list/, https://razorpay.com/docs/payments/
+    // recurring-payments/emandate/errors/), so the authorisation payment that would save it never leaves a token. A
+    // card is good through the last day of its expiry month, counted on the IST calendar.
+    const [thisYear, thisMonth] = istDate(options.now?.() ?? new Date())
+      .split('-')
+      .map(Number) as [number, number];
+    if (year < thisYear || (year === thisYear && month < thisMonth)) {
+      throw new RazorpayError(400, 'BAD_REQUEST_ERROR', 'Your payment could not be completed as this card is expired', {
+        field: 'expiry_year',
+        reason: 'card_expired',
+        source: 'customer',
+      });
+    }
     const card = {
       entity: 'card',
       name: String(body['name'] ?? ''),

@@ -13,6 +13,8 @@ const AUTH = `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`;
 
 let sim: RazorpaySimulator;
 let sdk: Razorpay;
+/** The simulator's today (card expiry): 7 Dec 2026 unless a case moves it. */
+let today = new Date('2026-12-07T05:00:00Z');
 
 async function raw(
   method: string,
@@ -42,7 +44,7 @@ async function refusal(work: Promise<unknown>): Promise<{ statusCode: number; er
 }
 
 beforeAll(async () => {
-  sim = await startRazorpaySimulator({ keyId: KEY, keySecret: SECRET, seed: 3 });
+  sim = await startRazorpaySimulator({ keyId: KEY, keySecret: SECRET, seed: 3, now: () => today });
   sdk = new Razorpay({ key_id: KEY, key_secret: SECRET });
   (sdk as unknown as { api: { rq: { defaults: { baseURL: string } } } }).api.rq.defaults.baseURL = sim.url;
 });
@@ -259,6 +261,40 @@ describe('S2S UPI collect (https://razorpay.com/docs/payments/third-party-valida
       const res = await collect(overrides);
       expect(res.status, field).toBe(400);
       expect(res.body.error.field, JSON.stringify(overrides)).toBe(field);
+    }
+  });
+});
+
+describe('expired cards (reason card_expired: https://razorpay.com/docs/errors/payments/list/)', () => {
+  let customer: string;
+  const save = (expiry_month: number, expiry_year: number) =>
+    raw('POST', '/v1/sim/tokens', { customer_id: customer, number: '4111111111111111', expiry_month, expiry_year });
+
+  beforeAll(async () => {
+    customer = (await raw('POST', '/v1/customers', { name: 'Expiry Test', email: 'expiry@example.in' })).body.id;
+  });
+
+  it('when a card past its expiry month is saved → 400 card_expired naming expiry_year, and no token is left', async () => {
+    for (const [month, year] of [
+      [11, 2026],
+      [12, 2025],
+    ] as const) {
+      const res = await save(month, year);
+      expect(res.status, `${month}/${year}`).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'BAD_REQUEST_ERROR', field: 'expiry_year', reason: 'card_expired' });
+    }
+    const tokens = (await sdk.customers.fetchTokens(customer)) as unknown as { items: unknown[] };
+    expect(tokens.items).toEqual([]);
+  });
+
+  it('when the card expires at the end of this month on the IST calendar → saved; a day later in IST → refused', async () => {
+    today = new Date('2026-11-30T18:00:00Z'); // 30 Nov, 23:30 IST
+    try {
+      expect((await save(11, 2026)).status).toBe(200);
+      today = new Date('2026-11-30T19:00:00Z'); // 1 Dec, 00:30 IST, still 30 Nov in UTC
+      expect((await save(11, 2026)).status).toBe(400);
+    } finally {
+      today = new Date('2026-12-07T05:00:00Z');
     }
   });
 });
