@@ -144,6 +144,14 @@ describe('payment flow end to end (real PostgreSQL, real HTTP, razorpay SDK → 
     const one = await h.api('POST', '/v1/payments', { order_id: order.body.id, vpa: 'success@razorpay', ...noReferer });
     expect(one.status).toBe(422);
     expect(one.body.errors.map((e: { field: string }) => e.field)).toEqual(['/referer']);
+    const badIp = await h.api('POST', '/v1/payments', {
+      order_id: order.body.id,
+      vpa: 'success@razorpay',
+      ...PAYER_BODY,
+      ip: 'localhost',
+    });
+    expect(badIp.status).toBe(400);
+    expect(badIp.body.errors[0].field).toBe('/ip');
     expect(h.sim.payments()).toHaveLength(before);
     expect((await h.api('GET', `/v1/payments?order_id=${order.body.id}`)).body.data).toEqual([]);
   });
