@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDraftInvoice } from '../../../payments-core/invoices/create-draft-invoice.js';
 import {
   createMonthlyStatements,
@@ -9,31 +6,12 @@ import {
 } from '../../../payments-core/invoices/create-monthly-statements.js';
 import { finalizeDueInvoices } from '../../../payments-core/invoices/finalize-due-invoices.js';
 import { recordInvoicePayment } from '../../../payments-core/invoices/record-invoice-payment.js';
-import type { Db } from '../../../platform/db.js';
-import { createLog } from '../../../platform/log.js';
-import { localObjectStore } from '../../../platform/objects.js';
-import { draft, gstLine, invoiceDb, mealLine, T0 } from './support.js';
+import { draft, gstLine, invoiceTests, mealLine, T0 } from './support.js';
 
-let db: Db | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await db?.close();
-  db = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
+const base = invoiceTests('kosh-inv-jobs-');
 async function setup(start = T0) {
-  const t = await invoiceDb(start);
-  db = t.db;
-  const dir = mkdtempSync(path.join(tmpdir(), 'kosh-inv-jobs-'));
-  dirs.push(dir);
-  const objects = localObjectStore(dir);
-  const log = createLog({ level: 'silent' });
-  return {
-    ...t,
-    objects,
-    deps: { db: t.db, clock: t.clock, objects, log, invoicing: { finalizeDelayMinutes: 60, dueDays: 15 } },
-  };
+  const s = await base(start);
+  return { ...s, deps: { ...s.deps, invoicing: { finalizeDelayMinutes: 60, dueDays: 15 } } };
 }
 
 const HOUR = 3_600_000;

@@ -113,8 +113,8 @@ export function invoiceTests(prefix: string) {
     db = undefined;
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
-  return async () => {
-    const t = await invoiceDb();
+  return async (start = T0) => {
+    const t = await invoiceDb(start);
     db = t.db;
     const dir = mkdtempSync(path.join(tmpdir(), prefix));
     dirs.push(dir);
