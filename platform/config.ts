@@ -11,6 +11,11 @@ export interface Config {
   readonly databaseUrl: string | null;
   readonly adminKey: string | null;
   readonly demo: boolean;
+  /**
+   * `KOSH_TEST_CLOCKS` (on under `KOSH_DEMO=1`, else off): the /v1/test-clocks routes and customers created on a
+   * clock. Off, the routes answer 404 and a customer's `test_clock` is 422.
+   */
+  readonly testClocks: boolean;
   readonly demoSeed: number;
   readonly demoPayments: number;
   readonly gateway: 'simulator' | 'razorpay';
@@ -398,6 +403,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
     databaseUrl,
     adminKey,
     demo: bool('KOSH_DEMO', false),
+    testClocks: bool('KOSH_TEST_CLOCKS', bool('KOSH_DEMO', false)),
     demoSeed: int('KOSH_DEMO_SEED', 42, 0, 2 ** 31 - 1),
     demoPayments: int('KOSH_DEMO_PAYMENTS', 20_000, 0, 50_000_000),
     gateway,

@@ -7,6 +7,11 @@
 export interface JobContext {
   /** The scheduled or trigger time of this run (from the injected clock). */
   readonly now: Date;
+  /**
+   * Whose objects this run works on: absent, those of customers on the wall clock (every scheduled run); a test
+   * clock's id, only those of that clock's customers (its advance, with `now` the clock's time).
+   */
+  readonly testClock?: string | undefined;
 }
 
 export type JobSummary = Readonly<Record<string, number | string | boolean | null>>;

@@ -65,6 +65,7 @@ import { retryRoutes } from './routes/retries.js';
 import { schoolRoutes } from './routes/schools.js';
 import { subscriptionAnalyticsRoutes } from './routes/subscription-analytics.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
+import { testClockRoutes } from './routes/test-clocks.js';
 import { webhookEventRoutes, webhookRoutes } from './routes/webhooks.js';
 import { ProblemSchema } from './schemas.js';
 
@@ -123,6 +124,8 @@ export interface AppDeps {
     readonly idempotencyLockMs?: number;
     /** When set, GET /metrics needs it as a bearer token; when not, loopback clients only. */
     readonly metricsToken?: string | null;
+    /** The /v1/test-clocks routes and customers on a clock (`KOSH_TEST_CLOCKS`); off when absent. */
+    readonly testClocks?: boolean;
   };
 }
 
@@ -248,6 +251,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
       apiKeyRoutes(scoped, deps);
       schoolRoutes(scoped, deps);
       customerRoutes(scoped, deps);
+      if (deps.config.testClocks === true) testClockRoutes(scoped, deps);
       paymentRoutes(scoped, deps);
       installmentRoutes(scoped, deps);
       subscriptionRoutes(scoped, deps);

@@ -67,6 +67,7 @@ export const CustomerSchema = Type.Object({
   email: Type.String(),
   phone: Type.String(),
   state_code: Type.String(),
+  test_clock: Nullable(Type.String()),
   created_at: Timestamp,
 });
 

@@ -178,6 +178,7 @@ export async function startKosh(
       denyCidrs: config.denyCidrs,
       rateLimitPerMinute: config.rateLimitPerMinute,
       metricsToken: config.metricsToken,
+      testClocks: config.testClocks,
     },
   });
   const address = await app.listen({ port: config.port, host: config.host });

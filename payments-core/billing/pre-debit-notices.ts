@@ -46,7 +46,12 @@ async function mailNotice(
  * the most the debit can be (GST at the subscription's rate plus a rupee of round-off), so the debit at
  * period end finds a notice at least 24 h old.
  */
-export async function sendPreDebitNotices(tx: Sql, now: Date, clock: Clock): Promise<number> {
+export async function sendPreDebitNotices(
+  tx: Sql,
+  now: Date,
+  clock: Clock,
+  testClock: string | null = null,
+): Promise<number> {
   const rows = await tx.all<{
     id: string;
     customer_id: string;
@@ -62,7 +67,10 @@ export async function sendPreDebitNotices(tx: Sql, now: Date, clock: Clock): Pro
     mandate_type: MandateType;
     email: string;
     pending_total: number;
-  }>(UPCOMING_MANDATE_DEBITS, { horizon: new Date(now.getTime() + NOTICE_HORIZON_MS) });
+  }>(UPCOMING_MANDATE_DEBITS, {
+    horizon: new Date(now.getTime() + NOTICE_HORIZON_MS),
+    test_clock: testClock,
+  });
   let sent = 0;
   for (const s of rows) {
     const trial = s.trial_end !== null && s.current_period_end <= s.trial_end;

@@ -1,3 +1,4 @@
+import { onTestClock } from '../customers/repository.js';
 import { POSTING_RULES } from '../ledger/journal-rules.js';
 import { postEntriesSql } from '../ledger/repository.js';
 import { advanceOrdersSql, insertOrdersSql, setGatewayOrdersSql } from '../orders/repository.js';
@@ -47,7 +48,7 @@ const BILL_INDEX = `
 /** Subscriptions Kosh collects with a period due, a chunk at a time in id order. */
 export const DUE_SUBSCRIPTIONS = `
 SELECT s.id FROM subscriptions s
-WHERE s.collection = 'kosh' AND s.id > $after AND (${PERIOD_DUE})
+WHERE s.collection = 'kosh' AND s.id > $after AND (${PERIOD_DUE}) AND ${onTestClock('s.customer_id')}
 ORDER BY s.id LIMIT $limit`;
 
 /**
@@ -244,6 +245,7 @@ UPDATE billing_records SET status = CASE p.status WHEN 'captured' THEN 'paid' EL
   decline_code = CASE WHEN p.status = 'failed' THEN coalesce(p.error_reason, p.error_code) END, updated_at = $now
 FROM payments p
 WHERE p.id = billing_records.payment_id AND billing_records.status = 'unknown' AND p.status IN ('captured', 'failed')
+  AND ${onTestClock('billing_records.customer_id')}
 RETURNING billing_records.id`;
 
 /** Mandate subscriptions whose period ends soon and whose pre-debit notice is not yet out. */
@@ -258,7 +260,7 @@ JOIN payment_methods pm ON pm.id = coalesce(
   (SELECT min(d.id) FROM payment_methods d WHERE d.customer_id = s.customer_id AND d.is_default AND d.deleted_at IS NULL))
 JOIN customers c ON c.id = s.customer_id
 WHERE s.collection = 'kosh' AND s.status IN ('active', 'trialing', 'pending') AND pm.mandate_type IS NOT NULL
-  AND s.current_period_end <= $horizon
+  AND s.current_period_end <= $horizon AND ${onTestClock('s.customer_id')}
   AND NOT EXISTS (SELECT 1 FROM pre_debit_notifications n WHERE n.source_type = 'subscription_period'
                   AND n.source_id = s.id || ':' || s.period_index AND n.payment_method_id = pm.id)`;
 
@@ -274,6 +276,7 @@ JOIN invoices i ON i.id = r.invoice_id
 WHERE s.collection = 'kosh' AND s.status = 'cancelled'
   AND (SELECT sum(c.amount_minor) FROM subscription_charges c
        WHERE c.subscription_id = s.id AND c.status = 'pending') < 0
+  AND ${onTestClock('s.customer_id')}
 ORDER BY s.id LIMIT $limit`;
 export const PENDING_CHARGES_OF = `
 SELECT id, description, amount_minor, tax_category, gst_rate_bp FROM subscription_charges

@@ -1,5 +1,5 @@
 import { newId } from '../../platform/ids.js';
-import type { JobFn } from '../../platform/job.js';
+import type { JobContext, JobFn } from '../../platform/job.js';
 import { rateLimitedGateway } from '../gateway/rate-limited-gateway.js';
 import { createOrders } from '../orders/create-orders.js';
 import { createPayments } from '../payments/create-payments.js';
@@ -48,11 +48,12 @@ WHERE id = ANY($ids::text[]) AND status = 'pending'`;
  * transaction storing the answers with the ledger and the follow-ups; then the periods advance. Every step
  * resumes what an earlier run left, so a crash anywhere neither charges twice nor skips anyone.
  */
-export async function runBilling(deps: BillingDeps, ctx: { now: Date }): Promise<BillingRunSummary> {
+export async function runBilling(deps: BillingDeps, ctx: JobContext): Promise<BillingRunSummary> {
   const started = performance.now();
   const options = { ...DEFAULT_BILLING_OPTIONS, ...deps.billing };
   const runId = newId('brun');
   const now = ctx.now;
+  const testClock = ctx.testClock ?? null;
   const kill = (point: KillPoint) => deps.faults?.at(point);
   const gateway =
     options.gatewayRatePerSecond === null
@@ -83,7 +84,7 @@ export async function runBilling(deps: BillingDeps, ctx: { now: Date }): Promise
   try {
     // What the resolver settled since the last run (unknown → paid | failed) gets its follow-ups.
     await deps.db.transaction(async (tx) => {
-      const resolved = await tx.all<{ id: string }>(RESOLVED_UNKNOWN, { now: deps.clock.now() });
+      const resolved = await tx.all<{ id: string }>(RESOLVED_UNKNOWN, { now: deps.clock.now(), test_clock: testClock });
       const follow = await settleFollowUps(
         tx,
         resolved.map((r) => r.id),
@@ -91,16 +92,21 @@ export async function runBilling(deps: BillingDeps, ctx: { now: Date }): Promise
       );
       c.paid += follow.paid;
       c.failed += follow.failed;
-      c.notices += await sendPreDebitNotices(tx, now, deps.clock);
+      c.notices += await sendPreDebitNotices(tx, now, deps.clock, testClock);
     });
-    c.cancel_credits = (await settleCancelCredits(deps)).credited;
+    c.cancel_credits = (await settleCancelCredits(deps, 500, testClock)).credited;
 
     for (let pass = 0; pass < options.maxPasses; pass++) {
       let after = '';
       let advancedThisPass = 0;
       for (;;) {
         if (options.timeBudgetMs !== null && performance.now() - started > options.timeBudgetMs) break;
-        const subs = await deps.db.all<{ id: string }>(DUE_SUBSCRIPTIONS, { now, after, limit: options.chunkSize });
+        const subs = await deps.db.all<{ id: string }>(DUE_SUBSCRIPTIONS, {
+          now,
+          after,
+          limit: options.chunkSize,
+          test_clock: testClock,
+        });
         if (subs.length === 0) break;
         after = subs[subs.length - 1]?.id ?? after;
         const ids = subs.map((s) => s.id);

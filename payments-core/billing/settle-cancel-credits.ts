@@ -30,9 +30,13 @@ interface Due {
  * twice. A draft invoice waits for its finalisation; pending charges that would need a positive line at some
  * rate are left for an operator (logged).
  */
-export async function settleCancelCredits(deps: BillingDeps, limit = 500): Promise<{ credited: number }> {
+export async function settleCancelCredits(
+  deps: BillingDeps,
+  limit = 500,
+  testClock: string | null = null,
+): Promise<{ credited: number }> {
   let credited = 0;
-  for (const due of await deps.db.all<Due>(CANCEL_CREDITS_DUE, { limit })) {
+  for (const due of await deps.db.all<Due>(CANCEL_CREDITS_DUE, { limit, test_clock: testClock })) {
     if (!CREDITABLE.includes(due.invoice_status)) continue;
     const charges = await deps.db.all<{
       id: string;

@@ -5,13 +5,14 @@ import { newId } from '../../platform/ids.js';
 import { type BillingAddressInput, billingAddressParams, billingAddressProblems } from '../schools/billing-address.js';
 import { SCHOOL_BY_ID } from '../schools/repository.js';
 import { INDIAN_STATES } from '../schools/state-codes.js';
+import { CLOCK_BY_ID } from '../test-clocks/repository.js';
 import { getCustomer } from './find-customers.js';
 import { INSERT_CUSTOMER, INSERT_CUSTOMER_WITH_ADDRESS } from './repository.js';
 import type { Customer } from './types.js';
 
 /** Registers a parent at a school; the state code is the GST place of supply unless a GSTIN or address says otherwise. */
 export async function createCustomer(
-  deps: { db: Sql; clock: Clock },
+  deps: { db: Sql; clock: Clock; testClocks?: boolean | undefined },
   input: {
     school_id: string;
     name: string;
@@ -19,6 +20,8 @@ export async function createCustomer(
     phone: string;
     state_code: string;
     billing_address?: BillingAddressInput | undefined;
+    /** A test clock to create the customer on (only when test clocks are enabled). */
+    test_clock?: string | undefined;
   },
 ): Promise<Customer> {
   if (INDIAN_STATES[input.state_code] === undefined) {
@@ -35,8 +38,23 @@ export async function createCustomer(
       { field: '/school_id', code: 'unknown_school', message: 'no school with this id' },
     ]);
   }
+  let at = deps.clock.now();
+  if (input.test_clock !== undefined) {
+    if (deps.testClocks !== true) {
+      throw invalid('test_clocks_disabled', 'test clocks are not enabled (KOSH_TEST_CLOCKS=1)', [
+        { field: '/test_clock', code: 'test_clocks_disabled', message: 'test clocks are not enabled' },
+      ]);
+    }
+    const clock = await deps.db.one<{ frozen_time: Date }>(CLOCK_BY_ID, { id: input.test_clock });
+    if (clock === undefined) {
+      throw invalid('unknown_test_clock', `no test clock with id ${input.test_clock}`, [
+        { field: '/test_clock', code: 'unknown_test_clock', message: 'no test clock with this id' },
+      ]);
+    }
+    // The customer lives on the clock's time from the start.
+    at = clock.frozen_time;
+  }
   const id = newId('cus');
-  const at = deps.clock.now();
   const row = {
     id,
     school_id: input.school_id,
@@ -44,6 +62,7 @@ export async function createCustomer(
     email: input.email,
     phone: input.phone,
     state_code: input.state_code,
+    test_clock_id: input.test_clock ?? null,
     at,
   };
   if (address === null) await deps.db.run(INSERT_CUSTOMER, row);

@@ -16,6 +16,7 @@ export function customerOf(row: Record<string, unknown>): Customer {
     phone: String(row['phone']),
     state_code: String(row['state_code']),
     billing_address: billingAddressOf(row),
+    test_clock: (row['test_clock'] as string | null) ?? null,
     created_at: row['created_at'] as Date,
   };
 }

@@ -7,14 +7,14 @@
 export const CUSTOMER_COLUMNS = `
 SELECT 'customer' AS object, t.id, t.school_id, t.name, t.email, t.phone, t.state_code, a.line1 AS billing_line1,
   a.line2 AS billing_line2, a.city AS billing_city, a.state_code AS billing_state_code,
-  a.postal_code AS billing_postal_code, t.created_at
+  a.postal_code AS billing_postal_code, t.test_clock_id AS test_clock, t.created_at
 FROM customers t LEFT JOIN customer_billing_addresses a ON a.customer_id = t.id`;
 export const CUSTOMER_BY_ID = `${CUSTOMER_COLUMNS} WHERE t.id = $id`;
 /** The customer, locked: a change to their payment methods (one default at a time) holds it until commit. */
 export const CUSTOMER_FOR_UPDATE = 'SELECT id FROM customers WHERE id = $id FOR UPDATE';
 export const INSERT_CUSTOMER = `
-INSERT INTO customers (id, school_id, name, email, phone, state_code, created_at)
-VALUES ($id, $school_id, $name, $email, $phone, $state_code, $at)`;
+INSERT INTO customers (id, school_id, name, email, phone, state_code, test_clock_id, created_at)
+VALUES ($id, $school_id, $name, $email, $phone, $state_code, $test_clock_id, $at)`;
 /** Sets a customer's address; nothing when the customer does not exist. */
 export const SET_CUSTOMER_ADDRESS = `
 INSERT INTO customer_billing_addresses (customer_id, line1, line2, city, state_code, postal_code, updated_at)
@@ -34,3 +34,11 @@ export const GATEWAY_CUSTOMER_OF = 'SELECT id, name, email, phone, gateway_custo
 /** Records the gateway customer once: a concurrent first write wins, the loser reads the winner's. */
 export const SET_GATEWAY_CUSTOMER = `
 UPDATE customers SET gateway_customer_id = $gateway_customer_id WHERE id = $id AND gateway_customer_id IS NULL`;
+
+/**
+ * The job scope (JobContext.testClock): true for rows of a customer on the test clock `$test_clock`, or, when it
+ * is null, of a customer on the wall clock (and for rows without a customer). Every scheduled job's selection
+ * carries it, so a run never touches another clock's objects.
+ */
+export const onTestClock = (customerId: string): string =>
+  `(SELECT tc.test_clock_id FROM customers tc WHERE tc.id = ${customerId}) IS NOT DISTINCT FROM $test_clock::text`;

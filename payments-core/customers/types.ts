@@ -10,5 +10,7 @@ export interface Customer {
   readonly state_code: string;
   /** Printed on their invoices; required before an invoice to them with a GSTIN is finalised. */
   readonly billing_address: BillingAddress | null;
+  /** The test clock the customer (and everything of theirs) lives on; null: the wall clock. */
+  readonly test_clock: string | null;
   readonly created_at: Date;
 }

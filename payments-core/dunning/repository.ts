@@ -1,3 +1,5 @@
+import { onTestClock } from '../customers/repository.js';
+
 /**
  * Concurrency: one case per failed renewal (`case_key` unique, `ON CONFLICT DO NOTHING`) and one row per (case, step);
  * a step is claimed under the case's row lock (`LOCK_CASE`, then `CLAIM_STEP`'s stale-claim guard), and a case's
@@ -52,7 +54,7 @@ export const PLAN_STEPS = `
 INSERT INTO dunning_steps (case_id, step, kind, planned_at)
 SELECT c.id, d.step::INTEGER, 'scheduled', c.failed_at + make_interval(days => d.day)
 FROM dunning_cases c, unnest($days::INTEGER[]) WITH ORDINALITY AS d(day, step)
-WHERE c.status = 'open' AND c.collection = 'kosh' AND c.planned_at IS NULL
+WHERE c.status = 'open' AND c.collection = 'kosh' AND c.planned_at IS NULL AND ${onTestClock('c.customer_id')}
 ON CONFLICT (case_id, step) DO NOTHING`;
 /** The contexts (see STEP_CONTEXT) of every open kosh case not yet planned, set-wise, with the first step's time. */
 export const UNPLANNED_CASES = `
@@ -68,11 +70,11 @@ LEFT JOIN (SELECT customer_id, min(id) AS id, (array_agg(mandate_type ORDER BY i
            WHERE is_default AND deleted_at IS NULL GROUP BY customer_id) dflt ON dflt.customer_id = c.customer_id
 LEFT JOIN subscription_plans p ON p.id = s.plan_id
 LEFT JOIN billing_records b ON b.id = c.billing_record_id
-WHERE c.status = 'open' AND c.collection = 'kosh' AND c.planned_at IS NULL
+WHERE c.status = 'open' AND c.collection = 'kosh' AND c.planned_at IS NULL AND ${onTestClock('c.customer_id')}
 ORDER BY c.failed_at, c.id`;
 export const MARK_PLANNED = `
 UPDATE dunning_cases SET planned_at = $at, updated_at = $at
-WHERE status = 'open' AND collection = 'kosh' AND planned_at IS NULL`;
+WHERE status = 'open' AND collection = 'kosh' AND planned_at IS NULL AND ${onTestClock('dunning_cases.customer_id')}`;
 
 /**
  * Open kosh cases whose renewal was settled elsewhere (the record paid by a resolver or a late webhook), or
@@ -82,7 +84,7 @@ export const SETTLED_ELSEWHERE = `
 SELECT c.id, b.status AS record_status, b.payment_id, b.updated_at AS record_updated_at, s.status AS subscription_status
 FROM dunning_cases c JOIN subscriptions s ON s.id = c.subscription_id
 LEFT JOIN billing_records b ON b.id = c.billing_record_id
-WHERE c.status = 'open' AND c.collection = 'kosh'
+WHERE c.status = 'open' AND c.collection = 'kosh' AND ${onTestClock('c.customer_id')}
   AND (b.status = 'paid' OR s.status IN ('cancelled', 'completed', 'expired'))`;
 
 /**
@@ -96,6 +98,7 @@ SELECT case_id, step, kind, planned_at FROM (
   SELECT DISTINCT ON (d.case_id) d.case_id, d.step, d.kind, d.planned_at
   FROM dunning_steps d JOIN dunning_cases c ON c.id = d.case_id
   WHERE c.status = 'open' AND c.collection = 'kosh' AND d.done_at IS NULL AND d.planned_at <= $now
+    AND ${onTestClock('c.customer_id')}
     AND (d.started_at IS NULL OR d.started_at < $stale_before)
     AND NOT EXISTS (SELECT 1 FROM dunning_steps o WHERE o.case_id = d.case_id AND o.done_at IS NULL
                     AND o.started_at >= $stale_before)
@@ -205,7 +208,7 @@ UPDATE dunning_cases SET declined_method_id = NULL, updated_at = $at WHERE id = 
  */
 export const CASES_OUT_OF_STEPS = `
 SELECT c.id FROM dunning_cases c LEFT JOIN billing_records b ON b.id = c.billing_record_id
-WHERE c.status = 'open' AND c.collection = 'kosh' AND c.planned_at IS NOT NULL
+WHERE c.status = 'open' AND c.collection = 'kosh' AND c.planned_at IS NOT NULL AND ${onTestClock('c.customer_id')}
   AND NOT EXISTS (SELECT 1 FROM dunning_steps d WHERE d.case_id = c.id AND d.done_at IS NULL)
   AND coalesce(b.status, 'failed') NOT IN ('unknown', 'charging', 'pending')
 ORDER BY c.failed_at, c.id`;
@@ -221,7 +224,7 @@ SELECT d.case_id, d.step, d.planned_at, c.customer_id, c.amount_minor AS amount,
 FROM dunning_steps d JOIN dunning_cases c ON c.id = d.case_id JOIN subscriptions s ON s.id = c.subscription_id
 JOIN payment_methods m ON m.id = ${CHARGE_METHOD}
 WHERE c.status = 'open' AND c.collection = 'kosh' AND d.done_at IS NULL AND d.started_at IS NULL
-  AND d.planned_at <= $horizon AND m.mandate_type IS NOT NULL
+  AND d.planned_at <= $horizon AND m.mandate_type IS NOT NULL AND ${onTestClock('c.customer_id')}
   AND m.id IS DISTINCT FROM c.declined_method_id
 ORDER BY d.planned_at, d.case_id`;
 

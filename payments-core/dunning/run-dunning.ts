@@ -39,12 +39,12 @@ const STEP_CONCURRENCY = 8;
 const NOTICE_HORIZON_MS = PRE_DEBIT_NOTICE_MS + 7 * 3_600_000;
 
 /** New cases get their schedule and their first email with the update link: a few statements for all of them. */
-async function planNewCases(deps: DunningJobDeps, policy: DunningPolicy): Promise<number> {
+async function planNewCases(deps: DunningJobDeps, policy: DunningPolicy, test_clock: string | null): Promise<number> {
   return deps.db.transaction(async (tx) => {
-    const cases = await tx.all<StepContext>(UNPLANNED_CASES);
+    const cases = await tx.all<StepContext>(UNPLANNED_CASES, { test_clock });
     if (cases.length === 0) return 0;
-    await tx.run(PLAN_STEPS, { days: [...policy.scheduleDays] });
-    await tx.run(MARK_PLANNED, { at: deps.clock.now() });
+    await tx.run(PLAN_STEPS, { days: [...policy.scheduleDays], test_clock });
+    await tx.run(MARK_PLANNED, { at: deps.clock.now(), test_clock });
     const firstDay = policy.scheduleDays[0] ?? 1;
     const emails = cases.map((ctx) => {
       const waiting = ctx.method_id === null || ctx.method_id === ctx.declined_method_id;
@@ -77,9 +77,13 @@ async function planNewCases(deps: DunningJobDeps, policy: DunningPolicy): Promis
 }
 
 /** Cases whose renewal got paid another way (a resolver, a late webhook) recover; ended subscriptions close them. */
-async function closeSettledElsewhere(deps: DunningJobDeps): Promise<{ recovered: number; cancelled: number }> {
+async function closeSettledElsewhere(
+  deps: DunningJobDeps,
+  test_clock: string | null,
+): Promise<{ recovered: number; cancelled: number }> {
   const rows = await deps.db.all<{ id: string; record_status: string | null; payment_id: string | null }>(
     SETTLED_ELSEWHERE,
+    { test_clock },
   );
   let recovered = 0;
   let cancelled = 0;
@@ -120,7 +124,7 @@ async function closeSettledElsewhere(deps: DunningJobDeps): Promise<{ recovered:
  * coming up within the horizon get their notice now (a `pre_debit` email), and a step closer than 24 h is moved
  * to 24 h from now.
  */
-async function announceMandateSteps(deps: DunningJobDeps): Promise<number> {
+async function announceMandateSteps(deps: DunningJobDeps, test_clock: string | null): Promise<number> {
   const now = deps.clock.now();
   const steps = await deps.db.all<{
     case_id: string;
@@ -131,7 +135,7 @@ async function announceMandateSteps(deps: DunningJobDeps): Promise<number> {
     mandate_type: 'upi_autopay' | 'emandate';
     amount: number;
     currency: string;
-  }>(MANDATE_STEPS_AHEAD, { horizon: new Date(now.getTime() + NOTICE_HORIZON_MS) });
+  }>(MANDATE_STEPS_AHEAD, { horizon: new Date(now.getTime() + NOTICE_HORIZON_MS), test_clock });
   let noticed = 0;
   for (const s of steps) {
     await deps.db.transaction(async (tx) => {
@@ -181,17 +185,19 @@ async function announceMandateSteps(deps: DunningJobDeps): Promise<number> {
  * runs each open case's earliest due step (at most one attempt per case per run), and takes the final action on
  * cases that ran out of steps. Every part is idempotent: a second run at the same instant finds nothing to do.
  */
-export async function runDunning(deps: DunningJobDeps, _ctx: JobContext): Promise<JobSummary> {
+export async function runDunning(deps: DunningJobDeps, ctx: JobContext): Promise<JobSummary> {
   const policy = deps.dunning ?? DEFAULT_DUNNING_POLICY;
-  const planned = await planNewCases(deps, policy);
-  const settled = await closeSettledElsewhere(deps);
-  const noticed = await announceMandateSteps(deps);
+  const test_clock = ctx.testClock ?? null;
+  const planned = await planNewCases(deps, policy, test_clock);
+  const settled = await closeSettledElsewhere(deps, test_clock);
+  const noticed = await announceMandateSteps(deps, test_clock);
   const now = deps.clock.now();
   const due = await deps.db.all<{ case_id: string; step: number }>(DUE_STEPS, {
     now,
     stale_before: new Date(now.getTime() - STALE_CLAIM_MS),
     gap_since: new Date(now.getTime() - MIN_STEP_GAP_MS),
     limit: BATCH,
+    test_clock,
   });
   const results: Record<StepResult, number> = {
     paid: 0,
@@ -204,7 +210,7 @@ export async function runDunning(deps: DunningJobDeps, _ctx: JobContext): Promis
   };
   for (const r of await inParallel(due, STEP_CONCURRENCY, (step) => runDunningStep(deps, step, policy))) results[r]++;
   let finalActions = 0;
-  for (const { id } of await deps.db.all<{ id: string }>(CASES_OUT_OF_STEPS)) {
+  for (const { id } of await deps.db.all<{ id: string }>(CASES_OUT_OF_STEPS, { test_clock })) {
     if (await takeFinalAction(deps, id, policy)) finalActions++;
   }
   return {

@@ -12,7 +12,8 @@ const NOTICE_HORIZON_MS = 2 * PRE_DEBIT_NOTICE_MS;
  * to the retry queue. Idempotent by business key: each attempt's gateway key is derived from the
  * installment and the attempt number.
  */
-export const chargeDueInstallments: JobFn<ChargeDeps> = async (deps, { now }) => {
+export const chargeDueInstallments: JobFn<ChargeDeps> = async (deps, { now, testClock }) => {
+  const test_clock = testClock ?? null;
   const upcoming = await deps.db.all<{
     id: string;
     amount: number;
@@ -21,7 +22,12 @@ export const chargeDueInstallments: JobFn<ChargeDeps> = async (deps, { now }) =>
     customer_id: string;
     payment_method_id: string;
     mandate_type: 'upi_autopay' | 'emandate';
-  }>(UPCOMING_MANDATE_DEBITS, { now, horizon: new Date(now.getTime() + NOTICE_HORIZON_MS), limit: 500 });
+  }>(UPCOMING_MANDATE_DEBITS, {
+    now,
+    horizon: new Date(now.getTime() + NOTICE_HORIZON_MS),
+    limit: 500,
+    test_clock,
+  });
   let notified = 0;
   for (const u of upcoming) {
     const sent = await deps.db.transaction((tx) =>
@@ -52,8 +58,8 @@ export const chargeDueInstallments: JobFn<ChargeDeps> = async (deps, { now }) =>
     skipped: 0,
   };
   let errors = 0;
-  const inFlight = await deps.db.all<{ id: string }>(PROCESSING_INSTALLMENTS, { limit: 100 });
-  const due = await deps.db.all<{ id: string }>(DUE_INSTALLMENTS, { now, limit: 100 });
+  const inFlight = await deps.db.all<{ id: string }>(PROCESSING_INSTALLMENTS, { limit: 100, test_clock });
+  const due = await deps.db.all<{ id: string }>(DUE_INSTALLMENTS, { now, limit: 100, test_clock });
   for (const { id } of [...inFlight, ...due]) {
     try {
       counts[await chargeInstallment(deps, id, now)]++;

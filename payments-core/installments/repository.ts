@@ -1,3 +1,5 @@
+import { onTestClock } from '../customers/repository.js';
+
 // Several processes write here at once: every change to a plan's installments takes the plan's row lock first
 // (`PLAN_FOR_UPDATE`: roll-up, payoff, cancel, settling a capture), so they run one after another per plan; a plan
 // per order is held by the unique index `installment_plans_one_active`; installment steps are `WHERE status = …`
@@ -52,9 +54,12 @@ SELECT id FROM installments WHERE plan_id = $plan_id AND status IN ('superseded'
 export const DUE_INSTALLMENTS = `
 SELECT i.id FROM installments i JOIN installment_plans p ON p.id = i.plan_id
 WHERE i.status = 'scheduled' AND i.due_at <= $now AND p.status NOT IN ('cancelled', 'suspended')
+  AND ${onTestClock('p.customer_id')}
 ORDER BY i.due_at, i.id LIMIT $limit`;
 export const PROCESSING_INSTALLMENTS = `
-SELECT id FROM installments WHERE status = 'processing' ORDER BY updated_at, id LIMIT $limit`;
+SELECT i.id FROM installments i JOIN installment_plans p ON p.id = i.plan_id
+WHERE i.status = 'processing' AND ${onTestClock('p.customer_id')}
+ORDER BY i.updated_at, i.id LIMIT $limit`;
 /** Scheduled installments due soon on a mandate method: their pre-debit notice goes out now (not for a suspended plan). */
 export const UPCOMING_MANDATE_DEBITS = `
 SELECT i.id, i.amount_minor AS amount, i.currency, i.due_at, p.customer_id, m.id AS payment_method_id, m.mandate_type
@@ -62,7 +67,7 @@ FROM installments i
 JOIN installment_plans p ON p.id = i.plan_id
 JOIN payment_methods m ON m.customer_id = p.customer_id AND m.is_default AND m.deleted_at IS NULL
 WHERE i.status = 'scheduled' AND p.status NOT IN ('cancelled', 'suspended') AND m.mandate_type IS NOT NULL
-  AND i.due_at > $now AND i.due_at <= $horizon
+  AND i.due_at > $now AND i.due_at <= $horizon AND ${onTestClock('p.customer_id')}
 ORDER BY i.due_at LIMIT $limit`;
 export const CHARGE_CONTEXT = `
 SELECT i.id, i.plan_id, i.kind, i.order_id, i.amount_minor AS amount, i.currency, i.status, i.attempts, i.last_payment_id,

@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db.js';
 import type { JobContext, JobSummary } from '../../platform/job.js';
 import type { Log } from '../../platform/log.js';
 import type { ObjectStore } from '../../platform/objects.js';
+import { onTestClock } from '../customers/repository.js';
 import { finalizeDrafts } from './finalize-drafts.js';
 import { publishQuietly } from './finalize-invoice.js';
 import { publishInvoices } from './publish-invoice.js';
@@ -26,9 +27,11 @@ const DUE_DRAFTS = `
 SELECT id FROM invoices WHERE status = 'draft' AND auto_finalize AND created_at <= $cutoff
   AND (kind = 'credit_note' OR total_minor > 0)
   AND (customer_gstin IS NULL OR EXISTS (SELECT 1 FROM customer_billing_addresses a WHERE a.customer_id = invoices.customer_id))
+  AND ${onTestClock('invoices.customer_id')}
 ORDER BY created_at, id LIMIT $limit`;
 const UNPUBLISHED = `
 SELECT id FROM invoices WHERE status <> 'draft' AND finalized_at IS NOT NULL AND pdf_key IS NULL
+  AND ${onTestClock('invoices.customer_id')}
 ORDER BY finalized_at, number LIMIT $limit`;
 
 /**
@@ -41,7 +44,9 @@ export async function finalizeDueInvoices(deps: InvoiceJobDeps, ctx: JobContext)
   const cutoff = new Date(ctx.now.getTime() - delay * 60_000);
   let finalized = 0;
   for (;;) {
-    const ids = (await deps.db.all<{ id: string }>(DUE_DRAFTS, { cutoff, limit: BATCH })).map((r) => r.id);
+    const ids = (
+      await deps.db.all<{ id: string }>(DUE_DRAFTS, { cutoff, limit: BATCH, test_clock: ctx.testClock ?? null })
+    ).map((r) => r.id);
     if (ids.length === 0) break;
     const done = await deps.db.transaction((tx) =>
       finalizeDrafts(tx, ids, ctx.now, deps.invoicing === undefined ? {} : { dueDays: deps.invoicing.dueDays }),
@@ -49,7 +54,7 @@ export async function finalizeDueInvoices(deps: InvoiceJobDeps, ctx: JobContext)
     finalized += done.length;
     if (ids.length < BATCH || done.length === 0) break;
   }
-  const published = await publishPending(deps, PUBLISH_LIMIT);
+  const published = await publishPending(deps, PUBLISH_LIMIT, ctx.testClock ?? null);
   return { finalized, ...published };
 }
 
@@ -57,9 +62,10 @@ export async function finalizeDueInvoices(deps: InvoiceJobDeps, ctx: JobContext)
 export async function publishPending(
   deps: InvoiceJobDeps,
   limit: number,
+  testClock: string | null = null,
 ): Promise<{ published: number; publish_failed: number }> {
   if (deps.objects === undefined) return { published: 0, publish_failed: 0 };
-  const ids = (await deps.db.all<{ id: string }>(UNPUBLISHED, { limit })).map((r) => r.id);
+  const ids = (await deps.db.all<{ id: string }>(UNPUBLISHED, { limit, test_clock: testClock })).map((r) => r.id);
   let published = 0;
   let failed = 0;
   for (let start = 0; start < ids.length; start += PUBLISH_BATCH) {

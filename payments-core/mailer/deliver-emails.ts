@@ -249,8 +249,14 @@ export async function deliverEmails(
       const interrupted = await tx.run(FAIL_STALE_CLAIMS, {
         now: ctx.now,
         stale_before: new Date(ctx.now.getTime() - policy.claimLeaseMs),
+        test_clock: ctx.testClock ?? null,
       });
-      await tx.run(CLAIM_DUE_EMAILS, { token, now: ctx.now, limit: policy.batch });
+      await tx.run(CLAIM_DUE_EMAILS, {
+        token,
+        now: ctx.now,
+        limit: policy.batch,
+        test_clock: ctx.testClock ?? null,
+      });
       return { interrupted, claimed: await tx.all<ClaimedEmail>(CLAIMED_EMAILS, { token }) };
     });
     if (interrupted > 0) deps.log.error({ count: interrupted }, 'emails interrupted mid-delivery marked failed');

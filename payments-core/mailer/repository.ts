@@ -1,3 +1,5 @@
+import { onTestClock } from '../customers/repository.js';
+
 /**
  * Concurrency: one email per `dedupe_key` (unique, `ON CONFLICT DO NOTHING`); delivery claims rows with
  * `FOR UPDATE SKIP LOCKED` (`CLAIM_DUE_EMAILS`), and every later write is guarded on
@@ -44,6 +46,7 @@ export const CLAIM_DUE_EMAILS = `
 WITH due AS MATERIALIZED (
   SELECT id FROM email_outbox
   WHERE status = 'queued' AND send_at <= $now::timestamptz AND next_attempt_at <= $now::timestamptz
+    AND ${onTestClock('email_outbox.customer_id')}
   ORDER BY next_attempt_at, id LIMIT $limit
   FOR UPDATE SKIP LOCKED)
 UPDATE email_outbox SET status = 'sending', claim_token = $token, claimed_at = $now::timestamptz,
@@ -83,7 +86,7 @@ WHERE id = $id AND status = 'sending' AND claim_token = $token`;
 export const FAIL_STALE_CLAIMS = `
 UPDATE email_outbox SET status = 'failed', last_error_code = 'interrupted',
   last_error = 'delivery was interrupted after the message was claimed (claimed at ' || to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '); it may or may not have been sent', failed_at = $now, claim_token = NULL, updated_at = $now
-WHERE status = 'sending' AND claimed_at < $stale_before`;
+WHERE status = 'sending' AND claimed_at < $stale_before AND ${onTestClock('email_outbox.customer_id')}`;
 
 export const REQUEUE_FAILED_EMAIL = `
 UPDATE email_outbox SET status = 'queued', next_attempt_at = $at, attempts = 0, failed_at = NULL, updated_at = $at

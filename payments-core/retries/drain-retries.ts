@@ -190,7 +190,11 @@ export async function drainRetries(
   deps: DrainDeps,
   ctx: JobContext & { readonly limit?: number },
 ): Promise<JobSummary> {
-  const items = await deps.db.all<RetryItem>(DUE_RETRIES, { now: ctx.now, limit: ctx.limit ?? 50 });
+  const items = await deps.db.all<RetryItem>(DUE_RETRIES, {
+    now: ctx.now,
+    limit: ctx.limit ?? 50,
+    test_clock: ctx.testClock ?? null,
+  });
   const tally: Tally = { succeeded: 0, rescheduled: 0, dead: 0, deferred: 0, waiting: 0, auth: 0, cancelled: 0 };
   let errors = 0;
   for (const item of items) {

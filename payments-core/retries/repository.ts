@@ -1,3 +1,5 @@
+import { onTestClock } from '../customers/repository.js';
+
 // Several processes write here at once: one failure enqueues once (`origin_key` unique, `ON CONFLICT DO NOTHING`);
 // every state change is a `WHERE state = …` guard (an attempt also `AND attempts = n - 1`), so one writer wins.
 export const RETRY_COLUMNS = `
@@ -15,7 +17,8 @@ VALUES ($id, $source_type, $source_id, $origin_key, $order_id, $customer_id, $pa
 ON CONFLICT (origin_key) DO NOTHING`;
 /** Due items first; `processing` items are revisited to read the outcome of their last attempt. */
 export const DUE_RETRIES = `
-${RETRY_COLUMNS} WHERE (t.state = 'scheduled' AND t.next_attempt_at <= $now) OR t.state = 'processing'
+${RETRY_COLUMNS} WHERE ((t.state = 'scheduled' AND t.next_attempt_at <= $now) OR t.state = 'processing')
+  AND ${onTestClock('t.customer_id')}
 ORDER BY t.next_attempt_at, t.id LIMIT $limit`;
 export const SET_RETRY_STATE = `
 UPDATE retry_items SET state = $state, next_attempt_at = $next_attempt_at, reason = $reason,

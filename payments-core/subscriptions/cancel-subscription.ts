@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { conflict } from '../../platform/errors.js';
+import { clockOfCustomer } from '../test-clocks/clock-of-customer.js';
 import { getSubscription } from './find-subscriptions.js';
 import { accrue, periodBilled, storeChargeLines } from './period-charges.js';
 import { SET_CANCEL_AT_PERIOD_END, SET_TERMS_FROM } from './repository.js';
@@ -21,7 +22,7 @@ export async function cancelSubscription(
 ): Promise<Subscription> {
   await deps.db.transaction(async (tx) => {
     const sub = await subscriptionForChange(tx, id, { lock: true });
-    const at = deps.clock.now();
+    const at = (await clockOfCustomer({ db: tx, clock: deps.clock }, sub.customer_id)).now();
     if (options.at_period_end !== true) {
       if (!(await transition(tx, sub, 'cancelled', { source: 'api', strict: true, at }))) return;
       const accrual = accrue(sub, await periodBilled(tx, sub), at, { type: 'cancel' });

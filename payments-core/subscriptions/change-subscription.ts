@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db.js';
 import { type FieldError, invalid } from '../../platform/errors.js';
 import { PLAN_BY_ID } from '../subscription-plans/repository.js';
 import type { SubscriptionPlan } from '../subscription-plans/types.js';
+import { clockOfCustomer } from '../test-clocks/clock-of-customer.js';
 import { getSubscription } from './find-subscriptions.js';
 import { accrue, periodBilled, storeChargeLines } from './period-charges.js';
 import { SET_QUANTITY_AND_PRICE } from './repository.js';
@@ -73,7 +74,7 @@ export async function changeSubscription(
     if (first !== undefined) throw invalid(first.code, first.message, fields);
     if (plan === undefined && quantity === sub.quantity) return;
 
-    const at = deps.clock.now();
+    const at = (await clockOfCustomer({ db: tx, clock: deps.clock }, sub.customer_id)).now();
     const unitAmount = plan?.amount ?? sub.unit_amount;
     const taxCategory = plan?.tax_category ?? sub.tax_category;
     const terms = {

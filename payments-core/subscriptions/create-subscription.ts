@@ -4,6 +4,7 @@ import { conflict, type FieldError, invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { PLAN_BY_ID } from '../subscription-plans/repository.js';
 import type { SubscriptionPlan } from '../subscription-plans/types.js';
+import { clockOfCustomer } from '../test-clocks/clock-of-customer.js';
 import { DAY_MS, nthPeriod, startOfIstDay } from './billing-periods.js';
 import { getSubscription } from './find-subscriptions.js';
 import { INSERT_SUBSCRIPTION } from './repository.js';
@@ -96,7 +97,8 @@ export async function createSubscription(
         });
       }
     }
-    const at = deps.clock.now();
+    // A customer on a test clock subscribes at the clock's time.
+    const at = (await clockOfCustomer({ db: tx, clock: deps.clock }, customer.id)).now();
     const startAt = input.start_at === undefined ? at : new Date(input.start_at);
     const trialing = collection === 'kosh' && plan.trial_days > 0;
     const trialEnd = trialing ? new Date(startOfIstDay(startAt).getTime() + plan.trial_days * DAY_MS) : null;

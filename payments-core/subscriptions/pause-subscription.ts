@@ -1,5 +1,6 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
+import { clockOfCustomer } from '../test-clocks/clock-of-customer.js';
 import { getSubscription } from './find-subscriptions.js';
 import { accrue, periodBilled, storeChargeLines } from './period-charges.js';
 import { SET_TERMS_FROM } from './repository.js';
@@ -15,7 +16,7 @@ import type { Subscription } from './types.js';
 export async function pauseSubscription(deps: { db: Db; clock: Clock }, id: string): Promise<Subscription> {
   await deps.db.transaction(async (tx) => {
     const sub = await subscriptionForChange(tx, id, { lock: true });
-    const at = deps.clock.now();
+    const at = (await clockOfCustomer({ db: tx, clock: deps.clock }, sub.customer_id)).now();
     if (!(await transition(tx, sub, 'paused', { source: 'api', strict: true, at }))) return;
     const accrual = accrue(sub, await periodBilled(tx, sub), at, { type: 'pause' });
     await storeChargeLines(tx, sub, accrual.lines, at);

@@ -50,13 +50,24 @@ export function customerRoutes(app: App, deps: AppDeps): void {
             phone: Type.String({ pattern: '^\\+91[6-9][0-9]{9}$', description: 'Indian mobile number, +91XXXXXXXXXX' }),
             state_code: Type.String({ pattern: '^[A-Z]{2}$' }),
             billing_address: Type.Optional(BillingAddressBody),
+            test_clock: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 64,
+                description:
+                  'A test clock to create the customer on (`KOSH_TEST_CLOCKS`): all of theirs lives on its time',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
         response: responses({ 201: CustomerOut }),
       },
     },
-    async (request, reply) => reply.code(201).send(await createCustomer(deps, request.body)),
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await createCustomer({ ...deps, testClocks: deps.config.testClocks === true }, request.body)),
   );
   app.patch(
     '/customers/:id',

@@ -89,6 +89,8 @@ export async function startHarness(
     fraudScoring?: boolean | { budgetMs?: number };
     /** The email transport for the `mailer` job (e.g. SMTP to a test server on loopback). */
     mailer?: Mailer;
+    /** Enables the /v1/test-clocks routes (`KOSH_TEST_CLOCKS`); off by default, as in production. */
+    testClocks?: boolean;
   } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? systemClock;
@@ -157,6 +159,7 @@ export async function startHarness(
       denyCidrs: [],
       rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.testClocks === undefined ? {} : { testClocks: options.testClocks }),
     },
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

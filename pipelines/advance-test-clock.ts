@@ -1,0 +1,70 @@
+import { DEFAULT_FINALIZE_DELAY_MINUTES } from '../payments-core/invoices/finalize-due-invoices.js';
+import {
+  abandonAdvance,
+  claimAdvance,
+  finishAdvance,
+  nextDueAt,
+  recordStep,
+} from '../payments-core/test-clocks/advance-clock.js';
+import { getTestClock } from '../payments-core/test-clocks/find-test-clocks.js';
+import type { TestClock } from '../payments-core/test-clocks/types.js';
+import { fixedClock } from '../platform/clock.js';
+import { JOBS } from './jobs.js';
+import type { Job, JobDeps } from './types.js';
+
+/**
+ * The jobs that work on a customer's objects, in the order one step of an advance runs them: bill (and advance
+ * periods), retry, charge installments, dun, finalise and publish invoices, deliver emails. The others (model
+ * training, reports, the lake, settlements, webhook retries, the resolver, monthly statements) are not the
+ * customer's and keep to the wall clock.
+ */
+export const CLOCK_JOBS = [
+  'billing-run',
+  'drain-retries',
+  'charge-due-installments',
+  'dunning',
+  'finalize-invoices',
+  'mailer',
+] as const;
+
+/** A runaway guard: a year of daily events is ~400 steps. */
+const MAX_STEPS = 5000;
+
+function clockJobs(deps: JobDeps): Job[] {
+  return CLOCK_JOBS.flatMap((name) => {
+    // Without a mailer (or an object store for its attachments) the clock's emails wait in the outbox, queued.
+    if (name === 'mailer' && (deps.mailer === undefined || deps.objects === undefined)) return [];
+    return JOBS.filter((j) => j.name === name);
+  });
+}
+
+/**
+ * Advances a test clock to `to`, synchronously: every job of CLOCK_JOBS runs for the clock's customers alone, first
+ * at the clock's current time (what is already due), then at each instant something of theirs falls due (a period
+ * ends, a retry or dunning step is planned, a draft is to be finalised), in order, and last at `to`; so a year
+ * advanced in one call bills twelve monthly periods, each at its own time, and every object takes its timestamps
+ * from the step's time. One advance per clock at a time (claimAdvance); a failing step leaves the clock ready at
+ * the last step that completed, and the error is thrown.
+ */
+export async function advanceTestClock(deps: JobDeps, id: string, to: Date): Promise<TestClock> {
+  const from = await claimAdvance(deps, id, to);
+  const jobs = clockJobs(deps);
+  const delayMs = (deps.invoicing?.finalizeDelayMinutes ?? DEFAULT_FINALIZE_DELAY_MINUTES) * 60_000;
+  try {
+    let step = from;
+    for (let n = 0; ; n++) {
+      if (n >= MAX_STEPS) throw new Error(`test clock ${id}: more than ${MAX_STEPS} steps to ${to.toISOString()}`);
+      const stepDeps = { ...deps, clock: fixedClock(step) };
+      for (const job of jobs) await job.run(stepDeps, { now: step, testClock: id });
+      await recordStep(deps, id, to, step);
+      if (step.getTime() >= to.getTime()) break;
+      const next = await nextDueAt(deps, id, step, delayMs);
+      step = next === null || next > to ? to : next;
+    }
+    await finishAdvance(deps, id, to);
+  } catch (err) {
+    await abandonAdvance(deps, id, to);
+    throw err;
+  }
+  return getTestClock(deps, id);
+}
