@@ -2,7 +2,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db.js';
 import { conflict, invalid } from '../../platform/errors.js';
 import { getTestClock } from './find-test-clocks.js';
-import { ABANDON_ADVANCE, CLAIM_ADVANCE, FINISH_ADVANCE, NEXT_DUE_AT, STEP_DONE } from './repository.js';
+import { ABANDON_ADVANCE, CLAIM_ADVANCE, FINISH_ADVANCE, NEXT_DUE_AT, STEP_DONE, WORK_LEFT_NOW } from './repository.js';
 
 /** An advance that made no progress for this long is taken to have died with its process; a new one may claim it. */
 export const STALE_ADVANCE_MS = 10 * 60_000;
@@ -43,7 +43,16 @@ export async function nextDueAt(deps: Deps, id: string, after: Date, finalizeDel
   return row?.at ?? null;
 }
 
-/** Records that the claimed advance to `to` has run every job as of `step`. */
+/** Whether the clock's customers have work due at once that a job later in a round made (see WORK_LEFT_NOW). */
+export async function workLeftNow(deps: Deps, id: string): Promise<boolean> {
+  return (await deps.db.one<{ left: boolean }>(WORK_LEFT_NOW, { id }))?.left === true;
+}
+
+/**
+ * Moves the claimed advance to `to` on to `step`, before its jobs run, so whatever is made for the clock's customers
+ * meanwhile (an API call, a job's use case reading the customer's clock) takes that time. A step is run again from
+ * its start when an advance resumes; the jobs are idempotent by business key.
+ */
 export async function recordStep(deps: Deps, id: string, to: Date, step: Date): Promise<void> {
   await deps.db.run(STEP_DONE, { id, to, step, at: deps.clock.now() });
 }

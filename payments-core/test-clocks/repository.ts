@@ -70,3 +70,14 @@ SELECT min(t) AS at FROM (
 export const ABANDON_ADVANCE = `
 UPDATE test_clocks SET status = 'ready', advancing_to = NULL, updated_at = $at
 WHERE id = $id AND status = 'advancing' AND advancing_to = $to`;
+/**
+ * Whether a job of the round just run left work for a job earlier in the round, due at once: a dunning case not
+ * yet planned, or a subscription cancelled with charges still pending (the used days to bill, the unused to credit).
+ */
+export const WORK_LEFT_NOW = `
+WITH cus AS (SELECT id FROM customers WHERE test_clock_id = $id)
+SELECT EXISTS (SELECT 1 FROM dunning_cases k WHERE k.customer_id IN (SELECT id FROM cus) AND k.status = 'open'
+                 AND k.collection = 'kosh' AND k.planned_at IS NULL)
+    OR EXISTS (SELECT 1 FROM subscriptions s JOIN subscription_charges c ON c.subscription_id = s.id
+               WHERE s.customer_id IN (SELECT id FROM cus) AND s.collection = 'kosh' AND s.status = 'cancelled'
+                 AND c.status = 'pending') AS left`;
