@@ -396,14 +396,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
   if (databaseUrl !== null && !/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) {
     problems.push('KOSH_DATABASE_URL: must be a postgres:// or postgresql:// connection URL');
   }
+  const demo = bool('KOSH_DEMO', false);
   const config: Config = {
     port,
     host: str('HOST') ?? '127.0.0.1',
     dataDir,
     databaseUrl,
     adminKey,
-    demo: bool('KOSH_DEMO', false),
-    testClocks: bool('KOSH_TEST_CLOCKS', bool('KOSH_DEMO', false)),
+    demo,
+    testClocks: bool('KOSH_TEST_CLOCKS', demo),
     demoSeed: int('KOSH_DEMO_SEED', 42, 0, 2 ** 31 - 1),
     demoPayments: int('KOSH_DEMO_PAYMENTS', 20_000, 0, 50_000_000),
     gateway,

@@ -6,6 +6,7 @@ import { istDate } from '../../platform/ist.js';
 import { ensureGatewayCustomer } from '../customers/ensure-gateway-customer.js';
 import { CUSTOMER_BY_ID, CUSTOMER_FOR_UPDATE } from '../customers/repository.js';
 import type { PaymentGateway } from '../gateway/port.js';
+import { clockOfCustomer } from '../test-clocks/clock-of-customer.js';
 import {
   CLEAR_DEFAULT,
   INSERT_PAYMENT_METHOD,
@@ -132,7 +133,7 @@ async function saveMethod(deps: Deps, customerId: string, input: PaymentMethodIn
   const id = newId('pm');
   return deps.db.transaction(async (tx) => {
     if (!(await lockCustomer(tx, customerId))) throw notFound('customer', customerId);
-    const at = deps.clock.now();
+    const at = (await clockOfCustomer({ db: tx, clock: deps.clock }, customerId)).now();
     const count = (await tx.one<{ n: number }>(LIVE_METHOD_COUNT, { customer_id: customerId }))?.n ?? 0;
     const isDefault = count === 0 || input.is_default === true;
     // The UPI VPA is the instrument the gateway collects from, so it is the token; only a mask is shown.

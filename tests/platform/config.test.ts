@@ -9,6 +9,14 @@ describe('config', () => {
     expect(c.demo).toBe(false);
     expect(c.databaseUrl).toBeNull();
     expect(c.dataDir.endsWith('data')).toBe(true);
+    expect(c.testClocks).toBe(false);
+  });
+
+  it('when the demo runs → test clocks are on unless KOSH_TEST_CLOCKS=0; KOSH_TEST_CLOCKS=1 turns them on anywhere', () => {
+    expect(loadConfig({ KOSH_DEMO: '1' }).testClocks).toBe(true);
+    expect(loadConfig({ KOSH_DEMO: '1', KOSH_TEST_CLOCKS: '0' }).testClocks).toBe(false);
+    expect(loadConfig({ KOSH_TEST_CLOCKS: '1' }).testClocks).toBe(true);
+    expect(() => loadConfig({ KOSH_TEST_CLOCKS: 'maybe' })).toThrow(ConfigError);
   });
 
   it('when KOSH_DATABASE_URL names a PostgreSQL server → it is used; anything else is a config problem', () => {
