@@ -42,15 +42,13 @@ function clockJobs(deps: JobDeps): Job[] {
 }
 
 /**
- * Advances a test clock to `to`, synchronously: every job of CLOCK_JOBS runs for the clock's customers alone, first
- * at the clock's current time (what is already due), then at each instant something of theirs falls due (a period
- * ends, a retry or dunning step is planned, a draft is to be finalised), in order, and last at `to`; so a year
- * advanced in one call bills twelve monthly periods, each at its own time, and every object takes its timestamps
- * from the step's time. One advance per clock at a time (claimAdvance); a failing step leaves the clock ready at
- * the last step that completed, and the error is thrown.
+ * Runs a claimed advance from `from` to `to`: every job of CLOCK_JOBS for the clock's customers alone, first at
+ * `from` (what is already due), then at each instant something of theirs falls due (a period ends, a retry or
+ * dunning step is planned, a draft is to be finalised), in order, and last at `to`; so a year advanced in one call
+ * bills twelve monthly periods, each at its own time, and every object takes its timestamps from the step's time.
+ * A failing step leaves the clock ready at the last step it reached, and the error is thrown.
  */
-export async function advanceTestClock(deps: JobDeps, id: string, to: Date): Promise<TestClock> {
-  const from = await claimAdvance(deps, id, to);
+async function runAdvance(deps: JobDeps, id: string, from: Date, to: Date): Promise<void> {
   const jobs = clockJobs(deps);
   const delayMs = (deps.invoicing?.finalizeDelayMinutes ?? DEFAULT_FINALIZE_DELAY_MINUTES) * 60_000;
   try {
@@ -73,6 +71,32 @@ export async function advanceTestClock(deps: JobDeps, id: string, to: Date): Pro
   } catch (err) {
     await abandonAdvance(deps, id, to);
     throw err;
+  }
+}
+
+/**
+ * Advances a test clock to `to`, as Stripe does: the clock is claimed at once (one advance per clock at a time;
+ * 422 when `to` is not later, 409 while another advance runs) and the steps run in the background; the answer is
+ * the clock, `advancing` until they finish. With `waitMs` (HTTP `Prefer: wait=<seconds>`, RFC 7240) the answer
+ * waits up to that long for them, so a short advance answers `ready`. A year of ten monthly subscriptions takes
+ * about 30 s, most of it rendering 120 invoice PDFs: too long to hold every request. A failed advance is logged and
+ * leaves the clock ready at the last step it reached.
+ */
+export async function advanceTestClock(
+  deps: JobDeps,
+  id: string,
+  to: Date,
+  options: { waitMs?: number } = {},
+): Promise<TestClock> {
+  const from = await claimAdvance(deps, id, to);
+  const run = runAdvance(deps, id, from, to).catch((err: unknown) =>
+    deps.log.error({ err, test_clock: id }, 'test clock advance failed'),
+  );
+  const waitMs = options.waitMs ?? 0;
+  if (waitMs > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([run, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
   return getTestClock(deps, id);
 }

@@ -18,6 +18,15 @@ const TestClockSchema = Type.Object({
   created_at: Timestamp,
 });
 const ClockParams = Type.Object({ id: Id('clock') });
+/** The longest `Prefer: wait=<seconds>` (RFC 7240 §4.3) an advance honours. */
+const MAX_WAIT_SECONDS = 300;
+
+/** The seconds of an RFC 7240 `wait` preference, capped; 0 without one. */
+function preferredWait(prefer: string | undefined): number {
+  const m = /(?:^|[,;\s])wait\s*=\s*(\d+)/i.exec(prefer ?? '');
+  return m === null ? 0 : Math.min(Number(m[1]), MAX_WAIT_SECONDS);
+}
+
 const FrozenTime = Type.String({ format: 'date-time', description: "The clock's time (ISO 8601)" });
 
 /** Test clocks (only registered when `KOSH_TEST_CLOCKS` is on; otherwise the paths answer 404 like any unknown one). */
@@ -64,14 +73,19 @@ export function testClockRoutes(app: App, deps: AppDeps): void {
         tags: ['test clocks'],
         summary: "Advance a test clock, running every job due for its customers' objects on the way",
         description:
-          "Synchronous: answers when every due step ran (in order of due time) and the clock is `ready` at the new time. `frozen_time` must be later than the clock's (422); a clock already advancing is 409.",
+          "Answers at once with the clock `advancing`; the due steps run in the background, in order of due time, and the clock is `ready` at the new time when they are done (poll GET). With `Prefer: wait=<seconds>` (RFC 7240, at most 300) the answer waits that long for them. `frozen_time` must be later than the clock's (422); a clock already advancing is 409.",
+        headers: Type.Object({ prefer: Type.Optional(Type.String()) }),
         operationId: 'advanceTestClock',
         params: ClockParams,
         body: Type.Object({ frozen_time: FrozenTime }, { additionalProperties: false }),
         response: responses({ 200: TestClockSchema }),
       },
     },
-    async (request) => advanceTestClock(deps, request.params.id, new Date(request.body.frozen_time)),
+    async (request, reply) => {
+      const wait = preferredWait(request.headers.prefer);
+      if (wait > 0) void reply.header('preference-applied', `wait=${wait}`);
+      return advanceTestClock(deps, request.params.id, new Date(request.body.frozen_time), { waitMs: wait * 1000 });
+    },
   );
   app.delete(
     '/test-clocks/:id',

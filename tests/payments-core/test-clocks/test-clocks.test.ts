@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixedClock } from '../../../platform/clock.js';
 import { createLog } from '../../../platform/log.js';
 import { buildApp } from '../../../serving/app.js';
@@ -50,8 +50,9 @@ describe('test clocks', () => {
     expect(res.status).toBe(201);
     return res.body.id as string;
   };
-  const advance = (clock: string, frozen_time: string) =>
-    h.api('POST', `/v1/test-clocks/${clock}/advance`, { frozen_time });
+  /** An advance that answers once it is done (`Prefer: wait`, RFC 7240); without it the answer is `advancing`. */
+  const advance = (clock: string, frozen_time: string, wait = true) =>
+    h.api('POST', `/v1/test-clocks/${clock}/advance`, { frozen_time }, wait ? { prefer: 'wait=60' } : {});
   const recordsOf = (subscriptionId: string) =>
     h.db.all<{ period_start: Date; status: string; created_at: Date; payment_id: string | null }>(
       `SELECT period_start, status, created_at, payment_id FROM billing_records WHERE subscription_id = $id
@@ -209,6 +210,21 @@ describe('test clocks', () => {
     const back = await advance(clock, FEB_1);
     expect(back.status).toBe(422);
     expect(back.body.errors[0]).toMatchObject({ field: '/frozen_time', code: 'frozen_time_not_later' });
+
+    // Without `Prefer: wait` the answer comes at once, the clock `advancing` (as Stripe's); the steps run on.
+    const started = await advance(clock, APR_1, false);
+    expect(started.body).toMatchObject({ status: 'advancing', advancing_to: APR_1 });
+    expect((await advance(clock, APR_1)).status).toBe(409);
+    await vi.waitFor(async () => expect((await h.api('GET', `/v1/test-clocks/${clock}`)).body.status).toBe('ready'), {
+      timeout: 20_000,
+      interval: 50,
+    });
+    expect((await recordsOf(sub)).map((r) => [r.period_start.toISOString(), r.status])).toEqual([
+      [JAN_1, 'paid'],
+      [FEB_1, 'paid'],
+      [MAR_1, 'paid'],
+      [APR_1, 'paid'],
+    ]);
   });
 
   it('when test clocks are disabled → the routes answer 404 and a customer on a clock is refused naming test_clock', async () => {
