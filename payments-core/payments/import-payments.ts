@@ -14,7 +14,8 @@ const BOOL = 'boolean';
 
 // Column kinds in table order (platform/migrations/001_init.sql).
 const SCHOOL_COLUMNS: ColumnKind[] = [V, V, V, V, V, T];
-const CUSTOMER_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, V, V, T];
+// customers: … created_at, then test_clock_id (024_test_clocks.sql); imported customers live on the wall clock.
+const CUSTOMER_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, V, V, T, V];
 const STUDENT_COLUMNS: ColumnKind[] = [V, V, V, V, I, T];
 const METHOD_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, I, I, V, V, V, BOOL, T, T, T, V];
 const ORDER_COLUMNS: ColumnKind[] = [V, V, V, B, V, V, V, V, V, T, T];
@@ -179,7 +180,18 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
         tx,
         'customers',
         CUSTOMER_COLUMNS,
-        batch.customers.map((c) => [c.id, c.schoolId, c.name, c.email, c.phone, c.stateCode, null, null, c.createdAt]),
+        batch.customers.map((c) => [
+          c.id,
+          c.schoolId,
+          c.name,
+          c.email,
+          c.phone,
+          c.stateCode,
+          null,
+          null,
+          c.createdAt,
+          null,
+        ]),
       );
     }
     if (batch.students !== undefined) {
