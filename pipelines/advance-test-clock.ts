@@ -15,9 +15,9 @@ import type { Job, JobDeps } from './types.js';
 
 /**
  * The jobs that work on a customer's objects, in the order one step of an advance runs them: bill (and advance
- * periods), retry, charge installments, dun, finalise and publish invoices, deliver emails. The others (model
- * training, reports, the lake, settlements, webhook retries, the resolver, monthly statements) are not the
- * customer's and keep to the wall clock.
+ * periods), retry, charge installments, dun, finalise and publish invoices, deliver emails. The others keep to the
+ * wall clock: model training, reports, the lake, settlements, webhook retries and the resolver are no customer's;
+ * monthly statements (of one-off orders, which a clock does not date) are not scoped to clocks yet.
  */
 export const CLOCK_JOBS = [
   'billing-run',
