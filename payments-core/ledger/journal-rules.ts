@@ -47,17 +47,36 @@ export const POSTING_RULES: Readonly<Record<Exclude<JournalKind, 'adjustment'>, 
   refund_processed: [line(ACCOUNTS.refundsInFlight, false, 1), line(ACCOUNTS.gatewayClearing, false, -1)],
   /** The refund failed: the school earns the money again. */
   refund_failed: [line(ACCOUNTS.refundsInFlight, false, 1), line(ACCOUNTS.schoolPayable, true, -1)],
+  /**
+   * A reconciliation difference written off: `amount` is what the gateway holds more (+) or less (−) for us than
+   * kosh booked, `fee` and `tax` the gateway's fee and GST minus kosh's. Clearing follows the gateway; the amount
+   * goes to the loss account (a debit when the gateway holds less); fee and GST differences are real fees.
+   */
+  recon_write_off: [
+    line(ACCOUNTS.gatewayClearing, false, 1, -1),
+    line(ACCOUNTS.writeOffs, false, -1),
+    line(ACCOUNTS.gatewayFees, false, 0, 1, -1),
+    line(ACCOUNTS.gatewayFeeGst, false, 0, 0, 1),
+  ],
 };
+
+/** The lines of any declared templates for one movement (a line of zero is kept; postEntry skips it). */
+export function linesOf(
+  templates: readonly LineTemplate[],
+  input: { schoolId: string | null; amount: Paise; fee?: Paise; tax?: Paise },
+): JournalLine[] {
+  return templates.map((t) => ({
+    account: t.account,
+    schoolId: t.perSchool ? input.schoolId : null,
+    amount: paise(t.amount * input.amount + t.fee * (input.fee ?? 0) + t.tax * (input.tax ?? 0)),
+  }));
+}
 
 export function linesFor(
   kind: keyof typeof POSTING_RULES,
   input: { schoolId: string; amount: Paise; fee?: Paise; tax?: Paise },
 ): JournalLine[] {
-  return POSTING_RULES[kind].map((t) => ({
-    account: t.account,
-    schoolId: t.perSchool ? input.schoolId : null,
-    amount: paise(t.amount * input.amount + t.fee * (input.fee ?? 0) + t.tax * (input.tax ?? 0)),
-  }));
+  return linesOf(POSTING_RULES[kind], input);
 }
 
 export const captureLines = (input: { schoolId: string; amount: Paise; fee: Paise; tax: Paise }): JournalLine[] =>

@@ -6,11 +6,15 @@ import type { JournalEntry } from './types.js';
 
 /**
  * Posts a balanced entry inside the caller's transaction. Returns false, posting nothing, when an entry of
- * the same kind already exists for the same record: a replayed event cannot post twice.
+ * the same kind already exists for the same record: a replayed event cannot post twice. The id is the caller's
+ * when it derives one from the record (`je_adjustment_<item id>`), else a new one.
  */
-export async function postEntry(tx: Sql, entry: Omit<JournalEntry, 'id'>): Promise<boolean> {
+export async function postEntry(
+  tx: Sql,
+  entry: Omit<JournalEntry, 'id'> & { readonly id?: string | undefined },
+): Promise<boolean> {
   if (!isBalanced(entry.lines)) throw new Error(`unbalanced ${entry.kind} entry for ${entry.refId}`);
-  const id = newId('je');
+  const id = entry.id ?? newId('je');
   const inserted = await tx.run(INSERT_ENTRY, {
     id,
     kind: entry.kind,

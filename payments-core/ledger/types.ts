@@ -16,10 +16,18 @@ export const ACCOUNTS = {
   refundsInFlight: 'refunds_in_flight',
   /** Manual corrections by finance. */
   adjustments: 'adjustments',
+  /** Reconciliation differences finance wrote off: a loss (debit) or a windfall (credit). */
+  writeOffs: 'write_offs',
 } as const;
 export type Account = (typeof ACCOUNTS)[keyof typeof ACCOUNTS];
 
-export type JournalKind = 'capture' | 'refund_initiated' | 'refund_processed' | 'refund_failed' | 'adjustment';
+export type JournalKind =
+  | 'capture'
+  | 'refund_initiated'
+  | 'refund_processed'
+  | 'refund_failed'
+  | 'adjustment'
+  | 'recon_write_off';
 
 /** A signed line: debit > 0, credit < 0. */
 export interface JournalLine {

@@ -26,6 +26,9 @@ const COLUMNS = [
   'settled_at',
   'webhook_event_ids',
   'note',
+  'resolved_at',
+  'resolved_by',
+  'resolution_note',
 ] as const;
 
 /** RFC 4180 quoting; a leading formula character is quoted with a `'` so a spreadsheet shows text, not a formula. */

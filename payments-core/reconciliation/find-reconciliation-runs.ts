@@ -2,7 +2,7 @@ import type { Sql } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { listPage, type Page, type PageQuery } from '../../platform/pagination.js';
 import { ITEM_COLUMNS_SELECT, RUN_BY_ID, RUN_COLUMNS, RUN_SUMMARY, RUN_TOTALS } from './repository.js';
-import type { ReconItem, ReconRun, ReconRunDetail, ReconStatus, ReconStatusSummary } from './types.js';
+import type { ReconItem, ReconResolution, ReconRun, ReconRunDetail, ReconStatus, ReconStatusSummary } from './types.js';
 
 /** Reconciliation runs, newest first. */
 export function listReconciliationRuns(deps: { db: Sql }, query: PageQuery): Promise<Page<ReconRun>> {
@@ -29,11 +29,11 @@ export async function getReconciliationRun(deps: { db: Sql }, id: string): Promi
   };
 }
 
-/** A run's items, filterable by status. */
+/** A run's items, filterable by status and resolution. */
 export async function listReconciliationItems(
   deps: { db: Sql },
   runId: string,
-  query: PageQuery & { status?: ReconStatus | undefined },
+  query: PageQuery & { status?: ReconStatus | undefined; resolution?: ReconResolution | undefined },
 ): Promise<Page<ReconItem>> {
   await getReconciliationRun(deps, runId);
   const where = ['t.run_id = $run_id'];
@@ -41,6 +41,10 @@ export async function listReconciliationItems(
   if (query.status !== undefined) {
     where.push('t.status = $status');
     params['status'] = query.status;
+  }
+  if (query.resolution !== undefined) {
+    where.push('t.resolution = $resolution');
+    params['resolution'] = query.resolution;
   }
   return listPage<ReconItem>(
     deps.db,

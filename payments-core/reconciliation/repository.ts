@@ -278,6 +278,7 @@ export const RUN_SUMMARY = `
 SELECT status, count(*)::BIGINT AS items,
        count(*) FILTER (WHERE resolution = 'auto_adjusted')::BIGINT AS auto_adjusted,
        count(*) FILTER (WHERE resolution = 'open')::BIGINT AS open,
+       count(*) FILTER (WHERE resolution IN ('write_off', 'adjust', 'matched_manually'))::BIGINT AS resolved,
        coalesce(sum(report_amount_minor), 0)::BIGINT AS report_amount,
        coalesce(sum(kosh_amount_minor), 0)::BIGINT AS kosh_amount,
        coalesce(sum(report_amount_minor - kosh_amount_minor), 0)::BIGINT AS amount_difference,
@@ -295,12 +296,40 @@ SELECT 'reconciliation_item' AS object, t.id, t.run_id, t.line_no, t.status, t.r
        t.entity_id, t.kosh_id, t.school_id, t.currency, t.report_amount_minor AS report_amount,
        t.kosh_amount_minor AS kosh_amount, t.report_fee_minor AS report_fee, t.kosh_fee_minor AS kosh_fee,
        t.report_tax_minor AS report_tax, t.kosh_tax_minor AS kosh_tax, t.journal_entry_id, t.settlement_id,
-       t.settlement_utr, t.settled_at, t.webhook_event_ids, t.note, t.created_at
+       t.settlement_utr, t.settled_at, t.webhook_event_ids, t.note, t.resolved_at, t.resolved_by, t.resolution_note,
+       t.created_at
 FROM reconciliation_items t`;
+
+export const ITEM_BY_ID = `${ITEM_COLUMNS_SELECT} WHERE t.id = $id`;
 
 /** Keyset pages in item id order, for the CSV download. */
 export const ITEMS_AFTER = `${ITEM_COLUMNS_SELECT}
 WHERE t.run_id = $run_id AND t.id > $after ORDER BY t.id LIMIT $limit`;
+
+/**
+ * One item, locked for its resolution: two concurrent resolves queue on the row lock, and the second reads the
+ * first's resolution once it commits. `d_*` is the difference to book, as the automatic adjustment defines it (the
+ * gateway minus kosh, a missing side counting as zero); a settlement's difference is its amount only.
+ */
+export const ITEM_FOR_RESOLUTION = `
+SELECT id, run_id, status, resolution, entity_type, entity_id, kosh_id, currency,
+       coalesce(report_amount_minor, 0) - coalesce(kosh_amount_minor, 0) AS d_amount,
+       CASE WHEN status = 'settlement_mismatch' THEN 0
+            ELSE coalesce(report_fee_minor, 0) - coalesce(kosh_fee_minor, 0) END AS d_fee,
+       CASE WHEN status = 'settlement_mismatch' THEN 0
+            ELSE coalesce(report_tax_minor, 0) - coalesce(kosh_tax_minor, 0) END AS d_tax
+FROM reconciliation_items WHERE id = $id FOR UPDATE`;
+
+export const KOSH_RECORD_EXISTS = `
+SELECT 1 AS found FROM payments WHERE CAST($entity_type AS VARCHAR) = 'payment' AND id = $kosh_id
+UNION ALL SELECT 1 FROM refunds WHERE CAST($entity_type AS VARCHAR) = 'refund' AND id = $kosh_id`;
+
+/** Guarded by `resolution = 'open'` beside the row lock: an item is resolved once. */
+export const RESOLVE_ITEM = `
+UPDATE reconciliation_items
+SET resolution = $resolution, resolved_at = $at, resolved_by = $resolved_by, resolution_note = $note,
+    journal_entry_id = $journal_entry_id, kosh_id = coalesce($kosh_id, kosh_id)
+WHERE id = $id AND resolution = 'open'`;
 
 export const GATEWAY_RUN_FOR_DATE = `
 SELECT id FROM reconciliation_runs WHERE source = 'gateway' AND report_date = CAST($report_date AS DATE)

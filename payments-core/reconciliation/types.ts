@@ -5,11 +5,21 @@ export const RECON_STATUSES = [
   'missing_at_gateway',
   'amount_mismatch',
   'fee_mismatch',
+  /** A settlement's report lines do not net to the amount the gateway says it credited (the UTR's amount). */
+  'settlement_mismatch',
 ] as const;
 export type ReconStatus = (typeof RECON_STATUSES)[number];
 
-/** `auto_adjusted`: within tolerance, booked by an adjustment entry; `open`: left for a human. */
-export type ReconResolution = 'none' | 'auto_adjusted' | 'open';
+/**
+ * How a person resolved an open item: `adjust` books the difference against the adjustments account (as the
+ * automatic adjustment does), `write_off` against the write-off (loss) account, `matched_manually` moves no money.
+ */
+export const MANUAL_RESOLUTIONS = ['write_off', 'adjust', 'matched_manually'] as const;
+export type ManualResolution = (typeof MANUAL_RESOLUTIONS)[number];
+
+/** `auto_adjusted`: within tolerance, booked by an adjustment entry; `open`: left for a human, until resolved. */
+export const RECON_RESOLUTIONS = ['none', 'auto_adjusted', 'open', ...MANUAL_RESOLUTIONS] as const;
+export type ReconResolution = (typeof RECON_RESOLUTIONS)[number];
 
 /** Razorpay reports amounts in paise through its API; dashboard exports may write rupees with two decimals. */
 export type AmountUnit = 'paise' | 'rupees';
@@ -42,6 +52,8 @@ export interface ReconStatusSummary {
   readonly items: number;
   readonly auto_adjusted: number;
   readonly open: number;
+  /** Items a person resolved (write-off, adjust, matched manually). */
+  readonly resolved: number;
   readonly report_amount: number;
   readonly kosh_amount: number;
   /** Sum of (gateway − kosh) amount differences, signed. */
@@ -80,5 +92,9 @@ export interface ReconItem {
   readonly settled_at: Date | null;
   readonly webhook_event_ids: string[];
   readonly note: string | null;
+  readonly resolved_at: Date | null;
+  /** The API key that resolved it. */
+  readonly resolved_by: string | null;
+  readonly resolution_note: string | null;
   readonly created_at: Date;
 }

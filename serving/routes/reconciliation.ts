@@ -9,7 +9,8 @@ import {
 } from '../../payments-core/reconciliation/find-reconciliation-runs.js';
 import { reconcileGatewayDay } from '../../payments-core/reconciliation/reconcile-gateway-day.js';
 import { reconcileSettlementReport } from '../../payments-core/reconciliation/reconcile-settlement-report.js';
-import { RECON_STATUSES } from '../../payments-core/reconciliation/types.js';
+import { resolveReconciliationItem } from '../../payments-core/reconciliation/resolve-reconciliation-item.js';
+import { MANUAL_RESOLUTIONS, RECON_RESOLUTIONS, RECON_STATUSES } from '../../payments-core/reconciliation/types.js';
 import { containsPan } from '../../platform/card-data.js';
 import type { App, AppDeps } from '../app.js';
 import { refuseCardData } from '../plugins/card-guard.js';
@@ -18,6 +19,7 @@ import { Id, Nullable, PageQuery, pageOf, responses } from '../schemas.js';
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 const Paise = (description: string) => Type.Integer({ minimum: 0, maximum: 10_000_000_00, description });
 const StatusSchema = Type.Union(RECON_STATUSES.map((s) => Type.Literal(s)));
+const ResolutionSchema = Type.Union(RECON_RESOLUTIONS.map((r) => Type.Literal(r)));
 
 const ReconRunSchema = Type.Object({
   object: Type.Literal('reconciliation_run'),
@@ -41,6 +43,7 @@ const ReconRunDetailSchema = Type.Object({
       items: Type.Integer(),
       auto_adjusted: Type.Integer(),
       open: Type.Integer(),
+      resolved: Type.Integer(),
       report_amount: Type.Integer(),
       kosh_amount: Type.Integer(),
       amount_difference: Type.Integer(),
@@ -57,7 +60,7 @@ const ReconItemSchema = Type.Object({
   run_id: Type.String(),
   line_no: Nullable(Type.Integer()),
   status: StatusSchema,
-  resolution: Type.Union([Type.Literal('none'), Type.Literal('auto_adjusted'), Type.Literal('open')]),
+  resolution: ResolutionSchema,
   entity_type: Type.String(),
   entity_id: Type.String(),
   kosh_id: Nullable(Type.String()),
@@ -75,6 +78,9 @@ const ReconItemSchema = Type.Object({
   settled_at: Nullable(Timestamp),
   webhook_event_ids: Type.Array(Type.String()),
   note: Nullable(Type.String()),
+  resolved_at: Nullable(Timestamp),
+  resolved_by: Nullable(Type.String()),
+  resolution_note: Nullable(Type.String()),
   created_at: Timestamp,
 });
 
@@ -198,11 +204,51 @@ export function reconciliationRoutes(parent: App, deps: AppDeps): void {
         schema: {
           tags: ['reconciliation'],
           params: Type.Object({ id: Id('rcn') }),
-          querystring: Type.Object({ ...PageQuery, status: Type.Optional(StatusSchema) }),
+          querystring: Type.Object({
+            ...PageQuery,
+            status: Type.Optional(StatusSchema),
+            resolution: Type.Optional(ResolutionSchema),
+          }),
           response: responses({ 200: pageOf(ReconItemSchema) }),
         },
       },
       async (request) => listReconciliationItems(deps, request.params.id, request.query),
+    );
+    app.post(
+      '/reconciliation/items/:id/resolve',
+      {
+        config: { scope: 'billing:admin' },
+        schema: {
+          tags: ['reconciliation'],
+          description:
+            'Resolves an open item with a reason: adjust or write_off books its difference in the ledger, matched_manually moves no money. 409 item_not_open when it is not open.',
+          params: Type.Object({ id: Id('rci') }),
+          body: Type.Object(
+            {
+              resolution: Type.Union(MANUAL_RESOLUTIONS.map((r) => Type.Literal(r))),
+              // Checked by the use case (422 naming /note), not here (a 400).
+              note: Type.Optional(Type.String({ description: 'why, 3–500 characters (required)' })),
+              kosh_id: Type.Optional(
+                Type.String({
+                  minLength: 3,
+                  maxLength: 64,
+                  description: 'matched_manually of a missing_in_kosh line: the kosh payment (or refund) it is',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: responses({ 200: ReconItemSchema }),
+        },
+      },
+      async (request) =>
+        resolveReconciliationItem(deps, {
+          itemId: request.params.id,
+          resolution: request.body.resolution,
+          note: request.body.note,
+          koshId: request.body.kosh_id,
+          resolvedBy: request.apiKey?.id ?? 'unknown',
+        }),
     );
     app.get(
       '/reconciliation/runs/:id/items.csv',

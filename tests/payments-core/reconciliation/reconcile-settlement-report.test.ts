@@ -2,8 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getBalances } from '../../../payments-core/ledger/get-balances.js';
 import { importPayments } from '../../../payments-core/payments/import-payments.js';
 import type { ImportPayment } from '../../../payments-core/payments/import-types.js';
-import { listReconciliationItems } from '../../../payments-core/reconciliation/find-reconciliation-runs.js';
+import {
+  getReconciliationRun,
+  listReconciliationItems,
+} from '../../../payments-core/reconciliation/find-reconciliation-runs.js';
 import { reconcileSettlementReport } from '../../../payments-core/reconciliation/reconcile-settlement-report.js';
+import { resolveReconciliationItem } from '../../../payments-core/reconciliation/resolve-reconciliation-item.js';
 import { firstRaggedLine } from '../../../payments-core/reconciliation/stage-report.js';
 import { fixedClock } from '../../../platform/clock.js';
 import type { Db } from '../../../platform/db.js';
@@ -236,6 +240,139 @@ describe('reconcileSettlementReport', () => {
       { account: 'gateway_clearing', amount_minor: 100 },
       { account: 'adjustments', amount_minor: -100 },
     ]);
+  });
+
+  describe('resolving open items', () => {
+    const run = () =>
+      reconcileSettlementReport(
+        { db, clock },
+        { source: 'upload', report: { csv: REPORT }, windowStart: at(0), windowEnd: at(10) },
+      );
+    const itemOf = async (runId: string, entityId: string) =>
+      (
+        await db.one<{ id: string }>('SELECT id FROM reconciliation_items WHERE run_id = $r AND entity_id = $e', {
+          r: runId,
+          e: entityId,
+        })
+      )?.id as string;
+    const linesOf = (entryId: string | null) =>
+      db.all<{ account: string; amount_minor: number }>(
+        'SELECT account, amount_minor FROM journal_lines WHERE entry_id = $id ORDER BY line_no',
+        { id: entryId },
+      );
+    const entries = async () =>
+      (await db.one<{ n: number }>("SELECT count(*)::BIGINT AS n FROM journal_entries WHERE kind <> 'capture'"))?.n;
+
+    it('when a person adjusts, writes off and matches items → the ledger books each difference once, with who and why, and still sums to zero', async () => {
+      const { id } = await run();
+      const later = fixedClock(new Date('2026-07-03T05:00:00Z'));
+      const resolve = (entityId: string, resolution: 'adjust' | 'write_off' | 'matched_manually', extra = {}) =>
+        itemOf(id, entityId).then((itemId) =>
+          resolveReconciliationItem(
+            { db, clock: later },
+            { itemId, resolution, note: `checked ${entityId} with the bank`, resolvedBy: 'key_fin', ...extra },
+          ),
+        );
+
+      // The gateway reported 100 paise more for pay_G2: clearing follows it, against the adjustments account.
+      const adjusted = await resolve('pay_G2', 'adjust');
+      expect(adjusted).toMatchObject({
+        resolution: 'adjust',
+        resolved_by: 'key_fin',
+        resolution_note: 'checked pay_G2 with the bank',
+        resolved_at: later.now(),
+        journal_entry_id: `je_adjustment_${adjusted.id}`,
+      });
+      expect(await linesOf(adjusted.journal_entry_id)).toEqual([
+        { account: 'gateway_clearing', amount_minor: 100 },
+        { account: 'adjustments', amount_minor: -100 },
+      ]);
+
+      // pay_G5 never reached the gateway: kosh's capture (net of fee and GST) is written off as a loss.
+      const written = await resolve('pay_G5', 'write_off');
+      expect(written.journal_entry_id).toBe(`je_recon_write_off_${written.id}`);
+      expect(await linesOf(written.journal_entry_id)).toEqual([
+        { account: 'gateway_clearing', amount_minor: -(40_000 - 944) },
+        { account: 'write_offs', amount_minor: 40_000 },
+        { account: 'gateway_fees', amount_minor: -(944 - 144) },
+        { account: 'gateway_fee_gst', amount_minor: -144 },
+      ]);
+
+      // The unknown payment is one kosh holds under another id: no money moves.
+      const unknownId = await resolve('pay_Gunknown', 'write_off', { koshId: 'pay_1' }).catch((e) => e);
+      expect(unknownId).toMatchObject({ kind: 'invalid', fields: [{ field: '/kosh_id' }] });
+      const wrong = await resolve('pay_Gunknown', 'matched_manually', { koshId: 'pay_nope' }).catch((e) => e);
+      expect(wrong).toMatchObject({ code: 'unknown_kosh_id', fields: [{ field: '/kosh_id' }] });
+      const matched = await resolve('pay_Gunknown', 'matched_manually', { koshId: 'pay_1' });
+      expect(matched).toMatchObject({ resolution: 'matched_manually', kosh_id: 'pay_1', journal_entry_id: null });
+
+      const balances = await getBalances({ db });
+      expect(balances.balanced).toBe(true);
+      expect(balances.totals).toEqual([{ currency: 'INR', total: 0 }]);
+      const balance = (account: string) => balances.accounts.find((a) => a.account === account)?.balance;
+      expect([balance('adjustments'), balance('write_offs')]).toEqual([-100, 40_000]);
+
+      const detail = await listReconciliationItems({ db }, id, { resolution: 'open' });
+      expect(detail.data.map((i) => i.entity_id)).toEqual(['pay_G4']);
+      const { summary } = await getReconciliationRun({ db }, id);
+      expect(summary.map((s) => [s.status, s.open, s.resolved])).toEqual([
+        ['amount_mismatch', 0, 1],
+        ['fee_mismatch', 1, 0],
+        ['matched', 0, 0],
+        ['missing_at_gateway', 0, 1],
+        ['missing_in_kosh', 0, 1],
+      ]);
+    });
+
+    it('when one item is resolved again, or several times at once → one wins, the other is item_not_open, the ledger moves once', async () => {
+      const { id } = await run();
+      const itemId = await itemOf(id, 'pay_G4');
+      const before = await entries();
+      const resolve = () =>
+        resolveReconciliationItem(
+          { db, clock },
+          { itemId, resolution: 'adjust', note: 'fee plan changed', resolvedBy: 'key_fin' },
+        );
+      // Four at once on warm connections, so that they overlap inside their transactions: only the row lock makes
+      // every loser see the winner's resolution (without it a loser fails on the ledger's unique entry instead).
+      await Promise.all([1, 2, 3, 4].map(() => db.transaction((tx) => tx.run('SELECT pg_sleep(0.02)'))));
+      const outcomes = await Promise.allSettled([resolve(), resolve(), resolve(), resolve()]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(lost).toHaveLength(3);
+      for (const loser of lost) {
+        expect(loser.reason).toMatchObject({
+          kind: 'conflict',
+          code: 'item_not_open',
+          extra: { resolution: 'adjust' },
+        });
+      }
+      const third = await resolve().catch((e) => e);
+      expect(third).toMatchObject({ code: 'item_not_open', extra: { resolution: 'adjust' } });
+      expect(await entries()).toBe((before ?? 0) + 1);
+      // The fee the gateway kept beyond kosh's, +500: fees up, clearing down.
+      const item = await db.one<{ journal_entry_id: string }>(
+        'SELECT journal_entry_id FROM reconciliation_items WHERE id = $id',
+        { id: itemId },
+      );
+      expect(await linesOf(item?.journal_entry_id ?? null)).toEqual([
+        { account: 'gateway_clearing', amount_minor: -500 },
+        { account: 'gateway_fees', amount_minor: 500 },
+      ]);
+      expect((await getBalances({ db })).balanced).toBe(true);
+
+      const matchedItem = await itemOf(id, 'pay_G1');
+      const notOpen = await resolveReconciliationItem(
+        { db, clock },
+        { itemId: matchedItem, resolution: 'matched_manually', note: 'fine', resolvedBy: 'key_fin' },
+      ).catch((e) => e);
+      expect(notOpen).toMatchObject({ code: 'item_not_open', extra: { resolution: 'none' } });
+      const noNote = await resolveReconciliationItem(
+        { db, clock },
+        { itemId: await itemOf(id, 'pay_G2'), resolution: 'adjust', note: undefined, resolvedBy: 'key_fin' },
+      ).catch((e) => e);
+      expect(noNote).toMatchObject({ kind: 'invalid', fields: [{ field: '/note', code: 'required' }] });
+    });
   });
 
   it("when no window is given → it spans the report's payments, so a capture after the last one is not flagged", async () => {

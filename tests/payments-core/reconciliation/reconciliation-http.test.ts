@@ -11,6 +11,7 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
   let h: Harness;
   const gatewayIds: string[] = [];
   let refundId = '';
+  let discrepancyRun = '';
   const today = istDate(new Date());
   const dayStart = new Date(Date.parse(`${today}T00:00:00+05:30`)).toISOString();
   const dayEnd = new Date(Date.parse(`${today}T00:00:00+05:30`) + DAY - 1).toISOString();
@@ -112,6 +113,47 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
     const list = await h.api('GET', '/v1/reconciliation/runs?limit=5');
     expect(list.body.data[0].id).toBe(run.body.id);
     await sim('/v1/sim/settlements/discrepancies', {});
+    discrepancyRun = run.body.id;
+  });
+
+  it('when finance resolves open items over HTTP → the reason is required (422 /note), a second resolve is 409 item_not_open, and items filter by resolution', async () => {
+    const items = async (query: string) =>
+      (await h.api('GET', `/v1/reconciliation/runs/${discrepancyRun}/items?${query}`)).body.data as {
+        id: string;
+        status: string;
+      }[];
+    const [missing] = await items('status=missing_at_gateway');
+    const path = `/v1/reconciliation/items/${missing?.id}/resolve`;
+
+    const noNote = await h.api('POST', path, { resolution: 'write_off' });
+    expect(noNote.status).toBe(422);
+    expect(noNote.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(noNote.body.errors[0]).toMatchObject({ field: '/note', code: 'required' });
+
+    const done = await h.api('POST', path, { resolution: 'write_off', note: 'never reached the gateway' });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ resolution: 'write_off', resolution_note: 'never reached the gateway' });
+    expect(done.body.resolved_by).toEqual(expect.any(String));
+    expect(done.body.journal_entry_id).toBe(`je_recon_write_off_${missing?.id}`);
+
+    const again = await h.api('POST', path, { resolution: 'adjust', note: 'second thoughts' });
+    expect(again.status).toBe(409);
+    expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(again.body).toMatchObject({ code: 'item_not_open', resolution: 'write_off' });
+
+    expect((await items('resolution=write_off')).map((i) => i.id)).toEqual([missing?.id]);
+    expect((await items('resolution=open')).map((i) => i.status).sort()).not.toContain('missing_at_gateway');
+    const run = await h.api('GET', `/v1/reconciliation/runs/${discrepancyRun}`);
+    expect(run.body.summary.find((s: { status: string }) => s.status === 'missing_at_gateway')).toMatchObject({
+      open: 0,
+      resolved: 1,
+    });
+    expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
+    const unknown = await h.api('POST', '/v1/reconciliation/items/rci_nope/resolve', {
+      resolution: 'adjust',
+      note: 'why not',
+    });
+    expect(unknown.status).toBe(404);
   });
 
   it('when the simulator is asked for a day page by page, with discrepancies in the query → Razorpay-shaped pages', async () => {
