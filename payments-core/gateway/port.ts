@@ -67,6 +67,23 @@ export interface GatewaySettlementEntry {
   readonly paymentId: string | null;
 }
 
+/**
+ * A settlement: one bank credit (its UTR) of what the gateway settled, in paise. `fees` and `tax` are charged on the
+ * settlement itself (0 for a normal settlement, set for an instant one).
+ * https://razorpay.com/docs/api/settlements/entity
+ */
+export interface GatewaySettlement {
+  readonly id: string;
+  readonly amount: number;
+  readonly fees: number;
+  readonly tax: number;
+  readonly utr: string | null;
+  /** created | processed | failed */
+  readonly status: string;
+  /** Unix seconds. */
+  readonly createdAt: number;
+}
+
 export interface CreateOrderInput {
   readonly amount: number;
   readonly currency: string;
@@ -149,4 +166,6 @@ export interface PaymentGateway {
   fetchRefund(paymentId: string, refundId: string): Promise<GatewayRefund>;
   /** Every entry settled on a day (`day` given) or in a month, all pages. */
   fetchSettlementReport(period: { year: number; month: number; day?: number }): Promise<GatewaySettlementEntry[]>;
+  /** One settlement by id (`GET /v1/settlements/:id`): its amount and the UTR of its bank credit. */
+  fetchSettlement(settlementId: string): Promise<GatewaySettlement>;
 }

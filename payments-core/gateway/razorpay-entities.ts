@@ -1,4 +1,4 @@
-import type { GatewayOrder, GatewayPayment, GatewayRefund, GatewaySettlementEntry } from './port.js';
+import type { GatewayOrder, GatewayPayment, GatewayRefund, GatewaySettlement, GatewaySettlementEntry } from './port.js';
 
 /**
  * Razorpay JSON entities → port types, tolerant of the documented quirks: `notes` is `[]` when empty and
@@ -98,5 +98,18 @@ export function toGatewaySettlementEntry(e: Json): GatewaySettlementEntry {
     orderReceipt: strOrNull(e['order_receipt']),
     method: strOrNull(e['method']),
     paymentId: strOrNull(e['payment_id']),
+  };
+}
+
+/** https://razorpay.com/docs/api/settlements/entity */
+export function toGatewaySettlement(e: Json): GatewaySettlement {
+  return {
+    id: String(e['id']),
+    amount: int(e['amount']),
+    fees: int(e['fees']),
+    tax: int(e['tax']),
+    utr: strOrNull(e['utr']),
+    status: String(e['status'] ?? ''),
+    createdAt: int(e['created_at']),
   };
 }

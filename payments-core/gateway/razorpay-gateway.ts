@@ -8,11 +8,18 @@ import type {
   GatewayOrder,
   GatewayPayment,
   GatewayRefund,
+  GatewaySettlement,
   GatewaySettlementEntry,
   GatewayToken,
   PaymentGateway,
 } from './port.js';
-import { toGatewayOrder, toGatewayPayment, toGatewayRefund, toGatewaySettlementEntry } from './razorpay-entities.js';
+import {
+  toGatewayOrder,
+  toGatewayPayment,
+  toGatewayRefund,
+  toGatewaySettlement,
+  toGatewaySettlementEntry,
+} from './razorpay-entities.js';
 
 type Json = Record<string, unknown>;
 
@@ -246,6 +253,10 @@ export function createRazorpayGateway(options: {
         entries.push(...page.items.map(toGatewaySettlementEntry));
         if (page.items.length < count) return entries;
       }
+    },
+
+    async fetchSettlement(settlementId: string): Promise<GatewaySettlement> {
+      return toGatewaySettlement(await call<Json>(() => sdk.settlements.fetch(settlementId)));
     },
   };
 }

@@ -9,7 +9,8 @@ import type { ReconRunDetail, ReconTolerances } from './types.js';
 
 /**
  * Fetches the gateway's Settlement Recon report for one IST day (`GET /v1/settlements/recon/combined`,
- * all pages) and reconciles it like an uploaded report.
+ * all pages) and reconciles it like an uploaded report; each settlement the report names is fetched too
+ * (`GET /v1/settlements/:id`), so its bank credit is checked against its lines.
  */
 export async function reconcileGatewayDay(
   deps: { db: Db; clock: Clock; gateway: PaymentGateway },
@@ -31,8 +32,12 @@ export async function reconcileGatewayDay(
     month: Number(m[2]),
     day: Number(m[3]),
   });
+  const ids = [...new Set(entries.flatMap((e) => (e.settlementId === null ? [] : [e.settlementId])))];
+  const settlements = [];
+  for (const id of ids) settlements.push(await deps.gateway.fetchSettlement(id));
   return reconcileSettlementReport(deps, {
     source: 'gateway',
+    settlements,
     report: { csv: toSettlementReportCsv(entries) },
     reportDate: input.date,
     tolerances: input.tolerances,

@@ -5,6 +5,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { invalid, malformed } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { GatewaySettlement } from '../gateway/port.js';
 import { postEntries } from '../ledger/post-entries.js';
 import { POST_RUN_ADJUSTMENTS } from './adjustment-rules.js';
 import { getReconciliationRun } from './find-reconciliation-runs.js';
@@ -13,6 +14,7 @@ import {
   INSERT_MISSING_AT_GATEWAY,
   INSERT_REPORT_ITEMS,
   INSERT_RUN,
+  INSERT_SETTLEMENT_MISMATCHES,
   REPORT_WINDOW,
 } from './repository.js';
 import { stageSettlementReport } from './stage-report.js';
@@ -29,6 +31,11 @@ export interface ReconcileReportInput {
   readonly windowStart?: Date | undefined;
   readonly windowEnd?: Date | undefined;
   readonly tolerances?: Partial<ReconTolerances> | undefined;
+  /**
+   * The gateway's settlements the report names (a gateway run): each whose lines do not net to its amount becomes a
+   * `settlement_mismatch` item. An upload has none: kosh cannot see its bank credit.
+   */
+  readonly settlements?: readonly GatewaySettlement[] | undefined;
 }
 
 function checkTolerance(name: string, value: number): void {
@@ -43,7 +50,8 @@ function checkTolerance(name: string, value: number): void {
  * Reconciles one Razorpay Settlement Recon report against kosh's payments, refunds and ledger, set-wise (the
  * file parsed and checked in DuckDB, compared in PostgreSQL): every line is matched, missing in kosh, or an
  * amount or fee mismatch; kosh captures in the report's window that it does not list are missing at the
- * gateway. Differences within tolerance are booked by balanced adjustment entries; the rest stay open. The
+ * gateway; a gateway settlement whose lines do not net to its bank credit is a settlement mismatch. Differences
+ * within tolerance are booked by balanced adjustment entries; the rest stay open. The
  * run, its items and its entries commit together; a bad report stores nothing.
  */
 export async function reconcileSettlementReport(
@@ -99,6 +107,24 @@ export async function reconcileSettlementReport(
           at,
           window_start: windowStart,
           window_end: windowEnd,
+        });
+      }
+      if (input.settlements !== undefined && input.settlements.length > 0) {
+        await tx.run(INSERT_SETTLEMENT_MISMATCHES, {
+          run_id: id,
+          key,
+          at,
+          settlements: JSON.stringify(
+            input.settlements.map((s) => ({
+              id: s.id,
+              utr: s.utr,
+              amount: s.amount,
+              fees: s.fees,
+              tax: s.tax,
+              status: s.status,
+              created_at: new Date(s.createdAt * 1000).toISOString(),
+            })),
+          ),
         });
       }
       await postEntries(tx, POST_RUN_ADJUSTMENTS, { run_id: id, at });

@@ -33,6 +33,7 @@ export const reconcileSettlements: JobFn<ReconcileSettlementsDeps> = async (deps
     missing_at_gateway: count('missing_at_gateway'),
     amount_mismatch: count('amount_mismatch'),
     fee_mismatch: count('fee_mismatch'),
+    settlement_mismatch: count('settlement_mismatch'),
     auto_adjusted: run.summary.reduce((n, s) => n + s.auto_adjusted, 0),
     open: run.summary.reduce((n, s) => n + s.open, 0),
   };

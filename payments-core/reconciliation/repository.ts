@@ -261,6 +261,33 @@ SELECT 'rci_' || CAST($key AS VARCHAR) || 'G' || lpad((row_number() OVER (ORDER 
        CASE WHEN m.gateway_payment_id IS NULL THEN 'kosh has no gateway id for this payment' END, CAST($at AS TIMESTAMPTZ)
 FROM missing m LEFT JOIN events e ON e.entity_id = m.gateway_payment_id`;
 
+/**
+ * A settlement's bank credit against its report lines: the lines net `credit − debit` (a payment's credit is already
+ * net of its fee and GST), less the fees charged on the settlement itself (0 for a normal settlement; they include
+ * their GST, as a payment's fee does), must equal the settlement's `amount`
+ * (https://razorpay.com/docs/api/settlements/entity). Each that does not is an open `settlement_mismatch`: the
+ * gateway's amount as the report side, the lines' net as kosh's, the settlement id and UTR on the item.
+ */
+export const INSERT_SETTLEMENT_MISMATCHES = `
+INSERT INTO reconciliation_items (${ITEM_COLUMNS})
+WITH s AS (
+  SELECT * FROM jsonb_to_recordset(CAST($settlements AS JSONB))
+    AS x(id VARCHAR, utr VARCHAR, amount BIGINT, fees BIGINT, tax BIGINT, status VARCHAR, created_at TIMESTAMPTZ)
+), lines AS (
+  SELECT settlement_id, sum(credit - debit)::BIGINT AS net, count(*)::BIGINT AS n, min(currency) AS currency
+  FROM recon_report WHERE settlement_id IS NOT NULL GROUP BY settlement_id
+), compared AS (
+  SELECT s.*, l.net - s.fees AS expected, l.n, l.currency FROM s JOIN lines l ON l.settlement_id = s.id
+  WHERE s.amount <> l.net - s.fees
+)
+SELECT 'rci_' || CAST($key AS VARCHAR) || 'S' || lpad((row_number() OVER (ORDER BY c.id))::VARCHAR, 9, '0'),
+       CAST($run_id AS VARCHAR), NULL, 'settlement_mismatch', 'open', 'settlement', c.id, NULL, NULL, c.currency,
+       c.amount, c.expected, c.fees, NULL, c.tax, NULL, 0, 0, 0, NULL, c.id, c.utr, c.created_at, ARRAY[]::VARCHAR[],
+       'settlement ' || c.id || ' (UTR ' || coalesce(c.utr, 'none') || ', ' || c.status || ') credited ' || c.amount
+         || ' paise; its ' || c.n || ' report lines net ' || c.expected,
+       CAST($at AS TIMESTAMPTZ)
+FROM compared c`;
+
 export const INSERT_RUN = `
 INSERT INTO reconciliation_runs (id, source, report_date, amount_unit, window_start, window_end, fee_tolerance_minor,
   amount_tolerance_minor, report_lines, created_at)

@@ -26,7 +26,7 @@
  *   POST /v1/sim/subscriptions/:id/charge {amount, current_start, current_end} → Razorpay charging one cycle of a
  *     subscription it holds: a captured payment on a new order and invoice, `payment.captured` and
  *     `subscription.charged` (see subscriptions.ts)
- *   GET /v1/settlements/recon/combined, POST /v1/sim/settlements/discrepancies → see settlements.ts
+ *   GET /v1/settlements/recon/combined, GET /v1/settlements/:id, POST /v1/sim/settlements/discrepancies → see settlements.ts
  *
  * Webhooks: every state change emits a Razorpay-format event, signed (hex HMAC-SHA256 of the raw body),
  * with `x-razorpay-event-id`, delivered at least once (retries on non-2xx), optionally duplicated
@@ -958,6 +958,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     ],
     ['POST', /^\/v1\/sim\/subscriptions\/([\w]+)\/charge$/, (m, b) => subscriptionCharges.charge(m[1] ?? '', b), false],
     ['GET', /^\/v1\/settlements\/recon\/combined$/, (_m, _b, q) => settlements.report(q), false],
+    ['GET', /^\/v1\/settlements\/([^/]+)$/, (m) => settlements.settlement(String(m[1])), false],
     ['POST', /^\/v1\/sim\/settlements\/discrepancies$/, (_m, b) => settlements.configure(b), false],
   ];
 

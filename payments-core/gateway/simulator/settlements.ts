@@ -1,6 +1,6 @@
 /**
- * The simulator's Settlement Recon report (`GET /v1/settlements/recon/combined?year=&month=[&day=]`, with
- * `count`/`skip` pages), built from the payments it captured and the refunds it processed, settled the same
+ * The simulator's settlements (`GET /v1/settlements/:id`, one per IST day) and Settlement Recon report
+ * (`GET /v1/settlements/recon/combined?year=&month=[&day=]`, with `count`/`skip` pages), built from the payments it captured and the refunds it processed, settled the same
  * day (T+0, so a demo reconciles today's activity). Days are IST, as on Razorpay's dashboard.
  *
  * Discrepancies make the demo a real reconciliation: configured with `POST /v1/sim/settlements/discrepancies`
@@ -115,17 +115,8 @@ export function createSettlementReports(state: {
     return [start, end];
   };
 
-  function report(q: URLSearchParams): Json {
-    const [start, end] = period(q);
-    const count = Math.min(Math.max(Number(q.get('count') ?? 10) || 10, 1), 1000);
-    const skip = Math.max(Number(q.get('skip') ?? 0) || 0, 0);
-    const asked = parse((name) => q.get(name) ?? undefined);
-    const d: SettlementDiscrepancies = {
-      drop: [...configured.drop, ...asked.drop],
-      alterAmount: { ...configured.alterAmount, ...asked.alterAmount },
-      alterFee: { ...configured.alterFee, ...asked.alterFee },
-      unknown: configured.unknown + asked.unknown,
-    };
+  /** The day's settlement and its entries as reported with discrepancies `d`, by settlement time. */
+  function entries(start: number, end: number, d: SettlementDiscrepancies): { settlement: Json; items: Json[] } {
     const label = new Date((start + IST_OFFSET_S) * 1000).toISOString().slice(0, 10).replace(/-/g, '');
     const settlement = { settlement_id: `setl_Sim${label}`, settlement_utr: `SIMUTR${label}X` };
     const createdAt = (e: { readonly [key: string]: unknown }) => Number(e['created_at'] ?? 0);
@@ -175,12 +166,55 @@ export function createSettlementReports(state: {
     const dropped = new Set(d.drop);
     const kept = items.filter((e) => !dropped.has(String(e['entity_id'])));
     kept.sort((a, b) => Number(a['created_at']) - Number(b['created_at']));
-    const page = kept.slice(skip, skip + count);
+    return { settlement, items: kept };
+  }
+
+  function report(q: URLSearchParams): Json {
+    const [start, end] = period(q);
+    const count = Math.min(Math.max(Number(q.get('count') ?? 10) || 10, 1), 1000);
+    const skip = Math.max(Number(q.get('skip') ?? 0) || 0, 0);
+    const asked = parse((name) => q.get(name) ?? undefined);
+    const d: SettlementDiscrepancies = {
+      drop: [...configured.drop, ...asked.drop],
+      alterAmount: { ...configured.alterAmount, ...asked.alterAmount },
+      alterFee: { ...configured.alterFee, ...asked.alterFee },
+      unknown: configured.unknown + asked.unknown,
+    };
+    const page = entries(start, end, d).items.slice(skip, skip + count);
     return { entity: 'collection', count: page.length, items: page };
+  }
+
+  /**
+   * `GET /v1/settlements/:id`: the settlement entity (https://razorpay.com/docs/api/settlements/entity), one per IST
+   * day, `processed`, `fees`/`tax` 0 as for a normal (not instant) settlement. Its `amount` is what the bank was
+   * credited: the day's real entries net (credit − debit), with the payments kosh never saw (`unknown`, real at the
+   * gateway) but without `drop`/`alter_*`, which misreport the report only; so a misreported day's lines do not add up
+   * to its settlement. An unknown id is Razorpay's 400 "The id provided does not exist."
+   * (https://razorpay.com/docs/api/settlements/fetch-with-id).
+   */
+  function settlement(id: string): Json {
+    const m = /^setl_Sim(\d{4})(\d{2})(\d{2})$/.exec(id);
+    const start =
+      m === null ? Number.NaN : Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 1000 - IST_OFFSET_S;
+    const day = Number.isNaN(start) ? null : entries(start, start + 86_400, { ...NONE, unknown: configured.unknown });
+    if (day === null || day.items.length === 0 || day.settlement['settlement_id'] !== id) {
+      throw state.badRequest('The id provided does not exist.', 'id');
+    }
+    return {
+      id,
+      entity: 'settlement',
+      amount: day.items.reduce((sum, e) => sum + Number(e['credit']) - Number(e['debit']), 0),
+      status: 'processed',
+      fees: 0,
+      tax: 0,
+      utr: day.settlement['settlement_utr'],
+      created_at: Math.max(...day.items.map((e) => Number(e['settled_at']))),
+    };
   }
 
   return {
     report,
+    settlement,
     /** Replaces the discrepancies applied to every later report; answers the new setting. */
     configure(body: Json): Json {
       configured = parse((name) => body[name]);

@@ -242,6 +242,67 @@ describe('reconcileSettlementReport', () => {
     ]);
   });
 
+  it("when a gateway settlement's bank credit differs from what its lines net → one open settlement_mismatch naming the settlement and UTR; a matching one adds nothing", async () => {
+    // setl_T1's lines net 193,618 paise (credits net of fee − the refund's debit); the bank got 618 less.
+    const settlement = (id: string, amount: number) => ({
+      id,
+      amount,
+      fees: 0,
+      tax: 0,
+      utr: `UTR_${id}`,
+      status: 'processed',
+      createdAt: unix(0) + 86_400,
+    });
+    const run = await reconcileSettlementReport(
+      { db, clock },
+      {
+        source: 'gateway',
+        report: { csv: REPORT },
+        settlements: [settlement('setl_T1', 193_000), settlement('setl_Tother', 5)],
+      },
+    );
+    const items = await listReconciliationItems({ db }, run.id, { status: 'settlement_mismatch' });
+    expect(items.data).toEqual([
+      expect.objectContaining({
+        entity_type: 'settlement',
+        entity_id: 'setl_T1',
+        settlement_id: 'setl_T1',
+        settlement_utr: 'UTR_setl_T1',
+        resolution: 'open',
+        report_amount: 193_000,
+        kosh_amount: 193_618,
+        note: 'settlement setl_T1 (UTR UTR_setl_T1, processed) credited 193000 paise; its 6 report lines net 193618',
+      }),
+    ]);
+    expect(run.summary.find((s) => s.status === 'settlement_mismatch')).toMatchObject({ items: 1, open: 1 });
+
+    const matching = await reconcileSettlementReport(
+      { db, clock },
+      { source: 'gateway', report: { csv: REPORT }, settlements: [settlement('setl_T1', 193_618)] },
+    );
+    expect(matching.summary.find((s) => s.status === 'settlement_mismatch')).toBeUndefined();
+
+    // Adjusted by a person: the gateway holds 618 less for us than the lines said.
+    const resolved = await resolveReconciliationItem(
+      { db, clock },
+      {
+        itemId: items.data[0]?.id ?? '',
+        resolution: 'adjust',
+        note: 'bank statement shows 193000',
+        resolvedBy: 'key_fin',
+      },
+    );
+    const lines = await db.all<{ account: string; amount_minor: number }>(
+      'SELECT account, amount_minor FROM journal_lines WHERE entry_id = $id ORDER BY line_no',
+      { id: resolved.journal_entry_id },
+    );
+    expect(lines).toEqual([
+      { account: 'gateway_clearing', amount_minor: -618 },
+      { account: 'adjustments', amount_minor: 618 },
+    ]);
+    expect((await getBalances({ db })).balanced).toBe(true);
+  });
+
   describe('resolving open items', () => {
     const run = () =>
       reconcileSettlementReport(

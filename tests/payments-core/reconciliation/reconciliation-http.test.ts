@@ -51,7 +51,14 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
     const gateway = createRazorpayGateway({ keyId: KEY_ID, keySecret: KEY_SECRET, apiUrl: h.sim.url });
     const tomorrow = new Date(Date.now() + DAY);
     const first = await reconcileSettlements({ db: h.db, clock: systemClock, gateway }, { now: tomorrow });
-    expect(first).toMatchObject({ report_date: today, skipped: false, report_lines: 5, missing_in_kosh: 0 });
+    // The settlement was fetched and its lines add up to its bank credit: no settlement_mismatch.
+    expect(first).toMatchObject({
+      report_date: today,
+      skipped: false,
+      report_lines: 5,
+      missing_in_kosh: 0,
+      settlement_mismatch: 0,
+    });
     const second = await reconcileSettlements({ db: h.db, clock: systemClock, gateway }, { now: tomorrow });
     expect(second).toEqual({ report_date: today, run_id: first['run_id'], skipped: true });
   });
@@ -82,7 +89,20 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
       missing_in_kosh: 1,
       amount_mismatch: 1,
       fee_mismatch: 2,
+      settlement_mismatch: 1,
     });
+    // The bank got the day's real net; the misreported lines net less by b's net, +100 amount and −540 fees.
+    const [settlement] = (await h.api('GET', `/v1/reconciliation/runs/${run.body.id}/items?status=settlement_mismatch`))
+      .body.data;
+    const bFee = (
+      await h.db.one<{ fee_minor: number }>('SELECT fee_minor FROM payments WHERE gateway_payment_id = $g', {
+        g: b,
+      })
+    )?.fee_minor as number;
+    expect(settlement).toMatchObject({ entity_type: 'settlement', resolution: 'open' });
+    expect(settlement.settlement_id).toMatch(/^setl_Sim\d{8}$/);
+    expect(settlement.settlement_utr).toMatch(/^SIMUTR\d{8}X$/);
+    expect(settlement.report_amount - settlement.kosh_amount).toBe(50_000 - bFee - 100 + 540);
 
     const fees = await h.api('GET', `/v1/reconciliation/runs/${run.body.id}/items?status=fee_mismatch`);
     expect(fees.status).toBe(200);
@@ -107,7 +127,7 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const rows = csv.body.trim().split('\n');
     expect(rows[0]).toMatch(/^id,line_no,status,resolution,entity_type,entity_id/);
-    expect(rows).toHaveLength(7);
+    expect(rows).toHaveLength(8); // the header and seven items
     expect(rows.filter((r) => r.includes(',fee_mismatch,auto_adjusted,'))).toHaveLength(1);
 
     const list = await h.api('GET', '/v1/reconciliation/runs?limit=5');
@@ -179,6 +199,31 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
     expect(altered.body.count).toBe(6);
     expect(altered.body.items.find((i) => i['entity_id'] === a)).toMatchObject({ fee: 2300, credit: 97_700 });
     expect((await get('&alter_fee=nonsense')).status).toBe(400);
+
+    // The day's settlement entity, shaped as https://razorpay.com/docs/api/settlements/entity: its amount is the
+    // report's lines net (credit − debit) when nothing is misreported; an unknown id is a 400.
+    const fetchSettlement = (id: string) =>
+      fetch(`${h.sim.url}/v1/settlements/${id}`, {
+        headers: { authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}` },
+      });
+    const settlementId = String(all.body.items[0]?.['settlement_id']);
+    const entity = (await (await fetchSettlement(settlementId)).json()) as Record<string, unknown>;
+    const net = all.body.items.reduce((n, i) => n + Number(i['credit']) - Number(i['debit']), 0);
+    expect(entity).toEqual({
+      id: settlementId,
+      entity: 'settlement',
+      amount: net,
+      status: 'processed',
+      fees: 0,
+      tax: 0,
+      utr: all.body.items[0]?.['settlement_utr'],
+      created_at: expect.any(Number),
+    });
+    const unknown = await fetchSettlement('setl_Sim19990101');
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({
+      error: { code: 'BAD_REQUEST_ERROR', description: 'The id provided does not exist.' },
+    });
   });
 
   it('when the report is uploaded as text/csv → it is reconciled; a bad one is a 400 naming the line and stores nothing', async () => {
