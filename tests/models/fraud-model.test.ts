@@ -8,6 +8,7 @@ import {
   FRAUD_ALGORITHM,
   type FraudModel,
   loadFraudModel,
+  REVIEW_MIN_SCORE,
   trainFraudModel,
 } from '../../models/fraud/model.js';
 
@@ -64,6 +65,7 @@ describe('trainFraudModel', () => {
     expect(thresholds.blockFpr).toBeLessThanOrEqual(0.005);
     expect(thresholds.reviewFpr).toBeLessThanOrEqual(0.03);
     expect(thresholds.review).toBeLessThanOrEqual(thresholds.block);
+    expect(thresholds.review).toBeGreaterThanOrEqual(REVIEW_MIN_SCORE);
     expect(thresholds.reviewRecall).toBeGreaterThanOrEqual(thresholds.blockRecall);
     expect(thresholds.blockRecall).toBeGreaterThan(0.1);
     expect(metrics.recallAtHalfPercentFpr).toBe(thresholds.blockRecall);

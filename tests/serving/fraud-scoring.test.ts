@@ -7,6 +7,7 @@ import { seedDemoData } from '../../data/seed.js';
 import { FRAUD_FEATURES } from '../../features/fraud/feature-set.js';
 import { offlineFraudFeatures } from '../../features/fraud/offline-features.js';
 import { loadOnlineFraudFeatures } from '../../features/fraud/online-features.js';
+import { REVIEW_MIN_SCORE } from '../../models/fraud/model.js';
 import { createFraudScorer } from '../../models/fraud/scorer.js';
 import { startCanary, stopCanary } from '../../models/registry/canary.js';
 import { trainFraud } from '../../pipelines/train-fraud.js';
@@ -113,6 +114,12 @@ describe('fraud scoring over HTTP', () => {
     expect(vector).toHaveLength(FRAUD_FEATURES.length);
     expect(vector[FRAUD_FEATURES.indexOf('amount')]).toBe(25_000);
     expect(logged?.['feature_set_version']).toBe('fraud-v1');
+
+    // A new parent's first ordinary payment (no history, a new address) is let through, not held for a person.
+    const parent = await seedParent(h);
+    const first = await h.api('POST', '/v1/fraud/score', attempt(parent.customerId, { ip: '117.217.74.98' }));
+    expect(first.body.score).toBeLessThan(REVIEW_MIN_SCORE);
+    expect(first.body.decision).toBe('allow');
   });
 
   it('when a canary serves a customer → it scores, the champion shadow-scores after the answer, both are logged', async () => {
