@@ -40,6 +40,9 @@ describe('kosh CLI', () => {
     }
     expect(await main(['train', 'fraud', '--help'], env)).toBe(0);
     expect(await main(['-h'], env)).toBe(0);
+    out.length = 0;
+    expect(await main(['--version'], env)).toBe(0);
+    expect(out).toEqual([expect.stringMatching(/^kosh \d+\.\d+\.\d+$/)]);
     expect(await main(['keys', 'create', '--scope', 'admin'], env)).toBe(2);
     expect(out.at(-1)).toMatch(/^kosh keys: Unknown option '--scope'\n\nusage: kosh keys/);
     expect(existsSync(dir)).toBe(false);
