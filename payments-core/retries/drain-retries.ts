@@ -1,5 +1,6 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
+import { inParallel } from '../../platform/in-parallel.js';
 import type { JobContext, JobSummary } from '../../platform/job.js';
 import type { Log } from '../../platform/log.js';
 import type { PaymentGateway } from '../gateway/port.js';
@@ -19,6 +20,9 @@ import {
 import { nextAttemptAt } from './schedule.js';
 import { RETRY_SOURCES } from './sources.js';
 import type { RetryItem, RetryState } from './types.js';
+
+/** Retry items charged at once by one drain (each waits on the gateway for most of its time). */
+export const DRAIN_CONCURRENCY = 8;
 
 export type DrainDeps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log; random?: () => number };
 
@@ -188,7 +192,7 @@ async function processItem(deps: DrainDeps, item: RetryItem, now: Date): Promise
  */
 export async function drainRetries(
   deps: DrainDeps,
-  ctx: JobContext & { readonly limit?: number },
+  ctx: JobContext & { readonly limit?: number; readonly concurrency?: number },
 ): Promise<JobSummary> {
   const items = await deps.db.all<RetryItem>(DUE_RETRIES, {
     now: ctx.now,
@@ -197,7 +201,8 @@ export async function drainRetries(
   });
   const tally: Tally = { succeeded: 0, rescheduled: 0, dead: 0, deferred: 0, waiting: 0, auth: 0, cancelled: 0 };
   let errors = 0;
-  for (const item of items) {
+  // Items are independent: each has its own state guard and its own gateway key, so several go at once.
+  await inParallel(items, ctx.concurrency ?? DRAIN_CONCURRENCY, async (item) => {
     try {
       const result = await processItem(deps, item, ctx.now);
       tally[result]++;
@@ -208,7 +213,7 @@ export async function drainRetries(
         'retry attempt failed',
       );
     }
-  }
+  });
   return {
     scanned: items.length,
     succeeded: tally.succeeded,

@@ -87,6 +87,25 @@ describe('retry queue', () => {
     expect(await drainRetries(deps(), { now: clock.now() })).toMatchObject({ scanned: 0 });
   });
 
+  it('when a batch of due retries is drained several at a time → each ends as its card says, each attempt charged once', async () => {
+    const failed = [];
+    for (let i = 0; i < 6; i++) failed.push(await failedFirstInstallment(INSUFFICIENT_FUNDS));
+    // Half the parents switch to a working card; the others still lack funds.
+    for (const f of failed.slice(0, 3)) await saveCard(h, f.parent.customerId, SUCCESS_CARD, { isDefault: true });
+    const due = Math.max(...failed.map((f) => new Date(f.retry.next_attempt_at).getTime()));
+    clock.set(new Date(due));
+    const summary = await drainRetries(deps(), { now: clock.now(), concurrency: 4 });
+    expect(summary).toMatchObject({ errors: 0 });
+    for (const [i, f] of failed.entries()) {
+      const item = (await h.api('GET', `/v1/retries/${f.retry.id}`)).body;
+      expect(item).toMatchObject({ state: i < 3 ? 'succeeded' : 'scheduled', attempts: 1 });
+      const payments = (await gatewayPayments(f.installment.order_id)).map((p) => p.status);
+      expect(payments).toEqual(i < 3 ? ['failed', 'captured'] : ['failed', 'failed']);
+    }
+    // The tests below count what is due: the still-failing three leave the queue.
+    for (const f of failed.slice(3)) expect((await h.api('POST', `/v1/retries/${f.retry.id}/cancel`)).status).toBe(200);
+  });
+
   it('when the decline is hard (card_declined) → no retry is made: the item is dead with its reason and the plan failed', async () => {
     const { plan, installment, retry } = await failedFirstInstallment(CARD_DECLINED);
     expect(installment.status).toBe('failed');
