@@ -35,6 +35,7 @@ const SERVER_PASS_EXCLUDES = [
   // the process and UI layer over SQL the pass above runs anyway: a CLI's help and exit codes, npm start's
   // signals, a browser on the dashboard, notebooks, child processes killed and restarted, a graceful stop
   'tests/bin/**',
+  'tests/docs/**',
   'tests/notebooks/**',
   'tests/serving/dashboard.test.ts',
   'tests/serving/data-dir-removed.test.ts',

@@ -188,7 +188,11 @@ async function serve(env: Readonly<Record<string, string | undefined>>): Promise
   const kosh = await startKosh(config);
   console.log(`\nkosh is serving on ${kosh.url}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   console.log(`  API docs:  ${kosh.url}/docs      OpenAPI: ${kosh.url}/openapi.json`);
-  if (kosh.simulator !== null) console.log(`  gateway:   built-in Razorpay simulator at ${kosh.simulator.url}`);
+  if (kosh.simulator !== null) {
+    console.log(`  gateway:   built-in Razorpay simulator at ${kosh.simulator.url}`);
+    // A throwaway key pair for a local test gateway: a tour or an SDK saves a test card with it (docs/tour.md).
+    console.log(`             its test key pair (curl -u): ${kosh.simulator.keyId}:${kosh.simulator.keySecret}`);
+  }
   if (kosh.generatedAdminKey !== null) {
     console.log(`  admin API key (shown once, store it now): ${kosh.generatedAdminKey}`);
   } else if (config.adminKey !== null) {

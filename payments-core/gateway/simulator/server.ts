@@ -129,6 +129,9 @@ export interface SimulatorHistory {
 
 export interface RazorpaySimulator {
   readonly url: string;
+  /** The key pair it accepts (Basic auth), for a tool or SDK pointed at it. */
+  readonly keyId: string;
+  readonly keySecret: string;
   readonly deliveries: readonly Delivery[];
   /** Adds captured payments, their orders and processed refunds as history; no webhooks. Returns how many entities. */
   preload(history: SimulatorHistory): number;
@@ -1036,6 +1039,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
 
   return {
     url: `http://${initial.host ?? '127.0.0.1'}:${port}`,
+    keyId: options.keyId,
+    keySecret: options.keySecret,
     deliveries,
     preload: (history) => {
       for (const o of history.orders) {
