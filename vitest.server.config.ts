@@ -28,6 +28,7 @@ const SERVER_PASS_EXCLUDES = [
   'tests/payments-core/subscriptions/transitions.test.ts',
   'tests/platform/card-data.test.ts',
   'tests/platform/config.test.ts',
+  'tests/platform/log.test.ts',
   'tests/platform/mail.test.ts',
   'tests/platform/metrics.test.ts',
   'tests/platform/money.test.ts',

@@ -63,7 +63,7 @@ export async function runCommand(
         const db = database.db;
         try {
           await migrate(db, systemClock);
-          const log = createLog({ level: config.logLevel });
+          const log = createLog({ level: config.logLevel, format: config.logFormat });
           return await runSeedCli(rest, { db, clock: systemClock, log });
         } finally {
           await database.close();
@@ -186,21 +186,21 @@ async function serve(env: Readonly<Record<string, string | undefined>>): Promise
   const config = loadConfig(env, SCHEDULE_RULES);
   const started = Date.now();
   const kosh = await startKosh(config);
-  console.log(`\nkosh is serving on ${kosh.url}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  console.log(`  API docs:  ${kosh.url}/docs      OpenAPI: ${kosh.url}/openapi.json`);
+  console.error(`\nkosh is serving on ${kosh.url}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.error(`  API docs:  ${kosh.url}/docs      OpenAPI: ${kosh.url}/openapi.json`);
   if (kosh.simulator !== null) {
-    console.log(`  gateway:   built-in Razorpay simulator at ${kosh.simulator.url}`);
+    console.error(`  gateway:   built-in Razorpay simulator at ${kosh.simulator.url}`);
     // A throwaway key pair for a local test gateway: a tour or an SDK saves a test card with it (docs/tour.md).
-    console.log(`             its test key pair (curl -u): ${kosh.simulator.keyId}:${kosh.simulator.keySecret}`);
+    console.error(`             its test key pair (curl -u): ${kosh.simulator.keyId}:${kosh.simulator.keySecret}`);
   }
   if (kosh.generatedAdminKey !== null) {
-    console.log(`  admin API key (shown once, store it now): ${kosh.generatedAdminKey}`);
+    console.error(`  admin API key (shown once, store it now): ${kosh.generatedAdminKey}`);
   } else if (config.adminKey !== null) {
-    console.log('  authenticate with the KOSH_ADMIN_KEY you configured');
+    console.error('  authenticate with the KOSH_ADMIN_KEY you configured');
   } else {
-    console.log('  authenticate with an existing key, or create one: npx kosh keys create --scopes admin');
+    console.error('  authenticate with an existing key, or create one: npx kosh keys create --scopes admin');
   }
-  console.log(`  try:       curl -H "Authorization: Bearer <key>" ${kosh.url}/v1/payments?limit=5\n`);
+  console.error(`  try:       curl -H "Authorization: Bearer <key>" ${kosh.url}/v1/payments?limit=5\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -212,10 +212,10 @@ async function serve(env: Readonly<Record<string, string | undefined>>): Promise
   };
   process.on('SIGINT', force);
   process.on('SIGTERM', force);
-  console.log(`${signal}: shutting down (in-flight requests and jobs finish; send it again to exit at once)`);
+  console.error(`${signal}: shutting down (in-flight requests and jobs finish; send it again to exit at once)`);
   await kosh.close();
   process.off('SIGINT', force);
   process.off('SIGTERM', force);
-  console.log('kosh stopped');
+  console.error('kosh stopped');
   return 0;
 }

@@ -82,7 +82,7 @@ async function serverBackend(config: Config): Promise<JobsBackend | null> {
 /** No server: this process opens the database and runs the job itself. */
 async function localBackend(config: Config): Promise<JobsBackend> {
   const clock = systemClock;
-  const log = createLog({ level: config.logLevel });
+  const log = createLog({ level: config.logLevel, format: config.logFormat });
   const database = await openDatabase(config);
   const db = database.db;
   await migrate(db, clock);

@@ -97,7 +97,9 @@ export async function runJob(deps: RunJobDeps, job: Schedule, options: { trigger
     });
     const run = await findJobRun(deps, runId);
     if (run === null) throw new Error(`job run ${runId} vanished`);
-    deps.log.info({ job: job.name, run: runId, trigger: options.trigger, status: run.status, summary }, 'job run');
+    // A scheduled run that succeeded is routine: debug. A failure, or a run someone asked for, is news: info.
+    const level = options.trigger === 'schedule' && run.status === 'succeeded' ? 'debug' : 'info';
+    deps.log[level]({ job: job.name, run: runId, trigger: options.trigger, status: run.status, summary }, 'job run');
     return { status: 'ran', run };
   } finally {
     runtime.running.delete(job.name);

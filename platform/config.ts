@@ -43,6 +43,8 @@ export interface Config {
   /** `KOSH_KILL_AT` (crash tests only, platform/kill-points.ts): a named point where the process SIGKILLs itself. */
   readonly killAt: string | null;
   readonly logLevel: string;
+  /** `pretty` (coloured lines for a person), `json` (one object per line), or `auto`: pretty on a terminal. */
+  readonly logFormat: 'auto' | 'pretty' | 'json';
   /** Whether this process starts the job scheduler's timers (`KOSH_SCHEDULER`). */
   readonly scheduler: boolean;
   /** Schedule overrides by job name, from `KOSH_SCHEDULE_<NAME>`: a cron expression or `off`. */
@@ -420,6 +422,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
     requestTimeoutMs: int('KOSH_REQUEST_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
     killAt: str('KOSH_KILL_AT'),
     logLevel: str('LOG_LEVEL') ?? 'info',
+    logFormat: (str('LOG_FORMAT') ?? 'auto') as Config['logFormat'],
     scheduler: schedulerRaw !== 'off',
     schedules,
     fraudScoring: bool('KOSH_FRAUD_SCORING', true),
@@ -480,6 +483,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
   }
   if (addressOf(config.mailFrom) === null) {
     problems.push(`KOSH_MAIL_FROM must be an address or "Name <address>", got "${config.mailFrom}"`);
+  }
+  if (!['auto', 'pretty', 'json'].includes(config.logFormat)) {
+    problems.push(`LOG_FORMAT must be one of auto, pretty, json, got "${config.logFormat}"`);
   }
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "${config.logLevel}"`);

@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
 
 export type Log = Logger;
 
@@ -22,7 +23,22 @@ export const REDACT_PATHS = [
   '*.name',
 ];
 
-export function createLog(options: { level: string; destination?: DestinationStream }): Log {
+/**
+ * A pino logger. Lines go to `destination`, else to stdout: as JSON for machines, or as coloured one-line text for a
+ * person when `format` is `pretty`, or `auto` (the default) and stdout is a terminal.
+ */
+export function createLog(options: {
+  level: string;
+  destination?: DestinationStream;
+  format?: 'auto' | 'pretty' | 'json';
+}): Log {
+  const format = options.format ?? 'auto';
+  const human = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+  const destination =
+    options.destination ??
+    (human
+      ? pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' })
+      : undefined);
   return pino(
     {
       level: options.level,
@@ -30,6 +46,6 @@ export function createLog(options: { level: string; destination?: DestinationStr
       base: { service: 'kosh' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination,
+    destination,
   );
 }

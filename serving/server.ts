@@ -90,6 +90,7 @@ export async function startKosh(
   const clock = options.clock ?? systemClock;
   const log = createLog({
     level: config.logLevel,
+    format: config.logFormat,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
   checkDataDir(config.dataDir);

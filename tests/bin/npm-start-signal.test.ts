@@ -28,12 +28,15 @@ describe('npm start and SIGTERM', () => {
         PORT: '0',
         LOG_LEVEL: 'warn',
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    npm.stdout?.on('data', (chunk: Buffer) => {
+    // The banner and the stop line go to stderr; log lines to stdout.
+    const collect = (chunk: Buffer) => {
       out += chunk.toString();
-    });
+    };
+    npm.stdout?.on('data', collect);
+    npm.stderr?.on('data', collect);
     const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
     for (let i = 0; i < 600 && !out.includes('kosh is serving'); i++) await new Promise((r) => setTimeout(r, 100));
     const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LEASE_MS, runJob } from '../../pipelines/run-job.js';
 import type { Job, RunJobDeps, Schedule } from '../../pipelines/types.js';
 import { fixedClock } from '../../platform/clock.js';
+import { createLog } from '../../platform/log.js';
 import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 import { countingJob, gatedJob, jobDeps } from './support.js';
 
@@ -34,6 +35,21 @@ describe('runJob', () => {
     const rows = await deps.db.all('SELECT job, trigger, status, summary FROM job_runs');
     expect(rows).toEqual([{ job: 'slow', trigger: 'schedule', status: 'succeeded', summary: '{"done":1}' }]);
     expect(await deps.db.all('SELECT * FROM job_leases')).toEqual([]);
+  });
+
+  it('when a scheduled run succeeds → its line is debug (routine); a manual run is info', async () => {
+    const counting = countingJob('tick', '0 * * * *');
+    deps = await jobDeps(fixedClock(T0), [counting.job]);
+    const lines: { level: number; msg: string; trigger: string }[] = [];
+    const log = createLog({ level: 'debug', destination: { write: (line: string) => lines.push(JSON.parse(line)) } });
+    const logged = { ...deps, log };
+    await runJob(logged, schedule(deps, 'tick'), { trigger: 'schedule' });
+    await runJob(logged, schedule(deps, 'tick'), { trigger: 'manual' });
+    const runs = lines.filter((l) => l.msg === 'job run').map((l) => [l.trigger, l.level]);
+    expect(runs).toEqual([
+      ['schedule', 20],
+      ['manual', 30],
+    ]);
   });
 
   it('when another process holds a live lease → skipped; once its lease expired → taken over, its run marked failed', async () => {

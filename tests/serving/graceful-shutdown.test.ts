@@ -54,8 +54,9 @@ async function serve(dataDir: string, databaseUrl: string, sim: RazorpaySimulato
       const m = /kosh is serving on (http:\/\/\S+)/.exec(out.join(''));
       if (m?.[1] !== undefined) resolve(m[1]);
     };
+    // The banner goes to stderr, beside the log lines' stdout.
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => out.push(String(chunk)));
+    child.stderr?.on('data', onData);
     void exited.then(() => reject(new Error(`kosh exited before serving:\n${out.join('')}`)));
   });
   return { child, url, out, exited };
