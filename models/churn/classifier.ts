@@ -208,17 +208,21 @@ function mlpRaw(json: MlpJson): RawModel {
 
 export const MLP_PARAMS = { hidden: 16, epochs: 25, batchSize: 64, learningRate: 0.005, l2: 1e-3 } as const;
 
-let tfLoaded: Promise<typeof import('@tensorflow/tfjs')> | null = null;
+type Tf = typeof import('@tensorflow/tfjs-core') & typeof import('@tensorflow/tfjs-layers');
+
+let tfLoaded: Promise<Tf> | null = null;
 /**
- * tfjs, loaded on first use (it costs about half a second to import, and only training the MLP needs it; scoring
- * is plain JS), on its pure-JS cpu backend: no native binary, identical results on every machine.
+ * tfjs (core, layers and the pure-JS cpu backend only: 81 MB installed, where the `@tensorflow/tfjs` bundle with
+ * its WebGL, converter and data packages took 285 MB), loaded on first use (only training the MLP needs it;
+ * scoring is plain JS): no native binary, identical results on every machine.
  */
-function loadTf(): Promise<typeof import('@tensorflow/tfjs')> {
+function loadTf(): Promise<Tf> {
   tfLoaded ??= (async () => {
-    const tf = await import('@tensorflow/tfjs');
-    await tf.setBackend('cpu');
-    await tf.ready();
-    return tf;
+    const [core, layers] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers')]);
+    await import('@tensorflow/tfjs-backend-cpu');
+    await core.setBackend('cpu');
+    await core.ready();
+    return { ...core, ...layers } as Tf;
   })();
   return tfLoaded;
 }
