@@ -27,6 +27,16 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
     console.log(USAGE);
     return command === undefined ? 1 : 0;
   }
+  if (command === 'completion') {
+    const shell = rest[0];
+    if (shell !== 'bash' && shell !== 'zsh') {
+      console.error('kosh completion: name the shell, bash or zsh');
+      return 2;
+    }
+    const { completionScript } = await import('./completion.js');
+    process.stdout.write(completionScript(shell));
+    return 0;
+  }
   if (VERSION.includes(command)) {
     console.log(`kosh ${version()}`);
     return 0;

@@ -49,6 +49,7 @@ commands:
                                  train the churn model on monthly snapshots (train / calibrate / test months) and register
                                  it (through the running server, if there is one); promote with kosh models promote
   train forecast                 refresh every segment's revenue forecast now (the forecast-refresh job)
+  completion bash|zsh            print a shell completion script: eval "$(kosh completion bash)"
   razorpay-sim [--port N] [--key-id ID] [--key-secret S] [--webhook-url URL] [--webhook-secret S]
                                  run the Razorpay-compatible simulator on its own
 `;
