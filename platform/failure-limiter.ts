@@ -1,35 +1,41 @@
+import type { Sql } from './db.js';
+import { countHits } from './rate-windows.js';
+
 /**
- * Counts failures (unknown API keys) per client in fixed one-minute windows; past `max` in a window, the client is
- * refused without a lookup until the window ends. Guessing keys then costs a minute per `max` guesses, whatever the
- * guesses are (each random key would otherwise start a fresh rate-limit bucket of its own). Per process.
+ * Counts failures (unknown API keys) per client in fixed one-minute windows, across every kosh process on the
+ * database (platform/rate-windows.ts); past `max` in a window, the client is refused without a lookup until the
+ * window ends. Guessing keys then costs a minute per `max` guesses, whatever the guesses are (each random key would
+ * otherwise start a fresh rate-limit bucket of its own).
+ *
+ * Only failures touch the database: `blockedFor` answers from what this process learnt at its own last failure, so
+ * a request with a good key costs nothing here. A process learns of a block at the first failure it sees past
+ * `max`, so with P processes at most `max + P - 1` guesses are looked up in a window (plus those in flight at once).
  */
 export interface FailureLimiter {
   /** Seconds until `client` may try again, or null when it may now. */
-  blockedFor(client: string, now: number): number | null;
-  failed(client: string, now: number): void;
+  blockedFor(client: string, now: Date): number | null;
+  failed(client: string, now: Date): Promise<void>;
 }
 
-export function createFailureLimiter(options: { max: number; windowMs?: number }): FailureLimiter {
+export function createFailureLimiter(deps: { db: Sql }, options: { max: number; windowMs?: number }): FailureLimiter {
   const windowMs = options.windowMs ?? 60_000;
-  const windows = new Map<string, { start: number; failures: number }>();
-  const current = (client: string, now: number) => {
-    const w = windows.get(client);
-    return w !== undefined && now - w.start < windowMs ? w : null;
-  };
+  /** Clients this process saw past `max`, with the end of their window (ms). */
+  const blocked = new Map<string, number>();
   return {
     blockedFor(client, now) {
-      const w = current(client, now);
-      if (w === null || w.failures < options.max) return null;
-      return Math.max(1, Math.ceil((w.start + windowMs - now) / 1000));
+      const until = blocked.get(client);
+      if (until === undefined) return null;
+      const left = until - now.getTime();
+      if (left > 0) return Math.max(1, Math.ceil(left / 1000));
+      blocked.delete(client);
+      return null;
     },
-    failed(client, now) {
-      const w = current(client, now);
-      if (w !== null) {
-        w.failures++;
-        return;
-      }
-      if (windows.size >= 100_000) windows.clear();
-      windows.set(client, { start: now, failures: 1 });
+    async failed(client, now) {
+      const nowMs = now.getTime();
+      const { hits, leftMs } = await countHits(deps.db, { scope: 'auth_failures', client, nowMs, windowMs });
+      if (hits < options.max) return;
+      if (blocked.size >= 100_000) blocked.clear();
+      blocked.set(client, nowMs + leftMs);
     },
   };
 }

@@ -40,6 +40,7 @@ import { registerFiniteNumbers } from './plugins/finite-numbers.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import { ipFilter } from './plugins/ip-filter.js';
 import { registerMetrics } from './plugins/metrics.js';
+import { sharedRateLimitStore } from './plugins/shared-rate-limit.js';
 import { alertRoutes } from './routes/alerts.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -107,7 +108,7 @@ export interface AppDeps {
   readonly billing?: Partial<BillingOptions>;
   /** Named points where the process dies, for the crash tests (platform/kill-points.ts); none in production. */
   readonly kill?: KillPoints;
-  /** Unknown API keys per client per minute (auth and dashboard sign-in); one of its own when absent. */
+  /** Unknown API keys per client per minute (auth and dashboard sign-in), counted in the database; one when absent. */
   readonly authFailures?: FailureLimiter;
   /** What /readyz reports beyond the database (a data dir or cluster removed underneath); none when absent. */
   readonly storageProblems?: () => string[];
@@ -147,7 +148,8 @@ export async function buildApp(input: AppDeps): Promise<App> {
   const deps: AppDeps = {
     ...input,
     metrics,
-    authFailures: input.authFailures ?? createFailureLimiter({ max: input.config.authFailuresPerMinute ?? 20 }),
+    authFailures:
+      input.authFailures ?? createFailureLimiter({ db: input.db }, { max: input.config.authFailuresPerMinute ?? 20 }),
   };
   const authFailures = deps.authFailures as FailureLimiter;
   const requestTimeoutMs = deps.config.requestTimeoutMs ?? 60_000;
@@ -193,8 +195,12 @@ export async function buildApp(input: AppDeps): Promise<App> {
     );
   });
   registerMetrics(app, { ...deps, metrics, metricsToken: deps.config.metricsToken ?? null });
+  // Counted in PostgreSQL, so the limit holds across every process on the database. Without the database the
+  // limit is skipped rather than failing every request (liveness included); everything else then answers 503.
   await app.register(rateLimit, {
     global: true,
+    store: sharedRateLimitStore({ db: deps.db, clock: deps.clock }),
+    skipOnError: true,
     max: deps.config.rateLimitPerMinute,
     timeWindow: '1 minute',
     keyGenerator: (request) => {

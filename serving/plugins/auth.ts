@@ -25,8 +25,8 @@ export function bearer(request: FastifyRequest): string | null {
 }
 
 /** 429 for a client that has sent too many unknown keys this minute (platform/failure-limiter.ts). */
-export function refuseWhileGuessing(limiter: FailureLimiter, client: string): void {
-  const wait = limiter.blockedFor(client, Date.now());
+export function refuseWhileGuessing(limiter: FailureLimiter, client: string, now: Date): void {
+  const wait = limiter.blockedFor(client, now);
   if (wait !== null) {
     throw new AppError('rate_limited', 'too_many_failed_authentications', 'too many unknown API keys; wait and retry', {
       extra: { retry_after_seconds: wait },
@@ -62,10 +62,10 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock;
     if (scope === undefined) return;
     const secret = bearer(request);
     if (secret === null) throw new AppError('unauthorized', 'missing_api_key', 'send Authorization: Bearer <api key>');
-    refuseWhileGuessing(deps.authFailures, request.ip);
+    refuseWhileGuessing(deps.authFailures, request.ip, deps.clock.now());
     const key = await lookup(secret);
     if (key === null) {
-      deps.authFailures.failed(request.ip, Date.now());
+      await deps.authFailures.failed(request.ip, deps.clock.now());
       throw new AppError('unauthorized', 'invalid_api_key', 'the API key is unknown or revoked');
     }
     const anyOf: readonly Scope[] = typeof scope === 'string' ? [scope] : scope;

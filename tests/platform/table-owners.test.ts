@@ -45,7 +45,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 const CREATE_TABLE =
-  /\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+|TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_][a-z0-9_]*)/g;
+  /\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+|TEMPORARY\s+|UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_][a-z0-9_]*)/g;
 
 /**
  * Every table the code can write: those the migrations create, and the temporary (or DuckDB) ones the source
@@ -112,6 +112,9 @@ describe('table owners', () => {
     expect([...(writes.get('subscription_charges') ?? [])]).toEqual(['payments-core/subscriptions']);
     expect([...(writes.get('subscription_events') ?? [])]).toEqual(['payments-core/subscriptions']);
     expect(writes.get('subscriptions')).toEqual(new Set(['payments-core/subscriptions', 'data']));
+    // An UNLOGGED table (migration 030) is a table too.
+    expect([...(writes.get('rate_windows') ?? [])]).toEqual(['platform']);
+    expect([...(writes.get('dashboard_sessions') ?? [])]).toEqual(['payments-core/dashboard-sessions']);
   });
 
   it('when every source folder is scanned → each table has exactly one owner beside the allow list', () => {
