@@ -7,15 +7,20 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findApiKey } from '../../payments-core/api-keys/create-api-key.js';
 import { hasScope } from '../../payments-core/api-keys/types.js';
+import { createDashboardSession } from '../../payments-core/dashboard-sessions/create-dashboard-session.js';
+import { endDashboardSession } from '../../payments-core/dashboard-sessions/end-dashboard-session.js';
+import { findDashboardSession } from '../../payments-core/dashboard-sessions/find-dashboard-session.js';
+import type { DashboardSession } from '../../payments-core/dashboard-sessions/types.js';
 import { AppError } from '../../platform/errors.js';
 import type { App, AppDeps } from '../app.js';
 import { getDashboardData } from '../dashboard/get-dashboard-data.js';
-import { createSessionStore, type DashboardSession } from '../dashboard/sessions.js';
 import { refuseWhileGuessing } from '../plugins/auth.js';
 import { Id, responses } from '../schemas.js';
 
-/** A dashboard session lasts this long from sign-in; signing out or a restart ends it sooner. */
+/** A dashboard session lasts this long from sign-in; signing out ends it sooner (on every process). */
 export const DASHBOARD_SESSION_TTL_MS = 8 * 3_600_000;
+/** Live dashboard sessions kept at most; the oldest go first. */
+export const DASHBOARD_SESSIONS_MAX = 10_000;
 export const DASHBOARD_COOKIE = 'kosh_dashboard';
 
 /** Only kosh's own files: no inline script or style, no other origin, not framed. */
@@ -78,8 +83,6 @@ export async function dashboardRoutes(app: App, deps: AppDeps): Promise<void> {
     css: readFileSync(path.join(pageDir, 'dashboard.css'), 'utf8'),
     chart: readFileSync(chartJsFile, 'utf8'),
   };
-  const sessions = createSessionStore({ ttlMs: DASHBOARD_SESSION_TTL_MS });
-
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
     done(null, parseQuery(body as string)),
   );
@@ -89,11 +92,11 @@ export async function dashboardRoutes(app: App, deps: AppDeps): Promise<void> {
 
   /** The session's key, checked again (a revoked key or a lost scope ends the session). */
   const signedIn = async (request: FastifyRequest): Promise<DashboardSession | null> => {
-    const session = sessions.get(cookieOf(request));
+    const id = cookieOf(request);
+    const session = await findDashboardSession(deps, id);
     if (session === null) return null;
-    const key = await findApiKey(deps, session.secret);
-    if (key === null || !hasScope(key, 'analytics:read')) {
-      sessions.delete(session.id);
+    if (session.key === null || !hasScope(session.key, 'analytics:read')) {
+      await endDashboardSession(deps, id);
       return null;
     }
     return session;
@@ -142,9 +145,9 @@ export async function dashboardRoutes(app: App, deps: AppDeps): Promise<void> {
       const form = (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
       if (!sameOrigin(request))
         throw new AppError('forbidden', 'cross_origin', 'sign in from kosh’s own dashboard page');
-      if (deps.authFailures !== undefined) refuseWhileGuessing(deps.authFailures, request.ip);
+      if (deps.authFailures !== undefined) refuseWhileGuessing(deps.authFailures, request.ip, deps.clock.now());
       const key = await findApiKey(deps, request.body.api_key);
-      if (key === null) deps.authFailures?.failed(request.ip, Date.now());
+      if (key === null) await deps.authFailures?.failed(request.ip, deps.clock.now());
       if (key === null || !hasScope(key, 'analytics:read')) {
         const message =
           key === null ? 'That API key is unknown or revoked.' : 'That API key lacks the analytics:read scope.';
@@ -153,29 +156,33 @@ export async function dashboardRoutes(app: App, deps: AppDeps): Promise<void> {
           ? new AppError('unauthorized', 'invalid_api_key', 'the API key is unknown or revoked')
           : new AppError('forbidden', 'missing_scope', 'this key lacks the analytics:read or admin scope');
       }
-      const session = sessions.create({ secret: request.body.api_key, keyId: key.id });
+      const session = await createDashboardSession(deps, {
+        keyId: key.id,
+        ttlMs: DASHBOARD_SESSION_TTL_MS,
+        max: DASHBOARD_SESSIONS_MAX,
+      });
       setCookie(request, reply, session.id, Math.floor(DASHBOARD_SESSION_TTL_MS / 1000));
       reply.header('cache-control', 'no-store');
       if (form) return reply.redirect('/dashboard', 303);
       return reply
         .code(201)
-        .send({ object: 'dashboard_session' as const, expires_at: new Date(session.expiresAt).toISOString() });
+        .send({ object: 'dashboard_session' as const, expires_at: session.expiresAt.toISOString() });
     },
   );
 
-  const signOut = (request: FastifyRequest, reply: FastifyReply): void => {
-    sessions.delete(cookieOf(request));
+  const signOut = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    await endDashboardSession(deps, cookieOf(request));
     setCookie(request, reply, '', 0);
   };
   app.post('/dashboard/session/delete', { schema: { hide: true } }, async (request, reply) => {
-    signOut(request, reply);
+    await signOut(request, reply);
     return reply.redirect('/dashboard', 303);
   });
   app.delete(
     '/dashboard/session',
     { schema: { tags: ['dashboard'], description: 'Signs the dashboard out.', security: [] } },
     async (request, reply) => {
-      signOut(request, reply);
+      await signOut(request, reply);
       return reply.code(204).send(null);
     },
   );

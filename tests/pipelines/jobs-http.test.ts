@@ -57,7 +57,12 @@ describe('jobs over HTTP', () => {
     const rest = await h.api('GET', `/v1/jobs/purge-expired-keys/runs?limit=2&starting_after=${first.body.data[1].id}`);
     expect(rest.body.has_more).toBe(false);
     expect([...first.body.data, ...rest.body.data].map((r: { id: string }) => r.id).sort()).toEqual(ids.sort());
-    expect(first.body.data[0].summary).toEqual({ idempotency_keys: 0, webhook_event_keys: 0 });
+    expect(first.body.data[0].summary).toEqual({
+      idempotency_keys: 0,
+      webhook_event_keys: 0,
+      dashboard_sessions: 0,
+      rate_windows: 0,
+    });
   });
 
   it('when the job is unknown → 404 job_not_found; without the admin scope → 403', async () => {
