@@ -1,15 +1,54 @@
+import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../platform/clock.js';
+import { createLog } from '../../platform/log.js';
+import { type App, buildApp } from '../../serving/app.js';
+import { DASHBOARD_SESSION_TTL_MS } from '../../serving/routes/dashboard.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
+/**
+ * One harness; a second app (`other`) on its database stands for a second kosh process: it shares nothing with the
+ * first but PostgreSQL. Limits count in fixed one-minute windows of the injected clock, so each test starts a new one.
+ */
 describe('limits an attacker cannot walk around', () => {
   let h: Harness;
+  let other: App;
+  const clock = fixedClock(new Date('2026-03-02T10:00:00Z'));
+  const nextMinute = () => clock.advance(60_000);
   beforeAll(async () => {
-    h = await startHarness({ rateLimitPerMinute: 30, requestTimeoutMs: 1_000 });
+    h = await startHarness({ rateLimitPerMinute: 30, requestTimeoutMs: 1_000, clock });
+    other = await buildApp({
+      db: h.db,
+      clock,
+      gateway: h.gateway,
+      log: createLog({ level: 'silent' }),
+      inbox: h.inbox,
+      config: { webhookSecrets: [], webhookAllowCidrs: [], denyCidrs: [], rateLimitPerMinute: 30 },
+    });
   });
-  afterAll(async () => h.close());
+  afterAll(async () => {
+    await other?.close();
+    await h.close();
+  });
+  const apps = () => [h.app, other] as const;
+  const signIn = (app: App, apiKey: string) =>
+    app.inject({
+      method: 'POST',
+      remoteAddress: '10.0.0.3',
+      url: '/dashboard/session',
+      headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+      payload: { api_key: apiKey },
+    });
+  /** Whether `cookie` opens the dashboard page (the sign-in form has a password field for the key). */
+  const opens = async (app: App, cookie: string) => {
+    const res = await app.inject({ url: '/dashboard', headers: { cookie } });
+    expect(res.statusCode).toBe(200);
+    return !res.body.includes('name="api_key"');
+  };
 
   it('when one key is sent with its header spelt 60 ways → one bucket: 30 pass, the rest 429', async () => {
+    nextMinute();
     const spellings = [
       `Bearer ${h.adminKey}`,
       `bearer ${h.adminKey}`,
@@ -29,6 +68,7 @@ describe('limits an attacker cannot walk around', () => {
   });
 
   it('when random keys are guessed from one address → 20 are looked up, then 429 with Retry-After for every guess, API and dashboard', async () => {
+    nextMinute();
     const statuses: number[] = [];
     for (let i = 0; i < 40; i++) {
       const res = await h.app.inject({
@@ -48,6 +88,71 @@ describe('limits an attacker cannot walk around', () => {
     });
     expect(signIn.statusCode).toBe(429);
     expect(signIn.json()).toMatchObject({ code: 'too_many_failed_authentications' });
+  });
+
+  it('when one key sends 60 requests at once through two processes → 30 pass in all, the rest 429; a new minute opens again', async () => {
+    nextMinute();
+    // /healthz needs no key and no query of its own, so only the limit's count touches the database.
+    const secret = 'kosh_two_processes_key';
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        apps()[i % 2]?.inject({ url: '/healthz', headers: { authorization: `Bearer ${secret}` } }),
+      ),
+    );
+    const statuses = answers.map((r) => r?.statusCode);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(30);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+    // Both processes tell the same remaining count: the window's total, not their own share.
+    const passed = answers.filter((r) => r?.statusCode === 200).map((r) => Number(r?.headers['x-ratelimit-remaining']));
+    expect(passed.sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    nextMinute();
+    const fresh = await other.inject({ url: '/healthz', headers: { authorization: `Bearer ${secret}` } });
+    expect(fresh.statusCode).toBe(200);
+  });
+
+  it('when keys are guessed alternately on two processes → 21 are looked up in all (20 + one for the second process), not 40', async () => {
+    nextMinute();
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const res = await apps()[i % 2]?.inject({
+        url: '/v1/customers',
+        remoteAddress: '10.0.0.2',
+        headers: { authorization: `Bearer kosh_guess_two_${i}` },
+      });
+      statuses.push(res?.statusCode ?? 0);
+    }
+    expect(statuses.slice(0, 21)).toEqual(Array(21).fill(401));
+    expect(statuses.slice(21)).toEqual(Array(19).fill(429));
+  });
+
+  it('when a dashboard signs in on one process → the other serves it; only a hash is stored; sign-out on either ends it', async () => {
+    nextMinute();
+    const res = await signIn(h.app, h.adminKey);
+    expect(res.statusCode).toBe(201);
+    const cookie = String(res.headers['set-cookie']).split(';')[0] as string;
+    const id = cookie.split('=')[1] as string;
+    expect(await opens(other, cookie)).toBe(true);
+    expect(await opens(h.app, cookie)).toBe(true);
+    const stored = await h.db.all<{ id_hash: string }>('SELECT id_hash FROM dashboard_sessions');
+    expect(stored.map((r) => r.id_hash)).toContain(createHash('sha256').update(id).digest('hex'));
+    expect(stored.map((r) => r.id_hash)).not.toContain(id);
+    const out = await other.inject({ method: 'DELETE', url: '/dashboard/session', headers: { cookie } });
+    expect(out.statusCode).toBe(204);
+    expect(await opens(h.app, cookie)).toBe(false);
+  });
+
+  it('when a session reaches its expiry on the injected clock → every process refuses it, and the purge job deletes it', async () => {
+    nextMinute();
+    const cookie = String((await signIn(other, h.adminKey)).headers['set-cookie']).split(';')[0] as string;
+    clock.advance(DASHBOARD_SESSION_TTL_MS - 1_000);
+    expect(await opens(h.app, cookie)).toBe(true);
+    clock.advance(1_000);
+    expect(await opens(h.app, cookie)).toBe(false);
+    expect(await opens(other, cookie)).toBe(false);
+    const run = await h.api('POST', '/v1/jobs/purge-expired-keys/runs');
+    expect(run.status).toBe(201);
+    expect(run.body.summary).toMatchObject({ dashboard_sessions: 1 });
+    expect(run.body.summary.rate_windows).toBeGreaterThan(0);
   });
 
   it('when 20 clients upload a webhook body slowly → each is cut off with 408 once the request timeout passes', async () => {
