@@ -76,7 +76,9 @@ function p99(values: Float64Array, count: number): number {
  * Loads the fraud champion and the canary (if any) from the registry. `observe` keeps the canary's last 500
  * outcomes; once at least `min_calls` are in and the error rate exceeds `max_error_rate` or the p99 exceeds
  * `max_p99_ms`, the canary stops serving at once and an `auto_rollback` event is recorded. The selector reloads
- * when told and, every `refreshMs` (default 30 s, 0 = never), when the registry's events changed.
+ * when told and, every `refreshMs` (default 1 s, 0 = never), when the registry's events changed: a promotion, canary
+ * or rollback made by any process on the database is served by every process within about a second. The check is one
+ * small stamp query (count and last seq of `model_events`); its cost is in bench/RESULTS.md.
  */
 export async function loadFraudModelSelector(
   deps: { db: Db; objects: ObjectStore; clock: Clock; log: Log },
@@ -165,7 +167,7 @@ export async function loadFraudModelSelector(
 
   await reload();
 
-  const refreshMs = options.refreshMs ?? 30_000;
+  const refreshMs = options.refreshMs ?? 1_000;
   const timer =
     refreshMs > 0
       ? setInterval(() => {

@@ -7,6 +7,7 @@ import {
   type OwnedFraudModelSelector,
 } from '../../../models/registry/fraud-model-selector.js';
 import { promoteModel } from '../../../models/registry/promote-model.js';
+import { rollbackModel } from '../../../models/registry/rollback-model.js';
 import { type RegistryDeps, registerSynthetic, registryDeps } from './support.js';
 
 const customers = Array.from({ length: 4000 }, (_, i) => `cus_${i.toString(36).padStart(6, '0')}`);
@@ -120,6 +121,33 @@ describe('fraud model selector', () => {
       await expect.poll(() => polling.pick('cus_1').primary?.version, { timeout: 2000 }).toBe(second.id);
     } finally {
       polling.close();
+    }
+  });
+
+  it('when one process promotes, canaries, rolls back a canary and the champion → another on the default refresh serves each within 2 s', async () => {
+    const first = await registerSynthetic(deps, { seed: 1 });
+    const second = await registerSynthetic(deps, { seed: 2 });
+    const third = await registerSynthetic(deps, { seed: 3 });
+    // Two selectors on one database, as two kosh processes have: `selector` changes things, `other` only polls.
+    selector = await loadFraudModelSelector(deps);
+    const other = await loadFraudModelSelector(deps);
+    const within2s = (what: () => unknown, expected: unknown) =>
+      expect.poll(what, { timeout: 2_000, interval: 10 }).toEqual(expected);
+    try {
+      expect(other.pick('cus_1').primary?.version).toBe(first.id);
+      await promoteModel(deps, second.id, { force: { actor: 'test', reason: 'across processes' } });
+      await within2s(() => other.pick('cus_1').primary?.version, second.id);
+      await startCanary(deps, { task: 'fraud', version: third.id, share: 1, limits: { min_calls: 10 } });
+      await within2s(() => other.status().canary?.version, third.id);
+      // The canary fails on the first process: its guard rolls it back, and the other stops serving it too.
+      await selector.reload();
+      for (let i = 0; i < 10; i++) selector.observe(third.id, { ok: false, ms: 1 });
+      await selector.idle();
+      await within2s(() => other.status().canary, null);
+      await rollbackModel(deps, 'fraud', { reason: 'across processes' });
+      await within2s(() => other.pick('cus_1').primary?.version, first.id);
+    } finally {
+      other.close();
     }
   });
 
