@@ -90,7 +90,7 @@ describe('limits an attacker cannot walk around', () => {
     expect(signIn.json()).toMatchObject({ code: 'too_many_failed_authentications' });
   });
 
-  it('when one key sends 60 requests at once through two processes → 30 pass in all, the rest 429; a new minute opens again', async () => {
+  it('when one key sends 60 requests at once through two processes → at most 30 pass in all (not 60), the rest 429; a new minute opens again', async () => {
     nextMinute();
     // /healthz needs no key and no query of its own, so only the limit's count touches the database.
     const secret = 'kosh_two_processes_key';
@@ -100,11 +100,14 @@ describe('limits an attacker cannot walk around', () => {
       ),
     );
     const statuses = answers.map((r) => r?.statusCode);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(30);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
-    // Both processes tell the same remaining count: the window's total, not their own share.
-    const passed = answers.filter((r) => r?.statusCode === 200).map((r) => Number(r?.headers['x-ratelimit-remaining']));
-    expect(passed.sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    // Never more than the limit in all; a place one process reserved and did not use may refuse a request early.
+    const ok = statuses.filter((s) => s === 200).length;
+    expect(ok).toBeLessThanOrEqual(30);
+    expect(ok).toBeGreaterThanOrEqual(24);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(60 - ok);
+    // Each passing request holds its own place in the window's shared count, whichever process served it.
+    const places = answers.filter((r) => r?.statusCode === 200).map((r) => Number(r?.headers['x-ratelimit-remaining']));
+    expect(new Set(places).size).toBe(ok);
     nextMinute();
     const fresh = await other.inject({ url: '/healthz', headers: { authorization: `Bearer ${secret}` } });
     expect(fresh.statusCode).toBe(200);
