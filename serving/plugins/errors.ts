@@ -74,15 +74,52 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 
 interface AjvError {
   instancePath: string;
+  schemaPath: string;
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
 }
 
+/** The values a branch error of a union of literals allows (`const`, `enum`, `type: null`); undefined for another. */
+function allowedBy(e: AjvError): unknown[] | undefined {
+  if (e.keyword === 'const') return [e.params['allowedValue']];
+  if (e.keyword === 'enum' && Array.isArray(e.params['allowedValues'])) return e.params['allowedValues'];
+  if (e.keyword === 'type' && e.params['type'] === 'null') return [null];
+  return undefined;
+}
+
+/**
+ * ajv (allErrors) answers a value outside a union of literals with one error per literal and one for the union: these
+ * become one `invalid_enum` error naming the field and every allowed value. Unions of other shapes stay as they are.
+ */
+function collapseEnums(errors: AjvError[]): AjvError[] {
+  // Outermost first, so a nullable union (a union inside a union with null) becomes one error too.
+  const unions = errors.filter((e) => e.keyword === 'anyOf').sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  const dropped = new Set<AjvError>();
+  const replaced = new Map<AjvError, AjvError>();
+  for (const union of unions) {
+    if (dropped.has(union)) continue;
+    const inside = errors.filter(
+      (e) => e !== union && e.instancePath === union.instancePath && e.schemaPath.startsWith(`${union.schemaPath}/`),
+    );
+    const allowed = inside.filter((e) => e.keyword !== 'anyOf').map(allowedBy);
+    if (allowed.length === 0 || allowed.some((a) => a === undefined)) continue;
+    const values = [...new Set(allowed.flat())];
+    for (const e of inside) dropped.add(e);
+    replaced.set(union, {
+      ...union,
+      keyword: 'enum',
+      message: `must be one of: ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+      params: { allowedValues: values },
+    });
+  }
+  return errors.filter((e) => !dropped.has(e)).map((e) => replaced.get(e) ?? e);
+}
+
 function validationFields(error: FastifyError): FieldError[] {
   const context = error.validationContext ?? 'body';
   const prefix = context === 'body' ? '' : `/${context === 'querystring' ? 'query' : context}`;
-  return ((error.validation ?? []) as unknown as AjvError[]).map((v) => {
+  return collapseEnums((error.validation ?? []) as unknown as AjvError[]).map((v) => {
     const missing = typeof v.params['missingProperty'] === 'string' ? `/${v.params['missingProperty']}` : '';
     const extra = typeof v.params['additionalProperty'] === 'string' ? `/${v.params['additionalProperty']}` : '';
     return {

@@ -52,6 +52,23 @@ describe('HTTP conventions', () => {
     expect(badJson.body.code).toBe('invalid_json');
   });
 
+  it('when a value is outside an enum → one error naming the field and every allowed value', async () => {
+    const res = await h.api('GET', '/v1/payments?status=bogus');
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body.errors).toEqual([
+      {
+        field: '/query/status',
+        code: 'invalid_enum',
+        message: 'must be one of: "on_hold", "created", "unknown", "authorized", "captured", "failed"',
+      },
+    ]);
+    const body = await h.api('POST', '/v1/subscription-plans', { interval: 'fortnight' });
+    const interval = body.body.errors.filter((e: { field: string }) => e.field === '/interval');
+    expect(interval).toHaveLength(1);
+    expect(interval[0].code).toBe('invalid_enum');
+  });
+
   it('when an unknown resource or route is asked for → 404 problem', async () => {
     const res = await h.api('GET', '/v1/payments/pay_DoesNotExist01');
     expect(res.status).toBe(404);
