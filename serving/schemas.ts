@@ -37,16 +37,31 @@ export const ProblemSchema = Type.Object(
 );
 
 export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
-  starting_after: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'How many items, 1–100' })),
+  starting_after: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'The id of the last item of the previous page; the list goes on after it (422 for an unknown id)',
+    }),
+  ),
 };
 
 export const pageOf = <T extends TSchema>(item: T) =>
   Type.Object({ object: Type.Literal('list'), data: Type.Array(item), has_more: Type.Boolean() });
 
-/** Every route declares its success schema; errors share the problem schema. */
-export function responses<T extends Record<number, TSchema>>(ok: T) {
-  return { ...ok, '4xx': Type.Ref(ProblemSchema), '5xx': Type.Ref(ProblemSchema) };
+const problemRef = (description?: string) => Type.Ref(ProblemSchema, description === undefined ? {} : { description });
+
+/**
+ * Every route declares its success schema; errors share the problem schema. `errors` names the statuses the use case
+ * answers beyond those the reference infers from the route (400, 401, 403, 404, 429, 500…) and says when.
+ */
+export function responses<T extends Record<number, TSchema>>(ok: T, errors: Readonly<Record<number, string>> = {}) {
+  const declared: Record<number, ReturnType<typeof problemRef>> = {};
+  for (const [status, description] of Object.entries(errors)) {
+    declared[Number(status)] = problemRef(description);
+  }
+  return { ...ok, ...declared, '4xx': problemRef(), '5xx': problemRef() };
 }
 
 export const SchoolSchema = Type.Object({

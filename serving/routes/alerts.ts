@@ -56,6 +56,8 @@ export function alertRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: SCOPES },
       schema: {
+        operationId: 'listAlerts',
+        summary: 'List alerts',
         tags: ['alerts'],
         querystring: Type.Object({
           status: Type.Optional(
@@ -73,6 +75,8 @@ export function alertRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: SCOPES },
       schema: {
+        operationId: 'getAlert',
+        summary: 'Retrieve an alert',
         tags: ['alerts'],
         params: Type.Object({ id: Id('alrt') }),
         response: responses({

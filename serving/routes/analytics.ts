@@ -65,6 +65,8 @@ export function analyticsRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'analytics:read' },
       schema: {
+        operationId: 'getPaymentAnalytics',
+        summary: 'Payment analytics',
         tags: ['analytics'],
         description:
           'Payment attempts created in [from, to): success, failures, retry recovery, time to success, refunds.',

@@ -27,6 +27,8 @@ export function apiKeyRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'createApiKey',
+        summary: 'Create an API key',
         tags: ['api keys'],
         body: Type.Object(
           {
@@ -58,6 +60,8 @@ export function apiKeyRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'listApiKeys',
+        summary: 'List API keys',
         tags: ['api keys'],
         description: 'The keys that work now, newest first, without secrets; `include_revoked=true` adds revoked ones.',
         querystring: Type.Object(
@@ -78,6 +82,8 @@ export function apiKeyRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'revokeApiKey',
+        summary: 'Revoke an API key',
         tags: ['api keys'],
         description: 'Revokes the key now (every kosh process refuses it within a second). Revoking twice is a no-op.',
         params: KeyParams,
@@ -91,6 +97,8 @@ export function apiKeyRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'rotateApiKey',
+        summary: 'Rotate an API key',
         tags: ['api keys'],
         description:
           'Rolls the key: a new key with the same name and scopes (secret shown once), and the old one revoked now ' +

@@ -68,6 +68,8 @@ export function billingRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listBillingRecords',
+        summary: 'List billing records',
         tags: ['billing'],
         querystring: Type.Object({
           ...PageQuery,
@@ -84,6 +86,8 @@ export function billingRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'getBillingRecord',
+        summary: 'Retrieve a billing record',
         tags: ['billing'],
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
         response: responses({ 200: BillingRecordSchema }),
@@ -95,7 +99,12 @@ export function billingRoutes(app: App, deps: AppDeps): void {
     '/billing/runs',
     {
       config: { scope: 'billing:admin' },
-      schema: { tags: ['billing'], response: responses({ 200: RunSummarySchema }) },
+      schema: {
+        operationId: 'runBilling',
+        summary: 'Run billing now',
+        tags: ['billing'],
+        response: responses({ 200: RunSummarySchema }),
+      },
     },
     async () => runBilling(deps, { now: deps.clock.now() }),
   );

@@ -118,6 +118,8 @@ export function churnRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'analytics:read' },
       schema: {
+        operationId: 'getLatestChurnReport',
+        summary: 'The latest churn report',
         tags: ['churn'],
         description:
           'The newest nightly churn report: totals, summary by school and plan, change since last week, the files in the analytics bucket and the customers with most revenue at risk.',
@@ -152,6 +154,8 @@ export function churnRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'analytics:read' },
       schema: {
+        operationId: 'getCustomerChurnRisk',
+        summary: "A customer's churn risk",
         tags: ['churn'],
         description:
           "A customer's latest churn probability, drivers, revenue at risk, P(alive) and CLV, with recent history.",

@@ -30,7 +30,10 @@ export const BillingAddressOut = Type.Object({
   state_code: Type.String(),
   postal_code: Type.String(),
 });
-const CustomerOut = Type.Composite([CustomerSchema, Type.Object({ billing_address: Nullable(BillingAddressOut) })]);
+export const CustomerOut = Type.Composite([
+  CustomerSchema,
+  Type.Object({ billing_address: Nullable(BillingAddressOut) }),
+]);
 
 const CustomerParams = Type.Object({ id: Id('cus') });
 const MethodParams = Type.Object({ id: Id('cus'), method_id: Id('pm') });
@@ -41,6 +44,8 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'createCustomer',
+        summary: 'Create a customer',
         tags: ['customers'],
         body: Type.Object(
           {
@@ -74,6 +79,8 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'updateCustomer',
+        summary: 'Update a customer',
         tags: ['customers'],
         params: CustomerParams,
         body: Type.Object(
@@ -90,6 +97,8 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listCustomers',
+        summary: 'List customers',
         tags: ['customers'],
         querystring: Type.Object({ ...PageQuery, school_id: Type.Optional(Id('sch')) }),
         response: responses({ 200: pageOf(CustomerOut) }),
@@ -101,7 +110,13 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     '/customers/:id',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['customers'], params: CustomerParams, response: responses({ 200: CustomerOut }) },
+      schema: {
+        operationId: 'getCustomer',
+        summary: 'Retrieve a customer',
+        tags: ['customers'],
+        params: CustomerParams,
+        response: responses({ 200: CustomerOut }),
+      },
     },
     async (request) => getCustomer(deps, request.params.id),
   );
@@ -111,6 +126,7 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'createGatewayCustomer',
         tags: ['payment methods'],
         summary: "The customer's Razorpay customer, made when first needed",
         description:
@@ -137,6 +153,8 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'createPaymentMethod',
+        summary: 'Attach a payment method to a customer',
         tags: ['payment methods'],
         params: CustomerParams,
         body: Type.Object(
@@ -179,6 +197,8 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listPaymentMethods',
+        summary: "List a customer's payment methods",
         tags: ['payment methods'],
         params: CustomerParams,
         response: responses({
@@ -201,6 +221,8 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'updatePaymentMethod',
+        summary: 'Update a payment method',
         tags: ['payment methods'],
         params: MethodParams,
         body: Type.Object(
@@ -220,7 +242,13 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     '/customers/:id/payment-methods/:method_id',
     {
       config: { scope: 'payments:write' },
-      schema: { tags: ['payment methods'], params: MethodParams, response: responses({ 200: PaymentMethodSchema }) },
+      schema: {
+        operationId: 'deletePaymentMethod',
+        summary: 'Detach a payment method',
+        tags: ['payment methods'],
+        params: MethodParams,
+        response: responses({ 200: PaymentMethodSchema }),
+      },
     },
     async (request) => deletePaymentMethod(deps, request.params.id, request.params.method_id),
   );

@@ -127,6 +127,8 @@ export async function dashboardRoutes(app: App, deps: AppDeps): Promise<void> {
     {
       config: { cardGuard: false },
       schema: {
+        operationId: 'createDashboardSession',
+        summary: 'Sign in to the dashboard with an API key',
         tags: ['dashboard'],
         description:
           'Signs the dashboard in with an API key (scope analytics:read or admin), as a form or JSON body. The key stays in the server-side session; the answer sets an HttpOnly, SameSite=Strict cookie holding a random session id (Secure over https). A form post is redirected to /dashboard.',
@@ -180,7 +182,15 @@ export async function dashboardRoutes(app: App, deps: AppDeps): Promise<void> {
   });
   app.delete(
     '/dashboard/session',
-    { schema: { tags: ['dashboard'], description: 'Signs the dashboard out.', security: [] } },
+    {
+      schema: {
+        operationId: 'deleteDashboardSession',
+        summary: 'Sign out of the dashboard',
+        tags: ['dashboard'],
+        description: 'Signs the dashboard out.',
+        security: [],
+      },
+    },
     async (request, reply) => {
       await signOut(request, reply);
       return reply.code(204).send(null);
@@ -191,6 +201,8 @@ export async function dashboardRoutes(app: App, deps: AppDeps): Promise<void> {
     '/dashboard/data',
     {
       schema: {
+        operationId: 'getDashboardData',
+        summary: 'Figures for the dashboard page',
         tags: ['dashboard'],
         description:
           'What the dashboard draws for IST days [from, to] (default: the last 180 days) and optionally one school; needs the session cookie. Alerts are platform-wide.',

@@ -115,6 +115,8 @@ export function dunningRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listDunningCases',
+        summary: 'List dunning cases',
         tags: ['dunning'],
         querystring: Type.Object({
           ...PageQuery,
@@ -131,6 +133,8 @@ export function dunningRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'getDunningCase',
+        summary: 'Retrieve a dunning case',
         tags: ['dunning'],
         params: Type.Object({ id: Id('dun') }),
         response: responses({ 200: DunningCaseSchema }),
@@ -143,6 +147,8 @@ export function dunningRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'analytics:read' },
       schema: {
+        operationId: 'getDunningAnalytics',
+        summary: 'Dunning analytics: recovery rate and time to recover',
         tags: ['dunning'],
         querystring: Type.Object(
           {
@@ -166,6 +172,8 @@ export function dunningLinkRoutes(app: App, deps: AppDeps): void {
     '/billing/update-method/:token',
     {
       schema: {
+        operationId: 'getPaymentMethodUpdateLink',
+        summary: 'Open a payment method update link',
         tags: ['dunning'],
         description: 'The page a dunning email links to: what failed, and the saved methods to choose from',
         security: [],
@@ -188,6 +196,8 @@ export function dunningLinkRoutes(app: App, deps: AppDeps): void {
     '/billing/update-method/:token',
     {
       schema: {
+        operationId: 'updatePaymentMethodByLink',
+        summary: 'Update a payment method through a dunning link',
         tags: ['dunning'],
         description: 'Sets the subscription’s method to one of the customer’s saved methods and plans a retry now',
         security: [],

@@ -71,6 +71,8 @@ export function emailRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'billing:admin' },
       schema: {
+        operationId: 'listEmails',
+        summary: 'List outgoing emails',
         tags: ['emails'],
         querystring: Type.Object({
           ...PageQuery,
@@ -87,7 +89,13 @@ export function emailRoutes(app: App, deps: AppDeps): void {
     '/emails/:id',
     {
       config: { scope: 'billing:admin' },
-      schema: { tags: ['emails'], params: EmailParams, response: responses({ 200: EmailSchema }) },
+      schema: {
+        operationId: 'getEmail',
+        summary: 'Retrieve an email',
+        tags: ['emails'],
+        params: EmailParams,
+        response: responses({ 200: EmailSchema }),
+      },
     },
     async (request) => getEmail(deps, request.params.id),
   );
@@ -96,6 +104,8 @@ export function emailRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'billing:admin' },
       schema: {
+        operationId: 'retryEmail',
+        summary: 'Send a failed email again',
         tags: ['emails'],
         description:
           'Puts a failed email back in the queue, due now, with a fresh round of attempts; 409 `email_not_failed` otherwise',

@@ -18,6 +18,8 @@ export function featureRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'listFeatureSets',
+        summary: 'List feature sets',
         tags: ['models'],
         description: 'The feature sets that can be exported',
         response: responses({
@@ -44,6 +46,8 @@ export function featureRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'exportFeatureSet',
+        summary: 'Export a feature set as Arrow',
         tags: ['models'],
         description:
           'The feature set over [from, to) as a Parquet file (default) or an Arrow IPC file: id, event_time, label, one DOUBLE per feature. ' +

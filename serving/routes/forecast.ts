@@ -50,6 +50,8 @@ export function forecastRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'analytics:read' },
       schema: {
+        operationId: 'getRevenueForecast',
+        summary: 'Revenue forecast with intervals',
         tags: ['forecast'],
         description:
           'Net revenue forecast (ledger, net of refunds) with 80 % and 95 % bands, the model used and its rolling-origin backtest; refreshed nightly, computed on demand when not cached.',

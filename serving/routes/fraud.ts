@@ -140,6 +140,8 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'checkout:score' },
       schema: {
+        operationId: 'scoreFraud',
+        summary: 'Score a payment for fraud',
         tags: ['fraud'],
         body: Type.Object(
           {
@@ -197,6 +199,8 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
       config: { scope: 'models:admin', cardGuard: false },
       bodyLimit: BATCH_BODY_LIMIT,
       schema: {
+        operationId: 'scoreFraudBatch',
+        summary: 'Score many payments for fraud (Arrow or JSON lines)',
         tags: ['fraud'],
         description:
           `Body: an Arrow IPC stream (${ARROW_STREAM}) or JSON \`{ id?: string[], features?: { <name>: number[] } }\`. ` +
@@ -235,6 +239,8 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'models:admin' },
       schema: {
+        operationId: 'listFraudRules',
+        summary: 'List fraud rules',
         tags: ['fraud'],
         response: responses({
           200: Type.Object({ object: Type.Literal('list'), data: Type.Array(RuleSchema), has_more: Type.Boolean() }),
@@ -248,6 +254,8 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'models:admin' },
       schema: {
+        operationId: 'createFraudRule',
+        summary: 'Create a fraud rule',
         tags: ['fraud'],
         body: Type.Object(RuleBody, { additionalProperties: false }),
         response: responses({ 201: RuleSchema }),
@@ -259,7 +267,13 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
     '/fraud/rules/:id',
     {
       config: { scope: 'models:admin' },
-      schema: { tags: ['fraud'], params: Type.Object({ id: Id('frl') }), response: responses({ 200: RuleSchema }) },
+      schema: {
+        operationId: 'getFraudRule',
+        summary: 'Retrieve a fraud rule',
+        tags: ['fraud'],
+        params: Type.Object({ id: Id('frl') }),
+        response: responses({ 200: RuleSchema }),
+      },
     },
     async (request) => scorerOf(deps).rules.get(request.params.id),
   );
@@ -268,6 +282,8 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'models:admin' },
       schema: {
+        operationId: 'updateFraudRule',
+        summary: 'Update a fraud rule',
         tags: ['fraud'],
         params: Type.Object({ id: Id('frl') }),
         body: Type.Object(RuleBody, { additionalProperties: false }),
@@ -280,7 +296,13 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
     '/fraud/rules/:id',
     {
       config: { scope: 'models:admin' },
-      schema: { tags: ['fraud'], params: Type.Object({ id: Id('frl') }), response: responses({ 204: Type.Null() }) },
+      schema: {
+        operationId: 'deleteFraudRule',
+        summary: 'Delete a fraud rule',
+        tags: ['fraud'],
+        params: Type.Object({ id: Id('frl') }),
+        response: responses({ 204: Type.Null() }),
+      },
     },
     async (request, reply) => {
       await scorerOf(deps).rules.remove(request.params.id);
@@ -295,6 +317,8 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: reviewScope },
       schema: {
+        operationId: 'listFraudReviews',
+        summary: 'List fraud reviews',
         tags: ['fraud'],
         querystring: Type.Object({ ...PageQuery, state: Type.Optional(ReviewSchema.properties.state) }),
         response: responses({ 200: pageOf(ReviewSchema) }),
@@ -306,7 +330,13 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
     '/fraud/reviews/:id',
     {
       config: { scope: reviewScope },
-      schema: { tags: ['fraud'], params: Type.Object({ id: Id('frv') }), response: responses({ 200: ReviewSchema }) },
+      schema: {
+        operationId: 'getFraudReview',
+        summary: 'Retrieve a fraud review',
+        tags: ['fraud'],
+        params: Type.Object({ id: Id('frv') }),
+        response: responses({ 200: ReviewSchema }),
+      },
     },
     async (request) => getReview(deps, request.params.id),
   );
@@ -316,6 +346,8 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
       {
         config: { scope: reviewScope },
         schema: {
+          operationId: `${verb}FraudReview`,
+          summary: verb === 'approve' ? 'Approve a held payment under review' : 'Decline a held payment under review',
           tags: ['fraud'],
           params: Type.Object({ id: Id('frv') }),
           body: Type.Object(

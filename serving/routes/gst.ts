@@ -134,6 +134,8 @@ export function gstRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'getGstr1',
+        summary: 'GSTR-1 return data for a month',
         tags: ['invoices'],
         description:
           "GSTR-1 of an IST month in the GST portal's offline-tool JSON: B2B, B2CL, B2CS, CDNR, CDNUR, HSN summary, nil/exempt and documents issued, from the documents finalised in the month (voided ones only as cancelled). Reads only.",

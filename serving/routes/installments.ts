@@ -65,6 +65,8 @@ export function installmentRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'createInstallmentPlan',
+        summary: 'Split an order into installments',
         tags: ['installments'],
         params: Type.Object({ id: Id('ord') }),
         body: Type.Object(
@@ -95,7 +97,13 @@ export function installmentRoutes(app: App, deps: AppDeps): void {
     '/installment-plans/:id',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['installments'], params: PlanParams, response: responses({ 200: InstallmentPlanSchema }) },
+      schema: {
+        operationId: 'getInstallmentPlan',
+        summary: 'Retrieve an installment plan',
+        tags: ['installments'],
+        params: PlanParams,
+        response: responses({ 200: InstallmentPlanSchema }),
+      },
     },
     async (request) => getPlan(deps, request.params.id),
   );
@@ -104,6 +112,8 @@ export function installmentRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'payOffInstallmentPlan',
+        summary: 'Pay off the rest of an installment plan',
         tags: ['installments'],
         params: PlanParams,
         body: Type.Optional(
@@ -118,7 +128,13 @@ export function installmentRoutes(app: App, deps: AppDeps): void {
     '/installment-plans/:id/cancel',
     {
       config: { scope: 'payments:write' },
-      schema: { tags: ['installments'], params: PlanParams, response: responses({ 200: InstallmentPlanSchema }) },
+      schema: {
+        operationId: 'cancelInstallmentPlan',
+        summary: 'Cancel an installment plan',
+        tags: ['installments'],
+        params: PlanParams,
+        response: responses({ 200: InstallmentPlanSchema }),
+      },
     },
     async (request) => cancelPlan(deps, request.params.id),
   );

@@ -224,6 +224,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listInvoices',
+        summary: 'List invoices and credit notes',
         tags: ['invoices'],
         querystring: Type.Object({
           ...PageQuery,
@@ -241,7 +243,13 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     '/invoices/:id',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['invoices'], params: InvoiceParams, response: responses({ 200: InvoiceSchema }) },
+      schema: {
+        operationId: 'getInvoice',
+        summary: 'Retrieve an invoice or credit note',
+        tags: ['invoices'],
+        params: InvoiceParams,
+        response: responses({ 200: InvoiceSchema }),
+      },
     },
     async (request) => getInvoice(deps.db, request.params.id),
   );
@@ -249,7 +257,13 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     '/invoices/:id/pdf',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['invoices'], params: InvoiceParams, produces: ['application/pdf'] },
+      schema: {
+        operationId: 'getInvoicePdf',
+        summary: 'Download an invoice as PDF',
+        tags: ['invoices'],
+        params: InvoiceParams,
+        produces: ['application/pdf'],
+      },
     },
     async (request, reply) => {
       const pdf = await getInvoicePdf(inv, request.params.id);
@@ -264,6 +278,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'getEInvoice',
+        summary: 'The e-invoice JSON of an invoice',
         tags: ['invoices'],
         description:
           'The e-invoice JSON (NIC schema INV-01, version 1.1) of a finalised B2B invoice, ready for an IRP. kosh holds no IRP credentials: this is a prepared payload, with no IRN or signed QR. 422 for a credit note, a bill of supply, an unregistered recipient, a draft or a voided invoice.',
@@ -278,6 +294,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'billing:admin' },
       schema: {
+        operationId: 'createInvoice',
+        summary: 'Create a draft invoice',
         tags: ['invoices'],
         body: Type.Object(
           {
@@ -313,6 +331,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'billing:admin' },
       schema: {
+        operationId: 'updateInvoice',
+        summary: 'Update a draft invoice',
         tags: ['invoices'],
         params: InvoiceParams,
         body: Type.Object(
@@ -341,16 +361,46 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
       });
     },
   );
-  for (const [action, run] of [
-    ['finalize', finalizeInvoice],
-    ['void', voidInvoice],
-    ['mark-uncollectible', markInvoiceUncollectible],
+  for (const [action, run, operationId, summary, description, conflicts] of [
+    [
+      'finalize',
+      finalizeInvoice,
+      'finalizeInvoice',
+      'Finalize a draft invoice',
+      'Assigns the next gapless number of its series (INV/, BOS/) and freezes the lines. Only a draft can be finalised.',
+      { 409: 'The invoice is not a draft (`invoice_not_draft`)' },
+    ],
+    [
+      'void',
+      voidInvoice,
+      'voidInvoice',
+      'Void an invoice',
+      'An invoice with nothing paid or credited becomes `void`; its number stays used and unsent emails are withdrawn. One with payments or credit notes needs a (further) credit note instead.',
+      {
+        409: 'The invoice has payments (`invoice_has_payments`) or credit notes (`invoice_has_credit_notes`), or its status cannot become void (`invalid_invoice_transition`)',
+      },
+    ],
+    [
+      'mark-uncollectible',
+      markInvoiceUncollectible,
+      'markInvoiceUncollectible',
+      'Mark an invoice uncollectible',
+      'A finalised or partly paid invoice is written off as `uncollectible`; a payment that arrives later still marks it paid.',
+      { 409: 'The invoice status cannot become uncollectible (`invalid_invoice_transition`)' },
+    ],
   ] as const) {
     app.post(
       `/invoices/:id/${action}`,
       {
         config: { scope: 'billing:admin' },
-        schema: { tags: ['invoices'], params: InvoiceParams, response: responses({ 200: InvoiceSchema }) },
+        schema: {
+          operationId,
+          summary,
+          description,
+          tags: ['invoices'],
+          params: InvoiceParams,
+          response: responses({ 200: InvoiceSchema }, conflicts),
+        },
       },
       async (request) => run(inv, request.params.id),
     );
@@ -360,6 +410,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'billing:admin' },
       schema: {
+        operationId: 'createCreditNote',
+        summary: 'Issue a credit note against an invoice',
         tags: ['invoices'],
         params: InvoiceParams,
         body: Type.Object(
@@ -394,6 +446,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listInvoiceTemplates',
+        summary: 'List invoice templates',
         tags: ['invoices'],
         response: responses({ 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(TemplateSchema) }) }),
       },
@@ -405,6 +459,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'getInvoiceTemplate',
+        summary: 'Retrieve an invoice template',
         tags: ['invoices'],
         params: TemplateParams,
         querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
@@ -417,7 +473,13 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     '/invoice-templates',
     {
       config: { scope: 'billing:admin' },
-      schema: { tags: ['invoices'], body: TemplateBody, response: responses({ 201: TemplateSchema }) },
+      schema: {
+        operationId: 'createInvoiceTemplate',
+        summary: 'Create an invoice template',
+        tags: ['invoices'],
+        body: TemplateBody,
+        response: responses({ 201: TemplateSchema }),
+      },
     },
     async (request, reply) => reply.code(201).send(await createInvoiceTemplate(deps, request.body)),
   );
@@ -426,6 +488,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'billing:admin' },
       schema: {
+        operationId: 'updateInvoiceTemplate',
+        summary: 'Update an invoice template (a new version)',
         tags: ['invoices'],
         params: TemplateParams,
         body: TemplateBody,
@@ -438,7 +502,13 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     '/invoice-templates/:id',
     {
       config: { scope: 'billing:admin' },
-      schema: { tags: ['invoices'], params: TemplateParams, response: responses({ 200: TemplateSchema }) },
+      schema: {
+        operationId: 'archiveInvoiceTemplate',
+        summary: 'Archive an invoice template',
+        tags: ['invoices'],
+        params: TemplateParams,
+        response: responses({ 200: TemplateSchema }),
+      },
     },
     async (request) => archiveInvoiceTemplate(deps, request.params.id),
   );
@@ -447,6 +517,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'previewInvoiceTemplate',
+        summary: 'Preview an invoice template as PDF',
         tags: ['invoices'],
         params: TemplateParams,
         querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
@@ -464,6 +536,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'analytics:read' },
       schema: {
+        operationId: 'getInvoiceAnalytics',
+        summary: 'Invoice analytics: outstanding, aging, DSO',
         tags: ['invoices', 'analytics'],
         querystring: Type.Object({
           as_of: Type.Optional(Type.String({ format: 'date-time' })),

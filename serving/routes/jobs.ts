@@ -48,6 +48,8 @@ export function jobRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'listJobs',
+        summary: 'List scheduled jobs',
         tags: ['jobs'],
         response: responses({ 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(JobSchema) }) }),
       },
@@ -59,6 +61,8 @@ export function jobRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'listJobRuns',
+        summary: "List a job's runs",
         tags: ['jobs'],
         params: Type.Object({ name: JobName }),
         querystring: Type.Object(PageQuery),
@@ -72,6 +76,8 @@ export function jobRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'runJob',
+        summary: 'Run a job now',
         tags: ['jobs'],
         description: 'Runs the job now and answers with the finished run; 409 `job_running` while another run holds it',
         params: Type.Object({ name: JobName }),

@@ -14,6 +14,8 @@ export function lakeRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'createLakeExport',
+        summary: 'Export tables to the Parquet lake',
         tags: ['lake'],
         description:
           'Exports every day of from..to (inclusive) of the lake tables to the analytics bucket as Parquet, replacing those partitions',

@@ -108,6 +108,8 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'listModels',
+        summary: 'List model versions',
         tags: ['models'],
         querystring: Type.Object({
           task: Type.Optional(Type.Union([Type.Literal('fraud'), Type.Literal('churn')])),
@@ -123,6 +125,8 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'getModel',
+        summary: 'Retrieve a model version',
         tags: ['models'],
         params: Type.Object({ version: Version }),
         response: responses({ 200: ModelSchema }),
@@ -135,6 +139,8 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'getModelReport',
+        summary: "A model version's evaluation report",
         tags: ['models'],
         description: 'The self-contained HTML training report (ROC and PR curves, feature importance)',
         params: Type.Object({ version: Version }),
@@ -152,6 +158,8 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'listModelEvents',
+        summary: "List a model version's registry events",
         tags: ['models'],
         params: Type.Object({ version: Version }),
         response: responses({ 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(EventSchema) }) }),
@@ -164,6 +172,8 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'trainFraudModel',
+        summary: 'Train a fraud model',
         tags: ['models'],
         description:
           'Trains a fraud model now and registers it (the first model becomes champion, later ones candidates); answers when done',
@@ -202,6 +212,8 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'trainChurnModel',
+        summary: 'Train a churn model',
         tags: ['models'],
         description:
           'Trains the churn model on monthly snapshots in a worker thread of this server and registers it (the first becomes champion, later ones candidates for a gated promotion); answers when done',
@@ -249,6 +261,8 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'promoteModel',
+        summary: 'Promote a model version to champion',
         tags: ['models'],
         description:
           "Makes the model (fraud or churn) champion. Gated: champion and candidate are scored on the candidate's test window after the champion's data ended; 409 `promotion_gate_failed` when the paired bootstrap interval of the ROC-AUC difference lies below zero, 409 `promotion_gate_undecidable` when that window holds too few positives. `force` skips the gate and needs a `reason`; the event records it and the API key that forced it",
@@ -281,6 +295,8 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'rollBackFraudModel',
+        summary: 'Roll the fraud champion back',
         tags: ['models'],
         description: 'Restores the previous champion and retires the current one; any canary stops',
         body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
@@ -300,6 +316,8 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'getFraudCanary',
+        summary: 'The fraud canary and its traffic share',
         tags: ['models'],
         response: responses({
           200: Type.Object({
@@ -333,6 +351,8 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     {
       config: admin,
       schema: {
+        operationId: 'startFraudCanary',
+        summary: 'Start a fraud canary',
         tags: ['models'],
         description:
           'Routes `share` of customers (stable by customer-id hash) to a candidate; the champion shadow-scores them. Stops automatically on a breach of the limits',
@@ -363,7 +383,13 @@ export function modelRoutes(app: App, deps: AppDeps): void {
     '/models/fraud/canary',
     {
       config: admin,
-      schema: { tags: ['models'], description: 'Stops the canary', response: responses({ 200: CanarySchema }) },
+      schema: {
+        operationId: 'stopFraudCanary',
+        summary: 'Stop the fraud canary',
+        tags: ['models'],
+        description: 'Stops the canary',
+        response: responses({ 200: CanarySchema }),
+      },
     },
     async () => {
       const canary = await stopCanary(deps, { task: 'fraud' });

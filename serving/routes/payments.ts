@@ -31,6 +31,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'createOrder',
+        summary: 'Create an order',
         tags: ['orders'],
         body: Type.Object(
           {
@@ -52,6 +54,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listOrders',
+        summary: 'List orders',
         tags: ['orders'],
         querystring: Type.Object({ ...PageQuery, customer_id: Type.Optional(Id('cus')) }),
         response: responses({ 200: pageOf(OrderSchema) }),
@@ -63,7 +67,13 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     '/orders/:id',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['orders'], params: Type.Object({ id: Id('ord') }), response: responses({ 200: OrderSchema }) },
+      schema: {
+        operationId: 'getOrder',
+        summary: 'Retrieve an order',
+        tags: ['orders'],
+        params: Type.Object({ id: Id('ord') }),
+        response: responses({ 200: OrderSchema }),
+      },
     },
     async (request) => getOrder(deps, request.params.id),
   );
@@ -73,6 +83,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'createPayment',
+        summary: 'Create a payment',
         tags: ['payments'],
         body: Type.Object(
           {
@@ -115,6 +127,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listPayments',
+        summary: 'List payments',
         tags: ['payments'],
         querystring: Type.Object({
           ...PageQuery,
@@ -132,6 +146,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'getPayment',
+        summary: 'Retrieve a payment',
         tags: ['payments'],
         params: Type.Object({ id: PaymentId }),
         response: responses({ 200: PaymentSchema }),
@@ -144,6 +160,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'capturePayment',
+        summary: 'Capture an authorized payment',
         tags: ['payments'],
         params: Type.Object({ id: PaymentId }),
         body: Type.Optional(Type.Object({ amount: Type.Optional(Amount) }, { additionalProperties: false })),
@@ -158,6 +176,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'createRefund',
+        summary: 'Create a refund',
         tags: ['refunds'],
         body: Type.Object(
           {
@@ -177,6 +197,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listRefunds',
+        summary: 'List refunds',
         tags: ['refunds'],
         querystring: Type.Object({ ...PageQuery, payment_id: Type.Optional(PaymentId) }),
         response: responses({ 200: pageOf(RefundSchema) }),
@@ -188,7 +210,13 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     '/refunds/:id',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['refunds'], params: Type.Object({ id: Id('rfd') }), response: responses({ 200: RefundSchema }) },
+      schema: {
+        operationId: 'getRefund',
+        summary: 'Retrieve a refund',
+        tags: ['refunds'],
+        params: Type.Object({ id: Id('rfd') }),
+        response: responses({ 200: RefundSchema }),
+      },
     },
     async (request) => getRefund(deps, request.params.id),
   );
@@ -197,7 +225,12 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     '/ledger/balances',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['ledger'], response: responses({ 200: LedgerBalancesSchema }) },
+      schema: {
+        operationId: 'getLedgerBalances',
+        summary: 'Ledger balances per account',
+        tags: ['ledger'],
+        response: responses({ 200: LedgerBalancesSchema }),
+      },
     },
     async () => {
       const b = await getBalances(deps);
@@ -210,6 +243,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'createLedgerAdjustment',
+        summary: 'Post a manual ledger adjustment',
         tags: ['ledger'],
         body: Type.Object(
           {

@@ -122,6 +122,8 @@ export function reconciliationRoutes(parent: App, deps: AppDeps): void {
         config: { scope: 'billing:admin' },
         bodyLimit: 256 * 1024 * 1024,
         schema: {
+          operationId: 'createReconciliationRun',
+          summary: 'Reconcile a settlement report',
           tags: ['reconciliation'],
           description:
             'Reconciles a Razorpay Settlement Recon report sent as the body (Content-Type: text/csv, amounts in paise unless amount_unit=rupees).',
@@ -154,6 +156,8 @@ export function reconciliationRoutes(parent: App, deps: AppDeps): void {
       {
         config: { scope: 'billing:admin' },
         schema: {
+          operationId: 'createReconciliationRunFromGateway',
+          summary: 'Reconcile the settlements fetched from the gateway',
           tags: ['reconciliation'],
           description: "Fetches the gateway's Settlement Recon report for one IST day and reconciles it.",
           body: Type.Object(
@@ -178,6 +182,8 @@ export function reconciliationRoutes(parent: App, deps: AppDeps): void {
       {
         config: { scope: 'billing:admin' },
         schema: {
+          operationId: 'listReconciliationRuns',
+          summary: 'List reconciliation runs',
           tags: ['reconciliation'],
           querystring: Type.Object(PageQuery),
           response: responses({ 200: pageOf(ReconRunSchema) }),
@@ -190,6 +196,8 @@ export function reconciliationRoutes(parent: App, deps: AppDeps): void {
       {
         config: { scope: 'billing:admin' },
         schema: {
+          operationId: 'getReconciliationRun',
+          summary: 'Retrieve a reconciliation run',
           tags: ['reconciliation'],
           params: Type.Object({ id: Id('rcn') }),
           response: responses({ 200: ReconRunDetailSchema }),
@@ -202,6 +210,8 @@ export function reconciliationRoutes(parent: App, deps: AppDeps): void {
       {
         config: { scope: 'billing:admin' },
         schema: {
+          operationId: 'listReconciliationItems',
+          summary: "List a reconciliation run's items",
           tags: ['reconciliation'],
           params: Type.Object({ id: Id('rcn') }),
           querystring: Type.Object({
@@ -219,6 +229,8 @@ export function reconciliationRoutes(parent: App, deps: AppDeps): void {
       {
         config: { scope: 'billing:admin' },
         schema: {
+          operationId: 'resolveReconciliationItem',
+          summary: 'Resolve a reconciliation item',
           tags: ['reconciliation'],
           description:
             'Resolves an open item with a reason: adjust or write_off books its difference in the ledger, matched_manually moves no money. 409 item_not_open when it is not open.',
@@ -255,6 +267,8 @@ export function reconciliationRoutes(parent: App, deps: AppDeps): void {
       {
         config: { scope: 'billing:admin' },
         schema: {
+          operationId: 'exportReconciliationItems',
+          summary: "Download a reconciliation run's items as CSV",
           tags: ['reconciliation'],
           params: Type.Object({ id: Id('rcn') }),
           produces: ['text/csv'],

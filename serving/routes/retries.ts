@@ -44,6 +44,8 @@ export function retryRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listRetries',
+        summary: 'List payment retries',
         tags: ['retries'],
         querystring: Type.Object({ ...PageQuery, state: Type.Optional(RetryStateSchema) }),
         response: responses({ 200: pageOf(RetrySchema) }),
@@ -55,7 +57,13 @@ export function retryRoutes(app: App, deps: AppDeps): void {
     '/retries/:id',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['retries'], params: RetryParams, response: responses({ 200: RetrySchema }) },
+      schema: {
+        operationId: 'getRetry',
+        summary: 'Retrieve a payment retry',
+        tags: ['retries'],
+        params: RetryParams,
+        response: responses({ 200: RetrySchema }),
+      },
     },
     async (request) => getRetry(deps, request.params.id),
   );
@@ -63,7 +71,13 @@ export function retryRoutes(app: App, deps: AppDeps): void {
     '/retries/:id/requeue',
     {
       config: { scope: 'payments:write' },
-      schema: { tags: ['retries'], params: RetryParams, response: responses({ 200: RetrySchema }) },
+      schema: {
+        operationId: 'requeueRetry',
+        summary: 'Requeue a payment retry',
+        tags: ['retries'],
+        params: RetryParams,
+        response: responses({ 200: RetrySchema }),
+      },
     },
     async (request) => requeueRetry(deps, request.params.id),
   );
@@ -71,7 +85,13 @@ export function retryRoutes(app: App, deps: AppDeps): void {
     '/retries/:id/cancel',
     {
       config: { scope: 'payments:write' },
-      schema: { tags: ['retries'], params: RetryParams, response: responses({ 200: RetrySchema }) },
+      schema: {
+        operationId: 'cancelRetry',
+        summary: 'Cancel a payment retry',
+        tags: ['retries'],
+        params: RetryParams,
+        response: responses({ 200: RetrySchema }),
+      },
     },
     async (request) => cancelRetry(deps, request.params.id),
   );

@@ -6,7 +6,7 @@ import type { App, AppDeps } from '../app.js';
 import { Id, Nullable, PageQuery, pageOf, responses, SchoolSchema } from '../schemas.js';
 import { BillingAddressBody, BillingAddressOut } from './customers.js';
 
-const SchoolOut = Type.Composite([SchoolSchema, Type.Object({ billing_address: Nullable(BillingAddressOut) })]);
+export const SchoolOut = Type.Composite([SchoolSchema, Type.Object({ billing_address: Nullable(BillingAddressOut) })]);
 const SchoolParams = Type.Object({ id: Id('sch') });
 
 export function schoolRoutes(app: App, deps: AppDeps): void {
@@ -15,6 +15,8 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'createSchool',
+        summary: 'Create a school',
         tags: ['schools'],
         body: Type.Object(
           {
@@ -36,6 +38,8 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:write' },
       schema: {
+        operationId: 'updateSchool',
+        summary: 'Update a school',
         tags: ['schools'],
         params: SchoolParams,
         body: Type.Object(
@@ -52,6 +56,8 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listSchools',
+        summary: 'List schools',
         tags: ['schools'],
         querystring: Type.Object(PageQuery),
         response: responses({ 200: pageOf(SchoolOut) }),
@@ -63,7 +69,13 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
     '/schools/:id',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['schools'], params: SchoolParams, response: responses({ 200: SchoolOut }) },
+      schema: {
+        operationId: 'getSchool',
+        summary: 'Retrieve a school',
+        tags: ['schools'],
+        params: SchoolParams,
+        response: responses({ 200: SchoolOut }),
+      },
     },
     async (request) => getSchool(deps, request.params.id),
   );

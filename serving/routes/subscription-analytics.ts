@@ -141,6 +141,8 @@ export function subscriptionAnalyticsRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'analytics:read' },
       schema: {
+        operationId: 'getSubscriptionSummary',
+        summary: 'Subscription metrics: MRR, subscribers, churn',
         tags: ['analytics'],
         description: 'Contracted recurring revenue at `at`: MRR, ARR, paying customers, ARPU, LTV.',
         querystring: Type.Object({ at: AtQuery, school_id: Type.Optional(Id('sch')) }, { additionalProperties: false }),
@@ -154,6 +156,8 @@ export function subscriptionAnalyticsRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'analytics:read' },
       schema: {
+        operationId: 'listMrrMovements',
+        summary: 'MRR movements per month',
         tags: ['analytics'],
         description: 'Per IST month: start MRR + new + expansion + contraction + churned + reactivation = end MRR.',
         querystring: Type.Object(
@@ -170,6 +174,8 @@ export function subscriptionAnalyticsRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'analytics:read' },
       schema: {
+        operationId: 'listSubscriptionCohorts',
+        summary: 'Subscription retention cohorts',
         tags: ['analytics'],
         description: 'Retention and empirical LTV of the cohorts that first paid in each IST month.',
         querystring: Range,
@@ -183,6 +189,8 @@ export function subscriptionAnalyticsRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'analytics:read' },
       schema: {
+        operationId: 'listPlanMetrics',
+        summary: 'Subscription metrics per plan',
         tags: ['analytics'],
         description:
           'Per plan: subscribers, quantity, MRR and trialing at `at`; trial conversion and churn over IST months `from`..`to`.',

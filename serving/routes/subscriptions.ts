@@ -156,6 +156,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'billing:admin' },
       schema: {
+        operationId: 'createPlan',
+        summary: 'Create a subscription plan',
         tags: ['subscriptions'],
         body: Type.Object(
           {
@@ -201,6 +203,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listPlans',
+        summary: 'List subscription plans',
         tags: ['subscriptions'],
         querystring: Type.Object({ ...PageQuery, status: Type.Optional(PlanStatusSchema) }),
         response: responses({ 200: pageOf(SubscriptionPlanSchema) }),
@@ -212,7 +216,13 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     '/subscription-plans/:id',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['subscriptions'], params: PlanParams, response: responses({ 200: SubscriptionPlanSchema }) },
+      schema: {
+        operationId: 'getPlan',
+        summary: 'Retrieve a subscription plan',
+        tags: ['subscriptions'],
+        params: PlanParams,
+        response: responses({ 200: SubscriptionPlanSchema }),
+      },
     },
     async (request) => getSubscriptionPlan(deps, request.params.id),
   );
@@ -221,6 +231,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'billing:admin' },
       schema: {
+        operationId: 'updatePlan',
+        summary: 'Update a subscription plan',
         tags: ['subscriptions'],
         params: PlanParams,
         body: Type.Object(
@@ -243,7 +255,13 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     '/subscription-plans/:id/archive',
     {
       config: { scope: 'billing:admin' },
-      schema: { tags: ['subscriptions'], params: PlanParams, response: responses({ 200: SubscriptionPlanSchema }) },
+      schema: {
+        operationId: 'archivePlan',
+        summary: 'Archive a subscription plan',
+        tags: ['subscriptions'],
+        params: PlanParams,
+        response: responses({ 200: SubscriptionPlanSchema }),
+      },
     },
     async (request) => archiveSubscriptionPlan(deps, request.params.id),
   );
@@ -253,6 +271,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'billing:admin' },
       schema: {
+        operationId: 'createSubscription',
+        summary: 'Create a subscription',
         tags: ['subscriptions'],
         body: Type.Object(
           {
@@ -278,6 +298,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listSubscriptions',
+        summary: 'List subscriptions',
         tags: ['subscriptions'],
         querystring: Type.Object({
           ...PageQuery,
@@ -293,7 +315,13 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     '/subscriptions/:id',
     {
       config: { scope: 'payments:read' },
-      schema: { tags: ['subscriptions'], params: SubscriptionParams, response: responses({ 200: SubscriptionSchema }) },
+      schema: {
+        operationId: 'getSubscription',
+        summary: 'Retrieve a subscription',
+        tags: ['subscriptions'],
+        params: SubscriptionParams,
+        response: responses({ 200: SubscriptionSchema }),
+      },
     },
     async (request) => getSubscription(deps, request.params.id),
   );
@@ -302,6 +330,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listSubscriptionEvents',
+        summary: "List a subscription's events",
         tags: ['subscriptions'],
         params: SubscriptionParams,
         response: responses({ 200: pageOf(SubscriptionEventSchema) }),
@@ -318,6 +348,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'billing:admin' },
       schema: {
+        operationId: 'updateSubscription',
+        summary: 'Update a subscription',
         tags: ['subscriptions'],
         params: SubscriptionParams,
         body: Type.Object(
@@ -343,7 +375,13 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     '/subscriptions/:id/pause',
     {
       config: { scope: 'billing:admin' },
-      schema: { tags: ['subscriptions'], params: SubscriptionParams, response: responses({ 200: SubscriptionSchema }) },
+      schema: {
+        operationId: 'pauseSubscription',
+        summary: 'Pause a subscription',
+        tags: ['subscriptions'],
+        params: SubscriptionParams,
+        response: responses({ 200: SubscriptionSchema }),
+      },
     },
     async (request) => pauseSubscription(deps, request.params.id),
   );
@@ -351,7 +389,13 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     '/subscriptions/:id/resume',
     {
       config: { scope: 'billing:admin' },
-      schema: { tags: ['subscriptions'], params: SubscriptionParams, response: responses({ 200: SubscriptionSchema }) },
+      schema: {
+        operationId: 'resumeSubscription',
+        summary: 'Resume a paused subscription',
+        tags: ['subscriptions'],
+        params: SubscriptionParams,
+        response: responses({ 200: SubscriptionSchema }),
+      },
     },
     async (request) => resumeSubscription(deps, request.params.id),
   );
@@ -360,6 +404,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'billing:admin' },
       schema: {
+        operationId: 'cancelSubscription',
+        summary: 'Cancel a subscription',
         tags: ['subscriptions'],
         params: SubscriptionParams,
         body: Type.Object(

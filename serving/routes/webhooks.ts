@@ -13,6 +13,8 @@ export function webhookRoutes(app: App, deps: AppDeps): void {
       config: { cardGuard: false, rateLimit: false },
       onRequest: ipFilter({ allow: deps.config.webhookAllowCidrs }),
       schema: {
+        operationId: 'receiveRazorpayWebhook',
+        summary: 'Receive a Razorpay webhook',
         tags: ['webhooks'],
         headers: Type.Object({
           'x-razorpay-signature': Type.Optional(Type.String()),
@@ -42,6 +44,8 @@ export function webhookEventRoutes(app: App, deps: AppDeps): void {
     {
       config: { scope: 'payments:read' },
       schema: {
+        operationId: 'listWebhookEvents',
+        summary: 'List received webhook events',
         tags: ['webhooks'],
         querystring: Type.Object({
           ...PageQuery,
