@@ -33,6 +33,7 @@ import type { Log } from '../platform/log.js';
 import type { Mailer } from '../platform/mail.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
 import type { ObjectStore } from '../platform/objects.js';
+import { swaggerOptions } from './openapi.js';
 import { bearer, registerAuth } from './plugins/auth.js';
 import { registerJsonWithCardGuard } from './plugins/card-guard.js';
 import { clientErrorAnswer, registerErrorHandling } from './plugins/errors.js';
@@ -232,18 +233,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
   });
   app.addHook('preSerialization', async (_request, _reply, payload) => isoDates(payload));
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'kosh',
-        version: '0.1.0',
-        description: 'Payments, billing and risk intelligence for school meals',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
+  await app.register(swagger, swaggerOptions());
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   healthRoutes(app, deps);
