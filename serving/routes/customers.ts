@@ -64,7 +64,18 @@ export function customerRoutes(app: App, deps: AppDeps): void {
               }),
             ),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                school_id: 'sch_Q7mX2kT9wR4p',
+                name: 'Asha Rao',
+                email: 'asha.rao@example.in',
+                phone: '+919876543210',
+                state_code: 'KA',
+              },
+            ],
+          },
         ),
         response: responses({ 201: CustomerOut }),
       },

@@ -33,6 +33,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'createOrder',
         summary: 'Create an order',
+        description:
+          'An order is what a customer owes; payments settle it. Its Razorpay order is made with it, keyed by the kosh order id, so a retry never makes a second one.',
         tags: ['orders'],
         body: Type.Object(
           {
@@ -42,9 +44,24 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
             description: Type.Optional(Type.String({ maxLength: 500 })),
             notes: Type.Optional(Notes),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                customer_id: 'cus_Q7mX2kT9wR4p',
+                amount: 125000,
+                description: 'School meals, July 2026',
+                notes: { term: '2026-27 T1' },
+              },
+            ],
+          },
         ),
-        response: responses({ 201: OrderSchema }),
+        response: responses(
+          { 201: OrderSchema },
+          {
+            422: 'The customer does not exist (`unknown_customer`) or the currency is not INR (`unsupported_currency`)',
+          },
+        ),
       },
     },
     async (request, reply) => reply.code(201).send(await createOrder(deps, request.body, request.recovery)),
@@ -85,6 +102,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'createPayment',
         summary: 'Create a payment',
+        description:
+          "Charges the order's amount still due through Razorpay with a saved payment method (`payment_method_id`) or a UPI VPA (`vpa`, with the payer's `ip`, `referer` and `user_agent`). The fraud screen may hold the payment for review (`on_hold`) or refuse it (422 `payment_blocked_by_risk`, nothing charged). A retry with the same `Idempotency-Key` after a timeout resumes the same payment and never charges twice.",
         tags: ['payments'],
         body: Type.Object(
           {
@@ -114,9 +133,20 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
               }),
             ),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [{ order_id: 'ord_Q7mX2kT9wR4p', payment_method_id: 'pm_Q7mX2kT9wR4p', capture: 'auto' }],
+          },
         ),
-        response: responses({ 201: PaymentSchema }),
+        response: responses(
+          { 201: PaymentSchema },
+          {
+            409: 'The order is paid (`order_already_paid`), is paid through an installment plan (`order_has_installment_plan`) or by its installments (`nothing_due`), or already has a payment in flight (`payment_in_progress`); or the Idempotency-Key is in use',
+            422: 'No such order or payment method (`unknown_order`, `unknown_payment_method`), neither or both instruments (`instrument_required`), refused by the fraud screen (`payment_blocked_by_risk`), or the Idempotency-Key was reused',
+            502: 'The gateway refused the request; its error code is in the problem',
+            503: 'The gateway did not answer (`gateway_unavailable`) or has not shown the payment yet (`payment_outcome_unknown`): retry with the same Idempotency-Key',
+          },
+        ),
       },
     },
     async (request, reply) =>
@@ -162,10 +192,25 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'capturePayment',
         summary: 'Capture an authorized payment',
+        description:
+          'Only an `authorized` payment (made with `capture: manual`) can be captured, for its whole amount.',
         tags: ['payments'],
         params: Type.Object({ id: PaymentId }),
-        body: Type.Optional(Type.Object({ amount: Type.Optional(Amount) }, { additionalProperties: false })),
-        response: responses({ 200: PaymentSchema }),
+        body: Type.Optional(
+          Type.Object(
+            { amount: Type.Optional(Amount) },
+            { additionalProperties: false, examples: [{ amount: 125000 }] },
+          ),
+        ),
+        response: responses(
+          { 200: PaymentSchema },
+          {
+            409: 'The payment is not `authorized` (`payment_not_capturable`)',
+            422: '`amount` is not the authorised amount (`capture_amount_mismatch`)',
+            502: 'The gateway refused the capture',
+            503: 'The gateway did not answer (`gateway_unavailable`)',
+          },
+        ),
       },
     },
     async (request) => capturePayment(deps, { payment_id: request.params.id, amount: request.body?.amount }),
@@ -178,6 +223,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'createRefund',
         summary: 'Create a refund',
+        description:
+          'Refunds a captured payment through the gateway (`amount` in paise for a partial refund). The refund is `pending` until the gateway reports it processed or failed.',
         tags: ['refunds'],
         body: Type.Object(
           {
@@ -185,9 +232,20 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
             amount: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000_00 })),
             reason: Type.Optional(Type.String({ maxLength: 200 })),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [{ payment_id: 'pay_Q7mX2kT9wR4p', amount: 25000, reason: 'Two meal days cancelled' }],
+          },
         ),
-        response: responses({ 201: RefundSchema }),
+        response: responses(
+          { 201: RefundSchema },
+          {
+            409: 'The payment has not reached the gateway (`payment_not_refundable`)',
+            422: 'No such payment (`unknown_payment`), or the Idempotency-Key was reused',
+            502: 'The gateway refused the refund',
+            503: 'The gateway did not answer (`gateway_unavailable`)',
+          },
+        ),
       },
     },
     async (request, reply) => reply.code(201).send(await createRefund(deps, request.body, request.recovery)),

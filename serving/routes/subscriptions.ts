@@ -286,7 +286,18 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
             ),
             gateway_subscription_id: Type.Optional(Id('sub')),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                customer_id: 'cus_Q7mX2kT9wR4p',
+                plan_id: 'splan_Q7mX2kT9wR4p',
+                quantity: 1,
+                payment_method_id: 'pm_Q7mX2kT9wR4p',
+                start_at: '2026-07-01T00:00:00.000Z',
+              },
+            ],
+          },
         ),
         response: responses({ 201: SubscriptionSchema }),
       },
@@ -378,9 +389,16 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'pauseSubscription',
         summary: 'Pause a subscription',
+        description:
+          'Stops billing until resumed; the period so far is accrued. Allowed from `trialing`, `active`, `pending` and `halted`; pausing a paused subscription changes nothing.',
         tags: ['subscriptions'],
         params: SubscriptionParams,
-        response: responses({ 200: SubscriptionSchema }),
+        response: responses(
+          { 200: SubscriptionSchema },
+          {
+            409: 'The subscription cannot move to `paused` from its status (`invalid_subscription_transition`), or it is collected by Razorpay (`subscription_collected_by_razorpay`)',
+          },
+        ),
       },
     },
     async (request) => pauseSubscription(deps, request.params.id),
@@ -392,9 +410,16 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'resumeSubscription',
         summary: 'Resume a paused subscription',
+        description:
+          'A paused subscription becomes `active` again. Its anchor does not move: billing picks up at the period holding the resume instant, and its terms accrue from the resume. Resuming an active one returns it unchanged.',
         tags: ['subscriptions'],
         params: SubscriptionParams,
-        response: responses({ 200: SubscriptionSchema }),
+        response: responses(
+          { 200: SubscriptionSchema },
+          {
+            409: 'The subscription cannot become active from its status (`invalid_subscription_transition`), or it is collected by Razorpay (`subscription_collected_by_razorpay`)',
+          },
+        ),
       },
     },
     async (request) => resumeSubscription(deps, request.params.id),
@@ -406,13 +431,20 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'cancelSubscription',
         summary: 'Cancel a subscription',
+        description:
+          'Cancels now (the period so far is accrued), or with `at_period_end: true` at the end of the current period. A cancelled, completed or expired subscription cannot be cancelled.',
         tags: ['subscriptions'],
         params: SubscriptionParams,
         body: Type.Object(
           { at_period_end: Type.Optional(Type.Boolean({ default: false })) },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [{ at_period_end: true }] },
         ),
-        response: responses({ 200: SubscriptionSchema }),
+        response: responses(
+          { 200: SubscriptionSchema },
+          {
+            409: 'The subscription has ended (`invalid_subscription_transition`), or it is collected by Razorpay (`subscription_collected_by_razorpay`)',
+          },
+        ),
       },
     },
     async (request) => cancelSubscription(deps, request.params.id, request.body),
