@@ -105,7 +105,12 @@ export function errorCodes(): { codes: Map<string, Entry>; fieldCodes: Map<strin
     ],
   ];
   for (const file of SOURCES.flatMap(sourceFiles)) {
-    const text = readFileSync(file, 'utf8');
+    // A code held in a constant of the same file (`const PAYMENT_BLOCKED = 'payment_blocked_by_risk'`) reads as its value.
+    const raw = readFileSync(file, 'utf8');
+    const text = raw.replace(/new AppError\(\s*('[a-z_]+'),\s*([A-Z][A-Z_]+),/g, (site, kind: string, name: string) => {
+      const value = new RegExp(`const ${name} = ('[a-z_]+')`).exec(raw)?.[1];
+      return value === undefined ? site : `new AppError(${kind}, ${value},`;
+    });
     for (const [re, record] of patterns) for (const m of text.matchAll(re)) record(m as RegExpExecArray);
     for (const m of text.matchAll(new RegExp(String.raw`code:\s*'([a-z_]+)',\s*message:\s*${str}`, 'g'))) {
       const code = m[1] ?? '';
