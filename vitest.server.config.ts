@@ -33,6 +33,7 @@ const SERVER_PASS_EXCLUDES = [
   'tests/platform/metrics.test.ts',
   'tests/platform/money.test.ts',
   'tests/platform/table-owners.test.ts',
+  'tests/serving/openapi.test.ts',
   // the process and UI layer over SQL the pass above runs anyway: a CLI's help and exit codes, npm start's
   // signals, a browser on the dashboard, notebooks, child processes killed and restarted, a graceful stop
   'tests/bin/**',

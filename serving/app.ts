@@ -33,7 +33,7 @@ import type { Log } from '../platform/log.js';
 import type { Mailer } from '../platform/mail.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
 import type { ObjectStore } from '../platform/objects.js';
-import { swaggerOptions } from './openapi.js';
+import { swaggerOptions, swaggerUiOptions } from './openapi.js';
 import { bearer, registerAuth } from './plugins/auth.js';
 import { registerJsonWithCardGuard } from './plugins/card-guard.js';
 import { clientErrorAnswer, registerErrorHandling } from './plugins/errors.js';
@@ -234,7 +234,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
   app.addHook('preSerialization', async (_request, _reply, payload) => isoDates(payload));
 
   await app.register(swagger, swaggerOptions());
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, swaggerUiOptions);
 
   healthRoutes(app, deps);
   await app.register(async (scope) => dashboardRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), deps));

@@ -311,3 +311,9 @@ export function swaggerOptions(): FastifyDynamicSwaggerOptions {
     transformObject: finishDocument as unknown as NonNullable<FastifyDynamicSwaggerOptions['transformObject']>,
   };
 }
+
+/** /docs: one collapsed group per tag (with its description), searchable, each operation showing its operationId. */
+export const swaggerUiOptions = {
+  routePrefix: '/docs',
+  uiConfig: { docExpansion: 'none', deepLinking: true, displayOperationId: true, filter: true },
+} as const;
