@@ -35,7 +35,10 @@ export function apiKeyRoutes(app: App, deps: AppDeps): void {
             name: Type.String({ minLength: 1, maxLength: 100 }),
             scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1, uniqueItems: true }),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [{ name: 'checkout service', scopes: ['checkout:score', 'payments:write'] }],
+          },
         ),
         response: responses({
           201: Type.Object({

@@ -196,7 +196,20 @@ export function customerRoutes(app: App, deps: AppDeps): void {
             ),
             is_default: Type.Optional(Type.Boolean()),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                type: 'card',
+                gateway_token: 'token_Q7mX2kT9wR4pAb',
+                card_network: 'Visa',
+                card_last4: '1111',
+                card_exp_month: 12,
+                card_exp_year: 2029,
+                is_default: true,
+              },
+            ],
+          },
         ),
         response: responses({ 201: PaymentMethodSchema }),
       },

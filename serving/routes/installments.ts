@@ -86,7 +86,10 @@ export function installmentRoutes(app: App, deps: AppDeps): void {
               ),
             ),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [{ count: 3, first_due_at: '2026-07-01T00:00:00.000Z', interval: 'month' }],
+          },
         ),
         response: responses({ 201: InstallmentPlanSchema }),
       },

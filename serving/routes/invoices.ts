@@ -307,7 +307,25 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
             template_id: Type.Optional(Id('tmpl')),
             auto_finalize: Type.Optional(Type.Boolean({ default: false })),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                customer_id: 'cus_Q7mX2kT9wR4p',
+                lines: [
+                  {
+                    description: 'School meals, July 2026 (22 days)',
+                    quantity: 22,
+                    unit_amount: 5000,
+                    amount: 110000,
+                    tax_category: 'gst_exempt_school_meals',
+                    uqc: 'NOS',
+                  },
+                ],
+                memo: 'July 2026',
+              },
+            ],
+          },
         ),
         response: responses({ 201: InvoiceSchema }),
       },
@@ -425,7 +443,23 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
             lines: Type.Optional(Type.Array(LineInput, { minItems: 1, maxItems: 200 })),
             memo: Type.Optional(Type.String({ maxLength: 500 })),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                reason: 'order_change',
+                lines: [
+                  {
+                    description: 'Meals not served, 2 days',
+                    quantity: 2,
+                    unit_amount: 5000,
+                    amount: 10000,
+                    tax_category: 'gst_exempt_school_meals',
+                  },
+                ],
+              },
+            ],
+          },
         ),
         response: responses({ 201: InvoiceSchema }),
       },

@@ -362,7 +362,16 @@ export function modelRoutes(app: App, deps: AppDeps): void {
             share: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
             limits: Type.Optional(Type.Partial(Limits)),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                version: 'fraud-20260701-k3v9',
+                share: 0.1,
+                limits: { max_error_rate: 0.01, max_p99_ms: 20, min_calls: 200 },
+              },
+            ],
+          },
         ),
         response: responses({ 201: CanarySchema }),
       },

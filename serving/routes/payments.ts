@@ -315,7 +315,17 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
             }),
             memo: Type.String({ minLength: 3, maxLength: 500 }),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                account: 'gateway_fees',
+                school_id: 'sch_Q7mX2kT9wR4p',
+                amount: 1180,
+                memo: 'Razorpay fee on pay_Q7mX2kT9wR4p not in the settlement report',
+              },
+            ],
+          },
         ),
         response: responses({
           201: Type.Object({

@@ -26,7 +26,10 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
             gstin: Type.Optional(Type.String({ minLength: 15, maxLength: 15 })),
             billing_address: Type.Optional(BillingAddressBody),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [{ name: 'Greenwood High School', city: 'Bengaluru', state_code: 'KA' }],
+          },
         ),
         response: responses({ 201: SchoolOut }),
       },

@@ -191,7 +191,19 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
               }),
             ),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                name: 'Lunch, weekdays',
+                interval: 'monthly',
+                amount: 110000,
+                per_unit: true,
+                unit_label: 'student',
+                tax_category: 'gst_exempt_school_meals',
+              },
+            ],
+          },
         ),
         response: responses({ 201: SubscriptionPlanSchema }),
       },
