@@ -213,13 +213,7 @@ function errorResponses(schema: JsonObject, route: RouteInfo, authenticated: boo
     : { 200: { type: 'string', format: 'binary' }, '4xx': { $ref: 'Problem' } };
   const problem = response['4xx'] ?? response['4XX'];
   const out: JsonObject = {};
-  for (const [status, s] of Object.entries(response)) {
-    if (/^[45]xx$/i.test(status)) continue;
-    out[status] =
-      Number(status) < 300 && isObject(s) && s['description'] === undefined
-        ? { ...s, description: SUCCESS[Number(status)] ?? 'Success' }
-        : s;
-  }
+  for (const [status, s] of Object.entries(response)) if (!/^[45]xx$/i.test(status)) out[status] = s;
   if (problem === undefined) return out;
   const method = Array.isArray(route.method) ? route.method[0] : route.method;
   const query = isObject(schema['querystring']) ? schema['querystring'] : {};
@@ -235,6 +229,11 @@ function errorResponses(schema: JsonObject, route: RouteInfo, authenticated: boo
   for (const status of inferred) {
     if (out[status] === undefined) out[status] = { ...(problem as JsonObject), description: ERROR_MEANING[status] };
   }
+  // What neither the route nor the inference names (a use case's own 409, 422, 502, 503) is still a problem document.
+  out['default'] = {
+    ...(problem as JsonObject),
+    description: 'Any other error, as a problem document; every `code` and its status is in docs/errors.md',
+  };
   return out;
 }
 
@@ -268,7 +267,9 @@ function finishDocument({ openapiObject }: { openapiObject: Partial<Record<strin
     for (const op of Object.values(ops)) {
       const responses = isObject(op['responses']) ? op['responses'] : {};
       for (const [status, res] of Object.entries(responses)) {
-        if (!/^[45]/.test(status) || !isObject(res) || !isObject(res['content'])) continue;
+        if (!isObject(res)) continue;
+        if (res['description'] === 'Default Response') res['description'] = SUCCESS[Number(status)] ?? 'Success';
+        if (!/^([45]|default)/.test(status) || !isObject(res['content'])) continue;
         const media = Object.values(res['content'])[0];
         if (media !== undefined) res['content'] = { 'application/problem+json': media };
       }
