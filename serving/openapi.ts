@@ -67,16 +67,14 @@ const TAGS: { name: string; description: string }[] = [
   { name: 'dashboard', description: "The dashboard page's session and data." },
 ];
 
-const ERROR_MEANING: Record<number, string> = {
+const ERROR_MEANING = {
   400: 'The request failed validation (`validation_failed`, `invalid_json`): `errors[]` names each field',
   401: 'No API key, or an unknown one (`missing_api_key`, `invalid_api_key`)',
   403: "The key lacks the operation's scope (`missing_scope`)",
   404: 'No such resource (`<resource>_not_found`)',
-  409: 'A request with this Idempotency-Key is still being processed (`idempotency_key_in_use`)',
-  422: 'The request is well-formed but refused; `code` says why (see docs/errors.md)',
   429: 'Too many requests (`rate_limited`); `Retry-After` says when to try again',
   500: 'An unexpected failure (`internal_error`); the body discloses nothing more',
-};
+} as const;
 
 const SUCCESS: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'Done; no content' };
 
@@ -218,16 +216,27 @@ function errorResponses(schema: JsonObject, route: RouteInfo, authenticated: boo
   const method = Array.isArray(route.method) ? route.method[0] : route.method;
   const query = isObject(schema['querystring']) ? schema['querystring'] : {};
   const paged = isObject(query['properties']) && 'starting_after' in query['properties'];
-  const inferred = new Set<number>([500]);
+  const idempotent = method === 'POST' && authenticated;
+  // Each status the plugins and the route's shape can answer, with why; a route's own declaration comes first.
+  const reasons = new Map<number, string[]>([[500, [ERROR_MEANING[500]]]]);
+  const add = (status: number, reason: string) => reasons.set(status, [...(reasons.get(status) ?? []), reason]);
   if (method === 'POST' || schema['body'] !== undefined || schema['querystring'] !== undefined || schema['params'])
-    inferred.add(400);
-  if (authenticated) inferred.add(401).add(403);
-  if (route.url.includes(':')) inferred.add(404);
-  if (method === 'POST' && authenticated) inferred.add(409).add(422);
-  if (paged) inferred.add(422);
-  if (!(isObject(route.config) && route.config['rateLimit'] === false)) inferred.add(429);
-  for (const status of inferred) {
-    if (out[status] === undefined) out[status] = { ...(problem as JsonObject), description: ERROR_MEANING[status] };
+    add(400, method === 'GET' ? ERROR_MEANING[400].replace(', `invalid_json`', '') : ERROR_MEANING[400]);
+  if (authenticated) add(401, ERROR_MEANING[401]);
+  if (authenticated) add(403, ERROR_MEANING[403]);
+  if (route.url.includes(':')) add(404, ERROR_MEANING[404]);
+  if (idempotent) add(409, 'a request with this Idempotency-Key is still being processed (`idempotency_key_in_use`)');
+  if (idempotent) add(422, 'the Idempotency-Key was used with another request (`idempotency_key_reused`)');
+  if (!(isObject(route.config) && route.config['cardGuard'] === false)) {
+    add(422, 'the body or query string carries a card number or CVV (`card_data_not_accepted`)');
+  }
+  if (paged) add(422, '`starting_after` names no item of this list (`invalid_cursor`)');
+  if (!(isObject(route.config) && route.config['rateLimit'] === false)) add(429, ERROR_MEANING[429]);
+  for (const [status, why] of reasons) {
+    const declared = out[status];
+    const own = isObject(declared) && typeof declared['description'] === 'string' ? [declared['description']] : [];
+    const text = [...own, ...why].map((t, i) => (i === 0 ? t.charAt(0).toUpperCase() + t.slice(1) : t)).join('; or ');
+    out[status] = { ...(problem as JsonObject), description: text };
   }
   // What neither the route nor the inference names (a use case's own 409, 422, 502, 503) is still a problem document.
   out['default'] = {

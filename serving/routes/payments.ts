@@ -141,8 +141,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
         response: responses(
           { 201: PaymentSchema },
           {
-            409: 'The order is paid (`order_already_paid`), is paid through an installment plan (`order_has_installment_plan`) or by its installments (`nothing_due`), or already has a payment in flight (`payment_in_progress`); or the Idempotency-Key is in use',
-            422: 'No such order or payment method (`unknown_order`, `unknown_payment_method`), neither or both instruments (`instrument_required`), refused by the fraud screen (`payment_blocked_by_risk`), or the Idempotency-Key was reused',
+            409: 'The order is paid (`order_already_paid`), is paid through an installment plan (`order_has_installment_plan`) or by its installments (`nothing_due`), or already has a payment in flight (`payment_in_progress`)',
+            422: 'No such order or payment method (`unknown_order`, `unknown_payment_method`), neither or both instruments (`instrument_required`), or refused by the fraud screen (`payment_blocked_by_risk`)',
             502: 'The gateway refused the request; its error code is in the problem',
             503: 'The gateway did not answer (`gateway_unavailable`) or has not shown the payment yet (`payment_outcome_unknown`): retry with the same Idempotency-Key',
           },
@@ -241,7 +241,7 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
           { 201: RefundSchema },
           {
             409: 'The payment has not reached the gateway (`payment_not_refundable`)',
-            422: 'No such payment (`unknown_payment`), or the Idempotency-Key was reused',
+            422: 'No such payment (`unknown_payment`)',
             502: 'The gateway refused the refund',
             503: 'The gateway did not answer (`gateway_unavailable`)',
           },
