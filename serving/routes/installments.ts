@@ -117,12 +117,20 @@ export function installmentRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'payOffInstallmentPlan',
         summary: 'Pay off the rest of an installment plan',
+        description:
+          'The customer pays everything still owed now, in one charge, with one of their methods (the default unless given). Once captured, the open installments are superseded and their retries cancelled; a declined payoff changes nothing else.',
         tags: ['installments'],
         params: PlanParams,
         body: Type.Optional(
           Type.Object({ payment_method_id: Type.Optional(Id('pm')) }, { additionalProperties: false }),
         ),
-        response: responses({ 200: InstallmentPlanSchema }),
+        response: responses(
+          { 200: InstallmentPlanSchema },
+          {
+            409: 'The plan is cancelled (`plan_cancelled`) or paid (`plan_already_paid`), or one of its charges is in flight (`payment_in_progress`)',
+            422: 'No such method for this customer (`unknown_payment_method`), or none given and no default (`payment_method_required`)',
+          },
+        ),
       },
     },
     async (request) => payoffPlan(deps, request.params.id, { payment_method_id: request.body?.payment_method_id }),
@@ -134,9 +142,14 @@ export function installmentRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'cancelInstallmentPlan',
         summary: 'Cancel an installment plan',
+        description:
+          'Open installments are cancelled and their retries stopped; paid ones stay paid (money back is a refund). The order can then be paid directly again. Cancelling a cancelled plan returns it.',
         tags: ['installments'],
         params: PlanParams,
-        response: responses({ 200: InstallmentPlanSchema }),
+        response: responses(
+          { 200: InstallmentPlanSchema },
+          { 409: 'The plan is paid (`plan_already_paid`) or one of its charges is in flight (`payment_in_progress`)' },
+        ),
       },
     },
     async (request) => cancelPlan(deps, request.params.id),

@@ -351,6 +351,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'updateInvoice',
         summary: 'Update a draft invoice',
+        description:
+          'Changes a draft: lines (totals recomputed), GSTIN, memo, due date, template. A finalised document never changes: correct it with a credit note.',
         tags: ['invoices'],
         params: InvoiceParams,
         body: Type.Object(
@@ -364,7 +366,7 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
           },
           { additionalProperties: false },
         ),
-        response: responses({ 200: InvoiceSchema }),
+        response: responses({ 200: InvoiceSchema }, { 409: 'The invoice is not a draft (`invoice_not_draft`)' }),
       },
     },
     async (request) => {
@@ -430,6 +432,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'createCreditNote',
         summary: 'Issue a credit note against an invoice',
+        description:
+          "Issues a credit note against a finalised invoice (CGST rule 53) in its own gapless CN/ series, at the invoice's supply type and rates; the credit reduces what the invoice still asks for. Without `lines` the whole invoice is credited; once part of it is credited, `lines` are required.",
         tags: ['invoices'],
         params: InvoiceParams,
         body: Type.Object(
@@ -461,7 +465,13 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
             ],
           },
         ),
-        response: responses({ 201: InvoiceSchema }),
+        response: responses(
+          { 201: InvoiceSchema },
+          {
+            409: 'The invoice is a draft or void (`invoice_not_finalized`), or changed meanwhile (`invoice_changed`)',
+            422: '`lines` are required after a first credit (`credit_lines_required`), or the credit exceeds what is left (`credit_exceeds_invoice`)',
+          },
+        ),
       },
     },
     async (request, reply) => {

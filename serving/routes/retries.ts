@@ -74,9 +74,11 @@ export function retryRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'requeueRetry',
         summary: 'Requeue a payment retry',
+        description:
+          'Puts a `dead`, `cancelled` or `requires_authentication` item back on the queue, due now, with a fresh budget of attempts (e.g. after the customer updated their card).',
         tags: ['retries'],
         params: RetryParams,
-        response: responses({ 200: RetrySchema }),
+        response: responses({ 200: RetrySchema }, { 409: 'The item is in another state (`retry_not_requeueable`)' }),
       },
     },
     async (request) => requeueRetry(deps, request.params.id),
@@ -88,9 +90,16 @@ export function retryRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'cancelRetry',
         summary: 'Cancel a payment retry',
+        description:
+          'Stops retrying an item; an attempt in flight must settle first. Cancelling a cancelled item returns it.',
         tags: ['retries'],
         params: RetryParams,
-        response: responses({ 200: RetrySchema }),
+        response: responses(
+          { 200: RetrySchema },
+          {
+            409: 'An attempt is in flight (`retry_attempt_in_flight`), the item already succeeded (`retry_succeeded`), or it changed meanwhile (`retry_changed`)',
+          },
+        ),
       },
     },
     async (request) => cancelRetry(deps, request.params.id),
