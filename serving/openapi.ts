@@ -224,6 +224,7 @@ function errorResponses(schema: JsonObject, route: RouteInfo, authenticated: boo
     add(400, method === 'GET' ? ERROR_MEANING[400].replace(', `invalid_json`', '') : ERROR_MEANING[400]);
   if (authenticated) add(401, ERROR_MEANING[401]);
   if (authenticated) add(403, ERROR_MEANING[403]);
+  add(403, "the caller's address is denied (`ip_not_allowed`, `KOSH_DENY_CIDRS`)");
   if (route.url.includes(':')) add(404, ERROR_MEANING[404]);
   if (idempotent) add(409, 'a request with this Idempotency-Key is still being processed (`idempotency_key_in_use`)');
   if (idempotent) add(422, 'the Idempotency-Key was used with another request (`idempotency_key_reused`)');

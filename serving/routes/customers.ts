@@ -269,6 +269,7 @@ export function customerRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'deletePaymentMethod',
         summary: 'Detach a payment method',
+        description: 'Removes a method; when it was the default, the newest remaining one takes over.',
         tags: ['payment methods'],
         params: MethodParams,
         response: responses({ 200: PaymentMethodSchema }),

@@ -303,6 +303,8 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'createLedgerAdjustment',
         summary: 'Post a manual ledger adjustment',
+        description:
+          'A manual correction by finance: moves `amount` (signed, debit > 0) onto one account against the `adjustments` account, balanced like every other entry; the memo keeps the reason.',
         tags: ['ledger'],
         body: Type.Object(
           {

@@ -245,6 +245,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'updatePlan',
         summary: 'Update a subscription plan',
+        description:
+          "A new `amount` becomes a new price version for new subscribers; existing subscriptions keep the price they were sold at. The interval and the tax category are fixed for a plan's life: make a new plan instead.",
         tags: ['subscriptions'],
         params: PlanParams,
         body: Type.Object(
@@ -258,7 +260,10 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
           },
           { additionalProperties: false },
         ),
-        response: responses({ 200: SubscriptionPlanSchema }),
+        response: responses(
+          { 200: SubscriptionPlanSchema },
+          { 409: 'The plan is archived (`subscription_plan_archived`)' },
+        ),
       },
     },
     async (request) => updateSubscriptionPlan(deps, request.params.id, request.body),
@@ -270,6 +275,7 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'archivePlan',
         summary: 'Archive a subscription plan',
+        description: 'No new subscribers; existing subscriptions keep going. Archiving twice returns the plan.',
         tags: ['subscriptions'],
         params: PlanParams,
         response: responses({ 200: SubscriptionPlanSchema }),
@@ -285,6 +291,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'createSubscription',
         summary: 'Create a subscription',
+        description:
+          "At the plan's current price, kept on the subscription. Collected by kosh: `trialing` when the plan has trial days, else `active` from `start_at` (default now), or `created` while `start_at` is in the future. Collected by Razorpay (`collection: razorpay`): `created` until Razorpay's `subscription.*` webhooks move it.",
         tags: ['subscriptions'],
         body: Type.Object(
           {
@@ -373,6 +381,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'updateSubscription',
         summary: 'Update a subscription',
+        description:
+          'Changes the quantity and/or the plan of a kosh-collected subscription. The new plan must be active and bill on the same interval and timing. The current period bills each set of terms for the days it was in force; `proration_behavior: none` keeps the old terms to the end of the period.',
         tags: ['subscriptions'],
         params: SubscriptionParams,
         body: Type.Object(

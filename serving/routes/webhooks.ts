@@ -15,12 +15,21 @@ export function webhookRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'receiveRazorpayWebhook',
         summary: 'Receive a Razorpay webhook',
+        description:
+          "Razorpay calls this, not an API client: no API key, but `X-Razorpay-Signature` must be the HMAC-SHA256 of the raw body with a configured webhook secret, and the caller's address must be in `KOSH_WEBHOOK_ALLOW_CIDRS` when that is set. The event is stored, answered, then applied; a redelivery of a known event id is stored as `duplicate` and changes nothing.",
         tags: ['webhooks'],
         headers: Type.Object({
           'x-razorpay-signature': Type.Optional(Type.String()),
           'x-razorpay-event-id': Type.Optional(Type.String()),
         }),
-        response: responses({ 200: Type.Object({ id: Type.String(), status: WebhookStatusSchema }) }),
+        response: responses(
+          { 200: Type.Object({ id: Type.String(), status: WebhookStatusSchema }) },
+          {
+            401: 'The signature does not match the body (`invalid_signature`)',
+            403: 'The caller is outside `KOSH_WEBHOOK_ALLOW_CIDRS` (`ip_not_allowed`)',
+            422: 'The body is not a JSON object (`invalid_json`) or names no event (`invalid_event`)',
+          },
+        ),
       },
     },
     async (request) => {
