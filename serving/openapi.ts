@@ -91,7 +91,7 @@ type JsonObject = Record<string, unknown>;
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A plausible value for a request body schema, for the operations that declare no `examples` of their own. */
-export function exampleOf(schema: unknown, name = ''): unknown {
+function exampleOf(schema: unknown, name = ''): unknown {
   if (!isObject(schema)) return null;
   if (Array.isArray(schema['examples']) && schema['examples'].length > 0) return schema['examples'][0];
   if (schema['default'] !== undefined) return schema['default'];
