@@ -29,6 +29,7 @@ const SERVER_PASS_EXCLUDES = [
   'tests/platform/card-data.test.ts',
   'tests/platform/config.test.ts',
   'tests/platform/log.test.ts',
+  'tests/platform/system-tools.test.ts',
   'tests/platform/mail.test.ts',
   'tests/platform/metrics.test.ts',
   'tests/platform/money.test.ts',
