@@ -4,7 +4,7 @@ import type { DestinationStream } from 'pino';
 import { runDemoReconciliation } from '../data/demo-reconciliation.js';
 import { isDatabaseEmpty, seedDemoData } from '../data/seed.js';
 import { seedDashboardDemo } from '../data/seed-dashboard-demo.js';
-import { loadOnlineFraudFeatures } from '../features/fraud/online-features.js';
+import { loadFollowedOnlineFraudFeatures } from '../features/fraud/follow-payment-changes.js';
 import { paymentRiskFrom } from '../models/fraud/payment-risk.js';
 import { createFraudScorer } from '../models/fraud/scorer.js';
 import { listModels } from '../models/registry/find-models.js';
@@ -19,6 +19,7 @@ import { syncInvoiceSupplier } from '../payments-core/invoices/sync-invoice-supp
 import { createWebhookInbox } from '../payments-core/webhooks/webhook-inbox.js';
 import { buildChurnReport } from '../pipelines/churn-report.js';
 import { JOBS } from '../pipelines/jobs.js';
+import { LAKE_APPEND_EVERY_MS, startLakeAppender } from '../pipelines/lake/start-lake-appender.js';
 import { createJobRuntime } from '../pipelines/run-job.js';
 import { resolveSchedules, type Scheduler, startScheduler } from '../pipelines/schedule.js';
 import { trainChurn } from '../pipelines/train-churn.js';
@@ -138,14 +139,23 @@ export async function startKosh(
   const fraudModels = await loadFraudModelSelector({ db, objects, clock, log });
   // One metrics registry per process: HTTP, payments, fraud and jobs record into it; /metrics serves it.
   const metrics = createMetrics();
-  // The fraud scorer: online features rebuilt from DuckDB, the selector's models, the rules; screens payments.
-  const fraudScorer = config.fraudScoring
+  // The payments change feed's readers in this process: the online fraud features (every 200 ms, from their load)
+  // and the lake appender (every 10 s, with the scheduler's background work; one process at a time holds its
+  // cursor). Both stop before the database closes.
+  const fraudFeed = config.fraudScoring
+    ? await loadFollowedOnlineFraudFeatures({ db, log }, { now: clock.now(), intervalMs: 200 })
+    : null;
+  const lakeAppender = config.scheduler
+    ? startLakeAppender({ db, objects, clock, log }, { intervalMs: LAKE_APPEND_EVERY_MS })
+    : null;
+  // The fraud scorer: online features rebuilt from PostgreSQL and fed by the feed, the selector's models, the rules.
+  const fraudScorer = fraudFeed
     ? await createFraudScorer(
         {
           db,
           clock,
           log,
-          features: await loadOnlineFraudFeatures({ db }, { now: clock.now() }),
+          features: fraudFeed.features,
           models: fraudModels,
           metrics,
         },
@@ -280,6 +290,8 @@ export async function startKosh(
       await demoTraining;
       await demoChurn;
       fraudModels.close();
+      await fraudFeed?.feed.stop();
+      await lakeAppender?.stop();
       await fraudScorer?.close();
       objects.close();
       await mailer.transport.close();

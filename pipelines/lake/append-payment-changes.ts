@@ -1,0 +1,121 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FeedPosition } from '../../payments-core/payments/read-payment-changes.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
+import { snapshotToDuckDb } from '../../platform/duckdb-snapshot.js';
+import type { KillPoints } from '../../platform/kill-points.js';
+import type { Log } from '../../platform/log.js';
+import type { ObjectStore } from '../../platform/objects.js';
+import { LAKE_BUCKET, PARQUET_CONTENT_TYPE } from '../lake-export.js';
+
+/** The lake appender's cursor in `feed_cursors`. */
+export const LAKE_FEED_CURSOR = 'lake:payments';
+/** Where the appended part files live in the analytics bucket, beside the nightly `payments/dt=…` partitions. */
+export const PAYMENT_CHANGES_PREFIX = 'payments_changes/';
+/** Reached after a part file is stored and before the cursor moves past it (the crash test's point). */
+export const PART_WRITTEN = 'lake_part_written';
+
+const DIGITS = /^\d+$/;
+const pad = (n: string): string => n.padStart(20, '0');
+
+/**
+ * The part file of the changes after `from`: named by where it starts, so a retry after a crash (the file written,
+ * the cursor not moved) writes the same key again, never a second copy. The retry may hold more rows (the feed
+ * grew); they are the same rows first, in the same order.
+ */
+export const partKey = (from: FeedPosition): string =>
+  `${PAYMENT_CHANGES_PREFIX}part-${pad(from.xid)}-${pad(String(from.seq))}.parquet`;
+const PART = /^payments_changes\/part-(\d{20})-(\d{20})\.parquet$/;
+/** The position a part file starts after, from its key; null for any other key. */
+export function partStart(key: string): FeedPosition | null {
+  const m = PART.exec(key);
+  return m === null ? null : { xid: String(BigInt(m[1] as string)), seq: Number(m[2]) };
+}
+
+// Concurrency: one appender at a time across processes by the cursor's row lock (`FOR UPDATE SKIP LOCKED`: a
+// second appender finds it taken and does nothing); the cursor moves only under that lock, after the file is stored.
+const CREATE_CURSOR = `
+INSERT INTO feed_cursors (name, xid, seq, updated_at) VALUES ($name, '0'::xid8, 0, $at) ON CONFLICT (name) DO NOTHING`;
+const CLAIM_CURSOR = 'SELECT xid::text AS xid, seq FROM feed_cursors WHERE name = $name FOR UPDATE SKIP LOCKED';
+const MOVE_CURSOR = 'UPDATE feed_cursors SET xid = $xid::xid8, seq = $seq, updated_at = $at WHERE name = $name';
+/**
+ * The last change of the next batch: the feed in (xid, seq) order, only below the oldest transaction still running
+ * (payments-core/payments/read-payment-changes.ts says why).
+ */
+const BATCH_END = `
+SELECT xid::text AS xid, seq FROM (
+  SELECT xid, seq FROM payment_changes
+  WHERE (xid, seq) > ($xid::xid8, $seq::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY xid, seq LIMIT $limit) b
+ORDER BY xid DESC, seq DESC LIMIT 1`;
+
+export interface AppendResult {
+  /** The part file written, or null when there was nothing new (or another process holds the cursor). */
+  readonly key: string | null;
+  readonly changes: number;
+  readonly payments: number;
+  readonly position: FeedPosition | null;
+}
+
+/**
+ * One tick of the lake appender: the payments changed since the cursor (at most `limit` changes), in their state
+ * now, into one Parquet part file (`payments_changes/part-<from>.parquet`, one row per payment with the change's
+ * `change_xid`, `change_seq`), then the cursor moves past them. A crash between the two leaves the cursor where
+ * it was, and the next tick rewrites the same key. A consumer that was down catches up from its cursor.
+ */
+export async function appendPaymentChanges(
+  deps: { db: Db; objects: ObjectStore; clock: Clock; log?: Log; kill?: KillPoints },
+  options: { limit?: number } = {},
+): Promise<AppendResult> {
+  const limit = options.limit ?? 50_000;
+  await deps.db.run(CREATE_CURSOR, { name: LAKE_FEED_CURSOR, at: deps.clock.now() });
+  return deps.db.transaction(async (tx) => {
+    const from = await tx.one<{ xid: string; seq: number }>(CLAIM_CURSOR, { name: LAKE_FEED_CURSOR });
+    if (from === undefined) return { key: null, changes: 0, payments: 0, position: null };
+    const to = await tx.one<{ xid: string; seq: number }>(BATCH_END, { ...from, limit });
+    if (to === undefined) return { key: null, changes: 0, payments: 0, position: from };
+    // Bounds read from the database above, checked as digits: the snapshot's conditions take no parameters.
+    for (const v of [from.xid, to.xid, String(from.seq), String(to.seq)]) {
+      if (!DIGITS.test(v)) throw new Error(`feed position is not a number: ${v}`);
+    }
+    const range = `(xid, seq) > ('${from.xid}'::xid8, ${from.seq}) AND (xid, seq) <= ('${to.xid}'::xid8, ${to.seq})`;
+    const duck = await snapshotToDuckDb(deps.db, [
+      { table: 'payment_changes', where: range },
+      { table: 'payments', where: `id IN (SELECT payment_id FROM payment_changes WHERE ${range})` },
+    ]);
+    const work = await mkdtemp(path.join(tmpdir(), 'kosh-lake-part-'));
+    const key = partKey(from);
+    try {
+      const file = path.join(work, 'part.parquet');
+      // One row per payment: its state now, with the last change of this range that touched it.
+      await duck.run(
+        `COPY (SELECT p.* EXCLUDE (ip), c.change_xid, c.change_seq
+               FROM payments p JOIN (
+                 SELECT payment_id, CAST(xid AS UBIGINT) AS change_xid, seq AS change_seq FROM payment_changes
+                 QUALIFY row_number() OVER (PARTITION BY payment_id ORDER BY CAST(xid AS UBIGINT) DESC, seq DESC) = 1
+               ) c ON c.payment_id = p.id
+               ORDER BY c.change_xid, c.change_seq)
+         TO '${file.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      const counts = await duck.one<{ changes: number; payments: number }>(
+        'SELECT count(*) AS changes, count(DISTINCT payment_id) AS payments FROM payment_changes',
+      );
+      await deps.objects.put(LAKE_BUCKET, key, await readFile(file), PARQUET_CONTENT_TYPE);
+      deps.kill?.at(PART_WRITTEN);
+      await tx.run(MOVE_CURSOR, { name: LAKE_FEED_CURSOR, xid: to.xid, seq: to.seq, at: deps.clock.now() });
+      const result = {
+        key,
+        changes: counts?.changes ?? 0,
+        payments: counts?.payments ?? 0,
+        position: { xid: to.xid, seq: to.seq },
+      };
+      deps.log?.debug(result, 'lake: payment changes appended');
+      return result;
+    } finally {
+      await duck.close();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+}
