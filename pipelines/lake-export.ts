@@ -12,6 +12,7 @@ import { DAY_MS, IST_OFFSET_MS, istDate } from '../platform/ist.js';
 import type { JobSummary } from '../platform/job.js';
 import type { Log } from '../platform/log.js';
 import type { ObjectStore } from '../platform/objects.js';
+import { compactPaymentChanges } from './lake/compact-payment-changes.js';
 import { LAKE_TABLES, type LakeTable } from './lake/tables.js';
 import type { JobDeps } from './types.js';
 
@@ -166,7 +167,8 @@ export async function exportLakeRange(
 /**
  * The nightly `lake-export` job: yesterday's partition (IST) of every table, plus each partition that changed
  * since it was exported (a late refund moving a payment, a subscription cancelled), plus days never exported
- * within the lookback (the server was down). Today is never exported: it is still being written.
+ * within the lookback (the server was down). Today is never exported: it is still being written. Then the
+ * payments part files the appender wrote and these partitions now hold are deleted (the compaction).
  */
 export async function lakeExportJob(deps: JobDeps, ctx: { now: Date }): Promise<JobSummary> {
   if (deps.objects === undefined) throw new Error('lake-export needs the object store');
@@ -174,8 +176,10 @@ export async function lakeExportJob(deps: JobDeps, ctx: { now: Date }): Promise<
   const exportDeps: LakeExportDeps = { db: deps.db, objects: deps.objects, clock: deps.clock, log: deps.log };
   const plan = await planNightlyExport(deps.db, ctx.now);
   const result = await exportPartitions(exportDeps, plan);
+  const compacted = await compactPaymentChanges(exportDeps);
   return {
     yesterday: istDate(ctx.now, 1),
+    parts_compacted: compacted.deleted,
     tables: result.tables.length,
     partitions: result.partitions,
     emptied: result.emptied,
@@ -209,10 +213,13 @@ ORDER BY 1`;
 
 /** Upserts are keyed by the partition: a re-export replaces its row (the primary key; one writer per partition). */
 const RECORD_PARTITION = `
-INSERT INTO lake_partitions (table_name, dt, rows, files, bytes, schema_hash, changed_max, exported_at)
-VALUES ($table, CAST($dt AS DATE), $rows, $files, $bytes, $hash, CAST($changed AS TIMESTAMPTZ), $at)
+INSERT INTO lake_partitions (table_name, dt, rows, files, bytes, schema_hash, changed_max, exported_at, feed_xid)
+VALUES ($table, CAST($dt AS DATE), $rows, $files, $bytes, $hash, CAST($changed AS TIMESTAMPTZ), $at, $feed_xid::xid8)
 ON CONFLICT (table_name, dt) DO UPDATE SET rows = excluded.rows, files = excluded.files, bytes = excluded.bytes,
-  schema_hash = excluded.schema_hash, changed_max = excluded.changed_max, exported_at = excluded.exported_at`;
+  schema_hash = excluded.schema_hash, changed_max = excluded.changed_max, exported_at = excluded.exported_at,
+  feed_xid = excluded.feed_xid`;
+/** Every change of a transaction below this had ended before a snapshot taken after it: the snapshot holds it. */
+const FEED_XMIN = 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xid';
 const FORGET_PARTITION = 'DELETE FROM lake_partitions WHERE table_name = $table AND dt = CAST($dt AS DATE)';
 
 /** Which partitions the nightly export writes, per table (see lakeExportJob). */
@@ -275,6 +282,7 @@ async function exportTableDays(
 ): Promise<{ partitions: number; rows: number; bytes: number; emptied: number }> {
   const target = dir.replaceAll("'", "''"); // a temp path kosh made: no quote can appear in it
   const t0 = performance.now();
+  const feedXid = (await deps.db.one<{ xid: string }>(FEED_XMIN))?.xid ?? null;
   let columns: { name: string; type: string }[] | null = null;
   let written = new Map<string, { dt: string; n: number; changed: string | null }>();
   for (let i = 0; i < days.length; i += SNAPSHOT_DAYS) {
@@ -378,6 +386,7 @@ async function exportTableDays(
         hash,
         changed: r.changed,
         at: exportedAt,
+        feed_xid: feedXid,
       });
     }
   });

@@ -36,3 +36,8 @@ CREATE TABLE feed_cursors (
   seq         BIGINT NOT NULL,
   updated_at  TIMESTAMPTZ NOT NULL
 );
+
+-- The nightly export compacts the appended part files: a partition records the oldest transaction still running
+-- when its snapshot was about to be taken, so every change below it is in the partition's files, and a part file
+-- whose every change is in such a partition is deleted (pipelines/lake/compact-payment-changes.ts).
+ALTER TABLE lake_partitions ADD COLUMN feed_xid XID8;

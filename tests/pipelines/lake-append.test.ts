@@ -9,8 +9,9 @@ import {
   PAYMENT_CHANGES_PREFIX,
   partKey,
 } from '../../pipelines/lake/append-payment-changes.js';
+import { compactPaymentChanges } from '../../pipelines/lake/compact-payment-changes.js';
 import { livePaymentsSql } from '../../pipelines/lake/live-payments.js';
-import { LAKE_BUCKET } from '../../pipelines/lake-export.js';
+import { exportLakeRange, LAKE_BUCKET } from '../../pipelines/lake-export.js';
 import { fixedClock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { type DuckDb, openDuckDb } from '../../platform/duckdb.js';
@@ -132,5 +133,25 @@ describe('the lake appender', () => {
     for (let i = 0; i < 5; i++) expect(await copies(`pay_down_${i}`)).toBe(1);
     const parts = await objects.list(LAKE_BUCKET, PAYMENT_CHANGES_PREFIX);
     expect(parts).toHaveLength(4);
+  });
+
+  it('when the nightly export has written a day → the part files it holds are deleted, today’s stay, and the lake answers each payment once with its newest state', async () => {
+    // The next morning (29 Nov 08:00 IST): a payment of today, appended; then the night's export of 28 Nov.
+    clock.set(new Date('2026-11-29T02:30:00Z'));
+    await insertPayment('pay_today');
+    await appendPaymentChanges({ db, objects, clock });
+    const parts = await objects.list(LAKE_BUCKET, PAYMENT_CHANGES_PREFIX);
+    expect(parts).toHaveLength(5);
+    // Compaction before the day is exported deletes nothing.
+    expect(await compactPaymentChanges({ db, objects })).toEqual({ deleted: 0, kept: 5 });
+    await exportLakeRange({ db, objects, clock }, { from: '2026-11-28', to: '2026-11-28', tables: ['payments'] });
+    expect(await compactPaymentChanges({ db, objects })).toEqual({ deleted: 4, kept: 1 });
+    expect(await objects.list(LAKE_BUCKET, PAYMENT_CHANGES_PREFIX)).toEqual([parts[4]]);
+    expect(await live('pay_l1')).toEqual(['failed']);
+    expect(await live('pay_today')).toEqual(['created']);
+    const sql = livePaymentsSql(root);
+    const n = await lake(`SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids FROM (${sql})`);
+    const inDb = await db.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM payments');
+    expect(n[0]).toMatchObject({ n: inDb?.n, ids: inDb?.n });
   });
 });
