@@ -41,13 +41,19 @@ INSERT INTO feed_cursors (name, xid, seq, updated_at) VALUES ($name, '0'::xid8, 
 const CLAIM_CURSOR = 'SELECT xid::text AS xid, seq FROM feed_cursors WHERE name = $name FOR UPDATE SKIP LOCKED';
 const MOVE_CURSOR = 'UPDATE feed_cursors SET xid = $xid::xid8, seq = $seq, updated_at = $at WHERE name = $name';
 /**
- * The last change of the next batch: the feed in (xid, seq) order, only below the oldest transaction still running
- * (payments-core/payments/read-payment-changes.ts says why).
+ * The oldest transaction still running, read before the cursor is claimed: the claim's row lock gives the
+ * appender a transaction id of its own, and a snapshot's xmin counts it, which would hold back every change
+ * committed after the claim until the next tick.
+ */
+const FEED_BOUND = 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xid';
+/**
+ * The last change of the next batch: the feed in (xid, seq) order, only below `$bound`, a transaction that was the
+ * oldest still running (payments-core/payments/read-payment-changes.ts says why).
  */
 const BATCH_END = `
 SELECT xid::text AS xid, seq FROM (
   SELECT xid, seq FROM payment_changes
-  WHERE (xid, seq) > ($xid::xid8, $seq::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+  WHERE (xid, seq) > ($xid::xid8, $seq::bigint) AND xid < $bound::xid8
   ORDER BY xid, seq LIMIT $limit) b
 ORDER BY xid DESC, seq DESC LIMIT 1`;
 
@@ -71,10 +77,11 @@ export async function appendPaymentChanges(
 ): Promise<AppendResult> {
   const limit = options.limit ?? 50_000;
   await deps.db.run(CREATE_CURSOR, { name: LAKE_FEED_CURSOR, at: deps.clock.now() });
+  const bound = (await deps.db.one<{ xid: string }>(FEED_BOUND))?.xid;
   return deps.db.transaction(async (tx) => {
     const from = await tx.one<{ xid: string; seq: number }>(CLAIM_CURSOR, { name: LAKE_FEED_CURSOR });
     if (from === undefined) return { key: null, changes: 0, payments: 0, position: null };
-    const to = await tx.one<{ xid: string; seq: number }>(BATCH_END, { ...from, limit });
+    const to = await tx.one<{ xid: string; seq: number }>(BATCH_END, { ...from, bound, limit });
     if (to === undefined) return { key: null, changes: 0, payments: 0, position: from };
     // Bounds read from the database above, checked as digits: the snapshot's conditions take no parameters.
     for (const v of [from.xid, to.xid, String(from.seq), String(to.seq)]) {
