@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createBenchDatabase, startBenchServer } from './bench-database.js';
 import { billingBench } from './billing.js';
 import { enginesBench } from './engines.js';
+import { feedBench } from './feed.js';
 import { benchApiIngest } from './ingest-api.js';
 import { benchBulkIngest } from './ingest-bulk.js';
 import { invoicesBench } from './invoices.js';
@@ -244,6 +245,9 @@ switch (suite) {
   case 'engines':
     await enginesBench(rest);
     break;
+  case 'feed':
+    await feedBench(rest);
+    break;
   default:
     console.error(
       'usage: npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]\n' +
@@ -253,6 +257,7 @@ switch (suite) {
         '       npm run bench -- billing [--subs N] [--budget S] [--own-subs N] [--concurrency N] [--chunk N] [--raw N] [--latency-ms N] [--latency-subs N] [--rps N]\n' +
         '       npm run bench -- invoices [--customers N] [--pdf-seconds N] [--runs N]\n' +
         '       npm run bench -- payments [--payments N] [--seconds N] [--clients 16,64] [--rate N] [--rate-seconds N] [--no-idempotency-keys] [--diagnose] [--sql]\n' +
+        '       npm run bench -- feed [--rate 100] [--seconds 60] [--interval-ms 10000] [--runs 1]\n' +
         '       npm run bench -- engines [--clients N] [--transactions N] [--seconds N]   (KOSH_BENCH_MODULES=<node_modules> for postgres.js, PGlite)',
     );
     process.exitCode = 1;
