@@ -34,17 +34,15 @@ export function partStart(key: string): FeedPosition | null {
   return m === null ? null : { xid: String(BigInt(m[1] as string)), seq: Number(m[2]) };
 }
 
-// Concurrency: one appender at a time across processes by the cursor's row lock (`FOR UPDATE SKIP LOCKED`: a
-// second appender finds it taken and does nothing); the cursor moves only under that lock, after the file is stored.
+// Concurrency: a part is stored and the cursor moved only under the cursor's row lock (`FOR UPDATE SKIP LOCKED`),
+// and only when the cursor is still where the part starts: a second appender finds it taken or moved and drops its
+// part. The cursor moves only after the file is stored.
 const CREATE_CURSOR = `
 INSERT INTO feed_cursors (name, xid, seq, updated_at) VALUES ($name, '0'::xid8, 0, $at) ON CONFLICT (name) DO NOTHING`;
-const CLAIM_CURSOR = 'SELECT xid::text AS xid, seq FROM feed_cursors WHERE name = $name FOR UPDATE SKIP LOCKED';
+const READ_CURSOR = 'SELECT xid::text AS xid, seq FROM feed_cursors WHERE name = $name';
+const CLAIM_CURSOR = `${READ_CURSOR} FOR UPDATE SKIP LOCKED`;
 const MOVE_CURSOR = 'UPDATE feed_cursors SET xid = $xid::xid8, seq = $seq, updated_at = $at WHERE name = $name';
-/**
- * The oldest transaction still running, read before the cursor is claimed: the claim's row lock gives the
- * appender a transaction id of its own, and a snapshot's xmin counts it, which would hold back every change
- * committed after the claim until the next tick.
- */
+/** The oldest transaction still running (read outside any transaction of the appender's: a snapshot's xmin counts its own). */
 const FEED_BOUND = 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xid';
 /**
  * The last change of the next batch: the feed in (xid, seq) order, only below `$bound`, a transaction that was the
@@ -77,25 +75,27 @@ export async function appendPaymentChanges(
 ): Promise<AppendResult> {
   const limit = options.limit ?? 50_000;
   await deps.db.run(CREATE_CURSOR, { name: LAKE_FEED_CURSOR, at: deps.clock.now() });
+  // The part is made before the cursor is claimed: the claim holds a transaction id, and while it is open every
+  // feed reader (the online features of every process) stops below it. Only the put and the move run under it.
+  const from = await deps.db.one<FeedPosition>(READ_CURSOR, { name: LAKE_FEED_CURSOR });
+  if (from === undefined) throw new Error('lake cursor vanished');
   const bound = (await deps.db.one<{ xid: string }>(FEED_BOUND))?.xid;
-  return deps.db.transaction(async (tx) => {
-    const from = await tx.one<{ xid: string; seq: number }>(CLAIM_CURSOR, { name: LAKE_FEED_CURSOR });
-    if (from === undefined) return { key: null, changes: 0, payments: 0, position: null };
-    const to = await tx.one<{ xid: string; seq: number }>(BATCH_END, { ...from, bound, limit });
-    if (to === undefined) return { key: null, changes: 0, payments: 0, position: from };
-    // Bounds read from the database above, checked as digits: the snapshot's conditions take no parameters.
-    for (const v of [from.xid, to.xid, String(from.seq), String(to.seq)]) {
-      if (!DIGITS.test(v)) throw new Error(`feed position is not a number: ${v}`);
-    }
-    const range = `(xid, seq) > ('${from.xid}'::xid8, ${from.seq}) AND (xid, seq) <= ('${to.xid}'::xid8, ${to.seq})`;
+  const to = await deps.db.one<FeedPosition>(BATCH_END, { ...from, bound, limit });
+  if (to === undefined) return { key: null, changes: 0, payments: 0, position: from };
+  // Bounds read from the database above, checked as digits: the snapshot's conditions take no parameters.
+  for (const v of [from.xid, to.xid, String(from.seq), String(to.seq)]) {
+    if (!DIGITS.test(v)) throw new Error(`feed position is not a number: ${v}`);
+  }
+  const range = `(xid, seq) > ('${from.xid}'::xid8, ${from.seq}) AND (xid, seq) <= ('${to.xid}'::xid8, ${to.seq})`;
+  const work = await mkdtemp(path.join(tmpdir(), 'kosh-lake-part-'));
+  try {
+    const file = path.join(work, 'part.parquet');
     const duck = await snapshotToDuckDb(deps.db, [
       { table: 'payment_changes', where: range },
       { table: 'payments', where: `id IN (SELECT payment_id FROM payment_changes WHERE ${range})` },
     ]);
-    const work = await mkdtemp(path.join(tmpdir(), 'kosh-lake-part-'));
-    const key = partKey(from);
+    let counts: { changes: number; payments: number } | undefined;
     try {
-      const file = path.join(work, 'part.parquet');
       // One row per payment: its state now, with the last change of this range that touched it.
       await duck.run(
         `COPY (SELECT p.* EXCLUDE (ip), c.change_xid, c.change_seq
@@ -106,23 +106,28 @@ export async function appendPaymentChanges(
                ORDER BY c.change_xid, c.change_seq)
          TO '${file.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`,
       );
-      const counts = await duck.one<{ changes: number; payments: number }>(
+      counts = await duck.one<{ changes: number; payments: number }>(
         'SELECT count(*) AS changes, count(DISTINCT payment_id) AS payments FROM payment_changes',
       );
-      await deps.objects.put(LAKE_BUCKET, key, await readFile(file), PARQUET_CONTENT_TYPE);
-      deps.kill?.at(PART_WRITTEN);
-      await tx.run(MOVE_CURSOR, { name: LAKE_FEED_CURSOR, xid: to.xid, seq: to.seq, at: deps.clock.now() });
-      const result = {
-        key,
-        changes: counts?.changes ?? 0,
-        payments: counts?.payments ?? 0,
-        position: { xid: to.xid, seq: to.seq },
-      };
-      deps.log?.debug(result, 'lake: payment changes appended');
-      return result;
     } finally {
       await duck.close();
-      await rm(work, { recursive: true, force: true });
     }
-  });
+    const body = await readFile(file);
+    const key = partKey(from);
+    return await deps.db.transaction(async (tx) => {
+      const claimed = await tx.one<FeedPosition>(CLAIM_CURSOR, { name: LAKE_FEED_CURSOR });
+      // Another appender holds the cursor, or moved it since it was read: its part covers these changes.
+      if (claimed === undefined || claimed.xid !== from.xid || claimed.seq !== from.seq) {
+        return { key: null, changes: 0, payments: 0, position: claimed ?? null };
+      }
+      await deps.objects.put(LAKE_BUCKET, key, body, PARQUET_CONTENT_TYPE);
+      deps.kill?.at(PART_WRITTEN);
+      await tx.run(MOVE_CURSOR, { name: LAKE_FEED_CURSOR, xid: to.xid, seq: to.seq, at: deps.clock.now() });
+      const result = { key, changes: counts?.changes ?? 0, payments: counts?.payments ?? 0, position: to };
+      deps.log?.debug(result, 'lake: payment changes appended');
+      return result;
+    });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
