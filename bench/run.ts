@@ -196,7 +196,7 @@ async function lake(argv: string[]): Promise<void> {
   console.log(`\n${lakeBenchReport(result)}`);
 }
 
-/** `npm run bench -- score [--payments N] [--seconds N] [--connections N] [--rate N] [--rate-seconds N]` */
+/** `npm run bench -- score [--payments N] [--seconds N] [--connections N] [--rate N] [--rate-seconds N] [--cpu-prof FILE]` */
 async function score(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -207,14 +207,17 @@ async function score(argv: string[]): Promise<void> {
       connections: { type: 'string', default: '32' },
       rate: { type: 'string', default: '1000' },
       'rate-seconds': { type: 'string', default: '10' },
+      'cpu-prof': { type: 'string' },
     },
   });
+  const cpuProf = values['cpu-prof'];
   const options = {
     payments: Number(values.payments),
     seconds: Number(values.seconds),
     connections: Number(values.connections),
     rate: Number(values.rate),
     rateSeconds: Number(values['rate-seconds']),
+    cpuProf: typeof cpuProf === 'string' ? path.resolve(cpuProf) : undefined,
   };
   printScoreBench(await benchScore(options), options);
 }
@@ -253,7 +256,7 @@ switch (suite) {
       'usage: npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]\n' +
         '       npm run bench -- ops [--only reconcile|retries] [--lines N] [--retries N] [--runs N]\n' +
         '       npm run bench -- lake [--payments N] [--days N] [--runs N]\n' +
-        '       npm run bench -- score [--payments N] [--seconds N] [--connections N] [--rate N] [--rate-seconds N]\n' +
+        '       npm run bench -- score [--payments N] [--seconds N] [--connections N] [--rate N] [--rate-seconds N] [--cpu-prof FILE]\n' +
         '       npm run bench -- billing [--subs N] [--budget S] [--own-subs N] [--concurrency N] [--chunk N] [--raw N] [--latency-ms N] [--latency-subs N] [--rps N]\n' +
         '       npm run bench -- invoices [--customers N] [--pdf-seconds N] [--runs N]\n' +
         '       npm run bench -- payments [--payments N] [--seconds N] [--clients 16,64] [--rate N] [--rate-seconds N] [--no-idempotency-keys] [--diagnose] [--sql]\n' +

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +17,7 @@ import { createLog } from '../platform/log.js';
 import { localObjectStore } from '../platform/objects.js';
 import { startBenchApp } from './bench-app.js';
 import { createBenchDatabase, startBenchServer } from './bench-database.js';
+import { startCpuProfile } from './cpu-profile.js';
 import { type LoadResult, runLoad } from './load.js';
 
 export interface ScoreBenchOptions {
@@ -25,6 +26,8 @@ export interface ScoreBenchOptions {
   readonly connections: number;
   readonly rate: number;
   readonly rateSeconds: number;
+  /** A file to write a CPU profile of the server's thread during kosh's max-throughput phase to. */
+  readonly cpuProf?: string | undefined;
 }
 
 export interface ScoreBenchResult {
@@ -39,6 +42,25 @@ export interface ScoreBenchResult {
   readonly inProcess: { vectorUs: number; modelUs: number; reasonsUs: number; decisionUs: number; batchRowUs: number };
   readonly decisionsLogged: number;
   readonly budgetExceeded: number;
+  /**
+   * CPU time of the server's thread (this process's main thread, where both apps run) per request in each
+   * max-throughput phase: unlike requests/s it hardly moves when other processes share the cores.
+   */
+  readonly cpuUsPerRequest: { kosh: number; bare: number };
+  /** The top frames by self time of that profile, when one was taken. */
+  readonly topFrames: string | null;
+}
+
+/** CPU time (user + system) of this process's main thread so far, in ms, from /proc (Linux; 10 ms ticks). */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the pid and command.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /**
@@ -109,8 +131,16 @@ export async function benchScore(options: ScoreBenchOptions): Promise<ScoreBench
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
     const base = { method: 'POST' as const, headers, bodies, connections: options.connections, warmupSeconds: 2 };
 
+    const profiler = options.cpuProf === undefined ? null : await startCpuProfile();
+    let cpu0 = mainThreadCpuMs();
     const maxKosh = await runLoad({ ...base, url: `${koshUrl}/v1/fraud/score`, mode: 'max', seconds: options.seconds });
+    // Requests in the warm-up are not counted by the load generator but do use CPU: spread over counted ones, a
+    // bias of warm-up/seconds (20 % by default) that is the same for both routes.
+    const koshCpuMs = mainThreadCpuMs() - cpu0;
+    const topFrames = profiler === null || options.cpuProf === undefined ? null : await profiler.stop(options.cpuProf);
+    cpu0 = mainThreadCpuMs();
     const maxBare = await runLoad({ ...base, url: `${bareUrl}/score`, mode: 'max', seconds: options.seconds });
+    const bareCpuMs = mainThreadCpuMs() - cpu0;
     const rateKosh = await runLoad({
       ...base,
       url: `${koshUrl}/v1/fraud/score`,
@@ -182,6 +212,11 @@ export async function benchScore(options: ScoreBenchOptions): Promise<ScoreBench
       inProcess: { vectorUs, modelUs, reasonsUs, decisionUs, batchRowUs },
       decisionsLogged: logged?.n ?? 0,
       budgetExceeded: logged?.over ?? 0,
+      cpuUsPerRequest: {
+        kosh: (1000 * koshCpuMs) / Math.max(1, maxKosh.requests),
+        bare: (1000 * bareCpuMs) / Math.max(1, maxBare.requests),
+      },
+      topFrames,
     };
   } finally {
     await db.close();
@@ -209,6 +244,10 @@ export function printScoreBench(r: ScoreBenchResult, o: ScoreBenchOptions): void
   row('bare Fastify POST /score (baseline)', r.maxBare);
   row('kosh POST /v1/fraud/score', r.maxKosh);
   console.log(`throughput ratio kosh / bare: ${f(r.maxKosh.perSecond / r.maxBare.perSecond, 3)} (goal ≥ 0.5)`);
+  const c = r.cpuUsPerRequest;
+  console.log(
+    `server-thread CPU per request: kosh ${f(c.kosh, 0)} µs, bare ${f(c.bare, 0)} µs (ratio bare / kosh ${f(c.bare / c.kosh, 3)}: the throughput ratio on a core of its own)`,
+  );
   console.log(
     `\nfixed rate ${o.rate.toLocaleString('en')} requests/s for ${o.rateSeconds} s (open loop, sent on ~1 ms timer ticks, latency from each send):`,
   );
@@ -234,4 +273,8 @@ export function printScoreBench(r: ScoreBenchResult, o: ScoreBenchOptions): void
   console.log(
     `\ndecisions logged to fraud_decisions during the run: ${r.decisionsLogged.toLocaleString('en')} (budget exceeded: ${r.budgetExceeded})`,
   );
+  if (r.topFrames !== null) {
+    console.log(`\ntop frames by self time, server thread, kosh max-throughput phase (profile: ${o.cpuProf}):`);
+    console.log(r.topFrames);
+  }
 }
