@@ -34,27 +34,35 @@ export function refuseWhileGuessing(limiter: FailureLimiter, client: string, now
   }
 }
 
-/** How long a found key is trusted without reading DuckDB again: a revoked key stops working within this. */
+/** How long a found key is trusted without reading PostgreSQL again: a revoked key stops working within this. */
 export const KEY_CACHE_MS = 1000;
 
 /**
  * `Authorization: Bearer <key>`: 401 for a missing or unknown key, 403 for a key without the route's scope.
- * A found key is remembered for `KEY_CACHE_MS` (a DuckDB read costs about 0.8 ms, more under load, which the
- * checkout's fraud score cannot afford on every call); an unknown key is always looked up, so a new key works at once.
+ * A found key is remembered for `KEY_CACHE_MS` on the app's clock (a round trip to PostgreSQL per request is more
+ * than the checkout's fraud score can afford), and requests arriving while it is being looked up share that one
+ * read; an unknown key is always looked up, so a new key works at once. Revocation in another process (or this
+ * one) bites once the entry is older than `KEY_CACHE_MS`.
  */
 export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock; authFailures: FailureLimiter }): void {
   app.decorateRequest('apiKey', null);
-  const known = new Map<string, { key: ApiKey; until: number }>();
-  const lookup = async (secret: string): Promise<ApiKey | null> => {
-    const now = Date.now();
+  const known = new Map<string, { key: Promise<ApiKey | null>; until: number }>();
+  const lookup = (secret: string): Promise<ApiKey | null> => {
+    const now = deps.clock.now().getTime();
     const hit = known.get(secret);
     if (hit !== undefined && hit.until > now) return hit.key;
-    const key = await findApiKey(deps, secret);
-    if (key === null) known.delete(secret);
-    else {
-      if (known.size >= 10_000) known.clear();
-      known.set(secret, { key, until: now + KEY_CACHE_MS });
-    }
+    if (known.size >= 10_000) known.clear();
+    const key = findApiKey(deps, secret);
+    known.set(secret, { key, until: now + KEY_CACHE_MS });
+    // Only a found key stays remembered: an unknown one (or a failed read) is asked again next time.
+    key.then(
+      (found) => {
+        if (found === null && known.get(secret)?.key === key) known.delete(secret);
+      },
+      () => {
+        if (known.get(secret)?.key === key) known.delete(secret);
+      },
+    );
     return key;
   };
   app.addHook('onRequest', async (request) => {

@@ -4,10 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../bin/cli.js';
 import { fixedClock } from '../../platform/clock.js';
+import { KEY_CACHE_MS } from '../../serving/plugins/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
-
-/** The auth plugin remembers a found key for a second (serving/plugins/auth.ts KEY_CACHE_MS). */
-const pastAuthCache = () => new Promise((r) => setTimeout(r, 1_100));
 
 describe('API keys: list, rotate, revoke', () => {
   const clock = fixedClock(new Date('2026-06-01T04:30:00Z'));
@@ -54,8 +52,8 @@ describe('API keys: list, rotate, revoke', () => {
     );
     expect(JSON.stringify(listed.body)).not.toMatch(/kosh_[A-Za-z0-9_-]{20}|key_hash|secret/);
 
-    clock.advance(3600_000 + 1_000);
-    await pastAuthCache();
+    // Past the grace period and the auth plugin's key cache (KEY_CACHE_MS, on the app's clock).
+    clock.advance(3600_000 + KEY_CACHE_MS);
     expect(await as(old.secret)).toBe(401);
     expect(await as(fresh.secret)).toBe(200);
     const active = (await h.api('GET', '/v1/api-keys')).body.data.map((k: { id: string }) => k.id);
@@ -68,13 +66,25 @@ describe('API keys: list, rotate, revoke', () => {
     expect((await h.api('POST', `/v1/api-keys/${old.id}/rotate`, {})).body.code).toBe('api_key_revoked');
   });
 
-  it('when a key is revoked → refused within a second, revoking again changes nothing; unknown ids are 404', async () => {
+  it('when a key is revoked → still served from the auth cache until KEY_CACHE_MS has passed on the clock, then 401', async () => {
+    const { id, secret } = (await h.api('POST', '/v1/api-keys', { name: 'cached', scopes: ['payments:read'] })).body;
+    expect(await as(secret)).toBe(200);
+    expect((await h.api('POST', `/v1/api-keys/${id}/revoke`)).status).toBe(200);
+    // The revocation is in the database; this process trusts its cached lookup for at most KEY_CACHE_MS.
+    expect(await as(secret)).toBe(200);
+    clock.advance(KEY_CACHE_MS - 1);
+    expect(await as(secret)).toBe(200);
+    clock.advance(1);
+    expect(await as(secret)).toBe(401);
+  });
+
+  it('when a key is revoked → refused within KEY_CACHE_MS, revoking again changes nothing; unknown ids are 404', async () => {
     const { id, secret } = (await h.api('POST', '/v1/api-keys', { name: 'leaked', scopes: ['payments:read'] })).body;
     expect(await as(secret)).toBe(200);
     const revoked = await h.api('POST', `/v1/api-keys/${id}/revoke`);
     expect(revoked.status).toBe(200);
     expect(revoked.body).toMatchObject({ id, status: 'revoked', revoked_at: clock.now().toISOString() });
-    await pastAuthCache();
+    clock.advance(KEY_CACHE_MS);
     expect(await as(secret)).toBe(401);
     clock.advance(60_000);
     const twice = await h.api('POST', `/v1/api-keys/${id}/revoke`);
