@@ -19,6 +19,8 @@ export interface PaymentMetrics {
 
 export interface FraudMetrics {
   fraudDecision(decision: string, source: string, seconds: number): void;
+  /** Decision log rows lost: the in-memory queue was full, or their write failed. */
+  fraudDecisionsDropped(rows: number, reason: 'queue_full' | 'write_failed'): void;
 }
 
 export interface JobMetrics {
@@ -142,6 +144,12 @@ export function createMetrics(options: { requestLogCapacity?: number } = {}): Me
     buckets: FRAUD_BUCKETS,
     registers: [registry],
   });
+  const fraudDropped = new Counter({
+    name: 'kosh_fraud_decision_log_dropped_total',
+    help: 'Fraud decisions not written to fraud_decisions, by reason (queue_full, write_failed)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const jobDuration = new Histogram({
     name: 'kosh_job_duration_seconds',
     help: 'Job run durations by job and status',
@@ -167,6 +175,7 @@ export function createMetrics(options: { requestLogCapacity?: number } = {}): Me
       fraudDecisions.inc({ decision, source });
       fraudLatency.observe(seconds);
     },
+    fraudDecisionsDropped: (rows, reason) => fraudDropped.inc({ reason }, rows),
     jobFinished: (job, status, seconds) => {
       jobDuration.observe({ job, status }, seconds);
       if (status === 'failed') jobFailures.inc({ job });

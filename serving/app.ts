@@ -131,6 +131,13 @@ export interface AppDeps {
   };
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false where the response never holds a Date (the fraud score): the `isoDates` copy is skipped. */
+    dates?: false;
+  }
+}
+
 /** Dates leave as ISO-8601 strings, whatever schema branch the serializer picks. */
 function isoDates(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
@@ -231,7 +238,9 @@ export async function buildApp(input: AppDeps): Promise<App> {
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && request.body === undefined) request.body = {};
   });
-  app.addHook('preSerialization', async (_request, _reply, payload) => isoDates(payload));
+  app.addHook('preSerialization', async (request, _reply, payload) =>
+    request.routeOptions.config.dates === false ? payload : isoDates(payload),
+  );
 
   await app.register(swagger, swaggerOptions());
   await app.register(swaggerUi, swaggerUiOptions);

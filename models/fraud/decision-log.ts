@@ -1,6 +1,7 @@
 import { FRAUD_FEATURE_SET_VERSION } from '../../features/fraud/feature-set.js';
 import type { Db } from '../../platform/db.js';
 import type { Log } from '../../platform/log.js';
+import type { FraudMetrics } from '../../platform/metrics.js';
 
 /** One row of `fraud_decisions`, in column order. */
 export interface DecisionRow {
@@ -26,20 +27,33 @@ export interface DecisionRow {
 }
 
 /**
- * Decisions are logged without holding the answer: rows go to an in-memory buffer, written to PostgreSQL (one
- * multi-row INSERT from a JSON parameter) every `intervalMs` or once `maxRows` are waiting. A failed write is
- * logged and its rows dropped (monitoring data, never money), so a sick disk cannot grow the buffer forever.
+ * Decisions are logged without holding the answer: rows go to a bounded in-memory queue, written to PostgreSQL
+ * (one multi-row INSERT from a JSON parameter per chunk) every `intervalMs` or once `maxRows` are waiting, and
+ * everything at close. `push` never waits: with `maxQueued` rows not yet written (buffered, or waiting for a slow
+ * database), a new row is dropped, counted in metrics and logged. A failed write is logged and its rows dropped
+ * too (monitoring data, never money). A crash loses the rows not yet written: one interval's worth normally, at
+ * most `maxQueued` while the database is slow.
  */
 export interface DecisionLog {
   push(row: DecisionRow): void;
   /** Writes everything buffered now; resolves when it is in the database. */
   flush(): Promise<void>;
   close(): Promise<void>;
-  /** Rows dropped because a write failed or the buffer overflowed. */
+  /** Rows dropped because a write failed or the queue was full. */
   readonly dropped: number;
+  /** Rows pushed and not yet written (or dropped by a failed write). */
+  readonly queued: number;
 }
 
-const MAX_BUFFERED = 200_000;
+export interface DecisionLogOptions {
+  /** How often buffered rows are written (default 100 ms). */
+  readonly intervalMs?: number;
+  /** A write starts as soon as this many rows are buffered (default 500). */
+  readonly maxRows?: number;
+  /** Rows held in memory, buffered or waiting to be written, before new ones are dropped (default 20,000). */
+  readonly maxQueued?: number;
+}
+
 const CHUNK_ROWS = 100;
 
 /**
@@ -60,19 +74,31 @@ FROM json_to_recordset(CAST($rows AS json)) AS d(id VARCHAR, attempt_id VARCHAR,
 ON CONFLICT (id) DO NOTHING`;
 
 export function createDecisionLog(
-  deps: { db: Db; log: Log },
-  options: { intervalMs?: number; maxRows?: number } = {},
+  deps: { db: Db; log: Log; metrics?: Pick<FraudMetrics, 'fraudDecisionsDropped'> | undefined },
+  options: DecisionLogOptions = {},
 ): DecisionLog {
-  const intervalMs = options.intervalMs ?? 200;
+  const intervalMs = options.intervalMs ?? 100;
   const maxRows = options.maxRows ?? 500;
+  const maxQueued = options.maxQueued ?? 20_000;
   let buffer: DecisionRow[] = [];
   let writing: Promise<void> = Promise.resolve();
+  /** Rows in `buffer` plus rows handed to `writing` and not yet written: what the bound applies to. */
+  let queued = 0;
   let dropped = 0;
+  /** Rows dropped on a full queue since the last warning: logged once per interval, not once per row. */
+  let droppedUnlogged = 0;
   let closed = false;
 
   const write = async (rows: DecisionRow[]): Promise<void> => {
     // Chunks of CHUNK_ROWS: each stringify blocks the event loop for about a millisecond, not the whole batch's.
-    for (let i = 0; i < rows.length; i += CHUNK_ROWS) await writeChunk(rows.slice(i, i + CHUNK_ROWS));
+    for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+      const chunk = rows.slice(i, i + CHUNK_ROWS);
+      try {
+        await writeChunk(chunk);
+      } finally {
+        queued -= chunk.length;
+      }
+    }
   };
   const writeChunk = async (rows: DecisionRow[]): Promise<void> => {
     if (rows.length === 0) return;
@@ -105,6 +131,7 @@ export function createDecisionLog(
       await deps.db.run(INSERT_DECISIONS, { rows: payload, feature_set_version: FRAUD_FEATURE_SET_VERSION });
     } catch (err) {
       dropped += rows.length;
+      deps.metrics?.fraudDecisionsDropped(rows.length, 'write_failed');
       deps.log.warn(
         { err: err instanceof Error ? err.message : String(err), rows: rows.length },
         'fraud decision log write failed',
@@ -119,6 +146,10 @@ export function createDecisionLog(
     return writing;
   };
   const timer = setInterval(() => {
+    if (droppedUnlogged > 0) {
+      deps.log.warn({ rows: droppedUnlogged, max_queued: maxQueued }, 'fraud decision log full: decisions dropped');
+      droppedUnlogged = 0;
+    }
     if (buffer.length > 0) void flush();
   }, intervalMs);
   timer.unref();
@@ -126,21 +157,30 @@ export function createDecisionLog(
   return {
     push: (row) => {
       if (closed) return;
-      if (buffer.length >= MAX_BUFFERED) {
+      if (queued >= maxQueued) {
         dropped++;
+        droppedUnlogged++;
+        deps.metrics?.fraudDecisionsDropped(1, 'queue_full');
         return;
       }
       buffer.push(row);
+      queued++;
       if (buffer.length >= maxRows) void flush();
     },
     flush,
     close: async () => {
       closed = true;
       clearInterval(timer);
+      if (droppedUnlogged > 0) {
+        deps.log.warn({ rows: droppedUnlogged, max_queued: maxQueued }, 'fraud decision log full: decisions dropped');
+      }
       await flush();
     },
     get dropped() {
       return dropped;
+    },
+    get queued() {
+      return queued;
     },
   };
 }

@@ -88,8 +88,10 @@ export interface ScorerOptions {
   readonly budgetMs?: number;
   /** How many reasons a decision carries (default 3). */
   readonly topReasons?: number;
+  /** The decision log's write interval, batch size and in-memory bound (models/fraud/decision-log.ts). */
   readonly flushIntervalMs?: number;
   readonly flushRows?: number;
+  readonly maxQueuedRows?: number;
 }
 
 /** Thresholds when a model carries none (should not happen with registered models). */
@@ -174,6 +176,7 @@ export async function createFraudScorer(
   const decisions = createDecisionLog(deps, {
     ...(options.flushIntervalMs === undefined ? {} : { intervalMs: options.flushIntervalMs }),
     ...(options.flushRows === undefined ? {} : { maxRows: options.flushRows }),
+    ...(options.maxQueuedRows === undefined ? {} : { maxQueued: options.maxQueuedRows }),
   });
   // Customers' school and email domain: all loaded at start (one read, ~100 bytes a customer), then a customer
   // created later is read once. A database read under load costs milliseconds, too much for the checkout's budget.

@@ -13,6 +13,13 @@ declare module 'fastify' {
      */
     recovery: Recovery | undefined;
   }
+  interface FastifyContextConfig {
+    /**
+     * false on a read that is sent as a POST (the checkout's fraud score): its Idempotency-Key is ignored, nothing is
+     * claimed or stored, and a repeat is answered afresh.
+     */
+    idempotency?: false;
+  }
 }
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -35,13 +42,15 @@ function fromStored(contentType: string, body: string): { contentType: string; b
  * Stripe's semantics on every authenticated POST carrying `Idempotency-Key`: the first response (status
  * and body, 4xx errors included) is replayed for the same request; another body under the same key → 422
  * `idempotency_key_reused`; while the first is running → 409 `idempotency_key_in_use`. A 5xx is not stored: the key
- * is let go with its recovery point, so a retry resumes the request rather than replaying a failure.
+ * is let go with its recovery point, so a retry resumes the request rather than replaying a failure. Routes marked
+ * `config: { idempotency: false }` (reads) are skipped.
  */
 export function registerIdempotency(app: FastifyInstance, deps: { store: IdempotencyStore; kill: KillPoints }): void {
   app.decorateRequest('idempotency', null);
   app.decorateRequest('recovery', undefined);
   app.addHook('preValidation', async (request, reply) => {
-    if (request.method !== 'POST' || request.apiKey === null) return;
+    if (request.method !== 'POST' || request.apiKey === null || request.routeOptions.config.idempotency === false)
+      return;
     const header = request.headers['idempotency-key'];
     if (header === undefined) return;
     const key = Array.isArray(header) ? header[0] : header;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeVector, Table, tableFromIPC, tableToIPC, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../data/seed.js';
 import { FRAUD_FEATURES } from '../../features/fraud/feature-set.js';
@@ -14,7 +15,9 @@ import { trainFraud } from '../../pipelines/train-fraud.js';
 import { systemClock } from '../../platform/clock.js';
 import { openDb } from '../../platform/db.js';
 import { createLog } from '../../platform/log.js';
+import { createMetrics, type Metrics } from '../../platform/metrics.js';
 import { migrate } from '../../platform/migrate.js';
+import { buildApp } from '../../serving/app.js';
 import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 import { type Harness, seedParent, startHarness } from '../support/harness.js';
 import { PAYER_BODY } from '../support/payer.js';
@@ -397,5 +400,159 @@ describe('fraud scoring over HTTP', () => {
     const missing = await h.api('POST', '/v1/fraud/score:batch', { features: { amount: [1, 2] } });
     expect(missing.status).toBe(400);
     expect(missing.body.errors[0].field).toMatch(/^\/features\//);
+  });
+});
+
+describe('the lean score path', () => {
+  const score = (key: string, body: unknown, headers: Record<string, string> = {}) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/v1/fraud/score',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+      payload: JSON.stringify(body),
+    });
+  const scorerFor = async (options: Parameters<typeof createFraudScorer>[1], metrics?: Metrics) =>
+    createFraudScorer(
+      {
+        db: h.db,
+        clock: systemClock,
+        log: createLog({ level: 'silent' }),
+        features: await loadOnlineFraudFeatures({ db: h.db }),
+        models: h.fraudModels,
+        metrics,
+      },
+      options,
+    );
+
+  it('when a score carries an Idempotency-Key → it is ignored: no idempotency row, each call decided afresh', async () => {
+    const key = await h.keyWith(['checkout:score']);
+    const body = attempt(await demoCustomer());
+    const first = await score(key, body, { 'idempotency-key': 'score-lean-1' });
+    const second = await score(key, body, { 'idempotency-key': 'score-lean-1' });
+    expect(first.statusCode).toBe(200);
+    expect(second.statusCode).toBe(200);
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    expect(second.json().id).not.toBe(first.json().id);
+    const rows = await h.db.one<{ n: number }>(
+      'SELECT count(*)::int AS n FROM idempotency_keys WHERE idempotency_key = $key',
+      {
+        key: 'score-lean-1',
+      },
+    );
+    expect(rows?.n).toBe(0);
+  });
+
+  it('when a score body carries a card number or CVV, or no key → refused as problem+json, nothing logged', async () => {
+    const key = await h.keyWith(['checkout:score']);
+    const customerId = await demoCustomer();
+    await h.fraudScorer?.decisions.flush();
+    const before = await h.db.one<{ n: number }>('SELECT count(*)::int AS n FROM fraud_decisions');
+    const pan = await score(key, attempt(customerId, { device_id: '4111 1111 1111 1111' }));
+    expect(pan.statusCode).toBe(422);
+    expect(pan.headers['content-type']).toContain('application/problem+json');
+    expect(pan.json()).toMatchObject({ code: 'card_data_not_accepted', errors: [{ field: '/device_id' }] });
+    const cvv = await score(key, { ...attempt(customerId), cvv: '123' });
+    expect(cvv.statusCode).toBe(422);
+    expect(cvv.json()).toMatchObject({ code: 'card_data_not_accepted', errors: [{ field: '/cvv' }] });
+    const anonymous = await h.app.inject({
+      method: 'POST',
+      url: '/v1/fraud/score',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(attempt(customerId)),
+    });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['content-type']).toContain('application/problem+json');
+    expect(anonymous.json()).toMatchObject({ status: 401, code: 'missing_api_key' });
+    await h.fraudScorer?.decisions.flush();
+    const after = await h.db.one<{ n: number }>('SELECT count(*)::int AS n FROM fraud_decisions');
+    expect(after?.n).toBe(before?.n);
+  });
+
+  it('when the app closes → every decision it answered is in the decision log, without an explicit flush', async () => {
+    // A flush interval far beyond the test: only the app's close can write these rows.
+    const scorer = await scorerFor({ flushIntervalMs: 600_000 });
+    const app = await buildApp({
+      db: h.db,
+      clock: systemClock,
+      gateway: h.gateway,
+      log: createLog({ level: 'silent' }),
+      inbox: h.inbox,
+      fraudScorer: scorer,
+      config: { webhookSecrets: ['x'], webhookAllowCidrs: [], denyCidrs: [], rateLimitPerMinute: 100_000 },
+    });
+    try {
+      const key = await h.keyWith(['checkout:score']);
+      const customerId = await demoCustomer();
+      for (let i = 0; i < 20; i++) {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/v1/fraud/score',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          payload: JSON.stringify(attempt(customerId, { attempt_id: `close-${i}` })),
+        });
+        expect(res.statusCode).toBe(200);
+      }
+      const logged = () =>
+        h.db.one<{ n: number }>("SELECT count(*)::int AS n FROM fraud_decisions WHERE attempt_id LIKE 'close-%'");
+      expect((await logged())?.n).toBe(0);
+      await app.close();
+      expect((await logged())?.n).toBe(20);
+    } finally {
+      await app.close();
+      await scorer.close();
+    }
+  });
+
+  it('when 500 decisions arrive at once → all 500 are logged after a flush, none dropped', async () => {
+    const scorer = await scorerFor({ flushRows: 100 });
+    try {
+      const customerId = await demoCustomer();
+      await Promise.all(
+        Array.from({ length: 500 }, (_, i) =>
+          scorer.score({ id: `burst-${i}`, customer_id: customerId, amount: 10_000, device_id: 'dev_burst' }),
+        ),
+      );
+      await scorer.decisions.flush();
+      expect(scorer.decisions.dropped).toBe(0);
+      const n = await h.db.one<{ n: number }>(
+        "SELECT count(DISTINCT attempt_id)::int AS n FROM fraud_decisions WHERE attempt_id LIKE 'burst-%'",
+      );
+      expect(n?.n).toBe(500);
+    } finally {
+      await scorer.close();
+    }
+  });
+
+  it('when the database stalls the log → scoring never waits, rows past the queue bound are dropped and counted in metrics', async () => {
+    const metrics = createMetrics();
+    const scorer = await scorerFor({ flushRows: 100, flushIntervalMs: 10, maxQueuedRows: 300 }, metrics);
+    // A real stall: another session holds a lock every INSERT into fraud_decisions waits for.
+    const blocker = new pg.Client({ connectionString: databaseUrl });
+    await blocker.connect();
+    let locked = true;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE fraud_decisions IN EXCLUSIVE MODE');
+      const customerId = await demoCustomer();
+      for (let i = 0; i < 400; i++) {
+        await scorer.score({ id: `stall-${i}`, customer_id: customerId, amount: 10_000, device_id: 'dev_stall' });
+      }
+      expect(scorer.decisions.queued).toBe(300);
+      expect(scorer.decisions.dropped).toBe(100);
+      const dropped = await metrics.registry.getSingleMetric('kosh_fraud_decision_log_dropped_total')?.get();
+      expect(dropped?.values).toEqual([{ value: 100, labels: { reason: 'queue_full' } }]);
+      await blocker.query('COMMIT');
+      locked = false;
+      await scorer.decisions.flush();
+      const n = await h.db.one<{ n: number }>(
+        "SELECT count(*)::int AS n FROM fraud_decisions WHERE attempt_id LIKE 'stall-%'",
+      );
+      expect(n?.n).toBe(300);
+      expect(scorer.decisions.queued).toBe(0);
+    } finally {
+      if (locked) await blocker.query('ROLLBACK');
+      await blocker.end();
+      await scorer.close();
+    }
   });
 });
