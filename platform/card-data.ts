@@ -23,6 +23,13 @@ export function passesLuhn(digits: string): boolean {
 }
 
 export function containsPan(text: string): boolean {
+  // Most strings (ids, amounts, IPs) hold fewer than 13 digits in all: counting them is cheaper than the regex.
+  let digits = 0;
+  for (let i = 0; i < text.length && digits < 13; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+  }
+  if (digits < 13) return false;
   for (const match of text.matchAll(PAN_CANDIDATE)) {
     const digits = match[0].replace(/[ -]/g, '');
     if (digits.length >= 13 && digits.length <= 19 && passesLuhn(digits)) return true;
@@ -32,17 +39,28 @@ export function containsPan(text: string): boolean {
 
 /** JSON-pointer paths of every field that carries a PAN or is a CVV. */
 export function findCardData(value: unknown, path = ''): string[] {
-  if (typeof value === 'string') return containsPan(value) ? [path || '/'] : [];
-  if (typeof value === 'number' || typeof value === 'bigint') {
-    return containsPan(String(value)) ? [path || '/'] : [];
-  }
-  if (Array.isArray(value)) return value.flatMap((v, i) => findCardData(v, `${path}/${i}`));
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => {
+  const found: string[] = [];
+  collectCardData(value, path, found);
+  return found;
+}
+
+/** One walk of a parsed body, appending to `found` (no per-level arrays: it runs on every request). */
+function collectCardData(value: unknown, path: string, found: string[]): void {
+  if (typeof value === 'string') {
+    if (containsPan(value)) found.push(path || '/');
+  } else if (typeof value === 'number' || typeof value === 'bigint') {
+    if (containsPan(String(value))) found.push(path || '/');
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) collectCardData(value[i], `${path}/${i}`, found);
+  } else if (value !== null && typeof value === 'object') {
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
       const p = `${path}/${k}`;
-      if (CVV_KEY.test(k) && v !== null && v !== '') return [p];
-      return [...(containsPan(k) ? [p] : []), ...findCardData(v, p)];
-    });
+      if (CVV_KEY.test(k) && v !== null && v !== '') found.push(p);
+      else {
+        if (containsPan(k)) found.push(p);
+        collectCardData(v, p, found);
+      }
+    }
   }
-  return [];
 }
