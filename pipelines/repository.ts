@@ -21,6 +21,15 @@ UPDATE job_runs SET status = $status, finished_at = $at, summary = $summary, err
 export const ABANDON_RUN = `
 UPDATE job_runs SET status = 'failed', finished_at = $at, error = $error WHERE id = $id AND status = 'running'`;
 
+/**
+ * A scheduled (or catch-up) run of the job that started at or after a schedule tick: that tick is handled already,
+ * by this or another process. Read under the job's lease, after the claim, so a run that took the tick is committed.
+ */
+export const TICK_TAKEN = `
+SELECT id FROM job_runs
+WHERE job = $job AND trigger IN ('schedule', 'catch_up') AND started_at >= $tick AND id <> $run_id
+LIMIT 1`;
+
 export const LEASE_OF_JOB = 'SELECT holder, run_id, expires_at FROM job_leases WHERE job = $job';
 /**
  * Claims the lease of a job in one statement (concurrency: the primary key on `job` + `ON CONFLICT … WHERE`, so

@@ -11,6 +11,7 @@ import {
   LEASE_OF_JOB,
   RELEASE_LEASE,
   RENEW_LEASE,
+  TICK_TAKEN,
 } from './repository.js';
 import type { JobRuntime, JobTrigger, RunJobDeps, RunOutcome, Schedule } from './types.js';
 
@@ -26,8 +27,16 @@ export function createJobRuntime(schedules: readonly Schedule[]): JobRuntime {
  * Runs one job now, at most one run of a job at a time: a run already going in this process, or a live
  * lease held by another process, makes this call a skip. Every run that starts is recorded in `job_runs`
  * with its summary or error; a failing job is recorded as failed, not thrown.
+ *
+ * `tick`: the schedule tick this run is for. The lease only keeps two runs from overlapping: with several processes
+ * each timer fires at the tick, and a short run finished by one would be run again by the next. So under the lease,
+ * a tick that already has a scheduled run started at or after it is skipped: once per tick across processes.
  */
-export async function runJob(deps: RunJobDeps, job: Schedule, options: { trigger: JobTrigger }): Promise<RunOutcome> {
+export async function runJob(
+  deps: RunJobDeps,
+  job: Schedule,
+  options: { trigger: JobTrigger; tick?: Date },
+): Promise<RunOutcome> {
   const { runtime } = deps;
   if (runtime.running.has(job.name)) {
     return { status: 'skipped', reason: 'job_running', holder: runtime.holder, run_id: null };
@@ -52,9 +61,17 @@ export async function runJob(deps: RunJobDeps, job: Schedule, options: { trigger
           error: `lease of ${claim.previous_holder} expired`,
         });
       }
+      if (options.tick !== undefined) {
+        const taken = await tx.one<{ id: string }>(TICK_TAKEN, { job: job.name, tick: options.tick, run_id: runId });
+        if (taken !== undefined) {
+          await tx.run(RELEASE_LEASE, { job: job.name, run_id: runId });
+          return taken.id;
+        }
+      }
       await tx.run(INSERT_RUN, { id: runId, job: job.name, trigger: options.trigger, holder: runtime.holder, at: now });
       return true;
     });
+    if (typeof claimed === 'string') return { status: 'skipped', reason: 'tick_taken', run_id: claimed };
     if (!claimed) {
       // Only to name the holder in the answer: it may have finished since (then it is gone).
       const busy = await deps.db.one<{ holder: string; run_id: string }>(LEASE_OF_JOB, { job: job.name });

@@ -125,7 +125,7 @@ function cronLogger(log: Log): Logger {
 /** A tick counts as handled once its run has finished, or was skipped because another run held the job. */
 async function runTick(deps: RunJobDeps, schedule: Schedule, tick: Date, trigger: 'schedule' | 'catch_up') {
   try {
-    await runJob(deps, schedule, { trigger });
+    await runJob(deps, schedule, { trigger, tick });
     await deps.db.run(RECORD_TICK, { job: schedule.name, tick });
   } catch (err) {
     deps.log.error({ err, job: schedule.name }, 'scheduled job run could not be recorded');

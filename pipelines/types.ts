@@ -87,7 +87,9 @@ export type RunOutcome =
       readonly reason: 'job_running';
       readonly holder: string;
       readonly run_id: string | null;
-    };
+    }
+  /** A scheduled tick another process (or an earlier timer here) has already run: `run_id` names that run. */
+  | { readonly status: 'skipped'; readonly reason: 'tick_taken'; readonly run_id: string };
 
 export interface JobView {
   readonly object: 'job';

@@ -153,6 +153,34 @@ describe('runJob across two processes on one database', () => {
     expect(await a.db.all('SELECT * FROM job_leases')).toEqual([]);
   });
 
+  it('when one finished a tick before the other’s timer fired → the late one skips that tick; the next tick runs once', async () => {
+    const [a, b] = await twoProcesses();
+    const clockB = fixedClock(new Date(T0.getTime() + 400));
+    const lateB: RunJobDeps = { ...b, clock: clockB };
+    // Process A's timer fires at the tick and its run finishes (the lease is released) before B's timer fires.
+    const first = await runJob(a, schedule(a, 'nightly'), { trigger: 'schedule', tick: T0 });
+    expect(first.status).toBe('ran');
+    const late = await runJob(lateB, schedule(b, 'nightly'), { trigger: 'schedule', tick: T0 });
+    expect(late).toEqual({
+      status: 'skipped',
+      reason: 'tick_taken',
+      run_id: first.status === 'ran' ? first.run.id : '',
+    });
+    // The next hour's tick: B's timer is first this time; A, later, skips it.
+    const next = new Date(T0.getTime() + 3_600_000);
+    clockB.set(new Date(next.getTime() + 5));
+    const lateA: RunJobDeps = { ...a, clock: fixedClock(new Date(next.getTime() + 300)) };
+    expect(await runJob(lateB, schedule(b, 'nightly'), { trigger: 'schedule', tick: next })).toMatchObject({
+      status: 'ran',
+    });
+    expect(await runJob(lateA, schedule(a, 'nightly'), { trigger: 'schedule', tick: next })).toMatchObject({
+      status: 'skipped',
+      reason: 'tick_taken',
+    });
+    expect(runs).toEqual([T0, new Date(next.getTime() + 5)]);
+    expect(await a.db.all('SELECT * FROM job_leases')).toEqual([]);
+  });
+
   it('when both find a crashed holder’s expired lease → one takes it over, the crashed run is failed once', async () => {
     const [a, b] = await twoProcesses();
     const before = new Date(T0.getTime() - 2 * LEASE_MS);
