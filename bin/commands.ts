@@ -14,6 +14,7 @@ import { migrate } from '../platform/migrate.js';
 import { DatabaseUnreachable, openDatabase } from '../platform/open-database.js';
 import { StartupError } from '../platform/preflight.js';
 import { startKosh } from '../serving/server.js';
+import { isKoshWorker, runWorker, startWorkers } from '../serving/workers.js';
 import { runDoctorCli } from './doctor.js';
 import { runEvaluateCli } from './evaluate-cli.js';
 import { runExportCli } from './export-cli.js';
@@ -43,7 +44,7 @@ export async function runCommand(
   try {
     switch (command) {
       case 'serve':
-        return await serve(env);
+        return await serve(rest, env);
       case 'migrate': {
         const config = loadConfig(env, SCHEDULE_RULES);
         const database = await openDatabase(config);
@@ -182,15 +183,23 @@ async function keys(argv: string[], env: Readonly<Record<string, string | undefi
   }
 }
 
-async function serve(env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const config = loadConfig(env, SCHEDULE_RULES);
+async function serve(argv: string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { workers: { type: 'string' } } });
+  const config = loadConfig(
+    values.workers === undefined ? env : { ...env, KOSH_WORKERS: values.workers },
+    SCHEDULE_RULES,
+  );
+  if (isKoshWorker(env)) return await runWorker(config, env);
   const started = Date.now();
-  const kosh = await startKosh(config);
-  console.error(`\nkosh is serving on ${kosh.url}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const kosh = config.workers > 1 ? await startWorkers(config, { workers: config.workers }) : await startKosh(config);
+  const ready = ((Date.now() - started) / 1000).toFixed(1);
+  const workers = config.workers > 1 ? `, ${config.workers} workers` : '';
+  // The banner goes to stderr: stdout carries the log lines.
+  console.error(`\nkosh is serving on ${kosh.url}  (ready in ${ready} s${workers})`);
   console.error(`  API docs:  ${kosh.url}/docs      OpenAPI: ${kosh.url}/openapi.json`);
   if (kosh.simulator !== null) {
     console.error(`  gateway:   built-in Razorpay simulator at ${kosh.simulator.url}`);
-    // A throwaway key pair for a local test gateway: a tour or an SDK saves a test card with it (docs/tour.md).
+    // A throwaway key pair for a local test gateway: the README's tour or an SDK saves a test card with it.
     console.error(`             its test key pair (curl -u): ${kosh.simulator.keyId}:${kosh.simulator.keySecret}`);
   }
   if (kosh.generatedAdminKey !== null) {
@@ -201,6 +210,16 @@ async function serve(env: Readonly<Record<string, string | undefined>>): Promise
     console.error('  authenticate with an existing key, or create one: npx kosh keys create --scopes admin');
   }
   console.error(`  try:       curl -H "Authorization: Bearer <key>" ${kosh.url}/v1/payments?limit=5\n`);
+  // SIGHUP or SIGUSR2 to the primary: replace the workers one at a time (new code, new settings), losing no request.
+  const rolling = (signal: NodeJS.Signals): void => {
+    if (!('rollingRestart' in kosh)) return;
+    console.error(`${signal}: rolling restart of ${config.workers} workers`);
+    void kosh.rollingRestart().then(() => console.error(`rolling restart done: workers ${kosh.pids().join(', ')}`));
+  };
+  if (config.workers > 1) {
+    process.on('SIGHUP', rolling);
+    process.on('SIGUSR2', rolling);
+  }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -216,6 +235,8 @@ async function serve(env: Readonly<Record<string, string | undefined>>): Promise
   await kosh.close();
   process.off('SIGINT', force);
   process.off('SIGTERM', force);
+  process.off('SIGHUP', rolling);
+  process.off('SIGUSR2', rolling);
   console.error('kosh stopped');
   return 0;
 }

@@ -4,7 +4,9 @@ export const USAGE = `usage: kosh <command> [options]
 
 commands:
   --version, -v                  print kosh's version
-  serve                          migrate, seed demo data if KOSH_DEMO=1 and the database is empty, and serve on PORT
+  serve [--workers N]            migrate, seed demo data if KOSH_DEMO=1 and the database is empty, and serve on PORT
+                                 with N processes (default KOSH_WORKERS, else the cores; 1 = this process alone);
+                                 SIGHUP or SIGUSR2 replaces the workers one at a time (rolling restart)
   migrate                        apply pending migrations
   seed [--seed N] [--payments N] [--months N] [--schools N] [--force]
                                  generate deterministic demo data

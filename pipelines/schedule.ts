@@ -123,9 +123,15 @@ function cronLogger(log: Log): Logger {
 }
 
 /** A tick counts as handled once its run has finished, or was skipped because another run held the job. */
-async function runTick(deps: RunJobDeps, schedule: Schedule, tick: Date, trigger: 'schedule' | 'catch_up') {
+async function runTick(
+  deps: RunJobDeps,
+  schedule: Schedule,
+  tick: Date,
+  trigger: 'schedule' | 'catch_up',
+  claim: Date = tick,
+) {
   try {
-    await runJob(deps, schedule, { trigger, tick });
+    await runJob(deps, schedule, { trigger, tick: claim });
     await deps.db.run(RECORD_TICK, { job: schedule.name, tick });
   } catch (err) {
     deps.log.error({ err, job: schedule.name }, 'scheduled job run could not be recorded');
@@ -151,7 +157,8 @@ async function catchUp(deps: RunJobDeps, schedules: readonly Schedule[], stopped
       { job: schedule.name, missed_tick: missed, last_tick: last.last_tick_at },
       'catching up a missed run',
     );
-    await runTick(deps, schedule, now, 'catch_up');
+    // Claimed as the missed tick: a process that ran since (another one starting at the same time) took it.
+    await runTick(deps, schedule, now, 'catch_up', missed);
   }
 }
 

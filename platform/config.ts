@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { gstinProblem, gstinStateCode } from './gstin.js';
 import { addressOf, smtpUrlProblem } from './mail.js';
@@ -45,6 +46,11 @@ export interface Config {
   readonly logLevel: string;
   /** `pretty` (coloured lines for a person), `json` (one object per line), or `auto`: pretty on a terminal. */
   readonly logFormat: 'auto' | 'pretty' | 'json';
+  /**
+   * `kosh serve` processes on the port (`KOSH_WORKERS`, or `--workers`; default the cores, os.availableParallelism):
+   * 1 serves in this process; N > 1 forks N workers with node:cluster (serving/workers.ts).
+   */
+  readonly workers: number;
   /** Whether this process starts the job scheduler's timers (`KOSH_SCHEDULER`). */
   readonly scheduler: boolean;
   /** Schedule overrides by job name, from `KOSH_SCHEDULE_<NAME>`: a cron expression or `off`. */
@@ -334,6 +340,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
       problems.push('KOSH_RAZORPAY_WEBHOOK_SECRETS is required when KOSH_GATEWAY=razorpay');
     }
   }
+  const workers = int('KOSH_WORKERS', availableParallelism(), 1, 64);
   const schedulerRaw = (str('KOSH_SCHEDULER') ?? 'on').toLowerCase();
   if (schedulerRaw !== 'on' && schedulerRaw !== 'off') {
     problems.push(`KOSH_SCHEDULER must be "on" or "off", got "${schedulerRaw}"`);
@@ -423,6 +430,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
     killAt: str('KOSH_KILL_AT'),
     logLevel: str('LOG_LEVEL') ?? 'info',
     logFormat: (str('LOG_FORMAT') ?? 'auto') as Config['logFormat'],
+    workers,
     scheduler: schedulerRaw !== 'off',
     schedules,
     fraudScoring: bool('KOSH_FRAUD_SCORING', true),

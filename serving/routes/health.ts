@@ -5,10 +5,14 @@ import type { App, AppDeps } from '../app.js';
 export function healthRoutes(app: App, deps: AppDeps): void {
   app.get(
     '/healthz',
-    { schema: { hide: true, response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
-    async () => ({
-      status: 'ok' as const,
-    }),
+    {
+      schema: {
+        hide: true,
+        // `pid`: which process answered (several answer on one port under `kosh serve --workers N`).
+        response: { 200: Type.Object({ status: Type.Literal('ok'), pid: Type.Integer() }) },
+      },
+    },
+    async () => ({ status: 'ok' as const, pid: process.pid }),
   );
   app.get(
     '/readyz',

@@ -119,7 +119,7 @@ describe('HTTP conventions', () => {
   });
 
   it('when health, readiness, OpenAPI and docs are asked for → they answer', async () => {
-    expect((await h.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await h.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok', pid: process.pid });
     expect((await h.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', pending_migrations: 0 });
     const spec = (await h.app.inject({ url: '/openapi.json' })).json();
     expect(spec.openapi).toBe('3.1.0');

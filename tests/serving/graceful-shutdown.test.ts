@@ -41,6 +41,7 @@ async function serve(dataDir: string, databaseUrl: string, sim: RazorpaySimulato
       KOSH_RAZORPAY_WEBHOOK_SECRETS: 'whsec_shutdown_000001',
       KOSH_FRAUD_SCORING: 'off',
       LOG_LEVEL: 'warn',
+      KOSH_WORKERS: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

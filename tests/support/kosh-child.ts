@@ -35,6 +35,8 @@ export function serveChild(
       KOSH_RAZORPAY_WEBHOOK_SECRETS: WEBHOOK_SECRET,
       KOSH_FRAUD_SCORING: 'false',
       LOG_LEVEL: 'warn',
+      // One process, as each test here means; tests/serving/workers.test.ts runs `--workers N`.
+      KOSH_WORKERS: '1',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
