@@ -12,6 +12,7 @@ import {
   startEmbeddedBenchServer,
 } from './bench-database.js';
 import { closedLoop, type LoadFigures, openLoop } from './load-loops.js';
+import { workersBench } from './workers.js';
 
 /** The parent's browser the platform relays with a UPI payment: Razorpay takes a UPI collect only with it. */
 const PAYER = { ip: '117.217.74.98', referer: 'https://meals.example.in/pay', user_agent: 'Mozilla/5.0 (kosh bench)' };
@@ -537,7 +538,7 @@ function report(r: ServerFigures, o: PaymentsBenchOptions): void {
 
 /**
  * `npm run bench -- payments [--payments 3000] [--seconds 10] [--clients 16,64] [--rate 100] [--rate-seconds 10]
- * [--no-idempotency-keys] [--diagnose] [--sql] [--runs 1]` (several runs: each reported, then their medians): payments through kosh's HTTP API (an order, then a UPI payment auto-captured
+ * [--no-idempotency-keys] [--diagnose] [--sql] [--runs 1] [--workers 1,2,4]` (--workers: bench/workers.ts) (several runs: each reported, then their medians): payments through kosh's HTTP API (an order, then a UPI payment auto-captured
  * through the razorpay SDK against the simulator) against a bare `pg` replay of the very statements kosh issued for
  * one such payment (recorded through a proxy `Db`, replayed with fresh ids, no HTTP, no kosh code), on the embedded
  * PostgreSQL and, when KOSH_BENCH_DATABASE_URL is set, on that server too.
@@ -555,10 +556,21 @@ export async function paymentsBench(argv: string[]): Promise<void> {
       diagnose: { type: 'boolean', default: false },
       sql: { type: 'boolean', default: false },
       runs: { type: 'string', default: '1' },
+      workers: { type: 'string' },
     },
   });
   const runs = Number(values.runs);
   if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, not ${values.runs}`);
+  if (values.workers !== undefined) {
+    // Through `kosh serve --workers N` processes instead of the in-process app (bench/workers.ts).
+    await workersBench({
+      workers: values.workers.split(',').map(Number),
+      clients: Number(values.clients.split(',')[0]),
+      seconds: Number(values.seconds),
+      runs,
+    });
+    return;
+  }
   const options: PaymentsBenchOptions = {
     payments: Number(values.payments),
     seconds: Number(values.seconds),
