@@ -37,13 +37,16 @@ async function serveWorkers(serverUrl: string, workers: number) {
         KOSH_RATE_LIMIT_PER_MINUTE: '10000000',
         LOG_LEVEL: 'warn',
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // The banner goes to stderr, log lines to stdout.
   let out = '';
-  child.stdout?.on('data', (c: Buffer) => {
+  const collect = (c: Buffer) => {
     out += c.toString();
-  });
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const started = Date.now();
   let url: string | undefined;
   while (url === undefined) {

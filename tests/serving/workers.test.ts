@@ -55,7 +55,7 @@ function fresh(base: string, method: string, url: string, body?: unknown, header
   });
 }
 
-/** `kosh serve --workers N` with the built-in simulator (in the primary), on a test database; stdout collected. */
+/** `kosh serve --workers N` with the built-in simulator (in the primary), on a test database; its output collected. */
 function serveWorkers(dataDir: string, databaseUrl: string, workers: number) {
   const child = spawn(
     process.execPath,
@@ -78,13 +78,16 @@ function serveWorkers(dataDir: string, databaseUrl: string, workers: number) {
         KOSH_RATE_LIMIT_PER_MINUTE: '1000000',
         LOG_LEVEL: process.env['WORKERS_TEST_LOG'] ?? 'warn',
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // The banner and the signal lines go to stderr, log lines to stdout.
   let out = '';
-  child.stdout?.on('data', (c: Buffer) => {
+  const collect = (c: Buffer) => {
     out += c.toString();
-  });
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const waitFor = async (text: string | RegExp, timeoutMs = 240_000): Promise<string> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
