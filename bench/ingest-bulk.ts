@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { seedDemoData } from '../data/seed.js';
-import { appendRows, type ColumnKind } from '../platform/bulk.js';
+import { appendRows, type Columns } from '../platform/bulk.js';
 import { fixedClock } from '../platform/clock.js';
 import { openDb } from '../platform/db.js';
 import { createBenchDatabase } from './bench-database.js';
@@ -14,34 +14,34 @@ export interface BulkIngestResult {
   readonly bulkSeconds: number;
 }
 
-const PAYMENT_KINDS: ColumnKind[] = [
-  'varchar',
-  'varchar',
-  'varchar',
-  'varchar',
-  'varchar',
-  'varchar',
-  'bigint',
-  'varchar',
-  'varchar',
-  'varchar',
-  'bigint',
-  'bigint',
-  'bigint',
-  'bigint',
-  'varchar',
-  'varchar',
-  'varchar',
-  'varchar',
-  'varchar',
-  'varchar',
-  'varchar',
-  'timestamp',
-  'timestamp',
-  'timestamp',
-  'timestamp',
-  'timestamp',
-];
+const PAYMENT_COLUMNS: Columns = {
+  id: 'varchar',
+  order_id: 'varchar',
+  customer_id: 'varchar',
+  school_id: 'varchar',
+  payment_method_id: 'varchar',
+  method: 'varchar',
+  amount_minor: 'bigint',
+  currency: 'varchar',
+  status: 'varchar',
+  capture_mode: 'varchar',
+  captured_minor: 'bigint',
+  refunded_minor: 'bigint',
+  fee_minor: 'bigint',
+  tax_minor: 'bigint',
+  gateway_payment_id: 'varchar',
+  error_code: 'varchar',
+  error_reason: 'varchar',
+  error_description: 'varchar',
+  device_id: 'varchar',
+  ip: 'varchar',
+  fraud_label: 'varchar',
+  created_at: 'timestamp',
+  authorized_at: 'timestamp',
+  captured_at: 'timestamp',
+  failed_at: 'timestamp',
+  updated_at: 'timestamp',
+};
 
 /** A bare table with the columns and types of `payments`, and no key, index or constraint. */
 const CREATE_BARE_PAYMENTS = `CREATE TABLE bare_payments (
@@ -94,7 +94,7 @@ export async function benchBulkIngest(options: { payments: number; serverUrl: st
         ];
       }
     }
-    await appendRows(tx, 'bare_payments', PAYMENT_KINDS, rows());
+    await appendRows(tx, 'bare_payments', PAYMENT_COLUMNS, rows());
   });
   const copySeconds = (performance.now() - t0) / 1000;
   await raw.close();

@@ -5,7 +5,7 @@ import { evaluateAlerts } from '../payments-core/monitoring/evaluate-alerts.js';
 import { DEFAULT_ALERT_SETTINGS } from '../payments-core/monitoring/types.js';
 import { createSubscriptionPlan } from '../payments-core/subscription-plans/create-plan.js';
 import { type BillingInterval, nthPeriod } from '../payments-core/subscriptions/billing-periods.js';
-import { appendRows } from '../platform/bulk.js';
+import { appendRows, type Columns } from '../platform/bulk.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import { DAY_MS } from '../platform/ist.js';
@@ -39,51 +39,51 @@ const PLANS: { name: string; interval: BillingInterval; amount: number }[] = [
 const SUBSCRIBER_SHARE = 0.35;
 const INVOICED_SUBSCRIPTIONS = 150;
 
-const SUBSCRIPTION_KINDS = [
-  'varchar', // id
-  'varchar', // customer_id
-  'varchar', // school_id
-  'varchar', // plan_id
-  'integer', // plan_price_version
-  'bigint', // unit_amount_minor
-  'varchar', // currency
-  'integer', // quantity
-  'varchar', // interval_unit
-  'integer', // interval_count
-  'bigint', // setup_fee_minor
-  'varchar', // tax_category
-  'integer', // gst_rate_bp
-  'varchar', // payment_method_id
-  'varchar', // collection
-  'varchar', // gateway_subscription_id
-  'varchar', // status
-  'timestamp', // start_at
-  'timestamp', // trial_end
-  'timestamp', // billing_anchor
-  'integer', // period_index
-  'timestamp', // current_period_start
-  'timestamp', // current_period_end
-  'boolean', // cancel_at_period_end
-  'timestamp', // paused_at
-  'timestamp', // cancelled_at
-  'timestamp', // ended_at
-  'integer', // event_seq
-  'timestamp', // created_at
-  'timestamp', // updated_at
-  'varchar', // billing_timing
-  'timestamp', // terms_from
-] as const;
-const EVENT_KINDS = [
-  'varchar',
-  'varchar',
-  'integer',
-  'varchar',
-  'varchar',
-  'varchar',
-  'varchar',
-  'varchar',
-  'timestamp',
-] as const;
+const SUBSCRIPTION_COLUMNS: Columns = {
+  id: 'varchar',
+  customer_id: 'varchar',
+  school_id: 'varchar',
+  plan_id: 'varchar',
+  plan_price_version: 'integer',
+  unit_amount_minor: 'bigint',
+  currency: 'varchar',
+  quantity: 'integer',
+  interval_unit: 'varchar',
+  interval_count: 'integer',
+  setup_fee_minor: 'bigint',
+  tax_category: 'varchar',
+  gst_rate_bp: 'integer',
+  payment_method_id: 'varchar',
+  collection: 'varchar',
+  gateway_subscription_id: 'varchar',
+  status: 'varchar',
+  start_at: 'timestamp',
+  trial_end: 'timestamp',
+  billing_anchor: 'timestamp',
+  period_index: 'integer',
+  current_period_start: 'timestamp',
+  current_period_end: 'timestamp',
+  cancel_at_period_end: 'boolean',
+  paused_at: 'timestamp',
+  cancelled_at: 'timestamp',
+  ended_at: 'timestamp',
+  event_seq: 'integer',
+  created_at: 'timestamp',
+  updated_at: 'timestamp',
+  billing_timing: 'varchar',
+  terms_from: 'timestamp',
+};
+const EVENT_COLUMNS: Columns = {
+  id: 'varchar',
+  subscription_id: 'varchar',
+  seq: 'integer',
+  type: 'varchar',
+  from_status: 'varchar',
+  to_status: 'varchar',
+  source: 'varchar',
+  data: 'varchar',
+  created_at: 'timestamp',
+};
 
 /** A stable non-negative pseudo-random number from a text (PostgreSQL's `hashtext`), for demo variety only. */
 const demoHash = (text: string): string => `abs(CAST(hashtext(${text}) AS BIGINT))`;
@@ -274,8 +274,8 @@ export async function seedDashboardDemo(
     }
   }
   await deps.db.transaction(async (tx) => {
-    await appendRows(tx, 'subscriptions', SUBSCRIPTION_KINDS, subs);
-    await appendRows(tx, 'subscription_events', EVENT_KINDS, events);
+    await appendRows(tx, 'subscriptions', SUBSCRIPTION_COLUMNS, subs);
+    await appendRows(tx, 'subscription_events', EVENT_COLUMNS, events);
   });
 
   // ---- invoices of the last five months, the older mostly paid ---------------------------------------------

@@ -5,7 +5,7 @@ import { churnSnapshots } from '../features/churn/offline-features.js';
 import { DEFAULT_LTV_SCORE_OPTIONS, fitLtvModel, type LtvModel, scoreCustomer } from '../models/ltv/ltv-model.js';
 import { KOSH_PURCHASES, summarizeTransactions } from '../models/ltv/summarize-transactions.js';
 import { loadChurnChampion } from '../models/registry/register-churn-model.js';
-import { appendRows } from '../platform/bulk.js';
+import { appendRows, type Columns } from '../platform/bulk.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import { snapshotToDuckDb } from '../platform/duckdb-snapshot.js';
@@ -88,21 +88,21 @@ export function churnModelQuality(metrics: Record<string, unknown>): ChurnModelQ
   };
 }
 
-const SCORE_KINDS = [
-  'varchar',
-  'integer',
-  'varchar',
-  'varchar',
-  'varchar',
-  'double',
-  'varchar',
-  'bigint',
-  'bigint',
-  'double',
-  'double',
-  'bigint',
-  'double',
-] as const;
+const SCORE_COLUMNS: Columns = {
+  report_id: 'varchar',
+  rank: 'integer',
+  customer_id: 'varchar',
+  school_id: 'varchar',
+  plan: 'varchar',
+  probability: 'double',
+  drivers: 'varchar',
+  monthly_revenue_minor: 'bigint',
+  revenue_at_risk_minor: 'bigint',
+  p_alive: 'double',
+  expected_orders_30d: 'double',
+  clv_minor: 'bigint',
+  probability_change_7d: 'double',
+};
 
 export interface ChurnScoreRow {
   readonly rank: number;
@@ -325,7 +325,7 @@ export async function buildChurnReport(
     await appendRows(
       tx,
       'churn_scores',
-      SCORE_KINDS,
+      SCORE_COLUMNS,
       rows.map((r) => [
         id,
         r.rank,

@@ -4,22 +4,30 @@ import type { Tx } from './db.js';
 export type ColumnKind = 'varchar' | 'integer' | 'bigint' | 'double' | 'boolean' | 'timestamp';
 
 /**
- * Loads rows into a table with PostgreSQL's `COPY … FROM STDIN` inside the caller's transaction: the bulk path,
- * never one INSERT per row. `kinds` lists every column of the table in order; a null or undefined value is NULL.
+ * The columns a bulk load writes, by name, in the order of each row's values (`{ id: 'varchar', amount_minor:
+ * 'bigint' }`). Named, so the load does not depend on the table's column order; a column left out takes its default.
+ */
+export type Columns = Readonly<Record<string, ColumnKind>>;
+
+/**
+ * Loads rows into a table with PostgreSQL's `COPY table (columns…) FROM STDIN` inside the caller's transaction: the
+ * bulk path, never one INSERT per row. Each row holds one value per named column, in `columns`' order; a null or
+ * undefined value is NULL.
  */
 export async function appendRows(
   tx: Tx,
   table: string,
-  kinds: readonly ColumnKind[],
+  columns: Columns,
   rows: Iterable<readonly unknown[]>,
 ): Promise<number> {
+  const names = Object.keys(columns);
   function* checked(): Generator<readonly unknown[]> {
     for (const row of rows) {
-      if (row.length !== kinds.length) {
-        throw new Error(`${table}: a row of ${row.length} values for ${kinds.length} columns`);
+      if (row.length !== names.length) {
+        throw new Error(`${table}: a row of ${row.length} values for ${names.length} columns`);
       }
       yield row;
     }
   }
-  return tx.copyIn(table, null, checked());
+  return tx.copyIn(table, names, checked());
 }

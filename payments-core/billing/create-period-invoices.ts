@@ -122,7 +122,7 @@ export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[],
   await appendRows(
     tx,
     'billing_invoice_totals',
-    ['varchar', 'varchar', 'bigint'],
+    { record_id: 'varchar', invoice_id: 'varchar', amount: 'bigint' },
     inputs.map((input, i) => [input.sourceRef, results[i]?.id, results[i]?.totalMinor]),
   );
   await tx.run(SET_INVOICE_TOTALS, { now: clock.now() });

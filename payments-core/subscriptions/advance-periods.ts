@@ -41,7 +41,15 @@ export async function advanceSubscriptionPeriods(
   await appendRows(
     tx,
     'subscription_period_moves',
-    ['varchar', 'integer', 'varchar', 'varchar', 'timestamp', 'timestamp', 'varchar'],
+    {
+      id: 'varchar',
+      from_index: 'integer',
+      from_status: 'varchar',
+      to_status: 'varchar',
+      next_start: 'timestamp',
+      next_end: 'timestamp',
+      record_id: 'varchar',
+    },
     periods.map((r) => {
       const next = periodAt(r.billing_anchor, r.interval_unit, r.interval_count, r.current_period_end);
       const to = r.cancel_at_period_end ? 'cancelled' : r.status === 'trialing' ? 'active' : r.status;
