@@ -206,13 +206,19 @@ function arrayLiteral(values: readonly unknown[]): string {
 /** One value in COPY's text format. */
 function copyText(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
+  // The common cases first, without the escaping scan: a number or an instant never holds \, tab or a line break.
+  if (typeof value === 'number') return String(value);
+  if (value instanceof Date) return value.toISOString();
   let s: string;
-  if (value instanceof Date) s = value.toISOString();
+  if (typeof value === 'string') s = value;
   else if (Array.isArray(value)) s = arrayLiteral(value);
   else if (typeof value === 'object') s = JSON.stringify(value);
   else s = String(value);
-  return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  return COPY_SPECIAL.test(s)
+    ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+    : s;
 }
+const COPY_SPECIAL = /[\\\t\n\r]/;
 
 const quoteIdent = (name: string): string => {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain identifier: ${name}`);

@@ -1,5 +1,5 @@
-import { appendRows, type ColumnKind } from '../../platform/bulk.js';
-import type { Db } from '../../platform/db.js';
+import { appendRows, type Columns } from '../../platform/bulk.js';
+import type { Db, Tx } from '../../platform/db.js';
 import { type FieldError, invalid } from '../../platform/errors.js';
 import { DEFAULT_CURRENCY } from '../../platform/money.js';
 import { POSTING_RULES } from '../ledger/journal-rules.js';
@@ -12,51 +12,96 @@ const B = 'bigint';
 const T = 'timestamp';
 const BOOL = 'boolean';
 
-// Column kinds in table order (platform/migrations/001_init.sql).
-const SCHOOL_COLUMNS: ColumnKind[] = [V, V, V, V, V, T];
-// customers: … created_at, then test_clock_id (024_test_clocks.sql); imported customers live on the wall clock.
-const CUSTOMER_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, V, V, T, V];
-const STUDENT_COLUMNS: ColumnKind[] = [V, V, V, V, I, T];
-const METHOD_COLUMNS: ColumnKind[] = [V, V, V, V, V, V, I, I, V, V, V, BOOL, T, T, T, V];
-const ORDER_COLUMNS: ColumnKind[] = [V, V, V, B, V, V, V, V, V, T, T];
-/** Every column of `payments` in table order (COPY without a column list); the last two are referer, user_agent. */
-const PAYMENT_COLUMNS: ColumnKind[] = [
-  V,
-  V,
-  V,
-  V,
-  V,
-  V,
-  B,
-  V,
-  V,
-  V,
-  B,
-  B,
-  B,
-  B,
-  V,
-  V,
-  V,
-  V,
-  V,
-  V,
-  V,
-  T,
-  T,
-  T,
-  T,
-  T,
-  V,
-  V,
-];
-const REFUND_COLUMNS: ColumnKind[] = [V, V, B, V, V, V, V, T, T, T, T];
+// The columns each COPY writes, by name (platform/bulk.ts): a column added to or moved in a table does not shift them.
+const SCHOOL_COLUMNS: Columns = { id: V, name: V, city: V, state_code: V, gstin: V, created_at: T };
+// Imported customers live on the wall clock: test_clock_id (024_test_clocks.sql) is left NULL.
+const CUSTOMER_COLUMNS: Columns = {
+  id: V,
+  school_id: V,
+  name: V,
+  email: V,
+  phone: V,
+  state_code: V,
+  created_at: T,
+};
+const STUDENT_COLUMNS: Columns = { id: V, customer_id: V, school_id: V, name: V, grade: I, created_at: T };
+// Imported methods carry no recurring-debit mandate (mandate_type NULL) and are not deleted.
+const METHOD_COLUMNS: Columns = {
+  id: V,
+  customer_id: V,
+  type: V,
+  gateway_token: V,
+  card_network: V,
+  card_last4: V,
+  card_exp_month: I,
+  card_exp_year: I,
+  upi_vpa_masked: V,
+  bank: V,
+  wallet: V,
+  is_default: BOOL,
+  created_at: T,
+  updated_at: T,
+};
+const ORDER_COLUMNS: Columns = {
+  id: V,
+  customer_id: V,
+  school_id: V,
+  amount_minor: B,
+  currency: V,
+  status: V,
+  description: V,
+  gateway_order_id: V,
+  created_at: T,
+  updated_at: T,
+};
+const PAYMENT_COLUMNS: Columns = {
+  id: V,
+  order_id: V,
+  customer_id: V,
+  school_id: V,
+  payment_method_id: V,
+  method: V,
+  amount_minor: B,
+  currency: V,
+  status: V,
+  capture_mode: V,
+  captured_minor: B,
+  refunded_minor: B,
+  fee_minor: B,
+  tax_minor: B,
+  gateway_payment_id: V,
+  error_code: V,
+  error_reason: V,
+  error_description: V,
+  device_id: V,
+  ip: V,
+  fraud_label: V,
+  created_at: T,
+  authorized_at: T,
+  captured_at: T,
+  failed_at: T,
+  updated_at: T,
+};
+const REFUND_COLUMNS: Columns = {
+  id: V,
+  payment_id: V,
+  amount_minor: B,
+  currency: V,
+  status: V,
+  reason: V,
+  gateway_refund_id: V,
+  created_at: T,
+  processed_at: T,
+  failed_at: T,
+  updated_at: T,
+};
 
 /**
  * The ids of the batch being imported, so the ledger is posted set-wise for exactly these records: private to the
- * transaction's session and dropped at its end.
+ * transaction's session and dropped at its end; emptied for each batch when one transaction imports several.
  */
-const CREATE_BATCH_IDS = 'CREATE TEMP TABLE import_batch_ids (id VARCHAR) ON COMMIT DROP';
+const CREATE_BATCH_IDS = 'CREATE TEMP TABLE IF NOT EXISTS import_batch_ids (id VARCHAR) ON COMMIT DROP';
+const CLEAR_BATCH_IDS = 'TRUNCATE import_batch_ids';
 
 const CAPTURED = `
 SELECT 'je_capture_' || s.id AS entry_id, s.id AS ref_id, s.currency, NULL AS memo, s.captured_at AS created_at,
@@ -159,55 +204,68 @@ function validate(batch: ImportBatch): Map<string, ImportPayment> {
  * path evaluates per event (journal-rules.ts). An invalid batch writes nothing.
  */
 export async function importPayments(deps: { db: Db }, batch: ImportBatch): Promise<ImportSummary> {
+  return deps.db.transaction((tx) => writeImportBatch(tx, batch));
+}
+
+/**
+ * `importPayments` inside the caller's transaction, for a loader writing several batches in one: validates the
+ * batch (refusing it before any write), copies its rows and posts its ledger.
+ */
+export async function writeImportBatch(tx: Tx, batch: ImportBatch): Promise<ImportSummary> {
+  await copyImportBatch(tx, batch);
+  const ledger = { entries: 0, lines: 0 };
+  for (const statement of POST_BATCH) ledger.entries += await tx.run(statement.entries);
+  for (const statement of POST_BATCH) ledger.lines += await tx.run(statement.lines);
+  return {
+    orders: batch.orders.length,
+    payments: batch.payments.length,
+    refunds: batch.refunds.length,
+    journalEntries: ledger.entries,
+    journalLines: ledger.lines,
+  };
+}
+
+/** The one textual form of an instant in a COPY row, computed once per record however many columns repeat it. */
+const instant = (at: Date | null): string | null => (at === null ? null : at.toISOString());
+
+async function copyImportBatch(tx: Tx, batch: ImportBatch): Promise<void> {
   validate(batch);
   const refundedByPayment = new Map<string, number>();
   for (const r of batch.refunds) {
     if (r.status !== 'failed') refundedByPayment.set(r.paymentId, (refundedByPayment.get(r.paymentId) ?? 0) + r.amount);
   }
-
-  const ledger = { entries: 0, lines: 0 };
-  await deps.db.transaction(async (tx) => {
-    if (batch.schools !== undefined) {
-      await appendRows(
-        tx,
-        'schools',
-        SCHOOL_COLUMNS,
-        batch.schools.map((s) => [s.id, s.name, s.city, s.stateCode, s.gstin, s.createdAt]),
-      );
-    }
-    if (batch.customers !== undefined) {
-      await appendRows(
-        tx,
-        'customers',
-        CUSTOMER_COLUMNS,
-        batch.customers.map((c) => [
-          c.id,
-          c.schoolId,
-          c.name,
-          c.email,
-          c.phone,
-          c.stateCode,
-          null,
-          null,
-          c.createdAt,
-          null,
-        ]),
-      );
-    }
-    if (batch.students !== undefined) {
-      await appendRows(
-        tx,
-        'students',
-        STUDENT_COLUMNS,
-        batch.students.map((s) => [s.id, s.customerId, s.schoolId, s.name, s.grade, s.createdAt]),
-      );
-    }
-    if (batch.paymentMethods !== undefined) {
-      await appendRows(
-        tx,
-        'payment_methods',
-        METHOD_COLUMNS,
-        batch.paymentMethods.map((m) => [
+  if (batch.schools !== undefined) {
+    await appendRows(
+      tx,
+      'schools',
+      SCHOOL_COLUMNS,
+      batch.schools.map((s) => [s.id, s.name, s.city, s.stateCode, s.gstin, s.createdAt]),
+    );
+  }
+  if (batch.customers !== undefined) {
+    await appendRows(
+      tx,
+      'customers',
+      CUSTOMER_COLUMNS,
+      batch.customers.map((c) => [c.id, c.schoolId, c.name, c.email, c.phone, c.stateCode, c.createdAt]),
+    );
+  }
+  if (batch.students !== undefined) {
+    await appendRows(
+      tx,
+      'students',
+      STUDENT_COLUMNS,
+      batch.students.map((s) => [s.id, s.customerId, s.schoolId, s.name, s.grade, s.createdAt]),
+    );
+  }
+  if (batch.paymentMethods !== undefined) {
+    await appendRows(
+      tx,
+      'payment_methods',
+      METHOD_COLUMNS,
+      batch.paymentMethods.map((m) => {
+        const at = instant(m.createdAt);
+        return [
           m.id,
           m.customerId,
           m.type,
@@ -220,103 +278,81 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
           m.bank,
           m.wallet,
           m.isDefault,
-          m.createdAt,
-          m.createdAt,
-          null,
-          null, // mandate_type: imported methods carry no recurring-debit mandate
-        ]),
-      );
-    }
-    await appendRows(
-      tx,
-      'orders',
-      ORDER_COLUMNS,
-      batch.orders.map((o) => [
-        o.id,
-        o.customerId,
-        o.schoolId,
-        o.amount,
-        o.currency,
-        o.status,
-        o.description,
-        o.gatewayOrderId,
-        null,
-        o.createdAt,
-        o.createdAt,
-      ]),
-    );
-    await appendRows(
-      tx,
-      'payments',
-      PAYMENT_COLUMNS,
-      batch.payments.map((p) => {
-        const captured = p.status === 'captured';
-        const at = p.createdAt;
-        return [
-          p.id,
-          p.orderId,
-          p.customerId,
-          p.schoolId,
-          p.paymentMethodId,
-          p.method,
-          p.amount,
-          p.currency,
-          p.status,
-          'auto',
-          captured ? p.amount : 0,
-          refundedByPayment.get(p.id) ?? 0,
-          captured ? p.fee : null,
-          captured ? p.tax : null,
-          p.gatewayPaymentId,
-          p.errorCode,
-          p.errorReason,
-          p.errorDescription,
-          p.deviceId,
-          p.ip,
-          p.fraudLabel,
           at,
-          p.status === 'failed' ? null : at,
-          captured ? at : null,
-          p.status === 'failed' ? at : null,
           at,
-          null,
-          null,
         ];
       }),
     );
-    await appendRows(
-      tx,
-      'refunds',
-      REFUND_COLUMNS,
-      batch.refunds.map((r) => [
-        r.id,
-        r.paymentId,
-        r.amount,
-        DEFAULT_CURRENCY,
-        r.status,
-        r.reason,
-        r.gatewayRefundId,
-        r.createdAt,
-        r.status === 'processed' ? r.settledAt : null,
-        r.status === 'failed' ? r.settledAt : null,
-        r.settledAt ?? r.createdAt,
-      ]),
-    );
-    await tx.run(CREATE_BATCH_IDS);
-    await appendRows(
-      tx,
-      'import_batch_ids',
-      [V],
-      [...batch.payments.map((p) => [p.id]), ...batch.refunds.map((r) => [r.id])],
-    );
-    for (const statement of POST_BATCH) ledger.entries += await tx.run(statement.entries);
-    for (const statement of POST_BATCH) ledger.lines += await tx.run(statement.lines);
-  });
-  return {
-    orders: batch.orders.length,
-    payments: batch.payments.length,
-    refunds: batch.refunds.length,
-    journalEntries: ledger.entries,
-    journalLines: ledger.lines,
-  };
+  }
+  await appendRows(
+    tx,
+    'orders',
+    ORDER_COLUMNS,
+    batch.orders.map((o) => {
+      const at = instant(o.createdAt);
+      return [o.id, o.customerId, o.schoolId, o.amount, o.currency, o.status, o.description, o.gatewayOrderId, at, at];
+    }),
+  );
+  await appendRows(
+    tx,
+    'payments',
+    PAYMENT_COLUMNS,
+    batch.payments.map((p) => {
+      const captured = p.status === 'captured';
+      const failed = p.status === 'failed';
+      const at = instant(p.createdAt);
+      return [
+        p.id,
+        p.orderId,
+        p.customerId,
+        p.schoolId,
+        p.paymentMethodId,
+        p.method,
+        p.amount,
+        p.currency,
+        p.status,
+        'auto',
+        captured ? p.amount : 0,
+        refundedByPayment.get(p.id) ?? 0,
+        captured ? p.fee : null,
+        captured ? p.tax : null,
+        p.gatewayPaymentId,
+        p.errorCode,
+        p.errorReason,
+        p.errorDescription,
+        p.deviceId,
+        p.ip,
+        p.fraudLabel,
+        at,
+        failed ? null : at,
+        captured ? at : null,
+        failed ? at : null,
+        at,
+      ];
+    }),
+  );
+  await appendRows(
+    tx,
+    'refunds',
+    REFUND_COLUMNS,
+    batch.refunds.map((r) => [
+      r.id,
+      r.paymentId,
+      r.amount,
+      DEFAULT_CURRENCY,
+      r.status,
+      r.reason,
+      r.gatewayRefundId,
+      r.createdAt,
+      r.status === 'processed' ? r.settledAt : null,
+      r.status === 'failed' ? r.settledAt : null,
+      r.settledAt ?? r.createdAt,
+    ]),
+  );
+  await tx.run(CREATE_BATCH_IDS);
+  await tx.run(CLEAR_BATCH_IDS);
+  await appendRows(tx, 'import_batch_ids', { id: V }, [
+    ...batch.payments.map((p) => [p.id]),
+    ...batch.refunds.map((r) => [r.id]),
+  ]);
 }
