@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { importPayments } from '../payments-core/payments/import-payments.js';
+import { loadPayments } from '../payments-core/payments/load-payments.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import type { Log } from '../platform/log.js';
@@ -24,7 +24,7 @@ export async function isDatabaseEmpty(db: Db): Promise<boolean> {
   return (row?.n ?? 0) === 0;
 }
 
-/** Generates demo data and writes it through the bulk path (`importPayments`: COPY), one transaction per batch. */
+/** Generates demo data and writes it through the bulk path (`loadPayments`: COPY), all batches in one transaction. */
 export async function seedDemoData(
   deps: { db: Db; clock: Clock; log?: Log },
   options: { seed: number; payments: number; months?: number; schools?: number; churn?: boolean },
@@ -32,37 +32,29 @@ export async function seedDemoData(
   const started = performance.now();
   let schools = 0;
   let customers = 0;
-  let orders = 0;
-  let payments = 0;
-  let refunds = 0;
-  let journalLines = 0;
-  for (const batch of generateDemoData({
+  const generated = generateDemoData({
     seed: options.seed,
     payments: options.payments,
     months: options.months ?? 12,
     schools: options.schools,
     churn: options.churn,
     end: deps.clock.now(),
-  })) {
-    const summary = await importPayments(deps, batch);
+  });
+  const summary = await loadPayments(deps, generated, (batch, written) => {
     schools += batch.schools?.length ?? 0;
     customers += batch.customers?.length ?? 0;
-    orders += summary.orders;
-    payments += summary.payments;
-    refunds += summary.refunds;
-    journalLines += summary.journalLines;
-    deps.log?.debug({ payments }, 'seeded batch');
-  }
+    deps.log?.debug({ payments: written.payments }, 'seeded batch');
+  });
   // Fresh statistics for the planner: autovacuum would get there, but the server answers queries right after a seed.
   await deps.db.run('ANALYZE');
   return {
     seed: options.seed,
     schools,
     customers,
-    orders,
-    payments,
-    refunds,
-    journalLines,
+    orders: summary.orders,
+    payments: summary.payments,
+    refunds: summary.refunds,
+    journalLines: summary.journalLines,
     seconds: (performance.now() - started) / 1000,
   };
 }
