@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendRows } from '../../platform/bulk.js';
 import type { Db } from '../../platform/db.js';
 import { openTestDb } from '../support/db.js';
 
@@ -30,6 +31,20 @@ describe('db: the same SQL text asked before and after the data changes', () => 
     expect(await db.all(ordered)).toEqual([
       { id: 'frl_1', status: 'on_hold' },
       { id: 'frl_2', status: 'created' },
+    ]);
+  });
+
+  it("when a bulk load names its columns and the table's column order changes → each value lands in its column", async () => {
+    // Dropping and re-adding a column moves it to the end: the table is now (id, note, amount), the load says
+    // (id, amount, note). A COPY by position would put 5 into note and fail on 'paid' as a bigint.
+    await db.run('CREATE TABLE probes (id VARCHAR PRIMARY KEY, amount BIGINT, note VARCHAR)');
+    await db.run('ALTER TABLE probes DROP COLUMN amount');
+    await db.run('ALTER TABLE probes ADD COLUMN amount BIGINT NOT NULL');
+    await db.transaction((tx) =>
+      appendRows(tx, 'probes', { id: 'varchar', amount: 'bigint', note: 'varchar' }, [['prb_1', 5, 'paid\tin full']]),
+    );
+    expect(await db.all('SELECT id, amount, note FROM probes')).toEqual([
+      { id: 'prb_1', amount: 5, note: 'paid\tin full' },
     ]);
   });
 

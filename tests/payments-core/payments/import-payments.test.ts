@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateDemoData } from '../../../data/generate-demo-data.js';
 import { importPayments } from '../../../payments-core/payments/import-payments.js';
 import type { ImportBatch } from '../../../payments-core/payments/import-types.js';
+import { loadPayments } from '../../../payments-core/payments/load-payments.js';
 import { fixedClock } from '../../../platform/clock.js';
 import type { Db } from '../../../platform/db.js';
 import { AppError } from '../../../platform/errors.js';
@@ -137,5 +139,68 @@ describe('importPayments (the bulk path)', () => {
     await expect(importPayments({ db }, base)).rejects.toThrow();
     expect((await db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM journal_entries'))?.n).toBe(5);
     expect((await db.one<{ t: number }>('SELECT sum(amount_minor)::BIGINT AS t FROM journal_lines'))?.t).toBe(0);
+  });
+  /**
+   * Every key, foreign key, CHECK and index, as the database states them. PostgreSQL deparses a rebuilt partial
+   * index's `IN (…)` with its casts written differently (the same predicate), so casts and brackets are left out.
+   */
+  const schema = async () =>
+    (
+      await db.all<{ definition: string }>(`
+SELECT conrelid::regclass::text AS on_table, conname AS name, pg_get_constraintdef(oid) AS definition, convalidated
+FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+UNION ALL
+SELECT tablename, indexname, indexdef, true FROM pg_indexes WHERE schemaname = 'public'
+ORDER BY 1, 2, 3`)
+    ).map((r) => ({ ...r, definition: r.definition.replace(/::[a-z ]+(\[\])?|[()]/g, '') }));
+  const demo = (batchSize: number) =>
+    generateDemoData({ seed: 7, payments: 3_000, months: 3, batchSize, end: new Date('2026-11-28T00:00:00Z') });
+
+  it('when demo data is loaded in several batches → each entry balances, and the ledger holds exactly the captured total, its fees and its refunds', async () => {
+    const before = await schema();
+    const summary = await loadPayments({ db }, demo(1_000));
+    expect(summary.payments).toBe(3_000);
+    expect(await db.all('SELECT entry_id FROM journal_lines GROUP BY entry_id HAVING sum(amount_minor) <> 0')).toEqual(
+      [],
+    );
+    const totals = await db.one<Record<string, number>>(`
+SELECT (SELECT count(*) FROM payments WHERE status = 'captured')::BIGINT AS captured_payments,
+       (SELECT count(*) FROM journal_entries WHERE kind = 'capture')::BIGINT AS capture_entries,
+       (SELECT sum(captured_minor) FROM payments)::BIGINT AS captured,
+       (SELECT sum(fee_minor) FROM payments)::BIGINT AS fees,
+       (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE status = 'processed')::BIGINT AS refunded,
+       (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE status = 'pending')::BIGINT AS refunding,
+       (SELECT sum(amount_minor) FROM journal_lines)::BIGINT AS ledger,
+       (SELECT -sum(l.amount_minor) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+        WHERE e.kind = 'capture' AND l.account = 'school_payable')::BIGINT AS sold,
+       (SELECT sum(amount_minor) FROM journal_lines WHERE account = 'gateway_clearing')::BIGINT AS clearing,
+       (SELECT sum(amount_minor) FROM journal_lines WHERE account = 'refunds_in_flight')::BIGINT AS in_flight`);
+    expect(totals?.['captured_payments']).toBeGreaterThan(2_000);
+    expect(totals?.['capture_entries']).toBe(totals?.['captured_payments']);
+    expect(totals?.['ledger']).toBe(0);
+    expect(totals?.['sold']).toBe(totals?.['captured']);
+    expect(totals?.['clearing']).toBe(
+      (totals?.['captured'] ?? 0) - (totals?.['fees'] ?? 0) - (totals?.['refunded'] ?? 0),
+    );
+    expect(totals?.['in_flight']).toBe(-(totals?.['refunding'] ?? 0));
+    // The keys and indexes taken off for the load are all back, validated, exactly as the migrations made them.
+    expect(await schema()).toEqual(before);
+  });
+
+  it('when a later batch of one load repeats a payment → the whole load is refused by the key, nothing is written and every key stays', async () => {
+    const before = await schema();
+    const [first] = demo(1_000);
+    const again: ImportBatch = {
+      ...base,
+      schools: [],
+      customers: [],
+      payments: [{ ...base.payments[0]!, id: first!.payments[0]!.id }],
+      refunds: [],
+    };
+    await expect(loadPayments({ db }, [first!, again])).rejects.toThrow(/could not create unique index/);
+    for (const table of ['schools', 'orders', 'payments', 'journal_entries', 'journal_lines']) {
+      expect((await db.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${table}`))?.n, table).toBe(0);
+    }
+    expect(await schema()).toEqual(before);
   });
 });
