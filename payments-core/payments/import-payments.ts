@@ -208,14 +208,28 @@ export async function importPayments(deps: { db: Db }, batch: ImportBatch): Prom
 }
 
 /**
- * `importPayments` inside the caller's transaction, for a loader writing several batches in one: validates the
- * batch (refusing it before any write), copies its rows and posts its ledger.
+ * The import as steps inside the caller's transaction, for a loader writing several batches in one (load-payments.ts):
+ * `begin`, then `copy` each batch (validated first, refused before any write), then `post` the ledger of every batch
+ * copied since `begin`, set-wise.
  */
-export async function writeImportBatch(tx: Tx, batch: ImportBatch): Promise<ImportSummary> {
+export const importSteps = {
+  begin: async (tx: Tx): Promise<void> => {
+    await tx.run(CREATE_BATCH_IDS);
+    await tx.run(CLEAR_BATCH_IDS);
+  },
+  copy: (tx: Tx, batch: ImportBatch): Promise<void> => copyImportBatch(tx, batch),
+  post: async (tx: Tx): Promise<{ entries: number; lines: number }> => {
+    const ledger = { entries: 0, lines: 0 };
+    for (const statement of POST_BATCH) ledger.entries += await tx.run(statement.entries);
+    for (const statement of POST_BATCH) ledger.lines += await tx.run(statement.lines);
+    return ledger;
+  },
+};
+
+async function writeImportBatch(tx: Tx, batch: ImportBatch): Promise<ImportSummary> {
+  await importSteps.begin(tx);
   await copyImportBatch(tx, batch);
-  const ledger = { entries: 0, lines: 0 };
-  for (const statement of POST_BATCH) ledger.entries += await tx.run(statement.entries);
-  for (const statement of POST_BATCH) ledger.lines += await tx.run(statement.lines);
+  const ledger = await importSteps.post(tx);
   return {
     orders: batch.orders.length,
     payments: batch.payments.length,
@@ -349,8 +363,6 @@ async function copyImportBatch(tx: Tx, batch: ImportBatch): Promise<void> {
       r.settledAt ?? r.createdAt,
     ]),
   );
-  await tx.run(CREATE_BATCH_IDS);
-  await tx.run(CLEAR_BATCH_IDS);
   await appendRows(tx, 'import_batch_ids', { id: V }, [
     ...batch.payments.map((p) => [p.id]),
     ...batch.refunds.map((r) => [r.id]),
