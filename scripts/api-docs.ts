@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { systemClock } from '../platform/clock.js';
 import type { ErrorKind } from '../platform/errors.js';
 import { createLog } from '../platform/log.js';
+import { STATUS } from '../serving/plugins/errors.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The folders whose code throws `AppError`s that reach HTTP. */
@@ -30,18 +31,6 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
   await app.close();
   return doc;
 }
-
-const STATUS: Record<ErrorKind, number> = {
-  not_found: 404,
-  malformed: 400,
-  invalid: 422,
-  conflict: 409,
-  unauthorized: 401,
-  forbidden: 403,
-  rate_limited: 429,
-  provider: 502,
-  unavailable: 503,
-};
 
 /** Codes the HTTP layer answers itself (serving/plugins/errors.ts: validation, parsing, routing, Node's refusals). */
 const HTTP_LAYER: [code: string, status: number, meaning: string][] = [

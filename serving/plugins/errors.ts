@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorKind, type FieldError } from '../../platform/errors.js';
 
-const STATUS: Record<ErrorKind, number> = {
+/** The HTTP status of each kind of AppError (also what docs/errors.md states, scripts/api-docs.ts). */
+export const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
   malformed: 400,
   invalid: 422,

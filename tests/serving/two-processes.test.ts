@@ -3,23 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seedSubscriptions } from '../../data/seed-subscriptions.js';
 import { type RazorpaySimulator, startRazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
 import { getBalances } from '../../payments-core/ledger/get-balances.js';
-import { systemClock } from '../../platform/clock.js';
 import { type Db, openDb, type Params } from '../../platform/db.js';
-import { migrate } from '../../platform/migrate.js';
-import { createTestDatabase, dropTestDatabase } from '../support/db.js';
+import { dropTestDatabase } from '../support/db.js';
 import { KEY_ID, KEY_SECRET } from '../support/harness.js';
 import {
+  billingDatabase,
   childApi,
   exited,
   SIM_AUTH,
   seedParentVia,
   serveChild,
   serverUp,
-  simCardToken,
-  simCustomer,
 } from '../support/kosh-child.js';
 
 const SUBSCRIPTIONS = 300;
@@ -69,20 +65,8 @@ describe('two kosh processes on one database', () => {
 
   it('when both take payments, refunds and a billing run at once → no double charge, no over-refund, a ledger equal to the gateway', async () => {
     sim = await startRazorpaySimulator({ keyId: KEY_ID, keySecret: KEY_SECRET, seed: 11 });
-    const url = await createTestDatabase();
+    const url = await billingDatabase(sim, SUBSCRIPTIONS);
     databaseUrl = url;
-    // Subscriptions whose first monthly period ended by the real clock, charged with one saved card token.
-    const gatewayCustomerId = await simCustomer(sim);
-    const token = (await simCardToken(sim, gatewayCustomerId)).id;
-    const seedDb = await openDb(url);
-    await migrate(seedDb, systemClock);
-    await seedSubscriptions(seedDb, {
-      gatewayCustomerId,
-      count: SUBSCRIPTIONS,
-      token,
-      startAt: new Date(Date.now() - 40 * 86_400_000),
-    });
-    await seedDb.close();
 
     const env = { KOSH_ADMIN_KEY: ADMIN_KEY, KOSH_SCHEDULE_BILLING_RUN: 'off', KOSH_BILLING_CHUNK_SIZE: '50' };
     for (const dir of dirs) children.push(serveChild(dir, url, sim, env));

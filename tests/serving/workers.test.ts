@@ -4,23 +4,12 @@ import { createServer as createHttpServer, type Server as HttpServer, request as
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seedSubscriptions } from '../../data/seed-subscriptions.js';
 import { type RazorpaySimulator, startRazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
 import { getBalances } from '../../payments-core/ledger/get-balances.js';
-import { systemClock } from '../../platform/clock.js';
 import { openDb } from '../../platform/db.js';
-import { migrate } from '../../platform/migrate.js';
 import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 import { KEY_ID, KEY_SECRET } from '../support/harness.js';
-import {
-  childApi,
-  exited,
-  seedParentVia,
-  serveChild,
-  serverUp,
-  simCardToken,
-  simCustomer,
-} from '../support/kosh-child.js';
+import { billingDatabase, childApi, exited, seedParentVia, serveChild, serverUp } from '../support/kosh-child.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ADMIN_KEY = 'kosh_test_admin_key_workers_000001';
@@ -238,19 +227,8 @@ describe('three kosh processes behind a load balancer, one killed -9 mid-load', 
 
   it('when one process dies under load → every acknowledged write is readable, the ledger balances and equals the gateway, no charge doubles, no job runs twice in a tick', async () => {
     sim = await startRazorpaySimulator({ keyId: KEY_ID, keySecret: KEY_SECRET, seed: 17 });
-    const url = await createTestDatabase();
+    const url = await billingDatabase(sim, SUBSCRIPTIONS);
     databaseUrl = url;
-    const gatewayCustomerId = await simCustomer(sim);
-    const token = (await simCardToken(sim, gatewayCustomerId)).id;
-    const seedDb = await openDb(url);
-    await migrate(seedDb, systemClock);
-    await seedSubscriptions(seedDb, {
-      gatewayCustomerId,
-      count: SUBSCRIPTIONS,
-      token,
-      startAt: new Date(Date.now() - 40 * 86_400_000),
-    });
-    await seedDb.close();
 
     const env = {
       KOSH_ADMIN_KEY: ADMIN_KEY,

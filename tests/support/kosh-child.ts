@@ -1,9 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { seedSubscriptions } from '../../data/seed-subscriptions.js';
 import type { RazorpaySimulator } from '../../payments-core/gateway/simulator/server.js';
+import { systemClock } from '../../platform/clock.js';
+import { openDb } from '../../platform/db.js';
+import { migrate } from '../../platform/migrate.js';
 import { readServerFile } from '../../serving/server-file.js';
+import { createTestDatabase } from './db.js';
 import { KEY_ID, KEY_SECRET, WEBHOOK_SECRET } from './harness.js';
-import { simCardToken } from './simulator-fixtures.js';
+import { simCardToken, simCustomer } from './simulator-fixtures.js';
 
 export { SIM_AUTH, simCardToken, simCustomer } from './simulator-fixtures.js';
 
@@ -113,4 +118,24 @@ export async function seedParentVia(
   });
   if (method.status !== 201) throw new Error(`payment method: ${JSON.stringify(method.body)}`);
   return { customerId: String(customer.body['id']), methodId: String(method.body['id']) };
+}
+
+/**
+ * A migrated test database for several kosh processes: `count` subscriptions whose first monthly period ended by the
+ * real clock (the children run on it), charged with one card token saved at `sim`. Returns the database's URL.
+ */
+export async function billingDatabase(sim: RazorpaySimulator, count: number): Promise<string> {
+  const url = await createTestDatabase();
+  const gatewayCustomerId = await simCustomer(sim);
+  const token = (await simCardToken(sim, gatewayCustomerId)).id;
+  const seedDb = await openDb(url);
+  await migrate(seedDb, systemClock);
+  await seedSubscriptions(seedDb, {
+    gatewayCustomerId,
+    count,
+    token,
+    startAt: new Date(Date.now() - 40 * 86_400_000),
+  });
+  await seedDb.close();
+  return url;
 }
