@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { filesWithoutTheirTools } from '../support/system-tools.js';
 
+const quiet = (): void => undefined;
+
 describe('tests that need system commands', () => {
   it('when the commands are installed → nothing is left out; when missing → their files are, unless CI requires them', () => {
     expect(filesWithoutTheirTools(process.env)).toEqual([]);
-    const none = filesWithoutTheirTools({ PATH: '/nonexistent' });
+    const none = filesWithoutTheirTools({ PATH: '/nonexistent' }, quiet);
     expect(none).toEqual(
       expect.arrayContaining([
         'tests/serving/dashboard.test.ts',
@@ -14,7 +16,7 @@ describe('tests that need system commands', () => {
       ]),
     );
     expect(none).not.toContain('tests/serving/payment-flow.test.ts');
-    expect(() => filesWithoutTheirTools({ PATH: '/nonexistent', KOSH_REQUIRE_SYSTEM_TOOLS: '1' })).toThrow(
+    expect(() => filesWithoutTheirTools({ PATH: '/nonexistent', KOSH_REQUIRE_SYSTEM_TOOLS: '1' }, quiet)).toThrow(
       /missing system commands: pdftotext, chromium/,
     );
   });

@@ -29,14 +29,17 @@ function installed(command: string, path: string | undefined): boolean {
 }
 
 /** The test files to leave out on this machine, each missing command reported once on stderr. */
-export function filesWithoutTheirTools(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+export function filesWithoutTheirTools(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  say: (line: string) => void = (line) => process.stderr.write(line),
+): string[] {
   const missing = Object.keys(TOOL_TESTS).filter((c) => !installed(c, env.PATH));
   if (missing.length === 0) return [];
   if (env.KOSH_REQUIRE_SYSTEM_TOOLS === '1') {
     throw new Error(`missing system commands: ${missing.join(', ')} (scripts/system-deps.sh installs them)`);
   }
   const files = [...new Set(missing.flatMap((c) => TOOL_TESTS[c] ?? []))];
-  process.stderr.write(
+  say(
     `kosh tests: skipping ${files.length} file(s) because ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not installed ` +
       `(scripts/system-deps.sh could not install them here):\n  ${files.join('\n  ')}\n`,
   );
