@@ -73,10 +73,14 @@ export interface ClusterWorkerOptions {
   readonly embeddedDir: string | null;
 }
 
-/** The gateway for this configuration: Razorpay itself, or the built-in simulator driven through the same SDK adapter. */
+/**
+ * The gateway for this configuration: Razorpay itself, or the built-in simulator driven through the same SDK adapter.
+ * The simulator judges card expiry on `clock`, kosh's own, so a test on a fixed day meets the same cards every year.
+ */
 export async function openGateway(
   config: Config,
   log: Log,
+  clock: Clock = systemClock,
 ): Promise<{
   gateway: PaymentGateway;
   simulator: RazorpaySimulator | null;
@@ -104,7 +108,12 @@ export async function openGateway(
   const keySecret = config.razorpayKeySecret ?? randomBytes(18).toString('base64url');
   const webhookSecrets =
     config.razorpayWebhookSecrets.length > 0 ? config.razorpayWebhookSecrets : [randomBytes(18).toString('base64url')];
-  const simulator = await startRazorpaySimulator({ keyId, keySecret, refundProcessingMs: 2000 });
+  const simulator = await startRazorpaySimulator({
+    keyId,
+    keySecret,
+    refundProcessingMs: 2000,
+    now: () => clock.now(),
+  });
   log.info({ url: simulator.url }, 'Razorpay simulator listening on loopback');
   return {
     gateway: createRazorpayGateway({ keyId, keySecret, apiUrl: simulator.url }),
@@ -242,7 +251,7 @@ export async function startKosh(
   const { generatedAdminKey } =
     worker === null ? await prepareDatabase({ db, clock, log }, config) : { generatedAdminKey: null };
 
-  const { gateway, simulator, webhookSecrets } = await openGateway(config, log);
+  const { gateway, simulator, webhookSecrets } = await openGateway(config, log, clock);
   const inbox = createWebhookInbox({ db, clock, log });
   const jobRuntime = createJobRuntime(resolveSchedules(JOBS, config.schedules));
   const objects = openObjectStore(config);
