@@ -14,6 +14,8 @@ import { TEMPLATE } from './db.js';
  * is made once; every test database is a copy of it (tests/support/db.ts), so each file starts empty and migrated.
  */
 export default async function setup(): Promise<() => Promise<void>> {
+  // Each vitest project runs the global setup; the first one in this process prepares the cluster for all of them.
+  if (process.env['KOSH_TEST_TEMPLATE_READY'] === '1') return async () => {};
   let embedded: EmbeddedPostgres | null = null;
   let dir: string | null = null;
   let url = process.env['KOSH_TEST_DATABASE_URL'];
@@ -33,6 +35,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   const db = await openDb(templateUrl.toString(), { max: 1 });
   await migrate(db, systemClock);
   await db.close();
+  process.env['KOSH_TEST_TEMPLATE_READY'] = '1';
   return async () => {
     await embedded?.stop();
     if (dir !== null) rmSync(dir, { recursive: true, force: true });
