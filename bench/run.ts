@@ -14,6 +14,7 @@ import { benchOpsReconcile } from './ops-reconcile.js';
 import { benchOpsRetries } from './ops-retries.js';
 import { paymentsBench } from './payments.js';
 import { benchScore, printScoreBench } from './score.js';
+import { uploadBench } from './upload.js';
 
 /** `npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]` */
 async function ingest(argv: string[]): Promise<void> {
@@ -251,6 +252,9 @@ switch (suite) {
   case 'feed':
     await feedBench(rest);
     break;
+  case 'upload':
+    await uploadBench(rest);
+    break;
   default:
     console.error(
       'usage: npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]\n' +
@@ -261,6 +265,7 @@ switch (suite) {
         '       npm run bench -- invoices [--customers N] [--pdf-seconds N] [--runs N]\n' +
         '       npm run bench -- payments [--payments N] [--seconds N] [--clients 16,64] [--rate N] [--rate-seconds N] [--no-idempotency-keys] [--diagnose] [--sql]\n' +
         '       npm run bench -- feed [--rate 100] [--seconds 60] [--interval-ms 10000] [--runs 1]\n' +
+        '       npm run bench -- upload [--mb 1024] [--junk-mb 250]\n' +
         '       npm run bench -- engines [--clients N] [--transactions N] [--seconds N]   (KOSH_BENCH_MODULES=<node_modules> for postgres.js, PGlite)',
     );
     process.exitCode = 1;

@@ -41,6 +41,11 @@ export interface Config {
    * slower one gets 408 and its connection closed, so slow uploads cannot hold connections open.
    */
   readonly requestTimeoutMs: number;
+  /**
+   * `KOSH_UPLOAD_MAX_MB` (256): the largest upload (a settlement report) accepted. An upload streams to a temporary
+   * file and is refused with 413 the moment it passes this, so no upload is ever held in memory.
+   */
+  readonly uploadLimitBytes: number;
   /** `KOSH_KILL_AT` (crash tests only, platform/kill-points.ts): a named point where the process SIGKILLs itself. */
   readonly killAt: string | null;
   readonly logLevel: string;
@@ -427,6 +432,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
     idempotencyLockMs: int('KOSH_IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600) * 1000,
     authFailuresPerMinute: int('KOSH_AUTH_FAILURES_PER_MINUTE', 20, 1, 1_000_000),
     requestTimeoutMs: int('KOSH_REQUEST_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
+    uploadLimitBytes: int('KOSH_UPLOAD_MAX_MB', 256, 1, 4096) * 1024 * 1024,
     killAt: str('KOSH_KILL_AT'),
     logLevel: str('LOG_LEVEL') ?? 'info',
     logFormat: (str('LOG_FORMAT') ?? 'auto') as Config['logFormat'],

@@ -122,6 +122,8 @@ export interface AppDeps {
     readonly authFailuresPerMinute?: number;
     /** How long a client may take to send a whole request before 408 (default 60 s). */
     readonly requestTimeoutMs?: number;
+    /** The largest upload accepted, streamed to a temporary file (default 256 MB). */
+    readonly uploadLimitBytes?: number;
     /** How long a request holds its Idempotency-Key before a retry may resume it (default 60 s). */
     readonly idempotencyLockMs?: number;
     /** When set, GET /metrics needs it as a bearer token; when not, loopback clients only. */

@@ -306,6 +306,7 @@ export async function startKosh(
       idempotencyLockMs: config.idempotencyLockMs,
       authFailuresPerMinute: config.authFailuresPerMinute,
       requestTimeoutMs: config.requestTimeoutMs,
+      uploadLimitBytes: config.uploadLimitBytes,
       webhookSecrets,
       webhookAllowCidrs: config.webhookAllowCidrs,
       denyCidrs: config.denyCidrs,

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -11,10 +12,16 @@ import { reconcileGatewayDay } from '../../payments-core/reconciliation/reconcil
 import { reconcileSettlementReport } from '../../payments-core/reconciliation/reconcile-settlement-report.js';
 import { resolveReconciliationItem } from '../../payments-core/reconciliation/resolve-reconciliation-item.js';
 import { MANUAL_RESOLUTIONS, RECON_RESOLUTIONS, RECON_STATUSES } from '../../payments-core/reconciliation/types.js';
-import { containsPan } from '../../platform/card-data.js';
 import type { App, AppDeps } from '../app.js';
-import { refuseCardData } from '../plugins/card-guard.js';
+import { type Upload, uploadToFile } from '../plugins/upload-to-file.js';
 import { Id, Nullable, PageQuery, pageOf, responses } from '../schemas.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A streamed upload's temporary file, removed once the answer is sent. */
+    upload: Upload | null;
+  }
+}
 
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 const Paise = (description: string) => Type.Integer({ minimum: 0, maximum: 10_000_000_00, description });
@@ -106,21 +113,32 @@ export function reconciliationRoutes(parent: App, deps: AppDeps): void {
   // Its own plugin, so the text/csv parser exists for these routes only.
   void parent.register(async (plugin) => {
     const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
-    app.addContentTypeParser('text/csv', { parseAs: 'string' }, (request, body, done) => {
-      const text = body as string;
-      request.rawBody = text;
-      if (request.routeOptions.config.cardGuard !== false && containsPan(text)) {
-        done(refuseCardData([]), undefined);
-        return;
-      }
-      done(null, text);
+    app.decorateRequest('upload', null);
+    const uploadLimit = deps.config.uploadLimitBytes ?? 256 * 1024 * 1024;
+    // The report streams to a temporary file (never whole in memory) and is refused as soon as it passes the limit.
+    app.addContentTypeParser('text/csv', (request, payload, done) => {
+      uploadToFile(payload, {
+        limit: uploadLimit,
+        scanCards: request.routeOptions.config.cardGuard !== false,
+        declaredLength: request.headers['content-length'],
+      })
+        .then((upload) => {
+          request.upload = upload;
+          // What the idempotency store compares: the body's digest, not its text.
+          request.rawBody = `sha256:${upload.sha256}`;
+          done(null, '');
+        })
+        .catch((err: Error) => done(err, undefined));
+    });
+    app.addHook('onResponse', async (request) => {
+      if (request.upload !== null) rmSync(request.upload.path, { force: true });
     });
 
     app.post(
       '/reconciliation/runs',
       {
         config: { scope: 'billing:admin' },
-        bodyLimit: 256 * 1024 * 1024,
+        bodyLimit: uploadLimit,
         schema: {
           operationId: 'createReconciliationRun',
           summary: 'Reconcile a settlement report',
@@ -143,7 +161,7 @@ export function reconciliationRoutes(parent: App, deps: AppDeps): void {
         reply.code(201).send(
           await reconcileSettlementReport(deps, {
             source: 'upload',
-            report: { csv: request.body },
+            report: request.upload === null || request.upload.blank ? { csv: '' } : { path: request.upload.path },
             unit: request.query.amount_unit,
             tolerances: tolerances(request.query),
             windowStart: date(request.query.from),

@@ -80,6 +80,8 @@ export async function startHarness(
     rateLimitPerMinute?: number;
     /** How long a client may take to send a whole request (default 60 s). */
     requestTimeoutMs?: number;
+    /** The largest upload accepted (default 256 MB). */
+    uploadLimitBytes?: number;
     /** Wraps the real SDK adapter, e.g. to crash after a gateway call has gone through. */
     wrapGateway?: (gateway: PaymentGateway) => PaymentGateway;
     simulator?: { latencyMs?: number; refundProcessingMs?: number | null };
@@ -159,6 +161,7 @@ export async function startHarness(
       denyCidrs: [],
       rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.uploadLimitBytes === undefined ? {} : { uploadLimitBytes: options.uploadLimitBytes }),
       ...(options.testClocks === undefined ? {} : { testClocks: options.testClocks }),
     },
   });

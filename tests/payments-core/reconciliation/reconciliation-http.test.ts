@@ -1,3 +1,6 @@
+import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRazorpayGateway } from '../../../payments-core/gateway/razorpay-gateway.js';
 import { reconcileSettlements } from '../../../payments-core/reconciliation/reconcile-settlements.js';
@@ -6,6 +9,54 @@ import { istDate } from '../../../platform/ist.js';
 import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../../support/harness.js';
 
 const DAY = 86_400_000;
+
+/** A small upload limit, so the refusal of a bigger upload is cheap to test. */
+const UPLOAD_LIMIT = 1024 * 1024;
+
+/** Kosh's temporary upload files. */
+const uploadFiles = () => readdirSync(tmpdir()).filter((f) => f.startsWith('kosh-upload-'));
+
+/**
+ * POSTs an endless CSV report (chunked) over a raw socket, 64 KiB at a time, until kosh answers or closes; resolves
+ * with the answer and how many bytes had been sent by then. Write errors after kosh has answered (it closes the
+ * connection of a refused upload) are expected, as for any client that keeps sending.
+ */
+function endlessUpload(url: string, key: string): Promise<{ status: number; body: any; sent: number }> {
+  const line = 'pay_Endless00001,payment,0,9764,10000,INR,236,36,false,true,1782900000,1782900000,setl_X\n';
+  const chunk = Buffer.from(line.repeat(Math.ceil(65_536 / line.length)));
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let received = '';
+    const socket = connect(Number(port), hostname);
+    const done = () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
+      const text = received.slice(received.indexOf('\r\n\r\n') + 4);
+      if (status === 0) reject(new Error(`no answer after ${sent} bytes`));
+      else resolve({ status, body: JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)), sent });
+    };
+    socket.on('data', (b: Buffer) => {
+      received += b.toString();
+      if (/\r\n\r\n[\s\S]*\}/.test(received)) socket.destroy();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', done);
+    socket.write(
+      `POST /v1/reconciliation/runs HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: text/csv\r\n` +
+        `Authorization: Bearer ${key}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
+    const pump = () => {
+      while (received === '' && !socket.destroyed && sent < 64 * UPLOAD_LIMIT) {
+        sent += chunk.length;
+        if (!socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+  });
+}
 
 describe('reconciliation over HTTP against the simulator’s settlement report', () => {
   let h: Harness;
@@ -26,7 +77,7 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
     });
 
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ uploadLimitBytes: UPLOAD_LIMIT });
     const parent = await seedParent(h);
     for (const amount of [100_000, 50_000, 20_000, 30_000]) {
       const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount });
@@ -257,5 +308,24 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
       authorization: `Bearer ${reader}`,
     });
     expect(forbidden.status).toBe(403);
+  });
+
+  it('when a report bigger than the upload limit streams in → 413 as soon as it passes the limit, nothing stored, no file left', async () => {
+    const before = (await h.api('GET', '/v1/reconciliation/runs?limit=100')).body.data.length;
+    const filesBefore = uploadFiles();
+    const adminKey = await h.keyWith(['billing:admin']);
+    const endless = await endlessUpload(h.url, adminKey);
+    expect(endless.status).toBe(413);
+    expect(endless.body).toMatchObject({ code: 'payload_too_large', status: 413 });
+    // kosh answered while the client was still sending, long before the 64 MiB it would have sent
+    expect(endless.sent).toBeLessThan(8 * UPLOAD_LIMIT);
+
+    const declared = await h.api('POST', '/v1/reconciliation/runs', 'x', {
+      'content-type': 'text/csv',
+      'content-length': String(2 * UPLOAD_LIMIT),
+    });
+    expect(declared.status).toBe(413);
+    expect((await h.api('GET', '/v1/reconciliation/runs?limit=100')).body.data.length).toBe(before);
+    expect(uploadFiles()).toEqual(filesBefore);
   });
 });
