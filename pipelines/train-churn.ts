@@ -194,6 +194,7 @@ export async function trainChurn(
       'not_enough_training_data',
       `the snapshots hold ${train.rows.length} customer-months to train on, ${validation.rows.length} to calibrate on ` +
         `and ${test.rows.length} to test on; each part needs at least ${MIN_ROWS} and both churned and retained customers`,
+      ['/to', '/months'].map((field) => ({ field, code: 'not_enough_training_data', message: 'widen the window' })),
     );
   const dataHash = hashChurnSet(set);
 

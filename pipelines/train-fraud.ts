@@ -196,6 +196,7 @@ export async function trainFraud(
       'not_enough_training_data',
       `the window holds ${order.length} attempts with ${trainPositives} frauds to train on, ${calibrationPositives} to calibrate on ` +
         `and ${testPositives} to test on; training needs at least ${MIN_ROWS} attempts and ${MIN_FRAUDS_PER_PART} frauds in each part`,
+      ['/from', '/to'].map((field) => ({ field, code: 'not_enough_training_data', message: 'widen the window' })),
     );
   }
   const dataHash = hashTrainingSet(set, order);

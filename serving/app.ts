@@ -36,7 +36,7 @@ import type { ObjectStore } from '../platform/objects.js';
 import { swaggerOptions, swaggerUiOptions } from './openapi.js';
 import { bearer, registerAuth } from './plugins/auth.js';
 import { registerJsonWithCardGuard } from './plugins/card-guard.js';
-import { clientErrorAnswer, registerErrorHandling } from './plugins/errors.js';
+import { clientErrorAnswer, frameworkErrorAnswer, registerErrorHandling } from './plugins/errors.js';
 import { registerFiniteNumbers } from './plugins/finite-numbers.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import { ipFilter } from './plugins/ip-filter.js';
@@ -177,6 +177,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
     // connectionsCheckingInterval (30 s by default, too coarse for a short timeout).
     requestTimeout: requestTimeoutMs,
     clientErrorHandler: clientErrorAnswer,
+    frameworkErrors: frameworkErrorAnswer,
     http: {
       requestTimeout: requestTimeoutMs,
       headersTimeout: Math.min(60_000, requestTimeoutMs),

@@ -463,7 +463,10 @@ async function screenAttempt(
     status: string;
     method_type: string | null;
   }>(ATTEMPT_TO_SCREEN, { order_id: input.order_id, payment_method_id: input.payment_method_id ?? null });
+  // What the transaction will refuse (no order, a paid one, a method that is not the customer's) is not screened:
+  // a refused request leaves no decision behind.
   if (order === undefined || order.status === 'paid') return null;
+  if (input.payment_method_id !== undefined && order.method_type === null) return null;
   const method = input.payment_method_id === undefined ? 'upi' : (order.method_type ?? 'card');
   return risk.screen({
     id,

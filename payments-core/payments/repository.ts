@@ -111,7 +111,8 @@ export const CUSTOMER_CONTACT = 'SELECT email, phone FROM customers WHERE id = $
  */
 export const ATTEMPT_TO_SCREEN = `
 SELECT o.customer_id, o.school_id, o.amount_minor - (${CAPTURED_ON_PLANS_OF_ORDER}) AS amount_minor, o.currency, o.status,
-       (SELECT pm.type FROM payment_methods pm WHERE pm.id = $payment_method_id) AS method_type
+       (SELECT pm.type FROM payment_methods pm
+        WHERE pm.id = $payment_method_id AND pm.customer_id = o.customer_id AND pm.deleted_at IS NULL) AS method_type
 FROM orders o WHERE o.id = $order_id`;
 
 /** A refund's amount reserved on its payment (refunded_minor counts pending and processed refunds). */

@@ -50,6 +50,28 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   return false;
 }
 
+/**
+ * JSON pointers of every string (value or key) holding a NUL character: JSON can escape one (`\u0000`), no
+ * PostgreSQL text can hold one, so such a body is refused before it reaches a use case.
+ */
+export function fieldsWithNul(value: unknown, path = ''): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path || '/'] : [];
+  if (value === null || typeof value !== 'object') return [];
+  const out: string[] = [];
+  for (const [key, item] of Object.entries(value)) {
+    const at = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (key.includes('\u0000')) out.push(at);
+    out.push(...fieldsWithNul(item, at));
+  }
+  return out;
+}
+
+function nulRefused(fields: string[]): AppError {
+  return new AppError('malformed', 'nul_character', 'text fields may not contain the NUL character (\\u0000)', {
+    fields: fields.map((field) => ({ field, code: 'nul_character', message: 'contains \\u0000' })),
+  });
+}
+
 function bodyTooDeep(): AppError {
   return new AppError('malformed', 'body_too_deep', `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, {
     fields: [{ field: '/', code: 'body_too_deep', message: `at most ${MAX_JSON_DEPTH} levels of nesting` }],
@@ -105,6 +127,14 @@ export function registerJsonWithCardGuard(app: FastifyInstance): void {
       });
       done(err, undefined);
       return;
+    }
+    // Only a body whose text escapes a NUL is walked for it (`\u0000`, any case of hex digits).
+    if (/\\u0000/i.test(text)) {
+      const nul = fieldsWithNul(parsed);
+      if (nul.length > 0) {
+        done(nulRefused(nul), undefined);
+        return;
+      }
     }
     if (guard) {
       const fields = findCardData(parsed);

@@ -24,6 +24,7 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -162,6 +163,21 @@ export function clientErrorAnswer(err: Error & { code?: string }, socket: Socket
     );
   }
   socket.destroy(err);
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before a route is chosen — a path segment longer than
+ * `maxParamLength` (414) or a URL it cannot decode (400) — is a problem document naming the path, like every other
+ * refusal.
+ */
+export function frameworkErrorAnswer(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const [status, code, detail] =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? [414, 'path_too_long', 'a segment of the path is longer than any id kosh issues']
+      : error.code === 'FST_ERR_BAD_URL'
+        ? [400, 'invalid_url', 'the path cannot be decoded']
+        : [400, 'invalid_request', error.message];
+  void sendProblem(reply, problem(request, status, code, detail, [{ field: '/path', code, message: detail }]));
 }
 
 /** One mapping from errors to RFC 9457 problem documents; a 5xx never says more than its title. */
