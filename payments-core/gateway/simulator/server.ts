@@ -27,6 +27,8 @@
  *     subscription it holds: a captured payment on a new order and invoice, `payment.captured` and
  *     `subscription.charged` (see subscriptions.ts)
  *   GET /v1/settlements/recon/combined, GET /v1/settlements/:id, POST /v1/sim/settlements/discrepancies → see settlements.ts
+ *   POST/GET /v1/payment_links, GET /v1/payment_links/:id, POST /v1/payment_links/:id/cancel,
+ *     POST /v1/sim/payment_links/:id/pay → see payment-links.ts
  *
  * Webhooks: every state change emits a Razorpay-format event, signed (hex HMAC-SHA256 of the raw body),
  * with `x-razorpay-event-id`, delivered at least once (retries on non-2xx), optionally duplicated
@@ -45,6 +47,7 @@ import { type AddressInfo, isIP } from 'node:net';
 import { istDate } from '../../../platform/ist.js';
 import { seededRandom } from '../../../platform/random.js';
 import { razorpayFee } from '../fees.js';
+import { createPaymentLinks } from './payment-links.js';
 import { createSettlementReports } from './settlements.js';
 import { createSubscriptionCharges } from './subscriptions.js';
 import { cardNetwork, DECLINES, type Decline, VPA_FAILURE } from './test-mode.js';
@@ -817,6 +820,26 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     badRequest,
   });
 
+  const paymentLinks = createPaymentLinks({
+    id,
+    now,
+    createOrder,
+    payOrder: (orderId, amount) => {
+      const order = mustOrder(orderId);
+      order.amount_paid += amount;
+      order.amount_due = order.amount - order.amount_paid;
+      order.attempts++;
+      order.status = order.amount_due === 0 ? 'paid' : 'attempted';
+      return order;
+    },
+    storePayment: (p) => payments.set(p.id, p as Payment),
+    fee: razorpayFee,
+    emit,
+    checkNotes,
+    integerOf,
+    badRequest,
+  });
+
   function listPayments() {
     return [...payments.values()].map((p) => {
       const notes = Array.isArray(p.notes) ? {} : p.notes;
@@ -960,6 +983,11 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       false,
     ],
     ['POST', /^\/v1\/sim\/subscriptions\/([\w]+)\/charge$/, (m, b) => subscriptionCharges.charge(m[1] ?? '', b), false],
+    ['POST', /^\/v1\/payment_links\/?$/, (_m, b) => paymentLinks.create(b), true],
+    ['GET', /^\/v1\/payment_links\/?$/, (_m, _b, q) => paymentLinks.list(q), false],
+    ['GET', /^\/v1\/payment_links\/([\w]+)$/, (m) => paymentLinks.fetch(m[1] ?? ''), false],
+    ['POST', /^\/v1\/payment_links\/([\w]+)\/cancel$/, (m) => paymentLinks.cancel(m[1] ?? ''), true],
+    ['POST', /^\/v1\/sim\/payment_links\/([\w]+)\/pay$/, (m, b) => paymentLinks.pay(m[1] ?? '', b), false],
     ['GET', /^\/v1\/settlements\/recon\/combined$/, (_m, _b, q) => settlements.report(q), false],
     ['GET', /^\/v1\/settlements\/([^/]+)$/, (m) => settlements.settlement(String(m[1])), false],
     ['POST', /^\/v1\/sim\/settlements\/discrepancies$/, (_m, b) => settlements.configure(b), false],

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Razorpay from 'razorpay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RazorpaySimulator, startRazorpaySimulator } from '../../../payments-core/gateway/simulator/server.js';
@@ -296,5 +298,196 @@ describe('expired cards (reason card_expired: https://razorpay.com/docs/errors/p
     } finally {
       today = new Date('2026-12-07T05:00:00Z');
     }
+  });
+});
+
+describe('payment links (https://razorpay.com/docs/api/payments/payment-links/create-standard, https://razorpay.com/docs/payments/payment-links/states/, https://razorpay.com/docs/webhooks/payloads/payment-links/)', () => {
+  /** The documented create request (create-standard), with a reference id of this case. */
+  const documented = (reference_id: string) => ({
+    amount: 1000,
+    currency: 'INR',
+    accept_partial: true,
+    first_min_partial_amount: 100,
+    reference_id,
+    description: 'Payment for policy no #23456',
+    customer: { name: 'Gaurav Kumar', contact: '+919000090000', email: 'gaurav.kumar@example.com' },
+    notify: { sms: true, email: true },
+    reminder_enable: true,
+    notes: { policy_name: 'Jeevan Bima' },
+    callback_url: 'https://example-callback-url.com/',
+    callback_method: 'get',
+  });
+
+  it('when created as documented, through the SDK → a created plink_ entity with its short_url; fetched by id and listed by reference_id', async () => {
+    const link = (await sdk.paymentLink.create(documented('TS1989'))) as unknown as Record<string, unknown>;
+    expect(link).toMatchObject({
+      amount: 1000,
+      amount_paid: 0,
+      accept_partial: true,
+      first_min_partial_amount: 100,
+      status: 'created',
+      reference_id: 'TS1989',
+      payments: null,
+      cancelled_at: 0,
+      expired_at: 0,
+      callback_method: 'get',
+      notes: { policy_name: 'Jeevan Bima' },
+    });
+    expect(String(link['id'])).toMatch(/^plink_[A-Za-z0-9]{14}$/);
+    expect(String(link['short_url'])).toMatch(/^https:\/\/rzp\.io\/i\//);
+    expect(await sdk.paymentLink.fetch(String(link['id']))).toMatchObject({ id: link['id'], status: 'created' });
+    const listed = await sdk.paymentLink.all({ reference_id: 'TS1989' } as never);
+    expect(listed.payment_links.map((l) => l.id)).toEqual([link['id']]);
+  });
+
+  it('when a second link has the same reference_id → 400 naming reference_id, and no second link is made', async () => {
+    await sdk.paymentLink.create(documented('TS-dup'));
+    const again = await refusal(sdk.paymentLink.create(documented('TS-dup')));
+    expect(again.statusCode).toBe(400);
+    expect(again.error['field']).toBe('reference_id');
+    expect((await sdk.paymentLink.all({ reference_id: 'TS-dup' } as never)).payment_links).toHaveLength(1);
+  });
+
+  it('when the amount is missing or under INR 1.00, expire_by past or beyond six months, callback_url without callback_method get, first_min_partial_amount without accept_partial, reference_id over 40 → 400 naming it', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ amount: undefined }, 'amount'],
+      [{ amount: 99 }, 'amount'],
+      [{ expire_by: now - 60 }, 'expire_by'],
+      [{ expire_by: now + 200 * 24 * 3600 }, 'expire_by'],
+      [{ callback_method: undefined }, 'callback_method'],
+      [{ accept_partial: false }, 'first_min_partial_amount'],
+      [{ reference_id: 'x'.repeat(41) }, 'reference_id'],
+      [{ notes: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, 'v'])) }, 'notes'],
+    ];
+    for (const [override, field] of cases) {
+      const res = await raw('POST', '/v1/payment_links', {
+        ...documented(`TS-bad-${field}-${Math.random()}`.slice(0, 40)),
+        ...override,
+      });
+      expect(res.status, JSON.stringify(override)).toBe(400);
+      expect(res.body.error.field, JSON.stringify(override)).toBe(field);
+    }
+  });
+
+  it('when cancelled while created → cancelled; a paid link cannot be cancelled, a cancelled one cannot be paid', async () => {
+    const link = await sdk.paymentLink.create({
+      amount: 50_000,
+      currency: 'INR',
+      reference_id: 'TS-cancel',
+      customer: {},
+    } as never);
+    const cancelled = await sdk.paymentLink.cancel(link.id);
+    expect(cancelled).toMatchObject({ status: 'cancelled' });
+    expect(Number(cancelled.cancelled_at)).toBeGreaterThan(0);
+    expect(
+      (await raw('POST', `/v1/sim/payment_links/${link.id}/pay`, { card_number: '4111111111111111' })).status,
+    ).toBe(400);
+    const paid = await sdk.paymentLink.create({
+      amount: 50_000,
+      currency: 'INR',
+      reference_id: 'TS-paid',
+      customer: {},
+    } as never);
+    expect(
+      (await raw('POST', `/v1/sim/payment_links/${paid.id}/pay`, { card_number: '4111111111111111' })).status,
+    ).toBe(200);
+    expect((await refusal(sdk.paymentLink.cancel(paid.id))).statusCode).toBe(400);
+  });
+
+  it('when the parent pays (a decline first, then a good card) → the link is paid, its order and captured payment fetchable, and payment.captured, order.paid, payment_link.paid sent with the documented entities', async () => {
+    const received: Record<string, any>[] = [];
+    const hook = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    sim.configure({ webhook: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`, secret: 'wh' } });
+    try {
+      const link = await sdk.paymentLink.create({
+        amount: 1_800_000,
+        currency: 'INR',
+        reference_id: 'TS-pay',
+        notes: { kosh_id: 'bil_x' },
+        customer: { email: 'parent@example.in' },
+      } as never);
+      const declined = await raw('POST', `/v1/sim/payment_links/${link.id}/pay`, { card_number: '4000000000000002' });
+      expect(declined.body.payment).toMatchObject({ status: 'failed', error_reason: 'card_declined' });
+      expect(declined.body.payment_link).toMatchObject({ status: 'created', amount_paid: 0 });
+      const paid = await raw('POST', `/v1/sim/payment_links/${link.id}/pay`, {
+        upi: { flow: 'collect', vpa: 'success@razorpay' },
+      });
+      expect(paid.status).toBe(200);
+      expect(paid.body.payment_link).toMatchObject({ status: 'paid', amount_paid: 1_800_000 });
+      const order = await sdk.orders.fetch(paid.body.payment.order_id);
+      expect(order).toMatchObject({ status: 'paid', amount_paid: 1_800_000, notes: { kosh_id: 'bil_x' } });
+      expect(await sdk.payments.fetch(paid.body.payment.id)).toMatchObject({
+        status: 'captured',
+        captured: true,
+        method: 'upi',
+      });
+      expect((await sdk.paymentLink.fetch(link.id)).payments).toMatchObject([
+        { payment_id: paid.body.payment.id, plink_id: link.id, status: 'captured' },
+      ]);
+      await sim.idle();
+      const events = received.map((e) => e['event']);
+      expect(events).toEqual(['payment.failed', 'payment.captured', 'order.paid', 'payment_link.paid']);
+      const linkPaid = received[3] as {
+        contains: string[];
+        payload: Record<string, { entity: Record<string, unknown> }>;
+      };
+      expect(linkPaid.contains.sort()).toEqual(['order', 'payment', 'payment_link']);
+      expect(linkPaid.payload['payment_link']?.entity).toMatchObject({
+        id: link.id,
+        status: 'paid',
+        reference_id: 'TS-pay',
+      });
+      expect(linkPaid.payload['payment']?.entity).toMatchObject({ id: paid.body.payment.id, status: 'captured' });
+      expect(linkPaid.payload['order']?.entity).toMatchObject({ id: order.id, status: 'paid' });
+      expect(
+        (await raw('POST', `/v1/sim/payment_links/${link.id}/pay`, { card_number: '4111111111111111' })).status,
+        'a paid link is not paid twice',
+      ).toBe(400);
+    } finally {
+      sim.configure({ webhook: null });
+      hook.closeAllConnections();
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
+  });
+
+  it('when partial payments are off → a part payment is refused; on → partially_paid, then paid', async () => {
+    const off = await sdk.paymentLink.create({
+      amount: 20_000,
+      currency: 'INR',
+      reference_id: 'TS-part-off',
+      customer: {},
+    } as never);
+    expect(
+      (await raw('POST', `/v1/sim/payment_links/${off.id}/pay`, { card_number: '4111111111111111', amount: 10_000 }))
+        .status,
+    ).toBe(400);
+    const on = await sdk.paymentLink.create({
+      amount: 20_000,
+      currency: 'INR',
+      accept_partial: true,
+      first_min_partial_amount: 15_000,
+      reference_id: 'TS-part-on',
+      customer: {},
+    } as never);
+    expect(
+      (await raw('POST', `/v1/sim/payment_links/${on.id}/pay`, { card_number: '4111111111111111', amount: 10_000 }))
+        .status,
+    ).toBe(400);
+    const first = await raw('POST', `/v1/sim/payment_links/${on.id}/pay`, {
+      card_number: '4111111111111111',
+      amount: 15_000,
+    });
+    expect(first.body.payment_link).toMatchObject({ status: 'partially_paid', amount_paid: 15_000 });
+    const rest = await raw('POST', `/v1/sim/payment_links/${on.id}/pay`, { card_number: '4111111111111111' });
+    expect(rest.body.payment_link).toMatchObject({ status: 'paid', amount_paid: 20_000 });
   });
 });
