@@ -145,6 +145,36 @@ export interface GatewayToken {
   readonly cardExpYear: number | null;
 }
 
+/** https://razorpay.com/docs/payments/payment-links/states/ */
+export type GatewayPaymentLinkStatus = 'created' | 'partially_paid' | 'paid' | 'cancelled' | 'expired';
+
+/** A Razorpay (standard) payment link: a page where the customer pays on-session. Money in paise. */
+export interface GatewayPaymentLink {
+  readonly id: string;
+  readonly referenceId: string | null;
+  readonly amount: number;
+  readonly amountPaid: number;
+  readonly currency: string;
+  readonly status: GatewayPaymentLinkStatus;
+  readonly shortUrl: string;
+  /** The gateway order the link's payments are made on; null until the customer first pays. */
+  readonly orderId: string | null;
+  /** Unix seconds; null when the link never expires on its own terms (Razorpay's default: six months). */
+  readonly expireBy: number | null;
+}
+
+export interface CreatePaymentLinkInput {
+  /** The id of the kosh record the link pays: Razorpay `reference_id`, unique per merchant, the idempotency key. */
+  readonly referenceId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly description: string;
+  readonly customer: { readonly name: string; readonly email: string | null; readonly contact: string | null };
+  /** When the link stops working (at most six months ahead); null for Razorpay's default. */
+  readonly expireBy: Date | null;
+  readonly notes?: Readonly<Record<string, string>>;
+}
+
 export interface PaymentGateway {
   /**
    * The gateway customer for these details: created, or the existing one with the same email and contact (Razorpay
@@ -168,4 +198,15 @@ export interface PaymentGateway {
   fetchSettlementReport(period: { year: number; month: number; day?: number }): Promise<GatewaySettlementEntry[]>;
   /** One settlement by id (`GET /v1/settlements/:id`): its amount and the UTR of its bank credit. */
   fetchSettlement(settlementId: string): Promise<GatewaySettlement>;
+  /**
+   * A payment link for a kosh record, keyed by `referenceId`: a retry (Razorpay refuses a second link with the same
+   * reference id) finds and returns the first link instead of failing or making another.
+   */
+  createPaymentLink(input: CreatePaymentLinkInput): Promise<GatewayPaymentLink>;
+  fetchPaymentLink(linkId: string): Promise<GatewayPaymentLink>;
+  /**
+   * Cancels a link that can still be paid (`created`); a link already cancelled, paid, partly paid or expired is
+   * returned as it is (Razorpay cancels only `created` links), so the caller sees what stopped it.
+   */
+  cancelPaymentLink(linkId: string): Promise<GatewayPaymentLink>;
 }

@@ -1,4 +1,11 @@
-import type { GatewayOrder, GatewayPayment, GatewayRefund, GatewaySettlement, GatewaySettlementEntry } from './port.js';
+import type {
+  GatewayOrder,
+  GatewayPayment,
+  GatewayPaymentLink,
+  GatewayRefund,
+  GatewaySettlement,
+  GatewaySettlementEntry,
+} from './port.js';
 
 /**
  * Razorpay JSON entities → port types, tolerant of the documented quirks: `notes` is `[]` when empty and
@@ -111,5 +118,24 @@ export function toGatewaySettlement(e: Json): GatewaySettlement {
     utr: strOrNull(e['utr']),
     status: String(e['status'] ?? ''),
     createdAt: int(e['created_at']),
+  };
+}
+
+const LINK_STATUSES = ['created', 'partially_paid', 'paid', 'cancelled', 'expired'] as const;
+
+/** A payment link entity (https://razorpay.com/docs/api/payments/payment-links/): `expire_by` 0 means none set. */
+export function toGatewayPaymentLink(e: Json): GatewayPaymentLink {
+  const raw = String(e['status'] ?? 'created');
+  const expireBy = intOrNull(e['expire_by']);
+  return {
+    id: String(e['id']),
+    referenceId: strOrNull(e['reference_id']),
+    amount: int(e['amount']),
+    amountPaid: int(e['amount_paid']),
+    currency: String(e['currency'] ?? 'INR'),
+    status: (LINK_STATUSES as readonly string[]).includes(raw) ? (raw as GatewayPaymentLink['status']) : 'created',
+    shortUrl: String(e['short_url'] ?? ''),
+    orderId: strOrNull(e['order_id']),
+    expireBy: expireBy === 0 ? null : expireBy,
   };
 }

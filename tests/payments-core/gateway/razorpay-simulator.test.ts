@@ -200,6 +200,38 @@ describe('Razorpay simulator through the official SDK', () => {
     expect(((await res.json()) as { count: number }).count).toBe(1);
   });
 
+  it('when a payment link is created twice for one record → the retry returns the first link; cancel works while created, a paid link comes back paid', async () => {
+    const input = {
+      referenceId: 'bil_link_retry_0',
+      amount: 1_800_000,
+      currency: 'INR',
+      description: 'Term fee',
+      customer: { name: 'Asha Rao', email: 'asha@example.in', contact: '+919800000000' },
+      expireBy: null,
+    };
+    const first = await gateway.createPaymentLink(input);
+    expect(first).toMatchObject({
+      referenceId: 'bil_link_retry_0',
+      status: 'created',
+      amount: 1_800_000,
+      orderId: null,
+    });
+    expect(first.shortUrl).toMatch(/^https:\/\//);
+    expect((await gateway.createPaymentLink(input)).id).toBe(first.id);
+    expect(await gateway.cancelPaymentLink(first.id)).toMatchObject({ id: first.id, status: 'cancelled' });
+    const paid = await gateway.createPaymentLink({ ...input, referenceId: 'bil_link_paid_0' });
+    await fetch(`${sim.url}/v1/sim/payment_links/${paid.id}/pay`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`,
+      },
+      body: JSON.stringify({ card_number: '4111111111111111' }),
+    });
+    expect(await gateway.cancelPaymentLink(paid.id)).toMatchObject({ status: 'paid', amountPaid: 1_800_000 });
+    expect((await gateway.fetchPaymentLink(paid.id)).orderId).toMatch(/^order_/);
+  });
+
   it('when the key secret is wrong → 401 from the simulator, a provider error from the adapter', async () => {
     const bad = createRazorpayGateway({ keyId: KEY, keySecret: 'wrong', apiUrl: sim.url });
     await expect(bad.fetchOrder('order_x')).rejects.toMatchObject({ kind: 'provider', extra: { gateway_status: 401 } });
