@@ -16,7 +16,9 @@ export const RECORD_COLUMNS = `
 SELECT 'billing_record' AS object, t.id, t.subscription_id, t.customer_id, t.school_id, t.period_index, t.period_start,
        t.period_end, t.plan_amount_minor AS plan_amount, t.setup_fee_minor AS setup_fee, t.charges_minor AS charges,
        t.amount_minor AS amount, t.currency, t.invoice_id, t.order_id, t.payment_method_id, t.mandate_type,
-       t.idempotency_key, t.status, t.payment_id, t.decline_code, t.attempts, t.not_before, t.created_at, t.updated_at
+       t.idempotency_key, t.status, t.payment_id, t.decline_code, t.attempts, t.not_before, t.created_at, t.updated_at,
+       t.payment_link_id, t.payment_link_url, t.payment_link_status,
+       coalesce(t.status = 'failed' AND t.payment_link_status IN ('created', 'partially_paid'), false) AS requires_action
 FROM billing_records t`;
 export const RECORD_BY_ID = `${RECORD_COLUMNS} WHERE t.id = $id`;
 
@@ -315,3 +317,38 @@ export const MARK_GATEWAY_RECORD_PAID = `
 UPDATE billing_records SET status = 'paid', payment_id = $payment_id, attempts = attempts + 1, updated_at = $now
 WHERE id = $id AND status = 'pending'
 RETURNING id`;
+
+/**
+ * Payment links (migration 035). A record gets one link, stored only while the record still waits for the parent
+ * (`status = 'failed'`) and has none (`payment_link_id IS NULL`); the partial unique index on the link id refuses a
+ * second record taking the same link.
+ */
+export const RECORD_FOR_LINK = `
+SELECT b.id, b.status, b.amount_minor AS amount, b.currency, b.period_start, b.period_end, b.payment_link_id,
+       b.payment_link_url, b.payment_link_status, cu.name, cu.email, cu.phone, p.name AS plan_name
+FROM billing_records b JOIN customers cu ON cu.id = b.customer_id JOIN subscriptions s ON s.id = b.subscription_id
+LEFT JOIN subscription_plans p ON p.id = s.plan_id
+WHERE b.id = $id`;
+export const STORE_PAYMENT_LINK = `
+UPDATE billing_records SET payment_link_id = $link_id, payment_link_url = $url, payment_link_status = $status,
+  updated_at = $now
+WHERE id = $id AND payment_link_id IS NULL AND status = 'failed'`;
+/** The record a link pays: by the stored link id, or by its reference id when kosh crashed before storing it. */
+export const RECORD_OF_LINK = `${RECORD_COLUMNS}
+WHERE t.payment_link_id = $link_id OR (t.id = $reference_id AND t.payment_link_id IS NULL)`;
+export const LOCK_RECORD = 'SELECT id FROM billing_records WHERE id = $id FOR UPDATE';
+/** Guard: only a record still waiting for the parent becomes paid by its link. */
+export const MARK_LINK_PAID = `
+UPDATE billing_records SET status = 'paid', payment_id = $payment_id, payment_link_id = $link_id,
+  payment_link_url = coalesce(payment_link_url, ''), payment_link_status = 'paid', updated_at = $now
+WHERE id = $id AND status = 'failed'`;
+/** A link's status moves on, never back from paid. */
+export const SET_LINK_STATUS = `
+UPDATE billing_records SET payment_link_status = $status, updated_at = $now
+WHERE payment_link_id = $link_id AND payment_link_status IS DISTINCT FROM $status AND payment_link_status <> 'paid'`;
+/** Links still payable whose record no longer waits for the parent. */
+export const SETTLED_LINKS = `
+SELECT b.payment_link_id FROM billing_records b
+WHERE b.payment_link_status IN ('created', 'partially_paid') AND b.status <> 'failed'
+  AND ${onTestClock('b.customer_id')}
+ORDER BY b.id`;

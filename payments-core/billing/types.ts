@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import type { Log } from '../../platform/log.js';
-import type { PaymentGateway } from '../gateway/port.js';
+import type { GatewayPaymentLinkStatus, PaymentGateway } from '../gateway/port.js';
 import type { Faults } from './faults.js';
 
 /** `uncollectible` is set by dunning when its last step gives up on a failed record (mark_unpaid). */
@@ -39,6 +39,15 @@ export interface BillingRecord {
   readonly not_before: Date | null;
   readonly created_at: Date;
   readonly updated_at: Date;
+  /**
+   * The on-session payment link offered when kosh may not (above ₹15,000) or cannot (a hard decline) debit off-session:
+   * Razorpay's link id, its page and its status (created | partially_paid | paid | cancelled | expired).
+   */
+  readonly payment_link_id: string | null;
+  readonly payment_link_url: string | null;
+  readonly payment_link_status: GatewayPaymentLinkStatus | null;
+  /** The parent must act: the record failed and its payment link can be paid (`payment_link_url`). */
+  readonly requires_action: boolean;
 }
 
 export type BillingChargeOutcome =

@@ -18,6 +18,8 @@ export interface DunningLink {
   readonly customer_name: string;
   readonly plan_name: string | null;
   readonly payment_method_id: string | null;
+  /** The renewal's payment link while it can be paid (see the billing record), else null. */
+  readonly pay_url: string | null;
 }
 
 /** 32 random bytes, base64url. Anything else is not a link kosh sent. */

@@ -34,7 +34,8 @@ function describe(m: MethodRow): string {
 
 /**
  * The public page behind a dunning email's link: what failed, and the parent's saved methods to choose from
- * (display data only: network and last four digits, masked UPI id). Minimal, self-contained HTML (no scripts
+ * (display data only: network and last four digits, masked UPI id), and the renewal's on-session payment link when
+ * it has one (a new card or UPI ID can be used there). Minimal, self-contained HTML (no scripts
  * from elsewhere); the form posts JSON `{payment_method_id}` back to the same address.
  */
 export async function getUpdateMethodPage(deps: { db: Sql; clock: Clock }, token: string): Promise<string> {
@@ -63,6 +64,12 @@ export async function getUpdateMethodPage(deps: { db: Sql; clock: Clock }, token
 <h1>Update your payment method</h1>
 <p>Dear ${escapeHtml(link.customer_name)}, we could not collect ${escapeHtml(rupees(link.amount, link.currency))} for ${escapeHtml(link.plan_name ?? 'your meal plan')}.</p>
 ${reason}
+${
+  link.pay_url === null
+    ? ''
+    : `<p><a href="${escapeHtml(link.pay_url)}" rel="noopener">Pay ${escapeHtml(rupees(link.amount, link.currency))} now</a> with any card or UPI ID on Razorpay's secure page (your bank may ask you to approve it).</p>
+<p>Or choose a saved method below.</p>`
+}
 <form id="choose" method="post">
 <p>Choose one of your saved methods; we will try it right away.</p>
 <ul>

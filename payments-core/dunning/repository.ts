@@ -5,6 +5,10 @@ import { onTestClock } from '../customers/repository.js';
  * a step is claimed under the case's row lock (`LOCK_CASE`, then `CLAIM_STEP`'s stale-claim guard), and a case's
  * status moves only from `open` (`WHERE status = 'open'`).
  */
+/** The record's payment link while the parent can still pay it (billing_records.payment_link_*, migration 035). */
+const PAY_URL = `CASE WHEN b.status = 'failed' AND b.payment_link_status IN ('created', 'partially_paid')
+  THEN b.payment_link_url END`;
+
 /** The method kosh would charge for subscription `s`: its own, while live, else the customer's live default. */
 const CHARGE_METHOD = `coalesce(
   (SELECT pm.id FROM payment_methods pm WHERE pm.id = s.payment_method_id AND pm.deleted_at IS NULL),
@@ -62,7 +66,7 @@ SELECT c.id, c.status, c.subscription_id, c.billing_record_id, c.customer_id, c.
        c.declined_method_id, c.last_decline_code, c.failed_at, s.status AS subscription_status, s.plan_id,
        coalesce(own.id, dflt.id) AS method_id, CASE WHEN own.id IS NULL THEN dflt.mandate_type ELSE own.mandate_type END
          AS mandate_type,
-       b.status AS record_status, cu.email, cu.name, p.name AS plan_name
+       b.status AS record_status, cu.email, cu.name, p.name AS plan_name, ${PAY_URL} AS pay_url
 FROM dunning_cases c JOIN subscriptions s ON s.id = c.subscription_id
 JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN payment_methods own ON own.id = s.payment_method_id AND own.deleted_at IS NULL
@@ -143,7 +147,8 @@ UPDATE dunning_steps SET done_at = $at, outcome = 'skipped' WHERE case_id = $cas
 export const STEP_CONTEXT = `
 SELECT c.id, c.status, c.subscription_id, c.billing_record_id, c.customer_id, c.amount_minor AS amount, c.currency,
        c.declined_method_id, c.last_decline_code, c.failed_at, s.status AS subscription_status, s.plan_id,
-       own.id AS method_id, own.mandate_type, b.status AS record_status, cu.email, cu.name, p.name AS plan_name
+       own.id AS method_id, own.mandate_type, b.status AS record_status, cu.email, cu.name, p.name AS plan_name,
+       ${PAY_URL} AS pay_url
 FROM dunning_cases c JOIN subscriptions s ON s.id = c.subscription_id
 JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN payment_methods own ON own.id = s.payment_method_id AND own.deleted_at IS NULL
@@ -172,6 +177,19 @@ export const CANCEL_CASE = `
 UPDATE dunning_cases SET status = 'cancelled', closed_at = $at, close_reason = $reason, updated_at = $at
 WHERE id = $id AND status = 'open'`;
 
+export const OPEN_CASE_OF_RECORD = `
+SELECT id FROM dunning_cases WHERE billing_record_id = $billing_record_id AND status = 'open' FOR UPDATE`;
+/**
+ * Open kosh cases whose renewal kosh may not debit off-session (above ₹15,000: `authentication_required`) or whose
+ * method declined hard, and whose record has no payment link yet: the parent is offered one.
+ */
+export const CASES_NEEDING_LINK = `
+SELECT c.billing_record_id FROM dunning_cases c JOIN billing_records b ON b.id = c.billing_record_id
+WHERE c.status = 'open' AND c.collection = 'kosh' AND b.status = 'failed' AND b.payment_link_id IS NULL
+  AND (c.decline_category = 'hard' OR c.declined_method_id IS NOT NULL
+       OR 'authentication_required' IN (c.decline_code, c.last_decline_code))
+  AND ${onTestClock('c.customer_id')}
+ORDER BY c.failed_at, c.id`;
 export const OPEN_CASE_OF_SUBSCRIPTION = `
 SELECT id FROM dunning_cases WHERE subscription_id = $subscription_id AND status = 'open' ORDER BY created_at DESC LIMIT 1`;
 export const CASE_COUNT_OF_SUBSCRIPTION = `
@@ -189,11 +207,12 @@ FROM unnest($ids::text[], $hashes::text[], $case_ids::text[], $steps::integer[],
 export const LINK_BY_HASH = `
 SELECT l.id, l.purpose, l.case_id, l.customer_id, l.subscription_id, l.expires_at, l.used_at, c.status AS case_status,
        c.amount_minor AS amount, c.currency, c.last_decline_code, cu.name AS customer_name,
-       p.name AS plan_name, s.payment_method_id
+       p.name AS plan_name, s.payment_method_id, ${PAY_URL} AS pay_url
 FROM dunning_links l JOIN dunning_cases c ON c.id = l.case_id
 JOIN customers cu ON cu.id = l.customer_id
 JOIN subscriptions s ON s.id = l.subscription_id
 LEFT JOIN subscription_plans p ON p.id = s.plan_id
+LEFT JOIN billing_records b ON b.id = c.billing_record_id
 WHERE l.token_hash = $token_hash`;
 export const USE_LINK = `UPDATE dunning_links SET used_at = $at WHERE id = $id AND used_at IS NULL`;
 export const LIVE_METHODS_OF_CUSTOMER = `

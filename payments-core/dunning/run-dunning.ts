@@ -1,10 +1,13 @@
 import { inParallel } from '../../platform/in-parallel.js';
 import { DAY_MS, istDate } from '../../platform/ist.js';
 import type { JobContext, JobSummary } from '../../platform/job.js';
+import { cancelSettledLinks } from '../billing/cancel-settled-links.js';
+import { offerPaymentLink } from '../billing/offer-payment-link.js';
 import { enqueueEmail, isEmailAddress } from '../mailer/enqueue-email.js';
 import { PRE_DEBIT_NOTICE_MS, recordPreDebitNotice } from '../retries/india-rules.js';
 import {
   CANCEL_CASE,
+  CASES_NEEDING_LINK,
   CASES_OUT_OF_STEPS,
   DUE_STEPS,
   MANDATE_STEPS_AHEAD,
@@ -74,6 +77,24 @@ async function planNewCases(deps: DunningJobDeps, policy: DunningPolicy, test_cl
     }
     return cases.length;
   });
+}
+
+/**
+ * Renewals the parent must pay themselves (above ₹15,000 kosh may not debit off-session; a hard decline will not be
+ * retried on that method) get an on-session payment link before their emails go out, so every email and the
+ * update-method page carry it. A gateway failure leaves the case without a link until the next run.
+ */
+async function offerLinks(deps: DunningJobDeps, test_clock: string | null): Promise<number> {
+  const records = await deps.db.all<{ billing_record_id: string }>(CASES_NEEDING_LINK, { test_clock });
+  let offered = 0;
+  for (const { billing_record_id } of records) {
+    try {
+      if ((await offerPaymentLink(deps, billing_record_id)) !== null) offered++;
+    } catch (err) {
+      deps.log.warn({ err, billing_record: billing_record_id }, 'dunning: making a payment link failed');
+    }
+  }
+  return offered;
 }
 
 /** Cases whose renewal got paid another way (a resolver, a late webhook) recover; ended subscriptions close them. */
@@ -188,6 +209,8 @@ async function announceMandateSteps(deps: DunningJobDeps, test_clock: string | n
 export async function runDunning(deps: DunningJobDeps, ctx: JobContext): Promise<JobSummary> {
   const policy = deps.dunning ?? DEFAULT_DUNNING_POLICY;
   const test_clock = ctx.testClock ?? null;
+  const linksCancelled = await cancelSettledLinks(deps, test_clock);
+  const links = await offerLinks(deps, test_clock);
   const planned = await planNewCases(deps, policy, test_clock);
   const settled = await closeSettledElsewhere(deps, test_clock);
   const noticed = await announceMandateSteps(deps, test_clock);
@@ -215,6 +238,8 @@ export async function runDunning(deps: DunningJobDeps, ctx: JobContext): Promise
   }
   return {
     planned,
+    payment_links: links,
+    payment_links_cancelled: linksCancelled,
     recovered_elsewhere: settled.recovered,
     cancelled: settled.cancelled,
     pre_debit_notices: noticed,

@@ -39,6 +39,11 @@ export interface DunningEmailContext {
    * plainly that this is the last notice before it.
    */
   readonly finalNotice?: 'cancel' | 'mark_unpaid' | null;
+  /**
+   * The renewal's Razorpay payment link, when the parent must pay on-session (above ₹15,000, or after a hard
+   * decline): the parent pays there with any card or UPI ID, authenticating as their bank asks.
+   */
+  readonly payUrl?: string | null;
 }
 
 /** The SHA-256 of a link token: all kosh keeps of it. */
@@ -74,23 +79,27 @@ function body(
     link === null
       ? ''
       : `\n\nTo pay with another saved card, UPI or bank account, open this link (valid 7 days):\n${link}\n`;
+  const pay =
+    c.payUrl === undefined || c.payUrl === null || !WITH_LINK.includes(reason)
+      ? ''
+      : `\n\nTo pay now with any card or UPI ID (your bank may ask you to approve it), open:\n${c.payUrl}\n`;
   const hello = `Dear ${c.name},\n\n`;
   const final = finalNotice(c);
   switch (reason) {
     case 'payment_failed':
       return {
         subject: 'Your meal plan payment did not go through',
-        text: `${hello}We could not collect ${what}.${why}${next}${final}${update}`,
+        text: `${hello}We could not collect ${what}.${why}${next}${final}${pay}${update}`,
       };
     case 'retry_failed':
       return {
         subject: 'We still could not collect your meal plan payment',
-        text: `${hello}Another attempt to collect ${what} failed.${why}${next}${final}${update}`,
+        text: `${hello}Another attempt to collect ${what} failed.${why}${next}${final}${pay}${update}`,
       };
     case 'awaiting_method':
       return {
         subject: 'Action needed: update your payment method',
-        text: `${hello}Your saved payment method cannot be charged for ${what}.${why} We will not try it again: please choose another method.${final}${update}`,
+        text: `${hello}Your saved payment method cannot be charged for ${what}.${why} We will not try it again: please choose another method.${final}${pay}${update}`,
       };
     case 'recovered':
       return {

@@ -23,6 +23,8 @@ export interface StepContext {
   readonly email: string;
   readonly name: string;
   readonly plan_name: string | null;
+  /** The renewal's on-session payment link while it can be paid (billing record, migration 035), else null. */
+  readonly pay_url: string | null;
 }
 
 export async function loadStepContext(sql: Sql, caseId: string): Promise<StepContext | undefined> {
@@ -54,5 +56,6 @@ export function emailContext(
     declineCode,
     nextAttemptAt,
     finalNotice,
+    payUrl: ctx.pay_url,
   };
 }

@@ -3,8 +3,10 @@ import type { Db, Sql, Tx } from '../../platform/db.js';
 import { newId } from '../../platform/ids.js';
 import type { Log } from '../../platform/log.js';
 import { bookGatewayCharge } from '../billing/book-gateway-charge.js';
+import { bookLinkPayment } from '../billing/book-link-payment.js';
+import { noteLinkStatus } from '../billing/note-link-status.js';
 import type { GatewayPayment, GatewayRefund } from '../gateway/port.js';
-import { toGatewayPayment, toGatewayRefund } from '../gateway/razorpay-entities.js';
+import { toGatewayPayment, toGatewayPaymentLink, toGatewayRefund } from '../gateway/razorpay-entities.js';
 import { advanceOrder } from '../orders/advance-order.js';
 import { applyGatewayPayment } from '../payments/apply-gateway-payment.js';
 import { INSERT_PAYMENT } from '../payments/repository.js';
@@ -150,6 +152,22 @@ async function applyPayload(tx: Tx, type: string, payload: Json, clock: Clock, a
     const refundId = await locateRefund(tx, gr, entity(payload, 'payment'), at);
     if (refundId === null) return 'unmatched';
     await applyGatewayRefund(tx, refundId, { id: gr.id, status: gr.status }, at);
+    return 'applied';
+  }
+  if (type.startsWith('payment_link.')) {
+    const linkEntity = entity(payload, 'payment_link');
+    if (linkEntity === null) return 'unmatched';
+    const link = toGatewayPaymentLink(linkEntity);
+    const paymentEntity = entity(payload, 'payment');
+    if (type !== 'payment_link.paid' || paymentEntity === null) {
+      return (await noteLinkStatus(tx, link, clock)) ? 'applied' : 'unmatched';
+    }
+    // The link's payment.captured / order.paid may come first (and find nothing: the link's order is Razorpay's own,
+    // not a kosh order's) or later: both paths take this lock, and what came first is applied again once booked.
+    const gp = toGatewayPayment(paymentEntity);
+    await tx.run(LOCK_GATEWAY_PAYMENT, { gateway_payment_id: gp.id });
+    if (!(await bookLinkPayment(tx, link, gp, clock))) return 'unmatched';
+    await applyWaitingEvents(tx, gp.id, clock, at);
     return 'applied';
   }
   if (type.startsWith('subscription.')) {

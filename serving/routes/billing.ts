@@ -41,6 +41,21 @@ export const BillingRecordSchema = Type.Object({
   not_before: Nullable(Timestamp),
   created_at: Timestamp,
   updated_at: Timestamp,
+  requires_action: Type.Boolean({
+    description:
+      'The parent must pay on-session: kosh may not debit off-session (above ₹15,000) or the method declined hard; `payment_link_url` is the page',
+  }),
+  payment_link_id: Nullable(Type.String({ description: 'Razorpay payment link (plink_…) offered for this record' })),
+  payment_link_url: Nullable(Type.String()),
+  payment_link_status: Nullable(
+    Type.Union([
+      Type.Literal('created'),
+      Type.Literal('partially_paid'),
+      Type.Literal('paid'),
+      Type.Literal('cancelled'),
+      Type.Literal('expired'),
+    ]),
+  ),
 });
 
 const RunSummarySchema = Type.Object({

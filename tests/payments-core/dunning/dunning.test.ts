@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDunningCase } from '../../../payments-core/dunning/open-dunning-case.js';
 import { fixedClock } from '../../../platform/clock.js';
-import { type Harness, startHarness } from '../../support/harness.js';
+import { type Harness, razorpayEvent, startHarness, WEBHOOK_SECRET } from '../../support/harness.js';
 import {
   billing,
   caseOf,
@@ -242,5 +242,192 @@ describe('dunning: cases, schedule, hard declines, links, final action', () => {
     const run = await h.api('POST', '/v1/jobs/dunning/runs');
     expect(run.status).toBe(201);
     expect(run.body).toMatchObject({ job: 'dunning', status: 'succeeded', summary: { planned: 0 } });
+  });
+
+  /**
+   * Issue 15 step 1 / issue 16 step 5: where kosh may not (above ₹15,000) or cannot (a hard decline) debit
+   * off-session, the parent gets a Razorpay payment link, in the dunning email, on the update-method page and on the
+   * billing record; paying it books the renewal once, whatever order its webhooks come in.
+   */
+  describe('an on-session payment link where the parent must act', () => {
+    let termFee: { id: string };
+    beforeAll(async () => {
+      // ₹18,000 a term, exempt (school meals): the invoice total is the fee, above the ₹15,000 auto-debit limit.
+      termFee = (await h.api('POST', '/v1/subscription-plans', { ...PLAN, name: 'Term fee', amount: 1_800_000 })).body;
+    });
+
+    const simCall = async (path: string, body: unknown) => {
+      const res = await fetch(`${h.sim.url}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${h.sim.keyId}:${h.sim.keySecret}`).toString('base64')}`,
+        },
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as any;
+    };
+    const simGet = async (path: string) =>
+      (await fetch(`${h.sim.url}${path}`, {
+        headers: { authorization: `Basic ${Buffer.from(`${h.sim.keyId}:${h.sim.keySecret}`).toString('base64')}` },
+      }).then((r) => r.json())) as any;
+    const recordOf = async (subscriptionId: string) =>
+      (await h.api('GET', `/v1/billing/records?subscription_id=${subscriptionId}`)).body.data[0];
+    const page = async (path: string) => (await h.app.inject({ method: 'GET', url: path })).body;
+    /** What the capture entries booked as the parent's gross (school payable, credit), and how many entries. */
+    const ledgerCaptured = async (paymentIds: string[]) =>
+      h.db.one<{ gross: number; entries: number }>(
+        `SELECT coalesce(-sum(l.amount_minor), 0)::BIGINT AS gross, count(DISTINCT e.id)::BIGINT AS entries
+         FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id AND l.account = 'school_payable'
+         WHERE e.kind = 'capture' AND e.ref_id = ANY($ids::text[])`,
+        { ids: paymentIds },
+      );
+    /** The invoice's recorded payments (a renewal's invoice is a draft until the invoice run finalises it, then paid). */
+    const invoicePayments = (invoiceId: string) =>
+      h.db.all<{ payment_id: string; amount_minor: number }>(
+        'SELECT payment_id, amount_minor FROM invoice_payments WHERE invoice_id = $id',
+        { id: invoiceId },
+      );
+    const paymentsOf = (customerId: string) =>
+      h.db.all<{ id: string; status: string; gateway_payment_id: string | null }>(
+        'SELECT id, status, gateway_payment_id FROM payments WHERE customer_id = $c ORDER BY id',
+        { c: customerId },
+      );
+
+    it('when an ₹18,000 term fee is due → not debited off-session; a link in the email, on the page and the record; paid through the simulator → invoice paid once, case recovered, ledger = simulator captured', async () => {
+      clock.set(RENEWAL_AT);
+      const p = await subscribedParent(h, termFee.id, '4111111111111111');
+      await billing(h, clock);
+      expect(await recordOf(p.subscriptionId)).toMatchObject({
+        status: 'failed',
+        decline_code: 'authentication_required',
+        requires_action: false,
+        payment_link_id: null,
+      });
+      expect(h.sim.payments().filter((x) => x.kosh_id?.includes(p.subscriptionId))).toEqual([]);
+
+      await dunning(h, clock);
+      const record = await recordOf(p.subscriptionId);
+      expect(record).toMatchObject({ status: 'failed', requires_action: true, payment_link_status: 'created' });
+      expect(record.payment_link_id).toMatch(/^plink_/);
+      const link = await simGet(`/v1/payment_links/${record.payment_link_id}`);
+      expect(link).toMatchObject({ amount: 1_800_000, reference_id: record.id, short_url: record.payment_link_url });
+      const c = await caseOf(h, p.subscriptionId);
+      const [email] = await emailsOf(h, c.id);
+      expect(email?.text_body).toContain(record.payment_link_url);
+      expect(await page(linkIn(email?.text_body ?? ''))).toContain(`href="${record.payment_link_url}"`);
+      // A second run makes no second link.
+      await dunning(h, clock);
+      expect((await recordOf(p.subscriptionId)).payment_link_id).toBe(record.payment_link_id);
+
+      const paid = await simCall(`/v1/sim/payment_links/${record.payment_link_id}/pay`, {
+        card_number: '4111111111111111',
+      });
+      expect(paid.payment_link.status).toBe('paid');
+      await h.settle();
+
+      const after = await recordOf(p.subscriptionId);
+      expect(after).toMatchObject({
+        status: 'paid',
+        payment_id: `bill_${record.id}_link`,
+        payment_link_status: 'paid',
+        requires_action: false,
+      });
+      const invoice = (await h.api('GET', `/v1/invoices/${record.invoice_id}`)).body;
+      expect(invoice).toMatchObject({ total: 1_800_000, amount_paid: 1_800_000 });
+      expect(await invoicePayments(record.invoice_id)).toEqual([
+        { payment_id: `bill_${record.id}_link`, amount_minor: 1_800_000 },
+      ]);
+      expect((await caseOf(h, p.subscriptionId)).status).toBe('recovered');
+      expect((await h.api('GET', `/v1/subscriptions/${p.subscriptionId}`)).body.status).toBe('active');
+      expect(await paymentsOf(p.customerId)).toEqual([
+        { id: `bill_${record.id}_link`, status: 'captured', gateway_payment_id: paid.payment.id },
+      ]);
+      const simCaptured = h.sim
+        .payments()
+        .filter((x) => x.order_id === paid.payment.order_id && x.status === 'captured')
+        .reduce((sum, x) => sum + x.amount, 0);
+      expect(simCaptured).toBe(1_800_000);
+      expect(await ledgerCaptured([`bill_${record.id}_link`])).toEqual({ gross: simCaptured, entries: 1 });
+
+      // Everything again (Razorpay retries): nothing moves.
+      await simCall('/v1/sim/webhooks/replay', {});
+      await h.settle();
+      await dunning(h, clock);
+      expect(await ledgerCaptured([`bill_${record.id}_link`])).toEqual({ gross: simCaptured, entries: 1 });
+      expect((await h.api('GET', `/v1/invoices/${record.invoice_id}`)).body.amount_paid).toBe(1_800_000);
+      expect(await invoicePayments(record.invoice_id)).toHaveLength(1);
+    });
+
+    it('when payment.captured and order.paid come before payment_link.paid, and every event twice → one payment booked, every event applied', async () => {
+      clock.set(RENEWAL_AT);
+      const p = await subscribedParent(h, termFee.id, '4111111111111111');
+      await billing(h, clock);
+      await dunning(h, clock);
+      const record = await recordOf(p.subscriptionId);
+      h.sim.configure({ webhook: null });
+      const paid = await simCall(`/v1/sim/payment_links/${record.payment_link_id}/pay`, {
+        upi: { flow: 'collect', vpa: 'success@razorpay' },
+      });
+      const payment = await simGet(`/v1/payments/${paid.payment.id}`);
+      const order = await simGet(`/v1/orders/${paid.payment.order_id}`);
+      const link = await simGet(`/v1/payment_links/${record.payment_link_id}`);
+      const events: [string, string][] = [
+        ['evt_LinkCaptured01', razorpayEvent('payment.captured', { payment })],
+        ['evt_LinkOrderPaid1', razorpayEvent('order.paid', { payment, order })],
+        ['evt_LinkPaid000001', razorpayEvent('payment_link.paid', { payment_link: link, order, payment })],
+      ];
+      for (const [id, body] of [...events, ...events]) expect((await h.deliver(body, id)).status).toBe(200);
+      // The same news under new event ids (a second delivery path): still one booking.
+      for (const [id, body] of events) expect((await h.deliver(body, `${id}b`)).status).toBe(200);
+      await h.settle();
+
+      expect(await paymentsOf(p.customerId)).toEqual([
+        { id: `bill_${record.id}_link`, status: 'captured', gateway_payment_id: paid.payment.id },
+      ]);
+      expect(await ledgerCaptured([`bill_${record.id}_link`])).toEqual({ gross: 1_800_000, entries: 1 });
+      expect(await invoicePayments(record.invoice_id)).toEqual([
+        { payment_id: `bill_${record.id}_link`, amount_minor: 1_800_000 },
+      ]);
+      const statuses = await h.db.all<{ status: string }>(
+        'SELECT status FROM webhook_events WHERE entity_id = $g ORDER BY received_at',
+        { g: paid.payment.id },
+      );
+      // Same event id again: stored as a duplicate; new ids: applied (the early ones again once the link booked).
+      expect(statuses.map((s) => s.status).sort()).toEqual(
+        [...Array(3).fill('duplicate'), ...Array(6).fill('applied')].sort(),
+      );
+      expect((await caseOf(h, p.subscriptionId)).status).toBe('recovered');
+      h.sim.configure({ webhook: { url: `${h.url}/webhooks/razorpay`, secret: WEBHOOK_SECRET } });
+    });
+
+    it('when a card declines hard → the dunning page offers the link; once a new method pays the renewal, the link is cancelled', async () => {
+      clock.set(RENEWAL_AT);
+      const p = await subscribedParent(h, plan.id, HARD_CARD);
+      await billing(h, clock);
+      await dunning(h, clock);
+      const record = await recordOf(p.subscriptionId);
+      expect(record).toMatchObject({ status: 'failed', requires_action: true, payment_link_status: 'created' });
+      const c = await caseOf(h, p.subscriptionId);
+      const updateLink = linkIn((await emailsOf(h, c.id))[0]?.text_body ?? '');
+      const html = await page(updateLink);
+      expect(html).toContain(`href="${record.payment_link_url}"`);
+      expect(html).toContain('Pay ₹3,000.00 now');
+
+      const good = await saveCard(h, p.customerId);
+      const chose = await h.app.inject({
+        method: 'POST',
+        url: updateLink,
+        payload: JSON.stringify({ payment_method_id: good.methodId }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(chose.statusCode).toBe(200);
+      await dunning(h, clock);
+      expect(await recordOf(p.subscriptionId)).toMatchObject({ status: 'paid', requires_action: false });
+      clock.set(new Date(RENEWAL_AT.getTime() + DAY));
+      await dunning(h, clock);
+      expect(await recordOf(p.subscriptionId)).toMatchObject({ payment_link_status: 'cancelled' });
+      expect((await simGet(`/v1/payment_links/${record.payment_link_id}`)).status).toBe('cancelled');
+    });
   });
 });
