@@ -8,6 +8,7 @@ import type { Payment } from '../payments/types.js';
 import { enqueueRetry } from '../retries/enqueue-retry.js';
 import { checkAutoDebit, type MandateType } from '../retries/india-rules.js';
 import { DEFAULT_METHOD } from '../retries/repository.js';
+import { offerInstallmentLink } from './offer-installment-link.js';
 import { CHARGE_CONTEXT, SET_INSTALLMENT_STATUS, START_INSTALLMENT_ATTEMPT } from './repository.js';
 import { rollUpPlan } from './roll-up-plan.js';
 import { settleInstallmentOrder } from './settle-installment-order.js';
@@ -165,6 +166,14 @@ export async function chargeInstallment(
       return started === 1 ? 'allowed' : 'raced';
     });
     if (gate === 'raced') return 'skipped';
+    if (gate === 'requires_authentication') {
+      // The parent pays it on-session: a payment link, once (a failure here leaves the installment without one).
+      try {
+        await offerInstallmentLink(deps, c.id);
+      } catch (err) {
+        deps.log.warn({ err, installment: c.id }, 'installments: making a payment link failed');
+      }
+    }
     if (gate !== 'allowed') return gate;
   }
   const charged = await chargeOffSession(deps, {

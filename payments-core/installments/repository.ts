@@ -23,7 +23,7 @@ UPDATE installment_plans SET status = 'cancelled', cancelled_at = $at, updated_a
 
 export const INSTALLMENT_COLUMNS = `
 SELECT 'installment' AS object, t.id, t.plan_id, t.seq, t.kind, t.order_id, t.amount_minor AS amount, t.currency, t.due_at,
-       t.status, t.attempts, t.last_payment_id, t.last_error_code, t.paid_at
+       t.status, t.attempts, t.last_payment_id, t.last_error_code, t.paid_at, t.payment_link_url, t.payment_link_status
 FROM installments t`;
 export const INSTALLMENTS_OF_PLAN = `${INSTALLMENT_COLUMNS} WHERE t.plan_id = $plan_id ORDER BY t.seq`;
 export const INSTALLMENT_BY_ID = `${INSTALLMENT_COLUMNS} WHERE t.id = $id`;
@@ -91,3 +91,27 @@ JOIN payments p ON p.order_id = i.order_id WHERE ip.order_id = $order_id`;
 /** An installment order the plan no longer charges (superseded by a payoff, or cancelled). */
 export const CLOSED_INSTALLMENT_FOR_ORDER = `
 SELECT id, status FROM installments WHERE order_id = $order_id AND status IN ('superseded', 'cancelled')`;
+
+/**
+ * Payment links (migration 035): one per installment refused off-session, stored only while it still waits for the
+ * parent (`status = 'requires_authentication'`) and has none.
+ */
+export const INSTALLMENT_FOR_LINK = `
+SELECT i.id, i.status, i.amount_minor AS amount, i.currency, i.seq, i.payment_link_id, i.payment_link_url,
+       i.payment_link_status, cu.name, cu.email, cu.phone
+FROM installments i JOIN installment_plans p ON p.id = i.plan_id JOIN customers cu ON cu.id = p.customer_id
+WHERE i.id = $id`;
+export const STORE_INSTALLMENT_LINK = `
+UPDATE installments SET payment_link_id = $link_id, payment_link_url = $url, payment_link_status = $status,
+  updated_at = $now
+WHERE id = $id AND payment_link_id IS NULL AND status = 'requires_authentication'`;
+/** The installment a link pays: by the stored link id, or by its reference id when kosh crashed before storing it. */
+export const INSTALLMENT_OF_LINK = `
+SELECT i.id, i.order_id, i.status, p.customer_id, p.school_id
+FROM installments i JOIN installment_plans p ON p.id = i.plan_id
+WHERE i.payment_link_id = $link_id OR (i.id = $reference_id AND i.payment_link_id IS NULL)`;
+/** A link's status moves on, never back from paid. */
+export const SET_INSTALLMENT_LINK_STATUS = `
+UPDATE installments SET payment_link_id = $link_id, payment_link_url = coalesce(payment_link_url, ''),
+  payment_link_status = $status, updated_at = $now
+WHERE id = $id AND payment_link_status IS DISTINCT FROM $status AND coalesce(payment_link_status, '') <> 'paid'`;

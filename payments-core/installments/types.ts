@@ -1,3 +1,5 @@
+import type { GatewayPaymentLinkStatus } from '../gateway/port.js';
+
 export type PlanStatus = 'scheduled' | 'partially_paid' | 'paid' | 'past_due' | 'suspended' | 'cancelled';
 
 export type InstallmentStatus =
@@ -26,6 +28,9 @@ export interface Installment {
   readonly last_payment_id: string | null;
   readonly last_error_code: string | null;
   readonly paid_at: Date | null;
+  /** The on-session payment link offered when the installment was refused off-session (above ₹15,000). */
+  readonly payment_link_url: string | null;
+  readonly payment_link_status: GatewayPaymentLinkStatus | null;
 }
 
 export interface InstallmentPlan {

@@ -7,6 +7,7 @@ import { bookLinkPayment } from '../billing/book-link-payment.js';
 import { noteLinkStatus } from '../billing/note-link-status.js';
 import type { GatewayPayment, GatewayRefund } from '../gateway/port.js';
 import { toGatewayPayment, toGatewayPaymentLink, toGatewayRefund } from '../gateway/razorpay-entities.js';
+import { bookInstallmentLink } from '../installments/book-installment-link.js';
 import { advanceOrder } from '../orders/advance-order.js';
 import { applyGatewayPayment } from '../payments/apply-gateway-payment.js';
 import { INSERT_PAYMENT } from '../payments/repository.js';
@@ -160,13 +161,17 @@ async function applyPayload(tx: Tx, type: string, payload: Json, clock: Clock, a
     const link = toGatewayPaymentLink(linkEntity);
     const paymentEntity = entity(payload, 'payment');
     if (type !== 'payment_link.paid' || paymentEntity === null) {
-      return (await noteLinkStatus(tx, link, clock)) ? 'applied' : 'unmatched';
+      const noted = (await noteLinkStatus(tx, link, clock)) || (await bookInstallmentLink(tx, link, null, clock));
+      return noted ? 'applied' : 'unmatched';
     }
     // The link's payment.captured / order.paid may come first (and find nothing: the link's order is Razorpay's own,
     // not a kosh order's) or later: both paths take this lock, and what came first is applied again once booked.
     const gp = toGatewayPayment(paymentEntity);
     await tx.run(LOCK_GATEWAY_PAYMENT, { gateway_payment_id: gp.id });
-    if (!(await bookLinkPayment(tx, link, gp, clock))) return 'unmatched';
+    const booked =
+      (await bookLinkPayment(tx, link, gp, clock)) ||
+      (await bookInstallmentLink(tx, link, { ...gp, status: 'captured' }, clock));
+    if (!booked) return 'unmatched';
     await applyWaitingEvents(tx, gp.id, clock, at);
     return 'applied';
   }

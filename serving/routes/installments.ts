@@ -32,6 +32,21 @@ export const InstallmentSchema = Type.Object({
   last_payment_id: Nullable(Type.String()),
   last_error_code: Nullable(Type.String()),
   paid_at: Nullable(Timestamp),
+  payment_link_url: Nullable(
+    Type.String({
+      description:
+        'While `requires_authentication` (above ₹15,000 kosh may not debit off-session): the Razorpay payment link the parent pays on',
+    }),
+  ),
+  payment_link_status: Nullable(
+    Type.Union([
+      Type.Literal('created'),
+      Type.Literal('partially_paid'),
+      Type.Literal('paid'),
+      Type.Literal('cancelled'),
+      Type.Literal('expired'),
+    ]),
+  ),
 });
 
 export const InstallmentPlanSchema = Type.Object({

@@ -184,4 +184,53 @@ describe('installments', () => {
     });
     expect(missing.status).toBe(404);
   });
+
+  it('when an ₹18,000 installment falls due → not debited off-session; the installment offers a payment link; paid through it → the installment paid once, ledger = simulator captured', async () => {
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 3_600_000 });
+    const plan = await h.api('POST', `/v1/orders/${order.body.id}/installments`, {
+      count: 2,
+      first_due_at: new Date(clock.now().getTime() + DAY).toISOString(),
+    });
+    clock.advance(DAY);
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ requires_authentication: 1 });
+    let first = (await h.api('GET', `/v1/installment-plans/${plan.body.id}`)).body.installments[0];
+    expect(first).toMatchObject({ status: 'requires_authentication', payment_link_status: 'created', attempts: 0 });
+    expect(first.payment_link_url).toMatch(/^https:\/\/rzp\.io\//);
+    const stored = await h.db.one<{ payment_link_id: string }>(
+      'SELECT payment_link_id FROM installments WHERE id = $id',
+      {
+        id: first.id,
+      },
+    );
+    const auth = `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`;
+    const paid = (await (
+      await fetch(`${h.sim.url}/v1/sim/payment_links/${stored?.payment_link_id}/pay`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ card_number: '4111111111111111' }),
+      })
+    ).json()) as { payment: { id: string; order_id: string } };
+    await h.settle();
+    first = (await h.api('GET', `/v1/installment-plans/${plan.body.id}`)).body.installments[0];
+    expect(first).toMatchObject({ status: 'paid', payment_link_status: 'paid' });
+    const booked = await h.db.all<{ id: string; status: string; gateway_payment_id: string }>(
+      'SELECT id, status, gateway_payment_id FROM payments WHERE order_id = $o',
+      { o: first.order_id },
+    );
+    expect(booked).toEqual([
+      { id: `pay_${first.id.slice(4)}L`, status: 'captured', gateway_payment_id: paid.payment.id },
+    ]);
+    const simCaptured = h.sim
+      .payments()
+      .filter((x) => x.order_id === paid.payment.order_id && x.status === 'captured')
+      .reduce((sum, x) => sum + x.amount, 0);
+    const ledger = await h.db.one<{ gross: number; entries: number }>(
+      `SELECT coalesce(-sum(l.amount_minor), 0)::BIGINT AS gross, count(DISTINCT e.id)::BIGINT AS entries
+       FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id AND l.account = 'school_payable'
+       WHERE e.kind = 'capture' AND e.ref_id = $id`,
+      { id: `pay_${first.id.slice(4)}L` },
+    );
+    expect(ledger).toEqual({ gross: simCaptured, entries: 1 });
+    expect(simCaptured).toBe(1_800_000);
+  });
 });
