@@ -1,5 +1,6 @@
 import type { JobFn } from '../../platform/job.js';
 import { PRE_DEBIT_NOTICE_MS, recordPreDebitNotice } from '../retries/india-rules.js';
+import { cancelSettledInstallmentLinks } from './cancel-settled-installment-links.js';
 import { type ChargeDeps, chargeInstallment, type InstallmentChargeResult } from './charge-installment.js';
 import { DUE_INSTALLMENTS, PROCESSING_INSTALLMENTS, UPCOMING_MANDATE_DEBITS } from './repository.js';
 
@@ -7,8 +8,8 @@ import { DUE_INSTALLMENTS, PROCESSING_INSTALLMENTS, UPCOMING_MANDATE_DEBITS } fr
 const NOTICE_HORIZON_MS = 2 * PRE_DEBIT_NOTICE_MS;
 
 /**
- * The installments job, one bounded batch: records pre-debit notices for mandate debits due within 48 h,
- * settles installments whose charge was in flight, then charges every installment due by `now`. Failures go
+ * The installments job, one bounded batch: records pre-debit notices for mandate debits due within 48 h, cancels
+ * the payment links of installments no longer waiting for the parent, settles installments whose charge was in flight, then charges every installment due by `now`. Failures go
  * to the retry queue. Idempotent by business key: each attempt's gateway key is derived from the
  * installment and the attempt number.
  */
@@ -58,6 +59,7 @@ export const chargeDueInstallments: JobFn<ChargeDeps> = async (deps, { now, test
     skipped: 0,
   };
   let errors = 0;
+  const linksCancelled = await cancelSettledInstallmentLinks(deps, test_clock);
   const inFlight = await deps.db.all<{ id: string }>(PROCESSING_INSTALLMENTS, { limit: 100, test_clock });
   const due = await deps.db.all<{ id: string }>(DUE_INSTALLMENTS, { now, limit: 100, test_clock });
   for (const { id } of [...inFlight, ...due]) {
@@ -71,5 +73,5 @@ export const chargeDueInstallments: JobFn<ChargeDeps> = async (deps, { now, test
       );
     }
   }
-  return { notified, ...counts, errors };
+  return { notified, ...counts, payment_links_cancelled: linksCancelled, errors };
 };

@@ -115,3 +115,9 @@ export const SET_INSTALLMENT_LINK_STATUS = `
 UPDATE installments SET payment_link_id = $link_id, payment_link_url = coalesce(payment_link_url, ''),
   payment_link_status = $status, updated_at = $now
 WHERE id = $id AND payment_link_status IS DISTINCT FROM $status AND coalesce(payment_link_status, '') <> 'paid'`;
+/** Links still payable whose installment no longer waits for the parent. */
+export const SETTLED_INSTALLMENT_LINKS = `
+SELECT i.id, i.payment_link_id FROM installments i JOIN installment_plans p ON p.id = i.plan_id
+WHERE i.payment_link_status IN ('created', 'partially_paid') AND i.status <> 'requires_authentication'
+  AND ${onTestClock('p.customer_id')}
+ORDER BY i.id`;

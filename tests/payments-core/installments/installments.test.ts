@@ -232,5 +232,23 @@ describe('installments', () => {
     );
     expect(ledger).toEqual({ gross: simCaptured, entries: 1 });
     expect(simCaptured).toBe(1_800_000);
+
+    // The second installment is refused too and gets its link; the plan is then cancelled: the next run cancels it.
+    clock.set(new Date(plan.body.installments[1].due_at));
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ requires_authentication: 1 });
+    const second = await h.db.one<{ payment_link_id: string }>(
+      'SELECT payment_link_id FROM installments WHERE id = $id',
+      { id: plan.body.installments[1].id },
+    );
+    expect((await h.api('POST', `/v1/installment-plans/${plan.body.id}/cancel`)).status).toBe(200);
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ payment_links_cancelled: 1 });
+    const atGateway = (await (
+      await fetch(`${h.sim.url}/v1/payment_links/${second?.payment_link_id}`, { headers: { authorization: auth } })
+    ).json()) as { status: string };
+    expect(atGateway.status).toBe('cancelled');
+    expect((await h.api('GET', `/v1/installment-plans/${plan.body.id}`)).body.installments[1]).toMatchObject({
+      status: 'cancelled',
+      payment_link_status: 'cancelled',
+    });
   });
 });
