@@ -127,8 +127,15 @@ async function applyPayload(tx: Tx, type: string, payload: Json, clock: Clock, a
     let matched = false;
     if (paymentEntity !== null) {
       const gp = toGatewayPayment(paymentEntity);
-      if (isInvoicePayment(paymentEntity)) await tx.run(LOCK_GATEWAY_PAYMENT, { gateway_payment_id: gp.id });
-      const paymentId = await locatePayment(tx, gp, at);
+      const lock = () => tx.run(LOCK_GATEWAY_PAYMENT, { gateway_payment_id: gp.id });
+      if (isInvoicePayment(paymentEntity)) await lock();
+      let paymentId = await locatePayment(tx, gp, at);
+      if (paymentId === null && !isInvoicePayment(paymentEntity)) {
+        // Maybe a payment-link payment whose payment_link.paid is being booked right now: wait for it and look again,
+        // so this event is either applied or left `unmatched` where the booking's re-application finds it.
+        await lock();
+        paymentId = await locatePayment(tx, gp, at);
+      }
       if (paymentId !== null) {
         await applyGatewayPayment(tx, paymentId, gp, at);
         matched = true;
