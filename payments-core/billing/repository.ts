@@ -35,7 +35,7 @@ const PERIOD_DUE = `
                               AND r.period_index = s.period_index AND r.status NOT IN ('pending', 'charging')))))
   OR (s.status = 'cancelled'
       AND (SELECT sum(c.amount_minor) FROM subscription_charges c
-           WHERE c.subscription_id = s.id AND c.status = 'pending') >= 0
+           WHERE c.subscription_id = s.id AND c.status = 'pending' AND c.bill_on = 'next_invoice') >= 0
       AND NOT EXISTS (SELECT 1 FROM billing_records r WHERE r.subscription_id = s.id AND r.period_index > s.period_index))`;
 
 /**
@@ -66,7 +66,8 @@ ORDER BY s.id LIMIT $limit`;
 export const INSERT_RECORDS = `
 WITH pending AS (
   SELECT subscription_id, sum(amount_minor)::BIGINT AS total FROM subscription_charges
-  WHERE status = 'pending' AND subscription_id = ANY($ids::text[]) GROUP BY subscription_id
+  WHERE status = 'pending' AND bill_on = 'next_invoice' AND subscription_id = ANY($ids::text[])
+  GROUP BY subscription_id
 ), defaults AS (
   SELECT customer_id, min(id) AS id FROM payment_methods
   WHERE is_default AND deleted_at IS NULL
@@ -277,12 +278,12 @@ JOIN billing_records r ON r.subscription_id = s.id AND r.period_index = s.period
 JOIN invoices i ON i.id = r.invoice_id
 WHERE s.collection = 'kosh' AND s.status = 'cancelled'
   AND (SELECT sum(c.amount_minor) FROM subscription_charges c
-       WHERE c.subscription_id = s.id AND c.status = 'pending') < 0
+       WHERE c.subscription_id = s.id AND c.status = 'pending' AND c.bill_on = 'next_invoice') < 0
   AND ${onTestClock('s.customer_id')}
 ORDER BY s.id LIMIT $limit`;
 export const PENDING_CHARGES_OF = `
 SELECT id, description, amount_minor, tax_category, gst_rate_bp FROM subscription_charges
-WHERE subscription_id = $id AND status = 'pending' ORDER BY created_at, id`;
+WHERE subscription_id = $id AND status = 'pending' AND bill_on = 'next_invoice' ORDER BY created_at, id`;
 /** The credit note an earlier attempt issued for the same cancellation (the memo names it). */
 export const CREDIT_NOTE_BY_MEMO = `
 SELECT id, total_minor FROM invoices WHERE original_invoice_id = $invoice_id AND kind = 'credit_note' AND memo = $memo`;
@@ -352,3 +353,26 @@ SELECT b.payment_link_id FROM billing_records b
 WHERE b.payment_link_status IN ('created', 'partially_paid') AND b.status <> 'failed'
   AND ${onTestClock('b.customer_id')}
 ORDER BY b.id`;
+
+/**
+ * What a change billed now needs of its subscription: who pays, what the plan supplies, and the method to charge
+ * (the subscription's own if still saved, else the customer's default).
+ */
+export const CHANGE_PAYER = `
+SELECT s.customer_id, s.school_id, p.hsn_sac, p.uqc, pm.id AS method_id, pm.mandate_type
+FROM subscriptions s JOIN subscription_plans p ON p.id = s.plan_id
+LEFT JOIN payment_methods pm ON pm.id = coalesce(
+  (SELECT own.id FROM payment_methods own WHERE own.id = s.payment_method_id AND own.deleted_at IS NULL),
+  (SELECT min(d.id) FROM payment_methods d WHERE d.customer_id = s.customer_id AND d.is_default AND d.deleted_at IS NULL))
+WHERE s.id = $id`;
+export const CHANGE_INVOICE = 'SELECT status, total_minor FROM invoices WHERE id = $id';
+/** The order of a change billed now (`ord_<change id>`), for its invoice's total, through orders' `createOrders`. */
+export const INSERT_CHANGE_ORDER = insertOrdersSql(`
+SELECT CAST($id AS VARCHAR) AS id, i.customer_id, i.school_id, i.total_minor AS amount_minor, i.currency,
+       CAST($description AS VARCHAR) AS description, $now::timestamptz AS at
+FROM invoices i WHERE i.id = $invoice_id`);
+/** The billing record and invoice of the period a change fell in: where its credit note goes. */
+export const PERIOD_OF_CHANGE = `
+SELECT r.id AS record_id, r.invoice_id, r.payment_id, i.status
+FROM billing_records r JOIN invoices i ON i.id = r.invoice_id
+WHERE r.subscription_id = $subscription_id AND r.period_index = $period_index`;

@@ -10,6 +10,7 @@ import { lockSubscriptions } from '../subscriptions/lock-subscriptions.js';
 import { chargeClaimed } from './charge-claimed.js';
 import { createPeriodInvoices } from './create-period-invoices.js';
 import type { KillPoint } from './faults.js';
+import { invoiceChangesNow } from './invoice-changes-now.js';
 import { checkDebits, sendPreDebitNotices } from './pre-debit-notices.js';
 import {
   CLAIM,
@@ -74,6 +75,7 @@ export async function runBilling(deps: BillingDeps, ctx: JobContext): Promise<Bi
     cancelled: 0,
     notices: 0,
     cancel_credits: 0,
+    change_invoices: 0,
     ledger_entries: 0,
     elapsed_ms: 0,
   };
@@ -95,6 +97,9 @@ export async function runBilling(deps: BillingDeps, ctx: JobContext): Promise<Bi
       c.notices += await sendPreDebitNotices(tx, now, deps.clock, testClock);
     });
     c.cancel_credits = (await settleCancelCredits(deps, 500, testClock)).credited;
+    // always_invoice changes a crash (or a draft period invoice) left unbilled.
+    const billedNow = await invoiceChangesNow(deps, null, { limit: 500, testClock });
+    c.change_invoices = billedNow.invoiced + billedNow.credited;
 
     for (let pass = 0; pass < options.maxPasses; pass++) {
       let after = '';

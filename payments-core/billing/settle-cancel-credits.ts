@@ -1,14 +1,6 @@
-import { createCreditNote } from '../invoices/create-credit-note.js';
-import type { DraftInvoiceLine } from '../invoices/draft-lines.js';
-import { createRefund } from '../refunds/create-refund.js';
 import { settleCharges } from '../subscriptions/settle-charges.js';
-import {
-  CANCEL_CREDITS_DUE,
-  CREDIT_NOTE_BY_MEMO,
-  PENDING_CHARGES_OF,
-  REFUND_OF_CREDIT,
-  REFUNDABLE,
-} from './repository.js';
+import { creditPeriodInvoice, netPerRate, type PendingCharge } from './credit-period-invoice.js';
+import { CANCEL_CREDITS_DUE, PENDING_CHARGES_OF } from './repository.js';
 import type { BillingDeps } from './types.js';
 
 const CREDITABLE = ['finalized', 'paid', 'partially_paid', 'uncollectible'];
@@ -38,63 +30,24 @@ export async function settleCancelCredits(
   let credited = 0;
   for (const due of await deps.db.all<Due>(CANCEL_CREDITS_DUE, { limit, test_clock: testClock })) {
     if (!CREDITABLE.includes(due.invoice_status)) continue;
-    const charges = await deps.db.all<{
-      id: string;
-      description: string;
-      amount_minor: number;
-      tax_category: 'gst' | 'gst_exempt_school_meals';
-      gst_rate_bp: number | null;
-    }>(PENDING_CHARGES_OF, { id: due.subscription_id });
+    const charges = await deps.db.all<PendingCharge>(PENDING_CHARGES_OF, { id: due.subscription_id });
     const memo = `Unused days of ${due.subscription_id}, period ${due.period_index}, cancelled`;
-    let note = await deps.db.one<{ id: string; total_minor: number }>(CREDIT_NOTE_BY_MEMO, {
-      invoice_id: due.invoice_id,
+    // Credited per rate: each line reverses the tax it was charged with.
+    const lines = netPerRate(charges).map((l) => ({
+      ...l,
+      unitAmountMinor: -l.unitAmountMinor,
+      amountMinor: -l.amountMinor,
+    }));
+    if (lines.some((l) => l.amountMinor < 0)) {
+      deps.log.warn({ subscription: due.subscription_id }, 'cancel credit nets to a charge at one GST rate: left');
+      continue;
+    }
+    await creditPeriodInvoice(
+      deps,
+      due,
+      lines.filter((l) => l.amountMinor > 0).map(({ ids, ...l }) => l),
       memo,
-    });
-    if (note === undefined) {
-      const groups = new Map<string, DraftInvoiceLine & { descriptions: string[] }>();
-      for (const c of charges) {
-        const key = `${c.tax_category}:${c.gst_rate_bp ?? ''}`;
-        const g = groups.get(key) ?? {
-          description: '',
-          descriptions: [],
-          quantity: 1,
-          unitAmountMinor: 0,
-          amountMinor: 0,
-          taxCategory: c.tax_category,
-          gstRateBp: c.tax_category === 'gst' ? c.gst_rate_bp : null,
-        };
-        groups.set(key, {
-          ...g,
-          descriptions: [...g.descriptions, c.description],
-          unitAmountMinor: g.unitAmountMinor - c.amount_minor,
-          amountMinor: g.amountMinor - c.amount_minor,
-        });
-      }
-      const lines = [...groups.values()];
-      if (lines.some((l) => l.amountMinor < 0)) {
-        deps.log.warn({ subscription: due.subscription_id }, 'cancel credit nets to a charge at one GST rate: left');
-        continue;
-      }
-      const made = await createCreditNote({ db: deps.db, clock: deps.clock, log: deps.log }, due.invoice_id, {
-        lines: lines
-          .filter((l) => l.amountMinor > 0)
-          .map(({ descriptions, ...l }) => ({ ...l, description: descriptions.join('; ') })),
-        reason: 'order_change',
-        memo,
-      });
-      note = { id: made.id, total_minor: made.total };
-    }
-    const refundable =
-      due.payment_id === null
-        ? undefined
-        : await deps.db.one<{ refundable: number }>(REFUNDABLE, { id: due.payment_id });
-    const amount = Math.min(note.total_minor, refundable?.refundable ?? 0);
-    if (due.payment_id !== null && amount > 0) {
-      const made = await deps.db.one(REFUND_OF_CREDIT, { payment_id: due.payment_id, reason: memo });
-      if (made === undefined) {
-        await createRefund(deps, { payment_id: due.payment_id, amount, reason: memo });
-      }
-    }
+    );
     await deps.db.transaction((tx) =>
       settleCharges(
         tx,

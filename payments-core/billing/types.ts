@@ -96,6 +96,8 @@ export interface BillingRunCounts {
   notices: number;
   /** In-advance periods cancelled now whose unused days were credited (credit note, refund when paid). */
   cancel_credits: number;
+  /** always_invoice changes billed (an invoice charged, or a credit note) that an earlier request left unbilled. */
+  change_invoices: number;
   ledger_entries: number;
   elapsed_ms: number;
 }

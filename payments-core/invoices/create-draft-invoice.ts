@@ -12,8 +12,8 @@ import { CUSTOMER_STATES, INSERT_INVOICES, INSERT_LINES, INVOICES_BY_SOURCE, SUP
 export type { DraftInvoiceLine } from './draft-lines.js';
 
 export interface DraftInvoiceInput {
-  source: 'subscription_period' | 'monthly_statement' | 'manual';
-  /** Unique per source: the billing record id for subscription periods. */
+  source: 'subscription_period' | 'subscription_change' | 'monthly_statement' | 'manual';
+  /** Unique per source: the billing record id for subscription periods, the change id for a change billed now. */
   sourceRef: string;
   customerId: string;
   schoolId: string;
@@ -180,7 +180,7 @@ function assertInput(input: DraftInvoiceInput, prefix: string, now: Date): void 
   // Issued at finalisation, which is now or later: a due date before today can never be met.
   const due = input.dueAt === undefined ? null : dueDateProblem(input.dueAt, now, `${prefix}/due_at`);
   if (due !== null) fields.push(due);
-  const sources = ['subscription_period', 'monthly_statement', 'manual'];
+  const sources = ['subscription_period', 'subscription_change', 'monthly_statement', 'manual'];
   if (!sources.includes(input.source)) {
     fields.push({ field: `${prefix}/source`, code: 'invalid_source', message: sources.join(', ') });
   }

@@ -1,6 +1,11 @@
 export type InvoiceKind = 'invoice' | 'credit_note';
 export type InvoiceStatus = 'draft' | 'finalized' | 'paid' | 'partially_paid' | 'void' | 'uncollectible';
-export type InvoiceSource = 'subscription_period' | 'monthly_statement' | 'manual' | 'credit_note';
+export type InvoiceSource =
+  | 'subscription_period'
+  | 'subscription_change'
+  | 'monthly_statement'
+  | 'manual'
+  | 'credit_note';
 export type TaxCategory = 'gst_exempt_school_meals' | 'gst';
 export type SupplyType = 'intra' | 'inter';
 export type DocumentType = 'tax_invoice' | 'bill_of_supply' | 'invoice_cum_bill_of_supply' | 'credit_note';

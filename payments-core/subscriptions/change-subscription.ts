@@ -21,7 +21,8 @@ export interface SubscriptionChange {
  * Changes the quantity and/or the plan (upgrade or downgrade) of a kosh-collected subscription. The new plan
  * must be active and bill on the same interval and timing; the subscription takes its current price version.
  * The current period bills each set of terms for the days it was in force (see `accrue`), each line taxed as the
- * terms it was supplied under; `proration_behavior: none` keeps the old terms to the end of the period instead.
+ * terms it was supplied under; `proration_behavior: none` keeps the old terms to the end of the period instead, and
+ * `always_invoice` stores the same lines to be billed now (billing/invoice-changes-now.ts bills them).
  */
 export async function changeSubscription(
   deps: { db: Db; clock: Clock },
@@ -85,7 +86,7 @@ export async function changeSubscription(
     };
     const behavior = change.proration_behavior ?? 'create_prorations';
     const accrual = accrue(sub, await periodBilled(tx, sub), at, { type: 'change', terms, behavior });
-    await storeChargeLines(tx, sub, accrual.lines, at);
+    await storeChargeLines(tx, sub, accrual.lines, at, behavior === 'always_invoice' ? 'now' : 'next_invoice');
     await tx.run(SET_QUANTITY_AND_PRICE, {
       id,
       quantity,

@@ -137,8 +137,17 @@ const DESCRIBE: Record<ChargeLine['kind'], string> = {
   proration_credit: 'unused days credited',
 };
 
-/** Stores the lines as the subscription's pending charges, one change id for the lot. */
-export async function storeChargeLines(tx: Sql, sub: Subscription, lines: readonly ChargeLine[], at: Date) {
+/**
+ * Stores the lines as the subscription's pending charges, one change id for the lot (returned): billed on the next
+ * invoice, or `now` (always_invoice: billing/invoice-changes-now.ts bills them by their change id).
+ */
+export async function storeChargeLines(
+  tx: Sql,
+  sub: Subscription,
+  lines: readonly ChargeLine[],
+  at: Date,
+  billOn: 'now' | 'next_invoice' = 'next_invoice',
+): Promise<string> {
   const changeId = newId('chg');
   for (const l of lines) {
     const unit = formatRupees(l.terms.unit_amount);
@@ -158,7 +167,9 @@ export async function storeChargeLines(tx: Sql, sub: Subscription, lines: readon
       unit_amount: l.terms.unit_amount,
       tax_category: l.terms.tax_category,
       gst_rate_bp: l.terms.gst_rate_bp,
+      bill_on: billOn,
       at,
     });
   }
+  return changeId;
 }

@@ -1,3 +1,5 @@
+import { onTestClock } from '../customers/repository.js';
+
 /**
  * Concurrency: a status change is guarded on the status it was read in (`WHERE status = $from`), a period advance
  * on the period index and status it was read in, so a concurrent move or an overlapping billing run loses cleanly;
@@ -59,27 +61,40 @@ export const INSERT_CHARGE = `
 INSERT INTO subscription_charges (id, subscription_id, change_id, kind, description, amount_minor, currency, period_index,
   period_start, period_end, bill_on, status, quantity, unit_amount_minor, tax_category, gst_rate_bp, created_at)
 VALUES ($id, $subscription_id, $change_id, $kind, $description, $amount, $currency, $period_index, $period_start,
-  $period_end, 'next_invoice', 'pending', $quantity, $unit_amount, $tax_category, $gst_rate_bp, $at)`;
+  $period_end, $bill_on, 'pending', $quantity, $unit_amount, $tax_category, $gst_rate_bp, $at)`;
 export const PENDING_CHARGES = `
 SELECT 'subscription_charge' AS object, id, change_id, kind, description, amount_minor AS amount, currency, period_index,
        period_start, period_end, bill_on, status, quantity, unit_amount_minor AS unit_amount, tax_category, gst_rate_bp,
        created_at
 FROM subscription_charges WHERE subscription_id = $subscription_id AND status = 'pending' ORDER BY created_at, kind, id`;
+/**
+ * The pending charges of always_invoice changes (`bill_on = 'now'`), of one subscription or (`$id` null) of every
+ * kosh-collected one on the test clock, oldest change first: what billing/invoice-changes-now.ts bills.
+ */
+export const CHARGES_TO_BILL_NOW = `
+SELECT c.id, c.subscription_id, c.change_id, c.kind, c.description, c.amount_minor, c.period_index, c.period_start,
+       c.period_end, c.tax_category, c.gst_rate_bp
+FROM subscription_charges c JOIN subscriptions s ON s.id = c.subscription_id
+WHERE c.status = 'pending' AND c.bill_on = 'now' AND ($id::text IS NULL OR c.subscription_id = $id)
+  AND s.collection = 'kosh' AND ${onTestClock('s.customer_id')}
+ORDER BY c.created_at, c.change_id, CASE c.kind WHEN 'period_segment' THEN 0 WHEN 'proration_credit' THEN 1 ELSE 2 END, c.id
+LIMIT $limit`;
 
 /**
  * The set-based entry points of the billing run (a chunk of subscriptions at a time, ids as text[] parameters).
  * Pending prorations are billed by the new billing records `$billing_ids` (one per subscription, with the record's
  * plan amount + setup fee as `$base_amounts`), unless they would make the record's total negative (a net credit
- * then waits for a later period).
+ * then waits for a later period). Charges to bill `now` (always_invoice) are not the next invoice's.
  */
 export const BILL_PENDING_CHARGES = `
 UPDATE subscription_charges SET status = 'billed', billing_id = r.id
 FROM unnest($billing_ids::text[], $subscription_ids::text[], $base_amounts::bigint[]) AS r(id, subscription_id, base_minor),
      (SELECT subscription_id, sum(amount_minor)::BIGINT AS total FROM subscription_charges
-      WHERE status = 'pending' AND subscription_id = ANY($subscription_ids::text[]) GROUP BY subscription_id) t
+      WHERE status = 'pending' AND bill_on = 'next_invoice' AND subscription_id = ANY($subscription_ids::text[])
+      GROUP BY subscription_id) t
 WHERE t.subscription_id = r.subscription_id
   AND subscription_charges.subscription_id = r.subscription_id AND subscription_charges.status = 'pending'
-  AND r.base_minor + t.total >= 0`;
+  AND subscription_charges.bill_on = 'next_invoice' AND r.base_minor + t.total >= 0`;
 
 /**
  * Subscription status moves of a chunk, with their events, set-wise: `to` for every listed subscription that

@@ -17,10 +17,11 @@ export type Collection = 'kosh' | 'razorpay';
 /**
  * What a mid-period change bills. `create_prorations`: what the period owes under each set of terms, on the next
  * invoice (in arrears: the period's own; in advance: a credit for the unused days at the old terms and a charge at
- * the new). `none`: no mid-period adjustment: the current period stays at the terms it started with, the new terms
- * bill from the next period.
+ * the new). `always_invoice`: the same lines, billed now on an invoice of their own (and charged), a net credit at a
+ * rate as a credit note against the period's invoice (billing/invoice-changes-now.ts). `none`: no mid-period
+ * adjustment: the current period stays at the terms it started with, the new terms bill from the next period.
  */
-export type ProrationBehavior = 'create_prorations' | 'none';
+export type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none';
 
 /** A charge or credit billing has still to collect beside the plan price (proration lines). */
 export interface SubscriptionCharge {

@@ -80,4 +80,4 @@ SELECT EXISTS (SELECT 1 FROM dunning_cases k WHERE k.customer_id IN (SELECT id F
                  AND k.collection = 'kosh' AND k.planned_at IS NULL)
     OR EXISTS (SELECT 1 FROM subscriptions s JOIN subscription_charges c ON c.subscription_id = s.id
                WHERE s.customer_id IN (SELECT id FROM cus) AND s.collection = 'kosh' AND s.status = 'cancelled'
-                 AND c.status = 'pending') AS left`;
+                 AND c.status = 'pending' AND c.bill_on = 'next_invoice') AS left`;

@@ -73,6 +73,10 @@ const RunSummarySchema = Type.Object({
   cancelled: Type.Integer(),
   notices: Type.Integer(),
   cancel_credits: Type.Integer({ description: 'In-advance periods cancelled now whose unused days were credited' }),
+  change_invoices: Type.Integer({
+    description:
+      'always_invoice changes billed now that an earlier request left unbilled (crash, draft period invoice)',
+  }),
   ledger_entries: Type.Integer(),
   elapsed_ms: Type.Integer(),
 });

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
+import { updateSubscription } from '../../payments-core/billing/update-subscription.js';
 import { archiveSubscriptionPlan } from '../../payments-core/subscription-plans/archive-plan.js';
 import { createSubscriptionPlan } from '../../payments-core/subscription-plans/create-plan.js';
 import { getSubscriptionPlan, listSubscriptionPlans } from '../../payments-core/subscription-plans/find-plans.js';
 import { updateSubscriptionPlan } from '../../payments-core/subscription-plans/update-plan.js';
 import { cancelSubscription } from '../../payments-core/subscriptions/cancel-subscription.js';
-import { changeSubscription } from '../../payments-core/subscriptions/change-subscription.js';
 import { createSubscription } from '../../payments-core/subscriptions/create-subscription.js';
 import {
   getSubscription,
@@ -382,7 +382,7 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
         operationId: 'updateSubscription',
         summary: 'Update a subscription',
         description:
-          'Changes the quantity and/or the plan of a kosh-collected subscription. The new plan must be active and bill on the same interval and timing. The current period bills each set of terms for the days it was in force; `proration_behavior: none` keeps the old terms to the end of the period.',
+          'Changes the quantity and/or the plan of a kosh-collected subscription. The new plan must be active and bill on the same interval and timing. The current period bills each set of terms for the days it was in force; `proration_behavior: always_invoice` bills the adjustment now; `none` keeps the old terms to the end of the period.',
         tags: ['subscriptions'],
         params: SubscriptionParams,
         body: Type.Object(
@@ -390,10 +390,10 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
             plan_id: Type.Optional(Id('splan')),
             quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
             proration_behavior: Type.Optional(
-              Type.Union([Type.Literal('create_prorations'), Type.Literal('none')], {
+              Type.Union([Type.Literal('create_prorations'), Type.Literal('always_invoice'), Type.Literal('none')], {
                 default: 'create_prorations',
                 description:
-                  'create_prorations: each set of terms is billed for the days it was in force, on the next invoice; none: the current period keeps its terms',
+                  "create_prorations: each set of terms is billed for the days it was in force, on the next invoice; always_invoice: the same now, on an invoice of its own charged to the saved method (a net credit at a GST rate as a credit note against the period's invoice); none: the current period keeps its terms",
               }),
             ),
           },
@@ -402,7 +402,8 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
         response: responses({ 200: SubscriptionSchema }),
       },
     },
-    async (request) => changeSubscription(deps, request.params.id, request.body),
+    async (request) =>
+      updateSubscription({ ...deps, objects: deps.objects, settings: deps.invoicing }, request.params.id, request.body),
   );
   app.post(
     '/subscriptions/:id/pause',

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBilling } from '../../../payments-core/billing/run-billing.js';
+import { updateSubscription } from '../../../payments-core/billing/update-subscription.js';
 import { finalizeDueInvoices } from '../../../payments-core/invoices/finalize-due-invoices.js';
 import { createSubscriptionPlan, type PlanInput } from '../../../payments-core/subscription-plans/create-plan.js';
 import { cancelSubscription } from '../../../payments-core/subscriptions/cancel-subscription.js';
@@ -341,5 +342,74 @@ describe('the integral of price × quantity', () => {
       }),
       { numRuns: 12, seed: 7 },
     );
+  });
+});
+
+describe('proration_behavior always_invoice', () => {
+  const finalize = (at: Date) => {
+    env.clock.set(at);
+    return finalizeDueInvoices({ db: env.db, clock: env.clock, log: createLog({ level: 'silent' }) }, { now: at });
+  };
+  const changeInvoices = (subscriptionId: string) =>
+    env.db.all<{ id: string; status: string; total_minor: number; amount_paid_minor: number }>(
+      `SELECT id, status, total_minor, amount_paid_minor FROM invoices
+       WHERE subscription_id = $id AND source = 'subscription_change' ORDER BY created_at`,
+      { id: subscriptionId },
+    );
+
+  it('when 1 → 2 units on 22 December of a paid in-advance month → ₹1,000 invoiced and charged now, once', async () => {
+    const s = await setup({ lunch: { amount: 310_000 } });
+    const id = await s.subscribe('lunch');
+    await bill(new Date(DEC_1.getTime() + HOUR));
+    // The change's lines are stored first, as if the process died before billing them: the next run bills them.
+    await changeSubscription(s.at(dec(22)), id, { quantity: 2, proration_behavior: 'always_invoice' });
+    expect(await changeInvoices(id)).toEqual([]);
+    expect((await bill(dec(22))).change_invoices).toBe(1);
+    // 22–31 December is 10 days at ₹100 a unit: −₹1,000 at 1 unit, +₹2,000 at 2, exempt: ₹1,000 now, paid.
+    const [now] = await changeInvoices(id);
+    expect(now).toMatchObject({ status: 'paid', total_minor: 100_000, amount_paid_minor: 100_000 });
+    expect(amounts(await lines(now?.id ?? null))).toEqual([
+      [-100_000, 'gst_exempt_school_meals', null],
+      [200_000, 'gst_exempt_school_meals', null],
+    ]);
+    // A retry of the request and later runs bill nothing more; January is 2 × ₹3,100 with no adjustment on it.
+    await updateSubscription(s.at(dec(22)), id, { quantity: 2, proration_behavior: 'always_invoice' });
+    await bill(new Date(DEC_END.getTime() + HOUR));
+    expect(await changeInvoices(id)).toHaveLength(1);
+    expect((await records(id)).map((r) => r.amount_minor)).toEqual([310_000, 620_000]);
+    const keys = [...env.capturedAtGateway()].filter(([k]) => k.startsWith('bill_chg_'));
+    expect(keys.map(([, n]) => n)).toEqual([1]);
+  });
+
+  it('when ₹4,650 at 5 % becomes ₹3,100 exempt on 22 December → a 5 % credit note refunded and an exempt invoice now', async () => {
+    const s = await setup({
+      plus: { amount: 465_000, tax_category: 'gst', gst_rate_bp: 500 },
+      lunch: { amount: 310_000 },
+    });
+    const id = await s.subscribe('plus');
+    await bill(new Date(DEC_1.getTime() + HOUR));
+    await finalize(new Date(DEC_1.getTime() + 3 * HOUR));
+    await updateSubscription(s.at(dec(22)), id, { plan_id: s.plans['lunch'], proration_behavior: 'always_invoice' });
+    // Unused 10 days at the old terms: ₹4,650 × 10/31 = ₹1,500 at 5 % (CGST = SGST = ₹37.50): a credit note of
+    // ₹1,575 against December's invoice, refunded. The same days at the new terms: ₹3,100 × 10/31 = ₹1,000 exempt,
+    // on an invoice of its own, paid now. Never one negative invoice netting the two.
+    const [december] = await records(id);
+    const notes = await env.db.all<{ id: string; total_minor: number }>(
+      "SELECT id, total_minor FROM invoices WHERE original_invoice_id = $id AND kind = 'credit_note'",
+      { id: december?.invoice_id },
+    );
+    expect(notes.map((n) => n.total_minor)).toEqual([157_500]);
+    expect(amounts(await lines(notes[0]?.id ?? null))).toEqual([[150_000, 'gst', 500]]);
+    const refunds = await env.db.all<{ amount_minor: number }>(
+      'SELECT r.amount_minor FROM refunds r JOIN billing_records b ON b.payment_id = r.payment_id WHERE b.subscription_id = $id',
+      { id },
+    );
+    expect(refunds.map((r) => r.amount_minor)).toEqual([157_500]);
+    const [now] = await changeInvoices(id);
+    expect(now).toMatchObject({ status: 'paid', total_minor: 100_000 });
+    expect(amounts(await lines(now?.id ?? null))).toEqual([[100_000, 'gst_exempt_school_meals', null]]);
+    // January: ₹3,100 exempt, nothing carried over.
+    await bill(new Date(DEC_END.getTime() + HOUR));
+    expect((await records(id)).map((r) => r.amount_minor)).toEqual([488_300, 310_000]);
   });
 });

@@ -1,0 +1,71 @@
+import { createCreditNote } from '../invoices/create-credit-note.js';
+import type { DraftInvoiceLine } from '../invoices/draft-lines.js';
+import { createRefund } from '../refunds/create-refund.js';
+import { CREDIT_NOTE_BY_MEMO, REFUND_OF_CREDIT, REFUNDABLE } from './repository.js';
+import type { BillingDeps } from './types.js';
+
+/** A pending subscription charge as billing credits or bills it. */
+export interface PendingCharge {
+  readonly id: string;
+  readonly description: string;
+  readonly amount_minor: number;
+  readonly tax_category: 'gst' | 'gst_exempt_school_meals';
+  readonly gst_rate_bp: number | null;
+}
+
+/** The charges summed per GST category and rate, in first-seen order: one line per rate, descriptions joined. */
+export function netPerRate(charges: readonly PendingCharge[]): (DraftInvoiceLine & { ids: string[] })[] {
+  const groups = new Map<string, DraftInvoiceLine & { ids: string[]; descriptions: string[] }>();
+  for (const c of charges) {
+    const key = `${c.tax_category}:${c.gst_rate_bp ?? ''}`;
+    const g = groups.get(key) ?? {
+      description: '',
+      descriptions: [],
+      ids: [],
+      quantity: 1,
+      unitAmountMinor: 0,
+      amountMinor: 0,
+      taxCategory: c.tax_category,
+      gstRateBp: c.tax_category === 'gst' ? c.gst_rate_bp : null,
+    };
+    groups.set(key, {
+      ...g,
+      ids: [...g.ids, c.id],
+      descriptions: [...g.descriptions, c.description],
+      unitAmountMinor: g.unitAmountMinor + c.amount_minor,
+      amountMinor: g.amountMinor + c.amount_minor,
+    });
+  }
+  return [...groups.values()].map(({ descriptions, ...l }) => ({ ...l, description: descriptions.join('; ') }));
+}
+
+/**
+ * Credits `lines` (positive amounts, one per rate) against a finalised period invoice, then refunds that much of
+ * the period's payment when it was paid. The credit note is found again by its memo and the refund by its reason
+ * before either is made, so a rerun after a crash neither credits nor refunds twice.
+ */
+export async function creditPeriodInvoice(
+  deps: BillingDeps,
+  period: { invoice_id: string; payment_id: string | null },
+  lines: readonly DraftInvoiceLine[],
+  memo: string,
+): Promise<void> {
+  let note = await deps.db.one<{ id: string; total_minor: number }>(CREDIT_NOTE_BY_MEMO, {
+    invoice_id: period.invoice_id,
+    memo,
+  });
+  if (note === undefined) {
+    const made = await createCreditNote({ db: deps.db, clock: deps.clock, log: deps.log }, period.invoice_id, {
+      lines: [...lines],
+      reason: 'order_change',
+      memo,
+    });
+    note = { id: made.id, total_minor: made.total };
+  }
+  if (period.payment_id === null) return;
+  const refundable = await deps.db.one<{ refundable: number }>(REFUNDABLE, { id: period.payment_id });
+  const amount = Math.min(note.total_minor, refundable?.refundable ?? 0);
+  if (amount <= 0) return;
+  const made = await deps.db.one(REFUND_OF_CREDIT, { payment_id: period.payment_id, reason: memo });
+  if (made === undefined) await createRefund(deps, { payment_id: period.payment_id, amount, reason: memo });
+}

@@ -1,0 +1,180 @@
+import type { Sql } from '../../platform/db.js';
+import { createDraftInvoice } from '../invoices/create-draft-invoice.js';
+import { finalizeInvoice, type InvoiceDeps } from '../invoices/finalize-invoice.js';
+import { recordInvoicePayment } from '../invoices/record-invoice-payment.js';
+import { createOrders } from '../orders/create-orders.js';
+import { chargeOffSession } from '../payments/charge-off-session.js';
+import { AUTO_DEBIT_LIMIT_PAISE } from '../retries/india-rules.js';
+import { CHARGES_TO_BILL_NOW } from '../subscriptions/repository.js';
+import { settleCharges } from '../subscriptions/settle-charges.js';
+import { creditPeriodInvoice, netPerRate, type PendingCharge } from './credit-period-invoice.js';
+import { CHANGE_INVOICE, CHANGE_PAYER, INSERT_CHANGE_ORDER, PERIOD_OF_CHANGE } from './repository.js';
+import type { BillingDeps } from './types.js';
+
+interface NowCharge extends PendingCharge {
+  readonly subscription_id: string;
+  readonly change_id: string;
+  readonly kind: string;
+  readonly period_index: number;
+  readonly period_start: Date;
+  readonly period_end: Date;
+}
+
+const CREDITABLE = ['finalized', 'paid', 'partially_paid', 'uncollectible'];
+
+/**
+ * Bills the prorations of `always_invoice` changes now, one change at a time, of one subscription (or, from the
+ * billing run, every subscription with some left). Per GST rate the change's lines are summed: rates that net to
+ * a charge go on an invoice of their own (source `subscription_change`, ref = the change id), finalised at once and,
+ * for a subscription with a saved method within the auto-debit rules, charged off-session with the payment key
+ * `bill_<change id>_0` on the order `ord_<change id>`; rates that net to a credit become a credit note against the
+ * period's invoice (refunded when that was paid). Never a negative invoice. Every step is keyed by the change, and its
+ * charges are settled only once its step is done, so a retry of the change request or a rerun after a crash bills
+ * nothing twice. A credit waits while the period's invoice is a draft; a charge whose outcome is not known yet waits
+ * for a later pass (the same key finds the same payment).
+ */
+export async function invoiceChangesNow(
+  deps: BillingDeps & Pick<InvoiceDeps, 'objects' | 'settings'>,
+  subscriptionId: string | null,
+  options: { limit?: number; testClock?: string | null } = {},
+): Promise<{ invoiced: number; credited: number }> {
+  const rows = await deps.db.all<NowCharge>(CHARGES_TO_BILL_NOW, {
+    id: subscriptionId,
+    limit: options.limit ?? 1000,
+    test_clock: options.testClock ?? null,
+  });
+  const changes = new Map<string, NowCharge[]>();
+  for (const r of rows) changes.set(r.change_id, [...(changes.get(r.change_id) ?? []), r]);
+  const done = { invoiced: 0, credited: 0 };
+  for (const [changeId, charges] of changes) {
+    const first = charges[0];
+    if (first === undefined) continue;
+    const groups = netPerRate(charges);
+    const owed = new Set(groups.filter((g) => g.amountMinor > 0).flatMap((g) => g.ids));
+    const credits = groups.filter((g) => g.amountMinor < 0);
+    const zero = groups.filter((g) => g.amountMinor === 0).flatMap((g) => g.ids);
+    if (zero.length > 0) await settle(deps.db, first.subscription_id, zero, changeId);
+    if (owed.size > 0) {
+      const billed = await invoiceAndCharge(
+        deps,
+        changeId,
+        charges.filter((c) => owed.has(c.id)),
+      );
+      if (billed) done.invoiced++;
+    }
+    if (credits.length > 0) {
+      const period = await deps.db.one<{
+        record_id: string;
+        invoice_id: string;
+        payment_id: string | null;
+        status: string;
+      }>(PERIOD_OF_CHANGE, { subscription_id: first.subscription_id, period_index: first.period_index });
+      if (period === undefined || !CREDITABLE.includes(period.status)) continue;
+      const memo = `Unused days of ${first.subscription_id}, change ${changeId}`;
+      await creditPeriodInvoice(
+        deps,
+        period,
+        credits.map(({ ids, ...l }) => ({ ...l, unitAmountMinor: -l.unitAmountMinor, amountMinor: -l.amountMinor })),
+        memo,
+      );
+      await settle(
+        deps.db,
+        first.subscription_id,
+        credits.flatMap((g) => g.ids),
+        period.record_id,
+      );
+      done.credited++;
+    }
+  }
+  return done;
+}
+
+const settle = (db: BillingDeps['db'], subscriptionId: string, ids: readonly string[], by: string) =>
+  db.transaction((tx) => settleCharges(tx, subscriptionId, ids, by));
+
+/** The change's invoice, finalised, then charged; true once its charges are settled (billed by the invoice). */
+async function invoiceAndCharge(
+  deps: BillingDeps & Pick<InvoiceDeps, 'objects' | 'settings'>,
+  changeId: string,
+  charges: readonly NowCharge[],
+): Promise<boolean> {
+  const first = charges[0];
+  if (first === undefined) return false;
+  const payer = await deps.db.one<{
+    customer_id: string;
+    school_id: string;
+    hsn_sac: string;
+    uqc: string;
+    method_id: string | null;
+    mandate_type: string | null;
+  }>(CHANGE_PAYER, { id: first.subscription_id });
+  if (payer === undefined) return false;
+  const made = await deps.db.transaction((tx: Sql) =>
+    createDraftInvoice(
+      tx,
+      {
+        source: 'subscription_change',
+        sourceRef: changeId,
+        customerId: payer.customer_id,
+        schoolId: payer.school_id,
+        currency: 'INR',
+        subscriptionId: first.subscription_id,
+        dueAt: deps.clock.now(),
+        autoFinalize: false,
+        lines: charges.map((c) => ({
+          description: c.description,
+          quantity: 1,
+          unitAmountMinor: c.amount_minor,
+          amountMinor: c.amount_minor,
+          periodStart: c.period_start,
+          periodEnd: c.period_end,
+          taxCategory: c.tax_category,
+          gstRateBp: c.tax_category === 'gst' ? c.gst_rate_bp : null,
+          hsnSac: payer.hsn_sac,
+          uqc: payer.uqc,
+        })),
+      },
+      deps.clock,
+    ),
+  );
+  const invoice = await deps.db.one<{ status: string; total_minor: number }>(CHANGE_INVOICE, { id: made.id });
+  if (invoice?.status === 'draft') await finalizeInvoice(deps, made.id);
+  // Charged like a dunning retry: a saved method off-session, within the auto-debit rules (a mandate debit needs
+  // its pre-debit notice, above ₹15,000 the parent authenticates): otherwise the invoice waits to be paid.
+  const chargeable =
+    payer.method_id !== null && payer.mandate_type === null && made.totalMinor <= AUTO_DEBIT_LIMIT_PAISE;
+  if (chargeable && payer.method_id !== null && invoice?.status !== 'paid') {
+    const orderId = `ord_${changeId}`;
+    const paymentId = `bill_${changeId}_0`;
+    await deps.db.transaction((tx) =>
+      createOrders(tx, INSERT_CHANGE_ORDER, {
+        id: orderId,
+        invoice_id: made.id,
+        description: `subscription ${first.subscription_id} change ${changeId}`,
+        now: deps.clock.now(),
+      }),
+    );
+    const { outcome, payment } = await chargeOffSession(deps, {
+      order_id: orderId,
+      payment_id: paymentId,
+      payment_method_id: payer.method_id,
+    });
+    if (outcome === 'pending') return false;
+    if (outcome === 'captured' && payment !== null) {
+      await deps.db.transaction((tx) =>
+        recordInvoicePayment(
+          tx,
+          { invoiceId: made.id, paymentId, amountMinor: made.totalMinor, paidAt: deps.clock.now() },
+          deps.clock,
+        ),
+      );
+    }
+  }
+  await settle(
+    deps.db,
+    first.subscription_id,
+    charges.map((c) => c.id),
+    made.id,
+  );
+  return true;
+}
