@@ -3,6 +3,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Tx } from '../../platform/db.js';
 import { DAY_MS, istDate } from '../../platform/ist.js';
 import { formatRupees } from '../../platform/money.js';
+import { loadGstRates } from '../gst-rates/load-gst-rates.js';
 import {
   createDraftInvoices,
   type DraftInvoiceInput,
@@ -57,8 +58,15 @@ export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[],
   const chargesOf = new Map<string, typeof charges>();
   for (const c of charges) chargesOf.set(c.billing_id, [...(chargesOf.get(c.billing_id) ?? []), c]);
   const inputs: DraftInvoiceInput[] = [];
+  const rates = sources.some((s) => s.tax_category === 'gst' && s.gst_rate_bp === null) ? await loadGstRates(tx) : null;
   for (const s of sources) {
     const tax = { taxCategory: s.tax_category, gstRateBp: s.tax_category === 'gst' ? s.gst_rate_bp : null };
+    if (s.tax_category === 'gst' && s.gst_rate_bp === null) {
+      // The plan pins no rate: the table's rate for its code on the first day the line covers.
+      const day = istDate(s.plan_amount_minor === s.quantity * s.unit_amount_minor ? s.period_start : s.plan_from);
+      tax.gstRateBp = rates?.rateFor(s.hsn_sac, day) ?? null;
+      if (tax.gstRateBp === null) throw new Error(`the GST rate table has no rate for ${s.hsn_sac} on ${day}`);
+    }
     const supplied = { hsnSac: s.hsn_sac, uqc: s.uqc };
     const lines: DraftInvoiceLine[] = [];
     const whole = s.plan_amount_minor === s.quantity * s.unit_amount_minor;

@@ -1,5 +1,6 @@
 import { conflict, type FieldError, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { loadGstRates } from '../gst-rates/load-gst-rates.js';
 import { lineRow } from './create-draft-invoice.js';
 import { assertLines, computeLines, type DraftInvoiceLine } from './draft-lines.js';
 import { finalizeDrafts } from './finalize-drafts.js';
@@ -26,7 +27,7 @@ export interface CreditNoteInput {
 export async function createCreditNote(deps: InvoiceDeps, invoiceId: string, input: CreditNoteInput): Promise<Invoice> {
   const inv = await deps.db.one<Record<string, any>>(
     `SELECT kind, status, customer_id, school_id, currency, supply_type, supplier_state_code, place_of_supply,
-       customer_gstin, total_minor, amount_credited_minor FROM invoices WHERE id = $id`,
+       customer_gstin, total_minor, amount_credited_minor, finalized_at FROM invoices WHERE id = $id`,
     { id: invoiceId },
   );
   if (inv === undefined || inv['kind'] !== 'invoice') throw notFound('invoice', invoiceId);
@@ -58,7 +59,8 @@ export async function createCreditNote(deps: InvoiceDeps, invoiceId: string, inp
       uqc: l['uqc'],
     }));
   } else {
-    assertLines(input.lines);
+    // The lines are the invoice's own rates (checked next), so the slabs are those of the invoice's day.
+    assertLines(input.lines, await loadGstRates(deps.db), inv['finalized_at'] ?? deps.clock.now());
     lines = input.lines;
     assertCreditable(lines, await creditableByRate(deps, invoiceId));
   }

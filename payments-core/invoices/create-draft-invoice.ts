@@ -3,6 +3,8 @@ import type { Sql } from '../../platform/db.js';
 import { type FieldError, invalid, notFound } from '../../platform/errors.js';
 import { gstinProblem } from '../../platform/gstin.js';
 import { newId } from '../../platform/ids.js';
+import { loadGstRates } from '../gst-rates/load-gst-rates.js';
+import type { GstRateTable } from '../gst-rates/types.js';
 import { INDIAN_STATES } from '../schools/state-codes.js';
 import { assertLines, type ComputedLine, computeLines, type DraftInvoiceLine, lineProblems } from './draft-lines.js';
 import { documentTotals, documentTypeOf, placeOfSupplyOf, supplyTypeOf } from './gst.js';
@@ -60,8 +62,9 @@ export async function createDraftInvoices(
   clock: Clock,
 ): Promise<DraftInvoiceResult[]> {
   const now = clock.now();
+  const rates = await loadGstRates(sql);
   inputs.forEach((input, i) => {
-    assertInput(input, inputs.length === 1 ? '' : `/${i}`, now);
+    assertInput(input, inputs.length === 1 ? '' : `/${i}`, now, rates);
   });
   const results: DraftInvoiceResult[] = [];
   for (let start = 0; start < inputs.length; start += BATCH) {
@@ -175,7 +178,7 @@ export function lineRow(invoiceId: string, l: ComputedLine): Record<string, unkn
 }
 
 /** A draft's input problems, each naming its field; throws 422 with all of them. */
-function assertInput(input: DraftInvoiceInput, prefix: string, now: Date): void {
+function assertInput(input: DraftInvoiceInput, prefix: string, now: Date, rates: GstRateTable): void {
   const fields: FieldError[] = [];
   // Issued at finalisation, which is now or later: a due date before today can never be met.
   const due = input.dueAt === undefined ? null : dueDateProblem(input.dueAt, now, `${prefix}/due_at`);
@@ -203,7 +206,7 @@ function assertInput(input: DraftInvoiceInput, prefix: string, now: Date): void 
       });
     }
   }
-  fields.push(...lineProblems(input.lines ?? [], `${prefix}/lines`));
+  fields.push(...lineProblems(input.lines ?? [], rates, now, `${prefix}/lines`));
   const first = fields[0];
   if (first !== undefined) throw invalid('invalid_invoice', `${first.field}: ${first.message}`, fields);
 }

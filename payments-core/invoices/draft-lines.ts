@@ -1,5 +1,7 @@
 import { type FieldError, invalid } from '../../platform/errors.js';
-import { DEFAULT_SAC, DEFAULT_UQC, GST_RATES_BP, type LineTax, lineTax, UQC_CODES } from './gst.js';
+import { istDate } from '../../platform/ist.js';
+import type { GstRateTable } from '../gst-rates/types.js';
+import { DEFAULT_SAC, DEFAULT_UQC, type LineTax, lineTax, UQC_CODES } from './gst.js';
 import type { SupplyType, TaxCategory } from './types.js';
 
 /** A line as the contract hands it in (create-draft-invoice.ts re-exports this shape). */
@@ -35,8 +37,16 @@ export interface ComputedLine extends LineTax {
 const HSN_SAC = /^[0-9]{4,8}$/;
 const MAX_LINES = 200;
 
-/** The problems of a draft's lines, each naming its field under `prefix` (e.g. `/lines/2/gst_rate_bp`). */
-export function lineProblems(lines: readonly DraftInvoiceLine[], prefix = '/lines'): FieldError[] {
+/**
+ * The problems of a draft's lines, each naming its field under `prefix` (e.g. `/lines/2/gst_rate_bp`). A GST line's
+ * rate must be a slab of the rate table in force on its supply day: the first day it covers, else `asOf`.
+ */
+export function lineProblems(
+  lines: readonly DraftInvoiceLine[],
+  rates: GstRateTable,
+  asOf: Date,
+  prefix = '/lines',
+): FieldError[] {
   const fields: FieldError[] = [];
   if (lines.length === 0 || lines.length > MAX_LINES) {
     fields.push({ field: prefix, code: 'invalid_lines', message: `an invoice needs 1 to ${MAX_LINES} lines` });
@@ -56,11 +66,13 @@ export function lineProblems(lines: readonly DraftInvoiceLine[], prefix = '/line
       fields.push({ field: at('amount'), code: 'invalid_amount', message: 'an integer amount of paise' });
     }
     if (l.taxCategory === 'gst') {
-      if (l.gstRateBp === null || !GST_RATES_BP.includes(l.gstRateBp)) {
+      const day = istDate(l.periodStart ?? asOf);
+      const slabs = rates.slabsOn(day);
+      if (l.gstRateBp === null || !slabs.includes(l.gstRateBp)) {
         fields.push({
           field: at('gst_rate_bp'),
           code: 'unknown_gst_rate',
-          message: `a gst line needs one of ${GST_RATES_BP.join(', ')}`,
+          message: `a gst line supplied on ${day} needs one of ${slabs.join(', ')}`,
         });
       }
     } else if (l.taxCategory === 'gst_exempt_school_meals') {
@@ -87,8 +99,13 @@ export function lineProblems(lines: readonly DraftInvoiceLine[], prefix = '/line
   return fields;
 }
 
-export function assertLines(lines: readonly DraftInvoiceLine[], prefix = '/lines'): void {
-  const fields = lineProblems(lines, prefix);
+export function assertLines(
+  lines: readonly DraftInvoiceLine[],
+  rates: GstRateTable,
+  asOf: Date,
+  prefix = '/lines',
+): void {
+  const fields = lineProblems(lines, rates, asOf, prefix);
   const first = fields[0];
   if (first !== undefined) throw invalid('invalid_invoice_lines', `${first.field}: ${first.message}`, fields);
 }

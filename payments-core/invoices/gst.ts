@@ -2,9 +2,6 @@ import { gstinStateCode } from '../../platform/gstin.js';
 import { roundHalfEven } from '../../platform/money.js';
 import type { DocumentType, SupplyType, TaxCategory } from './types.js';
 
-/** The GST slabs a line may carry, in basis points (500 = 5 %). */
-export const GST_RATES_BP: readonly number[] = [0, 500, 1200, 1800, 2800];
-
 /**
  * SAC 9963 (accommodation, food and beverage services), 996337 "other contract food services": school-meal
  * catering under contract. Entry 66 of Notification 12/2017-Central Tax (Rate) exempts catering to a school

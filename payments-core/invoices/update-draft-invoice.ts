@@ -1,6 +1,7 @@
 import type { Sql } from '../../platform/db.js';
 import { conflict, type FieldError, invalid, notFound } from '../../platform/errors.js';
 import { gstinProblem } from '../../platform/gstin.js';
+import { loadGstRates } from '../gst-rates/load-gst-rates.js';
 import { INDIAN_STATES } from '../schools/state-codes.js';
 import { lineRow } from './create-draft-invoice.js';
 import { assertLines, computeLines, type DraftInvoiceLine } from './draft-lines.js';
@@ -32,7 +33,7 @@ export async function updateDraftInvoice(deps: InvoiceDeps, id: string, patch: D
   if (row['status'] !== 'draft') {
     throw conflict('invoice_not_draft', `invoice ${id} is ${row['status']}: a finalised document cannot change`);
   }
-  if (patch.lines !== undefined) assertLines(patch.lines);
+  if (patch.lines !== undefined) assertLines(patch.lines, await loadGstRates(deps.db), deps.clock.now());
   if (patch.customerGstin !== undefined && patch.customerGstin !== null) {
     const problem = gstinProblem(patch.customerGstin);
     if (problem !== null) {

@@ -1,7 +1,9 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { newId } from '../../platform/ids.js';
+import { istDate } from '../../platform/ist.js';
 import { DEFAULT_CURRENCY } from '../../platform/money.js';
+import { loadGstRates } from '../gst-rates/load-gst-rates.js';
 import type { BillingInterval } from '../subscriptions/billing-periods.js';
 import { getSubscriptionPlan } from './find-plans.js';
 import { INSERT_PLAN, INSERT_PLAN_PRICE } from './repository.js';
@@ -36,10 +38,16 @@ export async function createSubscriptionPlan(
   deps: { db: Db; clock: Clock },
   input: PlanInput,
 ): Promise<SubscriptionPlan> {
-  const gstRate = validateTax(input.tax_category, input.gst_rate_bp);
   const classification = validateClassification(input);
-  const id = newId('splan');
   const at = deps.clock.now();
+  const gstRate = validateTax(
+    input.tax_category,
+    input.gst_rate_bp,
+    await loadGstRates(deps.db),
+    istDate(at),
+    classification.hsn_sac,
+  );
+  const id = newId('splan');
   const currency = input.currency ?? DEFAULT_CURRENCY;
   await deps.db.transaction(async (tx) => {
     await tx.run(INSERT_PLAN, {

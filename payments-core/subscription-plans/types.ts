@@ -23,7 +23,10 @@ export interface SubscriptionPlan {
   readonly per_unit: boolean;
   readonly unit_label: string | null;
   readonly tax_category: TaxCategory;
-  /** GST rate in basis points (500 = 5 %) when `tax_category` is `gst`; null when exempt. */
+  /**
+   * GST rate in basis points (500 = 5 %) a `gst` plan pins; null when exempt, or for a `gst` plan that bills at the
+   * GST rate table's rate for its HSN/SAC on each supply day (payments-core/gst-rates).
+   */
   readonly gst_rate_bp: number | null;
   readonly billing_timing: BillingTiming;
   /** HSN/SAC of what the plan supplies; its invoice lines carry it (default 996337, contract catering). */
@@ -37,6 +40,3 @@ export interface SubscriptionPlan {
   readonly updated_at: Date;
   readonly archived_at: Date | null;
 }
-
-/** The GST slabs a school-meals plan may carry, in basis points. */
-export const GST_RATES_BP: readonly number[] = [0, 500, 1200, 1800, 2800];

@@ -1,17 +1,35 @@
 import { type FieldError, invalid } from '../../platform/errors.js';
+import type { GstRateTable } from '../gst-rates/types.js';
 import { DEFAULT_SAC, DEFAULT_UQC, SCHOOL_MEALS_EXEMPTION, UQC_CODES } from '../invoices/gst.js';
-import { GST_RATES_BP, type TaxCategory } from './types.js';
+import type { TaxCategory } from './types.js';
 
-/** A GST plan names one GST slab; an exempt plan names none. Throws 422 naming `/gst_rate_bp`. */
-export function validateTax(category: TaxCategory, rateBp: number | null | undefined): number | null {
+/**
+ * A GST plan either pins a rate, a slab of the rate table in force on `day`, or pins none and bills at the table's
+ * rate for its HSN/SAC on each supply day (null), which the table must then have; an exempt plan names none.
+ * Throws 422 naming `/gst_rate_bp`.
+ */
+export function validateTax(
+  category: TaxCategory,
+  rateBp: number | null | undefined,
+  rates: GstRateTable,
+  day: string,
+  hsnSac: string,
+): number | null {
   const fields: FieldError[] = [];
+  const slabs = rates.slabsOn(day);
   if (category === 'gst' && (rateBp === undefined || rateBp === null)) {
-    fields.push({ field: '/gst_rate_bp', code: 'required', message: 'a gst plan needs its rate in basis points' });
-  } else if (category === 'gst' && !GST_RATES_BP.includes(rateBp ?? -1)) {
+    if (rates.rateFor(hsnSac, day) === null) {
+      fields.push({
+        field: '/gst_rate_bp',
+        code: 'required',
+        message: `the GST rate table has no rate for ${hsnSac}: pin the plan's rate in basis points`,
+      });
+    }
+  } else if (category === 'gst' && !slabs.includes(rateBp ?? -1)) {
     fields.push({
       field: '/gst_rate_bp',
       code: 'unknown_gst_rate',
-      message: `not a GST slab: use one of ${GST_RATES_BP.join(', ')}`,
+      message: `not a GST slab on ${day}: use one of ${slabs.join(', ')}`,
     });
   } else if (category === 'gst_exempt_school_meals' && rateBp !== undefined && rateBp !== null) {
     fields.push({ field: '/gst_rate_bp', code: 'not_allowed', message: 'an exempt plan carries no GST rate' });

@@ -86,7 +86,7 @@ export async function changeSubscription(
     };
     const behavior = change.proration_behavior ?? 'create_prorations';
     const accrual = accrue(sub, await periodBilled(tx, sub), at, { type: 'change', terms, behavior });
-    await storeChargeLines(tx, sub, accrual.lines, at, behavior === 'always_invoice' ? 'now' : 'next_invoice');
+    await storeChargeLines(tx, sub, accrual.lines, at, behavior === 'always_invoice' ? 'now' : 'next_invoice', plan);
     await tx.run(SET_QUANTITY_AND_PRICE, {
       id,
       quantity,

@@ -1,9 +1,10 @@
 import type { Sql } from '../../platform/db.js';
 import { newId } from '../../platform/ids.js';
 import { formatRupees, paise, proportion } from '../../platform/money.js';
+import { loadGstRates } from '../gst-rates/load-gst-rates.js';
 import type { TaxCategory } from '../subscription-plans/types.js';
 import { DAY_MS, istDate, istDaysBetween } from './billing-periods.js';
-import { INSERT_CHARGE, PERIOD_BILLED } from './repository.js';
+import { INSERT_CHARGE, PERIOD_BILLED, PLAN_CODE } from './repository.js';
 import type { ProrationBehavior, Subscription, SubscriptionStatus } from './types.js';
 
 /** What one period costs under one set of terms, and how it is taxed. */
@@ -147,9 +148,21 @@ export async function storeChargeLines(
   lines: readonly ChargeLine[],
   at: Date,
   billOn: 'now' | 'next_invoice' = 'next_invoice',
+  newPlan?: { readonly hsn_sac: string },
 ): Promise<string> {
   const changeId = newId('chg');
+  const unpinned = lines.some((l) => l.terms.tax_category === 'gst' && l.terms.gst_rate_bp === null);
+  const rates = unpinned ? await loadGstRates(tx) : null;
+  const current = unpinned ? await tx.one<{ hsn_sac: string }>(PLAN_CODE, { id: sub.plan_id }) : undefined;
   for (const l of lines) {
+    let gstRateBp = l.terms.tax_category === 'gst' ? l.terms.gst_rate_bp : null;
+    if (l.terms.tax_category === 'gst' && gstRateBp === null) {
+      // A plan that pins no rate: the table's rate for its code on the line's first day (a charge is at the new
+      // plan's terms, the rest at the current plan's).
+      const code = (l.kind === 'proration_charge' ? newPlan : undefined)?.hsn_sac ?? current?.hsn_sac ?? '';
+      gstRateBp = rates?.rateFor(code, istDate(l.from)) ?? null;
+      if (gstRateBp === null) throw new Error(`the GST rate table has no rate for ${code} on ${istDate(l.from)}`);
+    }
     const unit = formatRupees(l.terms.unit_amount);
     const what = l.terms.quantity === 1 ? unit : `${l.terms.quantity} × ${unit}`;
     await tx.run(INSERT_CHARGE, {
@@ -166,7 +179,7 @@ export async function storeChargeLines(
       quantity: l.terms.quantity,
       unit_amount: l.terms.unit_amount,
       tax_category: l.terms.tax_category,
-      gst_rate_bp: l.terms.gst_rate_bp,
+      gst_rate_bp: gstRateBp,
       bill_on: billOn,
       at,
     });

@@ -62,6 +62,8 @@ INSERT INTO subscription_charges (id, subscription_id, change_id, kind, descript
   period_start, period_end, bill_on, status, quantity, unit_amount_minor, tax_category, gst_rate_bp, created_at)
 VALUES ($id, $subscription_id, $change_id, $kind, $description, $amount, $currency, $period_index, $period_start,
   $period_end, $bill_on, 'pending', $quantity, $unit_amount, $tax_category, $gst_rate_bp, $at)`;
+/** The HSN/SAC of a plan: the code an unpinned GST rate is looked up by. */
+export const PLAN_CODE = 'SELECT hsn_sac FROM subscription_plans WHERE id = $id';
 export const PENDING_CHARGES = `
 SELECT 'subscription_charge' AS object, id, change_id, kind, description, amount_minor AS amount, currency, period_index,
        period_start, period_end, bill_on, status, quantity, unit_amount_minor AS unit_amount, tax_category, gst_rate_bp,

@@ -1,8 +1,10 @@
 import { type TProperties, Type } from '@sinclair/typebox';
+import { addGstRate } from '../../payments-core/gst-rates/add-gst-rate.js';
+import { listGstRates } from '../../payments-core/gst-rates/list-gst-rates.js';
 import { exportGstr1 } from '../../payments-core/gst-returns/export-gstr1.js';
 import { INV01_GST_RATES } from '../../payments-core/invoices/build-e-invoice.js';
 import type { App, AppDeps } from '../app.js';
-import { responses } from '../schemas.js';
+import { Nullable, responses } from '../schemas.js';
 
 const Rupees = Type.Number({ description: 'rupees, at most two decimals' });
 const Rate = Type.Number({ description: 'GST rate in percent' });
@@ -128,7 +130,74 @@ const Gstr1Schema = Type.Object({
   }),
 });
 
+const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'An IST calendar day, YYYY-MM-DD' });
+const GstRateSchema = Type.Object({
+  object: Type.Literal('gst_rate'),
+  id: Type.String(),
+  hsn_sac: Nullable(Type.String({ description: 'null: a slab any GST line may carry' })),
+  rate_bp: Type.Integer({ description: 'basis points: 500 = 5 %' }),
+  effective_from: Day,
+  effective_until: Nullable(Day),
+  basis: Type.String(),
+  created_at: Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' }),
+});
+
 export function gstRoutes(app: App, deps: AppDeps): void {
+  app.get(
+    '/gst/rates',
+    {
+      config: { scope: 'payments:read' },
+      schema: {
+        operationId: 'listGstRates',
+        summary: 'The GST rate table',
+        tags: ['invoices'],
+        description:
+          "Slabs (hsn_sac null: the rates a GST line may carry on a supply day) and the rate of each HSN/SAC code from its effective day; a plan that pins no rate bills at its code's rate on each supply day.",
+        response: responses({ 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(GstRateSchema) }) }),
+      },
+    },
+    async () => ({ object: 'list' as const, data: await listGstRates(deps) }),
+  );
+  app.post(
+    '/gst/rates',
+    {
+      config: { scope: 'billing:admin' },
+      schema: {
+        operationId: 'addGstRate',
+        summary: 'Add a GST rate with its effective day',
+        tags: ['invoices'],
+        description:
+          "A change in law is a row: supplies from `effective_from` bill at it, earlier ones keep theirs. A code's rate must be a slab in force on that day; a slab may end (`effective_until`). Rows are never edited.",
+        body: Type.Object(
+          {
+            hsn_sac: Type.Optional(Type.String({ description: 'HSN/SAC, 4 to 8 digits; omitted for a slab' })),
+            rate_bp: Type.Integer({ description: 'basis points: 500 = 5 %' }),
+            effective_from: Type.String({ description: 'First IST day, YYYY-MM-DD' }),
+            effective_until: Type.Optional(
+              Type.String({ description: 'Slabs only: the first day it no longer applies' }),
+            ),
+            basis: Type.String({ description: 'The notification the rate follows' }),
+          },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                hsn_sac: '1905',
+                rate_bp: 500,
+                effective_from: '2025-09-22',
+                basis: 'Notification 9/2025-Central Tax (Rate)',
+              },
+            ],
+          },
+        ),
+        response: responses(
+          { 201: GstRateSchema },
+          { 409: 'The table has a row for this code (or slab) and day already (`gst_rate_exists`)' },
+        ),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await addGstRate(deps, request.body)),
+  );
   app.get(
     '/gst/gstr1',
     {

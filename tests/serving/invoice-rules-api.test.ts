@@ -55,6 +55,42 @@ describe('invoice rules over HTTP', () => {
     expect(voided.body).toMatchObject({ status: 409, code: 'invoice_has_credit_notes' });
   });
 
+  it('when a rate is added to the GST table → problem+json naming fields for bad rows; lines take the slabs of their day', async () => {
+    const bad = await h.api('POST', '/v1/gst/rates', {
+      hsn_sac: '1905',
+      rate_bp: 1200,
+      effective_from: '2026-13-01',
+      basis: 'x',
+    });
+    expect(bad.status).toBe(422);
+    expect(String(bad.headers['content-type'])).toMatch(/application\/problem\+json/);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['/effective_from', '/basis']);
+    // 12 % is no slab since 22 September 2025 (GST 2.0): not for a code, and not on a line supplied now.
+    const twelve = await h.api('POST', '/v1/gst/rates', {
+      hsn_sac: '1905',
+      rate_bp: 1200,
+      effective_from: '2026-06-01',
+      basis: 'Notification x/2026',
+    });
+    expect(twelve.body.errors[0]).toMatchObject({ field: '/rate_bp', code: 'unknown_gst_rate' });
+    const line = await h.api('POST', '/v1/invoices', { customer_id: customerId, lines: [snack(100_000, 1200)] });
+    expect(line.status).toBe(422);
+    expect(line.body.errors[0]).toMatchObject({ field: '/lines/0/gst_rate_bp', code: 'unknown_gst_rate' });
+    const row = { hsn_sac: '1905', rate_bp: 1800, effective_from: '2026-06-01', basis: 'Notification x/2026' };
+    const ok = await h.api('POST', '/v1/gst/rates', row);
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ hsn_sac: '1905', rate_bp: 1800, effective_from: '2026-06-01' });
+    const again = await h.api('POST', '/v1/gst/rates', row);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: 'gst_rate_exists', errors: [{ field: '/effective_from' }] });
+    const table = await h.api('GET', '/v1/gst/rates');
+    expect(
+      table.body.data
+        .filter((r: { hsn_sac: string | null }) => r.hsn_sac === '1905')
+        .map((r: { rate_bp: number }) => r.rate_bp),
+    ).toEqual([1800, 500, 1800]);
+  });
+
   it('when a due date precedes today or the total is zero → 422 naming /due_at or /lines; no draft is created', async () => {
     const early = await h.api('POST', '/v1/invoices', {
       customer_id: customerId,

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBilling } from '../../../payments-core/billing/run-billing.js';
 import { updateSubscription } from '../../../payments-core/billing/update-subscription.js';
+import { addGstRate } from '../../../payments-core/gst-rates/add-gst-rate.js';
 import { finalizeDueInvoices } from '../../../payments-core/invoices/finalize-due-invoices.js';
 import { createSubscriptionPlan, type PlanInput } from '../../../payments-core/subscription-plans/create-plan.js';
 import { cancelSubscription } from '../../../payments-core/subscriptions/cancel-subscription.js';
@@ -411,5 +412,26 @@ describe('proration_behavior always_invoice', () => {
     // January: ₹3,100 exempt, nothing carried over.
     await bill(new Date(DEC_END.getTime() + HOUR));
     expect((await records(id)).map((r) => r.amount_minor)).toEqual([488_300, 310_000]);
+  });
+});
+
+describe('the GST rate table', () => {
+  it('when the table lowers SAC 996337 from 18 % to 5 % from 1 January → December bills 18 %, January 5 %, no code change', async () => {
+    // The plan pins no rate: it bills the table's rate for its code (996337, 18 % as seeded) on each period's first day.
+    const s = await setup({ canteen: { amount: 100_000, tax_category: 'gst', gst_rate_bp: null } });
+    const id = await s.subscribe('canteen');
+    await addGstRate(s.at(DEC_1), {
+      hsn_sac: '996337',
+      rate_bp: 500,
+      effective_from: '2027-01-01',
+      basis: 'a rate change in law, as data',
+    });
+    await bill(new Date(DEC_1.getTime() + HOUR));
+    await bill(new Date(DEC_END.getTime() + HOUR));
+    const [december, january] = await records(id);
+    // December: ₹1,000 + 18 % (CGST = SGST = ₹90) = ₹1,180; January: ₹1,000 + 5 % (₹25 each) = ₹1,050.
+    expect(amounts(await lines(december?.invoice_id ?? null))).toEqual([[100_000, 'gst', 1800]]);
+    expect(amounts(await lines(january?.invoice_id ?? null))).toEqual([[100_000, 'gst', 500]]);
+    expect([december?.amount_minor, january?.amount_minor]).toEqual([118_000, 105_000]);
   });
 });
