@@ -22,7 +22,8 @@ export const stateName = (gstCode: string): string => STATE_BY_GST_CODE.get(gstC
 const DOC = `
 SELECT id, kind, document_type, status, number, supply_type, supplier_state_code, place_of_supply, customer_gstin,
   taxable_minor, exempt_minor, cgst_minor, sgst_minor, igst_minor, round_off_minor, total_minor, memo, reason,
-  template_id, template_version, snapshot, due_at, finalized_at, fiscal_year, pdf_key
+  template_id, template_version, snapshot, due_at, finalized_at, fiscal_year, pdf_key, irn, irn_ack_no, irn_ack_at,
+  irn_signed_qr
 FROM invoices WHERE id = ANY($ids::text[])`;
 const LINES = `
 SELECT invoice_id, line_no, description, quantity, unit_amount_minor, amount_minor, tax_category, gst_rate_bp, hsn_sac,
@@ -146,6 +147,15 @@ function documentOf(row: Record<string, any>, lines: Record<string, any>[], temp
     reason: row['reason'] ?? null,
     memo: row['memo'] ?? null,
     voided: row['status'] === 'void',
+    eInvoice:
+      row['irn'] === null || row['irn'] === undefined
+        ? null
+        : {
+            irn: String(row['irn']),
+            ackNo: String(row['irn_ack_no']),
+            ackAt: new Date(row['irn_ack_at']),
+            signedQr: String(row['irn_signed_qr']),
+          },
   };
   return {
     id,

@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import qrcode from 'qrcode-generator';
 import { IST_OFFSET_MS } from '../../platform/ist.js';
 import { formatRupees } from '../../platform/money.js';
 import type { InvoiceTemplate } from '../invoice-templates/types.js';
@@ -49,6 +50,13 @@ export interface PdfDocumentData {
   readonly preview?: boolean;
   /** A voided document: printed with a large diagonal VOID watermark. */
   readonly voided?: boolean;
+  /** A B2B e-invoice registered at an IRP: printed with its IRN, acknowledgement and the signed QR code. */
+  readonly eInvoice?: {
+    readonly irn: string;
+    readonly ackNo: string;
+    readonly ackAt: Date;
+    readonly signedQr: string;
+  } | null;
 }
 
 export const DOCUMENT_TITLES: Record<DocumentType, string> = {
@@ -227,6 +235,9 @@ function layout(doc: PDFKit.PDFDocument, data: PdfDocumentData, t: InvoiceTempla
     doc.text(`School: ${data.school.name}, ${where}`, bx, doc.y + 1, { width: 240 });
   }
   y = Math.max(fy, doc.y) + 10;
+  if (data.eInvoice !== undefined && data.eInvoice !== null) {
+    y = drawEInvoice(doc, data.eInvoice, { left, right, y, primary });
+  }
 
   // Lines.
   const intra = data.supplyType === 'intra';
@@ -390,4 +401,62 @@ function layout(doc: PDFKit.PDFDocument, data: PdfDocumentData, t: InvoiceTempla
       .fillColor('#555555')
       .text(t.footer_text, left, 790, { width, align: 'center', lineBreak: false });
   }
+}
+
+/** The side of the printed QR code, in points (4.8 cm: a signed QR of some 1,000 characters, version 25, prints its modules at 0.38 mm). */
+export const QR_SIZE = 136;
+
+/**
+ * The modules of the QR code of `text` (byte mode, error correction M, the smallest version that holds it), as
+ * qrcode-generator computes them: a square of booleans, true = dark.
+ */
+export function qrModules(text: string): boolean[][] {
+  const qr = qrcode(0, 'M');
+  qr.addData(text, 'Byte');
+  qr.make();
+  const n = qr.getModuleCount();
+  return Array.from({ length: n }, (_, r) => Array.from({ length: n }, (_, c) => qr.isDark(r, c)));
+}
+
+/**
+ * The e-invoice block (rule 48(4) with the IRP's answer): IRN, acknowledgement number and time on the left, the
+ * signed QR code on the right, drawn as filled rectangles (one per run of dark modules in a row) inside a
+ * four-module quiet zone. Returns where the content continues.
+ */
+function drawEInvoice(
+  doc: PDFKit.PDFDocument,
+  e: NonNullable<PdfDocumentData['eInvoice']>,
+  at: { left: number; right: number; y: number; primary: string },
+): number {
+  const modules = qrModules(e.signedQr);
+  const n = modules.length;
+  const cell = QR_SIZE / (n + 8);
+  const qx = at.right - QR_SIZE;
+  doc.rect(qx, at.y, QR_SIZE, QR_SIZE).fill('#FFFFFF');
+  doc.fillColor('#000000');
+  modules.forEach((row, r) => {
+    let c = 0;
+    while (c < n) {
+      if (!row[c]) {
+        c++;
+        continue;
+      }
+      const start = c;
+      while (c < n && row[c]) c++;
+      doc.rect(qx + (4 + start) * cell, at.y + (4 + r) * cell, (c - start) * cell, cell);
+    }
+  });
+  doc.fill('#000000');
+  const width = QR_SIZE + 40 < at.right - at.left ? at.right - at.left - QR_SIZE - 12 : 300;
+  const ack = new Date(e.ackAt.getTime() + IST_OFFSET_MS);
+  const hhmm = `${String(ack.getUTCHours()).padStart(2, '0')}:${String(ack.getUTCMinutes()).padStart(2, '0')}`;
+  doc.font('Helvetica-Bold').fontSize(8.5).fillColor(at.primary);
+  doc.text('e-Invoice: registered at the Invoice Registration Portal', at.left, at.y + 6, { width });
+  doc.font('Helvetica').fontSize(8).fillColor('#000000');
+  doc.text(`IRN: ${e.irn}`, at.left, doc.y + 3, { width });
+  doc.text(`Ack No: ${e.ackNo}`, at.left, doc.y + 2, { width });
+  doc.text(`Ack Date: ${formatDate(e.ackAt, 'en-IN')} ${hhmm} IST`, at.left, doc.y + 2, { width });
+  doc.fontSize(7).fillColor('#555555');
+  doc.text('The QR code is the IRP-signed e-invoice summary (scan to verify).', at.left, doc.y + 3, { width });
+  return Math.max(doc.y, at.y + QR_SIZE) + 10;
 }

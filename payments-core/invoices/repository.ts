@@ -65,8 +65,19 @@ SELECT t.kind AS object, t.id, t.number, t.document_type, t.status, t.source, t.
   t.amount_credited_minor AS amount_credited,
   greatest(t.total_minor - t.amount_paid_minor - t.amount_credited_minor, 0) AS amount_due, t.auto_finalize, t.memo,
   t.reason, t.template_id, t.template_version, t.due_at, t.finalized_at, t.paid_at, t.voided_at, t.uncollectible_at,
-  t.created_at, t.updated_at
+  t.irn, t.irn_ack_no, t.irn_ack_at, t.created_at, t.updated_at
 FROM invoices t`;
+/**
+ * Records an e-invoice's IRP registration once: only on a finalised (or paid, written-off) B2B invoice that has none,
+ * so a second recording, a void or a concurrent recording loses cleanly (0 rows).
+ */
+export const SET_IRN = `
+UPDATE invoices SET irn = $irn, irn_ack_no = $ack_no, irn_ack_at = $ack_at, irn_signed_qr = $signed_qr, updated_at = $at
+WHERE id = $id AND irn IS NULL AND kind = 'invoice' AND customer_gstin IS NOT NULL
+  AND document_type <> 'bill_of_supply' AND status IN ('finalized', 'paid', 'partially_paid', 'uncollectible')
+RETURNING id`;
+export const IRN_STATE = `
+SELECT kind, status, document_type, customer_gstin, irn, irn_ack_no, irn_ack_at, irn_signed_qr FROM invoices WHERE id = $id`;
 export const INVOICE_BY_ID = `${INVOICE_COLUMNS} WHERE t.id = $id`;
 export const LINES_OF = `
 SELECT line_no, description, quantity, unit_amount_minor AS unit_amount, amount_minor AS amount, tax_category,

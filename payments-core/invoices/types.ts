@@ -77,6 +77,10 @@ export interface Invoice {
   readonly paid_at: Date | null;
   readonly voided_at: Date | null;
   readonly uncollectible_at: Date | null;
+  /** The IRP's answer for a B2B e-invoice, as recorded by an operator (POST /v1/invoices/:id/irn); null until then. */
+  readonly irn: string | null;
+  readonly irn_ack_no: string | null;
+  readonly irn_ack_at: Date | null;
   readonly created_at: Date;
   readonly updated_at: Date;
   readonly lines: InvoiceLineView[];

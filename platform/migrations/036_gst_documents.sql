@@ -43,3 +43,17 @@ INSERT INTO gst_rates (id, hsn_sac, rate_bp, effective_from, effective_until, ba
 -- 2025 (Notification 9/2025-Central Tax (Rate); https://cleartax.in/s/gst-on-cakes-pastries).
   ('gstr_1905_2017', '1905', 1800, '2017-07-01', NULL, 'Notification 1/2017-Central Tax (Rate), Schedule III', now()),
   ('gstr_1905_2025', '1905', 500, '2025-09-22', NULL, 'Notification 9/2025-Central Tax (Rate), Schedule I', now());
+
+-- An e-invoice's registration at an IRP, as the operator records it (kosh holds no IRP credentials): the IRN (the
+-- IRP's 64-hex-digit SHA-256 reference), its acknowledgement number and time, and the signed QR code (the JWT the
+-- IRP returns, printed as a QR on the PDF). Written once, by payments-core/invoices (record-invoice-irn.ts).
+ALTER TABLE invoices ADD COLUMN irn VARCHAR CHECK (irn ~ '^[0-9a-f]{64}$');
+ALTER TABLE invoices ADD COLUMN irn_ack_no VARCHAR;
+ALTER TABLE invoices ADD COLUMN irn_ack_at TIMESTAMPTZ;
+ALTER TABLE invoices ADD COLUMN irn_signed_qr VARCHAR;
+ALTER TABLE invoices ADD CONSTRAINT invoices_irn_whole
+  CHECK ((irn IS NULL) = (irn_ack_no IS NULL) AND (irn IS NULL) = (irn_ack_at IS NULL)
+         AND (irn IS NULL) = (irn_signed_qr IS NULL));
+ALTER TABLE invoices ADD CONSTRAINT invoices_irn_b2b
+  CHECK (irn IS NULL OR (kind = 'invoice' AND customer_gstin IS NOT NULL));
+CREATE UNIQUE INDEX invoices_irn ON invoices (irn) WHERE irn IS NOT NULL;

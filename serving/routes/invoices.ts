@@ -15,6 +15,7 @@ import { finalizeInvoice, type InvoiceDeps } from '../../payments-core/invoices/
 import { getInvoice, listInvoices } from '../../payments-core/invoices/find-invoices.js';
 import { getInvoiceAnalytics } from '../../payments-core/invoices/get-invoice-analytics.js';
 import { getInvoicePdf } from '../../payments-core/invoices/get-invoice-pdf.js';
+import { recordInvoiceIrn } from '../../payments-core/invoices/record-invoice-irn.js';
 import { updateDraftInvoice } from '../../payments-core/invoices/update-draft-invoice.js';
 import type { App, AppDeps } from '../app.js';
 import { Id, Nullable, PageQuery, pageOf, responses } from '../schemas.js';
@@ -90,6 +91,9 @@ export const InvoiceSchema = Type.Object({
   paid_at: Nullable(Timestamp),
   voided_at: Nullable(Timestamp),
   uncollectible_at: Nullable(Timestamp),
+  irn: Nullable(Type.String({ description: "The IRP's Invoice Reference Number, once recorded (B2B e-invoices)" })),
+  irn_ack_no: Nullable(Type.String()),
+  irn_ack_at: Nullable(Timestamp),
   created_at: Timestamp,
   updated_at: Timestamp,
   lines: Type.Array(LineSchema),
@@ -425,6 +429,51 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
       async (request) => run(inv, request.params.id),
     );
   }
+  app.post(
+    '/invoices/:id/irn',
+    {
+      config: { scope: 'billing:admin' },
+      schema: {
+        operationId: 'recordInvoiceIrn',
+        summary: "Record an e-invoice's IRN from the IRP",
+        description:
+          'kosh holds no IRP credentials: an operator registers the e-invoice payload (GET /v1/invoices/:id/e-invoice) at an IRP and records its answer here, for a finalised B2B invoice only. The PDF is stored again with the IRN, the acknowledgement and the signed QR code. Once recorded it never changes: the same answer again returns the invoice, another is 409.',
+        tags: ['invoices'],
+        params: InvoiceParams,
+        body: Type.Object(
+          {
+            irn: Type.String({ maxLength: 64, description: '64 hexadecimal digits' }),
+            ack_no: Type.Union([Type.String({ maxLength: 20 }), Type.Integer({ minimum: 0 })], {
+              description: "The IRP's AckNo",
+            }),
+            ack_date: Type.String({
+              maxLength: 40,
+              description: "The IRP's AckDt, `YYYY-MM-DD HH:mm:ss` in IST (or an RFC 3339 instant)",
+            }),
+            signed_qr_code: Type.String({ maxLength: 8000, description: "The IRP's SignedQRCode (a JWT)" }),
+          },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                irn: 'a5c12dca80e743321740b001fd70953e8738d109865d28ba4013750f2046f229',
+                ack_no: 112010036563310,
+                ack_date: '2026-05-12 13:06:00',
+                signed_qr_code: 'eyJhbGciOiJSUzI1NiJ9.eyJkYXRhIjoie30ifQ.c2lnbmF0dXJl',
+              },
+            ],
+          },
+        ),
+        response: responses(
+          { 200: InvoiceSchema },
+          {
+            409: 'Not a finalised B2B invoice (`invoice_not_e_invoiced`), or another IRN is recorded (`irn_already_recorded`)',
+          },
+        ),
+      },
+    },
+    async (request) => recordInvoiceIrn(inv, request.params.id, request.body),
+  );
   app.post(
     '/invoices/:id/credit-notes',
     {

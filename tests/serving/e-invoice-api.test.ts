@@ -51,6 +51,46 @@ describe('e-invoice API', () => {
     expect([...Value.Errors(EInvoiceSchema, r.body)]).toEqual([]);
   });
 
+  it('when the IRP answer is recorded → stored once; B2C is 409, a change 409, bad fields 422 naming each', async () => {
+    const inv = await finalised('29AAPFU0939F1ZR');
+    const irn = 'b'.repeat(64);
+    const body = {
+      irn,
+      // Not Luhn-valid: a 15-digit AckNo that is would be refused by the card guard (see docs/gst-invoices.md).
+      ack_no: 112610036563312,
+      ack_date: '2026-05-10 12:30:00',
+      signed_qr_code: `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ data: JSON.stringify({ Irn: irn }), iss: 'NIC' })).toString('base64url')}.c2ln`,
+    };
+    const bad = await h.api('POST', `/v1/invoices/${inv.id}/irn`, {
+      irn: 'xyz',
+      ack_no: '12a',
+      ack_date: '10/05/2026',
+      signed_qr_code: 'not a jwt',
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual([
+      '/irn',
+      '/ack_no',
+      '/ack_date',
+      '/signed_qr_code',
+    ]);
+    const other = await h.api('POST', `/v1/invoices/${inv.id}/irn`, { ...body, irn: 'c'.repeat(64) });
+    expect(other.body).toMatchObject({ status: 422, errors: [{ field: '/signed_qr_code', code: 'irn_mismatch' }] });
+    const ok = await h.api('POST', `/v1/invoices/${inv.id}/irn`, body);
+    expect(ok.status).toBe(200);
+    // 12:30 IST is 07:00 UTC.
+    expect(ok.body).toMatchObject({ irn, irn_ack_no: '112610036563312', irn_ack_at: '2026-05-10T07:00:00.000Z' });
+    expect((await h.api('POST', `/v1/invoices/${inv.id}/irn`, body)).status).toBe(200);
+    const changed = await h.api('POST', `/v1/invoices/${inv.id}/irn`, { ...body, ack_no: '1' });
+    expect(changed.status).toBe(409);
+    expect(changed.body).toMatchObject({ code: 'irn_already_recorded', errors: [{ field: '/irn' }] });
+    const b2c = await finalised(undefined);
+    const refused = await h.api('POST', `/v1/invoices/${b2c.id}/irn`, body);
+    expect(refused.status).toBe(409);
+    expect(String(refused.headers['content-type'])).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ code: 'invoice_not_e_invoiced', errors: [{ field: '/id' }] });
+  });
+
   it('when the invoice has no recipient GSTIN (B2C) → 422 problem+json not_b2b_invoice', async () => {
     const inv = await finalised(undefined);
     const r = await h.api('GET', `/v1/invoices/${inv.id}/e-invoice`);

@@ -9,6 +9,8 @@ import { createDraftInvoice } from '../../../payments-core/invoices/create-draft
 import { finalizeInvoice } from '../../../payments-core/invoices/finalize-invoice.js';
 import { getInvoicePdf } from '../../../payments-core/invoices/get-invoice-pdf.js';
 import { scriptRuns } from '../../../payments-core/invoices/pdf-fonts.js';
+import { recordInvoiceIrn } from '../../../payments-core/invoices/record-invoice-irn.js';
+import { QR_SIZE, qrModules } from '../../../payments-core/invoices/render-invoice-pdf.js';
 import { formatRupees } from '../../../platform/money.js';
 import { draft, gstLine, invoiceTests, mealLine } from './support.js';
 
@@ -29,6 +31,60 @@ function drawForDocs(file: string, name: string): void {
   const stem = path.join(path.dirname(file), `${name}-png`);
   execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', file, stem]);
   copyFileSync(`${stem}.png`, path.join(DOCS, `${name}.png`));
+}
+
+/** A signed QR code shaped as the IRP's (an RS256 JWT whose payload's `data` is the e-invoice summary, `iss` NIC). */
+function signedQrOf(irn: string, number: string): string {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const data = {
+    SellerGstin: '29AABCK0510K1ZR',
+    BuyerGstin: '29AAPFU0939F1ZR',
+    DocNo: number,
+    DocTyp: 'INV',
+    DocDt: '10/05/2026',
+    TotInvVal: 1478600,
+    ItemCnt: 2,
+    MainHsnCode: '996334',
+    Irn: irn,
+    IrnDt: '2026-05-12 13:06:00',
+  };
+  const header = {
+    alg: 'RS256',
+    kid: 'EDC57DE1358B300BA9F179DB8B1F9D2FA1D0B4A4',
+    typ: 'JWT',
+    x5t: '7cV94TWLMAupF5nbix-dL6HQtKQ',
+  };
+  return `${b64(header)}.${b64({ data: JSON.stringify(data), iss: 'NIC' })}.${Buffer.alloc(256, 7).toString('base64url')}`;
+}
+const QR_SIZE_MODULES = 117;
+
+/** The share of dark pixels in the QR box (72 dpi, grey), found level with the word `anchor` at the right margin. */
+function darkShare(file: string, anchor: string): number {
+  const bbox = execFileSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', file, '-'], { encoding: 'utf8' });
+  const word = new RegExp(`yMin="([0-9.]+)"[^>]*>${anchor}<`).exec(bbox);
+  const top = Math.floor(Number(word?.[1] ?? 0)) - 6;
+  const pgm = execFileSync('pdftoppm', [
+    '-gray',
+    '-r',
+    '72',
+    '-f',
+    '1',
+    '-l',
+    '1',
+    '-x',
+    String(555 - QR_SIZE),
+    '-y',
+    String(top),
+    '-W',
+    String(QR_SIZE),
+    '-H',
+    String(QR_SIZE),
+    file,
+  ]);
+  // Binary PGM: "P5\n<w> <h>\n255\n" then one byte a pixel.
+  const header = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(pgm.subarray(0, 40).toString('latin1'));
+  const pixels = pgm.subarray(header?.[0].length ?? 0);
+  return pixels.filter((v) => v < 128).length / Math.max(1, pixels.length);
 }
 
 describe('Unicode PDFs', () => {
@@ -95,6 +151,26 @@ describe('Unicode PDFs', () => {
     const cnFile = save(s.dir, 'credit-note', (await getInvoicePdf(s.deps, cn.id)).bytes);
     expect(text(cnFile)).toContain('₹59,000.00');
     drawForDocs(cnFile, 'credit-note');
+
+    // The operator registers it at an IRP and records the answer: the PDF then prints IRN, Ack No/Date and the QR.
+    const irn = 'a5c12dca80e743321740b001fd70953e8738d109865d28ba4013750f2046f229';
+    const signedQr = signedQrOf(irn, inv.number ?? '');
+    await recordInvoiceIrn(s.deps, inv.id, {
+      irn,
+      ack_no: 112610036563310,
+      ack_date: '2026-05-12 13:06:00',
+      signed_qr_code: signedQr,
+    });
+    const irnFile = save(s.dir, 'invoice-irn', (await getInvoicePdf(s.deps, inv.id)).bytes);
+    const irnText = text(irnFile);
+    expect(irnText).toContain(`IRN: ${irn}`);
+    expect(irnText).toContain('Ack No: 112610036563310');
+    expect(irnText).toContain('Ack Date: 12 May 2026 13:06 IST');
+    // The QR of this payload is version 25 (117 modules a side, error correction M); drawn in the 136-point box at
+    // the right margin, level with the e-invoice heading: a good share of that box is dark.
+    expect(qrModules(signedQr)).toHaveLength(QR_SIZE_MODULES);
+    expect(darkShare(irnFile, 'e-Invoice:')).toBeGreaterThan(0.3);
+    drawForDocs(irnFile, 'invoice-irn');
 
     // Another invoice, voided before it was paid.
     const v = await createDraftInvoice(
