@@ -51,12 +51,12 @@ describe('e-invoice API', () => {
     expect([...Value.Errors(EInvoiceSchema, r.body)]).toEqual([]);
   });
 
-  it('when the IRP answer is recorded → stored once; B2C is 409, a change 409, bad fields 422 naming each', async () => {
+  it('when the IRP answer is recorded → stored once; a change is 409, bad fields 422 naming each', async () => {
     const inv = await finalised('29AAPFU0939F1ZR');
     const irn = 'b'.repeat(64);
     const body = {
       irn,
-      // Not Luhn-valid: a 15-digit AckNo that is would be refused by the card guard (see docs/gst-invoices.md).
+      // Not Luhn-valid: a 15-digit AckNo that passes Luhn is refused by the card guard (see docs/gst-invoices.md).
       ack_no: 112610036563312,
       ack_date: '2026-05-10 12:30:00',
       signed_qr_code: `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ data: JSON.stringify({ Irn: irn }), iss: 'NIC' })).toString('base64url')}.c2ln`,
@@ -84,19 +84,24 @@ describe('e-invoice API', () => {
     const changed = await h.api('POST', `/v1/invoices/${inv.id}/irn`, { ...body, ack_no: '1' });
     expect(changed.status).toBe(409);
     expect(changed.body).toMatchObject({ code: 'irn_already_recorded', errors: [{ field: '/irn' }] });
-    const b2c = await finalised(undefined);
-    const refused = await h.api('POST', `/v1/invoices/${b2c.id}/irn`, body);
-    expect(refused.status).toBe(409);
-    expect(String(refused.headers['content-type'])).toContain('application/problem+json');
-    expect(refused.body).toMatchObject({ code: 'invoice_not_e_invoiced', errors: [{ field: '/id' }] });
   });
 
-  it('when the invoice has no recipient GSTIN (B2C) → 422 problem+json not_b2b_invoice', async () => {
+  it('when the invoice has no recipient GSTIN (B2C) → 422 problem+json not_b2b_invoice, and 409 to an IRN', async () => {
     const inv = await finalised(undefined);
     const r = await h.api('GET', `/v1/invoices/${inv.id}/e-invoice`);
     expect(r.status).toBe(422);
     expect(r.headers['content-type']).toContain('application/problem+json');
     expect(r.body).toMatchObject({ code: 'not_b2b_invoice', errors: [{ field: '/customer_gstin' }] });
     expect((await h.api('GET', '/v1/invoices/inv_missing/e-invoice')).status).toBe(404);
+    // Nor does it take an IRN.
+    const refused = await h.api('POST', `/v1/invoices/${inv.id}/irn`, {
+      irn: 'd'.repeat(64),
+      ack_no: '12',
+      ack_date: '2026-05-10 12:30:00',
+      signed_qr_code: 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln',
+    });
+    expect(refused.status).toBe(409);
+    expect(String(refused.headers['content-type'])).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ code: 'invoice_not_e_invoiced', errors: [{ field: '/id' }] });
   });
 });
