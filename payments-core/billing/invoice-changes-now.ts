@@ -40,53 +40,69 @@ export async function invoiceChangesNow(
 ): Promise<{ invoiced: number; credited: number }> {
   const rows = await deps.db.all<NowCharge>(CHARGES_TO_BILL_NOW, {
     id: subscriptionId,
-    limit: options.limit ?? 1000,
+    limit: options.limit ?? 500,
     test_clock: options.testClock ?? null,
   });
   const changes = new Map<string, NowCharge[]>();
   for (const r of rows) changes.set(r.change_id, [...(changes.get(r.change_id) ?? []), r]);
   const done = { invoiced: 0, credited: 0 };
   for (const [changeId, charges] of changes) {
-    const first = charges[0];
-    if (first === undefined) continue;
-    const groups = netPerRate(charges);
-    const owed = new Set(groups.filter((g) => g.amountMinor > 0).flatMap((g) => g.ids));
-    const credits = groups.filter((g) => g.amountMinor < 0);
-    const zero = groups.filter((g) => g.amountMinor === 0).flatMap((g) => g.ids);
-    if (zero.length > 0) await settle(deps.db, first.subscription_id, zero, changeId);
-    if (owed.size > 0) {
-      const billed = await invoiceAndCharge(
-        deps,
-        changeId,
-        charges.filter((c) => owed.has(c.id)),
-      );
-      if (billed) done.invoiced++;
-    }
-    if (credits.length > 0) {
-      const period = await deps.db.one<{
-        record_id: string;
-        invoice_id: string;
-        payment_id: string | null;
-        status: string;
-      }>(PERIOD_OF_CHANGE, { subscription_id: first.subscription_id, period_index: first.period_index });
-      if (period === undefined || !CREDITABLE.includes(period.status)) continue;
-      const memo = `Unused days of ${first.subscription_id}, change ${changeId}`;
-      await creditPeriodInvoice(
-        deps,
-        period,
-        credits.map(({ ids, ...l }) => ({ ...l, unitAmountMinor: -l.unitAmountMinor, amountMinor: -l.amountMinor })),
-        memo,
-      );
-      await settle(
-        deps.db,
-        first.subscription_id,
-        credits.flatMap((g) => g.ids),
-        period.record_id,
-      );
-      done.credited++;
+    try {
+      await billChange(deps, changeId, charges, done);
+    } catch (err) {
+      // The change stands and its charges stay pending: the next billing run tries again (a draft that cannot be
+      // finalised, a refused charge request), and one change never holds up the others.
+      deps.log.error({ err, change_id: changeId }, 'always_invoice change not billed yet');
     }
   }
   return done;
+}
+
+/** One change: its zero nets settled, its net charges invoiced (and charged), its net credits credited. */
+async function billChange(
+  deps: BillingDeps & Pick<InvoiceDeps, 'objects' | 'settings'>,
+  changeId: string,
+  charges: readonly NowCharge[],
+  done: { invoiced: number; credited: number },
+): Promise<void> {
+  const first = charges[0];
+  if (first === undefined) return;
+  const groups = netPerRate(charges);
+  const owed = new Set(groups.filter((g) => g.amountMinor > 0).flatMap((g) => g.ids));
+  const credits = groups.filter((g) => g.amountMinor < 0);
+  const zero = groups.filter((g) => g.amountMinor === 0).flatMap((g) => g.ids);
+  if (zero.length > 0) await settle(deps.db, first.subscription_id, zero, changeId);
+  if (owed.size > 0) {
+    const billed = await invoiceAndCharge(
+      deps,
+      changeId,
+      charges.filter((c) => owed.has(c.id)),
+    );
+    if (billed) done.invoiced++;
+  }
+  if (credits.length > 0) {
+    const period = await deps.db.one<{
+      record_id: string;
+      invoice_id: string;
+      payment_id: string | null;
+      status: string;
+    }>(PERIOD_OF_CHANGE, { subscription_id: first.subscription_id, period_index: first.period_index });
+    if (period === undefined || !CREDITABLE.includes(period.status)) return;
+    const memo = `Unused days of ${first.subscription_id}, change ${changeId}`;
+    await creditPeriodInvoice(
+      deps,
+      period,
+      credits.map(({ ids, ...l }) => ({ ...l, unitAmountMinor: -l.unitAmountMinor, amountMinor: -l.amountMinor })),
+      memo,
+    );
+    await settle(
+      deps.db,
+      first.subscription_id,
+      credits.flatMap((g) => g.ids),
+      period.record_id,
+    );
+    done.credited++;
+  }
 }
 
 const settle = (db: BillingDeps['db'], subscriptionId: string, ids: readonly string[], by: string) =>

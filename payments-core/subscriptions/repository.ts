@@ -71,16 +71,22 @@ SELECT 'subscription_charge' AS object, id, change_id, kind, description, amount
 FROM subscription_charges WHERE subscription_id = $subscription_id AND status = 'pending' ORDER BY created_at, kind, id`;
 /**
  * The pending charges of always_invoice changes (`bill_on = 'now'`), of one subscription or (`$id` null) of every
- * kosh-collected one on the test clock, oldest change first: what billing/invoice-changes-now.ts bills.
+ * kosh-collected one on the test clock: every charge of the `$limit` oldest changes (a change is billed whole, its
+ * lines netted per rate), what billing/invoice-changes-now.ts bills.
  */
 export const CHARGES_TO_BILL_NOW = `
+WITH due AS (
+  SELECT c.change_id, min(c.created_at) AS at
+  FROM subscription_charges c JOIN subscriptions s ON s.id = c.subscription_id
+  WHERE c.status = 'pending' AND c.bill_on = 'now' AND ($id::text IS NULL OR c.subscription_id = $id)
+    AND s.collection = 'kosh' AND ${onTestClock('s.customer_id')}
+  GROUP BY c.change_id ORDER BY at, c.change_id LIMIT $limit
+)
 SELECT c.id, c.subscription_id, c.change_id, c.kind, c.description, c.amount_minor, c.period_index, c.period_start,
        c.period_end, c.tax_category, c.gst_rate_bp
-FROM subscription_charges c JOIN subscriptions s ON s.id = c.subscription_id
-WHERE c.status = 'pending' AND c.bill_on = 'now' AND ($id::text IS NULL OR c.subscription_id = $id)
-  AND s.collection = 'kosh' AND ${onTestClock('s.customer_id')}
-ORDER BY c.created_at, c.change_id, CASE c.kind WHEN 'period_segment' THEN 0 WHEN 'proration_credit' THEN 1 ELSE 2 END, c.id
-LIMIT $limit`;
+FROM subscription_charges c JOIN due ON due.change_id = c.change_id
+WHERE c.status = 'pending' AND c.bill_on = 'now'
+ORDER BY due.at, c.change_id, CASE c.kind WHEN 'period_segment' THEN 0 WHEN 'proration_credit' THEN 1 ELSE 2 END, c.id`;
 
 /**
  * The set-based entry points of the billing run (a chunk of subscriptions at a time, ids as text[] parameters).
