@@ -56,8 +56,8 @@ describe('e-invoice API', () => {
     const irn = 'b'.repeat(64);
     const body = {
       irn,
-      // Not Luhn-valid: a 15-digit AckNo that passes Luhn is refused by the card guard (see docs/gst-invoices.md).
-      ack_no: 112610036563312,
+      // Luhn-valid, as one AckNo in ten is: the card guard does not apply to an IRP's answer.
+      ack_no: 112610036563329,
       ack_date: '2026-05-10 12:30:00',
       signed_qr_code: `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ data: JSON.stringify({ Irn: irn }), iss: 'NIC' })).toString('base64url')}.c2ln`,
     };
@@ -79,7 +79,7 @@ describe('e-invoice API', () => {
     const ok = await h.api('POST', `/v1/invoices/${inv.id}/irn`, body);
     expect(ok.status).toBe(200);
     // 12:30 IST is 07:00 UTC.
-    expect(ok.body).toMatchObject({ irn, irn_ack_no: '112610036563312', irn_ack_at: '2026-05-10T07:00:00.000Z' });
+    expect(ok.body).toMatchObject({ irn, irn_ack_no: '112610036563329', irn_ack_at: '2026-05-10T07:00:00.000Z' });
     expect((await h.api('POST', `/v1/invoices/${inv.id}/irn`, body)).status).toBe(200);
     const changed = await h.api('POST', `/v1/invoices/${inv.id}/irn`, { ...body, ack_no: '1' });
     expect(changed.status).toBe(409);
