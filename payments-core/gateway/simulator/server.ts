@@ -13,6 +13,9 @@
  *     top-level `vpa` is refused). Both answer `{razorpay_payment_id, razorpay_order_id, razorpay_signature}` like Razorpay; a decline is
  *     a 400 whose `error.metadata` names the payment and order. Payments are authorised; capture is
  *     explicit (`POST /v1/payments/:id/capture`), as with an account set to manual capture.
+ *   UPI AutoPay (see upi-autopay.ts): `POST /v1/orders` with `method: "upi"`, `customer_id` and `token` is a mandate's
+ *     authorisation order; `POST /v1/payments/create/upi` on it (`recurring`, `upi.flow: "intent"`) answers the
+ *     `upi://mandate` link and waits for the customer; `create/recurring` with a UPI token is debited asynchronously.
  *   GET /v1/payments/:id · POST /v1/payments/:id/capture · POST /v1/payments/:id/refund
  *   GET /v1/payments/:id/refunds · GET /v1/payments/:id/refunds/:refund_id · GET /v1/refunds/:id
  * Simulator-only:
@@ -21,6 +24,8 @@
  *     number stays here
  *   POST /v1/sim/checkout {order_id, card_number | token | upi: {flow: "collect", vpa}} → pays an order as the hosted checkout
  *     would, auto-captured (Razorpay's default account setting)
+ *   POST /v1/sim/upi-mandates/:payment_id/approve {vpa?} | /reject → the customer acting on a UPI AutoPay mandate in
+ *     their app; POST /v1/sim/upi-mandates/tokens/:token_id/decline-next → the next debit on that mandate fails
  *   POST /v1/sim/refunds/:id/process {status: processed | failed} → settles a pending refund by hand
  *   POST /v1/sim/webhooks/replay {event_id?} → delivers already-sent events again (all, or one)
  *   POST /v1/sim/subscriptions/:id/charge {amount, current_start, current_end} → Razorpay charging one cycle of a
@@ -51,6 +56,7 @@ import { createPaymentLinks } from './payment-links.js';
 import { createSettlementReports } from './settlements.js';
 import { createSubscriptionCharges } from './subscriptions.js';
 import { cardNetwork, DECLINES, type Decline, VPA_FAILURE } from './test-mode.js';
+import { createUpiAutopay, type MandateTerms } from './upi-autopay.js';
 
 export interface WebhookOptions {
   readonly url: string;
@@ -88,6 +94,11 @@ export interface SimulatorOptions {
    * answered by a reset socket (`reset`).
    */
   readonly dropResponses?: DropResponses | null;
+  /**
+   * How long a UPI AutoPay debit stays `created` before it is attempted (Razorpay: the pre-debit notification, then
+   * the debit in its 25th hour, up to 24–36 h; see upi-autopay.ts). Compressed here; default 20 ms.
+   */
+  readonly upiDebitDelayMs?: number;
 }
 
 export interface DropResponses {
@@ -176,6 +187,9 @@ interface Order extends Json {
   attempts: number;
   notes: Json | unknown[];
   created_at: number;
+  /** An authorisation order's customer and mandate terms (UPI AutoPay, see upi-autopay.ts). */
+  customer_id?: string;
+  token?: MandateTerms;
 }
 
 interface Payment extends Json {
@@ -499,6 +513,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     if (currency !== 'INR') throw badRequest('Currency is not supported', 'currency');
     const receipt = typeof body['receipt'] === 'string' ? body['receipt'] : null;
     if (receipt !== null && receipt.length > 40) throw badRequest('receipt: maximum 40 characters', 'receipt');
+    const mandate = autopay.registrationTerms(body, body['amount']);
     const order: Order = {
       id: id('order'),
       entity: 'order',
@@ -512,6 +527,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       attempts: 0,
       notes: notesOut(body['notes']),
       created_at: now(),
+      ...(mandate === null ? {} : { method: 'upi', customer_id: mandate.customer_id, token: mandate.token }),
     };
     orders.set(order.id, order);
     return order;
@@ -776,6 +792,11 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       throw badRequest('The recurring field must be 1 or true for a recurring payment', 'recurring');
     }
     const customer = mustCustomer(String(body['customer_id']));
+    const mandate = autopay.token(String(body['token']));
+    if (mandate !== undefined && mandate.customer_id === customer.id) {
+      const order = mustOrder(String(body['order_id']));
+      return autopay.debit(order, { ...body, amount: amountOf(body['amount']) }, mandate) as Payment;
+    }
     const token = tokens.get(String(body['token']));
     if (token === undefined || token.customer_id !== customer.id) {
       throw badRequest('The token id provided does not exist', 'token');
@@ -800,11 +821,28 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     for (const field of ['ip', 'referer', 'user_agent']) required(body, field);
     if (isIP(String(body['ip'])) === 0) throw badRequest('The ip must be a valid IP address.', 'ip');
     const customer = mustCustomer(String(body['customer_id']));
-    const { vpa } = collectVpa(body['upi']);
     const order = mustOrder(String(body['order_id']));
+    if (order.token !== undefined || body['recurring'] !== undefined) {
+      checkNotes(body['notes']);
+      return autopay.authorisationPayment(order, { ...body, amount: amountOf(body['amount']) });
+    }
+    const { vpa } = collectVpa(body['upi']);
     return s2sAnswer(attempt(order, { ...body, customer_id: customer.id }, { method: 'upi', vpa }));
   }
 
+  const autopay = createUpiAutopay({
+    id,
+    now,
+    today: () => options.now?.() ?? new Date(),
+    customerExists: (customerId) => customers.has(customerId),
+    storePayment: (p) => payments.set(p.id, p as Payment),
+    capture: (p) => void capture(p as Payment, p.amount),
+    emit,
+    later,
+    debitDelayMs: () => options.upiDebitDelayMs ?? 20,
+    badRequest,
+    notes: notesOut,
+  });
   const settlements = createSettlementReports({ payments, refunds, orders, badRequest });
   const subscriptionCharges = createSubscriptionCharges({
     id,
@@ -915,7 +953,10 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       /^\/v1\/customers\/([\w]+)\/tokens$/,
       (m) => {
         const customer = mustCustomer(m[1] ?? '');
-        return collection([...tokens.values()].filter((t) => t.customer_id === customer.id).map(tokenEntity));
+        return collection([
+          ...[...tokens.values()].filter((t) => t.customer_id === customer.id).map(tokenEntity),
+          ...autopay.tokensOf(customer.id),
+        ]);
       },
       false,
     ],
@@ -924,6 +965,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       /^\/v1\/customers\/([\w]+)\/tokens\/([\w]+)$/,
       (m) => {
         const customer = mustCustomer(m[1] ?? '');
+        const mandate = autopay.token(m[2] ?? '');
+        if (mandate !== undefined && mandate.customer_id === customer.id) return autopay.tokenEntity(mandate);
         const t = tokens.get(m[2] ?? '');
         if (t === undefined || t.customer_id !== customer.id) {
           throw badRequest('The id provided does not exist', 'token_id');
@@ -982,6 +1025,9 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       },
       false,
     ],
+    ['POST', /^\/v1\/sim\/upi-mandates\/([\w]+)\/approve$/, (m, b) => autopay.approve(m[1] ?? '', b), false],
+    ['POST', /^\/v1\/sim\/upi-mandates\/([\w]+)\/reject$/, (m) => autopay.reject(m[1] ?? ''), false],
+    ['POST', /^\/v1\/sim\/upi-mandates\/tokens\/([\w]+)\/decline-next$/, (m) => autopay.declineNext(m[1] ?? ''), false],
     ['POST', /^\/v1\/sim\/subscriptions\/([\w]+)\/charge$/, (m, b) => subscriptionCharges.charge(m[1] ?? '', b), false],
     ['POST', /^\/v1\/payment_links\/?$/, (_m, b) => paymentLinks.create(b), true],
     ['GET', /^\/v1\/payment_links\/?$/, (_m, _b, q) => paymentLinks.list(q), false],

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Razorpay from 'razorpay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -489,5 +489,226 @@ describe('payment links (https://razorpay.com/docs/api/payments/payment-links/cr
     expect(first.body.payment_link).toMatchObject({ status: 'partially_paid', amount_paid: 15_000 });
     const rest = await raw('POST', `/v1/sim/payment_links/${on.id}/pay`, { card_number: '4111111111111111' });
     expect(rest.body.payment_link).toMatchObject({ status: 'paid', amount_paid: 20_000 });
+  });
+});
+
+describe('UPI AutoPay registration (https://razorpay.com/docs/api/payments/recurring-payments/upi/create-authorization-transaction/)', () => {
+  let customer: string;
+  let other: string;
+  const events: { event: string; payload: any }[] = [];
+  let receiver: Server;
+  const terms = { max_amount: 500_000, frequency: 'monthly' };
+  const authOrder = (overrides: Record<string, unknown> = {}) =>
+    raw('POST', '/v1/orders', {
+      amount: 100,
+      currency: 'INR',
+      method: 'upi',
+      customer_id: customer,
+      token: terms,
+      ...overrides,
+    });
+  const intent = (orderId: string, overrides: Record<string, unknown> = {}) =>
+    raw('POST', '/v1/payments/create/upi', {
+      amount: 100,
+      currency: 'INR',
+      order_id: orderId,
+      email: 'mandate@example.in',
+      contact: '9123456789',
+      method: 'upi',
+      customer_id: customer,
+      recurring: '1',
+      ip: '192.168.0.103',
+      referer: 'http',
+      user_agent: 'Mozilla/5.0',
+      upi: { flow: 'intent' },
+      ...overrides,
+    });
+  const register = async () => {
+    const orderId = (await authOrder()).body.id as string;
+    return (await intent(orderId)).body.razorpay_payment_id as string;
+  };
+  const named = (name: string) => events.filter((e) => e.event === name);
+
+  beforeAll(async () => {
+    customer = (await raw('POST', '/v1/customers', { name: 'Meera Iyer', email: 'mandate@example.in' })).body.id;
+    other = (await raw('POST', '/v1/customers', { name: 'Kabir Das', email: 'kabir@example.in' })).body.id;
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        events.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const { port } = receiver.address() as AddressInfo;
+    sim.configure({ webhook: { url: `http://127.0.0.1:${port}/`, secret: 'hook' }, upiDebitDelayMs: 5 });
+  });
+  afterAll(async () => {
+    sim.configure({ webhook: null });
+    await new Promise<void>((r) => receiver.close(() => r()));
+  });
+
+  it('when the order carries a bad mandate → 400 naming the field: frequency only as_presented|monthly, max_amount ₹1–₹15,000, expire_at ahead, an existing customer', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ token: { max_amount: 500_000 } }, 'token.frequency'],
+      [{ token: { ...terms, frequency: 'weekly' } }, 'token.frequency'],
+      [{ token: { frequency: 'monthly' } }, 'token.max_amount'],
+      [{ token: { ...terms, max_amount: 99 } }, 'token.max_amount'],
+      [{ token: { ...terms, max_amount: 1_500_001 } }, 'token.max_amount'],
+      [{ token: { ...terms, expire_at: Math.floor(today.getTime() / 1000) - 60 } }, 'token.expire_at'],
+      [{ customer_id: undefined }, 'customer_id'],
+      [{ customer_id: 'cust_DoesNotExist01' }, 'customer_id'],
+      [{ method: undefined }, 'method'],
+      [{ amount: 600_000 }, 'amount'],
+    ];
+    for (const [overrides, field] of cases) {
+      const res = await authOrder(overrides);
+      expect(res.status, JSON.stringify(overrides)).toBe(400);
+      expect(res.body.error.field, JSON.stringify(overrides)).toBe(field);
+    }
+    const ok = await authOrder({ token: { ...terms, frequency: 'as_presented' } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ entity: 'order', amount: 100, status: 'created' });
+  });
+
+  it('when the authorisation payment asks for collect (deprecated for new registrations from 28 Feb 2026), lacks recurring or names another customer → 400 naming it, no payment', async () => {
+    const orderId = (await authOrder()).body.id as string;
+    const before = sim.payments().length;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ upi: { flow: 'collect', vpa: 'success@razorpay' } }, 'upi.flow'],
+      [{ recurring: undefined }, 'recurring'],
+      [{ customer_id: other }, 'customer_id'],
+    ];
+    for (const [overrides, field] of cases) {
+      const res = await intent(orderId, overrides);
+      expect(res.status, field).toBe(400);
+      expect(res.body.error.field, field).toBe(field);
+    }
+    expect(sim.payments()).toHaveLength(before);
+  });
+
+  it('when paid by intent through the SDK → the payment id and a upi://mandate link; the payment stays created and the token initiated until the customer acts', async () => {
+    const orderId = (await authOrder()).body.id as string;
+    const answer = (await sdk.payments.createUpi({
+      amount: 100,
+      currency: 'INR',
+      order_id: orderId,
+      email: 'mandate@example.in',
+      contact: '9123456789',
+      method: 'upi',
+      customer_id: customer,
+      recurring: 1,
+      ip: '192.168.0.103',
+      referer: 'http',
+      user_agent: 'Mozilla/5.0',
+      upi: { flow: 'intent' },
+    } as never)) as unknown as { razorpay_payment_id: string; link: string };
+    expect(answer.link).toMatch(/^upi:\/\/mandate\?.*am=5000\.00.*recur=MONTHLY/);
+    const payment = (await raw('GET', `/v1/payments/${answer.razorpay_payment_id}`)).body;
+    expect(payment).toMatchObject({ status: 'created', method: 'upi', customer_id: customer, recurring: true });
+    const token = (await raw('GET', `/v1/customers/${customer}/tokens/${payment.token_id}`)).body;
+    expect(token).toMatchObject({ method: 'upi', recurring_details: { status: 'initiated' }, max_amount: 500_000 });
+  });
+
+  it('when the customer approves → payment captured, token confirmed with its terms; payment.authorized, payment.captured and token.confirmed are sent', async () => {
+    const paymentId = await register();
+    events.length = 0;
+    const approved = await raw('POST', `/v1/sim/upi-mandates/${paymentId}/approve`, { vpa: 'meera@okaxis' });
+    expect(approved.status).toBe(200);
+    await sim.idle();
+    const payment = (await raw('GET', `/v1/payments/${paymentId}`)).body;
+    expect(payment).toMatchObject({ status: 'captured', vpa: 'meera@okaxis', customer_id: customer });
+    const tokens = (await sdk.customers.fetchTokens(customer)) as unknown as { items: any[] };
+    expect(tokens.items.find((t) => t.id === payment.token_id)).toMatchObject({
+      method: 'upi',
+      vpa: { username: 'meera', handle: 'okaxis' },
+      recurring_details: { status: 'confirmed' },
+      max_amount: 500_000,
+      frequency: 'monthly',
+    });
+    expect(named('payment.authorized')).toHaveLength(1);
+    expect(named('payment.captured')).toHaveLength(1);
+    expect(named('token.confirmed')[0]?.payload.token.entity).toMatchObject({ id: payment.token_id });
+    expect((await raw('POST', `/v1/sim/upi-mandates/${paymentId}/approve`)).status).toBe(400);
+  });
+
+  it('when the customer rejects → payment failed, token rejected; payment.failed and token.rejected are sent', async () => {
+    const paymentId = await register();
+    events.length = 0;
+    expect((await raw('POST', `/v1/sim/upi-mandates/${paymentId}/reject`)).status).toBe(200);
+    await sim.idle();
+    const payment = (await raw('GET', `/v1/payments/${paymentId}`)).body;
+    expect(payment.status).toBe('failed');
+    expect(named('payment.failed')).toHaveLength(1);
+    expect(named('token.rejected')[0]?.payload.token.entity).toMatchObject({
+      id: payment.token_id,
+      recurring_details: { status: 'rejected' },
+    });
+  });
+
+  describe('subsequent debits (https://razorpay.com/docs/payments/payment-gateway/s2s-integration/recurring-payments/upi-intent/execute-subsequent-payments/)', () => {
+    let token: string;
+    const debit = async (amount: number, overrides: Record<string, unknown> = {}) => {
+      const orderId = (await raw('POST', '/v1/orders', { amount, currency: 'INR', payment_capture: true })).body.id;
+      return raw('POST', '/v1/payments/create/recurring', {
+        email: 'mandate@example.in',
+        contact: '9123456789',
+        amount,
+        currency: 'INR',
+        order_id: orderId,
+        customer_id: customer,
+        token,
+        recurring: '1',
+        ...overrides,
+      });
+    };
+
+    beforeAll(async () => {
+      const paymentId = await register();
+      await raw('POST', `/v1/sim/upi-mandates/${paymentId}/approve`);
+      token = (await raw('GET', `/v1/payments/${paymentId}`)).body.token_id;
+      await sim.idle();
+    });
+
+    it('when debited within the mandate → answered while the payment is created; it is captured later (payment.authorized, payment.captured)', async () => {
+      const res = await debit(120_000);
+      expect(res.status).toBe(200);
+      const id = res.body.razorpay_payment_id as string;
+      expect((await raw('GET', `/v1/payments/${id}`)).body).toMatchObject({ status: 'created', token_id: token });
+      events.length = 0;
+      await sim.idle();
+      expect((await raw('GET', `/v1/payments/${id}`)).body).toMatchObject({ status: 'captured', amount: 120_000 });
+      expect(named('payment.authorized').map((e) => e.payload.payment.entity.id)).toEqual([id]);
+      expect(named('payment.captured').map((e) => e.payload.payment.entity.id)).toEqual([id]);
+    });
+
+    it('when the amount is above the mandate max_amount → 400 naming amount, and no payment is made', async () => {
+      const before = sim.payments().length;
+      const res = await debit(500_001);
+      expect(res.status).toBe(400);
+      expect(res.body.error.field).toBe('amount');
+      expect(sim.payments()).toHaveLength(before);
+    });
+
+    it('when the token is not confirmed (only confirmed tokens can be debited) → 400 naming token', async () => {
+      const pending = (await raw('GET', `/v1/payments/${await register()}`)).body.token_id;
+      const res = await debit(10_000, { token: pending });
+      expect(res.status).toBe(400);
+      expect(res.body.error.field).toBe('token');
+    });
+
+    it('when the bank declines the debit → the payment fails later with payment.failed (insufficient_funds)', async () => {
+      expect((await raw('POST', `/v1/sim/upi-mandates/tokens/${token}/decline-next`)).status).toBe(200);
+      const res = await debit(50_000);
+      expect(res.status).toBe(200);
+      events.length = 0;
+      await sim.idle();
+      const payment = (await raw('GET', `/v1/payments/${res.body.razorpay_payment_id}`)).body;
+      expect(payment).toMatchObject({ status: 'failed', error_reason: 'insufficient_funds' });
+      expect(named('payment.failed')).toHaveLength(1);
+    });
   });
 });
