@@ -175,6 +175,36 @@ export interface CreatePaymentLinkInput {
   readonly notes?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A UPI AutoPay mandate to register at the gateway: an authorisation order carrying the mandate's terms, then its
+ * authorisation payment by UPI intent (https://razorpay.com/docs/api/payments/recurring-payments/upi/
+ * create-authorization-transaction/). Amounts in paise; `expireAt` in unix seconds (null: the gateway's default).
+ */
+export interface UpiMandateInput {
+  /** The gateway customer the mandate's token will belong to. */
+  readonly customerId: string;
+  /** The kosh payment method id: the order's receipt and the payment's notes.kosh_id, looked up before a retry. */
+  readonly idempotencyKey: string;
+  /** The authorisation payment's amount. */
+  readonly amount: number;
+  readonly currency: string;
+  readonly maxAmount: number;
+  readonly frequency: 'as_presented' | 'monthly';
+  readonly expireAt: number | null;
+  readonly email: string;
+  readonly contact: string;
+  readonly payer: Payer;
+}
+
+/** A registration awaiting the customer: the `upi://mandate` link to open (null when resumed) and the token made. */
+export interface UpiMandateRegistration {
+  readonly orderId: string;
+  readonly paymentId: string;
+  /** The mandate's token (`initiated` until the customer approves); null when the gateway has not named it yet. */
+  readonly tokenId: string | null;
+  readonly link: string | null;
+}
+
 export interface PaymentGateway {
   /**
    * The gateway customer for these details: created, or the existing one with the same email and contact (Razorpay
@@ -183,6 +213,8 @@ export interface PaymentGateway {
   ensureCustomer(input: CreateCustomerInput): Promise<string>;
   /** One of a gateway customer's tokens; null when the customer has no such token. */
   fetchToken(customerId: string, tokenId: string): Promise<GatewayToken | null>;
+  /** Starts a UPI AutoPay mandate registration (order with `token`, intent payment); idempotent by its key. */
+  registerUpiMandate(input: UpiMandateInput): Promise<UpiMandateRegistration>;
   createOrder(input: CreateOrderInput): Promise<GatewayOrder>;
   findOrderByReceipt(receipt: string): Promise<GatewayOrder | null>;
   fetchOrder(orderId: string): Promise<GatewayOrder>;

@@ -14,6 +14,8 @@ import type {
   GatewaySettlementEntry,
   GatewayToken,
   PaymentGateway,
+  UpiMandateInput,
+  UpiMandateRegistration,
 } from './port.js';
 import {
   toGatewayOrder,
@@ -163,6 +165,65 @@ export function createRazorpayGateway(options: {
         if (e.kind === 'provider') return null;
         throw e;
       }
+    },
+
+    /**
+     * The authorisation order (method upi, customer_id, token terms; receipt = the kosh method id) and its payment by
+     * UPI intent: collect is deprecated for new UPI AutoPay registrations from 28 Feb 2026
+     * (https://razorpay.com/docs/api/payments/recurring-payments/upi/create-authorization-transaction/). A retry finds
+     * the order by receipt and the payment by notes.kosh_id instead of making a second.
+     */
+    async registerUpiMandate(input: UpiMandateInput): Promise<UpiMandateRegistration> {
+      const existingOrder = await call<{ items: Json[] }>(() =>
+        sdk.orders.all({ receipt: input.idempotencyKey, count: 1 }),
+      );
+      const order =
+        existingOrder.items.find((o) => o['receipt'] === input.idempotencyKey) ??
+        (await call<Json>(() =>
+          sdk.orders.create({
+            amount: input.amount,
+            currency: input.currency,
+            method: 'upi',
+            customer_id: input.customerId,
+            receipt: input.idempotencyKey,
+            notes: { kosh_id: input.idempotencyKey },
+            token: {
+              max_amount: input.maxAmount,
+              frequency: input.frequency,
+              ...(input.expireAt === null ? {} : { expire_at: input.expireAt }),
+            },
+          } as never),
+        ));
+      const orderId = String(order['id']);
+      const previous = await call<{ items: Json[] }>(() => sdk.orders.fetchPayments(orderId));
+      const earlier = previous.items.find((p) => toGatewayPayment(p).notes['kosh_id'] === input.idempotencyKey);
+      let paymentId: string;
+      let link: string | null = null;
+      if (earlier !== undefined) paymentId = String(earlier['id']);
+      else {
+        const answer = await call<Json>(() =>
+          sdk.payments.createUpi({
+            amount: input.amount,
+            currency: input.currency,
+            order_id: orderId,
+            email: input.email,
+            contact: input.contact,
+            method: 'upi',
+            customer_id: input.customerId,
+            recurring: 1,
+            ip: input.payer.ip,
+            referer: input.payer.referer,
+            user_agent: input.payer.userAgent,
+            notes: { kosh_id: input.idempotencyKey },
+            upi: { flow: 'intent' },
+          } as never),
+        );
+        paymentId = String(answer['razorpay_payment_id']);
+        link = typeof answer['link'] === 'string' ? answer['link'] : null;
+      }
+      const payment = await call<Json>(() => sdk.payments.fetch(paymentId));
+      const tokenId = typeof payment['token_id'] === 'string' ? payment['token_id'] : null;
+      return { orderId, paymentId, tokenId, link };
     },
 
     async createOrder(input: CreateOrderInput): Promise<GatewayOrder> {

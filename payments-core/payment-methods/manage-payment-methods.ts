@@ -173,6 +173,11 @@ export async function updatePaymentMethod(
       ? await tx.one<PaymentMethod>(PAYMENT_METHOD_BY_ID, { id, customer_id: customerId })
       : undefined;
     if (method === undefined) throw notFound('payment_method', id);
+    if (input.is_default === true && method.status !== 'active') {
+      throw invalid('payment_method_not_active', 'only an active method can be the default', [
+        { field: '/is_default', code: 'payment_method_not_active', message: `the method is ${method.status}` },
+      ]);
+    }
     if (input.is_default === false && method.is_default) {
       throw invalid('default_required', 'make another method the default instead', [
         { field: '/is_default', code: 'default_required', message: 'a customer with methods keeps one default' },

@@ -1,14 +1,18 @@
 /**
+ * Only an `active` method is counted, charged or made the default: a UPI AutoPay registration stays `pending` until
+ * the gateway's `token.confirmed`.
  * Concurrency: every write to a customer's methods runs under the customer's row lock (`CUSTOMER_FOR_UPDATE`), so
  * the count, the default and the deletes of concurrent requests see each other: one default at a time.
  */
 export const PAYMENT_METHOD_COLUMNS = `
 SELECT 'payment_method' AS object, t.id, t.customer_id, t.type, t.card_network, t.card_last4, t.card_exp_month,
-       t.card_exp_year, t.upi_vpa_masked, t.bank, t.wallet, t.mandate_type, t.is_default, t.created_at, t.updated_at
+       t.card_exp_year, t.upi_vpa_masked, t.bank, t.wallet, t.mandate_type, t.status,
+       t.mandate_max_amount_minor::INTEGER AS mandate_max_amount, t.mandate_frequency, t.mandate_expires_at, t.is_default,
+       t.created_at, t.updated_at
 FROM payment_methods t`;
 export const PAYMENT_METHOD_BY_ID = `${PAYMENT_METHOD_COLUMNS} WHERE t.id = $id AND t.customer_id = $customer_id AND t.deleted_at IS NULL`;
 export const LIVE_METHOD_COUNT = `
-SELECT count(*)::BIGINT AS n FROM payment_methods WHERE customer_id = $customer_id AND deleted_at IS NULL`;
+SELECT count(*)::BIGINT AS n FROM payment_methods WHERE customer_id = $customer_id AND deleted_at IS NULL AND status = 'active'`;
 export const INSERT_PAYMENT_METHOD = `
 INSERT INTO payment_methods (id, customer_id, type, gateway_token, card_network, card_last4, card_exp_month, card_exp_year,
   upi_vpa_masked, bank, wallet, mandate_type, is_default, created_at, updated_at)
@@ -23,7 +27,28 @@ UPDATE payment_methods SET card_exp_month = $month, card_exp_year = $year, updat
 export const SOFT_DELETE = `
 UPDATE payment_methods SET deleted_at = $at, is_default = false, updated_at = $at WHERE id = $id AND deleted_at IS NULL`;
 export const NEWEST_LIVE_METHOD = `
-SELECT id FROM payment_methods WHERE customer_id = $customer_id AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1`;
+SELECT id FROM payment_methods WHERE customer_id = $customer_id AND deleted_at IS NULL AND status = 'active'
+ORDER BY created_at DESC, id DESC LIMIT 1`;
 export const INSTRUMENT_BY_ID = `
 SELECT pm.id, pm.customer_id, pm.type, pm.gateway_token, c.gateway_customer_id
-FROM payment_methods pm JOIN customers c ON c.id = pm.customer_id WHERE pm.id = $id AND pm.deleted_at IS NULL`;
+FROM payment_methods pm JOIN customers c ON c.id = pm.customer_id
+WHERE pm.id = $id AND pm.deleted_at IS NULL AND pm.status = 'active'`;
+export const INSERT_PENDING_MANDATE = `
+INSERT INTO payment_methods (id, customer_id, type, gateway_token, mandate_type, status, mandate_max_amount_minor,
+  mandate_frequency, mandate_expires_at, is_default, created_at, updated_at)
+VALUES ($id, $customer_id, 'upi', NULL, 'upi_autopay', 'pending', $max_amount, $frequency, $expires_at, false, $at, $at)`;
+/** The gateway's answer to a registration, kept while the method is still pending. */
+export const SET_REGISTRATION = `
+UPDATE payment_methods SET gateway_token = $gateway_token, gateway_registration_id = $registration_id, updated_at = $at
+WHERE id = $id AND status = 'pending'`;
+export const PENDING_MANDATE_BY_TOKEN = `
+SELECT id, customer_id FROM payment_methods
+WHERE gateway_token = $gateway_token AND mandate_type = 'upi_autopay' AND status = 'pending' AND deleted_at IS NULL`;
+export const HAS_DEFAULT = `
+SELECT 1 AS x FROM payment_methods WHERE customer_id = $customer_id AND is_default AND deleted_at IS NULL`;
+/** Guarded by \`status = 'pending'\`: a late or repeated token event changes nothing. */
+export const CONFIRM_MANDATE = `
+UPDATE payment_methods SET status = 'active', upi_vpa_masked = $upi_vpa_masked, is_default = $is_default, updated_at = $at
+WHERE id = $id AND status = 'pending'`;
+export const REJECT_MANDATE = `
+UPDATE payment_methods SET status = 'rejected', updated_at = $at WHERE id = $id AND status = 'pending'`;

@@ -5,6 +5,12 @@ export type PaymentMethodType = (typeof PAYMENT_METHOD_TYPES)[number];
 export const MANDATE_TYPES = ['upi_autopay', 'emandate'] as const;
 export type MandateType = (typeof MANDATE_TYPES)[number];
 
+export const PAYMENT_METHOD_STATUSES = ['pending', 'active', 'rejected'] as const;
+export type PaymentMethodStatus = (typeof PAYMENT_METHOD_STATUSES)[number];
+/** The frequencies Razorpay takes for a UPI AutoPay mandate (its order's `token.frequency`). */
+export const MANDATE_FREQUENCIES = ['as_presented', 'monthly'] as const;
+export type MandateFrequency = (typeof MANDATE_FREQUENCIES)[number];
+
 /** A saved instrument: the gateway's token plus display data. Never a card number or CVV. */
 export interface PaymentMethod {
   readonly object: 'payment_method';
@@ -19,6 +25,12 @@ export interface PaymentMethod {
   readonly bank: string | null;
   readonly wallet: string | null;
   readonly mandate_type: MandateType | null;
+  /** `pending` while a UPI AutoPay mandate awaits the customer's approval, `rejected` if they declined; only `active` is charged. */
+  readonly status: PaymentMethodStatus;
+  /** A UPI AutoPay mandate's terms at the gateway: the most one debit may take (paise), how often, until when. */
+  readonly mandate_max_amount: number | null;
+  readonly mandate_frequency: MandateFrequency | null;
+  readonly mandate_expires_at: Date | null;
   readonly is_default: boolean;
   readonly created_at: Date;
   readonly updated_at: Date;

@@ -9,6 +9,7 @@ import type { GatewayPayment, GatewayRefund } from '../gateway/port.js';
 import { toGatewayPayment, toGatewayPaymentLink, toGatewayRefund } from '../gateway/razorpay-entities.js';
 import { bookInstallmentLink } from '../installments/book-installment-link.js';
 import { advanceOrder } from '../orders/advance-order.js';
+import { applyGatewayToken } from '../payment-methods/apply-gateway-token.js';
 import { applyGatewayPayment } from '../payments/apply-gateway-payment.js';
 import { INSERT_PAYMENT } from '../payments/repository.js';
 import { applyGatewayRefund } from '../refunds/apply-gateway-refund.js';
@@ -181,6 +182,11 @@ async function applyPayload(tx: Tx, type: string, payload: Json, clock: Clock, a
     if (!booked) return 'unmatched';
     await applyWaitingEvents(tx, gp.id, clock, at);
     return 'applied';
+  }
+  if (type === 'token.confirmed' || type === 'token.rejected') {
+    const tokenEntity = entity(payload, 'token');
+    if (tokenEntity === null) return 'unmatched';
+    return (await applyGatewayToken(tx, type, tokenEntity, at)) ? 'applied' : 'unmatched';
   }
   if (type.startsWith('subscription.')) {
     const subscriptionEntity = entity(payload, 'subscription');

@@ -15,7 +15,7 @@ export interface ReceivedWebhook {
 function entityIdOf(payload: Record<string, unknown>): string | null {
   const inner = payload['payload'];
   if (inner === null || typeof inner !== 'object') return null;
-  for (const name of ['refund', 'payment', 'order', 'subscription', 'invoice']) {
+  for (const name of ['refund', 'payment', 'order', 'subscription', 'invoice', 'token']) {
     const wrapper = (inner as Record<string, unknown>)[name];
     const entity =
       wrapper !== null && typeof wrapper === 'object' ? (wrapper as Record<string, unknown>)['entity'] : undefined;

@@ -37,6 +37,8 @@ export const APPLIED_EVENTS = [
   'subscription.cancelled',
   'subscription.completed',
   'subscription.updated',
+  'token.confirmed',
+  'token.rejected',
 ] as const;
 
 /** Dedupe keys are kept at least this long (Razorpay retries for up to 24 h; we keep 30 days). */

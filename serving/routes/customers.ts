@@ -9,6 +9,7 @@ import {
   listPaymentMethods,
   updatePaymentMethod,
 } from '../../payments-core/payment-methods/manage-payment-methods.js';
+import { registerUpiAutopay } from '../../payments-core/payment-methods/register-upi-autopay.js';
 import type { App, AppDeps } from '../app.js';
 import { CustomerSchema, Id, Nullable, PageQuery, PaymentMethodSchema, pageOf, responses } from '../schemas.js';
 
@@ -215,6 +216,48 @@ export function customerRoutes(app: App, deps: AppDeps): void {
       },
     },
     async (request, reply) => reply.code(201).send(await createPaymentMethod(deps, request.params.id, request.body)),
+  );
+  app.post(
+    '/customers/:id/payment-methods/upi-autopay',
+    {
+      config: { scope: 'payments:write' },
+      schema: {
+        operationId: 'registerUpiAutopay',
+        summary: 'Register a UPI AutoPay mandate',
+        tags: ['payment methods'],
+        description:
+          "Creates the Razorpay mandate registration (an authorisation order and a UPI intent payment of ₹1) and saves a `pending` method. Open `intent_url` (a `upi://mandate` link) on the parent's phone; when they approve in their UPI app, `token.confirmed` makes the method `active` (the default if they have none); `token.rejected` marks it `rejected`. A pending method is never charged.",
+        params: CustomerParams,
+        body: Type.Object(
+          {
+            max_amount: Type.Integer({
+              minimum: 100,
+              maximum: 1_500_000,
+              description: 'paise: the most one debit may take',
+            }),
+            frequency: Type.Union([Type.Literal('as_presented'), Type.Literal('monthly')]),
+            expire_at: Type.Optional(
+              Type.String({ format: 'date-time', description: 'when the mandate ends; default 10 years' }),
+            ),
+            ip: Type.String({ minLength: 2, maxLength: 45, description: "the payer's IP address" }),
+            referer: Type.String({ minLength: 1, maxLength: 2000 }),
+            user_agent: Type.String({ minLength: 1, maxLength: 1000 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({
+          201: Type.Composite([PaymentMethodSchema, Type.Object({ intent_url: Nullable(Type.String()) })]),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { expire_at, ...rest } = request.body;
+      const { method, intent_url } = await registerUpiAutopay(deps, request.params.id, {
+        ...rest,
+        ...(expire_at === undefined ? {} : { expire_at: new Date(expire_at) }),
+      });
+      return reply.code(201).send({ ...method, intent_url });
+    },
   );
   app.get(
     '/customers/:id/payment-methods',
