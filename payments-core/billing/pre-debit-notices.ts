@@ -5,6 +5,7 @@ import { enqueueEmail } from '../mailer/enqueue-email.js';
 import {
   type AutoDebit,
   checkAutoDebit,
+  koshNotifies,
   type MandateType,
   PRE_DEBIT_NOTICE_MS,
   recordPreDebitNotice,
@@ -41,7 +42,7 @@ async function mailNotice(
 }
 
 /**
- * Pre-debit notifications (RBI e-mandate, NPCI UPI AutoPay) for mandate subscriptions whose period ends within
+ * Pre-debit notifications (RBI e-mandate) for mandate subscriptions whose period ends within
  * `NOTICE_HORIZON_MS`: recorded in pre_debit_notifications (india-rules) and mailed through the outbox, for
  * the most the debit can be (GST at the subscription's rate plus a rupee of round-off), so the debit at
  * period end finds a notice at least 24 h old.
@@ -73,6 +74,8 @@ export async function sendPreDebitNotices(
   });
   let sent = 0;
   for (const s of rows) {
+    // Razorpay notifies UPI AutoPay debits itself (india-rules.ts): no kosh notice, no e-mail.
+    if (!koshNotifies(s.mandate_type)) continue;
     const trial = s.trial_end !== null && s.current_period_end <= s.trial_end;
     const taxable =
       (trial ? 0 : s.unit_amount_minor * s.quantity) +

@@ -5,8 +5,12 @@ import { INSERT_NOTICE, NOTICE_FOR_DEBIT } from './repository.js';
 /**
  * RBI's e-mandate framework and NPCI UPI AutoPay, where kosh initiates a recurring debit:
  * - a debit above ₹15,000 needs the customer to authenticate (AFA), so kosh does not make it off-session;
- * - a debit on a mandate (`upi_autopay`, `emandate`) needs a pre-debit notification sent at least 24 h
- *   before; without one old enough, the debit is deferred (a notice is recorded now if there was none).
+ * - a debit on an e-mandate (`emandate`) needs a pre-debit notification sent at least 24 h before; without one old
+ *   enough, the debit is deferred (a notice is recorded now if there was none);
+ * - a debit on a UPI AutoPay mandate (`upi_autopay`) is made at once: Razorpay sends the pre-debit notification itself
+ *   and attempts the debit after it ("Pre-debit notifications are delivered 24 hours before the debit and the actual
+ *   debit is attempted in the 25th hour", https://razorpay.com/docs/payments/payment-gateway/s2s-integration/
+ *   recurring-payments/upi-intent/execute-subsequent-payments/), so kosh records no notice and adds no second wait.
  */
 export const AUTO_DEBIT_LIMIT_PAISE = 1_500_000;
 export const PRE_DEBIT_NOTICE_MS = 24 * 3_600_000;
@@ -35,8 +39,16 @@ const noticeKey = (d: AutoDebit) => ({
   amount: d.amount,
 });
 
-/** Records a pre-debit notification for `debitOn` unless this source already has one for this method. */
+/** Whether kosh sends the pre-debit notice of a debit on this mandate (not for UPI AutoPay: Razorpay does). */
+export const koshNotifies = (mandateType: MandateType | null): boolean =>
+  mandateType !== null && mandateType !== 'upi_autopay';
+
+/**
+ * Records a pre-debit notification for `debitOn` unless this source already has one for this method; false (nothing
+ * recorded) for a UPI AutoPay debit, which Razorpay announces itself.
+ */
 export async function recordPreDebitNotice(tx: Sql, debit: AutoDebit, debitOn: Date, at: Date): Promise<boolean> {
+  if (!koshNotifies(debit.mandate_type)) return false;
   const existing = await tx.one(NOTICE_FOR_DEBIT, noticeKey(debit));
   if (existing !== undefined) return false;
   await tx.run(INSERT_NOTICE, {
@@ -53,7 +65,7 @@ export async function recordPreDebitNotice(tx: Sql, debit: AutoDebit, debitOn: D
 /** May kosh debit this now, off-session? Records the missing notice as a side effect. */
 export async function checkAutoDebit(tx: Sql, debit: AutoDebit, at: Date): Promise<DebitCheck> {
   if (debit.amount > AUTO_DEBIT_LIMIT_PAISE) return { kind: 'requires_authentication' };
-  if (debit.mandate_type === null) return { kind: 'allowed' };
+  if (!koshNotifies(debit.mandate_type)) return { kind: 'allowed' };
   const notice = await tx.one<{ sent_at: Date }>(NOTICE_FOR_DEBIT, noticeKey(debit));
   if (notice === undefined) {
     const notBefore = new Date(at.getTime() + PRE_DEBIT_NOTICE_MS);

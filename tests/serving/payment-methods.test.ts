@@ -1,17 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chargeDueInstallments } from '../../payments-core/installments/charge-due-installments.js';
+import { resolveUnknownPayments } from '../../payments-core/payments/resolve-unknown-payments.js';
+import { drainRetries } from '../../payments-core/retries/drain-retries.js';
 import { fixedClock } from '../../platform/clock.js';
-import { gatewayCustomerOf, type Harness, SUCCESS_CARD, seedParent, startHarness } from '../support/harness.js';
+import { createLog } from '../../platform/log.js';
+import { seededRandom } from '../../platform/random.js';
+import {
+  gatewayCustomerOf,
+  type Harness,
+  SUCCESS_CARD,
+  seedParent,
+  startHarness,
+  WEBHOOK_SECRET,
+} from '../support/harness.js';
+
+// 1 Dec 2026 00:30 IST is still 30 Nov in UTC: the month is IST's.
+const clock = fixedClock(new Date('2026-11-30T19:00:00Z'));
+let h: Harness;
+beforeAll(async () => {
+  // UPI AutoPay debits wait until a test lets the gateway work (Razorpay takes 24–36 h; kosh's call sees `created`).
+  h = await startHarness({ clock, simulator: { upiDebitDelayMs: null } });
+});
+afterAll(async () => h.close());
 
 describe('saved cards and their expiry', () => {
-  // 1 Dec 2026 00:30 IST is still 30 Nov in UTC: the month is IST's.
-  const clock = fixedClock(new Date('2026-11-30T19:00:00Z'));
-  let h: Harness;
   let customerId: string;
   beforeAll(async () => {
-    h = await startHarness({ clock });
     customerId = (await seedParent(h)).customerId;
   });
-  afterAll(async () => h.close());
 
   // The expiry kosh keeps is the gateway's: the card is tokenised with it, as the checkout would save it.
   const card = async (month: number, year: number) => {
@@ -60,5 +76,208 @@ describe('saved cards and their expiry', () => {
     expect(back.body.code).toBe('card_expired');
     const get = (await h.api('GET', `/v1/customers/${customerId}/payment-methods`)).body.data;
     expect(get.find((m: { id: string }) => m.id === saved.body.id)).toMatchObject({ card_exp_month: 12 });
+  });
+});
+
+/**
+ * UPI AutoPay as Razorpay documents it, through kosh's API, the real SDK and the simulator over loopback: a mandate is
+ * registered (pending), approved or rejected in the parent's UPI app (the simulator plays it), and only then charged.
+ */
+let customerId: string;
+let cardMethodId: string;
+
+const payer = {
+  ip: '203.0.113.7',
+  referer: 'https://pay.example.in/autopay',
+  user_agent: 'Mozilla/5.0 (Linux; Android 14)',
+};
+const register = (body: Record<string, unknown> = {}, key = `reg-${Math.random()}`) =>
+  h.api(
+    'POST',
+    `/v1/customers/${customerId}/payment-methods/upi-autopay`,
+    { max_amount: 1_000_000, frequency: 'monthly', ...payer, ...body },
+    { 'idempotency-key': key },
+  );
+const methods = async () => (await h.api('GET', `/v1/customers/${customerId}/payment-methods`)).body.data as any[];
+/** The simulator's authorisation payment behind a pending method (the link carries it as `tr`). */
+const registrationPayment = (intentUrl: string) =>
+  new URL(intentUrl.replace('upi://', 'http://x/')).searchParams.get('tr');
+const sim = (path: string, body: unknown = {}) =>
+  fetch(`${h.sim.url}${path}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${h.sim.keyId}:${h.sim.keySecret}`).toString('base64')}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+  });
+
+describe('registering a UPI AutoPay mandate', () => {
+  beforeAll(async () => {
+    ({ customerId, methodId: cardMethodId } = await seedParent(h));
+  });
+
+  it('when the terms are out of range or the mandate ends in the past → 400/422 naming the field, nothing saved', async () => {
+    const before = (await methods()).length;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ max_amount: 99 }, '/max_amount'],
+      [{ max_amount: 1_500_001 }, '/max_amount'],
+      [{ frequency: 'weekly' }, '/frequency'],
+      [{ expire_at: '2026-11-01T00:00:00Z' }, '/expire_at'],
+      [{ ip: 'not-an-ip' }, '/ip'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await register(body);
+      expect([400, 422], JSON.stringify(body)).toContain(res.status);
+      expect(
+        res.body.errors.map((e: { field: string }) => e.field),
+        JSON.stringify(body),
+      ).toContain(field);
+    }
+    expect(await methods()).toHaveLength(before);
+  });
+
+  it('when registered → a pending upi_autopay method with its terms and a upi://mandate link; it is not the default and cannot be made so', async () => {
+    const res = await register({ expire_at: '2031-12-31T18:29:59Z' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      type: 'upi',
+      mandate_type: 'upi_autopay',
+      status: 'pending',
+      mandate_max_amount: 1_000_000,
+      mandate_frequency: 'monthly',
+      is_default: false,
+    });
+    expect(res.body.intent_url).toMatch(/^upi:\/\/mandate\?/);
+    const patch = await h.api('PATCH', `/v1/customers/${customerId}/payment-methods/${res.body.id}`, {
+      is_default: true,
+    });
+    expect(patch.status).toBe(422);
+    expect(patch.body.code).toBe('payment_method_not_active');
+    expect((await methods()).find((m) => m.is_default).id).toBe(cardMethodId);
+  });
+
+  it('when the parent approves in their UPI app → token.confirmed makes the method active with the masked VPA', async () => {
+    const res = await register();
+    expect(
+      (
+        await sim(`/v1/sim/upi-mandates/${registrationPayment(res.body.intent_url)}/approve`, {
+          vpa: 'asha.rao@okaxis',
+        })
+      ).status,
+    ).toBe(200);
+    await h.settle();
+    expect((await methods()).find((m) => m.id === res.body.id)).toMatchObject({
+      status: 'active',
+      upi_vpa_masked: 'as••••••@okaxis',
+      is_default: false,
+    });
+  });
+
+  it('when the parent rejects it → token.rejected marks the method rejected', async () => {
+    const res = await register();
+    expect((await sim(`/v1/sim/upi-mandates/${registrationPayment(res.body.intent_url)}/reject`)).status).toBe(200);
+    await h.settle();
+    expect((await methods()).find((m) => m.id === res.body.id)).toMatchObject({ status: 'rejected' });
+  });
+});
+
+describe('a month of a UPI AutoPay installment plan', () => {
+  const DAY = 24 * 3_600_000;
+  const deps = () => ({
+    db: h.db,
+    clock,
+    gateway: h.gateway,
+    log: createLog({ level: 'silent' }),
+    random: seededRandom(5),
+  });
+  const installments = async (planId: string) => (await h.api('GET', `/v1/installment-plans/${planId}`)).body;
+  const payment = async (id: string) => (await h.api('GET', `/v1/payments/${id}`)).body;
+  /** The gateway works (the debit after its pre-debit notification), then kosh applies what it sent. */
+  const gatewayWorks = async () => {
+    await sim('/v1/sim/upi-mandates/debits/process');
+    await h.sim.idle();
+    await h.settle();
+  };
+
+  it('when installments fall due on a confirmed mandate → each debit is made at once (no kosh notice), pending until the gateway captures; a declined one is retried and recovers; the ledger matches the gateway', async () => {
+    const parent = await seedParent(h);
+    const customer = parent.customerId;
+    const reg = await h.api(
+      'POST',
+      `/v1/customers/${customer}/payment-methods/upi-autopay`,
+      { max_amount: 500_000, frequency: 'as_presented', ...payer },
+      { 'idempotency-key': 'month-reg' },
+    );
+    expect(reg.status).toBe(201);
+    await sim(`/v1/sim/upi-mandates/${registrationPayment(reg.body.intent_url)}/approve`);
+    await h.settle();
+    const made = await h.api('PATCH', `/v1/customers/${customer}/payment-methods/${reg.body.id}`, { is_default: true });
+    expect(made.body).toMatchObject({ status: 'active', is_default: true });
+    const token = (
+      await h.db.one<{ gateway_token: string }>('SELECT gateway_token FROM payment_methods WHERE id = $id', {
+        id: reg.body.id,
+      })
+    )?.gateway_token;
+
+    const order = await h.api('POST', '/v1/orders', { customer_id: customer, amount: 60_000 });
+    const plan = (
+      await h.api('POST', `/v1/orders/${order.body.id}/installments`, {
+        count: 2,
+        first_due_at: new Date(clock.now().getTime() + 3_600_000).toISOString(),
+      })
+    ).body;
+    const [first, second] = plan.installments;
+
+    // Due: debited at once, without a kosh notice or a 24 h wait (Razorpay notifies and waits itself).
+    clock.set(new Date(first.due_at));
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ processing: 1 });
+    const firstPayment = (await installments(plan.id)).installments[0].last_payment_id;
+    expect((await payment(firstPayment)).status).not.toMatch(/captured|failed/);
+    expect(await h.db.all('SELECT id FROM pre_debit_notifications WHERE customer_id = $c', { c: customer })).toEqual(
+      [],
+    );
+    await gatewayWorks();
+    expect(await payment(firstPayment)).toMatchObject({ status: 'captured', amount_captured: 30_000 });
+    await chargeDueInstallments(deps(), { now: clock.now() });
+    expect((await installments(plan.id)).installments[0]).toMatchObject({ status: 'paid' });
+
+    // A month later the bank declines the debit; the retry is debited again and captures.
+    await sim(`/v1/sim/upi-mandates/tokens/${token}/decline-next`);
+    clock.set(new Date(second.due_at));
+    expect(await chargeDueInstallments(deps(), { now: clock.now() })).toMatchObject({ processing: 1 });
+    await gatewayWorks();
+    const declined = (await installments(plan.id)).installments[1].last_payment_id;
+    expect(await payment(declined)).toMatchObject({ status: 'failed' });
+    await chargeDueInstallments(deps(), { now: clock.now() });
+    clock.advance(3 * DAY);
+    // The retry's debit is captured while its webhooks are lost: the resolver fetches the gateway's truth.
+    const hook = { url: `${h.url}/webhooks/razorpay`, secret: WEBHOOK_SECRET };
+    h.sim.configure({ webhook: null });
+    await drainRetries(deps(), { now: clock.now() });
+    await sim('/v1/sim/upi-mandates/debits/process');
+    await h.sim.idle();
+    h.sim.configure({ webhook: hook });
+    clock.advance(16 * 60_000);
+    expect(await resolveUnknownPayments(deps(), { now: clock.now() })).toMatchObject({ resolved: 1 });
+    await drainRetries(deps(), { now: clock.now() });
+    await chargeDueInstallments(deps(), { now: clock.now() });
+    const done = await installments(plan.id);
+    expect(done).toMatchObject({ status: 'paid', amount_paid: 60_000 });
+
+    const kosh = await h.db.all<{ id: string; status: string; amount: number }>(
+      'SELECT id, status, amount_minor::INTEGER AS amount FROM payments WHERE customer_id = $c ORDER BY created_at',
+      { c: customer },
+    );
+    const atGateway = h.sim.payments().filter((p) => kosh.some((k) => k.id === p.kosh_id));
+    expect(atGateway.filter((p) => p.status === 'captured')).toHaveLength(2);
+    const gatewayCaptured = atGateway.filter((p) => p.status === 'captured').reduce((s, p) => s + p.amount, 0);
+    const ledger = await h.db.one<{ n: number }>(
+      `SELECT (-sum(amount_minor))::INTEGER AS n FROM journal_lines WHERE account = 'school_payable' AND school_id = $s`,
+      { s: parent.schoolId },
+    );
+    expect(gatewayCaptured).toBe(60_000);
+    expect(ledger?.n).toBe(gatewayCaptured);
+    expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
   });
 });

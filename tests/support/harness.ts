@@ -84,7 +84,7 @@ export async function startHarness(
     uploadLimitBytes?: number;
     /** Wraps the real SDK adapter, e.g. to crash after a gateway call has gone through. */
     wrapGateway?: (gateway: PaymentGateway) => PaymentGateway;
-    simulator?: { latencyMs?: number; refundProcessingMs?: number | null };
+    simulator?: { latencyMs?: number; refundProcessingMs?: number | null; upiDebitDelayMs?: number | null };
     /** The adapter's HTTP timeout (default 10 s): short in tests of unknown outcomes. */
     gatewayTimeoutMs?: number;
     /** Enables the fraud scorer (screening payments, /v1/fraud/*); off by default. */
@@ -114,6 +114,7 @@ export async function startHarness(
     keySecret: KEY_SECRET,
     refundProcessingMs: options.simulator?.refundProcessingMs ?? 0,
     latencyMs: options.simulator?.latencyMs ?? 0,
+    ...(options.simulator?.upiDebitDelayMs === undefined ? {} : { upiDebitDelayMs: options.simulator.upiDebitDelayMs }),
     seed: 7,
     now: () => clock.now(),
   });

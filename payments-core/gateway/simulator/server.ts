@@ -25,7 +25,8 @@
  *   POST /v1/sim/checkout {order_id, card_number | token | upi: {flow: "collect", vpa}} → pays an order as the hosted checkout
  *     would, auto-captured (Razorpay's default account setting)
  *   POST /v1/sim/upi-mandates/:payment_id/approve {vpa?} | /reject → the customer acting on a UPI AutoPay mandate in
- *     their app; POST /v1/sim/upi-mandates/tokens/:token_id/decline-next → the next debit on that mandate fails
+ *     their app; POST /v1/sim/upi-mandates/tokens/:token_id/decline-next → the next debit on that mandate fails;
+ *     POST /v1/sim/upi-mandates/debits/process → debits held by `upiDebitDelayMs: null` are attempted now
  *   POST /v1/sim/refunds/:id/process {status: processed | failed} → settles a pending refund by hand
  *   POST /v1/sim/webhooks/replay {event_id?} → delivers already-sent events again (all, or one)
  *   POST /v1/sim/subscriptions/:id/charge {amount, current_start, current_end} → Razorpay charging one cycle of a
@@ -96,9 +97,10 @@ export interface SimulatorOptions {
   readonly dropResponses?: DropResponses | null;
   /**
    * How long a UPI AutoPay debit stays `created` before it is attempted (Razorpay: the pre-debit notification, then
-   * the debit in its 25th hour, up to 24–36 h; see upi-autopay.ts). Compressed here; default 20 ms.
+   * the debit in its 25th hour, up to 24–36 h; see upi-autopay.ts). Compressed here; default 20 ms; null holds
+   * debits until `POST /v1/sim/upi-mandates/debits/process`.
    */
-  readonly upiDebitDelayMs?: number;
+  readonly upiDebitDelayMs?: number | null;
 }
 
 export interface DropResponses {
@@ -839,7 +841,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     capture: (p) => void capture(p as Payment, p.amount),
     emit,
     later,
-    debitDelayMs: () => options.upiDebitDelayMs ?? 20,
+    debitDelayMs: () => (options.upiDebitDelayMs === undefined ? 20 : options.upiDebitDelayMs),
     badRequest,
     notes: notesOut,
   });
@@ -1025,6 +1027,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       },
       false,
     ],
+    ['POST', /^\/v1\/sim\/upi-mandates\/debits\/process$/, () => autopay.processHeldDebits(), false],
     ['POST', /^\/v1\/sim\/upi-mandates\/([\w]+)\/approve$/, (m, b) => autopay.approve(m[1] ?? '', b), false],
     ['POST', /^\/v1\/sim\/upi-mandates\/([\w]+)\/reject$/, (m) => autopay.reject(m[1] ?? ''), false],
     ['POST', /^\/v1\/sim\/upi-mandates\/tokens\/([\w]+)\/decline-next$/, (m) => autopay.declineNext(m[1] ?? ''), false],

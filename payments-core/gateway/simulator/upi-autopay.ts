@@ -20,6 +20,8 @@
  * it, so the payment "may take between 24-36 hours" to settle. The simulator compresses that to `debitDelayMs`, then
  * authorises and captures (`payment.authorized`, `payment.captured`, `order.paid`) or fails (`payment.failed`).
  *
+ * With `upiDebitDelayMs: null` debits wait until `POST /v1/sim/upi-mandates/debits/process` (a test then decides when
+ * the gateway works, with no race against kosh's own call).
  * Test mode: an approval with VPA `failure@razorpay` leaves a mandate every debit of which fails;
  * `POST /v1/sim/upi-mandates/tokens/:token_id/decline-next` makes the next debit on a token fail (insufficient funds).
  */
@@ -88,7 +90,8 @@ export interface UpiAutopayDeps {
   readonly emit: (event: string, entities: Record<string, Json>) => void;
   /** Runs work after a delay, counted by the simulator's `idle()`. */
   readonly later: (ms: number, work: () => void) => void;
-  readonly debitDelayMs: () => number;
+  /** null: debits wait for `processHeldDebits` (`POST /v1/sim/upi-mandates/debits/process`). */
+  readonly debitDelayMs: () => number | null;
   readonly badRequest: (description: string, field?: string) => Error;
   /** Notes as the simulator stores them on an entity. */
   readonly notes: (notes: unknown) => Json | unknown[];
@@ -131,6 +134,7 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
   /** authorisation payment id → its token id */
   const registrations = new Map<string, string>();
   const payments = new Map<string, SimPayment>();
+  const held: (() => void)[] = [];
 
   /** The token entity as `GET /v1/customers/:id/tokens` shows a UPI one (razorpay-node documents/upi.md). */
   function tokenEntity(t: UpiToken): Json {
@@ -408,7 +412,7 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
         token,
         typeof body['description'] === 'string' ? body['description'] : null,
       );
-      deps.later(deps.debitDelayMs(), () => {
+      const attempt = () => {
         if (payment.status !== 'created') return;
         if (token.declineNext || token.vpa === 'failure@razorpay') {
           token.declineNext = false;
@@ -416,8 +420,18 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
           return;
         }
         authorizeAndCapture(payment, token);
-      });
+      };
+      const delay = deps.debitDelayMs();
+      if (delay === null) held.push(attempt);
+      else deps.later(delay, attempt);
       return payment;
+    },
+
+    /** Attempts every debit held for `processHeldDebits` now (simulator-only); answers how many. */
+    processHeldDebits(): Json {
+      const due = held.splice(0, held.length);
+      for (const attempt of due) attempt();
+      return { processed: due.length };
     },
   };
 }
