@@ -176,7 +176,7 @@ describe('mandate debits (UPI AutoPay, e-mandate)', () => {
 
   it('when the period end is near → the pre-debit notice goes out ≥ 24 h before and the debit follows at period end', async () => {
     env = await billingEnv(start);
-    const { ids } = await env.seed({ count: 1, startAt: start, mandateType: 'upi_autopay' });
+    const { ids } = await env.seed({ count: 1, startAt: start, mandateType: 'emandate' });
     const notice = await run(env, new Date(end.getTime() - 30 * HOUR));
     expect(notice).toMatchObject({ notices: 1, records_created: 0 });
     const emails = await env.db.all<{ kind: string; to_address: string }>('SELECT kind, to_address FROM email_outbox');
@@ -185,6 +185,19 @@ describe('mandate debits (UPI AutoPay, e-mandate)', () => {
     const debit = await run(env, new Date(end.getTime() + HOUR));
     expect(debit).toMatchObject({ paid: 1, deferred: 0 });
     expect(await record(env, ids[0] ?? '')).toMatchObject({ status: 'paid' });
+  });
+
+  // Razorpay sends the UPI AutoPay pre-debit notification and debits in its 25th hour
+  // (https://razorpay.com/docs/payments/payment-gateway/s2s-integration/recurring-payments/upi-intent/execute-subsequent-payments/).
+  it('when the mandate is UPI AutoPay → kosh records and mails no notice and debits at period end without a wait', async () => {
+    env = await billingEnv(start);
+    const { ids } = await env.seed({ count: 1, startAt: start, mandateType: 'upi_autopay' });
+    expect(await run(env, new Date(end.getTime() - 30 * HOUR))).toMatchObject({ notices: 0 });
+    const debit = await run(env, new Date(end.getTime() + HOUR));
+    expect(debit).toMatchObject({ paid: 1, deferred: 0 });
+    expect(await record(env, ids[0] ?? '')).toMatchObject({ status: 'paid' });
+    expect(await env.db.all('SELECT id FROM pre_debit_notifications')).toEqual([]);
+    expect(await env.db.all("SELECT id FROM email_outbox WHERE kind = 'pre_debit'")).toEqual([]);
   });
 
   it('when no notice went out in time → the debit waits until the notice is 24 h old', async () => {
