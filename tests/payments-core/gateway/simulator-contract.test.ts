@@ -544,7 +544,8 @@ describe('UPI AutoPay registration (https://razorpay.com/docs/api/payments/recur
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const { port } = receiver.address() as AddressInfo;
-    sim.configure({ webhook: { url: `http://127.0.0.1:${port}/`, secret: 'hook' }, upiDebitDelayMs: 5 });
+    // Debits wait for /v1/sim/upi-mandates/debits/process: the case sees the payment `created` first, without a race.
+    sim.configure({ webhook: { url: `http://127.0.0.1:${port}/`, secret: 'hook' }, upiDebitDelayMs: null });
   });
   afterAll(async () => {
     sim.configure({ webhook: null });
@@ -679,10 +680,23 @@ describe('UPI AutoPay registration (https://razorpay.com/docs/api/payments/recur
       const id = res.body.razorpay_payment_id as string;
       expect((await raw('GET', `/v1/payments/${id}`)).body).toMatchObject({ status: 'created', token_id: token });
       events.length = 0;
+      expect((await raw('POST', '/v1/sim/upi-mandates/debits/process')).body).toEqual({ processed: 1 });
       await sim.idle();
       expect((await raw('GET', `/v1/payments/${id}`)).body).toMatchObject({ status: 'captured', amount: 120_000 });
       expect(named('payment.authorized').map((e) => e.payload.payment.entity.id)).toEqual([id]);
       expect(named('payment.captured').map((e) => e.payload.payment.entity.id)).toEqual([id]);
+    });
+
+    it('when the simulator compresses the 24–36 h to upiDebitDelayMs → the debit completes by itself after it', async () => {
+      sim.configure({ upiDebitDelayMs: 1 });
+      try {
+        const res = await debit(30_000);
+        await sim.idle();
+        const payment = (await raw('GET', `/v1/payments/${res.body.razorpay_payment_id}`)).body;
+        expect(payment.status).toBe('captured');
+      } finally {
+        sim.configure({ upiDebitDelayMs: null });
+      }
     });
 
     it('when the amount is above the mandate max_amount → 400 naming amount, and no payment is made', async () => {
@@ -705,6 +719,7 @@ describe('UPI AutoPay registration (https://razorpay.com/docs/api/payments/recur
       const res = await debit(50_000);
       expect(res.status).toBe(200);
       events.length = 0;
+      await raw('POST', '/v1/sim/upi-mandates/debits/process');
       await sim.idle();
       const payment = (await raw('GET', `/v1/payments/${res.body.razorpay_payment_id}`)).body;
       expect(payment).toMatchObject({ status: 'failed', error_reason: 'insufficient_funds' });
