@@ -7,7 +7,7 @@ import { ensureGatewayCustomer } from '../customers/ensure-gateway-customer.js';
 import { CUSTOMER_FOR_UPDATE, GATEWAY_CUSTOMER_OF } from '../customers/repository.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { clockOfCustomer } from '../test-clocks/clock-of-customer.js';
-import { INSERT_PENDING_MANDATE, PAYMENT_METHOD_BY_ID, SET_REGISTRATION } from './repository.js';
+import { INSERT_PENDING_MANDATE, PAYMENT_METHOD_BY_ID, SET_REGISTRATION, SOFT_DELETE } from './repository.js';
 import type { MandateFrequency, PaymentMethod } from './types.js';
 
 export interface UpiAutopayInput {
@@ -74,18 +74,24 @@ export async function registerUpiAutopay(
       at,
     });
   });
-  const registration = await deps.gateway.registerUpiMandate({
-    customerId: gatewayCustomerId,
-    idempotencyKey: id,
-    amount: AUTHORISATION_AMOUNT,
-    currency: 'INR',
-    maxAmount: input.max_amount,
-    frequency: input.frequency,
-    expireAt: input.expire_at === undefined ? null : Math.floor(input.expire_at.getTime() / 1000),
-    email: customer.email,
-    contact: customer.phone,
-    payer: { ip: input.ip, referer: input.referer, userAgent: input.user_agent },
-  });
+  // A registration the gateway refused or never answered leaves no method behind (the parent never got its link).
+  const registration = await deps.gateway
+    .registerUpiMandate({
+      customerId: gatewayCustomerId,
+      idempotencyKey: id,
+      amount: AUTHORISATION_AMOUNT,
+      currency: 'INR',
+      maxAmount: input.max_amount,
+      frequency: input.frequency,
+      expireAt: input.expire_at === undefined ? null : Math.floor(input.expire_at.getTime() / 1000),
+      email: customer.email,
+      contact: customer.phone,
+      payer: { ip: input.ip, referer: input.referer, userAgent: input.user_agent },
+    })
+    .catch(async (err: unknown) => {
+      await deps.db.run(SOFT_DELETE, { id, at: deps.clock.now() });
+      throw err;
+    });
   await deps.db.run(SET_REGISTRATION, {
     id,
     gateway_token: registration.tokenId,

@@ -137,6 +137,17 @@ describe('registering a UPI AutoPay mandate', () => {
     expect(await methods()).toHaveLength(before);
   });
 
+  it('when the gateway fails the registration → 503 and no method is left behind', async () => {
+    const before = (await methods()).length;
+    h.sim.configure({ failureRate: 1 });
+    try {
+      expect((await register()).status).toBe(503);
+    } finally {
+      h.sim.configure({ failureRate: 0 });
+    }
+    expect(await methods()).toHaveLength(before);
+  });
+
   it('when registered → a pending upi_autopay method with its terms and a upi://mandate link; it is not the default and cannot be made so', async () => {
     const res = await register({ expire_at: '2031-12-31T18:29:59Z' });
     expect(res.status).toBe(201);
