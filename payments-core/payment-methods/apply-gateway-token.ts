@@ -1,9 +1,24 @@
 import type { Sql } from '../../platform/db.js';
 import { CUSTOMER_FOR_UPDATE } from '../customers/repository.js';
 import { maskVpa } from './manage-payment-methods.js';
-import { CONFIRM_MANDATE, HAS_DEFAULT, PENDING_MANDATE_BY_TOKEN, REJECT_MANDATE } from './repository.js';
+import {
+  CONFIRM_MANDATE,
+  HAS_DEFAULT,
+  NOTE_REGISTRATION_TOKEN,
+  PENDING_MANDATE_BY_TOKEN,
+  REJECT_MANDATE,
+} from './repository.js';
 
 type Json = Record<string, unknown>;
+
+/**
+ * The token a registration's authorisation payment names (its `payment.*` events carry `token_id` once the parent has
+ * acted), kept on the pending method that payment registers; true when this told kosh the method's token.
+ */
+export async function noteRegistrationToken(tx: Sql, paymentId: string, tokenId: string, at: Date): Promise<boolean> {
+  const changed = await tx.run(NOTE_REGISTRATION_TOKEN, { registration_id: paymentId, gateway_token: tokenId, at });
+  return changed > 0;
+}
 
 /**
  * A gateway token event on a pending UPI AutoPay method (https://razorpay.com/docs/payments/payment-gateway/

@@ -39,8 +39,13 @@ INSERT INTO payment_methods (id, customer_id, type, gateway_token, mandate_type,
 VALUES ($id, $customer_id, 'upi', NULL, 'upi_autopay', 'pending', $max_amount, $frequency, $expires_at, false, $at, $at)`;
 /** The gateway's answer to a registration, kept while the method is still pending. */
 export const SET_REGISTRATION = `
-UPDATE payment_methods SET gateway_token = $gateway_token, gateway_registration_id = $registration_id, updated_at = $at
+UPDATE payment_methods SET gateway_token = COALESCE($gateway_token, gateway_token),
+  gateway_registration_id = $registration_id, updated_at = $at
 WHERE id = $id AND status = 'pending'`;
+/** The mandate's token, as the registration's payment names it once the parent has acted (kept if already known). */
+export const NOTE_REGISTRATION_TOKEN = `
+UPDATE payment_methods SET gateway_token = $gateway_token, updated_at = $at
+WHERE gateway_registration_id = $registration_id AND status = 'pending' AND gateway_token IS NULL`;
 export const PENDING_MANDATE_BY_TOKEN = `
 SELECT id, customer_id FROM payment_methods
 WHERE gateway_token = $gateway_token AND mandate_type = 'upi_autopay' AND status = 'pending' AND deleted_at IS NULL`;

@@ -9,7 +9,7 @@ import type { GatewayPayment, GatewayRefund } from '../gateway/port.js';
 import { toGatewayPayment, toGatewayPaymentLink, toGatewayRefund } from '../gateway/razorpay-entities.js';
 import { bookInstallmentLink } from '../installments/book-installment-link.js';
 import { advanceOrder } from '../orders/advance-order.js';
-import { applyGatewayToken } from '../payment-methods/apply-gateway-token.js';
+import { applyGatewayToken, noteRegistrationToken } from '../payment-methods/apply-gateway-token.js';
 import { applyGatewayPayment } from '../payments/apply-gateway-payment.js';
 import { INSERT_PAYMENT } from '../payments/repository.js';
 import { applyGatewayRefund } from '../refunds/apply-gateway-refund.js';
@@ -22,6 +22,7 @@ import {
   FINISH_EVENT,
   LOCK_GATEWAY_PAYMENT,
   WAITING_PAYMENT_EVENTS,
+  WAITING_TOKEN_EVENTS,
 } from './repository.js';
 import type { WebhookStatus } from './types.js';
 
@@ -141,6 +142,13 @@ async function applyPayload(tx: Tx, type: string, payload: Json, clock: Clock, a
         await applyGatewayPayment(tx, paymentId, gp, at);
         matched = true;
       }
+      // A UPI AutoPay registration's payment names the mandate's token once the parent has acted: kept on the pending
+      // method, then its token events that came first are applied.
+      const tokenId = paymentEntity['token_id'];
+      if (typeof tokenId === 'string' && (await noteRegistrationToken(tx, gp.id, tokenId, at))) {
+        await applyWaitingEvents(tx, tokenId, clock, at, WAITING_TOKEN_EVENTS);
+        matched = true;
+      }
     }
     const orderEntity = entity(payload, 'order');
     if (type === 'order.paid' && orderEntity !== null) {
@@ -214,12 +222,18 @@ async function applyPayload(tx: Tx, type: string, payload: Json, clock: Clock, a
 
 /**
  * The `payment.*` and `order.paid` events of a subscription payment that came before its `subscription.charged` and
- * found nothing (`unmatched`): applied again now that the payment is booked, each in this transaction.
+ * found nothing (`unmatched`): applied again now that the payment is booked, each in this transaction. The same for
+ * the `token.*` events of a UPI AutoPay mandate that came before the registration payment naming its token
+ * (`WAITING_TOKEN_EVENTS`).
  */
-async function applyWaitingEvents(tx: Tx, gatewayPaymentId: string, clock: Clock, at: Date): Promise<void> {
-  const waiting = await tx.all<{ id: string; event_type: string; payload: string }>(WAITING_PAYMENT_EVENTS, {
-    entity_id: gatewayPaymentId,
-  });
+async function applyWaitingEvents(
+  tx: Tx,
+  entityId: string,
+  clock: Clock,
+  at: Date,
+  query: string = WAITING_PAYMENT_EVENTS,
+): Promise<void> {
+  const waiting = await tx.all<{ id: string; event_type: string; payload: string }>(query, { entity_id: entityId });
   for (const event of waiting) {
     const status = await applyPayload(tx, event.event_type, JSON.parse(event.payload) as Json, clock, at);
     if (status === 'applied') await tx.run(FINISH_EVENT, { id: event.id, status, error: null, applied_at: at });

@@ -30,6 +30,12 @@ WHERE id = $id AND status IN ('received', 'failed')`;
 export const LOCK_GATEWAY_PAYMENT =
   "SELECT pg_advisory_xact_lock(hashtext('gateway_payment:' || CAST($gateway_payment_id AS VARCHAR)))";
 /** A payment's events that found no kosh payment yet, oldest first, locked as an event being applied is. */
+/** Token events that came before the registration payment naming their token (see apply-webhook-event.ts). */
+export const WAITING_TOKEN_EVENTS = `
+SELECT id, event_type, payload FROM webhook_events
+WHERE entity_id = $entity_id AND status = 'unmatched' AND event_type LIKE 'token.%'
+ORDER BY received_at, id
+FOR UPDATE`;
 export const WAITING_PAYMENT_EVENTS = `
 SELECT id, event_type, payload FROM webhook_events
 WHERE entity_id = $entity_id AND status = 'unmatched' AND (event_type LIKE 'payment.%' OR event_type = 'order.paid')

@@ -102,6 +102,10 @@ const methods = async () => (await h.api('GET', `/v1/customers/${customerId}/pay
 /** The simulator's authorisation payment behind a pending method (the link carries it as `tr`). */
 const registrationPayment = (intentUrl: string) =>
   new URL(intentUrl.replace('upi://', 'http://x/')).searchParams.get('tr');
+const simGet = (path: string) =>
+  fetch(`${h.sim.url}${path}`, {
+    headers: { authorization: `Basic ${Buffer.from(`${h.sim.keyId}:${h.sim.keySecret}`).toString('base64')}` },
+  });
 const sim = (path: string, body: unknown = {}) =>
   fetch(`${h.sim.url}${path}`, {
     method: 'POST',
@@ -183,6 +187,32 @@ describe('registering a UPI AutoPay mandate', () => {
       upi_vpa_masked: 'as••••••@okaxis',
       is_default: false,
     });
+  });
+
+  it('when token.confirmed arrives before the payment that names its token → the method turns active once that payment arrives', async () => {
+    const res = await register();
+    const paymentId = registrationPayment(res.body.intent_url);
+    h.sim.configure({ webhook: null });
+    try {
+      expect((await sim(`/v1/sim/upi-mandates/${paymentId}/approve`)).status).toBe(200);
+    } finally {
+      h.sim.configure({ webhook: { url: `${h.url}/webhooks/razorpay`, secret: WEBHOOK_SECRET } });
+    }
+    const payment = (await (await simGet(`/v1/payments/${paymentId}`)).json()) as {
+      customer_id: string;
+      token_id: string;
+    };
+    const token = await (await simGet(`/v1/customers/${payment.customer_id}/tokens/${payment.token_id}`)).json();
+    const event = (name: string, key: string, entity: unknown) =>
+      JSON.stringify({ entity: 'event', event: name, contains: [key], payload: { [key]: { entity } }, created_at: 1 });
+    expect((await h.deliver(event('token.confirmed', 'token', token), `evt_ooo_tok_${paymentId}`)).status).toBe(200);
+    await h.settle();
+    expect((await methods()).find((m) => m.id === res.body.id)).toMatchObject({ status: 'pending' });
+    expect((await h.deliver(event('payment.authorized', 'payment', payment), `evt_ooo_pay_${paymentId}`)).status).toBe(
+      200,
+    );
+    await h.settle();
+    expect((await methods()).find((m) => m.id === res.body.id)).toMatchObject({ status: 'active' });
   });
 
   it('when the parent rejects it → token.rejected marks the method rejected', async () => {

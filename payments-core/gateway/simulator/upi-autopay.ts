@@ -8,7 +8,8 @@
  * create-authorization-transaction/):
  *   1. `POST /v1/orders {amount, currency, method: "upi", customer_id, token: {max_amount, expire_at?, frequency}}`;
  *   2. `POST /v1/payments/create/upi {…, order_id, customer_id, recurring: 1, upi: {flow: "intent"}}` → the payment id
- *      and the `upi://mandate…` link the customer opens; the payment stays `created` and the token `initiated`;
+ *      and the `upi://mandate…` link the customer opens; the payment stays `created` and the token `initiated` (the
+ *      payment names its `token_id` only once the customer has acted);
  *   3. the customer approves (simulator: `POST /v1/sim/upi-mandates/:payment_id/approve {vpa?}`) → payment
  *      authorized and captured, token `confirmed`: `payment.authorized`, `payment.captured`, `order.paid`,
  *      `token.confirmed`; or rejects (`…/reject`) → payment failed, token `rejected`: `payment.failed`,
@@ -163,7 +164,13 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
     };
   }
 
-  function newPayment(order: RegistrationOrder, body: Json, token: UpiToken, description: string | null): SimPayment {
+  function newPayment(
+    order: RegistrationOrder,
+    body: Json,
+    token: UpiToken,
+    description: string | null,
+    tokenShown = true,
+  ): SimPayment {
     const amount = body['amount'] === undefined ? order.amount : integer(body['amount']);
     if (amount === undefined || amount <= 0 || amount !== order.amount - order.amount_paid) {
       throw deps.badRequest('Amount should be equal to the order amount', 'amount');
@@ -192,7 +199,7 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
       email: String(body['email'] ?? ''),
       contact: String(body['contact'] ?? ''),
       customer_id: token.customer_id,
-      token_id: token.id,
+      token_id: tokenShown ? token.id : null,
       recurring: true,
       notes: deps.notes(body['notes']),
       fee: null,
@@ -210,14 +217,15 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
     return payment;
   }
 
-  function fail(payment: SimPayment, error: Json): void {
-    Object.assign(payment, { status: 'failed', ...error });
+  function fail(payment: SimPayment, error: Json, token: UpiToken): void {
+    Object.assign(payment, { status: 'failed', token_id: token.id, ...error });
     deps.emit('payment.failed', { payment });
   }
 
   function authorizeAndCapture(payment: SimPayment, token: UpiToken): void {
     Object.assign(payment, {
       status: 'authorized',
+      token_id: token.id,
       vpa: token.vpa,
       acquirer_data: { rrn: null, upi_transaction_id: deps.id('upi').slice(4) },
     });
@@ -336,11 +344,15 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
         created_at: deps.now(),
         used_at: null,
       };
+      // The token is named on the payment only once the customer has acted (Razorpay: "retrieve the token_id against
+      // the payment_id from the payment.authorized webhook", https://razorpay.com/docs/api/payments/recurring-payments/
+      // upi/tokens/): a client must not count on it before.
       const payment = newPayment(
         order,
         body,
         token,
         typeof body['description'] === 'string' ? body['description'] : null,
+        false,
       );
       tokens.set(token.id, token);
       registrations.set(payment.id, token.id);
@@ -370,7 +382,7 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
       const { payment, token } = mustRegistration(paymentId);
       token.status = 'rejected';
       token.failure_reason = 'Mandate registration declined by the customer';
-      fail(payment, MANDATE_REJECTED);
+      fail(payment, MANDATE_REJECTED, token);
       deps.emit('token.rejected', { token: tokenEntity(token) });
       return { payment: structuredClone(payment), token: tokenEntity(token) };
     },
@@ -416,7 +428,7 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
         if (payment.status !== 'created') return;
         if (token.declineNext || token.vpa === 'failure@razorpay') {
           token.declineNext = false;
-          fail(payment, INSUFFICIENT_FUNDS);
+          fail(payment, INSUFFICIENT_FUNDS, token);
           return;
         }
         authorizeAndCapture(payment, token);
