@@ -7,7 +7,7 @@ import { liveLink } from './dunning-link.js';
 import { CLEAR_DECLINED_METHOD, INSERT_STEP, NEXT_STEP_NUMBER, USE_LINK } from './repository.js';
 
 const METHOD_OF_CUSTOMER = `
-SELECT id FROM payment_methods WHERE id = $id AND customer_id = $customer_id AND deleted_at IS NULL`;
+SELECT id FROM payment_methods WHERE id = $id AND customer_id = $customer_id AND deleted_at IS NULL AND status = 'active'`;
 const DECLINED_METHOD = `SELECT declined_method_id FROM dunning_cases WHERE id = $id`;
 
 export interface MethodUpdate {

@@ -101,7 +101,7 @@ SELECT (${ACTIVE_PLAN_FOR_ORDER}) AS plan_id, (${CAPTURED_ON_PLANS_OF_ORDER}) AS
 FROM (SELECT 1) AS anchor
 LEFT JOIN LATERAL (${CLOSED_INSTALLMENT_FOR_ORDER} LIMIT 1) AS closed ON true
 LEFT JOIN LATERAL (${PAYMENT_IN_FLIGHT_FOR_ORDER}) AS in_flight ON true
-LEFT JOIN payment_methods pm ON pm.id = $payment_method_id AND pm.deleted_at IS NULL
+LEFT JOIN payment_methods pm ON pm.id = $payment_method_id AND pm.deleted_at IS NULL AND pm.status = 'active'
 LEFT JOIN customers c ON c.id = $customer_id`;
 /** The customer's contact, which the gateway wants with a payment. */
 export const CUSTOMER_CONTACT = 'SELECT email, phone FROM customers WHERE id = $id';

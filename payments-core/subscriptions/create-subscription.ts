@@ -63,7 +63,8 @@ export async function createSubscription(
     }
     if (input.payment_method_id !== undefined) {
       const method = await tx.one(
-        'SELECT id FROM payment_methods WHERE id = $id AND customer_id = $customer_id AND deleted_at IS NULL',
+        // Only an active method: a UPI AutoPay mandate still pending (or rejected) is never charged.
+        "SELECT id FROM payment_methods WHERE id = $id AND customer_id = $customer_id AND deleted_at IS NULL AND status = 'active'",
         { id: input.payment_method_id, customer_id: input.customer_id },
       );
       if (method === undefined) {

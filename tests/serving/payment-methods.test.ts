@@ -220,6 +220,14 @@ describe('registering a UPI AutoPay mandate', () => {
     expect((await sim(`/v1/sim/upi-mandates/${registrationPayment(res.body.intent_url)}/reject`)).status).toBe(200);
     await h.settle();
     expect((await methods()).find((m) => m.id === res.body.id)).toMatchObject({ status: 'rejected' });
+    const order = await h.api('POST', '/v1/orders', { customer_id: customerId, amount: 10_000 });
+    const charge = await h.api(
+      'POST',
+      '/v1/payments',
+      { order_id: order.body.id, payment_method_id: res.body.id },
+      { 'idempotency-key': `rejected-charge-${res.body.id}` },
+    );
+    expect(charge.body.code).toBe('unknown_payment_method');
   });
 });
 
