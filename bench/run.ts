@@ -261,7 +261,7 @@ switch (suite) {
         '       npm run bench -- ops [--only reconcile|retries] [--lines N] [--retries N] [--runs N]\n' +
         '       npm run bench -- lake [--payments N] [--days N] [--runs N]\n' +
         '       npm run bench -- score [--payments N] [--seconds N] [--connections N] [--rate N] [--rate-seconds N] [--cpu-prof FILE]\n' +
-        '       npm run bench -- billing [--subs N] [--budget S] [--own-subs N] [--concurrency N] [--chunk N] [--raw N] [--latency-ms N] [--latency-subs N] [--rps N]\n' +
+        '       npm run bench -- billing [--subs N] [--budget S] [--own-subs N] [--concurrency N] [--chunk N] [--raw N] [--latency-ms N] [--latency-subs N] [--rps N] [--only fast,own,slow] [--sql-profile FILE] [--cpu-prof FILE]\n' +
         '       npm run bench -- invoices [--customers N] [--pdf-seconds N] [--runs N]\n' +
         '       npm run bench -- payments [--payments N] [--seconds N] [--clients 16,64] [--rate N] [--rate-seconds N] [--no-idempotency-keys] [--diagnose] [--sql]\n' +
         '       npm run bench -- feed [--rate 100] [--seconds 60] [--interval-ms 10000] [--runs 1]\n' +
