@@ -12,7 +12,9 @@ import { storePaymentOutcomes } from '../payments/store-payment-outcomes.js';
 import { classifyDecline } from '../retries/declines.js';
 import type { KillPoint } from './faults.js';
 import {
+  ANALYZE_OUTCOMES,
   CLAIMED_ITEMS,
+  CLEAR_OUTCOMES,
   CREATE_OUTCOMES,
   POST_CAPTURES,
   SETTLE_CLAIMED,
@@ -245,7 +247,7 @@ export async function chargeClaimed(
  */
 async function storeResults(tx: Tx, runId: string, results: readonly ChargeResult[], now: Date): Promise<string[]> {
   await tx.run(CREATE_OUTCOMES);
-  await tx.run('DELETE FROM billing_outcomes');
+  await tx.run(CLEAR_OUTCOMES);
   await appendRows(
     tx,
     'billing_outcomes',
@@ -279,11 +281,12 @@ async function storeResults(tx: Tx, runId: string, results: readonly ChargeResul
       r.status === 'failed' ? classifyDecline(r.errorReason, r.errorCode) === 'hard' : null,
     ]),
   );
+  await tx.run(ANALYZE_OUTCOMES);
   await setGatewayOrders(tx, STORE_GATEWAY_ORDERS, { now });
   await storePaymentOutcomes(tx, STORE_PAYMENTS, { now });
   await advanceOrders(tx, STORE_ORDER_STATUS, { now });
   const settled = await tx.all<{ id: string }>(SETTLE_CLAIMED, { now, run_id: runId });
-  await tx.run('DELETE FROM billing_outcomes');
+  await tx.run(CLEAR_OUTCOMES);
   return settled.map((s) => s.id);
 }
 

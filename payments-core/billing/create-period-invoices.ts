@@ -10,7 +10,14 @@ import {
   type DraftInvoiceLine,
 } from '../invoices/create-draft-invoice.js';
 import { istDaysBetween } from '../subscriptions/billing-periods.js';
-import { BILLED_CHARGES, CREATE_INVOICE_TOTALS, INVOICE_INPUTS, SET_INVOICE_TOTALS } from './repository.js';
+import {
+  ANALYZE_INVOICE_TOTALS,
+  BILLED_CHARGES,
+  CLEAR_INVOICE_TOTALS,
+  CREATE_INVOICE_TOTALS,
+  INVOICE_INPUTS,
+  SET_INVOICE_TOTALS,
+} from './repository.js';
 
 interface InvoiceSource {
   id: string;
@@ -126,14 +133,15 @@ export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[],
   if (inputs.length === 0) return 0;
   const results = await createDraftInvoices(tx, inputs, clock);
   await tx.run(CREATE_INVOICE_TOTALS);
-  await tx.run('DELETE FROM billing_invoice_totals');
+  await tx.run(CLEAR_INVOICE_TOTALS);
   await appendRows(
     tx,
     'billing_invoice_totals',
     { record_id: 'varchar', invoice_id: 'varchar', amount: 'bigint' },
     inputs.map((input, i) => [input.sourceRef, results[i]?.id, results[i]?.totalMinor]),
   );
+  await tx.run(ANALYZE_INVOICE_TOTALS);
   await tx.run(SET_INVOICE_TOTALS, { now: clock.now() });
-  await tx.run('DELETE FROM billing_invoice_totals');
+  await tx.run(CLEAR_INVOICE_TOTALS);
   return inputs.length;
 }

@@ -1,4 +1,4 @@
-import { onTestClock } from '../customers/repository.js';
+import { customerOnTestClock, onTestClock } from '../customers/repository.js';
 import { POSTING_RULES } from '../ledger/journal-rules.js';
 import { postEntriesSql } from '../ledger/repository.js';
 import { advanceOrdersSql, insertOrdersSql, setGatewayOrdersSql } from '../orders/repository.js';
@@ -47,11 +47,18 @@ const BILL_INDEX = `
             AND EXISTS (SELECT 1 FROM billing_records r WHERE r.subscription_id = s.id AND r.period_index = s.period_index)
        THEN s.period_index + 1 ELSE s.period_index END`;
 
-/** Subscriptions Kosh collects with a period due, a chunk at a time in id order. */
+/**
+ * Subscriptions Kosh collects with a period due, all of them in id order: one statement per pass, chunked by the
+ * caller. A page per chunk (`id > $after … LIMIT 500`) was planned, on statistics taken before the rows existed, as
+ * "gather every remaining subscription, sort, keep 500": a scan of the rest of the table per chunk, the square of
+ * the table per run (100–175 ms a chunk at 30,000). One list is one scan whatever the plan (an id is a few dozen
+ * bytes: a million due subscriptions is tens of MB). The scope stays a per-row filter (`onTestClock`), so the scan
+ * is driven by subscriptions and never turned into a loop over customers.
+ */
 export const DUE_SUBSCRIPTIONS = `
 SELECT s.id FROM subscriptions s
-WHERE s.collection = 'kosh' AND s.id > $after AND (${PERIOD_DUE}) AND ${onTestClock('s.customer_id')}
-ORDER BY s.id LIMIT $limit`;
+WHERE s.collection = 'kosh' AND (${PERIOD_DUE}) AND ${onTestClock('s.customer_id')}
+ORDER BY s.id`;
 
 /**
  * One billing record per due subscription and period; the UNIQUE (subscription_id, period_index) makes a rerun
@@ -68,11 +75,6 @@ WITH pending AS (
   SELECT subscription_id, sum(amount_minor)::BIGINT AS total FROM subscription_charges
   WHERE status = 'pending' AND bill_on = 'next_invoice' AND subscription_id = ANY($ids::text[])
   GROUP BY subscription_id
-), defaults AS (
-  SELECT customer_id, min(id) AS id FROM payment_methods
-  WHERE is_default AND deleted_at IS NULL
-    AND customer_id IN (SELECT customer_id FROM subscriptions WHERE id = ANY($ids::text[]))
-  GROUP BY customer_id
 ), base AS (
   SELECT s.*, CASE WHEN s.status = 'cancelled' THEN 0
                    WHEN s.trial_end IS NOT NULL AND s.current_period_end <= s.trial_end THEN 0
@@ -87,7 +89,10 @@ WITH pending AS (
   FROM subscriptions s
   LEFT JOIN pending p ON p.subscription_id = s.id
   LEFT JOIN payment_methods own ON own.id = s.payment_method_id AND own.deleted_at IS NULL
-  LEFT JOIN defaults d ON d.customer_id = s.customer_id
+  -- The customer's default, looked up per subscription (index payment_methods_customer): a grouped list of every
+  -- default method was re-sorted per row and scanned the whole table per chunk.
+  LEFT JOIN LATERAL (SELECT min(d.id) AS id FROM payment_methods d
+                     WHERE d.customer_id = s.customer_id AND d.is_default AND d.deleted_at IS NULL) d ON true
   WHERE s.id = ANY($ids::text[]) AND s.collection = 'kosh' AND (${PERIOD_DUE})
 )
 INSERT INTO billing_records (id, subscription_id, customer_id, school_id, period_index, period_start, period_end,
@@ -115,8 +120,17 @@ SELECT billing_id, description, amount_minor, period_start, period_end, tax_cate
 WHERE billing_id = ANY($ids::text[])
 ORDER BY billing_id, created_at, CASE kind WHEN 'period_segment' THEN 0 WHEN 'proration_credit' THEN 1 ELSE 2 END, id`;
 
+/**
+ * The run's scratch tables (session temp tables, reused by every chunk a pooled connection serves) are emptied
+ * with TRUNCATE, not DELETE: deleted rows stay in a temp table until a VACUUM that autovacuum never runs on temp
+ * tables, so every chunk's joins read every earlier chunk's dead rows. They are ANALYZEd once filled, for the same
+ * reason: without statistics the planner guessed thousands of rows, and with its guesses about the growing tables,
+ * once joined an outcome with every payment (a 5,000,000-row hash for 500 outcomes, 16 s).
+ */
 export const CREATE_INVOICE_TOTALS = `
 CREATE TEMP TABLE IF NOT EXISTS billing_invoice_totals (record_id VARCHAR, invoice_id VARCHAR, amount BIGINT)`;
+export const CLEAR_INVOICE_TOTALS = 'TRUNCATE billing_invoice_totals';
+export const ANALYZE_INVOICE_TOTALS = 'ANALYZE billing_invoice_totals';
 export const SET_INVOICE_TOTALS = `
 UPDATE billing_records SET invoice_id = t.invoice_id, amount_minor = t.amount, updated_at = $now
 FROM billing_invoice_totals t WHERE t.record_id = billing_records.id AND billing_records.status = 'pending'`;
@@ -181,6 +195,8 @@ export const CREATE_OUTCOMES = `
 CREATE TEMP TABLE IF NOT EXISTS billing_outcomes (record_id VARCHAR, payment_id VARCHAR, gateway_order_id VARCHAR,
   gateway_payment_id VARCHAR, status VARCHAR, fee BIGINT, tax BIGINT, error_code VARCHAR, error_reason VARCHAR,
   error_description VARCHAR, decline_code VARCHAR, hard BOOLEAN)`;
+export const CLEAR_OUTCOMES = 'TRUNCATE billing_outcomes';
+export const ANALYZE_OUTCOMES = 'ANALYZE billing_outcomes';
 /** The gateway order id of each outcome's order, through orders' `setGatewayOrders` (set once). */
 export const STORE_GATEWAY_ORDERS = setGatewayOrdersSql(`
 SELECT r.order_id, o.gateway_order_id, $now::timestamptz AS at
@@ -209,6 +225,8 @@ RETURNING billing_records.id`;
  * The capture entry of every captured billing payment of the records `$ids` not yet posted, from the same
  * templates the API path evaluates per payment (ledger/journal-rules.ts), posted set-wise by the ledger.
  * (kind, ref_id) is unique: a payment a webhook already posted is skipped, so nothing is posted twice.
+ * The payments are taken by key (the chunk's keys first, as one array): joined to the records instead, with
+ * statistics from before the run captured anything, the planner started from every captured payment.
  */
 export const POST_CAPTURES = postEntriesSql({
   kind: 'capture',
@@ -218,8 +236,9 @@ export const POST_CAPTURES = postEntriesSql({
 SELECT 'je_capture_' || p.id AS entry_id, p.id AS ref_id, p.currency, 'capture ' || p.gateway_payment_id AS memo,
        $now::timestamptz AS created_at, p.school_id, p.captured_minor AS amount, coalesce(p.fee_minor, 0) AS fee,
        coalesce(p.tax_minor, 0) AS tax
-FROM payments p JOIN billing_records r ON r.idempotency_key = p.id
-WHERE r.id = ANY($ids::text[]) AND p.status = 'captured'`,
+FROM payments p
+WHERE p.id = ANY(ARRAY(SELECT r.idempotency_key FROM billing_records r WHERE r.id = ANY($ids::text[])))
+  AND p.status = 'captured'`,
   onDuplicate: 'skip',
 });
 
@@ -251,7 +270,10 @@ WHERE p.id = billing_records.payment_id AND billing_records.status = 'unknown' A
   AND ${onTestClock('billing_records.customer_id')}
 RETURNING billing_records.id`;
 
-/** Mandate subscriptions whose period ends soon and whose pre-debit notice is not yet out. */
+/**
+ * Mandate subscriptions whose period ends soon and whose pre-debit notice is not yet out. Scoped with
+ * `customerOnTestClock`: under `onTestClock`'s rows=1 estimate this ran past the statement timeout at 30,000.
+ */
 export const UPCOMING_MANDATE_DEBITS = `
 SELECT s.id, s.customer_id, s.period_index, s.current_period_end, s.currency, s.trial_end, s.unit_amount_minor,
        s.quantity, s.setup_fee_minor, s.gst_rate_bp, pm.id AS payment_method_id, pm.mandate_type, c.email,
@@ -263,7 +285,7 @@ JOIN payment_methods pm ON pm.id = coalesce(
   (SELECT min(d.id) FROM payment_methods d WHERE d.customer_id = s.customer_id AND d.is_default AND d.deleted_at IS NULL))
 JOIN customers c ON c.id = s.customer_id
 WHERE s.collection = 'kosh' AND s.status IN ('active', 'trialing', 'pending') AND pm.mandate_type IS NOT NULL
-  AND s.current_period_end <= $horizon AND ${onTestClock('s.customer_id')}
+  AND s.current_period_end <= $horizon AND ${customerOnTestClock('s.customer_id')}
   AND NOT EXISTS (SELECT 1 FROM pre_debit_notifications n WHERE n.source_type = 'subscription_period'
                   AND n.source_id = s.id || ':' || s.period_index AND n.payment_method_id = pm.id)`;
 

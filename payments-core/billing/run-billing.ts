@@ -102,19 +102,14 @@ export async function runBilling(deps: BillingDeps, ctx: JobContext): Promise<Bi
     c.change_invoices = billedNow.invoiced + billedNow.credited;
 
     for (let pass = 0; pass < options.maxPasses; pass++) {
-      let after = '';
       let advancedThisPass = 0;
-      for (;;) {
+      // The pass's due list; each chunk's statements check again, under the rows' locks, what the list says.
+      const due = (await deps.db.all<{ id: string }>(DUE_SUBSCRIPTIONS, { now, test_clock: testClock })).map(
+        (s) => s.id,
+      );
+      for (let from = 0; from < due.length; from += options.chunkSize) {
         if (options.timeBudgetMs !== null && performance.now() - started > options.timeBudgetMs) break;
-        const subs = await deps.db.all<{ id: string }>(DUE_SUBSCRIPTIONS, {
-          now,
-          after,
-          limit: options.chunkSize,
-          test_clock: testClock,
-        });
-        if (subs.length === 0) break;
-        after = subs[subs.length - 1]?.id ?? after;
-        const ids = subs.map((s) => s.id);
+        const ids = due.slice(from, from + options.chunkSize);
         if (pass === 0) c.due += ids.length;
 
         const prepared = await deps.db.transaction(async (tx) => {
@@ -179,7 +174,6 @@ export async function runBilling(deps: BillingDeps, ctx: JobContext): Promise<Bi
         c.advanced += moved.advanced;
         c.cancelled += moved.cancelled;
         advancedThisPass += moved.advanced;
-        if (subs.length < options.chunkSize) break;
       }
       // A subscription more than one period behind (the service was down) advances once per pass.
       if (advancedThisPass === 0) break;

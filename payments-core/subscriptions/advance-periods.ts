@@ -4,6 +4,7 @@ import type { Tx } from '../../platform/db.js';
 import { type BillingInterval, periodAt } from './billing-periods.js';
 import {
   ADVANCE_PERIOD,
+  ANALYZE_PERIOD_MOVES,
   CANCEL_AT_PERIOD_END,
   CLEAR_PERIOD_MOVES,
   CREATE_PERIOD_MOVES,
@@ -56,6 +57,7 @@ export async function advanceSubscriptionPeriods(
       return [r.id, r.period_index, r.status, to, next.start, next.end, r.record_id];
     }),
   );
+  await tx.run(ANALYZE_PERIOD_MOVES);
   const at = clock.now();
   const cancelled = await tx.all<{ id: string }>(CANCEL_AT_PERIOD_END, { now: at });
   const advanced = await tx.all<{ id: string }>(ADVANCE_PERIOD, { now: at });

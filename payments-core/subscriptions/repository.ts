@@ -126,11 +126,16 @@ WHERE subscription_id = $subscription_id AND status = 'pending' AND id = ANY($id
 /** Row locks on a chunk, in id order (as every other writer takes one row), for the billing run's records. */
 export const LOCK_SUBSCRIPTIONS = `SELECT id FROM subscriptions WHERE id = ANY($ids::text[]) ORDER BY id FOR UPDATE`;
 
-/** The period moves of a chunk, loaded by COPY; private to the connection's session. */
+/**
+ * The period moves of a chunk, loaded by COPY; private to the connection's session and reused by its next chunk:
+ * emptied by TRUNCATE (a temp table's deleted rows are never vacuumed, so DELETE left every earlier chunk's rows
+ * to be read again) and ANALYZEd once filled (autovacuum never analyzes a temp table).
+ */
 export const CREATE_PERIOD_MOVES = `
 CREATE TEMP TABLE IF NOT EXISTS subscription_period_moves (id VARCHAR, from_index INTEGER, from_status VARCHAR,
   to_status VARCHAR, next_start TIMESTAMPTZ, next_end TIMESTAMPTZ, record_id VARCHAR)`;
-export const CLEAR_PERIOD_MOVES = 'DELETE FROM subscription_period_moves';
+export const CLEAR_PERIOD_MOVES = 'TRUNCATE subscription_period_moves';
+export const ANALYZE_PERIOD_MOVES = 'ANALYZE subscription_period_moves';
 /** cancel_at_period_end: the billed period was the last; the subscription ends at its end instead of renewing. */
 export const CANCEL_AT_PERIOD_END = `
 UPDATE subscriptions SET status = 'cancelled', cancelled_at = $now, ended_at = current_period_end,
