@@ -269,6 +269,11 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
       'max_connections=200',
       '-c',
       'shared_buffers=128MB',
+      // Its files are on the machine's own disk and mostly in memory: a random read costs about a sequential one.
+      // With the default 4 (a spinning disk's), statements that reach a few hundred rows by key in a table of tens
+      // of thousands were planned as whole-table scans (the billing run: 486 → 665 subscriptions/s at 30,000).
+      '-c',
+      'random_page_cost=1.1',
     ],
     // Its own process group: a Ctrl-C at the terminal reaches kosh, which drains and then stops PostgreSQL.
     { detached: true, stdio: ['ignore', logFd, logFd], ...(owner ?? {}) },
