@@ -106,6 +106,8 @@ async function phase(options: {
   rps: number | null;
   concurrency: number;
   chunkSize: number;
+  /** Chunks in flight (the run's `chunkConcurrency`); undefined = kosh's default. */
+  chunkConcurrency?: number | undefined;
   budgetSeconds: number;
   serverUrl: string;
   inProcess?: boolean;
@@ -166,6 +168,7 @@ async function phase(options: {
           concurrency: options.concurrency,
           gatewayRatePerSecond: options.rps,
           timeBudgetMs: options.budgetSeconds * 1000,
+          ...(options.chunkConcurrency === undefined ? {} : { chunkConcurrency: options.chunkConcurrency }),
         },
       },
       { now: AFTER_END },
@@ -226,12 +229,17 @@ export async function billingBench(argv: string[]): Promise<void> {
       'own-subs': { type: 'string', default: '30000' },
       /** Scenarios to run, comma-separated: fast (simulator, zero latency), own (in-process gateway), slow. */
       only: { type: 'string', default: 'fast,own,slow' },
+      'chunk-concurrency': { type: 'string' },
       'sql-profile': { type: 'string' },
       'cpu-prof': { type: 'string' },
     },
   });
   const only = new Set(values.only.split(','));
-  const profile = { sqlProfile: values['sql-profile'], cpuProfile: values['cpu-prof'] };
+  const profile = {
+    sqlProfile: values['sql-profile'],
+    cpuProfile: values['cpu-prof'],
+    chunkConcurrency: values['chunk-concurrency'] === undefined ? undefined : Number(values['chunk-concurrency']),
+  };
   const server = await startBenchServer();
   const concurrency = Number(values.concurrency);
   const chunkSize = Number(values.chunk);

@@ -1,4 +1,5 @@
 import { newId } from '../../platform/ids.js';
+import { inParallel } from '../../platform/in-parallel.js';
 import type { JobContext, JobFn } from '../../platform/job.js';
 import { rateLimitedGateway } from '../gateway/rate-limited-gateway.js';
 import { createOrders } from '../orders/create-orders.js';
@@ -34,6 +35,7 @@ export const DEFAULT_BILLING_OPTIONS: BillingOptions = {
   claimTtlMs: 10 * 60_000,
   maxPasses: 12,
   timeBudgetMs: null,
+  chunkConcurrency: 2,
 };
 
 const REFUSED_RECORD = `
@@ -107,9 +109,13 @@ export async function runBilling(deps: BillingDeps, ctx: JobContext): Promise<Bi
       const due = (await deps.db.all<{ id: string }>(DUE_SUBSCRIPTIONS, { now, test_clock: testClock })).map(
         (s) => s.id,
       );
-      for (let from = 0; from < due.length; from += options.chunkSize) {
-        if (options.timeBudgetMs !== null && performance.now() - started > options.timeBudgetMs) break;
-        const ids = due.slice(from, from + options.chunkSize);
+      const chunks: string[][] = [];
+      for (let from = 0; from < due.length; from += options.chunkSize)
+        chunks.push(due.slice(from, from + options.chunkSize));
+      // Chunks are disjoint sets of subscriptions, each in its own transactions, so several may be in flight: a
+      // chunk's statements run one after another on one connection, and a second chunk keeps a second backend busy.
+      await inParallel(chunks, options.chunkConcurrency, async (ids) => {
+        if (options.timeBudgetMs !== null && performance.now() - started > options.timeBudgetMs) return;
         if (pass === 0) c.due += ids.length;
 
         const prepared = await deps.db.transaction(async (tx) => {
@@ -174,7 +180,7 @@ export async function runBilling(deps: BillingDeps, ctx: JobContext): Promise<Bi
         c.advanced += moved.advanced;
         c.cancelled += moved.cancelled;
         advancedThisPass += moved.advanced;
-      }
+      });
       // A subscription more than one period behind (the service was down) advances once per pass.
       if (advancedThisPass === 0) break;
       if (options.timeBudgetMs !== null && performance.now() - started > options.timeBudgetMs) break;

@@ -69,6 +69,8 @@ export interface BillingOptions {
   readonly maxPasses: number;
   /** Stop starting new chunks after this long (the rest stays due for the next run); null = bill everything due. */
   readonly timeBudgetMs: number | null;
+  /** Chunks billed at once (disjoint subscriptions, each chunk in its own transactions); 1 = one after another. */
+  readonly chunkConcurrency: number;
 }
 
 export interface BillingDeps {
