@@ -4,6 +4,7 @@ export type ErrorKind =
   | 'malformed'
   | 'invalid'
   | 'conflict'
+  | 'precondition_failed'
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'
@@ -51,3 +52,20 @@ export const invalid = (code: string, message: string, fields: readonly FieldErr
 
 export const conflict = (code: string, message: string, extra?: Record<string, unknown>): AppError =>
   new AppError('conflict', code, message, extra === undefined ? {} : { extra });
+
+/** A conditional write whose `If-Match` no longer names the record as it is (someone changed it first): 412. */
+export const preconditionFailed = (what: string, id: string): AppError =>
+  new AppError(
+    'precondition_failed',
+    'precondition_failed',
+    `this ${what.replace(/_/g, ' ')} (${id}) has changed since that ETag`,
+    {
+      fields: [
+        {
+          field: '/headers/if-match',
+          code: 'precondition_failed',
+          message: `does not match the current ETag of ${what.replace(/_/g, ' ')} ${id}: read it again and retry`,
+        },
+      ],
+    },
+  );

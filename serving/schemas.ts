@@ -206,3 +206,17 @@ export const LedgerBalancesSchema = Type.Object({
   balanced: Type.Boolean(),
   unbalanced_entries: Type.Array(Type.String()),
 });
+
+/** The `If-Match` header of an edit (optimistic concurrency, RFC 9110 §13.1.1). */
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      description:
+        'An `ETag` from a read or an earlier write of this record: when the record has changed since, the write is refused with 412 `precondition_failed` and changes nothing. Without it the write goes ahead as before.',
+    }),
+  ),
+});
+/** What an edit answers when its If-Match no longer matches. */
+export const PRECONDITION_FAILED = { 412: 'The record changed since the `If-Match` ETag (`precondition_failed`)' };

@@ -2,7 +2,8 @@
  * Concurrency: a customer is inserted once under its primary key; its one later write, the gateway customer id, is set
  * once (`WHERE gateway_customer_id IS NULL`) and never changed; its billing address is one row
  * per customer, replaced whole by an upsert on that key (the last write wins) or deleted. Its row lock
- * (`CUSTOMER_FOR_UPDATE`) serialises changes to its payment methods.
+ * (`CUSTOMER_FOR_UPDATE`) serialises changes to its payment methods and to its address (so that an If-Match check
+ * and the write are one step).
  */
 export const CUSTOMER_COLUMNS = `
 SELECT 'customer' AS object, t.id, t.school_id, t.name, t.email, t.phone, t.state_code, a.line1 AS billing_line1,

@@ -1,27 +1,35 @@
 import type { Clock } from '../../platform/clock.js';
-import type { Sql } from '../../platform/db.js';
+import type { Db } from '../../platform/db.js';
 import { invalid } from '../../platform/errors.js';
+import { checkIfMatch } from '../../platform/etag.js';
 import { type BillingAddressInput, billingAddressParams, billingAddressProblems } from '../schools/billing-address.js';
 import { getCustomer } from './find-customers.js';
-import { DELETE_CUSTOMER_ADDRESS, SET_CUSTOMER_ADDRESS } from './repository.js';
+import { CUSTOMER_FOR_UPDATE, DELETE_CUSTOMER_ADDRESS, SET_CUSTOMER_ADDRESS } from './repository.js';
 import type { Customer } from './types.js';
 
 /**
  * Sets (or with null removes) a customer's billing address. Invoices already finalised keep the address they
- * printed (their snapshot); drafts pick up the new one when finalised.
+ * printed (their snapshot); drafts pick up the new one when finalised. With `ifMatch` (an ETag from a read), a
+ * customer changed since is refused with 412.
  */
 export async function updateCustomer(
-  deps: { db: Sql; clock: Clock },
+  deps: { db: Db; clock: Clock },
   id: string,
   patch: { billing_address?: BillingAddressInput | null | undefined },
+  ifMatch?: string | undefined,
 ): Promise<Customer> {
-  if (patch.billing_address === undefined) return getCustomer(deps, id);
   const address = patch.billing_address;
-  const problems = address === null ? [] : billingAddressProblems(address);
+  const problems = address === undefined || address === null ? [] : billingAddressProblems(address);
   const first = problems[0];
   if (first !== undefined) throw invalid(first.code, `${first.field}: ${first.message}`, problems);
-  const customer = await getCustomer(deps, id); // 404 for an unknown customer
-  if (address === null) await deps.db.run(DELETE_CUSTOMER_ADDRESS, { id });
-  else await deps.db.run(SET_CUSTOMER_ADDRESS, { id, ...billingAddressParams(address), at: deps.clock.now() });
-  return address === null && customer.billing_address === null ? customer : getCustomer(deps, id);
+  return deps.db.transaction(async (tx) => {
+    // The customer's row lock makes the read, the If-Match check and the write one step against another edit.
+    await tx.one(CUSTOMER_FOR_UPDATE, { id });
+    const customer = await getCustomer({ db: tx }, id); // 404 for an unknown customer
+    checkIfMatch(ifMatch, customer, 'customer', id);
+    if (address === undefined || (address === null && customer.billing_address === null)) return customer;
+    if (address === null) await tx.run(DELETE_CUSTOMER_ADDRESS, { id });
+    else await tx.run(SET_CUSTOMER_ADDRESS, { id, ...billingAddressParams(address), at: deps.clock.now() });
+    return getCustomer({ db: tx }, id);
+  });
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db, Sql } from '../../platform/db.js';
 import { conflict, type FieldError, invalid } from '../../platform/errors.js';
+import { checkIfMatch } from '../../platform/etag.js';
 import { newId } from '../../platform/ids.js';
 import { getInvoiceTemplate } from './find-templates.js';
 import { INSERT_TEMPLATE, LOCK_TEMPLATES } from './repository.js';
@@ -56,7 +57,8 @@ type Version = Omit<InvoiceTemplate, 'object' | 'created_at'>;
 
 /**
  * Writes the version `build` makes from what it reads inside the transaction, under the templates' lock: concurrent
- * edits apply one after another, each on top of the last, and none is lost or refused.
+ * edits apply one after another, each on top of the last; one that names an ETag (If-Match) is checked against the
+ * latest version read under that lock, so of several edits from the same ETag exactly one wins.
  */
 async function insertVersion(db: Db, clock: Clock, build: (tx: Sql) => Promise<Version>): Promise<void> {
   await db.transaction(async (tx) => {
@@ -117,16 +119,21 @@ export async function createInvoiceTemplate(
   return getInvoiceTemplate(deps.db, id);
 }
 
-/** Writes a new version with the changes; documents finalised earlier keep rendering with their version. */
+/**
+ * Writes a new version with the changes; documents finalised earlier keep rendering with their version. With
+ * `ifMatch` (an ETag of the latest version), a template changed since is refused with 412 instead of edited.
+ */
 export async function updateInvoiceTemplate(
   deps: { db: Db; clock: Clock },
   id: string,
   input: TemplateInput,
+  ifMatch?: string | undefined,
 ): Promise<InvoiceTemplate> {
   check(input);
   const pick = <T>(v: T | undefined, c: T): T => (v === undefined ? c : v);
   await insertVersion(deps.db, deps.clock, async (tx) => {
     const current = await getInvoiceTemplate(tx, id);
+    checkIfMatch(ifMatch, current, 'invoice_template', id);
     if (current.status === 'archived') throw conflict('template_archived', `template ${id} is archived`);
     return {
       id,
@@ -148,11 +155,16 @@ export async function updateInvoiceTemplate(
 }
 
 /** Archives a template (a new, archived version): no new document uses it; finalised ones still render. */
-export async function archiveInvoiceTemplate(deps: { db: Db; clock: Clock }, id: string): Promise<InvoiceTemplate> {
+export async function archiveInvoiceTemplate(
+  deps: { db: Db; clock: Clock },
+  id: string,
+  ifMatch?: string | undefined,
+): Promise<InvoiceTemplate> {
   if (id === DEFAULT_TEMPLATE_ID)
     throw conflict('template_builtin', 'the built-in default template cannot be archived');
   await insertVersion(deps.db, deps.clock, async (tx) => {
     const current = await getInvoiceTemplate(tx, id);
+    checkIfMatch(ifMatch, current, 'invoice_template', id);
     if (current.status === 'archived') throw conflict('template_archived', `template ${id} is archived`);
     return { ...current, version: current.version + 1, status: 'archived', is_default: false };
   });

@@ -1,6 +1,7 @@
 /**
  * Concurrency: a school is inserted once under its primary key and never updated; its billing address is one row
- * per school, replaced whole by an upsert on that key (the last write wins) or deleted.
+ * per school, replaced whole by an upsert on that key (the last write wins) or deleted, under the school's row lock
+ * (`SCHOOL_FOR_UPDATE`) so that an If-Match check and the write are one step.
  */
 export const SCHOOL_COLUMNS = `
 SELECT 'school' AS object, t.id, t.name, t.city, t.state_code, t.gstin, a.line1 AS billing_line1,
@@ -22,5 +23,6 @@ ON CONFLICT (school_id) DO UPDATE SET line1 = excluded.line1, line2 = excluded.l
   state_code = excluded.state_code, postal_code = excluded.postal_code, updated_at = excluded.updated_at`;
 export const DELETE_SCHOOL_ADDRESS = 'DELETE FROM school_billing_addresses WHERE school_id = $id';
 export const SCHOOL_BY_ID = `${SCHOOL_COLUMNS} WHERE t.id = $id`;
+export const SCHOOL_FOR_UPDATE = 'SELECT id FROM schools WHERE id = $id FOR UPDATE';
 
 export const SCHOOL_NAMES = 'SELECT id, name FROM schools ORDER BY name, id';

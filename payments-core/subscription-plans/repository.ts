@@ -1,6 +1,7 @@
 /**
  * Concurrency: edits and archiving are `WHERE status = 'active'` guards; a price version is the unique key
- * (plan_id, version), so two concurrent repricings cannot both write version n + 1.
+ * (plan_id, version), so two concurrent repricings cannot both write version n + 1; an edit holds the plan's row
+ * lock (`LOCK_PLAN`) from its read to its write, so an If-Match check cannot pass on a row another edit is changing.
  */
 export const PLAN_COLUMNS = `
 SELECT 'subscription_plan' AS object, t.id, t.name, t.description, t.interval_unit AS "interval", t.interval_count,
@@ -8,6 +9,7 @@ SELECT 'subscription_plan' AS object, t.id, t.name, t.description, t.interval_un
        t.unit_label, t.tax_category, t.gst_rate_bp, t.billing_timing, t.hsn_sac, t.uqc, t.exemption_basis, t.status, t.created_at, t.updated_at, t.archived_at
 FROM subscription_plans t`;
 export const PLAN_BY_ID = `${PLAN_COLUMNS} WHERE t.id = $id`;
+export const LOCK_PLAN = 'SELECT id FROM subscription_plans WHERE id = $id FOR UPDATE';
 export const INSERT_PLAN = `
 INSERT INTO subscription_plans (id, name, description, interval_unit, interval_count, amount_minor, currency, price_version,
   trial_days, setup_fee_minor, per_unit, unit_label, tax_category, gst_rate_bp, billing_timing, hsn_sac, uqc, exemption_basis,

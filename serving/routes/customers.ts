@@ -11,7 +11,18 @@ import {
 } from '../../payments-core/payment-methods/manage-payment-methods.js';
 import { registerUpiAutopay } from '../../payments-core/payment-methods/register-upi-autopay.js';
 import type { App, AppDeps } from '../app.js';
-import { CustomerSchema, Id, Nullable, PageQuery, PaymentMethodSchema, pageOf, responses } from '../schemas.js';
+import { tagged } from '../etag.js';
+import {
+  CustomerSchema,
+  Id,
+  IfMatchHeaders,
+  Nullable,
+  PageQuery,
+  PaymentMethodSchema,
+  PRECONDITION_FAILED,
+  pageOf,
+  responses,
+} from '../schemas.js';
 
 /** A billing address; `state_code` is the two-digit GST state code (29 = Karnataka). */
 export const BillingAddressBody = Type.Object(
@@ -84,7 +95,9 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     async (request, reply) =>
       reply
         .code(201)
-        .send(await createCustomer({ ...deps, testClocks: deps.config.testClocks === true }, request.body)),
+        .send(
+          tagged(reply, await createCustomer({ ...deps, testClocks: deps.config.testClocks === true }, request.body)),
+        ),
   );
   app.patch(
     '/customers/:id',
@@ -95,14 +108,16 @@ export function customerRoutes(app: App, deps: AppDeps): void {
         summary: 'Update a customer',
         tags: ['customers'],
         params: CustomerParams,
+        headers: IfMatchHeaders,
         body: Type.Object(
           { billing_address: Nullable(BillingAddressBody) },
           { additionalProperties: false, minProperties: 1 },
         ),
-        response: responses({ 200: CustomerOut }),
+        response: responses({ 200: CustomerOut }, PRECONDITION_FAILED),
       },
     },
-    async (request) => updateCustomer(deps, request.params.id, request.body),
+    async (request, reply) =>
+      tagged(reply, await updateCustomer(deps, request.params.id, request.body, request.headers['if-match'])),
   );
   app.get(
     '/customers',
@@ -130,7 +145,7 @@ export function customerRoutes(app: App, deps: AppDeps): void {
         response: responses({ 200: CustomerOut }),
       },
     },
-    async (request) => getCustomer(deps, request.params.id),
+    async (request, reply) => tagged(reply, await getCustomer(deps, request.params.id)),
   );
 
   app.post(

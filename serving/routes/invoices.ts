@@ -18,7 +18,8 @@ import { getInvoicePdf } from '../../payments-core/invoices/get-invoice-pdf.js';
 import { recordInvoiceIrn } from '../../payments-core/invoices/record-invoice-irn.js';
 import { updateDraftInvoice } from '../../payments-core/invoices/update-draft-invoice.js';
 import type { App, AppDeps } from '../app.js';
-import { Id, Nullable, PageQuery, pageOf, responses } from '../schemas.js';
+import { tagged } from '../etag.js';
+import { Id, IfMatchHeaders, Nullable, PageQuery, PRECONDITION_FAILED, pageOf, responses } from '../schemas.js';
 import { EInvoiceSchema } from './gst.js';
 
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
@@ -562,7 +563,8 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
         response: responses({ 200: TemplateSchema }),
       },
     },
-    async (request) => getInvoiceTemplate(deps.db, request.params.id, request.query.version),
+    async (request, reply) =>
+      tagged(reply, await getInvoiceTemplate(deps.db, request.params.id, request.query.version)),
   );
   app.post(
     '/invoice-templates',
@@ -576,7 +578,7 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
         response: responses({ 201: TemplateSchema }),
       },
     },
-    async (request, reply) => reply.code(201).send(await createInvoiceTemplate(deps, request.body)),
+    async (request, reply) => reply.code(201).send(tagged(reply, await createInvoiceTemplate(deps, request.body))),
   );
   app.patch(
     '/invoice-templates/:id',
@@ -587,11 +589,13 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
         summary: 'Update an invoice template (a new version)',
         tags: ['invoices'],
         params: TemplateParams,
+        headers: IfMatchHeaders,
         body: TemplateBody,
-        response: responses({ 200: TemplateSchema }),
+        response: responses({ 200: TemplateSchema }, PRECONDITION_FAILED),
       },
     },
-    async (request) => updateInvoiceTemplate(deps, request.params.id, request.body),
+    async (request, reply) =>
+      tagged(reply, await updateInvoiceTemplate(deps, request.params.id, request.body, request.headers['if-match'])),
   );
   app.delete(
     '/invoice-templates/:id',
@@ -602,10 +606,12 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
         summary: 'Archive an invoice template',
         tags: ['invoices'],
         params: TemplateParams,
-        response: responses({ 200: TemplateSchema }),
+        headers: IfMatchHeaders,
+        response: responses({ 200: TemplateSchema }, PRECONDITION_FAILED),
       },
     },
-    async (request) => archiveInvoiceTemplate(deps, request.params.id),
+    async (request, reply) =>
+      tagged(reply, await archiveInvoiceTemplate(deps, request.params.id, request.headers['if-match'])),
   );
   app.post(
     '/invoice-templates/:id/preview',

@@ -3,7 +3,17 @@ import { createSchool } from '../../payments-core/schools/create-school.js';
 import { getSchool, listSchools } from '../../payments-core/schools/find-schools.js';
 import { updateSchool } from '../../payments-core/schools/update-school.js';
 import type { App, AppDeps } from '../app.js';
-import { Id, Nullable, PageQuery, pageOf, responses, SchoolSchema } from '../schemas.js';
+import { tagged } from '../etag.js';
+import {
+  Id,
+  IfMatchHeaders,
+  Nullable,
+  PageQuery,
+  PRECONDITION_FAILED,
+  pageOf,
+  responses,
+  SchoolSchema,
+} from '../schemas.js';
 import { BillingAddressBody, BillingAddressOut } from './customers.js';
 
 export const SchoolOut = Type.Composite([SchoolSchema, Type.Object({ billing_address: Nullable(BillingAddressOut) })]);
@@ -34,7 +44,7 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
         response: responses({ 201: SchoolOut }),
       },
     },
-    async (request, reply) => reply.code(201).send(await createSchool(deps, request.body)),
+    async (request, reply) => reply.code(201).send(tagged(reply, await createSchool(deps, request.body))),
   );
   app.patch(
     '/schools/:id',
@@ -45,14 +55,16 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
         summary: 'Update a school',
         tags: ['schools'],
         params: SchoolParams,
+        headers: IfMatchHeaders,
         body: Type.Object(
           { billing_address: Nullable(BillingAddressBody) },
           { additionalProperties: false, minProperties: 1 },
         ),
-        response: responses({ 200: SchoolOut }),
+        response: responses({ 200: SchoolOut }, PRECONDITION_FAILED),
       },
     },
-    async (request) => updateSchool(deps, request.params.id, request.body),
+    async (request, reply) =>
+      tagged(reply, await updateSchool(deps, request.params.id, request.body, request.headers['if-match'])),
   );
   app.get(
     '/schools',
@@ -80,6 +92,6 @@ export function schoolRoutes(app: App, deps: AppDeps): void {
         response: responses({ 200: SchoolOut }),
       },
     },
-    async (request) => getSchool(deps, request.params.id),
+    async (request, reply) => tagged(reply, await getSchool(deps, request.params.id)),
   );
 }

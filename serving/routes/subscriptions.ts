@@ -14,7 +14,8 @@ import {
 import { pauseSubscription } from '../../payments-core/subscriptions/pause-subscription.js';
 import { resumeSubscription } from '../../payments-core/subscriptions/resume-subscription.js';
 import type { App, AppDeps } from '../app.js';
-import { Amount, Id, Nullable, PageQuery, pageOf, responses } from '../schemas.js';
+import { tagged } from '../etag.js';
+import { Amount, Id, IfMatchHeaders, Nullable, PageQuery, PRECONDITION_FAILED, pageOf, responses } from '../schemas.js';
 
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 const Paise = Type.Integer({ minimum: 0, maximum: 100_000_000_00, description: 'Amount in paise (₹1 = 100)' });
@@ -208,7 +209,7 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
         response: responses({ 201: SubscriptionPlanSchema }),
       },
     },
-    async (request, reply) => reply.code(201).send(await createSubscriptionPlan(deps, request.body)),
+    async (request, reply) => reply.code(201).send(tagged(reply, await createSubscriptionPlan(deps, request.body))),
   );
   app.get(
     '/subscription-plans',
@@ -236,7 +237,7 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
         response: responses({ 200: SubscriptionPlanSchema }),
       },
     },
-    async (request) => getSubscriptionPlan(deps, request.params.id),
+    async (request, reply) => tagged(reply, await getSubscriptionPlan(deps, request.params.id)),
   );
   app.patch(
     '/subscription-plans/:id',
@@ -249,6 +250,7 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
           "A new `amount` becomes a new price version for new subscribers; existing subscriptions keep the price they were sold at. The interval and the tax category are fixed for a plan's life: make a new plan instead.",
         tags: ['subscriptions'],
         params: PlanParams,
+        headers: IfMatchHeaders,
         body: Type.Object(
           {
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -262,11 +264,12 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
         ),
         response: responses(
           { 200: SubscriptionPlanSchema },
-          { 409: 'The plan is archived (`subscription_plan_archived`)' },
+          { 409: 'The plan is archived (`subscription_plan_archived`)', ...PRECONDITION_FAILED },
         ),
       },
     },
-    async (request) => updateSubscriptionPlan(deps, request.params.id, request.body),
+    async (request, reply) =>
+      tagged(reply, await updateSubscriptionPlan(deps, request.params.id, request.body, request.headers['if-match'])),
   );
   app.post(
     '/subscription-plans/:id/archive',

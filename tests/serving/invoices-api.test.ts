@@ -196,7 +196,7 @@ describe('invoices API', () => {
     expect((await h.api('DELETE', '/v1/invoice-templates/tmpl_default')).status).toBe(409);
   });
 
-  it('when ten edits of one template arrive at once → all succeed, each becomes its own version, none is lost', async () => {
+  it('when ten edits of one template arrive at once without If-Match → all succeed, each becomes its own version, none is lost', async () => {
     const created = await h.api('POST', '/v1/invoice-templates', { name: 'Busy' });
     const id = created.body.id as string;
     const edits = await Promise.all(
@@ -209,6 +209,79 @@ describe('invoices API', () => {
     );
     expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(new Set(versions.slice(1).map((v) => v.terms))).toEqual(new Set(edits.map((_, i) => `edit ${i}`)));
+  });
+
+  it('when ten edits of one template arrive at once with the same If-Match → one 200, nine 412, the winner is stored', async () => {
+    const created = await h.api('POST', '/v1/invoice-templates', { name: 'Contended' });
+    const id = created.body.id as string;
+    const etag = (await h.api('GET', `/v1/invoice-templates/${id}`)).headers['etag'] as string;
+    expect(etag).toBe(created.headers['etag']);
+    const edits = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        h.api('PATCH', `/v1/invoice-templates/${id}`, { terms: `edit ${i}` }, { 'if-match': etag }),
+      ),
+    );
+    expect(edits.map((e) => e.status).sort()).toEqual([200, ...Array(9).fill(412)]);
+    const winner = edits.find((e) => e.status === 200);
+    for (const lost of edits.filter((e) => e.status === 412)) {
+      expect(lost.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(lost.body).toMatchObject({ status: 412, code: 'precondition_failed' });
+      expect(lost.body.errors).toEqual([expect.objectContaining({ field: '/headers/if-match' })]);
+    }
+    const stored = await h.api('GET', `/v1/invoice-templates/${id}`);
+    expect(stored.body).toMatchObject({ version: 2, terms: winner?.body.terms });
+    expect(stored.headers['etag']).toBe(winner?.headers['etag']);
+    // The winner's ETag writes on; the old one, or a weak form of the new one, never does again.
+    const next = await h.api(
+      'PATCH',
+      `/v1/invoice-templates/${id}`,
+      { terms: 'next' },
+      { 'if-match': `W/${etag}, ${stored.headers['etag']}` },
+    );
+    expect(next.status).toBe(200);
+    expect((await h.api('DELETE', `/v1/invoice-templates/${id}`, undefined, { 'if-match': etag })).status).toBe(412);
+    expect(
+      (await h.api('PATCH', `/v1/invoice-templates/${id}`, { terms: 'w' }, { 'if-match': `W/${next.headers['etag']}` }))
+        .status,
+    ).toBe(412);
+    expect((await h.api('DELETE', `/v1/invoice-templates/${id}`, undefined, { 'if-match': '*' })).status).toBe(200);
+  });
+
+  it('when a school, a customer or a plan changed after its ETag was read → 412 and nothing changes; its new ETag writes', async () => {
+    const school = await h.api('POST', '/v1/schools', { name: 'Etag School', city: 'Pune', state_code: 'MH' });
+    const schoolId = school.body.id as string;
+    const customer = await h.api('POST', '/v1/customers', {
+      school_id: schoolId,
+      name: 'Ravi Kulkarni',
+      email: 'ravi@example.in',
+      phone: '+919812345678',
+      state_code: 'MH',
+    });
+    const customerId = customer.body.id as string;
+    const plan = await h.api('POST', '/v1/subscription-plans', {
+      name: 'School lunch',
+      interval: 'monthly',
+      amount: 300_000,
+      tax_category: 'gst_exempt_school_meals',
+    });
+    const address = { line1: '12 MG Road', city: 'Bengaluru', state_code: '29', postal_code: '560001' };
+    for (const [url, first, second] of [
+      [`/v1/schools/${schoolId}`, { billing_address: address }, { billing_address: null }],
+      [`/v1/customers/${customerId}`, { billing_address: address }, { billing_address: null }],
+      [`/v1/subscription-plans/${plan.body.id}`, { name: 'Lunch A' }, { name: 'Lunch B' }],
+    ] as const) {
+      const read = await h.api('GET', url);
+      const etag = read.headers['etag'] as string;
+      expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+      const changed = await h.api('PATCH', url, first, { 'if-match': etag });
+      expect(changed.status).toBe(200);
+      const stale = await h.api('PATCH', url, second, { 'if-match': etag });
+      expect(stale.status).toBe(412);
+      expect(stale.body.errors[0].field).toBe('/headers/if-match');
+      expect((await h.api('GET', url)).body).toEqual(changed.body);
+      expect((await h.api('PATCH', url, second, { 'if-match': changed.headers['etag'] as string })).status).toBe(200);
+      expect((await h.api('PATCH', url, first)).status).toBe(200); // without If-Match: as before
+    }
   });
 
   it('when invoices exist → GET /v1/analytics/invoices answers with outstanding and aging', async () => {
