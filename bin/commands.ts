@@ -147,7 +147,8 @@ async function keys(argv: string[], env: Readonly<Record<string, string | undefi
       else {
         for (const k of list) {
           const until = k.expires_at === null ? '' : ` until ${k.expires_at.toISOString()}`;
-          console.log(`${k.id}  ${k.prefix}…  ${k.status}${until}  ${k.name}  [${k.scopes.join(',')}]`);
+          const used = k.last_used_at === null ? 'never used' : `last used ${k.last_used_at.toISOString()}`;
+          console.log(`${k.id}  ${k.prefix}…  ${k.status}${until}  ${used}  ${k.name}  [${k.scopes.join(',')}]`);
         }
         if (list.length === 0) console.log('no keys');
       }

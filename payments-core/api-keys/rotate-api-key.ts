@@ -44,6 +44,7 @@ export async function rotateApiKey(
       scopes: [...key.scopes],
       created_at: key.createdAt,
       revoked_at: null,
+      last_used_at: null,
     };
     return { key: keyView(created, now), secret, previous: keyView({ ...row, revoked_at: revokedAt }, now) };
   });

@@ -29,6 +29,8 @@ export interface ApiKeyView {
   readonly created_at: Date;
   readonly expires_at: Date | null;
   readonly revoked_at: Date | null;
+  /** When the key was last used, to the minute (recorded at most once a minute); null if never. */
+  readonly last_used_at: Date | null;
 }
 
 export interface ApiKeyRow {
@@ -38,6 +40,7 @@ export interface ApiKeyRow {
   readonly scopes: string[];
   readonly created_at: Date;
   readonly revoked_at: Date | null;
+  readonly last_used_at: Date | null;
 }
 
 /** A stored key as the API shows it at `now`. */
@@ -53,6 +56,7 @@ export function keyView(row: ApiKeyRow, now: Date): ApiKeyView {
     created_at: row.created_at,
     expires_at: live ? row.revoked_at : null,
     revoked_at: live ? null : row.revoked_at,
+    last_used_at: row.last_used_at,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findApiKey } from '../../payments-core/api-keys/create-api-key.js';
+import { keyUseRecorder } from '../../payments-core/api-keys/record-key-use.js';
 import { type ApiKey, hasScope, type Scope } from '../../payments-core/api-keys/types.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
@@ -42,10 +43,12 @@ export const KEY_CACHE_MS = 1000;
  * A found key is remembered for `KEY_CACHE_MS` on the app's clock (a round trip to PostgreSQL per request is more
  * than the checkout's fraud score can afford), and requests arriving while it is being looked up share that one
  * read; an unknown key is always looked up, so a new key works at once. Revocation in another process (or this
- * one) bites once the entry is older than `KEY_CACHE_MS`.
+ * one) bites once the entry is older than `KEY_CACHE_MS`. A key's last use is written at most once a minute per key
+ * (payments-core/api-keys/record-key-use.ts); a failed write of it is logged and does not fail the request.
  */
 export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock; authFailures: FailureLimiter }): void {
   app.decorateRequest('apiKey', null);
+  const uses = keyUseRecorder(deps);
   const known = new Map<string, { key: Promise<ApiKey | null>; until: number }>();
   const lookup = (secret: string): Promise<ApiKey | null> => {
     const now = deps.clock.now().getTime();
@@ -81,5 +84,6 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock;
       throw new AppError('forbidden', 'missing_scope', `this key lacks the ${anyOf.join(' or ')} scope`);
     }
     request.apiKey = key;
+    await uses.used(key.id).catch((err: unknown) => request.log.warn({ err }, 'could not record the API key use'));
   });
 }

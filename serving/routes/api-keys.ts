@@ -17,6 +17,10 @@ const ApiKeySchema = Type.Object({
   created_at: Timestamp,
   expires_at: Nullable(Timestamp),
   revoked_at: Nullable(Timestamp),
+  last_used_at: Nullable({
+    ...Timestamp,
+    description: 'When the key was last used, to the minute (written at most once a minute); null if never',
+  }),
 });
 const KeyParams = Type.Object({ id: Id('key') });
 

@@ -98,6 +98,31 @@ describe('API keys: list, rotate, revoke', () => {
     expect(grace.body.errors[0].field).toBe('/expires_in_seconds');
   });
 
+  it('when a key is used → last_used_at shows it, written at most once a minute on the clock', async () => {
+    const { id, secret } = (await h.api('POST', '/v1/api-keys', { name: 'usage', scopes: ['payments:read'] })).body;
+    const lastUsed = async () =>
+      (await h.api('GET', '/v1/api-keys')).body.data.find((k: { id: string }) => k.id === id).last_used_at;
+    expect(await lastUsed()).toBeNull();
+    const first = clock.now().toISOString();
+    expect(await as(secret)).toBe(200);
+    expect(await lastUsed()).toBe(first);
+    clock.advance(59_999);
+    expect(await as(secret)).toBe(200);
+    expect(await as(secret)).toBe(200);
+    expect(await lastUsed()).toBe(first); // within the minute: not written again
+    clock.advance(1);
+    const later = clock.now().toISOString();
+    expect(await as(secret)).toBe(200);
+    expect(await lastUsed()).toBe(later);
+    // A refused request (wrong scope) is no use of the key.
+    clock.advance(120_000);
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/v1/api-keys', headers: { authorization: `Bearer ${secret}` } }))
+        .statusCode,
+    ).toBe(403);
+    expect(await lastUsed()).toBe(later);
+  });
+
   it('when the server runs → kosh keys list, rotate and revoke work on the same database', async () => {
     const out: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((m: unknown) => out.push(String(m)));
@@ -108,7 +133,11 @@ describe('API keys: list, rotate, revoke', () => {
       const { id } = (await h.api('POST', '/v1/api-keys', { name: 'reports', scopes: ['analytics:read'] })).body;
       expect(await main(['keys', 'list', '--json'], env)).toBe(0);
       const listed = JSON.parse(out.join('\n')) as { id: string; name: string }[];
-      expect(listed.find((k) => k.id === id)).toMatchObject({ name: 'reports', status: 'active' });
+      expect(listed.find((k) => k.id === id)).toMatchObject({ name: 'reports', status: 'active', last_used_at: null });
+      out.length = 0;
+      expect(await main(['keys', 'list'], env)).toBe(0);
+      expect(out.find((l) => l.startsWith(`${id} `))).toContain('never used');
+      expect(out.find((l) => l.includes(' admin ') || l.endsWith('[admin]'))).toMatch(/last used \d{4}-\d\d-\d\dT/);
       out.length = 0;
       expect(await main(['keys', 'rotate', id], env)).toBe(0);
       expect(out.join('\n')).toMatch(new RegExp(`secret \\(shown once\\): kosh_\\S+\\n${id} revoked now`));

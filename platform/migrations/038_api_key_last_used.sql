@@ -1,0 +1,3 @@
+-- Each API key's last use (issue 19 §5): written by the auth path at most once a minute per key
+-- (payments-core/api-keys/record-key-use.ts), so it is the start of the last minute the key was used in.
+ALTER TABLE api_keys ADD COLUMN last_used_at TIMESTAMPTZ;
