@@ -55,3 +55,34 @@ export const onTestClock = (customerId: string): string =>
 export const customerOnTestClock = (customerId: string): string =>
   `EXISTS (SELECT 1 FROM customers tc WHERE tc.id = ${customerId}
           AND (tc.test_clock_id = $test_clock::text OR (tc.test_clock_id IS NULL AND $test_clock::text IS NULL)))`;
+
+/** Erasure: the customer's own personal data goes; the id, school and state (place of supply) stay. */
+export const ERASE_CUSTOMER = `
+UPDATE customers SET name = $name, email = $email, phone = '', notes = NULL, erased_at = coalesce(erased_at, $at)
+WHERE id = $id`;
+export const CUSTOMER_ERASED_AT = 'SELECT erased_at FROM customers WHERE id = $id';
+/** What stops an erasure: each reason with how many records hold it. */
+export const ERASURE_BLOCKERS = `
+SELECT 'active_subscription' AS reason, count(*)::int AS n FROM subscriptions
+  WHERE customer_id = $id AND status NOT IN ('cancelled', 'completed', 'expired')
+UNION ALL SELECT 'open_dunning_case', count(*)::int FROM dunning_cases WHERE customer_id = $id AND status = 'open'
+UNION ALL SELECT 'payment_in_flight', count(*)::int FROM payments
+  WHERE customer_id = $id AND status IN ('on_hold', 'created', 'unknown', 'authorized')
+UNION ALL SELECT 'refund_in_flight', count(*)::int FROM refunds r JOIN payments p ON p.id = r.payment_id
+  WHERE p.customer_id = $id AND r.status = 'pending'`;
+/** A customer's records for an export (reads across domains; nothing is written). Never a gateway token. */
+export const EXPORT_QUERIES = {
+  payment_methods: `SELECT id, type, card_network, card_last4, card_exp_month, card_exp_year, upi_vpa_masked, bank, wallet,
+    is_default, created_at, updated_at, deleted_at FROM payment_methods WHERE customer_id = $id ORDER BY created_at, id`,
+  orders: 'SELECT * FROM orders WHERE customer_id = $id ORDER BY created_at, id',
+  payments: 'SELECT * FROM payments WHERE customer_id = $id ORDER BY created_at, id',
+  refunds: `SELECT r.* FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.customer_id = $id
+    ORDER BY r.created_at, r.id`,
+  subscriptions: 'SELECT * FROM subscriptions WHERE customer_id = $id ORDER BY created_at, id',
+  invoices: `SELECT id, kind, document_type, status, number, currency, supply_type, place_of_supply, customer_gstin,
+    taxable_minor, exempt_minor, cgst_minor, sgst_minor, igst_minor, round_off_minor, total_minor, amount_paid_minor,
+    amount_credited_minor, memo, reason, snapshot, due_at, finalized_at, paid_at, voided_at, fiscal_year
+    FROM invoices WHERE customer_id = $id ORDER BY fiscal_year NULLS LAST, number NULLS LAST, id`,
+  emails: `SELECT id, kind, to_address, subject, text_body, status, send_at, sent_at, failed_at, created_at
+    FROM email_outbox WHERE customer_id = $id ORDER BY created_at, id`,
+} as const;

@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { createCustomer } from '../../payments-core/customers/create-customer.js';
 import { ensureGatewayCustomer } from '../../payments-core/customers/ensure-gateway-customer.js';
+import { eraseCustomer } from '../../payments-core/customers/erase-customer.js';
+import { exportCustomer } from '../../payments-core/customers/export-customer.js';
 import { getCustomer, listCustomers } from '../../payments-core/customers/find-customers.js';
 import { updateCustomer } from '../../payments-core/customers/update-customer.js';
 import {
@@ -22,6 +24,7 @@ import {
   PRECONDITION_FAILED,
   pageOf,
   responses,
+  Timestamp,
 } from '../schemas.js';
 
 /** A billing address; `state_code` is the two-digit GST state code (29 = Karnataka). */
@@ -118,6 +121,66 @@ export function customerRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) =>
       tagged(reply, await updateCustomer(deps, request.params.id, request.body, request.headers['if-match'])),
+  );
+  const Records = Type.Array(Type.Record(Type.String(), Type.Unknown()));
+  app.get(
+    '/customers/:id/export',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        operationId: 'exportCustomer',
+        summary: "Export a customer's data",
+        description:
+          'Everything kosh holds about the customer (GDPR Art. 15/20, DPDP Act 2023): profile, billing address, payment methods (display data, never tokens), orders, payments, refunds, subscriptions, invoices and credit notes, emails sent.',
+        tags: ['customers'],
+        params: CustomerParams,
+        response: responses({
+          200: Type.Object({
+            object: Type.Literal('customer_export'),
+            exported_at: Timestamp,
+            customer: CustomerOut,
+            payment_methods: Records,
+            orders: Records,
+            payments: Records,
+            refunds: Records,
+            subscriptions: Records,
+            invoices: Records,
+            emails: Records,
+          }),
+        }),
+      },
+    },
+    async (request) => exportCustomer(deps, request.params.id),
+  );
+  app.post(
+    '/customers/:id/erase',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        operationId: 'eraseCustomer',
+        summary: "Erase a customer's personal data",
+        description:
+          'Removes the personal data (name, email, phone, notes, address, payment method display data, payer device data, email addresses and bodies) and keeps, pseudonymised as "erased customer <id>", what the law requires: GST invoices and credit notes (CGST s. 36, Rule 56: eight years) and the ledger. Idempotent. The customer at Razorpay is not deleted by kosh.',
+        tags: ['customers'],
+        params: CustomerParams,
+        response: responses(
+          {
+            200: Type.Object({
+              object: Type.Literal('customer_erasure'),
+              customer_id: Type.String(),
+              pseudonym: Type.String(),
+              erased_at: Timestamp,
+              erased: Type.Record(Type.String(), Type.Integer()),
+              kept: Type.Array(Type.String()),
+            }),
+          },
+          {
+            409: 'A subscription is live, a dunning case is open or money is in flight (`customer_erasure_blocked`, with `blockers`)',
+          },
+        ),
+      },
+    },
+    async (request) => eraseCustomer(deps, request.params.id),
   );
   app.get(
     '/customers',

@@ -284,6 +284,85 @@ describe('invoices API', () => {
     }
   });
 
+  it('when a customer is exported, then erased → export holds everything; erasure keeps invoices pseudonymised, 409 while money is in flight, idempotent', async () => {
+    const { customerId: id, methodId } = await seedParent(h);
+    const address = { line1: '4 Lavelle Road', city: 'Bengaluru', state_code: '29', postal_code: '560025' };
+    expect((await h.api('PATCH', `/v1/customers/${id}`, { billing_address: address })).status).toBe(200);
+    const order = await h.api('POST', '/v1/orders', { customer_id: id, amount: 120_000, description: 'May meals' });
+    const payment = await h.api('POST', '/v1/payments', {
+      order_id: order.body.id,
+      payment_method_id: methodId,
+      capture: 'manual',
+    });
+    expect(payment.body.status).toBe('authorized');
+    const blocked = await h.api('POST', `/v1/customers/${id}/erase`);
+    expect(blocked.status).toBe(409);
+    expect(blocked.body).toMatchObject({ code: 'customer_erasure_blocked', blockers: ['payment_in_flight'] });
+    expect((await h.api('GET', `/v1/customers/${id}`)).body.name).toBe('Asha Rao'); // nothing changed
+    expect((await h.api('POST', `/v1/payments/${payment.body.id}/capture`, {})).status).toBe(200);
+    await h.settle();
+    const draft = await h.api('POST', '/v1/invoices', {
+      customer_id: id,
+      lines: [{ description: 'Lunch plan, May', amount: 120_000, tax_category: 'gst_exempt_school_meals' }],
+    });
+    const invoice = await h.api('POST', `/v1/invoices/${draft.body.id}/finalize`);
+    expect(invoice.status).toBe(200);
+
+    const reader = await h.keyWith(['payments:read', 'payments:write']);
+    expect(
+      (await h.api('GET', `/v1/customers/${id}/export`, undefined, { authorization: `Bearer ${reader}` })).status,
+    ).toBe(403);
+    const exported = await h.api('GET', `/v1/customers/${id}/export`);
+    expect(exported.status).toBe(200);
+    expect(exported.body.customer).toMatchObject({
+      id,
+      name: 'Asha Rao',
+      email: 'asha@example.in',
+      billing_address: address,
+    });
+    expect(exported.body.payment_methods).toEqual([
+      expect.objectContaining({ id: methodId, card_last4: expect.any(String) }),
+    ]);
+    expect(exported.body.orders.map((o: { id: string }) => o.id)).toEqual([order.body.id]);
+    expect(exported.body.payments).toEqual([expect.objectContaining({ id: payment.body.id, status: 'captured' })]);
+    expect(exported.body.invoices).toEqual([
+      expect.objectContaining({
+        number: invoice.body.number,
+        snapshot: expect.objectContaining({ customer: expect.objectContaining({ name: 'Asha Rao' }) }),
+      }),
+    ]);
+    expect(JSON.stringify(exported.body)).not.toMatch(/gateway_token|token_/);
+
+    const erased = await h.api('POST', `/v1/customers/${id}/erase`);
+    expect(erased.status).toBe(200);
+    expect(erased.body).toMatchObject({
+      customer_id: id,
+      pseudonym: `erased customer ${id}`,
+      erased: { payment_methods: 1, invoices: 1 },
+    });
+    const after = await h.api('GET', `/v1/customers/${id}/export`);
+    expect(after.body.customer).toMatchObject({ name: `erased customer ${id}`, phone: '', billing_address: null });
+    expect(after.body.payment_methods[0]).toMatchObject({ card_last4: null, deleted_at: expect.any(String) });
+    // The tax invoice stays, with its number and amounts, under the pseudonym.
+    expect(after.body.invoices[0]).toMatchObject({
+      number: invoice.body.number,
+      total_minor: 120_000,
+      status: invoice.body.status,
+    });
+    expect(after.body.invoices[0].snapshot.customer).toEqual({
+      name: `erased customer ${id}`,
+      email: null,
+      billing_address: null,
+    });
+    expect(after.body.payments[0]).toMatchObject({ status: 'captured', captured_minor: 120_000 });
+    expect(JSON.stringify(after.body)).not.toMatch(/Asha|asha@|Lavelle|9876543210/);
+    const again = await h.api('POST', `/v1/customers/${id}/erase`);
+    expect(again.status).toBe(200);
+    expect(again.body.erased_at).toBe(erased.body.erased_at);
+    expect(Object.values(again.body.erased)).toEqual([0, 0, 0, 0, 0]);
+    expect((await h.api('POST', '/v1/customers/cus_nope/erase')).status).toBe(404);
+  });
+
   it('when invoices exist → GET /v1/analytics/invoices answers with outstanding and aging', async () => {
     const res = await h.api('GET', '/v1/analytics/invoices');
     expect(res.status).toBe(200);
