@@ -122,6 +122,19 @@ async function waitForServer(url: string, timeoutMs: number, exited: () => strin
   }
 }
 
+/** Why PostgreSQL would not start: the last FATAL or PANIC line it logged since `from`, else its last line, or null. */
+function lastFatal(logFile: string, from: number): string | null {
+  try {
+    const lines = readFileSync(logFile).subarray(from).toString('utf8').slice(-20_000).split('\n');
+    const said = lines.map((l) => l.trim()).filter((l) => l !== '');
+    // Before its logging starts (no configuration file, say) PostgreSQL writes a bare "postgres: …" line instead.
+    const found = said.reverse().find((l) => /\b(FATAL|PANIC):/.test(l)) ?? said[0];
+    return found === undefined ? null : found.replace(/^.*?\b(FATAL|PANIC):\s*/, '').replace(/^postgres:\s*/, '');
+  } catch {
+    return null;
+  }
+}
+
 /** The same server's `postgres` database: for waiting and for CREATE DATABASE. */
 function adminUrl(url: string): string {
   const u = new URL(url);
@@ -253,6 +266,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   const port = await freePort();
   const logFile = path.join(dataDir, 'postgres.log');
   const logFd = openSync(logFile, 'a');
+  const logFrom = statSync(logFile).size; // this start's lines begin here
   if (owner !== null) chownSync(logFile, owner.uid, owner.gid);
   const child = spawn(
     bin.postgres,
@@ -281,7 +295,11 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   closeSync(logFd);
   let exit: string | null = null;
   child.on('exit', (code, signal) => {
-    exit = `PostgreSQL exited (code ${code}, signal ${signal}); see ${logFile}`;
+    const fatal = lastFatal(logFile, logFrom);
+    exit =
+      fatal === null
+        ? `PostgreSQL exited (code ${code}, signal ${signal}); see ${logFile}`
+        : `the database files under ${dir} are damaged or not this PostgreSQL's (${fatal}): restore ${dataDir} from a backup; see ${logFile}`;
   });
   child.unref();
   const url = urlFor(port);

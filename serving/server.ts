@@ -248,8 +248,14 @@ export async function startKosh(
     ...(existsSync(config.dataDir) ? [] : [`data dir ${config.dataDir} is missing`]),
     ...(embeddedDir === null || clusterPresent(embeddedDir) ? [] : [`database files under ${embeddedDir} are missing`]),
   ];
+  // A refusal here (a database newer than the code) stops the embedded PostgreSQL it started, so the CLI can exit.
   const { generatedAdminKey } =
-    worker === null ? await prepareDatabase({ db, clock, log }, config) : { generatedAdminKey: null };
+    worker === null
+      ? await prepareDatabase({ db, clock, log }, config).catch(async (err: unknown) => {
+          await database.close();
+          throw err;
+        })
+      : { generatedAdminKey: null };
 
   const { gateway, simulator, webhookSecrets } = await openGateway(config, log, clock);
   const inbox = createWebhookInbox({ db, clock, log });

@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../bin/cli.js';
+import { openDb } from '../../platform/db.js';
+import { createTestDatabase, dropTestDatabase } from '../support/db.js';
 
 /** `kosh serve` with a start-up problem: one clear line on stderr and exit 2, before any database is started. */
 describe('start-up failures', () => {
@@ -58,5 +60,35 @@ describe('start-up failures', () => {
       errors: [`cannot use the data dir ${dataDir} (KOSH_DATA_DIR): ${why}`],
     });
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('when the database records a migration this kosh does not have → "newer than this kosh", exit 2, before serving', async () => {
+    const url = await createTestDatabase();
+    try {
+      const db = await openDb(url);
+      await db.run("INSERT INTO schema_migrations VALUES (999, 'from_a_newer_kosh', now())");
+      await db.close();
+      const { code, errors } = await serveWith({ KOSH_DATABASE_URL: url, HOST: '127.0.0.1', PORT: '0' });
+      expect(code).toBe(2);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(
+        /is newer than this kosh \(migration 999_from_a_newer_kosh unknown here\): run the kosh/,
+      );
+    } finally {
+      await dropTestDatabase(url);
+    }
+  });
+
+  it('when the embedded database files are damaged → one line saying so, exit 2', async () => {
+    const dataDir = path.join(dir, 'damaged');
+    mkdirSync(path.join(dataDir, 'postgres'), { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(dataDir, 'postgres', 'PG_VERSION'), '99\n'); // not a cluster this PostgreSQL can open
+    writeFileSync(path.join(dataDir, 'postgres.json'), JSON.stringify({ password: 'x', initialised: true }));
+    const { code, errors } = await serveWith({ KOSH_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0' });
+    expect(code).toBe(2);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^cannot start the embedded PostgreSQL under .*: the database files under .* are damaged or not this PostgreSQL's \(.+\): restore .* from a backup/,
+    );
   });
 });
