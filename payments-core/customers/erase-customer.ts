@@ -27,7 +27,7 @@ export interface CustomerErasure {
 }
 
 const KEPT = [
-  'invoices and credit notes (amounts, numbers, GSTIN, place of supply), pseudonymised: CGST Act s. 36 and Rule 56 require them for eight years',
+  'invoices and credit notes (amounts, numbers, GSTIN, place of supply), pseudonymised: CGST Act s. 36 and Rule 56(16) require them for 72 months from the due date of the year’s annual return',
   'the ledger and the amounts, statuses and gateway ids of orders, payments and refunds (accounts and reconciliation)',
   'the customer at Razorpay: kosh does not delete gateway customers; ask Razorpay to',
 ];

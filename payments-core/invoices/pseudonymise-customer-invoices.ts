@@ -1,9 +1,10 @@
 import type { Sql } from '../../platform/db.js';
 
 /**
- * Erasure: GST invoices and credit notes are kept (CGST Act s. 36 and Rule 56: eight years), their amounts, numbers,
- * GSTIN and place of supply untouched, but the customer printed on them becomes `name` with no email or address.
- * Drafts are pseudonymised alike. The PDFs already stored are not rewritten (see docs/security.md).
+ * Erasure: GST invoices and credit notes are kept (CGST Act s. 36 and Rule 56(16): 72 months from the due date of
+ * the year's annual return), their amounts, numbers, GSTIN and place of supply untouched, but the customer printed on
+ * them becomes `name` with no email or address. Drafts are pseudonymised alike. The PDFs already stored are not
+ * rewritten (see docs/security.md).
  */
 export async function pseudonymiseCustomerInvoices(tx: Sql, customerId: string, name: string): Promise<number> {
   return tx.run(

@@ -160,7 +160,7 @@ export function customerRoutes(app: App, deps: AppDeps): void {
         operationId: 'eraseCustomer',
         summary: "Erase a customer's personal data",
         description:
-          'Removes the personal data (name, email, phone, notes, address, payment method display data, payer device data, email addresses and bodies) and keeps, pseudonymised as "erased customer <id>", what the law requires: GST invoices and credit notes (CGST s. 36, Rule 56: eight years) and the ledger. Idempotent. The customer at Razorpay is not deleted by kosh.',
+          'Removes the personal data (name, email, phone, notes, address, payment method display data, payer device data, email addresses and bodies) and keeps, pseudonymised as "erased customer <id>", what the law requires: GST invoices and credit notes (CGST Act s. 36, Rule 56(16): 72 months from the due date of the annual return) and the ledger. Idempotent. The customer at Razorpay is not deleted by kosh.',
         tags: ['customers'],
         params: CustomerParams,
         response: responses(
