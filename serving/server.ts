@@ -34,7 +34,7 @@ import { killPointsFrom } from '../platform/kill-points.js';
 import { createLog, type Log } from '../platform/log.js';
 import { openMailer } from '../platform/mail.js';
 import { createMetrics } from '../platform/metrics.js';
-import { migrate } from '../platform/migrate.js';
+import { migrate, refuseNewerDatabase } from '../platform/migrate.js';
 import type { ObjectStore } from '../platform/objects.js';
 import { openDatabase } from '../platform/open-database.js';
 import { openObjectStore } from '../platform/open-object-store.js';
@@ -132,6 +132,7 @@ export async function prepareDatabase(
   config: Config,
 ): Promise<{ generatedAdminKey: string | null }> {
   const { db, clock, log } = deps;
+  await refuseNewerDatabase(db);
   const applied = await migrate(db, clock);
   if (applied.length > 0) log.info({ migrations: applied.map((m) => m.version) }, 'migrations applied');
   await syncInvoiceSupplier({ db, clock }, config.invoicing.supplier);
