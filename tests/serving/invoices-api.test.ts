@@ -284,7 +284,7 @@ describe('invoices API', () => {
     }
   });
 
-  it('when a customer is exported, then erased → export holds everything; erasure keeps invoices pseudonymised, 409 while money is in flight, idempotent', async () => {
+  it('when a customer is exported, then erased → export holds everything; erasure keeps invoices pseudonymised, 409 while money is in flight or a subscription is live, idempotent', async () => {
     const { customerId: id, methodId } = await seedParent(h);
     const address = { line1: '4 Lavelle Road', city: 'Bengaluru', state_code: '29', postal_code: '560025' };
     expect((await h.api('PATCH', `/v1/customers/${id}`, { billing_address: address })).status).toBe(200);
@@ -301,6 +301,17 @@ describe('invoices API', () => {
     expect((await h.api('GET', `/v1/customers/${id}`)).body.name).toBe('Asha Rao'); // nothing changed
     expect((await h.api('POST', `/v1/payments/${payment.body.id}/capture`, {})).status).toBe(200);
     await h.settle();
+    // A live subscription blocks it too, until it is cancelled.
+    const plan = await h.api('POST', '/v1/subscription-plans', {
+      name: 'Lunch',
+      interval: 'monthly',
+      amount: 300_000,
+      tax_category: 'gst_exempt_school_meals',
+    });
+    const sub = await h.api('POST', '/v1/subscriptions', { customer_id: id, plan_id: plan.body.id });
+    expect(sub.status).toBe(201);
+    expect((await h.api('POST', `/v1/customers/${id}/erase`)).body.blockers).toEqual(['active_subscription']);
+    expect((await h.api('POST', `/v1/subscriptions/${sub.body.id}/cancel`, {})).status).toBe(200);
     const draft = await h.api('POST', '/v1/invoices', {
       customer_id: id,
       lines: [{ description: 'Lunch plan, May', amount: 120_000, tax_category: 'gst_exempt_school_meals' }],
