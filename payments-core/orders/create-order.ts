@@ -7,7 +7,7 @@ import type { KillPoints } from '../../platform/kill-points.js';
 import { DEFAULT_CURRENCY, paise } from '../../platform/money.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { ensureGatewayOrderAnswering, type OrderForGateway } from './ensure-gateway-order.js';
-import { INSERT_ORDER_RETURNING, ORDER_BY_ID } from './repository.js';
+import { CUSTOMER_ERASED, INSERT_ORDER_RETURNING, ORDER_BY_ID } from './repository.js';
 import type { Order } from './types.js';
 
 /** Recovery points of an order request under an Idempotency-Key (platform/idempotency.ts). */
@@ -72,6 +72,12 @@ async function insertOrder(
           return row;
         });
   if (inserted === undefined) {
+    const erased = await deps.db.one(CUSTOMER_ERASED, { id: input.customer_id });
+    if (erased !== undefined) {
+      throw invalid('customer_erased', `customer ${input.customer_id} was erased: kosh takes no new orders for them`, [
+        { field: '/customer_id', code: 'customer_erased', message: 'the customer was erased' },
+      ]);
+    }
     throw invalid('unknown_customer', `no customer with id ${input.customer_id}`, [
       { field: '/customer_id', code: 'unknown_customer', message: 'no customer with this id' },
     ]);

@@ -20,13 +20,19 @@ export const ORDER_FOR_UPDATE = `
 SELECT id, customer_id, school_id, amount_minor, currency, status, gateway_order_id FROM orders WHERE id = $id FOR UPDATE`;
 export const ORDER_BY_GATEWAY_ID = `${ORDER_COLUMNS} WHERE t.gateway_order_id = $gateway_order_id`;
 /** Inserts the order for a customer, at the customer's school; nothing (0 rows) when there is no such customer. */
+/** The customer, if erased (kosh makes nothing new for an erased customer). */
+export const CUSTOMER_ERASED = 'SELECT erased_at FROM customers WHERE id = $id AND erased_at IS NOT NULL';
 export const INSERT_ORDER = `
 INSERT INTO orders (id, customer_id, school_id, amount_minor, currency, status, description, notes, created_at, updated_at)
 SELECT $id::VARCHAR, c.id, c.school_id, $amount::BIGINT, $currency::VARCHAR, 'created', $description::VARCHAR, $notes::JSON,
   $at::TIMESTAMPTZ, $at::TIMESTAMPTZ
 FROM customers c WHERE c.id = $customer_id`;
-/** `INSERT_ORDER` answering with what the order's gateway order needs (`OrderForGateway`). */
-export const INSERT_ORDER_RETURNING = `${INSERT_ORDER}
+/**
+ * `INSERT_ORDER` for a customer not erased, answering with what the order's gateway order needs (`OrderForGateway`).
+ * The customer's row is share-locked: an order racing an erasure (which holds the row's lock) waits for it, then
+ * sees `erased_at` and inserts nothing.
+ */
+export const INSERT_ORDER_RETURNING = `${INSERT_ORDER} AND c.erased_at IS NULL FOR SHARE OF c
 RETURNING id, customer_id, school_id, amount_minor, currency, gateway_order_id`;
 /** What making the order's gateway order needs. */
 export const ORDER_FOR_GATEWAY = `

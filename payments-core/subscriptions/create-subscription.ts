@@ -40,12 +40,15 @@ export async function createSubscription(
   const id = newId('sub');
   await deps.db.transaction(async (tx) => {
     const fields: FieldError[] = [];
-    const customer = await tx.one<{ id: string; school_id: string }>(
-      'SELECT id, school_id FROM customers WHERE id = $id',
+    // Share-locked: a subscription racing the customer's erasure waits for it, then sees it erased.
+    const customer = await tx.one<{ id: string; school_id: string; erased: boolean }>(
+      'SELECT id, school_id, erased_at IS NOT NULL AS erased FROM customers WHERE id = $id FOR SHARE',
       { id: input.customer_id },
     );
     if (customer === undefined) {
       fields.push({ field: '/customer_id', code: 'customer_not_found', message: 'no customer with this id' });
+    } else if (customer.erased) {
+      fields.push({ field: '/customer_id', code: 'customer_erased', message: 'the customer was erased' });
     }
     const plan = await tx.one<SubscriptionPlan>(PLAN_BY_ID, { id: input.plan_id });
     if (plan === undefined) {

@@ -372,6 +372,13 @@ describe('invoices API', () => {
     expect(again.body.erased_at).toBe(erased.body.erased_at);
     expect(Object.values(again.body.erased)).toEqual([0, 0, 0, 0, 0]);
     expect((await h.api('POST', '/v1/customers/cus_nope/erase')).status).toBe(404);
+    // Nothing new is made for an erased customer: no order, no subscription.
+    const noOrder = await h.api('POST', '/v1/orders', { customer_id: id, amount: 10_000 });
+    expect(noOrder.status).toBe(422);
+    expect(noOrder.body.errors).toEqual([expect.objectContaining({ field: '/customer_id', code: 'customer_erased' })]);
+    const noSub = await h.api('POST', '/v1/subscriptions', { customer_id: id, plan_id: plan.body.id });
+    expect(noSub.status).toBe(422);
+    expect(noSub.body.errors).toEqual([expect.objectContaining({ field: '/customer_id', code: 'customer_erased' })]);
   });
 
   it('when invoices exist → GET /v1/analytics/invoices answers with outstanding and aging', async () => {
