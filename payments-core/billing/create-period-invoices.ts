@@ -10,6 +10,7 @@ import {
   type DraftInvoiceLine,
 } from '../invoices/create-draft-invoice.js';
 import { istDaysBetween } from '../subscriptions/billing-periods.js';
+import { chargeLine, type SubscriptionChargeRow } from './charge-line.js';
 import {
   ANALYZE_INVOICE_TOTALS,
   BILLED_CHARGES,
@@ -53,15 +54,7 @@ const coverage = (start: Date, end: Date) => `${istDate(start)} to ${istDate(new
 export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[], clock: Clock): Promise<number> {
   if (recordIds.length === 0) return 0;
   const sources = await tx.all<InvoiceSource>(INVOICE_INPUTS, { ids: [...recordIds] });
-  const charges = await tx.all<{
-    billing_id: string;
-    description: string;
-    amount_minor: number;
-    period_start: Date;
-    period_end: Date;
-    tax_category: 'gst_exempt_school_meals' | 'gst';
-    gst_rate_bp: number | null;
-  }>(BILLED_CHARGES, { ids: [...recordIds] });
+  const charges = await tx.all<SubscriptionChargeRow & { billing_id: string }>(BILLED_CHARGES, { ids: [...recordIds] });
   const chargesOf = new Map<string, typeof charges>();
   for (const c of charges) chargesOf.set(c.billing_id, [...(chargesOf.get(c.billing_id) ?? []), c]);
   const inputs: DraftInvoiceInput[] = [];
@@ -104,19 +97,7 @@ export async function createPeriodInvoices(tx: Tx, recordIds: readonly string[],
         ...supplied,
       });
     }
-    for (const c of chargesOf.get(s.id) ?? []) {
-      lines.push({
-        description: c.description,
-        quantity: 1,
-        unitAmountMinor: c.amount_minor,
-        amountMinor: c.amount_minor,
-        periodStart: c.period_start,
-        periodEnd: c.period_end,
-        taxCategory: c.tax_category,
-        gstRateBp: c.tax_category === 'gst' ? c.gst_rate_bp : null,
-        ...supplied,
-      });
-    }
+    for (const c of chargesOf.get(s.id) ?? []) lines.push(chargeLine(c, supplied));
     const taxable = lines.reduce((sum, l) => sum + l.amountMinor, 0);
     if (taxable <= 0) continue;
     inputs.push({

@@ -7,6 +7,7 @@ import { chargeOffSession } from '../payments/charge-off-session.js';
 import { AUTO_DEBIT_LIMIT_PAISE } from '../retries/india-rules.js';
 import { CHARGES_TO_BILL_NOW } from '../subscriptions/repository.js';
 import { settleCharges } from '../subscriptions/settle-charges.js';
+import { chargeLine } from './charge-line.js';
 import { creditPeriodInvoice, netPerRate, type PendingCharge } from './credit-period-invoice.js';
 import { CHANGE_INVOICE, CHANGE_PAYER, INSERT_CHANGE_ORDER, PERIOD_OF_CHANGE } from './repository.js';
 import type { BillingDeps } from './types.js';
@@ -137,18 +138,7 @@ async function invoiceAndCharge(
         subscriptionId: first.subscription_id,
         dueAt: deps.clock.now(),
         autoFinalize: false,
-        lines: charges.map((c) => ({
-          description: c.description,
-          quantity: 1,
-          unitAmountMinor: c.amount_minor,
-          amountMinor: c.amount_minor,
-          periodStart: c.period_start,
-          periodEnd: c.period_end,
-          taxCategory: c.tax_category,
-          gstRateBp: c.tax_category === 'gst' ? c.gst_rate_bp : null,
-          hsnSac: payer.hsn_sac,
-          uqc: payer.uqc,
-        })),
+        lines: charges.map((c) => chargeLine(c, { hsnSac: payer.hsn_sac, uqc: payer.uqc })),
       },
       deps.clock,
     ),
