@@ -12,7 +12,17 @@ import type { FraudScorer } from '../../models/fraud/scorer.js';
 import { releaseHeldPayment } from '../../payments-core/payments/release-held-payment.js';
 import { AppError } from '../../platform/errors.js';
 import type { App, AppDeps } from '../app.js';
-import { Id, Nullable, PageQuery, PaymentSchema, pageOf, responses } from '../schemas.js';
+import { tagged } from '../etag.js';
+import {
+  Id,
+  IfMatchHeaders,
+  Nullable,
+  PageQuery,
+  PaymentSchema,
+  PRECONDITION_FAILED,
+  pageOf,
+  responses,
+} from '../schemas.js';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 /** 1 M rows of the fraud feature columns as float64 are about 360 MB. */
@@ -266,7 +276,7 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
         response: responses({ 201: RuleSchema }),
       },
     },
-    async (request, reply) => reply.code(201).send(await scorerOf(deps).rules.create(request.body)),
+    async (request, reply) => reply.code(201).send(tagged(reply, await scorerOf(deps).rules.create(request.body))),
   );
   app.get(
     '/fraud/rules/:id',
@@ -280,7 +290,7 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
         response: responses({ 200: RuleSchema }),
       },
     },
-    async (request) => scorerOf(deps).rules.get(request.params.id),
+    async (request, reply) => tagged(reply, scorerOf(deps).rules.get(request.params.id)),
   );
   app.patch(
     '/fraud/rules/:id',
@@ -291,11 +301,13 @@ export function fraudRoutes(app: App, deps: AppDeps): void {
         summary: 'Update a fraud rule',
         tags: ['fraud'],
         params: Type.Object({ id: Id('frl') }),
+        headers: IfMatchHeaders,
         body: Type.Object(RuleBody, { additionalProperties: false }),
-        response: responses({ 200: RuleSchema }),
+        response: responses({ 200: RuleSchema }, PRECONDITION_FAILED),
       },
     },
-    async (request) => scorerOf(deps).rules.update(request.params.id, request.body),
+    async (request, reply) =>
+      tagged(reply, await scorerOf(deps).rules.update(request.params.id, request.body, request.headers['if-match'])),
   );
   app.delete(
     '/fraud/rules/:id',

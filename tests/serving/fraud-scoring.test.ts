@@ -193,6 +193,26 @@ describe('fraud scoring over HTTP', () => {
     const badPatch = await h.api('PATCH', `/v1/fraud/rules/${created.body.id}`, { text: 'block if (score > 0.9' });
     expect(badPatch.status).toBe(422);
     expect(badPatch.body.errors[0]).toMatchObject({ field: '/text', code: 'rule_syntax' });
+    // Optimistic concurrency: an edit made with an ETag read before another edit is 412, nothing changes.
+    const read = await h.api('GET', `/v1/fraud/rules/${created.body.id}`);
+    expect(read.headers['etag']).toBe(patched.headers['etag']);
+    const stale = await h.api(
+      'PATCH',
+      `/v1/fraud/rules/${created.body.id}`,
+      { description: 'stale' },
+      { 'if-match': String(created.headers['etag']) },
+    );
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ code: 'precondition_failed', errors: [{ field: '/headers/if-match' }] });
+    const fresh = await h.api(
+      'PATCH',
+      `/v1/fraud/rules/${created.body.id}`,
+      { description: 'checked' },
+      { 'if-match': String(read.headers['etag']) },
+    );
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toMatchObject({ action: 'block', description: 'checked' });
+    expect(fresh.headers['etag']).not.toBe(read.headers['etag']);
     const list = await h.api('GET', '/v1/fraud/rules');
     expect(list.body.data.map((r: { id: string }) => r.id)).toContain(created.body.id);
     expect((await h.api('DELETE', `/v1/fraud/rules/${created.body.id}`)).status).toBe(204);

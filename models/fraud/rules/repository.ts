@@ -5,6 +5,8 @@
 /** Every rule, deleted ones included, unordered: the caller filters and sorts. */
 export const ALL_RULES = `SELECT 'fraud_rule' AS object, id, kind, action, field, value, window_seconds, text, description,
   enabled, created_at, updated_at, deleted_at FROM fraud_rules`;
+/** One live rule as `ALL_RULES` shows it, locked for an update. */
+export const RULE_FOR_UPDATE = `${ALL_RULES} WHERE id = $id AND deleted_at IS NULL FOR UPDATE`;
 export const INSERT_RULE = `
 INSERT INTO fraud_rules (id, kind, action, field, value, window_seconds, text, description, enabled, created_at, updated_at)
 VALUES ($id, $kind, $action, $field, $value, $window_seconds, $text, $description, $enabled, $at, $at)`;

@@ -1,8 +1,9 @@
 import type { Clock } from '../../../platform/clock.js';
 import type { Db } from '../../../platform/db.js';
 import { AppError, notFound } from '../../../platform/errors.js';
+import { checkIfMatch } from '../../../platform/etag.js';
 import { newId } from '../../../platform/ids.js';
-import { ALL_RULES, DELETE_RULE, INSERT_RULE, UPDATE_RULE } from './repository.js';
+import { ALL_RULES, DELETE_RULE, INSERT_RULE, RULE_FOR_UPDATE, UPDATE_RULE } from './repository.js';
 import { checkRule, RuleSet } from './rule-set.js';
 import type { FraudRule, RuleInput } from './types.js';
 
@@ -12,7 +13,8 @@ export interface RuleStore {
   list(): readonly FraudRule[];
   get(id: string): FraudRule;
   create(input: RuleInput): Promise<FraudRule>;
-  update(id: string, patch: RuleInput): Promise<FraudRule>;
+  /** `ifMatch`: an ETag from a read; a rule changed since (by any process) is refused with 412. */
+  update(id: string, patch: RuleInput, ifMatch?: string): Promise<FraudRule>;
   remove(id: string): Promise<void>;
   reload(): Promise<void>;
 }
@@ -69,26 +71,30 @@ export async function loadRuleStore(
       await reload();
       return get(id);
     },
-    update: async (id, patch) => {
-      const before = get(id);
-      // A patch names only what changes; a new text re-derives the kind and action.
-      const merged: RuleInput = {
-        kind: patch.kind ?? (patch.text !== undefined ? 'expression' : before.kind),
-        action: patch.action ?? (patch.text !== undefined ? undefined : before.action),
-        field: patch.field ?? before.field ?? undefined,
-        value: patch.value ?? before.value ?? undefined,
-        window_seconds: patch.window_seconds ?? before.window_seconds ?? undefined,
-        text: patch.text ?? before.text ?? undefined,
-        description: patch.description ?? before.description ?? undefined,
-        enabled: patch.enabled ?? before.enabled,
-      };
-      const checked = checkRule(merged, featureNames);
-      if (!checked.ok) throw rejected(checked.errors);
-      const changed = await deps.db.transaction((tx) =>
-        tx.run(UPDATE_RULE, { id, ...checked.rule, at: deps.clock.now() }),
-      );
+    update: async (id, patch, ifMatch) => {
+      get(id);
+      await deps.db.transaction(async (tx) => {
+        // The rule as stored now, locked: another process may have changed it since this one loaded it.
+        const row = await tx.one<FraudRule & { deleted_at: Date | null }>(RULE_FOR_UPDATE, { id });
+        if (row === undefined) throw notFound('fraud_rule', id);
+        const before = toRule(row);
+        checkIfMatch(ifMatch, before, 'fraud_rule', id);
+        // A patch names only what changes; a new text re-derives the kind and action.
+        const merged: RuleInput = {
+          kind: patch.kind ?? (patch.text !== undefined ? 'expression' : before.kind),
+          action: patch.action ?? (patch.text !== undefined ? undefined : before.action),
+          field: patch.field ?? before.field ?? undefined,
+          value: patch.value ?? before.value ?? undefined,
+          window_seconds: patch.window_seconds ?? before.window_seconds ?? undefined,
+          text: patch.text ?? before.text ?? undefined,
+          description: patch.description ?? before.description ?? undefined,
+          enabled: patch.enabled ?? before.enabled,
+        };
+        const checked = checkRule(merged, featureNames);
+        if (!checked.ok) throw rejected(checked.errors);
+        await tx.run(UPDATE_RULE, { id, ...checked.rule, at: deps.clock.now() });
+      });
       await reload();
-      if (changed === 0) throw notFound('fraud_rule', id);
       return get(id);
     },
     remove: async (id) => {
