@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, seedParent, startHarness } from '../support/harness.js';
+import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../support/harness.js';
 
 /** A tiny solid-colour PNG (for the template logo), built by hand: signature, IHDR, IDAT, IEND. */
 function png(size: number, rgb: [number, number, number]): Buffer {
@@ -300,6 +300,22 @@ describe('invoices API', () => {
     expect(blocked.body).toMatchObject({ code: 'customer_erasure_blocked', blockers: ['payment_in_flight'] });
     expect((await h.api('GET', `/v1/customers/${id}`)).body.name).toBe('Asha Rao'); // nothing changed
     expect((await h.api('POST', `/v1/payments/${payment.body.id}/capture`, {})).status).toBe(200);
+    await h.settle();
+    // A refund still pending at the gateway blocks it too, until the gateway processes it.
+    h.sim.configure({ refundProcessingMs: null });
+    const refund = await h.api('POST', '/v1/refunds', { payment_id: payment.body.id, amount: 1_000 });
+    expect(refund.status).toBe(201);
+    expect((await h.api('POST', `/v1/customers/${id}/erase`)).body.blockers).toEqual(['refund_in_flight']);
+    h.sim.configure({ refundProcessingMs: 0 });
+    const processed = await fetch(`${h.sim.url}/v1/sim/refunds/${refund.body.gateway_refund_id}/process`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`,
+      },
+      body: JSON.stringify({ status: 'processed' }),
+    });
+    expect(processed.status).toBe(200);
     await h.settle();
     // A live subscription blocks it too, until it is cancelled.
     const plan = await h.api('POST', '/v1/subscription-plans', {
