@@ -1,6 +1,6 @@
 /**
- * Runs `work` over `items` with at most `limit` in flight, results in input order. The first rejection
- * rejects the whole call; work already started carries on (as requests already sent would).
+ * Runs `work` over `items` with at most `limit` in flight, results in input order. After the first rejection no
+ * new item starts; the call rejects with it once the work already started has finished.
  */
 export async function inParallel<T, R>(
   items: readonly T[],
@@ -9,19 +9,21 @@ export async function inParallel<T, R>(
 ): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
-  let failed = false;
+  let failure: { err: unknown } | null = null;
   const worker = async () => {
-    while (next < items.length && !failed) {
+    while (next < items.length && failure === null) {
       const i = next++;
       try {
         results[i] = await work(items[i] as T, i);
       } catch (err) {
-        failed = true;
-        throw err;
+        failure ??= { err };
       }
     }
   };
+  // Every worker runs to its end (no new item after a failure) before the first error is thrown: the caller's
+  // failure handling must not race work still in flight, as a billing run marked failed while a chunk charges on.
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure !== null) throw (failure as { err: unknown }).err;
   return results;
 }
 

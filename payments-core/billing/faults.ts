@@ -25,13 +25,17 @@ export class Crash extends Error {
   }
 }
 
-/** Kills the run the `hit`-th time (1-based) it reaches `point`, once. */
+/**
+ * Kills the run the `hit`-th time (1-based) it reaches `point`. A killed process does nothing more, so after that
+ * every kill point throws: work running beside the killed chunk stops at its next point, not after it.
+ */
 export function crashAt(point: KillPoint, hit = 1): Faults & { fired: boolean } {
   let seen = 0;
   const faults = {
     fired: false,
     at(p: KillPoint) {
-      if (p !== point || faults.fired) return;
+      if (faults.fired) throw new Crash(p);
+      if (p !== point) return;
       seen++;
       if (seen < hit) return;
       faults.fired = true;
