@@ -13,7 +13,7 @@ import { connectToServer } from './server-client.js';
 export const TRAIN_CHURN_USAGE = `usage: kosh train churn [--to YYYY-MM-DD] [--months 9] [--seed 42] [--json]
 
 Trains the churn model on monthly point-in-time snapshots (older months train, the second newest chooses and
-calibrates, the newest tests), with logistic regression, ml-random-forest and a tfjs MLP competing on ROC-AUC, and
+calibrates, the newest tests), with logistic regression, ml-random-forest and a small MLP competing on ROC-AUC, and
 registers the winner (task churn; the first is champion, later ones are promoted with kosh models promote). Goes
 through the running server when there is one.
 `;

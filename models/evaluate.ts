@@ -219,7 +219,7 @@ export const MODEL_FAMILIES: Readonly<Record<string, ModelFamily>> = {
   },
   churn: {
     description:
-      'the churn model: logistic regression vs a tfjs MLP on a 20 % validation part of train, the winner refitted on all of train and Platt-calibrated on that part; text columns one-hot',
+      'the churn model: logistic regression vs a small MLP on a 20 % validation part of train, the winner refitted on all of train and Platt-calibrated on that part; text columns one-hot',
     categorical: 'one-hot',
     train: async (rows, labels, seed) => {
       const inner = stratifiedSplit(labels, 0.2, seed + 1);
@@ -229,7 +229,7 @@ export const MODEL_FAMILIES: Readonly<Record<string, ModelFamily>> = {
       const { classifier: chosen } = await trainChurnClassifier(
         { rows: pick(rows, inner.train), labels: pickLabels(labels, inner.train) },
         validation,
-        { seed, featureNames: names, candidates: ['logistic_regression', 'tfjs_mlp'] },
+        { seed, featureNames: names, candidates: ['logistic_regression', 'mlp'] },
       );
       const { classifier } = await trainChurnClassifier({ rows, labels }, validation, {
         seed,

@@ -122,7 +122,7 @@ export function hashChurnSet(set: ChurnSnapshotSet): string {
   return h.digest('hex');
 }
 
-/** `trainChurnClassifier` in a worker thread (the tfjs candidate alone takes seconds): same model, same metrics. */
+/** `trainChurnClassifier` in a worker thread (training every candidate takes seconds): same model, same metrics. */
 export function trainChurnClassifierInWorker(
   train: Part,
   validation: Part,

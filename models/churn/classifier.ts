@@ -2,15 +2,25 @@ import { RandomForestClassifier } from 'ml-random-forest';
 import { fitLogistic, type Logistic, linear, logit, sigmoid } from '../fraud/calibration.js';
 import { seededRandom, shuffle } from '../fraud/forest-data.js';
 import { accuracy, logLoss, rocAuc } from './churn-metrics.js';
+import { type MlpJson, trainMlp } from './mlp.js';
 
 /**
  * The churn classifier: three candidate families trained on the older part, the one with the best ROC-AUC on the
  * newer (validation) part kept, its score calibrated there by Platt scaling (the fraud calibrator, a logistic fit on
  * logit(score)), and per-customer drivers. Every candidate sees standardized inputs.
  */
-export type ChurnAlgorithm = 'logistic_regression' | 'ml_random_forest' | 'tfjs_mlp';
+export type ChurnAlgorithm = 'logistic_regression' | 'ml_random_forest' | 'mlp';
 
-export const CHURN_ALGORITHMS: readonly ChurnAlgorithm[] = ['logistic_regression', 'ml_random_forest', 'tfjs_mlp'];
+export const CHURN_ALGORITHMS: readonly ChurnAlgorithm[] = ['logistic_regression', 'ml_random_forest', 'mlp'];
+
+/** The MLP's name while TensorFlow.js trained it: artifacts stored then still load, and the API still takes it. */
+export const LEGACY_MLP = 'tfjs_mlp';
+
+/** A candidate family's name as stored or asked for, with the legacy MLP name read as `mlp`. */
+export function churnAlgorithm(name: string): ChurnAlgorithm | null {
+  const algorithm = name === LEGACY_MLP ? 'mlp' : name;
+  return (CHURN_ALGORITHMS as readonly string[]).includes(algorithm) ? (algorithm as ChurnAlgorithm) : null;
+}
 
 export interface Part {
   readonly rows: readonly Float64Array[];
@@ -112,16 +122,16 @@ export class ChurnClassifier {
   /** Rebuilds a classifier from its artifact; refuses another kind or an unknown algorithm. */
   static load(artifact: ChurnArtifact): ChurnClassifier {
     if (artifact.kind !== 'churn') throw new Error(`not a churn model artifact: ${String(artifact.kind)}`);
-    if (!CHURN_ALGORITHMS.includes(artifact.algorithm))
-      throw new Error(`unknown churn algorithm ${artifact.algorithm}`);
+    const algorithm = churnAlgorithm(artifact.algorithm);
+    if (algorithm === null) throw new Error(`unknown churn algorithm ${artifact.algorithm}`);
     if (artifact.mean.length !== artifact.featureNames.length) throw new Error('feature names and means differ');
     return new ChurnClassifier(
-      artifact.algorithm,
+      algorithm,
       artifact.featureNames,
       Float64Array.from(artifact.mean),
       Float64Array.from(artifact.sd),
       { intercept: artifact.calibration.intercept, coef: Float64Array.from(artifact.calibration.coef) },
-      rawFromJson(artifact.algorithm, artifact.model),
+      rawFromJson(algorithm, artifact.model),
     );
   }
 }
@@ -175,14 +185,6 @@ function trainMlForest(rows: readonly Float64Array[], labels: Uint8Array, seed: 
   return forestRaw(rf);
 }
 
-interface MlpJson {
-  readonly hidden: number;
-  readonly w1: number[]; // inputs × hidden, row-major
-  readonly b1: number[];
-  readonly w2: number[]; // hidden
-  readonly b2: number;
-}
-
 /** The MLP's forward pass in plain JS: predict needs no tensors, so scoring a customer costs microseconds. */
 function mlpRaw(json: MlpJson): RawModel {
   const w1 = Float64Array.from(json.w1);
@@ -206,82 +208,13 @@ function mlpRaw(json: MlpJson): RawModel {
   };
 }
 
-export const MLP_PARAMS = { hidden: 16, epochs: 25, batchSize: 64, learningRate: 0.005, l2: 1e-3 } as const;
-
-type Tf = typeof import('@tensorflow/tfjs-core') & typeof import('@tensorflow/tfjs-layers');
-
-let tfLoaded: Promise<Tf> | null = null;
-/**
- * tfjs (core, layers and the pure-JS cpu backend only: 81 MB installed, where the `@tensorflow/tfjs` bundle with
- * its WebGL, converter and data packages took 285 MB), loaded on first use (only training the MLP needs it;
- * scoring is plain JS): no native binary, identical results on every machine.
- */
-function loadTf(): Promise<Tf> {
-  tfLoaded ??= (async () => {
-    const [core, layers] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers')]);
-    await import('@tensorflow/tfjs-backend-cpu');
-    await core.setBackend('cpu');
-    await core.ready();
-    return { ...core, ...layers } as Tf;
-  })();
-  return tfLoaded;
-}
-
-async function trainMlp(rows: readonly Float64Array[], labels: Uint8Array, seed: number): Promise<RawModel> {
-  const tf = await loadTf();
-  const d = rows[0]?.length ?? 0;
-  // tfjs shuffles with Math.random: the rows are shuffled here with the seed instead, and fit does not shuffle.
-  const order = rows.map((_, i) => i);
-  shuffle(seededRandom(seed), order);
-  const x = new Float32Array(rows.length * d);
-  const y = new Float32Array(rows.length);
-  order.forEach((i, r) => {
-    x.set(rows[i] as Float64Array, r * d);
-    y[r] = labels[i] as number;
-  });
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({
-        inputShape: [d],
-        units: MLP_PARAMS.hidden,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed }),
-        kernelRegularizer: tf.regularizers.l2({ l2: MLP_PARAMS.l2 }),
-      }),
-      tf.layers.dense({
-        units: 1,
-        activation: 'sigmoid',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
-      }),
-    ],
-  });
-  model.compile({ optimizer: tf.train.adam(MLP_PARAMS.learningRate), loss: 'binaryCrossentropy' });
-  const xs = tf.tensor2d(x, [rows.length, d]);
-  const ys = tf.tensor2d(y, [rows.length, 1]);
-  try {
-    await model.fit(xs, ys, { epochs: MLP_PARAMS.epochs, batchSize: MLP_PARAMS.batchSize, shuffle: false, verbose: 0 });
-    const [k1, b1, k2, b2] = model.getWeights().map((w) => Array.from(w.dataSync()));
-    return mlpRaw({
-      hidden: MLP_PARAMS.hidden,
-      w1: k1 as number[],
-      b1: b1 as number[],
-      w2: k2 as number[],
-      b2: (b2 as number[])[0] as number,
-    });
-  } finally {
-    xs.dispose();
-    ys.dispose();
-    model.dispose();
-  }
-}
-
 function rawFromJson(algorithm: ChurnAlgorithm, json: unknown): RawModel {
   switch (algorithm) {
     case 'logistic_regression':
       return logisticRaw(json as { intercept: number; coef: number[] });
     case 'ml_random_forest':
       return forestRaw(RandomForestClassifier.load(json as Parameters<typeof RandomForestClassifier.load>[0]));
-    case 'tfjs_mlp':
+    case 'mlp':
       return mlpRaw(json as MlpJson);
   }
 }
@@ -350,7 +283,7 @@ export async function trainChurnClassifier(
         ? trainLogistic(zTrain, train.labels)
         : algorithm === 'ml_random_forest'
           ? trainMlForest(zTrain, train.labels, options.seed)
-          : await trainMlp(zTrain, train.labels, options.seed);
+          : mlpRaw(trainMlp(zTrain, train.labels, options.seed));
     const trainMs = performance.now() - started;
     const scores = Float64Array.from(zValidation, (r) => raw.score(r));
     const auc = rocAuc(validation.labels, scores);

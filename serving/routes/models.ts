@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { LEGACY_MLP } from '../../models/churn/classifier.js';
 import { findCanary, startCanary, stopCanary } from '../../models/registry/canary.js';
 import { getModel, getModelReport, listModelEvents, listModels } from '../../models/registry/find-models.js';
 import { promoteModel } from '../../models/registry/promote-model.js';
@@ -227,9 +228,14 @@ export function modelRoutes(app: App, deps: AppDeps): void {
                 Type.Union([
                   Type.Literal('logistic_regression'),
                   Type.Literal('ml_random_forest'),
-                  Type.Literal('tfjs_mlp'),
+                  Type.Literal('mlp'),
+                  Type.Literal(LEGACY_MLP),
                 ]),
-                { minItems: 1, uniqueItems: true, description: 'the families that compete (default all three)' },
+                {
+                  minItems: 1,
+                  uniqueItems: true,
+                  description: `the families that compete (default all three); '${LEGACY_MLP}' is the old name of 'mlp'`,
+                },
               ),
             ),
           },
@@ -251,7 +257,7 @@ export function modelRoutes(app: App, deps: AppDeps): void {
         to: date(b.to),
         months: b.months,
         seed: b.seed,
-        candidates: b.candidates,
+        candidates: b.candidates && [...new Set(b.candidates.map((c) => (c === LEGACY_MLP ? 'mlp' : c)))],
       });
       return reply.code(201).send({ ...result, metrics: { ...result.metrics } });
     },

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ChurnClassifier, trainChurnClassifier } from '../../../models/churn/classifier.js';
+import {
+  type ChurnArtifact,
+  ChurnClassifier,
+  type Part,
+  trainChurnClassifier,
+} from '../../../models/churn/classifier.js';
 import { seededRandom } from '../../../platform/random.js';
 
 /** Churn rises with days since the last order and falls with orders; feature 2 is noise. */
@@ -50,14 +55,52 @@ describe('churn classifier', () => {
     expect(() => ChurnClassifier.load({ ...classifier.serialize(), kind: 'fraud' as 'churn' })).toThrow(/not a churn/);
   }, 120_000);
 
-  it('when the tfjs candidate trains twice with one seed → the same model', async () => {
+  it('when the MLP candidate trains twice with one seed → the same model', async () => {
     const train = synthetic(300, 8);
     const validation = synthetic(150, 9);
-    const a = await trainChurnClassifier(train, validation, { seed: 3, featureNames: names, candidates: ['tfjs_mlp'] });
-    const b = await trainChurnClassifier(train, validation, { seed: 3, featureNames: names, candidates: ['tfjs_mlp'] });
-    expect(a.classifier.algorithm).toBe('tfjs_mlp');
+    const a = await trainChurnClassifier(train, validation, { seed: 3, featureNames: names, candidates: ['mlp'] });
+    const b = await trainChurnClassifier(train, validation, { seed: 3, featureNames: names, candidates: ['mlp'] });
+    expect(a.classifier.algorithm).toBe('mlp');
     const row = Float64Array.from([30, 2, 0.1]);
     expect(a.classifier.probability(row)).toBe(b.classifier.probability(row));
     expect(a.metrics.rocAuc).toBeGreaterThan(0.7);
   }, 300_000);
+
+  it('when the label is an interaction (churn when two signals agree) → the MLP learns what logistic regression cannot', async () => {
+    const random = seededRandom(11);
+    const part = (n: number): Part => {
+      const rows: Float64Array[] = [];
+      const labels = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const x = Float64Array.from([random() * 2 - 1, random() * 2 - 1, random() * 2 - 1]);
+        rows.push(x);
+        labels[i] = (x[0] as number) * (x[1] as number) > 0 ? 1 : 0;
+      }
+      return { rows, labels };
+    };
+    const train = part(2_000);
+    const validation = part(500);
+    const { metrics } = await trainChurnClassifier(train, validation, {
+      seed: 5,
+      featureNames: names,
+      candidates: ['logistic_regression', 'mlp'],
+    });
+    const auc = Object.fromEntries(metrics.candidates.map((c) => [c.algorithm, c.rocAuc]));
+    expect(auc.logistic_regression).toBeLessThan(0.6);
+    expect(auc.mlp).toBeGreaterThan(0.9);
+    expect(metrics.algorithm).toBe('mlp');
+  }, 60_000);
+
+  it("when an artifact was stored under the MLP's old name (tfjs_mlp) → it loads as mlp and scores the same", async () => {
+    const { classifier } = await trainChurnClassifier(synthetic(300, 8), synthetic(150, 9), {
+      seed: 3,
+      featureNames: names,
+      candidates: ['mlp'],
+    });
+    const old = { ...classifier.serialize(), algorithm: 'tfjs_mlp' as ChurnArtifact['algorithm'] };
+    const loaded = ChurnClassifier.load(JSON.parse(JSON.stringify(old)));
+    expect(loaded.algorithm).toBe('mlp');
+    const row = Float64Array.from([30, 2, 0.1]);
+    expect(loaded.probability(row)).toBe(classifier.probability(row));
+  });
 });
