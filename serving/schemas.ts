@@ -135,6 +135,15 @@ export const PaymentStatusSchema = Type.Union([
   Type.Literal('failed'),
 ]);
 
+/** A Razorpay payment link's status, as kosh last saw it (the gateway port's `GatewayPaymentLinkStatus`). */
+export const PaymentLinkStatusSchema = Type.Union([
+  Type.Literal('created'),
+  Type.Literal('partially_paid'),
+  Type.Literal('paid'),
+  Type.Literal('cancelled'),
+  Type.Literal('expired'),
+]);
+
 export const PaymentSchema = Type.Object({
   object: Type.Literal('payment'),
   id: Type.String(),

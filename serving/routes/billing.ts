@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { getBillingRecord, listBillingRecords } from '../../payments-core/billing/find-billing-records.js';
 import { runBilling } from '../../payments-core/billing/run-billing.js';
 import type { App, AppDeps } from '../app.js';
-import { Nullable, PageQuery, pageOf, responses } from '../schemas.js';
+import { Nullable, PageQuery, PaymentLinkStatusSchema, pageOf, responses } from '../schemas.js';
 
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 const StatusSchema = Type.Union([
@@ -47,15 +47,7 @@ export const BillingRecordSchema = Type.Object({
   }),
   payment_link_id: Nullable(Type.String({ description: 'Razorpay payment link (plink_…) offered for this record' })),
   payment_link_url: Nullable(Type.String()),
-  payment_link_status: Nullable(
-    Type.Union([
-      Type.Literal('created'),
-      Type.Literal('partially_paid'),
-      Type.Literal('paid'),
-      Type.Literal('cancelled'),
-      Type.Literal('expired'),
-    ]),
-  ),
+  payment_link_status: Nullable(PaymentLinkStatusSchema),
 });
 
 const RunSummarySchema = Type.Object({

@@ -4,7 +4,7 @@ import { createPlan } from '../../payments-core/installments/create-plan.js';
 import { getPlan } from '../../payments-core/installments/find-plans.js';
 import { payoffPlan } from '../../payments-core/installments/payoff-plan.js';
 import type { App, AppDeps } from '../app.js';
-import { Amount, Id, Nullable, responses } from '../schemas.js';
+import { Amount, Id, Nullable, PaymentLinkStatusSchema, responses } from '../schemas.js';
 
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 
@@ -38,15 +38,7 @@ export const InstallmentSchema = Type.Object({
         'While `requires_authentication` (above ₹15,000 kosh may not debit off-session): the Razorpay payment link the parent pays on',
     }),
   ),
-  payment_link_status: Nullable(
-    Type.Union([
-      Type.Literal('created'),
-      Type.Literal('partially_paid'),
-      Type.Literal('paid'),
-      Type.Literal('cancelled'),
-      Type.Literal('expired'),
-    ]),
-  ),
+  payment_link_status: Nullable(PaymentLinkStatusSchema),
 });
 
 export const InstallmentPlanSchema = Type.Object({
