@@ -33,6 +33,7 @@ const SERVER_PASS_EXCLUDES = [
   'tests/platform/mail.test.ts',
   'tests/platform/metrics.test.ts',
   'tests/platform/money.test.ts',
+  'tests/platform/in-parallel.test.ts',
   'tests/platform/table-owners.test.ts',
   'tests/serving/openapi.test.ts',
   // the HTTP surface fuzzed with the first pass's server: what it finds is in the request layer, not in SQL

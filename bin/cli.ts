@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { USAGE, usageOf } from './usage.js';
 
 export { usageOf } from './usage.js';
@@ -6,10 +6,15 @@ export { usageOf } from './usage.js';
 const HELP = ['--help', '-h'];
 const VERSION = ['--version', '-v'];
 
-/** kosh's version, from its package.json. */
+/** kosh's version, from its package.json: the nearest one above this file (bin/, or a build's dist/bin/). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
+    const file = new URL('package.json', dir);
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
+    if (pkg.name === 'kosh') return pkg.version;
+  }
+  throw new Error('kosh: its package.json was not found above bin/');
 }
 
 /**

@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// The `kosh` CLI: TypeScript runs through tsx, so there is no build step.
-import { register } from 'tsx/esm/api';
+// The `kosh` CLI. After `npm run build` it runs the compiled dist/ (a fast start: no TypeScript at run time);
+// without a build, or when a source file changed since, it runs the TypeScript sources through tsx.
+import { distIsCurrent } from './sources.mjs';
 
-register();
-const { main } = await import('./cli.ts');
+let main;
+if (distIsCurrent()) {
+  ({ main } = await import('../dist/bin/cli.js'));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('./cli.ts'));
+}
 process.exitCode = await main(process.argv.slice(2), process.env);

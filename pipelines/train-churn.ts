@@ -18,6 +18,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db.js';
 import { invalid } from '../platform/errors.js';
 import type { Log } from '../platform/log.js';
+import { siblingModule } from '../platform/module-worker.js';
 import type { ObjectStore } from '../platform/objects.js';
 import type { ChurnWorkerInput, ChurnWorkerMessage } from './train-churn-worker.js';
 import { pack, runTrainingWorker } from './training-worker.js';
@@ -148,7 +149,7 @@ export function trainChurnClassifierInWorker(
     { classifier: ChurnClassifier; metrics: ChurnMetrics }
   >(
     'churn training',
-    new URL('./train-churn-worker.ts', import.meta.url),
+    siblingModule(import.meta.url, 'train-churn-worker'),
     data,
     (message) => options.onProgress?.(message.done, message.total, message.algorithm),
     (message) => ({

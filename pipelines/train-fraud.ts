@@ -20,6 +20,7 @@ import type { Db } from '../platform/db.js';
 import { invalid } from '../platform/errors.js';
 import type { JobFn } from '../platform/job.js';
 import type { Log } from '../platform/log.js';
+import { siblingModule } from '../platform/module-worker.js';
 import type { ObjectStore } from '../platform/objects.js';
 import { renderFraudReport } from './fraud-report.js';
 import type { TrainWorkerInput, TrainWorkerMessage } from './train-fraud-worker.js';
@@ -120,7 +121,7 @@ export function trainFraudModelInWorker(
     { model: FraudModel; metrics: FraudMetrics; thresholds: FraudThresholds }
   >(
     'training',
-    new URL('./train-fraud-worker.ts', import.meta.url),
+    siblingModule(import.meta.url, 'train-fraud-worker'),
     data,
     (message) => options.onProgress?.(message.done, message.total),
     (message) => ({

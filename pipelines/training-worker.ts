@@ -1,10 +1,8 @@
 // Training in a worker thread, shared by the fraud and churn trainers: the rows travel as one transferred
-// matrix per part (no copy, no structured clone of thousands of arrays), and the worker runs TypeScript like
-// the rest of kosh: it registers tsx (resolved from this package), as bin/kosh.js does, then imports its module.
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+// matrix per part (no copy, no structured clone of thousands of arrays); the worker runs its module as the rest of
+// kosh runs, from the sources through tsx or compiled from dist/ (platform/module-worker.ts).
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../platform/module-worker.js';
 
 /** Rows of one part (training or validation) as the trainers take them. */
 export interface RowsPart {
@@ -72,16 +70,10 @@ export function runTrainingWorker<P extends { type: 'progress' }, D extends { ty
   });
 }
 
-/** Starts the TypeScript module `entry` in a worker with `data`, transferring both parts' buffers. */
+/** Starts the module `entry` in a worker with `data`, transferring both parts' buffers. */
 function startTrainingWorker(entry: URL, data: { train: PackedPart; validation: PackedPart }): Worker {
-  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
-  return new Worker(
-    `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
-    {
-      eval: true,
-      workerData: data,
-      transferList: [data.train.matrix.buffer, data.validation.matrix.buffer] as ArrayBuffer[],
-    },
-  );
+  return startModuleWorker(entry, {
+    workerData: data,
+    transferList: [data.train.matrix.buffer, data.validation.matrix.buffer] as ArrayBuffer[],
+  });
 }

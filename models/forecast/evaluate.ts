@@ -1,11 +1,8 @@
 // `kosh forecast evaluate`: forecasts every series of a held-out test set and scores the methods as the M3
 // competition does (Makridakis & Hibon 2000): each measure is averaged over the series at every horizon,
 // then over horizons 1..H. MASE scales by the in-sample mean absolute seasonal difference.
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { invalid } from '../../platform/errors.js';
+import { siblingModule, startModuleWorker } from '../../platform/module-worker.js';
 import type { SeriesValues } from './datasets.js';
 import { forecastAll, METHOD_NAMES, type MethodName } from './methods.js';
 import { apeTerms, finiteMean, maseScale, maseTerms, smapeTerms } from './metrics.js';
@@ -175,13 +172,9 @@ function runWorker(
   methods: readonly MethodName[],
   onDone: (n: number) => void,
 ): Promise<SeriesForecasts[]> {
-  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
-  const entry = new URL('./evaluate-worker.ts', import.meta.url).href;
-  const worker = new Worker(
-    `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
-    { eval: true, workerData: { series, season, horizon, methods } },
-  );
+  const worker = startModuleWorker(siblingModule(import.meta.url, 'evaluate-worker'), {
+    workerData: { series, season, horizon, methods },
+  });
   const out: SeriesForecasts[] = [];
   return new Promise((resolve, reject) => {
     worker.on('message', (msg: { type: 'result'; result: SeriesForecasts } | { type: 'done' }) => {
