@@ -27,6 +27,9 @@ export interface JobMetrics {
   jobFinished(job: string, status: 'succeeded' | 'failed', seconds: number): void;
 }
 
+/** Latency buckets in seconds; 2 s and 5 s are the API alert thresholds. */
+export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
+
 /** One API request as the alert rules see it. */
 export interface RequestSample {
   readonly atMs: number;
@@ -43,41 +46,81 @@ export interface RequestWindow {
 }
 
 /**
- * The last `capacity` API requests of this process (time from the injected clock, latency, status), for the
- * alert rules' p95 and error rate. In memory, per process: a restart forgets it, and with more than
- * `capacity` requests in a window the rules see the most recent `capacity` of them.
+ * API requests of one second (of the injected clock) whose latency fell in one bucket: at most `le` seconds, above
+ * the previous edge of `REQUEST_BUCKETS`.
+ */
+export interface RequestCount {
+  readonly secondMs: number;
+  readonly le: number;
+  readonly requests: number;
+  readonly errors5xx: number;
+  readonly maxSeconds: number;
+}
+
+/**
+ * Latency buckets of the shared request counts: the histogram's, then everything slower. The API alert thresholds
+ * (2 s, 5 s) are edges, so a p95 read from buckets crosses them exactly when the requests' p95 does.
+ */
+export const REQUEST_BUCKETS: readonly number[] = [...HTTP_BUCKETS, Number.POSITIVE_INFINITY];
+
+/**
+ * This process's API requests not yet added to the counts every process shares (platform/request-counts.ts writes
+ * them about once a second; the alert rules read the shared counts), summed per second and latency bucket. At most
+ * `maxPending` counts wait (a database unreachable for hours); samples beyond are counted in `dropped`.
  */
 export interface RequestLog {
   record(sample: RequestSample): void;
-  window(sinceMs: number, untilMs: number): RequestWindow;
-  readonly capacity: number;
+  /** Takes every count recorded since the last take; the log is then empty. */
+  take(): RequestCount[];
+  /** Puts back counts whose write failed, merged with what was recorded since. */
+  putBack(counts: readonly RequestCount[]): void;
+  readonly dropped: number;
 }
 
-export function createRequestLog(capacity = 100_000): RequestLog {
-  const at = new Float64Array(capacity);
-  const seconds = new Float64Array(capacity);
-  const status = new Uint16Array(capacity);
-  let next = 0;
-  let size = 0;
+export function createRequestLog(maxPending = 100_000): RequestLog {
+  let pending = new Map<string, RequestCount>();
+  let dropped = 0;
+  const add = (c: RequestCount) => {
+    const key = `${c.secondMs}|${c.le}`;
+    const had = pending.get(key);
+    if (had === undefined && pending.size >= maxPending) {
+      dropped += c.requests;
+      return;
+    }
+    pending.set(
+      key,
+      had === undefined
+        ? c
+        : {
+            secondMs: c.secondMs,
+            le: c.le,
+            requests: had.requests + c.requests,
+            errors5xx: had.errors5xx + c.errors5xx,
+            maxSeconds: Math.max(had.maxSeconds, c.maxSeconds),
+          },
+    );
+  };
   return {
-    capacity,
     record: (s) => {
-      at[next] = s.atMs;
-      seconds[next] = s.seconds;
-      status[next] = s.status;
-      next = (next + 1) % capacity;
-      if (size < capacity) size++;
+      const le = REQUEST_BUCKETS.find((edge) => s.seconds <= edge) ?? Number.POSITIVE_INFINITY;
+      add({
+        secondMs: Math.floor(s.atMs / 1000) * 1000,
+        le,
+        requests: 1,
+        errors5xx: s.status >= 500 ? 1 : 0,
+        maxSeconds: s.seconds,
+      });
     },
-    window: (sinceMs, untilMs) => {
-      const latencies: number[] = [];
-      let errors5xx = 0;
-      for (let i = 0; i < size; i++) {
-        const t = at[i] ?? 0;
-        if (t < sinceMs || t > untilMs) continue;
-        latencies.push(seconds[i] ?? 0);
-        if ((status[i] ?? 0) >= 500) errors5xx++;
-      }
-      return { requests: latencies.length, errors5xx, p95Seconds: percentile(latencies, 0.95) };
+    take: () => {
+      const out = [...pending.values()];
+      pending = new Map();
+      return out;
+    },
+    putBack: (counts) => {
+      for (const c of counts) add(c);
+    },
+    get dropped() {
+      return dropped;
     },
   };
 }
@@ -91,13 +134,12 @@ export function percentile(values: number[], q: number): number | null {
 
 export interface Metrics extends PaymentMetrics, FraudMetrics, JobMetrics {
   readonly registry: Registry;
+  /** API requests waiting to be added to the shared counts the alert rules read. */
   readonly requests: RequestLog;
   /** One HTTP request: `route` is the route pattern (`/v1/payments/:id`), never the raw URL. */
   httpRequest(input: { method: string; route: string; status: number; seconds: number }): void;
 }
 
-/** Latency buckets in seconds; 2 s and 5 s are the API alert thresholds. */
-export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
 export const FRAUD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 export const JOB_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800];
 
@@ -105,7 +147,7 @@ export function statusClass(status: number): string {
   return `${Math.floor(status / 100)}xx`;
 }
 
-export function createMetrics(options: { requestLogCapacity?: number } = {}): Metrics {
+export function createMetrics(options: { requestLogMaxPending?: number } = {}): Metrics {
   const registry = new Registry();
   const http = new Histogram({
     name: 'kosh_http_request_duration_seconds',
@@ -165,7 +207,7 @@ export function createMetrics(options: { requestLogCapacity?: number } = {}): Me
   });
   return {
     registry,
-    requests: createRequestLog(options.requestLogCapacity),
+    requests: createRequestLog(options.requestLogMaxPending),
     httpRequest: ({ method, route, status, seconds }) =>
       http.observe({ method, route, status_class: statusClass(status) }, seconds),
     paymentAttempted: (method) => attempts.inc({ method }),

@@ -4,6 +4,7 @@ import { newId } from '../../platform/ids.js';
 import type { JobSummary } from '../../platform/job.js';
 import type { Log } from '../../platform/log.js';
 import type { RequestLog } from '../../platform/metrics.js';
+import { readRequestWindow, writeRequestLog } from '../../platform/request-counts.js';
 import { ALERT_RULES, describeVerdict, judge, type Measurement, type Verdict } from './alert-rules.js';
 import { type AlertNotice, notifyAlert } from './notify-alert.js';
 import {
@@ -26,7 +27,10 @@ type Deps = {
   db: Db;
   clock: Clock;
   log: Log;
-  /** This process's API request log (serving/plugins/metrics.ts); without one the API rules have no samples. */
+  /**
+   * This process's API request log (serving/plugins/metrics.ts), written to the shared counts before they are read;
+   * the other processes write theirs about once a second.
+   */
   metrics?: { readonly requests: RequestLog } | undefined;
   alerting?: AlertSettings | undefined;
 };
@@ -63,11 +67,9 @@ export async function measureAlertRules(deps: Deps, now: Date, settings: AlertSe
   const suspended = (await deps.db.one<{ n: number }>(SUSPENDED_PLANS))?.n ?? 0;
   const finished = payments?.finished ?? 0;
   const failed = payments?.failed ?? 0;
-  const api = deps.metrics?.requests.window(since.getTime(), now.getTime()) ?? {
-    requests: 0,
-    errors5xx: 0,
-    p95Seconds: null,
-  };
+  // Every process's API requests, not only this one's: the job runs in whichever process holds its lease.
+  if (deps.metrics !== undefined) await writeRequestLog(deps.db, deps.metrics.requests);
+  const api = await readRequestWindow(deps.db, since, now);
   const decisions = await deps.db.one<{ decided: number; blocked: number }>(FRAUD_DECISIONS_IN_WINDOW, {
     since,
     until: now,

@@ -7,6 +7,7 @@ import type { Db } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import type { Log } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { startRequestLogWriter } from '../../platform/request-counts.js';
 import type { App } from '../app.js';
 
 /** Routes whose requests the API alert rules judge (p95 latency, 5xx rate): the API and the webhook receiver. */
@@ -32,7 +33,7 @@ function sameSecret(given: string, expected: string): boolean {
 
 /**
  * Records every request in the latency histogram (by route pattern, never the raw URL, and status class) and
- * API requests in the alert rules' request log; serves `GET /metrics` in the Prometheus text format.
+ * API requests in the alert rules' request log (added to the counts all processes share every second); serves `GET /metrics` in the Prometheus text format.
  *
  * /metrics sits outside the API-key auth (Prometheus sends a static bearer token, not a kosh key with a
  * scope): with `KOSH_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`; without one it answers
@@ -52,6 +53,9 @@ export function registerMetrics(
       metrics.requests.record({ atMs: deps.clock.now().getTime(), seconds, status: reply.statusCode });
     }
   });
+  // The alert rules judge every process's requests: this one's are added to the shared counts once a second.
+  const writer = startRequestLogWriter(deps, metrics.requests);
+  app.addHook('onClose', () => writer.stop());
   app.get(
     '/metrics',
     {

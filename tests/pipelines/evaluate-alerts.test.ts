@@ -8,6 +8,9 @@ import { resolveSchedules } from '../../pipelines/schedule.js';
 import type { RunJobDeps } from '../../pipelines/types.js';
 import { fixedClock } from '../../platform/clock.js';
 import { createLog } from '../../platform/log.js';
+import { createMetrics } from '../../platform/metrics.js';
+import { writeRequestLog } from '../../platform/request-counts.js';
+import { type App, buildApp } from '../../serving/app.js';
 import { type Harness, saveCard, seedParent, startHarness } from '../support/harness.js';
 
 const DECLINED_CARD = '4000000000000002'; // the simulator's card_declined test card
@@ -39,6 +42,10 @@ describe('evaluate-alerts (real payments through the simulator, a webhook receiv
   let deps: RunJobDeps;
   let parent: Awaited<ReturnType<typeof seedParent>>;
   let declining: string;
+  // A second app on the harness's database stands for a second kosh process: it shares nothing with the first but
+  // PostgreSQL (its own metrics, request log and scheduler deps).
+  let other: App;
+  const otherMetrics = createMetrics();
   const job = resolveSchedules(JOBS, {}).find((j) => j.name === 'evaluate-alerts');
 
   beforeAll(async () => {
@@ -56,8 +63,18 @@ describe('evaluate-alerts (real payments through the simulator, a webhook receiv
       alerting: { ...DEFAULT_ALERT_SETTINGS, webhookUrl: hook.url },
       runtime: createJobRuntime(resolveSchedules(JOBS, {})),
     };
+    other = await buildApp({
+      db: h.db,
+      clock,
+      gateway: h.gateway,
+      log: createLog({ level: 'silent' }),
+      inbox: h.inbox,
+      metrics: otherMetrics,
+      config: { webhookSecrets: [], webhookAllowCidrs: [], denyCidrs: [], rateLimitPerMinute: 1_000_000 },
+    });
   });
   afterAll(async () => {
+    await other?.close();
     await h.close();
     await hook.close();
   });
@@ -195,5 +212,34 @@ describe('evaluate-alerts (real payments through the simulator, a webhook receiv
     expect((await h.api('GET', '/v1/alerts/alrt_nope')).status).toBe(404);
     const reader = await h.keyWith(['payments:read']);
     expect((await h.api('GET', '/v1/alerts', undefined, { authorization: `Bearer ${reader}` })).status).toBe(403);
+  });
+
+  it('when the 5xx of one incident are spread over two processes → the rule judges both (one alert, posted once), and the other process’s evaluation does not fire it again', async () => {
+    clock.advance(60 * 60_000);
+    expect(await evaluate()).toMatchObject({ resolved: 1, open: 0 }); // the earlier incident's requests left the window
+    const posted = hook.bodies.length;
+    // 61 requests through each process: fewer than the rule's 100 for either alone; 2 of 122 (1.6 %) answered 5xx.
+    for (const [app, metrics] of [
+      [h.app, h.metrics],
+      [other, otherMetrics],
+    ] as const) {
+      for (let i = 0; i < 60; i++) {
+        const res = await app.inject({ url: '/v1/alerts', headers: { authorization: `Bearer ${h.adminKey}` } });
+        expect(res.statusCode).toBe(200);
+      }
+      metrics.requests.record({ atMs: clock.now().getTime(), seconds: 0.01, status: 503 });
+    }
+    await writeRequestLog(h.db, otherMetrics.requests); // the other process's once-a-second write
+    expect(await evaluate()).toMatchObject({ opened: 1, open: 1, posted: 1 });
+    const open = (await h.api('GET', '/v1/alerts')).body.data;
+    expect(open).toMatchObject([{ rule: 'api_error_rate', severity: 'critical', samples: 122 }]);
+    expect(hook.bodies.slice(posted).map((b) => b.text)).toEqual([expect.stringMatching(/CRITICAL api_error_rate/)]);
+
+    // The next run lands on the other process (it took the lease): the same counts, the same open alert, no post.
+    if (job === undefined) throw new Error('evaluate-alerts is not registered');
+    const there = await runJob({ ...deps, metrics: otherMetrics }, job, { trigger: 'manual' });
+    expect(there.status === 'ran' && there.run.summary).toMatchObject({ opened: 0, escalated: 0, open: 1, posted: 0 });
+    expect((await h.api('GET', '/v1/alerts')).body.data).toMatchObject([{ id: open[0].id, severity: 'critical' }]);
+    expect(hook.bodies.length).toBe(posted + 1);
   });
 });

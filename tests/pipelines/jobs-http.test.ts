@@ -62,6 +62,7 @@ describe('jobs over HTTP', () => {
       webhook_event_keys: 0,
       dashboard_sessions: 0,
       rate_windows: 0,
+      api_request_counts: 0,
     });
   });
 

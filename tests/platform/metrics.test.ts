@@ -2,21 +2,36 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../platform/config.js';
 import { createMetrics, createRequestLog, percentile, statusClass } from '../../platform/metrics.js';
 
-describe('request log (the API alert rules read it)', () => {
-  it('when requests fall inside and outside the window → counts, 5xx and p95 of the window only', () => {
-    const log = createRequestLog(1000);
-    for (let i = 0; i < 100; i++) log.record({ atMs: 10_000 + i, seconds: (i + 1) / 100, status: i < 3 ? 502 : 200 });
-    log.record({ atMs: 5_000, seconds: 60, status: 500 }); // before the window
-    expect(log.window(10_000, 20_000)).toEqual({ requests: 100, errors5xx: 3, p95Seconds: 0.95 });
-    expect(log.window(30_000, 40_000)).toEqual({ requests: 0, errors5xx: 0, p95Seconds: null });
+describe('request log (what this process adds to the shared counts the API alert rules read)', () => {
+  it('when requests are recorded → summed per second and latency bucket (2 s and 5 s are edges); take empties the log', () => {
+    const log = createRequestLog();
+    log.record({ atMs: 10_100, seconds: 2, status: 200 });
+    log.record({ atMs: 10_900, seconds: 1.5, status: 503 });
+    log.record({ atMs: 10_500, seconds: 2.01, status: 200 });
+    log.record({ atMs: 11_000, seconds: 60, status: 500 });
+    const byKey = (a: { secondMs: number; le: number }, b: { secondMs: number; le: number }) =>
+      a.secondMs - b.secondMs || a.le - b.le;
+    expect(log.take().sort(byKey)).toEqual([
+      { secondMs: 10_000, le: 2, requests: 2, errors5xx: 1, maxSeconds: 2 },
+      { secondMs: 10_000, le: 5, requests: 1, errors5xx: 0, maxSeconds: 2.01 },
+      { secondMs: 11_000, le: Number.POSITIVE_INFINITY, requests: 1, errors5xx: 1, maxSeconds: 60 },
+    ]);
+    expect(log.take()).toEqual([]);
   });
 
-  it('when more requests arrive than it holds → the oldest are forgotten', () => {
-    const log = createRequestLog(10);
-    for (let i = 0; i < 25; i++) log.record({ atMs: i, seconds: i, status: 200 });
-    expect(log.window(0, 100).requests).toBe(10);
-    expect(log.window(0, 14).requests).toBe(0);
-    expect(log.window(0, 100).p95Seconds).toBe(24);
+  it('when a write failed → its counts are put back and merged with newer ones; past maxPending new keys are dropped, counted', () => {
+    const log = createRequestLog(2);
+    log.record({ atMs: 1_000, seconds: 0.01, status: 200 });
+    const failed = log.take();
+    log.record({ atMs: 1_500, seconds: 0.008, status: 500 });
+    log.putBack(failed);
+    log.record({ atMs: 2_000, seconds: 0.01, status: 200 });
+    log.record({ atMs: 3_000, seconds: 0.01, status: 200 });
+    expect(log.take()).toEqual([
+      { secondMs: 1_000, le: 0.01, requests: 2, errors5xx: 1, maxSeconds: 0.01 },
+      { secondMs: 2_000, le: 0.01, requests: 1, errors5xx: 0, maxSeconds: 0.01 },
+    ]);
+    expect(log.dropped).toBe(1);
   });
 
   it('nearest-rank percentile and status classes', () => {

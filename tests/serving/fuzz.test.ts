@@ -78,8 +78,11 @@ const SLOW = new Set([
   'POST /v1/models/fraud/train',
 ]);
 
-/** Tables a refused request may write by design: its idempotency record and the shared rate-limit windows. */
-const MAY_CHANGE = new Set(['idempotency_keys', 'rate_windows']);
+/**
+ * Tables a refused request may write by design: its idempotency record, the shared rate-limit windows and the shared
+ * API request counts of the alert rules.
+ */
+const MAY_CHANGE = new Set(['idempotency_keys', 'rate_windows', 'api_request_counts']);
 
 function operations(doc: Json): Operation[] {
   const ops: Operation[] = [];
