@@ -4,6 +4,7 @@ import { chargeDueInstallments } from '../payments-core/installments/charge-due-
 import { createMonthlyStatements } from '../payments-core/invoices/create-monthly-statements.js';
 import { finalizeDueInvoices } from '../payments-core/invoices/finalize-due-invoices.js';
 import { evaluateAlerts } from '../payments-core/monitoring/evaluate-alerts.js';
+import { prunePaymentChanges } from '../payments-core/payments/prune-payment-changes.js';
 import { resolveUnknownPayments } from '../payments-core/payments/resolve-unknown-payments.js';
 import { reconcileSettlements } from '../payments-core/reconciliation/reconcile-settlements.js';
 import { drainRetries } from '../payments-core/retries/drain-retries.js';
@@ -31,6 +32,7 @@ export const JOBS: readonly Job[] = [
   { name: 'retrain-fraud', cron: '0 3 * * 0', run: retrainFraud },
   { name: 'churn-report', cron: '0 3 * * *', run: churnReportJob },
   { name: 'lake-export', cron: '0 2 * * *', run: lakeExportJob },
+  { name: 'prune-payment-changes', cron: '*/10 * * * *', run: prunePaymentChanges },
   { name: 'evaluate-alerts', cron: '* * * * *', run: evaluateAlerts },
   { name: 'mailer', cron: '0 * * * *', run: runMailer },
   { name: 'forecast-refresh', cron: '30 3 * * *', run: forecastRefresh },

@@ -272,7 +272,7 @@ export async function startKosh(
   // and the lake appender (every 10 s, with the scheduler's background work; one process at a time holds its
   // cursor). Both stop before the database closes.
   const fraudFeed = config.fraudScoring
-    ? await loadFollowedOnlineFraudFeatures({ db, log }, { now: clock.now(), intervalMs: 200 })
+    ? await loadFollowedOnlineFraudFeatures({ db, clock, log }, { now: clock.now(), intervalMs: 200 })
     : null;
   const lakeAppender = config.scheduler
     ? startLakeAppender({ db, objects, clock, log }, { intervalMs: LAKE_APPEND_EVERY_MS })

@@ -20,6 +20,18 @@ export const TABLE_EXISTS = `
 SELECT count(*)::BIGINT AS n FROM information_schema.tables
 WHERE table_name = CAST($name AS VARCHAR) AND table_schema = current_schema()`;
 
+/**
+ * Per consumer of the payments change feed (`feed_cursors`): the age of the oldest change it has not read, in the
+ * database's time (when the change was written, migration 042); null when it has read everything.
+ */
+export const PAYMENT_FEED_LAG = `
+SELECT f.name, extract(epoch FROM (now() - o.changed_at))::float8 AS lag_seconds
+FROM feed_cursors f
+LEFT JOIN LATERAL (
+  SELECT c.changed_at FROM payment_changes c WHERE (c.xid, c.seq) > (f.xid, f.seq) ORDER BY c.xid, c.seq LIMIT 1
+) o ON true
+ORDER BY f.name`;
+
 /** Dunning cases still chasing a payment (status `open`; then recovered | exhausted | cancelled, 009_dunning.sql). */
 export const OPEN_DUNNING_CASES = `SELECT count(*)::BIGINT AS n FROM dunning_cases WHERE status = 'open'`;
 

@@ -2,14 +2,20 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import type { Log } from '../../platform/log.js';
-import { OPEN_DUNNING_CASES, RETRY_QUEUE_DEPTH, TABLE_EXISTS, UNPROCESSED_WEBHOOKS } from './repository.js';
+import {
+  OPEN_DUNNING_CASES,
+  PAYMENT_FEED_LAG,
+  RETRY_QUEUE_DEPTH,
+  TABLE_EXISTS,
+  UNPROCESSED_WEBHOOKS,
+} from './repository.js';
 
 const RETRY_STATES = ['scheduled', 'processing', 'requires_authentication'] as const;
 
 /**
  * Gauges that are database state, read by SQL when /metrics is scraped (never kept in memory, so every
  * replica reports the same truth): retry-queue depth by state, open dunning cases, unprocessed webhook events
- * and the age of the oldest one. A failing read is logged and leaves that gauge out of the scrape.
+ * and the age of the oldest one, each change-feed consumer's lag. A failing read is logged and leaves that gauge out of the scrape.
  */
 export function registerStateGauges(registry: Registry, deps: { db: Db; clock: Clock; log: Log }): void {
   const guard = async (name: string, read: () => Promise<void>) => {
@@ -66,4 +72,22 @@ export function registerStateGauges(registry: Registry, deps: { db: Db; clock: C
       });
     },
   });
+  new Gauge({
+    name: 'kosh_payment_feed_lag_seconds',
+    help: 'Per consumer of the payments change feed: age of the oldest change it has not read (0 when none)',
+    labelNames: ['consumer'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      await guard('kosh_payment_feed_lag_seconds', async () => {
+        for (const r of await readPaymentFeedLag(deps.db)) this.set({ consumer: r.consumer }, r.lagSeconds);
+      });
+    },
+  });
+}
+
+/** Each consumer of the payments change feed and the age of the oldest change it has not read (0 when none). */
+export async function readPaymentFeedLag(db: Db): Promise<{ consumer: string; lagSeconds: number }[]> {
+  const rows = await db.all<{ name: string; lag_seconds: number | null }>(PAYMENT_FEED_LAG);
+  return rows.map((r) => ({ consumer: r.name, lagSeconds: Math.max(0, Number(r.lag_seconds ?? 0)) }));
 }

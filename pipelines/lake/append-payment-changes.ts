@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CLAIM_CURSOR, CREATE_CURSOR, MOVE_CURSOR, READ_CURSOR } from '../../payments-core/payments/feed-cursors.js';
 import type { FeedPosition } from '../../payments-core/payments/read-payment-changes.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
@@ -12,6 +13,11 @@ import { LAKE_BUCKET, PARQUET_CONTENT_TYPE } from '../lake-export.js';
 
 /** The lake appender's cursor in `feed_cursors`. */
 export const LAKE_FEED_CURSOR = 'lake:payments';
+/**
+ * The lake compaction's cursor: every change behind it is in a nightly partition and its part file is deleted. The
+ * compaction reads the changes of a part to know whether the partitions hold them, so the pruning must not pass it.
+ */
+export const LAKE_COMPACTED_CURSOR = 'lake:compacted';
 /** Where the appended part files live in the analytics bucket, beside the nightly `payments/dt=…` partitions. */
 export const PAYMENT_CHANGES_PREFIX = 'payments_changes/';
 /** Reached after a part file is stored and before the cursor moves past it (the crash test's point). */
@@ -36,12 +42,7 @@ export function partStart(key: string): FeedPosition | null {
 
 // Concurrency: a part is stored and the cursor moved only under the cursor's row lock (`FOR UPDATE SKIP LOCKED`),
 // and only when the cursor is still where the part starts: a second appender finds it taken or moved and drops its
-// part. The cursor moves only after the file is stored.
-const CREATE_CURSOR = `
-INSERT INTO feed_cursors (name, xid, seq, updated_at) VALUES ($name, '0'::xid8, 0, $at) ON CONFLICT (name) DO NOTHING`;
-const READ_CURSOR = 'SELECT xid::text AS xid, seq FROM feed_cursors WHERE name = $name';
-const CLAIM_CURSOR = `${READ_CURSOR} FOR UPDATE SKIP LOCKED`;
-const MOVE_CURSOR = 'UPDATE feed_cursors SET xid = $xid::xid8, seq = $seq, updated_at = $at WHERE name = $name';
+// part. The cursor moves only after the file is stored. (The cursor SQL is the feed's: feed-cursors.ts.)
 /** The oldest transaction still running (read outside any transaction of the appender's: a snapshot's xmin counts its own). */
 const FEED_BOUND = 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xid';
 /**
@@ -75,6 +76,8 @@ export async function appendPaymentChanges(
 ): Promise<AppendResult> {
   const limit = options.limit ?? 50_000;
   await deps.db.run(CREATE_CURSOR, { name: LAKE_FEED_CURSOR, at: deps.clock.now() });
+  // The compaction's cursor too: until the nightly partitions hold a change, the compaction needs its row.
+  await deps.db.run(CREATE_CURSOR, { name: LAKE_COMPACTED_CURSOR, at: deps.clock.now() });
   // The part is made before the cursor is claimed: the claim holds a transaction id, and while it is open every
   // feed reader (the online features of every process) stops below it. Only the put and the move run under it.
   const from = await deps.db.one<FeedPosition>(READ_CURSOR, { name: LAKE_FEED_CURSOR });

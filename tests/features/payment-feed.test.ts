@@ -90,8 +90,14 @@ describe('the payments change feed', () => {
     if (customer === undefined) throw new Error('no customer');
     // Two processes on one database, each loaded at its start and following the feed (ticked here, not timed).
     const loadedAt = new Date(START.getTime() + 2 * MINUTE);
-    const first = await loadFollowedOnlineFraudFeatures({ db: env.db, log }, { now: loadedAt, intervalMs: 0 });
-    const second = await loadFollowedOnlineFraudFeatures({ db: env.db, log }, { now: loadedAt, intervalMs: 0 });
+    const first = await loadFollowedOnlineFraudFeatures(
+      { db: env.db, clock: env.clock, log },
+      { now: loadedAt, intervalMs: 0 },
+    );
+    const second = await loadFollowedOnlineFraudFeatures(
+      { db: env.db, clock: env.clock, log },
+      { now: loadedAt, intervalMs: 0 },
+    );
     const later = new Date(AFTER_END.getTime() + MINUTE);
     const attempts = (s: typeof second) =>
       s.features.vector(probe(customer.id, customer.school_id, later))[F.customerAttemptsBefore];

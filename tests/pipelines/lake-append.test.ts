@@ -3,6 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  FOLLOWER_SAVE_EVERY_MS,
+  loadFollowedOnlineFraudFeatures,
+} from '../../features/fraud/follow-payment-changes.js';
+import { readPaymentFeedLag } from '../../payments-core/monitoring/state-gauges.js';
+import { prunePaymentChanges } from '../../payments-core/payments/prune-payment-changes.js';
+import {
   appendPaymentChanges,
   LAKE_FEED_CURSOR,
   PART_WRITTEN,
@@ -16,6 +22,7 @@ import { fixedClock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { type DuckDb, openDuckDb } from '../../platform/duckdb.js';
 import type { KillPoints } from '../../platform/kill-points.js';
+import { createLog } from '../../platform/log.js';
 import { localObjectStore, type ObjectStore } from '../../platform/objects.js';
 import { openTestDb } from '../support/db.js';
 
@@ -143,9 +150,9 @@ describe('the lake appender', () => {
     const parts = await objects.list(LAKE_BUCKET, PAYMENT_CHANGES_PREFIX);
     expect(parts).toHaveLength(5);
     // Compaction before the day is exported deletes nothing.
-    expect(await compactPaymentChanges({ db, objects })).toEqual({ deleted: 0, kept: 5 });
+    expect(await compactPaymentChanges({ db, objects, clock })).toEqual({ deleted: 0, kept: 5 });
     await exportLakeRange({ db, objects, clock }, { from: '2026-11-28', to: '2026-11-28', tables: ['payments'] });
-    expect(await compactPaymentChanges({ db, objects })).toEqual({ deleted: 4, kept: 1 });
+    expect(await compactPaymentChanges({ db, objects, clock })).toEqual({ deleted: 4, kept: 1 });
     expect(await objects.list(LAKE_BUCKET, PAYMENT_CHANGES_PREFIX)).toEqual([parts[4]]);
     expect(await live('pay_l1')).toEqual(['failed']);
     expect(await live('pay_today')).toEqual(['created']);
@@ -153,5 +160,50 @@ describe('the lake appender', () => {
     const n = await lake(`SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids FROM (${sql})`);
     const inDb = await db.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM payments');
     expect(n[0]).toMatchObject({ n: inDb?.n, ids: inDb?.n });
+  });
+
+  it('when the appender is down while a follower reads and the pruning runs → nothing it has not read is pruned, it catches up with each payment once; changes every consumer passed are pruned, and a follower past its expiry stops holding them', async () => {
+    const follower = await loadFollowedOnlineFraudFeatures(
+      { db, clock, log: createLog({ level: 'silent' }) },
+      { now: clock.now(), intervalMs: 0 },
+    );
+    const rowsOf = async (like: string) =>
+      (
+        await db.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM payment_changes WHERE payment_id LIKE $like', {
+          like,
+        })
+      )?.n;
+    const lagOf = async (consumer: string) =>
+      (await readPaymentFeedLag(db)).find((l) => l.consumer.startsWith(consumer))?.lagSeconds;
+    // The appender is down: payments commit, this process's follower reads them, the pruning runs.
+    for (let i = 0; i < 3; i++) await insertPayment(`pay_prune_${i}`);
+    clock.advance(FOLLOWER_SAVE_EVERY_MS);
+    expect(await follower.feed.tick()).toBe(3);
+    expect(await lagOf('lake:payments')).toBeGreaterThan(0);
+    expect(await lagOf('fraud-features:')).toBe(0);
+    expect(await rowsOf('pay_l%')).toBeGreaterThan(0);
+    const first = await prunePaymentChanges({ db }, { now: clock.now() });
+    expect(first).toMatchObject({ consumers: 3, expired_followers: 0 });
+    expect(await rowsOf('pay_l%')).toBe(0); // 28 Nov: read by all, in the nightly partition
+    expect(await rowsOf('pay_prune_%')).toBe(3); // not read by the lake appender yet
+    expect(await rowsOf('pay_today')).toBe(1); // read by all, but its day is not in a partition yet
+
+    // Back up: one tick catches up, each payment once.
+    expect(await appendPaymentChanges({ db, objects, clock })).toMatchObject({ payments: 3 });
+    for (let i = 0; i < 3; i++) expect(await copies(`pay_prune_${i}`)).toBe(1);
+    expect(await lagOf('lake:payments')).toBe(0);
+    expect((await prunePaymentChanges({ db }, { now: clock.now() })).pruned).toBe(0); // the compaction still needs them
+
+    // The next night exports 29 Nov and compacts; this process stalled past its expiry meanwhile.
+    clock.set(new Date('2026-11-30T02:30:00Z'));
+    await exportLakeRange({ db, objects, clock }, { from: '2026-11-29', to: '2026-11-29', tables: ['payments'] });
+    expect(await compactPaymentChanges({ db, objects, clock })).toEqual({ deleted: 2, kept: 0 });
+    await insertPayment('pay_unread'); // read by no one yet
+    const last = await prunePaymentChanges({ db }, { now: clock.now() });
+    expect(last).toMatchObject({ expired_followers: 1, consumers: 2, pruned: 4 });
+    expect(await rowsOf('pay_prune_%')).toBe(0);
+    expect(await rowsOf('pay_unread')).toBe(1);
+    for (let i = 0; i < 3; i++) expect(await live(`pay_prune_${i}`)).toEqual(['created']);
+    await follower.feed.stop();
   });
 });
