@@ -17,7 +17,14 @@ const ADMIN_KEY = 'kosh_test_admin_key_workers_000001';
 type Answer = { status: number; body: Record<string, unknown> };
 
 /** One request on a connection of its own (no keep-alive): a cluster hands each connection to the next worker. */
-function fresh(base: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+function fresh(
+  base: string,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  timeoutMs = 60_000,
+) {
   return new Promise<Answer>((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = httpRequest(
@@ -40,6 +47,9 @@ function fresh(base: string, method: string, url: string, body?: unknown, header
       },
     );
     req.on('error', reject);
+    // A worker killed mid-answer must fail the request, not leave it waiting.
+    req.on('response', (res) => res.on('aborted', () => reject(new Error('ECONNRESET: answer cut'))));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('client timeout')));
     req.end(payload);
   });
 }
@@ -65,6 +75,8 @@ function serveWorkers(dataDir: string, databaseUrl: string, workers: number) {
         RAZORPAY_KEY_SECRET: KEY_SECRET,
         KOSH_FRAUD_SCORING: 'false',
         KOSH_RATE_LIMIT_PER_MINUTE: '1000000',
+        // A key held by a worker killed mid-request is free for the client's retry after this.
+        KOSH_IDEMPOTENCY_LOCK_SECONDS: '2',
         LOG_LEVEL: process.env['WORKERS_TEST_LOG'] ?? 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,6 +102,11 @@ function serveWorkers(dataDir: string, databaseUrl: string, workers: number) {
   return { child, waitFor, out: () => out };
 }
 
+const t0 = Date.now();
+/** Where the long cluster test is, on stderr (a timeout then says which step was slow). */
+const progress = (step: string) =>
+  process.stderr.write(`workers.test: ${step} at ${Math.round((Date.now() - t0) / 1000)} s\n`);
+
 /** The pids answering /healthz over fresh connections. */
 async function pidsAnswering(base: string, tries = 8): Promise<Set<number>> {
   const pids = new Set<number>();
@@ -110,10 +127,11 @@ describe('kosh serve --workers 2', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('when two workers serve one port → both answer, share one simulator, and a rolling restart loses no request', async () => {
+  it('when two workers serve one port → both answer, share one simulator, a rolling restart loses no request, and a worker killed -9 is replaced with no wrong answer', async () => {
     databaseUrl = await createTestDatabase();
     served = serveWorkers(dataDir, databaseUrl, 2);
     const base = await served.waitFor(/kosh is serving on (http:\/\/\S+)/);
+    progress('serving');
     const simUrl = await served.waitFor(/built-in Razorpay simulator at (http:\/\/\S+)/);
     const before = await pidsAnswering(base);
     expect(before.size).toBe(2);
@@ -158,6 +176,7 @@ describe('kosh serve --workers 2', () => {
     const loops = [loop(kept), loop(keptRead), loop(freshRead)];
     served.child.kill('SIGHUP');
     await served.waitFor('rolling restart done', 240_000);
+    progress('rolling restart done');
     stop = true;
     await Promise.all(loops);
     expect(errors).toEqual([]);
@@ -167,13 +186,103 @@ describe('kosh serve --workers 2', () => {
     expect(after.size).toBe(2);
     expect([...after].filter((pid) => before.has(pid))).toEqual([]);
 
+    // kill -9 one worker while clients write and read on fresh connections: the primary starts another in its slot.
+    // A request in flight on the dead worker fails as a connection error; every answer is whole and right.
+    const victim = [...after][0] as number;
+    const KILL_TIMEOUT_MS = 10_000;
+    const writes = new Map<string, { amount: number; status: number; id: unknown }>();
+    const failures: string[] = [];
+    const reads: number[] = [];
+    let m = 0;
+    let replaced = false;
+    let afterReplaced = 0;
+    stop = false;
+    const asFailure = (key: string) => (err: Error) => {
+      failures.push(`${key}: ${err.message}`);
+      return { status: 0, body: {} } as Answer;
+    };
+    const killLoop = async (send: () => Promise<void>) => {
+      while (!stop) {
+        await send();
+        if (replaced && ++afterReplaced >= 20) stop = true;
+      }
+    };
+    const writeFresh = async () => {
+      const key = `kill-${m}`;
+      const amount = 2_000 + m++;
+      const res = await fresh(
+        base,
+        'POST',
+        '/v1/orders',
+        { customer_id: parent.customerId, amount },
+        { 'idempotency-key': key },
+        KILL_TIMEOUT_MS,
+      ).catch(asFailure(key));
+      writes.set(key, { amount, status: res.status, id: res.body['id'] });
+    };
+    const readFresh = async () => {
+      const res = await fresh(base, 'GET', `/v1/payments/${payment.body['id']}`, undefined, {}, KILL_TIMEOUT_MS).catch(
+        asFailure('read'),
+      );
+      if (res.status !== 0) reads.push(res.status);
+    };
+    const killLoops = [killLoop(writeFresh), killLoop(writeFresh), killLoop(readFresh)];
+    while (writes.size < 10) await new Promise((r) => setTimeout(r, 20));
+    process.kill(victim, 'SIGKILL');
+    progress('worker killed');
+    await served.waitFor('kosh worker died');
+    for (let i = 0; ; i++) {
+      const now = await pidsAnswering(base, 4).catch(() => new Set<number>());
+      if (now.size === 2 && !now.has(victim)) break;
+      if (i > 600) throw new Error(`no replacement worker: ${[...now].join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    replaced = true;
+    progress('replacement answering');
+    await Promise.all(killLoops);
+    progress(`${writes.size} writes, ${reads.length} reads, ${failures.length} connection errors`);
+    // Only connection errors, never a 5xx or a wrong answer. A connection the primary was handing to the worker as it
+    // died gets no answer and no reset (node:cluster loses the handle): the client's timeout ends it.
+    expect(failures.filter((f) => !/ECONNRESET|socket hang up|ECONNREFUSED|EPIPE|client timeout/.test(f))).toEqual([]);
+    expect(reads.filter((s) => s !== 200)).toEqual([]);
+    expect([...writes.values()].filter((w) => w.status !== 0 && w.status !== 201)).toEqual([]);
+    // Every acknowledged order reads back as written; one that got no answer is found by its retry, once.
+    const ids = new Set<unknown>();
+    for (const [key, w] of writes) {
+      let res: Answer;
+      if (w.status === 201) {
+        res = await fresh(base, 'GET', `/v1/orders/${String(w.id)}`);
+        expect(res.status).toBe(200);
+      } else {
+        for (let i = 0; ; i++) {
+          res = await fresh(
+            base,
+            'POST',
+            '/v1/orders',
+            { customer_id: parent.customerId, amount: w.amount },
+            {
+              'idempotency-key': key,
+            },
+          );
+          if (!(res.status === 409 && res.body['code'] === 'idempotency_key_in_use')) break;
+          if (i > 100) throw new Error(`${key} stays held`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(res.status).toBe(201);
+      }
+      expect(res.body['amount']).toBe(w.amount);
+      ids.add(res.body['id']);
+    }
+    expect(ids.size).toBe(writes.size);
+    expect(writes.size).toBeGreaterThan(30);
+
     // SIGTERM to the primary: the workers drain and stop, then the primary; the port closes.
     served.child.kill('SIGTERM');
     await exited(served.child);
     expect(served.child.exitCode).toBe(0);
     expect(served.out()).toContain('kosh stopped');
     await expect(fresh(base, 'GET', '/healthz')).rejects.toThrow();
-  }, 400_000);
+  }, 600_000);
 });
 
 /**
