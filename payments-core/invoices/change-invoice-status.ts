@@ -1,4 +1,5 @@
 import { conflict, notFound } from '../../platform/errors.js';
+import { checkIfMatch } from '../../platform/etag.js';
 import { cancelEmailsOf } from '../mailer/cancel-emails.js';
 import type { InvoiceDeps } from './finalize-invoice.js';
 import { getInvoice } from './find-invoices.js';
@@ -12,10 +13,10 @@ const UNCOLLECTIBLE_FROM: readonly InvoiceStatus[] = ['finalized', 'partially_pa
  * Voids a draft, or a finalised invoice with no payment and no credit note (it keeps its number: numbers never go
  * back). Money already received is returned with a credit note instead; once a credit note exists the invoice
  * stands. Its unsent emails are withdrawn in the same transaction, and its stored PDF is re-rendered with the
- * VOID mark.
+ * VOID mark. With `ifMatch` (an ETag from a read), an invoice changed since is refused with 412.
  */
-export async function voidInvoice(deps: InvoiceDeps, id: string): Promise<Invoice> {
-  const voided = await move(deps, id, 'void', VOIDABLE, 'voided_at');
+export async function voidInvoice(deps: InvoiceDeps, id: string, ifMatch?: string | undefined): Promise<Invoice> {
+  const voided = await move(deps, id, 'void', VOIDABLE, 'voided_at', ifMatch);
   if (voided.number !== null && deps.objects !== undefined) {
     try {
       await storeInvoicePdf({ db: deps.db, objects: deps.objects }, id);
@@ -28,8 +29,12 @@ export async function voidInvoice(deps: InvoiceDeps, id: string): Promise<Invoic
 }
 
 /** Marks a finalised, unpaid or partly paid invoice uncollectible; a late payment still moves it to paid. */
-export async function markInvoiceUncollectible(deps: InvoiceDeps, id: string): Promise<Invoice> {
-  return move(deps, id, 'uncollectible', UNCOLLECTIBLE_FROM, 'uncollectible_at');
+export async function markInvoiceUncollectible(
+  deps: InvoiceDeps,
+  id: string,
+  ifMatch?: string | undefined,
+): Promise<Invoice> {
+  return move(deps, id, 'uncollectible', UNCOLLECTIBLE_FROM, 'uncollectible_at', ifMatch);
 }
 
 async function move(
@@ -38,6 +43,7 @@ async function move(
   to: InvoiceStatus,
   from: readonly InvoiceStatus[],
   stamp: 'voided_at' | 'uncollectible_at',
+  ifMatch: string | undefined,
 ): Promise<Invoice> {
   const row = await deps.db.one<{
     kind: string;
@@ -62,6 +68,11 @@ async function move(
   }
   const at = deps.clock.now();
   await deps.db.transaction(async (tx) => {
+    if (ifMatch !== undefined) {
+      // With If-Match (an ETag from a read) the invoice must still be that one: checked under the row's lock.
+      await tx.one('SELECT id FROM invoices WHERE id = $id FOR UPDATE', { id });
+      checkIfMatch(ifMatch, await getInvoice(tx, id), 'invoice', id);
+    }
     // Guarded on status, and for a void on nothing paid or credited: a payment or credit note that commits first wins.
     const changed = await tx.run(
       `UPDATE invoices SET status = $to, ${stamp} = $at, updated_at = $at

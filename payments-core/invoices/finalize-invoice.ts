@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { conflict, notFound } from '../../platform/errors.js';
+import { checkIfMatch } from '../../platform/etag.js';
 import type { Log } from '../../platform/log.js';
 import type { ObjectStore } from '../../platform/objects.js';
 import { finalizeDrafts } from './finalize-drafts.js';
@@ -18,8 +19,11 @@ export interface InvoiceDeps {
   readonly settings?: { readonly dueDays?: number; readonly finalizeDelayMinutes?: number } | undefined;
 }
 
-/** Finalises one draft: number assigned in the same transaction as the status change, then PDF and email. */
-export async function finalizeInvoice(deps: InvoiceDeps, id: string): Promise<Invoice> {
+/**
+ * Finalises one draft: number assigned in the same transaction as the status change, then PDF and email. With
+ * `ifMatch` (an ETag from a read), a draft changed since is refused with 412.
+ */
+export async function finalizeInvoice(deps: InvoiceDeps, id: string, ifMatch?: string | undefined): Promise<Invoice> {
   const current = await deps.db.one<{
     status: string;
     kind: string;
@@ -49,9 +53,14 @@ export async function finalizeInvoice(deps: InvoiceDeps, id: string): Promise<In
         }
       : null,
   );
-  const done = await deps.db.transaction((tx) =>
-    finalizeDrafts(tx, [id], at, deps.settings?.dueDays === undefined ? {} : { dueDays: deps.settings.dueDays }),
-  );
+  const done = await deps.db.transaction(async (tx) => {
+    if (ifMatch !== undefined) {
+      // Under the row's lock, so no edit lands between the check and the numbering.
+      await tx.one('SELECT id FROM invoices WHERE id = $id FOR UPDATE', { id });
+      checkIfMatch(ifMatch, await getInvoice(tx, id), 'invoice', id);
+    }
+    return finalizeDrafts(tx, [id], at, deps.settings?.dueDays === undefined ? {} : { dueDays: deps.settings.dueDays });
+  });
   if (done.length === 0)
     throw conflict('invoice_not_draft', `invoice ${id} was finalised, voided or changed meanwhile`);
   await publishQuietly(deps, id);

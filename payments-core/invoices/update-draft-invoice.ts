@@ -1,5 +1,6 @@
 import type { Sql } from '../../platform/db.js';
 import { conflict, type FieldError, invalid, notFound } from '../../platform/errors.js';
+import { checkIfMatch } from '../../platform/etag.js';
 import { gstinProblem } from '../../platform/gstin.js';
 import { loadGstRates } from '../gst-rates/load-gst-rates.js';
 import { INDIAN_STATES } from '../schools/state-codes.js';
@@ -21,36 +22,45 @@ export interface DraftInvoicePatch {
   readonly autoFinalize?: boolean | undefined;
 }
 
-/** Edits a draft: lines (totals recomputed), GSTIN, memo, due date, template. Anything finalised is 409. */
-export async function updateDraftInvoice(deps: InvoiceDeps, id: string, patch: DraftInvoicePatch): Promise<Invoice> {
-  const row = await deps.db.one<Record<string, any>>(
-    `SELECT status, kind, source, customer_id, supply_type, supplier_state_code, place_of_supply, customer_gstin, memo,
-       due_at, template_id, auto_finalize
-     FROM invoices WHERE id = $id`,
-    { id },
-  );
-  if (row === undefined) throw notFound('invoice', id);
-  if (row['status'] !== 'draft') {
-    throw conflict('invoice_not_draft', `invoice ${id} is ${row['status']}: a finalised document cannot change`);
-  }
-  if (patch.lines !== undefined) assertLines(patch.lines, await loadGstRates(deps.db), deps.clock.now());
-  if (patch.customerGstin !== undefined && patch.customerGstin !== null) {
-    const problem = gstinProblem(patch.customerGstin);
-    if (problem !== null) {
-      const f: FieldError = {
-        field: '/customer_gstin',
-        code: problem === 'format' ? 'invalid_gstin_format' : 'invalid_gstin_check_character',
-        message: problem === 'format' ? 'not a GSTIN' : 'the check character does not match',
-      };
-      throw invalid(f.code, f.message, [f]);
-    }
-  }
+/**
+ * Edits a draft: lines (totals recomputed), GSTIN, memo, due date, template. Anything finalised is 409. With
+ * `ifMatch` (an ETag from a read), a draft changed since is refused with 412.
+ */
+export async function updateDraftInvoice(
+  deps: InvoiceDeps,
+  id: string,
+  patch: DraftInvoicePatch,
+  ifMatch?: string | undefined,
+): Promise<Invoice> {
   const at = deps.clock.now();
-  if (patch.dueAt !== undefined) assertNoProblems(dueDateProblem(patch.dueAt, at));
   await deps.db.transaction(async (tx) => {
-    // Locked until commit: a concurrent finalisation waits for this edit, or this edit sees it finalised.
-    const still = await tx.one<{ status: string }>('SELECT status FROM invoices WHERE id = $id FOR UPDATE', { id });
-    if (still?.status !== 'draft') throw conflict('invoice_not_draft', `invoice ${id} was finalised meanwhile`);
+    // The row is read under its lock and every field not in the patch is written back as read here: a concurrent
+    // finalisation waits for this edit (or this edit sees it finalised), and two edits of different fields apply
+    // one after the other instead of the second writing back the first's old values.
+    const row = await tx.one<Record<string, any>>(
+      `SELECT status, kind, source, customer_id, supply_type, supplier_state_code, place_of_supply, customer_gstin,
+         memo, due_at, template_id, auto_finalize
+       FROM invoices WHERE id = $id FOR UPDATE`,
+      { id },
+    );
+    if (row === undefined) throw notFound('invoice', id);
+    if (row['status'] !== 'draft') {
+      throw conflict('invoice_not_draft', `invoice ${id} is ${row['status']}: a finalised document cannot change`);
+    }
+    if (patch.lines !== undefined) assertLines(patch.lines, await loadGstRates(tx), at);
+    if (patch.customerGstin !== undefined && patch.customerGstin !== null) {
+      const problem = gstinProblem(patch.customerGstin);
+      if (problem !== null) {
+        const f: FieldError = {
+          field: '/customer_gstin',
+          code: problem === 'format' ? 'invalid_gstin_format' : 'invalid_gstin_check_character',
+          message: problem === 'format' ? 'not a GSTIN' : 'the check character does not match',
+        };
+        throw invalid(f.code, f.message, [f]);
+      }
+    }
+    if (patch.dueAt !== undefined) assertNoProblems(dueDateProblem(patch.dueAt, at));
+    if (ifMatch !== undefined) checkIfMatch(ifMatch, await getInvoice(tx, id), 'invoice', id);
     const pick = <T>(v: T | undefined, current: T): T => (v === undefined ? current : v);
     // A new GSTIN may move the place of supply (its state wins over the address), and with it the tax split.
     let placeOfSupply = String(row['place_of_supply']);

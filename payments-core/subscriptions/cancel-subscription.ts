@@ -19,9 +19,10 @@ export async function cancelSubscription(
   deps: { db: Db; clock: Clock },
   id: string,
   options: { at_period_end?: boolean | undefined } = {},
+  ifMatch?: string | undefined,
 ): Promise<Subscription> {
   await deps.db.transaction(async (tx) => {
-    const sub = await subscriptionForChange(tx, id, { lock: true });
+    const sub = await subscriptionForChange(tx, id, { lock: true, ifMatch });
     const at = (await clockOfCustomer({ db: tx, clock: deps.clock }, sub.customer_id)).now();
     if (options.at_period_end !== true) {
       if (!(await transition(tx, sub, 'cancelled', { source: 'api', strict: true, at }))) return;

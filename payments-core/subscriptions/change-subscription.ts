@@ -28,9 +28,10 @@ export async function changeSubscription(
   deps: { db: Db; clock: Clock },
   id: string,
   change: SubscriptionChange,
+  ifMatch?: string | undefined,
 ): Promise<Subscription> {
   await deps.db.transaction(async (tx) => {
-    const sub = await subscriptionForChange(tx, id, { lock: true });
+    const sub = await subscriptionForChange(tx, id, { lock: true, ifMatch });
     const fields: FieldError[] = [];
     if (TERMINAL_STATUSES.includes(sub.status)) {
       throw invalid('subscription_ended', `subscription ${id} is ${sub.status}`, [

@@ -13,9 +13,13 @@ import type { Subscription } from './types.js';
  * paused days are not billed: the days supplied so far are billed (not yet billed) or the rest credited (billed
  * in advance), see `accrue`.
  */
-export async function pauseSubscription(deps: { db: Db; clock: Clock }, id: string): Promise<Subscription> {
+export async function pauseSubscription(
+  deps: { db: Db; clock: Clock },
+  id: string,
+  ifMatch?: string | undefined,
+): Promise<Subscription> {
   await deps.db.transaction(async (tx) => {
-    const sub = await subscriptionForChange(tx, id, { lock: true });
+    const sub = await subscriptionForChange(tx, id, { lock: true, ifMatch });
     const at = (await clockOfCustomer({ db: tx, clock: deps.clock }, sub.customer_id)).now();
     if (!(await transition(tx, sub, 'paused', { source: 'api', strict: true, at }))) return;
     const accrual = accrue(sub, await periodBilled(tx, sub), at, { type: 'pause' });

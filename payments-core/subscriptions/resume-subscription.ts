@@ -14,9 +14,13 @@ import type { Subscription } from './types.js';
  * (an in-advance period already billed and credited at the pause is charged again for its remaining days).
  * Resuming an active one returns it.
  */
-export async function resumeSubscription(deps: { db: Db; clock: Clock }, id: string): Promise<Subscription> {
+export async function resumeSubscription(
+  deps: { db: Db; clock: Clock },
+  id: string,
+  ifMatch?: string | undefined,
+): Promise<Subscription> {
   await deps.db.transaction(async (tx) => {
-    const sub = await subscriptionForChange(tx, id, { lock: true });
+    const sub = await subscriptionForChange(tx, id, { lock: true, ifMatch });
     const at = (await clockOfCustomer({ db: tx, clock: deps.clock }, sub.customer_id)).now();
     if (!(await transition(tx, sub, 'active', { source: 'api', strict: true, at }))) return;
     const accrual = accrue(sub, await periodBilled(tx, sub), at, { type: 'resume' });

@@ -256,7 +256,7 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
         response: responses({ 200: InvoiceSchema }),
       },
     },
-    async (request) => getInvoice(deps.db, request.params.id),
+    async (request, reply) => tagged(reply, await getInvoice(deps.db, request.params.id)),
   );
   app.get(
     '/invoices/:id/pdf',
@@ -346,7 +346,7 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
         ...(b.template_id === undefined ? {} : { templateId: b.template_id }),
         ...(b.auto_finalize === undefined ? {} : { autoFinalize: b.auto_finalize }),
       });
-      return reply.code(201).send(invoice);
+      return reply.code(201).send(tagged(reply, invoice));
     },
   );
   app.patch(
@@ -360,6 +360,7 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
           'Changes a draft: lines (totals recomputed), GSTIN, memo, due date, template. A finalised document never changes: correct it with a credit note.',
         tags: ['invoices'],
         params: InvoiceParams,
+        headers: IfMatchHeaders,
         body: Type.Object(
           {
             lines: Type.Optional(Type.Array(LineInput, { minItems: 1, maxItems: 200 })),
@@ -371,19 +372,23 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
           },
           { additionalProperties: false },
         ),
-        response: responses({ 200: InvoiceSchema }, { 409: 'The invoice is not a draft (`invoice_not_draft`)' }),
+        response: responses(
+          { 200: InvoiceSchema },
+          { 409: 'The invoice is not a draft (`invoice_not_draft`)', ...PRECONDITION_FAILED },
+        ),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const b = request.body;
-      return updateDraftInvoice(inv, request.params.id, {
+      const patch = {
         lines: b.lines === undefined ? undefined : toLines(b.lines),
         customerGstin: b.customer_gstin,
         memo: b.memo,
         dueAt: b.due_at === undefined ? undefined : b.due_at === null ? null : new Date(b.due_at),
         templateId: b.template_id,
         autoFinalize: b.auto_finalize,
-      });
+      };
+      return tagged(reply, await updateDraftInvoice(inv, request.params.id, patch, request.headers['if-match']));
     },
   );
   for (const [action, run, operationId, summary, description, conflicts] of [
@@ -424,10 +429,11 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
           description,
           tags: ['invoices'],
           params: InvoiceParams,
-          response: responses({ 200: InvoiceSchema }, conflicts),
+          headers: IfMatchHeaders,
+          response: responses({ 200: InvoiceSchema }, { ...conflicts, ...PRECONDITION_FAILED }),
         },
       },
-      async (request) => run(inv, request.params.id),
+      async (request, reply) => tagged(reply, await run(inv, request.params.id, request.headers['if-match'])),
     );
   }
   app.post(

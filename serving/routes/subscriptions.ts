@@ -325,7 +325,7 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
         response: responses({ 201: SubscriptionSchema }),
       },
     },
-    async (request, reply) => reply.code(201).send(await createSubscription(deps, request.body)),
+    async (request, reply) => reply.code(201).send(tagged(reply, await createSubscription(deps, request.body))),
   );
   app.get(
     '/subscriptions',
@@ -357,7 +357,7 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
         response: responses({ 200: SubscriptionSchema }),
       },
     },
-    async (request) => getSubscription(deps, request.params.id),
+    async (request, reply) => tagged(reply, await getSubscription(deps, request.params.id)),
   );
   app.get(
     '/subscriptions/:id/events',
@@ -384,6 +384,7 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
       schema: {
         operationId: 'updateSubscription',
         summary: 'Update a subscription',
+        headers: IfMatchHeaders,
         description:
           'Changes the quantity and/or the plan of a kosh-collected subscription. The new plan must be active and bill on the same interval and timing. The current period bills each set of terms for the days it was in force; `proration_behavior: always_invoice` bills the adjustment now; `none` keeps the old terms to the end of the period.',
         tags: ['subscriptions'],
@@ -402,11 +403,19 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
           },
           { additionalProperties: false },
         ),
-        response: responses({ 200: SubscriptionSchema }),
+        response: responses({ 200: SubscriptionSchema }, PRECONDITION_FAILED),
       },
     },
-    async (request) =>
-      updateSubscription({ ...deps, objects: deps.objects, settings: deps.invoicing }, request.params.id, request.body),
+    async (request, reply) =>
+      tagged(
+        reply,
+        await updateSubscription(
+          { ...deps, objects: deps.objects, settings: deps.invoicing },
+          request.params.id,
+          request.body,
+          request.headers['if-match'],
+        ),
+      ),
   );
   app.post(
     '/subscriptions/:id/pause',
@@ -419,15 +428,18 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
           'Stops billing until resumed; the period so far is accrued. Allowed from `trialing`, `active`, `pending` and `halted`; pausing a paused subscription changes nothing.',
         tags: ['subscriptions'],
         params: SubscriptionParams,
+        headers: IfMatchHeaders,
         response: responses(
           { 200: SubscriptionSchema },
           {
             409: 'The subscription cannot move to `paused` from its status (`invalid_subscription_transition`), or it is collected by Razorpay (`subscription_collected_by_razorpay`)',
+            ...PRECONDITION_FAILED,
           },
         ),
       },
     },
-    async (request) => pauseSubscription(deps, request.params.id),
+    async (request, reply) =>
+      tagged(reply, await pauseSubscription(deps, request.params.id, request.headers['if-match'])),
   );
   app.post(
     '/subscriptions/:id/resume',
@@ -440,15 +452,18 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
           'A paused subscription becomes `active` again. Its anchor does not move: billing picks up at the period holding the resume instant, and its terms accrue from the resume. Resuming an active one returns it unchanged.',
         tags: ['subscriptions'],
         params: SubscriptionParams,
+        headers: IfMatchHeaders,
         response: responses(
           { 200: SubscriptionSchema },
           {
             409: 'The subscription cannot become active from its status (`invalid_subscription_transition`), or it is collected by Razorpay (`subscription_collected_by_razorpay`)',
+            ...PRECONDITION_FAILED,
           },
         ),
       },
     },
-    async (request) => resumeSubscription(deps, request.params.id),
+    async (request, reply) =>
+      tagged(reply, await resumeSubscription(deps, request.params.id, request.headers['if-match'])),
   );
   app.post(
     '/subscriptions/:id/cancel',
@@ -461,6 +476,7 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
           'Cancels now (the period so far is accrued), or with `at_period_end: true` at the end of the current period. A cancelled, completed or expired subscription cannot be cancelled.',
         tags: ['subscriptions'],
         params: SubscriptionParams,
+        headers: IfMatchHeaders,
         body: Type.Object(
           { at_period_end: Type.Optional(Type.Boolean({ default: false })) },
           { additionalProperties: false, examples: [{ at_period_end: true }] },
@@ -469,10 +485,12 @@ export function subscriptionRoutes(app: App, deps: AppDeps): void {
           { 200: SubscriptionSchema },
           {
             409: 'The subscription has ended (`invalid_subscription_transition`), or it is collected by Razorpay (`subscription_collected_by_razorpay`)',
+            ...PRECONDITION_FAILED,
           },
         ),
       },
     },
-    async (request) => cancelSubscription(deps, request.params.id, request.body),
+    async (request, reply) =>
+      tagged(reply, await cancelSubscription(deps, request.params.id, request.body, request.headers['if-match'])),
   );
 }

@@ -284,6 +284,71 @@ describe('invoices API', () => {
     }
   });
 
+  it('when ten edits of one draft invoice or one subscription arrive at once with the same If-Match → one 200, nine 412, the winner is stored', async () => {
+    const { customerId, methodId } = await seedParent(h);
+    const line = { description: 'Lunch plan, July', amount: 250_000, tax_category: 'gst_exempt_school_meals' };
+    const draft = await h.api('POST', '/v1/invoices', { customer_id: customerId, lines: [line] });
+    const plan = await h.api('POST', '/v1/subscription-plans', {
+      name: 'Per child lunch',
+      interval: 'monthly',
+      amount: 200_000,
+      per_unit: true,
+      tax_category: 'gst_exempt_school_meals',
+    });
+    const sub = await h.api('POST', '/v1/subscriptions', {
+      customer_id: customerId,
+      plan_id: plan.body.id,
+      payment_method_id: methodId,
+    });
+    expect(sub.status).toBe(201);
+    for (const [url, edit, field] of [
+      [`/v1/invoices/${draft.body.id}`, (i: number) => ({ memo: `edit ${i}` }), 'memo'],
+      [`/v1/subscriptions/${sub.body.id}`, (i: number) => ({ quantity: i + 2 }), 'quantity'],
+    ] as const) {
+      const read = await h.api('GET', url);
+      const etag = read.headers['etag'] as string;
+      expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+      const edits = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => h.api('PATCH', url, edit(i), { 'if-match': etag })),
+      );
+      expect(edits.map((e) => e.status).sort()).toEqual([200, ...Array(9).fill(412)]);
+      for (const lost of edits.filter((e) => e.status === 412)) {
+        expect(lost.body).toMatchObject({ status: 412, code: 'precondition_failed' });
+        expect(lost.body.errors).toEqual([expect.objectContaining({ field: '/headers/if-match' })]);
+      }
+      const winner = edits.find((e) => e.status === 200);
+      const stored = await h.api('GET', url);
+      expect(stored.body[field]).toBe(winner?.body[field]);
+      expect(stored.headers['etag']).toBe(winner?.headers['etag']);
+    }
+    // The state moves take it too: a stale ETag neither finalises the draft nor pauses the subscription.
+    const stale = (await h.api('GET', `/v1/invoices/${draft.body.id}`)).headers['etag'] as string;
+    expect((await h.api('PATCH', `/v1/invoices/${draft.body.id}`, { memo: 'moved on' })).status).toBe(200);
+    const finalize = await h.api('POST', `/v1/invoices/${draft.body.id}/finalize`, undefined, { 'if-match': stale });
+    expect(finalize.status).toBe(412);
+    expect((await h.api('GET', `/v1/invoices/${draft.body.id}`)).body).toMatchObject({ status: 'draft', number: null });
+    const subTag = (await h.api('GET', `/v1/subscriptions/${sub.body.id}`)).headers['etag'] as string;
+    expect((await h.api('PATCH', `/v1/subscriptions/${sub.body.id}`, { quantity: 1 })).status).toBe(200);
+    const pause = await h.api('POST', `/v1/subscriptions/${sub.body.id}/pause`, undefined, { 'if-match': subTag });
+    expect(pause.status).toBe(412);
+    expect((await h.api('GET', `/v1/subscriptions/${sub.body.id}`)).body.status).toBe('active');
+    // Without If-Match, edits of different fields sent at once all land: none writes back another's old value.
+    const url = `/v1/invoices/${draft.body.id}`;
+    const apart = await Promise.all([
+      h.api('PATCH', url, { memo: 'apart' }),
+      h.api('PATCH', url, { auto_finalize: true }),
+      h.api('PATCH', url, { lines: [line, { ...line, description: 'Snacks', amount: 10_000 }] }),
+      h.api('PATCH', url, { template_id: 'tmpl_default' }),
+    ]);
+    expect(apart.map((e) => e.status)).toEqual([200, 200, 200, 200]);
+    expect((await h.api('GET', url)).body).toMatchObject({
+      memo: 'apart',
+      auto_finalize: true,
+      total: 260_000,
+      template_id: 'tmpl_default',
+    });
+  });
+
   it('when a customer is exported, then erased → export holds everything; erasure keeps invoices pseudonymised, 409 while money is in flight or a subscription is live, idempotent', async () => {
     const { customerId: id, methodId } = await seedParent(h);
     const address = { line1: '4 Lavelle Road', city: 'Bengaluru', state_code: '29', postal_code: '560025' };
