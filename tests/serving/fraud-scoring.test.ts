@@ -268,6 +268,9 @@ describe('fraud scoring over HTTP', () => {
     });
     expect(held.status).toBe(201);
     expect(held.body).toMatchObject({ status: 'on_hold', gateway_payment_id: null, amount_captured: 0 });
+    // A held payment is money in flight: the customer cannot be erased yet (docs/security.md).
+    const erase = await h.api('POST', `/v1/customers/${customerId}/erase`);
+    expect(erase.body).toMatchObject({ status: 409, blockers: ['payment_in_flight'] });
     const second = await h.api('POST', '/v1/payments', {
       order_id: await newOrder(customerId, 500_000),
       vpa: 'success@razorpay',

@@ -42,6 +42,9 @@ describe('unknown outcomes: a timed-out gateway call is looked up, never charged
     expect(first.body.code).toBe('payment_outcome_unknown');
     const [payment] = (await h.api('GET', `/v1/payments?order_id=${order.body.id}`)).body.data;
     expect(payment).toMatchObject({ status: 'unknown', amount_captured: 0 });
+    // A payment whose outcome is unknown is money in flight: the customer cannot be erased yet (docs/security.md).
+    const erase = await h.api('POST', `/v1/customers/${parent.customerId}/erase`);
+    expect(erase.body).toMatchObject({ status: 409, blockers: ['payment_in_flight'] });
 
     const again = await h.api('POST', '/v1/payments', { order_id: order.body.id, payment_method_id: parent.methodId });
     expect(again.status).toBe(409);

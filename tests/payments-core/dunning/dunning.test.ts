@@ -151,6 +151,25 @@ describe('dunning: cases, schedule, hard declines, links, final action', () => {
     expect(await emailsOf(h, c.id)).toHaveLength(6);
   });
 
+  it('when a dunning case is open → erasure is 409 customer_erasure_blocked naming open_dunning_case; once the case is closed it erases', async () => {
+    clock.set(RENEWAL_AT);
+    const p = await subscribedParent(h, plan.id, HARD_CARD);
+    await billing(h, clock);
+    await dunning(h, clock);
+    expect((await caseOf(h, p.subscriptionId)).status).toBe('open');
+    // Cancelled by the API, the subscription no longer blocks; the case stays open until the next dunning run.
+    expect((await h.api('POST', `/v1/subscriptions/${p.subscriptionId}/cancel`, {})).status).toBe(200);
+    const blocked = await h.api('POST', `/v1/customers/${p.customerId}/erase`);
+    expect(blocked.status).toBe(409);
+    expect(blocked.body).toMatchObject({ code: 'customer_erasure_blocked', blockers: ['open_dunning_case'] });
+    expect((await h.api('GET', `/v1/customers/${p.customerId}`)).body.name).not.toMatch(/^erased/);
+    await dunning(h, clock);
+    expect((await caseOf(h, p.subscriptionId)).status).toBe('cancelled');
+    const erased = await h.api('POST', `/v1/customers/${p.customerId}/erase`);
+    expect(erased.status).toBe(200);
+    expect(erased.body.pseudonym).toBe(`erased customer ${p.customerId}`);
+  });
+
   it('when the update link is used → bad, foreign and expired links are refused as problems; a good one sets the method and plans a retry now', async () => {
     clock.set(RENEWAL_AT);
     const p = await subscribedParent(h, plan.id, HARD_CARD);
