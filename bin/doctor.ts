@@ -89,7 +89,8 @@ async function checkDatabase(config: Config): Promise<DoctorCheck[]> {
   let applied: number[] | null = null;
   const database = await timed('database', async () => {
     // PostgreSQL admits every kosh process at once: the running server does not stand in the way.
-    const opened = await openDatabase(config, { max: 1, connectionTimeoutMs: 5_000 });
+    // allowNewer: a database newer than this kosh is reported below (migrations), not refused.
+    const opened = await openDatabase(config, { max: 1, connectionTimeoutMs: 5_000, allowNewer: true });
     const db = opened.db;
     try {
       const has = await db.one<{ n: number }>(

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { type Db, type OpenDbOptions, openDb } from './db.js';
 import { ClusterMissing, type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
+import { refuseNewerDatabase } from './migrate.js';
 
 /** The database cannot be reached at start: the CLI prints the one line and exits 2. */
 export class DatabaseUnreachable extends Error {}
@@ -16,10 +17,12 @@ export interface OpenedDatabase {
 /**
  * The system of record named by the config: `KOSH_DATABASE_URL`, or the embedded PostgreSQL under the data dir
  * (started by the first kosh process that needs it, joined by the others: the CLI works while the server runs).
+ * A database migrated by a newer kosh is refused here (StartupError: one line, exit 2), so no command reads or
+ * writes a schema it does not know; `allowNewer` is for `kosh doctor`, which reports it instead.
  */
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
-  options: OpenDbOptions = {},
+  { allowNewer = false, ...options }: OpenDbOptions & { readonly allowNewer?: boolean } = {},
 ): Promise<OpenedDatabase> {
   let embedded: EmbeddedPostgres | null = null;
   try {
@@ -41,6 +44,15 @@ export async function openDatabase(
     throw new DatabaseUnreachable(
       `cannot reach the database at ${db.location}: ${cause instanceof Error ? cause.message : String(cause)}`,
     );
+  }
+  if (!allowNewer) {
+    try {
+      await refuseNewerDatabase(db);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      await embedded?.stop();
+      throw err;
+    }
   }
   return {
     db,

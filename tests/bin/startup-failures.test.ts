@@ -18,13 +18,13 @@ describe('start-up failures', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function serveWith(env: Record<string, string>): Promise<{ code: number; errors: string[] }> {
+  async function serveWith(env: Record<string, string>, args = ['serve']): Promise<{ code: number; errors: string[] }> {
     const errors: string[] = [];
     const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
       errors.push(args.map(String).join(' '));
     });
     try {
-      const code = await main(['serve'], { KOSH_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', ...env });
+      const code = await main(args, { KOSH_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', ...env });
       return { code, errors };
     } finally {
       spy.mockRestore();
@@ -62,18 +62,23 @@ describe('start-up failures', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it('when the database records a migration this kosh does not have → "newer than this kosh", exit 2, before serving', async () => {
+  it('when the database records a migration this kosh does not have → "newer than this kosh", exit 2, before serving or any other command', async () => {
     const url = await createTestDatabase();
     try {
       const db = await openDb(url);
       await db.run("INSERT INTO schema_migrations VALUES (999, 'from_a_newer_kosh', now())");
+      const keys = async () => (await db.one<{ n: number }>('SELECT count(*)::int AS n FROM api_keys'))?.n;
+      const keysBefore = await keys();
+      for (const args of [['serve'], ['keys', 'create', '--scopes', 'admin', '--name', 'x'], ['migrate']]) {
+        const { code, errors } = await serveWith({ KOSH_DATABASE_URL: url, HOST: '127.0.0.1', PORT: '0' }, args);
+        expect({ args, code }).toEqual({ args, code: 2 });
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatch(
+          /is newer than this kosh \(migration 999_from_a_newer_kosh unknown here\): run the kosh/,
+        );
+      }
+      expect(await keys()).toBe(keysBefore); // the refused command wrote nothing
       await db.close();
-      const { code, errors } = await serveWith({ KOSH_DATABASE_URL: url, HOST: '127.0.0.1', PORT: '0' });
-      expect(code).toBe(2);
-      expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatch(
-        /is newer than this kosh \(migration 999_from_a_newer_kosh unknown here\): run the kosh/,
-      );
     } finally {
       await dropTestDatabase(url);
     }
