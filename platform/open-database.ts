@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { type Db, type OpenDbOptions, openDb } from './db.js';
 import { ClusterMissing, type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
 import { refuseNewerDatabase } from './migrate.js';
+import { isDiskFull } from './preflight.js';
 
 /** The database cannot be reached at start: the CLI prints the one line and exits 2. */
 export class DatabaseUnreachable extends Error {}
@@ -29,6 +30,11 @@ export async function openDatabase(
     embedded = config.databaseUrl === null ? await startEmbeddedPostgres(config.dataDir) : null;
   } catch (err) {
     if (err instanceof ClusterMissing) throw new DatabaseUnreachable(err.message);
+    if (isDiskFull(err)) {
+      throw new DatabaseUnreachable(
+        `cannot start the embedded PostgreSQL under ${config.dataDir}: the disk is full: free space there, or set KOSH_DATA_DIR to a disk with room`,
+      );
+    }
     throw new DatabaseUnreachable(
       `cannot start the embedded PostgreSQL under ${config.dataDir}: ${err instanceof Error ? err.message : String(err)}`,
     );

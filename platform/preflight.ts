@@ -36,16 +36,32 @@ function makeDirs(dir: string): void {
   mkdirSync(dir);
 }
 
-/** The data dir exists (or can be made) and takes a file: checked before the database starts under it. */
+/** What the data dir's write check writes: an empty file still fits on a full disk (it takes no block). */
+const PROBE_BYTES = 1024 * 1024;
+
+/** The data dir exists (or can be made) and takes a file of a megabyte: checked before the database starts under it. */
 export function checkDataDir(dataDir: string): void {
   const probe = path.join(dataDir, `.kosh-write-check-${process.pid}`);
   try {
     makeDirs(path.resolve(dataDir));
-    writeFileSync(probe, '');
-    rmSync(probe);
+    writeFileSync(probe, Buffer.alloc(PROBE_BYTES));
   } catch (err) {
     throw new StartupError(`cannot use the data dir ${dataDir} (KOSH_DATA_DIR): ${reason(err)}`);
+  } finally {
+    try {
+      rmSync(probe, { force: true });
+    } catch {
+      // Nothing was written where the path cannot be (a file in the way, /proc): the error above says why.
+    }
   }
+}
+
+/** A start error that says the disk is full (ENOSPC from Node, or initdb's or PostgreSQL's own words for it). */
+export function isDiskFull(err: unknown): boolean {
+  return (
+    (err as { code?: string }).code === 'ENOSPC' ||
+    /\bENOSPC\b|no space left on device/i.test(err instanceof Error ? err.message : String(err))
+  );
 }
 
 /** The address can be listened on, checked before anything starts (port 0 always can). */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,30 @@ describe('start-up failures', () => {
       errors: [`cannot use the data dir ${dataDir} (KOSH_DATA_DIR): ${why}`],
     });
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('when the data dir is on a full disk → "the disk is full", exit 2 (a full 1 MB tmpfs; skipped where the test may not mount one)', async (ctx) => {
+    const mount = path.join(dir, 'full-disk');
+    mkdirSync(mount);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount], { stdio: 'ignore' });
+    } catch {
+      ctx.skip('mounting a tmpfs needs root with CAP_SYS_ADMIN');
+    }
+    try {
+      try {
+        writeFileSync(path.join(mount, 'filler'), Buffer.alloc(2 * 1024 * 1024));
+      } catch (err) {
+        expect((err as { code?: string }).code).toBe('ENOSPC'); // full now
+      }
+      const dataDir = path.join(mount, 'data');
+      expect(await serveWith({ KOSH_DATA_DIR: dataDir })).toEqual({
+        code: 2,
+        errors: [`cannot use the data dir ${dataDir} (KOSH_DATA_DIR): the disk is full`],
+      });
+    } finally {
+      execFileSync('umount', [mount]);
+    }
   });
 
   it('when the database records a migration this kosh does not have → "newer than this kosh", exit 2, before serving or any other command', async () => {
