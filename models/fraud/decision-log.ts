@@ -1,5 +1,6 @@
 import { FRAUD_FEATURE_SET_VERSION } from '../../features/fraud/feature-set.js';
 import type { Db } from '../../platform/db.js';
+import { AppError } from '../../platform/errors.js';
 import type { Log } from '../../platform/log.js';
 import type { FraudMetrics } from '../../platform/metrics.js';
 
@@ -31,7 +32,7 @@ export interface DecisionRow {
  * (one multi-row INSERT from a JSON parameter per chunk) every `intervalMs` or once `maxRows` are waiting, and
  * everything at close. `push` never waits: with `maxQueued` rows not yet written (buffered, or waiting for a slow
  * database), a new row is dropped, counted in metrics and logged. A failed write is logged and its rows dropped
- * too (monitoring data, never money). A crash loses the rows not yet written: one interval's worth normally, at
+ * too (monitoring data, never money); a row the database refuses costs only itself, never the rows beside it. A crash loses the rows not yet written: one interval's worth normally, at
  * most `maxQueued` while the database is slow.
  */
 export interface DecisionLog {
@@ -130,6 +131,15 @@ export function createDecisionLog(
       );
       await deps.db.run(INSERT_DECISIONS, { rows: payload, feature_set_version: FRAUD_FEATURE_SET_VERSION });
     } catch (err) {
+      // A row the database refuses (a constraint, a value its column cannot hold) fails the whole INSERT: the chunk
+      // is written again in halves, so only the rows refused on their own are dropped. A database that cannot be
+      // reached (AppError unavailable) refuses every half as well: those rows are dropped at once.
+      if (rows.length > 1 && !(err instanceof AppError)) {
+        const half = Math.ceil(rows.length / 2);
+        await writeChunk(rows.slice(0, half));
+        await writeChunk(rows.slice(half));
+        return;
+      }
       dropped += rows.length;
       deps.metrics?.fraudDecisionsDropped(rows.length, 'write_failed');
       deps.log.warn(

@@ -8,6 +8,7 @@ import { seedDemoData } from '../../data/seed.js';
 import { FRAUD_FEATURES } from '../../features/fraud/feature-set.js';
 import { offlineFraudFeatures } from '../../features/fraud/offline-features.js';
 import { loadOnlineFraudFeatures } from '../../features/fraud/online-features.js';
+import { createDecisionLog, type DecisionRow } from '../../models/fraud/decision-log.js';
 import { REVIEW_MIN_SCORE } from '../../models/fraud/model.js';
 import { createFraudScorer } from '../../models/fraud/scorer.js';
 import { startCanary, stopCanary } from '../../models/registry/canary.js';
@@ -544,6 +545,44 @@ describe('the lean score path', () => {
     } finally {
       await scorer.close();
     }
+  });
+
+  it('when one decision in a batch cannot be stored → only it is dropped and counted; the nine beside it are logged', async () => {
+    const metrics = createMetrics();
+    const log = createDecisionLog(
+      { db: h.db, log: createLog({ level: 'silent' }), metrics },
+      { intervalMs: 60_000, maxRows: 1_000 },
+    );
+    const row = (i: number, amount: number): DecisionRow => ({
+      id: `fdbad_${i}`,
+      attempt_id: `bad-row-${i}`,
+      customer_id: 'cus_bad_row',
+      school_id: null,
+      amount,
+      source: 'api',
+      score: null,
+      decision: 'allow',
+      reasons: [],
+      rule_hits: [],
+      model_version: null,
+      model_role: null,
+      shadow_version: null,
+      shadow_score: null,
+      features: null,
+      latency_us: 10,
+      budget_exceeded: false,
+      created_at: new Date('2026-11-02T05:00:00Z'),
+    });
+    // An amount PostgreSQL cannot hold (it reaches JSON as null, against NOT NULL) in the middle of the batch.
+    for (let i = 0; i < 10; i++) log.push(row(i, i === 4 ? Number.POSITIVE_INFINITY : 10_000));
+    await log.close();
+    const stored = await h.db.all<{ attempt_id: string }>(
+      "SELECT attempt_id FROM fraud_decisions WHERE attempt_id LIKE 'bad-row-%' ORDER BY attempt_id",
+    );
+    expect(stored.map((r) => r.attempt_id)).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9].map((i) => `bad-row-${i}`));
+    expect(log.dropped).toBe(1);
+    const dropped = await metrics.registry.getSingleMetric('kosh_fraud_decision_log_dropped_total')?.get();
+    expect(dropped?.values).toEqual([{ value: 1, labels: { reason: 'write_failed' } }]);
   });
 
   it('when the database stalls the log → scoring never waits, rows past the queue bound are dropped and counted in metrics', async () => {
