@@ -132,7 +132,13 @@ export function percentile(values: number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? null;
 }
 
-export interface Metrics extends PaymentMetrics, FraudMetrics, JobMetrics {
+/** Failed authentications (unknown API keys, dashboard sign-ins, dunning link tokens) and the throttle's refusals. */
+export interface AuthMetrics {
+  authFailed(): void;
+  authRefused(): void;
+}
+
+export interface Metrics extends PaymentMetrics, FraudMetrics, JobMetrics, AuthMetrics {
   readonly registry: Registry;
   /** API requests waiting to be added to the shared counts the alert rules read. */
   readonly requests: RequestLog;
@@ -205,9 +211,21 @@ export function createMetrics(options: { requestLogMaxPending?: number } = {}): 
     labelNames: ['job'] as const,
     registers: [registry],
   });
+  const authFailures = new Counter({
+    name: 'kosh_auth_failures_total',
+    help: 'Failed authentications: unknown API keys (API and dashboard sign-in) and unknown dunning link tokens',
+    registers: [registry],
+  });
+  const authRefused = new Counter({
+    name: 'kosh_auth_refused_total',
+    help: 'Requests refused with 429 too_many_failed_authentications (their address is locked out for its window)',
+    registers: [registry],
+  });
   return {
     registry,
     requests: createRequestLog(options.requestLogMaxPending),
+    authFailed: () => authFailures.inc(),
+    authRefused: () => authRefused.inc(),
     httpRequest: ({ method, route, status, seconds }) =>
       http.observe({ method, route, status_class: statusClass(status) }, seconds),
     paymentAttempted: (method) => attempts.inc({ method }),

@@ -155,11 +155,23 @@ function isoDates(value: unknown): unknown {
 /** Builds the HTTP app from its dependencies; `serving/server.ts` listens, tests call `app.inject()`. */
 export async function buildApp(input: AppDeps): Promise<App> {
   const metrics = input.metrics ?? createMetrics();
+  const limiter =
+    input.authFailures ?? createFailureLimiter({ db: input.db }, { max: input.config.authFailuresPerMinute ?? 20 });
   const deps: AppDeps = {
     ...input,
     metrics,
-    authFailures:
-      input.authFailures ?? createFailureLimiter({ db: input.db }, { max: input.config.authFailuresPerMinute ?? 20 }),
+    // Counted in metrics here, once for every place that authenticates (API keys, dashboard sign-in, link tokens).
+    authFailures: {
+      blockedFor: (client, now) => {
+        const wait = limiter.blockedFor(client, now);
+        if (wait !== null) metrics.authRefused();
+        return wait;
+      },
+      failed: async (client, now) => {
+        metrics.authFailed();
+        await limiter.failed(client, now);
+      },
+    },
   };
   const authFailures = deps.authFailures as FailureLimiter;
   const requestTimeoutMs = deps.config.requestTimeoutMs ?? 60_000;

@@ -3,7 +3,9 @@ import { getDunningCase, listDunningCases } from '../../payments-core/dunning/fi
 import { getDunningAnalytics } from '../../payments-core/dunning/get-dunning-analytics.js';
 import { getUpdateMethodPage } from '../../payments-core/dunning/get-update-method-page.js';
 import { updateMethodFromLink } from '../../payments-core/dunning/update-method-from-link.js';
+import { AppError } from '../../platform/errors.js';
 import type { App, AppDeps } from '../app.js';
+import { refuseWhileGuessing } from '../plugins/auth.js';
 import { Id, Nullable, PageQuery, pageOf, responses } from '../schemas.js';
 
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
@@ -166,8 +168,22 @@ export function dunningRoutes(app: App, deps: AppDeps): void {
 
 const Token = Type.Object({ token: Type.String({ minLength: 1, maxLength: 100 }) });
 
-/** The public pages behind the links in dunning emails: no API key, the token is the credential. */
+/**
+ * The public pages behind the links in dunning emails: no API key, the token is the credential. An unknown token
+ * counts as a failed authentication of the client's address, like an unknown API key: past the limit the address
+ * is refused (429 too_many_failed_authentications) until its window ends.
+ */
 export function dunningLinkRoutes(app: App, deps: AppDeps): void {
+  const throttled = async <T>(ip: string, work: () => Promise<T>): Promise<T> => {
+    if (deps.authFailures !== undefined) refuseWhileGuessing(deps.authFailures, ip, deps.clock.now());
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'link_not_found')
+        await deps.authFailures?.failed(ip, deps.clock.now());
+      throw err;
+    }
+  };
   app.get(
     '/billing/update-method/:token',
     {
@@ -190,7 +206,7 @@ export function dunningLinkRoutes(app: App, deps: AppDeps): void {
           'content-security-policy',
           "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'self'",
         )
-        .send(await getUpdateMethodPage(deps, request.params.token)),
+        .send(await throttled(request.ip, () => getUpdateMethodPage(deps, request.params.token))),
   );
   app.post(
     '/billing/update-method/:token',
@@ -214,6 +230,6 @@ export function dunningLinkRoutes(app: App, deps: AppDeps): void {
         }),
       },
     },
-    async (request) => updateMethodFromLink(deps, request.params.token, request.body),
+    async (request) => throttled(request.ip, () => updateMethodFromLink(deps, request.params.token, request.body)),
   );
 }

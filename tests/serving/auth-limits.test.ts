@@ -90,6 +90,36 @@ describe('limits an attacker cannot walk around', () => {
     expect(signIn.json()).toMatchObject({ code: 'too_many_failed_authentications' });
   });
 
+  it('when dunning link tokens are guessed from one address → 20 are looked up, then 429 for every guess; failures and refusals show in /metrics', async () => {
+    nextMinute();
+    const metric = async (name: string) => {
+      const text = (await h.app.inject({ url: '/metrics' })).body;
+      return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    const [failedBefore, refusedBefore] = [
+      await metric('kosh_auth_failures_total'),
+      await metric('kosh_auth_refused_total'),
+    ];
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const res = await h.app.inject({
+        remoteAddress: '10.0.0.7',
+        url: `/billing/update-method/guess${String(i).padStart(39, '0')}`,
+      });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses).toEqual([...Array(20).fill(404), ...Array(5).fill(429)]);
+    const posted = await h.app.inject({
+      method: 'POST',
+      remoteAddress: '10.0.0.7',
+      url: '/billing/update-method/guess',
+      payload: { payment_method_id: 'pm_guess' },
+    });
+    expect(posted.json()).toMatchObject({ status: 429, code: 'too_many_failed_authentications' });
+    expect(await metric('kosh_auth_failures_total')).toBe(failedBefore + 20);
+    expect(await metric('kosh_auth_refused_total')).toBe(refusedBefore + 6);
+  });
+
   it('when one key sends 60 requests at once through two processes → at most 30 pass in all (not 60), the rest 429; a new minute opens again', async () => {
     nextMinute();
     // /healthz needs no key and no query of its own, so only the limit's count touches the database.
