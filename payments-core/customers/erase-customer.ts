@@ -42,6 +42,8 @@ const KEPT = [
 export async function eraseCustomer(deps: { db: Db; clock: Clock }, id: string): Promise<CustomerErasure> {
   const pseudonym = `erased customer ${id}`;
   return deps.db.transaction(async (tx) => {
+    // FOR UPDATE, not weaker: orders and subscriptions key-share-lock the row to see erased_at, and only this lock
+    // makes them wait for the erasure to commit.
     if ((await tx.one(CUSTOMER_FOR_UPDATE, { id })) === undefined) throw notFound('customer', id);
     const blockers = (await tx.all<{ reason: string; n: number }>(ERASURE_BLOCKERS, { id })).filter((b) => b.n > 0);
     if (blockers.length > 0) {

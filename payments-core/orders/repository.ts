@@ -29,10 +29,12 @@ SELECT $id::VARCHAR, c.id, c.school_id, $amount::BIGINT, $currency::VARCHAR, 'cr
 FROM customers c WHERE c.id = $customer_id`;
 /**
  * `INSERT_ORDER` for a customer not erased, answering with what the order's gateway order needs (`OrderForGateway`).
- * The customer's row is share-locked: an order racing an erasure (which holds the row's lock) waits for it, then
- * sees `erased_at` and inserts nothing.
+ * The customer's row is key-share-locked: an order racing an erasure (which holds the row `FOR UPDATE`) waits for
+ * it, then sees `erased_at` and inserts nothing. The weakest lock that does so: it does not wait for, nor hold up,
+ * other writes of the row (`UPDATE`s that change no key, e.g. its gateway customer id). Hazard: this holds only
+ * while every write of `erased_at` first takes `FOR UPDATE`; a plain `UPDATE` would not make it wait.
  */
-export const INSERT_ORDER_RETURNING = `${INSERT_ORDER} AND c.erased_at IS NULL FOR SHARE OF c
+export const INSERT_ORDER_RETURNING = `${INSERT_ORDER} AND c.erased_at IS NULL FOR KEY SHARE OF c
 RETURNING id, customer_id, school_id, amount_minor, currency, gateway_order_id`;
 /** What making the order's gateway order needs. */
 export const ORDER_FOR_GATEWAY = `

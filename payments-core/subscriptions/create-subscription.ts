@@ -40,9 +40,10 @@ export async function createSubscription(
   const id = newId('sub');
   await deps.db.transaction(async (tx) => {
     const fields: FieldError[] = [];
-    // Share-locked: a subscription racing the customer's erasure waits for it, then sees it erased.
+    // Key-share-locked: a subscription racing the customer's erasure (which holds the row FOR UPDATE) waits for it,
+    // then sees it erased; other writes of the row neither wait for it nor hold it up (orders/repository.ts).
     const customer = await tx.one<{ id: string; school_id: string; erased: boolean }>(
-      'SELECT id, school_id, erased_at IS NOT NULL AS erased FROM customers WHERE id = $id FOR SHARE',
+      'SELECT id, school_id, erased_at IS NOT NULL AS erased FROM customers WHERE id = $id FOR KEY SHARE',
       { id: input.customer_id },
     );
     if (customer === undefined) {

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eraseCustomer } from '../../payments-core/customers/erase-customer.js';
+import { fixedClock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db.js';
 import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../support/harness.js';
 
 /** A tiny solid-colour PNG (for the template logo), built by hand: signature, IHDR, IDAT, IEND. */
@@ -460,6 +463,47 @@ describe('invoices API', () => {
     const noSub = await h.api('POST', '/v1/subscriptions', { customer_id: id, plan_id: plan.body.id });
     expect(noSub.status).toBe(422);
     expect(noSub.body.errors).toEqual([expect.objectContaining({ field: '/customer_id', code: 'customer_erased' })]);
+  });
+
+  it('when an order and a subscription race an erasure → both wait for it to commit, then are refused customer_erased', async () => {
+    const { customerId: id } = await seedParent(h);
+    const plan = await h.api('POST', '/v1/subscription-plans', {
+      name: 'Race lunch',
+      interval: 'monthly',
+      amount: 100_000,
+      tax_category: 'gst_exempt_school_meals',
+    });
+    // Requests of this database waiting for a lock on a customer row (the cluster is shared with other test files).
+    const waiting = async () =>
+      (
+        await h.db.one<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
+             AND wait_event_type = 'Lock' AND query LIKE '%FROM customers%'`,
+        )
+      )?.n ?? 0;
+    let requests: Promise<{ status: number; body: any }[]> = Promise.resolve([]);
+    // The real erasure, in a transaction the test holds open after its work until both requests wait on the row.
+    await h.db.transaction(async (tx) => {
+      const inTx = { ...h.db, transaction: async (work: (t: typeof tx) => Promise<unknown>) => work(tx) } as Db;
+      await eraseCustomer({ db: inTx, clock: fixedClock(new Date('2026-06-01T00:00:00Z')) }, id);
+      let answered = false;
+      requests = Promise.all([
+        h.api('POST', '/v1/orders', { customer_id: id, amount: 10_000 }),
+        h.api('POST', '/v1/subscriptions', { customer_id: id, plan_id: plan.body.id }),
+      ]).finally(() => {
+        answered = true; // only if they did not wait: then the assertions below fail
+      });
+      for (let i = 0; i < 5000 && !answered && (await waiting()) < 2; i++);
+      expect(answered).toBe(false);
+    });
+    for (const refused of await requests) {
+      expect(refused.status).toBe(422);
+      expect(refused.body.errors).toEqual([
+        expect.objectContaining({ field: '/customer_id', code: 'customer_erased' }),
+      ]);
+    }
+    expect(await h.db.all('SELECT id FROM orders WHERE customer_id = $id', { id })).toEqual([]);
+    expect(await h.db.all('SELECT id FROM subscriptions WHERE customer_id = $id', { id })).toEqual([]);
   });
 
   it('when invoices exist → GET /v1/analytics/invoices answers with outstanding and aging', async () => {
