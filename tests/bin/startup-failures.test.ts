@@ -63,7 +63,7 @@ describe('start-up failures', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it('when the data dir is on a full disk → "the disk is full", exit 2 (a full 1 MB tmpfs; skipped where the test may not mount one)', async (ctx) => {
+  it('when the data dir is on a full or a read-only disk → one line saying which, exit 2 (a 1 MB tmpfs; skipped where the test may not mount one)', async (ctx) => {
     const mount = path.join(dir, 'full-disk');
     mkdirSync(mount);
     try {
@@ -81,6 +81,12 @@ describe('start-up failures', () => {
       expect(await serveWith({ KOSH_DATA_DIR: dataDir })).toEqual({
         code: 2,
         errors: [`cannot use the data dir ${dataDir} (KOSH_DATA_DIR): the disk is full`],
+      });
+      // The same disk read-only: an unwritable data dir (root writes through file modes, not through this).
+      execFileSync('mount', ['-o', 'remount,ro', mount]);
+      expect(await serveWith({ KOSH_DATA_DIR: path.join(mount, 'other') })).toEqual({
+        code: 2,
+        errors: [`cannot use the data dir ${path.join(mount, 'other')} (KOSH_DATA_DIR): the file system is read-only`],
       });
     } finally {
       execFileSync('umount', [mount]);
