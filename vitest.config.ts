@@ -13,6 +13,7 @@ export const ALONE = [
   'tests/pipelines/lake-append.test.ts',
   'tests/serving/idempotency-kill.test.ts',
   'tests/serving/billing-kill.test.ts',
+  'tests/serving/money-points-kill.test.ts',
   'tests/serving/workers.test.ts',
   'tests/bin/npm-start-signal.test.ts',
 ];

@@ -48,6 +48,7 @@ const SERVER_PASS_EXCLUDES = [
   'tests/serving/graceful-shutdown.test.ts',
   'tests/serving/idempotency-kill.test.ts',
   'tests/serving/billing-kill.test.ts',
+  'tests/serving/money-points-kill.test.ts',
   'tests/serving/churn-models.test.ts',
   // kosh serve --workers and three processes behind a proxy: the process layer; two-processes.test.ts is the
   // several-processes test the server pass keeps

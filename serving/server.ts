@@ -259,7 +259,8 @@ export async function startKosh(
       : { generatedAdminKey: null };
 
   const { gateway, simulator, webhookSecrets } = await openGateway(config, log, clock);
-  const inbox = createWebhookInbox({ db, clock, log });
+  const kill = killPointsFrom(config.killAt);
+  const inbox = createWebhookInbox({ db, clock, log, kill });
   const jobRuntime = createJobRuntime(resolveSchedules(JOBS, config.schedules));
   const objects = openObjectStore(config);
   log.info({ objects: objects.where }, 'object store');
@@ -307,7 +308,7 @@ export async function startKosh(
     dunning: config.dunning,
     billing: config.billing,
     invoicing: config.invoicing,
-    kill: killPointsFrom(config.killAt),
+    kill,
     storageProblems,
     config: {
       idempotencyLockMs: config.idempotencyLockMs,

@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db.js';
 import { conflict } from '../../platform/errors.js';
+import { type KillPoints, NO_KILL_POINTS } from '../../platform/kill-points.js';
 import { recoverPaidRenewal } from '../dunning/recover-paid-renewal.js';
 import type { GatewayPayment, GatewayPaymentLink } from '../gateway/port.js';
 import { createOrders } from '../orders/create-orders.js';
@@ -19,13 +20,15 @@ export const linkPaymentId = (billingRecordId: string): string => `bill_${billin
  * again (settleFollowUps), the dunning case recovered. The caller holds the gateway payment's lock; the record row
  * is locked here. Idempotent: the same gateway payment again changes nothing. A record already paid by another
  * payment is a conflict (the parent paid twice: a person refunds one), never a silent second booking.
- * Returns false when no record has this link.
+ * Returns false when no record has this link. `kill` names the points between its steps for the crash tests
+ * (`link_payment_booked`, `link_record_paid`); all of them are inside the caller's one transaction.
  */
 export async function bookLinkPayment(
   tx: Sql,
   link: GatewayPaymentLink,
   gatewayPayment: GatewayPayment,
   clock: Clock,
+  kill: KillPoints = NO_KILL_POINTS,
 ): Promise<boolean> {
   const record = await tx.one<BillingRecord>(RECORD_OF_LINK, {
     link_id: link.id,
@@ -55,9 +58,11 @@ export async function bookLinkPayment(
       gatewayPayment,
       now,
     );
+    kill.at('link_payment_booked');
   }
   const paid = await tx.run(MARK_LINK_PAID, { id: record.id, payment_id: paymentId, link_id: link.id, now });
   if (paid === 1) {
+    kill.at('link_record_paid');
     await settleFollowUps(tx, [record.id], clock);
     await recoverPaidRenewal(tx, { billingRecordId: record.id, paymentId }, clock);
   } else {

@@ -1,15 +1,23 @@
 import type { Sql } from '../../platform/db.js';
+import type { KillPoints } from '../../platform/kill-points.js';
 import { createDraftInvoice } from '../invoices/create-draft-invoice.js';
 import { finalizeInvoice, type InvoiceDeps } from '../invoices/finalize-invoice.js';
 import { recordInvoicePayment } from '../invoices/record-invoice-payment.js';
 import { createOrders } from '../orders/create-orders.js';
 import { chargeOffSession } from '../payments/charge-off-session.js';
+import { NOT_RECEIVED } from '../payments/resolve-unknown-payments.js';
 import { AUTO_DEBIT_LIMIT_PAISE } from '../retries/india-rules.js';
 import { CHARGES_TO_BILL_NOW } from '../subscriptions/repository.js';
 import { settleCharges } from '../subscriptions/settle-charges.js';
 import { chargeLine } from './charge-line.js';
 import { creditPeriodInvoice, netPerRate, type PendingCharge } from './credit-period-invoice.js';
-import { CHANGE_INVOICE, CHANGE_PAYER, INSERT_CHANGE_ORDER, PERIOD_OF_CHANGE } from './repository.js';
+import {
+  CHANGE_CHARGE_ATTEMPTS,
+  CHANGE_INVOICE,
+  CHANGE_PAYER,
+  INSERT_CHANGE_ORDER,
+  PERIOD_OF_CHANGE,
+} from './repository.js';
 import type { BillingDeps } from './types.js';
 
 interface NowCharge extends PendingCharge {
@@ -23,6 +31,9 @@ interface NowCharge extends PendingCharge {
 
 const CREDITABLE = ['finalized', 'paid', 'partially_paid', 'uncollectible'];
 
+/** `kill`: named points for the crash tests (platform/kill-points.ts); production passes none. */
+type ChangeDeps = BillingDeps & Pick<InvoiceDeps, 'objects' | 'settings'> & { kill?: KillPoints | undefined };
+
 /**
  * Bills the prorations of `always_invoice` changes now, one change at a time, of one subscription (or, from the
  * billing run, every subscription with some left). Per GST rate the change's lines are summed: rates that net to
@@ -35,7 +46,7 @@ const CREDITABLE = ['finalized', 'paid', 'partially_paid', 'uncollectible'];
  * for a later pass (the same key finds the same payment).
  */
 export async function invoiceChangesNow(
-  deps: BillingDeps & Pick<InvoiceDeps, 'objects' | 'settings'>,
+  deps: ChangeDeps,
   subscriptionId: string | null,
   options: { limit?: number; testClock?: string | null } = {},
 ): Promise<{ invoiced: number; credited: number }> {
@@ -61,7 +72,7 @@ export async function invoiceChangesNow(
 
 /** One change: its zero nets settled, its net charges invoiced (and charged), its net credits credited. */
 async function billChange(
-  deps: BillingDeps & Pick<InvoiceDeps, 'objects' | 'settings'>,
+  deps: ChangeDeps,
   changeId: string,
   charges: readonly NowCharge[],
   done: { invoiced: number; credited: number },
@@ -110,11 +121,7 @@ const settle = (db: BillingDeps['db'], subscriptionId: string, ids: readonly str
   db.transaction((tx) => settleCharges(tx, subscriptionId, ids, by));
 
 /** The change's invoice, finalised, then charged; true once its charges are settled (billed by the invoice). */
-async function invoiceAndCharge(
-  deps: BillingDeps & Pick<InvoiceDeps, 'objects' | 'settings'>,
-  changeId: string,
-  charges: readonly NowCharge[],
-): Promise<boolean> {
+async function invoiceAndCharge(deps: ChangeDeps, changeId: string, charges: readonly NowCharge[]): Promise<boolean> {
   const first = charges[0];
   if (first === undefined) return false;
   const payer = await deps.db.one<{
@@ -151,7 +158,7 @@ async function invoiceAndCharge(
     payer.method_id !== null && payer.mandate_type === null && made.totalMinor <= AUTO_DEBIT_LIMIT_PAISE;
   if (chargeable && payer.method_id !== null && invoice?.status !== 'paid') {
     const orderId = `ord_${changeId}`;
-    const paymentId = `bill_${changeId}_0`;
+    const paymentId = await attemptKey(deps, changeId, orderId);
     await deps.db.transaction((tx) =>
       createOrders(tx, INSERT_CHANGE_ORDER, {
         id: orderId,
@@ -167,6 +174,7 @@ async function invoiceAndCharge(
     });
     if (outcome === 'pending') return false;
     if (outcome === 'captured' && payment !== null) {
+      deps.kill?.at('change_charged');
       await deps.db.transaction((tx) =>
         recordInvoicePayment(
           tx,
@@ -183,4 +191,20 @@ async function invoiceAndCharge(
     made.id,
   );
   return true;
+}
+
+/**
+ * The key of the change's charge: `bill_<change>_0`, or the last attempt's again (a rerun finds what it did), and the
+ * next `bill_<change>_<n>` only once the resolver has found that the last one never reached the gateway
+ * (`not_received_by_gateway`: the process died before the call). A decline is not charged again.
+ */
+async function attemptKey(deps: ChangeDeps, changeId: string, orderId: string): Promise<string> {
+  const attempts = await deps.db.all<{ id: string; status: string; error_code: string | null }>(
+    CHANGE_CHARGE_ATTEMPTS,
+    { order_id: orderId },
+  );
+  const last = attempts[0];
+  if (last === undefined) return `bill_${changeId}_0`;
+  if (last.status === 'failed' && last.error_code === NOT_RECEIVED) return `bill_${changeId}_${attempts.length}`;
+  return last.id;
 }

@@ -389,6 +389,12 @@ LEFT JOIN payment_methods pm ON pm.id = coalesce(
 WHERE s.id = $id`;
 export const CHANGE_INVOICE = 'SELECT status, total_minor FROM invoices WHERE id = $id';
 /** The order of a change billed now (`ord_<change id>`), for its invoice's total, through orders' `createOrders`. */
+/**
+ * The charge attempts on a change's order, newest first: which key the next pass uses (a read; the payments module
+ * writes them).
+ */
+export const CHANGE_CHARGE_ATTEMPTS = `
+SELECT id, status, error_code FROM payments WHERE order_id = $order_id ORDER BY created_at DESC, id DESC`;
 export const INSERT_CHANGE_ORDER = insertOrdersSql(`
 SELECT CAST($id AS VARCHAR) AS id, i.customer_id, i.school_id, i.total_minor AS amount_minor, i.currency,
        CAST($description AS VARCHAR) AS description, $now::timestamptz AS at

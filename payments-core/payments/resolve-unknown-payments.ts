@@ -2,13 +2,15 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import type { JobFn } from '../../platform/job.js';
+import type { KillPoints } from '../../platform/kill-points.js';
 import type { Log } from '../../platform/log.js';
 import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
 import { SET_GATEWAY_ORDER } from '../orders/repository.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
 import { MARK_PAYMENT_FAILED, UNRESOLVED_PAYMENTS } from './repository.js';
 
-type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log };
+/** `kill`: named points for the crash tests (platform/kill-points.ts); production passes none. */
+type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log; kill?: KillPoints | undefined };
 
 /** How long the gateway gets to show a payment before kosh concludes it never arrived. */
 export const UNKNOWN_GRACE_MS = 15 * 60_000;
@@ -79,7 +81,11 @@ export const resolveUnknownPayments: JobFn<Deps> = async (deps, { now }) => {
         found = await deps.gateway.capturePayment(found.id, found.amount, found.currency);
       }
       const settled = found;
-      const { move } = await deps.db.transaction((tx) => applyGatewayPayment(tx, p.id, settled, deps.clock.now()));
+      const { move } = await deps.db.transaction(async (tx) => {
+        const applied = await applyGatewayPayment(tx, p.id, settled, deps.clock.now());
+        deps.kill?.at('resolved_uncommitted');
+        return applied;
+      });
       if (move === 'apply') resolved++;
     } catch (err) {
       errors++;

@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db, Sql, Tx } from '../../platform/db.js';
 import { newId } from '../../platform/ids.js';
+import { type KillPoints, NO_KILL_POINTS } from '../../platform/kill-points.js';
 import type { Log } from '../../platform/log.js';
 import { bookGatewayCharge } from '../billing/book-gateway-charge.js';
 import { bookLinkPayment } from '../billing/book-link-payment.js';
@@ -123,7 +124,14 @@ async function locateRefund(tx: Sql, gr: GatewayRefund, paymentEntity: Json | nu
  */
 const isInvoicePayment = (e: Json): boolean => typeof e['invoice_id'] === 'string' && e['invoice_id'] !== '';
 
-async function applyPayload(tx: Tx, type: string, payload: Json, clock: Clock, at: Date): Promise<WebhookStatus> {
+async function applyPayload(
+  tx: Tx,
+  type: string,
+  payload: Json,
+  clock: Clock,
+  at: Date,
+  kill: KillPoints,
+): Promise<WebhookStatus> {
   if (type.startsWith('payment.') || type === 'order.paid') {
     const paymentEntity = entity(payload, 'payment');
     let matched = false;
@@ -146,7 +154,7 @@ async function applyPayload(tx: Tx, type: string, payload: Json, clock: Clock, a
       // method, then its token events that came first are applied.
       const tokenId = paymentEntity['token_id'];
       if (typeof tokenId === 'string' && (await noteRegistrationToken(tx, gp.id, tokenId, at))) {
-        await applyWaitingEvents(tx, tokenId, clock, at, WAITING_TOKEN_EVENTS);
+        await applyWaitingEvents(tx, tokenId, clock, at, kill, WAITING_TOKEN_EVENTS);
         matched = true;
       }
     }
@@ -185,10 +193,10 @@ async function applyPayload(tx: Tx, type: string, payload: Json, clock: Clock, a
     const gp = toGatewayPayment(paymentEntity);
     await tx.run(LOCK_GATEWAY_PAYMENT, { gateway_payment_id: gp.id });
     const booked =
-      (await bookLinkPayment(tx, link, gp, clock)) ||
+      (await bookLinkPayment(tx, link, gp, clock, kill)) ||
       (await bookInstallmentLink(tx, link, { ...gp, status: 'captured' }, clock));
     if (!booked) return 'unmatched';
-    await applyWaitingEvents(tx, gp.id, clock, at);
+    await applyWaitingEvents(tx, gp.id, clock, at, kill);
     return 'applied';
   }
   if (type === 'token.confirmed' || type === 'token.rejected') {
@@ -212,7 +220,7 @@ async function applyPayload(tx: Tx, type: string, payload: Json, clock: Clock, a
         if (booked === undefined) {
           await bookGatewayCharge(tx, { ...period, payment: { ...gp, status: 'captured' } }, clock);
         }
-        await applyWaitingEvents(tx, gp.id, clock, at);
+        await applyWaitingEvents(tx, gp.id, clock, at, kill);
       }
     }
     return 'applied';
@@ -231,11 +239,12 @@ async function applyWaitingEvents(
   entityId: string,
   clock: Clock,
   at: Date,
+  kill: KillPoints,
   query: string = WAITING_PAYMENT_EVENTS,
 ): Promise<void> {
   const waiting = await tx.all<{ id: string; event_type: string; payload: string }>(query, { entity_id: entityId });
   for (const event of waiting) {
-    const status = await applyPayload(tx, event.event_type, JSON.parse(event.payload) as Json, clock, at);
+    const status = await applyPayload(tx, event.event_type, JSON.parse(event.payload) as Json, clock, at, kill);
     if (status === 'applied') await tx.run(FINISH_EVENT, { id: event.id, status, error: null, applied_at: at });
   }
 }
@@ -245,7 +254,7 @@ async function applyWaitingEvents(
  * between leaves it `received` for the next pass. Every effect is idempotent: a replay changes nothing.
  */
 export async function applyWebhookEvent(
-  deps: { db: Db; clock: Clock; log: Log },
+  deps: { db: Db; clock: Clock; log: Log; kill?: KillPoints | undefined },
   eventRowId: string,
 ): Promise<WebhookStatus> {
   const row = await deps.db.one<{ id: string; event_type: string; payload: string; status: WebhookStatus }>(
@@ -263,7 +272,10 @@ export async function applyWebhookEvent(
       if (locked === undefined || (locked.status !== 'received' && locked.status !== 'failed')) {
         return locked?.status ?? 'failed';
       }
-      const status = await applyPayload(tx, row.event_type, JSON.parse(row.payload) as Json, deps.clock, at);
+      const kill = deps.kill ?? NO_KILL_POINTS;
+      const status = await applyPayload(tx, row.event_type, JSON.parse(row.payload) as Json, deps.clock, at, kill);
+      // Crash tests: the event's effects are written in this transaction, not yet committed.
+      kill.at(`webhook_uncommitted.${row.event_type}`);
       await tx.run(FINISH_EVENT, { id: row.id, status, error: null, applied_at: status === 'applied' ? at : null });
       return status;
     });

@@ -1,5 +1,6 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
+import type { KillPoints } from '../../platform/kill-points.js';
 import type { Log } from '../../platform/log.js';
 import { applyWebhookEvent } from './apply-webhook-event.js';
 import { PENDING_EVENTS } from './repository.js';
@@ -13,7 +14,12 @@ export interface WebhookInbox {
 }
 
 /** Applies stored events in arrival order; failed ones are retried on later passes up to a limit. */
-export function createWebhookInbox(deps: { db: Db; clock: Clock; log: Log }): WebhookInbox {
+export function createWebhookInbox(deps: {
+  db: Db;
+  clock: Clock;
+  log: Log;
+  kill?: KillPoints | undefined;
+}): WebhookInbox {
   let running: Promise<void> | null = null;
   let again = false;
 

@@ -41,6 +41,8 @@ export function webhookRoutes(app: App, deps: AppDeps): void {
           eventId: request.headers['x-razorpay-event-id'],
         },
       );
+      // Crash tests: the event is stored, Razorpay has no answer yet and nothing is applied.
+      deps.kill?.at('webhook_stored');
       if (received.status === 'received') deps.inbox.kick();
       return received;
     },
