@@ -21,7 +21,7 @@ export const linkPaymentId = (billingRecordId: string): string => `bill_${billin
  * is locked here. Idempotent: the same gateway payment again changes nothing. A record already paid by another
  * payment is a conflict (the parent paid twice: a person refunds one), never a silent second booking.
  * Returns false when no record has this link. `kill` names the points between its steps for the crash tests
- * (`link_payment_booked`, `link_record_paid`); all of them are inside the caller's one transaction.
+ * (`link_record_paid`: payment, capture entry and record written), inside the caller's one transaction.
  */
 export async function bookLinkPayment(
   tx: Sql,
@@ -58,7 +58,6 @@ export async function bookLinkPayment(
       gatewayPayment,
       now,
     );
-    kill.at('link_payment_booked');
   }
   const paid = await tx.run(MARK_LINK_PAID, { id: record.id, payment_id: paymentId, link_id: link.id, now });
   if (paid === 1) {
