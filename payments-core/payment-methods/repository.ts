@@ -1,3 +1,5 @@
+import { insertOrdersSql } from '../orders/repository.js';
+
 /**
  * Only an `active` method is counted, charged or made the default: a UPI AutoPay registration stays `pending` until
  * the gateway's `token.confirmed`.
@@ -57,3 +59,12 @@ UPDATE payment_methods SET status = 'active', upi_vpa_masked = $upi_vpa_masked, 
 WHERE id = $id AND status = 'pending'`;
 export const REJECT_MANDATE = `
 UPDATE payment_methods SET status = 'rejected', updated_at = $at WHERE id = $id AND status = 'pending'`;
+/** The mandate whose authorisation payment the gateway payment is, with the customer's school. */
+export const MANDATE_OF_REGISTRATION = `
+SELECT m.id, m.customer_id, c.school_id FROM payment_methods m JOIN customers c ON c.id = m.customer_id
+WHERE m.gateway_registration_id = $registration_id AND m.mandate_type = 'upi_autopay'`;
+/** The kosh order of a mandate's authorisation payment, through the orders module's set-based entry point. */
+export const INSERT_REGISTRATION_ORDER = insertOrdersSql(`
+SELECT CAST($id AS VARCHAR) AS id, c.id AS customer_id, c.school_id, CAST($amount AS BIGINT) AS amount_minor,
+       CAST($currency AS VARCHAR) AS currency, CAST($description AS VARCHAR) AS description, $now::timestamptz AS at
+FROM customers c WHERE c.id = $customer_id`);

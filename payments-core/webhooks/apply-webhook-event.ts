@@ -11,6 +11,7 @@ import { toGatewayPayment, toGatewayPaymentLink, toGatewayRefund } from '../gate
 import { bookInstallmentLink } from '../installments/book-installment-link.js';
 import { advanceOrder } from '../orders/advance-order.js';
 import { applyGatewayToken, noteRegistrationToken } from '../payment-methods/apply-gateway-token.js';
+import { bookRegistrationPayment } from '../payment-methods/book-registration-payment.js';
 import { applyGatewayPayment } from '../payments/apply-gateway-payment.js';
 import { INSERT_PAYMENT } from '../payments/repository.js';
 import { applyGatewayRefund } from '../refunds/apply-gateway-refund.js';
@@ -144,7 +145,7 @@ async function applyPayload(
         // Maybe a payment-link payment whose payment_link.paid is being booked right now: wait for it and look again,
         // so this event is either applied or left `unmatched` where the booking's re-application finds it.
         await lock();
-        paymentId = await locatePayment(tx, gp, at);
+        paymentId = (await locatePayment(tx, gp, at)) ?? (await bookRegistrationPayment(tx, gp, at));
       }
       if (paymentId !== null) {
         await applyGatewayPayment(tx, paymentId, gp, at);

@@ -172,11 +172,12 @@ describe('registering a UPI AutoPay mandate', () => {
     expect((await methods()).find((m) => m.is_default).id).toBe(cardMethodId);
   });
 
-  it('when the parent approves in their UPI app → token.confirmed makes the method active with the masked VPA', async () => {
+  it('when the parent approves in their UPI app → token.confirmed makes the method active with the masked VPA; the ₹1 authorisation payment is booked once for the customer, every event of it applied', async () => {
     const res = await register();
+    const gatewayPaymentId = registrationPayment(res.body.intent_url);
     expect(
       (
-        await sim(`/v1/sim/upi-mandates/${registrationPayment(res.body.intent_url)}/approve`, {
+        await sim(`/v1/sim/upi-mandates/${gatewayPaymentId}/approve`, {
           vpa: 'asha.rao@okaxis',
         })
       ).status,
@@ -187,6 +188,36 @@ describe('registering a UPI AutoPay mandate', () => {
       upi_vpa_masked: 'as••••••@okaxis',
       is_default: false,
     });
+    // Razorpay captured the ₹1: kosh books it like any payment of the customer (payment + capture entry), once, even
+    // when every event comes again.
+    await sim('/v1/sim/webhooks/replay');
+    await h.settle();
+    const atGateway = h.sim.payments().find((p) => p.id === gatewayPaymentId);
+    expect(atGateway).toMatchObject({ status: 'captured', amount: 100 });
+    const payment = await h.api('GET', `/v1/payments/pay_${res.body.id}`);
+    expect(payment.body).toMatchObject({
+      order_id: `ord_${res.body.id}`,
+      customer_id: customerId,
+      status: 'captured',
+      amount: 100,
+      amount_captured: 100,
+    });
+    const entries = await h.db.all<{ gross: number }>(
+      `SELECT -sum(l.amount_minor)::INTEGER AS gross FROM journal_entries e
+       JOIN journal_lines l ON l.entry_id = e.id AND l.account = 'school_payable'
+       WHERE e.kind = 'capture' AND e.ref_id = $id GROUP BY e.id`,
+      { id: `pay_${res.body.id}` },
+    );
+    expect(entries).toEqual([{ gross: 100 }]);
+    const events = await h.db.all<{ event_type: string; status: string }>(
+      "SELECT DISTINCT event_type, status FROM webhook_events WHERE entity_id = $g AND status <> 'duplicate' ORDER BY 1",
+      { g: gatewayPaymentId },
+    );
+    expect(events).toEqual([
+      { event_type: 'order.paid', status: 'applied' },
+      { event_type: 'payment.authorized', status: 'applied' },
+      { event_type: 'payment.captured', status: 'applied' },
+    ]);
   });
 
   it('when token.confirmed arrives before the payment that names its token → the method turns active once that payment arrives', async () => {
@@ -314,18 +345,24 @@ describe('a month of a UPI AutoPay installment plan', () => {
     const done = await installments(plan.id);
     expect(done).toMatchObject({ status: 'paid', amount_paid: 60_000 });
 
-    const kosh = await h.db.all<{ id: string; status: string; amount: number }>(
-      'SELECT id, status, amount_minor::INTEGER AS amount FROM payments WHERE customer_id = $c ORDER BY created_at',
+    const kosh = await h.db.all<{ id: string; status: string; amount: number; gateway_payment_id: string | null }>(
+      `SELECT id, status, amount_minor::INTEGER AS amount, gateway_payment_id FROM payments WHERE customer_id = $c
+       ORDER BY created_at`,
       { c: customer },
     );
     const atGateway = h.sim.payments().filter((p) => kosh.some((k) => k.id === p.kosh_id));
     expect(atGateway.filter((p) => p.status === 'captured')).toHaveLength(2);
-    const gatewayCaptured = atGateway.filter((p) => p.status === 'captured').reduce((s, p) => s + p.amount, 0);
+    expect(atGateway.filter((p) => p.status === 'captured').reduce((s, p) => s + p.amount, 0)).toBe(60_000);
+    // The ledger holds every rupee the gateway captured from this parent: the two debits and the mandate's ₹1.
+    const gatewayCaptured = h.sim
+      .payments()
+      .filter((p) => p.status === 'captured' && kosh.some((k) => k.gateway_payment_id === p.id))
+      .reduce((s, p) => s + p.amount, 0);
     const ledger = await h.db.one<{ n: number }>(
       `SELECT (-sum(amount_minor))::INTEGER AS n FROM journal_lines WHERE account = 'school_payable' AND school_id = $s`,
       { s: parent.schoolId },
     );
-    expect(gatewayCaptured).toBe(60_000);
+    expect(gatewayCaptured).toBe(60_100);
     expect(ledger?.n).toBe(gatewayCaptured);
     expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
   });
