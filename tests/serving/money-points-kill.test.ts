@@ -42,13 +42,16 @@ describe('kill -9 at the money points of links, UPI AutoPay debits and always_in
   const log = createLog({ level: 'silent' });
   let h: Harness;
   let child: ChildProcess | null = null;
+  const others = new Set<ChildProcess>();
   beforeAll(async () => {
     // UPI AutoPay debits wait until the test lets the gateway work.
     h = await startHarness({ clock, simulator: { upiDebitDelayMs: null } });
   });
   afterAll(async () => {
-    child?.kill('SIGKILL');
-    if (child !== null) await exited(child);
+    for (const c of [child, ...others]) {
+      c?.kill('SIGKILL');
+      if (c !== null) await exited(c);
+    }
     await h?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -222,19 +225,28 @@ describe('kill -9 at the money points of links, UPI AutoPay debits and always_in
     }
     await billing(h, clock);
     const change = { quantity: 2, proration_behavior: 'always_invoice' };
-    for (const c of changes) {
-      server = await up({ KOSH_KILL_AT: c.point });
-      const answer = await server
-        .api('PATCH', `/v1/subscriptions/${c.subscriptionId}`, change, {
+    // Three processes at once (each its own data dir, one kill point each): independent requests, one start's time.
+    const wave = await Promise.all(
+      changes.map(async (c) => {
+        const dir = mkdtempSync(path.join(dataDir, 'change-'));
+        const started = serveChild(dir, h.databaseUrl, h.sim, { ...SETTINGS, KOSH_KILL_AT: c.point });
+        others.add(started);
+        return { c, started, api: childApi({ url: (await serverUp(dir, started)).url, key: ADMIN_KEY }) };
+      }),
+    );
+    await Promise.all(
+      wave.map(async ({ c, started, api }) => {
+        const answer = await api('PATCH', `/v1/subscriptions/${c.subscriptionId}`, change, {
           'idempotency-key': c.key,
-        })
-        .then(
+        }).then(
           (r) => `answered ${r.status} ${JSON.stringify(r.body)}`,
           () => 'no answer',
         );
-      expect(answer, c.point).toBe('no answer');
-      await died(c.point);
-    }
+        expect(answer, c.point).toBe('no answer');
+        await exited(started);
+        expect(started.signalCode, c.point).toBe('SIGKILL');
+      }),
+    );
 
     // ---- What comes next, in a kosh process of this test on the same database (the harness: the same app, no kill
     // points): Razorpay redelivers everything, the inbox applies what the dead ones stored, the change requests are
