@@ -7,7 +7,7 @@ import {
 } from '../models/forecast/revenue-model.js';
 import { parseSegment, segmentExists, segmentKey } from '../payments-core/analytics/get-revenue-series.js';
 import { invalid, notFound } from '../platform/errors.js';
-import { computeRevenueForecast, type ForecastDeps, forecastAsOf } from './refresh-revenue-forecasts.js';
+import { computeRevenueForecasts, type ForecastDeps, forecastAsOf } from './refresh-revenue-forecasts.js';
 
 export interface RevenueForecastQuery {
   readonly horizon?: number | undefined;
@@ -28,8 +28,8 @@ export interface RevenueForecastAnswer extends Omit<RevenueForecast, 'horizon'> 
 const DEFAULT_HORIZON: Record<Granularity, number> = { day: 30, week: 13, month: 3 };
 
 /**
- * The revenue forecast of a segment: from the cache when it covers yesterday's ledger, else computed now and
- * cached. The horizon is cut from the cached longest one.
+ * The revenue forecast of a segment: from the cache when it covers yesterday's ledger, else computed now (all
+ * three granularities, from one fit) and cached. The horizon is cut from the cached longest one.
  */
 export async function getRevenueForecast(
   deps: ForecastDeps,
@@ -59,7 +59,7 @@ export async function getRevenueForecast(
     computedAt = row.computed_at;
     cached = true;
   } else {
-    forecast = await computeRevenueForecast(deps, segment, granularity, now);
+    forecast = (await computeRevenueForecasts(deps, segment, now))[granularity];
     computedAt = deps.clock.now();
     cached = false;
   }

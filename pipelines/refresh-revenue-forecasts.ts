@@ -1,9 +1,8 @@
 import { UPSERT_REVENUE_FORECAST } from '../models/forecast/repository.js';
 import {
-  forecastRevenue,
+  forecastRevenueViews,
   GRANULARITIES,
   type Granularity,
-  MAX_HORIZON,
   type RevenueForecast,
 } from '../models/forecast/revenue-model.js';
 import {
@@ -27,43 +26,45 @@ export interface ForecastDeps {
 export const forecastAsOf = (now: Date): string => istDate(now, 1);
 
 /**
- * Forecasts one segment at one granularity from the ledger (through the IST day before `now`) at the longest
- * horizon served, and stores it in the cache.
+ * Forecasts one segment from the ledger (through the IST day before `now`): one fit and one backtest, whose day,
+ * week and month views (each at the longest horizon served) are stored in the cache. Returns the views.
  */
-export async function computeRevenueForecast(
+export async function computeRevenueForecasts(
   deps: ForecastDeps,
   segment: RevenueSegment,
-  granularity: Granularity,
   now: Date,
-): Promise<RevenueForecast> {
+): Promise<Record<Granularity, RevenueForecast>> {
   const asOf = forecastAsOf(now);
   const days = await getRevenueSeries(deps.db, segment, asOf);
-  const forecast = forecastRevenue(days, { granularity, horizon: MAX_HORIZON[granularity], asOf });
-  await deps.db.run(UPSERT_REVENUE_FORECAST, {
-    segment: segmentKey(segment),
-    granularity,
-    as_of: asOf,
-    horizon: forecast.horizon,
-    method: forecast.method,
-    model: forecast.model,
-    payload: JSON.stringify(forecast),
-    computed_at: deps.clock.now(),
-  });
-  return forecast;
+  const views = forecastRevenueViews(days, { asOf });
+  for (const granularity of GRANULARITIES) {
+    const forecast = views[granularity];
+    await deps.db.run(UPSERT_REVENUE_FORECAST, {
+      segment: segmentKey(segment),
+      granularity,
+      as_of: asOf,
+      horizon: forecast.horizon,
+      method: forecast.method,
+      model: forecast.model,
+      payload: JSON.stringify(forecast),
+      computed_at: deps.clock.now(),
+    });
+  }
+  return views;
 }
 
 export interface RefreshSummary {
   readonly segments: number;
   readonly forecasts: number;
   readonly as_of: string;
-  /** Quarterly-revenue backtest error of the overall weekly model (percent), null without enough history. */
+  /** Held-out quarterly-revenue error of the overall forecast (percent), null without enough history. */
   readonly overall_quarter_ape: number | null;
   readonly results: { segment: string; granularity: Granularity; method: string; quarter_ape: number | null }[];
 }
 
 /**
- * Refreshes every segment (overall, each school, each plan) at every granularity. Each forecast is a few
- * hundred milliseconds of CPU; the loop yields between them so a server keeps answering meanwhile.
+ * Refreshes every segment (overall, each school, each plan) at every granularity. Each segment's backtest is a
+ * second or two of CPU; the loop yields between them so a server keeps answering meanwhile.
  */
 export async function refreshRevenueForecasts(
   deps: ForecastDeps,
@@ -75,8 +76,9 @@ export async function refreshRevenueForecasts(
   let done = 0;
   let overall: number | null = null;
   for (const segment of segments) {
+    const views = await computeRevenueForecasts(deps, segment, options.now);
     for (const granularity of GRANULARITIES) {
-      const f = await computeRevenueForecast(deps, segment, granularity, options.now);
+      const f = views[granularity];
       results.push({
         segment: segmentKey(segment),
         granularity,
@@ -86,8 +88,8 @@ export async function refreshRevenueForecasts(
       if (segment.kind === 'overall' && granularity === 'week') overall = f.backtest.quarter_ape;
       done++;
       options.onProgress?.(done, total, segmentKey(segment));
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return {
     segments: segments.length,

@@ -1,13 +1,19 @@
-// The revenue forecast: daily net revenue is divided by a calendar exposure (how much revenue a day of its
-// class brings relative to an ordinary school weekday, and the subscription renewals of a month's first
-// days), summed to the requested granularity, and the exposure-adjusted series (revenue per school-day
-// equivalent) is forecast by ETS, Theta or their combination, whichever wins a rolling-origin backtest.
-// Forecasts and intervals are multiplied back by the future buckets' exposure. Weekly seasonality and
-// school terms / holidays live in the exposure; yearly seasonality beyond the school calendar is left to
-// monthly ETS once two years of history exist (seasonal candidates need n ≥ 2m).
-import type { Forecast } from './ets.js';
+// The revenue forecast. One model, one daily path, three views that agree by construction:
+// daily net revenue is divided by a calendar exposure (how much revenue a day of its class brings relative to
+// an ordinary school weekday, plus the subscription renewals of a month's first days), summed to complete weeks,
+// and that weekly revenue per school-day equivalent is forecast by ETS, damped ETS, Theta or their mean. Each
+// future day's forecast is the forecast week's level × the day's exposure, rounded once to whole paise; the
+// week and month views and the quarterly total are sums of those daily paise (plus revenue already booked in a
+// bucket that began before as_of), so day, week and month views of the same quarter give the same total to the
+// paisa. Why weekly: a year of ledger is 52 weekly points but 12 monthly ones (a monthly model has one quarterly
+// origin to learn from), the school calendar's yearly pattern is in the exposure, and daily noise is averaged out.
+//
+// The method is chosen by a rolling-origin backtest (an origin every Monday) on the quarterly total, nested so
+// that at each origin the choice uses only origins whose quarter had closed by then; the error reported is that
+// of the held-out origins, each forecast with the method the earlier origins chose. Bands are the empirical
+// spread of the backtest's errors at the same bucket ahead, shown only where enough origins stand behind them.
 import { forecastAll, type MethodName } from './methods.js';
-import { coverage, finiteMean, maseScale } from './metrics.js';
+import { finiteMean } from './metrics.js';
 import {
   addDays,
   DAY_CLASSES,
@@ -37,34 +43,106 @@ export interface CalendarFactors {
   readonly monthStart: number;
 }
 
-/** The longest horizon served per granularity (about a school term / half a year). */
-export const MAX_HORIZON: Record<Granularity, number> = { day: 120, week: 26, month: 12 };
-/** One quarter in buckets: the backtest horizon and the product's quarterly-revenue target. */
-export const QUARTER: Record<Granularity, number> = { day: 91, week: 13, month: 3 };
-const SEASON: Record<Granularity, number> = { day: 1, week: 1, month: 12 };
+/**
+ * The longest horizon served per granularity (buckets). Days: 122 covers the next quarter from any as_of (up to
+ * 30 days left in the month, then three whole months).
+ */
+export const MAX_HORIZON: Record<Granularity, number> = { day: 122, week: 26, month: 12 };
+/** The quarterly revenue target: the held-out quarterly error must stay within ±5 %. */
+export const TARGET_APE = 5;
+/** Complete weeks a model needs; fewer → the mean revenue per school day, no backtest, no band. */
+const MIN_WEEKS = 8;
+/** Closed quarters an origin needs before it so that its method choice is out of sample (a held-out origin). */
+const MIN_SELECTION = 3;
+/** Held-out origins needed before the ±5 % verdict can be "met". */
+const MIN_HELD_OUT = 4;
+/** Backtest errors needed at a bucket ahead before it gets a band, and coverage checks before bands are shown. */
+const MIN_ERRORS = 8;
+const MIN_CHECKS = 8;
+/** The newest origins backtested (one per Monday). */
+const MAX_ORIGINS = 40;
+/** Days forecast from each backtest origin: the origin's month's rest plus three whole months. */
+const BACKTEST_DAYS = 123;
+const METHODS: readonly MethodName[] = ['ets', 'damped', 'theta', 'combination'];
+const DEFAULT_METHOD: MethodName = 'combination';
 
 export interface RevenuePoint {
   /** First IST day of the bucket. */
   readonly period: string;
+  /** Revenue already in the ledger for this bucket (the days through as_of of a bucket that began before). */
+  readonly booked_minor: number;
+  /** booked + the forecast of the bucket's remaining days. */
   readonly point_minor: number;
-  readonly lower80_minor: number;
-  readonly upper80_minor: number;
-  readonly lower95_minor: number;
-  readonly upper95_minor: number;
+  /** Empirical bands from the backtest's errors at this bucket ahead; null where the backtest cannot support one. */
+  readonly lower80_minor: number | null;
+  readonly upper80_minor: number | null;
+  readonly lower95_minor: number | null;
+  readonly upper95_minor: number | null;
+}
+
+export interface QuarterForecast {
+  /** The next quarter: the three whole calendar months after as_of's month. */
+  readonly from: string;
+  readonly to: string;
+  readonly point_minor: number;
+  readonly lower80_minor: number | null;
+  readonly upper80_minor: number | null;
+  readonly lower95_minor: number | null;
+  readonly upper95_minor: number | null;
+  /** The same total by month and by (calendar-clipped) week: both sum to point_minor exactly. */
+  readonly by_month: { period: string; point_minor: number }[];
+  readonly by_week: { from: string; to: string; point_minor: number }[];
+}
+
+export interface HeldOutOrigin {
+  /** The first day forecast (a Monday); the model saw the ledger through the day before. */
+  readonly origin: string;
+  /** Chosen on the origins whose quarter closed before this one. */
+  readonly method: MethodName;
+  readonly quarter_from: string;
+  readonly quarter_to: string;
+  readonly actual_minor: number;
+  readonly forecast_minor: number;
+  readonly ape: number;
 }
 
 export interface RevenueBacktest {
+  /** Origins backtested (one per Monday), the first and the last. */
   readonly origins: number;
-  readonly horizon: number;
+  readonly first_origin: string | null;
+  readonly last_origin: string | null;
+  /** The held-out origins: their method was chosen on earlier origins only, and their error is the one reported. */
+  readonly held_out: HeldOutOrigin[];
+  /** Mean absolute % error of the next quarter's total over the held-out origins. */
+  readonly quarter_ape: number | null;
+  readonly quarter_ape_max: number | null;
+  /** sMAPE / MAPE per bucket of this granularity over the held-out origins. */
   readonly smape: number | null;
-  readonly mase: number | null;
   readonly mape: number | null;
+  /** Quarter APE of each method over every closed quarter (what the final choice was made on). */
+  readonly by_method: Partial<Record<MethodName, number | null>>;
+}
+
+export interface RevenueTarget {
+  readonly ape_limit: number;
+  /** True when the held-out quarterly error is within ±ape_limit % over enough held-out origins. */
+  readonly met: boolean;
+  readonly statement: string;
+}
+
+export interface RevenueBands {
+  readonly shown: boolean;
+  readonly reason: string;
+  /** Share of held-out actuals inside bands built from the errors known at their origin. */
   readonly coverage80: number | null;
   readonly coverage95: number | null;
-  /** Mean absolute percentage error of the next quarter's total revenue over the origins. */
-  readonly quarter_ape: number | null;
-  /** sMAPE of every method tried (the lowest is used). */
-  readonly by_method: Partial<Record<MethodName, number | null>>;
+  readonly checks: number;
+  /** Buckets ahead (from the first) that carry a band. */
+  readonly buckets_with_band: number;
+  /** The same for the quarterly total's band. */
+  readonly quarter_coverage80: number | null;
+  readonly quarter_coverage95: number | null;
+  readonly quarter_checks: number;
 }
 
 export interface RevenueForecast {
@@ -75,8 +153,12 @@ export interface RevenueForecast {
   readonly method: MethodName | 'mean';
   readonly model: string;
   readonly points: RevenuePoint[];
+  readonly quarter: QuarterForecast;
   readonly backtest: RevenueBacktest;
+  readonly target: RevenueTarget;
+  readonly bands: RevenueBands;
   readonly calendar: CalendarFactors;
+  /** Complete weeks of history the model was fitted on. */
   readonly history_buckets: number;
 }
 
@@ -180,332 +262,556 @@ export function toBuckets(days: readonly DailyRevenue[], g: Granularity, f: Cale
   return out;
 }
 
-/** The next `horizon` buckets after `lastPeriod`, with their exposure. */
-function futureBuckets(lastPeriod: string, g: Granularity, horizon: number, f: CalendarFactors): Bucket[] {
-  const out: Bucket[] = [];
-  let period = lastPeriod;
-  for (let k = 0; k < horizon; k++) {
-    period = nextBucket(period, g);
-    const end = nextBucket(period, g);
-    let exposure = 0;
-    for (let d = period; d < end; d = addDays(d, 1)) exposure += dayExposure(d, f);
-    out.push({ period, revenue: Number.NaN, exposure });
+const DAY_MS = 86_400_000;
+const daysBetween = (a: string, b: string): number =>
+  Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
+
+/** The next quarter after as_of: the three whole calendar months after as_of's month. */
+export function quarterAfter(asOf: string): { from: string; to: string } {
+  const from = nextBucket(monthStart(asOf), 'month');
+  const end = nextBucket(nextBucket(nextBucket(from, 'month'), 'month'), 'month');
+  return { from, to: addDays(end, -1) };
+}
+
+/** Student-t quantiles (two-sided 80 % and 95 %) by degrees of freedom; the normal's beyond 30. */
+function tQuantiles(df: number): { t80: number; t95: number } {
+  const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131];
+  const T80 = [3.078, 1.886, 1.638, 1.533, 1.476, 1.44, 1.415, 1.397, 1.383, 1.372, 1.363, 1.356, 1.35, 1.345, 1.341];
+  if (df <= 15) return { t80: T80[df - 1] as number, t95: T95[df - 1] as number };
+  if (df <= 30) return { t80: 1.341 - ((df - 15) / 15) * 0.031, t95: 2.131 - ((df - 15) / 15) * 0.089 };
+  return { t80: 1.2816, t95: 1.96 };
+}
+
+interface Band {
+  readonly l80: number;
+  readonly u80: number;
+  readonly l95: number;
+  readonly u95: number;
+}
+
+/**
+ * Band multipliers from the backtest's actual / forecast ratios at one bucket ahead: a prediction interval on
+ * their logs, mean ± t·s·√(1 + 1/n) (Student t, so a handful of errors gives a wide band rather than the
+ * too-narrow one their raw quantiles would); null below MIN_ERRORS ratios.
+ */
+function bandOf(ratios: readonly number[]): Band | null {
+  const logs = ratios.filter((r) => r > 0 && Number.isFinite(r)).map(Math.log);
+  const n = logs.length;
+  if (n < MIN_ERRORS) return null;
+  const mean = logs.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) * Math.sqrt(1 + 1 / n);
+  const { t80, t95 } = tQuantiles(n - 1);
+  return {
+    l80: Math.exp(mean - t80 * sd),
+    u80: Math.exp(mean + t80 * sd),
+    l95: Math.exp(mean - t95 * sd),
+    u95: Math.exp(mean + t95 * sd),
+  };
+}
+
+/** The ledger as a dense array of paise from its first day, with prefix sums for range totals. */
+class Ledger {
+  private readonly prefix: Float64Array;
+  constructor(
+    readonly first: string,
+    readonly amounts: readonly number[],
+  ) {
+    this.prefix = new Float64Array(amounts.length + 1);
+    amounts.forEach((a, i) => {
+      this.prefix[i + 1] = (this.prefix[i] as number) + a;
+    });
+  }
+  /** Revenue of the days from..to inclusive (days outside the ledger count 0). */
+  sum(from: string, to: string): number {
+    const a = Math.max(0, daysBetween(this.first, from));
+    const b = Math.min(this.amounts.length - 1, daysBetween(this.first, to));
+    return b < a ? 0 : (this.prefix[b + 1] as number) - (this.prefix[a] as number);
+  }
+  /** The days before `date`. */
+  before(date: string): DailyRevenue[] {
+    const n = Math.max(0, Math.min(this.amounts.length, daysBetween(this.first, date)));
+    return Array.from({ length: n }, (_, i) => ({
+      date: addDays(this.first, i),
+      amountMinor: this.amounts[i] as number,
+    }));
+  }
+}
+
+/** Daily forecasts in whole paise from `start`, one array per method. */
+interface Paths {
+  readonly calendar: CalendarFactors;
+  readonly weeks: number;
+  readonly daily: Map<MethodName, number[]>;
+  readonly models: Map<MethodName, string>;
+}
+
+/**
+ * Fits the weekly model on `train` (the days before `start`) and forecasts `length` days from `start`: the
+ * forecast week's revenue per exposure unit × the day's exposure, rounded to paise once per day. With fewer than
+ * MIN_WEEKS complete weeks, the mean revenue per exposure unit ('mean').
+ */
+function dailyPaths(
+  train: readonly DailyRevenue[],
+  start: string,
+  length: number,
+  methods: readonly MethodName[],
+): Paths {
+  const calendar = estimateCalendarFactors(train);
+  const weeks = toBuckets(train, 'week', calendar);
+  const spread = (level: (week: number) => number, firstWeek: string) =>
+    Array.from({ length }, (_, i) => {
+      const d = addDays(start, i);
+      const w = Math.max(0, daysBetween(firstWeek, weekStart(d)) / 7);
+      return Math.max(0, Math.round(Math.max(0, level(w)) * dayExposure(d, calendar)));
+    });
+  if (weeks.length < MIN_WEEKS) {
+    const revenue = train.reduce((a, d) => a + d.amountMinor, 0);
+    const exposure = train.reduce((a, d) => a + dayExposure(d.date, calendar), 0);
+    const level = exposure > 0 ? revenue / exposure : 0;
+    return {
+      calendar,
+      weeks: weeks.length,
+      daily: new Map([['combination', spread(() => level, weekStart(start))]]),
+      models: new Map([['combination', 'mean (short history)']]),
+    };
+  }
+  const firstWeek = nextBucket((weeks[weeks.length - 1] as Bucket).period, 'week');
+  const h = daysBetween(firstWeek, weekStart(addDays(start, length - 1))) / 7 + 1;
+  const z = weeks.map((b) => b.revenue / b.exposure);
+  const daily = new Map<MethodName, number[]>();
+  const models = new Map<MethodName, string>();
+  for (const [m, f] of forecastAll(z, 1, h, methods, { pointsOnly: true })) {
+    daily.set(
+      m,
+      spread((w) => f.mean[w] as number, firstWeek),
+    );
+    models.set(m, f.model);
+  }
+  return { calendar, weeks: weeks.length, daily, models };
+}
+
+/** One bucket of a backtest origin: revenue booked before the origin, the forecast and the actual of the rest. */
+interface BucketError {
+  readonly end: string;
+  readonly booked: number;
+  readonly forecast: number;
+  readonly actual: number;
+}
+
+interface OriginRun {
+  readonly origin: string;
+  readonly daily: Map<MethodName, number[]>;
+  readonly quarter: { from: string; to: string; closed: boolean; actual: number; forecast: Map<MethodName, number> };
+  /** Chosen on the origins whose quarter closed before this origin; `priors` of them. */
+  method: MethodName;
+  priors: number;
+}
+
+const pathSum = (path: readonly number[], start: string, from: string, to: string): number => {
+  const a = Math.max(0, daysBetween(start, from));
+  const b = Math.min(path.length - 1, daysBetween(start, to));
+  let s = 0;
+  for (let i = a; i <= b; i++) s += path[i] as number;
+  return s;
+};
+
+const ape = (actual: number, forecast: number) => (100 * Math.abs(actual - forecast)) / Math.abs(actual);
+
+/** The method with the lowest mean quarter APE over `runs` (the default when none has a closed quarter). */
+function chooseMethod(runs: readonly OriginRun[]): { method: MethodName; byMethod: Map<MethodName, number> } {
+  const byMethod = new Map<MethodName, number>();
+  for (const m of METHODS) {
+    const v = finiteMean(
+      runs
+        .filter((r) => r.quarter.actual !== 0)
+        .map((r) => ape(r.quarter.actual, r.quarter.forecast.get(m) ?? Number.NaN)),
+    );
+    if (Number.isFinite(v)) byMethod.set(m, v);
+  }
+  let method = DEFAULT_METHOD;
+  let best = Number.POSITIVE_INFINITY;
+  for (const [m, v] of byMethod) {
+    if (v < best) {
+      best = v;
+      method = m;
+    }
+  }
+  return { method, byMethod };
+}
+
+/**
+ * The rolling-origin backtest: an origin every Monday (the newest MAX_ORIGINS with MIN_WEEKS of history before
+ * them), each forecasting BACKTEST_DAYS days with every method from the ledger before it. At each origin the
+ * method is the one with the lowest quarter APE over the origins whose quarter had closed by then; origins with
+ * at least MIN_SELECTION such priors and a closed quarter of their own are held out, and only their errors are
+ * reported.
+ */
+function runBacktest(ledger: Ledger, asOf: string): OriginRun[] {
+  const earliest = addDays(
+    weekStart(ledger.first) === ledger.first ? ledger.first : addDays(weekStart(ledger.first), 7),
+    MIN_WEEKS * 7,
+  );
+  const origins: string[] = [];
+  for (let o = weekStart(asOf); o >= earliest && origins.length < MAX_ORIGINS; o = addDays(o, -7)) origins.unshift(o);
+  const runs: OriginRun[] = [];
+  for (const origin of origins) {
+    const paths = dailyPaths(ledger.before(origin), origin, BACKTEST_DAYS, METHODS);
+    if (paths.weeks < MIN_WEEKS) continue;
+    const q = quarterAfter(addDays(origin, -1));
+    const closed = q.to <= asOf;
+    const forecast = new Map([...paths.daily].map(([m, p]) => [m, pathSum(p, origin, q.from, q.to)]));
+    runs.push({
+      origin,
+      daily: paths.daily,
+      quarter: { ...q, closed, actual: closed ? ledger.sum(q.from, q.to) : 0, forecast },
+      method: DEFAULT_METHOD,
+      priors: 0,
+    });
+  }
+  for (const run of runs) {
+    const priors = runs.filter((r) => r.quarter.closed && r.quarter.to < run.origin);
+    run.method = chooseMethod(priors).method;
+    run.priors = priors.length;
+  }
+  return runs;
+}
+
+const isHeldOut = (r: OriginRun) => r.priors >= MIN_SELECTION && r.quarter.closed && r.quarter.actual !== 0;
+
+/** The buckets of granularity g from the one holding `start`, as long as `keep` says. */
+function bucketsFrom(start: string, g: Granularity, keep: (from: string, to: string, k: number) => boolean) {
+  const out: { from: string; to: string }[] = [];
+  for (let from = bucketOf(start, g), k = 0; ; from = nextBucket(from, g), k++) {
+    const to = addDays(nextBucket(from, g), -1);
+    if (!keep(from, to, k)) break;
+    out.push({ from, to });
   }
   return out;
 }
 
-const METHODS: readonly MethodName[] = ['ets', 'damped', 'theta', 'combination'];
-const Z80 = 1.2815515655446004;
-const Z95 = 1.959963984540054;
+/** Each origin's bucket errors at granularity g (buckets closed by as_of, inside the backtest window). */
+function bucketErrors(runs: readonly OriginRun[], ledger: Ledger, g: Granularity, asOf: string): BucketError[][] {
+  return runs.map((r) => {
+    const path = r.daily.get(r.method) ?? [];
+    return bucketsFrom(r.origin, g, (_, to) => to <= asOf && daysBetween(r.origin, to) < BACKTEST_DAYS).map((b) => ({
+      end: b.to,
+      booked: ledger.sum(b.from, addDays(r.origin, -1)),
+      forecast: pathSum(path, r.origin, b.from < r.origin ? r.origin : b.from, b.to),
+      actual: ledger.sum(b.from < r.origin ? r.origin : b.from, b.to),
+    }));
+  });
+}
 
-/** Daily revenue is modelled on weekly buckets and spread over the days by their exposure. */
-const MODEL_GRANULARITY: Record<Granularity, Granularity> = { day: 'week', week: 'week', month: 'month' };
+const ratio = (e: BucketError) => (e.forecast > 0 ? e.actual / e.forecast : Number.NaN);
 
-function scaleForecast(f: Forecast, exposure: readonly number[]): Forecast {
-  const mul = (v: readonly number[]) => v.map((x, i) => x * (exposure[i] as number));
-  return {
-    mean: mul(f.mean),
-    lower: { '80': mul(f.lower['80']), '95': mul(f.lower['95']) },
-    upper: { '80': mul(f.upper['80']), '95': mul(f.upper['95']) },
-  };
+interface Coverage {
+  in80: number;
+  in95: number;
+  checks: number;
 }
 
 /**
- * Spreads a weekly forecast of revenue per exposure unit over days: point = z_week · e_day; the interval is
- * log-normal with variance σ_week² (from the weekly 95 % band) + σ_day² (the in-sample spread of a day
- * around its week's level).
+ * Honest coverage: for each held-out origin and bucket ahead, the band built only from the errors at that bucket
+ * ahead of origins whose bucket had closed before this origin; the share of actuals inside it.
  */
-function spreadOverDays(
-  zWeeks: Forecast,
-  weekPeriods: readonly string[],
-  dates: readonly string[],
-  calendar: CalendarFactors,
-  sigmaDay: number,
-): Forecast {
-  const index = new Map(weekPeriods.map((p, i) => [p, i]));
-  const mean: number[] = [];
-  const lower = { '80': [] as number[], '95': [] as number[] };
-  const upper = { '80': [] as number[], '95': [] as number[] };
-  for (const d of dates) {
-    const w = index.get(weekStart(d)) ?? weekPeriods.length - 1;
-    const z = zWeeks.mean[w] as number;
-    const hi = zWeeks.upper['95'][w] as number;
-    const sigmaWeek = z > 0 && Number.isFinite(hi) ? Math.log(Math.max(hi, z) / z) / Z95 : 0;
-    const sigma = Math.sqrt(sigmaWeek ** 2 + sigmaDay ** 2);
-    const p = Math.max(0, z) * dayExposure(d, calendar);
-    mean.push(p);
-    lower['80'].push(p * Math.exp(-Z80 * sigma));
-    upper['80'].push(p * Math.exp(Z80 * sigma));
-    lower['95'].push(p * Math.exp(-Z95 * sigma));
-    upper['95'].push(p * Math.exp(Z95 * sigma));
-  }
-  return { mean, lower, upper };
+function bandCoverage(runs: readonly OriginRun[], errors: readonly BucketError[][]): Coverage {
+  const c: Coverage = { in80: 0, in95: 0, checks: 0 };
+  runs.forEach((r, i) => {
+    if (!isHeldOut(r)) return;
+    (errors[i] ?? []).forEach((e, k) => {
+      if (!(e.forecast > 0)) return;
+      const prior = errors
+        .slice(0, i)
+        .map((es) => es[k])
+        .filter((x): x is BucketError => x !== undefined && x.end < r.origin)
+        .map(ratio)
+        .filter(Number.isFinite);
+      const band = bandOf(prior);
+      if (band === null) return;
+      const x = e.actual;
+      c.checks++;
+      if (x >= e.forecast * band.l80 && x <= e.forecast * band.u80) c.in80++;
+      if (x >= e.forecast * band.l95 && x <= e.forecast * band.u95) c.in95++;
+    });
+  });
+  return c;
 }
 
-/** Standard deviation of log(y_day / (z_week · e_day)) over the days with revenue in complete weeks. */
-function dailySpread(days: readonly DailyRevenue[], weeks: readonly Bucket[], calendar: CalendarFactors): number {
-  const z = new Map(weeks.map((b) => [b.period, b.revenue / b.exposure]));
-  const logs: number[] = [];
-  for (const d of days) {
-    const zw = z.get(weekStart(d.date));
-    const e = dayExposure(d.date, calendar);
-    if (zw === undefined || !(zw > 0) || !(d.amountMinor > 0) || !(e > 0)) continue;
-    logs.push(Math.log(d.amountMinor / (zw * e)));
+/** The same for the quarterly total: bands from the quarters that had closed before each held-out origin. */
+function quarterCoverage(runs: readonly OriginRun[]): Coverage {
+  const c: Coverage = { in80: 0, in95: 0, checks: 0 };
+  for (const r of runs) {
+    if (!isHeldOut(r)) continue;
+    const f = r.quarter.forecast.get(r.method) ?? 0;
+    const band = bandOf(
+      runs
+        .filter((p) => p.quarter.closed && p.quarter.to < r.origin)
+        .flatMap((p) => {
+          const pf = p.quarter.forecast.get(p.method) ?? 0;
+          return pf > 0 ? [p.quarter.actual / pf] : [];
+        }),
+    );
+    if (band === null || !(f > 0)) continue;
+    c.checks++;
+    if (r.quarter.actual >= f * band.l80 && r.quarter.actual <= f * band.u80) c.in80++;
+    if (r.quarter.actual >= f * band.l95 && r.quarter.actual <= f * band.u95) c.in95++;
   }
-  if (logs.length < 2) return 0;
-  const m = logs.reduce((a, b) => a + b, 0) / logs.length;
-  return Math.sqrt(logs.reduce((a, b) => a + (b - m) ** 2, 0) / (logs.length - 1));
-}
-
-/** All methods' forecasts of revenue per exposure unit, `h` model buckets ahead. */
-const forecastZ = (buckets: readonly Bucket[], g: Granularity, h: number, seed: number) =>
-  forecastAll(
-    buckets.map((b) => b.revenue / b.exposure),
-    SEASON[g],
-    h,
-    METHODS,
-    { seed, paths: 500 },
-  );
-
-export interface RevenueForecastOptions {
-  readonly granularity: Granularity;
-  readonly horizon: number;
-  readonly seed?: number;
-  /** Rolling origins of the backtest (default 4). */
-  readonly origins?: number;
-  /** The last day of data (default: the history's last day; required for an empty history). */
-  readonly asOf?: string;
-}
-
-interface Accumulator {
-  smape: number[];
-  ape: number[];
-  ase: number[];
-  in80: number[];
-  in95: number[];
-  qape: number[];
-}
-
-/**
- * Rolling-origin backtest: at each of the last `origins` origins (half a quarter apart) every method is refitted
- * on the history before it and forecasts the next quarter; sMAPE / MAPE / MASE average over origins and
- * horizons at the requested granularity, coverage is the share of actuals inside the bands, and quarter_ape
- * compares the quarter's total.
- */
-function backtest(
-  days: readonly DailyRevenue[],
-  buckets: readonly Bucket[],
-  g: Granularity,
-  calendar: CalendarFactors,
-  origins: number,
-  seed: number,
-) {
-  const mg = MODEL_GRANULARITY[g];
-  const n = buckets.length;
-  const h = Math.min(QUARTER[mg], Math.floor(n / 3));
-  const minTrain = Math.max(8, n - h >= 2 * SEASON[mg] + 4 ? 2 * SEASON[mg] : 8);
-  const step = Math.max(1, Math.floor(h / 2));
-  const starts: number[] = [];
-  for (let k = 0; k < origins; k++) {
-    const o = n - h - k * step;
-    if (o >= minTrain) starts.push(o);
-  }
-  const byMethod = new Map<MethodName, Accumulator>(
-    METHODS.map((m) => [m, { smape: [], ape: [], ase: [], in80: [], in95: [], qape: [] }]),
-  );
-  const amountByDate = new Map(days.map((d) => [d.date, d.amountMinor]));
-  for (const o of starts) {
-    const train = buckets.slice(0, o);
-    const test = buckets.slice(o, o + h);
-    const trainEnd = (test[0] as Bucket).period;
-    const testEnd = nextBucket((test[test.length - 1] as Bucket).period, mg);
-    const trainDays = days.filter((d) => d.date < trainEnd);
-    const testDates = days.filter((d) => d.date >= trainEnd && d.date < testEnd).map((d) => d.date);
-    const sigmaDay = g === 'day' ? dailySpread(trainDays, train, calendar) : 0;
-    const scale =
-      g === 'day'
-        ? maseScale(
-            trainDays.map((d) => d.amountMinor),
-            7,
-          )
-        : maseScale(
-            train.map((b) => b.revenue),
-            SEASON[mg],
-          );
-    const actual = g === 'day' ? testDates.map((d) => amountByDate.get(d) ?? 0) : test.map((b) => b.revenue);
-    for (const [method, zf] of forecastZ(train, mg, h, seed)) {
-      const acc = byMethod.get(method);
-      if (acc === undefined) continue;
-      const f =
-        g === 'day'
-          ? spreadOverDays(
-              zf,
-              test.map((b) => b.period),
-              testDates,
-              calendar,
-              sigmaDay,
-            )
-          : scaleForecast(
-              zf,
-              test.map((b) => b.exposure),
-            );
-      actual.forEach((x, i) => {
-        const p = f.mean[i] as number;
-        const d = Math.abs(x) + Math.abs(p);
-        acc.smape.push(d === 0 ? 0 : (200 * Math.abs(x - p)) / d);
-        if (x !== 0) acc.ape.push((100 * Math.abs(x - p)) / Math.abs(x));
-        if (scale > 0) acc.ase.push(Math.abs(x - p) / scale);
-      });
-      acc.in80.push(coverage(actual, f.lower['80'], f.upper['80']));
-      acc.in95.push(coverage(actual, f.lower['95'], f.upper['95']));
-      const total = actual.reduce((a, b) => a + b, 0);
-      const predicted = f.mean.reduce((a, b) => a + b, 0);
-      if (total !== 0) acc.qape.push((100 * Math.abs(total - predicted)) / Math.abs(total));
-    }
-  }
-  const nullable = (v: number) => (Number.isFinite(v) ? v : null);
-  const summary = new Map(
-    [...byMethod].map(([m, a]) => [
-      m,
-      {
-        smape: nullable(finiteMean(a.smape)),
-        mape: nullable(finiteMean(a.ape)),
-        mase: nullable(finiteMean(a.ase)),
-        coverage80: nullable(finiteMean(a.in80)),
-        coverage95: nullable(finiteMean(a.in95)),
-        quarter_ape: nullable(finiteMean(a.qape)),
-      },
-    ]),
-  );
-  return { origins: starts.length, horizon: g === 'day' ? h * 7 : h, summary };
+  return c;
 }
 
 const EMPTY_BACKTEST: RevenueBacktest = {
   origins: 0,
-  horizon: 0,
-  smape: null,
-  mase: null,
-  mape: null,
-  coverage80: null,
-  coverage95: null,
+  first_origin: null,
+  last_origin: null,
+  held_out: [],
   quarter_ape: null,
+  quarter_ape_max: null,
+  smape: null,
+  mape: null,
   by_method: {},
 };
 
-/** Forecasts revenue at a granularity from the daily series (consecutive IST days, oldest first). */
-export function forecastRevenue(history: readonly DailyRevenue[], options: RevenueForecastOptions): RevenueForecast {
-  const { granularity: g, horizon } = options;
-  const seed = options.seed ?? 42;
-  const mg = MODEL_GRANULARITY[g];
+const nullable = (v: number) => (Number.isFinite(v) ? v : null);
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+function targetOf(heldOut: readonly HeldOutOrigin[]): RevenueTarget {
+  const n = heldOut.length;
+  if (n < MIN_HELD_OUT)
+    return {
+      ape_limit: TARGET_APE,
+      met: false,
+      statement: `Not established: ${n} held-out quarter${n === 1 ? '' : 's'} (${MIN_HELD_OUT} needed), too little history to judge the ±${TARGET_APE} % target.`,
+    };
+  const mean = finiteMean(heldOut.map((h) => h.ape));
+  const worst = Math.max(...heldOut.map((h) => h.ape));
+  const within = heldOut.filter((h) => h.ape <= TARGET_APE).length;
+  const met = mean <= TARGET_APE;
+  const span = `${n} held-out origins (${heldOut[0]?.origin} … ${heldOut[n - 1]?.origin}), each forecast with the method chosen on earlier origins only`;
+  return {
+    ape_limit: TARGET_APE,
+    met,
+    statement: `${met ? 'Met' : 'Not met'}: the next quarter's revenue was off by ${mean.toFixed(1)} % on average (worst ${worst.toFixed(1)} %, ${within} of ${n} within ±${TARGET_APE} %) over ${span}.`,
+  };
+}
+
+/** Everything one forecast run knows; the day, week and month answers are views of it. */
+interface Core {
+  readonly asOf: string;
+  readonly ledger: Ledger;
+  readonly runs: OriginRun[];
+  readonly method: MethodName | 'mean';
+  readonly model: string;
+  readonly start: string;
+  readonly path: number[];
+  readonly calendar: CalendarFactors;
+  readonly weeks: number;
+  readonly backtest: Omit<RevenueBacktest, 'smape' | 'mape'>;
+  readonly target: RevenueTarget;
+}
+
+/** Days from as_of + 1 through the end of the farthest bucket any view serves. */
+function liveLength(asOf: string): number {
+  const start = addDays(asOf, 1);
+  const ends = GRANULARITIES.map((g) => {
+    let b = bucketOf(start, g);
+    for (let k = 1; k < MAX_HORIZON[g]; k++) b = nextBucket(b, g);
+    return addDays(nextBucket(b, g), -1);
+  });
+  return Math.max(...ends.map((e) => daysBetween(start, e) + 1), daysBetween(start, quarterAfter(asOf).to) + 1);
+}
+
+function buildCore(history: readonly DailyRevenue[], asOfOption: string | undefined): Core {
   let days = history;
   // history starts on the first Monday: the first partial week of a ledger is usually a start-up artefact
   const firstMonday = days.findIndex((d) => new Date(`${d.date}T00:00:00Z`).getUTCDay() === 1);
   if (firstMonday > 0) days = days.slice(firstMonday);
-  const asOf = options.asOf ?? (days[days.length - 1] as DailyRevenue | undefined)?.date;
+  const asOf = asOfOption ?? (days[days.length - 1] as DailyRevenue | undefined)?.date;
   if (asOf === undefined) throw new Error('forecastRevenue: an empty history needs options.asOf');
-  const calendar = estimateCalendarFactors(days);
-  const buckets = toBuckets(days, mg, calendar);
-  // the output buckets: the days after as_of, or the weeks / months after the last complete one
-  const lastModelPeriod = buckets.length === 0 ? bucketOf(asOf, mg) : (buckets[buckets.length - 1] as Bucket).period;
-  const outDates = g === 'day' ? Array.from({ length: horizon }, (_, k) => addDays(asOf, k + 1)) : [];
-  const modelHorizon =
-    g === 'day'
-      ? Math.max(
-          1,
-          Math.round(
-            (Date.parse(`${weekStart(outDates[outDates.length - 1] as string)}T00:00:00Z`) -
-              Date.parse(`${lastModelPeriod}T00:00:00Z`)) /
-              (7 * 86_400_000),
-          ),
-        )
-      : horizon;
-  const future = futureBuckets(lastModelPeriod, mg, modelHorizon, calendar);
-  const periods = g === 'day' ? outDates : future.map((b) => b.period);
-
-  let method: MethodName | 'mean';
-  let model: string;
-  let forecast: Forecast;
-  let backtestResult: RevenueBacktest = EMPTY_BACKTEST;
-  if (buckets.length < 8) {
-    // too little history for a model: the mean revenue per exposure unit, no band
-    const level = buckets.length === 0 ? 0 : finiteMean(buckets.map((b) => b.revenue / b.exposure));
-    const z = future.map(() => level);
-    const zf: Forecast = { mean: z, lower: { '80': z, '95': z }, upper: { '80': z, '95': z } };
-    forecast =
-      g === 'day'
-        ? spreadOverDays(
-            zf,
-            future.map((b) => b.period),
-            outDates,
-            calendar,
-            0,
-          )
-        : scaleForecast(
-            zf,
-            future.map((b) => b.exposure),
-          );
-    method = 'mean';
-    model = 'mean (short history)';
-  } else {
-    const bt = backtest(days, buckets, g, calendar, options.origins ?? 4, seed);
-    let chosen: MethodName = 'combination';
-    let best = Number.POSITIVE_INFINITY;
-    for (const m of METHODS) {
-      const v = bt.summary.get(m)?.smape;
-      if (v !== null && v !== undefined && v < best) {
-        best = v;
-        chosen = m;
-      }
-    }
-    const zf = forecastZ(buckets, mg, modelHorizon, seed).get(chosen);
-    if (zf === undefined) throw new Error(`revenue forecast: method ${chosen} produced nothing`);
-    forecast =
-      g === 'day'
-        ? spreadOverDays(
-            zf,
-            future.map((b) => b.period),
-            outDates,
-            calendar,
-            dailySpread(days, buckets, calendar),
-          )
-        : scaleForecast(
-            zf,
-            future.map((b) => b.exposure),
-          );
-    method = chosen;
-    model = zf.model;
-    const s = bt.summary.get(chosen);
-    backtestResult = {
-      origins: bt.origins,
-      horizon: bt.horizon,
-      smape: s?.smape ?? null,
-      mase: s?.mase ?? null,
-      mape: s?.mape ?? null,
-      coverage80: s?.coverage80 ?? null,
-      coverage95: s?.coverage95 ?? null,
-      quarter_ape: s?.quarter_ape ?? null,
-      by_method: Object.fromEntries([...bt.summary].map(([m, v]) => [m, v.smape])),
+  days = days.filter((d) => d.date <= asOf);
+  const first = (days[0] as DailyRevenue | undefined)?.date ?? addDays(asOf, 1);
+  const amounts = new Array<number>(Math.max(0, daysBetween(first, asOf) + 1)).fill(0);
+  for (const d of days) amounts[daysBetween(first, d.date)] = d.amountMinor;
+  const ledger = new Ledger(first, amounts);
+  const start = addDays(asOf, 1);
+  const length = liveLength(asOf);
+  const runs = runBacktest(ledger, asOf);
+  const choice = chooseMethod(runs.filter((r) => r.quarter.closed));
+  const paths = dailyPaths(ledger.before(start), start, length, [choice.method]);
+  const short = paths.weeks < MIN_WEEKS;
+  const method = short ? 'mean' : choice.method;
+  const path = paths.daily.get(short ? 'combination' : choice.method) ?? new Array<number>(length).fill(0);
+  const heldOut: HeldOutOrigin[] = runs.filter(isHeldOut).map((r) => {
+    const forecast = r.quarter.forecast.get(r.method) ?? 0;
+    return {
+      origin: r.origin,
+      method: r.method,
+      quarter_from: r.quarter.from,
+      quarter_to: r.quarter.to,
+      actual_minor: r.quarter.actual,
+      forecast_minor: forecast,
+      ape: round2(ape(r.quarter.actual, forecast)),
     };
-  }
-  // revenue bands are clipped at zero; money leaves as whole paise
-  const clip = (v: number | undefined) => Math.max(0, Math.round(v ?? 0));
-  const points = periods.map((period, i) => ({
-    period,
-    point_minor: clip(forecast.mean[i]),
-    lower80_minor: clip(forecast.lower['80'][i]),
-    upper80_minor: clip(forecast.upper['80'][i]),
-    lower95_minor: clip(forecast.lower['95'][i]),
-    upper95_minor: clip(forecast.upper['95'][i]),
-  }));
+  });
+  const backtest = {
+    origins: runs.length,
+    first_origin: runs[0]?.origin ?? null,
+    last_origin: runs[runs.length - 1]?.origin ?? null,
+    held_out: heldOut,
+    quarter_ape: heldOut.length === 0 ? null : round2(finiteMean(heldOut.map((h) => h.ape))),
+    quarter_ape_max: heldOut.length === 0 ? null : Math.max(...heldOut.map((h) => h.ape)),
+    by_method: Object.fromEntries(METHODS.map((m) => [m, nullable(round2(choice.byMethod.get(m) ?? Number.NaN))])),
+  };
+  return {
+    asOf,
+    ledger,
+    runs,
+    method,
+    model: paths.models.get(short ? 'combination' : choice.method) ?? 'mean (short history)',
+    start,
+    path,
+    calendar: paths.calendar,
+    weeks: paths.weeks,
+    backtest: runs.length === 0 ? EMPTY_BACKTEST : backtest,
+    target: targetOf(heldOut),
+  };
+}
+
+const clip = (v: number) => Math.max(0, Math.round(v));
+
+/** The answer at one granularity: buckets from the one holding as_of + 1, bands where the backtest supports them. */
+function view(core: Core, g: Granularity, horizon: number): RevenueForecast {
+  const { ledger, runs, start, path, asOf } = core;
+  const errors = bucketErrors(runs, ledger, g, asOf);
+  const cov = bandCoverage(runs, errors);
+  const qcov = quarterCoverage(runs);
+  const shown = core.method !== 'mean' && cov.checks >= MIN_CHECKS;
+  const bandAt = (k: number): Band | null =>
+    shown
+      ? bandOf(
+          errors
+            .map((es) => es[k])
+            .filter((e): e is BucketError => e !== undefined)
+            .map(ratio)
+            .filter(Number.isFinite),
+        )
+      : null;
+  let withBand = 0;
+  const points: RevenuePoint[] = bucketsFrom(start, g, (_, __, k) => k < horizon).map((b, k) => {
+    const booked = ledger.sum(b.from, asOf);
+    const forecast = pathSum(path, start, b.from < start ? start : b.from, b.to);
+    const band = bandAt(k);
+    if (band !== null && withBand === k) withBand++;
+    const at = (q: number) => (band === null ? null : clip(booked + forecast * q));
+    return {
+      period: b.from,
+      booked_minor: booked,
+      point_minor: booked + forecast,
+      lower80_minor: at(band?.l80 ?? 0),
+      upper80_minor: at(band?.u80 ?? 0),
+      lower95_minor: at(band?.l95 ?? 0),
+      upper95_minor: at(band?.u95 ?? 0),
+    };
+  });
+  const q = quarterAfter(asOf);
+  const qTotal = pathSum(path, start, q.from, q.to);
+  const qBand =
+    shown && qcov.checks > 0
+      ? bandOf(
+          runs.flatMap((r) => {
+            const f = r.quarter.forecast.get(r.method) ?? 0;
+            return r.quarter.closed && f > 0 ? [r.quarter.actual / f] : [];
+          }),
+        )
+      : null;
+  const qAt = (m: number) => (qBand === null ? null : clip(qTotal * m));
+  const quarter: QuarterForecast = {
+    ...q,
+    point_minor: qTotal,
+    lower80_minor: qAt(qBand?.l80 ?? 0),
+    upper80_minor: qAt(qBand?.u80 ?? 0),
+    lower95_minor: qAt(qBand?.l95 ?? 0),
+    upper95_minor: qAt(qBand?.u95 ?? 0),
+    by_month: bucketsFrom(q.from, 'month', (from) => from <= q.to).map((b) => ({
+      period: b.from,
+      point_minor: pathSum(path, start, b.from, b.to),
+    })),
+    by_week: bucketsFrom(q.from, 'week', (from) => from <= q.to).map((b) => {
+      const from = b.from < q.from ? q.from : b.from;
+      const to = b.to > q.to ? q.to : b.to;
+      return { from, to, point_minor: pathSum(path, start, from, to) };
+    }),
+  };
+  // held-out accuracy per bucket of this granularity
+  const smape: number[] = [];
+  const mape: number[] = [];
+  runs.forEach((r, i) => {
+    if (!isHeldOut(r)) return;
+    for (const e of errors[i] ?? []) {
+      const x = e.booked + e.actual;
+      const f = e.booked + e.forecast;
+      const d = Math.abs(x) + Math.abs(f);
+      smape.push(d === 0 ? 0 : (200 * Math.abs(x - f)) / d);
+      if (x !== 0) mape.push(ape(x, f));
+    }
+  });
+  const reason =
+    core.method === 'mean'
+      ? `No band: ${core.weeks} complete weeks of history, a model and its backtest need ${MIN_WEEKS}.`
+      : shown
+        ? `Bands are the spread of ${runs.length} backtest origins' errors at the same ${g} ahead; shown for the first ${withBand} ${g}s (beyond that fewer than ${MIN_ERRORS} origins have reached).`
+        : `No band: ${runs.length} backtest origins give ${cov.checks} out-of-sample checks of a band's coverage (${MIN_CHECKS} needed); the history is too short or too thin to back one.`;
+  const label = core.method === 'mean' ? core.model : `${core.model} on weekly revenue per school day`;
   return {
     granularity: g,
     horizon,
     as_of: asOf,
-    method,
-    model: g === 'day' && method !== 'mean' ? `${model} on weekly revenue per school day, spread by calendar` : model,
+    method: core.method,
+    model: g === 'week' || core.method === 'mean' ? label : `${label}, spread over days by the calendar`,
     points,
-    backtest: backtestResult,
-    calendar,
-    history_buckets: buckets.length,
+    quarter,
+    backtest: {
+      ...core.backtest,
+      smape: nullable(round2(finiteMean(smape))),
+      mape: nullable(round2(finiteMean(mape))),
+    },
+    target: core.target,
+    bands: {
+      shown,
+      reason,
+      coverage80: cov.checks === 0 ? null : round2(cov.in80 / cov.checks),
+      coverage95: cov.checks === 0 ? null : round2(cov.in95 / cov.checks),
+      checks: cov.checks,
+      buckets_with_band: withBand,
+      quarter_coverage80: qcov.checks === 0 ? null : round2(qcov.in80 / qcov.checks),
+      quarter_coverage95: qcov.checks === 0 ? null : round2(qcov.in95 / qcov.checks),
+      quarter_checks: qcov.checks,
+    },
+    calendar: core.calendar,
+    history_buckets: core.weeks,
+  };
+}
+
+export interface RevenueForecastOptions {
+  readonly granularity: Granularity;
+  readonly horizon: number;
+  /** The last day of data (default: the history's last day; required for an empty history). */
+  readonly asOf?: string;
+}
+
+/** Forecasts revenue at one granularity from the daily series (consecutive IST days, oldest first). */
+export function forecastRevenue(history: readonly DailyRevenue[], options: RevenueForecastOptions): RevenueForecast {
+  return view(buildCore(history, options.asOf), options.granularity, options.horizon);
+}
+
+/** Every granularity at its longest horizon from one fit and one backtest (what the nightly refresh stores). */
+export function forecastRevenueViews(
+  history: readonly DailyRevenue[],
+  options: { readonly asOf?: string } = {},
+): Record<Granularity, RevenueForecast> {
+  const core = buildCore(history, options.asOf);
+  return {
+    day: view(core, 'day', MAX_HORIZON.day),
+    week: view(core, 'week', MAX_HORIZON.week),
+    month: view(core, 'month', MAX_HORIZON.month),
   };
 }

@@ -80,7 +80,9 @@
     const band = (k) => labels.map((l) => forecast.get(l)?.[k] ?? null);
     $('revenue-note').textContent =
       `per ${r.granularity}, net of refunds (ledger) · forecast: ${r.forecast.method}, data through ${r.forecast.as_of}` +
-      (r.forecast.quarter_ape === null ? '' : ` · backtest quarter error ${r.forecast.quarter_ape.toFixed(1)} %`);
+      (r.forecast.quarter_ape === null
+        ? ''
+        : ` · held-out quarter error ${r.forecast.quarter_ape.toFixed(1)} % (±5 % ${r.forecast.target_met ? 'met' : 'not met'})`);
     draw('revenue', 'chart-revenue', {
       type: 'line',
       data: {

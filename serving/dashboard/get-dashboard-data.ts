@@ -49,13 +49,14 @@ export interface DashboardData {
       method: string;
       as_of: string;
       quarter_ape: number | null;
+      target_met: boolean;
       points: {
         period: string;
         point_minor: number;
-        lower80_minor: number;
-        upper80_minor: number;
-        lower95_minor: number;
-        upper95_minor: number;
+        lower80_minor: number | null;
+        upper80_minor: number | null;
+        lower95_minor: number | null;
+        upper95_minor: number | null;
       }[];
     };
   };
@@ -206,6 +207,7 @@ export async function getDashboardData(deps: { db: Db; clock: Clock }, query: Da
         method: forecast.method,
         as_of: forecast.as_of,
         quarter_ape: forecast.backtest.quarter_ape,
+        target_met: forecast.target.met,
         points: forecast.points.map((p) => ({
           period: p.period,
           point_minor: p.point_minor,

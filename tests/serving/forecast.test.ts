@@ -33,11 +33,14 @@ describe('GET /v1/forecast/revenue', () => {
       cached: false,
     });
     expect(b.points).toHaveLength(6);
-    expect(['ets', 'theta', 'combination']).toContain(b.method);
+    expect(['ets', 'damped', 'theta', 'combination']).toContain(b.method);
     expect(b.model).toMatch(/ETS|Theta/);
-    expect(b.backtest.origins).toBeGreaterThan(0);
-    expect(typeof b.backtest.quarter_ape).toBe('number');
+    expect(b.backtest.origins).toBeGreaterThanOrEqual(8);
+    expect(typeof b.target.met).toBe('boolean');
+    expect(b.target.statement).toMatch(/^(Met|Not met|Not established)/);
+    expect(typeof b.bands.reason).toBe('string');
     for (const p of b.points) {
+      if (p.lower95_minor === null) continue;
       expect(p.lower95_minor).toBeLessThanOrEqual(p.point_minor);
       expect(p.point_minor).toBeLessThanOrEqual(p.upper95_minor);
     }
@@ -61,6 +64,16 @@ describe('GET /v1/forecast/revenue', () => {
     expect(res.body.points[0].period).toBe('2026-11-28');
     const month = await h.api('GET', '/v1/forecast/revenue');
     expect(month.body).toMatchObject({ granularity: 'month', horizon: 3, cached: true });
+    // one fit per segment: the day, week and month answers carry the same next-quarter total
+    const day = await h.api('GET', '/v1/forecast/revenue?granularity=day&horizon=122');
+    const week = await h.api('GET', '/v1/forecast/revenue?granularity=week');
+    expect(day.body.quarter).toEqual(month.body.quarter);
+    expect(week.body.quarter).toEqual(month.body.quarter);
+    const q = month.body.quarter;
+    const inQuarter = (p: { period: string }) => p.period >= q.from && p.period <= q.to;
+    const total = (points: { period: string; point_minor: number }[]) =>
+      points.filter(inQuarter).reduce((a, p) => a + p.point_minor, 0);
+    expect(total(day.body.points)).toBe(q.point_minor);
   });
 
   it('when the query is wrong → 400 / 422 naming the field; an unknown school → 404; no scope → 403', async () => {
