@@ -56,9 +56,14 @@ const MIN_WEEKS = 8;
 const MIN_SELECTION = 3;
 /** Held-out origins needed before the ±5 % verdict can be "met". */
 const MIN_HELD_OUT = 4;
-/** Backtest errors needed at a bucket ahead before it gets a band, and coverage checks before bands are shown. */
+/**
+ * Backtest errors needed at a bucket ahead before it gets a band, and out-of-sample coverage checks before bands
+ * (and, separately, the quarter's band) are shown.
+ */
 const MIN_ERRORS = 8;
 const MIN_CHECKS = 8;
+/** Bands the backtest refutes are not shown: the 95 % band must have covered at least this share when checked. */
+const MIN_COVERAGE95 = 0.8;
 /** The newest origins backtested (one per Monday). */
 const MAX_ORIGINS = 40;
 /** Days forecast from each backtest origin: the origin's month's rest plus three whole months. */
@@ -684,7 +689,8 @@ function view(core: Core, g: Granularity, horizon: number): RevenueForecast {
   const errors = bucketErrors(runs, ledger, g, asOf);
   const cov = bandCoverage(runs, errors);
   const qcov = quarterCoverage(runs);
-  const shown = core.method !== 'mean' && cov.checks >= MIN_CHECKS;
+  const covered95 = cov.checks === 0 ? 0 : cov.in95 / cov.checks;
+  const shown = core.method !== 'mean' && cov.checks >= MIN_CHECKS && covered95 >= MIN_COVERAGE95;
   const bandAt = (k: number): Band | null =>
     shown
       ? bandOf(
@@ -715,7 +721,7 @@ function view(core: Core, g: Granularity, horizon: number): RevenueForecast {
   const q = quarterAfter(asOf);
   const qTotal = pathSum(path, start, q.from, q.to);
   const qBand =
-    shown && qcov.checks > 0
+    shown && qcov.checks >= MIN_CHECKS && qcov.in95 / qcov.checks >= MIN_COVERAGE95
       ? bandOf(
           runs.flatMap((r) => {
             const f = r.quarter.forecast.get(r.method) ?? 0;
@@ -759,7 +765,9 @@ function view(core: Core, g: Granularity, horizon: number): RevenueForecast {
       ? `No band: ${core.weeks} complete weeks of history, a model and its backtest need ${MIN_WEEKS}.`
       : shown
         ? `Bands are the spread of ${runs.length} backtest origins' errors at the same ${g} ahead; shown for the first ${withBand} ${g}s (beyond that fewer than ${MIN_ERRORS} origins have reached).`
-        : `No band: ${runs.length} backtest origins give ${cov.checks} out-of-sample checks of a band's coverage (${MIN_CHECKS} needed); the history is too short or too thin to back one.`;
+        : cov.checks < MIN_CHECKS
+          ? `No band: ${runs.length} backtest origins give ${cov.checks} out-of-sample checks of a band's coverage (${MIN_CHECKS} needed); the history is too short or too thin to back one.`
+          : `No band: in the backtest the 95 % band covered only ${Math.round(100 * covered95)} % of ${cov.checks} held-out ${g}s (${Math.round(100 * MIN_COVERAGE95)} % needed), so a band would mislead.`;
   const label = core.method === 'mean' ? core.model : `${core.model} on weekly revenue per school day`;
   return {
     granularity: g,
