@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { parseLongCsv, parseM3Wide, parseTourismWide, toLongCsv } from '../models/forecast/datasets.js';
 import { type EvaluateForecastResult, evaluateForecasts } from '../models/forecast/evaluate.js';
-import { METHOD_NAMES, type MethodName } from '../models/forecast/methods.js';
+import { ALL_METHOD_NAMES, METHOD_NAMES, type MethodName } from '../models/forecast/methods.js';
 import { refreshRevenueForecasts } from '../pipelines/refresh-revenue-forecasts.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
@@ -15,11 +15,13 @@ import { connectToServer } from './server-client.js';
 
 export const FORECAST_USAGE = `usage:
   kosh forecast evaluate --train FILE.csv --test FILE.csv --horizon H --season S
-                         [--methods ets,theta,combination,snaive] [--workers N] [--json]
+                         [--methods ets,damped,theta,combination,snaive,select] [--select-by mape|smape|mase]
+                         [--workers N] [--json]
       forecasts every series of the training CSV (long: series,t,value) H steps ahead and scores them on the
       test CSV as the M3 competition does: sMAPE, MASE and MAPE averaged over the series at each horizon,
       then over horizons 1..H; plus fit milliseconds per series. --workers spreads the series over threads
-      (default: min(2, CPUs)).
+      (default: min(2, CPUs)). select: the candidate (ETS, damped, Theta, their means) with the lowest
+      --select-by error (default mase) on validation origins inside the training histories, pooled over the series.
   kosh forecast convert --format m3|tourism --in WIDE.csv --out LONG.csv
       turns ../shared/datasets' wide files (M3 rows, tourism columns) into the long CSV evaluate takes.
 `;
@@ -36,6 +38,13 @@ function table(r: EvaluateForecastResult): string {
     lines.push(
       `${m.method.padEnd(12)} ${fmt(m.smape, 2).padStart(6)}  ${fmt(m.mase, 3).padStart(6)}  ${fmt(m.mape, 2).padStart(6)}   ${fmt(m.fitMsPerSeries.mean, 1)} / ${fmt(m.fitMsPerSeries.median, 1)} / ${fmt(m.fitMsPerSeries.p95, 1)}`,
     );
+  if (r.selection !== undefined)
+    lines.push(
+      '',
+      `select: ${r.selection.choice} (lowest validation ${r.selection.by}: ${Object.entries(r.selection.validation)
+        .map(([c, v]) => `${c} ${fmt(v, 3)}`)
+        .join(', ')})`,
+    );
   return lines.join('\n');
 }
 
@@ -51,6 +60,7 @@ export async function runForecastCli(argv: string[]): Promise<number> {
       season: { type: 'string' },
       methods: { type: 'string' },
       workers: { type: 'string' },
+      'select-by': { type: 'string' },
       json: { type: 'boolean', default: false },
       format: { type: 'string' },
       in: { type: 'string' },
@@ -75,14 +85,19 @@ export async function runForecastCli(argv: string[]): Promise<number> {
   const horizon = Number(values.horizon);
   const season = Number(values.season ?? '1');
   const methods = (values.methods ?? METHOD_NAMES.join(',')).split(',').map((m) => m.trim()) as MethodName[];
-  const unknown = methods.filter((m) => !METHOD_NAMES.includes(m));
+  const unknown = methods.filter((m) => !ALL_METHOD_NAMES.includes(m));
   if (unknown.length > 0) {
-    console.error(`unknown method(s) ${unknown.join(', ')}; known: ${METHOD_NAMES.join(', ')}`);
+    console.error(`unknown method(s) ${unknown.join(', ')}; known: ${ALL_METHOD_NAMES.join(', ')}`);
     return 1;
   }
   const workers = values.workers === undefined ? Math.min(2, os.availableParallelism()) : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1) {
     console.error('--workers must be a positive integer');
+    return 1;
+  }
+  const selectBy = values['select-by'] ?? 'mase';
+  if (selectBy !== 'mape' && selectBy !== 'smape' && selectBy !== 'mase') {
+    console.error('--select-by must be mape, smape or mase');
     return 1;
   }
   try {
@@ -98,6 +113,7 @@ export async function runForecastCli(argv: string[]): Promise<number> {
       season,
       methods,
       workers,
+      selectBy,
       onProgress: (done) => {
         if (process.stderr.isTTY) bar.update(done);
       },

@@ -6,6 +6,14 @@ import { siblingModule, startModuleWorker } from '../../platform/module-worker.j
 import type { SeriesValues } from './datasets.js';
 import { forecastAll, METHOD_NAMES, type MethodName } from './methods.js';
 import { apeTerms, finiteMean, maseScale, maseTerms, smapeTerms } from './metrics.js';
+import {
+  candidatesOf,
+  pooledChoice,
+  type SelectCandidate,
+  type SelectMeasure,
+  type ValidationErrors,
+  validationErrors,
+} from './select.js';
 
 export interface SeriesForecasts {
   readonly id: string;
@@ -14,6 +22,9 @@ export interface SeriesForecasts {
   readonly models: Partial<Record<MethodName, string>>;
   /** Milliseconds to fit and forecast, per method (the combination is ets + theta). */
   readonly fitMs: Partial<Record<MethodName, number>>;
+  /** With `select`: every candidate's points and its errors on the validation origins inside the history. */
+  readonly candidates?: Record<SelectCandidate, number[]>;
+  readonly validation?: ValidationErrors;
 }
 
 /**
@@ -31,8 +42,9 @@ export function forecastBatch(
     const forecasts: Partial<Record<MethodName, number[]>> = {};
     const models: Partial<Record<MethodName, string>> = {};
     const fitMs: Partial<Record<MethodName, number>> = {};
-    const wantEts = methods.some((m) => m === 'ets' || m === 'damped' || m === 'combination');
-    const wantTheta = methods.includes('theta') || methods.includes('combination');
+    const wantSelect = methods.includes('select');
+    const wantEts = wantSelect || methods.some((m) => m === 'ets' || m === 'damped' || m === 'combination');
+    const wantTheta = wantSelect || methods.includes('theta') || methods.includes('combination');
     const groups: [readonly MethodName[], boolean][] = [
       [['ets', 'damped'], wantEts],
       [['theta'], wantTheta],
@@ -49,7 +61,7 @@ export function forecastBatch(
         fitMs[method] = ms;
       }
     }
-    if (methods.includes('combination')) {
+    if (methods.includes('combination') || wantSelect) {
       const parts = [forecasts.ets, forecasts.damped, forecasts.theta];
       if (parts.every((p) => p !== undefined)) {
         const ps = parts as number[][];
@@ -61,6 +73,14 @@ export function forecastBatch(
         fitMs.combination = (fitMs.ets ?? 0) + (fitMs.theta ?? 0);
       }
     }
+    let candidates: Record<SelectCandidate, number[]> | undefined;
+    let validation: ValidationErrors | undefined;
+    if (wantSelect && forecasts.ets !== undefined && forecasts.damped !== undefined && forecasts.theta !== undefined) {
+      const started = performance.now();
+      candidates = candidatesOf(forecasts.ets, forecasts.damped, forecasts.theta);
+      validation = validationErrors(s.values, season, horizon);
+      fitMs.select = performance.now() - started + (fitMs.ets ?? 0) + (fitMs.theta ?? 0);
+    }
     for (const m of Object.keys(forecasts) as MethodName[]) {
       if (!methods.includes(m)) {
         delete forecasts[m];
@@ -68,7 +88,13 @@ export function forecastBatch(
         delete fitMs[m];
       }
     }
-    return { id: s.id, forecasts, models, fitMs };
+    return {
+      id: s.id,
+      forecasts,
+      models,
+      fitMs,
+      ...(candidates === undefined || validation === undefined ? {} : { candidates, validation }),
+    };
   });
 }
 
@@ -92,6 +118,8 @@ export interface EvaluateForecastResult {
   readonly workers: number;
   readonly wallMs: number;
   readonly methods: MethodScore[];
+  /** With `select`: the measure, the candidate chosen and every candidate's mean validation error. */
+  readonly selection?: { by: SelectMeasure; choice: SelectCandidate; validation: Record<string, number> };
 }
 
 export interface EvaluateForecastOptions {
@@ -100,6 +128,8 @@ export interface EvaluateForecastOptions {
   readonly methods?: readonly MethodName[];
   /** Worker threads (default 1 = inline). */
   readonly workers?: number;
+  /** The measure `select` chooses by on the validation origins (default MASE; use the one the test reports). */
+  readonly selectBy?: SelectMeasure;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -230,11 +260,27 @@ export async function evaluateForecasts(
     const parts = Array.from({ length: workers }, (_, w) => todo.filter((_, i) => i % workers === w));
     results = (await Promise.all(parts.map((p) => runWorker(p, season, horizon, methods, tick)))).flat();
   }
+  let selection: EvaluateForecastResult['selection'];
+  if (methods.includes('select')) {
+    const by = options.selectBy ?? 'mase';
+    const { choice, scores } = pooledChoice(
+      results.flatMap((r) => (r.validation === undefined ? [] : [r.validation])),
+      by,
+    );
+    results = results.map((r) => {
+      const f = r.candidates?.[choice];
+      return f === undefined
+        ? r
+        : { ...r, forecasts: { ...r.forecasts, select: f }, models: { ...r.models, select: choice } };
+    });
+    selection = { by, choice, validation: scores };
+  }
   return {
     series: todo.length,
     horizon,
     season,
     workers,
+    ...(selection === undefined ? {} : { selection }),
     wallMs: performance.now() - started,
     methods: scoreForecasts(train, test, results, horizon, season, methods),
   };

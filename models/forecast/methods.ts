@@ -2,7 +2,7 @@
 import { bestCandidate, type EtsModel, etsForecast, etsPointForecast, type Forecast, selectEts } from './ets.js';
 import { fitTheta, thetaForecast } from './theta.js';
 
-export type MethodName = 'ets' | 'damped' | 'theta' | 'combination' | 'snaive';
+export type MethodName = 'ets' | 'damped' | 'theta' | 'combination' | 'snaive' | 'select';
 
 export interface MethodForecast extends Forecast {
   readonly method: MethodName;
@@ -18,7 +18,10 @@ export interface ForecastOptions {
   readonly pointsOnly?: boolean;
 }
 
+/** The methods run by default. */
 export const METHOD_NAMES: readonly MethodName[] = ['ets', 'damped', 'theta', 'combination', 'snaive'];
+/** Every method `kosh forecast evaluate` knows: also `select`, which needs the whole collection (`select.ts`). */
+export const ALL_METHOD_NAMES: readonly MethodName[] = [...METHOD_NAMES, 'select'];
 
 const emptyBands = (horizon: number): Pick<Forecast, 'lower' | 'upper'> => {
   const nan = new Array<number>(horizon).fill(Number.NaN);

@@ -78,4 +78,33 @@ describe('forecast quality on fixture subsets of the real datasets', () => {
     expect(snaive.smapeByHorizon).toHaveLength(24);
     expect(snaive.fitMsPerSeries.mean).toBeGreaterThanOrEqual(0);
   }, 60_000);
+
+  it('when `select` chooses → on validation origins inside the training data only: a different test window changes the score, never the choice', async () => {
+    const train = load('tourism-subset-train.csv').slice(0, 3);
+    const test = load('tourism-subset-test.csv').slice(0, 3);
+    // the same series with a test window nothing like the real one
+    const scrambled = test.map((s, k) => ({
+      id: s.id,
+      values: s.values.map((v, i) => v * (1 + ((i * 7 + k) % 5) / 4)),
+    }));
+    const options = {
+      horizon: 24,
+      season: 12,
+      methods: ['damped', 'combination', 'select'] as const,
+      selectBy: 'mape' as const,
+    };
+    const [a, b] = [
+      await evaluateForecasts(train, test, { ...options, methods: [...options.methods] }),
+      await evaluateForecasts(train, scrambled, { ...options, methods: [...options.methods] }),
+    ];
+    expect(a.selection).toBeDefined();
+    expect(b.selection).toEqual(a.selection);
+    // the choice is the candidate with the lowest validation MAPE, and its test score is that candidate's
+    const v = a.selection!.validation;
+    expect(v[a.selection!.choice]).toBe(Math.min(...Object.values(v)));
+    const by = Object.fromEntries(a.methods.map((m) => [m.method, m.mape]));
+    if (a.selection!.choice === 'damped' || a.selection!.choice === 'combination')
+      expect(by['select']).toBe(by[a.selection!.choice]);
+    expect(b.methods.find((m) => m.method === 'select')!.mape).not.toBe(by['select']);
+  }, 120_000);
 });
