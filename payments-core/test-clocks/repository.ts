@@ -81,3 +81,12 @@ SELECT EXISTS (SELECT 1 FROM dunning_cases k WHERE k.customer_id IN (SELECT id F
     OR EXISTS (SELECT 1 FROM subscriptions s JOIN subscription_charges c ON c.subscription_id = s.id
                WHERE s.customer_id IN (SELECT id FROM cus) AND s.collection = 'kosh' AND s.status = 'cancelled'
                  AND c.status = 'pending' AND c.bill_on = 'next_invoice') AS left`;
+
+/** The frozen time of the test clock of a payment's customer (no row: the customer is on no clock). */
+export const CLOCK_TIME_OF_PAYMENT = `
+SELECT k.frozen_time FROM payments p JOIN customers c ON c.id = p.customer_id JOIN test_clocks k ON k.id = c.test_clock_id
+WHERE p.id = $payment_id`;
+
+export const CLOCK_TIME_OF_REFUND = `
+SELECT k.frozen_time FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN customers c ON c.id = p.customer_id
+JOIN test_clocks k ON k.id = c.test_clock_id WHERE r.id = $refund_id`;

@@ -17,6 +17,7 @@ import { INSERT_PAYMENT } from '../payments/repository.js';
 import { applyGatewayRefund } from '../refunds/apply-gateway-refund.js';
 import { recordRefund } from '../refunds/record-refund.js';
 import { applyGatewaySubscription } from '../subscriptions/apply-gateway-subscription.js';
+import { timeOfPayment, timeOfRefund } from '../test-clocks/clock-of-customer.js';
 import {
   EVENT_FOR_APPLY,
   EVENT_FOR_UPDATE,
@@ -148,7 +149,7 @@ async function applyPayload(
         paymentId = (await locatePayment(tx, gp, at)) ?? (await bookRegistrationPayment(tx, gp, at));
       }
       if (paymentId !== null) {
-        await applyGatewayPayment(tx, paymentId, gp, at);
+        await applyGatewayPayment(tx, paymentId, gp, await timeOfPayment(tx, paymentId, at));
         matched = true;
       }
       // A UPI AutoPay registration's payment names the mandate's token once the parent has acted: kept on the pending
@@ -177,7 +178,7 @@ async function applyPayload(
     const gr = toGatewayRefund(refundEntity);
     const refundId = await locateRefund(tx, gr, entity(payload, 'payment'), at);
     if (refundId === null) return 'unmatched';
-    await applyGatewayRefund(tx, refundId, { id: gr.id, status: gr.status }, at);
+    await applyGatewayRefund(tx, refundId, { id: gr.id, status: gr.status }, await timeOfRefund(tx, refundId, at));
     return 'applied';
   }
   if (type.startsWith('payment_link.')) {

@@ -104,6 +104,15 @@ describe('test clocks', () => {
       [APR_1, APR_1, 'paid'],
     ]);
     expect(capturedAtGateway(records.map((r) => r.payment_id))).toEqual([1, 1, 1, 1]);
+    // The ledger dates each capture at the clock's time, whichever of the billing run and the payment.captured
+    // webhook (applied by the inbox, on the wall clock) posts it first.
+    await h.settle();
+    const captures = await h.db.all<{ created_at: Date }>(
+      `SELECT e.created_at FROM journal_entries e JOIN payments p ON p.id = e.ref_id
+       WHERE e.kind = 'capture' AND p.customer_id = $c ORDER BY e.created_at`,
+      { c: customerId },
+    );
+    expect(captures.map((e) => e.created_at.toISOString())).toEqual([JAN_1, FEB_1, MAR_1, APR_1]);
     // Finalised an hour after each draft, on the clock, numbered without gaps; April's draft is finalised at
     // 01:00 IST, after the clock's time.
     const invoices = await h.db.all<{ number: string | null; status: string; finalized_at: Date | null }>(
