@@ -13,6 +13,7 @@ import { lakeBenchReport, runLakeBench } from './lake.js';
 import { benchOpsReconcile } from './ops-reconcile.js';
 import { benchOpsRetries } from './ops-retries.js';
 import { paymentsBench } from './payments.js';
+import { schoolYearBench } from './school-year.js';
 import { benchScore, printScoreBench } from './score.js';
 import { uploadBench } from './upload.js';
 
@@ -255,6 +256,9 @@ switch (suite) {
   case 'upload':
     await uploadBench(rest);
     break;
+  case 'school-year':
+    await schoolYearBench(rest);
+    break;
   default:
     console.error(
       'usage: npm run bench -- ingest [--payments N] [--api-payments N] [--clients N] [--runs N]\n' +
@@ -266,6 +270,7 @@ switch (suite) {
         '       npm run bench -- payments [--payments N] [--seconds N] [--clients 16,64] [--rate N] [--rate-seconds N] [--no-idempotency-keys] [--diagnose] [--sql]\n' +
         '       npm run bench -- feed [--rate 100] [--seconds 60] [--interval-ms 10000] [--runs 1]\n' +
         '       npm run bench -- upload [--mb 1024] [--junk-mb 250]\n' +
+        '       npm run bench -- school-year [--subs 200] [--seed 16] [--pdfs]\n' +
         '       npm run bench -- engines [--clients N] [--transactions N] [--seconds N]   (KOSH_BENCH_MODULES=<node_modules> for postgres.js, PGlite)',
     );
     process.exitCode = 1;

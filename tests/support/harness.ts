@@ -93,6 +93,11 @@ export async function startHarness(
     mailer?: Mailer;
     /** Enables the /v1/test-clocks routes (`KOSH_TEST_CLOCKS`); off by default, as in production. */
     testClocks?: boolean;
+    /**
+     * Gives the app no object store: finalised invoices are not rendered to PDF nor emailed (the finalize-invoices
+     * job leaves that for later). `h.objects` is still made, for direct calls.
+     */
+    withoutObjectStore?: boolean;
   } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? systemClock;
@@ -151,7 +156,7 @@ export async function startHarness(
     gateway,
     log,
     inbox,
-    objects,
+    ...(options.withoutObjectStore === true ? {} : { objects }),
     metrics,
     ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
     fraudModels,
