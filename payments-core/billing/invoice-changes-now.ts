@@ -1,11 +1,13 @@
 import type { Sql } from '../../platform/db.js';
 import type { KillPoints } from '../../platform/kill-points.js';
+import { openDunningCase } from '../dunning/open-dunning-case.js';
 import { createDraftInvoice } from '../invoices/create-draft-invoice.js';
 import { finalizeInvoice, type InvoiceDeps } from '../invoices/finalize-invoice.js';
 import { recordInvoicePayment } from '../invoices/record-invoice-payment.js';
 import { createOrders } from '../orders/create-orders.js';
 import { chargeOffSession } from '../payments/charge-off-session.js';
 import { NOT_RECEIVED } from '../payments/resolve-unknown-payments.js';
+import { classifyDecline } from '../retries/declines.js';
 import { AUTO_DEBIT_LIMIT_PAISE } from '../retries/india-rules.js';
 import { CHARGES_TO_BILL_NOW } from '../subscriptions/repository.js';
 import { settleCharges } from '../subscriptions/settle-charges.js';
@@ -156,7 +158,8 @@ async function invoiceAndCharge(deps: ChangeDeps, changeId: string, charges: rea
   // its pre-debit notice, above ₹15,000 the parent authenticates): otherwise the invoice waits to be paid.
   const chargeable =
     payer.method_id !== null && payer.mandate_type === null && made.totalMinor <= AUTO_DEBIT_LIMIT_PAISE;
-  if (chargeable && payer.method_id !== null && invoice?.status !== 'paid') {
+  const methodId = payer.method_id;
+  if (chargeable && methodId !== null && invoice?.status !== 'paid') {
     const orderId = `ord_${changeId}`;
     const paymentId = await attemptKey(deps, changeId, orderId);
     await deps.db.transaction((tx) =>
@@ -170,9 +173,30 @@ async function invoiceAndCharge(deps: ChangeDeps, changeId: string, charges: rea
     const { outcome, payment } = await chargeOffSession(deps, {
       order_id: orderId,
       payment_id: paymentId,
-      payment_method_id: payer.method_id,
+      payment_method_id: methodId,
     });
     if (outcome === 'pending') return false;
+    if (outcome === 'failed') {
+      // As a failed renewal does: a dunning case retries it on the schedule and tells the parent (idempotent per
+      // invoice, so a pass that finds this payment failed again opens nothing more).
+      await deps.db.transaction((tx) =>
+        openDunningCase(
+          tx,
+          {
+            subscriptionId: first.subscription_id,
+            billingRecordId: null,
+            change: { invoiceId: made.id, methodId, paymentId },
+            customerId: payer.customer_id,
+            amountMinor: made.totalMinor,
+            currency: 'INR',
+            declineCode: payment?.error_reason ?? payment?.error_code ?? 'payment_failed',
+            hard: classifyDecline(payment?.error_reason ?? null, payment?.error_code ?? null) === 'hard',
+            failedAt: deps.clock.now(),
+          },
+          deps.clock,
+        ),
+      );
+    }
     if (outcome === 'captured' && payment !== null) {
       deps.kill?.at('change_charged');
       await deps.db.transaction((tx) =>
@@ -194,17 +218,21 @@ async function invoiceAndCharge(deps: ChangeDeps, changeId: string, charges: rea
 }
 
 /**
- * The key of the change's charge: `bill_<change>_0`, or the last attempt's again (a rerun finds what it did), and the
- * next `bill_<change>_<n>` only once the resolver has found that the last one never reached the gateway
- * (`not_received_by_gateway`: the process died before the call). A decline is not charged again.
+ * The key of the change's own charge: `bill_<change>_0`, or its last attempt's again (a rerun finds what it did), and
+ * a resend `bill_<change>_0_<n>` only once the resolver has found that the last one never reached the gateway
+ * (`not_received_by_gateway`: the process died before the call). A decline is not charged again here: it opens
+ * dunning, whose retries are `bill_<change>_<step>` (charge-change-invoice.ts) on the same order and are not this
+ * charge's attempts.
  */
 async function attemptKey(deps: ChangeDeps, changeId: string, orderId: string): Promise<string> {
-  const attempts = await deps.db.all<{ id: string; status: string; error_code: string | null }>(
-    CHANGE_CHARGE_ATTEMPTS,
-    { order_id: orderId },
-  );
+  const first = `bill_${changeId}_0`;
+  const attempts = (
+    await deps.db.all<{ id: string; status: string; error_code: string | null }>(CHANGE_CHARGE_ATTEMPTS, {
+      order_id: orderId,
+    })
+  ).filter((a) => a.id === first || a.id.startsWith(`${first}_`));
   const last = attempts[0];
-  if (last === undefined) return `bill_${changeId}_0`;
-  if (last.status === 'failed' && last.error_code === NOT_RECEIVED) return `bill_${changeId}_${attempts.length}`;
+  if (last === undefined) return first;
+  if (last.status === 'failed' && last.error_code === NOT_RECEIVED) return `${first}_${attempts.length}`;
   return last.id;
 }

@@ -388,6 +388,11 @@ LEFT JOIN payment_methods pm ON pm.id = coalesce(
   (SELECT min(d.id) FROM payment_methods d WHERE d.customer_id = s.customer_id AND d.is_default AND d.deleted_at IS NULL))
 WHERE s.id = $id`;
 export const CHANGE_INVOICE = 'SELECT status, total_minor FROM invoices WHERE id = $id';
+/** A change's invoice as a dunning retry charges it: its change (the ref), subscription, status, and a payment on it. */
+export const CHANGE_INVOICE_TO_CHARGE = `
+SELECT i.source_ref AS change_id, i.subscription_id, i.status, i.total_minor,
+       (SELECT min(ip.payment_id) FROM invoice_payments ip WHERE ip.invoice_id = i.id) AS paid_by
+FROM invoices i WHERE i.id = $id AND i.source = 'subscription_change'`;
 /** The order of a change billed now (`ord_<change id>`), for its invoice's total, through orders' `createOrders`. */
 /**
  * The charge attempts on a change's order, newest first: which key the next pass uses (a read; the payments module

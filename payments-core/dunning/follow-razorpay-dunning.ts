@@ -85,6 +85,7 @@ export async function followRazorpayDunning(
         collection: 'razorpay',
         subscription_id: sub.id,
         billing_record_id: null,
+        invoice_id: null,
         customer_id: sub.customer_id,
         amount: paise(payment?.['amount']) ?? sub.amount,
         currency: sub.currency,

@@ -5,7 +5,10 @@ import { CASE_ID_BY_KEY, INSERT_CASE } from './repository.js';
 
 export interface OpenDunningCaseInput {
   readonly subscriptionId: string;
-  readonly billingRecordId: string;
+  /** The failed renewal's record, or (with `change`) null. */
+  readonly billingRecordId: string | null;
+  /** An always_invoice change's invoice whose charge failed: its id, and the method and payment of the attempt. */
+  readonly change?: { readonly invoiceId: string; readonly methodId: string; readonly paymentId: string };
   readonly customerId: string;
   readonly amountMinor: number;
   readonly currency: string;
@@ -24,8 +27,8 @@ VALUES ($case_id, 0, 'failure', $failed_at, $failed_at, $failed_at, 'failed', $m
 ON CONFLICT (case_id, step) DO NOTHING`;
 
 /**
- * Opens the dunning case of a failed kosh-collected renewal; idempotent per billing record (a second call
- * returns the first case). Runs inside the caller's transaction; the dunning job plans the retries and sends
+ * Opens the dunning case of a failed kosh-collected renewal, or of an always_invoice change's invoice whose charge
+ * failed; idempotent per billing record (per invoice) (a second call returns the first case). Runs inside the caller's transaction; the dunning job plans the retries and sends
  * the first email on its next run.
  */
 export async function openDunningCase(
@@ -33,12 +36,15 @@ export async function openDunningCase(
   input: OpenDunningCaseInput,
   clock: Clock,
 ): Promise<{ id: string; created: boolean }> {
-  const caseKey = `br:${input.billingRecordId}`;
+  const caseKey = input.change === undefined ? `br:${input.billingRecordId}` : `inv:${input.change.invoiceId}`;
   const existing = await sql.one<{ id: string }>(CASE_ID_BY_KEY, { case_key: caseKey });
   if (existing !== undefined) return { id: existing.id, created: false };
-  const attempt = await sql.one<{ payment_method_id: string | null; payment_id: string | null }>(FAILED_ATTEMPT, {
-    id: input.billingRecordId,
-  });
+  const attempt =
+    input.change === undefined
+      ? await sql.one<{ payment_method_id: string | null; payment_id: string | null }>(FAILED_ATTEMPT, {
+          id: input.billingRecordId,
+        })
+      : { payment_method_id: input.change.methodId, payment_id: input.change.paymentId };
   const methodId = attempt?.payment_method_id ?? null;
   const id = newId('dun');
   const inserted = await sql.run(INSERT_CASE, {
@@ -46,7 +52,8 @@ export async function openDunningCase(
     case_key: caseKey,
     collection: 'kosh',
     subscription_id: input.subscriptionId,
-    billing_record_id: input.billingRecordId,
+    billing_record_id: input.change === undefined ? input.billingRecordId : null,
+    invoice_id: input.change?.invoiceId ?? null,
     customer_id: input.customerId,
     amount: input.amountMinor,
     currency: input.currency,

@@ -39,10 +39,11 @@ export const STEPS_OF_CASE = `${STEP_COLUMNS} WHERE case_id = $case_id ORDER BY 
 
 export const CASE_ID_BY_KEY = `SELECT id FROM dunning_cases WHERE case_key = $case_key`;
 export const INSERT_CASE = `
-INSERT INTO dunning_cases (id, case_key, collection, subscription_id, billing_record_id, customer_id, amount_minor,
-  currency, status, decline_code, decline_category, last_decline_code, declined_method_id, failed_at, created_at,
-  updated_at)
-VALUES ($id, $case_key, $collection, $subscription_id, $billing_record_id, $customer_id, $amount, $currency, 'open',
+INSERT INTO dunning_cases (id, case_key, collection, subscription_id, billing_record_id, invoice_id, customer_id,
+  amount_minor, currency, status, decline_code, decline_category, last_decline_code, declined_method_id, failed_at,
+  created_at, updated_at)
+VALUES ($id, $case_key, $collection, $subscription_id, $billing_record_id, $invoice_id, $customer_id, $amount, $currency,
+  'open',
   $decline_code, $decline_category, $decline_code, $declined_method_id, $failed_at, $at, $at)
 ON CONFLICT (case_key) DO NOTHING`;
 
@@ -145,7 +146,7 @@ UPDATE dunning_steps SET done_at = $at, outcome = 'skipped' WHERE case_id = $cas
  * method while it is live (point lookups only: correlated subqueries here cost tens of ms per case).
  */
 export const STEP_CONTEXT = `
-SELECT c.id, c.status, c.subscription_id, c.billing_record_id, c.customer_id, c.amount_minor AS amount, c.currency,
+SELECT c.id, c.status, c.subscription_id, c.billing_record_id, c.invoice_id, c.customer_id, c.amount_minor AS amount, c.currency,
        c.declined_method_id, c.last_decline_code, c.failed_at, s.status AS subscription_status, s.plan_id,
        own.id AS method_id, own.mandate_type, b.status AS record_status, cu.email, cu.name, p.name AS plan_name,
        ${PAY_URL} AS pay_url

@@ -1,5 +1,6 @@
 import type { Sql } from '../../platform/db.js';
 import { type BillingChargeOutcome, chargeBillingRecord } from '../billing/charge-billing-record.js';
+import { chargeChangeInvoice } from '../billing/charge-change-invoice.js';
 import { checkAutoDebit } from '../retries/india-rules.js';
 import {
   CLAIM_STEP,
@@ -23,7 +24,7 @@ const UNSETTLED = ['pending', 'charging', 'unknown'];
 
 type Decision =
   | { kind: 'done'; result: StepResult }
-  | { kind: 'charge'; ctx: StepContext; recordId: string; methodId: string };
+  | { kind: 'charge'; ctx: StepContext; debt: { recordId: string } | { invoiceId: string }; methodId: string };
 
 async function finishWithEmail(
   tx: Sql,
@@ -78,7 +79,7 @@ export async function runDunningStep(
     const claimed = await tx.run(CLAIM_STEP, { case_id: due.case_id, step: due.step, now, stale_before: staleBefore });
     if (claimed === 0) return { kind: 'done', result: 'taken' };
     const ctx = await loadStepContext(tx, due.case_id);
-    if (ctx === undefined || ctx.status !== 'open' || ctx.billing_record_id === null) {
+    if (ctx === undefined || ctx.status !== 'open' || (ctx.billing_record_id === null && ctx.invoice_id === null)) {
       return { kind: 'done', result: 'taken' };
     }
     const release = async (plannedAt: Date): Promise<Decision> => {
@@ -114,14 +115,20 @@ export async function runDunningStep(
       );
       if (check.kind === 'deferred') return release(check.notBefore);
     }
-    return { kind: 'charge', ctx, recordId: ctx.billing_record_id, methodId: ctx.method_id };
+    const debt =
+      ctx.billing_record_id !== null ? { recordId: ctx.billing_record_id } : { invoiceId: ctx.invoice_id ?? '' };
+    return { kind: 'charge', ctx, debt, methodId: ctx.method_id };
   });
   if (decision.kind === 'done') return decision.result;
-  const { ctx, recordId, methodId } = decision;
+  const { ctx, debt, methodId } = decision;
 
   let outcome: BillingChargeOutcome;
   try {
-    outcome = await chargeBillingRecord(deps, recordId, { attempt: due.step });
+    // A renewal's record, or an always_invoice change's invoice (its step numbers the payment key the same way).
+    outcome =
+      'recordId' in debt
+        ? await chargeBillingRecord(deps, debt.recordId, { attempt: due.step })
+        : await chargeChangeInvoice(deps, debt.invoiceId, { attempt: due.step });
   } catch (err) {
     // Left claimed: after STALE_CLAIM_MS the step is taken again with the same attempt (the same gateway key).
     deps.log.error({ err, case: ctx.id, step: due.step }, 'dunning: charging the renewal failed');

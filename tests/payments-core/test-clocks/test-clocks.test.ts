@@ -236,6 +236,85 @@ describe('test clocks', () => {
     ]);
   });
 
+  it('when an always_invoice change charge is declined → a dunning case with its steps; a new card pays it on the next step, once', async () => {
+    const perChild = await h.api('POST', '/v1/subscription-plans', {
+      ...PLAN,
+      name: 'School lunch per child',
+      amount: 310_000,
+      per_unit: true,
+    });
+    const clock = await newClock();
+    const customerId = await clockCustomer(clock);
+    const created = await h.api('POST', '/v1/subscriptions', { customer_id: customerId, plan_id: perChild.body.id });
+    const sub = created.body.id as string;
+    expect((await advance(clock, ist('2026-01-22'))).status).toBe(200); // January billed and paid on 1 January
+    // The parent's card is replaced by one that declines; on 22 January 1 → 2 children, billed now: 10 days at
+    // ₹100 a child: −₹1,000 at 1, +₹2,000 at 2, exempt: ₹1,000 on an invoice of its own, charged and declined.
+    await saveCard(h, customerId, DECLINED_CARD, { isDefault: true });
+    const patched = await h.api('PATCH', `/v1/subscriptions/${sub}`, {
+      quantity: 2,
+      proration_behavior: 'always_invoice',
+    });
+    expect(patched.status).toBe(200);
+    // On a clock the change is billed by the clock's next step (the API's own pass bills only wall-clock customers).
+    expect((await advance(clock, ist('2026-01-22').replace('18:30', '19:00'))).status).toBe(200);
+    const invoice = await h.db.one<{ id: string; source_ref: string; status: string; total_minor: number }>(
+      "SELECT id, source_ref, status, total_minor FROM invoices WHERE subscription_id = $s AND source = 'subscription_change'",
+      { s: sub },
+    );
+    expect(invoice).toMatchObject({ status: 'finalized', total_minor: 100_000 });
+    const change = invoice?.source_ref as string;
+    const dunning = () =>
+      h.db.one<{
+        id: string;
+        status: string;
+        invoice_id: string;
+        billing_record_id: string | null;
+        amount_minor: number;
+      }>(
+        'SELECT id, status, invoice_id, billing_record_id, amount_minor FROM dunning_cases WHERE subscription_id = $s',
+        { s: sub },
+      );
+    expect(await dunning()).toMatchObject({
+      status: 'open',
+      invoice_id: invoice?.id,
+      billing_record_id: null,
+      amount_minor: 100_000,
+    });
+
+    // The dunning job plans days 1, 3, 5, 7; the parent saves a working card; day 1 charges it and closes the case.
+    await saveCard(h, customerId, undefined, { isDefault: true });
+    expect((await advance(clock, ist('2026-01-31'))).status).toBe(200);
+    const steps = await h.db.all<{
+      step: number;
+      kind: string;
+      planned_at: Date;
+      outcome: string;
+      payment_id: string | null;
+    }>(
+      `SELECT d.step, d.kind, d.planned_at, d.outcome, d.payment_id FROM dunning_steps d JOIN dunning_cases c ON c.id = d.case_id
+       WHERE c.subscription_id = $s ORDER BY d.step`,
+      { s: sub },
+    );
+    expect(steps.map((s) => [s.step, s.kind, s.outcome, s.payment_id])).toEqual([
+      [0, 'failure', 'failed', `bill_${change}_0`],
+      [1, 'scheduled', 'paid', `bill_${change}_1`],
+      [2, 'scheduled', 'skipped', null],
+      [3, 'scheduled', 'skipped', null],
+      [4, 'scheduled', 'skipped', null],
+    ]);
+    expect((await dunning())?.status).toBe('recovered');
+    expect(
+      await h.db.one('SELECT status, amount_paid_minor FROM invoices WHERE id = $id', { id: invoice?.id }),
+    ).toEqual({ status: 'paid', amount_paid_minor: 100_000 });
+    // At the gateway: the declined charge and the one that paid, each once; nothing else on the change's order.
+    const atGateway = h.sim.payments().filter((p) => p.kosh_id?.startsWith(`bill_${change}_`));
+    expect(atGateway.map((p) => [p.kosh_id, p.status]).sort()).toEqual([
+      [`bill_${change}_0`, 'failed'],
+      [`bill_${change}_1`, 'captured'],
+    ]);
+  });
+
   it('when test clocks are disabled → the routes answer 404 and a customer on a clock is refused naming test_clock', async () => {
     const off = await buildApp({
       db: h.db,
