@@ -19,6 +19,7 @@ import { runDoctorCli } from './doctor.js';
 import { runEvaluateCli } from './evaluate-cli.js';
 import { runExportCli } from './export-cli.js';
 import { runForecastCli, runTrainForecastCli } from './forecast-cli.js';
+import { runGstCli } from './gst-cli.js';
 import { runImportDuckDbCli } from './import-duckdb-cli.js';
 import { runJobsCli } from './jobs-cli.js';
 import { runLakeCli } from './lake-cli.js';
@@ -80,6 +81,8 @@ export async function runCommand(
         return await runModelsCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
       case 'jobs':
         return await runJobsCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+      case 'gst':
+        return await runGstCli(rest, loadConfig(env, SCHEDULE_RULES), usageOf('gst'));
       case 'evaluate':
         return await runEvaluateCli(rest);
       case 'forecast':

@@ -20,6 +20,10 @@ commands:
   jobs run NAME                  run a job now and wait for it (through the running server, if there is one)
   jobs runs NAME [--limit N] [--starting-after RUN_ID]
                                  the runs of a job, newest first
+  gst rates list [--json]        the GST rate table: slabs and each HSN/SAC code's rate, by effective day
+  gst rates add --rate-bp N --effective-from YYYY-MM-DD --basis TEXT [--hsn-sac CODE] [--effective-until YYYY-MM-DD]
+                                 add a row (a change in law), as POST /v1/gst/rates: without --hsn-sac a slab, which
+                                 may end (--effective-until); a code's rate must be a slab on its first day
   train fraud [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--seed 42] [--validation-share 0.2]
                                  train a fraud model and register it (through the running server, if there is one)
   models list [--task fraud|churn] [--state S] [--json]

@@ -29,6 +29,7 @@ describe('kosh CLI', () => {
       'evaluate',
       'export',
       'ltv',
+      'gst',
     ]) {
       for (const flag of ['--help', '-h']) {
         out.length = 0;
@@ -84,6 +85,88 @@ describe('kosh CLI', () => {
       expect(out.join('\n')).toMatch(/secret \(shown once\): kosh_/);
       expect(await main(['keys', 'create', '--scopes', 'everything'], env)).toBe(1);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('kosh gst rates', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('when rates are listed and added → the same table and rules as /v1/gst/rates; bad input gets one line naming the option', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kosh-gst-'));
+    const databaseUrl = await createTestDatabase();
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((m: unknown) => out.push(String(m)));
+    vi.spyOn(console, 'error').mockImplementation((m: unknown) => out.push(String(m)));
+    const env = { KOSH_DATA_DIR: dir, KOSH_DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' };
+    const run = async (...args: string[]) => {
+      out.length = 0;
+      return { code: await main(['gst', 'rates', ...args], env), text: out.join('\n') };
+    };
+    try {
+      const listed = await run('list');
+      expect(listed.code).toBe(0);
+      expect(listed.text).toMatch(/^hsn_sac\s+rate\s+from\s+until\s+basis/);
+      expect(listed.text).toMatch(/\nslab\s+18 %\s+2017-07-01/);
+
+      const added = await run(
+        'add',
+        '--hsn-sac',
+        '19059020',
+        '--rate-bp',
+        '500',
+        '--effective-from',
+        '2026-01-01',
+        '--basis',
+        'Notification 9/2025-Central Tax (Rate)',
+      );
+      expect(added).toEqual({
+        code: 0,
+        text: expect.stringMatching(/^added gstr_\w+: 19059020 at 5 % from 2026-01-01 \(Notification 9\/2025/),
+      });
+      const json = await run('list', '--json');
+      expect(JSON.parse(json.text)).toContainEqual(
+        expect.objectContaining({ hsn_sac: '19059020', rate_bp: 500, effective_from: '2026-01-01' }),
+      );
+
+      // Refused, one line each, naming the option; nothing added.
+      const base = ['--effective-from', '2025-10-01', '--basis', 'Notification 1/2025'];
+      expect(await run('add', '--rate-bp', '5x', ...base)).toEqual({
+        code: 2,
+        text: "kosh gst rates add: --rate-bp: basis points, a whole number from 0 to 10000 (500 = 5 %), not '5x'",
+      });
+      expect(await run('add', '--rate-bp', '500', '--effective-from', '2025-10-01')).toEqual({
+        code: 2,
+        text: 'kosh gst rates add: --basis is required',
+      });
+      expect(await run('add', '--hsn-sac', '19', '--rate-bp', '500', ...base)).toEqual({
+        code: 2,
+        text: 'kosh gst rates add: --hsn-sac: an HSN or SAC code of 4 to 8 digits',
+      });
+      expect((await run('add', '--hsn-sac', '19059020', '--rate-bp', '700', ...base)).text).toMatch(
+        /^kosh gst rates add: --rate-bp: not a GST slab on 2025-10-01: one of /,
+      );
+      expect(await run('add', '--rate-bp', '500', '--effective-from', '2025-02-30', '--basis', 'x y z')).toEqual({
+        code: 2,
+        text: 'kosh gst rates add: --effective-from: a calendar day, YYYY-MM-DD (IST)',
+      });
+      const twice = await run(
+        'add',
+        '--hsn-sac',
+        '19059020',
+        '--rate-bp',
+        '500',
+        '--effective-from',
+        '2026-01-01',
+        '--basis',
+        'again',
+      );
+      expect(twice).toEqual({ code: 1, text: 'kosh gst rates add: --effective-from: a row for this day exists' });
+      expect((await run('add', '--rate', '500')).code).toBe(2);
+      expect((await run('list', '--json')).text.match(/"hsn_sac": "19059020"/g)).toHaveLength(1);
+    } finally {
+      await dropTestDatabase(databaseUrl);
       rmSync(dir, { recursive: true, force: true });
     }
   });
