@@ -59,6 +59,8 @@ export async function schoolYearBench(argv: string[]): Promise<void> {
     );
     console.log('checked:');
     for (const c of year.checks) console.log(`  - ${c}`);
+    console.log(year.problems.length === 0 ? 'every check held' : `${year.problems.length} differences:`);
+    for (const p of year.problems) console.log(`  ✗ ${p}`);
     console.log(
       `\ninvoices ${year.invoices}, credit notes ${year.creditNotes}, gateway charges ${year.charges}, captured ₹${(year.capturedMinor / 100).toLocaleString('en-IN')}`,
     );

@@ -220,6 +220,8 @@ export interface YearFigures {
   readonly wallMs: number;
   readonly advanceMsPerMonth: number[];
   readonly checks: string[];
+  /** What differed from the independent computation (empty: the year holds). */
+  readonly problems: string[];
 }
 
 interface InvoiceOut {
@@ -440,6 +442,8 @@ async function checkYear(
   Omit<YearFigures, 'subscriptions' | 'steps' | 'declines' | 'advances' | 'advancedTo' | 'wallMs' | 'advanceMsPerMonth'>
 > {
   const checks: string[] = [];
+  // Every difference found, each naming what differs; the year goes on checking after one.
+  const problems: string[] = [];
   const docs = await listAll<InvoiceOut>(h, '/v1/invoices');
   // The list leaves the lines out: each document as GET /v1/invoices/:id answers it.
   const live: InvoiceOut[] = [];
@@ -487,7 +491,7 @@ async function checkYear(
             ? roundHalfEven((l.amount * rate) / 10_000)
             : 2 * roundHalfEven((l.amount * rate) / 20_000);
         if (Math.abs(tax - want) > 1 || (d.supply_type === 'inter' ? l.cgst + l.sgst : l.igst) !== 0)
-          fail(`${d.number} line ${JSON.stringify(l)}: tax ${tax}, at ${rate} bp ${d.supply_type} ${want}`);
+          problems.push(`${d.number} line ${JSON.stringify(l)}: tax ${tax}, at ${rate} bp ${d.supply_type} ${want}`);
       }
     }
     const sub = (await h.api('GET', `/v1/subscriptions/${id}`)).body as {
@@ -509,7 +513,7 @@ async function checkYear(
                 `${d.number} ${l.period_start?.slice(0, 10)}…${l.period_end?.slice(0, 10)} ×${l.quantity} ${l.amount}`,
             ),
           );
-        fail(
+        problems.push(
           `subscription ${i} (${id}, ${s.plan}) at rate ${key}: billed ${got.amount}, integral ${want.toFixed(2)} (${got.lines} lines)\n` +
             `script: ${actions.join('; ')}\nlines: ${lines.join('; ')}`,
         );
@@ -549,15 +553,15 @@ async function checkYear(
       ) -
       items((r.cdnr ?? []).flatMap((c: { nt: unknown[] }) => c.nt)) -
       items(r.cdnur ?? []);
-    if (reported !== net) fail(`GSTR-1 ${month}: sections ${reported}, invoices ${net}`);
+    if (reported !== net) problems.push(`GSTR-1 ${month}: sections ${reported}, invoices ${net}`);
     const hsn = r.hsn.data.reduce((a: number, row: Parameters<typeof itemSum>[0]) => a + itemSum(row), 0);
-    if (hsn !== net) fail(`GSTR-1 ${month}: HSN ${hsn}, invoices ${net}`);
+    if (hsn !== net) problems.push(`GSTR-1 ${month}: HSN ${hsn}, invoices ${net}`);
     // What the ledger collected in the month = what the month's documents asked for, less what is still due on them.
     const due = inMonth.reduce((a, d) => a + sign(d) * d.total, 0);
     const unpaid = inMonth.filter((d) => d.object === 'invoice').reduce((a, d) => a + (d.total - d.amount_paid), 0);
     const collected = capturedByMonth.get(month) ?? 0;
     if (collected !== due - unpaid)
-      fail(`ledger ${month}: collected ${collected}, documents ${due} less unpaid ${unpaid}`);
+      problems.push(`ledger ${month}: collected ${collected}, documents ${due} less unpaid ${unpaid}`);
   }
   checks.push(`ledger, invoices and GSTR-1 tie in each of ${months.size} months`);
 
@@ -570,7 +574,7 @@ async function checkYear(
   }
   for (const [key, seqs] of series) {
     seqs.sort((a, b) => a - b);
-    if (seqs.some((n, i) => n !== i + 1)) fail(`series ${key} has gaps: ${seqs.join(',')}`);
+    if (seqs.some((n, i) => n !== i + 1)) problems.push(`series ${key} has gaps: ${seqs.join(',')}`);
   }
   checks.push(`numbering has no gaps in ${series.size} series (${[...series.keys()].sort().join(', ')})`);
 
@@ -582,7 +586,7 @@ async function checkYear(
      WHERE e.kind = 'capture' AND l.account = 'school_payable'`,
   );
   if (-Number(ledger?.amount ?? 0) !== gatewayTotal)
-    fail(`captured: gateway ${gatewayTotal}, ledger ${-Number(ledger?.amount ?? 0)}`);
+    problems.push(`captured: gateway ${gatewayTotal}, ledger ${-Number(ledger?.amount ?? 0)}`);
   checks.push(`the gateway's captured total = the ledger's (${captured.length} payments)`);
 
   return {
@@ -591,5 +595,6 @@ async function checkYear(
     charges: h.sim.payments().length,
     capturedMinor: gatewayTotal,
     checks,
+    problems,
   };
 }

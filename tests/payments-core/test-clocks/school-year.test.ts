@@ -45,6 +45,7 @@ describe('a school year on a test clock', () => {
       'resume',
     ]);
     const year = await runSchoolYear(h, { subscriptions: SUBSCRIPTIONS, seed: SEED });
+    expect(year.problems).toEqual([]);
     expect(year.checks).toHaveLength(5);
     expect(year.declines).toBeGreaterThan(0);
   }, 120_000);
