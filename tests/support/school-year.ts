@@ -288,6 +288,12 @@ export async function runSchoolYear(
       { prefer: 'wait=600' },
     );
     if (res.status !== 200) fail(`advance to ${to.toISOString()} → ${res.status} ${JSON.stringify(res.body)}`);
+    // A step whose job fails leaves the clock ready at the last step it reached (answered 200 all the same): every
+    // later advance would start there again, and the rest of the year would bill nothing.
+    if (res.body.frozen_time !== to.toISOString()) {
+      const failed = h.logs.filter((l) => l.includes('test clock advance failed')).at(-1) ?? '(no log line)';
+      fail(`advance to ${to.toISOString()} stopped at ${res.body.frozen_time}: ${failed.slice(0, 2000)}`);
+    }
     advances++;
     advancedTo.push(to);
     await h.settle();

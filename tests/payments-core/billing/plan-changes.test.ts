@@ -264,6 +264,30 @@ describe('cancelling an in-advance period now', () => {
     ).toEqual({ n: 1 });
   });
 
+  it('when a cancel credit is more than the period invoice has left (always_invoice billed the rest) → left pending, and the run goes on', async () => {
+    const s = await setup({ lunch: { amount: 310_000, per_unit: true } });
+    const grown = await s.subscribe('lunch');
+    const other = await s.subscribe('lunch');
+    await bill(new Date(DEC_1.getTime() + HOUR));
+    await finalize(new Date(DEC_1.getTime() + 3 * HOUR));
+    // 1 → 2 units on 5 December, billed now: 27 days of the second unit (₹2,700) on an invoice of its own.
+    await updateSubscription(s.at(dec(5)), grown, { quantity: 2, proration_behavior: 'always_invoice' });
+    // Both cancelled on 6 December: 26 unused days. `other`: ₹2,600 of December's ₹3,100, credited. `grown`: 2 units,
+    // ₹5,200, more than December's invoice holds at that rate (₹3,100): the credit note is refused.
+    await cancelSubscription(s.at(dec(6)), grown);
+    await cancelSubscription(s.at(dec(6)), other);
+    const run = await bill(dec(6));
+    expect(run.cancel_credits).toBe(1);
+    const pending = await env.db.all<{ subscription_id: string; amount_minor: number }>(
+      "SELECT subscription_id, sum(amount_minor)::int AS amount_minor FROM subscription_charges WHERE status = 'pending' GROUP BY 1",
+    );
+    expect(pending).toEqual([{ subscription_id: grown, amount_minor: -520_000 }]);
+    const notes = await env.db.all<{ subscription_id: string; total_minor: number }>(
+      "SELECT o.subscription_id, n.total_minor FROM invoices n JOIN invoices o ON o.id = n.original_invoice_id WHERE n.kind = 'credit_note'",
+    );
+    expect(notes).toEqual([{ subscription_id: other, total_minor: 260_000 }]);
+  });
+
   it('when 1 → 4 units on 10 December and cancelled on 20 → the net owed is billed on a final record', async () => {
     const s = await setup({ lunch: { amount: 310_000 } });
     const id = await s.subscribe('lunch');
