@@ -37,10 +37,15 @@ export interface Config {
   /** `KOSH_AUTH_FAILURES_PER_MINUTE` (20): unknown API keys a client IP may send per minute before it gets 429. */
   readonly authFailuresPerMinute: number;
   /**
-   * `KOSH_REQUEST_TIMEOUT_SECONDS` (60): how long a client may take to send a whole request (headers and body). A
+   * `KOSH_REQUEST_TIMEOUT_SECONDS` (30): how long a client may take to send a whole request (headers and body). A
    * slower one gets 408 and its connection closed, so slow uploads cannot hold connections open.
    */
   readonly requestTimeoutMs: number;
+  /**
+   * `KOSH_CONNECTION_TIMEOUT_SECONDS` (600): a connection on which nothing moves, either way, for this long is closed
+   * (the socket's inactivity timeout): the cap on a connection a client opens and then leaves silent.
+   */
+  readonly connectionTimeoutMs: number;
   /**
    * `KOSH_UPLOAD_MAX_MB` (256): the largest upload (a settlement report) accepted. An upload streams to a temporary
    * file and is refused with 413 the moment it passes this, so no upload is ever held in memory.
@@ -431,7 +436,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ru
     rateLimitPerMinute: int('KOSH_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     idempotencyLockMs: int('KOSH_IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600) * 1000,
     authFailuresPerMinute: int('KOSH_AUTH_FAILURES_PER_MINUTE', 20, 1, 1_000_000),
-    requestTimeoutMs: int('KOSH_REQUEST_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
+    requestTimeoutMs: int('KOSH_REQUEST_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
+    connectionTimeoutMs: int('KOSH_CONNECTION_TIMEOUT_SECONDS', 600, 1, 86_400) * 1000,
     uploadLimitBytes: int('KOSH_UPLOAD_MAX_MB', 256, 1, 4096) * 1024 * 1024,
     killAt: str('KOSH_KILL_AT'),
     logLevel: str('LOG_LEVEL') ?? 'info',

@@ -120,8 +120,10 @@ export interface AppDeps {
     readonly rateLimitPerMinute: number;
     /** Unknown API keys a client may send per minute before it gets 429 (default 20). */
     readonly authFailuresPerMinute?: number;
-    /** How long a client may take to send a whole request before 408 (default 60 s). */
+    /** How long a client may take to send a whole request before 408 (default 30 s). */
     readonly requestTimeoutMs?: number;
+    /** How long a connection may stay silent both ways before it is closed (default 600 s). */
+    readonly connectionTimeoutMs?: number;
     /** The largest upload accepted, streamed to a temporary file (default 256 MB). */
     readonly uploadLimitBytes?: number;
     /** How long a request holds its Idempotency-Key before a retry may resume it (default 60 s). */
@@ -174,7 +176,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
     },
   };
   const authFailures = deps.authFailures as FailureLimiter;
-  const requestTimeoutMs = deps.config.requestTimeoutMs ?? 60_000;
+  const requestTimeoutMs = deps.config.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -188,6 +190,9 @@ export async function buildApp(input: AppDeps): Promise<App> {
     // only when the headers' timeout is not longer, and checks incomplete requests every
     // connectionsCheckingInterval (30 s by default, too coarse for a short timeout).
     requestTimeout: requestTimeoutMs,
+    // A connection silent both ways this long is closed (the socket's inactivity timeout): a client cannot hold one
+    // open by connecting and sending nothing. Longer than any route's own work takes, so no answer is cut.
+    connectionTimeout: deps.config.connectionTimeoutMs ?? 600_000,
     clientErrorHandler: clientErrorAnswer,
     frameworkErrors: frameworkErrorAnswer,
     http: {

@@ -314,6 +314,7 @@ export async function startKosh(
       idempotencyLockMs: config.idempotencyLockMs,
       authFailuresPerMinute: config.authFailuresPerMinute,
       requestTimeoutMs: config.requestTimeoutMs,
+      connectionTimeoutMs: config.connectionTimeoutMs,
       uploadLimitBytes: config.uploadLimitBytes,
       webhookSecrets,
       webhookAllowCidrs: config.webhookAllowCidrs,

@@ -223,4 +223,40 @@ describe('limits an attacker cannot walk around', () => {
       expect(r.ms).toBeLessThan(5_000); // 1 s timeout, checked every 250 ms
     }
   });
+
+  it('when a client connects and then sends nothing → the connection timeout closes it (the request timeout never starts)', async () => {
+    const silentApp = await buildApp({
+      db: h.db,
+      clock,
+      gateway: h.gateway,
+      log: createLog({ level: 'silent' }),
+      inbox: h.inbox,
+      config: {
+        webhookSecrets: [],
+        webhookAllowCidrs: [],
+        denyCidrs: [],
+        rateLimitPerMinute: 30,
+        requestTimeoutMs: 60_000,
+        connectionTimeoutMs: 300,
+      },
+    });
+    try {
+      await silentApp.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = silentApp.server.address() as { port: number };
+      const ms = await new Promise<number>((resolve, reject) => {
+        const started = Date.now();
+        const socket = connect(port, '127.0.0.1');
+        socket.on('close', () => resolve(Date.now() - started));
+        socket.on('error', () => undefined);
+        setTimeout(() => {
+          socket.destroy();
+          reject(new Error('still open after 10 s'));
+        }, 10_000);
+      });
+      expect(ms).toBeGreaterThanOrEqual(250);
+      expect(ms).toBeLessThan(5_000);
+    } finally {
+      await silentApp.close();
+    }
+  });
 });

@@ -78,8 +78,10 @@ export async function startHarness(
     databaseUrl?: string;
     clock?: Clock;
     rateLimitPerMinute?: number;
-    /** How long a client may take to send a whole request (default 60 s). */
+    /** How long a client may take to send a whole request (default 30 s). */
     requestTimeoutMs?: number;
+    /** How long a connection may stay silent both ways (default 600 s). */
+    connectionTimeoutMs?: number;
     /** The largest upload accepted (default 256 MB). */
     uploadLimitBytes?: number;
     /** Wraps the real SDK adapter, e.g. to crash after a gateway call has gone through. */
@@ -167,6 +169,7 @@ export async function startHarness(
       denyCidrs: [],
       rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs: options.connectionTimeoutMs }),
       ...(options.uploadLimitBytes === undefined ? {} : { uploadLimitBytes: options.uploadLimitBytes }),
       ...(options.testClocks === undefined ? {} : { testClocks: options.testClocks }),
     },
