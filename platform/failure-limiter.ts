@@ -1,11 +1,12 @@
 import type { Sql } from './db.js';
-import { countHits } from './rate-windows.js';
+import { countHits, hitsOf } from './rate-windows.js';
 
 /**
  * Counts failures (unknown API keys) per client in fixed one-minute windows, across every kosh process on the
  * database (platform/rate-windows.ts); past `max` in a window, the client is refused without a lookup until the
  * window ends. Guessing keys then costs a minute per `max` guesses, whatever the guesses are (each random key would
- * otherwise start a fresh rate-limit bucket of its own).
+ * otherwise start a fresh rate-limit bucket of its own). Each lockout within the hour halves what the client may
+ * fail in a window (20, 10, 5, 2, then 1 a minute): about 90 guesses an hour instead of 1,200.
  *
  * Only failures touch the database: `blockedFor` answers from what this process learnt at its own last failure, so
  * a request with a good key costs nothing here. A process learns of a block at the first failure it sees past
@@ -16,6 +17,9 @@ export interface FailureLimiter {
   blockedFor(client: string, now: Date): number | null;
   failed(client: string, now: Date): Promise<void>;
 }
+
+/** Lockouts count within the hour: each one halves the failures a client is allowed per window until it ends. */
+const LOCKOUT_WINDOW_MS = 60 * 60_000;
 
 export function createFailureLimiter(deps: { db: Sql }, options: { max: number; windowMs?: number }): FailureLimiter {
   const windowMs = options.windowMs ?? 60_000;
@@ -33,7 +37,14 @@ export function createFailureLimiter(deps: { db: Sql }, options: { max: number; 
     async failed(client, now) {
       const nowMs = now.getTime();
       const { hits, leftMs } = await countHits(deps.db, { scope: 'auth_failures', client, nowMs, windowMs });
-      if (hits < options.max) return;
+      // Backoff: a client locked out k times this hour may fail max / 2^k times a window (at least once).
+      const lockouts = await hitsOf(deps.db, { scope: 'auth_lockouts', client, nowMs, windowMs: LOCKOUT_WINDOW_MS });
+      const allowed = Math.max(1, Math.floor(options.max / 2 ** lockouts));
+      if (hits < allowed) return;
+      // Exactly one failure of a window sees its count reach `allowed` (the upsert orders them): it records the lockout.
+      if (hits === allowed) {
+        await countHits(deps.db, { scope: 'auth_lockouts', client, nowMs, windowMs: LOCKOUT_WINDOW_MS });
+      }
       if (blocked.size >= 100_000) blocked.clear();
       blocked.set(client, nowMs + leftMs);
     },

@@ -16,6 +16,8 @@ describe('limits an attacker cannot walk around', () => {
   let other: App;
   const clock = fixedClock(new Date('2026-03-02T10:00:00Z'));
   const nextMinute = () => clock.advance(60_000);
+  /** A new hour: lockouts of earlier tests no longer halve what a client may fail (the limiter's backoff). */
+  const nextHour = () => clock.advance(3_600_000);
   beforeAll(async () => {
     h = await startHarness({ rateLimitPerMinute: 30, requestTimeoutMs: 1_000, clock });
     other = await buildApp({
@@ -68,7 +70,7 @@ describe('limits an attacker cannot walk around', () => {
   });
 
   it('when random keys are guessed from one address → 20 are looked up, then 429 with Retry-After for every guess, API and dashboard', async () => {
-    nextMinute();
+    nextHour();
     const statuses: number[] = [];
     for (let i = 0; i < 40; i++) {
       const res = await h.app.inject({
@@ -91,7 +93,7 @@ describe('limits an attacker cannot walk around', () => {
   });
 
   it('when dunning link tokens are guessed from one address → 20 are looked up, then 429 for every guess; failures and refusals show in /metrics', async () => {
-    nextMinute();
+    nextHour();
     const metric = async (name: string) => {
       const text = (await h.app.inject({ url: '/metrics' })).body;
       return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
@@ -143,8 +145,35 @@ describe('limits an attacker cannot walk around', () => {
     expect(fresh.statusCode).toBe(200);
   });
 
+  it('when an address is locked out again and again within the hour → each lockout halves what it may fail: 20, 10, 5, 2, 1 a minute', async () => {
+    nextHour();
+    const looked: number[] = [];
+    for (let minute = 0; minute < 6; minute++) {
+      let answered401 = 0;
+      for (let i = 0; i < 25; i++) {
+        const res = await h.app.inject({
+          url: '/v1/customers',
+          remoteAddress: '10.0.0.9',
+          headers: { authorization: `Bearer kosh_backoff_${minute}_${i}` },
+        });
+        if (res.statusCode === 401) answered401++;
+        else expect(res.statusCode).toBe(429);
+      }
+      looked.push(answered401);
+      nextMinute();
+    }
+    expect(looked).toEqual([20, 10, 5, 2, 1, 1]);
+    // Another address is not slowed by this one's lockouts.
+    const other401 = await h.app.inject({
+      url: '/v1/customers',
+      remoteAddress: '10.0.0.10',
+      headers: { authorization: 'Bearer kosh_x' },
+    });
+    expect(other401.statusCode).toBe(401);
+  });
+
   it('when keys are guessed alternately on two processes → 21 are looked up in all (20 + one for the second process), not 40', async () => {
-    nextMinute();
+    nextHour();
     const statuses: number[] = [];
     for (let i = 0; i < 40; i++) {
       const res = await apps()[i % 2]?.inject({
