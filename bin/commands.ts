@@ -100,8 +100,8 @@ export async function runCommand(
       case 'razorpay-sim':
         return await runRazorpaySimulatorCli(rest, env);
       default:
-        console.error(`unknown command ${command}\n\n${USAGE}`);
-        return 1;
+        console.error(`kosh: unknown command ${command} (kosh --help lists the commands)`);
+        return 2;
     }
   } catch (err) {
     if (err instanceof ConfigError || err instanceof DatabaseUnreachable || err instanceof StartupError) {

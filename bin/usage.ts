@@ -1,5 +1,45 @@
 import { SCOPES } from '../payments-core/api-keys/types.js';
 
+/** One or two real invocations per command, shown under its --help and in the full usage. */
+const EXAMPLES: readonly string[] = [
+  'kosh serve --workers 2',
+  'KOSH_DATABASE_URL=postgres://kosh@db/kosh kosh migrate',
+  'kosh seed --seed 42 --payments 20000 --months 12',
+  'kosh keys create --scopes payments:read,payments:write --name checkout',
+  'kosh keys rotate key_… --grace 3600',
+  'kosh jobs run billing-run',
+  'kosh jobs runs billing-run --limit 5',
+  'kosh gst rates list --json',
+  "kosh gst rates add --rate-bp 500 --effective-from 2027-04-01 --hsn-sac 996337 --basis 'Notification 9/2027'",
+  'kosh train fraud --from 2026-01-01 --to 2026-11-30',
+  'kosh train churn --months 9',
+  'kosh train forecast',
+  'kosh models list --task churn --json',
+  "kosh models promote fraud-20261207-k3x9 --force --reason 'approved by risk'",
+  'kosh models canary fraud-20261207-k3x9 0.05',
+  'kosh evaluate --data creditcard.csv --label Class --drop Time --model gbt --seeds 5',
+  'kosh export features --set fraud --out fraud.parquet --from 2026-01-01',
+  'kosh ltv fit --transactions purchases.csv --calibration-end 1997-09-30',
+  'kosh lake export --from 2026-12-01 --to 2026-12-06',
+  'kosh import-duckdb data/kosh.duckdb',
+  'kosh doctor --json',
+  'kosh forecast evaluate --train m3-train.csv --test m3-test.csv --horizon 18 --season 12',
+  'kosh completion bash',
+  'kosh razorpay-sim --port 9000',
+];
+
+const examplesText = (examples: readonly string[]) => `examples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`;
+
+const EXIT_CODES = `exit codes:
+  0  done
+  1  the command was refused or failed: a bad or missing value, a check that failed, a row the database refused
+  2  an unknown command or option, or a start-up problem to fix (configuration, data dir, port, a database that is
+     unreachable or newer than this kosh); every refusal is one line on stderr saying what to fix
+`;
+
+/** The command an example runs (the word after `kosh`, past any environment assignments). */
+const commandOf = (example: string) => example.split(' ')[example.split(' ').indexOf('kosh') + 1];
+
 export const USAGE = `usage: kosh <command> [options]
 
 commands:
@@ -58,7 +98,9 @@ commands:
   completion bash|zsh            print a shell completion script: eval "$(kosh completion bash)"
   razorpay-sim [--port N] [--key-id ID] [--key-secret S] [--webhook-url URL] [--webhook-secret S]
                                  run the Razorpay-compatible simulator on its own
-`;
+
+${examplesText(EXAMPLES)}
+${EXIT_CODES}`;
 
 /**
  * The usage of one command: its lines of USAGE (the line naming it and the indented lines under it), or the whole
@@ -73,5 +115,7 @@ export function usageOf(command: string): string {
     else if (!/^ {3,}\S/.test(line)) inside = false;
     if (inside) picked.push(line);
   }
-  return picked.length === 0 ? USAGE : `usage: kosh ${command} [options]\n\n${picked.join('\n')}\n`;
+  if (picked.length === 0) return USAGE;
+  const examples = EXAMPLES.filter((e) => commandOf(e) === command);
+  return `usage: kosh ${command} [options]\n\n${picked.join('\n')}\n\n${examplesText(examples)}\n${EXIT_CODES}`;
 }

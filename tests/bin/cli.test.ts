@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../bin/cli.js';
+import { USAGE, usageOf } from '../../bin/usage.js';
 import { SCHEDULE_RULES } from '../../pipelines/schedule.js';
 import { loadConfig } from '../../platform/config.js';
 import { startKosh } from '../../serving/server.js';
@@ -260,5 +261,26 @@ describe('kosh jobs', () => {
       await dropTestDatabase(databaseUrl);
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('when the usage is read → every command has an example under its --help, every example names a command, and the exit codes are listed', () => {
+    const commands = [...USAGE.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1] as string);
+    const examples = [...USAGE.matchAll(/^ {2}\$ (.*)$/gm)].map((m) => m[1] as string);
+    for (const command of new Set(commands)) {
+      expect(usageOf(command), command).toMatch(new RegExp(`^ {2}\\$ (\\S+=\\S+ )*kosh ${command}\\b`, 'm'));
+      expect(usageOf(command), command).toContain('exit codes:');
+    }
+    for (const example of examples) {
+      const words = example.split(' ');
+      expect(commands, example).toContain(words[words.indexOf('kosh') + 1]);
+    }
+  });
+
+  it('when a command is unknown or a value is bad → one line on stderr and exit 2', async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((m: unknown) => errors.push(String(m)));
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    expect(await main(['nosuch'], { LOG_LEVEL: 'silent' })).toBe(2);
+    expect(errors).toEqual(['kosh: unknown command nosuch (kosh --help lists the commands)']);
   });
 });
