@@ -50,6 +50,11 @@ const SERVER_PASS_EXCLUDES = [
   'tests/serving/billing-kill.test.ts',
   'tests/serving/money-points-kill.test.ts',
   'tests/serving/churn-models.test.ts',
+  // CPU-bound over SQL other server-pass files run: the registry's HTTP layer (registry.test.ts and selector.test.ts
+  // keep its statements), and a school's year (18 s of billing through test clocks; the billing, plan-change,
+  // test-clock and GSTR-1 files keep its statements)
+  'tests/models/registry/models-http.test.ts',
+  'tests/payments-core/test-clocks/school-year.test.ts',
   // kosh serve --workers and three processes behind a proxy: the process layer; two-processes.test.ts is the
   // several-processes test the server pass keeps
   'tests/serving/workers.test.ts',
