@@ -124,6 +124,8 @@ export async function startHarness(
     ...(options.simulator?.upiDebitDelayMs === undefined ? {} : { upiDebitDelayMs: options.simulator.upiDebitDelayMs }),
     seed: 7,
     now: () => clock.now(),
+    // Razorpay's 24 h of webhook retries in 2 s: a delivery kosh refused is retried within milliseconds.
+    timeScale: 2000 / 86_400,
   });
   const real = createRazorpayGateway({
     keyId: KEY_ID,

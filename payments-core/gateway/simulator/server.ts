@@ -29,6 +29,7 @@
  *     POST /v1/sim/upi-mandates/debits/process → debits held by `upiDebitDelayMs: null` are attempted now
  *   POST /v1/sim/refunds/:id/process {status: processed | failed} → settles a pending refund by hand
  *   POST /v1/sim/webhooks/replay {event_id?} → delivers already-sent events again (all, or one)
+ *   GET /v1/sim/webhooks → {disabled}; POST /v1/sim/webhooks/enable → the dashboard's enable after Razorpay disabled it
  *   POST /v1/sim/subscriptions/:id/charge {amount, current_start, current_end} → Razorpay charging one cycle of a
  *     subscription it holds: a captured payment on a new order and invoice, `payment.captured` and
  *     `subscription.charged` (see subscriptions.ts)
@@ -37,7 +38,8 @@
  *     POST /v1/sim/payment_links/:id/pay → see payment-links.ts
  *
  * Webhooks: every state change emits a Razorpay-format event, signed (hex HMAC-SHA256 of the raw body),
- * with `x-razorpay-event-id`, delivered at least once (retries on non-2xx), optionally duplicated
+ * with `x-razorpay-event-id`, delivered at least once (retries on non-2xx on Razorpay's schedule, then disabled:
+ * webhook-schedule.ts), optionally duplicated
  * (`duplicateRate`) and out of order (`shuffle`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -58,6 +60,7 @@ import { createSettlementReports } from './settlements.js';
 import { createSubscriptionCharges } from './subscriptions.js';
 import { cardNetwork, DECLINES, type Decline, VPA_FAILURE } from './test-mode.js';
 import { createUpiAutopay, type MandateTerms } from './upi-autopay.js';
+import { retryAfterSeconds } from './webhook-schedule.js';
 
 export interface WebhookOptions {
   readonly url: string;
@@ -66,6 +69,7 @@ export interface WebhookOptions {
   readonly duplicateRate?: number;
   /** Deliver queued events in random order instead of the order they happened. */
   readonly shuffle?: boolean;
+  /** Test override: at most this many attempts, `retryDelayMs` apart, and never disabled (not Razorpay's schedule). */
   readonly maxAttempts?: number;
   readonly retryDelayMs?: number;
 }
@@ -81,6 +85,11 @@ export interface SimulatorOptions {
   readonly failureRate?: number;
   readonly seed?: number;
   readonly webhook?: WebhookOptions | null;
+  /**
+   * Real milliseconds per simulated second of Razorpay's webhook retry schedule (webhook-schedule.ts: retries
+   * doubling from one minute for 24 h, then the webhook disabled). Default 1000: real time. Tests compress it.
+   */
+  readonly timeScale?: number;
   /** Delay before a pending refund is processed; null keeps refunds pending until /v1/sim/refunds/:id/process. */
   readonly refundProcessingMs?: number | null;
   readonly accountId?: string;
@@ -114,6 +123,17 @@ export interface Delivery {
   readonly event: string;
   readonly status: number;
   readonly attempt: number;
+}
+
+interface QueuedEvent {
+  readonly eventId: string;
+  readonly event: string;
+  readonly body: string;
+  readonly attempt: number;
+  /** Simulated seconds from the event's first attempt to this one. */
+  readonly elapsed: number;
+  /** Wall time (ms) of this event's first failed attempt. */
+  readonly firstFailure: number | null;
 }
 
 /**
@@ -408,7 +428,10 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   const customers = new Map<string, Customer>();
   const deliveries: Delivery[] = [];
   const sent: { eventId: string; event: string; body: string }[] = [];
-  const queue: { eventId: string; event: string; body: string; attempt: number }[] = [];
+  const queue: QueuedEvent[] = [];
+  // Razorpay's disable logic: a webhook that failed for a whole retry window stops receiving events until enabled.
+  let hookDisabled = false;
+  let lastSuccess = 0;
   const timers = new Set<NodeJS.Timeout>();
   let inFlight = 0;
   let pumping = false;
@@ -460,17 +483,35 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
           inFlight--;
         }
         deliveries.push({ eventId: item.eventId, event: item.event, status, attempt: item.attempt });
-        if ((status < 200 || status >= 300) && item.attempt < (hook.maxAttempts ?? 5)) {
-          later(hook.retryDelayMs ?? 50 * item.attempt, () => {
-            queue.push({ ...item, attempt: item.attempt + 1 });
-            void pump();
-          });
-        }
+        if (status >= 200 && status < 300) lastSuccess = Date.now();
+        else scheduleRetry(hook, item);
       }
     } finally {
       pumping = false;
       checkIdle();
     }
+  }
+
+  function scheduleRetry(hook: WebhookOptions, item: QueuedEvent): void {
+    const firstFailure = item.firstFailure ?? Date.now();
+    if (hook.maxAttempts !== undefined || hook.retryDelayMs !== undefined) {
+      if (item.attempt >= (hook.maxAttempts ?? 5)) return;
+      later(hook.retryDelayMs ?? 50 * item.attempt, () => {
+        queue.push({ ...item, attempt: item.attempt + 1, firstFailure });
+        void pump();
+      });
+      return;
+    }
+    const wait = retryAfterSeconds(item.attempt, item.elapsed);
+    if (wait === null) {
+      // This event failed for its whole window; if nothing succeeded meanwhile, the webhook has failed for 24 h.
+      if (lastSuccess < firstFailure) hookDisabled = true;
+      return;
+    }
+    later(wait * (options.timeScale ?? 1000), () => {
+      queue.push({ ...item, attempt: item.attempt + 1, elapsed: item.elapsed + wait, firstFailure });
+      void pump();
+    });
   }
 
   function emit(event: string, entities: Record<string, Json>): void {
@@ -488,8 +529,10 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     });
     const eventId = id('evt');
     sent.push({ eventId, event, body });
-    queue.push({ eventId, event, body, attempt: 1 });
-    if (random() < (hook.duplicateRate ?? 0)) queue.push({ eventId, event, body, attempt: 1 });
+    if (hookDisabled) return;
+    const item = { eventId, event, body, attempt: 1, elapsed: 0, firstFailure: null };
+    queue.push(item);
+    if (random() < (hook.duplicateRate ?? 0)) queue.push(item);
     // Deliver on the next turn, after the API answer that caused the event has been written.
     setImmediate(() => void pump());
   }
@@ -1021,12 +1064,23 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       /^\/v1\/sim\/webhooks\/replay$/,
       (_m, b) => {
         const again = sent.filter((e) => b['event_id'] === undefined || e.eventId === b['event_id']);
-        for (const e of again) queue.push({ ...e, attempt: 1 });
+        for (const e of again) queue.push({ ...e, attempt: 1, elapsed: 0, firstFailure: null });
         setImmediate(() => void pump());
         return { replayed: again.length };
       },
       false,
     ],
+    [
+      'POST',
+      /^\/v1\/sim\/webhooks\/enable$/,
+      () => {
+        // The dashboard's "enable" after Razorpay disabled a failing webhook; events missed meanwhile are not resent.
+        hookDisabled = false;
+        return { disabled: false };
+      },
+      false,
+    ],
+    ['GET', /^\/v1\/sim\/webhooks$/, () => ({ disabled: hookDisabled }), false],
     ['POST', /^\/v1\/sim\/upi-mandates\/debits\/process$/, () => autopay.processHeldDebits(), false],
     ['POST', /^\/v1\/sim\/upi-mandates\/([\w]+)\/approve$/, (m, b) => autopay.approve(m[1] ?? '', b), false],
     ['POST', /^\/v1\/sim\/upi-mandates\/([\w]+)\/reject$/, (m) => autopay.reject(m[1] ?? ''), false],
@@ -1179,6 +1233,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     },
     configure: (partial) => {
       options = { ...options, ...partial };
+      if (partial.webhook !== undefined) hookDisabled = false;
       if (partial.dropResponses !== undefined) dropsLeft = partial.dropResponses?.count ?? 0;
       if (queue.length > 0) void pump();
     },

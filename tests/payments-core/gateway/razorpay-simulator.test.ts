@@ -15,6 +15,8 @@ import { PAYER } from '../../support/payer.js';
 const KEY = 'rzp_test_simulator01';
 const SECRET = 'sim_secret_01';
 const HOOK_SECRET = 'hook_secret_01';
+/** Razorpay's 24 h webhook retry window in 864 ms (0.01 ms a simulated second). */
+const TIME_SCALE = 0.01;
 
 interface Received {
   eventId: string;
@@ -103,7 +105,8 @@ describe('Razorpay simulator through the official SDK', () => {
       keyId: KEY,
       keySecret: SECRET,
       seed: 1,
-      webhook: { url: receiver.url, secret: HOOK_SECRET, retryDelayMs: 10 },
+      timeScale: TIME_SCALE,
+      webhook: { url: receiver.url, secret: HOOK_SECRET },
     });
     gateway = createRazorpayGateway({ keyId: KEY, keySecret: SECRET, apiUrl: sim.url });
     customerId = await gateway.ensureCustomer({
@@ -254,6 +257,35 @@ describe('Razorpay simulator through the official SDK', () => {
     const first = receiver.received[0];
     expect(receiver.received.filter((r) => r.eventId === first?.eventId)).toHaveLength(2);
     expect(sim.deliveries.some((d) => d.status === 500)).toBe(true);
+  });
+
+  it("when the receiver keeps failing → retried on Razorpay's schedule (10 retries doubling from 1 min, within 24 h), then the webhook is disabled until enabled", async () => {
+    const simCall = (method: string, path: string) =>
+      fetch(`${sim.url}${path}`, {
+        method,
+        headers: { authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}` },
+      }).then((r) => r.json() as Promise<{ disabled: boolean }>);
+    await sim.idle();
+    receiver.received.length = 0;
+    receiver.failNext(1_000);
+    const token = await tokenize('4111111111111111');
+    await pay('r_hook_down', { kind: 'token', token, customerId });
+    await sim.idle();
+    const perEvent = new Map<string, number>();
+    for (const r of receiver.received) perEvent.set(r.eventId, (perEvent.get(r.eventId) ?? 0) + 1);
+    expect([...perEvent.values()]).toEqual([11, 11, 11]); // payment.authorized, payment.captured, order.paid
+    expect(await simCall('GET', '/v1/sim/webhooks')).toEqual({ disabled: true });
+
+    receiver.failNext(0);
+    receiver.received.length = 0;
+    await pay('r_hook_disabled', { kind: 'token', token, customerId });
+    await sim.idle();
+    expect(receiver.received).toEqual([]); // a disabled webhook receives nothing
+
+    expect(await simCall('POST', '/v1/sim/webhooks/enable')).toEqual({ disabled: false });
+    await pay('r_hook_enabled', { kind: 'token', token, customerId });
+    await sim.idle();
+    expect(receiver.received.map((r) => r.event)).toEqual(expect.arrayContaining(['payment.captured']));
   });
 
   it('when duplicates and shuffling are switched on → copies share an event id and order is not preserved', async () => {
