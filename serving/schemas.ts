@@ -99,9 +99,19 @@ export const PaymentMethodSchema = Type.Object({
   bank: Nullable(Type.String()),
   wallet: Nullable(Type.String()),
   mandate_type: Nullable(Type.Union([Type.Literal('upi_autopay'), Type.Literal('emandate')])),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('rejected')], {
-    description: 'pending: a UPI AutoPay mandate awaiting the customer; only active methods are charged',
-  }),
+  status: Type.Union(
+    [
+      Type.Literal('pending'),
+      Type.Literal('active'),
+      Type.Literal('rejected'),
+      Type.Literal('paused'),
+      Type.Literal('cancelled'),
+    ],
+    {
+      description:
+        'pending: a UPI AutoPay mandate awaiting the customer; paused / cancelled: the parent paused or revoked the mandate in their UPI app (token.paused, token.cancelled); only active methods are charged',
+    },
+  ),
   mandate_max_amount: Nullable(Type.Integer({ description: 'paise: the most one debit on the mandate may take' })),
   mandate_frequency: Nullable(Type.Union([Type.Literal('as_presented'), Type.Literal('monthly')])),
   mandate_expires_at: Nullable(Timestamp),

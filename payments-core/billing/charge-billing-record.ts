@@ -9,7 +9,7 @@ import { chargeOffSession } from '../payments/charge-off-session.js';
 import { createPayments } from '../payments/create-payments.js';
 import { classifyDecline } from '../retries/declines.js';
 import { AUTO_DEBIT_LIMIT_PAISE } from '../retries/india-rules.js';
-import { chargeClaimed } from './charge-claimed.js';
+import { chargeClaimed, inactiveMandate } from './charge-claimed.js';
 import { INSERT_ORDERS, INSERT_PAYMENTS, RECORD_BY_ID } from './repository.js';
 import { DEFAULT_BILLING_OPTIONS } from './run-billing.js';
 import { settleFollowUps } from './settle-follow-ups.js';
@@ -27,11 +27,13 @@ RETURNING id`;
 
 /** The method to charge now: the subscription's own if still saved, else the customer's default. */
 const CURRENT_METHOD = `
-SELECT coalesce(
+SELECT m.id, pm.status FROM subscriptions s
+CROSS JOIN LATERAL (SELECT coalesce(
   (SELECT pm.id FROM payment_methods pm WHERE pm.id = s.payment_method_id AND pm.deleted_at IS NULL),
   (SELECT min(pm.id) FROM payment_methods pm WHERE pm.customer_id = s.customer_id AND pm.is_default AND pm.deleted_at IS NULL)
-) AS id
-FROM subscriptions s WHERE s.id = $subscription_id`;
+) AS id) m
+LEFT JOIN payment_methods pm ON pm.id = m.id
+WHERE s.id = $subscription_id`;
 
 const RETRY_SETTLED = `
 UPDATE billing_records SET status = $status, payment_id = $payment_id, decline_code = $decline_code, updated_at = $now
@@ -75,9 +77,20 @@ export async function chargeBillingRecord(
   if (record.amount > AUTO_DEBIT_LIMIT_PAISE) {
     return { status: 'failed', paymentId: null, declineCode: 'authentication_required', hard: false };
   }
-  const method = await deps.db.one<{ id: string | null }>(CURRENT_METHOD, { subscription_id: record.subscription_id });
-  if (method?.id === null || method?.id === undefined) {
+  const method = await deps.db.one<{ id: string | null; status: string | null }>(CURRENT_METHOD, {
+    subscription_id: record.subscription_id,
+  });
+  if (method?.id === null || method?.id === undefined || method.status === 'pending') {
     return { status: 'failed', paymentId: null, declineCode: 'no_default_payment_method', hard: false };
+  }
+  const inactive = inactiveMandate(method.status);
+  if (inactive !== null) {
+    return {
+      status: 'failed',
+      paymentId: null,
+      declineCode: inactive.code,
+      hard: classifyDecline(inactive.code, null) === 'hard',
+    };
   }
   await deps.db.transaction((tx) => createOrders(tx, INSERT_ORDERS, { ids: [record.id], now: deps.clock.now() }));
   const paymentId = `bill_${record.id}_${options.attempt}`;

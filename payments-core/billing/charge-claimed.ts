@@ -37,6 +37,8 @@ interface ClaimedItem {
   payment_method_id: string | null;
   method_type: string | null;
   gateway_token: string | null;
+  /** active, or a UPI AutoPay mandate the parent paused or revoked (never sent to the gateway then). */
+  method_status: string | null;
   /** The customer's gateway customer, whose token the method is; null until first needed. */
   gateway_customer_id: string | null;
   email: string;
@@ -101,6 +103,22 @@ function failure(item: ClaimedItem, orderId: string | null, code: string, descri
 }
 
 /**
+ * The decline of a charge on a mandate the parent paused or revoked, made by kosh without calling the gateway
+ * (Razorpay: "If a token transitions to paused, cancellation_initiated or cancelled, any subsequent payment attempt
+ * against that token will fail", https://razorpay.com/docs/api/payments/recurring-payments/upi/tokens/); null when
+ * the method may be charged.
+ */
+export function inactiveMandate(status: string | null): { code: string; description: string } | null {
+  if (status === 'paused') {
+    return { code: 'mandate_paused', description: 'the parent paused the UPI AutoPay mandate; nothing was sent' };
+  }
+  if (status === 'cancelled' || status === 'rejected') {
+    return { code: 'mandate_revoked', description: 'the UPI AutoPay mandate is no longer active; nothing was sent' };
+  }
+  return null;
+}
+
+/**
  * One claimed record at the gateway: a gateway order whose receipt is the kosh order id, then a payment keyed
  * by the kosh payment id (notes.kosh_id), auto-captured. A record taken over from a run that died
  * (`attempts > 1`) first looks both keys up, so what reached the gateway before the crash is found and
@@ -138,6 +156,8 @@ async function chargeOne(deps: { db: Db; gateway: PaymentGateway }, item: Claime
         return fromGateway(item, orderId, found, true);
       }
     }
+    const inactive = inactiveMandate(item.method_status);
+    if (inactive !== null) return failure(item, orderId, inactive.code, inactive.description);
     const collect = item.method_type === 'upi' && item.gateway_token.includes('@');
     if (collect) {
       // Razorpay takes a UPI collect only with the payer's browser (ip, referer, user_agent:

@@ -181,7 +181,7 @@ WHERE r.id = ANY($ids::text[])`);
 /** Everything the gateway step needs per claimed record, including what an earlier attempt left behind. */
 export const CLAIMED_ITEMS = `
 SELECT r.id, r.subscription_id, r.customer_id, r.order_id, r.idempotency_key AS payment_id, r.amount_minor,
-       r.currency, r.attempts, r.payment_method_id, pm.type AS method_type, pm.gateway_token,
+       r.currency, r.attempts, r.payment_method_id, pm.type AS method_type, pm.gateway_token, pm.status AS method_status,
        c.email, c.phone, c.gateway_customer_id, o.gateway_order_id, p.status AS payment_status, p.gateway_payment_id, p.fee_minor, p.tax_minor,
        p.error_code, p.error_reason, p.error_description
 FROM billing_records r

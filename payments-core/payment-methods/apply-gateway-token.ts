@@ -4,9 +4,13 @@ import { maskVpa } from './manage-payment-methods.js';
 import {
   CONFIRM_MANDATE,
   HAS_DEFAULT,
+  MANDATE_BY_TOKEN,
+  MOVE_MANDATE,
+  NEWEST_LIVE_METHOD,
   NOTE_REGISTRATION_TOKEN,
   PENDING_MANDATE_BY_TOKEN,
   REJECT_MANDATE,
+  SET_DEFAULT,
 } from './repository.js';
 
 type Json = Record<string, unknown>;
@@ -54,4 +58,51 @@ export async function applyGatewayToken(
     at,
   });
   return true;
+}
+
+/** The moves a confirmed mandate's later token events make: from which states, to which. */
+const MOVES = {
+  'token.paused': { from: ['active'], to: 'paused' },
+  'token.resumed': { from: ['paused'], to: 'active' },
+  'token.cancelled': { from: ['active', 'paused', 'pending'], to: 'cancelled' },
+} as const;
+
+export type MandateEvent = keyof typeof MOVES;
+export const MANDATE_EVENTS = Object.keys(MOVES) as MandateEvent[];
+
+/**
+ * The parent pausing, resuming or revoking a UPI AutoPay mandate in their UPI app, as Razorpay reports it
+ * (https://razorpay.com/docs/recurring-payments/using-webhooks/, "Token States": paused — "Ask them to resume the token
+ * to charge them"; cancelled — "Create the authorization transaction again if you want to charge the customer").
+ * A paused method is not debited (billing fails its charge as `mandate_paused`, which dunning chases) and stays the
+ * default; a cancelled one is never debited again, and the customer's newest active method becomes the default.
+ * `eventAt` is the event's gateway time: an event older than the last one applied changes nothing, so a pause
+ * delivered after the resume that followed it is ignored. `unknown` when no mandate of kosh's has that token, or it is
+ * still pending (the event is applied again once `token.confirmed` is).
+ */
+export async function applyMandateEvent(
+  tx: Sql,
+  event: MandateEvent,
+  token: Json,
+  eventAt: Date,
+  at: Date,
+): Promise<'moved' | 'stale' | 'unknown'> {
+  const move = MOVES[event];
+  const moved = await tx.one<{ id: string; customer_id: string; was_default: boolean }>(MOVE_MANDATE, {
+    gateway_token: String(token['id'] ?? ''),
+    from: [...move.from],
+    to: move.to,
+    event_at: eventAt,
+    at,
+  });
+  if (moved === undefined) {
+    // Not known yet, or still pending (its token.confirmed not applied): the event waits for the confirmation.
+    const known = await tx.one<{ status: string }>(MANDATE_BY_TOKEN, { gateway_token: String(token['id'] ?? '') });
+    return known === undefined || known.status === 'pending' ? 'unknown' : 'stale';
+  }
+  if (move.to === 'cancelled' && moved.was_default) {
+    const next = await tx.one<{ id: string }>(NEWEST_LIVE_METHOD, { customer_id: moved.customer_id });
+    if (next !== undefined) await tx.run(SET_DEFAULT, { id: next.id, at });
+  }
+  return 'moved';
 }

@@ -57,6 +57,22 @@ SELECT 1 AS x FROM payment_methods WHERE customer_id = $customer_id AND is_defau
 export const CONFIRM_MANDATE = `
 UPDATE payment_methods SET status = 'active', upi_vpa_masked = $upi_vpa_masked, is_default = $is_default, updated_at = $at
 WHERE id = $id AND status = 'pending'`;
+/**
+ * A later state of a confirmed mandate from its token events (pause, resume, revoke), applied only when the event is
+ * newer than the last one applied and the move is allowed from the current state; a cancelled mandate stays cancelled.
+ */
+export const MOVE_MANDATE = `
+WITH before AS (
+  SELECT id, is_default FROM payment_methods
+  WHERE gateway_token = $gateway_token AND mandate_type = 'upi_autopay' AND deleted_at IS NULL
+    AND status = ANY($from::text[]) AND (token_event_at IS NULL OR token_event_at <= $event_at)
+  FOR UPDATE)
+UPDATE payment_methods pm SET status = CAST($to AS VARCHAR), token_event_at = $event_at, updated_at = $at,
+  is_default = pm.is_default AND CAST($to AS VARCHAR) <> 'cancelled'
+FROM before WHERE pm.id = before.id
+RETURNING pm.id, pm.customer_id, before.is_default AS was_default`;
+export const MANDATE_BY_TOKEN = `
+SELECT id, status FROM payment_methods WHERE gateway_token = $gateway_token AND mandate_type = 'upi_autopay'`;
 export const REJECT_MANDATE = `
 UPDATE payment_methods SET status = 'rejected', updated_at = $at WHERE id = $id AND status = 'pending'`;
 /** The mandate whose authorisation payment the gateway payment is, with the customer's school. */

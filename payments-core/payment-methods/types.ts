@@ -5,7 +5,7 @@ export type PaymentMethodType = (typeof PAYMENT_METHOD_TYPES)[number];
 export const MANDATE_TYPES = ['upi_autopay', 'emandate'] as const;
 export type MandateType = (typeof MANDATE_TYPES)[number];
 
-export const PAYMENT_METHOD_STATUSES = ['pending', 'active', 'rejected'] as const;
+export const PAYMENT_METHOD_STATUSES = ['pending', 'active', 'rejected', 'paused', 'cancelled'] as const;
 export type PaymentMethodStatus = (typeof PAYMENT_METHOD_STATUSES)[number];
 /** The frequencies Razorpay takes for a UPI AutoPay mandate (its order's `token.frequency`). */
 export const MANDATE_FREQUENCIES = ['as_presented', 'monthly'] as const;

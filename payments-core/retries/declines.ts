@@ -17,6 +17,11 @@ export const DECLINE_CODES: Readonly<Record<string, { readonly kind: DeclineClas
   invalid_vpa: { kind: 'hard', meaning: 'UPI address does not exist' },
   mandate_revoked: { kind: 'hard', meaning: 'the customer revoked the e-mandate / AutoPay mandate' },
   mandate_expired: { kind: 'hard', meaning: 'the mandate has ended' },
+  mandate_paused: { kind: 'soft', meaning: 'the parent paused the AutoPay mandate; charged again once resumed' },
+  payment_mandate_not_active: {
+    kind: 'soft',
+    meaning: 'the mandate was paused or revoked after the pre-debit notice (a revoke then stops kosh itself)',
+  },
   payer_required: { kind: 'hard', meaning: "a UPI collect off-session: no payer's browser, so it was never sent" },
   gateway_bad_request_error: { kind: 'hard', meaning: 'the gateway refused the request (bad token, bad input)' },
   insufficient_funds: { kind: 'soft', meaning: 'not enough balance now; likely after salary day' },

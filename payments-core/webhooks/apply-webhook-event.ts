@@ -10,7 +10,13 @@ import type { GatewayPayment, GatewayRefund } from '../gateway/port.js';
 import { toGatewayPayment, toGatewayPaymentLink, toGatewayRefund } from '../gateway/razorpay-entities.js';
 import { bookInstallmentLink } from '../installments/book-installment-link.js';
 import { advanceOrder } from '../orders/advance-order.js';
-import { applyGatewayToken, noteRegistrationToken } from '../payment-methods/apply-gateway-token.js';
+import {
+  applyGatewayToken,
+  applyMandateEvent,
+  MANDATE_EVENTS,
+  type MandateEvent,
+  noteRegistrationToken,
+} from '../payment-methods/apply-gateway-token.js';
 import { bookRegistrationPayment } from '../payment-methods/book-registration-payment.js';
 import { applyGatewayPayment } from '../payments/apply-gateway-payment.js';
 import { INSERT_PAYMENT } from '../payments/repository.js';
@@ -204,7 +210,18 @@ async function applyPayload(
   if (type === 'token.confirmed' || type === 'token.rejected') {
     const tokenEntity = entity(payload, 'token');
     if (tokenEntity === null) return 'unmatched';
-    return (await applyGatewayToken(tx, type, tokenEntity, at)) ? 'applied' : 'unmatched';
+    if (!(await applyGatewayToken(tx, type, tokenEntity, at))) return 'unmatched';
+    // A pause, resume or revoke that came before the confirmation waited for it.
+    await applyWaitingEvents(tx, String(tokenEntity['id']), clock, at, kill, WAITING_TOKEN_EVENTS);
+    return 'applied';
+  }
+  if ((MANDATE_EVENTS as string[]).includes(type)) {
+    const tokenEntity = entity(payload, 'token');
+    if (tokenEntity === null) return 'unmatched';
+    const eventAt = typeof payload['created_at'] === 'number' ? new Date(payload['created_at'] * 1000) : at;
+    // A stale event (older than the state kosh holds, or a move already made) is applied as "nothing to do".
+    const result = await applyMandateEvent(tx, type as MandateEvent, tokenEntity, eventAt, at);
+    return result === 'unknown' ? 'unmatched' : 'applied';
   }
   if (type.startsWith('subscription.')) {
     const subscriptionEntity = entity(payload, 'subscription');

@@ -39,6 +39,9 @@ export const APPLIED_EVENTS = [
   'subscription.updated',
   'token.confirmed',
   'token.rejected',
+  'token.paused',
+  'token.resumed',
+  'token.cancelled',
 ] as const;
 
 /** Dedupe keys are kept at least this long (Razorpay retries for up to 24 h; we keep 30 days). */

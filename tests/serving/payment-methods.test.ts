@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBilling } from '../../payments-core/billing/run-billing.js';
 import { chargeDueInstallments } from '../../payments-core/installments/charge-due-installments.js';
 import { resolveUnknownPayments } from '../../payments-core/payments/resolve-unknown-payments.js';
 import { drainRetries } from '../../payments-core/retries/drain-retries.js';
@@ -259,6 +260,76 @@ describe('registering a UPI AutoPay mandate', () => {
       { 'idempotency-key': `rejected-charge-${res.body.id}` },
     );
     expect(charge.body.code).toBe('unknown_payment_method');
+  });
+});
+
+describe('a confirmed mandate the parent pauses, resumes and revokes in their UPI app', () => {
+  it('when paused → token.paused makes it paused (still the default) and billing fails its charge as mandate_paused without calling the gateway; a late pause never undoes a resume; revoked → cancelled, and the card is the default again', async () => {
+    const parent = await seedParent(h);
+    const reg = await h.api(
+      'POST',
+      `/v1/customers/${parent.customerId}/payment-methods/upi-autopay`,
+      { max_amount: 500_000, frequency: 'as_presented', ...payer },
+      { 'idempotency-key': 'pause-reg' },
+    );
+    await sim(`/v1/sim/upi-mandates/${registrationPayment(reg.body.intent_url)}/approve`);
+    await h.settle();
+    const mandate = reg.body.id as string;
+    await h.api('PATCH', `/v1/customers/${parent.customerId}/payment-methods/${mandate}`, { is_default: true });
+    const token = (
+      await h.db.one<{ gateway_token: string }>('SELECT gateway_token FROM payment_methods WHERE id = $id', {
+        id: mandate,
+      })
+    )?.gateway_token;
+    const method = async () =>
+      (await h.api('GET', `/v1/customers/${parent.customerId}/payment-methods`)).body.data.find(
+        (m: { id: string }) => m.id === mandate,
+      );
+
+    expect((await sim(`/v1/sim/upi-mandates/tokens/${token}/pause`)).status).toBe(200);
+    await h.sim.idle();
+    await h.settle();
+    expect(await method()).toMatchObject({ status: 'paused', is_default: true });
+    const plan = await h.api('POST', '/v1/subscription-plans', {
+      name: 'Lunch',
+      interval: 'monthly',
+      amount: 250_000,
+      tax_category: 'gst_exempt_school_meals',
+    });
+    const sub = await h.api('POST', '/v1/subscriptions', { customer_id: parent.customerId, plan_id: plan.body.id });
+    expect(sub.status).toBe(201);
+    const log = createLog({ level: 'silent' });
+    await runBilling({ db: h.db, clock, gateway: h.gateway, log }, { now: clock.now() });
+    const record = await h.db.one<{ status: string; decline_code: string; idempotency_key: string }>(
+      'SELECT status, decline_code, idempotency_key FROM billing_records WHERE subscription_id = $s',
+      { s: sub.body.id },
+    );
+    expect(record).toMatchObject({ status: 'failed', decline_code: 'mandate_paused' });
+    expect(h.sim.payments().filter((p) => p.kosh_id === record?.idempotency_key)).toEqual([]);
+
+    // Resumed; then a pause event older than the resume arrives late (a redelivery): the mandate stays active.
+    expect((await sim(`/v1/sim/upi-mandates/tokens/${token}/resume`)).status).toBe(200);
+    await h.sim.idle();
+    await h.settle();
+    expect(await method()).toMatchObject({ status: 'active', is_default: true });
+    const late = JSON.stringify({
+      entity: 'event',
+      event: 'token.paused',
+      contains: ['token'],
+      payload: { token: { entity: { id: token, entity: 'token', recurring_details: { status: 'paused' } } } },
+      created_at: 1,
+    });
+    expect((await h.deliver(late, `evt_late_pause_${mandate}`)).status).toBe(200);
+    await h.settle();
+    expect(await method()).toMatchObject({ status: 'active' });
+
+    expect((await sim(`/v1/sim/upi-mandates/tokens/${token}/cancel`)).status).toBe(200);
+    await h.sim.idle();
+    await h.settle();
+    expect(await method()).toMatchObject({ status: 'cancelled', is_default: false });
+    const all = (await h.api('GET', `/v1/customers/${parent.customerId}/payment-methods`)).body.data;
+    expect(all.find((m: { is_default: boolean }) => m.is_default)?.id).toBe(parent.methodId);
+    expect((await sim(`/v1/sim/upi-mandates/tokens/${token}/resume`)).status).toBe(400); // a revoke is final
   });
 });
 

@@ -26,6 +26,7 @@
  *     would, auto-captured (Razorpay's default account setting)
  *   POST /v1/sim/upi-mandates/:payment_id/approve {vpa?} | /reject → the customer acting on a UPI AutoPay mandate in
  *     their app; POST /v1/sim/upi-mandates/tokens/:token_id/decline-next → the next debit on that mandate fails;
+ *     POST /v1/sim/upi-mandates/tokens/:token_id/pause | resume | cancel → the customer acting on a confirmed mandate;
  *     POST /v1/sim/upi-mandates/debits/process → debits held by `upiDebitDelayMs: null` are attempted now
  *   POST /v1/sim/refunds/:id/process {status: processed | failed} → settles a pending refund by hand
  *   POST /v1/sim/webhooks/replay {event_id?} → delivers already-sent events again (all, or one)
@@ -1085,6 +1086,12 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     ['POST', /^\/v1\/sim\/upi-mandates\/([\w]+)\/approve$/, (m, b) => autopay.approve(m[1] ?? '', b), false],
     ['POST', /^\/v1\/sim\/upi-mandates\/([\w]+)\/reject$/, (m) => autopay.reject(m[1] ?? ''), false],
     ['POST', /^\/v1\/sim\/upi-mandates\/tokens\/([\w]+)\/decline-next$/, (m) => autopay.declineNext(m[1] ?? ''), false],
+    [
+      'POST',
+      /^\/v1\/sim\/upi-mandates\/tokens\/([\w]+)\/(pause|resume|cancel)$/,
+      (m) => autopay.customerAction(m[1] ?? '', m[2] ?? ''),
+      false,
+    ],
     ['POST', /^\/v1\/sim\/subscriptions\/([\w]+)\/charge$/, (m, b) => subscriptionCharges.charge(m[1] ?? '', b), false],
     ['POST', /^\/v1\/payment_links\/?$/, (_m, b) => paymentLinks.create(b), true],
     ['GET', /^\/v1\/payment_links\/?$/, (_m, _b, q) => paymentLinks.list(q), false],

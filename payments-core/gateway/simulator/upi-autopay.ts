@@ -24,7 +24,8 @@
  * With `upiDebitDelayMs: null` debits wait until `POST /v1/sim/upi-mandates/debits/process` (a test then decides when
  * the gateway works, with no race against kosh's own call).
  * Test mode: an approval with VPA `failure@razorpay` leaves a mandate every debit of which fails;
- * `POST /v1/sim/upi-mandates/tokens/:token_id/decline-next` makes the next debit on a token fail (insufficient funds).
+ * `POST /v1/sim/upi-mandates/tokens/:token_id/decline-next` makes the next debit on a token fail (insufficient funds);
+ * `POST /v1/sim/upi-mandates/tokens/:token_id/pause|resume|cancel` is the customer acting on the mandate in their app.
  */
 
 type Json = Record<string, unknown>;
@@ -56,7 +57,7 @@ export interface UpiToken {
   customer_id: string;
   order_id: string;
   terms: MandateTerms;
-  status: 'initiated' | 'confirmed' | 'rejected';
+  status: 'initiated' | 'confirmed' | 'rejected' | 'paused' | 'cancelled';
   failure_reason: string | null;
   vpa: string | null;
   declineNext: boolean;
@@ -128,6 +129,21 @@ const MANDATE_REJECTED = {
   error_source: 'customer',
   error_step: 'payment_authentication',
   error_reason: 'payment_cancelled',
+};
+
+/**
+ * A debit on a mandate the customer paused or cancelled after its pre-debit notice: "If a token transitions to
+ * paused, cancellation_initiated or cancelled, any subsequent payment attempt against that token will fail", and
+ * "Sometimes the customer cancels the token after the pre-debit notification (PDN) is sent. In such cases, you receive
+ * both the token.cancelled and the payment.failed webhooks"
+ * (https://razorpay.com/docs/api/payments/recurring-payments/upi/tokens/, "Token States").
+ */
+const MANDATE_INACTIVE = {
+  error_code: 'BAD_REQUEST_ERROR',
+  error_description: 'The mandate is not active: the customer has paused or revoked it.',
+  error_source: 'customer',
+  error_step: 'payment_authorization',
+  error_reason: 'payment_mandate_not_active',
 };
 
 export function createUpiAutopay(deps: UpiAutopayDeps) {
@@ -387,6 +403,30 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
       return { payment: structuredClone(payment), token: tokenEntity(token) };
     },
 
+    /**
+     * The customer pausing, resuming or revoking a confirmed mandate in their UPI app (simulator-only). Razorpay's
+     * token states (https://razorpay.com/docs/recurring-payments/using-webhooks/): `paused` — "Your customer has
+     * paused the token. Ask them to resume the token to charge them"; `cancelled` — "Create the authorization
+     * transaction again if you want to charge the customer". Each change sends `token.paused`, `token.resumed` or
+     * `token.cancelled`; a debit still waiting on a paused or cancelled token fails when it comes due.
+     */
+    customerAction(tokenId: string, action: string): Json {
+      const token = tokens.get(tokenId);
+      if (token === undefined) throw deps.badRequest('The id provided does not exist', 'token_id');
+      const moves: Record<string, [UpiToken['status'][], UpiToken['status'], string]> = {
+        pause: [['confirmed'], 'paused', 'token.paused'],
+        resume: [['paused'], 'confirmed', 'token.resumed'],
+        cancel: [['confirmed', 'paused'], 'cancelled', 'token.cancelled'],
+      };
+      const move = moves[action];
+      if (move === undefined) throw deps.badRequest('The action is invalid', 'action');
+      const [from, to, event] = move;
+      if (!from.includes(token.status)) throw deps.badRequest(`The token is ${token.status}`, 'token_id');
+      token.status = to;
+      deps.emit(event, { token: tokenEntity(token) });
+      return tokenEntity(token);
+    },
+
     /** Makes the next debit on a token fail (simulator-only). */
     declineNext(tokenId: string): Json {
       const token = tokens.get(tokenId);
@@ -426,6 +466,10 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
       );
       const attempt = () => {
         if (payment.status !== 'created') return;
+        if (token.status !== 'confirmed') {
+          fail(payment, MANDATE_INACTIVE, token);
+          return;
+        }
         if (token.declineNext || token.vpa === 'failure@razorpay') {
           token.declineNext = false;
           fail(payment, INSUFFICIENT_FUNDS, token);
