@@ -1,10 +1,6 @@
+import { type ForecastThread, openForecastThread } from '../models/forecast/forecast-thread.js';
 import { UPSERT_REVENUE_FORECAST } from '../models/forecast/repository.js';
-import {
-  forecastRevenueViews,
-  GRANULARITIES,
-  type Granularity,
-  type RevenueForecast,
-} from '../models/forecast/revenue-model.js';
+import { GRANULARITIES, type Granularity, type RevenueForecast } from '../models/forecast/revenue-model.js';
 import {
   getRevenueSeries,
   listRevenueSegments,
@@ -27,16 +23,24 @@ export const forecastAsOf = (now: Date): string => istDate(now, 1);
 
 /**
  * Forecasts one segment from the ledger (through the IST day before `now`): one fit and one backtest, whose day,
- * week and month views (each at the longest horizon served) are stored in the cache. Returns the views.
+ * week and month views (each at the longest horizon served) are stored in the cache. Returns the views. The fit runs
+ * in a worker thread (`thread`, or one opened for this call), never on the caller's event loop.
  */
 export async function computeRevenueForecasts(
   deps: ForecastDeps,
   segment: RevenueSegment,
   now: Date,
+  thread?: ForecastThread,
 ): Promise<Record<Granularity, RevenueForecast>> {
   const asOf = forecastAsOf(now);
   const days = await getRevenueSeries(deps.db, segment, asOf);
-  const views = forecastRevenueViews(days, { asOf });
+  const fitter = thread ?? openForecastThread();
+  let views: Record<Granularity, RevenueForecast>;
+  try {
+    views = await fitter.views(days, { asOf });
+  } finally {
+    if (thread === undefined) await fitter.close();
+  }
   for (const granularity of GRANULARITIES) {
     const forecast = views[granularity];
     await deps.db.run(UPSERT_REVENUE_FORECAST, {
@@ -64,7 +68,7 @@ export interface RefreshSummary {
 
 /**
  * Refreshes every segment (overall, each school, each plan) at every granularity. Each segment's backtest is a
- * second or two of CPU; the loop yields between them so a server keeps answering meanwhile.
+ * second or two of CPU, spent in one worker thread for the whole refresh, so a server keeps answering meanwhile.
  */
 export async function refreshRevenueForecasts(
   deps: ForecastDeps,
@@ -75,21 +79,25 @@ export async function refreshRevenueForecasts(
   const results: RefreshSummary['results'] = [];
   let done = 0;
   let overall: number | null = null;
-  for (const segment of segments) {
-    const views = await computeRevenueForecasts(deps, segment, options.now);
-    for (const granularity of GRANULARITIES) {
-      const f = views[granularity];
-      results.push({
-        segment: segmentKey(segment),
-        granularity,
-        method: f.method,
-        quarter_ape: f.backtest.quarter_ape,
-      });
-      if (segment.kind === 'overall' && granularity === 'week') overall = f.backtest.quarter_ape;
-      done++;
-      options.onProgress?.(done, total, segmentKey(segment));
+  const thread = openForecastThread();
+  try {
+    for (const segment of segments) {
+      const views = await computeRevenueForecasts(deps, segment, options.now, thread);
+      for (const granularity of GRANULARITIES) {
+        const f = views[granularity];
+        results.push({
+          segment: segmentKey(segment),
+          granularity,
+          method: f.method,
+          quarter_ape: f.backtest.quarter_ape,
+        });
+        if (segment.kind === 'overall' && granularity === 'week') overall = f.backtest.quarter_ape;
+        done++;
+        options.onProgress?.(done, total, segmentKey(segment));
+      }
     }
-    await new Promise<void>((resolve) => setImmediate(resolve));
+  } finally {
+    await thread.close();
   }
   return {
     segments: segments.length,
