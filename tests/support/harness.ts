@@ -22,6 +22,7 @@ import { migrate } from '../../platform/migrate.js';
 import { localObjectStore, type ObjectStore } from '../../platform/objects.js';
 import { type App, buildApp } from '../../serving/app.js';
 import { createTestDatabase, dropTestDatabase } from './db.js';
+import { contractRecorder } from './razorpay-contract.js';
 
 import { KEY_ID, KEY_SECRET, SUCCESS_CARD, simCardToken } from './simulator-fixtures.js';
 
@@ -116,6 +117,7 @@ export async function startHarness(
   const db = await openDb(databaseUrl);
   await migrate(db, clock);
   const metrics = createMetrics();
+  const contract = contractRecorder();
   const sim = await startRazorpaySimulator({
     keyId: KEY_ID,
     keySecret: KEY_SECRET,
@@ -126,6 +128,8 @@ export async function startHarness(
     now: () => clock.now(),
     // Razorpay's 24 h of webhook retries in 2 s: a delivery kosh refused is retried within milliseconds.
     timeScale: 2000 / 86_400,
+    // Every request kosh's adapter sends is checked against Razorpay's documented contract; close() fails on any.
+    observe: contract.observe,
   });
   const real = createRazorpayGateway({
     keyId: KEY_ID,
@@ -256,6 +260,11 @@ export async function startHarness(
       await db.close();
       if (ownDatabase) await dropTestDatabase(databaseUrl);
       rmSync(objectsDir, { recursive: true, force: true });
+      if (contract.violations.length > 0) {
+        throw new Error(
+          `kosh sent ${contract.violations.length} request(s) Razorpay's documented contract does not allow:\n${contract.violations.join('\n')}`,
+        );
+      }
     },
   };
 }

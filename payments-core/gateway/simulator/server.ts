@@ -111,6 +111,19 @@ export interface SimulatorOptions {
    * debits until `POST /v1/sim/upi-mandates/debits/process`.
    */
   readonly upiDebitDelayMs?: number | null;
+  /**
+   * Sees every Razorpay API request the simulator routes (not its `/v1/sim/` test-mode routes), parsed, with the
+   * caller's user agent: the test harness checks the requests kosh's adapter sends against the documented contract.
+   */
+  readonly observe?: ((request: ObservedRequest) => void) | undefined;
+}
+
+export interface ObservedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly userAgent: string;
 }
 
 export interface DropResponses {
@@ -782,6 +795,9 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       expired_at: expiry,
       status: 'active',
       notes: [],
+      // As the documented token entity carries them (tests/fixtures/razorpay-contract/tokens.json).
+      dcc_enabled: false,
+      billing_address: null,
     };
   }
 
@@ -1158,6 +1174,15 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
         const text = Buffer.concat(chunks).toString('utf8');
         const parsed: unknown = req.headers['content-type']?.includes('json') ? JSON.parse(text) : formBody(text);
         if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Json;
+      }
+      if (!url.pathname.startsWith('/v1/sim/')) {
+        options.observe?.({
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          body,
+          userAgent: String(req.headers['user-agent'] ?? ''),
+        });
       }
       send(200, handler(pattern.exec(url.pathname) as RegExpExecArray, body, url.searchParams));
     } catch (err) {

@@ -48,6 +48,10 @@ export interface SettlementDiscrepancies {
   readonly unknown: number;
 }
 
+/** yyyymmdd of the IST day holding unix time `t`. */
+const dayLabel = (t: number) =>
+  new Date((t + IST_OFFSET_MS / 1000) * 1000).toISOString().slice(0, 10).replace(/-/g, '');
+
 const NONE: SettlementDiscrepancies = { drop: [], alterAmount: {}, alterFee: {}, unknown: 0 };
 const IST_OFFSET_S = IST_OFFSET_MS / 1000;
 const ID = /^[A-Za-z]+_[A-Za-z0-9]+$/;
@@ -117,8 +121,13 @@ export function createSettlementReports(state: {
 
   /** The day's settlement and its entries as reported with discrepancies `d`, by settlement time. */
   function entries(start: number, end: number, d: SettlementDiscrepancies): { settlement: Json; items: Json[] } {
-    const label = new Date((start + IST_OFFSET_S) * 1000).toISOString().slice(0, 10).replace(/-/g, '');
+    const label = dayLabel(start);
     const settlement = { settlement_id: `setl_Sim${label}`, settlement_utr: `SIMUTR${label}X` };
+    // Each entry is in the settlement of its own IST day (a month's report spans many settlements).
+    const settlementOf = (t: number) => {
+      const own = dayLabel(t);
+      return { settlement_id: `setl_Sim${own}`, settlement_utr: `SIMUTR${own}X` };
+    };
     const createdAt = (e: { readonly [key: string]: unknown }) => Number(e['created_at'] ?? 0);
     const inPeriod = (t: number) => t >= start && t < end;
     const items: Json[] = [];
@@ -128,7 +137,7 @@ export function createSettlementReports(state: {
       const fee = (p.fee ?? 0) + (d.alterFee[p.id] ?? 0);
       items.push(
         entry(p.id, 'payment', 0, amount - fee, amount, p.currency, fee, p.tax ?? 0, createdAt(p), {
-          ...settlement,
+          ...settlementOf(createdAt(p)),
           order_id: p.order_id,
           order_receipt: state.orders.get(p.order_id)?.receipt ?? null,
           method: p.method,
@@ -142,7 +151,7 @@ export function createSettlementReports(state: {
       const amount = r.amount + (d.alterAmount[r.id] ?? 0);
       items.push(
         entry(r.id, 'refund', amount, 0, amount, r.currency, 0, 0, createdAt(r), {
-          ...settlement,
+          ...settlementOf(createdAt(r)),
           order_id: payment?.order_id ?? null,
           order_receipt: null,
           method: payment?.method ?? null,
