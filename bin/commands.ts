@@ -1,33 +1,13 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { runSeedCli } from '../data/seed.js';
-import { createApiKey } from '../payments-core/api-keys/create-api-key.js';
-import { listApiKeys } from '../payments-core/api-keys/list-api-keys.js';
-import { revokeApiKey } from '../payments-core/api-keys/revoke-api-key.js';
-import { rotateApiKey } from '../payments-core/api-keys/rotate-api-key.js';
-import { runRazorpaySimulatorCli } from '../payments-core/gateway/simulator/cli.js';
 import { SCHEDULE_RULES } from '../pipelines/schedule.js';
-import { systemClock } from '../platform/clock.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
-import { AppError } from '../platform/errors.js';
-import { createLog } from '../platform/log.js';
-import { migrate } from '../platform/migrate.js';
-import { DatabaseUnreachable, openDatabase } from '../platform/open-database.js';
-import { StartupError } from '../platform/preflight.js';
-import { startKosh } from '../serving/server.js';
-import { isKoshWorker, runWorker, startWorkers } from '../serving/workers.js';
-import { runDoctorCli } from './doctor.js';
-import { runEvaluateCli } from './evaluate-cli.js';
-import { runExportCli } from './export-cli.js';
-import { runForecastCli, runTrainForecastCli } from './forecast-cli.js';
-import { runGstCli } from './gst-cli.js';
-import { runImportDuckDbCli } from './import-duckdb-cli.js';
-import { runJobsCli } from './jobs-cli.js';
-import { runLakeCli } from './lake-cli.js';
-import { runLtvCli } from './ltv-cli.js';
-import { runModelsCli, runTrainCli } from './models-cli.js';
-import { runTrainChurnCli } from './train-churn-cli.js';
-
+import { DatabaseUnreachable, StartupError } from '../platform/preflight.js';
 import { USAGE, usageOf } from './usage.js';
+
+// Only what every command needs is imported here: each command loads its own code when it runs (`import()` below),
+// so `kosh serve` checks its configuration, data dir, address and database before the server's code loads (seconds
+// of CPU), and a start that cannot work says why at once.
 
 /** An unknown, missing or malformed option, as node:util's parseArgs reports it. */
 const isOptionError = (err: unknown): err is Error =>
@@ -48,6 +28,11 @@ export async function runCommand(
         return await serve(rest, env);
       case 'migrate': {
         const config = loadConfig(env, SCHEDULE_RULES);
+        const [{ openDatabase }, { migrate }, { systemClock }] = await Promise.all([
+          import('../platform/open-database.js'),
+          import('../platform/migrate.js'),
+          import('../platform/clock.js'),
+        ]);
         const database = await openDatabase(config);
         const db = database.db;
         const applied = await migrate(db, systemClock);
@@ -61,6 +46,13 @@ export async function runCommand(
       }
       case 'seed': {
         const config = loadConfig(env, SCHEDULE_RULES);
+        const [{ openDatabase }, { migrate }, { systemClock }, { createLog }, { runSeedCli }] = await Promise.all([
+          import('../platform/open-database.js'),
+          import('../platform/migrate.js'),
+          import('../platform/clock.js'),
+          import('../platform/log.js'),
+          import('../data/seed.js'),
+        ]);
         const database = await openDatabase(config);
         const db = database.db;
         try {
@@ -73,32 +65,37 @@ export async function runCommand(
       }
       case 'keys':
         return await keys(rest, env);
-      case 'train':
-        if (rest[0] === 'forecast') return await runTrainForecastCli(loadConfig(env, SCHEDULE_RULES));
-        if (rest[0] === 'churn') return await runTrainChurnCli(rest.slice(1), loadConfig(env, SCHEDULE_RULES));
-        return await runTrainCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+      case 'train': {
+        const config = loadConfig(env, SCHEDULE_RULES);
+        if (rest[0] === 'forecast') return await (await import('./forecast-cli.js')).runTrainForecastCli(config);
+        if (rest[0] === 'churn')
+          return await (await import('./train-churn-cli.js')).runTrainChurnCli(rest.slice(1), config);
+        return await (await import('./models-cli.js')).runTrainCli(rest, config, USAGE);
+      }
       case 'models':
-        return await runModelsCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+        return await (await import('./models-cli.js')).runModelsCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
       case 'jobs':
-        return await runJobsCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+        return await (await import('./jobs-cli.js')).runJobsCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
       case 'gst':
-        return await runGstCli(rest, loadConfig(env, SCHEDULE_RULES), usageOf('gst'));
+        return await (await import('./gst-cli.js')).runGstCli(rest, loadConfig(env, SCHEDULE_RULES), usageOf('gst'));
       case 'evaluate':
-        return await runEvaluateCli(rest);
+        return await (await import('./evaluate-cli.js')).runEvaluateCli(rest);
       case 'forecast':
-        return await runForecastCli(rest);
+        return await (await import('./forecast-cli.js')).runForecastCli(rest);
       case 'export':
-        return await runExportCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+        return await (await import('./export-cli.js')).runExportCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
       case 'ltv':
-        return await runLtvCli(rest);
+        return await (await import('./ltv-cli.js')).runLtvCli(rest);
       case 'lake':
-        return await runLakeCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
-      case 'import-duckdb':
-        return await runImportDuckDbCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+        return await (await import('./lake-cli.js')).runLakeCli(rest, loadConfig(env, SCHEDULE_RULES), USAGE);
+      case 'import-duckdb': {
+        const config = loadConfig(env, SCHEDULE_RULES);
+        return await (await import('./import-duckdb-cli.js')).runImportDuckDbCli(rest, config, USAGE);
+      }
       case 'doctor':
-        return await runDoctorCli(rest, env);
+        return await (await import('./doctor.js')).runDoctorCli(rest, env);
       case 'razorpay-sim':
-        return await runRazorpaySimulatorCli(rest, env);
+        return await (await import('../payments-core/gateway/simulator/cli.js')).runRazorpaySimulatorCli(rest, env);
       default:
         console.error(`kosh: unknown command ${command} (kosh --help lists the commands)`);
         return 2;
@@ -140,6 +137,25 @@ async function keys(argv: string[], env: Readonly<Record<string, string | undefi
   }
   const grace = values.grace === undefined ? 0 : Number(values.grace);
   const config = loadConfig(env, SCHEDULE_RULES);
+  const [
+    { openDatabase },
+    { migrate },
+    { systemClock },
+    { AppError },
+    { createApiKey },
+    { listApiKeys },
+    { revokeApiKey },
+    { rotateApiKey },
+  ] = await Promise.all([
+    import('../platform/open-database.js'),
+    import('../platform/migrate.js'),
+    import('../platform/clock.js'),
+    import('../platform/errors.js'),
+    import('../payments-core/api-keys/create-api-key.js'),
+    import('../payments-core/api-keys/list-api-keys.js'),
+    import('../payments-core/api-keys/revoke-api-key.js'),
+    import('../payments-core/api-keys/rotate-api-key.js'),
+  ]);
   const database = await openDatabase(config);
   const deps = { db: database.db, clock: systemClock };
   try {
@@ -193,9 +209,19 @@ async function serve(argv: string[], env: Readonly<Record<string, string | undef
     values.workers === undefined ? env : { ...env, KOSH_WORKERS: values.workers },
     SCHEDULE_RULES,
   );
-  if (isKoshWorker(env)) return await runWorker(config, env);
+  if (cluster.isWorker) {
+    const { isKoshWorker, runWorker } = await import('../serving/workers.js');
+    if (isKoshWorker(env)) return await runWorker(config, env);
+  }
   const started = Date.now();
-  const kosh = config.workers > 1 ? await startWorkers(config, { workers: config.workers }) : await startKosh(config);
+  // Every check that can refuse the start runs before the server's code loads: the configuration (above), the data
+  // dir, the address, and the database (reachable, its files sound, not newer than this kosh).
+  const { openDatabaseToServe } = await import('../platform/open-database.js');
+  const database = await openDatabaseToServe(config);
+  const kosh =
+    config.workers > 1
+      ? await (await import('../serving/workers.js')).startWorkers(config, { workers: config.workers, database })
+      : await (await import('../serving/server.js')).startKosh(config, { database });
   const ready = ((Date.now() - started) / 1000).toFixed(1);
   const workers = config.workers > 1 ? `, ${config.workers} workers` : '';
   // The banner goes to stderr: stdout carries the log lines.

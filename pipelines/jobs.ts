@@ -11,33 +11,33 @@ import { drainRetries } from '../payments-core/retries/drain-retries.js';
 import { retryWebhookEvents } from '../payments-core/webhooks/retry-webhook-events.js';
 import { churnReportJob } from './churn-report.js';
 import { runMailer } from './deliver-emails.js';
+import { JOB_SCHEDULES, type JobName } from './job-schedules.js';
 import { lakeExportJob } from './lake-export.js';
 import { purgeExpiredKeys } from './purge-expired-keys.js';
 import { forecastRefresh } from './refresh-revenue-forecasts.js';
 import { retrainFraud } from './train-fraud.js';
 import type { Job } from './types.js';
 
-/**
- * Every job kosh runs, with its default schedule: a node-cron expression (`sec? min hour dom month dow`,
- * day-of-month AND day-of-week) read in Asia/Kolkata. `KOSH_SCHEDULE_<NAME>` overrides or disables one.
- * A new job is one line here.
- */
-export const JOBS: readonly Job[] = [
-  { name: 'webhook-retry', cron: '* * * * *', run: retryWebhookEvents },
-  { name: 'purge-expired-keys', cron: '0 * * * *', run: purgeExpiredKeys },
-  { name: 'drain-retries', cron: '* * * * *', run: drainRetries },
-  { name: 'charge-due-installments', cron: '0 * * * *', run: chargeDueInstallments },
-  { name: 'resolve-unknown-payments', cron: '*/5 * * * *', run: resolveUnknownPayments },
-  { name: 'reconcile-settlements', cron: '0 6 * * *', run: reconcileSettlements },
-  { name: 'retrain-fraud', cron: '0 3 * * 0', run: retrainFraud },
-  { name: 'churn-report', cron: '0 3 * * *', run: churnReportJob },
-  { name: 'lake-export', cron: '0 2 * * *', run: lakeExportJob },
-  { name: 'prune-payment-changes', cron: '*/10 * * * *', run: prunePaymentChanges },
-  { name: 'evaluate-alerts', cron: '* * * * *', run: evaluateAlerts },
-  { name: 'mailer', cron: '0 * * * *', run: runMailer },
-  { name: 'forecast-refresh', cron: '30 3 * * *', run: forecastRefresh },
-  { name: 'billing-run', cron: '0 * * * *', run: billingRun },
-  { name: 'dunning', cron: '0 */6 * * *', run: runDunning },
-  { name: 'finalize-invoices', cron: '15 * * * *', run: finalizeDueInvoices },
-  { name: 'monthly-statements', cron: '0 2 1 * *', run: createMonthlyStatements },
-];
+/** What each job runs; its name and default schedule are in pipelines/job-schedules.ts. */
+const RUNS: Record<JobName, Job['run']> = {
+  'webhook-retry': retryWebhookEvents,
+  'purge-expired-keys': purgeExpiredKeys,
+  'drain-retries': drainRetries,
+  'charge-due-installments': chargeDueInstallments,
+  'resolve-unknown-payments': resolveUnknownPayments,
+  'reconcile-settlements': reconcileSettlements,
+  'retrain-fraud': retrainFraud,
+  'churn-report': churnReportJob,
+  'lake-export': lakeExportJob,
+  'prune-payment-changes': prunePaymentChanges,
+  'evaluate-alerts': evaluateAlerts,
+  mailer: runMailer,
+  'forecast-refresh': forecastRefresh,
+  'billing-run': billingRun,
+  dunning: runDunning,
+  'finalize-invoices': finalizeDueInvoices,
+  'monthly-statements': createMonthlyStatements,
+};
+
+/** Every job kosh runs, with its default schedule (pipelines/job-schedules.ts). */
+export const JOBS: readonly Job[] = JOB_SCHEDULES.map((s) => ({ name: s.name, cron: s.cron, run: RUNS[s.name] }));

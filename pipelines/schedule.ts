@@ -3,7 +3,7 @@
 import { createTask, type Logger, parse, type ScheduledTask, validateDetailed } from 'node-cron';
 import { ConfigError, type ScheduleRules } from '../platform/config.js';
 import type { Log } from '../platform/log.js';
-import { JOBS } from './jobs.js';
+import { JOB_SCHEDULES } from './job-schedules.js';
 import { LAST_TICK, RECORD_TICK } from './repository.js';
 import { runJob } from './run-job.js';
 import { type Job, type RunJobDeps, type Schedule, TIMEZONE } from './types.js';
@@ -17,7 +17,7 @@ export function cronProblem(expression: string): string | null {
 }
 
 /** Lets loadConfig check `KOSH_SCHEDULE_<NAME>` with every other variable (platform/ cannot import pipelines/). */
-export const SCHEDULE_RULES: ScheduleRules = { jobs: JOBS.map((j) => j.name), cronProblem };
+export const SCHEDULE_RULES: ScheduleRules = { jobs: JOB_SCHEDULES.map((j) => j.name), cronProblem };
 
 /** The registry with this configuration's overrides: `off` disables a schedule, a cron expression replaces it. */
 export function resolveSchedules(jobs: readonly Job[], overrides: Readonly<Record<string, string>>): Schedule[] {

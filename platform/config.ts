@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { gstinProblem, gstinStateCode } from './gstin.js';
-import { addressOf, smtpUrlProblem } from './mail.js';
+import { addressOf, smtpUrlProblem } from './mail-address.js';
 
 /** Configuration comes from the environment, validated at start; every problem is listed at once. */
 export interface Config {

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import { addressOf, smtpUrlProblem } from './mail-address.js';
+
+export { addressOf, smtpUrlProblem } from './mail-address.js';
 
 /** One message ready to leave: bodies, headers and attachment bytes, all resolved. */
 export interface OutgoingMail {
@@ -62,31 +65,10 @@ export interface Mailer {
   readonly from: string;
 }
 
-/** The address inside a From value (`kosh <billing@kosh.example>` → `billing@kosh.example`), or null. */
-export function addressOf(from: string): string | null {
-  const m = /^(?:[^<>\r\n]*<([^<>\s@]+@[^<>\s@]+)>|([^<>\s@"]+@[^<>\s@]+))$/.exec(from.trim());
-  return m === null ? null : (m[1] ?? m[2] ?? null);
-}
-
 /** A Message-ID derived from the outbox row id: every copy of one row's message carries the same one. */
 export function messageIdFor(emailId: string, from: string): string {
   const domain = addressOf(from)?.split('@')[1] ?? 'kosh.invalid';
   return `<${emailId}@${domain}>`;
-}
-
-/** Why `url` cannot configure SMTP (`smtp://user:pass@host:port` or `smtps://…`), or null. */
-export function smtpUrlProblem(url: string): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'not a URL';
-  }
-  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') return 'the scheme must be smtp or smtps';
-  if (parsed.hostname === '') return 'no host';
-  if (parsed.pathname !== '' && parsed.pathname !== '/') return 'no path allowed';
-  if (parsed.password !== '' && parsed.username === '') return 'a password without a user';
-  return null;
 }
 
 type NodemailerMessage = Parameters<ReturnType<typeof nodemailer.createTransport>['sendMail']>[0];

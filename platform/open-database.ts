@@ -2,10 +2,9 @@ import type { Config } from './config.js';
 import { type Db, type OpenDbOptions, openDb } from './db.js';
 import { ClusterMissing, type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
 import { refuseNewerDatabase } from './migrate.js';
-import { isDiskFull } from './preflight.js';
+import { checkDataDir, checkListen, DatabaseUnreachable, isDiskFull } from './preflight.js';
 
-/** The database cannot be reached at start: the CLI prints the one line and exits 2. */
-export class DatabaseUnreachable extends Error {}
+export { DatabaseUnreachable } from './preflight.js';
 
 export interface OpenedDatabase {
   readonly db: Db;
@@ -68,4 +67,18 @@ export async function openDatabase(
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * The start of a server: the data dir takes a file, the address can be listened on (not for a cluster worker, which
+ * listens on its primary's checked port), then the database opens. Each refusal is one line (StartupError,
+ * DatabaseUnreachable); `kosh serve` runs this before it loads the server's code.
+ */
+export async function openDatabaseToServe(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'host' | 'port'>,
+  { listen = true }: { readonly listen?: boolean } = {},
+): Promise<OpenedDatabase> {
+  checkDataDir(config.dataDir);
+  if (listen) await checkListen(config.host, config.port);
+  return await openDatabase(config);
 }

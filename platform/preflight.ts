@@ -5,6 +5,9 @@ import path from 'node:path';
 /** A start-up check failed: the CLI prints the one line and exits 2, before anything was started. */
 export class StartupError extends Error {}
 
+/** The database cannot be reached at start: the CLI prints the one line and exits 2. */
+export class DatabaseUnreachable extends Error {}
+
 const REASONS: Record<string, string> = {
   EADDRINUSE: 'the port is in use by another process',
   EADDRNOTAVAIL: 'the address is not one of this machine’s',

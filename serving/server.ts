@@ -36,9 +36,8 @@ import { openMailer } from '../platform/mail.js';
 import { createMetrics } from '../platform/metrics.js';
 import { migrate, refuseNewerDatabase } from '../platform/migrate.js';
 import type { ObjectStore } from '../platform/objects.js';
-import { openDatabase } from '../platform/open-database.js';
+import { type OpenedDatabase, openDatabaseToServe } from '../platform/open-database.js';
 import { openObjectStore } from '../platform/open-object-store.js';
-import { checkDataDir, checkListen } from '../platform/preflight.js';
 import { type App, buildApp } from './app.js';
 import { removeServerFile, writeServerFile } from './server-file.js';
 
@@ -227,7 +226,13 @@ export async function revokeCliKey(deps: { db: Db; clock: Clock; log: Log }): Pr
 /** Opens storage, applies migrations, seeds demo data into an empty database, and serves. */
 export async function startKosh(
   config: Config,
-  options: { clock?: Clock; logDestination?: DestinationStream; worker?: ClusterWorkerOptions } = {},
+  options: {
+    clock?: Clock;
+    logDestination?: DestinationStream;
+    worker?: ClusterWorkerOptions;
+    /** The database `openDatabaseToServe` opened for this config; the server closes it when it stops. */
+    database?: OpenedDatabase;
+  } = {},
 ): Promise<RunningKosh> {
   const worker = options.worker ?? null;
   const clock = options.clock ?? systemClock;
@@ -236,10 +241,8 @@ export async function startKosh(
     format: config.logFormat,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
-  checkDataDir(config.dataDir);
-  // A worker listens on the primary's port, which the primary checked.
-  if (worker === null) await checkListen(config.host, config.port);
-  const database = await openDatabase(config);
+  // Opened and checked by the caller (`kosh serve` does it before it loads this module), or here.
+  const database = options.database ?? (await openDatabaseToServe(config, { listen: worker === null }));
   const db = database.db;
   log.info({ database: db.location, embedded: database.embedded !== null }, 'database');
   database.embedded?.watch((message) => log.error({ dir: database.embedded?.dir }, message));

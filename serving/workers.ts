@@ -3,9 +3,9 @@ import type { RazorpaySimulator } from '../payments-core/gateway/simulator/serve
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import { createLog, type Log } from '../platform/log.js';
-import { openDatabase } from '../platform/open-database.js';
+import { type OpenedDatabase, openDatabaseToServe } from '../platform/open-database.js';
 import { openObjectStore } from '../platform/open-object-store.js';
-import { checkDataDir, checkListen, StartupError } from '../platform/preflight.js';
+import { StartupError } from '../platform/preflight.js';
 import {
   openGateway,
   prepareDatabase,
@@ -67,13 +67,12 @@ const isToPrimary = (m: unknown): m is ToPrimary =>
 /** The primary of `kosh serve --workers N` (N ≥ 2): resolves once every worker listens. */
 export async function startWorkers(
   config: Config,
-  options: { workers: number; clock?: Clock },
+  options: { workers: number; clock?: Clock; database?: OpenedDatabase },
 ): Promise<RunningWorkers> {
   const clock = options.clock ?? systemClock;
   const log = createLog({ level: config.logLevel, format: config.logFormat }).child({ role: 'primary' });
-  checkDataDir(config.dataDir);
-  await checkListen(config.host, config.port);
-  const database = await openDatabase(config);
+  // Opened and checked by the caller (`kosh serve` does it before it loads this module), or here.
+  const database = options.database ?? (await openDatabaseToServe(config));
   const db = database.db;
   log.info({ database: db.location, embedded: database.embedded !== null, workers: options.workers }, 'database');
   database.embedded?.watch((message) => log.error({ dir: database.embedded?.dir }, message));
