@@ -16,6 +16,7 @@ export const ALONE = [
   'tests/serving/money-points-kill.test.ts',
   'tests/serving/workers.test.ts',
   'tests/bin/npm-start-signal.test.ts',
+  'tests/bin/startup-failures.test.ts',
 ];
 
 export default defineConfig({
