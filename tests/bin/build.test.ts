@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -41,6 +42,26 @@ describe('npm run build: kosh compiled to JavaScript', () => {
     expect(version.stdout.trim()).toMatch(/^kosh \d+\.\d+\.\d+$/);
     const help = await compiledKosh(['migrate', '--help']);
     expect(help.stdout).toMatch(/kosh migrate/);
+  });
+
+  it('when the compiled CLI serves on a port in use → one line and exit 2 (each command loads its code when it runs)', async () => {
+    const busy = createServer();
+    const port = await new Promise<number>((resolve) =>
+      busy.listen(0, '127.0.0.1', () => resolve((busy.address() as { port: number }).port)),
+    );
+    try {
+      const refused = await compiledKosh(['serve'], { KOSH_DATA_DIR: OUT, HOST: '127.0.0.1', PORT: String(port) }).then(
+        () => null,
+        (err: { code: number; stdout: string; stderr: string }) => err,
+      );
+      expect(refused && { code: refused.code, stdout: refused.stdout, stderr: refused.stderr }).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `cannot listen on 127.0.0.1:${port} (HOST, PORT): the port is in use by another process\n`,
+      });
+    } finally {
+      busy.close();
+    }
   });
 
   it('when the compiled CLI migrates an empty database → every migration file was copied and applied', async () => {
