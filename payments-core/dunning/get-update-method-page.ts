@@ -1,7 +1,8 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db.js';
+import { etagOf } from '../../platform/etag.js';
 import { DECLINE_CODES } from '../retries/declines.js';
-import { liveLink } from './dunning-link.js';
+import { type DunningLink, liveLink } from './dunning-link.js';
 import { LIVE_METHODS_OF_CUSTOMER } from './repository.js';
 import { rupees } from './send-dunning-email.js';
 
@@ -38,9 +39,13 @@ function describe(m: MethodRow): string {
  * it has one (a new card or UPI ID can be used there). Minimal, self-contained HTML (no scripts
  * from elsewhere); the form posts JSON `{payment_method_id}` back to the same address.
  */
-export async function getUpdateMethodPage(deps: { db: Sql; clock: Clock }, token: string): Promise<string> {
-  const link = await liveLink(deps.db, token, deps.clock.now());
-  const methods = await deps.db.all<MethodRow>(LIVE_METHODS_OF_CUSTOMER, { customer_id: link.customer_id });
+export async function getUpdateMethodPage(
+  deps: { db: Sql; clock: Clock },
+  token: string,
+): Promise<{ html: string; etag: string }> {
+  const choice = await updateMethodChoice(deps.db, token, deps.clock.now());
+  const { link, methods } = choice;
+  const etag = etagOf(choice);
   const reason =
     link.last_decline_code === null
       ? ''
@@ -51,7 +56,7 @@ export async function getUpdateMethodPage(deps: { db: Sql; clock: Clock }, token
         `<li><label><input type="radio" name="payment_method_id" value="${escapeHtml(m.id)}"${m.id === link.payment_method_id ? ' disabled' : ''}> ${escapeHtml(describe(m))}${m.id === link.payment_method_id ? ' (the one that failed)' : ''}</label></li>`,
     )
     .join('\n');
-  return `<!doctype html>
+  const html = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -82,7 +87,7 @@ ${options === '' ? '<li>You have no other saved method. Please add one in the sc
 document.getElementById('choose').addEventListener('submit', async (e) => {
   e.preventDefault();
   const chosen = new FormData(e.target).get('payment_method_id');
-  const res = await fetch(location.pathname, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payment_method_id: chosen }) });
+  const res = await fetch(location.pathname, { method: 'POST', headers: { 'content-type': 'application/json', 'if-match': ${JSON.stringify(etag)} }, body: JSON.stringify({ payment_method_id: chosen }) });
   const body = await res.json();
   document.getElementById('result').textContent = res.ok ? 'Thank you: we will charge this method shortly.' : (body.detail || 'That did not work.');
 });
@@ -90,4 +95,20 @@ document.getElementById('choose').addEventListener('submit', async (e) => {
 </body>
 </html>
 `;
+  return { html, etag };
+}
+
+/**
+ * What the update-method page shows, read together: the live link (the case, its amount and decline, the
+ * subscription's method, the pay link) and the customer's saved methods. Its ETag is the page's; the form sends it
+ * back as If-Match, so a choice made on a page that no longer shows what stands is refused (412).
+ */
+export async function updateMethodChoice(
+  sql: Sql,
+  token: string,
+  now: Date,
+): Promise<{ link: DunningLink; methods: MethodRow[] }> {
+  const link = await liveLink(sql, token, now);
+  const methods = await sql.all<MethodRow>(LIVE_METHODS_OF_CUSTOMER, { customer_id: link.customer_id });
+  return { link, methods };
 }

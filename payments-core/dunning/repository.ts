@@ -215,6 +215,8 @@ JOIN subscriptions s ON s.id = l.subscription_id
 LEFT JOIN subscription_plans p ON p.id = s.plan_id
 LEFT JOIN billing_records b ON b.id = c.billing_record_id
 WHERE l.token_hash = $token_hash`;
+/** Takes the link's row lock: an If-Match check and the link's use are one step. */
+export const LOCK_LINK = 'SELECT id FROM dunning_links WHERE id = $id FOR UPDATE';
 export const USE_LINK = `UPDATE dunning_links SET used_at = $at WHERE id = $id AND used_at IS NULL`;
 export const LIVE_METHODS_OF_CUSTOMER = `
 SELECT id, type, card_network, card_last4, card_exp_month, card_exp_year, upi_vpa_masked, bank, wallet, is_default

@@ -1,4 +1,5 @@
 import { conflict, type FieldError, invalid, notFound } from '../../platform/errors.js';
+import { checkIfMatch } from '../../platform/etag.js';
 import { newId } from '../../platform/ids.js';
 import { loadGstRates } from '../gst-rates/load-gst-rates.js';
 import { lineRow } from './create-draft-invoice.js';
@@ -7,7 +8,7 @@ import { finalizeDrafts } from './finalize-drafts.js';
 import { type InvoiceDeps, publishQuietly } from './finalize-invoice.js';
 import { getInvoice } from './find-invoices.js';
 import { documentTotals } from './gst.js';
-import { INSERT_INVOICES, INSERT_LINES } from './repository.js';
+import { INSERT_INVOICES, INSERT_LINES, LOCK_INVOICE } from './repository.js';
 import type { Invoice, InvoiceStatus, SupplyType, TaxCategory } from './types.js';
 
 const CREDITABLE: readonly InvoiceStatus[] = ['finalized', 'paid', 'partially_paid', 'uncollectible'];
@@ -22,9 +23,15 @@ export interface CreditNoteInput {
 
 /**
  * Issues a credit note against a finalised invoice (rule 53): its own CN series, numbered in the same
- * transaction, the invoice's supply type and rates; the credit reduces what the invoice still asks for.
+ * transaction, the invoice's supply type and rates; the credit reduces what the invoice still asks for. With
+ * `ifMatch` (the invoice's ETag from a read), an invoice changed since is refused with 412 and nothing is issued.
  */
-export async function createCreditNote(deps: InvoiceDeps, invoiceId: string, input: CreditNoteInput): Promise<Invoice> {
+export async function createCreditNote(
+  deps: InvoiceDeps,
+  invoiceId: string,
+  input: CreditNoteInput,
+  ifMatch?: string | undefined,
+): Promise<Invoice> {
   const inv = await deps.db.one<Record<string, any>>(
     `SELECT kind, status, customer_id, school_id, currency, supply_type, supplier_state_code, place_of_supply,
        customer_gstin, total_minor, amount_credited_minor, finalized_at FROM invoices WHERE id = $id`,
@@ -83,6 +90,11 @@ export async function createCreditNote(deps: InvoiceDeps, invoiceId: string, inp
   const id = newId('cn');
   const at = deps.clock.now();
   await deps.db.transaction(async (tx) => {
+    if (ifMatch !== undefined) {
+      // With If-Match (an ETag from a read) the invoice must still be that one: checked under the row's lock.
+      await tx.one(LOCK_INVOICE, { id: invoiceId });
+      checkIfMatch(ifMatch, await getInvoice(tx, invoiceId), 'invoice', invoiceId);
+    }
     await tx.run(INSERT_INVOICES, {
       at,
       rows: JSON.stringify([

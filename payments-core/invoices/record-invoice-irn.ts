@@ -1,9 +1,10 @@
 import { AppError, type FieldError, invalid, notFound } from '../../platform/errors.js';
+import { checkIfMatch } from '../../platform/etag.js';
 import { IST_OFFSET_MS } from '../../platform/ist.js';
 import type { InvoiceDeps } from './finalize-invoice.js';
 import { getInvoice } from './find-invoices.js';
 import { storeInvoicePdf } from './publish-invoice.js';
-import { IRN_STATE, SET_IRN } from './repository.js';
+import { IRN_STATE, LOCK_INVOICE, SET_IRN } from './repository.js';
 import type { Invoice } from './types.js';
 
 /** What an IRP answers for a registered e-invoice (its Irn, AckNo, AckDt and SignedQRCode). */
@@ -50,9 +51,16 @@ function signedIrnOf(jwt: string): string | null | undefined {
  * acknowledgement and signed QR, then re-renders the stored PDF, which prints them with the QR. Once recorded they
  * never change: the same answer again returns the invoice, a different one is 409 `irn_already_recorded`; a draft,
  * voided, credit-note, bill-of-supply or B2C document is 409 `invoice_not_e_invoiced`. Bad fields are 422, each
- * named. The signature of the QR cannot be checked here (no IRP key): only its shape and the IRN it names.
+ * named. The signature of the QR cannot be checked here (no IRP key): only its shape and the IRN it names. With
+ * `ifMatch` (an ETag from a read), an invoice changed since is refused with 412; the same answer again still returns
+ * the invoice (RFC 9110 §13.1.1: the change is already in effect).
  */
-export async function recordInvoiceIrn(deps: InvoiceDeps, id: string, input: IrnInput): Promise<Invoice> {
+export async function recordInvoiceIrn(
+  deps: InvoiceDeps,
+  id: string,
+  input: IrnInput,
+  ifMatch?: string | undefined,
+): Promise<Invoice> {
   const fields: FieldError[] = [];
   const irn = typeof input.irn === 'string' ? input.irn.toLowerCase() : '';
   if (!/^[0-9a-f]{64}$/.test(irn)) {
@@ -113,16 +121,23 @@ export async function recordInvoiceIrn(deps: InvoiceDeps, id: string, input: Irn
       fields: [{ field: '/id', code: 'invoice_not_e_invoiced', message: why }],
     });
   }
-  const set = await deps.db.one(SET_IRN, {
-    id,
-    irn,
-    ack_no: ackNo,
-    ack_at: ackAt,
-    signed_qr: input.signed_qr_code,
-    at: deps.clock.now(),
+  const set = await deps.db.transaction(async (tx) => {
+    if (ifMatch !== undefined) {
+      // With If-Match (an ETag from a read) the invoice must still be that one: checked under the row's lock.
+      await tx.one(LOCK_INVOICE, { id });
+      checkIfMatch(ifMatch, await getInvoice(tx, id), 'invoice', id);
+    }
+    return tx.one(SET_IRN, {
+      id,
+      irn,
+      ack_no: ackNo,
+      ack_at: ackAt,
+      signed_qr: input.signed_qr_code,
+      at: deps.clock.now(),
+    });
   });
   // Lost to a concurrent void or recording: answer from what now stands.
-  if (set === undefined) return recordInvoiceIrn(deps, id, input);
+  if (set === undefined) return recordInvoiceIrn(deps, id, input, ifMatch);
   return published(deps, id);
 }
 

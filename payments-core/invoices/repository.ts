@@ -76,6 +76,8 @@ UPDATE invoices SET irn = $irn, irn_ack_no = $ack_no, irn_ack_at = $ack_at, irn_
 WHERE id = $id AND irn IS NULL AND kind = 'invoice' AND customer_gstin IS NOT NULL
   AND document_type <> 'bill_of_supply' AND status IN ('finalized', 'paid', 'partially_paid', 'uncollectible')
 RETURNING id`;
+/** Takes the invoice's row lock: an If-Match check and the write that follows it are one step. */
+export const LOCK_INVOICE = 'SELECT id FROM invoices WHERE id = $id FOR UPDATE';
 export const IRN_STATE = `
 SELECT kind, status, document_type, customer_gstin, irn, irn_ack_no, irn_ack_at, irn_signed_qr FROM invoices WHERE id = $id`;
 export const INVOICE_BY_ID = `${INVOICE_COLUMNS} WHERE t.id = $id`;

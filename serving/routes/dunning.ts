@@ -6,7 +6,7 @@ import { updateMethodFromLink } from '../../payments-core/dunning/update-method-
 import { AppError } from '../../platform/errors.js';
 import type { App, AppDeps } from '../app.js';
 import { refuseWhileGuessing } from '../plugins/auth.js';
-import { Id, Nullable, PageQuery, pageOf, responses } from '../schemas.js';
+import { Id, IfMatchHeaders, Nullable, PageQuery, PRECONDITION_FAILED, pageOf, responses } from '../schemas.js';
 
 const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 const Paise = (description = 'paise') => Type.Integer({ description });
@@ -197,16 +197,19 @@ export function dunningLinkRoutes(app: App, deps: AppDeps): void {
         response: responses({ 200: Type.String() }),
       },
     },
-    async (request, reply) =>
-      reply
+    async (request, reply) => {
+      const page = await throttled(request.ip, () => getUpdateMethodPage(deps, request.params.token));
+      return reply
         .type('text/html; charset=utf-8')
+        .header('etag', page.etag)
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
         .header(
           'content-security-policy',
           "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'self'",
         )
-        .send(await throttled(request.ip, () => getUpdateMethodPage(deps, request.params.token))),
+        .send(page.html);
+    },
   );
   app.post(
     '/billing/update-method/:token',
@@ -215,21 +218,29 @@ export function dunningLinkRoutes(app: App, deps: AppDeps): void {
         operationId: 'updatePaymentMethodByLink',
         summary: 'Update a payment method through a dunning link',
         tags: ['dunning'],
-        description: 'Sets the subscription’s method to one of the customer’s saved methods and plans a retry now',
+        description:
+          'Sets the subscription’s method to one of the customer’s saved methods and plans a retry now. The page’s form sends its `ETag` as `If-Match`: a page that no longer shows what stands (a method saved or removed, the case or the subscription’s method changed) gets 412.',
         security: [],
         params: Token,
+        headers: IfMatchHeaders,
         body: Type.Object({ payment_method_id: Id('pm') }, { additionalProperties: false }),
-        response: responses({
-          200: Type.Object({
-            object: Type.Literal('dunning_method_update'),
-            case_id: Type.String(),
-            subscription_id: Type.String(),
-            payment_method_id: Type.String(),
-            retry_planned_at: Timestamp,
-          }),
-        }),
+        response: responses(
+          {
+            200: Type.Object({
+              object: Type.Literal('dunning_method_update'),
+              case_id: Type.String(),
+              subscription_id: Type.String(),
+              payment_method_id: Type.String(),
+              retry_planned_at: Timestamp,
+            }),
+          },
+          PRECONDITION_FAILED,
+        ),
       },
     },
-    async (request) => throttled(request.ip, () => updateMethodFromLink(deps, request.params.token, request.body)),
+    async (request) =>
+      throttled(request.ip, () =>
+        updateMethodFromLink(deps, request.params.token, request.body, request.headers['if-match']),
+      ),
   );
 }

@@ -446,7 +446,7 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
         operationId: 'recordInvoiceIrn',
         summary: "Record an e-invoice's IRN from the IRP",
         description:
-          'kosh holds no IRP credentials: an operator registers the e-invoice payload (GET /v1/invoices/:id/e-invoice) at an IRP and records its answer here, for a finalised B2B invoice only. The PDF is stored again with the IRN, the acknowledgement and the signed QR code. Once recorded it never changes: the same answer again returns the invoice, another is 409.',
+          'kosh holds no IRP credentials: an operator registers the e-invoice payload (GET /v1/invoices/:id/e-invoice) at an IRP and records its answer here, for a finalised B2B invoice only. The PDF is stored again with the IRN, the acknowledgement and the signed QR code. Once recorded it never changes: the same answer again returns the invoice, another is 409. `If-Match` takes the `ETag` of the invoice: an invoice changed since gets 412 and nothing is recorded.',
         tags: ['invoices'],
         params: InvoiceParams,
         body: Type.Object(
@@ -473,15 +473,18 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
             ],
           },
         ),
+        headers: IfMatchHeaders,
         response: responses(
           { 200: InvoiceSchema },
           {
             409: 'Not a finalised B2B invoice (`invoice_not_e_invoiced`), or another IRN is recorded (`irn_already_recorded`)',
+            ...PRECONDITION_FAILED,
           },
         ),
       },
     },
-    async (request) => recordInvoiceIrn(inv, request.params.id, request.body),
+    async (request, reply) =>
+      tagged(reply, await recordInvoiceIrn(inv, request.params.id, request.body, request.headers['if-match'])),
   );
   app.post(
     '/invoices/:id/credit-notes',
@@ -491,7 +494,7 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
         operationId: 'createCreditNote',
         summary: 'Issue a credit note against an invoice',
         description:
-          "Issues a credit note against a finalised invoice (CGST rule 53) in its own gapless CN/ series, at the invoice's supply type and rates; the credit reduces what the invoice still asks for. Without `lines` the whole invoice is credited; once part of it is credited, `lines` are required.",
+          "Issues a credit note against a finalised invoice (CGST rule 53) in its own gapless CN/ series, at the invoice's supply type and rates; the credit reduces what the invoice still asks for. Without `lines` the whole invoice is credited; once part of it is credited, `lines` are required. `If-Match` takes the invoice's `ETag`: an invoice changed since (paid, credited, voided) gets 412 and no credit note is issued.",
         tags: ['invoices'],
         params: InvoiceParams,
         body: Type.Object(
@@ -523,10 +526,12 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
             ],
           },
         ),
+        headers: IfMatchHeaders,
         response: responses(
           { 201: InvoiceSchema },
           {
             409: 'The invoice is a draft or void (`invoice_not_finalized`), or changed meanwhile (`invoice_changed`)',
+            ...PRECONDITION_FAILED,
             422: '`lines` are required after a first credit (`credit_lines_required`), or the credit exceeds what is left (`credit_exceeds_invoice`)',
           },
         ),
@@ -534,11 +539,12 @@ export function invoiceRoutes(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const b = request.body;
-      const cn = await createCreditNote(inv, request.params.id, {
-        reason: b.reason,
-        lines: b.lines === undefined ? undefined : toLines(b.lines),
-        memo: b.memo,
-      });
+      const cn = await createCreditNote(
+        inv,
+        request.params.id,
+        { reason: b.reason, lines: b.lines === undefined ? undefined : toLines(b.lines), memo: b.memo },
+        request.headers['if-match'],
+      );
       return reply.code(201).send(cn);
     },
   );

@@ -86,6 +86,58 @@ describe('e-invoice API', () => {
     expect(changed.body).toMatchObject({ code: 'irn_already_recorded', errors: [{ field: '/irn' }] });
   });
 
+  it('when the invoice changed after its ETag was read → recording an IRN is 412 and records nothing; its new ETag records', async () => {
+    const inv = await finalised('29AAPFU0939F1ZR');
+    const read = await h.api('GET', `/v1/invoices/${inv.id}`);
+    const changed = await h.api('POST', `/v1/invoices/${inv.id}/mark-uncollectible`);
+    expect(changed.status).toBe(200);
+    const irn = 'e'.repeat(64);
+    const body = {
+      irn,
+      ack_no: '112610036563330',
+      ack_date: '2026-05-10 12:30:00',
+      signed_qr_code: `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ data: JSON.stringify({ Irn: irn }) })).toString('base64url')}.c2ln`,
+    };
+    const stale = await h.api('POST', `/v1/invoices/${inv.id}/irn`, body, {
+      'if-match': read.headers['etag'] as string,
+    });
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ code: 'precondition_failed', errors: [{ field: '/headers/if-match' }] });
+    expect((await h.api('GET', `/v1/invoices/${inv.id}`)).body).toEqual(changed.body); // nothing recorded
+    const ok = await h.api('POST', `/v1/invoices/${inv.id}/irn`, body, {
+      'if-match': changed.headers['etag'] as string,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ irn, status: 'uncollectible' });
+    expect(ok.headers['etag']).toBe((await h.api('GET', `/v1/invoices/${inv.id}`)).headers['etag']);
+  });
+
+  it("when the invoice changed after its ETag was read → a credit note against it is 412 and issues nothing; the invoice's new ETag issues it", async () => {
+    const inv = await finalised('29AAPFU0939F1ZR');
+    const read = await h.api('GET', `/v1/invoices/${inv.id}`);
+    const changed = await h.api('POST', `/v1/invoices/${inv.id}/mark-uncollectible`);
+    const notes = async () =>
+      (
+        await h.db.one<{ n: number }>('SELECT count(*)::int AS n FROM invoices WHERE original_invoice_id = $id', {
+          id: inv.id,
+        })
+      )?.n;
+    const credit = { reason: 'adjustment' };
+    const stale = await h.api('POST', `/v1/invoices/${inv.id}/credit-notes`, credit, {
+      'if-match': read.headers['etag'] as string,
+    });
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ code: 'precondition_failed', errors: [{ field: '/headers/if-match' }] });
+    expect(await notes()).toBe(0);
+    expect((await h.api('GET', `/v1/invoices/${inv.id}`)).body).toEqual(changed.body);
+    const ok = await h.api('POST', `/v1/invoices/${inv.id}/credit-notes`, credit, {
+      'if-match': changed.headers['etag'] as string,
+    });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ object: 'credit_note', original_invoice_id: inv.id, total: 35_400 });
+    expect(await notes()).toBe(1);
+  });
+
   it('when the invoice has no recipient GSTIN (B2C) → 422 problem+json not_b2b_invoice, and 409 to an IRN', async () => {
     const inv = await finalised(undefined);
     const r = await h.api('GET', `/v1/invoices/${inv.id}/e-invoice`);

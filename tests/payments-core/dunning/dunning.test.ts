@@ -170,7 +170,7 @@ describe('dunning: cases, schedule, hard declines, links, final action', () => {
     expect(erased.body.pseudonym).toBe(`erased customer ${p.customerId}`);
   });
 
-  it('when the update link is used → bad, foreign and expired links are refused as problems; a good one sets the method and plans a retry now', async () => {
+  it("when the update link is used → bad, foreign and expired links are refused as problems; a page's stale ETag is 412 and changes nothing; a good one sets the method and plans a retry now", async () => {
     clock.set(RENEWAL_AT);
     const p = await subscribedParent(h, plan.id, HARD_CARD);
     const stranger = await subscribedParent(h, plan.id, SOFT_CARD);
@@ -178,15 +178,22 @@ describe('dunning: cases, schedule, hard declines, links, final action', () => {
     await dunning(h, clock);
     const c = await caseOf(h, p.subscriptionId);
     const link = linkIn((await emailsOf(h, c.id))[0]?.text_body ?? '');
-    const raw = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+    const raw = async (method: 'GET' | 'POST', url: string, body?: unknown, ifMatch?: string) => {
       const res = await h.app.inject({
         method,
         url,
         ...(body === undefined
           ? {}
-          : { payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+          : {
+              payload: JSON.stringify(body),
+              headers: {
+                'content-type': 'application/json',
+                ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }),
+              },
+            }),
       });
-      return { status: res.statusCode, type: String(res.headers['content-type']), text: res.body };
+      const etag = String(res.headers['etag']);
+      return { status: res.statusCode, type: String(res.headers['content-type']), text: res.body, etag };
     };
 
     const page = await raw('GET', link);
@@ -219,7 +226,21 @@ describe('dunning: cases, schedule, hard declines, links, final action', () => {
     expect(JSON.parse(expired.text).code).toBe('link_expired');
     clock.set(RENEWAL_AT);
 
-    const ok = await raw('POST', link, { payment_method_id: good.methodId });
+    // The page was read before the card was saved: its ETag is stale, and the choice changes nothing.
+    const stale = await raw('POST', link, { payment_method_id: good.methodId }, page.etag);
+    expect(stale.status).toBe(412);
+    expect(JSON.parse(stale.text)).toMatchObject({
+      code: 'precondition_failed',
+      errors: [{ field: '/headers/if-match' }],
+    });
+    expect((await h.api('GET', `/v1/subscriptions/${p.subscriptionId}`)).body.payment_method_id).toBe(p.methodId);
+    expect((await caseOf(h, p.subscriptionId)).steps).toEqual(c.steps);
+    // The page as it stands now: its form sends its ETag.
+    const fresh = await raw('GET', link);
+    expect(fresh.etag).not.toBe(page.etag);
+    expect(fresh.text).toContain(`'if-match': ${JSON.stringify(fresh.etag)}`);
+
+    const ok = await raw('POST', link, { payment_method_id: good.methodId }, fresh.etag);
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.text)).toMatchObject({
       object: 'dunning_method_update',
