@@ -1,7 +1,13 @@
-import { createCreditNote } from '../invoices/create-credit-note.js';
+import { createCreditNote, creditableByRate, rateKey } from '../invoices/create-credit-note.js';
 import type { DraftInvoiceLine } from '../invoices/draft-lines.js';
 import { createRefund } from '../refunds/create-refund.js';
-import { CREDIT_NOTE_BY_MEMO, REFUND_OF_CREDIT, REFUNDABLE } from './repository.js';
+import {
+  CHANGE_INVOICES_OF_PERIOD,
+  CREDIT_NOTE_BY_MEMO,
+  CREDITED_BY_MEMO,
+  REFUND_OF_CREDIT,
+  REFUNDABLE,
+} from './repository.js';
 import type { BillingDeps } from './types.js';
 
 /** A pending subscription charge as billing credits or bills it. */
@@ -68,4 +74,58 @@ export async function creditPeriodInvoice(
   if (amount <= 0) return;
   const made = await deps.db.one(REFUND_OF_CREDIT, { payment_id: period.payment_id, reason: memo });
   if (made === undefined) await createRefund(deps, { payment_id: period.payment_id, amount, reason: memo });
+}
+
+const CREDITABLE = ['finalized', 'paid', 'partially_paid', 'uncollectible'];
+
+/**
+ * Credits `lines` (positive amounts, one per GST rate) across a period's documents: its invoice first, then the
+ * always_invoice change invoices of the same period, oldest first. At each rate an invoice takes at most what it has
+ * left at that rate net of its earlier credit notes, so each credit note reverses tax that invoice charged; each is
+ * refunded from the payment that paid that invoice (creditPeriodInvoice). What an earlier attempt credited under the
+ * same memo counts as placed, so a rerun after a crash places only the rest and the split stays the same. Nothing is
+ * credited unless the documents together can take all of it: false then (the caller leaves the charges pending).
+ */
+export async function creditPeriod(
+  deps: BillingDeps,
+  period: { subscription_id: string; period_index: number; invoice_id: string; payment_id: string | null },
+  lines: readonly DraftInvoiceLine[],
+  memo: string,
+): Promise<boolean> {
+  const changes = await deps.db.all<{ invoice_id: string; status: string; payment_id: string | null }>(
+    CHANGE_INVOICES_OF_PERIOD,
+    { subscription_id: period.subscription_id, period_index: period.period_index },
+  );
+  const documents = [period, ...changes.filter((c) => CREDITABLE.includes(c.status))];
+  const need = new Map<string, number>();
+  for (const l of lines) need.set(rateKey(l), (need.get(rateKey(l)) ?? 0) + l.amountMinor);
+  const plan: { document: (typeof documents)[number]; lines: DraftInvoiceLine[] }[] = [];
+  for (const document of documents) {
+    const placed = await deps.db.all<{
+      tax_category: string;
+      gst_rate_bp: number | null;
+      amount_minor: number | string;
+    }>(CREDITED_BY_MEMO, { invoice_id: document.invoice_id, memo });
+    if (placed.length > 0) {
+      for (const p of placed) {
+        const key = rateKey({ taxCategory: p.tax_category, gstRateBp: p.gst_rate_bp });
+        need.set(key, (need.get(key) ?? 0) - Number(p.amount_minor));
+      }
+      plan.push({ document, lines: [] });
+      continue;
+    }
+    const left = await creditableByRate(deps, document.invoice_id);
+    const taken: DraftInvoiceLine[] = [];
+    for (const l of lines) {
+      const key = rateKey(l);
+      const amount = Math.min(need.get(key) ?? 0, Math.max(left.get(key) ?? 0, 0));
+      if (amount <= 0) continue;
+      need.set(key, (need.get(key) ?? 0) - amount);
+      taken.push({ ...l, quantity: 1, unitAmountMinor: amount, amountMinor: amount });
+    }
+    if (taken.length > 0) plan.push({ document, lines: taken });
+  }
+  if ([...need.values()].some((n) => n > 0)) return false;
+  for (const p of plan) await creditPeriodInvoice(deps, p.document, p.lines, memo);
+  return true;
 }

@@ -12,7 +12,7 @@ import { AUTO_DEBIT_LIMIT_PAISE } from '../retries/india-rules.js';
 import { CHARGES_TO_BILL_NOW } from '../subscriptions/repository.js';
 import { settleCharges } from '../subscriptions/settle-charges.js';
 import { chargeLine } from './charge-line.js';
-import { creditPeriodInvoice, netPerRate, type PendingCharge } from './credit-period-invoice.js';
+import { creditPeriod, netPerRate, type PendingCharge } from './credit-period-invoice.js';
 import {
   CHANGE_CHARGE_ATTEMPTS,
   CHANGE_INVOICE,
@@ -41,10 +41,10 @@ type ChangeDeps = BillingDeps & Pick<InvoiceDeps, 'objects' | 'settings'> & { ki
  * billing run, every subscription with some left). Per GST rate the change's lines are summed: rates that net to
  * a charge go on an invoice of their own (source `subscription_change`, ref = the change id), finalised at once and,
  * for a subscription with a saved method within the auto-debit rules, charged off-session with the payment key
- * `bill_<change id>_0` on the order `ord_<change id>`; rates that net to a credit become a credit note against the
- * period's invoice (refunded when that was paid). Never a negative invoice. Every step is keyed by the change, and its
- * charges are settled only once its step is done, so a retry of the change request or a rerun after a crash bills
- * nothing twice. A credit waits while the period's invoice is a draft; a charge whose outcome is not known yet waits
+ * `bill_<change id>_0` on the order `ord_<change id>`; rates that net to a credit become credit notes against the
+ * period's invoice, then its earlier change invoices (creditPeriod; each refunded when it was paid). Never a
+ * negative invoice. Every step is keyed by the change, and its charges are settled only once its step is done, so a
+ * retry of the change request or a rerun after a crash bills nothing twice. A credit waits while the period's invoice is a draft; a charge whose outcome is not known yet waits
  * for a later pass (the same key finds the same payment).
  */
 export async function invoiceChangesNow(
@@ -103,12 +103,14 @@ async function billChange(
     }>(PERIOD_OF_CHANGE, { subscription_id: first.subscription_id, period_index: first.period_index });
     if (period === undefined || !CREDITABLE.includes(period.status)) return;
     const memo = `Unused days of ${first.subscription_id}, change ${changeId}`;
-    await creditPeriodInvoice(
+    const made = await creditPeriod(
       deps,
-      period,
+      { ...period, subscription_id: first.subscription_id, period_index: first.period_index },
       credits.map(({ ids, ...l }) => ({ ...l, unitAmountMinor: -l.unitAmountMinor, amountMinor: -l.amountMinor })),
       memo,
     );
+    // More than the period's documents have left at a rate: the change stands, its credit stays pending (logged).
+    if (!made) throw new Error(`the credit of change ${changeId} is more than its period's invoices have left`);
     await settle(
       deps.db,
       first.subscription_id,

@@ -309,6 +309,23 @@ WHERE subscription_id = $id AND status = 'pending' AND bill_on = 'next_invoice' 
 /** The credit note an earlier attempt issued for the same cancellation (the memo names it). */
 export const CREDIT_NOTE_BY_MEMO = `
 SELECT id, total_minor FROM invoices WHERE original_invoice_id = $invoice_id AND kind = 'credit_note' AND memo = $memo`;
+/**
+ * The always_invoice change invoices of one period of a subscription, oldest first, with the payment that paid each
+ * (a read: the invoices module writes them). A change belongs to the period its charges were made in.
+ */
+export const CHANGE_INVOICES_OF_PERIOD = `
+SELECT i.id AS invoice_id, i.status, (SELECT min(ip.payment_id) FROM invoice_payments ip WHERE ip.invoice_id = i.id) AS payment_id
+FROM invoices i
+WHERE i.kind = 'invoice' AND i.source = 'subscription_change' AND i.subscription_id = $subscription_id
+  AND EXISTS (SELECT 1 FROM subscription_charges c
+              WHERE c.change_id = i.source_ref AND c.subscription_id = $subscription_id AND c.period_index = $period_index)
+ORDER BY i.created_at, i.id`;
+/** What an earlier attempt already credited on one invoice under `memo`, per GST treatment. */
+export const CREDITED_BY_MEMO = `
+SELECT l.tax_category, l.gst_rate_bp, sum(l.amount_minor)::bigint AS amount_minor
+FROM invoices n JOIN invoice_lines l ON l.invoice_id = n.id
+WHERE n.original_invoice_id = $invoice_id AND n.kind = 'credit_note' AND n.memo = $memo
+GROUP BY l.tax_category, l.gst_rate_bp`;
 export const REFUND_OF_CREDIT = 'SELECT id FROM refunds WHERE payment_id = $payment_id AND reason = $reason';
 export const REFUNDABLE = `
 SELECT captured_minor - refunded_minor AS refundable FROM payments WHERE id = $id AND status = 'captured'`;

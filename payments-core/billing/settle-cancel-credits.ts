@@ -1,5 +1,5 @@
 import { settleCharges } from '../subscriptions/settle-charges.js';
-import { creditPeriodInvoice, netPerRate, type PendingCharge } from './credit-period-invoice.js';
+import { creditPeriod, netPerRate, type PendingCharge } from './credit-period-invoice.js';
 import { CANCEL_CREDITS_DUE, PENDING_CHARGES_OF } from './repository.js';
 import type { BillingDeps } from './types.js';
 
@@ -15,12 +15,13 @@ interface Due {
 }
 
 /**
- * Gives back the unused days of in-advance periods cancelled now: per subscription, a credit note against the
- * period's invoice for its pending credits (one line per GST rate, so each reverses the tax it was charged
- * with), then a refund of that amount when the period was paid, then the charges are marked settled. Each step
+ * Gives back the unused days of in-advance periods cancelled now: per subscription, credit notes for its pending
+ * credits (one line per GST rate, so each reverses the tax it was charged with) against the period's invoice and
+ * then the always_invoice change invoices of the period (creditPeriod), each refunded from the payment that paid
+ * it, then the charges are marked settled. Each step
  * is found again by its memo / reason before it is made, so a rerun after a crash neither credits nor refunds
  * twice. A draft invoice waits for its finalisation; pending charges that would need a positive line at some
- * rate, or a credit the period's invoice cannot take, are left for an operator (logged).
+ * rate, or a credit the period's documents together cannot take, are left pending (logged).
  */
 export async function settleCancelCredits(
   deps: BillingDeps,
@@ -42,18 +43,25 @@ export async function settleCancelCredits(
       deps.log.warn({ subscription: due.subscription_id }, 'cancel credit nets to a charge at one GST rate: left');
       continue;
     }
+    // Per rate against the period's invoice, then the change invoices of the period (an always_invoice change billed
+    // part of the period on an invoice of its own): each takes what it has left at that rate.
+    let made: boolean;
     try {
-      await creditPeriodInvoice(
+      made = await creditPeriod(
         deps,
         due,
         lines.filter((l) => l.amountMinor > 0).map(({ ids, ...l }) => l),
         memo,
       );
     } catch (err) {
-      // One subscription's credit that cannot be made (more than its period's invoice has left at a rate, after an
-      // always_invoice change billed part of the period on an invoice of its own) is left pending and logged: it
-      // never stops the run, nor every other customer's billing (on a test clock, the clock itself).
-      deps.log.error({ err, subscription: due.subscription_id }, 'cancel credit not made: left pending');
+      made = false;
+      deps.log.error({ err, subscription: due.subscription_id }, 'cancel credit refused');
+    }
+    if (!made) {
+      // More than the period's documents together have left at a rate, or one of them still a draft: left pending
+      // for the next run and logged; it never stops the run, nor every other customer's billing (on a test clock,
+      // the clock itself).
+      deps.log.error({ subscription: due.subscription_id }, 'cancel credit not made: left pending');
       continue;
     }
     await deps.db.transaction((tx) =>

@@ -150,7 +150,7 @@ export async function createCreditNote(
 }
 
 /** A line's GST treatment as a key: `gst:1800`, `gst_exempt_school_meals:`. */
-const rateKey = (l: { taxCategory: string; gstRateBp: number | null }): string =>
+export const rateKey = (l: { taxCategory: string; gstRateBp: number | null }): string =>
   `${l.taxCategory}:${l.taxCategory === 'gst' ? (l.gstRateBp ?? '') : ''}`;
 
 /**
@@ -165,7 +165,8 @@ FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id
 WHERE i.id = $id OR (i.original_invoice_id = $id AND i.kind = 'credit_note')
 GROUP BY l.tax_category, l.gst_rate_bp`;
 
-async function creditableByRate(deps: InvoiceDeps, invoiceId: string): Promise<Map<string, number>> {
+/** What is left to credit per GST treatment key (`gst:1800`, `gst_exempt_school_meals:`) of an invoice (a read). */
+export async function creditableByRate(deps: Pick<InvoiceDeps, 'db'>, invoiceId: string): Promise<Map<string, number>> {
   const rows = await deps.db.all<{ tax_category: string; gst_rate_bp: number | null; left_minor: number | string }>(
     CREDITABLE_BY_RATE,
     { id: invoiceId },

@@ -501,8 +501,13 @@ async function checkYear(
       }
     }
     const sub = (await h.api('GET', `/v1/subscriptions/${id}`)).body as {
+      status: string;
       pending_charges?: { amount: number; gst_rate_bp: number | null; tax_category: string }[];
     };
+    // A cancelled subscription has nothing left pending: its unused days were credited (a credit left pending,
+    // logged 'cancel credit not made', is a problem, not billing still to come).
+    if (sub.status === 'cancelled' && (sub.pending_charges ?? []).length > 0)
+      problems.push(`subscription ${i} (${id}) cancelled with charges pending: ${JSON.stringify(sub.pending_charges)}`);
     for (const c of sub.pending_charges ?? []) add(c.tax_category === 'gst' ? c.gst_rate_bp : null, c.amount);
     for (const key of new Set([...expected.keys(), ...billed.keys()])) {
       const want = expected.get(key) ?? 0;

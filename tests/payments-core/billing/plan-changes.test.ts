@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runBilling } from '../../../payments-core/billing/run-billing.js';
 import { updateSubscription } from '../../../payments-core/billing/update-subscription.js';
 import { addGstRate } from '../../../payments-core/gst-rates/add-gst-rate.js';
+import { exportGstr1 } from '../../../payments-core/gst-returns/export-gstr1.js';
 import { finalizeDueInvoices } from '../../../payments-core/invoices/finalize-due-invoices.js';
 import { createSubscriptionPlan, type PlanInput } from '../../../payments-core/subscription-plans/create-plan.js';
 import { cancelSubscription } from '../../../payments-core/subscriptions/cancel-subscription.js';
@@ -264,28 +265,85 @@ describe('cancelling an in-advance period now', () => {
     ).toEqual({ n: 1 });
   });
 
-  it('when a cancel credit is more than the period invoice has left (always_invoice billed the rest) → left pending, and the run goes on', async () => {
-    const s = await setup({ lunch: { amount: 310_000, per_unit: true } });
-    const grown = await s.subscribe('lunch');
-    const other = await s.subscribe('lunch');
+  it('when 1 → 3 units billed now (always_invoice) on 5 December, paid, then cancelled on 12 → the unused days credited across both invoices, none pending, ledger = invoices = GSTR-1', async () => {
+    const s = await setup({ snacks: { amount: 310_000, tax_category: 'gst', gst_rate_bp: 1800 } });
+    const id = await s.subscribe('snacks');
+    const other = await s.subscribe('snacks');
     await bill(new Date(DEC_1.getTime() + HOUR));
     await finalize(new Date(DEC_1.getTime() + 3 * HOUR));
-    // 1 → 2 units on 5 December, billed now: 27 days of the second unit (₹2,700) on an invoice of its own.
-    await updateSubscription(s.at(dec(5)), grown, { quantity: 2, proration_behavior: 'always_invoice' });
-    // Both cancelled on 6 December: 26 unused days. `other`: ₹2,600 of December's ₹3,100, credited. `grown`: 2 units,
-    // ₹5,200, more than December's invoice holds at that rate (₹3,100): the credit note is refused.
-    await cancelSubscription(s.at(dec(6)), grown);
-    await cancelSubscription(s.at(dec(6)), other);
-    const run = await bill(dec(6));
-    expect(run.cancel_credits).toBe(1);
-    const pending = await env.db.all<{ subscription_id: string; amount_minor: number }>(
-      "SELECT subscription_id, sum(amount_minor)::int AS amount_minor FROM subscription_charges WHERE status = 'pending' GROUP BY 1",
+    // December: ₹3,100 + 18 % (₹279 + ₹279) = ₹3,658, paid. On 5 December 1 → 3 units, 27 days left, billed now:
+    // 2 × ₹3,100 × 27/31 = ₹5,400 + 18 % = ₹6,372 on an invoice of its own, paid.
+    await updateSubscription(s.at(dec(5)), id, { quantity: 3, proration_behavior: 'always_invoice' });
+    const [change] = await env.db.all<{ id: string; total_minor: number; status: string }>(
+      "SELECT id, total_minor, status FROM invoices WHERE subscription_id = $id AND source = 'subscription_change'",
+      { id },
     );
-    expect(pending).toEqual([{ subscription_id: grown, amount_minor: -520_000 }]);
-    const notes = await env.db.all<{ subscription_id: string; total_minor: number }>(
-      "SELECT o.subscription_id, n.total_minor FROM invoices n JOIN invoices o ON o.id = n.original_invoice_id WHERE n.kind = 'credit_note'",
+    expect([change?.total_minor, change?.status]).toEqual([637_200, 'paid']);
+    // Cancelled on 12 December: 20 unused days × 3 units × ₹100 = ₹6,000 at 18 %. December's invoice has ₹3,100 left
+    // at 18 %: it takes all of it (₹3,100 + ₹558 = ₹3,658); the change's invoice the other ₹2,900 (+ ₹522 = ₹3,422).
+    // `other`, 1 unit: 20 × ₹100 = ₹2,000 (+ ₹360 = ₹2,360) on its December invoice alone.
+    await cancelSubscription(s.at(dec(12)), id);
+    await cancelSubscription(s.at(dec(12)), other);
+    expect((await bill(dec(12))).cancel_credits).toBe(2);
+    const pending = await env.db.one<{ n: number }>(
+      "SELECT count(*)::int AS n FROM subscription_charges WHERE status = 'pending'",
     );
-    expect(notes).toEqual([{ subscription_id: other, total_minor: 260_000 }]);
+    expect(pending).toEqual({ n: 0 });
+    const [december] = await records(id);
+    const notes = await env.db.all<{ against: string; total_minor: number; amount_minor: number; cgst: number }>(
+      `SELECT n.original_invoice_id AS against, n.total_minor, l.amount_minor, l.cgst_minor AS cgst
+       FROM invoices n JOIN invoices o ON o.id = n.original_invoice_id JOIN invoice_lines l ON l.invoice_id = n.id
+       WHERE n.kind = 'credit_note' AND o.subscription_id = $id ORDER BY n.number`,
+      { id },
+    );
+    expect(notes).toEqual([
+      { against: december?.invoice_id, total_minor: 365_800, amount_minor: 310_000, cgst: 27_900 },
+      { against: change?.id, total_minor: 342_200, amount_minor: 290_000, cgst: 26_100 },
+    ]);
+    // Credited at 18 %: exactly the 20 unused days of 3 units.
+    expect(notes.reduce((a, n) => a + n.amount_minor, 0)).toBe(600_000);
+    // Each note refunded from the payment that paid its invoice, once.
+    const refunds = await env.db.all<{ payment_id: string; amount_minor: number; invoice_id: string }>(
+      `SELECT r.payment_id, r.amount_minor, ip.invoice_id FROM refunds r JOIN invoice_payments ip ON ip.payment_id = r.payment_id
+       JOIN invoices i ON i.id = ip.invoice_id WHERE i.subscription_id = $id ORDER BY r.amount_minor DESC`,
+      { id },
+    );
+    expect(refunds.map((r) => [r.invoice_id, r.amount_minor])).toEqual([
+      [december?.invoice_id, 365_800],
+      [change?.id, 342_200],
+    ]);
+    // A rerun credits and refunds nothing more.
+    expect((await bill(dec(13))).cancel_credits).toBe(0);
+    expect(
+      await env.db.one<{ n: number }>("SELECT count(*)::int AS n FROM invoices WHERE kind = 'credit_note'"),
+    ).toEqual({ n: 3 });
+    // Ledger = invoices = GSTR-1 for December: what the documents ask, net of credit notes, is what was collected
+    // (captures less refunds to the school's payable), and GSTR-1's sections sum to the same.
+    const docs = await env.db.all<{ kind: string; total_minor: number; round_off_minor: number; paid: number }>(
+      `SELECT kind, total_minor, round_off_minor, amount_paid_minor AS paid FROM invoices WHERE number IS NOT NULL
+       AND status <> 'void'`,
+    );
+    const sign = (d: { kind: string }) => (d.kind === 'credit_note' ? -1 : 1);
+    const net = docs.reduce((a, d) => a + sign(d) * d.total_minor, 0);
+    const unpaid = docs.filter((d) => d.kind === 'invoice').reduce((a, d) => a + d.total_minor - d.paid, 0);
+    const ledger = await env.db.one<{ amount: number }>(
+      `SELECT -coalesce(sum(l.amount_minor), 0)::bigint AS amount FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+       WHERE l.account = 'school_payable' AND e.kind IN ('capture', 'refund_initiated')`,
+    );
+    // ₹3,658 × 2 + ₹6,372 − ₹3,658 − ₹3,422 − ₹2,360 = ₹4,248: nothing is left unpaid.
+    expect([net, unpaid, Number(ledger?.amount)]).toEqual([424_800, 0, 424_800]);
+    const r = await exportGstr1({ db: env.db }, { period: '2026-12' });
+    const paise = (rupees: number) => Math.round(rupees * 100);
+    const item = (d: { txval: number; iamt: number; camt: number; samt: number; csamt: number }) =>
+      paise(d.txval) + paise(d.iamt) + paise(d.camt) + paise(d.samt) + paise(d.csamt);
+    const reported =
+      (r.b2cs ?? []).reduce((a, row) => a + item(row), 0) -
+      (r.cdnur ?? []).flatMap((n) => n.itms).reduce((a, i) => a + item(i.itm_det), 0);
+    expect([r.b2b ?? [], r.cdnr ?? [], reported]).toEqual([
+      [],
+      [],
+      net - docs.reduce((a, d) => a + sign(d) * d.round_off_minor, 0),
+    ]);
   });
 
   it('when 1 → 4 units on 10 December and cancelled on 20 → the net owed is billed on a final record', async () => {
