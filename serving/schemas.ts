@@ -82,6 +82,7 @@ export const CustomerSchema = Type.Object({
   email: Type.String(),
   phone: Type.String(),
   state_code: Type.String(),
+  gstin: Nullable(Type.String()),
   test_clock: Nullable(Type.String()),
   created_at: Timestamp,
 });

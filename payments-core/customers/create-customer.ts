@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db.js';
 import { invalid } from '../../platform/errors.js';
+import { gstinProblem } from '../../platform/gstin.js';
 import { newId } from '../../platform/ids.js';
 import { type BillingAddressInput, billingAddressParams, billingAddressProblems } from '../schools/billing-address.js';
 import { SCHOOL_BY_ID } from '../schools/repository.js';
@@ -10,7 +11,11 @@ import { getCustomer } from './find-customers.js';
 import { INSERT_CUSTOMER, INSERT_CUSTOMER_WITH_ADDRESS } from './repository.js';
 import type { Customer } from './types.js';
 
-/** Registers a parent at a school; the state code is the GST place of supply unless a GSTIN or address says otherwise. */
+/**
+ * Registers a parent (or a registered business: `gstin`) at a school; the state code is the GST place of supply unless
+ * a GSTIN or address says otherwise. A GSTIN needs a billing address (Rule 46(e): a registered recipient's invoice
+ * prints it).
+ */
 export async function createCustomer(
   deps: { db: Sql; clock: Clock; testClocks?: boolean | undefined },
   input: {
@@ -19,6 +24,7 @@ export async function createCustomer(
     email: string;
     phone: string;
     state_code: string;
+    gstin?: string | undefined;
     billing_address?: BillingAddressInput | undefined;
     /** A test clock to create the customer on (only when test clocks are enabled). */
     test_clock?: string | undefined;
@@ -30,6 +36,17 @@ export async function createCustomer(
     ]);
   }
   const address = input.billing_address ?? null;
+  const gstin = input.gstin ?? null;
+  if (gstin !== null && gstinProblem(gstin) !== null) {
+    throw invalid('invalid_gstin', 'gstin is not a valid GSTIN', [
+      { field: '/gstin', code: 'invalid_gstin', message: 'must be a 15-character GSTIN with its check character' },
+    ]);
+  }
+  if (gstin !== null && address === null) {
+    throw invalid('billing_address_required', 'a customer with a GSTIN needs a billing address', [
+      { field: '/billing_address', code: 'billing_address_required', message: 'required with a GSTIN (Rule 46(e))' },
+    ]);
+  }
   const problems = address === null ? [] : billingAddressProblems(address);
   const first = problems[0];
   if (first !== undefined) throw invalid(first.code, `${first.field}: ${first.message}`, problems);
@@ -62,6 +79,7 @@ export async function createCustomer(
     email: input.email,
     phone: input.phone,
     state_code: input.state_code,
+    gstin,
     test_clock_id: input.test_clock ?? null,
     at,
   };

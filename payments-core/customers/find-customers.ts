@@ -15,6 +15,7 @@ export function customerOf(row: Record<string, unknown>): Customer {
     email: String(row['email']),
     phone: String(row['phone']),
     state_code: String(row['state_code']),
+    gstin: (row['gstin'] as string | null) ?? null,
     billing_address: billingAddressOf(row),
     test_clock: (row['test_clock'] as string | null) ?? null,
     created_at: row['created_at'] as Date,

@@ -6,7 +6,7 @@
  * and the write are one step).
  */
 export const CUSTOMER_COLUMNS = `
-SELECT 'customer' AS object, t.id, t.school_id, t.name, t.email, t.phone, t.state_code, a.line1 AS billing_line1,
+SELECT 'customer' AS object, t.id, t.school_id, t.name, t.email, t.phone, t.state_code, t.gstin, a.line1 AS billing_line1,
   a.line2 AS billing_line2, a.city AS billing_city, a.state_code AS billing_state_code,
   a.postal_code AS billing_postal_code, t.test_clock_id AS test_clock, t.created_at
 FROM customers t LEFT JOIN customer_billing_addresses a ON a.customer_id = t.id`;
@@ -14,8 +14,8 @@ export const CUSTOMER_BY_ID = `${CUSTOMER_COLUMNS} WHERE t.id = $id`;
 /** The customer, locked: a change to their payment methods (one default at a time) holds it until commit. */
 export const CUSTOMER_FOR_UPDATE = 'SELECT id FROM customers WHERE id = $id FOR UPDATE';
 export const INSERT_CUSTOMER = `
-INSERT INTO customers (id, school_id, name, email, phone, state_code, test_clock_id, created_at)
-VALUES ($id, $school_id, $name, $email, $phone, $state_code, $test_clock_id, $at)`;
+INSERT INTO customers (id, school_id, name, email, phone, state_code, gstin, test_clock_id, created_at)
+VALUES ($id, $school_id, $name, $email, $phone, $state_code, $gstin, $test_clock_id, $at)`;
 /** Sets a customer's address; nothing when the customer does not exist. */
 export const SET_CUSTOMER_ADDRESS = `
 INSERT INTO customer_billing_addresses (customer_id, line1, line2, city, state_code, postal_code, updated_at)

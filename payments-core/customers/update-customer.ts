@@ -8,7 +8,7 @@ import { CUSTOMER_FOR_UPDATE, DELETE_CUSTOMER_ADDRESS, SET_CUSTOMER_ADDRESS } fr
 import type { Customer } from './types.js';
 
 /**
- * Sets (or with null removes) a customer's billing address. Invoices already finalised keep the address they
+ * Sets (or with null removes, unless they have a GSTIN) a customer's billing address. Invoices already finalised keep the address they
  * printed (their snapshot); drafts pick up the new one when finalised. With `ifMatch` (an ETag from a read), a
  * customer changed since is refused with 412.
  */
@@ -28,6 +28,11 @@ export async function updateCustomer(
     const customer = await getCustomer({ db: tx }, id); // 404 for an unknown customer
     checkIfMatch(ifMatch, customer, 'customer', id);
     if (address === undefined || (address === null && customer.billing_address === null)) return customer;
+    if (address === null && customer.gstin !== null) {
+      throw invalid('billing_address_required', 'a customer with a GSTIN needs a billing address', [
+        { field: '/billing_address', code: 'billing_address_required', message: 'required with a GSTIN (Rule 46(e))' },
+      ]);
+    }
     if (address === null) await tx.run(DELETE_CUSTOMER_ADDRESS, { id });
     else await tx.run(SET_CUSTOMER_ADDRESS, { id, ...billingAddressParams(address), at: deps.clock.now() });
     return getCustomer({ db: tx }, id);

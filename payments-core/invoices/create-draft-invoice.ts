@@ -23,7 +23,10 @@ export interface DraftInvoiceInput {
   subscriptionId?: string;
   lines: DraftInvoiceLine[];
   dueAt?: Date;
-  /** Beyond the shared contract (all optional): the recipient's GSTIN, a memo, a template, auto-finalisation. */
+  /**
+   * Beyond the shared contract (all optional): the recipient's GSTIN (default: the customer's, when they have one), a
+   * memo, a template, auto-finalisation.
+   */
   customerGstin?: string;
   memo?: string;
   templateId?: string;
@@ -90,9 +93,12 @@ async function createBatch(sql: Sql, inputs: DraftInvoiceInput[], clock: Clock):
     const customerIds = [...new Set(fresh.map((i) => i.customerId))];
     const states = new Map(
       (
-        await sql.all<{ id: string; state_code: string; address_state_code: string | null }>(CUSTOMER_STATES, {
-          ids: customerIds,
-        })
+        await sql.all<{ id: string; state_code: string; gstin: string | null; address_state_code: string | null }>(
+          CUSTOMER_STATES,
+          {
+            ids: customerIds,
+          },
+        )
       ).map((r) => [r.id, r]),
     );
     const at = clock.now();
@@ -103,8 +109,11 @@ async function createBatch(sql: Sql, inputs: DraftInvoiceInput[], clock: Clock):
       if (known.has(key)) continue; // repeated within this call
       const customer = states.get(input.customerId);
       if (customer === undefined) throw notFound('customer', input.customerId);
+      // The recipient's GSTIN: the one given, else the customer's own (a registered customer's subscription
+      // periods, changes and statements are B2B invoices).
+      const gstin = input.customerGstin ?? customer.gstin;
       const placeOfSupply = placeOfSupplyOf({
-        gstin: input.customerGstin ?? null,
+        gstin,
         addressStateCode: customer.address_state_code,
         customerStateCode: INDIAN_STATES[customer.state_code]?.gstCode ?? null,
         supplierStateCode: supplier.state_code,
@@ -129,7 +138,7 @@ async function createBatch(sql: Sql, inputs: DraftInvoiceInput[], clock: Clock):
         supply_type: supply,
         supplier_state_code: supplier.state_code,
         place_of_supply: placeOfSupply,
-        customer_gstin: input.customerGstin ?? null,
+        customer_gstin: gstin,
         taxable: totals.taxableMinor,
         exempt: totals.exemptMinor,
         cgst: totals.cgstMinor,

@@ -49,7 +49,7 @@ JOIN json_to_recordset($keys::json) AS k(s VARCHAR, r VARCHAR) ON i.source = k.s
  * code, e.g. 29); and the supplier's GST state code.
  */
 export const CUSTOMER_STATES = `
-SELECT c.id, c.state_code, a.state_code AS address_state_code
+SELECT c.id, c.state_code, c.gstin, a.state_code AS address_state_code
 FROM customers c LEFT JOIN customer_billing_addresses a ON a.customer_id = c.id
 WHERE c.id = ANY($ids::text[])`;
 export const CUSTOMER_STATES_ONE = `

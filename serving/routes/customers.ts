@@ -69,6 +69,14 @@ export function customerRoutes(app: App, deps: AppDeps): void {
             email: Type.String({ format: 'email', maxLength: 254 }),
             phone: Type.String({ pattern: '^\\+91[6-9][0-9]{9}$', description: 'Indian mobile number, +91XXXXXXXXXX' }),
             state_code: Type.String({ pattern: '^[A-Z]{2}$' }),
+            gstin: Type.Optional(
+              Type.String({
+                minLength: 15,
+                maxLength: 15,
+                description:
+                  "A registered recipient's GSTIN (needs billing_address): their invoices carry it, with the place of supply of its state, and go to GSTR-1's B2B section",
+              }),
+            ),
             billing_address: Type.Optional(BillingAddressBody),
             test_clock: Type.Optional(
               Type.String({

@@ -84,4 +84,39 @@ describe('billing addresses over HTTP', () => {
     expect((await h.api('GET', `/v1/schools/${school.id}`)).body.billing_address).toBeNull();
     expect((await h.api('PATCH', '/v1/customers/cus_nobody0000000', { billing_address: ADDRESS })).status).toBe(404);
   });
+
+  it('when a customer registers with a GSTIN → it is kept with their address; a bad GSTIN, or none or a removed address, is refused naming the field', async () => {
+    const { body: school } = await h.api('POST', '/v1/schools', {
+      name: 'Ridge School',
+      city: 'Mysuru',
+      state_code: 'KA',
+    });
+    const base = {
+      school_id: school.id,
+      name: 'Annapurna Caterers LLP',
+      email: 'accounts@annapurna.example.in',
+      phone: '+919876500002',
+      state_code: 'KA',
+    };
+    // 27AAPFU0939F1ZV: a Maharashtra GSTIN with its mod-36 check character; …ZA fails the check.
+    const badCheck = await h.api('POST', '/v1/customers', {
+      ...base,
+      gstin: '27AAPFU0939F1ZA',
+      billing_address: ADDRESS,
+    });
+    expect([badCheck.status, badCheck.body.errors[0]?.field]).toEqual([422, '/gstin']);
+    const noAddress = await h.api('POST', '/v1/customers', { ...base, gstin: '27AAPFU0939F1ZV' });
+    expect([noAddress.status, noAddress.body.errors[0]]).toEqual([
+      422,
+      expect.objectContaining({ field: '/billing_address', code: 'billing_address_required' }),
+    ]);
+    const made = await h.api('POST', '/v1/customers', { ...base, gstin: '27AAPFU0939F1ZV', billing_address: ADDRESS });
+    expect([made.status, made.body.gstin]).toEqual([201, '27AAPFU0939F1ZV']);
+    const removed = await h.api('PATCH', `/v1/customers/${made.body.id}`, { billing_address: null });
+    expect([removed.status, removed.body.errors[0]?.field]).toEqual([422, '/billing_address']);
+    expect((await h.api('GET', `/v1/customers/${made.body.id}`)).body).toMatchObject({
+      gstin: '27AAPFU0939F1ZV',
+      billing_address: { city: 'Bengaluru' },
+    });
+  });
 });

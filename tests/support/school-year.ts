@@ -7,8 +7,9 @@ import { type Harness, saveCard } from './harness.js';
  * period end), fail to pay and recover, while the clock advances month by month from 1 April 2026 IST. The script is
  * generated from a seed; at the end the year is checked against an independent computation from the script alone:
  * billed totals = the integral of price × quantity over the IST days supplied (per subscription and GST rate, within a
- * paisa per line), tax per line at that rate; ledger, invoices and GSTR-1 tie per month; numbering has no gaps; the
- * gateway's captured total is the ledger's. Used by tests/payments-core/test-clocks/school-year.test.ts (small N) and
+ * paisa per line), tax per line at that rate; ledger, invoices and GSTR-1 tie per month; the one registered customer's
+ * (GSTIN) invoices carry it and its state and are GSTR-1 B2B; numbering has no gaps; the gateway's captured total is
+ * the ledger's. Used by tests/payments-core/test-clocks/school-year.test.ts (small N) and
  * `npm run bench -- school-year` (N = 200).
  */
 
@@ -17,6 +18,8 @@ const SUCCESS = '4111111111111111';
 const DAY = 86_400_000;
 const IST = 19_800_000; // +05:30
 const MH_ADDRESS = { line1: '12 Linking Road', city: 'Mumbai', state_code: '27', postal_code: '400050' };
+/** A Maharashtra GSTIN (check character by the mod-36 rule): the year's one registered (B2B) customer. */
+const B2B_GSTIN = '27AAPFU0939F1ZV';
 
 /** 00:00 IST on a calendar day (month 0-based, may overflow) as a UTC instant. */
 const istDay = (year: number, month: number, day: number) => new Date(Date.UTC(year, month, day) - IST);
@@ -67,6 +70,8 @@ interface SubScript {
   readonly plan: PlanKey;
   readonly quantity: number;
   readonly interState: boolean;
+  /** A registered business (the first inter-state customer): its invoices are B2B, to its GSTIN's state. */
+  readonly gstin: string | null;
 }
 
 /** A small fixed-seed generator (mulberry32). */
@@ -97,7 +102,9 @@ export function scriptYear(count: number, seed: number): { subs: SubScript[]; st
   for (let i = 0; i < count; i++) {
     const roll = r.next();
     const plan: PlanKey = roll < 0.55 ? (MONTHLY_ADVANCE[r.int(0, 2)] as PlanKey) : roll < 0.8 ? 'term' : 'arrears';
-    subs.push({ plan, quantity: r.int(1, plan === 'term' ? 2 : 3), interState: r.next() < 0.25 });
+    const drawn = { plan, quantity: r.int(1, plan === 'term' ? 2 : 3), interState: r.next() < 0.25 };
+    // The first inter-state customer is a registered business (no draw from the generator: the script is unchanged).
+    subs.push({ ...drawn, gstin: drawn.interState && !subs.some((x) => x.interState) ? B2B_GSTIN : null });
   }
   const steps: Step[] = [];
   for (let s = 0; s < count; s++) {
@@ -231,6 +238,8 @@ interface InvoiceOut {
   status: string;
   customer_id: string;
   subscription_id: string | null;
+  customer_gstin: string | null;
+  place_of_supply: string;
   supply_type: 'intra' | 'inter';
   total: number;
   round_off: number;
@@ -333,6 +342,7 @@ export async function runSchoolYear(
       state_code: 'KA',
       test_clock: clock,
       ...(s.interState ? { billing_address: MH_ADDRESS } : {}),
+      ...(s.gstin === null ? {} : { gstin: s.gstin }),
     });
     await saveCard(h, customer.id, SUCCESS);
     const sub = await call('POST', '/v1/subscriptions', {
@@ -546,6 +556,7 @@ async function checkYear(
   const paise = (rupees: number) => Math.round(rupees * 100);
   const itemSum = (d: { txval: number; iamt: number; camt: number; samt: number; csamt: number }) =>
     paise(d.txval) + paise(d.iamt) + paise(d.camt) + paise(d.samt) + paise(d.csamt);
+  const b2bReported = new Map<string, number>(); // GSTR-1 B2B invoices per recipient GSTIN, over the year
   for (const month of [...months].sort()) {
     const inMonth = live.filter((d) => monthKey(new Date(d.finalized_at as string)) === month);
     const sign = (d: InvoiceOut) => (d.object === 'credit_note' ? -1 : 1);
@@ -565,6 +576,8 @@ async function checkYear(
       items((r.cdnr ?? []).flatMap((c: { nt: unknown[] }) => c.nt)) -
       items(r.cdnur ?? []);
     if (reported !== net) problems.push(`GSTR-1 ${month}: sections ${reported}, invoices ${net}`);
+    for (const c of (r.b2b ?? []) as { ctin: string; inv: unknown[] }[])
+      b2bReported.set(c.ctin, (b2bReported.get(c.ctin) ?? 0) + c.inv.length);
     const hsn = r.hsn.data.reduce((a: number, row: Parameters<typeof itemSum>[0]) => a + itemSum(row), 0);
     if (hsn !== net) problems.push(`GSTR-1 ${month}: HSN ${hsn}, invoices ${net}`);
     // What the ledger collected in the month = what the month's documents asked for, less what is still due on them.
@@ -576,7 +589,28 @@ async function checkYear(
   }
   checks.push(`ledger, invoices and GSTR-1 tie in each of ${months.size} months`);
 
-  // 3. Numbering without gaps, per series.
+  // 3. The registered customer: every document of theirs (subscription periods, changes, credit notes) carries their
+  //    GSTIN and the place of supply of its state; GSTR-1 reports each of their invoices with a taxable line in B2B
+  //    (not B2CS), and nobody else there.
+  let b2bInvoices = 0;
+  for (const [i, s] of year.script.entries()) {
+    if (s.gstin === null) continue;
+    const theirs = live.filter((d) => d.customer_id === year.customers[i]);
+    for (const d of theirs.filter((x) => x.customer_gstin !== s.gstin || x.place_of_supply !== s.gstin?.slice(0, 2)))
+      problems.push(
+        `${d.number} to ${s.gstin}: customer_gstin ${d.customer_gstin}, place of supply ${d.place_of_supply}`,
+      );
+    const taxed = theirs.filter((d) => d.object === 'invoice' && d.lines.some((l) => l.tax_category === 'gst'));
+    if (taxed.length === 0) problems.push(`the registered customer ${s.gstin} has no taxable invoice: b2b not covered`);
+    if ((b2bReported.get(s.gstin) ?? 0) !== taxed.length)
+      problems.push(`GSTR-1 b2b ${s.gstin}: ${b2bReported.get(s.gstin) ?? 0} invoices, issued ${taxed.length}`);
+    b2bInvoices += taxed.length;
+  }
+  for (const ctin of b2bReported.keys())
+    if (!year.script.some((s) => s.gstin === ctin)) problems.push(`GSTR-1 b2b has ${ctin}, no customer of the year`);
+  checks.push(`the registered customer's ${b2bInvoices} taxable invoices carry its GSTIN and state, in GSTR-1's B2B`);
+
+  // 4. Numbering without gaps, per series.
   const series = new Map<string, number[]>();
   for (const d of docs.filter((x) => x.number !== null)) {
     const [prefix, fy, seq] = (d.number as string).split('/');
@@ -589,7 +623,7 @@ async function checkYear(
   }
   checks.push(`numbering has no gaps in ${series.size} series (${[...series.keys()].sort().join(', ')})`);
 
-  // 4. The gateway's captured total = the ledger's.
+  // 5. The gateway's captured total = the ledger's.
   const captured = h.sim.payments().filter((p) => p.status === 'captured' || p.status === 'refunded');
   const gatewayTotal = captured.reduce((a, p) => a + p.amount, 0);
   const ledger = await h.db.one<{ amount: number }>(
