@@ -15,7 +15,7 @@ const CHARGE_METHOD = `coalesce(
   (SELECT min(pm.id) FROM payment_methods pm WHERE pm.customer_id = s.customer_id AND pm.is_default AND pm.deleted_at IS NULL))`;
 
 export const CASE_COLUMNS = `
-SELECT 'dunning_case' AS object, t.id, t.collection, t.subscription_id, t.billing_record_id, t.customer_id,
+SELECT 'dunning_case' AS object, t.id, t.collection, t.subscription_id, t.billing_record_id, t.invoice_id, t.customer_id,
        t.amount_minor AS amount, t.currency, t.status, t.decline_code, t.decline_category, t.last_decline_code,
        coalesce(t.status = 'open' AND t.collection = 'kosh'
          AND (coalesce(own.id, dflt.id) IS NULL OR t.declined_method_id = coalesce(own.id, dflt.id)), false)

@@ -21,8 +21,8 @@ const RECORD_INVOICE = 'SELECT invoice_id FROM billing_records WHERE id = $id';
  * (its own transaction, a no-op on a cancelled subscription, so a rerun after a crash in between is safe).
  * `mark_unpaid` = the subscription moves to `halted` (Razorpay's word for "retries exhausted": no renewals
  * are billed, it stays visible and can be reactivated), the billing record from `failed` to `uncollectible` and its
- * invoice written off (`uncollectible`: still owed, a late payment still settles it), in one transaction with the
- * case. The email before the last step told the parent this would happen (`finalNotice`).
+ * invoice (or, for an always_invoice change's case, the change's invoice) written off (`uncollectible`: still owed, a
+ * late payment still settles it), in one transaction with the case. The email before the last step told the parent this would happen (`finalNotice`).
  */
 export async function takeFinalAction(
   deps: { db: Db; clock: Clock; log: Log },
@@ -54,6 +54,8 @@ export async function takeFinalAction(
         const record = await tx.one<{ invoice_id: string | null }>(RECORD_INVOICE, { id: ctx.billing_record_id });
         if (record?.invoice_id != null) await writeOffInvoices(tx, [record.invoice_id], at);
       }
+      // A case of an always_invoice change collects the change's own invoice (no billing record): written off alike.
+      if (ctx.invoice_id !== null) await writeOffInvoices(tx, [ctx.invoice_id], at);
     }
     const changed = await tx.run(EXHAUST_CASE, {
       id: caseId,

@@ -60,6 +60,8 @@ export interface DunningCase {
   readonly collection: 'kosh' | 'razorpay';
   readonly subscription_id: string;
   readonly billing_record_id: string | null;
+  /** The always_invoice change's invoice the case collects instead of a renewal (migration 039), else null. */
+  readonly invoice_id: string | null;
   readonly customer_id: string;
   readonly amount: number;
   readonly currency: string;
