@@ -28,11 +28,17 @@ export async function chargeChangeInvoice(
     subscription_id: string;
     status: string;
     total_minor: number;
+    owed_minor: number | string;
     paid_by: string | null;
   }>(CHANGE_INVOICE_TO_CHARGE, { id: invoiceId });
   if (invoice === undefined) throw notFound('invoice', invoiceId);
   const paymentId = `bill_${invoice.change_id}_${options.attempt}`;
   if (invoice.status === 'paid') return { status: 'paid', paymentId: invoice.paid_by ?? paymentId };
+  if (Number(invoice.owed_minor) !== invoice.total_minor) {
+    // A credit note (a later change or a cancel credited its unused days) lowered what the invoice asks: its order
+    // is for the whole total, so charging it would take more than is owed. Nothing is charged; the step fails.
+    return { status: 'failed', paymentId: null, declineCode: 'invoice_amount_changed', hard: false };
+  }
   if (invoice.total_minor > AUTO_DEBIT_LIMIT_PAISE) {
     return { status: 'failed', paymentId: null, declineCode: 'authentication_required', hard: false };
   }

@@ -7,6 +7,7 @@ import {
   CREDITED_BY_MEMO,
   REFUND_OF_CREDIT,
   REFUNDABLE,
+  STILL_OWED,
 } from './repository.js';
 import type { BillingDeps } from './types.js';
 
@@ -80,7 +81,9 @@ const CREDITABLE = ['finalized', 'paid', 'partially_paid', 'uncollectible'];
 
 /**
  * Credits `lines` (positive amounts, one per GST rate) across a period's documents: its invoice first, then the
- * always_invoice change invoices of the same period, oldest first. At each rate an invoice takes at most what it has
+ * always_invoice change invoices of the same period, oldest first, except that invoices still asking for money (a
+ * change whose charge failed, in dunning or written off) come before those paid, so a credit lowers what is owed
+ * before anything is refunded. At each rate an invoice takes at most what it has
  * left at that rate net of its earlier credit notes, so each credit note reverses tax that invoice charged; each is
  * refunded from the payment that paid that invoice (creditPeriodInvoice). What an earlier attempt credited under the
  * same memo counts as placed, so a rerun after a crash places only the rest and the split stays the same. Nothing is
@@ -96,7 +99,19 @@ export async function creditPeriod(
     CHANGE_INVOICES_OF_PERIOD,
     { subscription_id: period.subscription_id, period_index: period.period_index },
   );
-  const documents = [period, ...changes.filter((c) => CREDITABLE.includes(c.status))];
+  const candidates = [period, ...changes.filter((c) => CREDITABLE.includes(c.status))];
+  // Invoices that still ask for money come first: a credit lowers what the parent owes before any is refunded.
+  const owed = new Map(
+    (
+      await deps.db.all<{ id: string; owed_minor: number | string }>(STILL_OWED, {
+        ids: candidates.map((c) => c.invoice_id),
+      })
+    ).map((r) => [r.id, Number(r.owed_minor) > 0]),
+  );
+  const documents = [
+    ...candidates.filter((c) => owed.get(c.invoice_id) === true),
+    ...candidates.filter((c) => owed.get(c.invoice_id) !== true),
+  ];
   const need = new Map<string, number>();
   for (const l of lines) need.set(rateKey(l), (need.get(rateKey(l)) ?? 0) + l.amountMinor);
   const plan: { document: (typeof documents)[number]; lines: DraftInvoiceLine[] }[] = [];

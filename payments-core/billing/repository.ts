@@ -320,6 +320,9 @@ WHERE i.kind = 'invoice' AND i.source = 'subscription_change' AND i.subscription
   AND EXISTS (SELECT 1 FROM subscription_charges c
               WHERE c.change_id = i.source_ref AND c.subscription_id = $subscription_id AND c.period_index = $period_index)
 ORDER BY i.created_at, i.id`;
+/** What each of some invoices still asks for (total less paid and credited; a read). */
+export const STILL_OWED = `
+SELECT id, total_minor - amount_paid_minor - amount_credited_minor AS owed_minor FROM invoices WHERE id = ANY($ids::text[])`;
 /** What an earlier attempt already credited on one invoice under `memo`, per GST treatment. */
 export const CREDITED_BY_MEMO = `
 SELECT l.tax_category, l.gst_rate_bp, sum(l.amount_minor)::bigint AS amount_minor
@@ -408,6 +411,7 @@ export const CHANGE_INVOICE = 'SELECT status, total_minor FROM invoices WHERE id
 /** A change's invoice as a dunning retry charges it: its change (the ref), subscription, status, and a payment on it. */
 export const CHANGE_INVOICE_TO_CHARGE = `
 SELECT i.source_ref AS change_id, i.subscription_id, i.status, i.total_minor,
+       i.total_minor - i.amount_paid_minor - i.amount_credited_minor AS owed_minor,
        (SELECT min(ip.payment_id) FROM invoice_payments ip WHERE ip.invoice_id = i.id) AS paid_by
 FROM invoices i WHERE i.id = $id AND i.source = 'subscription_change'`;
 /** The order of a change billed now (`ord_<change id>`), for its invoice's total, through orders' `createOrders`. */

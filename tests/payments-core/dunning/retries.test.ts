@@ -134,7 +134,7 @@ describe('dunning retries: soft declines on schedule, recovery, idempotent runs'
   });
 });
 
-describe('dunning final action: mark unpaid', () => {
+describe("dunning final action: mark unpaid, and a change invoice's case", () => {
   const clock = fixedClock(RENEWAL_AT);
   let h: Harness;
   let plan: { id: string };
@@ -197,6 +197,172 @@ describe('dunning final action: mark unpaid', () => {
       recovery_rate: 0,
       recovered_revenue: 0,
     });
+  });
+
+  /**
+   * An always_invoice change whose charge fails (migration 039: the case collects the change's invoice) and whose
+   * every dunning step fails too. In advance, ₹3,100 a child, exempt: December (₹3,100) billed and paid on its first
+   * day; the card is then replaced by one with insufficient funds; on 10 December 1 → 2 children, billed now: 22 days
+   * at ₹100 = ₹2,200 on an invoice of its own, its charge `bill_<change>_0` declined, then `bill_<change>_1…4`.
+   */
+  const exhaustChangeCase = async (finalAction: 'cancel' | 'mark_unpaid') => {
+    const policy = { ...POLICY, finalAction };
+    const DEC_1 = new Date('2026-11-30T19:30:00Z'); // 1 December 01:00 IST
+    clock.set(DEC_1);
+    const lunch = (
+      await h.api('POST', '/v1/subscription-plans', {
+        ...PLAN,
+        name: `Lunch in advance (${finalAction})`,
+        amount: 310_000,
+        billing_timing: 'in_advance',
+      })
+    ).body;
+    const parent = await seedParent(h);
+    const sub = (await h.api('POST', '/v1/subscriptions', { customer_id: parent.customerId, plan_id: lunch.id })).body;
+    await billing(h, clock);
+    await finalizeDueInvoices(
+      { db: h.db, clock, log: createLog({ level: 'silent' }) },
+      { now: new Date(clock.now().getTime() + 2 * HOUR) },
+    );
+    await saveCard(h, parent.customerId, SOFT_CARD, { isDefault: true });
+    clock.set(new Date('2026-12-10T04:00:00Z')); // 10 December 09:30 IST: 22 days left
+    const patched = await h.api('PATCH', `/v1/subscriptions/${sub.id}`, {
+      quantity: 2,
+      proration_behavior: 'always_invoice',
+    });
+    expect(patched.status).toBe(200);
+    const invoice = async () =>
+      h.db.one<{ id: string; source_ref: string; status: string; total_minor: number; amount_paid_minor: number }>(
+        `SELECT id, source_ref, status, total_minor, amount_paid_minor FROM invoices
+         WHERE subscription_id = $s AND source = 'subscription_change' AND kind = 'invoice'`,
+        { s: sub.id },
+      );
+    expect(await invoice()).toMatchObject({ status: 'finalized', total_minor: 220_000 });
+    await dunning(h, clock, policy);
+    let c = await caseOf(h, sub.id);
+    expect(c).toMatchObject({ status: 'open', invoice_id: (await invoice())?.id, billing_record_id: null });
+    for (const day of [1, 3, 5, 7]) {
+      clock.set(at(c, day));
+      await dunning(h, clock, policy);
+    }
+    c = await caseOf(h, sub.id);
+    expect(c).toMatchObject({ status: 'exhausted', final_action: finalAction, next_step_at: null });
+    const change = (await invoice())?.source_ref as string;
+    expect(c.steps.map((x: { outcome: string; payment_id: string | null }) => [x.outcome, x.payment_id])).toEqual(
+      [0, 1, 2, 3, 4].map((n) => ['failed', `bill_${change}_${n}`]),
+    );
+    // A run after the end changes nothing and charges nothing.
+    await dunning(h, clock, policy);
+    await billing(h, clock);
+    // No double charge: at the gateway each key once, none captured but December's own; ledger = simulator.
+    const keys = h.sim
+      .payments()
+      .filter((x) => x.kosh_id?.startsWith(`bill_${change}_`))
+      .map((x) => [x.kosh_id, x.status]);
+    expect(keys.sort()).toEqual([0, 1, 2, 3, 4].map((n) => [`bill_${change}_${n}`, 'failed']));
+    const ours = await h.db.all<{ id: string }>('SELECT id FROM payments WHERE customer_id = $c', {
+      c: parent.customerId,
+    });
+    const captured = h.sim
+      .payments()
+      .filter((x) => ours.some((o) => o.id === x.kosh_id) && (x.status === 'captured' || x.status === 'refunded'))
+      .reduce((a, x) => a + x.amount, 0);
+    const ledger = await h.db.one<{ amount: number }>(
+      `SELECT -coalesce(sum(l.amount_minor), 0)::bigint AS amount FROM journal_entries e
+       JOIN journal_lines l ON l.entry_id = e.id JOIN payments p ON p.id = e.ref_id
+       WHERE e.kind = 'capture' AND l.account = 'school_payable' AND p.customer_id = $c`,
+      { c: parent.customerId },
+    );
+    expect([captured, Number(ledger?.amount)]).toEqual([310_000, 310_000]);
+    return { sub: sub.id as string, invoice: await invoice(), case: c };
+  };
+
+  it("when every step of a change invoice's case fails under mark_unpaid → the invoice is written off, the subscription halted, nothing charged twice", async () => {
+    const { sub, invoice } = await exhaustChangeCase('mark_unpaid');
+    // Written off as a period invoice is under mark_unpaid: still owed (a late payment still settles it).
+    expect(invoice).toMatchObject({ status: 'uncollectible', amount_paid_minor: 0 });
+    expect((await h.api('GET', `/v1/subscriptions/${sub}`)).body.status).toBe('halted');
+  });
+
+  it("when every step of a change invoice's case fails under cancel → the subscription is cancelled, its unused days credited to the unpaid change invoice first, nothing charged twice", async () => {
+    const { sub, invoice } = await exhaustChangeCase('cancel');
+    expect((await h.api('GET', `/v1/subscriptions/${sub}`)).body.status).toBe('cancelled');
+    // Cancelled on day 7 (17 December 09:30 IST): 15 days × 2 children × ₹100 = ₹3,000 unused, settled by the billing
+    // run. The change's invoice still asks for ₹2,200: the credit lowers that first (a credit note of ₹2,200, nothing
+    // left to collect), and only the other ₹800 goes to December's paid invoice and is refunded. The parent paid
+    // ₹3,100 − ₹800 = ₹2,300 = 16 days of one child + 7 of the second, and owes nothing.
+    const notes = await h.db.all<{ against: string; total_minor: number }>(
+      `SELECT n.original_invoice_id AS against, n.total_minor FROM invoices n JOIN invoices o ON o.id = n.original_invoice_id
+       WHERE n.kind = 'credit_note' AND o.subscription_id = $s ORDER BY n.number`,
+      { s: sub },
+    );
+    const december = await h.db.one<{ invoice_id: string; payment_id: string }>(
+      'SELECT invoice_id, payment_id FROM billing_records WHERE subscription_id = $s',
+      { s: sub },
+    );
+    expect(notes).toEqual([
+      { against: invoice?.id, total_minor: 220_000 },
+      { against: december?.invoice_id, total_minor: 80_000 },
+    ]);
+    expect(
+      await h.db.one(
+        'SELECT status, total_minor - amount_paid_minor - amount_credited_minor AS owed FROM invoices WHERE id = $id',
+        {
+          id: invoice?.id,
+        },
+      ),
+    ).toEqual({ status: 'paid', owed: 0 });
+    const refunds = await h.db.all<{ payment_id: string; amount_minor: number }>(
+      'SELECT payment_id, amount_minor FROM refunds WHERE payment_id = $p',
+      { p: december?.payment_id },
+    );
+    expect(refunds.map((r) => r.amount_minor)).toEqual([80_000]);
+  });
+
+  it("when a change invoice in dunning is partly credited by a later change → a retry never charges the order's whole total", async () => {
+    const DEC_1 = new Date('2026-11-30T19:30:00Z');
+    clock.set(DEC_1);
+    const lunch = (
+      await h.api('POST', '/v1/subscription-plans', {
+        ...PLAN,
+        name: 'Lunch (credited)',
+        amount: 310_000,
+        billing_timing: 'in_advance',
+      })
+    ).body;
+    const parent = await seedParent(h);
+    const sub = (await h.api('POST', '/v1/subscriptions', { customer_id: parent.customerId, plan_id: lunch.id })).body;
+    await billing(h, clock);
+    await finalizeDueInvoices(
+      { db: h.db, clock, log: createLog({ level: 'silent' }) },
+      { now: new Date(clock.now().getTime() + 2 * HOUR) },
+    );
+    await saveCard(h, parent.customerId, SOFT_CARD, { isDefault: true });
+    // 10 December: 1 → 2 children billed now, ₹2,200, declined: a case on the change's invoice.
+    clock.set(new Date('2026-12-10T04:00:00Z'));
+    await h.api('PATCH', `/v1/subscriptions/${sub.id}`, { quantity: 2, proration_behavior: 'always_invoice' });
+    await dunning(h, clock);
+    const c = await caseOf(h, sub.id);
+    // 11 December: back to 1 child, billed now: 21 days of the second child, ₹2,100, credited. The change's invoice
+    // still asks for money, so the credit note lowers it first: it now asks ₹100 of its ₹2,200 order.
+    clock.set(new Date('2026-12-11T04:00:00Z'));
+    await h.api('PATCH', `/v1/subscriptions/${sub.id}`, { quantity: 1, proration_behavior: 'always_invoice' });
+    const owed = await h.db.one<{ id: string; source_ref: string; owed: number }>(
+      `SELECT id, source_ref, total_minor - amount_paid_minor - amount_credited_minor AS owed FROM invoices
+       WHERE id = $id`,
+      { id: c.invoice_id },
+    );
+    expect(Number(owed?.owed)).toBe(10_000);
+    // The parent saves a working card; the day-1 retry would charge the order's ₹2,200: it charges nothing.
+    await saveCard(h, parent.customerId, undefined, { isDefault: true });
+    clock.set(at(c, 1));
+    await dunning(h, clock);
+    const change = owed?.source_ref as string;
+    expect(h.sim.payments().filter((x) => x.kosh_id?.startsWith(`bill_${change}_`) && x.status === 'captured')).toEqual(
+      [],
+    );
+    const step = (await caseOf(h, sub.id)).steps[1];
+    expect([step.outcome, step.payment_id, step.decline_code]).toEqual(['failed', null, 'invoice_amount_changed']);
   });
 });
 
