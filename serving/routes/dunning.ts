@@ -53,7 +53,9 @@ const DunningCaseSchema = Type.Object({
   collection: Type.Union([Type.Literal('kosh'), Type.Literal('razorpay')]),
   subscription_id: Type.String(),
   billing_record_id: Nullable(Type.String()),
-  invoice_id: Nullable(Type.String({ description: "the always_invoice change's invoice the case collects, else null" })),
+  invoice_id: Nullable(
+    Type.String({ description: "the always_invoice change's invoice the case collects, else null" }),
+  ),
   customer_id: Type.String(),
   amount: Paise('the renewal being collected'),
   currency: Type.String(),
