@@ -82,8 +82,8 @@ const CREDITABLE = ['finalized', 'paid', 'partially_paid', 'uncollectible'];
 /**
  * Credits `lines` (positive amounts, one per GST rate) across a period's documents: its invoice first, then the
  * always_invoice change invoices of the same period, oldest first, except that invoices still asking for money (a
- * change whose charge failed, in dunning or written off) come before those paid, so a credit lowers what is owed
- * before anything is refunded. At each rate an invoice takes at most what it has
+ * change whose charge failed, its dunning case over) come before those paid, so a credit lowers what is owed before
+ * anything is refunded. At each rate an invoice takes at most what it has
  * left at that rate net of its earlier credit notes, so each credit note reverses tax that invoice charged; each is
  * refunded from the payment that paid that invoice (creditPeriodInvoice). What an earlier attempt credited under the
  * same memo counts as placed, so a rerun after a crash places only the rest and the split stays the same. Nothing is
@@ -100,13 +100,15 @@ export async function creditPeriod(
     { subscription_id: period.subscription_id, period_index: period.period_index },
   );
   const candidates = [period, ...changes.filter((c) => CREDITABLE.includes(c.status))];
-  // Invoices that still ask for money come first: a credit lowers what the parent owes before any is refunded.
+  // Invoices that still ask for money come first: a credit lowers what the parent owes before any is refunded. Not
+  // one an open dunning case is collecting: a credit note would leave it asking less than its order, which a retry
+  // cannot charge (charge-change-invoice.ts); its case ends first.
   const owed = new Map(
     (
-      await deps.db.all<{ id: string; owed_minor: number | string }>(STILL_OWED, {
+      await deps.db.all<{ id: string; owed_minor: number | string; in_dunning: boolean }>(STILL_OWED, {
         ids: candidates.map((c) => c.invoice_id),
       })
-    ).map((r) => [r.id, Number(r.owed_minor) > 0]),
+    ).map((r) => [r.id, Number(r.owed_minor) > 0 && !r.in_dunning]),
   );
   const documents = [
     ...candidates.filter((c) => owed.get(c.invoice_id) === true),

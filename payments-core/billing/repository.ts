@@ -320,9 +320,14 @@ WHERE i.kind = 'invoice' AND i.source = 'subscription_change' AND i.subscription
   AND EXISTS (SELECT 1 FROM subscription_charges c
               WHERE c.change_id = i.source_ref AND c.subscription_id = $subscription_id AND c.period_index = $period_index)
 ORDER BY i.created_at, i.id`;
-/** What each of some invoices still asks for (total less paid and credited; a read). */
+/**
+ * What each of some invoices still asks for (total less paid and credited), and whether an open dunning case is
+ * collecting it (reads: the invoices and dunning modules write them).
+ */
 export const STILL_OWED = `
-SELECT id, total_minor - amount_paid_minor - amount_credited_minor AS owed_minor FROM invoices WHERE id = ANY($ids::text[])`;
+SELECT i.id, i.total_minor - i.amount_paid_minor - i.amount_credited_minor AS owed_minor,
+       EXISTS (SELECT 1 FROM dunning_cases d WHERE d.invoice_id = i.id AND d.status = 'open') AS in_dunning
+FROM invoices i WHERE i.id = ANY($ids::text[])`;
 /** What an earlier attempt already credited on one invoice under `memo`, per GST treatment. */
 export const CREDITED_BY_MEMO = `
 SELECT l.tax_category, l.gst_rate_bp, sum(l.amount_minor)::bigint AS amount_minor

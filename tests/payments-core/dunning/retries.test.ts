@@ -338,22 +338,32 @@ describe("dunning final action: mark unpaid, and a change invoice's case", () =>
       { now: new Date(clock.now().getTime() + 2 * HOUR) },
     );
     await saveCard(h, parent.customerId, SOFT_CARD, { isDefault: true });
-    // 10 December: 1 → 2 children billed now, ₹2,200, declined: a case on the change's invoice.
+    // 10 December: 1 → 3 children billed now, 2 × 22 days × ₹100 = ₹4,400, declined: a case on the change's invoice.
     clock.set(new Date('2026-12-10T04:00:00Z'));
-    await h.api('PATCH', `/v1/subscriptions/${sub.id}`, { quantity: 2, proration_behavior: 'always_invoice' });
+    await h.api('PATCH', `/v1/subscriptions/${sub.id}`, { quantity: 3, proration_behavior: 'always_invoice' });
     await dunning(h, clock);
     const c = await caseOf(h, sub.id);
-    // 11 December: back to 1 child, billed now: 21 days of the second child, ₹2,100, credited. The change's invoice
-    // still asks for money, so the credit note lowers it first: it now asks ₹100 of its ₹2,200 order.
+    // 11 December: back to 1 child, billed now: 2 × 21 days = ₹4,200 credited. The change's invoice is in dunning, so
+    // December's (paid) invoice takes what it has, ₹3,100 (refunded), and the change's invoice the other ₹1,100: it
+    // now asks ₹3,300 of its ₹4,400 order.
     clock.set(new Date('2026-12-11T04:00:00Z'));
     await h.api('PATCH', `/v1/subscriptions/${sub.id}`, { quantity: 1, proration_behavior: 'always_invoice' });
+    const notes = await h.db.all<{ against: string; total_minor: number }>(
+      `SELECT n.original_invoice_id AS against, n.total_minor FROM invoices n JOIN invoices o ON o.id = n.original_invoice_id
+       WHERE n.kind = 'credit_note' AND o.subscription_id = $s ORDER BY n.number`,
+      { s: sub.id },
+    );
+    expect(notes.map((n) => [n.against === c.invoice_id ? 'change' : 'december', n.total_minor])).toEqual([
+      ['december', 310_000],
+      ['change', 110_000],
+    ]);
     const owed = await h.db.one<{ id: string; source_ref: string; owed: number }>(
       `SELECT id, source_ref, total_minor - amount_paid_minor - amount_credited_minor AS owed FROM invoices
        WHERE id = $id`,
       { id: c.invoice_id },
     );
-    expect(Number(owed?.owed)).toBe(10_000);
-    // The parent saves a working card; the day-1 retry would charge the order's ₹2,200: it charges nothing.
+    expect(Number(owed?.owed)).toBe(330_000);
+    // The parent saves a working card; the day-1 retry would charge the order's ₹4,400: it charges nothing.
     await saveCard(h, parent.customerId, undefined, { isDefault: true });
     clock.set(at(c, 1));
     await dunning(h, clock);
