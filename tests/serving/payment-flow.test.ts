@@ -89,7 +89,7 @@ describe('payment flow end to end (real PostgreSQL, real HTTP, razorpay SDK → 
       },
       body: JSON.stringify({
         order_id: order.body.gateway_order_id,
-        upi: { flow: 'collect', vpa: 'success@razorpay' },
+        upi: { flow: 'intent', vpa: 'success@razorpay' },
       }),
     });
     expect(res.status).toBeLessThan(300);

@@ -3,7 +3,7 @@
  *
  *   POST /v1/payment_links · GET /v1/payment_links?reference_id=&payment_id= · GET /v1/payment_links/:id
  *   POST /v1/payment_links/:id/cancel
- *   POST /v1/sim/payment_links/:id/pay {card_number | upi: {flow: "collect", vpa}, amount?} → the parent paying on
+ *   POST /v1/sim/payment_links/:id/pay {card_number | upi: {flow: "intent", vpa?}, amount?} → the parent paying on
  *     the hosted page (simulator-only)
  *
  * Sources (cited next to each rule below):
@@ -26,6 +26,7 @@
  * customisation), PATCH (update) and notify_by. Razorpay's own notifications (SMS, email, reminders) are not sent.
  */
 import { cardNetwork, DECLINES, type Decline, VPA_FAILURE } from './test-mode.js';
+import { hostedUpiVpa } from './upi-intents.js';
 
 type Json = Record<string, unknown>;
 
@@ -69,7 +70,6 @@ export interface PaymentLinkDeps {
 const ID = /^plink_[A-Za-z0-9]{6,30}$/;
 /** Six months, as "the expire by date cannot exceed more than six months from the date of creation" (entity page). */
 const SIX_MONTHS_S = 183 * 24 * 3600;
-const VPA = /^[\w.-]+@[a-zA-Z]+$/;
 
 const asBool = (v: unknown): boolean | undefined =>
   v === undefined || v === null
@@ -285,14 +285,7 @@ export function createPaymentLinks(deps: PaymentLinkDeps) {
     }
     let instrument: { method: 'card'; number: string } | { method: 'upi'; vpa: string };
     if (body['upi'] !== undefined) {
-      const upi = body['upi'] as Json;
-      if (upi === null || typeof upi !== 'object' || upi['flow'] !== 'collect') {
-        throw deps.badRequest('The simulator pays links by UPI collect only (upi.flow: collect).', 'upi.flow');
-      }
-      if (typeof upi['vpa'] !== 'string' || !VPA.test(upi['vpa'])) {
-        throw deps.badRequest('Invalid VPA. Please enter a valid Virtual Payment Address', 'upi.vpa');
-      }
-      instrument = { method: 'upi', vpa: upi['vpa'] };
+      instrument = { method: 'upi', vpa: hostedUpiVpa(body['upi'], deps.badRequest) };
     } else {
       const number = String(body['card_number'] ?? '').replace(/[\s-]/g, '');
       if (!/^\d{12,19}$/.test(number)) throw deps.badRequest('Invalid card number', 'card_number');

@@ -8,11 +8,13 @@
  *   POST /v1/orders · GET /v1/orders?receipt= · GET /v1/orders/:id · GET /v1/orders/:id/payments
  *   POST /v1/customers · GET /v1/customers/:id · GET /v1/customers/:id/tokens · GET /v1/customers/:id/tokens/:token_id
  *   POST /v1/payments/create/recurring (charge a customer's saved token: customer_id, token, recurring, email,
- *     contact, amount, currency, order_id all required, as documented) · POST /v1/payments/create/upi (the
- *     documented S2S shape: `upi: {flow, vpa, expiry_time?}` with customer_id, ip, referer and user_agent; a
- *     top-level `vpa` is refused). Both answer `{razorpay_payment_id, razorpay_order_id, razorpay_signature}` like Razorpay; a decline is
- *     a 400 whose `error.metadata` names the payment and order. Payments are authorised; capture is
- *     explicit (`POST /v1/payments/:id/capture`), as with an account set to manual capture.
+ *     contact, amount, currency, order_id all required, as documented) answers `{razorpay_payment_id,
+ *     razorpay_order_id, razorpay_signature}` like Razorpay; a decline is a 400 whose `error.metadata` names the
+ *     payment and order. POST /v1/payments/create/upi (the documented S2S shape, with customer_id, ip, referer and
+ *     user_agent) takes a one-time payment only by intent (`upi: {flow: "intent", expiry_time?}`; collect is
+ *     deprecated, see upi-intents.ts): it answers `{razorpay_payment_id, link}` and the payment stays `created` until
+ *     the customer acts or the link expires. Payments are authorised; capture is explicit
+ *     (`POST /v1/payments/:id/capture`), as with an account set to manual capture.
  *   UPI AutoPay (see upi-autopay.ts): `POST /v1/orders` with `method: "upi"`, `customer_id` and `token` is a mandate's
  *     authorisation order; `POST /v1/payments/create/upi` on it (`recurring`, `upi.flow: "intent"`) answers the
  *     `upi://mandate` link and waits for the customer; `create/recurring` with a UPI token is debited asynchronously.
@@ -22,8 +24,11 @@
  *   POST /v1/sim/tokens   {customer_id, number, expiry_month, expiry_year, cvv, name} → a card token of that customer,
  *     as the checkout's authorisation payment with `save: 1` leaves one (an expired card: 400 card_expired); the
  *     number stays here
- *   POST /v1/sim/checkout {order_id, card_number | token | upi: {flow: "collect", vpa}} → pays an order as the hosted checkout
- *     would, auto-captured (Razorpay's default account setting)
+ *   POST /v1/sim/checkout {order_id, card_number | token | upi: {flow: "intent", vpa?}} → pays an order as the hosted
+ *     checkout would, auto-captured (Razorpay's default account setting); UPI by intent (the QR the checkout shows,
+ *     paid from `vpa` in the payer's app), collect refused as on Standard Checkout since 28 Feb 2026
+ *   POST /v1/sim/upi-intents/:payment_id/pay {vpa?} | /fail → the customer acting on a one-time UPI intent in their
+ *     app (see upi-intents.ts)
  *   POST /v1/sim/upi-mandates/:payment_id/approve {vpa?} | /reject → the customer acting on a UPI AutoPay mandate in
  *     their app; POST /v1/sim/upi-mandates/tokens/:token_id/decline-next → the next debit on that mandate fails;
  *     POST /v1/sim/upi-mandates/tokens/:token_id/pause | resume | cancel → the customer acting on a confirmed mandate;
@@ -62,6 +67,7 @@ import { createSubscriptionCharges } from './subscriptions.js';
 import { cardNetwork, DECLINES, type Decline, VPA_FAILURE } from './test-mode.js';
 import { createUpiAutopay, type MandateTerms } from './upi-autopay.js';
 import { retryAfterSeconds } from './webhook-schedule.js';
+import { createUpiIntents, hostedUpiVpa } from './upi-intents.js';
 
 export interface WebhookOptions {
   readonly url: string;
@@ -395,35 +401,6 @@ const extraField = (field: string) =>
     field,
     reason: 'extra_field_sent',
   });
-
-/** A VPA as Razorpay's checkout and S2S validation take one: handle@psp. */
-const VPA = /^[\w.-]+@[a-zA-Z]+$/;
-
-/**
- * The nested `upi` object of a UPI payment (https://razorpay.com/docs/payments/third-party-validation/s2s-integration/
- * upi/collect#step-14-initiate-a-payment; the SDK's `RazorpayPaymentUpiCreateRequestBody`, whose `flow` is not
- * optional): `flow` is `collect` or `intent`; a collect names the payer's `vpa`; `expiry_time` is the collect request's life in minutes
- * (default 5). Only the collect flow is modelled; intent (a link the payer opens) is refused, stricter than Razorpay.
- */
-function collectVpa(upi: unknown): { vpa: string; expiryMinutes: number } {
-  if (upi === null || typeof upi !== 'object' || Array.isArray(upi)) {
-    throw badRequest('The upi field is required.', 'upi');
-  }
-  const u = upi as Json;
-  const flow = u['flow'];
-  if (flow === undefined || flow === null || flow === '')
-    throw badRequest('The upi.flow field is required.', 'upi.flow');
-  if (flow !== 'collect' && flow !== 'intent') throw badRequest('The selected upi.flow is invalid.', 'upi.flow');
-  if (flow === 'intent')
-    throw badRequest('The simulator does not model the UPI intent flow (a link the payer opens).', 'upi.flow');
-  if (typeof u['vpa'] !== 'string' || u['vpa'] === '') throw badRequest('The upi.vpa field is required.', 'upi.vpa');
-  if (!VPA.test(u['vpa'])) throw badRequest('Invalid VPA. Please enter a valid Virtual Payment Address', 'upi.vpa');
-  const expiry = u['expiry_time'] === undefined ? 5 : integerOf(u['expiry_time']);
-  if (expiry === undefined || expiry < 1) {
-    throw badRequest('The upi.expiry_time must be a positive number of minutes.', 'upi.expiry_time');
-  }
-  return { vpa: u['vpa'], expiryMinutes: expiry };
-}
 
 export async function startRazorpaySimulator(initial: SimulatorOptions): Promise<RazorpaySimulator> {
   let options: SimulatorOptions = { refundProcessingMs: 0, ...initial };
@@ -867,12 +844,12 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   }
 
   /**
-   * POST /v1/payments/create/upi, the S2S UPI collect payment
-   * (https://razorpay.com/docs/payments/third-party-validation/s2s-integration/upi/collect#step-14-initiate-a-payment,
-   * https://razorpay.com/docs/payments/payment-gateway/s2s-integration/json/v2/build-integration/upi/collect; the
+   * POST /v1/payments/create/upi, the S2S UPI payment
+   * (https://razorpay.com/docs/payments/payment-gateway/s2s-integration/json/v2/build-integration/upi/intent; the
    * fields the razorpay-node SDK's documents/payment.md marks mandatory): amount, currency, order_id, email, contact,
    * customer_id (an existing customer), method `upi`, the payer's browser `ip`, `referer` and `user_agent`, and the
-   * nested `upi` object. The VPA travels inside `upi`; a top-level `vpa` is refused.
+   * nested `upi` object; a top-level `vpa` is refused. A one-time payment is by intent only (upi-intents.ts); an
+   * authorisation order's, by intent too (upi-autopay.ts).
    */
   function createUpi(body: Json): Json {
     if (body['vpa'] !== undefined) throw extraField('vpa');
@@ -888,9 +865,28 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       checkNotes(body['notes']);
       return autopay.authorisationPayment(order, { ...body, amount: amountOf(body['amount']) });
     }
-    const { vpa } = collectVpa(body['upi']);
-    return s2sAnswer(attempt(order, { ...body, customer_id: customer.id }, { method: 'upi', vpa }));
+    checkNotes(body['notes']);
+    const { expiryMinutes } = intents.intentTerms(body['upi']);
+    return intents.create(
+      order,
+      { ...body, amount: amountOf(body['amount']), customer_id: customer.id },
+      expiryMinutes,
+    );
   }
+
+  const intents = createUpiIntents({
+    id,
+    now,
+    today: () => options.now?.() ?? new Date(),
+    storePayment: (p) => payments.set(p.id, p as Payment),
+    emit,
+    badRequest,
+    notes: notesOut,
+    integer: integerOf,
+  });
+  // Intents expire on the simulator's clock: checked before every request, and once a second for a simulator left alone.
+  const expiryTimer = setInterval(() => intents.expire(), 1000);
+  expiryTimer.unref();
 
   const autopay = createUpiAutopay({
     id,
@@ -1046,7 +1042,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
         const order = mustOrder(String(b['order_id'] ?? ''));
         let instrument: { method: string; card?: Token; vpa?: string };
         if (b['vpa'] !== undefined) throw extraField('vpa');
-        if (b['upi'] !== undefined) instrument = { method: 'upi', vpa: collectVpa(b['upi']).vpa };
+        if (b['upi'] !== undefined) instrument = { method: 'upi', vpa: hostedUpiVpa(b['upi'], badRequest) };
         else {
           const token = typeof b['token'] === 'string' ? tokens.get(b['token']) : undefined;
           const card =
@@ -1098,6 +1094,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       false,
     ],
     ['GET', /^\/v1\/sim\/webhooks$/, () => ({ disabled: hookDisabled }), false],
+    ['POST', /^\/v1\/sim\/upi-intents\/([\w]+)\/pay$/, (m, b) => intents.pay(m[1] ?? '', b), false],
+    ['POST', /^\/v1\/sim\/upi-intents\/([\w]+)\/fail$/, (m) => intents.decline(m[1] ?? ''), false],
     ['POST', /^\/v1\/sim\/upi-mandates\/debits\/process$/, () => autopay.processHeldDebits(), false],
     ['POST', /^\/v1\/sim\/upi-mandates\/([\w]+)\/approve$/, (m, b) => autopay.approve(m[1] ?? '', b), false],
     ['POST', /^\/v1\/sim\/upi-mandates\/([\w]+)\/reject$/, (m) => autopay.reject(m[1] ?? ''), false],
@@ -1150,6 +1148,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
           reason: 'NA',
         });
       }
+      intents.expire();
       const route = routes.find(([method, pattern]) => method === req.method && pattern.test(url.pathname));
       if (route === undefined) throw badRequest('The requested URL was not found on the server.');
       const [, pattern, handler, isWrite] = route;
@@ -1276,6 +1275,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
         else idleWaiters.push(resolve);
       }),
     close: async () => {
+      clearInterval(expiryTimer);
       for (const t of timers) clearTimeout(t);
       timers.clear();
       queue.length = 0;

@@ -407,7 +407,7 @@ describe('dunning: cases, schedule, hard declines, links, final action', () => {
       const record = await recordOf(p.subscriptionId);
       h.sim.configure({ webhook: null });
       const paid = await simCall(`/v1/sim/payment_links/${record.payment_link_id}/pay`, {
-        upi: { flow: 'collect', vpa: 'success@razorpay' },
+        upi: { flow: 'intent', vpa: 'success@razorpay' },
       });
       const payment = await simGet(`/v1/payments/${paid.payment.id}`);
       const order = await simGet(`/v1/orders/${paid.payment.order_id}`);

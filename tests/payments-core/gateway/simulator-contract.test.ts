@@ -173,12 +173,15 @@ describe('notes (https://razorpay.com/docs/api/orders/create/: "Maximum of 15 ke
   });
 });
 
-describe('S2S UPI collect (https://razorpay.com/docs/payments/third-party-validation/s2s-integration/upi/collect#step-14-initiate-a-payment)', () => {
+describe('S2S UPI intent (https://razorpay.com/docs/payments/payment-gateway/s2s-integration/json/v2/build-integration/upi/intent); collect deprecated (…/upi/collect)', () => {
   // The documented request (razorpay-node documents/payment.md, "Create Payment UPI s2s": amount, currency, order_id,
-  // email, contact, customer_id, ip, referer, user_agent and upi are mandatory; the VPA travels in `upi`).
+  // email, contact, customer_id, ip, referer, user_agent and upi are mandatory), by intent: no VPA, a link back.
   let customer: string;
+  const events: { event: string; payload: any }[] = [];
+  let receiver: Server;
+  const named = (name: string) => events.filter((e) => e.event === name);
   const order = async () => (await raw('POST', '/v1/orders', { amount: 20_000, currency: 'INR' })).body.id as string;
-  const collect = async (overrides: Record<string, unknown>) =>
+  const upi = async (overrides: Record<string, unknown>) =>
     raw('POST', '/v1/payments/create/upi', {
       amount: 20_000,
       currency: 'INR',
@@ -192,17 +195,36 @@ describe('S2S UPI collect (https://razorpay.com/docs/payments/third-party-valida
       user_agent: 'Mozilla/5.0',
       description: 'Test flow',
       notes: { note_key: 'value1' },
-      upi: { flow: 'collect', vpa: 'success@razorpay', expiry_time: 5 },
+      upi: { flow: 'intent' },
       ...overrides,
     });
+  const intent = async (overrides: Record<string, unknown> = {}) =>
+    (await upi(overrides)).body.razorpay_payment_id as string;
 
   beforeAll(async () => {
     customer = (await raw('POST', '/v1/customers', { name: 'Gaurav Kumar', email: 'upi.gaurav@example.com' })).body.id;
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        events.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const { port } = receiver.address() as AddressInfo;
+    sim.configure({ webhook: { url: `http://127.0.0.1:${port}/`, secret: 'hook' } });
+  });
+  afterAll(async () => {
+    sim.configure({ webhook: null });
+    await new Promise<void>((r) => receiver.close(() => r()));
   });
 
-  it('when sent as documented, through the SDK → a payment of that customer, VPA and order', async () => {
+  it('when sent as documented, through the SDK → the payment id and a upi://pay link; the payment stays created, with no VPA, until the customer acts', async () => {
     const orderId = await order();
-    const answer = (await sdk.payments.createUpi({
+    const answer = await sdk.payments.createUpi({
       amount: 20_000,
       currency: 'INR',
       order_id: orderId,
@@ -214,21 +236,31 @@ describe('S2S UPI collect (https://razorpay.com/docs/payments/third-party-valida
       referer: 'http',
       user_agent: 'Mozilla/5.0',
       notes: { note_key: 'value1' },
-      upi: { flow: 'collect', vpa: 'success@razorpay', expiry_time: 5 },
-    })) as unknown as { razorpay_payment_id: string };
+      upi: { flow: 'intent', expiry_time: 10 },
+    });
+    expect(answer.link).toMatch(new RegExp(`^upi://pay\\?.*tr=${answer.razorpay_payment_id}.*&am=200\\.00&cu=INR`));
     const payment = (await raw('GET', `/v1/payments/${answer.razorpay_payment_id}`)).body;
     expect(payment).toMatchObject({
+      status: 'created',
       method: 'upi',
-      vpa: 'success@razorpay',
+      vpa: null,
       customer_id: customer,
       order_id: orderId,
-      amount: 20_000,
     });
+  });
+
+  it('when the flow is collect (NPCI deprecated it from 28 Feb 2026) → 400 naming upi.flow, and no payment is made', async () => {
+    const before = sim.payments().length;
+    const res = await upi({ upi: { flow: 'collect', vpa: 'success@razorpay', expiry_time: 5 } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'BAD_REQUEST_ERROR', field: 'upi.flow' });
+    expect(res.body.error.description).toMatch(/deprecated/);
+    expect(sim.payments()).toHaveLength(before);
   });
 
   it('when the VPA is sent top-level (the old shape) → 400 "vpa is/are not required and should not be sent", no payment', async () => {
     const before = sim.payments().length;
-    const res = await collect({ vpa: 'success@razorpay', upi: undefined });
+    const res = await upi({ vpa: 'success@razorpay', upi: undefined });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({
       code: 'BAD_REQUEST_ERROR',
@@ -242,27 +274,75 @@ describe('S2S UPI collect (https://razorpay.com/docs/payments/third-party-valida
   it('when customer_id, ip, referer, user_agent or upi is missing → 400 naming it, and no payment is made', async () => {
     const before = sim.payments().length;
     for (const field of ['customer_id', 'ip', 'referer', 'user_agent', 'upi', 'email', 'contact']) {
-      const res = await collect({ [field]: undefined });
+      const res = await upi({ [field]: undefined });
       expect(res.status, field).toBe(400);
       expect(res.body.error, field).toMatchObject({ code: 'BAD_REQUEST_ERROR', field });
     }
     expect(sim.payments()).toHaveLength(before);
   });
 
-  it('when upi.flow is missing or not collect/intent, upi.vpa is missing or malformed, the customer unknown or ip not an address → 400 naming it', async () => {
+  it('when upi.flow is missing or unknown, a VPA rides with intent, expiry_time is not whole minutes, the customer unknown or ip not an address → 400 naming it', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ upi: { vpa: 'success@razorpay' } }, 'upi.flow'],
-      [{ upi: { flow: 'push', vpa: 'success@razorpay' } }, 'upi.flow'],
-      [{ upi: { flow: 'collect' } }, 'upi.vpa'],
-      [{ upi: { flow: 'collect', vpa: 'not a vpa' } }, 'upi.vpa'],
+      [{ upi: {} }, 'upi.flow'],
+      [{ upi: { flow: 'push' } }, 'upi.flow'],
+      [{ upi: { flow: 'intent', vpa: 'success@razorpay' } }, 'upi.vpa'],
+      [{ upi: { flow: 'intent', expiry_time: 0 } }, 'upi.expiry_time'],
+      [{ upi: { flow: 'intent', expiry_time: 'soon' } }, 'upi.expiry_time'],
       [{ customer_id: 'cust_DoesNotExist01' }, 'customer_id'],
       [{ ip: 'localhost' }, 'ip'],
       [{ method: 'card' }, 'method'],
     ];
     for (const [overrides, field] of cases) {
-      const res = await collect(overrides);
+      const res = await upi(overrides);
       expect(res.status, field).toBe(400);
       expect(res.body.error.field, JSON.stringify(overrides)).toBe(field);
+    }
+  });
+
+  it('when the customer pays in their app → authorized with their VPA and payment.authorized sent; captured on request. Declined → failed (payment_cancelled), payment.failed; failure@razorpay → insufficient_funds', async () => {
+    const paid = await intent();
+    events.length = 0;
+    const res = await raw('POST', `/v1/sim/upi-intents/${paid}/pay`, { vpa: 'meera@okaxis' });
+    expect(res.body).toMatchObject({ id: paid, status: 'authorized', vpa: 'meera@okaxis' });
+    await sim.idle();
+    expect(named('payment.authorized')[0]?.payload.payment.entity).toMatchObject({ id: paid, status: 'authorized' });
+    expect(await sdk.payments.capture(paid, 20_000, 'INR')).toMatchObject({ status: 'captured', captured: true });
+    expect((await raw('POST', `/v1/sim/upi-intents/${paid}/pay`)).status).toBe(400);
+
+    const declined = await intent();
+    expect((await raw('POST', `/v1/sim/upi-intents/${declined}/fail`)).body).toMatchObject({
+      status: 'failed',
+      error_code: 'BAD_REQUEST_ERROR',
+      error_reason: 'payment_cancelled',
+    });
+    const broke = await intent();
+    expect((await raw('POST', `/v1/sim/upi-intents/${broke}/pay`, { vpa: 'failure@razorpay' })).body).toMatchObject({
+      status: 'failed',
+      error_reason: 'insufficient_funds',
+    });
+    await sim.idle();
+    expect(named('payment.failed').map((e) => e.payload.payment.entity.id)).toEqual([declined, broke]);
+  });
+
+  it('when nobody acts within upi.expiry_time (default 5 minutes, on the simulator clock) → failed (payment_cancelled), payment.failed; a late pay is refused', async () => {
+    const soon = await intent();
+    const later = await intent({ upi: { flow: 'intent', expiry_time: 10 } });
+    events.length = 0;
+    const start = today;
+    try {
+      today = new Date(start.getTime() + 4 * 60_000);
+      expect((await raw('GET', `/v1/payments/${soon}`)).body.status).toBe('created');
+      today = new Date(start.getTime() + 5 * 60_000);
+      expect((await raw('GET', `/v1/payments/${soon}`)).body).toMatchObject({
+        status: 'failed',
+        error_reason: 'payment_cancelled',
+      });
+      expect((await raw('GET', `/v1/payments/${later}`)).body.status).toBe('created');
+      expect((await raw('POST', `/v1/sim/upi-intents/${soon}/pay`)).status).toBe(400);
+      await sim.idle();
+      expect(named('payment.failed').map((e) => e.payload.payment.entity.id)).toEqual([soon]);
+    } finally {
+      today = start;
     }
   });
 });
@@ -419,7 +499,7 @@ describe('payment links (https://razorpay.com/docs/api/payments/payment-links/cr
       expect(declined.body.payment).toMatchObject({ status: 'failed', error_reason: 'card_declined' });
       expect(declined.body.payment_link).toMatchObject({ status: 'created', amount_paid: 0 });
       const paid = await raw('POST', `/v1/sim/payment_links/${link.id}/pay`, {
-        upi: { flow: 'collect', vpa: 'success@razorpay' },
+        upi: { flow: 'intent', vpa: 'success@razorpay' },
       });
       expect(paid.status).toBe(200);
       expect(paid.body.payment_link).toMatchObject({ status: 'paid', amount_paid: 1_800_000 });
