@@ -23,7 +23,7 @@ export async function startBenchApp(
     clock: systemClock,
     gateway,
     log,
-    inbox: createWebhookInbox({ db, clock: systemClock, log }),
+    inbox: createWebhookInbox({ db, clock: systemClock, log, gateway }),
     config: { webhookSecrets: ['bench'], webhookAllowCidrs: [], denyCidrs: [], rateLimitPerMinute: 100_000_000 },
     ...extra,
   });

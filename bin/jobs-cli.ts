@@ -103,7 +103,7 @@ async function localBackend(config: Config): Promise<JobsBackend> {
     run: async (name) => {
       const { gateway, simulator } = await openGateway(config, log);
       closeGateway = async () => simulator?.close();
-      const inbox = createWebhookInbox({ db, clock, log });
+      const inbox = createWebhookInbox({ db, clock, log, gateway });
       const objects = openObjectStore(config);
       const mailer = openMailer(config);
       try {

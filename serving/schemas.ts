@@ -175,6 +175,13 @@ export const PaymentSchema = Type.Object({
   error_code: Nullable(Type.String()),
   error_reason: Nullable(Type.String()),
   error_description: Nullable(Type.String()),
+  upi_link: Nullable(
+    Type.String({
+      description:
+        'A UPI intent payment: the `upi://pay` link the parent opens in their UPI app (or scans as a QR), unchanged; null otherwise',
+    }),
+  ),
+  upi_link_expires_at: NullableTimestamp,
   created_at: Timestamp,
   authorized_at: NullableTimestamp,
   captured_at: NullableTimestamp,

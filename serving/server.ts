@@ -263,7 +263,7 @@ export async function startKosh(
 
   const { gateway, simulator, webhookSecrets } = await openGateway(config, log, clock);
   const kill = killPointsFrom(config.killAt);
-  const inbox = createWebhookInbox({ db, clock, log, kill });
+  const inbox = createWebhookInbox({ db, clock, log, gateway, kill });
   const jobRuntime = createJobRuntime(resolveSchedules(JOBS, config.schedules));
   const objects = openObjectStore(config);
   log.info({ objects: objects.where }, 'object store');

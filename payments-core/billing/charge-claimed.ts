@@ -7,7 +7,7 @@ import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
 import { postEntries } from '../ledger/post-entries.js';
 import { advanceOrders } from '../orders/advance-orders.js';
 import { setGatewayOrders } from '../orders/set-gateway-orders.js';
-import { PAYER_REQUIRED } from '../payments/instrument.js';
+import { isPlainVpa, UPI_COLLECT_DETAIL, UPI_COLLECT_UNAVAILABLE } from '../payments/instrument.js';
 import { storePaymentOutcomes } from '../payments/store-payment-outcomes.js';
 import { classifyDecline } from '../retries/declines.js';
 import type { KillPoint } from './faults.js';
@@ -158,11 +158,10 @@ async function chargeOne(deps: { db: Db; gateway: PaymentGateway }, item: Claime
     }
     const inactive = inactiveMandate(item.method_status);
     if (inactive !== null) return failure(item, orderId, inactive.code, inactive.description);
-    const collect = item.method_type === 'upi' && item.gateway_token.includes('@');
-    if (collect) {
-      // Razorpay takes a UPI collect only with the payer's browser (ip, referer, user_agent:
-      // https://razorpay.com/docs/payments/third-party-validation/s2s-integration/upi/collect); billing has none.
-      return failure(item, orderId, PAYER_REQUIRED, "a UPI collect needs the payer's browser; billing has none");
+    if (item.method_type !== null && isPlainVpa({ type: item.method_type, gateway_token: item.gateway_token })) {
+      // A saved plain VPA could be charged only by UPI collect, withdrawn by NPCI on 28 Feb 2026 (instrument.ts);
+      // a subscription charges UPI through an AutoPay mandate instead.
+      return failure(item, orderId, UPI_COLLECT_UNAVAILABLE, UPI_COLLECT_DETAIL);
     }
     if (orderId === null) {
       orderId = (

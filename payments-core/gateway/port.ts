@@ -100,18 +100,37 @@ export interface CreatePaymentInput {
   readonly idempotencyKey: string;
   readonly email: string;
   readonly contact: string;
-  /**
-   * A saved gateway token (card, netbanking, wallet) with the gateway customer it belongs to (Razorpay charges a
-   * token only with its `customer_id`), or a UPI collect from a VPA, which Razorpay takes only with the gateway
-   * customer and the payer's browser (`ip`, `referer`, `user_agent`).
-   */
-  readonly instrument:
-    | { readonly kind: 'token'; readonly token: string; readonly customerId: string }
-    | { readonly kind: 'vpa'; readonly vpa: string; readonly customerId: string; readonly payer: Payer };
+  /** A saved gateway token (card, netbanking, wallet, a UPI mandate) with the gateway customer it belongs to. */
+  readonly instrument: { readonly kind: 'token'; readonly token: string; readonly customerId: string };
   readonly capture: 'auto' | 'manual';
 }
 
-/** The payer's browser, as the platform's backend relays it: what Razorpay asks of an S2S UPI collect. */
+/**
+ * A one-time UPI payment by intent (https://razorpay.com/docs/payments/payment-gateway/s2s-integration/json/v2/
+ * build-integration/upi/intent): no VPA, the gateway customer and the payer's browser (`ip`, `referer`,
+ * `user_agent`, mandatory on `POST /v1/payments/create/upi`), and how long the link lives.
+ */
+export interface UpiIntentInput {
+  readonly orderId: string;
+  readonly amount: number;
+  readonly currency: string;
+  /** The kosh payment id: stored in notes.kosh_id and looked up before a retry creates another. */
+  readonly idempotencyKey: string;
+  readonly email: string;
+  readonly contact: string;
+  readonly customerId: string;
+  readonly payer: Payer;
+  /** Razorpay `upi.expiry_time`: whole minutes the link stays payable. */
+  readonly expiryMinutes: number;
+}
+
+/** An intent awaiting the customer: the gateway payment (`created`) and the `upi://pay` link to open or show as a QR. */
+export interface UpiIntent {
+  readonly paymentId: string;
+  readonly link: string;
+}
+
+/** The payer's browser, as the platform's backend relays it: what Razorpay asks of an S2S UPI payment. */
 export interface Payer {
   readonly ip: string;
   readonly referer: string;
@@ -219,6 +238,8 @@ export interface PaymentGateway {
   findOrderByReceipt(receipt: string): Promise<GatewayOrder | null>;
   fetchOrder(orderId: string): Promise<GatewayOrder>;
   createPayment(input: CreatePaymentInput): Promise<GatewayPayment>;
+  /** Starts a one-time UPI intent payment; the outcome comes later (webhooks, or `findPayment`). */
+  createUpiIntent(input: UpiIntentInput): Promise<UpiIntent>;
   /** The payment on a gateway order that carries this kosh payment id, if the gateway has one. */
   findPayment(orderId: string, idempotencyKey: string): Promise<GatewayPayment | null>;
   fetchPayment(paymentId: string): Promise<GatewayPayment>;

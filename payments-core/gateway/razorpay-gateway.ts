@@ -14,6 +14,8 @@ import type {
   GatewaySettlementEntry,
   GatewayToken,
   PaymentGateway,
+  UpiIntent,
+  UpiIntentInput,
   UpiMandateInput,
   UpiMandateRegistration,
 } from './port.js';
@@ -260,25 +262,12 @@ export function createRazorpayGateway(options: {
       };
       let payment: GatewayPayment;
       try {
-        const answer = (await (input.instrument.kind === 'token'
-          ? sdk.payments.createRecurringPayment({
-              ...params,
-              customer_id: input.instrument.customerId,
-              token: input.instrument.token,
-              recurring: '1',
-            } as never)
-          : sdk.payments.createUpi({
-              // The documented S2S UPI collect (https://razorpay.com/docs/payments/third-party-validation/
-              // s2s-integration/upi/collect#step-14-initiate-a-payment): the VPA nested in `upi`, with the customer
-              // and the payer's browser.
-              ...params,
-              method: 'upi',
-              customer_id: input.instrument.customerId,
-              ip: input.instrument.payer.ip,
-              referer: input.instrument.payer.referer,
-              user_agent: input.instrument.payer.userAgent,
-              upi: { flow: 'collect', vpa: input.instrument.vpa },
-            }))) as unknown as Json;
+        const answer = (await sdk.payments.createRecurringPayment({
+          ...params,
+          customer_id: input.instrument.customerId,
+          token: input.instrument.token,
+          recurring: '1',
+        } as never)) as unknown as Json;
         payment = await fetchPayment(String(answer['razorpay_payment_id']));
       } catch (err) {
         const failedId = failedPaymentId(err);
@@ -289,6 +278,35 @@ export function createRazorpayGateway(options: {
         return capturePayment(payment.id, payment.amount, payment.currency);
       }
       return payment;
+    },
+
+    /**
+     * `POST /v1/payments/create/upi` with `upi: {flow: "intent", expiry_time}` (https://razorpay.com/docs/payments/
+     * payment-gateway/s2s-integration/json/v2/build-integration/upi/intent): answers the payment id and the intent
+     * `link` while the payment is `created`; the customer completes it in their UPI app, and the outcome comes by
+     * webhook or by polling. One-time UPI collect is not offered: NPCI deprecated it from 28 Feb 2026
+     * (https://razorpay.com/docs/payments/payment-gateway/s2s-integration/json/v2/build-integration/upi/collect).
+     */
+    async createUpiIntent(input: UpiIntentInput): Promise<UpiIntent> {
+      const answer = await call<Json>(() =>
+        sdk.payments.createUpi({
+          amount: input.amount,
+          currency: input.currency,
+          order_id: input.orderId,
+          email: input.email,
+          contact: input.contact,
+          method: 'upi',
+          customer_id: input.customerId,
+          ip: input.payer.ip,
+          referer: input.payer.referer,
+          user_agent: input.payer.userAgent,
+          notes: { kosh_id: input.idempotencyKey },
+          upi: { flow: 'intent', expiry_time: input.expiryMinutes },
+        }),
+      );
+      const link = answer['link'];
+      if (typeof link !== 'string' || link === '') throw gatewayError({ statusCode: 502 });
+      return { paymentId: String(answer['razorpay_payment_id']), link };
     },
 
     async findPayment(orderId: string, idempotencyKey: string): Promise<GatewayPayment | null> {

@@ -6,20 +6,22 @@ import { newId } from '../../platform/ids.js';
 import type { KillPoints } from '../../platform/kill-points.js';
 import type { Log } from '../../platform/log.js';
 import type { PaymentMetrics } from '../../platform/metrics.js';
-import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
+import type { GatewayPayment, PaymentGateway, UpiIntent } from '../gateway/port.js';
 import { advanceOrder } from '../orders/advance-order.js';
 import { ensureGatewayOrder, ensureGatewayOrderFor, type OrderForGateway } from '../orders/ensure-gateway-order.js';
 import { ORDER_FOR_UPDATE } from '../orders/repository.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
 import {
-  gatewayInstrument,
+  collectUnavailable,
+  gatewayCustomerOf,
   type Instrument,
-  PAYER_REQUIRED,
   payerOf,
   payerRequired,
   type SavedMethod,
   savedInstrument,
+  UPI_COLLECT_DETAIL,
+  UPI_COLLECT_UNAVAILABLE,
 } from './instrument.js';
 import {
   ATTEMPT_TO_SCREEN,
@@ -32,6 +34,7 @@ import {
   PAYER_OF_PAYMENT,
   PAYMENT_BY_ID,
   PAYMENT_PRECONDITIONS,
+  SET_UPI_INTENT,
 } from './repository.js';
 import type { Payment } from './types.js';
 
@@ -45,7 +48,7 @@ export interface PaymentAttempt {
   readonly currency: string;
   /** card | upi | netbanking | wallet */
   readonly method: string;
-  /** The saved method id, or `vpa:<vpa>` for a raw VPA. */
+  /** The saved method id; null for a UPI intent (the payer's VPA is known only once they pay). */
   readonly method_fingerprint: string | null;
   readonly device_id: string | null;
   readonly ip: string | null;
@@ -82,12 +85,15 @@ export interface CreatePaymentInput {
    */
   readonly payment_id?: string | undefined;
   readonly payment_method_id?: string | undefined;
+  /** A one-time UPI payment by intent: the answer carries the link the parent opens or scans (`upi_link`). */
+  readonly upi?: { readonly flow: 'intent' } | undefined;
+  /** A UPI collect from this VPA: refused (422 `upi_collect_unavailable`), NPCI withdrew collect on 28 Feb 2026. */
   readonly vpa?: string | undefined;
   readonly capture?: 'auto' | 'manual' | undefined;
   readonly device_id?: string | undefined;
   /**
    * The payer's browser as the platform's backend relays it (`ip`, `referer`, `user_agent`): required for a UPI
-   * collect, which Razorpay takes only with them; kept on the payment. `request_ip` is the caller's own address, the
+   * intent, which Razorpay takes only with them; kept on the payment. `request_ip` is the caller's own address, the
    * fraud screen's fallback when no payer `ip` is given.
    */
   readonly ip?: string | undefined;
@@ -118,28 +124,37 @@ export const PAYMENT_CREATED = 'payment_created';
 export const PAYMENT_CHARGED = 'payment_charged';
 
 /**
- * Charges an order with a saved method or a UPI VPA. One payment at a time per order: while one is in
+ * How long a UPI intent link stays payable, in whole minutes: Razorpay's default `upi.expiry_time` ("The default
+ * value is 5": the razorpay SDK's `RazorpayPaymentUpiCreateRequestBody`), sent explicitly so kosh knows the expiry.
+ */
+export const UPI_INTENT_MINUTES = 5;
+
+/**
+ * Charges an order with a saved method, or starts a one-time UPI intent: the answer is the payment still `created`
+ * (sent, awaiting the parent) with its `upi_link`, completed later by the `payment.*` webhooks or the resolver. One payment at a time per order: while one is in
  * flight or captured, another is refused, so a client retry cannot charge twice. The local row is written
  * before the gateway call, which is keyed by the payment id; a gateway timeout or 5xx marks the payment
  * `unknown` for the webhook or `resolveUnknownPayments` to settle by that key, never by a fresh charge. What a
  * cancelled installment plan of the order captured counts towards it: only the rest is charged (409 `nothing_due`
  * when nothing is left), through a gateway order for that amount (`ensureGatewayOrderFor` says why and how).
- * A UPI collect needs the payer's browser: without it, 422 `payer_required` on-session, and off-session (a job
- * charging a saved VPA, where there is no browser) a payment failed with `payer_required`, never sent.
+ * A UPI intent needs the payer's browser: without it, 422 `payer_required`. A UPI collect (`vpa`, or a saved method
+ * that is a plain VPA) is refused, 422 `upi_collect_unavailable`, nothing stored; off-session (a job charging a saved
+ * plain VPA) the payment fails with that code, never sent.
  */
 export async function createPayment(deps: Deps, input: CreatePaymentInput, recovery?: Recovery): Promise<Payment> {
   const resumed = recovery?.resumed ?? null;
   if (resumed !== null) return resumePayment(deps, resumed.resourceId, input, recovery);
-  if ((input.payment_method_id === undefined) === (input.vpa === undefined)) {
-    throw invalid('instrument_required', 'give exactly one of payment_method_id or vpa', [
+  if (input.vpa !== undefined) throw collectUnavailable('/vpa');
+  if ((input.payment_method_id === undefined) === (input.upi === undefined)) {
+    throw invalid('instrument_required', 'give exactly one of payment_method_id or upi', [
       {
         field: '/payment_method_id',
         code: 'instrument_required',
-        message: 'give exactly one of payment_method_id or vpa',
+        message: 'give exactly one of payment_method_id or upi',
       },
     ]);
   }
-  if (input.vpa !== undefined && payerOf(input) === null) throw payerRequired(input);
+  if (input.upi !== undefined && payerOf(input) === null) throw payerRequired(input);
   const id = input.payment_id ?? newId('pay');
   const risk = deps.paymentRisk;
   const verdict = risk === undefined || input.off_session === true ? null : await screenAttempt(deps, risk, id, input);
@@ -210,8 +225,9 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       order.customer_id,
       checks.customer_gateway_id,
     );
-    const noPayer = instrument.kind === 'vpa' && instrument.payer === null;
-    if (noPayer && input.off_session !== true) throw payerRequired(input);
+    // A saved plain VPA could only be charged by collect: refused on-session, failed unsent off-session.
+    const noPayer = instrument === null;
+    if (noPayer && input.off_session !== true) throw collectUnavailable('/payment_method_id');
     const customer = { email: checks.customer_email ?? '', phone: checks.customer_phone ?? '' };
     const at = deps.clock.now();
     await tx.run(INSERT_PAYMENT, {
@@ -236,9 +252,8 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       await tx.run(MARK_PAYMENT_FAILED, {
         id,
         from: 'created',
-        code: PAYER_REQUIRED,
-        description:
-          "a UPI collect needs the payer's browser (ip, referer, user_agent); an off-session charge has none",
+        code: UPI_COLLECT_UNAVAILABLE,
+        description: UPI_COLLECT_DETAIL,
         at,
       });
     } else if (verdict?.decision === 'block') {
@@ -255,7 +270,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
         id,
         reason: 'fraud_review',
         decision_id: verdict.decision_id,
-        vpa: input.payment_method_id === undefined ? (input.vpa ?? null) : null,
+        vpa: null,
         at,
       });
     }
@@ -270,7 +285,7 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
     amount: prepared.amount,
     currency: prepared.order.currency,
     method: prepared.method,
-    method_fingerprint: input.payment_method_id ?? (input.vpa === undefined ? null : `vpa:${input.vpa}`),
+    method_fingerprint: input.payment_method_id ?? null,
     device_id: input.device_id ?? null,
     ip: input.ip ?? input.request_ip ?? null,
     at: prepared.at,
@@ -308,8 +323,9 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
     await risk?.onHeld(held, verdict);
     return held;
   }
-  const { noPayer: _, ...charge } = prepared;
-  return chargeCreatedPayment(deps, { id, ...charge, capture: input.capture ?? 'auto' }, recovery);
+  const { noPayer: _, instrument, ...charge } = prepared;
+  if (instrument === null) throw new Error(`payment ${id} has no instrument`);
+  return chargeCreatedPayment(deps, { id, ...charge, instrument, capture: input.capture ?? 'auto' }, recovery);
 }
 
 /** `PAYER_OF_PAYMENT`: the payer's browser kept on a payment, and its customer's gateway customer. */
@@ -337,13 +353,13 @@ interface Preconditions {
   customer_gateway_id: string | null;
 }
 
-/** The gateway instrument of a request: the customer's saved method (its token or VPA), or the VPA given. */
+/** The gateway instrument of a request: the customer's saved method (its token), or a UPI intent. */
 async function instrumentFor(
   tx: Sql,
   input: CreatePaymentInput,
   customerId: string,
   gatewayCustomerId: string | null,
-): Promise<{ instrument: Instrument; method: string }> {
+): Promise<{ instrument: Instrument | null; method: string }> {
   const pm =
     input.payment_method_id === undefined
       ? undefined
@@ -351,18 +367,17 @@ async function instrumentFor(
   return instrumentOf(input, pm, customerId, gatewayCustomerId);
 }
 
-/** `instrumentFor` on the saved method already read (undefined: none, or none live). */
+/** `instrumentFor` on the saved method already read (undefined: none, or none live); null: a plain VPA (collect). */
 function instrumentOf(
   input: CreatePaymentInput,
   pm: SavedMethod | undefined,
   customerId: string,
   gatewayCustomerId: string | null,
-): { instrument: Instrument; method: string } {
-  const payer = payerOf(input);
+): { instrument: Instrument | null; method: string } {
   if (input.payment_method_id === undefined) {
     return {
       method: 'upi',
-      instrument: { kind: 'vpa', vpa: input.vpa ?? '', customerId, gatewayCustomerId, payer },
+      instrument: { kind: 'upi_intent', customerId, gatewayCustomerId, payer: payerOf(input) },
     };
   }
   if (pm === undefined || pm.customer_id !== customerId) {
@@ -374,7 +389,7 @@ function instrumentOf(
       },
     ]);
   }
-  return { method: pm.type, instrument: savedInstrument(pm, payer) };
+  return { method: pm.type, instrument: savedInstrument(pm) };
 }
 
 /**
@@ -406,7 +421,7 @@ async function resumePayment(
     });
   }
   const order = { id: payment.order_id, currency: payment.currency };
-  const { instrument, customer } = await deps.db.transaction(async (tx) => {
+  const { instrument, customer, method } = await deps.db.transaction(async (tx) => {
     // The payer's browser as the first request gave it, kept on the payment.
     const kept = await tx.one<KeptPayer>(PAYER_OF_PAYMENT, { id });
     const payer = {
@@ -419,9 +434,18 @@ async function resumePayment(
       customer: await tx.one<{ email: string; phone: string }>(CUSTOMER_CONTACT, { id: payment.customer_id }),
     };
   });
+  if (instrument === null) throw collectUnavailable('/payment_method_id');
   return chargeCreatedPayment(
     deps,
-    { id, order, amount: payment.amount, instrument, customer, capture: payment.capture_mode, method: payment.method },
+    {
+      id,
+      order,
+      amount: payment.amount,
+      instrument,
+      customer,
+      capture: payment.capture_mode,
+      method: method ?? payment.method,
+    },
     recovery,
   );
 }
@@ -475,7 +499,7 @@ async function screenAttempt(
     amount: order.amount_minor,
     currency: order.currency,
     method,
-    method_fingerprint: input.payment_method_id ?? (input.vpa === undefined ? null : `vpa:${input.vpa}`),
+    method_fingerprint: input.payment_method_id ?? null,
     device_id: input.device_id ?? null,
     ip: input.ip ?? null,
     at: deps.clock.now(),
@@ -508,18 +532,35 @@ export async function chargeCreatedPayment(
     'gateway_order_id' in prepared.order ? prepared.order : prepared.order.id,
     prepared.amount,
   );
-  let gatewayPayment: GatewayPayment;
+  const instrument = prepared.instrument;
+  let gatewayPayment: GatewayPayment | null = null;
+  let intent: UpiIntent | null = null;
   try {
-    gatewayPayment = await deps.gateway.createPayment({
+    const common = {
       orderId: gatewayOrderId,
       amount: prepared.amount,
       currency: prepared.order.currency,
       idempotencyKey: id,
       email: prepared.customer?.email ?? '',
       contact: prepared.customer?.phone ?? '',
-      instrument: await gatewayInstrument(deps, prepared.instrument),
-      capture: prepared.capture,
-    });
+    };
+    const customerId = await gatewayCustomerOf(deps, instrument);
+    if (instrument.kind === 'upi_intent') {
+      // The last guard: callers refuse an intent without the payer's browser before writing anything.
+      if (instrument.payer === null) throw payerRequired({});
+      intent = await deps.gateway.createUpiIntent({
+        ...common,
+        customerId,
+        payer: instrument.payer,
+        expiryMinutes: UPI_INTENT_MINUTES,
+      });
+    } else {
+      gatewayPayment = await deps.gateway.createPayment({
+        ...common,
+        instrument: { kind: 'token', token: instrument.token, customerId },
+        capture: prepared.capture,
+      });
+    }
   } catch (caught) {
     const err = caught;
     if (err instanceof AppError && err.kind === 'provider') {
@@ -559,5 +600,34 @@ export async function chargeCreatedPayment(
     throw err;
   }
   deps.kill?.at('gateway_charged');
+  if (intent !== null) return recordUpiIntent(deps, id, intent, recovery);
+  if (gatewayPayment === null) throw new Error(`payment ${id}: the gateway answered nothing`);
   return recordGatewayPayment(deps, id, gatewayPayment, prepared.method, recovery);
+}
+
+/**
+ * A UPI intent the gateway made: the payment stays `created` (sent, awaiting the parent) and keeps the gateway
+ * payment id, the link and when it expires, with the request's recovery point, so a retry under the same
+ * Idempotency-Key answers the same payment and link. The outcome arrives by the `payment.*` webhooks (an auto-capture
+ * payment is captured once authorised: see webhook-inbox.ts) or by the resolver's polling.
+ */
+async function recordUpiIntent(
+  deps: Deps,
+  id: string,
+  intent: UpiIntent,
+  recovery: Recovery | undefined,
+): Promise<Payment> {
+  const at = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const payment = await tx.one<Payment>(SET_UPI_INTENT, {
+      id,
+      gateway_payment_id: intent.paymentId,
+      upi_link: intent.link,
+      expires_at: new Date(at.getTime() + UPI_INTENT_MINUTES * 60_000),
+      at,
+    });
+    if (payment === undefined) throw new Error(`payment ${id} vanished`);
+    await recovery?.reached(tx, PAYMENT_CHARGED, id);
+    return payment;
+  });
 }

@@ -6,7 +6,14 @@ import type { PaymentMetrics } from '../../platform/metrics.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { chargeCreatedPayment, type PaymentRisk } from './create-payment.js';
-import { type Instrument, payerOf, type SavedMethod, savedInstrument } from './instrument.js';
+import {
+  type Instrument,
+  payerOf,
+  type SavedMethod,
+  savedInstrument,
+  UPI_COLLECT_DETAIL,
+  UPI_COLLECT_UNAVAILABLE,
+} from './instrument.js';
 import { CLOSE_HOLD, DECLINE_HOLD, HELD_PAYMENT, PAYMENT_BY_ID, RELEASE_HOLD } from './repository.js';
 import type { Payment } from './types.js';
 
@@ -30,8 +37,7 @@ interface Held {
   amount: number;
   currency: string;
   capture_mode: 'auto' | 'manual';
-  hold_vpa: string | null;
-  /** The payer's browser kept on the payment: a UPI collect is sent with it. */
+  /** The payer's browser kept on the payment: a UPI intent is sent with it. */
   ip: string | null;
   referer: string | null;
   user_agent: string | null;
@@ -85,11 +91,25 @@ export async function releaseHeldPayment(
         await tx.run(CLOSE_HOLD, { id: held.id, at, outcome: 'approved' });
         return { held, at, instrument: null };
       }
-      instrument = savedInstrument(pm, payerOf(held));
+      const saved = savedInstrument(pm);
+      if (saved === null) {
+        // A saved plain VPA could be charged only by collect, withdrawn since 28 Feb 2026: the hold ends as failed.
+        await tx.run(DECLINE_HOLD, {
+          id: held.id,
+          code: UPI_COLLECT_UNAVAILABLE,
+          description: UPI_COLLECT_DETAIL,
+          at,
+          from: 'on_hold',
+        });
+        await tx.run(CLOSE_HOLD, { id: held.id, at, outcome: 'approved' });
+        return { held, at, instrument: null };
+      }
+      instrument = saved;
     } else {
+      // A held UPI payment: its intent is made now, and its link is kept on the payment (`upi_link`) for the parent
+      // still on the checkout, which polls the held payment; a parent who left pays a new one (the link expires).
       instrument = {
-        kind: 'vpa',
-        vpa: held.hold_vpa ?? '',
+        kind: 'upi_intent',
         customerId: held.customer_id,
         gatewayCustomerId: held.gateway_customer_id,
         payer: payerOf(held),

@@ -16,7 +16,8 @@ import {
 const PAYMENT_FIELDS = `'payment' AS object, t.id, t.order_id, t.customer_id, t.school_id, t.payment_method_id, t.method,
        t.amount_minor AS amount, t.currency, t.status, t.capture_mode, t.captured_minor AS amount_captured,
        t.refunded_minor AS amount_refunded, t.fee_minor AS fee, t.tax_minor AS tax, t.gateway_payment_id,
-       t.error_code, t.error_reason, t.error_description, t.created_at, t.authorized_at, t.captured_at, t.failed_at`;
+       t.error_code, t.error_reason, t.error_description, t.upi_link, t.upi_link_expires_at, t.created_at, t.authorized_at,
+       t.captured_at, t.failed_at`;
 export const PAYMENT_COLUMNS = `
 SELECT ${PAYMENT_FIELDS}
 FROM payments t`;
@@ -55,6 +56,21 @@ UPDATE payments t SET status = $status, gateway_payment_id = coalesce(t.gateway_
   failed_at = $failed_at, updated_at = $at
 WHERE t.id = $id
 RETURNING ${PAYMENT_FIELDS}`;
+/**
+ * A UPI intent the gateway made for the payment: its gateway id, the link the parent opens and when it expires.
+ * Kept whatever the status (a webhook may already have moved the payment on); a value already kept stays.
+ */
+export const SET_UPI_INTENT = `
+UPDATE payments t SET gateway_payment_id = coalesce(t.gateway_payment_id, $gateway_payment_id),
+  upi_link = coalesce(t.upi_link, $upi_link), upi_link_expires_at = coalesce(t.upi_link_expires_at, $expires_at),
+  updated_at = $at
+WHERE t.id = $id
+RETURNING ${PAYMENT_FIELDS}`;
+/** An auto-capture UPI intent payment an applied `payment.authorized` event moved to authorised: kosh captures it. */
+export const INTENT_TO_CAPTURE_AFTER_EVENT = `
+SELECT p.id FROM webhook_events e JOIN payments p ON p.gateway_payment_id = e.entity_id
+WHERE e.id = $event_id AND e.event_type = 'payment.authorized' AND e.status = 'applied'
+  AND p.status = 'authorized' AND p.capture_mode = 'auto' AND p.upi_link IS NOT NULL`;
 export const MARK_PAYMENT_FAILED = `
 UPDATE payments SET status = 'failed', error_code = $code, error_description = $description, failed_at = $at, updated_at = $at
 WHERE id = $id AND status = $from`;
@@ -63,7 +79,7 @@ UPDATE payments SET status = 'unknown', error_code = $code, error_description = 
 WHERE id = $id AND status = 'created'`;
 /** Payments whose outcome kosh does not know: `unknown`, or `created` past the grace (the process died mid-call). */
 export const UNRESOLVED_PAYMENTS = `
-SELECT p.id, p.order_id, p.status, p.capture_mode, p.created_at, o.gateway_order_id
+SELECT p.id, p.order_id, p.status, p.capture_mode, p.created_at, p.upi_link_expires_at, o.gateway_order_id
 FROM payments p JOIN orders o ON o.id = p.order_id
 WHERE p.status = 'unknown' OR (p.status = 'created' AND p.created_at <= $stale_before)
    -- An auto-capture payment still authorised past the grace: the capture (or kosh's record of it) was cut off.

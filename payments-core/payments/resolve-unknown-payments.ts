@@ -15,6 +15,8 @@ type Deps = { db: Db; clock: Clock; gateway: PaymentGateway; log: Log; kill?: Ki
 /** How long the gateway gets to show a payment before kosh concludes it never arrived. */
 export const UNKNOWN_GRACE_MS = 15 * 60_000;
 export const NOT_RECEIVED = 'not_received_by_gateway';
+/** A UPI intent the gateway still shows `created` a grace past its link's expiry: the parent never paid. */
+export const INTENT_EXPIRED = 'upi_intent_expired';
 
 interface Unresolved {
   id: string;
@@ -22,6 +24,8 @@ interface Unresolved {
   status: 'created' | 'unknown' | 'authorized';
   capture_mode: 'auto' | 'manual';
   created_at: Date;
+  /** A UPI intent's expiry; null for other payments. */
+  upi_link_expires_at: Date | null;
   gateway_order_id: string | null;
 }
 
@@ -41,7 +45,10 @@ async function gatewayOrderOf(deps: Deps, p: Unresolved): Promise<string | null>
  * `not_received_by_gateway`; otherwise left for the next run. Payments stuck `created` past the grace (the
  * process died during the call) are resolved the same way, and so are auto-capture payments still `authorized`
  * past it (kosh died between the gateway's capture and its own record of it): kosh never lags the gateway for
- * long, and the capture reaches the ledger through the same `applyGatewayPayment` as a webhook.
+ * long, and the capture reaches the ledger through the same `applyGatewayPayment` as a webhook. A UPI intent is
+ * `created` while the parent has its link: the resolver is the safety net for its lost webhooks (polled once past the
+ * grace: paid → applied and captured; failed or expired at the gateway → failed; still `created` a grace past the
+ * link's expiry → failed `upi_intent_expired`).
  */
 export const resolveUnknownPayments: JobFn<Deps> = async (deps, { now }) => {
   const staleBefore = new Date(now.getTime() - UNKNOWN_GRACE_MS);
@@ -74,6 +81,23 @@ export const resolveUnknownPayments: JobFn<Deps> = async (deps, { now }) => {
         continue;
       }
       if (found.status === 'created') {
+        // A UPI intent awaiting the parent: pending until its link expires; Razorpay fails it then, and should its
+        // answer never come, kosh fails it a grace later (a late authorisation still applies: failed → authorized).
+        const expired =
+          p.upi_link_expires_at !== null && p.upi_link_expires_at.getTime() + UNKNOWN_GRACE_MS <= now.getTime();
+        if (expired && p.status === 'created') {
+          const changed = await deps.db.transaction((tx) =>
+            tx.run(MARK_PAYMENT_FAILED, {
+              id: p.id,
+              from: 'created',
+              code: INTENT_EXPIRED,
+              description: 'the UPI intent expired without the parent paying',
+              at: deps.clock.now(),
+            }),
+          );
+          if (changed === 1) notReceived++;
+          continue;
+        }
         pending++;
         continue;
       }

@@ -1,4 +1,7 @@
 /**
+ * `created`: written, and either not yet answered by the gateway or (a UPI intent, `upi_link` set) sent and awaiting
+ * the parent in their UPI app: Razorpay's own status for it is `created` too. The `payment.*` webhooks or the resolver
+ * move it on; an intent not paid by `upi_link_expires_at` fails at the gateway, and kosh follows.
  * `unknown`: the gateway call timed out after it was sent, so the charge may or may not exist. Only the
  * resolver (or a webhook) moves it on, by looking the payment up by its kosh id; it is never charged again.
  * `on_hold`: the fraud screen asked for a review; the gateway has not been called. An approval moves it to
@@ -26,6 +29,9 @@ export interface Payment {
   readonly error_code: string | null;
   readonly error_reason: string | null;
   readonly error_description: string | null;
+  /** A UPI intent's `upi://pay` link, for the checkout to open or show as a QR; null for other payments. */
+  readonly upi_link: string | null;
+  readonly upi_link_expires_at: Date | null;
   readonly created_at: Date;
   readonly authorized_at: Date | null;
   readonly captured_at: Date | null;

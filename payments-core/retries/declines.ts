@@ -22,7 +22,13 @@ export const DECLINE_CODES: Readonly<Record<string, { readonly kind: DeclineClas
     kind: 'soft',
     meaning: 'the mandate was paused or revoked after the pre-debit notice (a revoke then stops kosh itself)',
   },
-  payer_required: { kind: 'hard', meaning: "a UPI collect off-session: no payer's browser, so it was never sent" },
+  payer_required: { kind: 'hard', meaning: "a UPI payment without the payer's browser, so it was never sent" },
+  upi_collect_unavailable: {
+    kind: 'hard',
+    meaning:
+      'a saved plain UPI VPA: collect was withdrawn on 28 Feb 2026, so it was never sent; use an AutoPay mandate',
+  },
+  upi_intent_expired: { kind: 'soft', meaning: 'the parent did not pay the UPI intent before its link expired' },
   gateway_bad_request_error: { kind: 'hard', meaning: 'the gateway refused the request (bad token, bad input)' },
   insufficient_funds: { kind: 'soft', meaning: 'not enough balance now; likely after salary day' },
   payment_timed_out: { kind: 'soft', meaning: 'the customer or bank did not respond in time' },

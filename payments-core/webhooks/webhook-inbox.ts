@@ -2,6 +2,8 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import type { KillPoints } from '../../platform/kill-points.js';
 import type { Log } from '../../platform/log.js';
+import type { PaymentGateway } from '../gateway/port.js';
+import { capturePaidIntent } from '../payments/capture-paid-intent.js';
 import { applyWebhookEvent } from './apply-webhook-event.js';
 import { PENDING_EVENTS } from './repository.js';
 import { MAX_APPLY_ATTEMPTS } from './types.js';
@@ -13,11 +15,15 @@ export interface WebhookInbox {
   idle(): Promise<void>;
 }
 
-/** Applies stored events in arrival order; failed ones are retried on later passes up to a limit. */
+/**
+ * Applies stored events in arrival order; failed ones are retried on later passes up to a limit. The `gateway` captures
+ * a UPI intent the parent paid (`capturePaidIntent`) once its `payment.authorized` is applied.
+ */
 export function createWebhookInbox(deps: {
   db: Db;
   clock: Clock;
   log: Log;
+  gateway: PaymentGateway;
   kill?: KillPoints | undefined;
 }): WebhookInbox {
   let running: Promise<void> | null = null;
@@ -31,7 +37,7 @@ export function createWebhookInbox(deps: {
       if (fresh.length === 0) return;
       for (const r of fresh) {
         tried.add(r.id);
-        await applyWebhookEvent(deps, r.id);
+        if ((await applyWebhookEvent(deps, r.id)) === 'applied') await capturePaidIntent(deps, r.id);
       }
     }
   }

@@ -103,46 +103,71 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
         operationId: 'createPayment',
         summary: 'Create a payment',
         description:
-          "Charges the order's amount still due through Razorpay with a saved payment method (`payment_method_id`) or a UPI VPA (`vpa`, with the payer's `ip`, `referer` and `user_agent`). The fraud screen may hold the payment for review (`on_hold`) or refuse it (422 `payment_blocked_by_risk`, nothing charged). A retry with the same `Idempotency-Key` after a timeout resumes the same payment and never charges twice.",
+          "Charges the order's amount still due through Razorpay with a saved payment method (`payment_method_id`), or starts a one-time UPI payment by intent (`upi: {flow: \"intent\"}`, with the payer's `ip`, `referer` and `user_agent`). An intent answers 201 with the payment `created` and its `upi_link` (a `upi://pay` link the checkout opens as an app switch or shows as a QR) valid until `upi_link_expires_at`; the parent pays in their UPI app and the payment completes by Razorpay's webhooks (`captured` for `capture: auto`, or `failed`; poll `GET /v1/payments/:id`). UPI collect from a typed VPA (`vpa`) was withdrawn by NPCI on 28 Feb 2026: 422 `upi_collect_unavailable`, nothing stored. The fraud screen may hold the payment for review (`on_hold`; an approved UPI payment gets its link then) or refuse it (422 `payment_blocked_by_risk`, nothing charged). A retry with the same `Idempotency-Key` answers the same payment (and link) and never charges twice.",
         tags: ['payments'],
         body: Type.Object(
           {
             order_id: Id('ord'),
             payment_method_id: Type.Optional(Id('pm')),
-            vpa: Type.Optional(Type.String({ pattern: '^[a-zA-Z0-9._-]{2,256}@[a-zA-Z]{2,64}$' })),
+            upi: Type.Optional(
+              Type.Object(
+                { flow: Type.Literal('intent') },
+                {
+                  additionalProperties: false,
+                  description: 'A one-time UPI payment by intent: the answer carries `upi_link`.',
+                },
+              ),
+            ),
+            vpa: Type.Optional(
+              Type.String({
+                maxLength: 400,
+                deprecated: true,
+                description:
+                  'UPI collect: refused with 422 `upi_collect_unavailable` (withdrawn by NPCI on 28 Feb 2026); use `upi`.',
+              }),
+            ),
             capture: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('manual')])),
             device_id: Type.Optional(Type.String({ maxLength: 100 })),
             ip: Type.Optional(
               Type.String({
                 anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }],
-                description: "The payer's browser IP, relayed by the caller. Required with `vpa` or a UPI method.",
+                description: "The payer's browser IP, relayed by the caller. Required with `upi`.",
               }),
             ),
             referer: Type.Optional(
               Type.String({
                 minLength: 1,
                 maxLength: 2000,
-                description: "The payer's browser `Referer` header. Required with `vpa` or a UPI method.",
+                description: "The payer's browser `Referer` header. Required with `upi`.",
               }),
             ),
             user_agent: Type.Optional(
               Type.String({
                 minLength: 1,
                 maxLength: 1000,
-                description: "The payer's browser `User-Agent` header. Required with `vpa` or a UPI method.",
+                description: "The payer's browser `User-Agent` header. Required with `upi`.",
               }),
             ),
           },
           {
             additionalProperties: false,
-            examples: [{ order_id: 'ord_Q7mX2kT9wR4p', payment_method_id: 'pm_Q7mX2kT9wR4p', capture: 'auto' }],
+            examples: [
+              { order_id: 'ord_Q7mX2kT9wR4p', payment_method_id: 'pm_Q7mX2kT9wR4p', capture: 'auto' },
+              {
+                order_id: 'ord_Q7mX2kT9wR4p',
+                upi: { flow: 'intent' },
+                ip: '117.217.74.98',
+                referer: 'https://meals.example.in/pay',
+                user_agent: 'Mozilla/5.0 (Linux; Android 14)',
+              },
+            ],
           },
         ),
         response: responses(
           { 201: PaymentSchema },
           {
             409: 'The order is paid (`order_already_paid`), is paid through an installment plan (`order_has_installment_plan`) or by its installments (`nothing_due`), or already has a payment in flight (`payment_in_progress`)',
-            422: 'No such order or payment method (`unknown_order`, `unknown_payment_method`), neither or both instruments (`instrument_required`), or refused by the fraud screen (`payment_blocked_by_risk`)',
+            422: "No such order or payment method (`unknown_order`, `unknown_payment_method`), neither or both instruments (`instrument_required`), UPI without the payer's browser (`payer_required`), UPI collect (`upi_collect_unavailable`: a `vpa`, or a saved method that is a plain VPA), or refused by the fraud screen (`payment_blocked_by_risk`)",
             502: 'The gateway refused the request; its error code is in the problem',
             503: 'The gateway did not answer (`gateway_unavailable`) or has not shown the payment yet (`payment_outcome_unknown`): retry with the same Idempotency-Key',
           },

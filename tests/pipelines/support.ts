@@ -17,12 +17,17 @@ export async function jobDeps(
   // A given database is shared (another "process" on it): closing these deps closes only their pool.
   const db = options.databaseUrl === undefined ? await openTestDb() : await openDb(options.databaseUrl);
   const log = createLog({ level: 'silent' });
+  const gateway = createRazorpayGateway({
+    keyId: 'rzp_test_unused',
+    keySecret: 'unused',
+    apiUrl: 'http://127.0.0.1:9',
+  });
   return {
     db,
     clock,
     log,
-    gateway: createRazorpayGateway({ keyId: 'rzp_test_unused', keySecret: 'unused', apiUrl: 'http://127.0.0.1:9' }),
-    inbox: createWebhookInbox({ db, clock, log }),
+    gateway,
+    inbox: createWebhookInbox({ db, clock, log, gateway }),
     runtime: createJobRuntime(resolveSchedules(jobs, options.overrides ?? {})),
   };
 }

@@ -128,11 +128,11 @@ describe('fraud training pipeline', () => {
     const job = JOBS.find((j) => j.name === 'retrain-fraud');
     expect(job?.cron).toBe('0 3 * * 0');
     const gateway = {} as Parameters<NonNullable<typeof job>['run']>[0]['gateway'];
-    const summary = await job?.run({ ...deps, gateway, inbox: createWebhookInbox(deps) }, { now: NOW });
+    const summary = await job?.run({ ...deps, gateway, inbox: createWebhookInbox({ ...deps, gateway }) }, { now: NOW });
     expect(summary).toMatchObject({ state: 'candidate', version: expect.stringMatching(/^fraud-20261128-/) });
     await expect(
       job?.run(
-        { db: deps.db, clock: deps.clock, log: deps.log, gateway, inbox: createWebhookInbox(deps) },
+        { db: deps.db, clock: deps.clock, log: deps.log, gateway, inbox: createWebhookInbox({ ...deps, gateway }) },
         { now: NOW },
       ),
     ).rejects.toThrow(/object store/);

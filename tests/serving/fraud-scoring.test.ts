@@ -274,10 +274,15 @@ describe('fraud scoring over HTTP', () => {
     expect(erase.body).toMatchObject({ status: 409, blockers: ['payment_in_flight'] });
     const second = await h.api('POST', '/v1/payments', {
       order_id: await newOrder(customerId, 500_000),
-      vpa: 'success@razorpay',
+      upi: { flow: 'intent' },
       ...PAYER_BODY,
     });
-    expect(second.body.status).toBe('on_hold');
+    expect(second.body).toMatchObject({ status: 'on_hold', upi_link: null });
+    const third = await h.api('POST', '/v1/payments', {
+      order_id: await newOrder(customerId, 550_000),
+      upi: { flow: 'intent' },
+      ...PAYER_BODY,
+    });
 
     const pending = await h.api('GET', '/v1/fraud/reviews?state=pending&limit=100');
     expect(pending.status).toBe(200);
@@ -296,6 +301,13 @@ describe('fraud scoring over HTTP', () => {
     expect(approved.body.review).toMatchObject({ state: 'approved', reviewer: 'asha@risk' });
     expect(approved.body.payment).toMatchObject({ id: held.body.id, status: 'captured', amount_captured: 450_000 });
     expect((await h.api('POST', `/v1/fraud/reviews/${review.id}/approve`)).status).toBe(409);
+
+    // A held UPI payment approved: its intent is made now, and the link is on the payment the checkout polls.
+    const review3 = pending.body.data.find((r: { payment_id: string }) => r.payment_id === third.body.id);
+    const released = await h.api('POST', `/v1/fraud/reviews/${review3.id}/approve`, { reviewer: 'asha@risk' });
+    expect(released.body.payment).toMatchObject({ id: third.body.id, status: 'created', method: 'upi' });
+    expect(released.body.payment.upi_link).toMatch(/^upi:\/\/pay\?/);
+    expect((await h.api('GET', `/v1/payments/${third.body.id}`)).body.upi_link).toBe(released.body.payment.upi_link);
 
     const declined = await h.api('POST', `/v1/fraud/reviews/${review2.id}/decline`);
     expect(declined.status).toBe(200);

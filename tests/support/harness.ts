@@ -138,7 +138,7 @@ export async function startHarness(
     ...(options.gatewayTimeoutMs === undefined ? {} : { timeoutMs: options.gatewayTimeoutMs }),
   });
   const gateway = options.wrapGateway?.(real) ?? real;
-  const inbox = createWebhookInbox({ db, clock, log });
+  const inbox = createWebhookInbox({ db, clock, log, gateway });
   const objectsDir = mkdtempSync(path.join(tmpdir(), 'kosh-objects-'));
   const objects = localObjectStore(objectsDir);
   const fraudModels = await loadFraudModelSelector({ db, objects, clock, log }, { refreshMs: 0 });

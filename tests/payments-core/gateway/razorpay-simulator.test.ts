@@ -79,8 +79,8 @@ describe('Razorpay simulator through the official SDK', () => {
     });
     return ((await res.json()) as { id: string }).id;
   };
-  /** A UPI collect as kosh sends one: the VPA with its Razorpay customer and the payer's browser. */
-  const upi = (vpa: string) => ({ kind: 'vpa', vpa, customerId, payer: PAYER }) as const;
+  /** The success card, saved for the test's customer. */
+  const card = async () => ({ kind: 'token', token: await tokenize('4111111111111111'), customerId }) as const;
   const pay = async (
     receipt: string,
     instrument: GatewayCreatePaymentInput['instrument'],
@@ -147,13 +147,34 @@ describe('Razorpay simulator through the official SDK', () => {
     expect(p.errorCode).toMatch(/_ERROR$/);
   });
 
-  it('when success@razorpay and failure@razorpay pay by UPI → captured and failed', async () => {
-    expect((await pay('r_vpa_ok', upi('success@razorpay'))).status).toBe('captured');
-    expect((await pay('r_vpa_bad', upi('failure@razorpay'))).status).toBe('failed');
+  it('when a UPI intent is made as kosh makes one → a created payment and its upi://pay link; the parent pays in the app → found authorized by its kosh id, then captured', async () => {
+    const order = await gateway.createOrder({ amount: 100_000, currency: 'INR', receipt: 'r_intent' });
+    const intent = await gateway.createUpiIntent({
+      orderId: order.id,
+      amount: 100_000,
+      currency: 'INR',
+      idempotencyKey: 'k_r_intent',
+      email: 'a@b.in',
+      contact: '+919800000000',
+      customerId,
+      payer: PAYER,
+      expiryMinutes: 5,
+    });
+    expect(intent.link).toMatch(/^upi:\/\/pay\?/);
+    expect(await gateway.findPayment(order.id, 'k_r_intent')).toMatchObject({
+      id: intent.paymentId,
+      status: 'created',
+    });
+    await fetch(`${sim.url}/v1/sim/upi-intents/${intent.paymentId}/pay`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}` },
+    });
+    expect(await gateway.findPayment(order.id, 'k_r_intent')).toMatchObject({ status: 'authorized', method: 'upi' });
+    expect((await gateway.capturePayment(intent.paymentId, 100_000, 'INR')).status).toBe('captured');
   });
 
   it('when a payment is captured manually, twice → the adapter returns it captured; raw Razorpay says already captured', async () => {
-    const p = await pay('r_manual', upi('success@razorpay'), 'manual');
+    const p = await pay('r_manual', await card(), 'manual');
     expect(p.status).toBe('authorized');
     expect((await gateway.capturePayment(p.id, 100_000, 'INR')).status).toBe('captured');
     expect((await gateway.capturePayment(p.id, 100_000, 'INR')).status).toBe('captured');
@@ -166,7 +187,7 @@ describe('Razorpay simulator through the official SDK', () => {
   });
 
   it('when two partial refunds are followed by one above the remainder → the third is a provider error', async () => {
-    const p = await pay('r_refunds', upi('success@razorpay'));
+    const p = await pay('r_refunds', await card());
     await gateway.createRefund({ paymentId: p.id, amount: 40_000, receipt: 'rf_1' });
     await gateway.createRefund({ paymentId: p.id, amount: 50_000, receipt: 'rf_2' });
     const err = await gateway
@@ -249,7 +270,7 @@ describe('Razorpay simulator through the official SDK', () => {
     await sim.idle();
     receiver.received.length = 0;
     receiver.failNext(1);
-    await pay('r_hooks', upi('success@razorpay'));
+    await pay('r_hooks', await card());
     await sim.idle();
     expect(receiver.received.every((r) => r.verified)).toBe(true);
     const events = receiver.received.map((r) => r.event);
@@ -292,7 +313,7 @@ describe('Razorpay simulator through the official SDK', () => {
     sim.configure({ webhook: { url: receiver.url, secret: HOOK_SECRET, duplicateRate: 1, shuffle: true } });
     await sim.idle();
     receiver.received.length = 0;
-    for (let i = 0; i < 4; i++) await pay(`r_dup_${i}`, upi('success@razorpay'));
+    for (let i = 0; i < 4; i++) await pay(`r_dup_${i}`, await card());
     await sim.idle();
     const ids = receiver.received.map((r) => r.eventId);
     expect(ids.length).toBe(2 * new Set(ids).size);
