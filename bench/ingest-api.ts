@@ -56,8 +56,9 @@ export async function benchApiIngest(options: {
         next++;
         const t0 = performance.now();
         const order = await post('/v1/orders', { customer_id: customer.id, amount: 5_000 + (next % 100) * 100 });
-        const payment = await post('/v1/payments', { order_id: order.id, vpa: 'success@razorpay', ...PAYER });
-        if (payment.status !== 'captured') throw new Error(`payment ended ${payment.status}`);
+        const payment = await post('/v1/payments', { order_id: order.id, upi: { flow: 'intent' }, ...PAYER });
+        // A UPI intent: sent, awaiting the parent's app (the simulator's /v1/sim/upi-intents/:id/pay completes it).
+        if (payment.status !== 'created') throw new Error(`payment ended ${payment.status}`);
         latencies.push(performance.now() - t0);
       }
     }),

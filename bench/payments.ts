@@ -328,10 +328,11 @@ async function startKosh(databaseUrl: string, idempotencyKeys: boolean): Promise
       );
       const payment = await post(
         '/v1/payments',
-        { order_id: order.id, vpa: 'success@razorpay', ...PAYER },
+        { order_id: order.id, upi: { flow: 'intent' }, ...PAYER },
         ik === undefined ? undefined : `${ik}-payment`,
       );
-      if (payment.status !== 'captured') throw new Error(`payment ended ${payment.status}`);
+      // A UPI intent: sent, awaiting the parent's app (the simulator's /v1/sim/upi-intents/:id/pay completes it).
+      if (payment.status !== 'created') throw new Error(`payment ended ${payment.status}`);
     },
     close: async () => {
       await close();

@@ -20,13 +20,15 @@ export type Instrument =
  */
 export const UPI_COLLECT_UNAVAILABLE = 'upi_collect_unavailable';
 export const UPI_COLLECT_DETAIL =
-  'UPI collect (paying from a VPA typed in) was withdrawn by NPCI on 28 Feb 2026; pay by UPI intent (`upi: {flow: "intent"}`: the parent opens the returned link or scans it as a QR) or with a UPI AutoPay mandate';
+  'UPI collect (paying from a VPA typed in) was withdrawn by NPCI on 28 Feb 2026; pay by UPI intent (upi: {flow: "intent"}: the parent opens the returned upi_link or scans it as a QR) or with a UPI AutoPay mandate';
 
-/** 422 `upi_collect_unavailable` naming the field that asked for a collect. */
+/** 422 `upi_collect_unavailable` naming the field that asked for a collect; the detail says why and what instead. */
 export function collectUnavailable(field: '/vpa' | '/payment_method_id'): AppError {
-  return invalid(UPI_COLLECT_UNAVAILABLE, UPI_COLLECT_DETAIL, [
-    { field, code: UPI_COLLECT_UNAVAILABLE, message: 'UPI collect is no longer offered; use upi.flow "intent"' },
-  ]);
+  return invalid(
+    'upi_collect_unavailable',
+    'UPI collect (paying from a VPA typed in) was withdrawn by NPCI on 28 Feb 2026; pay by UPI intent (upi: {flow: "intent"}: the parent opens the returned upi_link or scans it as a QR) or with a UPI AutoPay mandate',
+    [{ field, code: UPI_COLLECT_UNAVAILABLE, message: 'UPI collect is no longer offered; use upi.flow "intent"' }],
+  );
 }
 
 /** A saved method as read for charging. */

@@ -152,7 +152,6 @@ export function paymentRoutes(app: App, deps: AppDeps): void {
           {
             additionalProperties: false,
             examples: [
-              { order_id: 'ord_Q7mX2kT9wR4p', payment_method_id: 'pm_Q7mX2kT9wR4p', capture: 'auto' },
               {
                 order_id: 'ord_Q7mX2kT9wR4p',
                 upi: { flow: 'intent' },
