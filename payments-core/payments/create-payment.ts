@@ -396,7 +396,10 @@ function instrumentOf(
  * A retry of a request that stopped after writing its payment (a crash, or a 5xx). Whatever the payment became
  * since is the answer; a payment still `created` or `unknown` may have reached the gateway, so it is looked up
  * there by its kosh id first and adopted if found; a `created` one the gateway never saw is charged now, with the
- * same id. Never a second payment, never a 409 about the request's own payment.
+ * same id. Never a second payment, never a 409 about the request's own payment. A UPI intent whose answer was lost
+ * (kosh died between Razorpay's answer and `recordUpiIntent`) is found `created` and answered without its link:
+ * Razorpay's payment entity does not carry it, so the parent cannot pay that one; it expires at the gateway, fails by
+ * its webhook or the resolver, and the order can then be paid again.
  */
 async function resumePayment(
   deps: Deps,
