@@ -66,8 +66,8 @@ import { createSettlementReports } from './settlements.js';
 import { createSubscriptionCharges } from './subscriptions.js';
 import { cardNetwork, DECLINES, type Decline, VPA_FAILURE } from './test-mode.js';
 import { createUpiAutopay, type MandateTerms } from './upi-autopay.js';
-import { retryAfterSeconds } from './webhook-schedule.js';
 import { createUpiIntents, hostedUpiVpa } from './upi-intents.js';
+import { retryAfterSeconds } from './webhook-schedule.js';
 
 export interface WebhookOptions {
   readonly url: string;
