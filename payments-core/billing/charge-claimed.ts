@@ -7,6 +7,7 @@ import type { GatewayPayment, PaymentGateway } from '../gateway/port.js';
 import { postEntries } from '../ledger/post-entries.js';
 import { advanceOrders } from '../orders/advance-orders.js';
 import { setGatewayOrders } from '../orders/set-gateway-orders.js';
+import { inactiveMandate } from '../payment-methods/mandate-status.js';
 import { isPlainVpa, UPI_COLLECT_DETAIL, UPI_COLLECT_UNAVAILABLE } from '../payments/instrument.js';
 import { storePaymentOutcomes } from '../payments/store-payment-outcomes.js';
 import { classifyDecline } from '../retries/declines.js';
@@ -100,22 +101,6 @@ function failure(item: ClaimedItem, orderId: string | null, code: string, descri
     errorDescription: description,
     recovered: false,
   };
-}
-
-/**
- * The decline of a charge on a mandate the parent paused or revoked, made by kosh without calling the gateway
- * (Razorpay: "If a token transitions to paused, cancellation_initiated or cancelled, any subsequent payment attempt
- * against that token will fail", https://razorpay.com/docs/api/payments/recurring-payments/upi/tokens/); null when
- * the method may be charged.
- */
-export function inactiveMandate(status: string | null): { code: string; description: string } | null {
-  if (status === 'paused') {
-    return { code: 'mandate_paused', description: 'the parent paused the UPI AutoPay mandate; nothing was sent' };
-  }
-  if (status === 'cancelled' || status === 'rejected') {
-    return { code: 'mandate_revoked', description: 'the UPI AutoPay mandate is no longer active; nothing was sent' };
-  }
-  return null;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { GatewayPayment, PaymentGateway, UpiIntent } from '../gateway/port.
 import { advanceOrder } from '../orders/advance-order.js';
 import { ensureGatewayOrder, ensureGatewayOrderFor, type OrderForGateway } from '../orders/ensure-gateway-order.js';
 import { ORDER_FOR_UPDATE } from '../orders/repository.js';
+import { inactiveMandate } from '../payment-methods/mandate-status.js';
 import { INSTRUMENT_BY_ID } from '../payment-methods/repository.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
 import {
@@ -129,6 +130,23 @@ export const PAYMENT_CHARGED = 'payment_charged';
  */
 export const UPI_INTENT_MINUTES = 5;
 
+/** A payment for a customer without an email or phone: Razorpay refuses it, so kosh does not send it. */
+export const CONTACT_REQUIRED = 'customer_contact_required';
+
+function contactRequired(customerId: string): AppError {
+  return invalid(
+    'customer_contact_required',
+    `customer ${customerId} has no email or phone, which Razorpay needs for a payment`,
+    [
+      {
+        field: '/order_id',
+        code: CONTACT_REQUIRED,
+        message: `the order's customer needs an email and a phone: PATCH /v1/customers/${customerId}`,
+      },
+    ],
+  );
+}
+
 /**
  * Charges an order with a saved method, or starts a one-time UPI intent: the answer is the payment still `created`
  * (sent, awaiting the parent) with its `upi_link`, completed later by the `payment.*` webhooks or the resolver. One payment at a time per order: while one is in
@@ -212,9 +230,24 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
         },
       );
     }
+    // A saved method that is not active (a paused or revoked mandate, one never confirmed) is never sent: refused
+    // on-session, failed unsent off-session (a job then sees its decline code).
+    const inactive = checks.method_customer_id === order.customer_id ? inactiveMandate(checks.method_status) : null;
+    if (inactive !== null && input.off_session !== true) {
+      throw invalid('payment_method_not_active', inactive.description, [
+        { field: '/payment_method_id', code: 'payment_method_not_active', message: inactive.description },
+      ]);
+    }
+    // Razorpay takes a payment only with the customer's email and phone (`email`, `contact`: mandatory on the S2S
+    // and recurring payment APIs, tests/fixtures/razorpay-contract/payments.json).
+    const noContact = !checks.customer_email || !checks.customer_phone;
+    if (noContact && input.off_session !== true) throw contactRequired(order.customer_id);
     const { instrument, method } = instrumentOf(
       input,
-      checks.method_customer_id === null || checks.method_type === null || checks.method_gateway_token === null
+      checks.method_customer_id === null ||
+        checks.method_type === null ||
+        checks.method_gateway_token === null ||
+        (inactive === null && checks.method_status !== 'active')
         ? undefined
         : {
             customer_id: checks.method_customer_id,
@@ -226,8 +259,14 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       checks.customer_gateway_id,
     );
     // A saved plain VPA could only be charged by collect: refused on-session, failed unsent off-session.
-    const noPayer = instrument === null;
-    if (noPayer && input.off_session !== true) throw collectUnavailable('/payment_method_id');
+    if (instrument === null && input.off_session !== true) throw collectUnavailable('/payment_method_id');
+    const unsent =
+      inactive ??
+      (instrument === null ? { code: UPI_COLLECT_UNAVAILABLE, description: UPI_COLLECT_DETAIL } : null) ??
+      (noContact
+        ? { code: CONTACT_REQUIRED, description: 'the customer has no email or phone, which Razorpay needs' }
+        : null);
+    const noPayer = unsent !== null;
     const customer = { email: checks.customer_email ?? '', phone: checks.customer_phone ?? '' };
     const at = deps.clock.now();
     await tx.run(INSERT_PAYMENT, {
@@ -248,12 +287,12 @@ export async function createPayment(deps: Deps, input: CreatePaymentInput, recov
       at,
     });
     await advanceOrder(tx, order.id, 'attempted', at);
-    if (noPayer) {
+    if (unsent !== null) {
       await tx.run(MARK_PAYMENT_FAILED, {
         id,
         from: 'created',
-        code: UPI_COLLECT_UNAVAILABLE,
-        description: UPI_COLLECT_DETAIL,
+        code: unsent.code,
+        description: unsent.description,
         at,
       });
     } else if (verdict?.decision === 'block') {
@@ -348,6 +387,7 @@ interface Preconditions {
   method_customer_id: string | null;
   method_type: string | null;
   method_gateway_token: string | null;
+  method_status: string | null;
   customer_email: string | null;
   customer_phone: string | null;
   customer_gateway_id: string | null;
@@ -489,11 +529,13 @@ async function screenAttempt(
     currency: string;
     status: string;
     method_type: string | null;
+    has_contact: boolean | null;
   }>(ATTEMPT_TO_SCREEN, { order_id: input.order_id, payment_method_id: input.payment_method_id ?? null });
   // What the transaction will refuse (no order, a paid one, a method that is not the customer's) is not screened:
   // a refused request leaves no decision behind.
   if (order === undefined || order.status === 'paid') return null;
   if (input.payment_method_id !== undefined && order.method_type === null) return null;
+  if (order.has_contact !== true) return null;
   const method = input.payment_method_id === undefined ? 'upi' : (order.method_type ?? 'card');
   return risk.screen({
     id,

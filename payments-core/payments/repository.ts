@@ -113,11 +113,12 @@ SELECT (${ACTIVE_PLAN_FOR_ORDER}) AS plan_id, (${CAPTURED_ON_PLANS_OF_ORDER}) AS
        closed.id AS closed_installment_id, closed.status AS closed_installment_status,
        in_flight.id AS in_flight_id, in_flight.status AS in_flight_status,
        pm.customer_id AS method_customer_id, pm.type AS method_type, pm.gateway_token AS method_gateway_token,
+       pm.status AS method_status,
        c.email AS customer_email, c.phone AS customer_phone, c.gateway_customer_id AS customer_gateway_id
 FROM (SELECT 1) AS anchor
 LEFT JOIN LATERAL (${CLOSED_INSTALLMENT_FOR_ORDER} LIMIT 1) AS closed ON true
 LEFT JOIN LATERAL (${PAYMENT_IN_FLIGHT_FOR_ORDER}) AS in_flight ON true
-LEFT JOIN payment_methods pm ON pm.id = $payment_method_id AND pm.deleted_at IS NULL AND pm.status = 'active'
+LEFT JOIN payment_methods pm ON pm.id = $payment_method_id AND pm.deleted_at IS NULL
 LEFT JOIN customers c ON c.id = $customer_id`;
 /** The customer's contact, which the gateway wants with a payment. */
 export const CUSTOMER_CONTACT = 'SELECT email, phone FROM customers WHERE id = $id';
@@ -128,7 +129,10 @@ export const CUSTOMER_CONTACT = 'SELECT email, phone FROM customers WHERE id = $
 export const ATTEMPT_TO_SCREEN = `
 SELECT o.customer_id, o.school_id, o.amount_minor - (${CAPTURED_ON_PLANS_OF_ORDER}) AS amount_minor, o.currency, o.status,
        (SELECT pm.type FROM payment_methods pm
-        WHERE pm.id = $payment_method_id AND pm.customer_id = o.customer_id AND pm.deleted_at IS NULL) AS method_type
+        WHERE pm.id = $payment_method_id AND pm.customer_id = o.customer_id AND pm.deleted_at IS NULL
+          AND pm.status = 'active') AS method_type,
+       (SELECT coalesce(c.email, '') <> '' AND coalesce(c.phone, '') <> '' FROM customers c WHERE c.id = o.customer_id)
+         AS has_contact
 FROM orders o WHERE o.id = $order_id`;
 
 /** A refund's amount reserved on its payment (refunded_minor counts pending and processed refunds). */

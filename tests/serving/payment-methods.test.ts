@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBilling } from '../../payments-core/billing/run-billing.js';
 import { chargeDueInstallments } from '../../payments-core/installments/charge-due-installments.js';
+import { chargeOffSession } from '../../payments-core/payments/charge-off-session.js';
 import { resolveUnknownPayments } from '../../payments-core/payments/resolve-unknown-payments.js';
 import { drainRetries } from '../../payments-core/retries/drain-retries.js';
 import { fixedClock } from '../../platform/clock.js';
@@ -259,7 +260,7 @@ describe('registering a UPI AutoPay mandate', () => {
       { order_id: order.body.id, payment_method_id: res.body.id },
       { 'idempotency-key': `rejected-charge-${res.body.id}` },
     );
-    expect(charge.body.code).toBe('unknown_payment_method');
+    expect(charge.body).toMatchObject({ code: 'payment_method_not_active', errors: [{ field: '/payment_method_id' }] });
   });
 });
 
@@ -306,6 +307,28 @@ describe('a confirmed mandate the parent pauses, resumes and revokes in their UP
     );
     expect(record).toMatchObject({ status: 'failed', decline_code: 'mandate_paused' });
     expect(h.sim.payments().filter((p) => p.kosh_id === record?.idempotency_key)).toEqual([]);
+    // The same for every job's off-session charge (installments, retries, dunning) and a refusal on-session.
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 40_000 });
+    const offSession = await chargeOffSession(
+      { db: h.db, clock, gateway: h.gateway, log },
+      { order_id: order.body.id, payment_id: `pay_paused_${mandate}`, payment_method_id: mandate },
+    );
+    expect(offSession).toMatchObject({ outcome: 'failed', payment: { error_code: 'mandate_paused' } });
+    expect(h.sim.payments().filter((p) => p.kosh_id === `pay_paused_${mandate}`)).toEqual([]);
+    const onSession = await h.api(
+      'POST',
+      '/v1/payments',
+      {
+        order_id: (await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 40_000 })).body.id,
+        payment_method_id: mandate,
+      },
+      { 'idempotency-key': `paused-on-session-${mandate}` },
+    );
+    expect(onSession.status).toBe(422);
+    expect(onSession.body).toMatchObject({
+      code: 'payment_method_not_active',
+      errors: [{ field: '/payment_method_id' }],
+    });
 
     // Resumed; then a pause event older than the resume arrives late (a redelivery): the mandate stays active.
     expect((await sim(`/v1/sim/upi-mandates/tokens/${token}/resume`)).status).toBe(200);
