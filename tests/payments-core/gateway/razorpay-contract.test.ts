@@ -104,6 +104,22 @@ describe('documented responses against the simulator', () => {
       reference_id: 'contract-link',
       description: 'Lunch',
     } as never)) as any;
+    // A one-time UPI intent, sent as the documented example sends it (its customer and order made above).
+    const intentOrder = (await sdk.orders.create({ amount: 100, currency: 'INR', receipt: 'contract-upi' })) as any;
+    const intent = (await sdk.payments.createUpi({
+      amount: 100,
+      currency: 'INR',
+      order_id: intentOrder.id,
+      email: 'g@example.com',
+      contact: '9090909090',
+      customer_id: customer.id,
+      method: 'upi',
+      ip: '192.168.0.103',
+      referer: 'http',
+      user_agent: 'Mozilla/5.0',
+      description: 'Test flow',
+      upi: { flow: 'intent' },
+    } as never)) as any;
     const now = new Date();
     const recon = (await sdk.settlements.reports({
       year: now.getUTCFullYear(),
@@ -121,6 +137,8 @@ describe('documented responses against the simulator', () => {
       'POST /v1/payments/:id/capture': async () => captured,
       'GET /v1/payments/:id': () => sdk.payments.fetch(captured.id),
       'POST /v1/payments/create/recurring': async () => paid,
+      // Both documented create/upi answers (one-time intent, AutoPay authorisation) are {razorpay_payment_id, link}.
+      'POST /v1/payments/create/upi': async () => intent,
       'POST /v1/payments/:id/refund': async () => refund,
       'GET /v1/payments/:id/refunds': () => sdk.payments.fetchMultipleRefund(captured.id, {} as never),
       'GET /v1/payments/:id/refunds/:refund_id': () => sdk.payments.fetchRefund(captured.id, refund.id),
