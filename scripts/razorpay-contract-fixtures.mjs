@@ -25,6 +25,7 @@ const SECTIONS = {
   tokens: [
     ['token', 'Fetch tokens by customer id', 'GET', '/v1/customers/:id/tokens', 'query'],
     ['token', 'Fetch particular token', 'GET', '/v1/customers/:id/tokens/:token_id', 'query'],
+    ['token', 'Delete token', 'DELETE', '/v1/customers/:id/tokens/:token_id', 'query'],
   ],
   orders: [
     ['order', 'Create order', 'POST', '/v1/orders', 'body'],

@@ -232,6 +232,11 @@ export interface PaymentGateway {
   ensureCustomer(input: CreateCustomerInput): Promise<string>;
   /** One of a gateway customer's tokens; null when the customer has no such token. */
   fetchToken(customerId: string, tokenId: string): Promise<GatewayToken | null>;
+  /**
+   * Deletes a customer's token (a saved card, or a UPI AutoPay mandate, which Razorpay then cancels); a token the
+   * gateway no longer has counts as deleted.
+   */
+  deleteToken(customerId: string, tokenId: string): Promise<void>;
   /** Starts a UPI AutoPay mandate registration (order with `token`, intent payment); idempotent by its key. */
   registerUpiMandate(input: UpiMandateInput): Promise<UpiMandateRegistration>;
   createOrder(input: CreateOrderInput): Promise<GatewayOrder>;

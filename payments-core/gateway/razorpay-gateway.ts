@@ -169,6 +169,17 @@ export function createRazorpayGateway(options: {
       }
     },
 
+    /** `DELETE /v1/customers/:id/tokens/:token_id` (https://razorpay.com/docs/api/recurring-payments/upi/tokens/). */
+    async deleteToken(customerId: string, tokenId: string): Promise<void> {
+      try {
+        await sdk.customers.deleteToken(customerId, tokenId);
+      } catch (err) {
+        const e = gatewayError(err);
+        if (e.kind !== 'provider') throw e;
+        // Already gone (a 400 "does not exist"): deleted is what was asked.
+      }
+    },
+
     /**
      * The authorisation order (method upi, customer_id, token terms; receipt = the kosh method id) and its payment by
      * UPI intent: collect is deprecated for new UPI AutoPay registrations from 28 Feb 2026

@@ -11,6 +11,7 @@ import {
   CLEAR_DEFAULT,
   INSERT_PAYMENT_METHOD,
   LIVE_METHOD_COUNT,
+  METHOD_TOKEN,
   NEWEST_LIVE_METHOD,
   PAYMENT_METHOD_BY_ID,
   PAYMENT_METHOD_COLUMNS,
@@ -209,8 +210,20 @@ export async function updatePaymentMethod(
   });
 }
 
-/** Removes a method; when it was the default, the newest remaining one takes over. */
-export async function deletePaymentMethod(deps: Deps, customerId: string, id: string): Promise<PaymentMethod> {
+/**
+ * Removes a method; when it was the default, the newest remaining one takes over. Its token is deleted at the gateway
+ * first (a UPI AutoPay mandate is then cancelled, so the bank stops holding it and Razorpay debits nothing more; a
+ * saved card is forgotten there too): a gateway that does not answer leaves the method as it was (503, retry). A plain
+ * VPA or a registration never confirmed has no token to delete.
+ */
+export async function deletePaymentMethod(deps: SaveDeps, customerId: string, id: string): Promise<PaymentMethod> {
+  const token = await deps.db.one<{ gateway_token: string | null; gateway_customer_id: string | null }>(METHOD_TOKEN, {
+    id,
+    customer_id: customerId,
+  });
+  if (token?.gateway_token && token.gateway_customer_id !== null && !token.gateway_token.includes('@')) {
+    await deps.gateway.deleteToken(token.gateway_customer_id, token.gateway_token);
+  }
   return deps.db.transaction(async (tx) => {
     const method = (await lockCustomer(tx, customerId))
       ? await tx.one<PaymentMethod>(PAYMENT_METHOD_BY_ID, { id, customer_id: customerId })

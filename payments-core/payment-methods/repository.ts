@@ -84,3 +84,8 @@ export const INSERT_REGISTRATION_ORDER = insertOrdersSql(`
 SELECT CAST($id AS VARCHAR) AS id, c.id AS customer_id, c.school_id, CAST($amount AS BIGINT) AS amount_minor,
        CAST($currency AS VARCHAR) AS currency, CAST($description AS VARCHAR) AS description, $now::timestamptz AS at
 FROM customers c WHERE c.id = $customer_id`);
+
+/** A live method's gateway token and its customer's gateway customer, to delete the token at the gateway. */
+export const METHOD_TOKEN = `
+SELECT pm.gateway_token, c.gateway_customer_id FROM payment_methods pm JOIN customers c ON c.id = pm.customer_id
+WHERE pm.id = $id AND pm.customer_id = $customer_id AND pm.deleted_at IS NULL`;

@@ -356,6 +356,60 @@ describe('a confirmed mandate the parent pauses, resumes and revokes in their UP
   });
 });
 
+describe('deleting a saved method', () => {
+  it('when a mandate or a card is deleted → its token is deleted at Razorpay (the mandate cancelled, its token.cancelled applied); a gateway that does not answer leaves the method as it was', async () => {
+    const parent = await seedParent(h);
+    const reg = await h.api(
+      'POST',
+      `/v1/customers/${parent.customerId}/payment-methods/upi-autopay`,
+      { max_amount: 500_000, frequency: 'as_presented', ...payer },
+      { 'idempotency-key': 'delete-reg' },
+    );
+    await sim(`/v1/sim/upi-mandates/${registrationPayment(reg.body.intent_url)}/approve`);
+    await h.settle();
+    const tokenOf = async (id: string) =>
+      (await h.db.one<{ gateway_token: string }>('SELECT gateway_token FROM payment_methods WHERE id = $id', { id }))
+        ?.gateway_token;
+    const gatewayCustomer = (
+      await h.db.one<{ gateway_customer_id: string }>('SELECT gateway_customer_id FROM customers WHERE id = $id', {
+        id: parent.customerId,
+      })
+    )?.gateway_customer_id;
+    const mandateToken = await tokenOf(reg.body.id);
+    const remove = (id: string) => h.api('DELETE', `/v1/customers/${parent.customerId}/payment-methods/${id}`);
+    const live = async () =>
+      (await h.api('GET', `/v1/customers/${parent.customerId}/payment-methods`)).body.data.map(
+        (m: { id: string }) => m.id,
+      );
+
+    h.sim.configure({ failureRate: 1 });
+    try {
+      expect((await remove(reg.body.id)).status).toBe(503);
+    } finally {
+      h.sim.configure({ failureRate: 0 });
+    }
+    expect(await live()).toContain(reg.body.id);
+
+    expect((await remove(reg.body.id)).status).toBe(200);
+    await h.sim.idle();
+    await h.settle();
+    const atGateway = (await (await simGet(`/v1/customers/${gatewayCustomer}/tokens/${mandateToken}`)).json()) as {
+      recurring_details: { status: string };
+    };
+    expect(atGateway.recurring_details.status).toBe('cancelled');
+    const event = await h.db.one<{ status: string }>(
+      "SELECT status FROM webhook_events WHERE event_type = 'token.cancelled' AND entity_id = $t",
+      { t: mandateToken },
+    );
+    expect(event?.status).toBe('applied');
+
+    const cardToken = await tokenOf(parent.methodId);
+    expect((await remove(parent.methodId)).status).toBe(200);
+    expect((await simGet(`/v1/customers/${gatewayCustomer}/tokens/${cardToken}`)).status).toBe(400);
+    expect(await live()).toEqual([]);
+  });
+});
+
 describe('a month of a UPI AutoPay installment plan', () => {
   const DAY = 24 * 3_600_000;
   const deps = () => ({

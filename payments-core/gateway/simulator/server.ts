@@ -6,7 +6,7 @@
  *
  * Razorpay API subset:
  *   POST /v1/orders · GET /v1/orders?receipt= · GET /v1/orders/:id · GET /v1/orders/:id/payments
- *   POST /v1/customers · GET /v1/customers/:id · GET /v1/customers/:id/tokens · GET /v1/customers/:id/tokens/:token_id
+ *   POST /v1/customers · GET /v1/customers/:id · GET /v1/customers/:id/tokens · GET|DELETE /v1/customers/:id/tokens/:token_id
  *   POST /v1/payments/create/recurring (charge a customer's saved token: customer_id, token, recurring, email,
  *     contact, amount, currency, order_id all required, as documented) answers `{razorpay_payment_id,
  *     razorpay_order_id, razorpay_signature}` like Razorpay; a decline is a 400 whose `error.metadata` names the
@@ -1032,6 +1032,21 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
         return tokenEntity(t);
       },
       false,
+    ],
+    [
+      'DELETE',
+      /^\/v1\/customers\/([\w]+)\/tokens\/([\w]+)$/,
+      (m) => {
+        const customer = mustCustomer(m[1] ?? '');
+        const id = m[2] ?? '';
+        if (autopay.deleteToken(id, customer.id)) return { deleted: true };
+        const t = tokens.get(id);
+        if (t === undefined || t.customer_id !== customer.id)
+          throw badRequest('The id provided does not exist', 'token_id');
+        tokens.delete(id);
+        return { deleted: true };
+      },
+      true,
     ],
     ['POST', /^\/v1\/sim\/tokens$/, (_m, b) => tokenize(b), false],
     ['GET', /^\/v1\/sim\/payments$/, () => collection(listPayments()), false],

@@ -28,6 +28,8 @@
  * `POST /v1/sim/upi-mandates/tokens/:token_id/pause|resume|cancel` is the customer acting on the mandate in their app.
  */
 
+import { newUpiPayment, type SimPayment } from './upi-payment.js';
+
 type Json = Record<string, unknown>;
 
 /**
@@ -76,8 +78,6 @@ export interface RegistrationOrder extends Json {
   customer_id?: string;
   token?: MandateTerms;
 }
-
-type SimPayment = Json & { id: string; amount: number; status: string; order_id: string; currency: string };
 
 export interface UpiAutopayDeps {
   readonly id: (prefix: string) => string;
@@ -187,47 +187,13 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
     description: string | null,
     tokenShown = true,
   ): SimPayment {
-    const amount = body['amount'] === undefined ? order.amount : integer(body['amount']);
-    if (amount === undefined || amount <= 0 || amount !== order.amount - order.amount_paid) {
-      throw deps.badRequest('Amount should be equal to the order amount', 'amount');
-    }
-    if (order.status === 'paid') throw deps.badRequest('Order has already been paid', 'order_id');
-    order.attempts++;
-    order.status = 'attempted';
-    const payment: SimPayment = {
-      id: deps.id('pay'),
-      entity: 'payment',
-      amount,
-      currency: order.currency,
-      status: 'created',
-      order_id: order.id,
-      invoice_id: null,
-      international: false,
-      method: 'upi',
-      amount_refunded: 0,
-      refund_status: null,
-      captured: false,
+    const payment = newUpiPayment({ ...deps, integer }, order, body, {
       description,
-      card_id: null,
-      bank: null,
-      wallet: null,
       vpa: token.vpa,
-      email: String(body['email'] ?? ''),
-      contact: String(body['contact'] ?? ''),
       customer_id: token.customer_id,
       token_id: tokenShown ? token.id : null,
       recurring: true,
-      notes: deps.notes(body['notes']),
-      fee: null,
-      tax: null,
-      error_code: null,
-      error_description: null,
-      error_source: null,
-      error_step: null,
-      error_reason: null,
-      acquirer_data: {},
-      created_at: deps.now(),
-    };
+    });
     deps.storePayment(payment);
     payments.set(payment.id, payment);
     return payment;
@@ -425,6 +391,21 @@ export function createUpiAutopay(deps: UpiAutopayDeps) {
       token.status = to;
       deps.emit(event, { token: tokenEntity(token) });
       return tokenEntity(token);
+    },
+
+    /**
+     * The merchant deletes the mandate's token (`DELETE /v1/customers/:id/tokens/:token_id`): Razorpay cancels the
+     * mandate, which sends `token.cancelled` (https://razorpay.com/docs/api/recurring-payments/upi/tokens/, "Delete
+     * token"; token states: https://razorpay.com/docs/recurring-payments/using-webhooks/). False when not a mandate.
+     */
+    deleteToken(tokenId: string, customerId: string): boolean {
+      const token = tokens.get(tokenId);
+      if (token === undefined || token.customer_id !== customerId) return false;
+      if (token.status !== 'cancelled') {
+        token.status = 'cancelled';
+        deps.emit('token.cancelled', { token: tokenEntity(token) });
+      }
+      return true;
     },
 
     /** Makes the next debit on a token fail (simulator-only). */

@@ -30,19 +30,12 @@
  * documented: the simulator answers a BAD_REQUEST_ERROR naming `upi.flow`.
  */
 
+import { newUpiPayment, type PayableOrder, type SimPayment } from './upi-payment.js';
+
 type Json = Record<string, unknown>;
 
 /** The order fields an intent payment needs. */
-export interface IntentOrder extends Json {
-  id: string;
-  amount: number;
-  amount_paid: number;
-  currency: string;
-  status: string;
-  attempts: number;
-}
-
-type SimPayment = Json & { id: string; amount: number; status: string; order_id: string; currency: string };
+export type IntentOrder = PayableOrder;
 
 export interface UpiIntentDeps {
   readonly id: (prefix: string) => string;
@@ -166,52 +159,18 @@ export function createUpiIntents(deps: UpiIntentDeps) {
      * returned in the API responses", "Do not change Intent URL").
      */
     create(order: IntentOrder, body: Json, expiryMinutes: number): Json {
-      const amount = body['amount'] === undefined ? order.amount : deps.integer(body['amount']);
-      if (amount === undefined || amount <= 0 || amount !== order.amount - order.amount_paid) {
-        throw deps.badRequest('Amount should be equal to the order amount', 'amount');
-      }
-      if (order.status === 'paid') throw deps.badRequest('Order has already been paid', 'order_id');
-      order.attempts++;
-      order.status = 'attempted';
-      const payment: SimPayment = {
-        id: deps.id('pay'),
-        entity: 'payment',
-        amount,
-        currency: order.currency,
-        status: 'created',
-        order_id: order.id,
-        invoice_id: null,
-        international: false,
-        method: 'upi',
-        amount_refunded: 0,
-        refund_status: null,
-        captured: false,
+      const payment = newUpiPayment(deps, order, body, {
         description: typeof body['description'] === 'string' ? body['description'] : null,
-        card_id: null,
-        bank: null,
-        wallet: null,
         vpa: null,
-        email: String(body['email'] ?? ''),
-        contact: String(body['contact'] ?? ''),
         customer_id: typeof body['customer_id'] === 'string' ? body['customer_id'] : null,
         token_id: null,
         recurring: false,
-        notes: deps.notes(body['notes']),
-        fee: null,
-        tax: null,
-        error_code: null,
-        error_description: null,
-        error_source: null,
-        error_step: null,
-        error_reason: null,
-        acquirer_data: {},
-        created_at: deps.now(),
-      };
+      });
       deps.storePayment(payment);
       waiting.set(payment.id, { payment, expiresAt: deps.today().getTime() + expiryMinutes * 60_000 });
       const link =
         `upi://pay?pa=sim.rzp@razorpay&pn=Simulator&tr=${payment.id}` +
-        `&am=${(amount / 100).toFixed(2)}&cu=${order.currency}&mode=04`;
+        `&am=${(payment.amount / 100).toFixed(2)}&cu=${order.currency}&mode=04`;
       return { razorpay_payment_id: payment.id, link };
     },
 

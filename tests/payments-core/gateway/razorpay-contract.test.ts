@@ -130,6 +130,8 @@ describe('documented responses against the simulator', () => {
       'GET /v1/customers/:id': () => sdk.customers.fetch(customer.id),
       'GET /v1/customers/:id/tokens': () => sdk.customers.fetchTokens(customer.id),
       'GET /v1/customers/:id/tokens/:token_id': () => sdk.customers.fetchToken(customer.id, token.id),
+      // Listed after the fetches in tokens.json, so it runs after them.
+      'DELETE /v1/customers/:id/tokens/:token_id': () => sdk.customers.deleteToken(customer.id, token.id),
       'POST /v1/orders': async () => order,
       'GET /v1/orders': () => sdk.orders.all({ receipt: 'contract-1' } as never),
       'GET /v1/orders/:id': () => sdk.orders.fetch(order.id),
