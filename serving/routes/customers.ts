@@ -168,7 +168,7 @@ export function customerRoutes(app: App, deps: AppDeps): void {
         operationId: 'eraseCustomer',
         summary: "Erase a customer's personal data",
         description:
-          'Removes the personal data (name, email, phone, notes, address, payment method display data, payer device data, email addresses and bodies) and keeps, pseudonymised as "erased customer <id>", what the law requires: GST invoices and credit notes (CGST Act s. 36, Rule 56(16): 72 months from the due date of the annual return) and the ledger. Idempotent. The customer at Razorpay is not deleted by kosh.',
+          'Removes the personal data (name, email, phone, notes, address, payment method display data, payer device data, email addresses and bodies) and keeps, pseudonymised as "erased customer <id>", what the law requires: GST invoices and credit notes (CGST Act s. 36, Rule 56(16): 72 months from the due date of the annual return) and the ledger. Idempotent. Then the customer\'s saved cards and UPI mandates are deleted at Razorpay (`gateway_tokens`; a mandate is cancelled); the customer record at Razorpay is not deleted by kosh.',
         tags: ['customers'],
         params: CustomerParams,
         response: responses(
@@ -180,6 +180,15 @@ export function customerRoutes(app: App, deps: AppDeps): void {
               erased_at: Timestamp,
               erased: Type.Record(Type.String(), Type.Integer()),
               kept: Type.Array(Type.String()),
+              gateway_tokens: Type.Optional(
+                Type.Object(
+                  { deleted: Type.Integer(), pending: Type.Integer() },
+                  {
+                    description:
+                      'the customer’s saved cards and UPI mandates deleted at Razorpay in this call; pending ones were not answered for: erase again',
+                  },
+                ),
+              ),
             }),
           },
           {

@@ -168,6 +168,20 @@ describe('dunning: cases, schedule, hard declines, links, final action', () => {
     const erased = await h.api('POST', `/v1/customers/${p.customerId}/erase`);
     expect(erased.status).toBe(200);
     expect(erased.body.pseudonym).toBe(`erased customer ${p.customerId}`);
+    // Nothing of theirs stays chargeable at Razorpay: the saved card's token is deleted there.
+    const saved = await h.db.all<{ gateway_token: string; gateway_customer_id: string }>(
+      `SELECT pm.gateway_token, c.gateway_customer_id FROM payment_methods pm JOIN customers c ON c.id = pm.customer_id
+       WHERE pm.customer_id = $id`,
+      { id: p.customerId },
+    );
+    expect(saved.length).toBeGreaterThan(0);
+    expect(erased.body.gateway_tokens).toEqual({ deleted: saved.length, pending: 0 });
+    for (const t of saved) {
+      const atGateway = await fetch(`${h.sim.url}/v1/customers/${t.gateway_customer_id}/tokens/${t.gateway_token}`, {
+        headers: { authorization: `Basic ${Buffer.from(`${h.sim.keyId}:${h.sim.keySecret}`).toString('base64')}` },
+      });
+      expect(atGateway.status).toBe(400);
+    }
   });
 
   it("when the update link is used → bad, foreign and expired links are refused as problems; a page's stale ETag is 412 and changes nothing; a good one sets the method and plans a retry now", async () => {
