@@ -28,7 +28,7 @@
  * `POST /v1/sim/upi-mandates/tokens/:token_id/pause|resume|cancel` is the customer acting on the mandate in their app.
  */
 
-import { newUpiPayment, type SimPayment } from './upi-payment.js';
+import { newUpiPayment, type PayableOrder, type SimPayment } from './upi-payment.js';
 
 type Json = Record<string, unknown>;
 
@@ -68,13 +68,7 @@ export interface UpiToken {
 }
 
 /** The order fields the simulator keeps for an authorisation order. */
-export interface RegistrationOrder extends Json {
-  id: string;
-  amount: number;
-  amount_paid: number;
-  currency: string;
-  status: string;
-  attempts: number;
+export interface RegistrationOrder extends PayableOrder {
   customer_id?: string;
   token?: MandateTerms;
 }
