@@ -120,10 +120,11 @@ describe('documented responses against the simulator', () => {
       description: 'Test flow',
       upi: { flow: 'intent' },
     } as never)) as any;
-    const now = new Date();
+    // The report of the IST month the capture fell in (not the wall clock's UTC month: they differ at a month's end).
+    const capturedIst = new Date((Number(captured.created_at) + 19_800) * 1000);
     const recon = (await sdk.settlements.reports({
-      year: now.getUTCFullYear(),
-      month: now.getUTCMonth() + 1,
+      year: capturedIst.getUTCFullYear(),
+      month: capturedIst.getUTCMonth() + 1,
     } as never)) as unknown as { items: { settlement_id: string }[] };
     const answers: Record<string, () => Promise<unknown>> = {
       'POST /v1/customers': async () => customer,
