@@ -15,7 +15,7 @@ export const INSERT_EVENT = `
 INSERT INTO webhook_events (id, provider, event_id, event_type, entity_id, payload, status, received_at)
 VALUES ($id, $provider, $event_id, $event_type, $entity_id, $payload, $status, $at)`;
 export const PENDING_EVENTS = `
-SELECT id FROM webhook_events WHERE status IN ('received', 'failed') AND attempts < $max_attempts
+SELECT id, event_type FROM webhook_events WHERE status IN ('received', 'failed') AND attempts < $max_attempts
 ORDER BY received_at, id LIMIT 500`;
 export const EVENT_FOR_APPLY = `SELECT id, event_type, payload, status, attempts FROM webhook_events WHERE id = $id`;
 export const EVENT_FOR_UPDATE = `${EVENT_FOR_APPLY} FOR UPDATE`;

@@ -32,12 +32,16 @@ export function createWebhookInbox(deps: {
   async function pass(): Promise<void> {
     const tried = new Set<string>();
     for (;;) {
-      const rows = await deps.db.all<{ id: string }>(PENDING_EVENTS, { max_attempts: MAX_APPLY_ATTEMPTS });
+      const rows = await deps.db.all<{ id: string; event_type: string }>(PENDING_EVENTS, {
+        max_attempts: MAX_APPLY_ATTEMPTS,
+      });
       const fresh = rows.filter((r) => !tried.has(r.id));
       if (fresh.length === 0) return;
       for (const r of fresh) {
         tried.add(r.id);
-        if ((await applyWebhookEvent(deps, r.id)) === 'applied') await capturePaidIntent(deps, r.id);
+        const applied = (await applyWebhookEvent(deps, r.id)) === 'applied';
+        // Only a payment.authorized can be a paid intent: no extra query for every other event.
+        if (applied && r.event_type === 'payment.authorized') await capturePaidIntent(deps, r.id);
       }
     }
   }
