@@ -62,6 +62,11 @@ const SECTIONS = {
     ['settlement', 'Settlement recon', 'GET', '/v1/settlements/recon/combined', 'query'],
     ['settlement', 'Fetch a settlement', 'GET', '/v1/settlements/:id', 'query'],
   ],
+  disputes: [
+    ['disputes', 'Fetch All Disputes', 'GET', '/v1/disputes', 'query'],
+    ['disputes', 'Fetch a Dispute', 'GET', '/v1/disputes/:id', 'query'],
+    ['disputes', 'Contest a Dispute', 'PATCH', '/v1/disputes/:id/contest', 'body'],
+  ],
 };
 
 /** Sections the SDK documents only by a link: written from the page it links to. */
@@ -106,13 +111,69 @@ const MANUAL = {
       response: { razorpay_payment_id: 'pay_1Aa00000000001', link: 'upi://mandate?pa=...' },
     },
   ],
+  disputes: [
+    {
+      title: 'Accept a Dispute',
+      doc: 'https://razorpay.com/docs/api/disputes/accept',
+      method: 'POST',
+      path: '/v1/disputes/:id/accept',
+      in: 'body',
+      required: [],
+      optional: [],
+      request: {},
+      // The page's response: the dispute, now lost, its whole amount deducted ("The dispute status will change from
+      // `open` to `lost`").
+      response: {
+        id: 'disp_AHfqOvkldwsbqt',
+        entity: 'dispute',
+        payment_id: 'pay_EsyWjHrfzb59eR',
+        amount: 10000,
+        currency: 'INR',
+        amount_deducted: 10000,
+        reason_code: 'pre_arbitration',
+        respond_by: 1590604200,
+        status: 'lost',
+        phase: 'pre_arbitration',
+        created_at: 1590059211,
+      },
+    },
+  ],
 };
 
 /**
  * Where the SDK's table covers two requests: the payment link's table marks `upi_link*`, which "Must be set to true
  * … to creating UPI Payment Link only"; the standard link (request #1, kosh's) does not send it.
  */
+const DISPUTES_DOC = 'https://razorpay.com/docs/api/disputes/';
 const FIXUPS = {
+  // documents/disputes.md's reference link points at the Documents API; the Disputes API's own page is this.
+  'GET /v1/disputes': (e) => {
+    e.doc = DISPUTES_DOC;
+  },
+  'GET /v1/disputes/:id': (e) => {
+    e.doc = DISPUTES_DOC;
+  },
+  // The contest section has no parameter table and two examples (a draft, then a submission): `action` is what
+  // tells them apart, and the submission's fields are optional.
+  'PATCH /v1/disputes/:id/contest': (e) => {
+    e.doc = DISPUTES_DOC;
+    e.required = ['action'];
+    e.optional = [
+      'amount',
+      'summary',
+      'shipping_proof',
+      'billing_proof',
+      'cancellation_proof',
+      'customer_communication',
+      'proof_of_service',
+      'explanation_letter',
+      'refund_confirmation',
+      'access_activity_log',
+      'refund_cancellation_policy',
+      'term_and_conditions',
+      'others',
+    ];
+  },
   'POST /v1/payment_links': (e) => {
     e.required = e.required.filter((n) => n !== 'upi_link');
     e.optional = ['upi_link', ...e.optional];

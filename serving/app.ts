@@ -49,6 +49,7 @@ import { billingRoutes } from './routes/billing.js';
 import { churnRoutes } from './routes/churn.js';
 import { customerRoutes } from './routes/customers.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { disputeRoutes } from './routes/disputes.js';
 import { dunningLinkRoutes, dunningRoutes } from './routes/dunning.js';
 import { emailRoutes } from './routes/emails.js';
 import { featureRoutes } from './routes/features.js';
@@ -278,6 +279,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
       customerRoutes(scoped, deps);
       if (deps.config.testClocks === true) testClockRoutes(scoped, deps);
       paymentRoutes(scoped, deps);
+      disputeRoutes(scoped, deps);
       installmentRoutes(scoped, deps);
       subscriptionRoutes(scoped, deps);
       billingRoutes(scoped, deps);

@@ -37,6 +37,11 @@ const TAGS: { name: string; description: string }[] = [
   { name: 'orders', description: 'What a customer owes for one purchase; payments settle it.' },
   { name: 'payments', description: 'Attempts to collect an order through Razorpay: authorised, captured or failed.' },
   { name: 'refunds', description: 'Money returned on a captured payment, in part or in whole.' },
+  {
+    name: 'disputes',
+    description:
+      "Chargebacks a parent's bank raised against a captured payment: accepted or contested, won or lost; a loss leaves the school payable.",
+  },
   { name: 'installments', description: 'An order split into dated parts, each paid as its own order.' },
   { name: 'subscriptions', description: 'Plans and the subscriptions that bill customers on them every period.' },
   { name: 'billing', description: 'Billing runs that charge the subscriptions due, and their records.' },

@@ -202,6 +202,25 @@ export const RefundSchema = Type.Object({
   failed_at: NullableTimestamp,
 });
 
+export const DisputeSchema = Type.Object({
+  object: Type.Literal('dispute'),
+  id: Type.String(),
+  gateway_dispute_id: Type.String(),
+  payment_id: Type.String(),
+  amount: Type.Integer({ description: 'Disputed amount in paise' }),
+  amount_deducted: Type.Integer({ description: 'What the gateway deducted (paise): 0 until the dispute is lost' }),
+  currency: Type.String(),
+  reason_code: Type.String(),
+  reason_description: Nullable(Type.String()),
+  phase: Type.Union(['fraud', 'retrieval', 'chargeback', 'pre_arbitration', 'arbitration'].map((p) => Type.Literal(p))),
+  status: Type.Union(['open', 'under_review', 'won', 'lost', 'closed'].map((s) => Type.Literal(s))),
+  respond_by: NullableTimestamp,
+  evidence_summary: Nullable(Type.String()),
+  journal_entry_id: Nullable(Type.String({ description: 'The loss entry, once the dispute is lost' })),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
 export const WebhookStatusSchema = Type.Union([
   Type.Literal('received'),
   Type.Literal('applied'),

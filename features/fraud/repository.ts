@@ -122,19 +122,29 @@ const newFlag = (key: string) =>
 
 /**
  * The fraud label definition: confirmed fraud only. A payment is fraud when its `fraud_label` is set (confirmed fraud
- * in demo or imported data) or a reviewer declined it *as fraud* (`fraud_reviews.reason = 'fraud'`). A plain operator
- * decline (a customer's request, a duplicate, other, or a decline from before reasons were recorded) is not a label.
- * kosh records no disputes or chargebacks yet; when it does, a dispute with a fraud reason belongs here too.
+ * in demo or imported data), a reviewer declined it *as fraud* (`fraud_reviews.reason = 'fraud'`), or the parent's
+ * bank disputed it as fraud (a dispute in Razorpay's `fraud` phase, "raised by the bank when it suspects a transaction
+ * to be fraudulent") and the school did not win it. A plain operator decline (a customer's request, a duplicate,
+ * other, or a decline from before reasons were recorded) is not a label, nor is an ordinary chargeback.
  */
 export const FRAUD_LABEL_DEFINITION =
-  "payments.fraud_label IS NOT NULL, or a fraud review declined with reason 'fraud'; plain declines are not labels";
+  "payments.fraud_label IS NOT NULL, a fraud review declined with reason 'fraud', or a fraud-phase dispute not won; plain declines and ordinary chargebacks are not labels";
 /** The reviews that are labels; the snapshot (offline-features.ts) copies only these rows. */
 export const FRAUD_REVIEW_LABEL_CONDITION = "outcome = 'declined' AND reason = 'fraud'";
+/** The disputes that are labels; the snapshot copies only these rows. */
+export const FRAUD_DISPUTE_LABEL_CONDITION = "phase = 'fraud' AND status <> 'won'";
 
-function offlineSql(withReviews: boolean): string {
-  const label = withReviews
-    ? `(p.labelled OR p.id IN (SELECT payment_id FROM fraud_reviews WHERE ${FRAUD_REVIEW_LABEL_CONDITION}))`
-    : 'p.labelled';
+/**
+ * The offline feature query over a DuckDB snapshot of `payments` and, when they exist, the label rows of
+ * `fraud_reviews` and `disputes` (each table belongs to a later migration and may be absent).
+ */
+export function offlineFraudFeaturesSql(labels: { reviews: boolean; disputes: boolean }): string {
+  const sources = [
+    'p.labelled',
+    ...(labels.reviews ? [`p.id IN (SELECT payment_id FROM fraud_reviews WHERE ${FRAUD_REVIEW_LABEL_CONDITION})`] : []),
+    ...(labels.disputes ? [`p.id IN (SELECT payment_id FROM disputes WHERE ${FRAUD_DISPUTE_LABEL_CONDITION})`] : []),
+  ];
+  const label = `(${sources.join(' OR ')})`;
   return `
 WITH p AS (
   SELECT id, customer_id, school_id, amount_minor AS amount, payment_method_id AS method, device_id, ip,
@@ -176,11 +186,7 @@ WHERE p.t >= $from
 ORDER BY p.t, p.id`;
 }
 
-export const OFFLINE_FRAUD_FEATURES = offlineSql(false);
-/** The same, with reviews declined as fraud as labels too (once `fraud_reviews` exists). */
-export const OFFLINE_FRAUD_FEATURES_WITH_REVIEWS = offlineSql(true);
-
-/** On PostgreSQL: whether `fraud_reviews` exists (it belongs to another migration and may be absent). */
-export const FRAUD_REVIEWS_EXISTS = `
-SELECT count(*) AS n FROM information_schema.tables
-WHERE table_schema = current_schema() AND table_name = 'fraud_reviews'`;
+/** On PostgreSQL: which of the label tables exist (`fraud_reviews`, `disputes`). */
+export const LABEL_TABLES = `
+SELECT table_name AS name FROM information_schema.tables
+WHERE table_schema = current_schema() AND table_name IN ('fraud_reviews', 'disputes')`;

@@ -43,6 +43,25 @@ export interface GatewayRefund {
   readonly status: GatewayRefundStatus;
 }
 
+/**
+ * A dispute (chargeback) the parent's bank raised against a captured payment (https://razorpay.com/docs/api/disputes/
+ * entity): `amountDeducted` is 0 until it is lost; times are unix seconds.
+ */
+export interface GatewayDispute {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly amount: number;
+  readonly amountDeducted: number;
+  readonly currency: string;
+  readonly reasonCode: string;
+  readonly reasonDescription: string | null;
+  readonly phase: string;
+  readonly status: string;
+  readonly respondBy: number | null;
+  readonly evidenceSummary: string | null;
+  readonly createdAt: number;
+}
+
 /** One line of the gateway's settlement reconciliation report (Razorpay Settlement Recon); money in paise. */
 export interface GatewaySettlementEntry {
   readonly entityId: string;
@@ -267,4 +286,8 @@ export interface PaymentGateway {
    * returned as it is (Razorpay cancels only `created` links), so the caller sees what stopped it.
    */
   cancelPaymentLink(linkId: string): Promise<GatewayPaymentLink>;
+  /** Accepts an open dispute: the gateway deducts its amount and answers it `lost`. */
+  acceptDispute(disputeId: string): Promise<GatewayDispute>;
+  /** Contests an open dispute with a written explanation (`submit`: it goes under review). */
+  contestDispute(disputeId: string, input: { summary: string; amount?: number | undefined }): Promise<GatewayDispute>;
 }

@@ -1,4 +1,5 @@
 import type {
+  GatewayDispute,
   GatewayOrder,
   GatewayPayment,
   GatewayPaymentLink,
@@ -82,6 +83,24 @@ export function toGatewayRefund(e: Json): GatewayRefund {
     currency: String(e['currency'] ?? 'INR'),
     receipt: strOrNull(e['receipt']),
     status: raw === 'processed' || raw === 'failed' ? raw : 'pending',
+  };
+}
+
+export function toGatewayDispute(e: Json): GatewayDispute {
+  const evidence = (e['evidence'] ?? null) as Json | null;
+  return {
+    id: String(e['id']),
+    paymentId: String(e['payment_id'] ?? ''),
+    amount: int(e['amount']),
+    amountDeducted: int(e['amount_deducted']),
+    currency: String(e['currency'] ?? 'INR'),
+    reasonCode: String(e['reason_code'] ?? ''),
+    reasonDescription: strOrNull(e['reason_description']),
+    phase: String(e['phase'] ?? ''),
+    status: String(e['status'] ?? ''),
+    respondBy: intOrNull(e['respond_by']),
+    evidenceSummary: evidence === null ? null : strOrNull(evidence['summary']),
+    createdAt: int(e['created_at']),
   };
 }
 

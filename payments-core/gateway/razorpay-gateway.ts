@@ -6,6 +6,7 @@ import type {
   CreatePaymentInput,
   CreatePaymentLinkInput,
   CreateRefundInput,
+  GatewayDispute,
   GatewayOrder,
   GatewayPayment,
   GatewayPaymentLink,
@@ -20,6 +21,7 @@ import type {
   UpiMandateRegistration,
 } from './port.js';
 import {
+  toGatewayDispute,
   toGatewayOrder,
   toGatewayPayment,
   toGatewayPaymentLink,
@@ -408,6 +410,31 @@ export function createRazorpayGateway(options: {
         if (link.status === 'created') throw e;
         return link;
       }
+    },
+
+    async acceptDispute(disputeId: string): Promise<GatewayDispute> {
+      try {
+        return toGatewayDispute(await call<Json>(() => sdk.disputes.accept(disputeId)));
+      } catch (err) {
+        // A retry after a lost answer: the dispute is already lost by our acceptance, which is the answer.
+        const e = gatewayError(err);
+        if (e.kind !== 'provider') throw e;
+        const dispute = toGatewayDispute(await call<Json>(() => sdk.disputes.fetch(disputeId)));
+        if (dispute.status !== 'lost') throw e;
+        return dispute;
+      }
+    },
+
+    async contestDispute(disputeId: string, input): Promise<GatewayDispute> {
+      return toGatewayDispute(
+        await call<Json>(() =>
+          sdk.disputes.contest(disputeId, {
+            action: 'submit',
+            summary: input.summary,
+            ...(input.amount === undefined ? {} : { amount: input.amount }),
+          } as never),
+        ),
+      );
     },
   };
 }

@@ -48,6 +48,11 @@ export const POSTING_RULES: Readonly<Record<Exclude<JournalKind, 'adjustment'>, 
   /** The refund failed: the school earns the money again. */
   refund_failed: [line(ACCOUNTS.refundsInFlight, false, 1), line(ACCOUNTS.schoolPayable, true, -1)],
   /**
+   * A dispute lost: the parent's bank took the deducted amount back out of what the gateway holds for us, and the
+   * school no longer earns it (as a refund would, with no refund in flight between).
+   */
+  dispute_lost: [line(ACCOUNTS.schoolPayable, true, 1), line(ACCOUNTS.gatewayClearing, false, -1)],
+  /**
    * A reconciliation difference written off: `amount` is what the gateway holds more (+) or less (−) for us than
    * kosh booked, `fee` and `tax` the gateway's fee and GST minus kosh's. Clearing follows the gateway; the amount
    * goes to the loss account (a debit when the gateway holds less); fee and GST differences are real fees.

@@ -27,7 +27,8 @@ export type JournalKind =
   | 'refund_processed'
   | 'refund_failed'
   | 'adjustment'
-  | 'recon_write_off';
+  | 'recon_write_off'
+  | 'dispute_lost';
 
 /** A signed line: debit > 0, credit < 0. */
 export interface JournalLine {
@@ -39,7 +40,7 @@ export interface JournalLine {
 export interface JournalEntry {
   readonly id: string;
   readonly kind: JournalKind;
-  readonly refType: 'payment' | 'refund' | 'adjustment';
+  readonly refType: 'payment' | 'refund' | 'adjustment' | 'dispute';
   readonly refId: string;
   readonly currency: string;
   readonly memo: string | null;

@@ -138,6 +138,8 @@ FROM orders o WHERE o.id = $order_id`;
 /** A refund's amount reserved on its payment (refunded_minor counts pending and processed refunds). */
 export const RESERVE_REFUND = `UPDATE payments SET refunded_minor = refunded_minor + $amount, updated_at = $at WHERE id = $id`;
 /** A failed refund's amount given back to its payment. */
+/** What the payment's open and lost disputes hold of it (payments-core/disputes computes it under the payment's lock). */
+export const SET_DISPUTED = `UPDATE payments SET disputed_minor = $amount, updated_at = $at WHERE id = $id`;
 export const RELEASE_REFUND = `UPDATE payments SET refunded_minor = refunded_minor - $amount, updated_at = $at WHERE id = $id`;
 
 declare const paymentSetBrand: unique symbol;

@@ -25,6 +25,7 @@ export async function recordRefund(
     status: string;
     captured_minor: number;
     refunded_minor: number;
+    disputed_minor: number;
     currency: string;
     school_id: string;
   }>(PAYMENT_TO_REFUND, { id: input.payment_id });
@@ -35,7 +36,8 @@ export async function recordRefund(
   }
   if (payment.status !== 'captured')
     throw conflict('payment_not_refundable', `payment is ${payment.status}, not captured`);
-  const refundable = payment.captured_minor - payment.refunded_minor;
+  // What open and lost disputes hold is the bank's to return, not ours to refund as well.
+  const refundable = payment.captured_minor - payment.refunded_minor - Number(payment.disputed_minor);
   const amount = input.amount ?? refundable;
   if (amount <= 0 || amount > refundable) {
     throw conflict(

@@ -14,7 +14,7 @@ export const REFUND_FOR_UPDATE = `${REFUND_BY_ID} FOR UPDATE`;
  * pending and processed refunds, so with the payment locked concurrent refunds cannot overdraw it.
  */
 export const PAYMENT_TO_REFUND = `
-SELECT status, captured_minor, refunded_minor, currency, school_id FROM payments WHERE id = $id FOR UPDATE`;
+SELECT status, captured_minor, refunded_minor, disputed_minor, currency, school_id FROM payments WHERE id = $id FOR UPDATE`;
 export const REFUND_BY_GATEWAY_ID = `${REFUND_COLUMNS} WHERE t.gateway_refund_id = $gateway_refund_id`;
 export const INSERT_REFUND = `
 INSERT INTO refunds (id, payment_id, amount_minor, currency, status, reason, gateway_refund_id, created_at, updated_at)

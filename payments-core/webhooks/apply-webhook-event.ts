@@ -6,8 +6,14 @@ import type { Log } from '../../platform/log.js';
 import { bookGatewayCharge } from '../billing/book-gateway-charge.js';
 import { bookLinkPayment } from '../billing/book-link-payment.js';
 import { noteLinkStatus } from '../billing/note-link-status.js';
+import { applyGatewayDispute } from '../disputes/apply-gateway-dispute.js';
 import type { GatewayPayment, GatewayRefund } from '../gateway/port.js';
-import { toGatewayPayment, toGatewayPaymentLink, toGatewayRefund } from '../gateway/razorpay-entities.js';
+import {
+  toGatewayDispute,
+  toGatewayPayment,
+  toGatewayPaymentLink,
+  toGatewayRefund,
+} from '../gateway/razorpay-entities.js';
 import { bookInstallmentLink } from '../installments/book-installment-link.js';
 import { advanceOrder } from '../orders/advance-order.js';
 import {
@@ -140,6 +146,15 @@ async function applyPayload(
   at: Date,
   kill: KillPoints,
 ): Promise<WebhookStatus> {
+  if (type.startsWith('payment.dispute.')) {
+    const disputeEntity = entity(payload, 'dispute');
+    if (disputeEntity === null) return 'unmatched';
+    const eventAt = typeof payload['created_at'] === 'number' ? new Date(payload['created_at'] * 1000) : at;
+    // No kosh payment with that gateway id yet: left unmatched, applied again when the payment is booked.
+    return (await applyGatewayDispute(tx, toGatewayDispute(disputeEntity), eventAt, at)) === null
+      ? 'unmatched'
+      : 'applied';
+  }
   if (type.startsWith('payment.') || type === 'order.paid') {
     const paymentEntity = entity(payload, 'payment');
     let matched = false;

@@ -40,6 +40,8 @@
  *     subscription it holds: a captured payment on a new order and invoice, `payment.captured` and
  *     `subscription.charged` (see subscriptions.ts)
  *   GET /v1/settlements/recon/combined, GET /v1/settlements/:id, POST /v1/sim/settlements/discrepancies → see settlements.ts
+ *   GET /v1/disputes, GET /v1/disputes/:id, POST /v1/disputes/:id/accept, PATCH /v1/disputes/:id/contest,
+ *     POST /v1/sim/payments/:id/disputes (the bank raising one), POST /v1/sim/disputes/:id/decide → see disputes.ts
  *   POST/GET /v1/payment_links, GET /v1/payment_links/:id, POST /v1/payment_links/:id/cancel,
  *     POST /v1/sim/payment_links/:id/pay → see payment-links.ts
  *
@@ -61,6 +63,7 @@ import { type AddressInfo, isIP } from 'node:net';
 import { istDate } from '../../../platform/ist.js';
 import { seededRandom } from '../../../platform/random.js';
 import { razorpayFee } from '../fees.js';
+import { createDisputes } from './disputes.js';
 import { createPaymentLinks } from './payment-links.js';
 import { createSettlementReports } from './settlements.js';
 import { createSubscriptionCharges } from './subscriptions.js';
@@ -884,6 +887,14 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     notes: notesOut,
     integer: integerOf,
   });
+  const disputes = createDisputes({
+    id,
+    now,
+    payment: (paymentId) => payments.get(paymentId),
+    emit,
+    badRequest,
+    integer: integerOf,
+  });
   // Intents expire on the simulator's clock: checked before every request, and once a second for a simulator left alone.
   const expiryTimer = setInterval(() => intents.expire(), 1000);
   expiryTimer.unref();
@@ -1127,6 +1138,12 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     ['GET', /^\/v1\/payment_links\/([\w]+)$/, (m) => paymentLinks.fetch(m[1] ?? ''), false],
     ['POST', /^\/v1\/payment_links\/([\w]+)\/cancel$/, (m) => paymentLinks.cancel(m[1] ?? ''), true],
     ['POST', /^\/v1\/sim\/payment_links\/([\w]+)\/pay$/, (m, b) => paymentLinks.pay(m[1] ?? '', b), false],
+    ['GET', /^\/v1\/disputes\/?$/, (_m, _b, q) => disputes.list(q), false],
+    ['GET', /^\/v1\/disputes\/([\w]+)$/, (m) => disputes.fetch(m[1] ?? ''), false],
+    ['POST', /^\/v1\/disputes\/([\w]+)\/accept$/, (m) => disputes.accept(m[1] ?? ''), true],
+    ['PATCH', /^\/v1\/disputes\/([\w]+)\/contest$/, (m, b) => disputes.contest(m[1] ?? '', b), true],
+    ['POST', /^\/v1\/sim\/payments\/([\w]+)\/disputes$/, (m, b) => disputes.raise(m[1] ?? '', b), false],
+    ['POST', /^\/v1\/sim\/disputes\/([\w]+)\/decide$/, (m, b) => disputes.decide(m[1] ?? '', b), false],
     ['GET', /^\/v1\/settlements\/recon\/combined$/, (_m, _b, q) => settlements.report(q), false],
     ['GET', /^\/v1\/settlements\/([^/]+)$/, (m) => settlements.settlement(String(m[1])), false],
     ['POST', /^\/v1\/sim\/settlements\/discrepancies$/, (_m, b) => settlements.configure(b), false],

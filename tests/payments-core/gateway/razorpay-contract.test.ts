@@ -126,6 +126,17 @@ describe('documented responses against the simulator', () => {
       year: capturedIst.getUTCFullYear(),
       month: capturedIst.getUTCMonth() + 1,
     } as never)) as unknown as { items: { settlement_id: string }[] };
+    // The parent's bank raising a chargeback on the captured payment (the simulator's stand-in for the bank).
+    const dispute = (await (
+      await fetch(`${sim.url}/v1/sim/payments/${captured.id}/disputes`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ phase: 'chargeback', reason_code: 'chargeback' }),
+      })
+    ).json()) as { id: string };
     const answers: Record<string, () => Promise<unknown>> = {
       'POST /v1/customers': async () => customer,
       'GET /v1/customers/:id': () => sdk.customers.fetch(customer.id),
@@ -150,6 +161,10 @@ describe('documented responses against the simulator', () => {
       'GET /v1/payment_links/:id': () => sdk.paymentLink.fetch(link.id),
       'GET /v1/settlements/recon/combined': async () => recon,
       'GET /v1/settlements/:id': () => sdk.settlements.fetch(String(recon.items[0]?.settlement_id)),
+      'GET /v1/disputes': () => sdk.disputes.all({ count: 10 }),
+      'GET /v1/disputes/:id': () => sdk.disputes.fetch(dispute.id),
+      // Listed after the fetches in disputes.json, so it runs after them.
+      'POST /v1/disputes/:id/accept': () => sdk.disputes.accept(dispute.id),
     };
     const results: { endpoint: ContractEndpoint; gaps: string[] }[] = [];
     for (const endpoint of contract) {
