@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
+import type { KillPoints } from '../../platform/kill-points.js';
 import type { Log } from '../../platform/log.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { capturePayment } from './capture-payment.js';
@@ -15,7 +16,7 @@ import { INTENT_TO_CAPTURE_AFTER_EVENT } from './repository.js';
  * (razorpay-gateway.ts), and the payment row lock applies the capture once.
  */
 export async function capturePaidIntent(
-  deps: { db: Db; clock: Clock; gateway: PaymentGateway; log: Log },
+  deps: { db: Db; clock: Clock; gateway: PaymentGateway; log: Log; kill?: KillPoints | undefined },
   eventRowId: string,
 ): Promise<void> {
   const due = await deps.db.one<{ id: string }>(INTENT_TO_CAPTURE_AFTER_EVENT, { event_id: eventRowId });

@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
+import type { KillPoints } from '../../platform/kill-points.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { applyGatewayPayment } from './apply-gateway-payment.js';
 import { PAYMENT_BY_ID } from './repository.js';
@@ -12,7 +13,7 @@ import type { Payment } from './types.js';
  * the order amount"), so any other amount is refused here, before the gateway is called.
  */
 export async function capturePayment(
-  deps: { db: Db; clock: Clock; gateway: PaymentGateway },
+  deps: { db: Db; clock: Clock; gateway: PaymentGateway; kill?: KillPoints | undefined },
   input: { payment_id: string; amount?: number | undefined },
 ): Promise<Payment> {
   const payment = await deps.db.one<Payment>(PAYMENT_BY_ID, { id: input.payment_id });
@@ -28,6 +29,8 @@ export async function capturePayment(
     throw conflict('payment_not_capturable', `payment ${payment.id} is ${payment.status}, not authorized`);
   }
   const gatewayPayment = await deps.gateway.capturePayment(payment.gateway_payment_id, amount, payment.currency);
+  // Captured at the gateway, not yet here: its payment.captured webhook (or the resolver) books it.
+  deps.kill?.at('gateway_captured');
   const { payment: updated } = await deps.db.transaction((tx) =>
     applyGatewayPayment(tx, payment.id, gatewayPayment, deps.clock.now()),
   );

@@ -353,4 +353,42 @@ describe('kill -9 at the money points of links, UPI AutoPay debits and always_in
     );
     expect(owed?.total).toBe(gatewayCaptured);
   }, 420_000);
+
+  it('when kosh dies between capturing a paid UPI intent at the gateway and recording the capture → the redelivered payment.captured books it once', async () => {
+    const parent = await seedParent(h);
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 110_000 });
+    const intent = await h.api('POST', '/v1/payments', { order_id: order.body.id, upi: { flow: 'intent' }, ...payer });
+    expect(intent.body).toMatchObject({ status: 'created' });
+    const gatewayId = String(intent.body.gateway_payment_id);
+
+    // The parent pays in their app; the child applies payment.authorized, captures at the gateway and dies.
+    await up({ KOSH_KILL_AT: 'gateway_captured' });
+    const sentBefore = h.sim.deliveries.length;
+    await simPost(`/v1/sim/upi-intents/${gatewayId}/pay`);
+    await died('gateway_captured');
+    expect((await simGet(`/v1/payments/${gatewayId}`)).status).toBe('captured');
+    const paymentNow = () =>
+      h.db.one<{ status: string }>('SELECT status FROM payments WHERE id = $id', { id: intent.body.id });
+    expect((await paymentNow())?.status).toBe('authorized');
+    expect(await captureEntries(intent.body.id)).toEqual({ entries: 0, gross: 0 });
+
+    // A new process; Razorpay delivers again what the dead one never acknowledged (replayed here, so the test does not
+    // wait out its retry schedule), and the authorisation it had applied arrives a second time too.
+    await up();
+    await simPost('/v1/sim/webhooks/enable');
+    const since = [...new Set(h.sim.deliveries.slice(sentBefore).map((d) => d.eventId))];
+    for (const eventId of since) await simPost('/v1/sim/webhooks/replay', { event_id: eventId });
+    await h.sim.idle();
+    for (let i = 0; i < 50 && (await paymentNow())?.status !== 'captured'; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect((await paymentNow())?.status).toBe('captured');
+    expect(await captureEntries(intent.body.id)).toEqual({ entries: 1, gross: 110_000 });
+    expect(
+      h.sim
+        .payments()
+        .filter((p) => p.id === gatewayId)
+        .map((p) => p.status),
+    ).toEqual(['captured']);
+    expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
+  }, 120_000);
 });
