@@ -16,10 +16,10 @@ CREATE TABLE school_payouts (
   note                       VARCHAR,
   created_by                 VARCHAR NOT NULL,            -- the API key id
   created_at                 TIMESTAMPTZ NOT NULL,
-  journal_entry_id           VARCHAR NOT NULL REFERENCES journal_entries (id),
+  journal_entry_id           VARCHAR NOT NULL UNIQUE REFERENCES journal_entries (id),
   status                     VARCHAR NOT NULL DEFAULT 'recorded' CHECK (status IN ('recorded', 'reversed')),
   reversed_at                TIMESTAMPTZ,
-  reversal_journal_entry_id  VARCHAR REFERENCES journal_entries (id),
+  reversal_journal_entry_id  VARCHAR UNIQUE REFERENCES journal_entries (id),
   reversal_reason            VARCHAR,
   -- One bank transfer is recorded once per school.
   CONSTRAINT school_payouts_utr UNIQUE (school_id, utr),
