@@ -1,3 +1,4 @@
+import type { Clock } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { listPage, type Page, type PageQuery } from '../../platform/pagination.js';
@@ -35,7 +36,7 @@ export async function listSchoolPayouts(
 }
 
 /** What is owed to a school now, from the ledger: earned, paid out, owed (404 for an unknown school). */
-export async function getPayable(deps: { db: Sql; clock: { now(): Date } }, schoolId: string): Promise<SchoolPayable> {
+export async function getPayable(deps: { db: Sql; clock: Clock }, schoolId: string): Promise<SchoolPayable> {
   if ((await deps.db.one(SCHOOL_EXISTS, { id: schoolId })) === undefined) throw notFound('school', schoolId);
   return getSchoolPayable(deps.db, schoolId, deps.clock.now());
 }

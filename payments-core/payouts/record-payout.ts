@@ -99,7 +99,7 @@ export async function recordPayout(deps: { db: Db; clock: Clock }, input: Record
         },
       );
     }
-    const entryId = newId('je');
+    const entryId = `je_school_payout_${id}`;
     const posted = await postEntry(tx, {
       id: entryId,
       kind: 'school_payout',
