@@ -63,6 +63,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { lakeRoutes } from './routes/lake.js';
 import { modelRoutes } from './routes/models.js';
 import { paymentRoutes } from './routes/payments.js';
+import { payoutRoutes } from './routes/payouts.js';
 import { reconciliationRoutes } from './routes/reconciliation.js';
 import { retryRoutes } from './routes/retries.js';
 import { schoolRoutes } from './routes/schools.js';
@@ -286,6 +287,7 @@ export async function buildApp(input: AppDeps): Promise<App> {
       retryRoutes(scoped, deps);
       webhookEventRoutes(scoped, deps);
       reconciliationRoutes(scoped, deps);
+      payoutRoutes(scoped, deps);
       analyticsRoutes(scoped, deps);
       subscriptionAnalyticsRoutes(scoped, deps);
       dunningRoutes(scoped, deps);

@@ -56,6 +56,10 @@ const TAGS: { name: string; description: string }[] = [
   },
   { name: 'ledger', description: 'The double-entry ledger every money movement writes to.' },
   { name: 'reconciliation', description: "Matching the gateway's settlements against kosh's payments and refunds." },
+  {
+    name: 'payouts',
+    description: 'Payouts to schools by bank transfer, recorded by finance, and what the ledger says is still owed.',
+  },
   { name: 'webhooks', description: 'Razorpay webhooks in, and the events received.' },
   { name: 'fraud', description: 'Fraud scores for checkout (allow / review / block), rules and manual reviews.' },
   { name: 'models', description: 'Training, the model registry, champions and canaries; feature sets.' },

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import type { DestinationStream } from 'pino';
+import { runDemoPayouts } from '../data/demo-payouts.js';
 import { runDemoReconciliation } from '../data/demo-reconciliation.js';
 import { isDatabaseEmpty, seedDemoData } from '../data/seed.js';
 import { seedDashboardDemo } from '../data/seed-dashboard-demo.js';
@@ -159,8 +160,8 @@ export async function prepareDatabase(
 
 /**
  * The demo's once-only extras after the server listens: a reconciliation of the latest day against the simulator
- * (awaited), then in the background the first fraud model (`onFraudModel` runs once it is registered) and the first
- * churn report. Returns the background work, which never rejects.
+ * and each school's payout up to last month (awaited), then in the background the first fraud model (`onFraudModel`
+ * runs once it is registered) and the first churn report. Returns the background work, which never rejects.
  */
 export async function startDemoWork(
   deps: { db: Db; clock: Clock; log: Log; gateway: PaymentGateway; objects: ObjectStore },
@@ -180,6 +181,10 @@ export async function startDemoWork(
       )
       .catch((err: unknown) => log.warn({ err }, 'demo reconciliation failed'));
   }
+  // Each school paid what it was owed at the end of last month, so the ledger shows a realistic owed figure.
+  await runDemoPayouts({ db, clock })
+    .then((paid) => paid.payouts > 0 && log.info(paid, 'demo payouts'))
+    .catch((err: unknown) => log.warn({ err }, 'demo payouts failed'));
 
   // The demo's first fraud model: trained in a worker thread after the server is up (scores are rules-only
   // until it lands, about 10 s on the default demo data), so the checkout has a champion to ask.

@@ -63,6 +63,10 @@ export const POSTING_RULES: Readonly<Record<Exclude<JournalKind, 'adjustment'>, 
     line(ACCOUNTS.gatewayFees, false, 0, 1, -1),
     line(ACCOUNTS.gatewayFeeGst, false, 0, 0, 1),
   ],
+  /** A payout to a school by bank transfer: we owe the school less, and the money has left our bank account. */
+  school_payout: [line(ACCOUNTS.schoolPayable, true, 1), line(ACCOUNTS.bank, false, -1)],
+  /** A payout whose transfer bounced: the money is back in our bank account and owed to the school again. */
+  school_payout_reversed: [line(ACCOUNTS.bank, false, 1), line(ACCOUNTS.schoolPayable, true, -1)],
 };
 
 /** The lines of any declared templates for one movement (a line of zero is kept; postEntry skips it). */

@@ -69,3 +69,17 @@ CROSS JOIN (VALUES ${templateValuesSql(set.templates)}) t(line_no, account, per_
 WHERE ${amount} <> 0${skip ? '\n  AND NOT EXISTS (SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id)' : ''}`,
   };
 }
+
+/**
+ * One school's payable balance, from its school_payable lines: `paid_out` is what payouts (net of reversed ones) took
+ * off it, `earned` everything else (captures net of refunds, and finance's adjustments), `owed` the balance
+ * (earned − paid_out). Credits are negative on the line, so earned and owed are negated sums.
+ */
+export const SCHOOL_PAYABLE = `
+SELECT coalesce(-sum(l.amount_minor) FILTER (WHERE e.kind NOT IN ('school_payout', 'school_payout_reversed')), 0)::BIGINT
+         AS earned_minor,
+       coalesce(sum(l.amount_minor) FILTER (WHERE e.kind IN ('school_payout', 'school_payout_reversed')), 0)::BIGINT
+         AS paid_out_minor,
+       coalesce(-sum(l.amount_minor), 0)::BIGINT AS owed_minor
+FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+WHERE l.school_id = $school_id AND l.account = 'school_payable' AND l.currency = $currency`;

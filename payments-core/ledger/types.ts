@@ -6,6 +6,8 @@ export const ACCOUNTS = {
   customerReceivable: 'customer_receivable',
   /** What the gateway holds for us: captured money net of its fee, less refunds, until settlement. */
   gatewayClearing: 'gateway_clearing',
+  /** The platform's bank account: settlements from the gateway arrive here; payouts to schools leave from it. */
+  bank: 'bank',
   /** What we owe each school for the meals its parents paid for. */
   schoolPayable: 'school_payable',
   /** Gateway fees (expense), before GST. */
@@ -28,7 +30,9 @@ export type JournalKind =
   | 'refund_failed'
   | 'adjustment'
   | 'recon_write_off'
-  | 'dispute_lost';
+  | 'dispute_lost'
+  | 'school_payout'
+  | 'school_payout_reversed';
 
 /** A signed line: debit > 0, credit < 0. */
 export interface JournalLine {
@@ -40,7 +44,7 @@ export interface JournalLine {
 export interface JournalEntry {
   readonly id: string;
   readonly kind: JournalKind;
-  readonly refType: 'payment' | 'refund' | 'adjustment' | 'dispute';
+  readonly refType: 'payment' | 'refund' | 'adjustment' | 'dispute' | 'payout';
   readonly refId: string;
   readonly currency: string;
   readonly memo: string | null;

@@ -81,4 +81,52 @@ describe('the database refuses impossible rows', () => {
     expect(await code(refund('pay_missing', 100))).toBe('23503');
     expect(await code(refund('pay_x', 0))).toBe('23514');
   });
+
+  it('when a school payout is of no money, has a malformed UTR, repeats one, or is reversed without its record → refused (migration 048)', async () => {
+    await db.run(
+      `INSERT INTO schools (id, name, city, state_code, created_at) VALUES ('sch_p', 'P', 'Pune', 'MH', $at)`,
+      {
+        at,
+      },
+    );
+    const payout = (fields: Record<string, unknown>) =>
+      db.run(
+        `INSERT INTO school_payouts (id, school_id, amount_minor, utr, paid_on, period_from, period_to, created_by,
+                                     created_at, journal_entry_id, status, reversed_at, reversal_journal_entry_id,
+                                     reversal_reason)
+         VALUES ($id, 'sch_p', $amount, $utr, '2026-06-01', $from, $to, 'key_1', $at, $je, $status, $reversed_at,
+                 $reversal_entry, $reason)`,
+        {
+          id: 'pout_x',
+          amount: 100,
+          utr: 'HDFCN52026060100001',
+          from: null,
+          to: null,
+          at,
+          status: 'recorded',
+          reversed_at: null,
+          reversal_entry: null,
+          reason: null,
+          je: 'je_1',
+          ...fields,
+        },
+      );
+    expect(await code(payout({ amount: 0 }))).toBe('23514');
+    expect(await code(payout({ utr: 'hdfcn52026060100001' }))).toBe('23514');
+    expect(await code(payout({ utr: 'UTR-2026' }))).toBe('23514');
+    expect(await code(payout({ from: '2026-05-31', to: null }))).toBe('23514');
+    expect(await code(payout({ from: '2026-05-31', to: '2026-05-01' }))).toBe('23514');
+    expect(await code(payout({ status: 'reversed' }))).toBe('23514');
+    expect(await code(payout({ status: 'paid' }))).toBe('23514');
+    expect(await code(payout({}))).toBe('ok');
+    expect(await code(payout({ id: 'pout_y' }))).toBe('23505'); // the same UTR for the school
+    // One entry per payout.
+    expect(await code(payout({ id: 'pout_y', utr: '634512345678' }))).toBe('23505');
+    await db.run(
+      `INSERT INTO journal_entries (id, kind, ref_type, ref_id, currency, created_at)
+       VALUES ('je_2', 'school_payout', 'payout', 'pout_z', 'INR', $at)`,
+      { at },
+    );
+    expect(await code(payout({ id: 'pout_z', utr: '634512345678', je: 'je_2' }))).toBe('ok');
+  });
 });
