@@ -86,7 +86,21 @@ export const ALERT_RULES: readonly AlertRule[] = [
     minSamples: () => 0,
     sampleNoun: 'runs',
   },
+  {
+    // An open dispute not answered by its respond-by date is lost by default (Razorpay: "Missing this window results
+    // in an automatic loss of the chargeback"); one due within a day needs someone to accept or contest it now.
+    name: 'disputes_due',
+    title: 'Open disputes due within 24 h',
+    unit: 'count',
+    warning: 0,
+    critical: 4,
+    minSamples: () => 0,
+    sampleNoun: 'disputes',
+  },
 ];
+
+/** How far ahead of its respond-by date an open dispute counts towards `disputes_due`. */
+export const DISPUTE_DUE_WITHIN_MS = 24 * 3_600_000;
 
 /** Fewer live scores than this in the drift window and PSI is not judged (its bins would be mostly empty). */
 export const SCORE_DRIFT_MIN_SCORES = 200;

@@ -5,10 +5,18 @@ import type { JobSummary } from '../../platform/job.js';
 import type { Log } from '../../platform/log.js';
 import type { RequestLog } from '../../platform/metrics.js';
 import { readRequestWindow, writeRequestLog } from '../../platform/request-counts.js';
-import { ALERT_RULES, describeVerdict, judge, type Measurement, type Verdict } from './alert-rules.js';
+import {
+  ALERT_RULES,
+  DISPUTE_DUE_WITHIN_MS,
+  describeVerdict,
+  judge,
+  type Measurement,
+  type Verdict,
+} from './alert-rules.js';
 import { type AlertNotice, notifyAlert } from './notify-alert.js';
 import {
   CHURN_REPORT_FAILURES,
+  DISPUTES_DUE,
   FRAUD_CHAMPION_REFERENCE,
   FRAUD_DECISIONS_IN_WINDOW,
   INSERT_ALERT,
@@ -78,6 +86,10 @@ export async function measureAlertRules(deps: Deps, now: Date, settings: AlertSe
   const blocked = Number(decisions?.blocked ?? 0);
   const churnFailures = await deps.db.one<{ n: number; last_failed_at: Date | null }>(CHURN_REPORT_FAILURES);
   const failedRuns = Number(churnFailures?.n ?? 0);
+  const due = await deps.db.one<{ n: number; first_due: Date | null }>(DISPUTES_DUE, {
+    until: new Date(now.getTime() + DISPUTE_DUE_WITHIN_MS),
+  });
+  const disputesDue = Number(due?.n ?? 0);
   const measured: Record<AlertRuleName, Measurement> = {
     payment_failure_rate: {
       value: finished === 0 ? null : failed / finished,
@@ -112,6 +124,14 @@ export async function measureAlertRules(deps: Deps, now: Date, settings: AlertSe
         failedRuns === 0
           ? 'the last churn-report run succeeded (or none ran yet)'
           : `${failedRuns} churn-report runs failed since the last success (latest ${churnFailures?.last_failed_at === null || churnFailures?.last_failed_at === undefined ? '?' : new Date(churnFailures.last_failed_at).toISOString()}); the at-risk list is stale`,
+    },
+    disputes_due: {
+      value: disputesDue,
+      samples: disputesDue,
+      detail:
+        disputesDue === 0
+          ? 'no open dispute is due within 24 h'
+          : `${disputesDue} open disputes are due within 24 h (the first ${new Date(due?.first_due ?? now).toISOString()}): accept or contest them (GET /v1/disputes?status=open)`,
     },
   };
   return ALERT_RULES.map((rule) => judge(rule, measured[rule.name], settings));

@@ -35,6 +35,10 @@ ORDER BY f.name`;
 /** Dunning cases still chasing a payment (status `open`; then recovered | exhausted | cancelled, 009_dunning.sql). */
 export const OPEN_DUNNING_CASES = `SELECT count(*)::BIGINT AS n FROM dunning_cases WHERE status = 'open'`;
 
+/** Open disputes whose respond-by date is before `$until` (past due ones included: still unanswered). */
+export const DISPUTES_DUE = `
+SELECT count(*)::BIGINT AS n, min(respond_by) AS first_due FROM disputes WHERE status = 'open' AND respond_by < $until`;
+
 /** Installment plans suspended by a dead-lettered installment (the gauge of the installment_plans_suspended rule). */
 export const SUSPENDED_PLANS = `SELECT count(*)::BIGINT AS n FROM installment_plans WHERE status = 'suspended'`;
 

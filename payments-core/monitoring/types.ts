@@ -5,7 +5,8 @@ export type AlertRuleName =
   | 'installment_plans_suspended'
   | 'fraud_block_rate'
   | 'fraud_score_drift'
-  | 'churn_report_failed';
+  | 'churn_report_failed'
+  | 'disputes_due';
 export type AlertSeverity = 'warning' | 'critical';
 export type AlertStatus = 'open' | 'resolved';
 

@@ -17,6 +17,7 @@ export const AlertSchema = Type.Object({
     Type.Literal('fraud_block_rate'),
     Type.Literal('fraud_score_drift'),
     Type.Literal('churn_report_failed'),
+    Type.Literal('disputes_due'),
   ]),
   status: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),
   severity: Severity,

@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineFraudFeatures } from '../../../features/fraud/offline-features.js';
 import { applyGatewayDispute } from '../../../payments-core/disputes/apply-gateway-dispute.js';
 import type { GatewayDispute } from '../../../payments-core/gateway/port.js';
+import { measureAlertRules } from '../../../payments-core/monitoring/evaluate-alerts.js';
+import { DEFAULT_ALERT_SETTINGS } from '../../../payments-core/monitoring/types.js';
+import { fixedClock } from '../../../platform/clock.js';
+import { createLog } from '../../../platform/log.js';
 import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../../support/harness.js';
 
 /**
@@ -195,5 +199,31 @@ describe('disputes: raised by the bank, accepted or contested, lost or won', () 
     expect(badStatus.status).toBe(400);
     expect(JSON.stringify(badStatus.body.errors)).toContain('status');
     expect((await h.api('GET', `/v1/disputes/${opened.id}`)).body).toMatchObject({ status: 'open' });
+  });
+
+  it('when an open dispute is within a day of its respond-by date → the disputes_due alert says so; days before, it is clear', async () => {
+    const payment = await capturedPayment(30_000);
+    await simCall(`/v1/sim/payments/${payment.gateway_payment_id}/disputes`, {});
+    await h.settle();
+    const opened = await disputeOf(payment.id);
+    const respondBy = new Date(opened.respond_by).getTime();
+    const dueAt = async (now: number) => {
+      const deps = { db: h.db, clock: fixedClock(new Date(now)), log: createLog({ level: 'silent' }) };
+      const verdicts = await measureAlertRules(deps, new Date(now), DEFAULT_ALERT_SETTINGS);
+      return verdicts.find((v) => v.rule.name === 'disputes_due');
+    };
+    // Every other open dispute of this file is due at about the same time or later: count this one's neighbourhood.
+    const open = (await h.api('GET', '/v1/disputes?status=open')).body.data as { respond_by: string }[];
+    const dueBy = (t: number) => open.filter((d) => new Date(d.respond_by).getTime() < t + 24 * 3_600_000).length;
+    expect(await dueAt(respondBy - 23 * 3_600_000)).toMatchObject({
+      severity: 'warning',
+      measurement: { value: dueBy(respondBy - 23 * 3_600_000) },
+    });
+    expect((await dueAt(respondBy - 23 * 3_600_000))?.measurement.value).toBeGreaterThanOrEqual(1);
+    const early = respondBy - 72 * 3_600_000;
+    expect(dueBy(early)).toBe(0);
+    expect(await dueAt(early)).toMatchObject({ severity: null, measurement: { value: 0 } });
+    await h.api('POST', `/v1/disputes/${opened.id}/accept`, {});
+    expect((await dueAt(respondBy - 23 * 3_600_000))?.measurement.value).toBe(dueBy(respondBy - 23 * 3_600_000) - 1);
   });
 });
