@@ -6,6 +6,8 @@ export const ACCOUNTS = {
   customerReceivable: 'customer_receivable',
   /** What the gateway holds for us: captured money net of its fee, less refunds, until settlement. */
   gatewayClearing: 'gateway_clearing',
+  /** The platform's bank account: settlements from the gateway arrive here; payouts to schools leave from it. */
+  bank: 'bank',
   /** What we owe each school for the meals its parents paid for. */
   schoolPayable: 'school_payable',
   /** Gateway fees (expense), before GST. */
@@ -27,7 +29,8 @@ export type JournalKind =
   | 'refund_processed'
   | 'refund_failed'
   | 'adjustment'
-  | 'recon_write_off';
+  | 'recon_write_off'
+  | 'settlement';
 
 /** A signed line: debit > 0, credit < 0. */
 export interface JournalLine {
@@ -39,7 +42,7 @@ export interface JournalLine {
 export interface JournalEntry {
   readonly id: string;
   readonly kind: JournalKind;
-  readonly refType: 'payment' | 'refund' | 'adjustment';
+  readonly refType: 'payment' | 'refund' | 'adjustment' | 'settlement';
   readonly refId: string;
   readonly currency: string;
   readonly memo: string | null;
