@@ -138,10 +138,21 @@ describe('settlements on a T+2 working-day cycle, reported and reconciled by set
     expect(await settlementEntries()).toEqual(['je_settlement_setl_Sim20261215']);
     expect(await balance('gateway_clearing')).toBeGreaterThan(0);
 
+    // Reported right, reconciled by two processes at once: booked once.
     h.sim.misreport({});
-    await reconcileGatewayDay(deps(), { date: '2026-12-16' });
+    await Promise.all([
+      reconcileGatewayDay(deps(), { date: '2026-12-16' }),
+      reconcileGatewayDay(deps(), { date: '2026-12-16' }),
+    ]);
     expect(await settlementEntries()).toEqual(['je_settlement_setl_Sim20261215', 'je_settlement_setl_Sim20261216']);
     expect(await balance('gateway_clearing')).toBe(0);
     expect((await h.api('GET', '/v1/ledger/balances')).body.balanced).toBe(true);
+    // The gateway's list of settlements made agrees: both, newest first.
+    const listed = await fetch(`${h.sim.url}/v1/settlements?count=10`, {
+      headers: { authorization: `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}` },
+    });
+    const body = (await listed.json()) as { items: { id: string; amount: number }[] };
+    expect(body.items.map((s) => s.id)).toEqual(['setl_Sim20261216', 'setl_Sim20261215']);
+    expect(body.items.reduce((n, s) => n + s.amount, 0)).toBe(await balance('bank'));
   });
 });
