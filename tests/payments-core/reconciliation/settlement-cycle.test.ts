@@ -19,6 +19,7 @@ describe('settlements on a T+2 working-day cycle, reported and reconciled by set
   const friday: string[] = [];
   let monday = '';
   let refundId = '';
+  let jobRunId = '';
   const deps = () => ({ db: h.db, clock, gateway });
   const report = (day: string) => {
     const [year, month, d] = day.split('-').map(Number);
@@ -99,7 +100,9 @@ describe('settlements on a T+2 working-day cycle, reported and reconciled by set
       missing_at_gateway: 0,
       missing_in_kosh: 0,
       settlement_mismatch: 0,
+      settlements_booked: 1,
     });
+    jobRunId = String(run['run_id']);
     // The month's report, by settlement date, holds Tuesday's and (now that its day has come) Wednesday's.
     const month = await gateway.fetchSettlementReport({ year: 2026, month: 12 });
     expect(month.map((e) => e.entityId).sort()).toEqual([...friday, refundId, monday].sort());
@@ -113,10 +116,22 @@ describe('settlements on a T+2 working-day cycle, reported and reconciled by set
     ]);
     const again = await h.api('POST', '/v1/reconciliation/runs/from-gateway', { date: '2026-12-15' });
     expect(again.status).toBe(201);
+    expect(again.body.settlements_booked).toEqual([]);
     expect(await settlementEntries()).toEqual(['je_settlement_setl_Sim20261215']);
     const tuesday = await gateway.fetchSettlement('setl_Sim20261215');
     const booked = await h.db.all('SELECT id, utr, amount_minor FROM gateway_settlements');
     expect(booked).toEqual([{ id: 'setl_Sim20261215', utr: tuesday.utr, amount_minor: tuesday.amount }]);
+    // The daily job's run booked it, and says so.
+    const detail = await h.api('GET', `/v1/reconciliation/runs/${jobRunId}`);
+    expect(detail.body.settlements_booked).toEqual([
+      {
+        id: 'setl_Sim20261215',
+        utr: tuesday.utr,
+        amount: tuesday.amount,
+        currency: 'INR',
+        journal_entry_id: 'je_settlement_setl_Sim20261215',
+      },
+    ]);
     expect(await balance('bank')).toBe(tuesday.amount);
 
     const balances = await h.api('GET', '/v1/ledger/balances');
@@ -135,6 +150,7 @@ describe('settlements on a T+2 working-day cycle, reported and reconciled by set
     const run = await reconcileGatewayDay(deps(), { date: '2026-12-16' });
     const mismatch = run.summary.find((s) => s.status === 'settlement_mismatch');
     expect(mismatch).toMatchObject({ items: 1, open: 1 });
+    expect(run.settlements_booked).toEqual([]);
     expect(await settlementEntries()).toEqual(['je_settlement_setl_Sim20261215']);
     expect(await balance('gateway_clearing')).toBeGreaterThan(0);
 
