@@ -139,6 +139,10 @@ describe('settlements on a T+2 working-day cycle, reported and reconciled by set
     // What is captured but not settled: Monday's capture, net of its fee, which the gateway settles on Wednesday.
     const wednesday = await gateway.fetchSettlement('setl_Sim20261216');
     expect(await balance('gateway_clearing')).toBe(wednesday.amount);
+    const account = (name: string) =>
+      balances.body.accounts.find((a: { account: string; balance: number }) => a.account === name)?.balance;
+    expect(account('gateway_clearing')).toBe(wednesday.amount);
+    expect(account('bank')).toBe(tuesday.amount);
     const captured = await h.db.one<{ net: number }>(
       "SELECT sum(captured_minor - coalesce(fee_minor, 0))::BIGINT AS net FROM payments WHERE status = 'captured'",
     );
