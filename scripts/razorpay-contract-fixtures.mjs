@@ -111,6 +111,36 @@ const MANUAL = {
       response: { razorpay_payment_id: 'pay_1Aa00000000001', link: 'upi://mandate?pa=...' },
     },
   ],
+  settlements: [
+    {
+      title: 'Fetch all settlements',
+      doc: 'https://razorpay.com/docs/api/settlements/fetch-all',
+      source:
+        'razorpay/razorpay-node@9737ef17342b8a551f7af2413c8d24df559accc8:documents/settlement.md (parameters; its example response shows a payment by mistake, so the response is the settlement entity of https://razorpay.com/docs/api/settlements/ in a collection)',
+      method: 'GET',
+      path: '/v1/settlements',
+      in: 'query',
+      required: [],
+      optional: ['from', 'to', 'count', 'skip'],
+      request: null,
+      response: {
+        entity: 'collection',
+        count: 1,
+        items: [
+          {
+            id: 'setl_DGlQ1Rj8os78Ec',
+            entity: 'settlement',
+            amount: 9973635,
+            status: 'processed',
+            fees: 471699,
+            tax: 42070,
+            utr: '1568176960vxp0rj',
+            created_at: 1568176960,
+          },
+        ],
+      },
+    },
+  ],
   disputes: [
     {
       title: 'Accept a Dispute',
@@ -263,7 +293,7 @@ for (const [entity, sections] of Object.entries(SECTIONS)) {
       response: responseExample(body),
     };
   });
-  for (const m of MANUAL[entity] ?? []) endpoints.push({ ...m, source: m.doc });
+  for (const m of MANUAL[entity] ?? []) endpoints.push({ ...m, source: m.source ?? m.doc });
   for (const e of endpoints) FIXUPS[`${e.method} ${e.path}`]?.(e);
   writeFileSync(path.join(out, `${entity}.json`), `${JSON.stringify({ entity, endpoints }, null, 2)}\n`);
   console.log(`${entity}: ${endpoints.length} documented examples`);

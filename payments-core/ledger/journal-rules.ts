@@ -67,6 +67,17 @@ export const POSTING_RULES: Readonly<Record<Exclude<JournalKind, 'adjustment'>, 
   school_payout: [line(ACCOUNTS.schoolPayable, true, 1), line(ACCOUNTS.bank, false, -1)],
   /** A payout whose transfer bounced: the money is back in our bank account and owed to the school again. */
   school_payout_reversed: [line(ACCOUNTS.bank, false, 1), line(ACCOUNTS.schoolPayable, true, -1)],
+  /**
+   * A gateway settlement credited to the bank (its UTR): the money leaves what the gateway holds for us. `amount` is
+   * the settlement's amount (the bank credit, already net of the payments' fees and of refunds); `fee` and `tax` the
+   * fees and GST charged on the settlement itself (0 for a normal settlement, set for an instant one).
+   */
+  settlement: [
+    line(ACCOUNTS.bank, false, 1),
+    line(ACCOUNTS.gatewayClearing, false, -1, -1),
+    line(ACCOUNTS.gatewayFees, false, 0, 1, -1),
+    line(ACCOUNTS.gatewayFeeGst, false, 0, 0, 1),
+  ],
 };
 
 /** The lines of any declared templates for one movement (a line of zero is kept; postEntry skips it). */

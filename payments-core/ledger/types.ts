@@ -32,7 +32,8 @@ export type JournalKind =
   | 'recon_write_off'
   | 'dispute_lost'
   | 'school_payout'
-  | 'school_payout_reversed';
+  | 'school_payout_reversed'
+  | 'settlement';
 
 /** A signed line: debit > 0, credit < 0. */
 export interface JournalLine {
@@ -44,7 +45,7 @@ export interface JournalLine {
 export interface JournalEntry {
   readonly id: string;
   readonly kind: JournalKind;
-  readonly refType: 'payment' | 'refund' | 'adjustment' | 'dispute' | 'payout';
+  readonly refType: 'payment' | 'refund' | 'adjustment' | 'dispute' | 'payout' | 'settlement';
   readonly refId: string;
   readonly currency: string;
   readonly memo: string | null;

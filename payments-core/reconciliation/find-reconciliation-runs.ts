@@ -1,7 +1,14 @@
 import type { Sql } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { listPage, type Page, type PageQuery } from '../../platform/pagination.js';
-import { ITEM_COLUMNS_SELECT, RUN_BY_ID, RUN_COLUMNS, RUN_SUMMARY, RUN_TOTALS } from './repository.js';
+import {
+  ITEM_COLUMNS_SELECT,
+  RUN_BY_ID,
+  RUN_COLUMNS,
+  RUN_SETTLEMENTS_BOOKED,
+  RUN_SUMMARY,
+  RUN_TOTALS,
+} from './repository.js';
 import type { ReconItem, ReconResolution, ReconRun, ReconRunDetail, ReconStatus, ReconStatusSummary } from './types.js';
 
 /** Reconciliation runs, newest first. */
@@ -21,11 +28,15 @@ export async function getReconciliationRun(deps: { db: Sql }, id: string): Promi
   const totals = await deps.db.one<{ journal_entries: number; unmatched_webhook_events: number }>(RUN_TOTALS, {
     run_id: id,
   });
+  const settlementsBooked = await deps.db.all<ReconRunDetail['settlements_booked'][number]>(RUN_SETTLEMENTS_BOOKED, {
+    run_id: id,
+  });
   return {
     ...run,
     summary,
     journal_entries: totals?.journal_entries ?? 0,
     unmatched_webhook_events: totals?.unmatched_webhook_events ?? 0,
+    settlements_booked: settlementsBooked,
   };
 }
 

@@ -5,12 +5,15 @@ import { istDate } from '../../platform/ist.js';
 import type { PaymentGateway } from '../gateway/port.js';
 import { reconcileSettlementReport } from './reconcile-settlement-report.js';
 import { toSettlementReportCsv } from './report-csv.js';
+import { settlementWindow } from './settlement-window.js';
 import type { ReconRunDetail, ReconTolerances } from './types.js';
 
 /**
- * Fetches the gateway's Settlement Recon report for one IST day (`GET /v1/settlements/recon/combined`,
- * all pages) and reconciles it like an uploaded report; each settlement the report names is fetched too
- * (`GET /v1/settlements/:id`), so its bank credit is checked against its lines.
+ * Fetches the gateway's Settlement Recon report for one IST settlement day (`GET /v1/settlements/recon/combined`,
+ * all pages: the lines of the settlements made that day) and reconciles it like an uploaded report; each settlement
+ * the report names is fetched too (`GET /v1/settlements/:id`), so its bank credit is checked against its lines, and
+ * booked to the bank when they agree. kosh expects in it the captures whose T+2 working-day settlement falls on that
+ * day (settlement-window.ts), unless `windowStart`/`windowEnd` say otherwise: nothing captured since is missing.
  */
 export async function reconcileGatewayDay(
   deps: { db: Db; clock: Clock; gateway: PaymentGateway },
@@ -35,13 +38,15 @@ export async function reconcileGatewayDay(
   const ids = [...new Set(entries.flatMap((e) => (e.settlementId === null ? [] : [e.settlementId])))];
   const settlements = [];
   for (const id of ids) settlements.push(await deps.gateway.fetchSettlement(id));
+  const window = settlementWindow(input.date);
+  const given = input.windowStart !== undefined || input.windowEnd !== undefined;
   return reconcileSettlementReport(deps, {
     source: 'gateway',
     settlements,
     report: { csv: toSettlementReportCsv(entries) },
     reportDate: input.date,
     tolerances: input.tolerances,
-    windowStart: input.windowStart,
-    windowEnd: input.windowEnd,
+    windowStart: given ? input.windowStart : (window?.start ?? null),
+    windowEnd: given ? input.windowEnd : (window?.end ?? null),
   });
 }

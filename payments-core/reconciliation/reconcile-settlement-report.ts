@@ -17,6 +17,7 @@ import {
   INSERT_SETTLEMENT_MISMATCHES,
   REPORT_WINDOW,
 } from './repository.js';
+import { POST_SETTLEMENTS, RECORD_SETTLEMENTS } from './settlement-rules.js';
 import { stageSettlementReport } from './stage-report.js';
 import { type AmountUnit, DEFAULT_TOLERANCES, type ReconRunDetail, type ReconTolerances } from './types.js';
 
@@ -27,9 +28,12 @@ export interface ReconcileReportInput {
   readonly unit?: AmountUnit | undefined;
   /** The IST day a gateway report was fetched for. */
   readonly reportDate?: string | undefined;
-  /** kosh captures in [windowStart, windowEnd] must appear in the report; defaults to the span of its payments. */
-  readonly windowStart?: Date | undefined;
-  readonly windowEnd?: Date | undefined;
+  /**
+   * kosh captures in [windowStart, windowEnd] must appear in the report; defaults to the span of its payments' times;
+   * null: none must (a gateway day on which no settlement is made).
+   */
+  readonly windowStart?: Date | null | undefined;
+  readonly windowEnd?: Date | null | undefined;
   readonly tolerances?: Partial<ReconTolerances> | undefined;
   /**
    * The gateway's settlements the report names (a gateway run): each whose lines do not net to its amount becomes a
@@ -50,7 +54,8 @@ function checkTolerance(name: string, value: number): void {
  * Reconciles one Razorpay Settlement Recon report against kosh's payments, refunds and ledger, set-wise (the
  * file parsed and checked in DuckDB, compared in PostgreSQL): every line is matched, missing in kosh, or an
  * amount or fee mismatch; kosh captures in the report's window that it does not list are missing at the
- * gateway; a gateway settlement whose lines do not net to its bank credit is a settlement mismatch. Differences
+ * gateway; a gateway settlement whose lines do not net to its bank credit is a settlement mismatch, and one whose
+ * lines do is booked to the bank (Dr bank, Cr gateway_clearing, once per settlement). Differences
  * within tolerance are booked by balanced adjustment entries; the rest stay open. The
  * run, its items and its entries commit together; a bad report stores nothing.
  */
@@ -61,7 +66,13 @@ export async function reconcileSettlementReport(
   const tolerances = { ...DEFAULT_TOLERANCES, ...input.tolerances };
   checkTolerance('fee_tolerance', tolerances.feeToleranceMinor);
   checkTolerance('amount_tolerance', tolerances.amountToleranceMinor);
-  if (input.windowStart !== undefined && input.windowEnd !== undefined && input.windowStart > input.windowEnd) {
+  if (
+    input.windowStart !== undefined &&
+    input.windowEnd !== undefined &&
+    input.windowStart !== null &&
+    input.windowEnd !== null &&
+    input.windowStart > input.windowEnd
+  ) {
     throw invalid('invalid_window', 'the window starts after it ends', [
       { field: '/from', code: 'invalid_window', message: 'must not be after to' },
     ]);
@@ -89,8 +100,8 @@ export async function reconcileSettlementReport(
     await deps.db.transaction(async (tx) => {
       await stageSettlementReport(tx, { path: file, unit });
       const span = await tx.one<{ lines: number; window_start: Date | null; window_end: Date | null }>(REPORT_WINDOW);
-      const windowStart = input.windowStart ?? span?.window_start ?? null;
-      const windowEnd = input.windowEnd ?? span?.window_end ?? null;
+      const windowStart = input.windowStart === undefined ? (span?.window_start ?? null) : input.windowStart;
+      const windowEnd = input.windowEnd === undefined ? (span?.window_end ?? null) : input.windowEnd;
       await tx.run(COMPARE_REPORT);
       const params = {
         run_id: id,
@@ -109,24 +120,21 @@ export async function reconcileSettlementReport(
           window_end: windowEnd,
         });
       }
-      if (input.settlements !== undefined && input.settlements.length > 0) {
-        await tx.run(INSERT_SETTLEMENT_MISMATCHES, {
-          run_id: id,
-          key,
-          at,
-          settlements: JSON.stringify(
-            input.settlements.map((s) => ({
-              id: s.id,
-              utr: s.utr,
-              amount: s.amount,
-              fees: s.fees,
-              tax: s.tax,
-              status: s.status,
-              created_at: new Date(s.createdAt * 1000).toISOString(),
-            })),
-          ),
-        });
-      }
+      const settlements =
+        input.settlements === undefined || input.settlements.length === 0
+          ? null
+          : JSON.stringify(
+              input.settlements.map((s) => ({
+                id: s.id,
+                utr: s.utr,
+                amount: s.amount,
+                fees: s.fees,
+                tax: s.tax,
+                status: s.status,
+                created_at: new Date(s.createdAt * 1000).toISOString(),
+              })),
+            );
+      if (settlements !== null) await tx.run(INSERT_SETTLEMENT_MISMATCHES, { run_id: id, key, at, settlements });
       await postEntries(tx, POST_RUN_ADJUSTMENTS, { run_id: id, at });
       await tx.run(INSERT_RUN, {
         id,
@@ -140,6 +148,11 @@ export async function reconcileSettlementReport(
         report_lines: span?.lines ?? 0,
         at,
       });
+      // Settlements whose lines net to their bank credit are booked to the bank, once (after the run row they cite).
+      if (settlements !== null) {
+        await postEntries(tx, POST_SETTLEMENTS, { settlements });
+        await tx.run(RECORD_SETTLEMENTS, { settlements, run_id: id, at });
+      }
     });
   } finally {
     if (temporary) rmSync(file, { force: true });

@@ -36,5 +36,6 @@ export const reconcileSettlements: JobFn<ReconcileSettlementsDeps> = async (deps
     settlement_mismatch: count('settlement_mismatch'),
     auto_adjusted: run.summary.reduce((n, s) => n + s.auto_adjusted, 0),
     open: run.summary.reduce((n, s) => n + s.open, 0),
+    settlements_booked: run.settlements_booked.length,
   };
 };

@@ -318,6 +318,10 @@ SELECT count(journal_entry_id)::BIGINT AS journal_entries,
        coalesce(sum(cardinality(webhook_event_ids)), 0)::BIGINT AS unmatched_webhook_events
 FROM reconciliation_items WHERE run_id = $run_id`;
 
+export const RUN_SETTLEMENTS_BOOKED = `
+SELECT id, utr, amount_minor AS amount, currency, journal_entry_id FROM gateway_settlements
+WHERE run_id = $run_id ORDER BY settled_at, id`;
+
 export const ITEM_COLUMNS_SELECT = `
 SELECT 'reconciliation_item' AS object, t.id, t.run_id, t.line_no, t.status, t.resolution, t.entity_type,
        t.entity_id, t.kosh_id, t.school_id, t.currency, t.report_amount_minor AS report_amount,

@@ -66,6 +66,14 @@ export interface ReconRunDetail extends ReconRun {
   readonly summary: ReconStatusSummary[];
   readonly journal_entries: number;
   readonly unmatched_webhook_events: number;
+  /** The gateway settlements this run booked to the bank (each is booked by one run only). */
+  readonly settlements_booked: {
+    readonly id: string;
+    readonly utr: string | null;
+    readonly amount: number;
+    readonly currency: string;
+    readonly journal_entry_id: string;
+  }[];
 }
 
 export interface ReconItem {

@@ -59,6 +59,16 @@ const ReconRunDetailSchema = Type.Object({
   ),
   journal_entries: Type.Integer(),
   unmatched_webhook_events: Type.Integer(),
+  settlements_booked: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      utr: Nullable(Type.String()),
+      amount: Type.Integer(),
+      currency: Type.String(),
+      journal_entry_id: Type.String(),
+    }),
+    { description: 'gateway settlements this run booked to the bank (Dr bank, Cr gateway_clearing)' },
+  ),
 });
 
 const ReconItemSchema = Type.Object({

@@ -26,7 +26,7 @@ describe('demo reconciliation', () => {
     await db.close();
   });
 
-  it("when the demo starts → the simulator reports the latest demo day with one of each discrepancy, and kosh's run finds each, auto-adjusting only the small fee", async () => {
+  it("when the demo starts → the simulator reports the latest settlement day with one of each discrepancy, and kosh's run finds each, auto-adjusting only the small fee; the day before is settled to the bank", async () => {
     const gateway = createRazorpayGateway({ ...keys, apiUrl: sim.url });
     const run = await runDemoReconciliation({ db, clock, gateway, simulator: sim });
     expect(run).not.toBeNull();
@@ -37,7 +37,18 @@ describe('demo reconciliation', () => {
     expect(by.get('amount_mismatch')).toMatchObject({ items: 1, open: 1, amount_difference: 100 });
     expect(by.get('fee_mismatch')).toMatchObject({ items: 2, auto_adjusted: 1, open: 1, fee_difference: 540 });
     expect(run?.journal_entries).toBe(1);
-    expect(await getBalances({ db })).toMatchObject({ balanced: true, totals: [{ currency: 'INR', total: 0 }] });
+    // The demo clock is Saturday 28 Nov 2026 (a fourth Saturday): the latest settlement day is Friday the 27th, which
+    // settles Wednesday the 25th's captures (T+2 working days); its misreported settlement is not booked.
+    expect(run?.report_date).toBe('2026-11-27');
+    expect(by.get('settlement_mismatch')).toMatchObject({ items: 1, open: 1 });
+    const balances = await getBalances({ db });
+    expect(balances).toMatchObject({ balanced: true, totals: [{ currency: 'INR', total: 0 }] });
+    // Thursday the 26th's settlement (Tuesday's captures) added up, and was booked to the bank.
+    const booked = await db.all<{ id: string; amount_minor: number }>(
+      'SELECT id, amount_minor FROM gateway_settlements',
+    );
+    expect(booked.map((b) => b.id)).toEqual(['setl_Sim20261126']);
+    expect(balances.accounts.find((a) => a.account === 'bank')?.balance).toBe(booked[0]?.amount_minor);
 
     // Once per day: a second start leaves the run alone.
     expect(await runDemoReconciliation({ db, clock, gateway, simulator: sim })).toBeNull();

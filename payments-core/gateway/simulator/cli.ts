@@ -20,8 +20,14 @@ export async function runRazorpaySimulatorCli(
       'failure-rate': { type: 'string' },
       'duplicate-rate': { type: 'string' },
       shuffle: { type: 'boolean' },
+      'settlement-cycle-days': { type: 'string' },
     },
   });
+  const cycle = Number(values['settlement-cycle-days'] ?? 2);
+  if (!Number.isInteger(cycle) || cycle < 0 || cycle > 30) {
+    console.error('--settlement-cycle-days: a whole number of working days from 0 to 30 (Razorpay default: 2)');
+    return 2;
+  }
   const keyId = values['key-id'] ?? env['RAZORPAY_KEY_ID'] ?? `rzp_test_${randomBytes(7).toString('hex')}`;
   const keySecret = values['key-secret'] ?? env['RAZORPAY_KEY_SECRET'] ?? randomBytes(18).toString('base64url');
   const webhookUrl = values['webhook-url'] ?? env['RAZORPAY_SIM_WEBHOOK_URL'];
@@ -37,6 +43,7 @@ export async function runRazorpaySimulatorCli(
     latencyMs: Number(values['latency-ms'] ?? 0),
     failureRate: Number(values['failure-rate'] ?? 0),
     refundProcessingMs: 2000,
+    settlementCycleDays: cycle,
     webhook:
       webhookUrl === undefined
         ? null

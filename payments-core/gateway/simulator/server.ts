@@ -39,7 +39,7 @@
  *   POST /v1/sim/subscriptions/:id/charge {amount, current_start, current_end} → Razorpay charging one cycle of a
  *     subscription it holds: a captured payment on a new order and invoice, `payment.captured` and
  *     `subscription.charged` (see subscriptions.ts)
- *   GET /v1/settlements/recon/combined, GET /v1/settlements/:id, POST /v1/sim/settlements/discrepancies → see settlements.ts
+ *   GET /v1/settlements/recon/combined, GET /v1/settlements, GET /v1/settlements/:id (T+2 by settlement date), POST /v1/sim/settlements/discrepancies → see settlements.ts
  *   GET /v1/disputes, GET /v1/disputes/:id, POST /v1/disputes/:id/accept, PATCH /v1/disputes/:id/contest,
  *     POST /v1/sim/payments/:id/disputes (the bank raising one), POST /v1/sim/disputes/:id/decide → see disputes.ts
  *   POST/GET /v1/payment_links, GET /v1/payment_links/:id, POST /v1/payment_links/:id/cancel,
@@ -60,6 +60,7 @@ import {
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { type AddressInfo, isIP } from 'node:net';
+import { DEFAULT_SETTLEMENT_CYCLE_DAYS } from '../../../platform/bank-days.js';
 import { istDate } from '../../../platform/ist.js';
 import { seededRandom } from '../../../platform/random.js';
 import { razorpayFee } from '../fees.js';
@@ -104,8 +105,9 @@ export interface SimulatorOptions {
   readonly refundProcessingMs?: number | null;
   readonly accountId?: string;
   /**
-   * The simulator's today for card expiry (a test's injected clock; default the wall clock). Entity timestamps
-   * (`created_at`, and so settlement reports) stay on the wall clock.
+   * The simulator's today for card expiry and settlements (a test's injected clock; default the wall clock): a
+   * capture or refund is dated on it for its settlement, and a settlement exists once its day has come on it.
+   * Entity timestamps (`created_at`) stay on the wall clock.
    */
   readonly now?: () => Date;
   /**
@@ -120,6 +122,12 @@ export interface SimulatorOptions {
    * debits until `POST /v1/sim/upi-mandates/debits/process`.
    */
   readonly upiDebitDelayMs?: number | null;
+  /**
+   * The settlement cycle in working days: a capture or processed refund settles on the n-th bank working day after
+   * its IST day, on the simulator's clock (`now`). Default 2, Razorpay's T+2 for domestic payments; 0 settles the
+   * same day. See settlements.ts.
+   */
+  readonly settlementCycleDays?: number;
   /**
    * Sees every Razorpay API request the simulator routes (not its `/v1/sim/` test-mode routes), parsed, with the
    * caller's user agent: the test harness checks the requests kosh's adapter sends against the documented contract.
@@ -415,6 +423,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     return `${prefix}_${s}`;
   };
   const now = () => Math.floor(Date.now() / 1000);
+  const clockSeconds = () => Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
+  const transactedAt = new Map<string, number>();
   const orders = new Map<string, Order>();
   const payments = new Map<string, Payment>();
   const refunds = new Map<string, Refund>();
@@ -509,6 +519,11 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   }
 
   function emit(event: string, entities: Record<string, Json>): void {
+    // Settlement counts working days from the capture (or refund processing) on the simulator's clock.
+    if (event === 'payment.captured' || event === 'refund.processed') {
+      const entity = entities[event === 'payment.captured' ? 'payment' : 'refund'];
+      if (entity !== undefined) transactedAt.set(String(entity['id']), clockSeconds());
+    }
     const hook = options.webhook;
     if (hook === null || hook === undefined) return;
     const payload: Record<string, { entity: Json }> = {};
@@ -912,7 +927,15 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     badRequest,
     notes: notesOut,
   });
-  const settlements = createSettlementReports({ payments, refunds, orders, badRequest });
+  const settlements = createSettlementReports({
+    payments,
+    refunds,
+    orders,
+    badRequest,
+    now: clockSeconds,
+    cycleDays: () => options.settlementCycleDays ?? DEFAULT_SETTLEMENT_CYCLE_DAYS,
+    transactedAt: (entityId) => transactedAt.get(entityId),
+  });
   const subscriptionCharges = createSubscriptionCharges({
     id,
     now,
@@ -1145,6 +1168,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     ['POST', /^\/v1\/sim\/payments\/([\w]+)\/disputes$/, (m, b) => disputes.raise(m[1] ?? '', b), false],
     ['POST', /^\/v1\/sim\/disputes\/([\w]+)\/decide$/, (m, b) => disputes.decide(m[1] ?? '', b), false],
     ['GET', /^\/v1\/settlements\/recon\/combined$/, (_m, _b, q) => settlements.report(q), false],
+    ['GET', /^\/v1\/settlements\/?$/, (_m, _b, q) => settlements.list(q), false],
     ['GET', /^\/v1\/settlements\/([^/]+)$/, (m) => settlements.settlement(String(m[1])), false],
     ['POST', /^\/v1\/sim\/settlements\/discrepancies$/, (_m, b) => settlements.configure(b), false],
   ];

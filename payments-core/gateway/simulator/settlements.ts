@@ -1,16 +1,29 @@
 /**
- * The simulator's settlements (`GET /v1/settlements/:id`, one per IST day) and Settlement Recon report
- * (`GET /v1/settlements/recon/combined?year=&month=[&day=]`, with `count`/`skip` pages), built from the payments it captured and the refunds it processed, settled the same
- * day (T+0, so a demo reconciles today's activity). Days are IST, as on Razorpay's dashboard.
+ * The simulator's settlements and Settlement Recon report, built from the payments it captured and the refunds it
+ * processed, settled as Razorpay settles: on a cycle of working days after the IST day of capture (default T+2,
+ * "The settlement cycle is T+2 days for domestic payments", https://razorpay.com/docs/api/settlements; working days
+ * as platform/bank-days.ts says, the `settlementCycleDays` option of the simulator sets the cycle). Each settlement
+ * day is one settlement (`setl_Sim<yyyymmdd>`, UTR `SIMUTR<yyyymmdd>X`), made at the first second of that IST day
+ * (T+0: at the capture) and only once that moment has come on the simulator's clock: what is not settled yet is in
+ * no report and no settlement.
+ *
+ *   GET /v1/settlements/recon/combined?year=&month=[&day=] (`count`/`skip` pages): the lines of the settlements made
+ *     that day, or that month without `day`, by settlement date, each with its `settled_at`, `settlement_id` and
+ *     `settlement_utr` ("all transactions … settled to your account on a particular day or month",
+ *     https://razorpay.com/docs/api/settlements/fetch-recon).
+ *   GET /v1/settlements/:id (https://razorpay.com/docs/api/settlements/fetch-with-id) and GET /v1/settlements
+ *     (`from`, `to` unix seconds on `created_at`, `count` default 10 at most 100, `skip`;
+ *     https://razorpay.com/docs/api/settlements/fetch-all), newest first.
  *
  * Discrepancies make the demo a real reconciliation: configured with `POST /v1/sim/settlements/discrepancies`
  * (kept for later reports) or per request in the query, merged:
  *   drop=pay_a,rfnd_b          leave these entities out of the report
  *   alter_amount=pay_a:100     report the amount 100 paise higher (negative: lower)
  *   alter_fee=pay_a:-50        report the fee 50 paise lower (the GST on it unchanged)
- *   unknown=2                  add 2 captured payments kosh has never seen
+ *   unknown=2                  add 2 captured payments kosh has never seen to each settlement day asked for
  */
 
+import { settlementDayOf } from '../../../platform/bank-days.js';
 import { IST_OFFSET_MS } from '../../../platform/ist.js';
 import { razorpayFee } from '../fees.js';
 
@@ -62,6 +75,12 @@ export function createSettlementReports(state: {
   refunds: ReadonlyMap<string, SimRefund>;
   orders: ReadonlyMap<string, SimOrder>;
   badRequest: (description: string, field?: string) => Error;
+  /** The simulator's clock, unix seconds: a settlement exists once its moment has come. */
+  now: () => number;
+  /** The settlement cycle in working days (T+n). */
+  cycleDays: () => number;
+  /** When a payment was captured or a refund processed, on the simulator's clock; else its `created_at` (history). */
+  transactedAt: (entityId: string) => number | undefined;
 }) {
   let configured = NONE;
 
@@ -119,25 +138,36 @@ export function createSettlementReports(state: {
     return [start, end];
   };
 
-  /** The day's settlement and its entries as reported with discrepancies `d`, by settlement time. */
-  function entries(start: number, end: number, d: SettlementDiscrepancies): { settlement: Json; items: Json[] } {
-    const label = dayLabel(start);
-    const settlement = { settlement_id: `setl_Sim${label}`, settlement_utr: `SIMUTR${label}X` };
-    // Each entry is in the settlement of its own IST day (a month's report spans many settlements).
-    const settlementOf = (t: number) => {
-      const own = dayLabel(t);
-      return { settlement_id: `setl_Sim${own}`, settlement_utr: `SIMUTR${own}X` };
-    };
+  /** The IST day `yyyy-mm-dd` of unix time `t`, and the unix time an IST day starts. */
+  const istDay = (t: number) => new Date((t + IST_OFFSET_S) * 1000).toISOString().slice(0, 10);
+  const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000 - IST_OFFSET_S;
+  const settlementFor = (settledAt: number) => {
+    const label = dayLabel(settledAt);
+    return { settlement_id: `setl_Sim${label}`, settlement_utr: `SIMUTR${label}X` };
+  };
+  /** When an entity transacted at `t` is settled: the first second of its settlement day (T+0: at `t`). */
+  const settledAtOf = (t: number) => Math.max(dayStart(settlementDayOf(istDay(t), state.cycleDays())), t);
+
+  /**
+   * The lines of the settlements made in [start, end) (unix seconds, by settlement time) and already made on the
+   * simulator's clock, as reported with discrepancies `d`, by creation time.
+   */
+  function entries(start: number, end: number, d: SettlementDiscrepancies): Json[] {
+    const now = state.now();
     const createdAt = (e: { readonly [key: string]: unknown }) => Number(e['created_at'] ?? 0);
-    const inPeriod = (t: number) => t >= start && t < end;
+    const settled = (e: { readonly id: string; readonly [key: string]: unknown }) => {
+      const at = settledAtOf(state.transactedAt(e.id) ?? createdAt(e));
+      return at >= start && at < end && at <= now ? at : null;
+    };
     const items: Json[] = [];
     for (const p of state.payments.values()) {
-      if (!p.captured || !inPeriod(createdAt(p))) continue;
+      const at = p.captured ? settled(p) : null;
+      if (at === null) continue;
       const amount = p.amount + (d.alterAmount[p.id] ?? 0);
       const fee = (p.fee ?? 0) + (d.alterFee[p.id] ?? 0);
       items.push(
-        entry(p.id, 'payment', 0, amount - fee, amount, p.currency, fee, p.tax ?? 0, createdAt(p), {
-          ...settlementOf(createdAt(p)),
+        entry(p.id, 'payment', 0, amount - fee, amount, p.currency, fee, p.tax ?? 0, createdAt(p), at, {
+          ...settlementFor(at),
           order_id: p.order_id,
           order_receipt: state.orders.get(p.order_id)?.receipt ?? null,
           method: p.method,
@@ -146,12 +176,13 @@ export function createSettlementReports(state: {
       );
     }
     for (const r of state.refunds.values()) {
-      if (r.status !== 'processed' || !inPeriod(createdAt(r))) continue;
+      const at = r.status === 'processed' ? settled(r) : null;
+      if (at === null) continue;
       const payment = state.payments.get(r.payment_id);
       const amount = r.amount + (d.alterAmount[r.id] ?? 0);
       items.push(
-        entry(r.id, 'refund', amount, 0, amount, r.currency, 0, 0, createdAt(r), {
-          ...settlementOf(createdAt(r)),
+        entry(r.id, 'refund', amount, 0, amount, r.currency, 0, 0, createdAt(r), at, {
+          ...settlementFor(at),
           order_id: payment?.order_id ?? null,
           order_receipt: null,
           method: payment?.method ?? null,
@@ -159,23 +190,43 @@ export function createSettlementReports(state: {
         }),
       );
     }
-    for (let i = 0; i < d.unknown; i++) {
-      const amount = 10_000 * (i + 1);
-      const { fee, tax } = razorpayFee(amount);
-      items.push(
-        entry(`pay_SimUnknown${label}${i}`, 'payment', 0, amount - fee, amount, 'INR', fee, tax, start + 3600, {
-          ...settlement,
-          order_id: `order_SimUnknown${label}${i}`,
-          order_receipt: null,
-          method: 'upi',
-          payment_id: null,
-        }),
-      );
+    // Payments kosh never saw, in each settlement day asked for that has come (captured two days before).
+    for (let day = start; d.unknown > 0 && day < end && day <= now; day += 86_400) {
+      const label = dayLabel(day);
+      for (let i = 0; i < d.unknown; i++) {
+        const amount = 10_000 * (i + 1);
+        const { fee, tax } = razorpayFee(amount);
+        items.push(
+          entry(
+            `pay_SimUnknown${label}${i}`,
+            'payment',
+            0,
+            amount - fee,
+            amount,
+            'INR',
+            fee,
+            tax,
+            day - 172_800 + 3600,
+            day,
+            {
+              ...settlementFor(day),
+              order_id: `order_SimUnknown${label}${i}`,
+              order_receipt: null,
+              method: 'upi',
+              payment_id: null,
+            },
+          ),
+        );
+      }
     }
     const dropped = new Set(d.drop);
     const kept = items.filter((e) => !dropped.has(String(e['entity_id'])));
-    kept.sort((a, b) => Number(a['created_at']) - Number(b['created_at']));
-    return { settlement, items: kept };
+    kept.sort(
+      (a, b) =>
+        Number(a['created_at']) - Number(b['created_at']) ||
+        String(a['entity_id']).localeCompare(String(b['entity_id'])),
+    );
+    return kept;
   }
 
   function report(q: URLSearchParams): Json {
@@ -189,41 +240,71 @@ export function createSettlementReports(state: {
       alterFee: { ...configured.alterFee, ...asked.alterFee },
       unknown: configured.unknown + asked.unknown,
     };
-    const page = entries(start, end, d).items.slice(skip, skip + count);
+    const page = entries(start, end, d).slice(skip, skip + count);
     return { entity: 'collection', count: page.length, items: page };
   }
 
   /**
-   * `GET /v1/settlements/:id`: the settlement entity (https://razorpay.com/docs/api/settlements/entity), one per IST
-   * day, `processed`, `fees`/`tax` 0 as for a normal (not instant) settlement. Its `amount` is what the bank was
-   * credited: the day's real entries net (credit − debit), with the payments kosh never saw (`unknown`, real at the
-   * gateway) but without `drop`/`alter_*`, which misreport the report only; so a misreported day's lines do not add up
-   * to its settlement. An unknown id is Razorpay's 400 "The id provided does not exist."
-   * (https://razorpay.com/docs/api/settlements/fetch-with-id).
+   * The settlement entity (https://razorpay.com/docs/api/settlements/entity) of each settlement among `items`,
+   * `processed`, `fees`/`tax` 0 as for a normal (not instant) settlement. Its `amount` is what the bank was credited:
+   * the real entries net (credit − debit), with the payments kosh never saw (`unknown`, real at the gateway) but
+   * without `drop`/`alter_*`, which misreport the report only; so a misreported day's lines do not add up to its
+   * settlement.
    */
-  function settlement(id: string): Json {
-    const m = /^setl_Sim(\d{4})(\d{2})(\d{2})$/.exec(id);
-    const start =
-      m === null ? Number.NaN : Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 1000 - IST_OFFSET_S;
-    const day = Number.isNaN(start) ? null : entries(start, start + 86_400, { ...NONE, unknown: configured.unknown });
-    if (day === null || day.items.length === 0 || day.settlement['settlement_id'] !== id) {
-      throw state.badRequest('The id provided does not exist.', 'id');
+  function settlementsOf(items: readonly Json[]): Json[] {
+    const byId = new Map<string, Json[]>();
+    for (const e of items) {
+      const id = String(e['settlement_id']);
+      byId.set(id, [...(byId.get(id) ?? []), e]);
     }
-    return {
+    return [...byId].map(([id, lines]) => ({
       id,
       entity: 'settlement',
-      amount: day.items.reduce((sum, e) => sum + Number(e['credit']) - Number(e['debit']), 0),
+      amount: lines.reduce((sum, e) => sum + Number(e['credit']) - Number(e['debit']), 0),
       status: 'processed',
       fees: 0,
       tax: 0,
-      utr: day.settlement['settlement_utr'],
-      created_at: Math.max(...day.items.map((e) => Number(e['settled_at']))),
+      utr: lines[0]?.['settlement_utr'],
+      created_at: Math.max(...lines.map((e) => Number(e['settled_at']))),
+    }));
+  }
+  const real = () => ({ ...NONE, unknown: configured.unknown });
+
+  /** `GET /v1/settlements/:id`; an unknown id (or one not made yet) is Razorpay's 400 "The id provided does not exist." */
+  function settlement(id: string): Json {
+    const m = /^setl_Sim(\d{4})(\d{2})(\d{2})$/.exec(id);
+    const start = m === null ? Number.NaN : dayStart(`${m[1]}-${m[2]}-${m[3]}`);
+    const found = Number.isNaN(start) ? undefined : settlementsOf(entries(start, start + 86_400, real()))[0];
+    if (found === undefined || found['id'] !== id) throw state.badRequest('The id provided does not exist.', 'id');
+    return found;
+  }
+
+  /** `GET /v1/settlements`: every settlement made so far with `created_at` in [from, to], newest first, paged. */
+  function list(q: URLSearchParams): Json {
+    const number = (name: string, fallback: number, min: number, max: number) => {
+      const raw = q.get(name);
+      const value = raw === null || raw === '' ? fallback : Number(raw);
+      if (!Number.isSafeInteger(value) || value < min) throw state.badRequest(`The ${name} must be an integer.`, name);
+      if (value > max) throw state.badRequest(`The ${name} may not be greater than ${max}.`, name);
+      return value;
     };
+    const from = number('from', 0, 0, Number.MAX_SAFE_INTEGER);
+    const to = number('to', state.now(), 0, Number.MAX_SAFE_INTEGER);
+    const count = number('count', 10, 1, 100);
+    const skip = number('skip', 0, 0, Number.MAX_SAFE_INTEGER);
+    // Each as GET /v1/settlements/:id answers it (its amount with the payments kosh never saw).
+    const all = settlementsOf(entries(0, to + 1, { ...NONE }))
+      .map((s) => settlement(String(s['id'])))
+      .filter((s) => Number(s['created_at']) >= from && Number(s['created_at']) <= to)
+      .sort((a, b) => Number(b['created_at']) - Number(a['created_at']));
+    const page = all.slice(skip, skip + count);
+    return { entity: 'collection', count: page.length, items: page };
   }
 
   return {
     report,
     settlement,
+    list,
     /** Replaces the discrepancies applied to every later report; answers the new setting. */
     configure(body: Json): Json {
       configured = parse((name) => body[name]);
@@ -247,6 +328,7 @@ function entry(
   fee: number,
   tax: number,
   createdAt: number,
+  settledAt: number,
   rest: Json,
 ): Json {
   return {
@@ -261,7 +343,7 @@ function entry(
     on_hold: false,
     settled: true,
     created_at: createdAt,
-    settled_at: createdAt,
+    settled_at: settledAt,
     posted_at: null,
     credit_type: 'default',
     description: null,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finalizeDueInvoices } from '../../../payments-core/invoices/finalize-due-invoices.js';
 import { reconcileGatewayDay } from '../../../payments-core/reconciliation/reconcile-gateway-day.js';
+import { settlementDayOf } from '../../../platform/bank-days.js';
 import { fixedClock } from '../../../platform/clock.js';
-import { istDate } from '../../../platform/ist.js';
 import { createLog } from '../../../platform/log.js';
 import {
   type Harness,
@@ -228,15 +228,24 @@ describe('Razorpay-collected subscription charges are booked: payment, ledger, b
     expect(analytics.body.attempts.captured).toBeGreaterThanOrEqual(2);
     expect(analytics.body.captured_amount).toBeGreaterThanOrEqual(600_000);
 
-    // The simulator dates what it holds by the wall clock: its settlement report is asked for today's (IST) day.
-    const today = fixedClock(new Date());
-    const run = await reconcileGatewayDay(
-      { db: h.db, clock: today, gateway: h.gateway },
-      { date: istDate(today.now()) },
+    // Razorpay settles each capture T+2 working days after its IST day: each capture's settlement day is reconciled
+    // once it has come (the simulator's clock moved there for it, then back to the test's).
+    const captureDays = await h.db.all<{ day: string }>(
+      `SELECT DISTINCT to_char(captured_at AT TIME ZONE 'Asia/Kolkata', 'YYYY-MM-DD') AS day FROM payments
+       WHERE gateway_payment_id = ANY($ids::text[])`,
+      { ids: gatewayIds },
     );
+    const settlementDays = [...new Set(captureDays.map((c) => settlementDayOf(c.day)))].sort();
+    const later = fixedClock(new Date(`${settlementDays[settlementDays.length - 1]}T12:00:00+05:30`));
+    h.sim.configure({ now: () => later.now() });
+    const runs = [];
+    for (const date of settlementDays) {
+      runs.push(await reconcileGatewayDay({ db: h.db, clock: later, gateway: h.gateway }, { date }));
+    }
+    h.sim.configure({ now: () => clock.now() });
     const items = await h.db.all<{ entity_id: string; status: string; kosh_id: string }>(
-      'SELECT entity_id, status, kosh_id FROM reconciliation_items WHERE run_id = $run AND entity_id = ANY($ids::text[]) ORDER BY kosh_id',
-      { run: run.id, ids: gatewayIds },
+      'SELECT entity_id, status, kosh_id FROM reconciliation_items WHERE run_id = ANY($runs::text[]) AND entity_id = ANY($ids::text[]) ORDER BY kosh_id',
+      { runs: runs.map((r) => r.id), ids: gatewayIds },
     );
     expect(items.map((i) => [i.entity_id, i.status, i.kosh_id])).toEqual(
       payments.map((p) => [p.gateway_payment_id, 'matched', p.id]),

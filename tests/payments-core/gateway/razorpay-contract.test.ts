@@ -120,11 +120,12 @@ describe('documented responses against the simulator', () => {
       description: 'Test flow',
       upi: { flow: 'intent' },
     } as never)) as any;
-    // The report of the IST month the capture fell in (not the wall clock's UTC month: they differ at a month's end).
-    const capturedIst = new Date((Number(captured.created_at) + 19_800) * 1000);
+    // The capture, on the simulator's clock (Monday 7 Dec 2026, IST), settles T+2 working days later, on Wednesday the
+    // 9th: the month's report (by settlement date) holds it once that day has come on the simulator's clock.
+    sim.configure({ now: () => new Date('2026-12-10T05:00:00Z') });
     const recon = (await sdk.settlements.reports({
-      year: capturedIst.getUTCFullYear(),
-      month: capturedIst.getUTCMonth() + 1,
+      year: 2026,
+      month: 12,
     } as never)) as unknown as { items: { settlement_id: string }[] };
     // The parent's bank raising a chargeback on the captured payment (the simulator's stand-in for the bank).
     const dispute = (await (
@@ -161,6 +162,7 @@ describe('documented responses against the simulator', () => {
       'GET /v1/payment_links/:id': () => sdk.paymentLink.fetch(link.id),
       'GET /v1/settlements/recon/combined': async () => recon,
       'GET /v1/settlements/:id': () => sdk.settlements.fetch(String(recon.items[0]?.settlement_id)),
+      'GET /v1/settlements': () => sdk.settlements.all({ count: 10 } as never),
       'GET /v1/disputes': () => sdk.disputes.all({ count: 10 }),
       'GET /v1/disputes/:id': () => sdk.disputes.fetch(dispute.id),
       // Listed after the fetches in disputes.json, so it runs after them.

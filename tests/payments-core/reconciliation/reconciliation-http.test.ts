@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRazorpayGateway } from '../../../payments-core/gateway/razorpay-gateway.js';
 import { reconcileSettlements } from '../../../payments-core/reconciliation/reconcile-settlements.js';
-import { systemClock } from '../../../platform/clock.js';
-import { istDate } from '../../../platform/ist.js';
+import { fixedClock } from '../../../platform/clock.js';
 import { type Harness, KEY_ID, KEY_SECRET, seedParent, startHarness } from '../../support/harness.js';
 
 const DAY = 86_400_000;
@@ -63,9 +62,12 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
   const gatewayIds: string[] = [];
   let refundId = '';
   let discrepancyRun = '';
-  const today = istDate(new Date());
-  const dayStart = new Date(Date.parse(`${today}T00:00:00+05:30`)).toISOString();
-  const dayEnd = new Date(Date.parse(`${today}T00:00:00+05:30`) + DAY - 1).toISOString();
+  // Captured on Wednesday 9 Dec 2026 (IST), settled T+2 working days later, on Friday the 11th: that day's report.
+  const captureDay = '2026-12-09';
+  const today = '2026-12-11';
+  const clock = fixedClock(new Date(`${captureDay}T10:00:00+05:30`));
+  const dayStart = new Date(Date.parse(`${captureDay}T00:00:00+05:30`)).toISOString();
+  const dayEnd = new Date(Date.parse(`${captureDay}T00:00:00+05:30`) + DAY - 1).toISOString();
   const sim = (path: string, body: unknown) =>
     fetch(`${h.sim.url}${path}`, {
       method: 'POST',
@@ -77,7 +79,7 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
     });
 
   beforeAll(async () => {
-    h = await startHarness({ uploadLimitBytes: UPLOAD_LIMIT });
+    h = await startHarness({ uploadLimitBytes: UPLOAD_LIMIT, clock });
     const parent = await seedParent(h);
     for (const amount of [100_000, 50_000, 20_000, 30_000]) {
       const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount });
@@ -95,13 +97,15 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
     expect(refund.status).toBe(201);
     await h.settle();
     refundId = (await h.api('GET', `/v1/refunds/${refund.body.id}`)).body.gateway_refund_id;
+    clock.set(new Date(`${today}T12:00:00+05:30`));
   });
   afterAll(async () => h.close());
 
   it('when the daily job runs → it reconciles yesterday (IST) from the gateway once, and skips it the second time', async () => {
     const gateway = createRazorpayGateway({ keyId: KEY_ID, keySecret: KEY_SECRET, apiUrl: h.sim.url });
-    const tomorrow = new Date(Date.now() + DAY);
-    const first = await reconcileSettlements({ db: h.db, clock: systemClock, gateway }, { now: tomorrow });
+    const tomorrow = new Date(`${today}T06:00:00+05:30`);
+    tomorrow.setTime(tomorrow.getTime() + DAY);
+    const first = await reconcileSettlements({ db: h.db, clock, gateway }, { now: tomorrow });
     // The settlement was fetched and its lines add up to its bank credit: no settlement_mismatch.
     expect(first).toMatchObject({
       report_date: today,
@@ -110,12 +114,13 @@ describe('reconciliation over HTTP against the simulator’s settlement report',
       missing_in_kosh: 0,
       settlement_mismatch: 0,
     });
-    const second = await reconcileSettlements({ db: h.db, clock: systemClock, gateway }, { now: tomorrow });
+    const second = await reconcileSettlements({ db: h.db, clock, gateway }, { now: tomorrow });
     expect(second).toEqual({ report_date: today, run_id: first['run_id'], skipped: true });
   });
 
   it('when the gateway drops one payment, alters an amount and two fees and adds an unknown one → the run says so, item by item', async () => {
     const [a, b, c, d] = gatewayIds;
+    clock.advance(60_000); // after the daily job's run, so that it lists first
     const configured = await sim('/v1/sim/settlements/discrepancies', {
       drop: [b],
       alter_amount: { [c as string]: 100 },
