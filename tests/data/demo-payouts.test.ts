@@ -45,7 +45,14 @@ describe('demo payouts', () => {
       expect(p).toMatchObject({ paid_on: '2026-12-01', period_to: '2026-11-30' });
       expect(p.period_from < '2026-11-30').toBe(true);
     }
-    expect(await getBalances({ db })).toMatchObject({ balanced: true });
+    const balances = await getBalances({ db });
+    expect(balances).toMatchObject({ balanced: true });
+    // The history's settlements reached the bank before the payouts left it: never overdrawn.
+    const bank = balances.accounts.find((a) => a.account === 'bank')?.balance ?? 0;
+    expect(bank).toBeGreaterThanOrEqual(0);
+    expect(
+      await db.all("SELECT id FROM journal_entries WHERE kind = 'settlement' AND ref_id = 'demo_settled_history'"),
+    ).toHaveLength(1);
     // Once only.
     expect(await runDemoPayouts({ db, clock })).toEqual({ payouts: 0, amount: 0 });
   });
