@@ -533,6 +533,19 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
     return lo;
   };
 
+  /**
+   * Where a parent pays from: mostly their home connection (`ip`), but about one purchase in four over a mobile
+   * network, whose carrier-grade NAT hands out a public address from a shared pool (here a fresh one each time; a
+   * retry keeps its purchase's address). So an IP new to a parent is ordinary, as it is in life, and not a fraud
+   * signal on its own. Drawn from a stream of its own, so every other field of every row stays as it was.
+   */
+  const ipRandom = createRandom((options.seed ^ 0x69706164) >>> 0);
+  const payingIp = (p: Profile): string => {
+    if (ipRandom() >= 0.25) return p.ip;
+    const octet = (lo: number, hi: number) => lo + Math.floor(ipRandom() * (hi - lo + 1));
+    return `${[27, 49, 106, 117, 157, 223][octet(0, 5)]}.${octet(0, 255)}.${octet(0, 255)}.${octet(1, 254)}`;
+  };
+
   /** One ordinary purchase: a meal pack or a month's subscription, with a retry after a decline. */
   const purchase = (): void => {
     let index = pickProfile();
@@ -566,10 +579,11 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
   const finishPurchase = (p: Profile, at: Date, amount: number, description: string): void => {
     const order = addOrder(p, amount, at, description);
     const method = random() < 0.9 ? (p.methods[0] as ImportPaymentMethod) : pick(p.methods);
-    const payment = addPayment(p, order, at, method, { fail: random() < FAILURE_RATE[method.type] });
+    const ip = payingIp(p);
+    const payment = addPayment(p, order, at, method, { fail: random() < FAILURE_RATE[method.type], ip });
     if (payment.status === 'failed' && random() < 0.65 && made < options.payments) {
       const retryMethod = random() < 0.5 ? method : pick(p.methods);
-      const retry = addPayment(p, order, later(at, int(1, 30) * 60_000), retryMethod, { fail: random() < 0.1 });
+      const retry = addPayment(p, order, later(at, int(1, 30) * 60_000), retryMethod, { fail: random() < 0.1, ip });
       if (retry.status === 'captured' && random() < 0.015) refundFor(retry);
     } else if (payment.status === 'captured' && random() < 0.015) {
       refundFor(payment);

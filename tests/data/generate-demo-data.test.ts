@@ -154,6 +154,16 @@ describe('demo data', () => {
     expect(ordinary(11)).toBe(ordinary(11));
   });
 
+  it('when parents pay → mostly from their usual IP, about one purchase in four from a mobile network address', async () => {
+    const r = await db.one<{ usual: number }>(`
+      WITH usual AS (SELECT customer_id, mode() WITHIN GROUP (ORDER BY ip) AS ip FROM payments
+                     WHERE fraud_label IS NULL GROUP BY customer_id)
+      SELECT avg(CASE WHEN p.ip = u.ip THEN 1 ELSE 0 END)::DOUBLE PRECISION AS usual
+      FROM payments p JOIN usual u USING (customer_id) WHERE p.fraud_label IS NULL`);
+    expect(r?.usual).toBeGreaterThan(0.65);
+    expect(r?.usual).toBeLessThan(0.85);
+  });
+
   it('when ordinary payments are counted by IST hour → every hour has some, the night few, the evening most', async () => {
     const rows = await db.all<{ hour: number; n: number }>(`
       SELECT extract(hour FROM created_at AT TIME ZONE 'Asia/Kolkata')::INTEGER AS hour, count(*)::BIGINT AS n
