@@ -13,16 +13,17 @@ import { INDIAN_STATES } from '../payments-core/schools/state-codes.js';
 import { IST_OFFSET_MS as IST_OFFSET } from '../platform/ist.js';
 
 /**
- * Deterministic demo data for a school-meal platform: the same seed gives the same rows. Schools in
- * several states; parents paying per meal pack on school days or by monthly subscription; terms,
- * holidays and weekends visible in revenue; a UPI-heavy method mix; 5–10 % first-attempt failures with
- * Razorpay decline reasons and retries; 1–2 % refunds; and labelled fraud at about 0.45 % of payments.
+ * Deterministic demo data for a school-meal platform: the same seed gives the same rows. Schools in several states;
+ * parents paying per meal pack on school days or by monthly subscription, at any hour of the day (HOURLY_PROFILE:
+ * mostly the evening, a little at night); terms, holidays and weekends visible in revenue; a UPI-heavy method mix;
+ * 5–10 % first-attempt failures with Razorpay decline reasons and retries; 1–2 % refunds; and labelled fraud at about
+ * 0.45 % of payments.
  *
  * The fraud is confirmed fraud (`fraud_label`) in patterns the online fraud features can see: card-testing bursts
- * (many tiny attempts on one new card and device within minutes), account takeover (a known parent's account on a
- * new device, IP and card, at night, for many times their usual amount) and mule rings (one device and IP paying
- * from several parents' accounts with fresh cards within an hour). Fraud draws from its own random stream and its
- * own id range, so the ordinary rows depend only on the main stream: changing a fraud pattern leaves them as they were.
+ * (many tiny attempts on one new card and device within minutes), account takeover (a known parent's account on a new
+ * device, IP and card, at any hour, for many times their usual amount) and mule rings (one device and IP paying from
+ * several parents' accounts with fresh cards within an hour). Fraud draws from its own random stream and its own id
+ * range, so the ordinary rows depend only on the main stream: changing a fraud pattern leaves them as they were.
  */
 export interface DemoOptions {
   readonly seed: number;
@@ -212,6 +213,30 @@ const HOLIDAYS = new Set([
 ]);
 const DIWALI = ['2024-10-31', '2025-10-20', '2026-11-08', '2027-10-29'].map((d) => Date.parse(`${d}T00:00:00Z`));
 
+/**
+ * When parents pay, by IST hour (relative weights, index = hour 0–23): every hour of the day, small but real at night.
+ * No hourly UPI volume profile is published by NPCI that we could cite; what NPCI does publish is its peak windows,
+ * 10:00–13:00 and 17:00–21:30 (its 2025 circular on API limits, which keeps AutoPay executions out of those hours).
+ * The profile follows them, puts a school-meal platform's largest share in the evening (parents pay after dinner for
+ * tomorrow's meals, as the demo did before: 18–22 h) and keeps a plausible low night: about 2 % of payments from
+ * 00:00 to 05:59 and 4 % from 23:00 to 05:59 (people pay before sleeping, after night shifts, at first light). The
+ * night share is our assumption, chosen low-but-nonzero, not a measured figure.
+ */
+export const HOURLY_PROFILE: readonly number[] = Object.freeze([
+  0.6, 0.3, 0.2, 0.15, 0.2, 0.5, 1.5, 3.5, 4.5, 4.5, 5.5, 5.5, 5.5, 4.5, 4, 4, 4.5, 6, 8.5, 9.5, 9.5, 8, 5, 2,
+]);
+const HOURLY_CUMULATIVE = HOURLY_PROFILE.reduce<number[]>((c, w) => {
+  c.push((c.at(-1) ?? 0) + w);
+  return c;
+}, []);
+
+/** The IST hour whose share of HOURLY_PROFILE holds `u` (a uniform draw in [0, 1)). */
+export function istHourAt(u: number): number {
+  const x = u * (HOURLY_CUMULATIVE.at(-1) as number);
+  const hour = HOURLY_CUMULATIVE.findIndex((c) => x < c);
+  return hour === -1 ? 23 : hour;
+}
+
 /** How busy a day is for meal payments: 1 on a school day, little on weekends, holidays and vacations. */
 export function dayWeight(istMidnight: number): number {
   const d = new Date(istMidnight);
@@ -280,10 +305,13 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
     if (first >= startDay && first + 2 * DAY < endDay) renewalMonths.push(first);
     m = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1));
   }
-  /** A UTC instant on an IST day, mostly in the evening when parents pay. */
+  /**
+   * A UTC instant on an IST day at an hour drawn from HOURLY_PROFILE (any hour, mostly the evening). Three draws of
+   * the main stream, as before the profile (hour, minute, second), so every other field of every row is unchanged.
+   */
   const instantOn = (istMidnight: number): Date => {
-    const hour = random() < 0.6 ? int(18, 22) : int(7, 17);
-    return new Date(istMidnight - IST_OFFSET + hour * 3_600_000 + int(0, 3_599) * 1000);
+    const hour = istHourAt(random());
+    return new Date(istMidnight - IST_OFFSET + hour * 3_600_000 + int(0, 59) * 60_000 + int(0, 59) * 1000);
   };
 
   // ---- parties -------------------------------------------------------------------------------------
@@ -505,6 +533,19 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
     return lo;
   };
 
+  /**
+   * Where a parent pays from: mostly their home connection (`ip`), but about one purchase in four over a mobile
+   * network, whose carrier-grade NAT hands out a public address from a shared pool (here a fresh one each time; a
+   * retry keeps its purchase's address). So an IP new to a parent is ordinary, as it is in life, and not a fraud
+   * signal on its own. Drawn from a stream of its own, so every other field of every row stays as it was.
+   */
+  const ipRandom = createRandom((options.seed ^ 0x69706164) >>> 0);
+  const payingIp = (p: Profile): string => {
+    if (ipRandom() >= 0.25) return p.ip;
+    const octet = (lo: number, hi: number) => lo + Math.floor(ipRandom() * (hi - lo + 1));
+    return `${[27, 49, 106, 117, 157, 223][octet(0, 5)]}.${octet(0, 255)}.${octet(0, 255)}.${octet(1, 254)}`;
+  };
+
   /** One ordinary purchase: a meal pack or a month's subscription, with a retry after a decline. */
   const purchase = (): void => {
     let index = pickProfile();
@@ -538,10 +579,11 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
   const finishPurchase = (p: Profile, at: Date, amount: number, description: string): void => {
     const order = addOrder(p, amount, at, description);
     const method = random() < 0.9 ? (p.methods[0] as ImportPaymentMethod) : pick(p.methods);
-    const payment = addPayment(p, order, at, method, { fail: random() < FAILURE_RATE[method.type] });
+    const ip = payingIp(p);
+    const payment = addPayment(p, order, at, method, { fail: random() < FAILURE_RATE[method.type], ip });
     if (payment.status === 'failed' && random() < 0.65 && made < options.payments) {
       const retryMethod = random() < 0.5 ? method : pick(p.methods);
-      const retry = addPayment(p, order, later(at, int(1, 30) * 60_000), retryMethod, { fail: random() < 0.1 });
+      const retry = addPayment(p, order, later(at, int(1, 30) * 60_000), retryMethod, { fail: random() < 0.1, ip });
       if (retry.status === 'captured' && random() < 0.015) refundFor(retry);
     } else if (payment.status === 'captured' && random() < 0.015) {
       refundFor(payment);
@@ -600,9 +642,10 @@ export function* generateDemoData(options: DemoOptions): Generator<ImportBatch> 
         t += int(5, 40) * 1000;
       }
     } else if (kind === 'account_takeover') {
-      // A known parent's account, taken over: a new device, IP and card at night, for many times the usual amount.
+      // A known parent's account, taken over: a new device, IP and card, for many times the usual amount, at any hour
+      // (whenever the credentials are used: the signal is the new device, IP and card and the amount, not the clock).
       const p = pick(profiles);
-      const at = fraudInstant(0, 4);
+      const at = fraudInstant(0, 23);
       const card = newMethod(p.customer.id, 'card', at, false, fraudStream);
       const attempts = int(1, 2);
       for (let i = 0; i < attempts && made < options.payments; i++) {
