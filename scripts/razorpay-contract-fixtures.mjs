@@ -58,6 +58,11 @@ const SECTIONS = {
     ['paymentLink', 'Fetch specific payment link', 'GET', '/v1/payment_links/:id', 'query'],
     ['paymentLink', 'Cancel a payment link', 'POST', '/v1/payment_links/:id/cancel', 'body'],
   ],
+  'registration-links': [
+    ['emandate', 'Create registration link', 'POST', '/v1/subscription_registration/auth_links', 'body'],
+    ['invoice', 'Fetch all invoices', 'GET', '/v1/invoices', 'query'],
+    ['invoice', 'Fetch invoice', 'GET', '/v1/invoices/:id', 'query'],
+  ],
   settlements: [
     ['settlement', 'Settlement recon', 'GET', '/v1/settlements/recon/combined', 'query'],
     ['settlement', 'Fetch a settlement', 'GET', '/v1/settlements/:id', 'query'],

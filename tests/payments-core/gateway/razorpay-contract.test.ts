@@ -126,7 +126,34 @@ describe('documented responses against the simulator', () => {
       year: capturedIst.getUTCFullYear(),
       month: capturedIst.getUTCMonth() + 1,
     } as never)) as unknown as { items: { settlement_id: string }[] };
+    // An e-mandate registration link, sent as the documented example sends it (razorpay-node documents/emandate.md).
+    const registration = (await sdk.subscriptions.createRegistrationLink({
+      customer: { name: 'Gaurav Kumar', email: 'gaurav.kumar@example.com', contact: '9123456780' },
+      type: 'link',
+      amount: 0,
+      currency: 'INR',
+      description: '12 p.m. Meals',
+      subscription_registration: {
+        method: 'emandate',
+        auth_type: 'netbanking',
+        expire_at: 1880480689,
+        max_amount: 50000,
+        bank_account: {
+          beneficiary_name: 'Gaurav Kumar',
+          account_number: '11214311215411',
+          account_type: 'savings',
+          ifsc_code: 'HDFC0001233',
+        },
+      },
+      receipt: 'Receipt no. 1',
+      expire_by: 1880480689,
+      sms_notify: true,
+      email_notify: true,
+      notes: { 'note_key 1': 'Beam me up Scotty', 'note_key 2': 'Tea. Earl Gray. Hot.' },
+    } as never)) as any;
+    expect(registration).toMatchObject({ entity: 'invoice', type: 'link', status: 'issued', amount: 0 });
     const answers: Record<string, () => Promise<unknown>> = {
+      'GET /v1/invoices/:id': () => sdk.invoices.fetch(registration.id),
       'POST /v1/customers': async () => customer,
       'GET /v1/customers/:id': () => sdk.customers.fetch(customer.id),
       'GET /v1/customers/:id/tokens': () => sdk.customers.fetchTokens(customer.id),
