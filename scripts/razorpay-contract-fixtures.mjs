@@ -118,6 +118,11 @@ const MANUAL = {
  * … to creating UPI Payment Link only"; the standard link (request #1, kosh's) does not send it.
  */
 const FIXUPS = {
+  // The SDK's `invoices.all` always sends `count` (default 10) and `skip` (0), as every Razorpay collection takes
+  // (https://razorpay.com/docs/api/payments/invoices/fetch-all: count, skip); the SDK's table omits them.
+  'GET /v1/invoices': (e) => {
+    e.optional = [...e.optional, 'count', 'skip'];
+  },
   'POST /v1/payment_links': (e) => {
     e.required = e.required.filter((n) => n !== 'upi_link');
     e.optional = ['upi_link', ...e.optional];

@@ -87,7 +87,12 @@ export async function startHarness(
     uploadLimitBytes?: number;
     /** Wraps the real SDK adapter, e.g. to crash after a gateway call has gone through. */
     wrapGateway?: (gateway: PaymentGateway) => PaymentGateway;
-    simulator?: { latencyMs?: number; refundProcessingMs?: number | null; upiDebitDelayMs?: number | null };
+    simulator?: {
+      latencyMs?: number;
+      refundProcessingMs?: number | null;
+      upiDebitDelayMs?: number | null;
+      emandateConfirmDelayMs?: number | null;
+    };
     /** The adapter's HTTP timeout (default 10 s): short in tests of unknown outcomes. */
     gatewayTimeoutMs?: number;
     /** Enables the fraud scorer (screening payments, /v1/fraud/*); off by default. */
@@ -124,6 +129,9 @@ export async function startHarness(
     refundProcessingMs: options.simulator?.refundProcessingMs ?? 0,
     latencyMs: options.simulator?.latencyMs ?? 0,
     ...(options.simulator?.upiDebitDelayMs === undefined ? {} : { upiDebitDelayMs: options.simulator.upiDebitDelayMs }),
+    ...(options.simulator?.emandateConfirmDelayMs === undefined
+      ? {}
+      : { emandateConfirmDelayMs: options.simulator.emandateConfirmDelayMs }),
     seed: 7,
     now: () => clock.now(),
     // Razorpay's 24 h of webhook retries in 2 s: a delivery kosh refused is retried within milliseconds.
