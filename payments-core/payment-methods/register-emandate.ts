@@ -77,6 +77,20 @@ export async function registerEmandate(
     id: customerId,
   });
   if (customer === undefined) throw notFound('customer', customerId);
+  // "customer: name, email, contact — mandatory" on a registration link: Razorpay would refuse it, so it is not sent.
+  if (!customer.email || !customer.phone) {
+    throw invalid(
+      'customer_contact_required',
+      `customer ${customerId} has no email or phone, which Razorpay needs for a registration link`,
+      [
+        {
+          field: '/id',
+          code: 'customer_contact_required',
+          message: `the customer needs an email and a phone: PATCH /v1/customers/${customerId}`,
+        },
+      ],
+    );
+  }
   const at = (await clockOfCustomer(deps, customerId)).now();
   checkInput(input, at);
   await ensureGatewayCustomer(deps, customerId);

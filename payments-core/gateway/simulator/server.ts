@@ -903,8 +903,12 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     notes: notesOut,
     integer: integerOf,
   });
-  // Intents expire on the simulator's clock: checked before every request, and once a second for a simulator left alone.
-  const expiryTimer = setInterval(() => intents.expire(), 1000);
+  // Intents and registration links expire on the simulator's clock: checked before every request, and once a second
+  // for a simulator left alone.
+  const expiryTimer = setInterval(() => {
+    intents.expire();
+    registrationLinks.expire();
+  }, 1000);
   expiryTimer.unref();
 
   const autopay = createUpiAutopay({
