@@ -81,7 +81,7 @@ export async function registerEmandate(
   if (!customer.email || !customer.phone) {
     throw invalid(
       'customer_contact_required',
-      `customer ${customerId} has no email or phone, which Razorpay needs for a registration link`,
+      `customer ${customerId} has no email or phone, which Razorpay needs for a payment or a mandate registration`,
       [
         {
           field: '/id',
