@@ -60,6 +60,7 @@ const SECTIONS = {
   ],
   'registration-links': [
     ['emandate', 'Create registration link', 'POST', '/v1/subscription_registration/auth_links', 'body'],
+    ['papernach', 'Create registration link', 'POST', '/v1/subscription_registration/auth_links', 'body'],
     ['invoice', 'Fetch all invoices', 'GET', '/v1/invoices', 'query'],
     ['invoice', 'Fetch invoice', 'GET', '/v1/invoices/:id', 'query'],
   ],

@@ -120,12 +120,20 @@ export const PaymentMethodSchema = Type.Object({
   bank_account_last4: Nullable(Type.String({ description: "an e-mandate's bank account: its last 4 digits only" })),
   bank_ifsc: Nullable(Type.String()),
   mandate_auth_type: Nullable(
-    Type.Union([Type.Literal('netbanking'), Type.Literal('debitcard'), Type.Literal('aadhaar')]),
+    Type.Union([
+      Type.Literal('netbanking'),
+      Type.Literal('debitcard'),
+      Type.Literal('aadhaar'),
+      Type.Literal('physical'),
+    ]),
   ),
   registration_url: Nullable(
     Type.String({ description: "a pending e-mandate's registration link: the parent authorises the mandate there" }),
   ),
   registration_expires_at: Nullable(Timestamp),
+  nach_form_url: Nullable(
+    Type.String({ description: 'paper NACH: the prefilled form to print, sign and upload at registration_url' }),
+  ),
   is_default: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,

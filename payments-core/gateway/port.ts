@@ -234,7 +234,10 @@ export interface RegistrationLinkInput {
   readonly receipt: string;
   readonly customer: { readonly name: string; readonly email: string; readonly contact: string };
   readonly description: string;
-  readonly authType: 'netbanking' | 'debitcard' | 'aadhaar';
+  /** `emandate`, authorised online at the bank; `nach`, paper NACH: a prefilled form the parent signs and uploads. */
+  readonly method: 'emandate' | 'nach';
+  /** `physical` for paper NACH. */
+  readonly authType: 'netbanking' | 'debitcard' | 'aadhaar' | 'physical';
   readonly maxAmount: number;
   /** When the mandate ends; null for the gateway's default (10 years). */
   readonly expireAt: number | null;
@@ -255,6 +258,8 @@ export interface GatewayRegistrationLink {
   readonly orderId: string;
   readonly customerId: string | null;
   readonly shortUrl: string;
+  /** Paper NACH: the prefilled form to print and sign (uploaded at `shortUrl`); null for an e-mandate. */
+  readonly nachFormUrl: string | null;
   /** issued | paid | expired | cancelled */
   readonly status: string;
   readonly expireBy: number | null;

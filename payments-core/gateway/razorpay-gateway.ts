@@ -54,6 +54,7 @@ function toGatewayRegistrationLink(i: Json): GatewayRegistrationLink {
     orderId: String(i['order_id']),
     customerId: typeof i['customer_id'] === 'string' ? i['customer_id'] : null,
     shortUrl: String(i['short_url']),
+    nachFormUrl: typeof i['nach_form_url'] === 'string' ? i['nach_form_url'] : null,
     status: String(i['status']),
     expireBy: typeof i['expire_by'] === 'number' ? i['expire_by'] : null,
   };
@@ -255,8 +256,8 @@ export function createRazorpayGateway(options: {
 
     /**
      * `subscriptions.createRegistrationLink` → `POST /v1/subscription_registration/auth_links` with method
-     * `emandate` and a ₹0 authorisation (razorpay-node documents/emandate.md, https://razorpay.com/docs/api/payments/
-     * recurring-payments/emandate/create-authorization-transaction/). Razorpay's own SMS and email are off: kosh hands
+     * `emandate` (or paper `nach`, auth_type `physical`) and a ₹0 authorisation (razorpay-node documents/emandate.md,
+     * papernach.md, https://razorpay.com/docs/api/payments/recurring-payments/emandate/create-authorization-transaction/). Razorpay's own SMS and email are off: kosh hands
      * the link to the parent. A retry finds the link by its receipt (`GET /v1/invoices?receipt=`) instead of making a
      * second.
      */
@@ -273,7 +274,7 @@ export function createRazorpayGateway(options: {
             currency: 'INR',
             description: input.description,
             subscription_registration: {
-              method: 'emandate',
+              method: input.method,
               auth_type: input.authType,
               max_amount: input.maxAmount,
               ...(input.expireAt === null ? {} : { expire_at: input.expireAt }),

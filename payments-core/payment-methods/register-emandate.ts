@@ -10,6 +10,8 @@ import { INSERT_PENDING_EMANDATE, PAYMENT_METHOD_BY_ID, SET_REGISTRATION_LINK, S
 import { EMANDATE_AUTH_TYPES, type EmandateAuthType, type PaymentMethod } from './types.js';
 
 export interface EmandateInput {
+  /** `emandate` (default): authorised online at the bank; `nach`: paper NACH, a signed form (auth_type `physical`). */
+  readonly method?: 'emandate' | 'nach' | undefined;
   readonly auth_type: EmandateAuthType;
   /** The most one debit on the mandate may take, in paise (Razorpay: ₹5–₹99,999). */
   readonly max_amount: number;
@@ -40,6 +42,13 @@ function checkInput(input: EmandateInput, now: Date): void {
   const [min, max] = MAX_AMOUNT_RANGE;
   if (!(EMANDATE_AUTH_TYPES as readonly string[]).includes(input.auth_type)) {
     fields.push({ field: '/auth_type', code: 'invalid', message: EMANDATE_AUTH_TYPES.join(' | ') });
+  } else if ((input.method === 'nach') !== (input.auth_type === 'physical')) {
+    // Paper NACH is signed on paper (`physical`); an e-mandate is authorised online (razorpay-node papernach.md).
+    fields.push({
+      field: '/auth_type',
+      code: 'auth_type_mismatch',
+      message: 'physical for method nach; netbanking, debitcard or aadhaar for an e-mandate',
+    });
   }
   if (!Number.isSafeInteger(input.max_amount) || input.max_amount < min || input.max_amount > max) {
     fields.push({ field: '/max_amount', code: 'out_of_range', message: `paise from ${min} to ${max}` });
@@ -116,7 +125,8 @@ export async function registerEmandate(
     .createRegistrationLink({
       receipt: id,
       customer: { name: gatewayName(customer.name, customerId), email: customer.email, contact: customer.phone },
-      description: 'School meals e-mandate',
+      description: input.method === 'nach' ? 'School meals NACH mandate' : 'School meals e-mandate',
+      method: input.method ?? 'emandate',
       authType: input.auth_type,
       maxAmount: input.max_amount,
       expireAt: input.expire_at === undefined ? null : Math.floor(input.expire_at.getTime() / 1000),
@@ -136,6 +146,7 @@ export async function registerEmandate(
     id,
     registration_id: link.id,
     url: link.shortUrl,
+    nach_form_url: link.nachFormUrl,
     expires_at: link.expireBy === null ? null : new Date(link.expireBy * 1000),
     at: deps.clock.now(),
   });

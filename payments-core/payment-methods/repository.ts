@@ -11,6 +11,7 @@ SELECT 'payment_method' AS object, t.id, t.customer_id, t.type, t.card_network, 
        t.card_exp_year, t.upi_vpa_masked, t.bank, t.wallet, t.mandate_type, t.status,
        t.mandate_max_amount_minor::INTEGER AS mandate_max_amount, t.mandate_frequency, t.mandate_expires_at, t.is_default,
        t.bank_account_last4, t.bank_ifsc, t.mandate_auth_type, t.registration_url, t.registration_expires_at,
+       t.nach_form_url,
        t.created_at, t.updated_at
 FROM payment_methods t`;
 export const PAYMENT_METHOD_BY_ID = `${PAYMENT_METHOD_COLUMNS} WHERE t.id = $id AND t.customer_id = $customer_id AND t.deleted_at IS NULL`;
@@ -48,7 +49,7 @@ VALUES ($id, $customer_id, 'netbanking', NULL, $bank, 'emandate', 'pending', $ma
 /** The registration link's invoice, URL and expiry, kept while the e-mandate is still pending. */
 export const SET_REGISTRATION_LINK = `
 UPDATE payment_methods SET gateway_registration_id = $registration_id, registration_url = $url,
-  registration_expires_at = $expires_at, updated_at = $at
+  registration_expires_at = $expires_at, nach_form_url = $nach_form_url, updated_at = $at
 WHERE id = $id AND status = 'pending'`;
 /** A pending e-mandate whose registration link expired unused (Razorpay `invoice.expired`): it can never be authorised. */
 export const EXPIRE_REGISTRATION = `

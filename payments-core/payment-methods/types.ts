@@ -10,8 +10,8 @@ export type PaymentMethodStatus = (typeof PAYMENT_METHOD_STATUSES)[number];
 /** The frequencies Razorpay takes for a UPI AutoPay mandate (its order's `token.frequency`). */
 export const MANDATE_FREQUENCIES = ['as_presented', 'monthly'] as const;
 export type MandateFrequency = (typeof MANDATE_FREQUENCIES)[number];
-/** How the parent authorises an e-mandate at their bank (Razorpay `auth_type`). */
-export const EMANDATE_AUTH_TYPES = ['netbanking', 'debitcard', 'aadhaar'] as const;
+/** How the parent authorises an e-mandate at their bank (Razorpay `auth_type`); `physical`: a signed paper NACH form. */
+export const EMANDATE_AUTH_TYPES = ['netbanking', 'debitcard', 'aadhaar', 'physical'] as const;
 export type EmandateAuthType = (typeof EMANDATE_AUTH_TYPES)[number];
 
 /** A saved instrument: the gateway's token plus display data. Never a card number or CVV. */
@@ -41,6 +41,8 @@ export interface PaymentMethod {
   /** A pending e-mandate's registration link (the parent authorises the mandate there) and when it stops working. */
   readonly registration_url: string | null;
   readonly registration_expires_at: Date | null;
+  /** Paper NACH: the prefilled form the parent prints, signs and uploads at `registration_url`. */
+  readonly nach_form_url: string | null;
   readonly is_default: boolean;
   readonly created_at: Date;
   readonly updated_at: Date;

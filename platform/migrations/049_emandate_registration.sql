@@ -11,8 +11,10 @@ ALTER TABLE payment_methods ADD CONSTRAINT payment_methods_status
   CHECK (status IN ('pending', 'active', 'rejected', 'paused', 'cancelled', 'expired'));
 ALTER TABLE payment_methods ADD COLUMN bank_account_last4 VARCHAR CHECK (bank_account_last4 ~ '^[0-9]{4}$');
 ALTER TABLE payment_methods ADD COLUMN bank_ifsc VARCHAR CHECK (bank_ifsc ~ '^[A-Z]{4}0[A-Z0-9]{6}$');
+-- `physical` is paper NACH: the parent prints the prefilled form (nach_form_url), signs it and uploads it at the link.
 ALTER TABLE payment_methods ADD COLUMN mandate_auth_type VARCHAR
-  CHECK (mandate_auth_type IN ('netbanking', 'debitcard', 'aadhaar'));
+  CHECK (mandate_auth_type IN ('netbanking', 'debitcard', 'aadhaar', 'physical'));
+ALTER TABLE payment_methods ADD COLUMN nach_form_url VARCHAR;
 -- The registration link (Razorpay's invoice short_url) and when it stops working; the invoice id is
 -- gateway_registration_id, by which the authorisation payment (its `invoice_id`) and `invoice.expired` are matched.
 ALTER TABLE payment_methods ADD COLUMN registration_url VARCHAR;

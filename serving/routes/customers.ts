@@ -370,7 +370,18 @@ export function customerRoutes(app: App, deps: AppDeps): void {
         params: CustomerParams,
         body: Type.Object(
           {
-            auth_type: Type.Union([Type.Literal('netbanking'), Type.Literal('debitcard'), Type.Literal('aadhaar')]),
+            method: Type.Optional(
+              Type.Union([Type.Literal('emandate'), Type.Literal('nach')], {
+                description:
+                  'emandate (default): authorised online at the bank; nach: paper NACH, a prefilled form (nach_form_url) the parent prints, signs and uploads at registration_url (auth_type physical)',
+              }),
+            ),
+            auth_type: Type.Union([
+              Type.Literal('netbanking'),
+              Type.Literal('debitcard'),
+              Type.Literal('aadhaar'),
+              Type.Literal('physical'),
+            ]),
             max_amount: Type.Integer({
               minimum: 500,
               maximum: 9_999_900,

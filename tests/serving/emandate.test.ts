@@ -185,6 +185,8 @@ describe('registering an e-mandate through a registration link', () => {
       [{ ...body, bank_account: withoutNumber }, '/bank_account/account_number'],
       [{ ...body, bank_account: { ...account, account_type: 'nre' } }, '/bank_account/account_type'],
       [{ ...body, expire_at: '2026-11-01T00:00:00Z' }, '/expire_at'],
+      [{ ...body, method: 'nach' }, '/auth_type'],
+      [{ ...body, auth_type: 'physical' }, '/auth_type'],
     ];
     const linksBefore = (await simGet('/v1/invoices')).items.length;
     for (const [b, field] of cases) {
@@ -197,6 +199,24 @@ describe('registering an e-mandate through a registration link', () => {
     }
     expect(await methodsOf(customerId)).toEqual([]);
     expect((await simGet('/v1/invoices')).items).toHaveLength(linksBefore);
+  });
+});
+
+describe('a paper NACH mandate', () => {
+  it('when registered with method nach → 201 pending with the prefilled form to print and sign and the link to upload it at; the signed form accepted and the token confirmed → active', async () => {
+    const { customerId } = await newParent();
+    const res = await register(customerId, { ...body, method: 'nach', auth_type: 'physical' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ mandate_type: 'emandate', mandate_auth_type: 'physical', status: 'pending' });
+    expect(res.body.nach_form_url).toMatch(/^https:\/\/rzp\.io\/i\//);
+    expect(res.body.nach_form_url).not.toBe(res.body.registration_url);
+    const invoice = await simGet(`/v1/invoices/${await invoiceOf(res.body.id)}`);
+    expect(invoice.token).toMatchObject({ method: 'nach', auth_type: 'physical', max_amount: 500_000 });
+    const accepted = await sim(`/v1/sim/registration-links/${invoice.id}/authorize`);
+    expect(accepted.body.token.method).toBe('nach');
+    await h.settle();
+    await bankConfirms();
+    expect((await methodsOf(customerId)).find((m) => m.id === res.body.id)).toMatchObject({ status: 'active' });
   });
 });
 

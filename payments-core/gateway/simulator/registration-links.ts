@@ -37,13 +37,21 @@
  *   order.paid, invoice.paid on the authorisation; token.confirmed / token.rejected once the bank has verified it),
  *   https://razorpay.com/docs/webhooks/payloads/invoices/ (invoice.paid, invoice.expired).
  *
- * Not modelled (refused, stricter than Razorpay): `first_payment_amount` (only HDFC and ICICI support it), paper
- * NACH (`method: "nach"`), card and UPI registration links, resend/cancel of a link.
+ * Paper NACH (`method: "nach"`, `auth_type: "physical"`, optional `nach {form_reference1, form_reference2,
+ * description}`; razorpay-node documents/papernach.md, https://razorpay.com/docs/api/payments/recurring-payments/
+ * paper-nach/create-authorization-transaction/): the same link, answered with `nach_form_url`, the prefilled form the
+ * parent prints and signs, and uploads at the link's `short_url`; `…/authorize` then stands for the signed form
+ * accepted, `…/reject` for it refused.
+ *
+ * Not modelled (refused, stricter than Razorpay): `first_payment_amount` (only HDFC and ICICI support it), card and
+ * UPI registration links, resend/cancel of a link, the form upload API.
  */
 
 type Json = Record<string, unknown>;
 
 const AUTH_TYPES = ['netbanking', 'debitcard', 'aadhaar'] as const;
+/** Paper NACH's one auth type: the parent signs the printed form (razorpay-node documents/papernach.md). */
+const NACH_AUTH_TYPE = 'physical';
 const ACCOUNT_TYPES = ['savings', 'current'] as const;
 const MAX_AMOUNT_MIN = 500;
 const MAX_AMOUNT_MAX = 9_999_900;
@@ -56,7 +64,10 @@ export interface EmandateToken {
   id: string;
   customer_id: string;
   invoice_id: string;
-  auth_type: (typeof AUTH_TYPES)[number];
+  method: 'emandate' | 'nach';
+  auth_type: (typeof AUTH_TYPES)[number] | typeof NACH_AUTH_TYPE;
+  /** Paper NACH: the references printed on the form. */
+  nach: { form_reference1: string | null; form_reference2: string | null; description: string | null } | null;
   max_amount: number;
   expire_at: number;
   bank: string;
@@ -129,7 +140,7 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
       token: t.id.slice(6),
       bank: t.bank,
       wallet: null,
-      method: 'emandate',
+      method: t.method,
       vpa: null,
       recurring: true,
       recurring_details: { status: t.status, failure_reason: t.failure_reason },
@@ -150,9 +161,9 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
     if (!isObject(reg))
       throw deps.badRequest('The subscription_registration field is required.', 'subscription_registration');
     const method = required(reg, 'method', 'subscription_registration.method');
-    if (method !== 'emandate') {
+    if (method !== 'emandate' && method !== 'nach') {
       throw deps.badRequest(
-        'The simulator models only method emandate for a registration link.',
+        'The simulator models only methods emandate and nach for a registration link.',
         'subscription_registration.method',
       );
     }
@@ -163,9 +174,23 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
       );
     }
     const authType = reg['auth_type'];
-    if (authType !== undefined && !AUTH_TYPES.includes(authType as EmandateToken['auth_type'])) {
+    const allowed: readonly string[] = method === 'nach' ? [NACH_AUTH_TYPE] : AUTH_TYPES;
+    if (authType !== undefined && !allowed.includes(String(authType))) {
       throw deps.badRequest('The selected auth type is invalid.', 'subscription_registration.auth_type');
     }
+    const nachIn = reg['nach'];
+    if (nachIn !== undefined && (method !== 'nach' || !isObject(nachIn))) {
+      throw deps.badRequest('The nach field is only for method nach, as an object.', 'subscription_registration.nach');
+    }
+    const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+    const nach =
+      method !== 'nach'
+        ? null
+        : {
+            form_reference1: text(isObject(nachIn) ? nachIn['form_reference1'] : undefined),
+            form_reference2: text(isObject(nachIn) ? nachIn['form_reference2'] : undefined),
+            description: text(isObject(nachIn) ? nachIn['description'] : undefined),
+          };
     const maxAmount = reg['max_amount'] === undefined ? MAX_AMOUNT_DEFAULT : deps.integerOf(reg['max_amount']);
     if (maxAmount === undefined || maxAmount < MAX_AMOUNT_MIN || maxAmount > MAX_AMOUNT_MAX) {
       throw deps.badRequest(
@@ -194,7 +219,9 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
     const ifsc = String(required(account, 'ifsc_code', 'bank_account.ifsc_code'));
     if (!IFSC.test(ifsc)) throw deps.badRequest('The ifsc code is invalid.', 'bank_account.ifsc_code');
     return {
-      auth_type: (authType ?? 'netbanking') as EmandateToken['auth_type'],
+      method: method as EmandateToken['method'],
+      auth_type: (authType ?? (method === 'nach' ? NACH_AUTH_TYPE : 'netbanking')) as EmandateToken['auth_type'],
+      nach,
       max_amount: maxAmount,
       expire_at: expireAt,
       bank: ifsc.slice(0, 4),
@@ -334,6 +361,34 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
       };
       invoices.set(inv.id, inv);
       terms.set(inv.id, { ...reg, customer_id: c.id, invoice_id: inv.id });
+      // The answer is the invoice with the registration's `token` terms and, for paper NACH, the prefilled form to
+      // print and sign (`nach_form_url`; the link's short_url is where the signed form is uploaded), as the documented
+      // paper NACH example answers (razorpay-node documents/papernach.md).
+      const prefilled = reg.nach === null ? null : `https://rzp.io/i/${deps.id('x').slice(2, 12)}`;
+      inv['token'] = {
+        method: reg.method,
+        notes: deps.notes(body['notes']),
+        recurring_status: null,
+        failure_reason: null,
+        currency: 'INR',
+        max_amount: reg.max_amount,
+        auth_type: reg.auth_type,
+        expire_at: reg.expire_at,
+        ...(reg.nach === null
+          ? {}
+          : { nach: { create_form: true, ...reg.nach, prefilled_form: prefilled, upload_form_url: inv['short_url'] } }),
+        bank_account: {
+          ifsc: reg.bank_details.ifsc,
+          bank_name: reg.bank,
+          name: reg.bank_details.beneficiary_name,
+          account_number: reg.bank_details.account_number,
+          account_type: reg.bank_details.account_type,
+          beneficiary_email: email,
+          beneficiary_mobile: contact,
+        },
+        first_payment_amount: 0,
+      };
+      inv['nach_form_url'] = prefilled;
       return invoiceEntity(inv);
     },
 
@@ -378,7 +433,7 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
         order_id: inv.order_id,
         invoice_id: inv.id,
         international: false,
-        method: 'emandate',
+        method: token.method,
         amount_refunded: 0,
         refund_status: null,
         captured: false,
@@ -450,7 +505,7 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
         order_id: inv.order_id,
         invoice_id: inv.id,
         international: false,
-        method: 'emandate',
+        method: token.method,
         amount_refunded: 0,
         refund_status: null,
         captured: false,
