@@ -81,7 +81,7 @@ WHERE id = $id AND status = 'pending'`;
 export const MOVE_MANDATE = `
 WITH before AS (
   SELECT id, is_default FROM payment_methods
-  WHERE gateway_token = $gateway_token AND mandate_type = 'upi_autopay' AND deleted_at IS NULL
+  WHERE gateway_token = $gateway_token AND mandate_type IN ('upi_autopay', 'emandate') AND deleted_at IS NULL
     AND status = ANY($from::text[]) AND (token_event_at IS NULL OR token_event_at <= $event_at)
   FOR UPDATE)
 UPDATE payment_methods pm SET status = CAST($to AS VARCHAR), token_event_at = $event_at, updated_at = $at,
@@ -89,7 +89,8 @@ UPDATE payment_methods pm SET status = CAST($to AS VARCHAR), token_event_at = $e
 FROM before WHERE pm.id = before.id
 RETURNING pm.id, pm.customer_id, before.is_default AS was_default`;
 export const MANDATE_BY_TOKEN = `
-SELECT id, status FROM payment_methods WHERE gateway_token = $gateway_token AND mandate_type = 'upi_autopay'`;
+SELECT id, status FROM payment_methods WHERE gateway_token = $gateway_token
+  AND mandate_type IN ('upi_autopay', 'emandate')`;
 export const REJECT_MANDATE = `
 UPDATE payment_methods SET status = 'rejected', updated_at = $at WHERE id = $id AND status = 'pending'`;
 /** The mandate whose authorisation payment the gateway payment is, with the customer's school. */

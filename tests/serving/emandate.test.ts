@@ -217,6 +217,22 @@ describe('a paper NACH mandate', () => {
     await h.settle();
     await bankConfirms();
     expect((await methodsOf(customerId)).find((m) => m.id === res.body.id)).toMatchObject({ status: 'active' });
+
+    // The bank cancels the mandate later (Razorpay's token.cancelled, as for UPI AutoPay): never debited again.
+    const token = { ...accepted.body.token, status: 'cancelled', recurring_details: { status: 'cancelled' } };
+    const event = JSON.stringify({
+      entity: 'event',
+      event: 'token.cancelled',
+      contains: ['token'],
+      payload: { token: { entity: token } },
+      created_at: Math.floor(clock.now().getTime() / 1000) + 60,
+    });
+    expect((await h.deliver(event, `evt_nach_cancel_${res.body.id}`)).status).toBe(200);
+    await h.settle();
+    expect((await methodsOf(customerId)).find((m) => m.id === res.body.id)).toMatchObject({
+      status: 'cancelled',
+      is_default: false,
+    });
   });
 });
 
