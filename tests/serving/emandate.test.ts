@@ -141,6 +141,12 @@ describe('registering an e-mandate through a registration link', () => {
       status: 'active',
       is_default: true,
     });
+    // Razorpay's token and invoice events carry the full account number: the inbox keeps only its last 4 digits.
+    const stored = await h.db.all<{ payload: string }>(
+      "SELECT payload FROM webhook_events WHERE event_type LIKE 'token.%'",
+    );
+    expect(stored.length).toBeGreaterThan(0);
+    expect(JSON.stringify(await h.db.all('SELECT * FROM webhook_events'))).not.toContain(ACCOUNT_NUMBER);
     // The ₹0 authorisation moves no money: nothing is booked for it.
     const zero = await h.db.all('SELECT id FROM payments WHERE customer_id = $c', { c: customerId });
     expect(zero).toEqual([]);
