@@ -21,6 +21,9 @@ export const REDACT_PATHS = [
   '*.contact',
   '*.vpa',
   '*.name',
+  // An e-mandate's bank account number (sent to the gateway, never kept): in case a gateway input is ever logged.
+  '*.account_number',
+  '*.accountNumber',
 ];
 
 /**

@@ -58,6 +58,12 @@ const SECTIONS = {
     ['paymentLink', 'Fetch specific payment link', 'GET', '/v1/payment_links/:id', 'query'],
     ['paymentLink', 'Cancel a payment link', 'POST', '/v1/payment_links/:id/cancel', 'body'],
   ],
+  'registration-links': [
+    ['emandate', 'Create registration link', 'POST', '/v1/subscription_registration/auth_links', 'body'],
+    ['papernach', 'Create registration link', 'POST', '/v1/subscription_registration/auth_links', 'body'],
+    ['invoice', 'Fetch all invoices', 'GET', '/v1/invoices', 'query'],
+    ['invoice', 'Fetch invoice', 'GET', '/v1/invoices/:id', 'query'],
+  ],
   settlements: [
     ['settlement', 'Settlement recon', 'GET', '/v1/settlements/recon/combined', 'query'],
     ['settlement', 'Fetch a settlement', 'GET', '/v1/settlements/:id', 'query'],
@@ -203,11 +209,13 @@ const FIXUPS = {
       'term_and_conditions',
       'others',
     ];
-  },
-  'POST /v1/payment_links': (e) => {
+  // The SDK's `invoices.all` always sends `count` (default 10) and `skip` (0), as every Razorpay collection takes
+  // (https://razorpay.com/docs/api/payments/invoices/fetch-all: count, skip); the SDK's table omits them.
+  'GET /v1/invoices': (e) => 
+    e.optional = [...e.optional, 'count', 'skip'];,
+  'POST /v1/payment_links': (e) => 
     e.required = e.required.filter((n) => n !== 'upi_link');
-    e.optional = ['upi_link', ...e.optional];
-  },
+    e.optional = ['upi_link', ...e.optional];,
 };
 
 const git = (file) => execFileSync('git', ['-C', repo, 'show', `${commit}:documents/${file}.md`], { encoding: 'utf8' });

@@ -107,15 +107,33 @@ export const PaymentMethodSchema = Type.Object({
       Type.Literal('rejected'),
       Type.Literal('paused'),
       Type.Literal('cancelled'),
+      Type.Literal('expired'),
     ],
     {
       description:
-        'pending: a UPI AutoPay mandate awaiting the customer; paused / cancelled: the parent paused or revoked the mandate in their UPI app (token.paused, token.cancelled); only active methods are charged',
+        'pending: a UPI AutoPay mandate or an e-mandate awaiting the customer (or, for an e-mandate, the bank); paused / cancelled: the parent paused or revoked the mandate in their UPI app (token.paused, token.cancelled); expired: an e-mandate whose registration link expired unused; only active methods are charged',
     },
   ),
   mandate_max_amount: Nullable(Type.Integer({ description: 'paise: the most one debit on the mandate may take' })),
   mandate_frequency: Nullable(Type.Union([Type.Literal('as_presented'), Type.Literal('monthly')])),
   mandate_expires_at: Nullable(Timestamp),
+  bank_account_last4: Nullable(Type.String({ description: "an e-mandate's bank account: its last 4 digits only" })),
+  bank_ifsc: Nullable(Type.String()),
+  mandate_auth_type: Nullable(
+    Type.Union([
+      Type.Literal('netbanking'),
+      Type.Literal('debitcard'),
+      Type.Literal('aadhaar'),
+      Type.Literal('physical'),
+    ]),
+  ),
+  registration_url: Nullable(
+    Type.String({ description: "a pending e-mandate's registration link: the parent authorises the mandate there" }),
+  ),
+  registration_expires_at: Nullable(Timestamp),
+  nach_form_url: Nullable(
+    Type.String({ description: 'paper NACH: the prefilled form to print, sign and upload at registration_url' }),
+  ),
   is_default: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,

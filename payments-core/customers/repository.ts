@@ -73,7 +73,7 @@ UNION ALL SELECT 'refund_in_flight', count(*)::int FROM refunds r JOIN payments 
 /** A customer's records for an export (reads across domains; nothing is written). Never a gateway token. */
 export const EXPORT_QUERIES = {
   payment_methods: `SELECT id, type, card_network, card_last4, card_exp_month, card_exp_year, upi_vpa_masked, bank, wallet,
-    is_default, created_at, updated_at, deleted_at FROM payment_methods WHERE customer_id = $id ORDER BY created_at, id`,
+    bank_account_last4, bank_ifsc, mandate_type, mandate_auth_type, status, is_default, created_at, updated_at, deleted_at FROM payment_methods WHERE customer_id = $id ORDER BY created_at, id`,
   orders: 'SELECT * FROM orders WHERE customer_id = $id ORDER BY created_at, id',
   payments: 'SELECT * FROM payments WHERE customer_id = $id ORDER BY created_at, id',
   refunds: `SELECT r.* FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.customer_id = $id

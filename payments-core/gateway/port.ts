@@ -243,6 +243,47 @@ export interface UpiMandateRegistration {
   readonly link: string | null;
 }
 
+/**
+ * An e-mandate to register at the gateway through a registration link (`POST /v1/subscription_registration/auth_links`,
+ * https://razorpay.com/docs/api/payments/recurring-payments/emandate/create-authorization-transaction/): the parent
+ * opens the link and authorises the mandate at their bank. Amounts in paise; times in unix seconds.
+ */
+export interface RegistrationLinkInput {
+  /** The kosh payment method id: the link's `receipt`, looked up before a retry creates another. */
+  readonly receipt: string;
+  readonly customer: { readonly name: string; readonly email: string; readonly contact: string };
+  readonly description: string;
+  /** `emandate`, authorised online at the bank; `nach`, paper NACH: a prefilled form the parent signs and uploads. */
+  readonly method: 'emandate' | 'nach';
+  /** `physical` for paper NACH. */
+  readonly authType: 'netbanking' | 'debitcard' | 'aadhaar' | 'physical';
+  readonly maxAmount: number;
+  /** When the mandate ends; null for the gateway's default (10 years). */
+  readonly expireAt: number | null;
+  /** When the link stops working; null for no expiry. */
+  readonly expireBy: number | null;
+  /** The full account number goes to the gateway only, never into kosh's storage or logs. */
+  readonly bankAccount: {
+    readonly beneficiaryName: string;
+    readonly accountNumber: string;
+    readonly accountType: 'savings' | 'current';
+    readonly ifscCode: string;
+  };
+}
+
+/** A registration link: the gateway invoice (`inv_…`) the parent pays ₹0 on to authorise the mandate. */
+export interface GatewayRegistrationLink {
+  readonly id: string;
+  readonly orderId: string;
+  readonly customerId: string | null;
+  readonly shortUrl: string;
+  /** Paper NACH: the prefilled form to print and sign (uploaded at `shortUrl`); null for an e-mandate. */
+  readonly nachFormUrl: string | null;
+  /** issued | paid | expired | cancelled */
+  readonly status: string;
+  readonly expireBy: number | null;
+}
+
 export interface PaymentGateway {
   /**
    * The gateway customer for these details: created, or the existing one with the same email and contact (Razorpay
@@ -258,6 +299,9 @@ export interface PaymentGateway {
   deleteToken(customerId: string, tokenId: string): Promise<void>;
   /** Starts a UPI AutoPay mandate registration (order with `token`, intent payment); idempotent by its key. */
   registerUpiMandate(input: UpiMandateInput): Promise<UpiMandateRegistration>;
+  /** Creates an e-mandate registration link; idempotent by its receipt (a retry finds the first link). */
+  createRegistrationLink(input: RegistrationLinkInput): Promise<GatewayRegistrationLink>;
+  fetchRegistrationLink(invoiceId: string): Promise<GatewayRegistrationLink>;
   createOrder(input: CreateOrderInput): Promise<GatewayOrder>;
   findOrderByReceipt(receipt: string): Promise<GatewayOrder | null>;
   fetchOrder(orderId: string): Promise<GatewayOrder>;

@@ -11,10 +11,12 @@ import type {
   GatewayPayment,
   GatewayPaymentLink,
   GatewayRefund,
+  GatewayRegistrationLink,
   GatewaySettlement,
   GatewaySettlementEntry,
   GatewayToken,
   PaymentGateway,
+  RegistrationLinkInput,
   UpiIntent,
   UpiIntentInput,
   UpiMandateInput,
@@ -44,6 +46,19 @@ function toGatewayToken(customerId: string, t: Json): GatewayToken {
     cardLast4: card === null ? null : String(card['last4'] ?? '') || null,
     cardExpMonth: card === null ? null : num(card['expiry_month']),
     cardExpYear: card === null ? null : num(card['expiry_year']),
+  };
+}
+
+/** A Razorpay invoice made by a registration link (https://razorpay.com/docs/api/payments/invoices/entity). */
+function toGatewayRegistrationLink(i: Json): GatewayRegistrationLink {
+  return {
+    id: String(i['id']),
+    orderId: String(i['order_id']),
+    customerId: typeof i['customer_id'] === 'string' ? i['customer_id'] : null,
+    shortUrl: String(i['short_url']),
+    nachFormUrl: typeof i['nach_form_url'] === 'string' ? i['nach_form_url'] : null,
+    status: String(i['status']),
+    expireBy: typeof i['expire_by'] === 'number' ? i['expire_by'] : null,
   };
 }
 
@@ -239,6 +254,51 @@ export function createRazorpayGateway(options: {
       const payment = await call<Json>(() => sdk.payments.fetch(paymentId));
       const tokenId = typeof payment['token_id'] === 'string' ? payment['token_id'] : null;
       return { orderId, paymentId, tokenId, link };
+    },
+
+    /**
+     * `subscriptions.createRegistrationLink` → `POST /v1/subscription_registration/auth_links` with method
+     * `emandate` (or paper `nach`, auth_type `physical`) and a ₹0 authorisation (razorpay-node documents/emandate.md,
+     * papernach.md, https://razorpay.com/docs/api/payments/recurring-payments/emandate/create-authorization-transaction/). Razorpay's own SMS and email are off: kosh hands
+     * the link to the parent. A retry finds the link by its receipt (`GET /v1/invoices?receipt=`) instead of making a
+     * second.
+     */
+    async createRegistrationLink(input: RegistrationLinkInput): Promise<GatewayRegistrationLink> {
+      const existing = await call<{ items: Json[] }>(() => sdk.invoices.all({ receipt: input.receipt } as never));
+      const found = existing.items.find((i) => i['receipt'] === input.receipt);
+      if (found !== undefined) return toGatewayRegistrationLink(found);
+      return toGatewayRegistrationLink(
+        await call<Json>(() =>
+          sdk.subscriptions.createRegistrationLink({
+            customer: { name: input.customer.name, email: input.customer.email, contact: input.customer.contact },
+            type: 'link',
+            amount: 0,
+            currency: 'INR',
+            description: input.description,
+            subscription_registration: {
+              method: input.method,
+              auth_type: input.authType,
+              max_amount: input.maxAmount,
+              ...(input.expireAt === null ? {} : { expire_at: input.expireAt }),
+              bank_account: {
+                beneficiary_name: input.bankAccount.beneficiaryName,
+                account_number: input.bankAccount.accountNumber,
+                account_type: input.bankAccount.accountType,
+                ifsc_code: input.bankAccount.ifscCode,
+              },
+            },
+            receipt: input.receipt,
+            sms_notify: false,
+            email_notify: false,
+            ...(input.expireBy === null ? {} : { expire_by: input.expireBy }),
+            notes: { kosh_id: input.receipt },
+          } as never),
+        ),
+      );
+    },
+
+    async fetchRegistrationLink(invoiceId: string): Promise<GatewayRegistrationLink> {
+      return toGatewayRegistrationLink(await call<Json>(() => sdk.invoices.fetch(invoiceId)));
     },
 
     async createOrder(input: CreateOrderInput): Promise<GatewayOrder> {

@@ -62,9 +62,11 @@ WHERE i.status = 'processing' AND ${onTestClock('p.customer_id')}
 ORDER BY i.updated_at, i.id LIMIT $limit`;
 /** Scheduled installments due soon on a mandate method: their pre-debit notice goes out now (not for a suspended plan). */
 export const UPCOMING_MANDATE_DEBITS = `
-SELECT i.id, i.amount_minor AS amount, i.currency, i.due_at, p.customer_id, m.id AS payment_method_id, m.mandate_type
+SELECT i.id, i.amount_minor AS amount, i.currency, i.due_at, p.customer_id, m.id AS payment_method_id, m.mandate_type,
+       c.email
 FROM installments i
 JOIN installment_plans p ON p.id = i.plan_id
+JOIN customers c ON c.id = p.customer_id
 JOIN payment_methods m ON m.customer_id = p.customer_id AND m.is_default AND m.deleted_at IS NULL
 WHERE i.status = 'scheduled' AND p.status NOT IN ('cancelled', 'suspended') AND m.mandate_type IS NOT NULL
   AND i.due_at > $now AND i.due_at <= $horizon AND ${onTestClock('p.customer_id')}

@@ -3,6 +3,7 @@ import { CUSTOMER_FOR_UPDATE } from '../customers/repository.js';
 import { maskVpa } from './manage-payment-methods.js';
 import {
   CONFIRM_MANDATE,
+  EXPIRE_REGISTRATION,
   HAS_DEFAULT,
   MANDATE_BY_TOKEN,
   MOVE_MANDATE,
@@ -17,15 +18,27 @@ type Json = Record<string, unknown>;
 
 /**
  * The token a registration's authorisation payment names (its `payment.*` events carry `token_id` once the parent has
- * acted), kept on the pending method that payment registers; true when this told kosh the method's token.
+ * acted), kept on the pending method that payment registers: a UPI AutoPay method by the payment's id, an e-mandate by
+ * the registration link's invoice (the payment's `invoice_id`). True when this told kosh the method's token.
  */
-export async function noteRegistrationToken(tx: Sql, paymentId: string, tokenId: string, at: Date): Promise<boolean> {
-  const changed = await tx.run(NOTE_REGISTRATION_TOKEN, { registration_id: paymentId, gateway_token: tokenId, at });
+export async function noteRegistrationToken(
+  tx: Sql,
+  payment: { id: string; invoiceId: string | null },
+  tokenId: string,
+  at: Date,
+): Promise<boolean> {
+  const ids = payment.invoiceId === null ? [payment.id] : [payment.id, payment.invoiceId];
+  const changed = await tx.run(NOTE_REGISTRATION_TOKEN, { registration_ids: ids, gateway_token: tokenId, at });
   return changed > 0;
 }
 
+/** A pending e-mandate whose registration link (the gateway invoice) expired unused becomes `expired`; true if one did. */
+export async function expireRegistration(tx: Sql, invoiceId: string, at: Date): Promise<boolean> {
+  return (await tx.run(EXPIRE_REGISTRATION, { registration_id: invoiceId, at })) > 0;
+}
+
 /**
- * A gateway token event on a pending UPI AutoPay method (https://razorpay.com/docs/payments/payment-gateway/
+ * A gateway token event on a pending UPI AutoPay or e-mandate method (https://razorpay.com/docs/payments/payment-gateway/
  * s2s-integration/recurring-payments/upi/webhooks): `token.confirmed` ("the bank has completed the mandate
  * registration") makes it active, and the default when the customer has none; `token.rejected` marks it rejected.
  * False when no pending method has that token (unknown, or already applied: a replay changes nothing).

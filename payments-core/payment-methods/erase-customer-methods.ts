@@ -4,16 +4,19 @@ import type { PaymentGateway } from '../gateway/port.js';
 
 /**
  * Erasure (payments-core/customers/erase-customer.ts): a customer's methods lose their display data (last4, expiry,
- * VPA mask, bank, wallet) and are detached. The token stays in kosh's row (so a repeated erasure can delete it at the
+ * VPA mask, bank, wallet, an e-mandate's account last 4, IFSC and registration link) and are detached. The token stays in kosh's row (so a repeated erasure can delete it at the
  * gateway again: `deleteErasedTokens`); kosh does not delete the customer at Razorpay. Concurrency: one statement under
  * the customer's row lock, held by the caller.
  */
 export async function eraseCustomerMethods(tx: Sql, customerId: string, at: Date): Promise<number> {
   return tx.run(
     `UPDATE payment_methods SET card_last4 = NULL, card_exp_month = NULL, card_exp_year = NULL, upi_vpa_masked = NULL,
-       bank = NULL, wallet = NULL, is_default = false, updated_at = $at, deleted_at = coalesce(deleted_at, $at)
+       bank = NULL, wallet = NULL, bank_account_last4 = NULL, bank_ifsc = NULL, registration_url = NULL,
+       nach_form_url = NULL, is_default = false, updated_at = $at, deleted_at = coalesce(deleted_at, $at)
      WHERE customer_id = $customer_id AND (deleted_at IS NULL OR card_last4 IS NOT NULL OR card_exp_month IS NOT NULL
-       OR upi_vpa_masked IS NOT NULL OR bank IS NOT NULL OR wallet IS NOT NULL)`,
+       OR upi_vpa_masked IS NOT NULL OR bank IS NOT NULL OR wallet IS NOT NULL
+       OR bank_account_last4 IS NOT NULL OR bank_ifsc IS NOT NULL OR registration_url IS NOT NULL
+       OR nach_form_url IS NOT NULL)`,
     { customer_id: customerId, at },
   );
 }

@@ -10,6 +10,8 @@ export const PAYMENT_METHOD_COLUMNS = `
 SELECT 'payment_method' AS object, t.id, t.customer_id, t.type, t.card_network, t.card_last4, t.card_exp_month,
        t.card_exp_year, t.upi_vpa_masked, t.bank, t.wallet, t.mandate_type, t.status,
        t.mandate_max_amount_minor::INTEGER AS mandate_max_amount, t.mandate_frequency, t.mandate_expires_at, t.is_default,
+       t.bank_account_last4, t.bank_ifsc, t.mandate_auth_type, t.registration_url, t.registration_expires_at,
+       t.nach_form_url,
        t.created_at, t.updated_at
 FROM payment_methods t`;
 export const PAYMENT_METHOD_BY_ID = `${PAYMENT_METHOD_COLUMNS} WHERE t.id = $id AND t.customer_id = $customer_id AND t.deleted_at IS NULL`;
@@ -39,6 +41,20 @@ export const INSERT_PENDING_MANDATE = `
 INSERT INTO payment_methods (id, customer_id, type, gateway_token, mandate_type, status, mandate_max_amount_minor,
   mandate_frequency, mandate_expires_at, is_default, created_at, updated_at)
 VALUES ($id, $customer_id, 'upi', NULL, 'upi_autopay', 'pending', $max_amount, $frequency, $expires_at, false, $at, $at)`;
+export const INSERT_PENDING_EMANDATE = `
+INSERT INTO payment_methods (id, customer_id, type, gateway_token, bank, mandate_type, status, mandate_max_amount_minor,
+  mandate_expires_at, mandate_auth_type, bank_account_last4, bank_ifsc, is_default, created_at, updated_at)
+VALUES ($id, $customer_id, 'netbanking', NULL, $bank, 'emandate', 'pending', $max_amount, $expires_at, $auth_type,
+  $account_last4, $ifsc, false, $at, $at)`;
+/** The registration link's invoice, URL and expiry, kept while the e-mandate is still pending. */
+export const SET_REGISTRATION_LINK = `
+UPDATE payment_methods SET gateway_registration_id = $registration_id, registration_url = $url,
+  registration_expires_at = $expires_at, nach_form_url = $nach_form_url, updated_at = $at
+WHERE id = $id AND status = 'pending'`;
+/** A pending e-mandate whose registration link expired unused (Razorpay `invoice.expired`): it can never be authorised. */
+export const EXPIRE_REGISTRATION = `
+UPDATE payment_methods SET status = 'expired', updated_at = $at
+WHERE gateway_registration_id = $registration_id AND mandate_type = 'emandate' AND status = 'pending' AND gateway_token IS NULL`;
 /** The gateway's answer to a registration, kept while the method is still pending. */
 export const SET_REGISTRATION = `
 UPDATE payment_methods SET gateway_token = COALESCE($gateway_token, gateway_token),
@@ -47,10 +63,11 @@ WHERE id = $id AND status = 'pending'`;
 /** The mandate's token, as the registration's payment names it once the parent has acted (kept if already known). */
 export const NOTE_REGISTRATION_TOKEN = `
 UPDATE payment_methods SET gateway_token = $gateway_token, updated_at = $at
-WHERE gateway_registration_id = $registration_id AND status = 'pending' AND gateway_token IS NULL`;
+WHERE gateway_registration_id = ANY($registration_ids::text[]) AND status = 'pending' AND gateway_token IS NULL`;
 export const PENDING_MANDATE_BY_TOKEN = `
 SELECT id, customer_id FROM payment_methods
-WHERE gateway_token = $gateway_token AND mandate_type = 'upi_autopay' AND status = 'pending' AND deleted_at IS NULL`;
+WHERE gateway_token = $gateway_token AND mandate_type IN ('upi_autopay', 'emandate') AND status = 'pending'
+  AND deleted_at IS NULL`;
 export const HAS_DEFAULT = `
 SELECT 1 AS x FROM payment_methods WHERE customer_id = $customer_id AND is_default AND deleted_at IS NULL`;
 /** Guarded by \`status = 'pending'\`: a late or repeated token event changes nothing. */
@@ -64,7 +81,7 @@ WHERE id = $id AND status = 'pending'`;
 export const MOVE_MANDATE = `
 WITH before AS (
   SELECT id, is_default FROM payment_methods
-  WHERE gateway_token = $gateway_token AND mandate_type = 'upi_autopay' AND deleted_at IS NULL
+  WHERE gateway_token = $gateway_token AND mandate_type IN ('upi_autopay', 'emandate') AND deleted_at IS NULL
     AND status = ANY($from::text[]) AND (token_event_at IS NULL OR token_event_at <= $event_at)
   FOR UPDATE)
 UPDATE payment_methods pm SET status = CAST($to AS VARCHAR), token_event_at = $event_at, updated_at = $at,
@@ -72,7 +89,8 @@ UPDATE payment_methods pm SET status = CAST($to AS VARCHAR), token_event_at = $e
 FROM before WHERE pm.id = before.id
 RETURNING pm.id, pm.customer_id, before.is_default AS was_default`;
 export const MANDATE_BY_TOKEN = `
-SELECT id, status FROM payment_methods WHERE gateway_token = $gateway_token AND mandate_type = 'upi_autopay'`;
+SELECT id, status FROM payment_methods WHERE gateway_token = $gateway_token
+  AND mandate_type IN ('upi_autopay', 'emandate')`;
 export const REJECT_MANDATE = `
 UPDATE payment_methods SET status = 'rejected', updated_at = $at WHERE id = $id AND status = 'pending'`;
 /** The mandate whose authorisation payment the gateway payment is, with the customer's school. */

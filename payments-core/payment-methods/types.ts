@@ -5,11 +5,14 @@ export type PaymentMethodType = (typeof PAYMENT_METHOD_TYPES)[number];
 export const MANDATE_TYPES = ['upi_autopay', 'emandate'] as const;
 export type MandateType = (typeof MANDATE_TYPES)[number];
 
-export const PAYMENT_METHOD_STATUSES = ['pending', 'active', 'rejected', 'paused', 'cancelled'] as const;
+export const PAYMENT_METHOD_STATUSES = ['pending', 'active', 'rejected', 'paused', 'cancelled', 'expired'] as const;
 export type PaymentMethodStatus = (typeof PAYMENT_METHOD_STATUSES)[number];
 /** The frequencies Razorpay takes for a UPI AutoPay mandate (its order's `token.frequency`). */
 export const MANDATE_FREQUENCIES = ['as_presented', 'monthly'] as const;
 export type MandateFrequency = (typeof MANDATE_FREQUENCIES)[number];
+/** How the parent authorises an e-mandate at their bank (Razorpay `auth_type`); `physical`: a signed paper NACH form. */
+export const EMANDATE_AUTH_TYPES = ['netbanking', 'debitcard', 'aadhaar', 'physical'] as const;
+export type EmandateAuthType = (typeof EMANDATE_AUTH_TYPES)[number];
 
 /** A saved instrument: the gateway's token plus display data. Never a card number or CVV. */
 export interface PaymentMethod {
@@ -31,6 +34,15 @@ export interface PaymentMethod {
   readonly mandate_max_amount: number | null;
   readonly mandate_frequency: MandateFrequency | null;
   readonly mandate_expires_at: Date | null;
+  /** An e-mandate's bank account: its last 4 digits and IFSC only (never the full number), and how it is authorised. */
+  readonly bank_account_last4: string | null;
+  readonly bank_ifsc: string | null;
+  readonly mandate_auth_type: EmandateAuthType | null;
+  /** A pending e-mandate's registration link (the parent authorises the mandate there) and when it stops working. */
+  readonly registration_url: string | null;
+  readonly registration_expires_at: Date | null;
+  /** Paper NACH: the prefilled form the parent prints, signs and uploads at `registration_url`. */
+  readonly nach_form_url: string | null;
   readonly is_default: boolean;
   readonly created_at: Date;
   readonly updated_at: Date;

@@ -19,6 +19,7 @@ import { advanceOrder } from '../orders/advance-order.js';
 import {
   applyGatewayToken,
   applyMandateEvent,
+  expireRegistration,
   MANDATE_EVENTS,
   type MandateEvent,
   noteRegistrationToken,
@@ -176,7 +177,8 @@ async function applyPayload(
       // A UPI AutoPay registration's payment names the mandate's token once the parent has acted: kept on the pending
       // method, then its token events that came first are applied.
       const tokenId = paymentEntity['token_id'];
-      if (typeof tokenId === 'string' && (await noteRegistrationToken(tx, gp.id, tokenId, at))) {
+      const invoiceId = isInvoicePayment(paymentEntity) ? String(paymentEntity['invoice_id']) : null;
+      if (typeof tokenId === 'string' && (await noteRegistrationToken(tx, { id: gp.id, invoiceId }, tokenId, at))) {
         await applyWaitingEvents(tx, tokenId, clock, at, kill, WAITING_TOKEN_EVENTS);
         matched = true;
       }
@@ -221,6 +223,13 @@ async function applyPayload(
     if (!booked) return 'unmatched';
     await applyWaitingEvents(tx, gp.id, clock, at, kill);
     return 'applied';
+  }
+  if (type === 'invoice.expired') {
+    // An e-mandate's registration link that expired unused (https://razorpay.com/docs/webhooks/payloads/invoices/).
+    const invoiceEntity = entity(payload, 'invoice');
+    if (invoiceEntity === null) return 'stored';
+    // Any other invoice (a Razorpay Subscription's) is stored for billing, as every `invoice.*` event was before.
+    return (await expireRegistration(tx, String(invoiceEntity['id']), at)) ? 'applied' : 'stored';
   }
   if (type === 'token.confirmed' || type === 'token.rejected') {
     const tokenEntity = entity(payload, 'token');

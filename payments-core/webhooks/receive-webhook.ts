@@ -30,6 +30,20 @@ function entityIdOf(payload: Record<string, unknown>): string | null {
   return null;
 }
 
+/** Every `account_number` in an entity, as kosh may keep it: its last 4 digits behind X's. */
+function maskAccountNumbers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskAccountNumbers);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] =
+      key === 'account_number' && (typeof v === 'string' || typeof v === 'number')
+        ? `XXXXXXXX${String(v).slice(-4)}`
+        : maskAccountNumbers(v);
+  }
+  return out;
+}
+
 /**
  * The inbox's front door: verify the signature over the raw body, then durably store the event before
  * anything is applied. A redelivery of a known event id is stored as `duplicate` and has no other effect;
@@ -78,7 +92,9 @@ export async function receiveRazorpayWebhook(
       event_id: eventId,
       event_type: eventType,
       entity_id: entityIdOf(payload),
-      payload: input.rawBody,
+      // An e-mandate's token and registration invoice carry the parent's full bank account number; kosh stores only
+      // its last 4 digits (the body's signature was checked above; the stored copy is applied, never re-verified).
+      payload: input.rawBody.includes('"account_number"') ? JSON.stringify(maskAccountNumbers(payload)) : input.rawBody,
       status,
       at,
     });

@@ -14,7 +14,10 @@ export interface WebhookEvent {
   readonly applied_at: Date | null;
 }
 
-/** Events kosh applies now (`subscription.*` to Razorpay-held subscriptions); `invoice.*` is stored for billing. */
+/**
+ * Events kosh applies now (`subscription.*` to Razorpay-held subscriptions; `invoice.expired` to a pending e-mandate's
+ * registration link); other `invoice.*` are stored for billing.
+ */
 export const APPLIED_EVENTS = [
   'payment.authorized',
   'payment.captured',
@@ -48,6 +51,7 @@ export const APPLIED_EVENTS = [
   'token.paused',
   'token.resumed',
   'token.cancelled',
+  'invoice.expired',
 ] as const;
 
 /** Dedupe keys are kept at least this long (Razorpay retries for up to 24 h; we keep 30 days). */

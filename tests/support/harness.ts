@@ -93,6 +93,7 @@ export async function startHarness(
       upiDebitDelayMs?: number | null;
       /** Working days from capture to settlement (default 2, Razorpay's T+2). */
       settlementCycleDays?: number;
+      emandateConfirmDelayMs?: number | null;
     };
     /** The adapter's HTTP timeout (default 10 s): short in tests of unknown outcomes. */
     gatewayTimeoutMs?: number;
@@ -133,6 +134,9 @@ export async function startHarness(
     ...(options.simulator?.settlementCycleDays === undefined
       ? {}
       : { settlementCycleDays: options.simulator.settlementCycleDays }),
+    ...(options.simulator?.emandateConfirmDelayMs === undefined
+      ? {}
+      : { emandateConfirmDelayMs: options.simulator.emandateConfirmDelayMs }),
     seed: 7,
     now: () => clock.now(),
     // Razorpay's 24 h of webhook retries in 2 s: a delivery kosh refused is retried within milliseconds.

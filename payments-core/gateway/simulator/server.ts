@@ -42,6 +42,10 @@
  *   GET /v1/settlements/recon/combined, GET /v1/settlements, GET /v1/settlements/:id (T+2 by settlement date), POST /v1/sim/settlements/discrepancies → see settlements.ts
  *   GET /v1/disputes, GET /v1/disputes/:id, POST /v1/disputes/:id/accept, PATCH /v1/disputes/:id/contest,
  *     POST /v1/sim/payments/:id/disputes (the bank raising one), POST /v1/sim/disputes/:id/decide → see disputes.ts
+ *   POST /v1/subscription_registration/auth_links (an e-mandate registration link), GET /v1/invoices?receipt=,
+ *     GET /v1/invoices/:id, POST /v1/sim/registration-links/:invoice_id/authorize | reject,
+ *     POST /v1/sim/registration-links/confirmations/process → see registration-links.ts; `create/recurring` with an
+ *     e-mandate token takes only a confirmed token, within its max_amount
  *   POST/GET /v1/payment_links, GET /v1/payment_links/:id, POST /v1/payment_links/:id/cancel,
  *     POST /v1/sim/payment_links/:id/pay → see payment-links.ts
  *
@@ -66,6 +70,7 @@ import { seededRandom } from '../../../platform/random.js';
 import { razorpayFee } from '../fees.js';
 import { createDisputes } from './disputes.js';
 import { createPaymentLinks } from './payment-links.js';
+import { createRegistrationLinks } from './registration-links.js';
 import { createSettlementReports } from './settlements.js';
 import { createSubscriptionCharges } from './subscriptions.js';
 import { cardNetwork, DECLINES, type Decline, VPA_FAILURE } from './test-mode.js';
@@ -128,6 +133,12 @@ export interface SimulatorOptions {
    * same day. See settlements.ts.
    */
   readonly settlementCycleDays?: number;
+  /**
+   * How long an authorised e-mandate's token stays `initiated` before the bank confirms it (Razorpay: T+1, up to 5
+   * days; see registration-links.ts). Compressed here; default 20 ms; null holds confirmations until
+   * `POST /v1/sim/registration-links/confirmations/process`.
+   */
+  readonly emandateConfirmDelayMs?: number | null;
   /**
    * Sees every Razorpay API request the simulator routes (not its `/v1/sim/` test-mode routes), parsed, with the
    * caller's user agent: the test harness checks the requests kosh's adapter sends against the documented contract.
@@ -854,6 +865,14 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       const order = mustOrder(String(body['order_id']));
       return autopay.debit(order, { ...body, amount: amountOf(body['amount']) }, mandate) as Payment;
     }
+    const emandate = registrationLinks.token(String(body['token']));
+    if (emandate !== undefined && emandate.customer_id === customer.id) {
+      const order = mustOrder(String(body['order_id']));
+      registrationLinks.checkDebit(emandate, body['amount']);
+      const p = attempt(order, body, { method: 'emandate' });
+      Object.assign(p, { token_id: emandate.id, customer_id: customer.id, recurring: true, bank: emandate.bank });
+      return p;
+    }
     const token = tokens.get(String(body['token']));
     if (token === undefined || token.customer_id !== customer.id) {
       throw badRequest('The token id provided does not exist', 'token');
@@ -910,8 +929,12 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     badRequest,
     integer: integerOf,
   });
-  // Intents expire on the simulator's clock: checked before every request, and once a second for a simulator left alone.
-  const expiryTimer = setInterval(() => intents.expire(), 1000);
+  // Intents and registration links expire on the simulator's clock: checked before every request, and once a second
+  // for a simulator left alone.
+  const expiryTimer = setInterval(() => {
+    intents.expire();
+    registrationLinks.expire();
+  }, 1000);
   expiryTimer.unref();
 
   const autopay = createUpiAutopay({
@@ -926,6 +949,21 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     debitDelayMs: () => (options.upiDebitDelayMs === undefined ? 20 : options.upiDebitDelayMs),
     badRequest,
     notes: notesOut,
+  });
+  const registrationLinks = createRegistrationLinks({
+    id,
+    now,
+    today: () => options.now?.() ?? new Date(),
+    customerFor: (c) => createCustomer({ ...c, fail_existing: '0' }),
+    storeOrder: (o) => orders.set(o.id, o as Order),
+    storePayment: (p) => payments.set(p.id, p as Payment),
+    emit,
+    later,
+    confirmDelayMs: () => (options.emandateConfirmDelayMs === undefined ? 20 : options.emandateConfirmDelayMs),
+    checkNotes,
+    notes: notesOut,
+    integerOf,
+    badRequest,
   });
   const settlements = createSettlementReports({
     payments,
@@ -1048,6 +1086,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
         return collection([
           ...[...tokens.values()].filter((t) => t.customer_id === customer.id).map(tokenEntity),
           ...autopay.tokensOf(customer.id),
+          ...registrationLinks.tokensOf(customer.id),
         ]);
       },
       false,
@@ -1059,6 +1098,10 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
         const customer = mustCustomer(m[1] ?? '');
         const mandate = autopay.token(m[2] ?? '');
         if (mandate !== undefined && mandate.customer_id === customer.id) return autopay.tokenEntity(mandate);
+        const emandate = registrationLinks.token(m[2] ?? '');
+        if (emandate !== undefined && emandate.customer_id === customer.id) {
+          return registrationLinks.tokenEntity(emandate);
+        }
         const t = tokens.get(m[2] ?? '');
         if (t === undefined || t.customer_id !== customer.id) {
           throw badRequest('The id provided does not exist', 'token_id');
@@ -1074,6 +1117,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
         const customer = mustCustomer(m[1] ?? '');
         const id = m[2] ?? '';
         if (autopay.deleteToken(id, customer.id)) return { deleted: true };
+        if (registrationLinks.deleteToken(id, customer.id)) return { deleted: true };
         const t = tokens.get(id);
         if (t === undefined || t.customer_id !== customer.id)
           throw badRequest('The id provided does not exist', 'token_id');
@@ -1156,6 +1200,22 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       false,
     ],
     ['POST', /^\/v1\/sim\/subscriptions\/([\w]+)\/charge$/, (m, b) => subscriptionCharges.charge(m[1] ?? '', b), false],
+    ['POST', /^\/v1\/subscription_registration\/auth_links$/, (_m, b) => registrationLinks.create(b), true],
+    ['GET', /^\/v1\/invoices$/, (_m, _b, q) => collection(registrationLinks.list(q)), false],
+    ['GET', /^\/v1\/invoices\/([\w]+)$/, (m) => registrationLinks.fetch(m[1] ?? ''), false],
+    [
+      'POST',
+      /^\/v1\/sim\/registration-links\/confirmations\/process$/,
+      () => registrationLinks.processConfirmations(),
+      false,
+    ],
+    [
+      'POST',
+      /^\/v1\/sim\/registration-links\/([\w]+)\/authorize$/,
+      (m) => registrationLinks.authorize(m[1] ?? ''),
+      false,
+    ],
+    ['POST', /^\/v1\/sim\/registration-links\/([\w]+)\/reject$/, (m) => registrationLinks.reject(m[1] ?? ''), false],
     ['POST', /^\/v1\/payment_links\/?$/, (_m, b) => paymentLinks.create(b), true],
     ['GET', /^\/v1\/payment_links\/?$/, (_m, _b, q) => paymentLinks.list(q), false],
     ['GET', /^\/v1\/payment_links\/([\w]+)$/, (m) => paymentLinks.fetch(m[1] ?? ''), false],
@@ -1205,6 +1265,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
         });
       }
       intents.expire();
+      registrationLinks.expire();
       const route = routes.find(([method, pattern]) => method === req.method && pattern.test(url.pathname));
       if (route === undefined) throw badRequest('The requested URL was not found on the server.');
       const [, pattern, handler, isWrite] = route;

@@ -138,7 +138,63 @@ describe('documented responses against the simulator', () => {
         body: JSON.stringify({ phase: 'chargeback', reason_code: 'chargeback' }),
       })
     ).json()) as { id: string };
+    // An e-mandate registration link, sent as the documented example sends it (razorpay-node documents/emandate.md).
+    const registration = (await sdk.subscriptions.createRegistrationLink({
+      customer: { name: 'Gaurav Kumar', email: 'gaurav.kumar@example.com', contact: '9123456780' },
+      type: 'link',
+      amount: 0,
+      currency: 'INR',
+      description: '12 p.m. Meals',
+      subscription_registration: {
+        method: 'emandate',
+        auth_type: 'netbanking',
+        expire_at: 1880480689,
+        max_amount: 50000,
+        bank_account: {
+          beneficiary_name: 'Gaurav Kumar',
+          account_number: '11214311215411',
+          account_type: 'savings',
+          ifsc_code: 'HDFC0001233',
+        },
+      },
+      receipt: 'Receipt no. 1',
+      expire_by: 1880480689,
+      sms_notify: true,
+      email_notify: true,
+      notes: { 'note_key 1': 'Beam me up Scotty', 'note_key 2': 'Tea. Earl Gray. Hot.' },
+    } as never)) as any;
+    expect(registration).toMatchObject({ entity: 'invoice', type: 'link', status: 'issued', amount: 0 });
+    // Paper NACH as documents/papernach.md sends it (its expire_by, long past, moved to the future).
+    const nach = (await sdk.subscriptions.createRegistrationLink({
+      customer: { name: 'Gaurav Kumar', email: 'gaurav.kumar@example.com', contact: 9123456780 },
+      amount: 0,
+      currency: 'INR',
+      type: 'link',
+      description: '12 p.m. Meals',
+      subscription_registration: {
+        method: 'nach',
+        auth_type: 'physical',
+        bank_account: {
+          beneficiary_name: 'Gaurav Kumar',
+          account_number: 11214311215411,
+          account_type: 'savings',
+          ifsc_code: 'HDFC0001233',
+        },
+        nach: { form_reference1: 'Recurring Payment for Gaurav Kumar', form_reference2: 'Method Paper NACH' },
+        expire_at: 1947483647,
+        max_amount: 50000,
+      },
+      receipt: 'Receipt No. 1',
+      sms_notify: true,
+      email_notify: true,
+      expire_by: 1880480689,
+      notes: { 'note_key 1': 'Beam me up Scotty', 'note_key 2': 'Tea. Earl Gray. Hot.' },
+    } as never)) as any;
+    expect(nach.nach_form_url).toMatch(/^https:\/\/rzp\.io\/i\//);
     const answers: Record<string, () => Promise<unknown>> = {
+      'GET /v1/invoices/:id': () => sdk.invoices.fetch(registration.id),
+      // The documented answer is paper NACH's (the e-mandate page documents it only by a link).
+      'POST /v1/subscription_registration/auth_links': async () => nach,
       'POST /v1/customers': async () => customer,
       'GET /v1/customers/:id': () => sdk.customers.fetch(customer.id),
       'GET /v1/customers/:id/tokens': () => sdk.customers.fetchTokens(customer.id),
