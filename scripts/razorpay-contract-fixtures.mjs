@@ -176,12 +176,21 @@ const MANUAL = {
   ],
 };
 
-/**
- * Where the SDK's table covers two requests: the payment link's table marks `upi_link*`, which "Must be set to true
- * … to creating UPI Payment Link only"; the standard link (request #1, kosh's) does not send it.
- */
 const DISPUTES_DOC = 'https://razorpay.com/docs/api/disputes/';
 const FIXUPS = {
+  /**
+   * Where the SDK's table covers two requests: the payment link's table marks `upi_link*`, which "Must be set to true
+   * … to creating UPI Payment Link only"; the standard link (request #1, kosh's) does not send it.
+   */
+  'POST /v1/payment_links': (e) => {
+    e.required = e.required.filter((n) => n !== 'upi_link');
+    e.optional = ['upi_link', ...e.optional];
+  },
+  // The SDK's `invoices.all` always sends `count` (default 10) and `skip` (0), as every Razorpay collection takes
+  // (https://razorpay.com/docs/api/payments/invoices/fetch-all: count, skip); the SDK's table omits them.
+  'GET /v1/invoices': (e) => {
+    e.optional = [...e.optional, 'count', 'skip'];
+  },
   // documents/disputes.md's reference link points at the Documents API; the Disputes API's own page is this.
   'GET /v1/disputes': (e) => {
     e.doc = DISPUTES_DOC;
@@ -209,13 +218,7 @@ const FIXUPS = {
       'term_and_conditions',
       'others',
     ];
-  // The SDK's `invoices.all` always sends `count` (default 10) and `skip` (0), as every Razorpay collection takes
-  // (https://razorpay.com/docs/api/payments/invoices/fetch-all: count, skip); the SDK's table omits them.
-  'GET /v1/invoices': (e) => 
-    e.optional = [...e.optional, 'count', 'skip'];,
-  'POST /v1/payment_links': (e) => 
-    e.required = e.required.filter((n) => n !== 'upi_link');
-    e.optional = ['upi_link', ...e.optional];,
+  },
 };
 
 const git = (file) => execFileSync('git', ['-C', repo, 'show', `${commit}:documents/${file}.md`], { encoding: 'utf8' });
