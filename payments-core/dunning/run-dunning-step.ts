@@ -112,6 +112,7 @@ export async function runDunningStep(
           currency: ctx.currency,
         },
         now,
+        { notify: deps.clock },
       );
       if (check.kind === 'deferred') return release(check.notBefore);
     }

@@ -150,6 +150,7 @@ export async function chargeInstallment(
           currency: c.currency,
         },
         now,
+        { notify: deps.clock },
       );
       if (check.kind === 'requires_authentication') {
         await tx.run(SET_INSTALLMENT_STATUS, {

@@ -150,6 +150,7 @@ async function processItem(deps: DrainDeps, item: RetryItem, now: Date): Promise
           currency: item.currency,
         },
         now,
+        { notify: deps.clock },
       );
       if (check.kind !== 'allowed') return check;
       const started = await tx.run(START_RETRY_ATTEMPT, { id: item.id, attempt, payment_id: paymentId, at: now });

@@ -57,3 +57,6 @@ export const CANCEL_WAITING_RETRIES_OF_SOURCES = `
 UPDATE retry_items SET state = 'cancelled', reason = $reason, next_attempt_at = NULL, updated_at = $at
 WHERE source_type = $source_type AND state IN ('scheduled', 'requires_authentication')
   AND source_id = ANY($source_ids::text[])`;
+
+/** Whom a pre-debit notice is emailed to (read only: customers belong to payments-core/customers). */
+export const CUSTOMER_TO_NOTIFY = 'SELECT name, email FROM customers WHERE id = $id';

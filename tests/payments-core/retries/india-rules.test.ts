@@ -139,4 +139,53 @@ describe("India's auto-debit rules", () => {
     });
     expect(await paymentsOf(plan.installments[1].order_id)).toHaveLength(0);
   });
+
+  it('when a queued retry on an e-mandate finds no pre-debit notice → it is deferred, the parent is emailed the notice, and it is debited 24 h later', async () => {
+    const parent = await seedParent(h);
+    const { methodId } = await saveCard(h, parent.customerId, undefined, { isDefault: true, mandateType: 'emandate' });
+    const order = await h.api('POST', '/v1/orders', { customer_id: parent.customerId, amount: 45_000 });
+    const item = await h.db.transaction((tx) =>
+      enqueueRetry(
+        tx,
+        {
+          source_type: 'subscription_renewal',
+          source_id: 'sub_NoticeByMail',
+          origin_key: 'pay_NoticeByMail01',
+          order_id: order.body.id,
+          customer_id: parent.customerId,
+          payment_method_id: methodId,
+          amount: 45_000,
+          currency: 'INR',
+          error_reason: 'insufficient_funds',
+          error_code: 'BAD_REQUEST_ERROR',
+        },
+        clock.now(),
+        seededRandom(2),
+      ),
+    );
+    clock.set(new Date(item.next_attempt_at ?? clock.now()));
+    expect(await drainRetries(deps(), { now: clock.now() })).toMatchObject({ deferred: 1, succeeded: 0 });
+    expect(await paymentsOf(order.body.id)).toHaveLength(0);
+    const mails = await h.db.all<{ kind: string; subject: string; text_body: string; customer_id: string }>(
+      "SELECT kind, subject, text_body, customer_id FROM email_outbox WHERE ref_id = 'sub_NoticeByMail'",
+    );
+    const debitOn = new Date(clock.now().getTime() + 24 * HOUR);
+    const day = new Date(debitOn.getTime() + 330 * 60_000).toISOString().slice(0, 10);
+    expect(mails).toEqual([
+      {
+        kind: 'pre_debit',
+        subject: `Upcoming auto-debit of ₹450.00 on ${day}`,
+        text_body: expect.stringContaining(`on or after ${day} (IST)`),
+        customer_id: parent.customerId,
+      },
+    ]);
+    // A second pass inside the 24 h neither debits nor mails again; after them the debit is made.
+    clock.advance(12 * HOUR);
+    await drainRetries(deps(), { now: clock.now() });
+    clock.set(debitOn);
+    expect(await drainRetries(deps(), { now: clock.now() })).toMatchObject({ succeeded: 1 });
+    expect(
+      await h.db.all("SELECT id FROM email_outbox WHERE ref_id = 'sub_NoticeByMail' AND kind = 'pre_debit'"),
+    ).toHaveLength(1);
+  });
 });
