@@ -128,7 +128,7 @@ const newFlag = (key: string) =>
  * other, or a decline from before reasons were recorded) is not a label, nor is an ordinary chargeback.
  */
 export const FRAUD_LABEL_DEFINITION =
-  "payments.fraud_label IS NOT NULL, a fraud review declined with reason 'fraud', or a fraud-phase dispute not won; plain declines and ordinary chargebacks are not labels";
+  "payments.fraud_label IS NOT NULL, a fraud review declined with reason 'fraud', or a fraud-phase dispute not won; plain declines are not labels, nor are ordinary chargebacks";
 /** The reviews that are labels; the snapshot (offline-features.ts) copies only these rows. */
 export const FRAUD_REVIEW_LABEL_CONDITION = "outcome = 'declined' AND reason = 'fraud'";
 /** The disputes that are labels; the snapshot copies only these rows. */
