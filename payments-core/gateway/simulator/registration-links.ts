@@ -251,6 +251,60 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
     return inv;
   };
 
+  /**
+   * The ₹0 authorisation payment the parent's action at the bank leaves on a registration link: `authorized` (then
+   * captured by the caller), or `failed` with the bank's error.
+   */
+  function authorisationPayment(
+    inv: SimInvoice,
+    token: EmandateToken,
+    at: number,
+    error: {
+      error_code: string;
+      error_description: string;
+      error_source: string;
+      error_step: string;
+      error_reason: string;
+    } | null,
+  ): Json & { id: string; status: string } {
+    const customer = inv['customer_details'] as Json;
+    return {
+      id: deps.id('pay'),
+      entity: 'payment',
+      amount: 0,
+      currency: 'INR',
+      status: error === null ? 'authorized' : 'failed',
+      order_id: inv.order_id,
+      invoice_id: inv.id,
+      international: false,
+      method: token.method,
+      amount_refunded: 0,
+      refund_status: null,
+      captured: false,
+      description: null,
+      card_id: null,
+      bank: token.bank,
+      wallet: null,
+      vpa: null,
+      email: String(customer['email'] ?? ''),
+      contact: String(customer['contact'] ?? ''),
+      customer_id: inv.customer_id,
+      token_id: token.id,
+      recurring: true,
+      notes: structuredClone(inv['notes']),
+      fee: null,
+      tax: null,
+      error_code: null,
+      error_description: null,
+      error_source: null,
+      error_step: null,
+      error_reason: null,
+      ...error,
+      acquirer_data: {},
+      created_at: at,
+    };
+  }
+
   return {
     expire,
 
@@ -423,41 +477,7 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
       };
       tokens.set(token.id, token);
       tokenOfInvoice.set(inv.id, token.id);
-      const customer = inv['customer_details'] as Json;
-      const payment = {
-        id: deps.id('pay'),
-        entity: 'payment',
-        amount: 0,
-        currency: 'INR',
-        status: 'authorized',
-        order_id: inv.order_id,
-        invoice_id: inv.id,
-        international: false,
-        method: token.method,
-        amount_refunded: 0,
-        refund_status: null,
-        captured: false,
-        description: null,
-        card_id: null,
-        bank: token.bank,
-        wallet: null,
-        vpa: null,
-        email: String(customer['email'] ?? ''),
-        contact: String(customer['contact'] ?? ''),
-        customer_id: inv.customer_id,
-        token_id: token.id,
-        recurring: true,
-        notes: structuredClone(inv['notes']),
-        fee: null,
-        tax: null,
-        error_code: null,
-        error_description: null,
-        error_source: null,
-        error_step: null,
-        error_reason: null,
-        acquirer_data: {},
-        created_at: at,
-      };
+      const payment = authorisationPayment(inv, token, at, null);
       deps.storePayment(payment);
       payments.set(payment.id, payment);
       deps.emit('payment.authorized', { payment });
@@ -495,37 +515,13 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
       };
       tokens.set(token.id, token);
       tokenOfInvoice.set(inv.id, token.id);
-      const customer = inv['customer_details'] as Json;
-      const payment = {
-        id: deps.id('pay'),
-        entity: 'payment',
-        amount: 0,
-        currency: 'INR',
-        status: 'failed',
-        order_id: inv.order_id,
-        invoice_id: inv.id,
-        international: false,
-        method: token.method,
-        amount_refunded: 0,
-        refund_status: null,
-        captured: false,
-        bank: token.bank,
-        email: String(customer['email'] ?? ''),
-        contact: String(customer['contact'] ?? ''),
-        customer_id: inv.customer_id,
-        token_id: token.id,
-        recurring: true,
-        notes: structuredClone(inv['notes']),
-        fee: null,
-        tax: null,
+      const payment = authorisationPayment(inv, token, at, {
         error_code: 'BAD_REQUEST_ERROR',
         error_description: 'The mandate registration was rejected by the bank.',
         error_source: 'bank',
         error_step: 'payment_authorization',
         error_reason: 'payment_failed',
-        acquirer_data: {},
-        created_at: at,
-      };
+      });
       deps.storePayment(payment);
       payments.set(payment.id, payment);
       deps.emit('payment.failed', { payment });
