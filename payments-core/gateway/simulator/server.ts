@@ -140,6 +140,13 @@ export interface SimulatorOptions {
    */
   readonly emandateConfirmDelayMs?: number | null;
   /**
+   * How long a debit on a confirmed e-mandate stays `created` before the bank debits it (authorised and captured, or
+   * failed): Razorpay "In some cases, the payment entity returned is in the created state and may take 1 working day
+   * for confirmation" (https://razorpay.com/docs/recurring-payments/create-subsequent-payments/); the simulator always
+   * answers `created`. Compressed here; default 20 ms.
+   */
+  readonly emandateDebitDelayMs?: number;
+  /**
    * Sees every Razorpay API request the simulator routes (not its `/v1/sim/` test-mode routes), parsed, with the
    * caller's user agent: the test harness checks the requests kosh's adapter sends against the documented contract.
    */
@@ -599,7 +606,16 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
   }
 
   /** Authorises or fails a new payment against an order; returns it. */
-  function attempt(order: Order, body: Json, instrument: { method: string; card?: Token; vpa?: string }): Payment {
+  /**
+   * A payment attempt on an order: authorised at once (a card, a hosted checkout), or with `pending` left `created` for
+   * the caller to complete later (an e-mandate debit), with no event yet.
+   */
+  function attempt(
+    order: Order,
+    body: Json,
+    instrument: { method: string; card?: Token; vpa?: string },
+    mode: { pending?: boolean } = {},
+  ): Payment {
     checkNotes(body['notes']);
     const amount = body['amount'] === undefined ? order.amount : amountOf(body['amount']);
     if (!positiveInt(amount) || amount !== order.amount - order.amount_paid)
@@ -618,7 +634,7 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       entity: 'payment',
       amount,
       currency: order.currency,
-      status: decline === undefined ? 'authorized' : 'failed',
+      status: decline !== undefined ? 'failed' : mode.pending === true ? 'created' : 'authorized',
       order_id: order.id,
       invoice_id: null,
       international: false,
@@ -650,7 +666,8 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
       created_at: now(),
     };
     payments.set(payment.id, payment);
-    emit(decline === undefined ? 'payment.authorized' : 'payment.failed', { payment });
+    if (payment.status !== 'created')
+      emit(decline === undefined ? 'payment.authorized' : 'payment.failed', { payment });
     return payment;
   }
 
@@ -869,8 +886,15 @@ export async function startRazorpaySimulator(initial: SimulatorOptions): Promise
     if (emandate !== undefined && emandate.customer_id === customer.id) {
       const order = mustOrder(String(body['order_id']));
       registrationLinks.checkDebit(emandate, body['amount']);
-      const p = attempt(order, body, { method: 'emandate' });
+      const p = attempt(order, body, { method: 'emandate' }, { pending: true });
       Object.assign(p, { token_id: emandate.id, customer_id: customer.id, recurring: true, bank: emandate.bank });
+      // The bank debits it later: authorised and captured (a recurring order is captured automatically).
+      later(options.emandateDebitDelayMs ?? 20, () => {
+        if (p.status !== 'created') return;
+        p.status = 'authorized';
+        emit('payment.authorized', { payment: p });
+        capture(p, p.amount);
+      });
       return p;
     }
     const token = tokens.get(String(body['token']));
