@@ -44,8 +44,10 @@ describe('crash, retry and duplicate: money is never lost or doubled', () => {
     const first = await h.api('POST', '/v1/payments', { order_id: order.body.id, payment_method_id: parent.methodId });
     expect(first.status).toBe(500);
     const retry = await h.api('POST', '/v1/payments', { order_id: order.body.id, payment_method_id: parent.methodId });
+    // A new request (no Idempotency-Key) on the same order is refused either way: the charge is still in flight, or
+    // the gateway's payment.captured webhook has already completed the record (a race the loaded CI server pass lost).
     expect(retry.status).toBe(409);
-    expect(retry.body.code).toBe('payment_in_progress');
+    expect(['payment_in_progress', 'order_already_paid']).toContain(retry.body.code);
     await h.settle();
     const payments = (await h.api('GET', `/v1/payments?order_id=${order.body.id}`)).body.data;
     expect(payments).toHaveLength(1);
