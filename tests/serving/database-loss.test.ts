@@ -33,9 +33,20 @@ describe('the database goes away under a running kosh, and comes back', () => {
     expect((await h.api('POST', '/v1/schools', SCHOOL)).status).toBe(201);
     expect((await h.api('GET', '/readyz')).status).toBe(200);
 
-    // Gone from under kosh: its connections killed, the database no longer there under its name.
-    await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
-    await admin(`ALTER DATABASE ${name} RENAME TO ${name}_away`);
+    // Gone from under kosh: its connections killed, the database no longer there under its name. kosh's pool (its
+    // feed reader polls every 200 ms) may reconnect between the two statements, which makes the rename refuse
+    // ("being accessed by other users"): kill and rename again until it takes.
+    for (let attempt = 1; ; attempt++) {
+      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+      const renamed = await admin(`ALTER DATABASE ${name} RENAME TO ${name}_away`).then(
+        () => true,
+        (err: { code?: string }) => {
+          if (err.code !== '55006' || attempt >= 20) throw err;
+          return false;
+        },
+      );
+      if (renamed) break;
+    }
     const write = await h.api('POST', '/v1/schools', SCHOOL);
     expect(write.status).toBe(503);
     expect(write.headers['content-type']).toMatch(/application\/problem\+json/);
