@@ -251,6 +251,29 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
     return inv;
   };
 
+  /** The bank acting on an issued link: the mandate's token made, in `status`, and tied to the link. */
+  function actAtBank(
+    invoiceId: string,
+    status: 'initiated' | 'rejected',
+    failureReason: string | null,
+  ): { inv: SimInvoice; token: EmandateToken; at: number } {
+    const inv = mustIssued(invoiceId);
+    const t = terms.get(inv.id);
+    if (t === undefined) throw deps.badRequest('The id provided does not exist', 'invoice_id');
+    const at = deps.now();
+    const token: EmandateToken = {
+      ...t,
+      id: deps.id('token'),
+      status,
+      failure_reason: failureReason,
+      created_at: at,
+      used_at: null,
+    };
+    tokens.set(token.id, token);
+    tokenOfInvoice.set(inv.id, token.id);
+    return { inv, token, at };
+  }
+
   /**
    * The ₹0 authorisation payment the parent's action at the bank leaves on a registration link: `authorized` (then
    * captured by the caller), or `failed` with the bank's error.
@@ -463,20 +486,7 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
 
     /** The parent authorises the mandate at their bank (simulator-only). */
     authorize(invoiceId: string): Json {
-      const inv = mustIssued(invoiceId);
-      const t = terms.get(inv.id);
-      if (t === undefined) throw deps.badRequest('The id provided does not exist', 'invoice_id');
-      const at = deps.now();
-      const token: EmandateToken = {
-        ...t,
-        id: deps.id('token'),
-        status: 'initiated',
-        failure_reason: null,
-        created_at: at,
-        used_at: null,
-      };
-      tokens.set(token.id, token);
-      tokenOfInvoice.set(inv.id, token.id);
+      const { inv, token, at } = actAtBank(invoiceId, 'initiated', null);
       const payment = authorisationPayment(inv, token, at, null);
       deps.storePayment(payment);
       payments.set(payment.id, payment);
@@ -501,20 +511,7 @@ export function createRegistrationLinks(deps: RegistrationLinkDeps) {
 
     /** The bank refuses the mandate (simulator-only): the payment fails and the token is rejected. */
     reject(invoiceId: string): Json {
-      const inv = mustIssued(invoiceId);
-      const t = terms.get(inv.id);
-      if (t === undefined) throw deps.badRequest('The id provided does not exist', 'invoice_id');
-      const at = deps.now();
-      const token: EmandateToken = {
-        ...t,
-        id: deps.id('token'),
-        status: 'rejected',
-        failure_reason: 'Mandate registration rejected by the bank',
-        created_at: at,
-        used_at: null,
-      };
-      tokens.set(token.id, token);
-      tokenOfInvoice.set(inv.id, token.id);
+      const { inv, token, at } = actAtBank(invoiceId, 'rejected', 'Mandate registration rejected by the bank');
       const payment = authorisationPayment(inv, token, at, {
         error_code: 'BAD_REQUEST_ERROR',
         error_description: 'The mandate registration was rejected by the bank.',
